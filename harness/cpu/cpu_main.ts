@@ -1,0 +1,187 @@
+/*
+ * The one worker-thread entry: a CPU of a guest. It installs kapi, imports the suite's kernel
+ * modules, calls their boot(cpu), meets the other CPUs at the boot barrier and runs the
+ * scheduler until power-off. Console lines go to the guest's main thread by postMessage;
+ * everything else is shared memory.
+ *
+ * An exception escaping a task is an Oops: printed with its stack, the task dies, the guest is
+ * marked failed, the other tasks go on. One escaping an interrupt handler is fatal (panic).
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { installKapi, type KernelConfig } from '../kapi.js';
+import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, HDR_ONLINE_MASK, bootTimeView } from '../shm/layout.js';
+import { ShmAllocator } from '../shm/shm_alloc.js';
+import type { CpuStart, FromCpu } from './protocol.js';
+import { CpuRuntime } from './cpu_runtime.js';
+import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from './kapi_impl.js';
+import { captureKernelStack, formatFrame, kernelFrames } from './stack.js';
+import type { Task } from './task.js';
+
+process.setSourceMapsEnabled(true);
+
+const start = workerData as CpuStart;
+const port = parentPort;
+if (port === null) throw new Error('cpu_main must run in a worker thread');
+
+const { cpu, sab, spec } = start;
+const i32 = new Int32Array(sab);
+const bootMs = bootTimeView(sab)[0] ?? performance.now();
+
+function post(m: FromCpu): void {
+  port?.postMessage(m);
+}
+
+function stamp(): string {
+  const us = Math.max(0, Math.floor((performance.now() - bootMs) * 1000));
+  const sec = Math.floor(us / 1e6);
+  const frac = us % 1e6;
+  return `[${String(sec).padStart(5, ' ')}.${String(frac).padStart(6, '0')}]`;
+}
+
+function printLines(lines: readonly string[]): void {
+  const s = stamp();
+  post({ kind: 'printk', cpu, lines: lines.map((l) => `${s} ${l}`) });
+}
+
+const kconfig = new Map(Object.entries(spec.kconfig));
+const config: KernelConfig = {
+  kconfig,
+  bootParams: new Map(Object.entries(spec.bootParams)),
+  nrCpus: spec.nrCpus,
+  preempt: kconfig.get('CONFIG_PREEMPT') === 'y',
+};
+
+let oopsCount = 0;
+
+function taskLine(t: Task | null): string {
+  const pid = t?.pid ?? 0;
+  const comm = t?.comm ?? `swapper/${cpu}`;
+  return `CPU: ${cpu} PID: ${pid} Comm: ${comm} ${oopsCount > 0 ? 'Tainted: G      D' : 'Not tainted'} ${KERNEL_RELEASE} ${KERNEL_BUILD}`;
+}
+
+const rt: CpuRuntime = new CpuRuntime({
+  i32,
+  cpu,
+  config,
+  bootMs,
+  oops(err: unknown, where: string, fatal: boolean): void {
+    oopsCount++;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const lines = [`BUG: unhandled exception in ${where}`, `Oops: ${e.name}: ${e.message} [#${oopsCount}] ${config.preempt ? 'PREEMPT ' : ''}SMP`];
+    lines.push(taskLine(rt.current));
+    lines.push('Call Trace:');
+    for (const f of kernelFrames(e.stack ?? '')) lines.push(` ${formatFrame(f)}`);
+    if (fatal) lines.push('Kernel panic - not syncing: Fatal exception in interrupt');
+    printLines(lines);
+    Atomics.store(i32, HDR_FAILED, 1);
+    post({ kind: 'oops', cpu, reason: `${where}: ${e.name}: ${e.message}`, fatal });
+  },
+  schedBug(kind: 'atomic' | 'rcu', task: Task): void {
+    if (kind === 'rcu') {
+      const frames = captureKernelStack();
+      const site = frames[1] ?? frames[0] ?? 'unknown';
+      kapiImpl.lockdep.rcuSuspicious(site, 0, 'Illegal context switch in RCU read-side critical section!');
+      if (validator === null) {
+        printLines(['BUG: sleeping function called from invalid context (RCU read-side critical section)', taskLine(task), 'Call Trace:', ...frames.map((f) => ` ${f}`)]);
+        noteFailure('illegal context switch in RCU read-side critical section');
+      }
+      return;
+    }
+    const pc = (rt.preemptCount & 0xff) | (rt.softirqCount > 0 ? 0x100 : 0) | (rt.hardirqCount > 0 ? 0x10000 : 0);
+    printLines([
+      `BUG: scheduling while atomic: ${task.comm}/${task.pid}/0x${pc.toString(16).padStart(8, '0')}`,
+      taskLine(task),
+      'Call Trace:',
+      ...captureKernelStack().map((f) => ` ${f}`),
+    ]);
+    noteFailure(`scheduling while atomic: ${task.comm}/${task.pid}`);
+  },
+  taskExit(task: Task): void {
+    validator?.taskExit(task);
+  },
+});
+
+function noteFailure(reason: string): void {
+  Atomics.store(i32, HDR_FAILED, 1);
+  post({ kind: 'failure', cpu, reason });
+}
+
+function warn(where: string, msg: string | undefined): void {
+  const t = rt.current;
+  const lines = ['------------[ cut here ]------------'];
+  if (msg !== undefined) lines.push(msg);
+  lines.push(`WARNING: CPU: ${cpu} PID: ${t?.pid ?? 0} at ${where}`);
+  lines.push('Modules linked in:');
+  lines.push(taskLine(t));
+  lines.push('Call Trace:');
+  for (const f of captureKernelStack()) lines.push(` ${f}`);
+  lines.push('---[ end trace 0000000000000000 ]---');
+  printLines(lines);
+}
+
+const shm = new ShmAllocator(i32, start.heapBase, start.heapEnd);
+const proveLocking = kconfig.get('CONFIG_PROVE_LOCKING') === 'y';
+let validator: LockdepValidator | null = null;
+if (proveLocking) {
+  const { loadValidator } = await import('./lockdep_wiring.js');
+  validator = await loadValidator({
+    i32,
+    base: start.lockdepBase,
+    rt,
+    print: printLines,
+    onReport: (title: string) => noteFailure(`lockdep: ${title}`),
+    kernelRelease: `${KERNEL_RELEASE} ${KERNEL_BUILD}`,
+  });
+  Atomics.store(i32, HDR_LOCKDEP_ON, 1);
+}
+
+let poweredOff = false;
+const kapiImpl = makeKapi({
+  rt,
+  shm,
+  config,
+  validator,
+  printLines,
+  warn,
+  noteFailure,
+  powerOff(): void {
+    poweredOff = true;
+    rt.powerOff();
+    post({ kind: 'poweroff', cpu });
+  },
+});
+installKapi(kapiImpl);
+
+// A pending Atomics.waitAsync does not keep a worker alive: hold the loop open ourselves.
+const keepAlive = setInterval(() => {}, 1 << 30);
+
+try {
+  for (const url of start.modules) {
+    const mod: unknown = await import(url);
+    const boot = (mod as { boot?: unknown }).boot;
+    if (typeof boot === 'function') await (boot as (cpu: number) => unknown)(cpu);
+  }
+} catch (err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({ kind: 'boot-error', cpu, reason: e.message });
+  rt.oops(e, `boot of CPU ${cpu}`, true);
+}
+
+Atomics.or(i32, HDR_ONLINE_MASK, 1 << cpu);
+// Boot barrier: every CPU has declared its classes, hooks and tasks before any task runs.
+Atomics.add(i32, HDR_BOOTED, 1);
+Atomics.notify(i32, HDR_BOOTED);
+for (;;) {
+  const booted = Atomics.load(i32, HDR_BOOTED);
+  if (booted >= spec.nrCpus) break;
+  Atomics.wait(i32, HDR_BOOTED, booted, 100); // pairs with the add + notify above on other CPUs
+}
+if (cpu === 0) {
+  Atomics.store(i32, HDR_GO, 1);
+  Atomics.notify(i32, HDR_GO);
+}
+while (Atomics.load(i32, HDR_GO) === 0) Atomics.wait(i32, HDR_GO, 0, 100);
+
+await rt.run(() => poweredOff);
+clearInterval(keepAlive);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+
+describe('CpuRuntime in a real guest', () => {
+  it('passes a token around 4 CPUs with cross-CPU sleeps and wake-ups, timers in softirq', async () => {
+    const run = await runGuest({ nrCpus: 4, durationSec: 20, modules: [distModuleUrl('harness/cpu/test_support/token_ring')] });
+    expect(run.console).toContain('token_ring: 200 rounds over 4 CPUs, token 800');
+    expect(run.console).toContain('timer: softirq=true hardirq=false task=false interrupt=true');
+    expect(run.console).toContain('flags: irqsoff=true bh_in_interrupt=true after=false/false');
+    expect(run.console).toMatch(/^\[ {4}0\.\d{6}\] Linux version /m);
+    expect(run.code).toBe(0);
+    expect(run.result?.end).toBe('poweroff');
+  });
+
+  it('prints an Oops with the stack of the failing task and fails only that task', async () => {
+    const run = await runGuest({ nrCpus: 2, durationSec: 10, modules: [distModuleUrl('harness/cpu/test_support/oops')] });
+    expect(run.console).toMatch(/Oops: TypeError: boom from a kernel task \[#1\] SMP/);
+    expect(run.console).toMatch(/CPU: 0 PID: \d+ Comm: oops_task/);
+    expect(run.console).toMatch(/rcu_torture_boom \(harness\/cpu\/test_support\/oops\.ts:\d+\)/);
+    expect(run.console).toContain('survivor: still running after the oops');
+    expect(run.code).toBe(1);
+    expect(run.result?.problems.join('\n')).toContain('Oops on CPU 0');
+  });
+
+  it('detects a task blocked on a lock, says who holds it, and stops the guest', async () => {
+    const run = await runGuest({
+      nrCpus: 2,
+      durationSec: 30,
+      bootParams: { 'oops_test.hang': '1', hung_task_timeout_secs: '1' },
+      modules: [distModuleUrl('harness/cpu/test_support/oops')],
+    });
+    expect(run.console).toMatch(/INFO: task waiter:\d+ blocked for more than 1 seconds\./);
+    expect(run.console).toMatch(/held by: holder\/\d+ on CPU 0 \(blocked\)/);
+    expect(run.console).toMatch(/1 lock held by holder\/\d+:/);
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
+});

@@ -1,0 +1,37 @@
+/*
+ * Connects a CPU to the guest's lockdep validator (harness/lockdep/), which lives in the shared
+ * region at lockdepBase and is shared by all CPUs of the guest. Only loaded when the scenario
+ * sets CONFIG_PROVE_LOCKING=y: with lockdep off this module is never imported.
+ */
+
+import { lockdepInit } from '../lockdep/index.js';
+import type { CpuRuntime } from './cpu_runtime.js';
+import type { LockdepValidator } from './kapi_impl.js';
+import { captureKernelStack } from './stack.js';
+
+export interface ValidatorWiring {
+  readonly i32: Int32Array;
+  readonly base: number;
+  readonly rt: CpuRuntime;
+  readonly print: (lines: readonly string[]) => void;
+  readonly onReport: (title: string) => void;
+  readonly kernelRelease: string;
+}
+
+export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidator> {
+  const { rt } = w;
+  const v = lockdepInit(w.i32, w.base, {
+    current: () => rt.currentOrIrq(),
+    irqState: () => ({
+      hardirq: rt.hardirqCount > 0,
+      softirq: rt.softirqCount > 0,
+      irqsDisabled: rt.irqsOff,
+      bhDisabled: rt.bhCount > 0,
+    }),
+    print: w.print,
+    captureStack: captureKernelStack,
+    onReport: (_kind: unknown, title: string) => w.onReport(title),
+    kernelRelease: w.kernelRelease,
+  });
+  return v as unknown as LockdepValidator;
+}

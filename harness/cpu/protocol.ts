@@ -1,0 +1,31 @@
+/*
+ * Messages between a guest's main thread (the "machine") and its CPU workers. postMessage is for
+ * start-up, console output and reporting only; coordination on the hot path (wake-ups, hotplug
+ * commands, shutdown) goes through shared-memory words (harness/shm/layout.ts).
+ */
+
+import type { GuestSpec } from '../guest/guest_spec.js';
+
+/** workerData of a CPU worker. */
+export interface CpuStart {
+  readonly kind: 'start';
+  readonly cpu: number;
+  readonly sab: SharedArrayBuffer;
+  readonly heapBase: number;
+  readonly heapEnd: number;
+  readonly lockdepBase: number;
+  readonly spec: GuestSpec;
+  /** Module URLs to import and boot(), in order. */
+  readonly modules: readonly string[];
+}
+
+export type FromCpu =
+  | { readonly kind: 'printk'; readonly cpu: number; readonly lines: readonly string[] }
+  | { readonly kind: 'oops'; readonly cpu: number; readonly reason: string; readonly fatal: boolean }
+  | { readonly kind: 'failure'; readonly cpu: number; readonly reason: string }
+  | { readonly kind: 'poweroff'; readonly cpu: number }
+  | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string };
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`);
+}

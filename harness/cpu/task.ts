@@ -1,0 +1,115 @@
+/*
+ * A task (kthread) of one CPU: an async function driven by the CPU's scheduler. The fields are
+ * the scheduler's bookkeeping; what other threads need to see (state, the lock waited for, held
+ * locks, comm) is mirrored into the task's slot in shared memory for the hang detector.
+ */
+
+import type { TaskRef, WaitQueueHead } from '../kapi.js';
+import {
+  TASK_CPU,
+  TASK_DEPTH,
+  TASK_HELD,
+  TASK_HELD_MAX,
+  TASK_PID,
+  TASK_ST,
+  TASK_STATE,
+  TASK_WAIT_ADDR,
+  TASK_WAIT_SINCE,
+  taskWord,
+  writeComm,
+} from '../shm/layout.js';
+
+export const TASK_COMM_LEN = 16;
+
+export type TaskState = 'runnable' | 'running' | 'blocked' | 'exited';
+
+export class Task implements TaskRef {
+  readonly pid: number;
+  readonly comm: string;
+  readonly cpu: number;
+  readonly slot: number;
+  readonly fn: () => Promise<void>;
+  state: TaskState = 'runnable';
+  /** Resolves the promise the task is parked on; null while it runs. */
+  resume: (() => void) | null = null;
+  /** Sleep condition (waitEvent), re-evaluated when the CPU is rung. */
+  waitCond: (() => boolean) | null = null;
+  waitWq: WaitQueueHead | null = null;
+  /** Jiffies deadline of the sleep, Infinity for none. */
+  deadline = Infinity;
+  /** What waitEvent returns: false when the deadline ended the sleep. */
+  waitResult = true;
+  /** True while the task sleeps on a foreign promise (kapi.sleepOn). */
+  external = false;
+  /** True when the last switch away from this task was a preemption. */
+  preempted = false;
+  rcuDepth = 0;
+  lockDepth = 0;
+  /** The lockdep validator keeps its held-lock stack here. */
+  lockdep?: unknown;
+  readonly #i32: Int32Array;
+
+  constructor(i32: Int32Array, pid: number, comm: string, cpu: number, slot: number, fn: () => Promise<void>) {
+    this.#i32 = i32;
+    this.pid = pid;
+    this.comm = comm.slice(0, TASK_COMM_LEN - 1);
+    this.cpu = cpu;
+    this.slot = slot;
+    this.fn = fn;
+    if (slot >= 0) {
+      Atomics.store(i32, taskWord(slot, TASK_PID), pid);
+      Atomics.store(i32, taskWord(slot, TASK_CPU), cpu);
+      writeComm(i32, slot, this.comm);
+      this.setSharedState('runnable');
+    }
+  }
+
+  setSharedState(s: TaskState | 'frozen'): void {
+    if (this.slot < 0) return;
+    const v = s === 'frozen' ? TASK_ST.frozen : TASK_ST[s];
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_STATE), v);
+  }
+
+  noteAcquire(addr: number): void {
+    const d = this.lockDepth++;
+    if (this.slot < 0) return;
+    if (d < TASK_HELD_MAX) Atomics.store(this.#i32, taskWord(this.slot, TASK_HELD + d), addr + 1);
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_DEPTH), d + 1);
+  }
+
+  noteRelease(addr: number): void {
+    if (this.lockDepth > 0) this.lockDepth--;
+    if (this.slot < 0) return;
+    const i32 = this.#i32;
+    // Remove addr from the mirrored held list (locks may be released out of order).
+    const n = Math.min(this.lockDepth + 1, TASK_HELD_MAX);
+    let found = -1;
+    for (let k = n - 1; k >= 0; k--) {
+      if (i32[taskWord(this.slot, TASK_HELD + k)] === addr + 1) {
+        found = k;
+        break;
+      }
+    }
+    if (found >= 0) {
+      for (let k = found; k < n - 1; k++) i32[taskWord(this.slot, TASK_HELD + k)] = i32[taskWord(this.slot, TASK_HELD + k + 1)] ?? 0;
+      i32[taskWord(this.slot, TASK_HELD + n - 1)] = 0;
+    }
+    Atomics.store(i32, taskWord(this.slot, TASK_DEPTH), this.lockDepth);
+  }
+
+  noteWait(addr: number, jiffies: number): void {
+    if (this.slot < 0) return;
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_SINCE), jiffies);
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), addr + 1);
+  }
+
+  noteWaitDone(): void {
+    if (this.slot < 0) return;
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), 0);
+  }
+
+  /** At a safe point a dying CPU may freeze this task: it holds no lock and is not in an RCU reader. */
+  get atSafePoint(): boolean {
+    return this.lockDepth === 0 && this.rcuDepth === 0;
+  }
+}

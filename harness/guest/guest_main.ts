@@ -1,0 +1,190 @@
+/*
+ * One guest: the analogue of one qemu process of kvm.sh. It creates the guest's shared memory,
+ * starts NR_CPUS CPU workers, writes their console to `console.log` as it arrives (so whatever a
+ * guest printed is on disk even if it is killed), watches for hangs and soft lockups, and ends
+ * when the kernel powers off, panics, or hangs. It writes `guest-result.json` and, with lockdep,
+ * `lockdep_stats` before exiting with one of GUEST_EXIT.
+ *
+ * Usage: node dist/harness/guest/guest_main.js <resdir>/guest-spec.json
+ */
+
+import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CpuStart, FromCpu } from '../cpu/protocol.js';
+import { assertNever } from '../cpu/protocol.js';
+import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kapi_impl.js';
+import {
+  CPU_ST,
+  CPU_STATE,
+  GUEST_MAGIC,
+  HDR_MAGIC,
+  HDR_MUST_STOP,
+  HDR_NEXT_PID,
+  HDR_NR_CPUS,
+  LOCKDEP_BASE,
+  bootTimeView,
+  cpuWord,
+  guestLayout,
+} from '../shm/layout.js';
+import { GUEST_EXIT, type GuestResult, type GuestSpec } from './guest_spec.js';
+import { HangDetector } from './hang_detector.js';
+import { suiteModules } from './suites.js';
+
+const specPath = process.argv[2];
+if (specPath === undefined) {
+  process.stderr.write('usage: guest_main.js <guest-spec.json>\n');
+  process.exit(GUEST_EXIT.bootError);
+}
+const spec = JSON.parse(readFileSync(specPath, 'utf8')) as GuestSpec;
+const resdir = spec.resdir;
+const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');
+const proveLocking = spec.kconfig['CONFIG_PROVE_LOCKING'] === 'y';
+
+const lockdepMod = proveLocking ? await import('../lockdep/index.js') : null;
+const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0);
+const sab = new SharedArrayBuffer(layout.totalWords * 4);
+const i32 = new Int32Array(sab);
+const bootMs = performance.now();
+bootTimeView(sab)[0] = bootMs;
+Atomics.store(i32, HDR_NR_CPUS, spec.nrCpus);
+Atomics.store(i32, HDR_NEXT_PID, 2);
+for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
+Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
+
+function stamp(): string {
+  const us = Math.max(0, Math.floor((performance.now() - bootMs) * 1000));
+  return `[${String(Math.floor(us / 1e6)).padStart(5, ' ')}.${String(us % 1e6).padStart(6, '0')}]`;
+}
+
+function writeConsole(lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  writeSync(consoleFd, lines.join('\n') + '\n');
+}
+
+function machineLines(lines: readonly string[]): void {
+  const s = stamp();
+  writeConsole(lines.map((l) => `${s} ${l}`));
+}
+
+const release = `${KERNEL_RELEASE} ${KERNEL_BUILD}`;
+machineLines([
+  `Linux version ${KERNEL_RELEASE} (torture@${process.version}) ${KERNEL_BUILD} SMP${spec.kconfig['CONFIG_PREEMPT'] === 'y' ? ' PREEMPT' : ''}`,
+  `Command line: ${spec.bootLine}`,
+  `smp: Bringing up secondary CPUs ...`,
+]);
+
+const problems: string[] = [];
+let ended = false;
+const workers: Worker[] = [];
+const modules = spec.modules ?? suiteModules(spec.suite);
+const hungSecs = Number(spec.bootParams['hung_task_timeout_secs'] ?? 10);
+const detector = new HangDetector(i32, spec.nrCpus, hungSecs > 0 ? hungSecs : 10, release);
+
+function end(how: GuestResult['end']): void {
+  if (ended) return;
+  ended = true;
+  clearInterval(watchdog);
+  Atomics.store(i32, HDR_MUST_STOP, 1);
+  // Let in-flight console messages of the other CPUs arrive before the machine stops.
+  setTimeout(() => void finish(how), 100);
+}
+
+async function finish(how: GuestResult['end']): Promise<void> {
+  await Promise.all(workers.map((w) => w.terminate().catch(() => 0)));
+  const seconds = (performance.now() - bootMs) / 1000;
+  if (how === 'poweroff') machineLines(['reboot: Power down']);
+  if (lockdepMod !== null) {
+    try {
+      const v = lockdepMod.lockdepInit(i32, LOCKDEP_BASE, {
+        current: () => ({ pid: 0, comm: 'swapper', cpu: 0 }),
+        irqState: () => ({ hardirq: false, softirq: false, irqsDisabled: false, bhDisabled: false }),
+        print: () => {},
+        onReport: () => {},
+      });
+      writeFileSync(path.join(resdir, 'lockdep_stats'), v.procStats());
+    } catch (err) {
+      problems.push(`lockdep_stats: ${String(err)}`);
+    }
+  }
+  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems };
+  writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
+  try {
+    fsyncSync(consoleFd);
+  } catch {
+    /* best effort */
+  }
+  closeSync(consoleFd);
+  process.exit(how === 'poweroff' && problems.length === 0 ? GUEST_EXIT.poweroff : how === 'boot-error' ? GUEST_EXIT.bootError : GUEST_EXIT.failed);
+}
+
+function onMessage(m: FromCpu): void {
+  switch (m.kind) {
+    case 'printk':
+      writeConsole(m.lines);
+      return;
+    case 'oops':
+      problems.push(`Oops on CPU ${m.cpu}: ${m.reason}`);
+      if (m.fatal) end('oops');
+      return;
+    case 'failure':
+      return; // a finding the console already shows; recheck judges it
+    case 'poweroff':
+      end('poweroff');
+      return;
+    case 'boot-error':
+      problems.push(`boot error on CPU ${m.cpu}: ${m.reason}`);
+      end('boot-error');
+      return;
+    default:
+      assertNever(m);
+  }
+}
+
+for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
+  const start: CpuStart = {
+    kind: 'start',
+    cpu,
+    sab,
+    heapBase: layout.heapBase,
+    heapEnd: layout.totalWords,
+    lockdepBase: LOCKDEP_BASE,
+    spec,
+    modules,
+  };
+  const w = new Worker(new URL('../cpu/cpu_main.js', import.meta.url), {
+    workerData: start,
+    name: `CPU${cpu}`,
+    resourceLimits: { maxOldGenerationSizeMb: 512 },
+  });
+  w.on('message', (m: FromCpu) => onMessage(m));
+  w.on('error', (err: Error) => {
+    machineLines([`Kernel panic - not syncing: CPU ${cpu} died: ${err.name}: ${err.message}`, ...(err.stack ?? '').split('\n').slice(1, 12)]);
+    problems.push(`CPU ${cpu} died: ${err.message}`);
+    end('oops');
+  });
+  w.on('exit', (code) => {
+    if (!ended) {
+      problems.push(`CPU ${cpu} exited unexpectedly (code ${code})`);
+      end('oops');
+    }
+  });
+  workers.push(w);
+}
+machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
+
+const watchdog = setInterval(() => {
+  const nowJ = Math.floor(performance.now() - bootMs);
+  const f = detector.scan(nowJ);
+  if (f === null) return;
+  machineLines(f.lines);
+  problems.push(`${f.kind}: ${f.summary}`);
+  end(f.kind === 'hang' ? 'hang' : 'oops');
+}, 500);
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => {
+    problems.push(`guest stopped by ${sig}`);
+    end('oops');
+  });
+}

@@ -1,0 +1,54 @@
+/*
+ * The contract between the driver (harness/run/) and one guest (harness/guest/guest_main.ts).
+ *
+ * The driver writes `<resdir>/<SCENARIO>/guest-spec.json` and starts
+ *   node dist/harness/guest/guest_main.js <path to guest-spec.json>
+ * as its own child process (kvm.sh starts one qemu per scenario). The guest streams its console
+ * to `console.log` in the same directory as it runs, writes `lockdep_stats` and
+ * `guest-result.json` when it ends, and exits with one of GUEST_EXIT. The driver kills a guest
+ * still alive after durationSec + shutdownGraceSec (SIGKILL, recorded as `killed`).
+ */
+
+export const TORTURE_SUITES = ['rcu', 'lock'] as const;
+export type TortureSuite = (typeof TORTURE_SUITES)[number];
+
+export interface GuestSpec {
+  /** Scenario name as run, with repeat suffix: `TREE05`, `TREE05.2`. */
+  readonly scenario: string;
+  readonly suite: TortureSuite;
+  /** Absolute path of the scenario's results directory (exists already). */
+  readonly resdir: string;
+  /** Merged Kconfig: CFcommon, then the scenario fragment, then --kconfig. `CONFIG_X` -> value. */
+  readonly kconfig: Readonly<Record<string, string>>;
+  /** Merged boot parameters in order: .boot, --bootargs, suite defaults. `module.param` -> value. */
+  readonly bootParams: Readonly<Record<string, string>>;
+  /** The full boot line as the kernel would see it (for the log and qemu-cmd-like record). */
+  readonly bootLine: string;
+  readonly nrCpus: number;
+  readonly durationSec: number;
+  readonly shutdownGraceSec: number;
+  /** Absolute path (file URL or path) of a user lock-ops ES module (`--ops`), lock suite only. */
+  readonly opsModule?: string;
+  /** Test hook: module URLs to boot instead of the suite's list (harness/guest/suites.ts). */
+  readonly modules?: readonly string[];
+}
+
+/** How a guest ended: its process exit code. */
+export const GUEST_EXIT = {
+  /** The kernel powered off by itself (torture_shutdown). Verdicts come from console.log. */
+  poweroff: 0,
+  /** A CPU oopsed, or the hang detector found a deadlock and stopped the guest. */
+  failed: 1,
+  /** The guest could not boot (bad --ops module, bad parameter caught late). */
+  bootError: 3,
+} as const;
+
+/** `guest-result.json`, written by the guest as it ends (absent when it was killed). */
+export interface GuestResult {
+  readonly scenario: string;
+  readonly end: 'poweroff' | 'oops' | 'hang' | 'boot-error';
+  /** Seconds from boot to the end. */
+  readonly seconds: number;
+  /** One line per problem the guest itself saw (oops, hang) in the order seen. */
+  readonly problems: readonly string[];
+}

@@ -1,0 +1,99 @@
+/*
+ * Run one guest as a child process and collect what it left on disk: the helper behind tests
+ * (and usable by tools). It is the same path the driver takes: a guest-spec.json in a results
+ * directory and `node dist/harness/guest/guest_main.js <spec>`, killed if it outlives its budget.
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GuestResult, GuestSpec, TortureSuite } from './guest_spec.js';
+
+export interface RunGuestOptions {
+  readonly suite?: TortureSuite;
+  readonly scenario?: string;
+  readonly nrCpus?: number;
+  readonly kconfig?: Record<string, string>;
+  readonly bootParams?: Record<string, string>;
+  readonly durationSec?: number;
+  readonly shutdownGraceSec?: number;
+  readonly modules?: readonly string[];
+  readonly opsModule?: string;
+  /** Kill the guest after this many ms (default: duration + grace + 10 s). */
+  readonly killAfterMs?: number;
+  readonly resdir?: string;
+}
+
+export interface GuestRun {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly killed: boolean;
+  readonly console: string;
+  readonly result: GuestResult | null;
+  readonly resdir: string;
+}
+
+/** dist/harness/guest/guest_main.js, whether called from src (vitest) or from dist. */
+export function guestMainPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const inDist = here.split(path.sep).includes('dist');
+  const root = inDist ? path.resolve(here, '..', '..', '..') : path.resolve(here, '..', '..');
+  return path.join(root, 'dist', 'harness', 'guest', 'guest_main.js');
+}
+
+/** URL of a compiled module under dist/, given its repo-relative source path without extension. */
+export function distModuleUrl(rel: string): string {
+  const main = guestMainPath();
+  const root = path.resolve(path.dirname(main), '..', '..');
+  return new URL(`file://${path.join(root, `${rel}.js`)}`).href;
+}
+
+export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {
+  const resdir = o.resdir ?? mkdtempSync(path.join(os.tmpdir(), 'torture-guest-'));
+  const duration = o.durationSec ?? 5;
+  const grace = o.shutdownGraceSec ?? 10;
+  const kconfig = { CONFIG_SMP: 'y', CONFIG_NR_CPUS: String(o.nrCpus ?? 2), ...(o.kconfig ?? {}) };
+  const bootParams = o.bootParams ?? {};
+  const spec: GuestSpec = {
+    scenario: o.scenario ?? 'TEST',
+    suite: o.suite ?? 'lock',
+    resdir,
+    kconfig,
+    bootParams,
+    bootLine: Object.entries(bootParams)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+    nrCpus: o.nrCpus ?? 2,
+    durationSec: duration,
+    shutdownGraceSec: grace,
+    ...(o.opsModule !== undefined ? { opsModule: o.opsModule } : {}),
+    ...(o.modules !== undefined ? { modules: o.modules } : {}),
+  };
+  const specPath = path.join(resdir, 'guest-spec.json');
+  writeFileSync(specPath, JSON.stringify(spec, null, 2));
+  const child = spawn(process.execPath, [guestMainPath(), specPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  child.stdout.resume();
+  let killed = false;
+  const timer = setTimeout(
+    () => {
+      killed = true;
+      child.kill('SIGKILL');
+    },
+    o.killAfterMs ?? (duration + grace + 10) * 1000,
+  );
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
+    child.on('exit', (c, s) => resolve([c, s]));
+  });
+  clearTimeout(timer);
+  const consolePath = path.join(resdir, 'console.log');
+  const resultPath = path.join(resdir, 'guest-result.json');
+  const consoleText = existsSync(consolePath) ? readFileSync(consolePath, 'utf8') : '';
+  const result = existsSync(resultPath) ? (JSON.parse(readFileSync(resultPath, 'utf8')) as GuestResult) : null;
+  return { code, signal, killed, console: consoleText + (stderr ? `\n[stderr]\n${stderr}` : ''), result, resdir };
+}

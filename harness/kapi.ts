@@ -1,0 +1,257 @@
+/*
+ * kapi: the one narrow interface through which kernels/ reach the harness.
+ *
+ * Code under kernels/ imports nothing from harness/ except this file. A CPU worker installs the
+ * real implementation (harness/cpu/kapi_impl.ts) once at start-up with installKapi(); lockdep on
+ * or off is chosen at that moment by which `lockdep` object is installed, so annotation call
+ * sites never test a flag (the analogue of CONFIG_PROVE_LOCKING compiling to nothing).
+ *
+ * Execution model (design.md): each CPU is one worker thread running a non-preemptive scheduler
+ * of tasks. A task is an async function; every `await` on a kapi promise is a context switch.
+ * Kernel code must await kapi promises directly (never `.then`) so that V8's async stack traces
+ * keep the kernel call chain (cpu_down -> _cpu_down -> ... -> slub_cpu_dead) for lockdep reports.
+ *
+ * What this file does not do: it holds no policy. Everything behind it is in harness/cpu/.
+ */
+
+/** Shared words of one guest: every kernel structure in shared memory is a view of this. */
+export interface ShmRegion {
+  /** Int32 view over the whole guest SharedArrayBuffer. */
+  readonly i32: Int32Array;
+  /** First Int32 index of this region inside `i32`. */
+  readonly base: number;
+  /** Number of Int32 words in this region. */
+  readonly words: number;
+}
+
+/** A task (kthread) as reports print it: `comm/pid`. */
+export interface TaskRef {
+  readonly pid: number;
+  /** At most 15 characters (TASK_COMM_LEN - 1), truncated as the kernel truncates. */
+  readonly comm: string;
+  /** The CPU the task is bound to (tasks never migrate: see design notes in README). */
+  readonly cpu: number;
+}
+
+/**
+ * A wait-queue head in shared memory: one Int32 word holding the mask of CPUs that have at least
+ * one task sleeping on it. NR_CPUS is therefore limited to 32 per guest.
+ */
+export interface WaitQueueHead {
+  readonly i32: Int32Array;
+  readonly index: number;
+}
+
+/** Static lock-class key: one per declared lock (DEFINE_MUTEX, lockdep_set_class), never per instance. */
+export interface LockClassKey {
+  readonly name: string;
+  /**
+   * Which declaration of `name` this is on this thread, 0 for the first. Every CPU loads the same
+   * modules in the same order, so (name, ordinal) identifies one static key guest-wide; a second
+   * declaration with the same name is a different class, printed `name#2` as lockdep does.
+   */
+  readonly ordinal: number;
+  /** Wait type printed as {outer:inner}: 0 INV, 1 FREE (RCU), 2 SPIN/CONFIG, 3 SLEEP. */
+  readonly waitType: 0 | 1 | 2 | 3;
+  /** Lock type used for the trace checker and reports. */
+  readonly type: LockType;
+}
+
+export const LOCK_TYPES = ['spinlock', 'rwlock', 'mutex', 'rwsem', 'percpu_rwsem', 'rcu', 'user'] as const;
+export type LockType = (typeof LOCK_TYPES)[number];
+
+/** lockdep_map: identifies one lock instance and points at its class. */
+export interface LockdepMap {
+  readonly key: LockClassKey;
+  /** Byte offset of the lock word in guest shared memory (printed as the lock's address). */
+  readonly addr: number;
+  /** Name printed in reports; usually key.name. */
+  readonly name: string;
+}
+
+/** read argument of lock_acquire: 0 exclusive, 1 non-recursive read, 2 recursive read. */
+export type LockRead = 0 | 1 | 2;
+
+/** The lockdep annotations. With CONFIG_PROVE_LOCKING=n the installed object only counts depth. */
+export interface LockdepHooks {
+  /** lock_acquire(): called before the lock is taken (so a deadlock is reported before it bites). */
+  acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void;
+  /** lock_release(). */
+  release(map: LockdepMap): void;
+  /** lock_contended(): the task is about to wait for `map` (the hang detector reads this). */
+  contended(map: LockdepMap): void;
+  /** lock_acquired(): the wait for `map` is over and the task owns it. */
+  acquired(map: LockdepMap): void;
+  /** lockdep_assert_held(). */
+  assertHeld(map: LockdepMap): void;
+  /** lockdep_rcu_suspicious(): PROVE_RCU found something wrong; prints `suspicious RCU usage`. */
+  rcuSuspicious(file: string, line: number, msg: string): void;
+  /** Whether lockdep is validating (debug_locks and PROVE_LOCKING). */
+  readonly enabled: boolean;
+}
+
+/** A timer_list whose callback runs in softirq context on the CPU that armed it. */
+export interface TimerList {
+  /** Expiry in jiffies; 0 when not pending. */
+  readonly expires: number;
+  readonly pending: boolean;
+}
+
+/** Boot parameters (`rcutorture.nreaders=7` ...) and Kconfig values of the scenario. */
+export interface KernelConfig {
+  /** `CONFIG_X` -> value ('y', 'n', '8', ...), after CFcommon + scenario + --kconfig. */
+  readonly kconfig: ReadonlyMap<string, string>;
+  /** `module.param` -> value, after .boot + --bootargs + suite defaults. */
+  readonly bootParams: ReadonlyMap<string, string>;
+  readonly nrCpus: number;
+  /** True for CONFIG_PREEMPT=y: preemptPoint() may switch tasks (also inside RCU readers). */
+  readonly preempt: boolean;
+}
+
+export const SOFTIRQ_NRS = ['TIMER_SOFTIRQ', 'RCU_SOFTIRQ'] as const;
+export type SoftirqNr = (typeof SOFTIRQ_NRS)[number];
+
+export interface SchedHooks {
+  contextSwitch?(prev: TaskRef, rcuDepth: number, preempted: boolean): void;
+  idleEnter?(): void;
+  idleExit?(): void;
+  tick?(): void;
+}
+
+/** One CPU's kernel services. `kapi` below is the installed instance on this thread. */
+export interface Kapi {
+  readonly config: KernelConfig;
+  readonly nrCpuIds: number;
+
+  /* --- identity and time --- */
+  smpProcessorId(): number;
+  /** The running task; throws outside task context (e.g. in a timer callback use inTask()). */
+  current(): TaskRef;
+  /** True while a task (not a timer/softirq/hardirq callback) is running on this CPU. */
+  inTask(): boolean;
+  /** Jiffies since boot, HZ=1000. Shared clock: equal on every CPU at the same instant. */
+  jiffies(): number;
+  /** Nanoseconds since boot (local_clock()). */
+  localClockNs(): number;
+
+  /* --- shared memory --- */
+  /**
+   * Allocate (or find) `words` Int32 words named `name`, 64-byte aligned, zeroed on first
+   * allocation. The same name yields the same region on every CPU of the guest (the analogue of a
+   * static kernel variable). `init` runs exactly once per guest, on the CPU that created it.
+   */
+  shmAlloc(name: string, words: number, init?: (r: ShmRegion) => void): ShmRegion;
+  /** The guest's whole shared memory as Int32 (for kernels that index regions directly). */
+  readonly shm: Int32Array;
+
+  /* --- tasks and scheduling (task context only unless said otherwise) --- */
+  /**
+   * kthread_run() on this CPU: start `fn` as a new task. Returns the task. `fn` receives a stop
+   * check; the task ends when `fn` returns. Allowed from task context or from boot (cpuInit).
+   */
+  kthreadRun(fn: () => Promise<void>, comm: string): TaskRef;
+  /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */
+  schedule(): Promise<void>;
+  /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies. */
+  scheduleTimeout(j: number): Promise<void>;
+  /**
+   * wait_event(wq, cond): sleep until cond() is true. cond() is re-evaluated on this CPU whenever
+   * a wakeUp(wq) arrives, so it must only read shared memory. Returns false if it timed out
+   * (timeoutJ given), true otherwise.
+   */
+  waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean>;
+  /** wake_up_all(wq): ring every CPU that has a sleeper on wq. Any context. */
+  wakeUp(wq: WaitQueueHead): void;
+  /**
+   * A preemption point: with CONFIG_PREEMPT=y it may switch to another task (returns a promise),
+   * with PREEMPT_NONE it returns null and costs a load. Use: `const p = kapi.preemptPoint(); if (p) await p;`
+   */
+  preemptPoint(): Promise<void> | null;
+  /** Await an arbitrary promise (e.g. a user lock's) as a sleeping wait: the CPU runs other tasks meanwhile. */
+  sleepOn<T>(p: Promise<T>): Promise<T>;
+
+  /* --- spinning waits (the CPU stays busy with this task) --- */
+  /**
+   * Paravirt spin wait: block this worker thread until i32[index] !== value or `sliceMs` passes.
+   * Never yields to other tasks. Used by spinlocks after a short spin.
+   */
+  spinWait(i32: Int32Array, index: number, value: number, sliceMs: number): void;
+  /** Kick CPUs blocked in spinWait on i32[index] (the paravirt unlock kick). */
+  spinKick(i32: Int32Array, index: number): void;
+
+  /* --- context (per CPU, as the kernel's preempt_count and irq flags) --- */
+  localIrqDisable(): void;
+  localIrqEnable(): void;
+  localBhDisable(): void;
+  localBhEnable(): void;
+  irqsDisabled(): boolean;
+  inHardirq(): boolean;
+  inSoftirq(): boolean;
+  /** in_interrupt(): hardirq, softirq, or bottom halves disabled. */
+  inInterrupt(): boolean;
+  preemptDisable(): void;
+  preemptEnable(): void;
+
+  /* --- timers (callbacks run in softirq context on this CPU) --- */
+  timerSetup(fn: () => void): TimerList;
+  modTimer(t: TimerList, expiresJiffies: number): void;
+  delTimer(t: TimerList): boolean;
+
+  /* --- output and failure --- */
+  /** printk(): one console line (KERN_ALERT level implied); the timestamp is added here. */
+  printk(line: string): void;
+  /** WARN_ON_ONCE-style splat: `WARNING: CPU: n PID: p at where` + a Call Trace of the current stack. */
+  warn(where: string, msg?: string): void;
+  /** Mark the guest failed with a reason (counted by recheck), e.g. a torture check failed. */
+  noteFailure(reason: string): void;
+
+  /* --- lockdep --- */
+  readonly lockdep: LockdepHooks;
+  /** Declare a static lock class (by key name; the same name on every CPU is the same class). */
+  lockClass(name: string, type: LockType, waitType: 0 | 1 | 2 | 3): LockClassKey;
+
+  /* --- scheduler hooks for RCU (registered once per CPU at boot) --- */
+  /**
+   * rcu_note_context_switch() and friends. contextSwitch runs on every switch away from a task
+   * (`preempted` true when it was an involuntary preemptPoint() switch); idleEnter/idleExit bracket
+   * idle periods (dynticks); tick runs in hardirq context about once per jiffy while the CPU is
+   * online and awake (scheduler_tick -> rcu_sched_clock_irq).
+   */
+  registerSchedHooks(h: SchedHooks): void;
+  /** open_softirq(): `handler` runs in softirq context on this CPU after raiseSoftirq(nr). */
+  openSoftirq(nr: SoftirqNr, handler: () => void): void;
+  /** raise_softirq(): run the handler at this CPU's next interrupt-enabled scheduling point. */
+  raiseSoftirq(nr: SoftirqNr): void;
+
+  /* --- RCU read-side bookkeeping the scheduler needs (safe points, QS, illegal switches) --- */
+  /** Current task's RCU read-side nesting (rcu_read_lock depth). */
+  rcuReadDepth(): number;
+  rcuReadDepthAdd(delta: number): void;
+
+  /* --- CPU hotplug plumbing (used by kernels/cpu/hotplug.ts only) --- */
+  cpuOnline(cpu: number): boolean;
+  onlineMask(): number;
+  /**
+   * Ask `cpu` to reach a safe point and run `apTeardown` there (in its own context, irqs off),
+   * then park. Resolves when the CPU is parked (dead). Task context on the control CPU.
+   */
+  parkCpu(cpu: number): Promise<void>;
+  /** Unpark `cpu`; it runs `apStartup` callbacks in its own context and resumes its tasks. */
+  unparkCpu(cpu: number): Promise<void>;
+  /** Register per-CPU code that the AP runs on itself when it parks/unparks (CPUHP_AP_* states). */
+  registerApCallbacks(name: string, teardown: (() => void) | null, startup: (() => void) | null): void;
+
+  /* --- shutdown --- */
+  /** kernel_power_off(): the guest ends cleanly after consoles are flushed. */
+  powerOff(): void;
+  /** torture_must_stop(): true once shutdown started. */
+  mustStop(): boolean;
+}
+
+/** The installed kapi of this thread. Kernels read it at call time (live ES binding). */
+export let kapi: Kapi = undefined as unknown as Kapi;
+
+/** Install the implementation; called once per CPU worker before any kernel module runs. */
+export function installKapi(impl: Kapi): void {
+  kapi = impl;
+}

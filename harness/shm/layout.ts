@@ -1,0 +1,170 @@
+/*
+ * The one owner of a guest's SharedArrayBuffer layout. Every region and word index is a named
+ * constant here; no other file computes an offset into the guest memory except through these
+ * constants or through shmAlloc() (harness/shm/shm_alloc.ts), which carves the heap.
+ *
+ *   +--------------------+  word 0
+ *   | HDR_*  (64 words)   |  header: clock, flags, counters, the online mask
+ *   +--------------------+  CPU_BASE
+ *   | per-CPU slots       |  MAX_CPUS x 16 words (64 bytes each: one cache line per CPU)
+ *   +--------------------+  TASK_BASE
+ *   | task slots          |  MAX_TASKS x 16 words: what the hang detector reads
+ *   +--------------------+  SYM_BASE
+ *   | symbol table        |  shmAlloc's name -> region table + name arena
+ *   +--------------------+  LOCKDEP_BASE (lockdepWords, may be 0 when PROVE_LOCKING=n)
+ *   | lockdep region      |
+ *   +--------------------+  heapBase
+ *   | heap (shmAlloc)     |  kernel structures: lock words, rcu_node tree, slab caches ...
+ *   +--------------------+
+ */
+
+export const MAX_CPUS = 32;
+export const MAX_TASKS = 512;
+export const WORDS_PER_LINE = 16;
+
+/* Header words. */
+export const HDR_MAGIC = 0;
+/** Float64 boot time (performance.now() of the guest main thread) lives at byte HDR_BOOT_F64_BYTE. */
+export const HDR_BOOT_F64_BYTE = 8; // words 2..3
+export const HDR_NR_CPUS = 4;
+/** Number of CPUs that finished boot(); the start barrier. Pairs with Atomics.wait in cpu_main. */
+export const HDR_BOOTED = 5;
+/** Set to 1 by CPU 0 when every CPU may start scheduling. */
+export const HDR_GO = 6;
+/** Mask of online CPUs (bit n = CPU n). Written by the CPU itself as it parks/unparks. */
+export const HDR_ONLINE_MASK = 7;
+/** Next pid to hand out (Atomics.add). */
+export const HDR_NEXT_PID = 8;
+/** 1 once torture_shutdown or powerOff began: torture_must_stop(). */
+export const HDR_MUST_STOP = 9;
+/** 1 once the guest has failed (oops, hang): read by the guest main thread. */
+export const HDR_FAILED = 10;
+/** Symbol-table lock (0 free, else cpu+1); a tiny spin lock around shmAlloc. */
+export const HDR_SYM_LOCK = 11;
+/** Heap break: next free word of the heap. */
+export const HDR_HEAP_BRK = 12;
+/** Number of symbols allocated. */
+export const HDR_SYM_COUNT = 13;
+/** Bytes used in the symbol name arena. */
+export const HDR_SYM_NAME_USED = 14;
+/** Next free task slot (Atomics.add); slots are never reused within a guest. */
+export const HDR_NEXT_TASK_SLOT = 15;
+/** 1 when lockdep is active in this guest (PROVE_LOCKING=y). */
+export const HDR_LOCKDEP_ON = 16;
+export const HDR_WORDS = 64;
+export const GUEST_MAGIC = 0x70727431; // 'prt1'
+
+/* Per-CPU slot words (one 64-byte line per CPU). */
+export const CPU_BASE = HDR_WORDS;
+/** Doorbell: Atomics.add + notify to make the CPU re-check its sleepers/commands. */
+export const CPU_DOORBELL = 0;
+/** Hotplug state of the CPU, one of CPU_STATE. */
+export const CPU_STATE = 1;
+/** Hotplug command from the control CPU, one of CPU_CMD. */
+export const CPU_CMD = 2;
+/** Heartbeat: bumped by the CPU at every scheduler pass (soft-lockup detection). */
+export const CPU_HEARTBEAT = 3;
+/** 1 while the CPU is idle (nothing runnable). */
+export const CPU_IDLE = 4;
+/** pid of the task running now, 0 when none. */
+export const CPU_CURR_PID = 5;
+/** Wait-queue word for hotplug acks (the control CPU sleeps on it). */
+export const CPU_HP_WQ = 6;
+/** Jiffies of the last heartbeat. */
+export const CPU_HEARTBEAT_J = 7;
+
+export const CPU_STATES = ['online', 'dying', 'dead', 'starting', 'booting'] as const;
+export type CpuStateName = (typeof CPU_STATES)[number];
+export const CPU_ST = { online: 0, dying: 1, dead: 2, starting: 3, booting: 4 } as const;
+export const CPU_CMDS = { none: 0, park: 1, unpark: 2 } as const;
+
+export function cpuWord(cpu: number, word: number): number {
+  return CPU_BASE + cpu * WORDS_PER_LINE + word;
+}
+
+/* Task slots. */
+export const TASK_BASE = CPU_BASE + MAX_CPUS * WORDS_PER_LINE;
+export const TASK_PID = 0;
+export const TASK_CPU = 1;
+/** One of TASK_ST. */
+export const TASK_STATE = 2;
+/** Byte address (LockdepMap.addr + 1) of the lock the task waits for, 0 when none. */
+export const TASK_WAIT_ADDR = 3;
+/** Jiffies when the current lock wait began. */
+export const TASK_WAIT_SINCE = 4;
+/** Number of locks held. */
+export const TASK_DEPTH = 5;
+/** Addresses (+1) of the first TASK_HELD_MAX held locks, in acquisition order. */
+export const TASK_HELD = 6;
+export const TASK_HELD_MAX = 6;
+/** comm, 16 bytes as 4 words of UTF-8 (NUL padded). */
+export const TASK_COMM = 12;
+export const TASK_ST = { free: 0, running: 1, runnable: 2, blocked: 3, exited: 4, frozen: 5 } as const;
+
+export function taskWord(slot: number, word: number): number {
+  return TASK_BASE + slot * WORDS_PER_LINE + word;
+}
+
+/* Symbol table for shmAlloc: MAX_SYMS entries of 4 words + a name arena. */
+export const SYM_BASE = TASK_BASE + MAX_TASKS * WORDS_PER_LINE;
+export const MAX_SYMS = 4096;
+export const SYM_ENTRY_WORDS = 8;
+export const SYM_HASH = 0;
+/** Absolute word index of the region. */
+export const SYM_OFFSET = 1;
+export const SYM_SIZE = 2;
+export const SYM_NAME_OFF = 3;
+export const SYM_NAME_LEN = 4;
+/** 0 while the creator runs init, 1 when ready (Atomics.wait/notify on it). */
+export const SYM_READY = 5;
+export const SYM_NAME_ARENA_BYTES = 128 * 1024;
+export const SYM_NAME_BASE = SYM_BASE + MAX_SYMS * SYM_ENTRY_WORDS;
+export const SYM_END = SYM_NAME_BASE + SYM_NAME_ARENA_BYTES / 4;
+
+export const LOCKDEP_BASE = alignLine(SYM_END);
+
+export function alignLine(word: number): number {
+  return Math.ceil(word / WORDS_PER_LINE) * WORDS_PER_LINE;
+}
+
+/** Heap size a guest gets for kernel structures (words). 16 MiB is plenty for the modelled kernels. */
+export const HEAP_WORDS = 4 * 1024 * 1024;
+
+export interface GuestLayout {
+  readonly lockdepWords: number;
+  readonly heapBase: number;
+  readonly totalWords: number;
+}
+
+export function guestLayout(lockdepWords: number): GuestLayout {
+  const heapBase = alignLine(LOCKDEP_BASE + lockdepWords);
+  return { lockdepWords, heapBase, totalWords: heapBase + HEAP_WORDS };
+}
+
+/** Float64 view of the boot time stamp. */
+export function bootTimeView(sab: SharedArrayBuffer): Float64Array {
+  return new Float64Array(sab, HDR_BOOT_F64_BYTE, 1);
+}
+
+/** Decode a comm stored in a task slot. */
+export function readComm(i32: Int32Array, slot: number): string {
+  const bytes = new Uint8Array(16);
+  for (let w = 0; w < 4; w++) {
+    const v = Atomics.load(i32, taskWord(slot, TASK_COMM + w));
+    bytes[w * 4] = v & 0xff;
+    bytes[w * 4 + 1] = (v >>> 8) & 0xff;
+    bytes[w * 4 + 2] = (v >>> 16) & 0xff;
+    bytes[w * 4 + 3] = (v >>> 24) & 0xff;
+  }
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(bytes.subarray(0, end < 0 ? 16 : end));
+}
+
+export function writeComm(i32: Int32Array, slot: number, comm: string): void {
+  const bytes = new Uint8Array(16);
+  bytes.set(new TextEncoder().encode(comm).subarray(0, 15));
+  for (let w = 0; w < 4; w++) {
+    const v = (bytes[w * 4] ?? 0) | ((bytes[w * 4 + 1] ?? 0) << 8) | ((bytes[w * 4 + 2] ?? 0) << 16) | ((bytes[w * 4 + 3] ?? 0) << 24);
+    Atomics.store(i32, taskWord(slot, TASK_COMM + w), v);
+  }
+}

@@ -1,0 +1,301 @@
+/*
+ * The torture.c of this harness: machinery shared by rcutorture and locktorture — the random
+ * generator, stop flags, kthread accounting, CPU on/off cycling (torture_onoff), stutter, and
+ * the shutdown kthread that runs the suite's cleanup and powers the guest off.
+ *
+ * Shared state lives in one shm region so that any CPU can print the onoff statistics and every
+ * torture kthread sees the same stop flag. Long sleeps wait on the stop wait-queue so that a
+ * shutdown ends them at once.
+ *
+ * Departure from the kernel: torture kthreads are bound to their CPU (tasks cannot migrate
+ * between worker threads), so torture_cleanup_begin() brings offline CPUs back online before it
+ * waits for the kthreads to stop; a kthread frozen on an offline CPU could not stop otherwise.
+ */
+
+import { kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
+import { add_cpu, cpu_is_hotpluggable, cpu_online, remove_cpu } from '../../kernels/cpu/hotplug.js';
+
+const W_FULLSTOP = 0;
+const W_NKTHREADS = 1;
+const W_STOP_WQ = 2;
+const W_KTHREAD_WQ = 3;
+const W_STUTTER_PAUSE = 4;
+const W_STUTTER_WQ = 5;
+const W_ON_ATTEMPTS = 6;
+const W_ON_SUCCESSES = 7;
+const W_OFF_ATTEMPTS = 8;
+const W_OFF_SUCCESSES = 9;
+const W_MIN_ON = 10;
+const W_MAX_ON = 11;
+const W_MIN_OFF = 12;
+const W_MAX_OFF = 13;
+const W_SUM_ON = 14;
+const W_SUM_OFF = 15;
+const W_ONOFF_ACTIVE = 16;
+const W_WORDS = 32;
+
+export const HZ = 1000;
+
+let region: ShmRegion | null = null;
+let torture_type = 'torture';
+let verbose = 1;
+
+function r(): ShmRegion {
+  region ??= kapi.shmAlloc('torture_common', W_WORDS, (reg) => {
+    Atomics.store(reg.i32, reg.base + W_MIN_ON, -1);
+    Atomics.store(reg.i32, reg.base + W_MIN_OFF, -1);
+  });
+  return region;
+}
+
+function word(w: number): number {
+  return r().base + w;
+}
+
+function wq(w: number): WaitQueueHead {
+  return { i32: kapi.shm, index: word(w) };
+}
+
+function load(w: number): number {
+  return Atomics.load(kapi.shm, word(w));
+}
+
+/* ---------------- output ---------------- */
+
+/** TOROUT_STRING: `<type>-torture: <s>`. */
+export function TOROUT_STRING(s: string): void {
+  kapi.printk(`${torture_type}-torture: ${s}`);
+}
+
+/** VERBOSE_TOROUT_STRING: as TOROUT_STRING when verbose. */
+export function VERBOSE_TOROUT_STRING(s: string): void {
+  if (verbose > 0) TOROUT_STRING(s);
+}
+
+/** torture_init_begin(): record the type for messages; call from each CPU's boot(). */
+export function torture_init_begin(ttype: string, v: number): void {
+  torture_type = ttype;
+  verbose = v;
+  r();
+}
+
+export function torture_init_end(): void {}
+
+/* ---------------- random ---------------- */
+
+export interface TortureRandomState {
+  state: number;
+  count: number;
+}
+
+const TORTURE_RANDOM_MULT = 39916801;
+const TORTURE_RANDOM_ADD = 479001701;
+const TORTURE_RANDOM_REFRESH = 10000;
+
+/** DEFINE_TORTURE_RANDOM(). */
+export function torture_random_state(): TortureRandomState {
+  return { state: 0, count: 0 };
+}
+
+/** torture_random(): the kernel's LCG, reseeded from local_clock() every 10000 calls, halfword-swapped. */
+export function torture_random(trsp: TortureRandomState): number {
+  if (--trsp.count < 0) {
+    trsp.state = (trsp.state + (kapi.localClockNs() % 0x7fffffff)) >>> 0;
+    trsp.count = TORTURE_RANDOM_REFRESH;
+  }
+  trsp.state = (Math.imul(trsp.state, TORTURE_RANDOM_MULT) + TORTURE_RANDOM_ADD) >>> 0;
+  const x = trsp.state;
+  return ((x << 16) | (x >>> 16)) >>> 0;
+}
+
+/* ---------------- stop and kthreads ---------------- */
+
+export function torture_must_stop(): boolean {
+  return load(W_FULLSTOP) !== 0 || kapi.mustStop();
+}
+
+/** Sleep up to `j` jiffies, ending early when the test stops. Returns true if stopping. */
+export async function torture_sleep_interruptible(j: number): Promise<boolean> {
+  if (j <= 0) return torture_must_stop();
+  await kapi.waitEvent(wq(W_STOP_WQ), torture_must_stop, j);
+  return torture_must_stop();
+}
+
+/** torture_create_kthread(): a counted kthread on this CPU; cleanup waits for all of them. */
+export function torture_create_kthread(fn: () => Promise<void>, comm: string): void {
+  Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
+  kapi.kthreadRun(async () => {
+    try {
+      await fn();
+    } finally {
+      // Pairs with the waitEvent condition in torture_cleanup_begin().
+      Atomics.sub(kapi.shm, word(W_NKTHREADS), 1);
+      kapi.wakeUp(wq(W_KTHREAD_WQ));
+    }
+  }, comm);
+}
+
+export function torture_kthread_stopping(title: string): void {
+  VERBOSE_TOROUT_STRING(`${title} is stopping`);
+}
+
+/* ---------------- onoff ---------------- */
+
+function minMax(minW: number, maxW: number, sumW: number, delta: number): void {
+  const i32 = kapi.shm;
+  const min = Atomics.load(i32, word(minW));
+  if (min < 0 || delta < min) Atomics.store(i32, word(minW), delta);
+  if (delta > Atomics.load(i32, word(maxW))) Atomics.store(i32, word(maxW), delta);
+  Atomics.add(i32, word(sumW), delta);
+}
+
+/** torture_offline(): one offline attempt with statistics. */
+export async function torture_offline(cpu: number): Promise<boolean> {
+  if (!cpu_is_hotpluggable(cpu) || !cpu_online(cpu)) return false;
+  if (verbose > 1) TOROUT_STRING(`torture_onoff task: offlining ${cpu}`);
+  const start = kapi.jiffies();
+  Atomics.add(kapi.shm, word(W_OFF_ATTEMPTS), 1);
+  const ret = await remove_cpu(cpu);
+  if (ret !== 0) {
+    if (verbose > 0) TOROUT_STRING(`torture_onoff task: offline ${cpu} failed: errno ${ret}`);
+    return false;
+  }
+  if (verbose > 1) TOROUT_STRING(`torture_onoff task: offlined ${cpu}`);
+  Atomics.add(kapi.shm, word(W_OFF_SUCCESSES), 1);
+  minMax(W_MIN_OFF, W_MAX_OFF, W_SUM_OFF, kapi.jiffies() - start);
+  return true;
+}
+
+/** torture_online(): one online attempt with statistics. */
+export async function torture_online(cpu: number): Promise<boolean> {
+  if (!cpu_is_hotpluggable(cpu) || cpu_online(cpu)) return false;
+  if (verbose > 1) TOROUT_STRING(`torture_onoff task: onlining ${cpu}`);
+  const start = kapi.jiffies();
+  Atomics.add(kapi.shm, word(W_ON_ATTEMPTS), 1);
+  const ret = await add_cpu(cpu);
+  if (ret !== 0) {
+    if (verbose > 0) TOROUT_STRING(`torture_onoff task: online ${cpu} failed: errno ${ret}`);
+    return false;
+  }
+  if (verbose > 1) TOROUT_STRING(`torture_onoff task: onlined ${cpu}`);
+  Atomics.add(kapi.shm, word(W_ON_SUCCESSES), 1);
+  minMax(W_MIN_ON, W_MAX_ON, W_SUM_ON, kapi.jiffies() - start);
+  return true;
+}
+
+/** torture_onoff(): after the holdoff, offline or online a random CPU every interval. */
+async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void> {
+  VERBOSE_TOROUT_STRING('torture_onoff task started');
+  const rand = torture_random_state();
+  const maxcpu = kapi.nrCpuIds - 1;
+  if (maxcpu < 1) {
+    VERBOSE_TOROUT_STRING('Only one CPU, so CPU-hotplug testing is disabled');
+  } else {
+    if (holdoffJ > 0) {
+      VERBOSE_TOROUT_STRING('torture_onoff begin holdoff');
+      await torture_sleep_interruptible(holdoffJ);
+      VERBOSE_TOROUT_STRING('torture_onoff end holdoff');
+    }
+    while (!torture_must_stop()) {
+      const cpu = 1 + ((torture_random(rand) >>> 4) % maxcpu);
+      if (cpu_online(cpu)) await torture_offline(cpu);
+      else await torture_online(cpu);
+      if (await torture_sleep_interruptible(intervalJ)) break;
+    }
+  }
+  torture_kthread_stopping('torture_onoff');
+}
+
+/** torture_onoff_init(): start torture_onoff on this CPU (call from CPU 0's boot). */
+export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
+  if (intervalJ <= 0) return;
+  Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
+  torture_create_kthread(() => torture_onoff(holdoffJ, intervalJ), 'torture_onoff');
+}
+
+/** torture_onoff_stats(): the kernel's `onoff:` field, trailing space included (pr_cont). */
+export function torture_onoff_stats(): string {
+  return (
+    `onoff: ${load(W_ON_SUCCESSES)}/${load(W_ON_ATTEMPTS)}:${load(W_OFF_SUCCESSES)}/${load(W_OFF_ATTEMPTS)} ` +
+    `${load(W_MIN_ON)},${load(W_MAX_ON)}:${load(W_MIN_OFF)},${load(W_MAX_OFF)} ${load(W_SUM_ON)}:${load(W_SUM_OFF)} (HZ=${HZ}) `
+  );
+}
+
+/** torture_onoff_failures(): some hotplug attempt did not succeed. */
+export function torture_onoff_failures(): boolean {
+  return load(W_ON_SUCCESSES) !== load(W_ON_ATTEMPTS) || load(W_OFF_SUCCESSES) !== load(W_OFF_ATTEMPTS);
+}
+
+/** Totals, for reports and tests. */
+export function torture_onoff_counts(): { onlineOk: number; onlineTry: number; offlineOk: number; offlineTry: number } {
+  return { onlineOk: load(W_ON_SUCCESSES), onlineTry: load(W_ON_ATTEMPTS), offlineOk: load(W_OFF_SUCCESSES), offlineTry: load(W_OFF_ATTEMPTS) };
+}
+
+/* ---------------- stutter ---------------- */
+
+async function torture_stutter(stutterJ: number): Promise<void> {
+  VERBOSE_TOROUT_STRING('torture_stutter task started');
+  while (!torture_must_stop()) {
+    if (await torture_sleep_interruptible(stutterJ)) break;
+    Atomics.store(kapi.shm, word(W_STUTTER_PAUSE), 1);
+    if (await torture_sleep_interruptible(stutterJ)) break;
+    // Pairs with the condition load in stutter_wait().
+    Atomics.store(kapi.shm, word(W_STUTTER_PAUSE), 0);
+    kapi.wakeUp(wq(W_STUTTER_WQ));
+  }
+  Atomics.store(kapi.shm, word(W_STUTTER_PAUSE), 0);
+  kapi.wakeUp(wq(W_STUTTER_WQ));
+  torture_kthread_stopping('torture_stutter');
+}
+
+/** torture_stutter_init(): alternate stutterJ of running with stutterJ of pause (CPU 0). */
+export function torture_stutter_init(stutterJ: number): void {
+  if (stutterJ <= 0) return;
+  torture_create_kthread(() => torture_stutter(stutterJ), 'torture_stutter');
+}
+
+/** stutter_wait(): block while the test is paused. Returns true if it waited. */
+export async function stutter_wait(_title: string): Promise<boolean> {
+  if (load(W_STUTTER_PAUSE) === 0) return false;
+  await kapi.waitEvent(wq(W_STUTTER_WQ), () => load(W_STUTTER_PAUSE) === 0 || torture_must_stop());
+  return true;
+}
+
+/* ---------------- shutdown and cleanup ---------------- */
+
+/** torture_shutdown_init(): at `secs` after boot run `cleanup` and power off (CPU 0). */
+export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>): void {
+  if (secs <= 0) return;
+  kapi.kthreadRun(async () => {
+    VERBOSE_TOROUT_STRING('torture_shutdown task started');
+    const end = secs * HZ;
+    while (!torture_must_stop() && kapi.jiffies() < end) {
+      await torture_sleep_interruptible(end - kapi.jiffies());
+    }
+    VERBOSE_TOROUT_STRING('torture_shutdown task shutting down system');
+    await cleanup();
+    kapi.powerOff();
+  }, 'torture_shutdown');
+}
+
+/**
+ * torture_cleanup_begin(): stop the test, bring offline CPUs back, wait (up to 10 s) for every
+ * torture kthread to exit. Returns false if some did not stop in time.
+ */
+export async function torture_cleanup_begin(): Promise<boolean> {
+  Atomics.store(kapi.shm, word(W_FULLSTOP), 1);
+  kapi.wakeUp(wq(W_STOP_WQ));
+  kapi.wakeUp(wq(W_STUTTER_WQ));
+  // Wait for torture_onoff to finish its operation before onlining the rest.
+  for (let cpu = 1; cpu < kapi.nrCpuIds; cpu++) {
+    if (!cpu_online(cpu)) await add_cpu(cpu);
+  }
+  const stopped = await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_NKTHREADS) === 0, 10 * HZ);
+  for (let cpu = 1; cpu < kapi.nrCpuIds; cpu++) {
+    if (!cpu_online(cpu)) await add_cpu(cpu);
+  }
+  if (!stopped) TOROUT_STRING(`torture_cleanup_begin: ${load(W_NKTHREADS)} kthreads did not stop`);
+  return stopped;
+}
+
+export function torture_cleanup_end(): void {}

@@ -1,0 +1,238 @@
+/*
+ * CPU hotplug (kernel/cpu.c): cpu_hotplug_lock, the cpuhp state machine, cpu_down()/cpu_up().
+ *
+ * cpu_hotplug_lock is a percpu_rwsem: cpus_read_lock() is its reader fast path, _cpu_down() and
+ * _cpu_up() take it for write and run the registered callbacks in state order. States below
+ * CPUHP_BRINGUP_CPU are run by the control CPU (their teardown after the target is dead: the
+ * `*_DEAD` callbacks such as slub_cpu_dead); states above it are run by the target CPU on itself,
+ * synchronously and with irqs off, as it parks or unparks (kapi.parkCpu / kapi.unparkCpu). The
+ * target parks only at a safe point: none of its tasks holds a lock or sits in an RCU reader.
+ *
+ * Every CPU registers the same callbacks (each worker loads the same modules), so the control
+ * CPU can run the BP ones locally and the target CPU its AP ones. CPU 0 is not hotpluggable.
+ * Function names follow the kernel so that lockdep's stacks read like the seed report:
+ * torture_onoff -> torture_offline -> remove_cpu -> device_offline -> cpu_down -> _cpu_down ->
+ * cpuhp_invoke_callback_range -> cpuhp_invoke_callback -> slub_cpu_dead.
+ */
+
+import { kapi } from '../../harness/kapi.js';
+import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
+import {
+  DEFINE_STATIC_PERCPU_RWSEM,
+  percpu_down_read,
+  percpu_down_write,
+  percpu_up_read,
+  percpu_up_write,
+  type PercpuRwsem,
+} from '../locking/percpu_rwsem.js';
+
+export const CPUHP_STATES = [
+  'CPUHP_OFFLINE',
+  'CPUHP_RCUTREE_PREP',
+  'CPUHP_SLUB_DEAD',
+  'CPUHP_BRINGUP_CPU',
+  'CPUHP_AP_OFFLINE',
+  'CPUHP_AP_RCUTREE_DYING',
+  'CPUHP_AP_ONLINE',
+  'CPUHP_AP_ONLINE_DYN',
+  'CPUHP_ONLINE',
+] as const;
+export type CpuhpState = (typeof CPUHP_STATES)[number];
+
+export type CpuhpCallback = ((cpu: number) => void | Promise<void>) | null;
+
+interface CpuhpStep {
+  readonly state: CpuhpState;
+  readonly name: string;
+  readonly startup: CpuhpCallback;
+  readonly teardown: CpuhpCallback;
+}
+
+export const EBUSY = 16;
+export const EINVAL = 22;
+
+const BRINGUP = CPUHP_STATES.indexOf('CPUHP_BRINGUP_CPU');
+
+/** Registered steps, in state order; several may share CPUHP_AP_ONLINE_DYN. */
+const cpuhp_steps: CpuhpStep[] = [];
+
+let cpu_hotplug_lock: PercpuRwsem | null = null;
+let cpu_add_remove_lock: Mutex | null = null;
+
+function hotplugLock(): PercpuRwsem {
+  cpu_hotplug_lock ??= DEFINE_STATIC_PERCPU_RWSEM('cpu_hotplug_lock');
+  return cpu_hotplug_lock;
+}
+
+function addRemoveLock(): Mutex {
+  cpu_add_remove_lock ??= DEFINE_MUTEX('cpu_add_remove_lock');
+  return cpu_add_remove_lock;
+}
+
+export async function cpus_read_lock(): Promise<void> {
+  await percpu_down_read(hotplugLock());
+}
+
+export function cpus_read_unlock(): void {
+  percpu_up_read(hotplugLock());
+}
+
+export async function cpus_write_lock(): Promise<void> {
+  await percpu_down_write(hotplugLock());
+}
+
+export function cpus_write_unlock(): void {
+  percpu_up_write(hotplugLock());
+}
+
+export function lockdep_assert_cpus_held(): void {
+  kapi.lockdep.assertHeld(hotplugLock().dep_map);
+}
+
+export function cpu_online(cpu: number): boolean {
+  return kapi.cpuOnline(cpu);
+}
+
+export function num_online_cpus(): number {
+  let n = 0;
+  for (let m = kapi.onlineMask(); m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+export function cpu_is_hotpluggable(cpu: number): boolean {
+  return cpu > 0 && cpu < kapi.nrCpuIds;
+}
+
+/**
+ * cpuhp_setup_state_nocalls(): register callbacks for a state without invoking them on the CPUs
+ * already online. Call from boot() on every CPU. AP states must have synchronous callbacks.
+ */
+export function cpuhp_setup_state_nocalls(state: CpuhpState, name: string, startup: CpuhpCallback, teardown: CpuhpCallback): void {
+  const idx = CPUHP_STATES.indexOf(state);
+  let at = cpuhp_steps.length;
+  while (at > 0 && CPUHP_STATES.indexOf((cpuhp_steps[at - 1] as CpuhpStep).state) > idx) at--;
+  cpuhp_steps.splice(at, 0, { state, name, startup, teardown });
+}
+
+function isApState(s: CpuhpState): boolean {
+  return CPUHP_STATES.indexOf(s) > BRINGUP;
+}
+
+/** cpuhp_invoke_callback(): one step, one direction. */
+async function cpuhp_invoke_callback(cpu: number, step: CpuhpStep, bringup: boolean): Promise<void> {
+  const cb = bringup ? step.startup : step.teardown;
+  if (cb === null) return;
+  const r = cb(cpu);
+  if (r instanceof Promise) await r;
+}
+
+/** cpuhp_invoke_callback_range(): the BP steps between BRINGUP and OFFLINE, in order. */
+async function cpuhp_invoke_callback_range(bringup: boolean, cpu: number): Promise<void> {
+  const bp = cpuhp_steps.filter((s) => !isApState(s.state));
+  const order = bringup ? bp : [...bp].reverse();
+  for (const step of order) await cpuhp_invoke_callback(cpu, step, bringup);
+}
+
+/** Run on the target CPU itself as it parks: AP teardown callbacks, highest state first. */
+function cpuhp_ap_teardown(): void {
+  const cpu = kapi.smpProcessorId();
+  for (let k = cpuhp_steps.length - 1; k >= 0; k--) {
+    const step = cpuhp_steps[k] as CpuhpStep;
+    if (!isApState(step.state) || step.teardown === null) continue;
+    const r = step.teardown(cpu);
+    if (r instanceof Promise) throw new Error(`cpuhp: AP teardown ${step.name} must be synchronous`);
+  }
+}
+
+/** Run on the target CPU itself as it unparks: AP startup callbacks in state order. */
+function cpuhp_ap_startup(): void {
+  const cpu = kapi.smpProcessorId();
+  for (const step of cpuhp_steps) {
+    if (!isApState(step.state) || step.startup === null) continue;
+    const r = step.startup(cpu);
+    if (r instanceof Promise) throw new Error(`cpuhp: AP startup ${step.name} must be synchronous`);
+  }
+}
+
+async function cpu_maps_update_begin(): Promise<void> {
+  await mutex_lock(addRemoveLock());
+}
+
+function cpu_maps_update_done(): void {
+  mutex_unlock(addRemoveLock());
+}
+
+/** takedown_cpu(): park the target; its AP callbacks run there. */
+async function takedown_cpu(cpu: number): Promise<void> {
+  await kapi.parkCpu(cpu);
+}
+
+async function _cpu_down(cpu: number): Promise<number> {
+  if (!cpu_is_hotpluggable(cpu)) return -EBUSY;
+  if (!cpu_online(cpu)) return -EINVAL;
+  if (num_online_cpus() <= 1) return -EBUSY;
+  await cpus_write_lock();
+  try {
+    await takedown_cpu(cpu);
+    await cpuhp_invoke_callback_range(false, cpu);
+  } finally {
+    cpus_write_unlock();
+  }
+  return 0;
+}
+
+async function cpu_down(cpu: number): Promise<number> {
+  await cpu_maps_update_begin();
+  try {
+    return await _cpu_down(cpu);
+  } finally {
+    cpu_maps_update_done();
+  }
+}
+
+async function _cpu_up(cpu: number): Promise<number> {
+  if (cpu < 0 || cpu >= kapi.nrCpuIds) return -EINVAL;
+  if (cpu_online(cpu)) return -EINVAL;
+  await cpus_write_lock();
+  try {
+    await cpuhp_invoke_callback_range(true, cpu);
+    await kapi.unparkCpu(cpu);
+  } finally {
+    cpus_write_unlock();
+  }
+  return 0;
+}
+
+async function cpu_up(cpu: number): Promise<number> {
+  await cpu_maps_update_begin();
+  try {
+    return await _cpu_up(cpu);
+  } finally {
+    cpu_maps_update_done();
+  }
+}
+
+async function device_offline(cpu: number): Promise<number> {
+  return await cpu_down(cpu);
+}
+
+async function device_online(cpu: number): Promise<number> {
+  return await cpu_up(cpu);
+}
+
+/** remove_cpu(): take `cpu` offline. 0 on success, -errno otherwise. */
+export async function remove_cpu(cpu: number): Promise<number> {
+  return await device_offline(cpu);
+}
+
+/** add_cpu(): bring `cpu` online. 0 on success, -errno otherwise. */
+export async function add_cpu(cpu: number): Promise<number> {
+  return await device_online(cpu);
+}
+
+/** Guest module entry: the AP halves of the state machine run through the CPU runtime. */
+export function boot(_cpu: number): void {
+  hotplugLock();
+  addRemoveLock();
+  kapi.registerApCallbacks('cpuhp', cpuhp_ap_teardown, cpuhp_ap_startup);
+}
