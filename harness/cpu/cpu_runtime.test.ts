@@ -35,4 +35,18 @@ describe('CpuRuntime in a real guest', () => {
     expect(run.result?.end).toBe('hang');
     expect(run.code).toBe(1);
   });
+
+  it.each([['PREEMPT_NONE', 'n'], ['PREEMPT', 'y']])(
+    'never parks a CPU while one of its tasks holds a lock or sits in an RCU reader (%s)',
+    async (_name, preempt) => {
+      const run = await runGuest({
+        nrCpus: 2,
+        durationSec: 30,
+        kconfig: { CONFIG_PREEMPT: preempt },
+        modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/cpu/test_support/hotplug_safe')],
+      });
+      expect(run.console).toContain('hotplug_safe: offlines=30 violations=0 online=true');
+      expect(run.code).toBe(0);
+    },
+  );
 });

@@ -21,6 +21,10 @@ import {
 
 export const TASK_COMM_LEN = 16;
 
+function TASK_BASE_OF(slot: number): number {
+  return taskWord(slot, 0);
+}
+
 export type TaskState = 'runnable' | 'running' | 'blocked' | 'exited';
 
 export class Task implements TaskRef {
@@ -70,31 +74,38 @@ export class Task implements TaskRef {
     Atomics.store(this.#i32, taskWord(this.slot, TASK_STATE), v);
   }
 
+  /*
+   * The held-lock mirror is written with plain stores: it sits on every lock's fast path, and its
+   * only reader is the hang detector on the guest main thread, which polls it with Atomics.load
+   * and tolerates a stale value for one scan (int32 stores never tear).
+   */
   noteAcquire(addr: number): void {
     const d = this.lockDepth++;
     if (this.slot < 0) return;
-    if (d < TASK_HELD_MAX) Atomics.store(this.#i32, taskWord(this.slot, TASK_HELD + d), addr + 1);
-    Atomics.store(this.#i32, taskWord(this.slot, TASK_DEPTH), d + 1);
+    const base = TASK_BASE_OF(this.slot);
+    if (d < TASK_HELD_MAX) this.#i32[base + TASK_HELD + d] = addr + 1;
+    this.#i32[base + TASK_DEPTH] = d + 1;
   }
 
   noteRelease(addr: number): void {
     if (this.lockDepth > 0) this.lockDepth--;
     if (this.slot < 0) return;
     const i32 = this.#i32;
-    // Remove addr from the mirrored held list (locks may be released out of order).
-    const n = Math.min(this.lockDepth + 1, TASK_HELD_MAX);
-    let found = -1;
-    for (let k = n - 1; k >= 0; k--) {
-      if (i32[taskWord(this.slot, TASK_HELD + k)] === addr + 1) {
-        found = k;
+    const base = TASK_BASE_OF(this.slot);
+    const top = this.lockDepth;
+    // Fast case: releasing the most recent lock (LIFO).
+    if (top < TASK_HELD_MAX && i32[base + TASK_HELD + top] === addr + 1) {
+      i32[base + TASK_HELD + top] = 0;
+    } else {
+      const n = Math.min(top + 1, TASK_HELD_MAX);
+      for (let k = 0; k < n; k++) {
+        if (i32[base + TASK_HELD + k] !== addr + 1) continue;
+        for (let m = k; m < n - 1; m++) i32[base + TASK_HELD + m] = i32[base + TASK_HELD + m + 1] ?? 0;
+        i32[base + TASK_HELD + n - 1] = 0;
         break;
       }
     }
-    if (found >= 0) {
-      for (let k = found; k < n - 1; k++) i32[taskWord(this.slot, TASK_HELD + k)] = i32[taskWord(this.slot, TASK_HELD + k + 1)] ?? 0;
-      i32[taskWord(this.slot, TASK_HELD + n - 1)] = 0;
-    }
-    Atomics.store(i32, taskWord(this.slot, TASK_DEPTH), this.lockDepth);
+    i32[base + TASK_DEPTH] = top;
   }
 
   noteWait(addr: number, jiffies: number): void {
