@@ -12,7 +12,7 @@ import path from 'node:path';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-const HIDDEN = [/\/harness\/cpu\//, /\/harness\/guest\//, /\/harness\/lockdep\//, /\/harness\/kapi\./, /^node:/, /node_modules/, /^internal\//];
+const HIDDEN = [/\/harness\/cpu\/(?!test_support\/)/, /\/harness\/guest\//, /\/harness\/lockdep\//, /\/harness\/kapi\./, /^node:/, /node_modules/, /^internal\//];
 
 export interface Frame {
   readonly fn: string;
