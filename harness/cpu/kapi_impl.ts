@@ -32,6 +32,10 @@ export const KERNEL_BUILD = '#1';
 /** The validator as the runtime uses it (harness/lockdep provides it). */
 export interface LockdepValidator extends LockdepHooks {
   taskExit(task: Task): void;
+  /** lockdep_hardirqs_on(): irqs were re-enabled; held locks become hardirq-unsafe. */
+  hardirqsOn(): void;
+  /** lockdep_softirqs_on(): bottom halves were re-enabled. */
+  softirqsOn(): void;
 }
 
 export interface KapiDeps {
@@ -133,12 +137,14 @@ export function makeKapi(d: KapiDeps): Kapi {
     },
     localIrqEnable(): void {
       rt.irqsOff = false;
+      d.validator?.hardirqsOn();
     },
     localBhDisable(): void {
       rt.bhCount++;
     },
     localBhEnable(): void {
       if (rt.bhCount > 0) rt.bhCount--;
+      if (rt.bhCount === 0) d.validator?.softirqsOn();
     },
     irqsDisabled: () => rt.irqsOff,
     inHardirq: () => rt.hardirqCount > 0,

@@ -20,14 +20,17 @@ export interface ValidatorWiring {
 
 export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidator> {
   const { rt } = w;
+  // One object per CPU, refreshed in place: the acquire fast path must not allocate.
+  const irq = { hardirq: false, softirq: false, irqsDisabled: false, bhDisabled: false };
   const v = lockdepInit(w.i32, w.base, {
     current: () => rt.currentOrIrq(),
-    irqState: () => ({
-      hardirq: rt.hardirqCount > 0,
-      softirq: rt.softirqCount > 0,
-      irqsDisabled: rt.irqsOff,
-      bhDisabled: rt.bhCount > 0,
-    }),
+    irqState: () => {
+      irq.hardirq = rt.hardirqCount > 0;
+      irq.softirq = rt.softirqCount > 0;
+      irq.irqsDisabled = rt.irqsOff;
+      irq.bhDisabled = rt.bhCount > 0;
+      return irq;
+    },
     print: w.print,
     captureStack: captureKernelStack,
     onReport: (_kind: unknown, title: string) => w.onReport(title),

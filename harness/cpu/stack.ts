@@ -46,6 +46,8 @@ export function parseStack(stack: string): Frame[] {
       }
     }
     fn = fn.replace(/^(Object|Module|CpuRuntime|Promise)\./, '');
+    // The task's body is invoked by the runtime as Task.fn: in kernel terms, kthread().
+    if (fn === 'Task.fn') fn = 'kthread';
     frames.push({ fn, file, line: ln });
   }
   return frames;

@@ -75,6 +75,7 @@ machineLines([
 ]);
 
 const problems: string[] = [];
+const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
 const modules = spec.modules ?? suiteModules(spec.suite);
@@ -107,7 +108,7 @@ async function finish(how: GuestResult['end']): Promise<void> {
       problems.push(`lockdep_stats: ${String(err)}`);
     }
   }
-  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems };
+  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems, findings };
   writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
   try {
     fsyncSync(consoleFd);
@@ -128,7 +129,8 @@ function onMessage(m: FromCpu): void {
       if (m.fatal) end('oops');
       return;
     case 'failure':
-      return; // a finding the console already shows; recheck judges it
+      findings.push(`CPU ${m.cpu}: ${m.reason}`); // the console shows it too; recheck judges it
+      return;
     case 'poweroff':
       end('poweroff');
       return;

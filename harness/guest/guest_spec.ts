@@ -51,4 +51,6 @@ export interface GuestResult {
   readonly seconds: number;
   /** One line per problem the guest itself saw (oops, hang) in the order seen. */
   readonly problems: readonly string[];
+  /** Findings the kernel reported about itself (lockdep, torture checks), also in console.log. */
+  readonly findings: readonly string[];
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+
+describe('lockdep in a guest', () => {
+  it('reports A->B on CPU 0 then, a second later, B->A on CPU 1 as a circular dependency with both stacks', async () => {
+    const run = await runGuest({
+      nrCpus: 2,
+      durationSec: 10,
+      kconfig: { CONFIG_PROVE_LOCKING: 'y' },
+      modules: [distModuleUrl('harness/cpu/test_support/abba')],
+    });
+    const c = run.console;
+    expect(c).toContain('WARNING: possible circular locking dependency detected');
+    expect(c).toMatch(/abba_second\/\d+ is trying to acquire lock:\n.*\(lock_a\)\{\+\.\+\.\}-\{3:3\}, at: take_b_then_a/);
+    expect(c).toMatch(/-> #1 \(lock_b\)\{\+\.\+\.\}-\{3:3\}:\n.*mutex_lock \(kernels\/locking\/mutex\.ts:\d+\)\n.*take_a_then_b/);
+    expect(c).toMatch(/-> #0 \(lock_a\)\{\+\.\+\.\}-\{3:3\}:\n.*mutex_lock \(kernels\/locking\/mutex\.ts:\d+\)\n.*take_b_then_a/);
+    expect(c).toMatch(/CPU: 1 PID: \d+ Comm: abba_second Not tainted/);
+    expect(run.result?.findings.join('\n')).toMatch(/lockdep: .*circular/);
+    expect(run.result?.end).toBe('poweroff');
+  });
+});

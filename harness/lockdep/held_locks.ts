@@ -1,0 +1,33 @@
+/*
+ * One task's held-lock stack (the kernel's task_struct::held_locks[]), kept on LockdepTask.lockdep.
+ * Plain typed arrays sized MAX_LOCK_DEPTH so the acquire/release hot path allocates nothing.
+ * keyHi/keyLo[i + 1] is the chain key after entry i (the kernel's prev_chain_key of entry i + 1).
+ */
+
+import type { LockdepMap } from '../kapi.js';
+import { MAX_LOCK_DEPTH } from './layout.js';
+
+export class HeldLocks {
+  depth = 0;
+  readonly cls = new Int32Array(MAX_LOCK_DEPTH + 1);
+  readonly read = new Int8Array(MAX_LOCK_DEPTH + 1);
+  readonly trylock = new Uint8Array(MAX_LOCK_DEPTH + 1);
+  /** nest_lock references: instances of the same class merged into one entry (0 = single). */
+  readonly refs = new Int32Array(MAX_LOCK_DEPTH + 1);
+  /** irq context of the acquisition: 0 process, 1 softirq, 2 hardirq (3 both). */
+  readonly ctx = new Uint8Array(MAX_LOCK_DEPTH + 1);
+  readonly irqsOff = new Uint8Array(MAX_LOCK_DEPTH + 1);
+  /** Stack id (one frame) of the acquisition site, 0 when unknown. */
+  readonly site = new Int32Array(MAX_LOCK_DEPTH + 1);
+  readonly maps: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
+  readonly nest: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
+  readonly keyHi = new Int32Array(MAX_LOCK_DEPTH + 2);
+  readonly keyLo = new Int32Array(MAX_LOCK_DEPTH + 2);
+}
+
+/** The same lock instance: the same map object, or the same address and key (maps may be per thread). */
+export function sameLock(a: LockdepMap | null, b: LockdepMap): boolean {
+  if (a === null) return false;
+  if (a === b) return true;
+  return a.addr === b.addr && a.key.name === b.key.name && a.key.ordinal === b.key.ordinal;
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { locking_selftest } from './selftest.js';
+
+describe('locking_selftest()', () => {
+  it('passes every testcase and prints the kernel table and closing line', () => {
+    const lines: string[] = [];
+    const r = locking_selftest((l) => lines.push(l));
+    expect(r.failed).toBe(0);
+    expect(r.passed).toBeGreaterThan(200);
+    expect(lines[1]).toBe('| Locking API testsuite:');
+    expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
+    expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    expect(lines.some((l) => l.includes('FAILED|'))).toBe(false);
+    expect(lines.at(-2)).toBe(`Good, all ${r.passed} testcases passed! |`);
+    expect(lines.at(-1)).toBe('---------------------------------');
+  });
+});

@@ -1,0 +1,93 @@
+/*
+ * Types of the lockdep validator's public surface: what a runtime hands the validator (LockdepEnv,
+ * LockdepTask, LockdepIrqState) and what it gets back (Lockdep). No logic lives here.
+ *
+ * The validator is shared by every thread that calls lockdepInit() on the same SharedArrayBuffer
+ * region; each thread has its own Lockdep object (held-lock stacks live on the task objects that
+ * env.current() returns, never in shared memory).
+ */
+
+import type { LockdepHooks } from '../kapi.js';
+
+/** The running task as the validator sees it. `lockdep` is reserved for the held-lock stack. */
+export interface LockdepTask {
+  readonly pid: number;
+  readonly comm: string;
+  readonly cpu: number;
+  lockdep?: unknown;
+}
+
+/** The CPU context at the moment of a lock operation (the kernel's preempt_count and irq flags). */
+export interface LockdepIrqState {
+  hardirq: boolean;
+  softirq: boolean;
+  irqsDisabled: boolean;
+  bhDisabled: boolean;
+}
+
+export const LOCKDEP_BUG_KINDS = [
+  'circular',
+  'recursive',
+  'unlock_imbalance',
+  'inconsistent',
+  'irq_inversion',
+  'bad_irq_dependency',
+  'locks_held_at_exit',
+  'nest_lock_not_taken',
+  'assert_held',
+  'suspicious_rcu',
+  'capacity',
+] as const;
+export type LockdepBugKind = (typeof LOCKDEP_BUG_KINDS)[number];
+
+export interface LockdepEnv {
+  /** The running task; in irq context the runtime passes a per-CPU pseudo task. */
+  current(): LockdepTask;
+  /**
+   * The context flags. Called once per acquire: return one reused object (not a fresh literal)
+   * so the chain-cache hit path allocates nothing.
+   */
+  irqState(): LockdepIrqState;
+  /** Console lines; the runtime adds timestamps. */
+  print(lines: readonly string[]): void;
+  /** Override of the stack capture (frames `fn (file:line)`, innermost first); default stack.ts. */
+  captureStack?(): string[];
+  /** A report was printed: the guest marks itself failed. */
+  onReport(kind: LockdepBugKind, title: string): void;
+  /** `<release> <build>` printed in banners and `CPU:` lines, e.g. "6.12.0-torture #1". */
+  kernelRelease?: string;
+}
+
+export interface LockdepInitOptions {
+  /** Report each distinct problem once instead of switching lockdep off at the first report. */
+  continueAfterReport?: boolean;
+  /** Zero and re-initialise the region (one thread, before the others attach). */
+  resetRegion?: boolean;
+  /** Capacities for a fresh region (ignored when attaching to an initialised one). */
+  limits?: Partial<LockdepLimits>;
+}
+
+/** Capacities, named after the kernel's (values are smaller than the kernel's defaults). */
+export interface LockdepLimits {
+  readonly MAX_LOCKDEP_KEYS: number;
+  readonly MAX_LOCKDEP_ENTRIES: number;
+  readonly MAX_LOCKDEP_CHAINS: number;
+  readonly MAX_STACK_TRACE_ENTRIES: number;
+  /** Words of the string arena holding class names and stack text (2 UTF-16 units per word). */
+  readonly ARENA_WORDS: number;
+}
+
+export interface Lockdep extends LockdepHooks {
+  /** `WARNING: <comm>/<pid> still has locks held!` if the task holds locks. */
+  taskExit(task: LockdepTask): void;
+  /** /proc/lockdep_stats text. */
+  procStats(): string;
+  /** Reports printed by this thread. */
+  readonly reports: number;
+  /** Chain validations (cache misses) done by this thread; a cache hit does not count. */
+  readonly validations: number;
+  /** trace_hardirqs_on(): irqs are being enabled with the current task's locks held. */
+  hardirqsOn(): void;
+  /** trace_softirqs_on(): bottom halves are being enabled with the current task's locks held. */
+  softirqsOn(): void;
+}

@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import type { LockClassKey, LockdepMap, LockType } from '../kapi.js';
+import { lockdepInit, regionWords } from './index.js';
+import { SimEnv, SimTask } from './sim_env.js';
+import type { LockdepLimits } from './types.js';
+
+const SMALL: LockdepLimits = { MAX_LOCKDEP_KEYS: 64, MAX_LOCKDEP_ENTRIES: 256, MAX_LOCKDEP_CHAINS: 256, MAX_STACK_TRACE_ENTRIES: 8192, ARENA_WORDS: 1 << 16 };
+
+function setup(limits: LockdepLimits = SMALL, continueAfterReport = false) {
+  const i32 = new Int32Array(new SharedArrayBuffer(regionWords(limits) * 4 + 256));
+  const env = new SimEnv(new SimTask(100, 'task-a'));
+  const ld = lockdepInit(i32, 16, env, { resetRegion: true, limits, continueAfterReport });
+  let addr = 0;
+  const lock = (name: string, type: LockType = 'mutex', ordinal = 0): LockdepMap => {
+    const key: LockClassKey = { name, ordinal, type, waitType: type === 'spinlock' || type === 'rwlock' ? 2 : 3 };
+    addr += 64;
+    return { key, addr, name };
+  };
+  return { i32, env, ld, lock };
+}
+
+describe('lockdep validator (one thread)', () => {
+  it('reports AB-BA as a circular dependency with both stacks', () => {
+    const { env, ld, lock } = setup();
+    const A = lock('lock_a');
+    const B = lock('lock_b');
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(B, 0, false, 0, null);
+    ld.release(B);
+    ld.release(A);
+    env.task = new SimTask(101, 'task-b');
+    ld.acquire(B, 0, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['circular']);
+    const text = env.lines.join('\n');
+    expect(text).toContain('WARNING: possible circular locking dependency detected');
+    expect(text).toContain('task-b/101 is trying to acquire lock:');
+    expect(text).toContain('-> #1 (lock_b){+.+.}-{3:3}:');
+    expect(text).toContain('-> #0 (lock_a){+.+.}-{3:3}:');
+    expect(ld.enabled).toBe(false);
+  });
+
+  it('stays quiet for consistent orders and counts one validation per chain', () => {
+    const { env, ld, lock } = setup();
+    const A = lock('a');
+    const B = lock('b');
+    const C = lock('c');
+    for (let i = 0; i < 100; i++) {
+      ld.acquire(A, 0, false, 0, null);
+      ld.acquire(B, 0, false, 0, null);
+      ld.acquire(C, 0, false, 0, null);
+      ld.release(C);
+      ld.release(B);
+      ld.release(A);
+    }
+    expect(env.bugs).toEqual([]);
+    expect(ld.validations).toBe(3);
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(C, 0, false, 0, null);
+    ld.release(C);
+    ld.release(A);
+    expect(ld.validations).toBe(4);
+    expect(env.bugs).toEqual([]);
+  });
+
+  it('reports recursive locking (AA) and allows rwlock recursive read', () => {
+    const { env, ld, lock } = setup();
+    const R = lock('rw', 'rwlock');
+    ld.acquire(R, 0, false, 2, null);
+    ld.acquire(R, 0, false, 2, null);
+    ld.release(R);
+    ld.release(R);
+    expect(env.bugs).toEqual([]);
+    const M = lock('m');
+    ld.acquire(M, 0, false, 0, null);
+    ld.acquire(M, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['recursive']);
+    expect(env.lines.join('\n')).toContain(' May be due to missing lock nesting notation');
+  });
+
+  it('reports recursive rwsem read (non-recursive readers)', () => {
+    const { env, ld, lock } = setup();
+    const S = lock('sem', 'rwsem');
+    ld.acquire(S, 0, false, 1, null);
+    ld.acquire(S, 0, false, 1, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['recursive']);
+  });
+
+  it('no false positive for rwlock reads recursive in interrupt (read=2 vs write)', () => {
+    const { env, ld, lock } = setup();
+    const X = lock('x', 'rwlock');
+    const Y = lock('y', 'spinlock');
+    // task: read_lock(X) -> Y ; other: Y -> read_lock(X) recursive. Reader-reader cannot deadlock.
+    ld.acquire(X, 0, false, 2, null);
+    ld.acquire(Y, 0, false, 0, null);
+    ld.release(Y);
+    ld.release(X);
+    ld.acquire(Y, 0, false, 0, null);
+    ld.acquire(X, 0, false, 2, null);
+    ld.release(X);
+    ld.release(Y);
+    expect(env.bugs).toEqual([]);
+  });
+
+  it('trylock adds no dependency on held locks', () => {
+    const { env, ld, lock } = setup();
+    const A = lock('a');
+    const B = lock('b');
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(B, 0, true, 0, null);
+    ld.release(B);
+    ld.release(A);
+    ld.acquire(B, 0, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    ld.release(A);
+    ld.release(B);
+    expect(env.bugs).toEqual([]);
+  });
+
+  it('reports bad unlock balance and locks held at exit', () => {
+    const a = setup();
+    a.ld.release(a.lock('never'));
+    expect(a.env.bugs.map((b) => b.kind)).toEqual(['unlock_imbalance']);
+    expect(a.env.lines).toContain('but there are no more locks to release!');
+    const b = setup();
+    b.ld.acquire(b.lock('kept'), 0, false, 0, null);
+    b.ld.taskExit(b.env.task);
+    expect(b.env.bugs.map((x) => x.title)).toEqual(['WARNING: task-a/100 still has locks held!']);
+  });
+
+  it('reports inconsistent lock state (softirq-on then in-softirq)', () => {
+    const { env, ld, lock } = setup();
+    const L = lock('l', 'spinlock');
+    ld.acquire(L, 0, false, 0, null);
+    ld.release(L);
+    env.irq.softirq = true;
+    env.irq.bhDisabled = true;
+    ld.acquire(L, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['inconsistent']);
+    expect(env.lines).toContain('inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W} usage.');
+  });
+
+  it('reports HARDIRQ-safe -> HARDIRQ-unsafe order', () => {
+    const { env, ld, lock } = setup();
+    const S = lock('safe', 'spinlock');
+    const U = lock('unsafe', 'spinlock');
+    env.irq.hardirq = true;
+    env.irq.irqsDisabled = true;
+    ld.acquire(S, 0, false, 0, null);
+    ld.release(S);
+    env.irq.hardirq = false;
+    env.irq.irqsDisabled = false;
+    ld.acquire(U, 0, false, 0, null);
+    ld.release(U);
+    env.irq.irqsDisabled = true;
+    ld.acquire(S, 0, false, 0, null);
+    ld.acquire(U, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.title)).toEqual(['WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected']);
+  });
+
+  it('prints name#N and name/N', () => {
+    const { env, ld, lock } = setup();
+    const A = lock('same', 'mutex', 0);
+    const A2 = lock('same', 'mutex', 1);
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(A2, 1, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    expect(env.lines.join('\n')).toContain('(same#2/1)');
+  });
+
+  it('continueAfterReport reports each distinct problem once', () => {
+    const { env, ld, lock } = setup(SMALL, true);
+    const A = lock('a');
+    const B = lock('b');
+    for (let i = 0; i < 3; i++) {
+      ld.acquire(A, 0, false, 0, null);
+      ld.acquire(B, 0, false, 0, null);
+      ld.release(B);
+      ld.release(A);
+      ld.acquire(B, 0, false, 0, null);
+      ld.acquire(A, 0, false, 0, null);
+      ld.release(A);
+      ld.release(B);
+    }
+    const M = lock('m');
+    ld.acquire(M, 0, false, 0, null);
+    ld.acquire(M, 0, false, 0, null);
+    ld.release(M);
+    ld.release(M);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['circular', 'recursive']);
+    expect(ld.enabled).toBe(true);
+  });
+
+  it('capacity overflow prints BUG and turns lockdep off', () => {
+    const { env, ld, lock } = setup();
+    for (let i = 0; i < 65; i++) {
+      const m = lock(`k${i}`);
+      ld.acquire(m, 0, false, 0, null);
+      ld.release(m);
+    }
+    expect(env.lines).toContain('BUG: MAX_LOCKDEP_KEYS too low!');
+    expect(env.lines).toContain('turning off the locking correctness validator.');
+    expect(ld.enabled).toBe(false);
+    expect(ld.procStats()).toMatch(/ debug_locks: +0$/m);
+  });
+
+  it('procStats has the kernel shape', () => {
+    const { ld, lock } = setup();
+    const A = lock('a');
+    ld.acquire(A, 0, false, 0, null);
+    ld.release(A);
+    const s = ld.procStats();
+    expect(s).toContain(' lock-classes:                            1 [max: 64]');
+    expect(s).toContain(' debug_locks:                             1');
+  });
+  it('nest_lock: many instances of one class under their nest lock; without it, a report', () => {
+    const { env, ld, lock } = setup();
+    const outer = lock('outer');
+    const key = { name: 'inst', ordinal: 0, type: 'mutex' as const, waitType: 3 as const };
+    const i1: LockdepMap = { key, addr: 0x1000, name: 'inst' };
+    const i2: LockdepMap = { key, addr: 0x1040, name: 'inst' };
+    ld.acquire(outer, 0, false, 0, null);
+    ld.acquire(i1, 0, false, 0, outer);
+    ld.acquire(i2, 0, false, 0, outer);
+    ld.release(i2);
+    ld.release(i1);
+    ld.release(outer);
+    expect(env.bugs).toEqual([]);
+    ld.acquire(i1, 0, false, 0, outer);
+    expect(env.bugs.map((b) => b.title)).toEqual(['WARNING: Nested lock was not taken']);
+  });
+
+  it('releasing a lock that is not on top re-adds the locks above it', () => {
+    const { env, ld, lock } = setup();
+    const A = lock('a');
+    const B = lock('b');
+    const C = lock('c');
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(B, 0, false, 0, null);
+    ld.acquire(C, 0, false, 0, null);
+    ld.release(B);
+    ld.release(C);
+    ld.release(A);
+    expect(env.bugs).toEqual([]);
+    // A -> C was recorded when C was re-added under A alone: C -> A now closes a cycle.
+    ld.acquire(C, 0, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['circular']);
+  });
+
+  it('reports a longer cycle with "Chain exists of:"', () => {
+    const { env, ld, lock } = setup();
+    const [A, B, C] = [lock('a'), lock('b'), lock('c')];
+    for (const [x, y] of [[A, B], [B, C]] as const) {
+      ld.acquire(x, 0, false, 0, null);
+      ld.acquire(y, 0, false, 0, null);
+      ld.release(y);
+      ld.release(x);
+    }
+    ld.acquire(C, 0, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    expect(env.lines).toContain('Chain exists of:');
+    expect(env.lines).toContain('  a --> b --> c');
+    expect(env.lines).toContain('-> #2 (c){+.+.}-{3:3}:');
+  });
+
+  it('suspicious RCU usage prints once per site and leaves lockdep on', () => {
+    const { env, ld } = setup();
+    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section!');
+    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section!');
+    expect(env.bugs.map((b) => b.kind)).toEqual(['suspicious_rcu']);
+    expect(env.lines).toContain('kernels/rcu/tree.ts:12 Illegal context switch in RCU read-side critical section!');
+    expect(ld.enabled).toBe(true);
+  });
+});

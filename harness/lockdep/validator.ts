@@ -1,0 +1,725 @@
+/*
+ * The per-thread half of lockdep: lock_acquire()/lock_release() on the current task's held-lock
+ * stack, the chain-key cache in front of the shared chain hash, and, on a miss, validate_chain()
+ * under the graph lock (check_deadlock, check_prevs_add with the strong-path BFS, irq usage checks).
+ *
+ * Guarantees:
+ *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of a
+ *    thread-local table; no allocation, no closure, no stack capture, no lock.
+ *  - A held-lock sequence is validated once per guest (the chain is inserted into the shared hash
+ *    before validation, as lookup_chain_cache_add() does).
+ *  - Stacks are captured only for new chains, new dependencies, new usage bits and reports.
+ *  - First report switches debug_locks off for every thread (shared word), unless
+ *    continueAfterReport, in which case each distinct problem (kind + classes) is reported once.
+ * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), wait-context
+ * checks (`Invalid wait context`), held-lock-freed checks, cross-release.
+ */
+
+import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
+import { CapacityError, Graph, hashString } from './graph.js';
+import { HeldLocks, sameLock } from './held_locks.js';
+import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
+import {
+  assertHeldReport,
+  badIrqDependencyReport,
+  capacityReport,
+  circularReport,
+  heldAtExitReport,
+  irqInversionReport,
+  nestLockNotTakenReport,
+  recursiveReport,
+  suspiciousRcuReport,
+  unlockImbalanceReport,
+  usageBugReport,
+  type HeldView,
+  type IrqFlagsView,
+  type ReportCtx,
+} from './report.js';
+import { captureStack as defaultCapture, siteOf } from './stack.js';
+import { procStatsText } from './stats.js';
+import type { Lockdep, LockdepBugKind, LockdepEnv, LockdepTask } from './types.js';
+import {
+  exclusiveBit,
+  exclusiveMask,
+  LOCK_ENABLED_HARDIRQ,
+  LOCK_ENABLED_HARDIRQ_READ,
+  LOCK_ENABLED_SOFTIRQ,
+  LOCK_ENABLED_SOFTIRQ_READ,
+  LOCK_USED,
+  LOCK_USED_IN_HARDIRQ,
+  LOCK_USED_IN_HARDIRQ_READ,
+  LOCK_USED_IN_SOFTIRQ,
+  LOCK_USED_IN_SOFTIRQ_READ,
+  LOCKF_ENABLED_IRQ_ALL,
+  LOCKF_IRQ,
+  LOCKF_USED_IN_IRQ_ALL,
+  originalMask,
+  stateName,
+  USAGE_READ_MASK,
+} from './usage.js';
+
+/* iterate_chain_key() results (module scratch: the hot path returns two words without allocating). */
+let kHi = 0;
+let kLo = 0;
+
+function iterateChainKey(hi: number, lo: number, id: number): void {
+  let a = lo ^ Math.imul(id, 0xcc9e2d51);
+  a = Math.imul((a << 15) | (a >>> 17), 0x1b873593);
+  let b = hi ^ Math.imul(id + 0x9e3779b9, 0x85ebca6b);
+  b = (Math.imul((b << 13) | (b >>> 19), 5) + 0xe6546b64) | 0;
+  kLo = a ^ (b >>> 7);
+  kHi = b ^ (a << 3) ^ lo;
+}
+
+/** Thread-local chain cache: open addressing over (hi, lo, site + 1). */
+const LOCAL_SLOTS = 1 << 14;
+
+function calcDep(prevRead: number, nextRead: number): number {
+  const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
+  return idx === 0 ? DEP_SR : idx === 1 ? DEP_ER : idx === 2 ? DEP_SN : DEP_EN;
+}
+
+export interface ValidatorOptions {
+  readonly continueAfterReport: boolean;
+}
+
+export class Validator implements Lockdep {
+  readonly g: Graph;
+  readonly #env: LockdepEnv;
+  readonly #continue: boolean;
+  readonly #release: string;
+  readonly #capture: () => string[];
+  readonly #dbg: number;
+  readonly #i32: Int32Array;
+  readonly #classCache = new Map<LockClassKey, Int32Array>();
+  readonly #local = new Int32Array(LOCAL_SLOTS * 3);
+  #localCount = 0;
+  #reports = 0;
+  #validations = 0;
+  #maxDepth = 0;
+  /* The stack captured for the current slow path (lazily, at most once per acquire). */
+  #frames: string[] | null = null;
+  #flags: IrqFlagsView = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
+
+  constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
+    this.g = new Graph(i32, lay);
+    this.#env = env;
+    this.#continue = opts.continueAfterReport;
+    this.#release = env.kernelRelease ?? '6.12.0-torture #1';
+    const cap = env.captureStack;
+    this.#capture = cap !== undefined ? () => cap.call(env) : defaultCapture;
+    this.#i32 = i32;
+    this.#dbg = lay.base + H_DEBUG_LOCKS;
+  }
+
+  get enabled(): boolean {
+    return this.g.debugLocks();
+  }
+
+  get reports(): number {
+    return this.#reports;
+  }
+
+  get validations(): number {
+    return this.#validations;
+  }
+
+  /* ---------------- hooks ---------------- */
+
+  acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
+    if (this.#i32[this.#dbg] === 0) return;
+    const cls = this.#classOf(map.key, subclass);
+    if (cls < 0) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    const irq = this.#env.irqState();
+    this.#acquireCls(task, h, map, cls, read, trylock, nestLock, irq.hardirq, irq.softirq, irq.irqsDisabled || irq.hardirq, irq.bhDisabled, true);
+  }
+
+  release(map: LockdepMap): void {
+    if (this.#i32[this.#dbg] === 0) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    let i = h.depth - 1;
+    // Fast path: releasing the most recent lock.
+    if (i >= 0 && h.maps[i] === map && h.refs[i] === 0) {
+      h.depth = i;
+      h.maps[i] = null;
+      h.nest[i] = null;
+      return;
+    }
+    while (i >= 0 && !this.#matches(h, i, map)) i--;
+    if (i < 0) {
+      this.#unlockImbalance(task, h, map);
+      return;
+    }
+    if ((h.refs[i] ?? 0) > 1) {
+      h.refs[i] = (h.refs[i] ?? 0) - 1;
+      return;
+    }
+    this.#removeAt(task, h, i);
+  }
+
+  contended(_map: LockdepMap): void {
+    /* lock_stat is not modelled. */
+  }
+
+  acquired(_map: LockdepMap): void {
+    /* lock_stat is not modelled. */
+  }
+
+  assertHeld(map: LockdepMap): void {
+    if (!this.g.debugLocks()) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return;
+    const frames = this.#capture();
+    const ctx = this.#ctx(task, h, h.depth, frames);
+    this.#report('assert_held', `lockdep_assert_held(${map.name})`, hashString(`assert:${map.name}`), () => assertHeldReport(ctx, map.name, siteOf(frames)));
+  }
+
+  rcuSuspicious(file: string, line: number, msg: string): void {
+    if (!this.g.debugLocks()) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    const where = line > 0 ? `${file}:${line}` : file;
+    const ctx = this.#ctx(task, h, h.depth, this.#capture());
+    this.#report('suspicious_rcu', 'WARNING: suspicious RCU usage', hashString(`rcu:${where}:${msg}`), () => suspiciousRcuReport(ctx, where, msg));
+  }
+
+  taskExit(task: LockdepTask): void {
+    const h = task.lockdep;
+    if (!(h instanceof HeldLocks) || h.depth === 0) return;
+    if (this.g.debugLocks()) {
+      const ctx = this.#ctx(task, h, h.depth, this.#capture());
+      this.#report('locks_held_at_exit', `WARNING: ${task.comm}/${task.pid} still has locks held!`, hashString(`exit:${task.comm}:${h.cls[0] ?? 0}`), () => heldAtExitReport(ctx));
+    }
+    h.depth = 0;
+  }
+
+  hardirqsOn(): void {
+    if (!this.g.debugLocks()) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    const irq = this.#env.irqState();
+    const softOn = !irq.bhDisabled && !irq.softirq;
+    this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: softOn };
+    this.#markHeld(task, h, LOCK_ENABLED_HARDIRQ);
+    if (softOn) this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
+  }
+
+  softirqsOn(): void {
+    if (!this.g.debugLocks()) return;
+    const task = this.#env.current();
+    const h = this.#held(task);
+    const irq = this.#env.irqState();
+    if (irq.irqsDisabled || irq.hardirq) return;
+    this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: true };
+    this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
+  }
+
+  procStats(): string {
+    return procStatsText(this.g);
+  }
+
+  /* ---------------- internals: acquire ---------------- */
+
+  #held(task: LockdepTask): HeldLocks {
+    const h = task.lockdep;
+    if (h instanceof HeldLocks) return h;
+    const n = new HeldLocks();
+    task.lockdep = n;
+    return n;
+  }
+
+  #classOf(key: LockClassKey, subclass: number): number {
+    let ids = this.#classCache.get(key);
+    if (ids === undefined) {
+      ids = new Int32Array(MAX_LOCKDEP_SUBCLASSES).fill(-1);
+      this.#classCache.set(key, ids);
+    }
+    const sub = subclass & (MAX_LOCKDEP_SUBCLASSES - 1);
+    const c = ids[sub] ?? -1;
+    if (c >= 0) return c;
+    return this.#registerClass(key, sub, ids);
+  }
+
+  #registerClass(key: LockClassKey, sub: number, ids: Int32Array): number {
+    const g = this.g;
+    let c = g.findClass(key.name, key.ordinal, sub);
+    if (c < 0) {
+      g.lock();
+      try {
+        c = g.registerClass(key.name, key.ordinal, sub, key.waitType, key.type);
+      } catch (e) {
+        if (!(e instanceof CapacityError)) throw e;
+        this.#capacity(e);
+        return -1;
+      } finally {
+        g.unlock();
+      }
+    }
+    ids[sub] = c;
+    return c;
+  }
+
+  #acquireCls(
+    task: LockdepTask,
+    h: HeldLocks,
+    map: LockdepMap,
+    cls: number,
+    read: number,
+    trylock: boolean,
+    nest: LockdepMap | null,
+    hard: boolean,
+    soft: boolean,
+    irqsOff: boolean,
+    bhOff: boolean,
+    mark: boolean,
+  ): void {
+    const d = h.depth;
+    if (d >= MAX_LOCK_DEPTH) {
+      this.#depthOverflow(task, h);
+      return;
+    }
+    // nest_lock: instances of one class taken under the nest lock merge into the top entry.
+    if (nest !== null && d > 0 && h.cls[d - 1] === cls) {
+      h.refs[d - 1] = Math.max(1, h.refs[d - 1] ?? 0) + 1;
+      return;
+    }
+    const ctx = (hard ? 2 : 0) | (soft ? 1 : 0);
+    h.cls[d] = cls;
+    h.read[d] = read;
+    h.trylock[d] = trylock ? 1 : 0;
+    h.refs[d] = 0;
+    h.ctx[d] = ctx;
+    h.irqsOff[d] = irqsOff ? 1 : 0;
+    h.site[d] = 0;
+    h.maps[d] = map;
+    h.nest[d] = nest;
+    this.#frames = null;
+
+    if (mark) {
+      // mark_usage(): the bits this acquisition sets; fast when the class already has them all.
+      const softOn = !irqsOff && !bhOff && !soft;
+      let need = 1 << LOCK_USED;
+      if (!trylock) {
+        if (hard) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
+        if (soft) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
+      }
+      if (!irqsOff) {
+        need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
+        if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
+      }
+      if ((this.g.usage(cls) & need) !== need) {
+        this.#flags = { hardirq: hard, softirq: soft, hardirqsEnabled: !irqsOff, softirqsEnabled: softOn };
+        if (!this.#markUsage(task, h, d, need)) {
+          this.#push(h, d);
+          return;
+        }
+      }
+    }
+    if (nest !== null && !this.#isHeld(h, d, nest)) {
+      const ctxr = this.#ctx(task, h, d, this.#stack());
+      const self = this.#view(h, d);
+      this.#report('nest_lock_not_taken', 'WARNING: Nested lock was not taken', hashString(`nest:${cls}`), () => nestLockNotTakenReport(ctxr, self, nest.name));
+      this.#push(h, d);
+      return;
+    }
+
+    const head = d === 0 || h.ctx[d - 1] !== ctx;
+    if (head) iterateChainKey(0x5bd1e995 ^ ctx, ctx + 1, cls | (read << 16) | (trylock ? 1 << 18 : 0));
+    else iterateChainKey(h.keyHi[d] ?? 0, h.keyLo[d] ?? 0, cls | (read << 16) | (trylock ? 1 << 18 : 0));
+    const hi = kHi;
+    const lo = kLo;
+    h.keyHi[d + 1] = hi;
+    h.keyLo[d + 1] = lo;
+
+    // The chain cache: thread-local table, then the shared hash, then validation.
+    const local = this.#local;
+    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & (LOCAL_SLOTS - 1);
+    for (;;) {
+      const r = s * 3;
+      const site1 = local[r + 2] ?? 0;
+      if (site1 === 0) break;
+      if (local[r] === hi && local[r + 1] === lo) {
+        h.site[d] = site1 - 1;
+        this.#push(h, d);
+        return;
+      }
+      s = (s + 1) & (LOCAL_SLOTS - 1);
+    }
+    const slot = this.g.chainFind(hi, lo);
+    const site = slot >= 0 ? this.g.chainSite(slot) : this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+    h.site[d] = site;
+    this.#localPut(hi, lo, site);
+    this.#push(h, d);
+  }
+
+  #push(h: HeldLocks, d: number): void {
+    h.depth = d + 1;
+    if (d + 1 > this.#maxDepth) {
+      this.#maxDepth = d + 1;
+      const w = this.g.b + C_MAX_DEPTH;
+      if (Atomics.load(this.#i32, w) < d + 1) Atomics.store(this.#i32, w, d + 1);
+    }
+  }
+
+  #localPut(hi: number, lo: number, site: number): void {
+    if (this.#localCount >= LOCAL_SLOTS / 2) {
+      this.#local.fill(0);
+      this.#localCount = 0;
+    }
+    const local = this.#local;
+    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & (LOCAL_SLOTS - 1);
+    while ((local[s * 3 + 2] ?? 0) !== 0) s = (s + 1) & (LOCAL_SLOTS - 1);
+    local[s * 3] = hi;
+    local[s * 3 + 1] = lo;
+    local[s * 3 + 2] = site + 1;
+    this.#localCount++;
+  }
+
+  #stack(): string[] {
+    if (this.#frames === null) this.#frames = this.#capture();
+    return this.#frames;
+  }
+
+  /** Stack id of the current stack (save_trace()); under the graph lock. */
+  #trace(): number {
+    return this.g.putStack(this.#stack());
+  }
+
+  #siteId(): number {
+    return this.g.putStack([siteOf(this.#stack())]);
+  }
+
+  /** validate_chain() on a chain-cache miss. Returns the site id recorded for the chain. */
+  #validate(task: LockdepTask, h: HeldLocks, d: number, head: boolean, trylock: boolean, hi: number, lo: number, ctx: number): number {
+    const g = this.g;
+    g.lock();
+    try {
+      const again = g.chainFind(hi, lo);
+      if (again >= 0) return g.chainSite(again);
+      if (!g.debugLocks()) return 0;
+      this.#validations++;
+      g.bump(C_VALIDATIONS);
+      const site = this.#siteId();
+      h.site[d] = site;
+      g.chainInsert(hi, lo, site, ctx, d + 1);
+      // A trylock cannot deadlock and adds no dependency on the locks already held.
+      if (!trylock) {
+        const ret = this.#checkDeadlock(task, h, d);
+        if (ret === 1 && !head) this.#checkPrevsAdd(task, h, d);
+      }
+      return site;
+    } catch (e) {
+      if (!(e instanceof CapacityError)) throw e;
+      this.#capacity(e);
+      return 0;
+    } finally {
+      g.unlock();
+    }
+  }
+
+  /** check_deadlock(): 0 reported, 1 fine, 2 nested under its nest_lock. */
+  #checkDeadlock(task: LockdepTask, h: HeldLocks, d: number): number {
+    const cls = h.cls[d] ?? 0;
+    const nread = h.read[d] ?? 0;
+    const nestMap = h.nest[d] ?? null;
+    let nest = false;
+    for (let i = 0; i < d; i++) {
+      if (nestMap !== null && sameLock(h.maps[i] ?? null, nestMap)) nest = true;
+      if (h.cls[i] !== cls) continue;
+      // read-after-read recursion of a recursive-read lock is allowed.
+      if (nread === 2 && h.read[i] !== 0) continue;
+      if (nest) return 2;
+      const ctx = this.#ctx(task, h, d, this.#stack());
+      const next = this.#view(h, d);
+      const prev = this.#view(h, i);
+      this.#report('recursive', 'WARNING: possible recursive locking detected', hashString(`AA:${cls}`), () => recursiveReport(ctx, next, prev));
+      return 0;
+    }
+    return 1;
+  }
+
+  /** check_prevs_add(): edges from the held locks down to (and including) the first non-trylock. */
+  #checkPrevsAdd(task: LockdepTask, h: HeldLocks, d: number): void {
+    let depth = d;
+    for (;;) {
+      const i = depth - 1;
+      if (!this.#checkPrevAdd(task, h, i, d)) return;
+      if (h.trylock[i] === 0) return;
+      depth--;
+      if (depth === 0) return;
+      if (h.ctx[depth] !== h.ctx[depth - 1]) return;
+    }
+  }
+
+  /** check_prev_add(): circular check, irq usage check, then add or merge prev -> next. */
+  #checkPrevAdd(task: LockdepTask, h: HeldLocks, i: number, d: number): boolean {
+    const g = this.g;
+    const prev = h.cls[i] ?? 0;
+    const next = h.cls[d] ?? 0;
+    const prevRead = h.read[i] ?? 0;
+    const nextRead = h.read[d] ?? 0;
+    // check_noncircular(): does next already reach prev through a strong path?
+    const qi = g.bfs(next, nextRead === 2, true, (c, onlyXr) => c === prev && (prevRead === 0 || !onlyXr));
+    if (qi >= 0) {
+      const path = g.pathTo(qi);
+      const ctx = this.#ctx(task, h, d, this.#stack());
+      const nv = this.#view(h, d);
+      const pv = this.#view(h, i);
+      const current = this.#stack();
+      this.#report('circular', 'WARNING: possible circular locking dependency detected', hashString(`circ:${Math.min(prev, next)}:${Math.max(prev, next)}`), () =>
+        circularReport(ctx, nv, pv, path, current),
+      );
+      return false;
+    }
+    if (!this.#checkIrqUsage(task, h, i, d)) return false;
+    const dep = calcDep(prevRead, nextRead);
+    const e = g.findEdge(prev, next);
+    if (e >= 0) {
+      g.mergeEdge(e, dep, d - i);
+      return true;
+    }
+    g.addEdge(prev, next, dep, this.#trace(), d - i);
+    return true;
+  }
+
+  #usageMatch(mask: number): (c: number, flag: boolean) => boolean {
+    const g = this.g;
+    return (c, flag) => ((flag ? g.usage(c) & LOCKF_IRQ : g.usage(c)) & mask) !== 0;
+  }
+
+  /** check_irq_usage(): an irq-safe lock behind prev must not reach an irq-unsafe lock after next. */
+  #checkIrqUsage(task: LockdepTask, h: HeldLocks, i: number, d: number): boolean {
+    const g = this.g;
+    const prev = h.cls[i] ?? 0;
+    const next = h.cls[d] ?? 0;
+    let acc = 0;
+    g.bfs(prev, (h.read[i] ?? 0) !== 0, false, (c, flag) => {
+      acc |= flag ? g.usage(c) & LOCKF_IRQ : g.usage(c);
+      return false;
+    });
+    acc &= LOCKF_USED_IN_IRQ_ALL;
+    if (acc === 0) return true;
+    const q1 = g.bfs(next, h.read[d] === 2, true, this.#usageMatch(exclusiveMask(acc)));
+    if (q1 < 0) return true;
+    const fwdPath = g.pathTo(q1);
+    const t1 = fwdPath[fwdPath.length - 1]?.cls ?? next;
+    const q0 = g.bfs(prev, (h.read[i] ?? 0) !== 0, false, this.#usageMatch(originalMask(g.usage(t1) & LOCKF_ENABLED_IRQ_ALL)));
+    if (q0 < 0) return true;
+    const backPath = g.pathTo(q0);
+    const t0 = backPath[backPath.length - 1]?.cls ?? prev;
+    const u0 = g.usage(t0) & LOCKF_USED_IN_IRQ_ALL;
+    const u1 = g.usage(t1);
+    let bit1 = -1;
+    let bit2 = -1;
+    for (let bit = 0; bit < LOCK_USED && bit1 < 0; bit++) {
+      if (!(u0 & (1 << bit))) continue;
+      const ex = exclusiveBit(bit);
+      if (u1 & (1 << ex)) [bit1, bit2] = [bit, ex];
+      else if (u1 & (1 << (ex | USAGE_READ_MASK))) [bit1, bit2] = [bit, ex | USAGE_READ_MASK];
+    }
+    if (bit1 < 0) return true;
+    const ctx = this.#ctx(task, h, d, this.#stack());
+    const pv = this.#view(h, i);
+    const nv = this.#view(h, d);
+    const flags = this.#flags;
+    const b1 = bit1;
+    const b2 = bit2;
+    this.#report('bad_irq_dependency', `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`, hashString(`irqdep:${t0}:${t1}:${b1}`), () =>
+      badIrqDependencyReport(ctx, pv, nv, backPath, fwdPath, b1, b2, flags),
+    );
+    return false;
+  }
+
+  /* ---------------- internals: usage ---------------- */
+
+  #markUsage(task: LockdepTask, h: HeldLocks, idx: number, need: number): boolean {
+    const g = this.g;
+    const cls = h.cls[idx] ?? 0;
+    for (let bit = 0; bit <= LOCK_USED; bit++) {
+      if (!(need & (1 << bit)) || g.usage(cls) & (1 << bit)) continue;
+      if (!this.#markLock(task, h, idx, bit)) return false;
+    }
+    return true;
+  }
+
+  /** mark_lock(): set one usage bit with its trace, then mark_lock_irq(). */
+  #markLock(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
+    const g = this.g;
+    const cls = h.cls[idx] ?? 0;
+    g.lock();
+    try {
+      if (g.usage(cls) & (1 << bit)) return true;
+      if (!g.debugLocks()) return false;
+      g.setUsage(cls, bit, this.#trace());
+      if (h.site[idx] === 0) h.site[idx] = this.#siteId();
+      if (bit === LOCK_USED) return true;
+      return this.#markLockIrq(task, h, idx, bit);
+    } catch (e) {
+      if (!(e instanceof CapacityError)) throw e;
+      this.#capacity(e);
+      return false;
+    } finally {
+      g.unlock();
+    }
+  }
+
+  #markLockIrq(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
+    const g = this.g;
+    const cls = h.cls[idx] ?? 0;
+    const excl = exclusiveBit(bit);
+    const read = bit & USAGE_READ_MASK;
+    const dir = bit & 2;
+    const u = g.usage(cls);
+    let bad = -1;
+    if (u & (1 << excl)) bad = excl;
+    else if (!read && u & (1 << (excl | USAGE_READ_MASK))) bad = excl | USAGE_READ_MASK;
+    if (bad >= 0) {
+      const ctx = this.#ctx(task, h, idx, this.#stack());
+      const self = this.#view(h, idx);
+      const flags = this.#flags;
+      const prevBit = bad;
+      this.#report('inconsistent', 'WARNING: inconsistent lock state', hashString(`usage:${cls}:${prevBit}:${bit}`), () => usageBugReport(ctx, self, prevBit, bit, flags));
+      return false;
+    }
+    const mask = (1 << excl) | (1 << (excl | USAGE_READ_MASK));
+    const rd = h.read[idx] ?? 0;
+    const forwards = dir === 0;
+    const qi = forwards ? g.bfs(cls, rd === 2, true, this.#usageMatch(mask)) : g.bfs(cls, rd !== 0, false, this.#usageMatch(mask));
+    if (qi < 0) return true;
+    const path = g.pathTo(qi);
+    const other = path[path.length - 1]?.cls ?? cls;
+    const irqclass = g.usage(other) & (1 << excl) ? stateName(excl) : stateName(excl | USAGE_READ_MASK);
+    const ctx = this.#ctx(task, h, idx, this.#stack());
+    const self = this.#view(h, idx);
+    this.#report('irq_inversion', 'WARNING: possible irq lock inversion dependency detected', hashString(`inv:${cls}:${other}:${bit}`), () =>
+      irqInversionReport(ctx, self, path, forwards, irqclass),
+    );
+    return false;
+  }
+
+  /** mark_held_locks(): irqs (or softirqs) are being enabled with locks held. */
+  #markHeld(task: LockdepTask, h: HeldLocks, base: number): void {
+    this.#frames = null;
+    for (let i = 0; i < h.depth; i++) {
+      const bit = base + ((h.read[i] ?? 0) !== 0 ? 1 : 0);
+      if (this.g.usage(h.cls[i] ?? 0) & (1 << bit)) continue;
+      if (!this.#markLock(task, h, i, bit)) return;
+    }
+  }
+
+  /* ---------------- internals: release ---------------- */
+
+  #matches(h: HeldLocks, i: number, map: LockdepMap): boolean {
+    const m = h.maps[i] ?? null;
+    if (sameLock(m, map)) return true;
+    // Merged nest_lock instances match by class (match_held_lock with references).
+    return (h.refs[i] ?? 0) > 0 && m !== null && m.key === map.key;
+  }
+
+  #isHeld(h: HeldLocks, d: number, map: LockdepMap): boolean {
+    for (let i = 0; i < d; i++) if (sameLock(h.maps[i] ?? null, map)) return true;
+    return false;
+  }
+
+  /** Remove entry i and re-add the entries above it (reacquire_held_locks()), revalidating new chains. */
+  #removeAt(task: LockdepTask, h: HeldLocks, i: number): void {
+    const saved: { map: LockdepMap; cls: number; read: number; trylock: boolean; nest: LockdepMap | null; ctx: number; irqsOff: boolean; refs: number; site: number }[] = [];
+    for (let j = i + 1; j < h.depth; j++) {
+      const map = h.maps[j];
+      if (map === null || map === undefined) continue;
+      saved.push({
+        map,
+        cls: h.cls[j] ?? 0,
+        read: h.read[j] ?? 0,
+        trylock: h.trylock[j] === 1,
+        nest: h.nest[j] ?? null,
+        ctx: h.ctx[j] ?? 0,
+        irqsOff: h.irqsOff[j] === 1,
+        refs: h.refs[j] ?? 0,
+        site: h.site[j] ?? 0,
+      });
+    }
+    h.depth = i;
+    for (let j = i; j < h.maps.length; j++) {
+      h.maps[j] = null;
+      h.nest[j] = null;
+    }
+    for (const s of saved) {
+      const d = h.depth;
+      this.#acquireCls(task, h, s.map, s.cls, s.read, s.trylock, null, (s.ctx & 2) !== 0, (s.ctx & 1) !== 0, s.irqsOff, true, false);
+      if (h.depth === d + 1) {
+        h.refs[d] = s.refs;
+        h.nest[d] = s.nest;
+        if (s.site !== 0) h.site[d] = s.site;
+      }
+    }
+  }
+
+  #unlockImbalance(task: LockdepTask, h: HeldLocks, map: LockdepMap): void {
+    const frames = this.#capture();
+    const ctx = this.#ctx(task, h, h.depth, frames);
+    const site = siteOf(frames);
+    this.#report('unlock_imbalance', 'WARNING: bad unlock balance detected!', hashString(`unlock:${map.name}:${site}`), () => unlockImbalanceReport(ctx, map.name, site));
+  }
+
+  /* ---------------- internals: reports ---------------- */
+
+  #view(h: HeldLocks, i: number): HeldView {
+    const site = h.site[i] ?? 0;
+    return {
+      cls: h.cls[i] ?? 0,
+      read: h.read[i] ?? 0,
+      addr: h.maps[i]?.addr ?? 0,
+      site: site > 0 ? (this.g.getStack(site)[0] ?? '0x0') : '0x0',
+    };
+  }
+
+  #ctx(task: LockdepTask, h: HeldLocks, depth: number, frames: readonly string[]): ReportCtx {
+    const held: HeldView[] = [];
+    for (let i = 0; i < depth; i++) held.push(this.#view(h, i));
+    return { g: this.g, release: this.#release, task: { pid: task.pid, comm: task.comm, cpu: task.cpu }, held, backtrace: frames };
+  }
+
+  /**
+   * Print a report once: the first report switches debug_locks off for everyone
+   * (debug_locks_off()); with continueAfterReport each distinct problem prints once instead.
+   */
+  #report(kind: LockdepBugKind, title: string, problem: number, lines: () => string[]): void {
+    const g = this.g;
+    // WARN_ON-style findings (suspicious RCU usage, lockdep_assert_held) leave debug_locks on, as
+    // lockdep_rcu_suspicious() and WARN_ON() do; they print once per distinct problem.
+    const warnOnly = kind === 'suspicious_rcu' || kind === 'assert_held';
+    if (this.#continue || warnOnly) {
+      if (!g.firstReport(hashString(kind, problem))) return;
+    } else if (!g.debugLocksOff()) {
+      return;
+    }
+    this.#reports++;
+    g.bump(C_REPORTS);
+    this.#env.print(lines());
+    this.#env.onReport(kind, title);
+  }
+
+  #capacity(e: CapacityError): void {
+    if (!this.g.debugLocksOff()) return;
+    const task = this.#env.current();
+    const ctx = this.#ctx(task, this.#held(task), 0, this.#capture());
+    this.#reports++;
+    this.g.bump(C_REPORTS);
+    this.#env.print(capacityReport(ctx, e.message));
+    this.#env.onReport('capacity', e.message);
+  }
+
+  #depthOverflow(task: LockdepTask, h: HeldLocks): void {
+    if (!this.g.debugLocksOff()) return;
+    const ctx = this.#ctx(task, h, h.depth, this.#capture());
+    this.#reports++;
+    this.#env.print(['BUG: MAX_LOCK_DEPTH too low!', `depth: ${h.depth}  max: ${MAX_LOCK_DEPTH}!`, 'turning off the locking correctness validator.', ...capacityReport(ctx, '').slice(2)]);
+    this.#env.onReport('capacity', 'BUG: MAX_LOCK_DEPTH too low!');
+  }
+}
