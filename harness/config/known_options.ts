@@ -1,0 +1,231 @@
+/*
+ * The registry of every option a scenario may set: Kconfig symbols (`CONFIG_X`) and boot
+ * parameters (`rcutorture.nreaders`, `maxcpus`). It is ONE table on purpose: a helper who models
+ * a new option appends a row here and nowhere else.
+ *
+ * Guarantees: an option missing from this table, or a value its pattern rejects, is a config error
+ * (TortureError naming file:line), never silently ignored — a scenario must not appear to test
+ * something the model does not do. Names come from reference/kernel.md §1.2–1.5, §3.3 and §4.
+ *
+ * Deliberately not here: what an option DOES. The guest (harness/torture/, kernels/) reads the
+ * merged values from its GuestSpec; this file only says which names and values are accepted.
+ */
+
+import type { TortureSuite } from '../guest/guest_spec.js';
+
+export interface KnownOption {
+  /** `CONFIG_NR_CPUS`, `rcutorture.stat_interval`, `maxcpus`. */
+  readonly key: string;
+  readonly kind: 'kconfig' | 'boot';
+  /** Suites in which the option means something. */
+  readonly suites: readonly TortureSuite[];
+  /** Whole-value pattern. */
+  readonly pattern: RegExp;
+  /** What a good value looks like, for error messages ("y or n", "an integer >= 0"). */
+  readonly expect: string;
+  /**
+   * For def_bool-like symbols the model computes (CONFIG_TREE_RCU): the value derived from the
+   * merged Kconfig. Such symbols cannot be set, only checked with `#CHECK#`.
+   */
+  readonly derive?: (kconfig: Readonly<Record<string, string>>) => string;
+}
+
+type Value = { readonly pattern: RegExp; readonly expect: string };
+
+const BOTH: readonly TortureSuite[] = ['rcu', 'lock'];
+const RCU: readonly TortureSuite[] = ['rcu'];
+const LOCK: readonly TortureSuite[] = ['lock'];
+
+/** Kconfig tristate without modules: `N` is accepted as the kernel's scripts accept it. */
+const KBOOL: Value = { pattern: /^(y|n|N)$/, expect: 'y or n' };
+const KNUM: Value = { pattern: /^(\d+|0x[0-9a-fA-F]+)$/, expect: 'a decimal or 0x-hex number' };
+const KSTR: Value = { pattern: /^"[^"]*"$/, expect: 'a "quoted string"' };
+/** Kernel bool module parameter (param_set_bool). */
+const BBOOL: Value = { pattern: /^(0|1|y|n|Y|N)$/, expect: '0, 1, y or n' };
+const UINT: Value = { pattern: /^\d+$/, expect: 'an integer >= 0' };
+const INT: Value = { pattern: /^-?\d+$/, expect: 'an integer' };
+const POS: Value = { pattern: /^[1-9]\d*$/, expect: 'an integer >= 1' };
+
+function oneOf(...values: string[]): Value {
+  return { pattern: new RegExp(`^(${values.join('|')})$`), expect: `one of ${values.join(' ')}` };
+}
+
+function kc(key: string, v: Value, suites: readonly TortureSuite[] = BOTH): KnownOption {
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites, pattern: v.pattern, expect: v.expect };
+}
+
+function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string): KnownOption {
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, pattern: KBOOL.pattern, expect: KBOOL.expect, derive };
+}
+
+function bp(key: string, v: Value, suites: readonly TortureSuite[]): KnownOption {
+  return { key, kind: 'boot', suites, pattern: v.pattern, expect: v.expect };
+}
+
+const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
+
+export const LOCK_TORTURE_TYPES = [
+  'lock_busted',
+  'spin_lock',
+  'spin_lock_irq',
+  'raw_spin_lock',
+  'rw_lock',
+  'rw_lock_irq',
+  'mutex_lock',
+  'rwsem_lock',
+  'percpu_rwsem_lock',
+] as const;
+
+/** `user`: the lock-ops module of `--ops` (harness/torture/user_ops.ts); the driver sets it. */
+export const LOCK_TORTURE_USER_TYPE = 'user';
+
+export const RCU_TORTURE_TYPES = ['rcu', 'busted'] as const;
+
+/** Upper bound of CPUs per guest (worker threads); more is a config error. */
+export const MAX_GUEST_CPUS = 32;
+
+export const KNOWN_OPTIONS: readonly KnownOption[] = [
+  // --- Kconfig: CFcommon (§1.3, §1.5)
+  kc('RCU_TORTURE_TEST', KBOOL),
+  kc('LOCK_TORTURE_TEST', KBOOL),
+  kc('PRINTK_TIME', KBOOL),
+  kc('PARAVIRT', KBOOL),
+  kc('KCSAN_ASSUME_PLAIN_WRITES_ATOMIC', KBOOL),
+  kc('KCSAN_REPORT_VALUE_CHANGE_ONLY', KBOOL),
+  // --- Kconfig: machine and preemption (§1.2, §1.4)
+  kc('SMP', KBOOL),
+  kc('NR_CPUS', KNUM),
+  kc('MAXSMP', KBOOL),
+  kc('CPUMASK_OFFSTACK', KBOOL),
+  kc('HOTPLUG_CPU', KBOOL),
+  kc('PREEMPT_NONE', KBOOL),
+  kc('PREEMPT_VOLUNTARY', KBOOL),
+  kc('PREEMPT', KBOOL),
+  kc('PREEMPT_AUTO', KBOOL),
+  kc('HZ_PERIODIC', KBOOL),
+  kc('NO_HZ_IDLE', KBOOL),
+  kc('NO_HZ_FULL', KBOOL),
+  kc('EXPERT', KBOOL),
+  // --- Kconfig: lock debugging (§1.2, §5)
+  kc('DEBUG_LOCK_ALLOC', KBOOL),
+  kc('PROVE_LOCKING', KBOOL),
+  kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
+  // --- Kconfig: RCU (§1.2, §1.4)
+  kc('RCU_EXPERT', KBOOL),
+  kc('RCU_FAST_NO_HZ', KBOOL),
+  kc('RCU_TRACE', KBOOL),
+  kc('RCU_FANOUT', KNUM),
+  kc('RCU_FANOUT_LEAF', KNUM),
+  kc('RCU_NOCB_CPU', KBOOL),
+  kc('RCU_BOOST', KBOOL),
+  kc('RCU_EQS_DEBUG', KBOOL),
+  kc('RCU_LAZY', KBOOL),
+  kc('RCU_STRICT_GRACE_PERIOD', KBOOL),
+  kc('PROVE_RCU_LIST', KBOOL),
+  kc('RCU_KTHREAD_PRIO', KNUM),
+  kc('CMDLINE', KSTR),
+  // --- Kconfig symbols the model derives (def_bool in the kernel): only #CHECK#-able.
+  derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
+  derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
+  derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
+  derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') ? 'y' : 'n')),
+
+  // --- Boot: generic
+  bp('maxcpus', POS, BOTH),
+  bp('nr_cpus', POS, BOTH),
+  bp('hung_task_timeout_secs', UINT, BOTH),
+  bp('torture.disable_onoff_at_boot', BBOOL, BOTH),
+  bp('torture.random_shuffle', BBOOL, BOTH),
+  bp('torture.verbose_sleep_frequency', UINT, BOTH),
+  bp('torture.verbose_sleep_duration', UINT, BOTH),
+
+  // --- Boot: rcutorture (§3.3)
+  bp('rcutorture.torture_type', oneOf(...RCU_TORTURE_TYPES), RCU),
+  bp('rcutorture.nreaders', INT, RCU),
+  bp('rcutorture.nfakewriters', INT, RCU),
+  bp('rcutorture.stat_interval', UINT, RCU),
+  bp('rcutorture.verbose', UINT, RCU),
+  bp('rcutorture.test_no_idle_hz', BBOOL, RCU),
+  bp('rcutorture.shuffle_interval', UINT, RCU),
+  bp('rcutorture.stutter', UINT, RCU),
+  bp('rcutorture.onoff_interval', UINT, RCU),
+  bp('rcutorture.onoff_holdoff', UINT, RCU),
+  bp('rcutorture.shutdown_secs', UINT, RCU),
+  bp('rcutorture.irqreader', BBOOL, RCU),
+  bp('rcutorture.fqs_duration', UINT, RCU),
+  bp('rcutorture.fqs_holdoff', UINT, RCU),
+  bp('rcutorture.fqs_stutter', UINT, RCU),
+  bp('rcutorture.test_boost', UINT, RCU),
+  bp('rcutorture.test_boost_interval', UINT, RCU),
+  bp('rcutorture.test_boost_duration', UINT, RCU),
+  bp('rcutorture.test_boost_holdoff', UINT, RCU),
+  bp('rcutorture.n_barrier_cbs', UINT, RCU),
+  bp('rcutorture.fwd_progress', INT, RCU),
+  bp('rcutorture.fwd_progress_holdoff', UINT, RCU),
+  bp('rcutorture.fwd_progress_div', UINT, RCU),
+  bp('rcutorture.gp_cond', BBOOL, RCU),
+  bp('rcutorture.gp_cond_full', BBOOL, RCU),
+  bp('rcutorture.gp_cond_exp', BBOOL, RCU),
+  bp('rcutorture.gp_cond_exp_full', BBOOL, RCU),
+  bp('rcutorture.gp_exp', BBOOL, RCU),
+  bp('rcutorture.gp_normal', BBOOL, RCU),
+  bp('rcutorture.gp_poll', BBOOL, RCU),
+  bp('rcutorture.gp_poll_full', BBOOL, RCU),
+  bp('rcutorture.gp_poll_exp', BBOOL, RCU),
+  bp('rcutorture.gp_poll_exp_full', BBOOL, RCU),
+  bp('rcutorture.gp_sync', BBOOL, RCU),
+  bp('rcutorture.stall_cpu', UINT, RCU),
+  bp('rcutorture.stall_cpu_holdoff', UINT, RCU),
+  bp('rcutorture.stall_cpu_irqsoff', BBOOL, RCU),
+  bp('rcutorture.stall_cpu_block', BBOOL, RCU),
+  bp('rcutorture.stall_cpu_repeat', UINT, RCU),
+  bp('rcutorture.stall_gp_kthread', UINT, RCU),
+  bp('rcutorture.read_exit_delay', UINT, RCU),
+  bp('rcutorture.read_exit_burst', UINT, RCU),
+  bp('rcutorture.nocbs_nthreads', UINT, RCU),
+  bp('rcutorture.nocbs_toggle', UINT, RCU),
+  bp('rcutorture.object_debug', BBOOL, RCU),
+  bp('rcutorture.extendables', UINT, RCU),
+  bp('rcutorture.leakpointer', BBOOL, RCU),
+  bp('rcutorture.reader_flavor', UINT, RCU),
+  bp('rcutorture.test_nmis', UINT, RCU),
+  bp('rcutorture.test_srcu_lockdep', UINT, RCU),
+  bp('rcutorture.preempt_duration', UINT, RCU),
+  bp('rcutorture.preempt_interval', UINT, RCU),
+  // --- Boot: Tree RCU and friends (§1.2 TREE05.boot, §6)
+  bp('rcutree.gp_preinit_delay', UINT, RCU),
+  bp('rcutree.gp_init_delay', UINT, RCU),
+  bp('rcutree.gp_cleanup_delay', UINT, RCU),
+  bp('rcupdate.rcu_self_test', BBOOL, RCU),
+  bp('slub.debug_key_under_slab_mutex', oneOf('0', '1'), RCU),
+  bp('rcutree.rcu_fanout_leaf', { pattern: /^([2-9]|[12]\d|3[0-2])$/, expect: 'an integer from 2 to 32' }, RCU),
+  bp('rcutree.rcu_fanout_exact', BBOOL, RCU),
+  bp('rcutree.jiffies_till_next_fqs', POS, RCU),
+
+  // --- Boot: locktorture (§4)
+  bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_TYPES, LOCK_TORTURE_USER_TYPE), LOCK),
+  bp('locktorture.ops_module', { pattern: /^\S+$/, expect: 'the path of a lock-ops ES module (set by --ops)' }, LOCK),
+  bp('locktorture.nwriters_stress', INT, LOCK),
+  bp('locktorture.nreaders_stress', INT, LOCK),
+  bp('locktorture.stat_interval', UINT, LOCK),
+  bp('locktorture.verbose', UINT, LOCK),
+  bp('locktorture.shuffle_interval', UINT, LOCK),
+  bp('locktorture.stutter', UINT, LOCK),
+  bp('locktorture.shutdown_secs', UINT, LOCK),
+  bp('locktorture.onoff_interval', UINT, LOCK),
+  bp('locktorture.onoff_holdoff', UINT, LOCK),
+  bp('locktorture.long_hold', UINT, LOCK),
+  bp('locktorture.nested_locks', { pattern: /^[0-8]$/, expect: 'an integer from 0 to 8 (MAX_NESTED_LOCKS)' }, LOCK),
+];
+
+const BY_KEY: ReadonlyMap<string, KnownOption> = new Map(KNOWN_OPTIONS.map((o) => [o.key, o]));
+
+/** The row for `key`, or undefined when the model does not know the option. */
+export function knownOption(key: string): KnownOption | undefined {
+  return BY_KEY.get(key);
+}
+
+/** Rows of one kind applicable to a suite (for README tables and error hints). */
+export function knownOptionsFor(suite: TortureSuite, kind: KnownOption['kind']): KnownOption[] {
+  return KNOWN_OPTIONS.filter((o) => o.kind === kind && o.suites.includes(suite));
+}

@@ -1,0 +1,228 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatG, parseConsole } from './parse_console.js';
+import { recheckMain, recheckResults } from './recheck.js';
+import type { ScenarioSummary } from './recheck_scenario.js';
+
+const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
+
+const RCU_OK = [
+  T(0, 'Linux version 0.1.0-torture'),
+  T(0.1, 'rcu-torture:--- Start of test: nreaders=7 nfakewriters=4 stat_interval=2 shutdown_secs=10'),
+  T(0.1, 'rcu:  Start-test grace-period state: g0 f0x0'),
+  T(2, 'rcu-torture: rtc: 00000000a1b2c3d4 ver: 100 tfle: 0 rta: 101 rtaf: 0 rtf: 90 rtmbe: 0 rtmbkf: 0/0 rtbe: 0 rtbke: 0 rtbf: 0 rtb: 0 nt: 10 onoff: 1/1:2/2 3,5:2,4 5:7 (HZ=1000) barrier: 1/1:0 read-exits: 0 nocb-toggles: 0:0'),
+  T(2, 'rcu-torture: Reader Pipe:  1000 10 0 0 0 0 0 0 0 0 0'),
+  T(2, 'rcu-torture: Reader Batch:  1000 10 0 0 0 0 0 0 0 0 0'),
+  T(4, 'rcu-torture: rtc: 00000000a1b2c3d5 ver: 250 tfle: 0 rta: 251 rtaf: 0 rtf: 240 onoff: 3/3:4/4 3,5:2,4 9:12 (HZ=1000)'),
+  T(10, 'rcu:  End-test grace-period state: g1200 f0x0 total-gps=300'),
+  T(10, 'rcu-torture: rtc: (null) VER: 300 tfle: 0 onoff: 5/5:6/6 3,5:2,4 12:15 (HZ=1000)'),
+  T(10, 'rcu-torture:--- End of test: SUCCESS: nreaders=7 nfakewriters=4 stat_interval=2 shutdown_secs=10'),
+  T(10.1, 'reboot: Power down'),
+];
+
+const LOCKDEP_SPLAT = [
+  T(5, ''),
+  T(5, '======================================================'),
+  T(5, 'WARNING: possible circular locking dependency detected'),
+  T(5, '0.1.0-torture #1 Not tainted'),
+  T(5, '------------------------------------------------------'),
+  T(5, 'rcu_torture_sta/42 is trying to acquire lock:'),
+  T(5, 'Call Trace:'),
+];
+
+const SPEC = (name: string, suite: 'rcu' | 'lock', secs: number) => ({
+  scenario: name,
+  suite,
+  resdir: '/x',
+  kconfig: {},
+  bootParams: { [`${suite === 'rcu' ? 'rcutorture' : 'locktorture'}.shutdown_secs`]: String(secs) },
+  bootLine: '',
+  nrCpus: 8,
+  durationSec: secs,
+  shutdownGraceSec: 15,
+});
+
+interface Fixture {
+  console?: string[];
+  retval?: number;
+  result?: { seconds: number; problems?: string[] };
+  suite?: 'rcu' | 'lock';
+  files?: Record<string, string>;
+}
+
+function resultsDir(scenarios: Record<string, Fixture>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'torture-recheck-'));
+  writeFileSync(path.join(dir, 'log'), 'torture --configs TREE05 --duration 10s\n----Start batch 1: x\n');
+  for (const [name, f] of Object.entries(scenarios)) {
+    const d = path.join(dir, name);
+    mkdirSync(d);
+    writeFileSync(path.join(d, 'guest-spec.json'), JSON.stringify(SPEC(name, f.suite ?? 'rcu', 10)));
+    if (f.console !== undefined) writeFileSync(path.join(d, 'console.log'), f.console.join('\n') + '\n');
+    if (f.retval !== undefined) writeFileSync(path.join(d, 'guest-retval'), `${f.retval}\n`);
+    if (f.result !== undefined) {
+      writeFileSync(path.join(d, 'guest-result.json'), JSON.stringify({ scenario: name, end: 'poweroff', problems: [], ...f.result }));
+    }
+    for (const [file, text] of Object.entries(f.files ?? {})) writeFileSync(path.join(d, file), text);
+  }
+  return dir;
+}
+
+function summaryOf(dir: string, name: string): ScenarioSummary {
+  return JSON.parse(readFileSync(path.join(dir, name, 'summary.json'), 'utf8')) as ScenarioSummary;
+}
+
+describe('formatG()', () => {
+  it('prints like awk %.6g', () => {
+    expect([58.25981, 30, 1383112.8, 0.5, 1 / 3, 1e-5].map(formatG)).toEqual(['58.2598', '30', '1.38311e+06', '0.5', '0.333333', '1e-05']);
+  });
+});
+
+describe('parseConsole()', () => {
+  it('finds nothing wrong in a clean rcutorture console', () => {
+    const f = parseConsole(RCU_OK.join('\n'), 'c.log', 'TREE05');
+    expect(f.lines).toEqual([]);
+    expect(f.reasons).toEqual([]);
+    expect(f).toMatchObject({ endOfTest: 'SUCCESS', lastVer: 250, gpStopState: '[rcu: g1200 f0x0 total-gps=300]' });
+    expect(f.hotplug).toEqual({ onlineOk: 5, onlineTry: 5, offlineOk: 6, offlineTry: 6 });
+  });
+
+  it('reports a GP hang when ver stops advancing', () => {
+    const stuck = [...RCU_OK.slice(0, 7), RCU_OK[6] ?? '', ...RCU_OK.slice(7)];
+    const f = parseConsole(stuck.join('\n'), 'c.log', 'TREE05');
+    expect(f.lines).toEqual(['WARNING: TREE05 GP HANG at 250 torture stat 3', '    c.log']);
+  });
+
+  it('reports a missing success message', () => {
+    const f = parseConsole(RCU_OK.slice(0, 7).join('\n'), 'c.log', 'TREE05');
+    expect(f.lines).toEqual(['TREE05 no success message, 2 successful version messages']);
+  });
+
+  it('counts a lockdep report once per banner + title', () => {
+    const f = parseConsole([...LOCKDEP_SPLAT, T(6, '=============================='), T(6, 'not a title')].join('\n'), 'c.log', 'X');
+    expect(f.lockdepTitles).toEqual(['WARNING: possible circular locking dependency detected']);
+    expect(f.badness.lockdep).toBe(1);
+  });
+});
+
+describe('recheckResults()', () => {
+  it('passes a clean run and writes the summaries', () => {
+    const dir = resultsDir({ TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
+    const r = recheckResults(dir);
+    expect(r.lines).toEqual(['torture --configs TREE05 --duration 10s', 'TREE05 ------- 250 GPs (25/s) [rcu: g1200 f0x0 total-gps=300]']);
+    expect(r.summary.exitCode).toBe(0);
+    const s = summaryOf(dir, 'TREE05');
+    expect(s).toEqual({
+      scenario: 'TREE05',
+      suite: 'rcu',
+      verdict: 'success',
+      reasons: [],
+      gps: 250,
+      gpsPerSec: 25,
+      lockdepReports: 0,
+      lockdepTitles: [],
+      hotplug: { onlineOk: 5, onlineTry: 5, offlineOk: 6, offlineTry: 6 },
+      durationSec: 10,
+      completedSec: 10.1,
+      endOfTest: 'SUCCESS',
+      guestRetval: 0,
+      killed: false,
+      headline: 'TREE05 ------- 250 GPs (25/s) [rcu: g1200 f0x0 total-gps=300]',
+    });
+    const run = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { scenarios: unknown[]; exitCode: number };
+    expect(run.scenarios).toHaveLength(1);
+    expect(run.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'TREE05', 'console.log.diags'))).toBe(false);
+  });
+
+  it('fails an abject FAILURE with the instance count of the last !!! line', () => {
+    const busted = [
+      ...RCU_OK.slice(0, 4),
+      T(2, 'rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0'),
+      T(10, 'rcu-torture:--- End of test: FAILURE: nreaders=7'),
+    ];
+    const dir = resultsDir({ BUSTED: { console: busted, retval: 0, result: { seconds: 10 } } });
+    const r = recheckResults(dir);
+    expect(r.lines).toContain('BUG: BUSTED FAILURE, 15 instances');
+    expect(r.lines).toContain(`WARNING: Assertion failure in ${path.join(dir, 'BUSTED', 'console.log')} BUSTED`);
+    expect(r.lines.at(-1)).toBe('1 runs with runtime errors.');
+    expect(summaryOf(dir, 'BUSTED')).toMatchObject({ verdict: 'failure', endOfTest: 'FAILURE' });
+    expect(existsSync(path.join(dir, 'BUSTED', 'console.log.diags'))).toBe(true);
+  });
+
+  it('fails a run with a lockdep splat even though the test said SUCCESS', () => {
+    const con = [...RCU_OK.slice(0, 7), ...LOCKDEP_SPLAT, ...RCU_OK.slice(7)];
+    const dir = resultsDir({ TREE05: { console: con, retval: 0, result: { seconds: 10 } } });
+    const r = recheckResults(dir);
+    expect(r.lines).toContain('WARNING: Summary: Warnings: 1 Call Traces: 1 lockdep: 1');
+    const s = summaryOf(dir, 'TREE05');
+    expect(s).toMatchObject({ verdict: 'failure', endOfTest: 'SUCCESS', lockdepReports: 1 });
+    expect(s.reasons).toContain('lockdep: WARNING: possible circular locking dependency detected');
+    expect(r.summary.exitCode).toBe(1);
+  });
+
+  it('fails a killed guest and says so', () => {
+    const dir = resultsDir({ LOCK01: { suite: 'lock', console: [T(1, 'spin_lock-torture: Writes:  Total: 500  Max/Min: 100/50   Fail: 0')], retval: 137 } });
+    const r = recheckResults(dir);
+    expect(r.lines).toEqual([
+      'torture --configs TREE05 --duration 10s',
+      'LOCK01 ------- 500 acquisitions/releases (50 per second)',
+      'Guest killed',
+      'LOCK01 no success message, 0 successful version messages',
+      '1 runs with runtime errors.',
+    ]);
+    expect(summaryOf(dir, 'LOCK01')).toMatchObject({ verdict: 'failure', killed: true, guestRetval: 137, completedSec: null, acquisitions: 500 });
+  });
+
+  it('adds locktorture reads, reports early completion and #CHECK# failures', () => {
+    const con = [
+      T(1, 'rw_lock-torture: Writes:  Total: 500  Max/Min: 100/50   Fail: 0'),
+      T(1, 'rw_lock-torture: Reads :  Total: 700  Max/Min: 100/50   Fail: 0'),
+      T(3, 'rw_lock-torture:--- End of test: SUCCESS: nwriters_stress=8'),
+    ];
+    const dir = resultsDir({
+      LOCK04: {
+        suite: 'lock',
+        console: con,
+        retval: 0,
+        result: { seconds: 3 },
+        files: { 'ConfigFragment.input': '#CHECK#CONFIG_PREEMPT_RCU=y\n', '.config': 'CONFIG_PREEMPT_RCU=n\n' },
+      },
+    });
+    const r = recheckResults(dir);
+    expect(r.lines).toEqual([
+      'torture --configs TREE05 --duration 10s',
+      'LOCK04 ------- 1200 acquisitions/releases (120 per second)',
+      ':CONFIG_PREEMPT_RCU=y: improperly set',
+      'Completed in 3 vs. 10',
+      '1 runs with .config errors.',
+    ]);
+    expect(r.summary.exitCode).toBe(1);
+  });
+
+  it('fails a guest that exited with an error and shows its problems', () => {
+    const dir = resultsDir({
+      TREE05: {
+        console: [...RCU_OK.slice(0, 4), T(3, 'Oops: TypeError on CPU 2')],
+        retval: 1,
+        result: { seconds: 3, problems: ['Oops on CPU 2: TypeError'] },
+        files: { 'guest-output': 'boom\n' },
+      },
+    });
+    const r = recheckResults(dir);
+    expect(r.lines.slice(1, 5)).toEqual(['TREE05 ------- 100 GPs (10/s)', 'Guest error, exit code 1, output:', 'boom', 'Guest problem: Oops on CPU 2: TypeError']);
+    expect(summaryOf(dir, 'TREE05').reasons).toEqual(expect.arrayContaining(['guest exit code 1', 'Oops on CPU 2: TypeError', 'no success message']));
+  });
+
+  it('recheckMain prints the end-of-run block and returns 0/1', () => {
+    const ok = resultsDir({ TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10 } } });
+    const out: string[] = [];
+    expect(recheckMain([ok], (l) => out.push(l))).toBe(0);
+    expect(out[0]).toMatch(/^ --- \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4} Test summary:$/);
+    expect(out[1]).toBe(`Results directory: ${ok}`);
+    expect(out.at(-1)).toMatch(/^ --- Done at .* \(\d+ seconds\) exitcode 0$/);
+    const bad = resultsDir({ TREE05: { console: RCU_OK, retval: 137 } });
+    expect(recheckMain([ok, bad], () => {})).toBe(1);
+  });
+});

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// These tests run the built launcher exactly as a user does (`npm test` builds first).
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'torture.js');
+let configs: string;
+
+function torture(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, TORTURE_CONFIGS: configs },
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'run', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  configs = mkdtempSync(path.join(tmpdir(), 'torture-cli-'));
+  mkdirSync(path.join(configs, 'rcu'));
+  mkdirSync(path.join(configs, 'lock'));
+  writeFileSync(path.join(configs, 'rcu', 'CFLIST'), 'TREE05\nTREE07\n');
+  writeFileSync(path.join(configs, 'rcu', 'TREE05'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=8\nCONFIG_HOTPLUG_CPU=y\n');
+  writeFileSync(path.join(configs, 'rcu', 'TREE07'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=16\n');
+  writeFileSync(path.join(configs, 'rcu', 'BAD'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=8\nCONFIG_WHATEVER=y\n');
+  writeFileSync(path.join(configs, 'lock', 'LOCK01'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n');
+});
+
+describe('torture (bad input)', () => {
+  const cases: [string[], RegExp][] = [
+    [['--duration', '10x'], /^torture: Cannot use --duration as .* current value is 10x$/],
+    [['--duration', '0'], /--duration/],
+    [['--cpus', 'two'], /^torture: Cannot use --cpus as 'N' must be an integer >= 0: current value is two$/],
+    [['--cpus', '2', '--allcpus'], /must not be combined with --allcpus/],
+    [['--torture', 'scf'], /must be one of rcu lock: current value is scf$/],
+    [['--configs', 'tree05'], /NAME matching/],
+    [['--configs', 'TREE99'], /'TREE99' must be a file in .* \(one of: BAD TREE05 TREE07\)/],
+    [['--configs', 'BAD'], /rcu\/BAD:3 as 'CONFIG_WHATEVER' must be a Kconfig option the model knows/],
+    [['--configs', 'TREE05', '--bootargs', 'rcutorture.stat_interval=soon'], /'rcutorture.stat_interval' must be an integer >= 0: current value is soon$/],
+    [['--configs', 'TREE05', '--kconfig', 'CONFIG_NR_CPUS=99'], /at most|from 1 to 32/],
+    [['--dryrun', 'script'], /--dryrun/],
+    [['--jitter', '2'], /--jitter/],
+    [['--ops', 'nonexistent.js', '--torture', 'lock'], /--ops as 'FILE' must be an existing/],
+    [['--ops', 'package.json'], /--ops as 'the suite' must be lock/],
+    [['--datestamp', '/abs'], /--datestamp/],
+    [['--shutdown-grace', '-1'], /--shutdown-grace|Unknown/],
+    [['--configs'], /^torture: Cannot use --configs as 'its value' must not be empty/],
+    [['--configs', 'TREE05', '--bootargs'], /--bootargs as 'its value' must not be empty/],
+    [['--bogus'], /^torture: Unknown argument: bogus$/],
+    [['frobnicate'], /^torture: Unknown argument: frobnicate$/],
+    [['recheck'], /^torture: Cannot recheck as 'DIR...' must name at least one results directory/],
+    [['lockdep'], /^torture: Cannot check a lock trace as 'TRACE.jsonl' must be given/],
+    [['recheck', '/nonexistent/dir'], /Cannot recheck as 'DIR' must be a results directory/],
+    [['lockdep', '/nonexistent.jsonl'], /must be an existing file/],
+  ];
+  for (const [args, re] of cases) {
+    it(`${args.join(' ')} -> exit 2, one line, no stack`, () => {
+      const r = torture(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^torture: /);
+      expect(lines[0]).toMatch(re);
+      expect(lines[1]).toBe("Try 'torture --help' for usage.");
+    });
+  }
+});
+
+describe('torture (plans and help)', () => {
+  it('--help prints usage and says a bare duration is minutes', () => {
+    const r = torture(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: torture \[options\]/);
+    expect(r.stdout).toContain('A BARE NUMBER IS MINUTES');
+  });
+
+  it('--dryrun sched/scenarios/batches print the plan and create nothing', () => {
+    const results = mkdtempSync(path.join(tmpdir(), 'torture-cli-res-'));
+    const base = ['--configs', '2*TREE05', '--configs', 'TREE07', '--cpus', '12', '--results', results];
+    expect(torture([...base, '--dryrun', 'sched']).stdout).toBe(
+      '----Start batch 1\n TREE07 16-ovf\n----Start batch 2\n TREE05 8\n----Start batch 3\n TREE05.2 8\nTotal number of builds: 3\nTotal number of batches: 3\n',
+    );
+    expect(torture([...base, '--dryrun', 'scenarios']).stdout).toBe('1.  TREE07\n2.  TREE05\n3.  TREE05.2\n');
+    const b = torture([...base, '--dryrun', 'batches']);
+    expect(b.status).toBe(0);
+    expect(b.stdout).toBe('1 TREE07 16\n2 TREE05 8\n3 TREE05.2 8\n');
+    expect(torture(['--configs', 'CFLIST', '--dryrun', 'scenarios']).stdout).toBe('1.  TREE07\n2.  TREE05\n');
+    expect(spawnSync('ls', [results], { encoding: 'utf8' }).stdout).toBe('');
+  });
+});

@@ -1,0 +1,79 @@
+/*
+ * From checked command-line values to a complete run plan: every scenario loaded and validated
+ * (config errors surface here, before anything starts), repeats expanded, batches packed and runs
+ * named. Pure apart from reading configs/<suite>/.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expandConfigs } from '../config/configs_list.js';
+import { parseCflist } from '../config/fragment_parse.js';
+import { loadScenario, renameScenario, type Scenario } from '../config/scenario.js';
+import { TortureError } from '../errors.js';
+import type { TortureSuite } from '../guest/guest_spec.js';
+import { planBatches, type Batch } from './batches.js';
+
+export const DRYRUN_KINDS = ['batches', 'scenarios', 'sched'] as const;
+export type DryrunKind = (typeof DRYRUN_KINDS)[number];
+
+export interface RunOptions {
+  readonly suite: TortureSuite;
+  readonly durationSec: number;
+  readonly shutdownGraceSec: number;
+  /** Batch budget in CPUs; 0 = one scenario per batch. */
+  readonly ncpus: number;
+  readonly configs: readonly string[];
+  readonly bootargs: readonly string[];
+  readonly kconfig: readonly string[];
+  /** Absolute results root (`./results` resolved). */
+  readonly resultsRoot: string;
+  readonly datestamp: string;
+  readonly opsModule?: string;
+  readonly dryrun?: DryrunKind;
+  /** The command line as typed, first line of `log`. */
+  readonly commandLine: string;
+  /** Absolute directory holding `<suite>/` scenario dirs (normally `<repo>/configs`). */
+  readonly configsRoot: string;
+}
+
+export interface RunPlan extends RunOptions {
+  readonly resdir: string;
+  /** Run name (`TREE05.2`) -> scenario. */
+  readonly scenarios: ReadonlyMap<string, Scenario>;
+  readonly batches: readonly Batch[];
+}
+
+/** Load everything and pack batches; throws TortureError on any bad input. */
+export function buildPlan(o: RunOptions): RunPlan {
+  const configsDir = path.join(o.configsRoot, o.suite);
+  const shownDir = path.relative(process.cwd(), configsDir) || configsDir;
+  if (!existsSync(configsDir)) {
+    throw new TortureError('CONFIG_BAD_FILE', `Cannot run the ${o.suite} suite as '${shownDir}' must be a directory of scenarios: current value is missing`);
+  }
+  const cflist = (): string[] => {
+    const f = path.join(configsDir, 'CFLIST');
+    if (!existsSync(f)) throw new TortureError('CONFIG_BAD_FILE', `Cannot expand CFLIST as '${shownDir}/CFLIST' must exist: current value is missing`);
+    return parseCflist(readFileSync(f, 'utf8'), `${shownDir}/CFLIST`);
+  };
+  const baseNames = expandConfigs(o.configs, cflist);
+  const loaded = new Map<string, Scenario>();
+  for (const name of baseNames) {
+    if (loaded.has(name)) continue;
+    loaded.set(
+      name,
+      loadScenario({ configsDir, shownDir, suite: o.suite, name, durationSec: o.durationSec, bootargs: o.bootargs, kconfigArgs: o.kconfig }),
+    );
+  }
+  const batches = planBatches(
+    baseNames.map((b) => ({ baseName: b, cpus: loaded.get(b)?.nrCpus ?? 1 })),
+    o.ncpus,
+  );
+  const scenarios = new Map<string, Scenario>();
+  for (const b of batches) {
+    for (const r of b.runs) {
+      const s = loaded.get(r.baseName);
+      if (s !== undefined) scenarios.set(r.name, renameScenario(s, r.name));
+    }
+  }
+  return { ...o, resdir: path.join(o.resultsRoot, o.datestamp), scenarios, batches };
+}

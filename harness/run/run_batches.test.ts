@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildPlan, type RunOptions } from './plan.js';
+import { runBatches } from './run_batches.js';
+
+// Fake guests stand in for dist/harness/guest/guest_main.js: the driver's contract with a guest
+// is only "argv[2] is the spec; write console.log etc. into spec.resdir; exit code".
+const GOOD_GUEST = `
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const con = [
+  '[    1.000000] spin_lock-torture: Writes:  Total: 1000  Max/Min: 200/100   Fail: 0',
+  '[    1.000000] spin_lock-torture:--- End of test: SUCCESS: nwriters_stress=8',
+];
+writeFileSync(path.join(spec.resdir, 'console.log'), con.join('\\n') + '\\n');
+writeFileSync(path.join(spec.resdir, 'guest-result.json'), JSON.stringify({ scenario: spec.scenario, end: 'poweroff', seconds: spec.durationSec, problems: [] }));
+`;
+const HUNG_GUEST = `
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+writeFileSync(path.join(spec.resdir, 'console.log'), '[    0.100000] spin_lock-torture:--- Start of test: x\\n');
+setInterval(() => {}, 1000);
+`;
+
+function setup(durationSec: number, configs: string[]): { opts: RunOptions; root: string } {
+  const root = mkdtempSync(path.join(tmpdir(), 'torture-run-'));
+  mkdirSync(path.join(root, 'configs', 'lock'), { recursive: true });
+  writeFileSync(path.join(root, 'configs', 'lock', 'LOCK01'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
+  writeFileSync(path.join(root, 'configs', 'lock', 'LOCK02'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
+  writeFileSync(path.join(root, 'good.mjs'), GOOD_GUEST);
+  writeFileSync(path.join(root, 'hung.mjs'), HUNG_GUEST);
+  return {
+    root,
+    opts: {
+      suite: 'lock',
+      durationSec,
+      shutdownGraceSec: 0,
+      ncpus: 4,
+      configs,
+      bootargs: [],
+      kconfig: [],
+      resultsRoot: path.join(root, 'results'),
+      datestamp: 'ds',
+      commandLine: `torture --torture lock --configs "${configs.join(' ')}"`,
+      configsRoot: path.join(root, 'configs'),
+    },
+  };
+}
+
+describe('runBatches()', () => {
+  it('writes the results layout and kvm.sh-style log, and exits 0 when all succeed', async () => {
+    const { opts, root } = setup(1, ['LOCK01 2*LOCK02']);
+    const out: string[] = [];
+    const rc = await runBatches(buildPlan(opts), path.join(root, 'good.mjs'), { out: (l) => out.push(l) });
+    expect(rc).toBe(0);
+    const res = path.join(root, 'results', 'ds');
+    for (const f of ['log', 'testid.txt', 'torture_suite', 'batches', 'scenarios', 'summary.json']) expect(existsSync(path.join(res, f))).toBe(true);
+    for (const s of ['LOCK01', 'LOCK02', 'LOCK02.2']) {
+      for (const f of ['guest-spec.json', 'console.log', 'guest-retval', 'summary.json', 'guest-output', 'ConfigFragment', '.config']) {
+        expect(existsSync(path.join(res, s, f))).toBe(true);
+      }
+    }
+    const log = readFileSync(path.join(res, 'log'), 'utf8').split('\n');
+    expect(log[0]).toBe(opts.commandLine);
+    expect(log.filter((l) => /^----Start batch \d: /.test(l))).toHaveLength(2);
+    expect(log).toContain(log.find((l) => l.startsWith('---- LOCK02.2 2: Kernel present. ')));
+    expect(log.some((l) => l.startsWith('---- Starting kernels. '))).toBe(true);
+    expect(log.some((l) => l.startsWith('---- All kernel runs complete. '))).toBe(true);
+    expect(readFileSync(path.join(res, 'scenarios'), 'utf8')).toBe('# cpus=4\n1.  LOCK01 LOCK02\n2.  LOCK02.2\n');
+    expect(out).toContain('LOCK02.2 ------- 1000 acquisitions/releases (1000 per second)');
+    expect(out.at(-1)).toMatch(/^ --- Done at .* exitcode 0$/);
+    const spec = JSON.parse(readFileSync(path.join(res, 'LOCK02.2', 'guest-spec.json'), 'utf8')) as { scenario: string; resdir: string };
+    expect(spec).toMatchObject({ scenario: 'LOCK02.2', resdir: path.join(res, 'LOCK02.2') });
+  });
+
+  it('kills a guest that outlives duration + grace, records 137, and exits 1', async () => {
+    const { opts, root } = setup(1, ['LOCK01']);
+    const out: string[] = [];
+    const rc = await runBatches(buildPlan(opts), path.join(root, 'hung.mjs'), { out: (l) => out.push(l) });
+    expect(rc).toBe(1);
+    const res = path.join(root, 'results', 'ds');
+    expect(readFileSync(path.join(res, 'LOCK01', 'guest-retval'), 'utf8')).toBe('137\n');
+    expect(out.some((l) => /^---- LOCK01 2: Killing guest at pid \d+: still running after .*killed/.test(l))).toBe(true);
+    expect(out).toContain('Guest killed');
+    expect(readFileSync(path.join(res, 'log'), 'utf8')).toContain('Guest killed');
+  });
+
+  it('ends early on a STOP file, still rechecking what exists', async () => {
+    const { opts, root } = setup(60, ['LOCK01 LOCK02']);
+    const plan = buildPlan({ ...opts, ncpus: 0 });
+    const stop = path.join(plan.resdir, 'STOP');
+    const timer = setInterval(() => {
+      if (existsSync(path.join(plan.resdir, 'LOCK01', 'console.log'))) writeFileSync(stop, '');
+    }, 50);
+    const out: string[] = [];
+    const t0 = Date.now();
+    const rc = await runBatches(plan, path.join(root, 'hung.mjs'), { out: (l) => out.push(l) });
+    clearInterval(timer);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(rc).toBe(1);
+    expect(out.some((l) => l.startsWith('---- STOP file found: ending the run early.'))).toBe(true);
+    expect(out).toContain('---- LOCK02 2: Not run (STOP file found).');
+    expect(JSON.parse(readFileSync(path.join(plan.resdir, 'summary.json'), 'utf8'))).toMatchObject({ runs: 1, failures: 1 });
+  });
+});
