@@ -49,6 +49,8 @@ export class Task implements TaskRef {
   preempted = false;
   rcuDepth = 0;
   lockDepth = 0;
+  /** Between lock_contended() and lock_acquired(): the last lock in lockDepth is not held yet. */
+  waitingForLock = false;
   /** The lockdep validator keeps its held-lock stack here. */
   lockdep?: unknown;
   readonly #i32: Int32Array;
@@ -109,18 +111,25 @@ export class Task implements TaskRef {
   }
 
   noteWait(addr: number, jiffies: number): void {
+    this.waitingForLock = true;
     if (this.slot < 0) return;
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_SINCE), jiffies);
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), addr + 1);
   }
 
   noteWaitDone(): void {
+    this.waitingForLock = false;
     if (this.slot < 0) return;
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), 0);
   }
 
-  /** At a safe point a dying CPU may freeze this task: it holds no lock and is not in an RCU reader. */
+  /**
+   * At a safe point a dying CPU may freeze this task: it holds no lock and is not in an RCU
+   * reader. lock_acquire() is called before a task waits for a lock, so a lock it is still
+   * waiting for counts in lockDepth without being held: a waiter holding nothing else is safe
+   * (its wait simply resumes, and retries, when its CPU comes back).
+   */
   get atSafePoint(): boolean {
-    return this.lockDepth === 0 && this.rcuDepth === 0;
+    return this.lockDepth - (this.waitingForLock ? 1 : 0) === 0 && this.rcuDepth === 0;
   }
 }

@@ -142,7 +142,10 @@ export class HangDetector {
       const state = t.state === TASK_ST.running ? 'R (spinning)' : 'D';
       lines.push(`task:${t.comm.padEnd(15)} state:${state} pid:${t.pid} cpu:${t.cpu} waiting ${secs}s for lock:`);
       lines.push(` ${lockName(i32, t.waitAddr)}`);
-      const holders = all.filter((o) => o.held.includes(t.waitAddr));
+      // lock_acquire() runs before a task waits, so waiters list the lock as held too: a holder
+      // is a task that has it in its held list and is not itself waiting for it.
+      const holders = all.filter((o) => o.held.includes(t.waitAddr) && o.waitAddr !== t.waitAddr);
+      const waiters = all.filter((o) => o.waitAddr === t.waitAddr && o !== t);
       if (holders.length === 0) {
         lines.push(' held by: no task (nobody holds it: a lost wake-up, or an owner that died)');
         summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by no task`);
@@ -154,6 +157,7 @@ export class HangDetector {
         }
         summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
       }
+      if (waiters.length > 0) lines.push(` also waiting: ${waiters.map((w) => `${w.comm}/${w.pid}`).join(', ')}`);
     }
     lines.push(...this.#heldLocks(all));
     lines.push('Kernel panic - not syncing: hung_task: blocked tasks');
@@ -165,7 +169,7 @@ export class HangDetector {
     for (const t of all) {
       if (t.depth === 0) continue;
       lines.push(`${t.depth} lock${t.depth === 1 ? '' : 's'} held by ${t.comm}/${t.pid}:`);
-      t.held.forEach((a, k) => lines.push(` #${k}: ${lockName(this.#i32, a)}`));
+      t.held.forEach((a, k) => lines.push(` #${k}: ${lockName(this.#i32, a)}${a === t.waitAddr ? ' (waiting to acquire)' : ''}`));
     }
     lines.push('');
     lines.push('=============================================');
