@@ -69,6 +69,7 @@ export const LOCK_TORTURE_TYPES = [
   'spin_lock',
   'spin_lock_irq',
   'raw_spin_lock',
+  'raw_spin_lock_irq',
   'rw_lock',
   'rw_lock_irq',
   'mutex_lock',

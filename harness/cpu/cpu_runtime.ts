@@ -86,6 +86,7 @@ export class CpuRuntime {
   #doorbellSeen = -1;
   #nextDeadline = Infinity;
   #externalSleepers = 0;
+  #lastLoopYield = 0;
 
   #timers: Timer[] = [];
   #softirqPending = 0;
@@ -574,7 +575,13 @@ export class CpuRuntime {
       this.#doorbellSeen = bell;
       this.#selfPoll = false;
       this.#interrupts();
-      this.#pollSleepers(rung);
+      if (this.#externalSleepers > 0 && performance.now() - this.#lastLoopYield > 1) {
+        // A foreign promise (a user's sleeping lock) settles only when this worker's event
+        // loop turns; a CPU that never idles must still let it turn.
+        await new Promise<void>((r) => setImmediate(r));
+        this.#lastLoopYield = performance.now();
+      }
+      this.#pollSleepers(rung || this.#selfPoll);
       const t = this.#pickNext();
       if (t !== null) {
         await this.#switchTo(t);

@@ -210,7 +210,15 @@ async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void>
 export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
   if (intervalJ <= 0) return;
   Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
-  torture_create_kthread(() => torture_onoff(holdoffJ, intervalJ), 'torture_onoff');
+  torture_create_kthread(async () => {
+    try {
+      await torture_onoff(holdoffJ, intervalJ);
+    } finally {
+      // Pairs with the condition load in torture_cleanup_begin().
+      Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 0);
+      kapi.wakeUp(wq(W_KTHREAD_WQ));
+    }
+  }, 'torture_onoff');
 }
 
 /** torture_onoff_stats(): the kernel's `onoff:` field, trailing space included (pr_cont). */
@@ -286,7 +294,9 @@ export async function torture_cleanup_begin(): Promise<boolean> {
   Atomics.store(kapi.shm, word(W_FULLSTOP), 1);
   kapi.wakeUp(wq(W_STOP_WQ));
   kapi.wakeUp(wq(W_STUTTER_WQ));
-  // Wait for torture_onoff to finish its operation before onlining the rest.
+  // Wait for torture_onoff to finish its operation (and exit) before onlining the rest: a CPU
+  // it is taking down right now would otherwise stay offline with its kthreads frozen.
+  await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_ONOFF_ACTIVE) === 0, 10 * HZ);
   for (let cpu = 1; cpu < kapi.nrCpuIds; cpu++) {
     if (!cpu_online(cpu)) await add_cpu(cpu);
   }

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { runGuest } from '../guest/run_guest.js';
+
+const START = /^\[[ \d.]+\] (\w+)-torture:--- Start of test: nwriters_stress=\d+ nreaders_stress=\d+ stat_interval=\d+ verbose=\d+ shuffle_interval=\d+ stutter=\d+ shutdown_secs=\d+ onoff_interval=\d+ onoff_holdoff=\d+$/m;
+const WRITES = /-torture: Writes: {2}Total: (\d+) {2}Max\/Min: (\d+)\/(\d+) (\?\?\?)? {2}Fail: (\d+) (!!!)?/g;
+
+function lastWrites(console: string): { total: number; fail: number; line: string } {
+  const all = [...console.matchAll(WRITES)];
+  const m = all.at(-1);
+  if (m === undefined) throw new Error(`no Writes line in:\n${console}`);
+  return { total: Number(m[1]), fail: Number(m[5]), line: m[0] };
+}
+
+/** The end of a console, for assertion messages. */
+function tail(console: string): string {
+  return `console tail:\n${console.split('\n').slice(-40).join('\n')}`;
+}
+
+function boot(type: string, secs: number, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'locktorture.torture_type': type, 'locktorture.shutdown_secs': String(secs), 'locktorture.stat_interval': '2', ...extra };
+}
+
+describe('locktorture in a real guest', () => {
+  it('spin_lock with CPU hotplug: CPUs go off and on, Fail: 0, End of test: SUCCESS', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 6,
+      kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'y' },
+      bootParams: boot('spin_lock', 5, { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' }),
+    });
+    expect(run.console).toMatch(START);
+    const w = lastWrites(run.console);
+    expect(w.total).toBeGreaterThan(0);
+    expect(w.fail).toBe(0);
+    const lastLine = run.console.split('\n').filter((l) => l.includes('Writes:  Total:')).at(-1) ?? '';
+    const onoff = /Fail: 0 onoff: (\d+)\/(\d+):(\d+)\/(\d+) -?\d+,\d+:-?\d+,\d+ \d+:\d+ \(HZ=1000\) $/.exec(lastLine);
+    expect(Number(onoff?.[1])).toBeGreaterThan(0);
+    expect(Number(onoff?.[3])).toBeGreaterThan(0);
+    expect(run.console).toMatch(/spin_lock-torture:--- End of test: SUCCESS: nwriters_stress=8 nreaders_stress=0 /);
+    expect(run.code).toBe(0);
+  });
+
+  it('lock_busted (BUSTED) is caught: Fail with !!! and End of test: FAILURE', async () => {
+    const run = await runGuest({ nrCpus: 4, durationSec: 5, bootParams: boot('lock_busted', 4) });
+    const w = lastWrites(run.console);
+    expect(w.fail).toBe(1);
+    expect(w.line).toContain('!!!');
+    // WARN_ON_ONCE is once per guest, not once per CPU.
+    expect(run.console.match(/WARNING: CPU: \d+ PID: \d+ at lock_torture_writer/g)?.length).toBe(1);
+    expect(run.console).toMatch(/lock_busted-torture:--- End of test: FAILURE: /);
+  });
+
+  it('rw_lock and mutex_lock nested_locks=8 under lockdep: readers and writers, SUCCESS', async () => {
+    const [rw, mutex] = await Promise.all([
+      runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: boot('rw_lock', 4) }),
+      runGuest({
+        nrCpus: 4,
+        durationSec: 5,
+        kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y', CONFIG_PREEMPT: 'y' },
+        bootParams: boot('mutex_lock', 4, { 'locktorture.nested_locks': '8' }),
+      }),
+    ]);
+    for (const run of [rw, mutex]) {
+      const why = tail(run.console);
+      expect(lastWrites(run.console).fail, why).toBe(0);
+      expect(lastWrites(run.console).total, why).toBeGreaterThan(0);
+      expect(run.console, why).toMatch(/End of test: SUCCESS/);
+      expect(run.console, why).not.toMatch(/WARNING:|BUG:|possible circular/);
+    }
+    expect(rw.console, tail(rw.console)).toMatch(/rw_lock-torture: Reads : {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
+  });
+
+  it('rwsem_lock and percpu_rwsem_lock with hotplug: SUCCESS', async () => {
+    const hp = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
+    const runs = await Promise.all(
+      ['rwsem_lock', 'percpu_rwsem_lock'].map((t) =>
+        runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' }, bootParams: boot(t, 4, hp) }),
+      ),
+    );
+    for (const run of runs) {
+      const why = tail(run.console);
+      expect(lastWrites(run.console).fail, why).toBe(0);
+      expect(lastWrites(run.console).total, why).toBeGreaterThan(0);
+      expect(run.console, why).toMatch(/Reads : {2}Total: [1-9]/);
+      expect(run.console, why).toMatch(/End of test: SUCCESS/);
+    }
+  });
+
+  it('an unknown torture_type is refused with the kernel message and the guest ends', async () => {
+    const run = await runGuest({ nrCpus: 2, durationSec: 5, bootParams: boot('no_such_lock', 4) });
+    expect(run.console).toContain('lock-torture: invalid torture type: "no_such_lock"');
+    expect(run.killed).toBe(false);
+  });
+});

@@ -1,0 +1,678 @@
+/*
+ * locktorture (kernel/locking/locktorture.c) as a guest module: writer and reader stress kthreads
+ * hammer one lock of the selected torture_type and check that it excludes (lock_is_write_held,
+ * lock_is_read_held in shared memory); a stats kthread prints the kernel's lines; the shutdown
+ * kthread (torture common) runs lock_torture_cleanup(), which prints `End of test:`.
+ *
+ * Output formats follow reference/kernel.md §4 to the character:
+ *   <type>-torture:--- Start of test: nwriters_stress=N nreaders_stress=N stat_interval=N ...
+ *   <type>-torture: Writes:  Total: T  Max/Min: a/b ???  Fail: f !!!   (and `Reads :` for rw types)
+ *   <type>-torture:--- End of test: SUCCESS|FAILURE|LOCK_HOTPLUG: <the same parameters>
+ * With CPU hotplug on, the Writes line ends with torture_onoff_stats() (as a pr_cont would add it).
+ *
+ * Departures from the kernel, each for the machine model (design.md):
+ *   - Tasks are bound to CPUs (writer i on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS) and the
+ *     CPUs are non-preemptive, so every stress loop yields (cond_resched) once per jiffy it ran.
+ *   - Delays inside sleeping locks sleep (scheduleTimeout) instead of mdelay()'s busy-wait, so a
+ *     long hold does not freeze the holder's CPU; spinning locks busy-wait as the kernel does.
+ *   - locktorture.onoff_interval is in jiffies (as rcutorture's), onoff_holdoff in seconds.
+ *   - shuffle_interval is accepted and printed but tasks are never shuffled (they cannot migrate).
+ *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
+ *
+ * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
+ */
+
+import { kapi } from '../kapi.js';
+import {
+  HZ,
+  TOROUT_STRING,
+  VERBOSE_TOROUT_STRING,
+  stutter_wait,
+  torture_cleanup_begin,
+  torture_cleanup_end,
+  torture_create_kthread,
+  torture_init_begin,
+  torture_kthread_stopping,
+  torture_must_stop,
+  torture_onoff_failures,
+  torture_onoff_init,
+  torture_onoff_stats,
+  torture_random,
+  torture_random_state,
+  torture_shutdown_init,
+  torture_sleep_interruptible,
+  torture_stutter_init,
+  type TortureRandomState,
+} from './common.js';
+import { lock_torture_user_ops } from './user_ops.js';
+import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
+import {
+  DEFINE_RAW_SPINLOCK,
+  DEFINE_SPINLOCK,
+  raw_spin_lock,
+  raw_spin_lock_irqsave,
+  raw_spin_unlock,
+  raw_spin_unlock_irqrestore,
+  spin_lock,
+  spin_lock_irqsave,
+  spin_unlock,
+  spin_unlock_irqrestore,
+  type RawSpinlock,
+} from '../../kernels/locking/spinlock.js';
+import {
+  DEFINE_RWLOCK,
+  read_lock,
+  read_lock_irqsave,
+  read_unlock,
+  read_unlock_irqrestore,
+  write_lock,
+  write_lock_irqsave,
+  write_unlock,
+  write_unlock_irqrestore,
+  type Rwlock,
+} from '../../kernels/locking/rwlock.js';
+import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
+import { DECLARE_RWSEM, down_read, down_write, up_read, up_write, type RwSemaphore } from '../../kernels/locking/rwsem.js';
+import {
+  DEFINE_STATIC_PERCPU_RWSEM,
+  percpu_down_read,
+  percpu_down_write,
+  percpu_up_read,
+  percpu_up_write,
+  type PercpuRwsem,
+} from '../../kernels/locking/percpu_rwsem.js';
+
+/** What a lock or delay may return: nothing (it did not sleep) or a promise to await (it may sleep). */
+export type MaybeSleep = void | Promise<void>;
+
+/** lock_torture_ops: one torture type. Called from stress kthreads (task context). */
+export interface LockTortureOps {
+  readonly name: string;
+  /** Declare this type's lock instances; runs on every CPU at boot, in the same order. */
+  init?(): void;
+  writelock(tid: number): MaybeSleep;
+  write_delay(trsp: TortureRandomState): MaybeSleep;
+  writeunlock(tid: number): MaybeSleep;
+  nested_lock?(tid: number, lockset: number): Promise<void>;
+  nested_unlock?(tid: number, lockset: number): void;
+  readlock?(tid: number): MaybeSleep;
+  read_delay?(trsp: TortureRandomState): MaybeSleep;
+  readunlock?(tid: number): MaybeSleep;
+}
+
+export const MAX_NESTED_LOCKS = 8;
+
+/* ---------------- parameters (torture_param) ---------------- */
+
+export interface LockTortureParams {
+  torture_type: string;
+  nwriters_stress: number;
+  nreaders_stress: number;
+  stat_interval: number;
+  verbose: number;
+  shuffle_interval: number;
+  stutter: number;
+  shutdown_secs: number;
+  onoff_interval: number;
+  onoff_holdoff: number;
+  long_hold: number;
+  nested_locks: number;
+}
+
+function param(name: string, dflt: number): number {
+  const v = kapi.config.bootParams.get(`locktorture.${name}`);
+  if (v === undefined) return dflt;
+  const n = Number.parseInt(v, 10);
+  return Number.isFinite(n) ? n : dflt;
+}
+
+/** torture_param() defaults, as in locktorture.c. */
+export const LOCK_TORTURE_DEFAULTS: Readonly<LockTortureParams> = {
+  torture_type: 'spin_lock',
+  nwriters_stress: -1,
+  nreaders_stress: -1,
+  stat_interval: 60,
+  verbose: 1,
+  shuffle_interval: 3,
+  stutter: 5,
+  shutdown_secs: 0,
+  onoff_interval: 0,
+  onoff_holdoff: 0,
+  long_hold: 100,
+  nested_locks: 0,
+};
+
+function readParams(): LockTortureParams {
+  const d = LOCK_TORTURE_DEFAULTS;
+  return {
+    torture_type: kapi.config.bootParams.get('locktorture.torture_type') ?? d.torture_type,
+    nwriters_stress: param('nwriters_stress', d.nwriters_stress),
+    nreaders_stress: param('nreaders_stress', d.nreaders_stress),
+    stat_interval: param('stat_interval', d.stat_interval),
+    verbose: param('verbose', d.verbose),
+    shuffle_interval: param('shuffle_interval', d.shuffle_interval),
+    stutter: param('stutter', d.stutter),
+    shutdown_secs: param('shutdown_secs', d.shutdown_secs),
+    onoff_interval: param('onoff_interval', d.onoff_interval),
+    onoff_holdoff: param('onoff_holdoff', d.onoff_holdoff),
+    long_hold: param('long_hold', d.long_hold),
+    nested_locks: Math.max(0, Math.min(MAX_NESTED_LOCKS, param('nested_locks', d.nested_locks))),
+  };
+}
+
+/** The parameters, read from kapi.config in boot() (module load must not touch kapi: the driver may import this file). */
+let p: LockTortureParams = { ...LOCK_TORTURE_DEFAULTS };
+let cur_ops: LockTortureOps | null = null;
+let nrealwriters_stress = 0;
+let nrealreaders_stress = 0;
+
+/* ---------------- shared state (lock_torture_cxt) ---------------- */
+
+const CXT_WRITE_HELD = 0;
+const CXT_READ_HELD = 1;
+const CXT_ERRORS = 2;
+/** WARN_ON_ONCE state, guest-wide: one splat per call site as in the kernel, not one per CPU. */
+const CXT_WARNED_WRITER = 3;
+const CXT_WARNED_READER = 4;
+const CXT_WORDS = 16;
+/** Per-task lock_stress_stats: one 64-byte line, as Float64 [n_lock_acquired, n_lock_fail]. */
+const STATS_LINE_F64 = 8;
+
+let cxtBase = 0;
+let lwsa: Float64Array = new Float64Array(0);
+let lrsa: Float64Array = new Float64Array(0);
+
+function statsArray(name: string, n: number): Float64Array {
+  const r = kapi.shmAlloc(name, Math.max(1, n) * STATS_LINE_F64 * 2);
+  return new Float64Array(kapi.shm.buffer, r.base * 4, Math.max(1, n) * STATS_LINE_F64);
+}
+
+/* ---------------- delays ---------------- */
+
+/** udelay(): busy-wait (the CPU does nothing else). */
+function udelay(us: number): void {
+  const end = kapi.localClockNs() + us * 1000;
+  while (kapi.localClockNs() < end);
+}
+
+function mdelay(ms: number): void {
+  udelay(ms * 1000);
+}
+
+/** torture_preempt_schedule(): a preemption point (a no-op under PREEMPT_NONE). */
+function torture_preempt_schedule(): MaybeSleep {
+  const pp = kapi.preemptPoint();
+  if (pp !== null) return pp;
+}
+
+function torture_spin_lock_write_delay(trsp: TortureRandomState): MaybeSleep {
+  const shortdelay_us = 2;
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
+    const j = kapi.jiffies();
+    mdelay(p.long_hold);
+    kapi.printk(`torture_spin_lock_write_delay: delay = ${kapi.jiffies() - j} jiffies.`);
+  }
+  if (torture_random(trsp) % (nrealwriters_stress * 200 * shortdelay_us) === 0) udelay(shortdelay_us);
+  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
+}
+
+function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
+  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
+}
+
+function torture_rwlock_write_delay(trsp: TortureRandomState): void {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
+  else udelay(2);
+}
+
+function torture_rwlock_read_delay(trsp: TortureRandomState): void {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealreaders_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
+  else udelay(10);
+}
+
+async function torture_mutex_delay(trsp: TortureRandomState): Promise<void> {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
+    await kapi.scheduleTimeout(p.long_hold * 5);
+  }
+  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
+}
+
+async function torture_rwsem_write_delay(trsp: TortureRandomState): Promise<void> {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
+    await kapi.scheduleTimeout(p.long_hold * 10);
+  }
+  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
+}
+
+async function torture_rwsem_read_delay(trsp: TortureRandomState): Promise<void> {
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealreaders_stress * 2000 * p.long_hold) === 0) {
+    await kapi.scheduleTimeout(p.long_hold * 2);
+  } else {
+    await kapi.scheduleTimeout(Math.floor(p.long_hold / 2));
+  }
+  if (torture_random(trsp) % (nrealreaders_stress * 20000) === 0) await torture_preempt_schedule();
+}
+
+/* ---------------- the ops table ---------------- */
+
+function lock_busted_ops(): LockTortureOps {
+  const lock = DEFINE_BUSTED_LOCK();
+  return {
+    name: 'lock_busted',
+    writelock: () => torture_lock_busted_write_lock(lock),
+    write_delay: torture_lock_busted_write_delay,
+    writeunlock: () => torture_lock_busted_write_unlock(lock),
+  };
+}
+
+function spin_lock_ops(): LockTortureOps {
+  let lock: RawSpinlock | null = null;
+  return {
+    name: 'spin_lock',
+    init: () => {
+      lock = DEFINE_SPINLOCK('torture_spinlock');
+    },
+    writelock: () => spin_lock(lock as RawSpinlock),
+    write_delay: torture_spin_lock_write_delay,
+    writeunlock: () => spin_unlock(lock as RawSpinlock),
+  };
+}
+
+function spin_lock_irq_ops(): LockTortureOps {
+  let lock: RawSpinlock | null = null;
+  let flags = 0;
+  return {
+    name: 'spin_lock_irq',
+    init: () => {
+      lock = DEFINE_SPINLOCK('torture_spinlock');
+    },
+    writelock: () => {
+      flags = spin_lock_irqsave(lock as RawSpinlock);
+    },
+    write_delay: torture_spin_lock_write_delay,
+    writeunlock: () => spin_unlock_irqrestore(lock as RawSpinlock, flags),
+  };
+}
+
+function raw_spin_lock_ops(): LockTortureOps {
+  let lock: RawSpinlock | null = null;
+  return {
+    name: 'raw_spin_lock',
+    init: () => {
+      lock = DEFINE_RAW_SPINLOCK('torture_raw_spinlock');
+    },
+    writelock: () => raw_spin_lock(lock as RawSpinlock),
+    write_delay: torture_spin_lock_write_delay,
+    writeunlock: () => raw_spin_unlock(lock as RawSpinlock),
+  };
+}
+
+function raw_spin_lock_irq_ops(): LockTortureOps {
+  let lock: RawSpinlock | null = null;
+  let flags = 0;
+  return {
+    name: 'raw_spin_lock_irq',
+    init: () => {
+      lock = DEFINE_RAW_SPINLOCK('torture_raw_spinlock');
+    },
+    writelock: () => {
+      flags = raw_spin_lock_irqsave(lock as RawSpinlock);
+    },
+    write_delay: torture_spin_lock_write_delay,
+    writeunlock: () => raw_spin_unlock_irqrestore(lock as RawSpinlock, flags),
+  };
+}
+
+function rw_lock_ops(): LockTortureOps {
+  let lock: Rwlock | null = null;
+  return {
+    name: 'rw_lock',
+    init: () => {
+      lock = DEFINE_RWLOCK('torture_rwlock');
+    },
+    writelock: () => write_lock(lock as Rwlock),
+    write_delay: torture_rwlock_write_delay,
+    writeunlock: () => write_unlock(lock as Rwlock),
+    readlock: () => read_lock(lock as Rwlock),
+    read_delay: torture_rwlock_read_delay,
+    readunlock: () => read_unlock(lock as Rwlock),
+  };
+}
+
+function rw_lock_irq_ops(): LockTortureOps {
+  let lock: Rwlock | null = null;
+  // cxt.cur_ops->flags: one per CPU here (each CPU has its own module instance). A writer and a
+  // reader of one CPU cannot interleave inside their irqs-off critical sections (no sleeping).
+  let flags = 0;
+  return {
+    name: 'rw_lock_irq',
+    init: () => {
+      lock = DEFINE_RWLOCK('torture_rwlock');
+    },
+    writelock: () => {
+      flags = write_lock_irqsave(lock as Rwlock);
+    },
+    write_delay: torture_rwlock_write_delay,
+    writeunlock: () => write_unlock_irqrestore(lock as Rwlock, flags),
+    readlock: () => {
+      flags = read_lock_irqsave(lock as Rwlock);
+    },
+    read_delay: torture_rwlock_read_delay,
+    readunlock: () => read_unlock_irqrestore(lock as Rwlock, flags),
+  };
+}
+
+function mutex_lock_ops(): LockTortureOps {
+  let lock: Mutex | null = null;
+  const nested: Mutex[] = [];
+  return {
+    name: 'mutex_lock',
+    init: () => {
+      lock = DEFINE_MUTEX('torture_mutex');
+      for (let i = 0; i < MAX_NESTED_LOCKS; i++) {
+        const key = kapi.lockClass(`torture_nested_mutexes[${i}]`, 'mutex', 3);
+        nested.push(DEFINE_MUTEX(`torture_nested_mutexes[${i}]`, key));
+      }
+    },
+    nested_lock: async (_tid: number, lockset: number) => {
+      for (let i = 0; i < p.nested_locks; i++) {
+        if ((lockset & (1 << i)) !== 0) await mutex_lock(nested[i] as Mutex);
+      }
+    },
+    writelock: () => mutex_lock(lock as Mutex),
+    write_delay: torture_mutex_delay,
+    writeunlock: () => mutex_unlock(lock as Mutex),
+    nested_unlock: (_tid: number, lockset: number) => {
+      for (let i = p.nested_locks - 1; i >= 0; i--) {
+        if ((lockset & (1 << i)) !== 0) mutex_unlock(nested[i] as Mutex);
+      }
+    },
+  };
+}
+
+function rwsem_lock_ops(): LockTortureOps {
+  let sem: RwSemaphore | null = null;
+  return {
+    name: 'rwsem_lock',
+    init: () => {
+      sem = DECLARE_RWSEM('torture_rwsem');
+    },
+    writelock: () => down_write(sem as RwSemaphore),
+    write_delay: torture_rwsem_write_delay,
+    writeunlock: () => up_write(sem as RwSemaphore),
+    readlock: () => down_read(sem as RwSemaphore),
+    read_delay: torture_rwsem_read_delay,
+    readunlock: () => up_read(sem as RwSemaphore),
+  };
+}
+
+function percpu_rwsem_lock_ops(): LockTortureOps {
+  let sem: PercpuRwsem | null = null;
+  return {
+    name: 'percpu_rwsem_lock',
+    init: () => {
+      sem = DEFINE_STATIC_PERCPU_RWSEM('pcpu_rwsem');
+    },
+    writelock: () => percpu_down_write(sem as PercpuRwsem),
+    write_delay: torture_rwsem_write_delay,
+    writeunlock: () => percpu_up_write(sem as PercpuRwsem),
+    readlock: () => percpu_down_read(sem as PercpuRwsem),
+    read_delay: torture_rwsem_read_delay,
+    readunlock: () => percpu_up_read(sem as PercpuRwsem),
+  };
+}
+
+/** The ops table in the kernel's order; `user` last. */
+export const LOCK_TORTURE_OPS_NAMES = [
+  'lock_busted',
+  'spin_lock',
+  'spin_lock_irq',
+  'raw_spin_lock',
+  'raw_spin_lock_irq',
+  'rw_lock',
+  'rw_lock_irq',
+  'mutex_lock',
+  'rwsem_lock',
+  'percpu_rwsem_lock',
+  'user',
+] as const;
+
+const OPS_FACTORIES: Record<string, () => LockTortureOps> = {
+  lock_busted: lock_busted_ops,
+  spin_lock: spin_lock_ops,
+  spin_lock_irq: spin_lock_irq_ops,
+  raw_spin_lock: raw_spin_lock_ops,
+  raw_spin_lock_irq: raw_spin_lock_irq_ops,
+  rw_lock: rw_lock_ops,
+  rw_lock_irq: rw_lock_irq_ops,
+  mutex_lock: mutex_lock_ops,
+  rwsem_lock: rwsem_lock_ops,
+  percpu_rwsem_lock: percpu_rwsem_lock_ops,
+};
+
+/* ---------------- stress kthreads ---------------- */
+
+function WARN_ON_ONCE(word: number, where: string, what: string): void {
+  if (Atomics.exchange(kapi.shm, cxtBase + word, 1) !== 0) return;
+  kapi.warn(where, `${where}: ${what}`);
+}
+
+/**
+ * cond_resched(): a non-preemptive CPU runs its other tasks (stats, onoff, the other stress
+ * kthreads) only when this one yields; yield once per jiffy of running, and at each preemption
+ * point under CONFIG_PREEMPT=y.
+ */
+async function cond_resched(last: number): Promise<number> {
+  const now = kapi.jiffies();
+  if (now !== last) {
+    await kapi.schedule();
+    return kapi.jiffies();
+  }
+  const pp = kapi.preemptPoint();
+  if (pp !== null) await pp;
+  return last;
+}
+
+async function lock_torture_writer(tid: number): Promise<void> {
+  const ops = cur_ops as LockTortureOps;
+  const i32 = kapi.shm;
+  const held = cxtBase + CXT_WRITE_HELD;
+  const readHeld = cxtBase + CXT_READ_HELD;
+  const slot = tid * STATS_LINE_F64;
+  const rand = torture_random_state();
+  let last = kapi.jiffies();
+  VERBOSE_TOROUT_STRING('lock_torture_writer task started');
+  do {
+    if ((torture_random(rand) & 0xfffff) === 0) await kapi.scheduleTimeout(1);
+    const lockset = torture_random(rand);
+    const skip_main_lock = p.nested_locks > 0 && torture_random(rand) % 100 === 0;
+    if (ops.nested_lock !== undefined) await ops.nested_lock(tid, lockset);
+    if (!skip_main_lock) {
+      const l = ops.writelock(tid);
+      if (l instanceof Promise) await l;
+      // Exchange, not load-then-store: two writers inside at once must be seen by one of them.
+      if (Atomics.exchange(i32, held, 1) !== 0) {
+        WARN_ON_ONCE(CXT_WARNED_WRITER, 'lock_torture_writer', 'lock_is_write_held');
+        lwsa[slot + 1] = (lwsa[slot + 1] ?? 0) + 1;
+      }
+      if (Atomics.load(i32, readHeld) !== 0) {
+        WARN_ON_ONCE(CXT_WARNED_WRITER, 'lock_torture_writer', 'lock_is_read_held');
+        lwsa[slot + 1] = (lwsa[slot + 1] ?? 0) + 1;
+      }
+      lwsa[slot] = (lwsa[slot] ?? 0) + 1;
+      const d = ops.write_delay(rand);
+      if (d instanceof Promise) await d;
+      Atomics.store(i32, held, 0);
+      const u = ops.writeunlock(tid);
+      if (u instanceof Promise) await u;
+    }
+    if (ops.nested_unlock !== undefined) ops.nested_unlock(tid, lockset);
+    await stutter_wait('lock_torture_writer');
+    last = await cond_resched(last);
+  } while (!torture_must_stop());
+  torture_kthread_stopping('lock_torture_writer');
+}
+
+async function lock_torture_reader(tid: number): Promise<void> {
+  const ops = cur_ops as LockTortureOps;
+  const readlock = ops.readlock as (tid: number) => MaybeSleep;
+  const read_delay = ops.read_delay as (trsp: TortureRandomState) => MaybeSleep;
+  const readunlock = ops.readunlock as (tid: number) => MaybeSleep;
+  const i32 = kapi.shm;
+  const held = cxtBase + CXT_WRITE_HELD;
+  const readHeld = cxtBase + CXT_READ_HELD;
+  const slot = tid * STATS_LINE_F64;
+  const rand = torture_random_state();
+  let last = kapi.jiffies();
+  VERBOSE_TOROUT_STRING('lock_torture_reader task started');
+  do {
+    if ((torture_random(rand) & 0xfffff) === 0) await kapi.scheduleTimeout(1);
+    const l = readlock(tid);
+    if (l instanceof Promise) await l;
+    Atomics.add(i32, readHeld, 1);
+    if (Atomics.load(i32, held) !== 0) {
+      WARN_ON_ONCE(CXT_WARNED_READER, 'lock_torture_reader', 'lock_is_write_held');
+      lrsa[slot + 1] = (lrsa[slot + 1] ?? 0) + 1;
+    }
+    lrsa[slot] = (lrsa[slot] ?? 0) + 1;
+    const d = read_delay(rand);
+    if (d instanceof Promise) await d;
+    Atomics.sub(i32, readHeld, 1);
+    const u = readunlock(tid);
+    if (u instanceof Promise) await u;
+    await stutter_wait('lock_torture_reader');
+    last = await cond_resched(last);
+  } while (!torture_must_stop());
+  torture_kthread_stopping('lock_torture_reader');
+}
+
+/* ---------------- statistics ---------------- */
+
+/** __torture_print_stats(): one `Writes:`/`Reads :` line; counts an error when a task failed. */
+function __torture_print_stats(statp: Float64Array, write: boolean): string {
+  const n_stress = write ? nrealwriters_stress : nrealreaders_stress;
+  let fail = false;
+  let max = 0;
+  let min = n_stress > 0 ? (statp[0] ?? 0) : 0;
+  let sum = 0;
+  for (let i = 0; i < n_stress; i++) {
+    if ((statp[i * STATS_LINE_F64 + 1] ?? 0) !== 0) fail = true;
+    const cur = statp[i * STATS_LINE_F64] ?? 0;
+    sum += cur;
+    if (max < cur) max = cur;
+    if (min > cur) min = cur;
+  }
+  const unfair = p.onoff_interval <= 0 && Math.trunc(max / 2) > min ? '???' : '';
+  if (fail) Atomics.add(kapi.shm, cxtBase + CXT_ERRORS, 1);
+  return `${write ? 'Writes' : 'Reads '}:  Total: ${sum}  Max/Min: ${max}/${min} ${unfair}  Fail: ${fail ? 1 : 0} ${fail ? '!!!' : ''}`;
+}
+
+/** lock_torture_stats_print(): writer line (+ onoff stats with hotplug), then the reader line. */
+export function lock_torture_stats_print(): void {
+  const ops = cur_ops;
+  if (ops === null) return;
+  let w = __torture_print_stats(lwsa, true);
+  if (p.onoff_interval > 0) w += torture_onoff_stats();
+  TOROUT_STRING(w);
+  if (ops.readlock !== undefined) TOROUT_STRING(__torture_print_stats(lrsa, false));
+}
+
+async function lock_torture_stats(): Promise<void> {
+  VERBOSE_TOROUT_STRING('lock_torture_stats task started');
+  do {
+    await torture_sleep_interruptible(p.stat_interval * HZ);
+    if (torture_must_stop()) break;
+    lock_torture_stats_print();
+  } while (!torture_must_stop());
+  torture_kthread_stopping('lock_torture_stats');
+}
+
+/** lock_torture_print_module_parms(): the `--- <tag>:` line with every parameter (kernel.md §4). */
+function lock_torture_print_module_parms(tag: string): void {
+  kapi.printk(
+    `${p.torture_type}-torture:--- ${tag}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +
+      `stat_interval=${p.stat_interval} verbose=${p.verbose} shuffle_interval=${p.shuffle_interval} stutter=${p.stutter} ` +
+      `shutdown_secs=${p.shutdown_secs} onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff}`,
+  );
+}
+
+/** lock_torture_cleanup(): stop everything, final stats, the `End of test:` verdict. */
+async function lock_torture_cleanup(): Promise<void> {
+  await torture_cleanup_begin();
+  lock_torture_stats_print();
+  if (Atomics.load(kapi.shm, cxtBase + CXT_ERRORS) !== 0) {
+    lock_torture_print_module_parms('End of test: FAILURE');
+    kapi.noteFailure(`${p.torture_type}-torture: End of test: FAILURE`);
+  } else if (torture_onoff_failures()) {
+    lock_torture_print_module_parms('End of test: LOCK_HOTPLUG');
+    kapi.noteFailure(`${p.torture_type}-torture: End of test: LOCK_HOTPLUG`);
+  } else {
+    lock_torture_print_module_parms('End of test: SUCCESS');
+  }
+  torture_cleanup_end();
+}
+
+/* ---------------- boot (lock_torture_init) ---------------- */
+
+/** Guest module entry, on every CPU: declare the lock, create this CPU's stress kthreads. */
+export async function boot(cpu: number): Promise<void> {
+  p = readParams();
+  torture_init_begin(p.torture_type, p.verbose);
+  if (p.torture_type === 'user') {
+    cur_ops = await lock_torture_user_ops({ write_delay: torture_spin_lock_write_delay, read_delay: torture_rwlock_read_delay });
+  } else {
+    const factory = OPS_FACTORIES[p.torture_type];
+    if (factory === undefined) {
+      if (cpu === 0) {
+        kapi.printk(`lock-torture: invalid torture type: "${p.torture_type}"`);
+        kapi.printk(`lock-torture types: ${LOCK_TORTURE_OPS_NAMES.join(' ')}`);
+        kapi.noteFailure(`locktorture: invalid torture type "${p.torture_type}"`);
+        kapi.kthreadRun(async () => kapi.powerOff(), 'lock_torture_init');
+      }
+      return;
+    }
+    cur_ops = factory();
+  }
+  const ops = cur_ops;
+  const ncpus = kapi.nrCpuIds;
+  if (p.nwriters_stress === 0 && (ops.readlock === undefined || p.nreaders_stress === 0)) {
+    if (cpu === 0) {
+      kapi.printk('lock-torture: must run at least one locking thread');
+      kapi.noteFailure('locktorture: no locking thread');
+      kapi.kthreadRun(async () => kapi.powerOff(), 'lock_torture_init');
+    }
+    return;
+  }
+  nrealwriters_stress = p.nwriters_stress >= 0 ? p.nwriters_stress : 2 * ncpus;
+  ops.init?.();
+  if (ops.readlock !== undefined) {
+    if (p.nreaders_stress >= 0) nrealreaders_stress = p.nreaders_stress;
+    else {
+      if (p.nwriters_stress < 0) nrealwriters_stress = ncpus;
+      nrealreaders_stress = nrealwriters_stress;
+    }
+  }
+  cxtBase = kapi.shmAlloc('lock_torture_cxt', CXT_WORDS).base;
+  lwsa = statsArray('lock_torture_cxt.lwsa', nrealwriters_stress);
+  lrsa = statsArray('lock_torture_cxt.lrsa', nrealreaders_stress);
+
+  if (cpu === 0) {
+    lock_torture_print_module_parms('Start of test');
+    if (p.onoff_interval > 0) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
+    if (p.shutdown_secs > 0) torture_shutdown_init(p.shutdown_secs, lock_torture_cleanup);
+    if (p.stutter > 0) torture_stutter_init(p.stutter);
+  }
+  // Writers and readers interleaved, as lock_torture_init() creates them; task i on CPU i % n.
+  for (let i = 0; i < Math.max(nrealwriters_stress, nrealreaders_stress); i++) {
+    if (i < nrealwriters_stress && i % ncpus === cpu) {
+      const tid = i;
+      torture_create_kthread(() => lock_torture_writer(tid), 'lock_torture_wr');
+    }
+    if (ops.readlock !== undefined && i < nrealreaders_stress && i % ncpus === cpu) {
+      const tid = i;
+      torture_create_kthread(() => lock_torture_reader(tid), 'lock_torture_rd');
+    }
+  }
+  if (cpu === 0 && p.stat_interval > 0) torture_create_kthread(lock_torture_stats, 'lock_torture_sta');
+}

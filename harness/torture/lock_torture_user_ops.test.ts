@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runGuest } from '../guest/run_guest.js';
+import { isTortureError } from '../errors.js';
+import { validateOpsModule } from './user_ops.js';
+
+function examplesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const inDist = here.split(path.sep).includes('dist');
+  const root = inDist ? path.resolve(here, '..', '..', '..') : path.resolve(here, '..', '..');
+  return path.join(root, 'configs', 'lock', 'examples');
+}
+
+const example = (f: string): string => path.join(examplesDir(), f);
+
+function userBoot(file: string, secs: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'locktorture.torture_type': 'user',
+    'locktorture.ops_module': file,
+    'locktorture.shutdown_secs': String(secs),
+    'locktorture.stat_interval': '2',
+    ...extra,
+  };
+}
+
+async function validationError(source: string | null, name = 'bad.mjs'): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+  const file = path.join(dir, name);
+  if (source !== null) writeFileSync(file, source);
+  try {
+    await validateOpsModule(file);
+  } catch (e: unknown) {
+    if (isTortureError(e) && e.code === 'OPS_MODULE') return e.message;
+    throw e;
+  }
+  throw new Error('validateOpsModule accepted a bad module');
+}
+
+describe('validateOpsModule()', () => {
+  it('accepts the examples', async () => {
+    for (const f of ['futex_lock.mjs', 'broken_tas.mjs', 'lost_wakeup.mjs', 'rw_spinlock.mjs']) {
+      const ops = await validateOpsModule(example(f));
+      expect(ops.name).toBe(f.replace('.mjs', ''));
+    }
+  });
+
+  it('rejects unusable modules with one clear line', async () => {
+    const cases: Array<[string | null, RegExp]> = [
+      [null, /Cannot load lock ops module as '.*bad\.mjs' must be an importable ES module: current value is /],
+      ['export default {', /must be an importable ES module/],
+      ['export const x = 1;', /'export default \(or export ops\)' must be a lock-ops object: current value is undefined/],
+      ["export default { name: 7, sharedBytes: 4, init(){}, writeLock(){}, writeUnlock(){} };", /'name' must be a string of 1-32 characters \[a-z0-9_\]: current value is number 7/],
+      ["export default { name: 'x', sharedBytes: -1, init(){}, writeLock(){}, writeUnlock(){} };", /'sharedBytes' must be an integer from 0 to 1048576: current value is number -1/],
+      ["export default { name: 'x', sharedBytes: 4, init(){}, writeLock(){} };", /'writeUnlock' must be a function: current value is undefined/],
+      ["export default { name: 'x', sharedBytes: 4, init(){}, writeLock(){}, writeUnlock(){}, readLock(){} };", /'readUnlock' must be a function \(readLock and readUnlock come together\)/],
+    ];
+    for (const [src, re] of cases) {
+      const msg = await validationError(src);
+      expect(msg).toMatch(re);
+      expect(msg).not.toContain('\n');
+    }
+  });
+});
+
+describe('user lock ops in a real guest', () => {
+  it('correct futex and rw locks pass; a load-then-store test-and-set is caught as FAILURE', async () => {
+    const [good, bad, rw] = await Promise.all([
+      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('futex_lock.mjs'), 5) }),
+      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('broken_tas.mjs'), 5) }),
+      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('rw_spinlock.mjs'), 5) }),
+    ]);
+    expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
+    expect(rw.console).toMatch(/user-torture:--- End of test: SUCCESS: nwriters_stress=4 nreaders_stress=4 /);
+    expect(good.console).toMatch(/user-torture: Writes: {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
+    expect(good.console).toMatch(/user-torture:--- End of test: SUCCESS: /);
+    expect(bad.console).toMatch(/user-torture: Writes: .*Fail: 1 !!!/);
+    expect(bad.console).toMatch(/user-torture:--- End of test: FAILURE: /);
+  });
+
+  it('a lock that loses wake-ups is reported as a hang naming the waiter and the lock', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 20,
+      bootParams: { ...userBoot(example('lost_wakeup.mjs'), 20), hung_task_timeout_secs: '2' },
+    });
+    expect(run.console).toMatch(/INFO: task lock_torture_wr:\d+ blocked for more than 2 seconds\./);
+    expect(run.console).toContain('(user_lock_ops.lost_wakeup)');
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
+});

@@ -1,0 +1,130 @@
+/*
+ * struct mutex: a futex-style sleeping lock on one shared word (kernel/locking/mutex.c; the
+ * fast paths are __mutex_trylock_fast()/__mutex_unlock_fast(), the waiting is in the slow paths).
+ *
+ * Lock word (Int32 at `word`; lock_owner.ts has the owner encoding):
+ *   0                             unlocked, nobody waiting
+ *   LOCKED | pid<<5 | cpu         held by task `pid` on `cpu`
+ *   | MUTEX_FLAG_WAITERS (bit 30) a task may be sleeping in __mutex_lock_slowpath(): the
+ *                                 unlocker must clear the word and wake the wait queue
+ * Wait queue (Int32 at `word + 1`): the mask of CPUs with a sleeper (kapi.waitEvent/wakeUp).
+ *
+ * Guarantees: mutual exclusion; an uncontended lock/unlock is one CAS each and never wakes
+ * anyone; a waiter sleeps as a task (its CPU runs its other tasks). No wake-up is ever lost, even
+ * when a waiter sits frozen on an offline CPU and cannot react to a wake-up for a while: a
+ * sleeper's condition is "the owner is gone OR the WAITERS flag is gone", so every transition
+ * that could strand a sleeper (an unlock clearing the word) is followed by a wake-up, and a
+ * sleeper that finds WAITERS cleared re-asserts it before sleeping again. The woken waiter never
+ * has to "re-mark contention" for others: whoever takes the lock in the slow path takes it with
+ * WAITERS set (as Drepper's mutex takes it in state 2), so the next unlock wakes again.
+ *
+ * Not done: optimistic spinning, hand-off, debug_mutex checks (unlock by a non-owner works).
+ */
+
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
+import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
+
+export const MUTEX_FLAG_WAITERS = LOCK_FLAG;
+/** Words per instance: lock word + wait queue, alone on a 64-byte line. */
+export const MUTEX_WORDS = 16;
+
+export interface Mutex {
+  readonly i32: Int32Array;
+  /** Int32 index of the lock word in guest shm. */
+  readonly word: number;
+  readonly wq: WaitQueueHead;
+  readonly dep_map: LockdepMap;
+}
+
+/**
+ * DEFINE_MUTEX(name): the named mutex in guest shm (the same on every CPU). The lockdep class is
+ * `name` (wait type 3, sleep) unless `key` is given (arrays of instances, __mutex_init).
+ */
+export function DEFINE_MUTEX(name: string, key?: LockClassKey): Mutex {
+  const r = kapi.shmAlloc(name, MUTEX_WORDS);
+  const k = key ?? kapi.lockClass(name, 'mutex', 3);
+  return { i32: kapi.shm, word: r.base, wq: { i32: kapi.shm, index: r.base + 1 }, dep_map: { key: k, addr: r.base * 4, name: k.name } };
+}
+
+/** __mutex_init(): an instance with an explicit class key. */
+export function __mutex_init(name: string, key: LockClassKey): Mutex {
+  return DEFINE_MUTEX(name, key);
+}
+
+/* ---------------- fast paths: one CAS each ---------------- */
+
+/** __mutex_trylock_fast(): 0 -> owner. Pairs with the CAS/exchange in the unlock paths. */
+function __mutex_trylock_fast(lock: Mutex, owner: number): boolean {
+  return Atomics.compareExchange(lock.i32, lock.word, 0, owner) === 0;
+}
+
+/** __mutex_unlock_fast(): owner -> 0 when WAITERS is not set. */
+function __mutex_unlock_fast(lock: Mutex, owner: number): boolean {
+  return Atomics.compareExchange(lock.i32, lock.word, owner, 0) === owner;
+}
+
+/* ---------------- slow paths ---------------- */
+
+async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> {
+  const { i32, word } = lock;
+  kapi.lockdep.contended(lock.dep_map);
+  const mayRun = (): boolean => {
+    const v = Atomics.load(i32, word);
+    return (v & LOCK_OWNER_MASK) === 0 || (v & MUTEX_FLAG_WAITERS) === 0;
+  };
+  for (;;) {
+    const v = Atomics.load(i32, word);
+    if ((v & LOCK_OWNER_MASK) === 0) {
+      // Take it with WAITERS set: others may still sleep, so our unlock must wake them.
+      if (Atomics.compareExchange(i32, word, v, owner | MUTEX_FLAG_WAITERS) === v) break;
+      continue;
+    }
+    if ((v & MUTEX_FLAG_WAITERS) === 0 && Atomics.compareExchange(i32, word, v, v | MUTEX_FLAG_WAITERS) !== v) continue;
+    // waitEvent publishes our CPU in the wait queue, then re-checks mayRun(): pairs with the
+    // exchange + wakeUp() (mask load) in __mutex_unlock_slowpath().
+    await kapi.waitEvent(lock.wq, mayRun);
+  }
+  kapi.lockdep.acquired(lock.dep_map);
+}
+
+function __mutex_unlock_slowpath(lock: Mutex): void {
+  const old = Atomics.exchange(lock.i32, lock.word, 0);
+  if ((old & MUTEX_FLAG_WAITERS) !== 0) kapi.wakeUp(lock.wq);
+}
+
+/* ---------------- API ---------------- */
+
+/** mutex_lock(): sleep until the mutex is ours. Task context only. */
+export async function mutex_lock(lock: Mutex): Promise<void> {
+  kapi.lockdep.acquire(lock.dep_map, 0, false, 0, null);
+  const owner = lock_owner_current();
+  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+}
+
+/** mutex_lock_nested(): as mutex_lock(), as lockdep subclass `subclass` (< 8). */
+export async function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
+  kapi.lockdep.acquire(lock.dep_map, subclass, false, 0, null);
+  const owner = lock_owner_current();
+  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+}
+
+/** mutex_trylock(): true if taken; never sleeps. */
+export function mutex_trylock(lock: Mutex): boolean {
+  if (!__mutex_trylock_fast(lock, lock_owner_current())) return false;
+  kapi.lockdep.acquire(lock.dep_map, 0, true, 0, null);
+  return true;
+}
+
+export function mutex_unlock(lock: Mutex): void {
+  kapi.lockdep.release(lock.dep_map);
+  if (!__mutex_unlock_fast(lock, lock_owner_current())) __mutex_unlock_slowpath(lock);
+}
+
+export function mutex_is_locked(lock: Mutex): boolean {
+  return (Atomics.load(lock.i32, lock.word) & LOCK_OWNER_MASK) !== 0;
+}
+
+/** The owner as {cpu, pid}, or null (for reports; the kernel's __mutex_owner()). */
+export function __mutex_owner(lock: Mutex): { cpu: number; pid: number } | null {
+  return lock_owner_decode(Atomics.load(lock.i32, lock.word));
+}

@@ -1,0 +1,163 @@
+/*
+ * struct percpu_rw_semaphore (kernel/locking/percpu-rwsem.c): readers touch only their own CPU's
+ * counter; a writer blocks new readers and waits for the per-CPU counts to drain. It implements
+ * cpu_hotplug_lock (cpus_read_lock() = percpu_down_read(), cpus_write_lock() = percpu_down_write()).
+ *
+ * Shared memory, two regions named after the instance:
+ *   `<name>`            one 64-byte line:
+ *       word +0  block: 0, or the writer's owner value (lock_owner.ts: LOCKED | pid<<5 | cpu).
+ *                Non-zero means "readers take the slow path"; writers serialise on it by CAS.
+ *       word +1  waiters wait queue: readers (and writers) waiting for block == 0
+ *       word +2  writer wait queue: the writer waiting for the reader counts to drain (rcuwait)
+ *   `<name>.read_count` NR_CPUS lines of 16 words: word 0 of line `cpu` is that CPU's reader count.
+ *
+ * The reader fast path is Dekker against the writer: the reader increments its CPU's count and
+ * then loads `block`; the writer stores `block` (CAS) and then sums the counts. All are
+ * sequentially consistent Atomics, so either the reader sees the writer (and backs out) or the
+ * writer sees the reader (and waits for it). Tasks never migrate, so a reader always decrements
+ * the count of the CPU it incremented.
+ *
+ * lockdep: readers are non-recursive (read=1), the class has wait type 0 ({0:0}, as
+ * cpu_hotplug_lock prints). Not done: rcu_sync (the reader fast path is always the counter path),
+ * percpu_rwsem_release/acquire hand-offs, killable variants.
+ */
+
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
+import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
+
+const PCPU_BLOCK = 0;
+const PCPU_WAITERS_WQ = 1;
+const PCPU_WRITER_WQ = 2;
+const PCPU_CTRL_WORDS = 16;
+/** One cache line per CPU counter (design.md: per-CPU slots padded to 64 bytes). */
+const PCPU_SLOT_STRIDE = 16;
+
+export interface PercpuRwsem {
+  readonly i32: Int32Array;
+  /** Int32 index of `block`. */
+  readonly block: number;
+  /** Int32 index of CPU 0's read count; CPU c's is at readCount + c * 16. */
+  readonly readCount: number;
+  readonly nrCpus: number;
+  readonly waiters: WaitQueueHead;
+  readonly writer: WaitQueueHead;
+  readonly dep_map: LockdepMap;
+}
+
+/** percpu_init_rwsem()/DEFINE_STATIC_PERCPU_RWSEM(name): the named instance (same on every CPU). */
+export function DEFINE_STATIC_PERCPU_RWSEM(name: string, key?: LockClassKey): PercpuRwsem {
+  const ctrl = kapi.shmAlloc(name, PCPU_CTRL_WORDS);
+  const n = kapi.nrCpuIds;
+  const counts = kapi.shmAlloc(`${name}.read_count`, n * PCPU_SLOT_STRIDE);
+  const k = key ?? kapi.lockClass(name, 'percpu_rwsem', 0);
+  const i32 = kapi.shm;
+  return {
+    i32,
+    block: ctrl.base + PCPU_BLOCK,
+    readCount: counts.base,
+    nrCpus: n,
+    waiters: { i32, index: ctrl.base + PCPU_WAITERS_WQ },
+    writer: { i32, index: ctrl.base + PCPU_WRITER_WQ },
+    dep_map: { key: k, addr: (ctrl.base + PCPU_BLOCK) * 4, name: k.name },
+  };
+}
+
+export const percpu_init_rwsem = DEFINE_STATIC_PERCPU_RWSEM;
+
+/* ---------------- reader fast path: this CPU's counter only ---------------- */
+
+/**
+ * __percpu_down_read_trylock(): count ourselves in, then look for a writer. The add is ordered
+ * before the load of `block`; pairs with the CAS of `block` before readers_active_check() in
+ * percpu_down_write(). Backing out wakes the writer, which may be waiting for our count.
+ */
+function __percpu_down_read_trylock(sem: PercpuRwsem): boolean {
+  const slot = sem.readCount + kapi.smpProcessorId() * PCPU_SLOT_STRIDE;
+  Atomics.add(sem.i32, slot, 1);
+  if (Atomics.load(sem.i32, sem.block) === 0) return true;
+  Atomics.sub(sem.i32, slot, 1);
+  kapi.wakeUp(sem.writer);
+  return false;
+}
+
+/* ---------------- slow paths ---------------- */
+
+/** __percpu_down_read(): wait for the writer to go, retry. */
+async function __percpu_down_read(sem: PercpuRwsem): Promise<void> {
+  kapi.lockdep.contended(sem.dep_map);
+  const { i32, block } = sem;
+  const noWriter = (): boolean => Atomics.load(i32, block) === 0;
+  do {
+    // Pairs with the store of block + wakeUp(waiters) in percpu_up_write().
+    await kapi.waitEvent(sem.waiters, noWriter);
+  } while (!__percpu_down_read_trylock(sem));
+  kapi.lockdep.acquired(sem.dep_map);
+}
+
+/** readers_active_check(): true when no CPU counts a reader. */
+function readers_active_check(sem: PercpuRwsem): boolean {
+  let sum = 0;
+  for (let c = 0; c < sem.nrCpus; c++) sum += Atomics.load(sem.i32, sem.readCount + c * PCPU_SLOT_STRIDE);
+  return sum === 0;
+}
+
+/* ---------------- API ---------------- */
+
+export async function percpu_down_read(sem: PercpuRwsem): Promise<void> {
+  kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
+  if (!__percpu_down_read_trylock(sem)) await __percpu_down_read(sem);
+}
+
+export function percpu_down_read_trylock(sem: PercpuRwsem): boolean {
+  if (!__percpu_down_read_trylock(sem)) return false;
+  kapi.lockdep.acquire(sem.dep_map, 0, true, 1, null);
+  return true;
+}
+
+export function percpu_up_read(sem: PercpuRwsem): void {
+  kapi.lockdep.release(sem.dep_map);
+  Atomics.sub(sem.i32, sem.readCount + kapi.smpProcessorId() * PCPU_SLOT_STRIDE, 1);
+  // Decrement before the load of block: pairs with the writer's CAS of block followed by its
+  // readers_active_check() (in the waitEvent condition). Only a waiting writer needs a wake-up.
+  if (Atomics.load(sem.i32, sem.block) !== 0) kapi.wakeUp(sem.writer);
+}
+
+export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
+  kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
+  const { i32, block } = sem;
+  const owner = lock_owner_current();
+  let contended = false;
+  // Writers serialise on block (0 -> owner); new readers go slow from here on.
+  while (Atomics.compareExchange(i32, block, 0, owner) !== 0) {
+    if (!contended) kapi.lockdep.contended(sem.dep_map);
+    contended = true;
+    await kapi.waitEvent(sem.waiters, () => Atomics.load(i32, block) === 0);
+  }
+  // The CAS above is ordered before these loads: pairs with the add-then-load of block in
+  // __percpu_down_read_trylock().
+  if (!readers_active_check(sem)) {
+    if (!contended) kapi.lockdep.contended(sem.dep_map);
+    contended = true;
+    await kapi.waitEvent(sem.writer, () => readers_active_check(sem));
+  }
+  if (contended) kapi.lockdep.acquired(sem.dep_map);
+}
+
+export function percpu_up_write(sem: PercpuRwsem): void {
+  kapi.lockdep.release(sem.dep_map);
+  // Pairs with the noWriter() condition of waiting readers and writers.
+  Atomics.store(sem.i32, sem.block, 0);
+  kapi.wakeUp(sem.waiters);
+}
+
+/** The writer holding (or taking) the semaphore, or null. */
+export function percpu_rwsem_writer(sem: PercpuRwsem): { cpu: number; pid: number } | null {
+  return lock_owner_decode(Atomics.load(sem.i32, sem.block));
+}
+
+/** Readers currently counted on all CPUs (for tests and reports). */
+export function percpu_rwsem_readers(sem: PercpuRwsem): number {
+  let sum = 0;
+  for (let c = 0; c < sem.nrCpus; c++) sum += Atomics.load(sem.i32, sem.readCount + c * PCPU_SLOT_STRIDE);
+  return sum;
+}
