@@ -15,7 +15,7 @@ import { ShmAllocator } from '../shm/shm_alloc.js';
 import type { CpuStart, FromCpu } from './protocol.js';
 import { CpuRuntime } from './cpu_runtime.js';
 import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from './kapi_impl.js';
-import { captureKernelStack, formatFrame, kernelFrames } from './stack.js';
+import { captureKernelStack, kernelFrames } from './stack.js';
 import type { Task } from './task.js';
 
 process.setSourceMapsEnabled(true);
@@ -71,7 +71,7 @@ const rt: CpuRuntime = new CpuRuntime({
     const lines = [`BUG: unhandled exception in ${where}`, `Oops: ${e.name}: ${e.message} [#${oopsCount}] ${config.preempt ? 'PREEMPT ' : ''}SMP`];
     lines.push(taskLine(rt.current));
     lines.push('Call Trace:');
-    for (const f of kernelFrames(e.stack ?? '')) lines.push(` ${formatFrame(f)}`);
+    for (const f of kernelFrames(e.stack ?? '')) lines.push(` ${f}`);
     if (fatal) lines.push('Kernel panic - not syncing: Fatal exception in interrupt');
     printLines(lines);
     Atomics.store(i32, HDR_FAILED, 1);

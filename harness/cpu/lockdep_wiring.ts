@@ -7,7 +7,6 @@
 import { lockdepInit } from '../lockdep/index.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import type { LockdepValidator } from './kapi_impl.js';
-import { captureKernelStack } from './stack.js';
 
 export interface ValidatorWiring {
   readonly i32: Int32Array;
@@ -32,7 +31,6 @@ export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidato
       return irq;
     },
     print: w.print,
-    captureStack: captureKernelStack,
     onReport: (_kind: unknown, title: string) => w.onReport(title),
     kernelRelease: w.kernelRelease,
   });

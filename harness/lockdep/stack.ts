@@ -16,7 +16,7 @@ const REPO_ROOT_ALT = REPO_ROOT.endsWith(`${path.sep}dist`) ? path.dirname(REPO_
 
 const HIDDEN: readonly RegExp[] = [
   /(^|\/)harness\/lockdep\/(?!examples\/|fixtures\/)/,
-  /(^|\/)harness\/cpu\//,
+  /(^|\/)harness\/cpu\/(?!test_support\/)/,
   /(^|\/)harness\/guest\//,
   /(^|\/)harness\/kapi\./,
   /^node:/,
@@ -67,6 +67,8 @@ export function framesFromStack(stack: string): string[] {
     const file = relative(m?.[1] ?? loc);
     if (HIDDEN.some((re) => re.test(file))) continue;
     fn = fn.replace(/^(Object|Module|Promise|CpuRuntime)\./, '').replace(/^new /, '');
+    // A task's body is invoked by the CPU runtime as Task.fn: in kernel terms, kthread().
+    if (fn === 'Task.fn') fn = 'kthread';
     out.push(`${fn} (${file}:${m?.[2] ?? '0'})`);
   }
   return out;
