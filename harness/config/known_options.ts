@@ -202,6 +202,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutree.rcu_fanout_leaf', { pattern: /^([2-9]|[12]\d|3[0-2])$/, expect: 'an integer from 2 to 32' }, RCU),
   bp('rcutree.rcu_fanout_exact', BBOOL, RCU),
   bp('rcutree.jiffies_till_next_fqs', POS, RCU),
+  bp('rcutree.dump_tree', BBOOL, RCU),
 
   // --- Boot: locktorture (§4)
   bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_TYPES, LOCK_TORTURE_USER_TYPE), LOCK),

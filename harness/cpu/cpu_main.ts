@@ -80,9 +80,15 @@ const rt: CpuRuntime = new CpuRuntime({
   schedBug(kind: 'atomic' | 'rcu', task: Task): void {
     if (kind === 'rcu') {
       const frames = captureKernelStack();
-      const site = frames[1] ?? frames[0] ?? 'unknown';
-      kapiImpl.lockdep.rcuSuspicious(site, 0, 'Illegal context switch in RCU read-side critical section!');
-      if (validator === null) {
+      // The sleeping call's caller: the frame that put the task to sleep inside the reader.
+      const m = /\((.*):(\d+)\)$/.exec(frames[0] ?? '');
+      if (config.preempt) {
+        // Preemptible RCU tolerates it but warns (rcu_note_context_switch()).
+        warn(`${m?.[1] ?? 'kernels/rcu'}:${m?.[2] ?? 0} rcu_note_context_switch`, 'Voluntary context switch within RCU read-side critical section!');
+        noteFailure('voluntary context switch within RCU read-side critical section');
+      } else if (validator !== null) {
+        kapiImpl.lockdep.rcuSuspicious(m?.[1] ?? 'unknown', Number(m?.[2] ?? 0), 'Illegal context switch in RCU read-side critical section');
+      } else {
         printLines(['BUG: sleeping function called from invalid context (RCU read-side critical section)', taskLine(task), 'Call Trace:', ...frames.map((f) => ` ${f}`)]);
         noteFailure('illegal context switch in RCU read-side critical section');
       }

@@ -1,0 +1,1 @@
+rcutree.rcu_fanout_leaf=4

@@ -1,0 +1,825 @@
+/*
+ * rcutorture (kernel/rcu/rcutorture.c, 2021 shape): a guest module that tortures an RCU flavour
+ * (`rcu` = kernels/rcu/tree.ts, or the deliberately broken `busted`) and reports in the kernel's
+ * formats.
+ *
+ * The check: a pool of 10 * RCU_TORTURE_PIPE_LEN elements in shm. The writer publishes one as
+ * rcu_torture_current, then ages the element it replaced one step per grace period (through
+ * call_rcu() callbacks or a synchronous primitive and rcu_torture_pipe_update()); at
+ * RCU_TORTURE_PIPE_LEN it is freed. A reader that finds an element of age >= 2 inside one
+ * read-side critical section saw a grace period end under it: the stats task prints `!!!`, counts
+ * an error, and the run ends `End of test: FAILURE`.
+ *
+ * Tasks (bound to their CPU; tasks cannot migrate, so the writer, the stats task and the system
+ * kthreads live on CPU 0, which is never hotplugged): rcu_torture_writer, nfakewriters
+ * rcu_torture_fakewriter, nreaders rcu_torture_reader on CPUs 1.. (plus a timer-handler reader
+ * each with irqreader), rcu_torture_stats, the n_barrier_cbs rcu_barrier() test, and torture.c's
+ * onoff, stutter and shutdown.
+ *
+ * rcu_torture_stats runs the mem_dump_obj() slab test (kmem_cache_create("rcuscale", 136, 8,
+ * SLAB_STORE_USER, NULL)) after every stats print, not once at the end as the 2021 kernel did, so
+ * that a short run takes the seed's create path while hotplug is active (configs/rcu/README.md).
+ *
+ * Not modelled: the shuffler (tasks cannot move), priority boosting (test_boost accepted, never
+ * run), read_exit, NOCB toggling, forward-progress tests, stall tests, reader "extendables",
+ * rtmbkf reader-check mailboxes, and the udelay()s of the writer (they only burn CPU).
+ */
+
+import { kapi, type ShmRegion, type TimerList, type WaitQueueHead } from '../kapi.js';
+import {
+  VERBOSE_TOROUT_STRING,
+  stutter_wait,
+  torture_cleanup_begin,
+  torture_cleanup_end,
+  torture_create_kthread,
+  torture_init_begin,
+  torture_init_end,
+  torture_kthread_stopping,
+  torture_must_stop,
+  torture_onoff_failures,
+  torture_onoff_init,
+  torture_onoff_stats,
+  torture_random,
+  torture_random_state,
+  torture_shutdown_init,
+  torture_sleep_interruptible,
+  torture_stutter_init,
+  type TortureRandomState,
+} from './common.js';
+import { spin_lock_bh, spin_unlock_bh, DEFINE_SPINLOCK, type Spinlock } from '../../kernels/locking/spinlock.js';
+import { rcu_callback, type RcuCallback } from '../../kernels/rcu/rcu_callback.js';
+import { RCU_TORTURE_OPS, type RcuTortureOps } from '../../kernels/rcu/rcu_torture_ops.js';
+import { rcu_all_qs, rcu_flavor_name, rcu_gp_state_name, rcu_init } from '../../kernels/rcu/tree.js';
+import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free, mem_dump_obj, pointer_px, SLAB_STORE_USER, ZERO_SIZE_PTR } from '../../kernels/mm/slab_common.js';
+import { slub_init } from '../../kernels/mm/slub.js';
+import { rcu_early_boot_tests } from '../../kernels/rcu/update.js';
+
+export const RCU_TORTURE_PIPE_LEN = 10;
+const N_ELEMS = 10 * RCU_TORTURE_PIPE_LEN;
+const HZ = 1000;
+
+/* ---------------- parameters ---------------- */
+
+interface Params {
+  torture_type: string;
+  nreaders: number;
+  nfakewriters: number;
+  stat_interval: number;
+  verbose: number;
+  test_no_idle_hz: number;
+  shuffle_interval: number;
+  stutter: number;
+  irqreader: number;
+  fqs_duration: number;
+  fqs_holdoff: number;
+  fqs_stutter: number;
+  test_boost: number;
+  test_boost_interval: number;
+  test_boost_duration: number;
+  shutdown_secs: number;
+  stall_cpu: number;
+  stall_cpu_holdoff: number;
+  stall_cpu_irqsoff: number;
+  stall_cpu_block: number;
+  n_barrier_cbs: number;
+  onoff_interval: number;
+  onoff_holdoff: number;
+  read_exit_delay: number;
+  read_exit_burst: number;
+  nocbs_nthreads: number;
+  nocbs_toggle: number;
+  gp_cond: boolean;
+  gp_exp: boolean;
+  gp_normal: boolean;
+  gp_poll: boolean;
+  gp_sync: boolean;
+}
+
+function readParams(): Params {
+  const bp = kapi.config.bootParams;
+  const num = (k: string, d: number): number => {
+    const v = bp.get(`rcutorture.${k}`);
+    if (v === undefined) return d;
+    if (v === 'Y' || v === 'y' || v === 'true') return 1;
+    if (v === 'N' || v === 'n' || v === 'false') return 0;
+    const n = Number(v);
+    return Number.isFinite(n) ? Math.trunc(n) : d;
+  };
+  const bool = (k: string): boolean => num(k, 0) !== 0;
+  return {
+    torture_type: bp.get('rcutorture.torture_type') ?? 'rcu',
+    nreaders: num('nreaders', -1),
+    nfakewriters: num('nfakewriters', 4),
+    stat_interval: num('stat_interval', 60),
+    verbose: num('verbose', 1),
+    test_no_idle_hz: num('test_no_idle_hz', 1),
+    shuffle_interval: num('shuffle_interval', 3),
+    stutter: num('stutter', 5),
+    irqreader: num('irqreader', 1),
+    fqs_duration: num('fqs_duration', 0),
+    fqs_holdoff: num('fqs_holdoff', 0),
+    fqs_stutter: num('fqs_stutter', 3),
+    test_boost: num('test_boost', 1),
+    test_boost_interval: num('test_boost_interval', 7),
+    test_boost_duration: num('test_boost_duration', 4),
+    shutdown_secs: num('shutdown_secs', 0),
+    stall_cpu: num('stall_cpu', 0),
+    stall_cpu_holdoff: num('stall_cpu_holdoff', 10),
+    stall_cpu_irqsoff: num('stall_cpu_irqsoff', 0),
+    stall_cpu_block: num('stall_cpu_block', 0),
+    n_barrier_cbs: num('n_barrier_cbs', 0),
+    onoff_interval: num('onoff_interval', 0),
+    onoff_holdoff: num('onoff_holdoff', 0),
+    read_exit_delay: num('read_exit_delay', 13),
+    read_exit_burst: num('read_exit_burst', 16),
+    nocbs_nthreads: num('nocbs_nthreads', 0),
+    nocbs_toggle: num('nocbs_toggle', 1000),
+    gp_cond: bool('gp_cond'),
+    gp_exp: bool('gp_exp'),
+    gp_normal: bool('gp_normal'),
+    gp_poll: bool('gp_poll'),
+    gp_sync: bool('gp_sync'),
+  };
+}
+
+/* ---------------- shared state ---------------- */
+
+const T_CURRENT = 0;
+const T_VERSION = 1;
+const T_FREELIST = 2;
+const T_ALLOC = 3;
+const T_ALLOC_FAIL = 4;
+const T_FREE = 5;
+const T_MBERROR = 6;
+const T_ERROR = 7;
+const T_BARRIER_ERROR = 8;
+const T_BARRIER_ATTEMPTS = 9;
+const T_BARRIER_SUCCESSES = 10;
+const T_BARRIER_INVOKED = 11;
+const T_BARRIER_COUNT = 12;
+const T_BARRIER_PHASE = 13;
+const T_BARRIER_WQ = 14;
+const T_BARRIER_CBS_WQ = 15;
+const T_WRITER_STATE = 16;
+const T_WCOUNT = 20; // 11 words
+const T_START_GP = 32;
+const T_WARNED = 33;
+const T_FAILED_NOTED = 34;
+const T_WORDS = 48;
+
+const E_PIPE = 0;
+const E_MBTEST = 1;
+const E_NEXT = 2;
+const ELEM_WORDS = 16;
+
+/** Per-CPU reader statistics as Float64 (they outgrow Int32 in long runs): pipe, batch, nt. */
+const PC_PIPE = 0;
+const PC_BATCH = 11;
+const PC_TIMERS = 22;
+const PC_DOUBLES = 32;
+
+const RTWS_NAMES = [
+  'RTWS_FIXED_DELAY',
+  'RTWS_DELAY',
+  'RTWS_REPLACE',
+  'RTWS_DEF_FREE',
+  'RTWS_EXP_SYNC',
+  'RTWS_COND_GET',
+  'RTWS_COND_SYNC',
+  'RTWS_POLL_GET',
+  'RTWS_POLL_WAIT',
+  'RTWS_SYNC',
+  'RTWS_STUTTER',
+  'RTWS_STOPPING',
+] as const;
+type RtwsName = (typeof RTWS_NAMES)[number];
+
+type SyncType = 'RTWS_DEF_FREE' | 'RTWS_EXP_SYNC' | 'RTWS_COND_GET' | 'RTWS_POLL_GET' | 'RTWS_SYNC';
+
+interface Torture {
+  readonly p: Params;
+  readonly ops: RcuTortureOps;
+  readonly st: ShmRegion;
+  readonly elems: ShmRegion;
+  readonly perCpu: Float64Array;
+  readonly lock: Spinlock;
+  readonly nrealreaders: number;
+  readonly nrealfakewriters: number;
+  readonly synctypes: readonly SyncType[];
+  readonly cb: RcuCallback;
+  readonly barrierCb: RcuCallback;
+  readonly hotplug: boolean;
+}
+
+let T: Torture | null = null;
+
+function tt(): Torture {
+  if (T === null) throw new Error('rcutorture used before boot');
+  return T;
+}
+
+function sw(w: number): number {
+  return tt().st.base + w;
+}
+
+function ew(e: number, w: number): number {
+  return tt().elems.base + e * ELEM_WORDS + w;
+}
+
+function load(i: number): number {
+  return Atomics.load(kapi.shm, i);
+}
+
+function wq(i: number): WaitQueueHead {
+  return { i32: kapi.shm, index: i };
+}
+
+function setWriterState(s: RtwsName): void {
+  Atomics.store(kapi.shm, sw(T_WRITER_STATE), RTWS_NAMES.indexOf(s));
+}
+
+/** mdelay()/udelay(): the CPU stays busy (the worker blocks without yielding to other tasks). */
+const delayWord = new Int32Array(new SharedArrayBuffer(4));
+function mdelay(ms: number): void {
+  Atomics.wait(delayWord, 0, 0, ms); // nothing ever notifies: a bounded busy delay
+}
+
+/* ---------------- elements ---------------- */
+
+/** rcu_torture_alloc(): take an element off the free list, or -1. */
+function rcu_torture_alloc(): number {
+  const t = tt();
+  const i32 = kapi.shm;
+  spin_lock_bh(t.lock);
+  const head = i32[sw(T_FREELIST)] ?? -1;
+  if (head < 0) {
+    Atomics.add(i32, sw(T_ALLOC_FAIL), 1);
+    spin_unlock_bh(t.lock);
+    return -1;
+  }
+  Atomics.add(i32, sw(T_ALLOC), 1);
+  i32[sw(T_FREELIST)] = i32[ew(head, E_NEXT)] ?? -1;
+  spin_unlock_bh(t.lock);
+  return head;
+}
+
+/** rcu_torture_free(): back on the free list. */
+function rcu_torture_free(e: number): void {
+  const t = tt();
+  const i32 = kapi.shm;
+  Atomics.add(i32, sw(T_FREE), 1);
+  spin_lock_bh(t.lock);
+  i32[ew(e, E_NEXT)] = i32[sw(T_FREELIST)] ?? -1;
+  i32[sw(T_FREELIST)] = e;
+  spin_unlock_bh(t.lock);
+}
+
+/** rcu_torture_pipe_update_one(): age by one GP; true when it has reached the end of the pipe. */
+function rcu_torture_pipe_update_one(e: number): boolean {
+  const i32 = kapi.shm;
+  let i = Atomics.load(i32, ew(e, E_PIPE));
+  if (i > RCU_TORTURE_PIPE_LEN) i = RCU_TORTURE_PIPE_LEN;
+  Atomics.add(i32, sw(T_WCOUNT + i), 1);
+  Atomics.store(i32, ew(e, E_PIPE), i + 1);
+  if (i + 1 >= RCU_TORTURE_PIPE_LEN) {
+    Atomics.store(i32, ew(e, E_MBTEST), 0);
+    return true;
+  }
+  return false;
+}
+
+/** The writer's removed list (the writer is the only user, on CPU 0). */
+const rcu_torture_removed: number[] = [];
+
+/** rcu_torture_pipe_update(): after a synchronous GP, age every removed element. */
+function rcu_torture_pipe_update(old: number): void {
+  if (old >= 0) rcu_torture_removed.push(old);
+  for (let k = rcu_torture_removed.length - 1; k >= 0; k--) {
+    const e = rcu_torture_removed[k] as number;
+    if (rcu_torture_pipe_update_one(e)) {
+      rcu_torture_removed.splice(k, 1);
+      rcu_torture_free(e);
+    }
+  }
+}
+
+/** rcu_torture_cb(): the deferred-free callback: age, then free or re-queue. */
+function rcu_torture_cb(e: number): void {
+  if (torture_must_stop()) return; // Test is ending, just drop callbacks on the floor.
+  if (rcu_torture_pipe_update_one(e)) rcu_torture_free(e);
+  else tt().ops.call(e, tt().cb);
+}
+
+/* ---------------- writer ---------------- */
+
+async function rcu_torture_writer(): Promise<void> {
+  const t = tt();
+  const i32 = kapi.shm;
+  const rand = torture_random_state();
+  VERBOSE_TOROUT_STRING('rcu_torture_writer task started');
+  if (t.synctypes.length === 0) {
+    VERBOSE_TOROUT_STRING('rcu_torture_writer: No update-side primitives.');
+  }
+  do {
+    setWriterState('RTWS_FIXED_DELAY');
+    await kapi.scheduleTimeout(1);
+    const rp = rcu_torture_alloc();
+    if (rp < 0) continue;
+    Atomics.store(i32, ew(rp, E_PIPE), 0);
+    setWriterState('RTWS_DELAY');
+    setWriterState('RTWS_REPLACE');
+    const old = Atomics.load(i32, sw(T_CURRENT));
+    Atomics.store(i32, ew(rp, E_MBTEST), 1);
+    // rcu_assign_pointer(): the element's fields are stored before it is published; pairs with
+    // the Atomics.load of T_CURRENT in rcu_torture_one_read().
+    Atomics.store(i32, sw(T_CURRENT), rp);
+    if (old >= 0 && t.synctypes.length > 0) {
+      let i = Atomics.load(i32, ew(old, E_PIPE));
+      if (i > RCU_TORTURE_PIPE_LEN) i = RCU_TORTURE_PIPE_LEN;
+      Atomics.add(i32, sw(T_WCOUNT + i), 1);
+      Atomics.store(i32, ew(old, E_PIPE), Atomics.load(i32, ew(old, E_PIPE)) + 1);
+      const st = t.synctypes[torture_random(rand) % t.synctypes.length] as SyncType;
+      switch (st) {
+        case 'RTWS_DEF_FREE':
+          setWriterState('RTWS_DEF_FREE');
+          t.ops.call(old, t.cb);
+          break;
+        case 'RTWS_EXP_SYNC':
+          setWriterState('RTWS_EXP_SYNC');
+          await t.ops.exp_sync();
+          rcu_torture_pipe_update(old);
+          break;
+        case 'RTWS_COND_GET': {
+          setWriterState('RTWS_COND_GET');
+          const snap = t.ops.get_gp_state();
+          const j = torture_random(rand) % 16;
+          if (j !== 0) await kapi.scheduleTimeout(j);
+          setWriterState('RTWS_COND_SYNC');
+          await t.ops.cond_sync(snap);
+          rcu_torture_pipe_update(old);
+          break;
+        }
+        case 'RTWS_POLL_GET': {
+          setWriterState('RTWS_POLL_GET');
+          const snap = t.ops.start_gp_poll();
+          setWriterState('RTWS_POLL_WAIT');
+          // No torture_must_stop() escape here: aging `old` without a full GP would be the very
+          // bug the pipe check looks for. GPs keep running during shutdown.
+          while (!t.ops.poll_gp_state(snap)) await kapi.scheduleTimeout(1);
+          rcu_torture_pipe_update(old);
+          break;
+        }
+        case 'RTWS_SYNC':
+          setWriterState('RTWS_SYNC');
+          await t.ops.sync();
+          rcu_torture_pipe_update(old);
+          break;
+      }
+    }
+    Atomics.add(i32, sw(T_VERSION), 1);
+    setWriterState('RTWS_STUTTER');
+    await stutter_wait('rcu_torture_writer');
+  } while (!torture_must_stop());
+  setWriterState('RTWS_STOPPING');
+  Atomics.store(i32, sw(T_CURRENT), -1); // Let stats task know that we are done.
+  torture_kthread_stopping('rcu_torture_writer');
+}
+
+async function rcu_torture_fakewriter(): Promise<void> {
+  const t = tt();
+  const rand = torture_random_state();
+  VERBOSE_TOROUT_STRING('rcu_torture_fakewriter task started');
+  do {
+    await kapi.scheduleTimeout(1 + (torture_random(rand) % 10));
+    if (torture_random(rand) % (t.nrealfakewriters * 8) === 0) {
+      await t.ops.cb_barrier();
+    } else if (t.synctypes.length > 0) {
+      const st = t.synctypes[torture_random(rand) % t.synctypes.length] as SyncType;
+      switch (st) {
+        case 'RTWS_DEF_FREE':
+          break;
+        case 'RTWS_EXP_SYNC':
+          await t.ops.exp_sync();
+          break;
+        case 'RTWS_COND_GET': {
+          const snap = t.ops.get_gp_state();
+          const j = torture_random(rand) % 16;
+          if (j !== 0) await kapi.scheduleTimeout(j);
+          await t.ops.cond_sync(snap);
+          break;
+        }
+        case 'RTWS_POLL_GET': {
+          const snap = t.ops.start_gp_poll();
+          while (!t.ops.poll_gp_state(snap) && !torture_must_stop()) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
+          break;
+        }
+        case 'RTWS_SYNC':
+          await t.ops.sync();
+          break;
+      }
+    }
+    await stutter_wait('rcu_torture_fakewriter');
+  } while (!torture_must_stop());
+  torture_kthread_stopping('rcu_torture_fakewriter');
+}
+
+/* ---------------- readers ---------------- */
+
+/**
+ * rcu_read_delay(): mostly nothing; sometimes a short busy delay that holds up the grace period,
+ * rarely a long one (5 ms in interrupt context) to provoke force-quiescent-state scans; with
+ * PREEMPT=y sometimes a preemption inside the reader. Returns the preemption to await, if any.
+ */
+function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void> | null {
+  const t = tt();
+  const shortdelay_us = 200;
+  const longdelay_ms = inIrq ? 5 : 300;
+  if (torture_random(rand) % (t.nrealreaders * 2000 * 300) === 0) mdelay(longdelay_ms);
+  if (torture_random(rand) % (t.nrealreaders * 2 * shortdelay_us) === 0) mdelay(shortdelay_us / 1000);
+  if (!inIrq && torture_random(rand) % (t.nrealreaders * 500) === 0) return kapi.preemptPoint();
+  return null;
+}
+
+function countRead(pipe: number, batch: number): void {
+  const pc = tt().perCpu;
+  const base = kapi.smpProcessorId() * PC_DOUBLES;
+  pc[base + PC_PIPE + pipe] = (pc[base + PC_PIPE + pipe] ?? 0) + 1;
+  pc[base + PC_BATCH + batch] = (pc[base + PC_BATCH + batch] ?? 0) + 1;
+}
+
+/** The part of a read after the delay: pipe age and GP count, into this CPU's histograms. */
+function rcu_torture_read_finish(p: number, started: number): void {
+  const t = tt();
+  let pipe = Atomics.load(kapi.shm, ew(p, E_PIPE));
+  if (pipe > RCU_TORTURE_PIPE_LEN) pipe = RCU_TORTURE_PIPE_LEN;
+  let completed = t.ops.gp_diff(t.ops.get_gp_seq(), started);
+  if (completed > RCU_TORTURE_PIPE_LEN) completed = RCU_TORTURE_PIPE_LEN;
+  if (completed < 0) completed = 0;
+  countRead(pipe, completed);
+}
+
+/** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
+async function rcu_torture_one_read(rand: TortureRandomState): Promise<boolean> {
+  const t = tt();
+  const idx = t.ops.readlock();
+  const started = t.ops.get_gp_seq();
+  const p = Atomics.load(kapi.shm, sw(T_CURRENT));
+  if (p < 0) {
+    t.ops.readunlock(idx);
+    return false;
+  }
+  if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  const pre = rcu_read_delay(rand, false);
+  if (pre !== null) await pre;
+  rcu_torture_read_finish(p, started);
+  t.ops.readunlock(idx);
+  return true;
+}
+
+/** rcu_torture_one_read() in a timer handler (softirq context: never sleeps). */
+function rcu_torture_one_read_irq(rand: TortureRandomState): boolean {
+  const t = tt();
+  const idx = t.ops.readlock();
+  const started = t.ops.get_gp_seq();
+  const p = Atomics.load(kapi.shm, sw(T_CURRENT));
+  if (p < 0) {
+    t.ops.readunlock(idx);
+    return false;
+  }
+  if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  rcu_read_delay(rand, true);
+  rcu_torture_read_finish(p, started);
+  t.ops.readunlock(idx);
+  return true;
+}
+
+async function rcu_torture_reader(): Promise<void> {
+  const t = tt();
+  const rand = torture_random_state();
+  const irqRand = torture_random_state();
+  let timer: TimerList | null = null;
+  VERBOSE_TOROUT_STRING('rcu_torture_reader task started');
+  if (t.p.irqreader !== 0 && t.ops.irq_capable) {
+    timer = kapi.timerSetup(() => {
+      const base = kapi.smpProcessorId() * PC_DOUBLES;
+      t.perCpu[base + PC_TIMERS] = (t.perCpu[base + PC_TIMERS] ?? 0) + 1;
+      rcu_torture_one_read_irq(irqRand);
+    });
+  }
+  let lastsleep = kapi.jiffies();
+  do {
+    if (timer !== null && !timer.pending) kapi.modTimer(timer, kapi.jiffies() + 1);
+    if (!(await rcu_torture_one_read(rand)) && !torture_must_stop()) await torture_sleep_interruptible(HZ);
+    // cond_resched(): with PREEMPT_NONE a QS for RCU (rcu_all_qs()), as in the kernel.
+    rcu_all_qs();
+    if (kapi.jiffies() > lastsleep && !torture_must_stop()) {
+      await kapi.scheduleTimeout(1);
+      lastsleep = kapi.jiffies() + 10;
+    }
+    await stutter_wait('rcu_torture_reader');
+  } while (!torture_must_stop());
+  if (timer !== null) kapi.delTimer(timer);
+  torture_kthread_stopping('rcu_torture_reader');
+}
+
+/* ---------------- rcu_barrier() test ---------------- */
+
+function rcu_torture_barrier_cbf(): void {
+  Atomics.add(kapi.shm, sw(T_BARRIER_INVOKED), 1);
+}
+
+async function rcu_torture_barrier_cbs(myid: number): Promise<void> {
+  const t = tt();
+  const i32 = kapi.shm;
+  let lastphase = 0;
+  VERBOSE_TOROUT_STRING('rcu_torture_barrier_cbs task started');
+  do {
+    await kapi.waitEvent(wq(sw(T_BARRIER_CBS_WQ)), () => Atomics.load(i32, sw(T_BARRIER_PHASE)) !== lastphase || torture_must_stop());
+    lastphase = Atomics.load(i32, sw(T_BARRIER_PHASE));
+    if (torture_must_stop()) break;
+    t.ops.call(myid, t.barrierCb);
+    if (Atomics.sub(i32, sw(T_BARRIER_COUNT), 1) === 1) kapi.wakeUp(wq(sw(T_BARRIER_WQ)));
+  } while (!torture_must_stop());
+  torture_kthread_stopping('rcu_torture_barrier_cbs');
+}
+
+async function rcu_torture_barrier(): Promise<void> {
+  const t = tt();
+  const i32 = kapi.shm;
+  const n = t.p.n_barrier_cbs;
+  VERBOSE_TOROUT_STRING('rcu_torture_barrier task starting');
+  do {
+    Atomics.store(i32, sw(T_BARRIER_INVOKED), 0);
+    Atomics.store(i32, sw(T_BARRIER_COUNT), n);
+    // Phase flip after the counters: pairs with the phase load in rcu_torture_barrier_cbs().
+    Atomics.store(i32, sw(T_BARRIER_PHASE), Atomics.load(i32, sw(T_BARRIER_PHASE)) === 0 ? 1 : 0);
+    kapi.wakeUp(wq(sw(T_BARRIER_CBS_WQ)));
+    await kapi.waitEvent(wq(sw(T_BARRIER_WQ)), () => Atomics.load(i32, sw(T_BARRIER_COUNT)) === 0 || torture_must_stop());
+    if (torture_must_stop()) break;
+    Atomics.add(i32, sw(T_BARRIER_ATTEMPTS), 1);
+    await t.ops.cb_barrier();
+    const invoked = Atomics.load(i32, sw(T_BARRIER_INVOKED));
+    if (invoked !== n) {
+      Atomics.add(i32, sw(T_BARRIER_ERROR), 1);
+      kapi.printk(`barrier_cbs_invoked = ${invoked}, n_barrier_cbs = ${n}`);
+      kapi.warn('rcu_torture_barrier');
+    } else {
+      Atomics.add(i32, sw(T_BARRIER_SUCCESSES), 1);
+    }
+    await torture_sleep_interruptible(HZ / 10);
+  } while (!torture_must_stop());
+  torture_kthread_stopping('rcu_torture_barrier');
+}
+
+/* ---------------- stats ---------------- */
+
+let rtcv_snap = -1;
+let splatted = false;
+
+function hexFlags(f: number): string {
+  return f === 0 ? '0' : `0x${f.toString(16)}`;
+}
+
+/** %p of the current element: hashed like the kernel's, `(null)` for none. */
+function rtcString(e: number): string {
+  if (e < 0) return '(null)';
+  const h = Math.imul((ew(e, 0) * 4) ^ 0x5bd1e995, 0x2c1b3c6d) >>> 0;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** rcu_torture_stats_print(): the four lines (and !!! / writer stall when due). */
+function rcu_torture_stats_print(): void {
+  const t = tt();
+  const i32 = kapi.shm;
+  const pipesummary = new Array<number>(RCU_TORTURE_PIPE_LEN + 1).fill(0);
+  const batchsummary = new Array<number>(RCU_TORTURE_PIPE_LEN + 1).fill(0);
+  let timers = 0;
+  for (let cpu = 0; cpu < kapi.nrCpuIds; cpu++) {
+    const b = cpu * PC_DOUBLES;
+    for (let k = 0; k <= RCU_TORTURE_PIPE_LEN; k++) {
+      pipesummary[k] = (pipesummary[k] ?? 0) + (t.perCpu[b + PC_PIPE + k] ?? 0);
+      batchsummary[k] = (batchsummary[k] ?? 0) + (t.perCpu[b + PC_BATCH + k] ?? 0);
+    }
+    timers += t.perCpu[b + PC_TIMERS] ?? 0;
+  }
+  let i = RCU_TORTURE_PIPE_LEN;
+  for (; i >= 0; i--) if ((pipesummary[i] ?? 0) !== 0) break;
+  const cur = load(sw(T_CURRENT));
+  const ver = load(sw(T_VERSION));
+  const tag = `${t.ops.name}-torture: `;
+  let line =
+    `${tag}rtc: ${rtcString(cur)} ${cur >= 0 ? 'ver' : 'VER'}: ${ver} tfle: ${load(sw(T_FREELIST)) < 0 ? 1 : 0} ` +
+    `rta: ${load(sw(T_ALLOC))} rtaf: ${load(sw(T_ALLOC_FAIL))} rtf: ${load(sw(T_FREE))} ` +
+    `rtmbe: ${load(sw(T_MBERROR))} rtmbkf: 0/0 rtbe: ${load(sw(T_BARRIER_ERROR))} rtbke: 0 ` +
+    `rtbf: 0 rtb: 0 nt: ${timers} `;
+  if (t.hotplug) line += torture_onoff_stats();
+  line += `barrier: ${load(sw(T_BARRIER_SUCCESSES))}/${load(sw(T_BARRIER_ATTEMPTS))}:${load(sw(T_BARRIER_ERROR))} `;
+  line += 'read-exits: 0 nocb-toggles: 0:0';
+  kapi.printk(line);
+  const bad = load(sw(T_MBERROR)) !== 0 || load(sw(T_BARRIER_ERROR)) !== 0 || i > 1;
+  if (bad) {
+    Atomics.add(i32, sw(T_ERROR), 1);
+    if (Atomics.compareExchange(i32, sw(T_FAILED_NOTED), 0, 1) === 0) kapi.noteFailure(`${t.ops.name}-torture: too-short grace period or barrier error`);
+  }
+  kapi.printk(`${tag}${bad ? '!!! ' : ''}Reader Pipe: ${pipesummary.map((v) => ` ${v}`).join('')}`);
+  if (bad && Atomics.compareExchange(i32, sw(T_WARNED), 0, 1) === 0) {
+    if (i > 1) kapi.warn('rcu_torture_stats_print', 'Too-short grace period');
+    else kapi.warn('rcu_torture_stats_print');
+  }
+  kapi.printk(`${tag}Reader Batch: ${batchsummary.map((v) => ` ${v}`).join('')}`);
+  const wc: string[] = [];
+  for (let k = 0; k <= RCU_TORTURE_PIPE_LEN; k++) wc.push(` ${load(sw(T_WCOUNT + k))}`);
+  kapi.printk(`${tag}Free-Block Circulation: ${wc.join('')}`);
+  const ws = load(sw(T_WRITER_STATE));
+  // Departure: a writer paused by stutter is not stalled. The kernel relies on stat_interval
+  // (15 s) exceeding the stutter pause; short runs here print stats more often than that.
+  if (rtcv_snap === ver && cur >= 0 && RTWS_NAMES[ws] !== 'RTWS_STUTTER') {
+    const { flags, gp_seq } = t.ops.get_gp_data();
+    const name = RTWS_NAMES[ws] ?? 'RTWS_FIXED_DELAY';
+    const sleeping = name !== 'RTWS_DELAY' && name !== 'RTWS_REPLACE' && name !== 'RTWS_DEF_FREE';
+    kapi.printk(`??? Writer stall state ${name}(${ws}) g${gp_seq} f${hexFlags(flags)} ->state ${sleeping ? '0x2' : '0x0'} cpu 0`);
+    if (!splatted) {
+      splatted = true;
+      if (t.ops.name === 'rcu') kapi.printk(`rcu: ${rcu_flavor_name()}: wait state: ${rcu_gp_state_name()} g${gp_seq} f${hexFlags(flags)}`);
+    }
+  }
+  rtcv_snap = ver;
+}
+
+/**
+ * rcu_torture_stats(): print every stat_interval, then run the mem_dump_obj() slab test, inline
+ * as in 2021 kernels so that the stack reads like the seed's: rcu_torture_stats ->
+ * kmem_cache_create.
+ */
+async function rcu_torture_stats(): Promise<void> {
+  const t = tt();
+  VERBOSE_TOROUT_STRING('rcu_torture_stats task started');
+  const z = kapi.shmAlloc('rcu_torture_stats.z', 1).base * 4;
+  const rhpVar = kapi.shmAlloc('rcu_torture_stats.rhp', 1).base * 4;
+  const stats_task = 0xffff888100000000n + BigInt(kapi.current().pid) * 0x2000n;
+  do {
+    await torture_sleep_interruptible(t.p.stat_interval * HZ);
+    rcu_torture_stats_print();
+    // Test mem_dump_obj() and friends (kernel: once, after the loop; here every interval).
+    const kcp = await kmem_cache_create('rcuscale', 136, 8, SLAB_STORE_USER, null);
+    if (kcp === null) {
+      kapi.warn('rcu_torture_stats');
+      continue;
+    }
+    const rhp = kmem_cache_alloc(kcp);
+    if (rhp === 0) {
+      kapi.warn('rcu_torture_stats');
+      await kmem_cache_destroy(kcp);
+      continue;
+    }
+    kapi.printk(
+      `mem_dump_obj() slab test: rcu_torture_stats = ${stats_task.toString(16)}, &rhp = ${pointer_px(rhpVar)}, rhp = ${pointer_px(rhp)}, &z = ${pointer_px(z)}`,
+    );
+    const dump = (label: string, addr: number): void => {
+      const [first, ...rest] = mem_dump_obj(addr);
+      kapi.printk(`mem_dump_obj(${label}):${first ?? ''}`);
+      for (const l of rest) kapi.printk(l);
+    };
+    dump('ZERO_SIZE_PTR', ZERO_SIZE_PTR);
+    dump('NULL', 0);
+    dump(pointer_px(rhpVar), rhpVar);
+    dump(pointer_px(rhp), rhp);
+    dump(pointer_px(rhp + 8), rhp + 8);
+    dump(pointer_px(z), z);
+    kmem_cache_free(kcp, rhp);
+    await kmem_cache_destroy(kcp);
+  } while (!torture_must_stop());
+  torture_kthread_stopping('rcu_torture_stats');
+}
+
+/* ---------------- start, end ---------------- */
+
+function rcu_torture_print_module_parms(tag: string): void {
+  const t = tt();
+  const p = t.p;
+  kapi.printk(
+    `${t.ops.name}-torture:--- ${tag}: nreaders=${t.nrealreaders} nfakewriters=${t.nrealfakewriters} ` +
+      `stat_interval=${p.stat_interval} verbose=${p.verbose} test_no_idle_hz=${p.test_no_idle_hz} ` +
+      `shuffle_interval=${p.shuffle_interval} stutter=${p.stutter} irqreader=${p.irqreader} ` +
+      `fqs_duration=${p.fqs_duration} fqs_holdoff=${p.fqs_holdoff} fqs_stutter=${p.fqs_stutter} ` +
+      `test_boost=${p.test_boost}/${t.ops.can_boost} test_boost_interval=${p.test_boost_interval} ` +
+      `test_boost_duration=${p.test_boost_duration} shutdown_secs=${p.shutdown_secs} ` +
+      `stall_cpu=${p.stall_cpu} stall_cpu_holdoff=${p.stall_cpu_holdoff} stall_cpu_irqsoff=${p.stall_cpu_irqsoff} ` +
+      `stall_cpu_block=${p.stall_cpu_block} ` +
+      `n_barrier_cbs=${p.n_barrier_cbs} ` +
+      `onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff} ` +
+      `read_exit_delay=${p.read_exit_delay} read_exit_burst=${p.read_exit_burst} ` +
+      `nocbs_nthreads=${p.nocbs_nthreads} nocbs_toggle=${p.nocbs_toggle}`,
+  );
+}
+
+/** rcu_torture_cleanup(): run by torture_shutdown on CPU 0 at shutdown_secs. */
+async function rcu_torture_cleanup(): Promise<void> {
+  const t = tt();
+  await torture_cleanup_begin();
+  // Wait for all RCU callbacks to fire.
+  await t.ops.cb_barrier();
+  rcu_torture_stats_print(); // -After- the stats thread is stopped!
+  const { flags, gp_seq } = t.ops.get_gp_data();
+  const total = t.ops.gp_diff(gp_seq, load(sw(T_START_GP)));
+  kapi.printk(`${t.ops.name}:  End-test grace-period state: g${gp_seq} f${hexFlags(flags)} total-gps=${total}`);
+  if (load(sw(T_ERROR)) !== 0 || load(sw(T_BARRIER_ERROR)) !== 0) rcu_torture_print_module_parms('End of test: FAILURE');
+  else if (t.hotplug && torture_onoff_failures()) rcu_torture_print_module_parms('End of test: RCU_HOTPLUG');
+  else rcu_torture_print_module_parms('End of test: SUCCESS');
+  torture_cleanup_end();
+}
+
+function computeSynctypes(p: Params): SyncType[] {
+  const all = !p.gp_cond && !p.gp_exp && !p.gp_normal && !p.gp_poll && !p.gp_sync;
+  const s: SyncType[] = [];
+  if (all || p.gp_normal) s.push('RTWS_DEF_FREE');
+  if (all || p.gp_exp) s.push('RTWS_EXP_SYNC');
+  if (all || p.gp_cond) s.push('RTWS_COND_GET');
+  if (all || p.gp_poll) s.push('RTWS_POLL_GET');
+  if (all || p.gp_sync) s.push('RTWS_SYNC');
+  return s;
+}
+
+/** Guest module entry, on every CPU: kernel subsystems, then this CPU's torture tasks. */
+export function boot(cpu: number): void {
+  const p = readParams();
+  const ops = RCU_TORTURE_OPS.find((o) => o.name === p.torture_type);
+  rcu_init(cpu);
+  rcu_early_boot_tests(cpu);
+  slub_init();
+  torture_init_begin(ops?.name ?? p.torture_type, p.verbose);
+  if (ops === undefined) {
+    if (cpu === 0) {
+      kapi.printk(`rcu-torture: invalid torture type: "${p.torture_type}"`);
+      kapi.printk(`rcu-torture types: ${RCU_TORTURE_OPS.map((o) => o.name).join(' ')}`);
+      kapi.powerOff();
+    }
+    return;
+  }
+  const n = kapi.nrCpuIds;
+  const nrealreaders = p.nreaders >= 0 ? p.nreaders : Math.max(1, n - 2 - p.nreaders);
+  const nrealfakewriters = p.nfakewriters >= 0 ? p.nfakewriters : Math.max(0, n - 2 - p.nfakewriters);
+  const st = kapi.shmAlloc('rcu_torture', T_WORDS, (reg) => {
+    Atomics.store(reg.i32, reg.base + T_CURRENT, -1);
+    Atomics.store(reg.i32, reg.base + T_FREELIST, -1);
+  });
+  const elems = kapi.shmAlloc('rcu_tortures', N_ELEMS * ELEM_WORDS, (reg) => {
+    // The free list: element k links to k+1, the last to -1; the head is set in boot below.
+    for (let e = 0; e < N_ELEMS; e++) Atomics.store(reg.i32, reg.base + e * ELEM_WORDS + E_NEXT, e + 1 < N_ELEMS ? e + 1 : -1);
+    Atomics.store(reg.i32, st.base + T_FREELIST, 0);
+  });
+  const pc = kapi.shmAlloc('rcu_torture_count', n * PC_DOUBLES * 2);
+  const perCpu = new Float64Array(kapi.shm.buffer, pc.base * 4, n * PC_DOUBLES);
+  const cb = rcu_callback('rcu_torture_cb', rcu_torture_cb);
+  const barrierCb = rcu_callback('rcu_torture_barrier_cbf', rcu_torture_barrier_cbf);
+  T = {
+    p,
+    ops,
+    st,
+    elems,
+    perCpu,
+    lock: DEFINE_SPINLOCK('rcu_torture_lock'),
+    nrealreaders,
+    nrealfakewriters,
+    synctypes: computeSynctypes(p),
+    cb,
+    barrierCb,
+    hotplug: kapi.config.kconfig.get('CONFIG_HOTPLUG_CPU') === 'y',
+  };
+  if (cpu === 0) {
+    rcu_torture_print_module_parms('Start of test');
+    const { flags, gp_seq } = ops.get_gp_data();
+    Atomics.store(kapi.shm, st.base + T_START_GP, gp_seq);
+    kapi.printk(`${ops.name}:  Start-test grace-period state: g${gp_seq} f${hexFlags(flags)}`);
+    torture_create_kthread(rcu_torture_writer, 'rcu_torture_writer');
+    if (p.stat_interval > 0) torture_create_kthread(rcu_torture_stats, 'rcu_torture_stats');
+    if (p.n_barrier_cbs > 0) torture_create_kthread(rcu_torture_barrier, 'rcu_torture_barrier');
+    // Departure: the stutter period is capped at half the stats interval, so that every
+    // interval sees the writer run (parse-console flags equal `ver:` in consecutive stats as a
+    // GP hang). The kernel gets this from stat_interval=15 > stutter=5; short runs here use a
+    // stat_interval of a few seconds (harness/config/suite_defaults.ts).
+    if (p.stutter > 0) {
+      const cap = p.stat_interval > 0 ? Math.floor((p.stat_interval * HZ) / 2) : p.stutter * HZ;
+      torture_stutter_init(Math.max(1, Math.min(p.stutter * HZ, cap)));
+    }
+    if (T.hotplug) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
+    torture_shutdown_init(p.shutdown_secs, rcu_torture_cleanup);
+    if (p.shuffle_interval > 0 && p.test_no_idle_hz !== 0 && p.verbose > 1) {
+      VERBOSE_TOROUT_STRING('rcu_torture_shuffle: tasks are bound to their CPUs here; not shuffling');
+    }
+  }
+  // Readers on CPUs 1.. (CPU 0 keeps the writer and system kthreads), round robin.
+  const others = Math.max(1, n - 1);
+  for (let r = 0; r < nrealreaders; r++) {
+    const on = n === 1 ? 0 : 1 + (r % others);
+    if (on === cpu) torture_create_kthread(rcu_torture_reader, 'rcu_torture_reader');
+  }
+  for (let f = 0; f < nrealfakewriters; f++) {
+    const on = n === 1 ? 0 : 1 + (f % others);
+    if (on === cpu) torture_create_kthread(rcu_torture_fakewriter, 'rcu_torture_fakewriter');
+  }
+  for (let b = 0; b < p.n_barrier_cbs; b++) {
+    if (b % n === cpu) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
+  }
+  torture_init_end();
+}

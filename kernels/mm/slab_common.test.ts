@@ -1,0 +1,84 @@
+/*
+ * The seed (kernel.md §0, §6): with slub.debug_key_under_slab_mutex=1 (commit 1f0723a4c0df's
+ * order) and CPU hotplug, lockdep reports the cpu_hotplug_lock / slab_mutex cycle in the seed's
+ * shape; with the default (the fix, afe0c26d1968) the same run is lockdep-clean.
+ */
+import { describe, expect, it } from 'vitest';
+import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+
+const TREE05ISH = {
+  CONFIG_SMP: 'y',
+  CONFIG_NR_CPUS: '4',
+  CONFIG_PREEMPT: 'n',
+  CONFIG_HOTPLUG_CPU: 'y',
+  CONFIG_RCU_FANOUT: '6',
+  CONFIG_RCU_FANOUT_LEAF: '6',
+  CONFIG_DEBUG_LOCK_ALLOC: 'y',
+  CONFIG_PROVE_LOCKING: 'y',
+};
+
+const BOOT = {
+  'rcutorture.stat_interval': '1',
+  'rcutorture.shutdown_secs': '4',
+  'rcutorture.onoff_interval': '50',
+  'rcutorture.onoff_holdoff': '0',
+  'rcutorture.stutter': '0',
+};
+
+function section(console: string, from: string, to: string): string {
+  const a = console.indexOf(from);
+  const b = console.indexOf(to, a + 1);
+  return a < 0 ? '' : console.slice(a, b < 0 ? undefined : b);
+}
+
+describe('kmem_cache_create vs CPU offline (the seed)', () => {
+  it('debug_key_under_slab_mutex=1: the circular report on cpu_hotplug_lock and slab_mutex, seed-shaped', async () => {
+    const run = await runGuest({
+      suite: 'rcu',
+      nrCpus: 4,
+      kconfig: TREE05ISH,
+      bootParams: { ...BOOT, 'slub.debug_key_under_slab_mutex': '1' },
+      durationSec: 4,
+      shutdownGraceSec: 15,
+    });
+    const c = run.console;
+    expect(c).toContain('WARNING: possible circular locking dependency detected');
+    expect(c).toMatch(/rcu_torture_sta\/\d+ is trying to acquire lock:/);
+    expect(c).toMatch(/\(cpu_hotplug_lock\)\{\+\+\+\+\}-\{0:0\}, at: static_key_enable/);
+    expect(c).toMatch(/\(slab_mutex\)\{\+\.\+\.\}-\{3:3\}, at: kmem_cache_create_usercopy/);
+    const offline = section(c, '-> #1 (slab_mutex)', '-> #0');
+    for (const fn of ['slub_cpu_dead', 'cpuhp_invoke_callback', '_cpu_down', 'cpu_down', 'remove_cpu', 'torture_offline', 'torture_onoff']) {
+      expect(offline).toContain(fn);
+    }
+    const create = section(c, '-> #0 (cpu_hotplug_lock)', 'other info');
+    for (const fn of ['cpus_read_lock', 'static_key_enable', '__kmem_cache_create', 'kmem_cache_create_usercopy', 'kmem_cache_create', 'rcu_torture_stats']) {
+      expect(create).toContain(fn);
+    }
+  });
+
+  it('the fix (default): same run, no lockdep report, SUCCESS, CPUs went offline', async () => {
+    const run = await runGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: BOOT, durationSec: 4, shutdownGraceSec: 15 });
+    const c = run.console;
+    expect(c).not.toContain('possible circular locking dependency');
+    expect(c).not.toMatch(/WARNING:|BUG:/);
+    expect(c).toContain('rcu-torture:--- End of test: SUCCESS');
+    expect(c).toContain('mem_dump_obj() slab test:');
+    expect(c).toMatch(/mem_dump_obj\([0-9a-f]{16}\): slab rcuscale start [0-9a-f]{16} pointer offset 0 allocated at rcu_torture_stats/);
+    const onoff = /onoff: (\d+)\/(\d+):(\d+)\/(\d+)/.exec(c.split('\n').filter((l) => l.includes('onoff:')).pop() ?? '');
+    expect(Number(onoff?.[3] ?? 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('slub_cpu_dead()', () => {
+  it('flushes a dead CPU\'s per-CPU object cache back to the shared list', async () => {
+    const run = await runGuest({
+      suite: 'rcu',
+      nrCpus: 2,
+      kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' },
+      durationSec: 5,
+      modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/mm/test_support/slab_hotplug')],
+    });
+    expect(run.console).toContain('slab-hotplug: OK');
+    expect(run.console).not.toContain('WARNING:');
+  });
+});

@@ -1,0 +1,103 @@
+/*
+ * The RCU flavours rcutorture can torture (struct rcu_torture_ops in kernel/rcu/rcutorture.c):
+ * `rcu` (Tree RCU, tree.ts) and `busted` (a deliberately broken RCU whose grace periods end at
+ * once and whose callbacks run immediately, so rcutorture must report FAILURE).
+ *
+ * What this does not do: SRCU, Tasks RCU and the other kernel flavours.
+ */
+
+import type { RcuCallback } from './rcu_callback.js';
+import { rcu_seq_diff } from './rcu_seq.js';
+import {
+  call_rcu,
+  cond_synchronize_rcu,
+  get_state_synchronize_rcu,
+  poll_state_synchronize_rcu,
+  rcu_barrier,
+  rcu_get_gp_seq,
+  rcu_read_lock,
+  rcu_read_unlock,
+  rcutorture_get_gp_data,
+  start_poll_synchronize_rcu,
+  synchronize_rcu,
+  synchronize_rcu_expedited,
+} from './tree.js';
+
+export interface RcuTortureOps {
+  /** torture_type as printed: `rcu`, `busted`. */
+  readonly name: string;
+  readlock(): number;
+  readunlock(idx: number): void;
+  get_gp_seq(): number;
+  /** Grace periods between two get_gp_seq() values (Reader Batch). */
+  gp_diff(cur: number, old: number): number;
+  call(arg: number, cb: RcuCallback): void;
+  sync(): Promise<void>;
+  exp_sync(): Promise<void>;
+  get_gp_state(): number;
+  start_gp_poll(): number;
+  poll_gp_state(cookie: number): boolean;
+  cond_sync(cookie: number): Promise<void>;
+  cb_barrier(): Promise<void>;
+  get_gp_data(): { flags: number; gp_seq: number };
+  /** Readers may run in timer handlers. */
+  readonly irq_capable: boolean;
+  readonly can_boost: number;
+}
+
+function rcu_torture_read_lock(): number {
+  rcu_read_lock();
+  return 0;
+}
+
+function rcu_torture_read_unlock(_idx: number): void {
+  rcu_read_unlock();
+}
+
+export const rcu_ops: RcuTortureOps = {
+  name: 'rcu',
+  readlock: rcu_torture_read_lock,
+  readunlock: rcu_torture_read_unlock,
+  get_gp_seq: rcu_get_gp_seq,
+  gp_diff: rcu_seq_diff,
+  call: call_rcu,
+  sync: synchronize_rcu,
+  exp_sync: synchronize_rcu_expedited,
+  get_gp_state: get_state_synchronize_rcu,
+  start_gp_poll: start_poll_synchronize_rcu,
+  poll_gp_state: poll_state_synchronize_rcu,
+  cond_sync: cond_synchronize_rcu,
+  cb_barrier: rcu_barrier,
+  get_gp_data: rcutorture_get_gp_data,
+  irq_capable: true,
+  can_boost: 0,
+};
+
+/** synchronize_rcu_busted(): "This is a deliberate bug for testing purposes only!" */
+async function synchronize_rcu_busted(): Promise<void> {}
+
+/** call_rcu_busted(): invokes the callback at once, with readers still looking. */
+function call_rcu_busted(arg: number, cb: RcuCallback): void {
+  cb.fn(arg);
+}
+
+export const rcu_busted_ops: RcuTortureOps = {
+  name: 'busted',
+  readlock: rcu_torture_read_lock,
+  readunlock: rcu_torture_read_unlock,
+  get_gp_seq: () => 0,
+  gp_diff: (cur, old) => cur - old,
+  call: call_rcu_busted,
+  sync: synchronize_rcu_busted,
+  exp_sync: synchronize_rcu_busted,
+  get_gp_state: () => 0,
+  start_gp_poll: () => 0,
+  poll_gp_state: () => true,
+  cond_sync: synchronize_rcu_busted,
+  cb_barrier: async () => {},
+  get_gp_data: () => ({ flags: 0, gp_seq: 0 }),
+  irq_capable: true,
+  can_boost: 0,
+};
+
+export const RCU_TORTURE_OPS: readonly RcuTortureOps[] = [rcu_ops, rcu_busted_ops];

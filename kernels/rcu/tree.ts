@@ -1,0 +1,1012 @@
+/*
+ * Tree RCU (kernel/rcu/tree.c, tree_plugin.h), on worker-thread CPUs and shared memory.
+ *
+ * What it guarantees: a grace period (GP) ends only after every CPU that was online when it began
+ * has passed a quiescent state (QS) and every reader preempted inside a read-side critical
+ * section that blocks it has left that section. synchronize_rcu() returns, and a call_rcu()
+ * callback runs, only after a full GP that began after the call.
+ *
+ * How:
+ *  - rcu_state, the rcu_node tree (rcu_node_tree.ts) and per-CPU rcu_data live in shm. Each node
+ *    has qsmask (CPUs/children the current GP still waits for), qsmaskinit (who the next GP waits
+ *    for), qsmaskinitnext (online CPUs, leaves only), its copy of gp_seq, and for PREEMPT=y the
+ *    number of blocked readers (blkd) and of those that block the current GP (gp_tasks). Each
+ *    node has a lock word (arch spinlock: short, never held across an await, not lockdep-tracked
+ *    to keep the GP path cheap); QS reports climb the tree one node lock at a time.
+ *  - The GP kthread (`rcu_preempt` with PREEMPT=y, else `rcu_sched`, on CPU 0) sleeps until a GP
+ *    is requested (gp_seq_needed), then rcu_gp_init() (apply hotplug state at the leaves, then
+ *    set up every node breadth first), rcu_gp_fqs_loop(), rcu_gp_cleanup(). The rcutree
+ *    gp_{preinit,init,cleanup}_delay parameters sleep as the kernel's rcu_gp_slow() does: only
+ *    in GPs whose number is a multiple of (nodes * 3 * delay).
+ *  - QS sources: every context switch (the scheduler hook runs between tasks, when no reader can
+ *    be running on the CPU; a reader preempted with PREEMPT=y is queued as blocked first), idle
+ *    entry, and the force-quiescent-state scan, which samples each waiting CPU's dynticks
+ *    counter (even = idle or offline) against a snapshot. Reporting from the switch and idle
+ *    hooks directly, rather than from the next tick's softirq, is a departure that lets a GP end
+ *    in well under a jiffy; the first FQS scan also runs at once instead of after
+ *    jiffies_till_first_fqs, so an idle CPU costs a GP nothing.
+ *  - Callbacks: per-CPU segmented lists (rcu_segcblist.ts) in shm, invoked in RCU_SOFTIRQ; a
+ *    dead CPU's callbacks move to the control CPU (rcutree_migrate_callbacks()). CPUs with
+ *    callbacks ask to be rung at the end of each GP so that an idle CPU invokes them promptly.
+ *  - synchronize_rcu() requests the GP it needs and sleeps on a wait queue that rcu_gp_cleanup()
+ *    wakes (like the kernel's rcu_normal_wake_from_gp), so waiters wake exactly at GP end.
+ *  - synchronize_rcu_expedited() is a normal GP that skips the rcu_gp_slow() delays and scans
+ *    every jiffy: there are no IPIs to force a busy CPU.
+ *  - rcu_barrier(): each CPU with callbacks entrains a barrier callback behind them (an emulated
+ *    IPI: a request word plus a doorbell ring, served in the target's tick or idle exit; a CPU
+ *    offline for RCU is entrained on its behalf under barrier_lock), then waits for them all.
+ *
+ * Not modelled: stall warnings, NOCB offloading, priority boosting, callback batching limits,
+ * expedited-GP machinery (IPIs, ->expmask), lazy callbacks, CPU stall detection.
+ */
+
+import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead } from '../../harness/kapi.js';
+import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
+import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from '../locking/spinlock.js';
+import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
+import { rcu_callback, rcu_callback_lookup, type RcuCallback } from './rcu_callback.js';
+import { rcu_dump_rcu_node_tree, rcu_init_geometry, type RcuGeometry, type RcuNodeShape } from './rcu_node_tree.js';
+import { RcuSegCbList, rcu_segcblist_words } from './rcu_segcblist.js';
+import {
+  RCU_SEQ_CTR_SHIFT,
+  ULONG_CMP_GE,
+  ULONG_CMP_LT,
+  rcu_seq_ctr,
+  rcu_seq_done,
+  rcu_seq_end,
+  rcu_seq_snap,
+  rcu_seq_start,
+  rcu_seq_state,
+} from './rcu_seq.js';
+
+/* ---------------- shared layout ---------------- */
+
+/** rcu_state words. */
+const S_GP_SEQ = 0;
+const S_GP_SEQ_NEEDED = 1;
+/** Wait queue of the GP kthread (requests, QS completion). */
+const S_GP_WQ = 2;
+/** Wait queue of synchronize_rcu() callers, woken at each GP end. */
+const S_GP_DONE_WQ = 3;
+/** Outstanding synchronize_rcu_expedited() callers. */
+const S_EXP_REQ = 4;
+const S_BARRIER_WQ = 5;
+/** CPUs with callbacks set their bit: rcu_gp_cleanup() rings them. */
+const S_CB_WAKE_WQ = 6;
+const S_GP_STATE = 7;
+const S_BARRIER_COUNT = 8;
+const S_BARRIER_SEQ = 9;
+const S_N_FORCE_QS = 10;
+const S_GP_START_J = 11;
+/** Sequence of the rcu_barrier() in progress, 0 when none (written under barrier_lock). */
+const S_BARRIER_ACTIVE = 12;
+const S_WORDS = 16;
+
+/** rcu_node words. */
+const N_QSMASK = 0;
+const N_QSMASKINIT = 1;
+const N_QSMASKINITNEXT = 2;
+const N_GP_SEQ = 3;
+const N_BLKD = 4;
+const N_GP_TASKS = 5;
+const NODE_WORDS = 16;
+
+/** rcu_data words (one cache line per CPU). */
+const D_DYNTICKS = 0;
+const D_DYNTICKS_SNAP = 1;
+/** A wait-queue word holding only this CPU's bit: wakeUp() on it rings the CPU (our IPI). */
+const D_IPI = 2;
+const D_BARRIER_REQ = 3;
+const D_BARRIER_ACK = 4;
+/** Number of callbacks taken off the list and being invoked now (rcu_barrier() reads it). */
+const D_CB_INVOKING = 5;
+const D_N_CBS_INVOKED = 6;
+/** 1 while the CPU is online as far as RCU is concerned (rcu_rdp_cpu_online()). */
+const D_RCU_ONLINE = 7;
+const RDP_WORDS = 16;
+
+/** Callback ring capacity per CPU. */
+export const RCU_CBLIST_CAPACITY = 4096;
+
+/** The kernel starts gp_seq 300 GPs before wrap to catch wrap bugs early; so do we. */
+export const RCU_GP_SEQ_INIT = -300 << RCU_SEQ_CTR_SHIFT;
+
+const PER_RCU_NODE_PERIOD = 3;
+
+export const RCU_GP_STATES = [
+  'RCU_GP_IDLE',
+  'RCU_GP_WAIT_GPS',
+  'RCU_GP_DONE_GPS',
+  'RCU_GP_ONOFF',
+  'RCU_GP_INIT',
+  'RCU_GP_WAIT_FQS',
+  'RCU_GP_DOING_FQS',
+  'RCU_GP_CLEANUP',
+  'RCU_GP_CLEANED',
+] as const;
+export type RcuGpState = (typeof RCU_GP_STATES)[number];
+
+interface BlockedReader {
+  /** rcu_seq_ctr() of the first GP this reader blocks. */
+  readonly firstGp: number;
+}
+
+interface RcuTree {
+  readonly geo: RcuGeometry;
+  readonly st: ShmRegion;
+  readonly nodes: ShmRegion;
+  readonly rdps: ShmRegion;
+  readonly locks: readonly ArchSpinlock[];
+  readonly cblists: readonly RcuSegCbList[];
+  readonly cpu: number;
+  readonly leaf: number;
+  readonly mask: number;
+  readonly preempt: boolean;
+  readonly name: string;
+  readonly gpPreinitDelay: number;
+  readonly gpInitDelay: number;
+  readonly gpCleanupDelay: number;
+  readonly jiffiesTillNextFqs: number;
+  /** Test-only `rcutree.test_broken_gp=1`: end each GP without waiting for QSes (a broken RCU). */
+  readonly brokenGp: boolean;
+  readonly barrierMutex: Mutex;
+  /** rcu_state.barrier_lock: orders barrier entraining against CPU death and migration. */
+  readonly barrierLock: ArchSpinlock;
+  readonly lockMap: LockdepMap;
+  /** Readers of this CPU preempted inside a read-side critical section (PREEMPT=y). */
+  readonly blkd: WeakMap<TaskRef, BlockedReader>;
+  lastCoreGs: number;
+  /** JS ref of the GP kthread, on CPU 0 only. */
+  gpTask: TaskRef | null;
+}
+
+let rcu: RcuTree | null = null;
+
+function R(): RcuTree {
+  if (rcu === null) throw new Error('RCU used before rcu_init()');
+  return rcu;
+}
+
+function sw(r: RcuTree, w: number): number {
+  return r.st.base + w;
+}
+
+function nw(r: RcuTree, node: number, w: number): number {
+  return r.nodes.base + node * NODE_WORDS + w;
+}
+
+function dw(r: RcuTree, cpu: number, w: number): number {
+  return r.rdps.base + cpu * RDP_WORDS + w;
+}
+
+function wq(i: number): WaitQueueHead {
+  return { i32: kapi.shm, index: i };
+}
+
+function boolParam(name: string, dflt: boolean): boolean {
+  const v = kapi.config.bootParams.get(name);
+  if (v === undefined) return dflt;
+  return v === '1' || v === 'y' || v === 'Y' || v === 'true';
+}
+
+function intParam(name: string, dflt: number): number {
+  const v = kapi.config.bootParams.get(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : dflt;
+}
+
+function kconfigInt(name: string, dflt: number): number {
+  const v = kapi.config.kconfig.get(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : dflt;
+}
+
+/* ---------------- initialisation ---------------- */
+
+/**
+ * rcu_init(): build this CPU's view of RCU. Call from boot() on every CPU, in the same order
+ * relative to other lock-class declarations. One-time shared init happens in shmAlloc's init.
+ */
+export function rcu_init(cpu: number): void {
+  if (rcu !== null) return;
+  const nr = kapi.nrCpuIds;
+  const fanout = kconfigInt('CONFIG_RCU_FANOUT', 64);
+  const leafFanout = intParam('rcutree.rcu_fanout_leaf', kconfigInt('CONFIG_RCU_FANOUT_LEAF', 16));
+  const geo = rcu_init_geometry(nr, Math.min(fanout, 32), Math.min(leafFanout, 32), boolParam('rcutree.rcu_fanout_exact', false));
+  const st = kapi.shmAlloc('rcu_state', S_WORDS, (reg) => {
+    Atomics.store(reg.i32, reg.base + S_GP_SEQ, RCU_GP_SEQ_INIT);
+    Atomics.store(reg.i32, reg.base + S_GP_SEQ_NEEDED, RCU_GP_SEQ_INIT);
+  });
+  const nodes = kapi.shmAlloc('rcu_node', geo.nodes.length * NODE_WORDS, (reg) => {
+    for (const n of geo.nodes) {
+      const b = reg.base + n.idx * NODE_WORDS;
+      Atomics.store(reg.i32, b + N_GP_SEQ, RCU_GP_SEQ_INIT);
+      let init = 0;
+      if (n.isLeaf) {
+        for (let c = n.grplo; c <= n.grphi; c++) init |= 1 << (c - n.grplo);
+        Atomics.store(reg.i32, b + N_QSMASKINITNEXT, init);
+      } else {
+        for (const ch of geo.nodes) if (ch.parent === n.idx) init |= ch.grpmask;
+      }
+      Atomics.store(reg.i32, b + N_QSMASKINIT, init);
+    }
+  });
+  const rdps = kapi.shmAlloc('rcu_data', nr * RDP_WORDS, (reg) => {
+    for (let c = 0; c < nr; c++) {
+      Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_DYNTICKS, 1);
+      Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_IPI, 1 << c);
+      Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_RCU_ONLINE, 1);
+    }
+  });
+  const locks = geo.nodes.map((n) => arch_spin_lock_init(`rcu_node.lock.${n.idx}`));
+  const cblists: RcuSegCbList[] = [];
+  for (let c = 0; c < nr; c++) {
+    const reg = kapi.shmAlloc(`rcu_data.cblist.${c}`, rcu_segcblist_words(RCU_CBLIST_CAPACITY));
+    cblists.push(new RcuSegCbList(reg.i32, reg.base, RCU_CBLIST_CAPACITY));
+  }
+  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', 1);
+  const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
+  const preempt = kapi.config.preempt;
+  rcu = {
+    geo,
+    st,
+    nodes,
+    rdps,
+    locks,
+    cblists,
+    cpu,
+    leaf: geo.leafOfCpu[cpu] ?? 0,
+    mask: geo.cpuGrpmask[cpu] ?? 0,
+    preempt,
+    name: preempt ? 'rcu_preempt' : 'rcu_sched',
+    gpPreinitDelay: intParam('rcutree.gp_preinit_delay', 0),
+    gpInitDelay: intParam('rcutree.gp_init_delay', 0),
+    gpCleanupDelay: intParam('rcutree.gp_cleanup_delay', 0),
+    jiffiesTillNextFqs: Math.max(1, intParam('rcutree.jiffies_till_next_fqs', 3)),
+    brokenGp: boolParam('rcutree.test_broken_gp', false),
+    barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
+    barrierLock: arch_spin_lock_init('rcu_state.barrier_lock'),
+    lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
+    blkd: new WeakMap(),
+    lastCoreGs: RCU_GP_SEQ_INIT,
+    gpTask: null,
+  };
+  rcu_barrier_cb = rcu_callback('rcu_barrier_callback', rcu_barrier_callback);
+  kapi.registerSchedHooks({
+    contextSwitch: rcu_note_context_switch,
+    idleEnter: rcu_idle_enter,
+    idleExit: rcu_idle_exit,
+    tick: rcu_sched_clock_irq,
+  });
+  kapi.openSoftirq('RCU_SOFTIRQ', rcu_core);
+  cpuhp_setup_state_nocalls('CPUHP_RCUTREE_PREP', 'RCU/tree:prepare', rcutree_prepare_cpu, rcutree_dead_cpu);
+  cpuhp_setup_state_nocalls('CPUHP_AP_RCUTREE_DYING', 'RCU/tree:dying', rcu_cpu_starting, rcutree_dying_cpu);
+  if (cpu === 0) {
+    kapi.printk(preempt ? 'rcu: Preemptible hierarchical RCU implementation.' : 'rcu: Hierarchical RCU implementation.');
+    if (boolParam('rcutree.dump_tree', false)) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
+    rcu_spawn_gp_kthread();
+  }
+}
+
+/** The flavour name: `rcu_preempt` or `rcu_sched` (also the GP kthread's comm). */
+export function rcu_flavor_name(): string {
+  return R().name;
+}
+
+/** rcu_num_nodes and friends, for boot messages and tests. */
+export function rcu_geometry(): RcuGeometry {
+  return R().geo;
+}
+
+/* ---------------- node locks ---------------- */
+
+function raw_spin_lock_rcu_node(r: RcuTree, node: number): void {
+  arch_spin_lock(r.locks[node] as ArchSpinlock);
+}
+
+function raw_spin_unlock_rcu_node(r: RcuTree, node: number): void {
+  arch_spin_unlock(r.locks[node] as ArchSpinlock);
+}
+
+function shape(r: RcuTree, node: number): RcuNodeShape {
+  return r.geo.nodes[node] as RcuNodeShape;
+}
+
+/* ---------------- QS reporting ---------------- */
+
+/** rcu_report_qs_rsp(): the root has no more QSes to wait for: wake the GP kthread. */
+function rcu_report_qs_rsp(r: RcuTree): void {
+  kapi.wakeUp(wq(sw(r, S_GP_WQ))); // pairs with the waitEvent in rcu_gp_fqs_loop()
+}
+
+/**
+ * rcu_report_qs_rnp(): clear `mask` in `node` for the GP `gps` and, when the node has nothing
+ * left to wait for (no bits, no blocking readers), report the node to its parent, up to the root.
+ * A report for another GP (the node's gp_seq differs) is stale and dropped. mask 0 only
+ * propagates an already-empty node.
+ */
+function rcu_report_qs_rnp(r: RcuTree, mask: number, node: number, gps: number): void {
+  const i32 = kapi.shm;
+  for (;;) {
+    raw_spin_lock_rcu_node(r, node);
+    const qsmask = i32[nw(r, node, N_QSMASK)] ?? 0;
+    if ((mask !== 0 && (qsmask & mask) === 0) || (i32[nw(r, node, N_GP_SEQ)] ?? 0) !== gps) {
+      raw_spin_unlock_rcu_node(r, node);
+      return;
+    }
+    const left = qsmask & ~mask;
+    // Pairs with the lock-free loads of qsmask in rcu_qs() and rcu_gp_done().
+    Atomics.store(i32, nw(r, node, N_QSMASK), left);
+    if (left !== 0 || (i32[nw(r, node, N_GP_TASKS)] ?? 0) !== 0) {
+      raw_spin_unlock_rcu_node(r, node);
+      return;
+    }
+    const sh = shape(r, node);
+    raw_spin_unlock_rcu_node(r, node);
+    if (sh.parent < 0) {
+      rcu_report_qs_rsp(r);
+      return;
+    }
+    mask = sh.grpmask;
+    node = sh.parent;
+  }
+}
+
+/** rcu_qs() + rcu_report_qs_rdp(): this CPU is quiescent now; report if the GP waits for it. */
+function rcu_qs(r: RcuTree): void {
+  // Lock-free peek: pairs with the Atomics.store of qsmask in rcu_gp_init().
+  if ((Atomics.load(kapi.shm, nw(r, r.leaf, N_QSMASK)) & r.mask) === 0) return;
+  const gps = Atomics.load(kapi.shm, nw(r, r.leaf, N_GP_SEQ));
+  if (rcu_seq_state(gps) === 0) return;
+  rcu_report_qs_rnp(r, r.mask, r.leaf, gps);
+}
+
+/**
+ * rcu_preempt_ctxt_queue(): a task switched out inside a read-side critical section (PREEMPT=y).
+ * It blocks the current GP if this CPU has not reported its QS for it yet, and every later GP
+ * until it leaves its critical section.
+ */
+function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
+  const i32 = kapi.shm;
+  raw_spin_lock_rcu_node(r, r.leaf);
+  const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
+  const inGp = rcu_seq_state(gps) !== 0;
+  const blocksCurrent = inGp && ((i32[nw(r, r.leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
+  Atomics.add(i32, nw(r, r.leaf, N_BLKD), 1);
+  if (blocksCurrent) Atomics.add(i32, nw(r, r.leaf, N_GP_TASKS), 1);
+  raw_spin_unlock_rcu_node(r, r.leaf);
+  const ctr = rcu_seq_ctr(gps);
+  r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1 });
+}
+
+/** rcu_read_unlock_special(): a blocked reader left its critical section. */
+function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void {
+  const i32 = kapi.shm;
+  r.blkd.delete(t);
+  raw_spin_lock_rcu_node(r, r.leaf);
+  Atomics.sub(i32, nw(r, r.leaf, N_BLKD), 1);
+  const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
+  let report = false;
+  if (rcu_seq_state(gps) !== 0 && ULONG_CMP_GE(rcu_seq_ctr(gps), b.firstGp)) {
+    const left = Atomics.sub(i32, nw(r, r.leaf, N_GP_TASKS), 1) - 1;
+    report = left === 0 && (i32[nw(r, r.leaf, N_QSMASK)] ?? 0) === 0;
+  }
+  raw_spin_unlock_rcu_node(r, r.leaf);
+  // rcu_report_unblock_qs_rnp(): the leaf is now empty for this GP; report it upward.
+  if (report) rcu_report_qs_rnp(r, 0, r.leaf, gps);
+}
+
+/* ---------------- scheduler hooks ---------------- */
+
+/** rcu_note_context_switch(): a context switch is a QS; a preempted reader becomes blocked. */
+function rcu_note_context_switch(prev: TaskRef, rcuDepth: number): void {
+  const r = rcu;
+  if (r === null) return;
+  if (r.preempt && rcuDepth > 0 && !r.blkd.has(prev)) rcu_preempt_ctxt_queue(r, prev);
+  rcu_qs(r);
+}
+
+/** rcu_idle_enter(): dynticks becomes even (an extended QS) and the QS is reported at once. */
+function rcu_idle_enter(): void {
+  const r = rcu;
+  if (r === null) return;
+  // Pairs with the Atomics.load in rcu_gp_fqs() on the GP kthread's CPU.
+  Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  rcu_qs(r);
+}
+
+/** rcu_idle_exit(): dynticks becomes odd; serve barrier requests and ready callbacks. */
+function rcu_idle_exit(): void {
+  const r = rcu;
+  if (r === null) return;
+  Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  rcu_check_ipi(r);
+  if (rcu_pending(r)) kapi.raiseSoftirq('RCU_SOFTIRQ');
+}
+
+/** rcu_sched_clock_irq(): the tick (hardirq): IPI emulation and rcu_pending(). */
+function rcu_sched_clock_irq(): void {
+  const r = rcu;
+  if (r === null) return;
+  rcu_check_ipi(r);
+  if (rcu_pending(r)) kapi.raiseSoftirq('RCU_SOFTIRQ');
+}
+
+/** rcu_pending(): callbacks may have become ready since rcu_core() last looked. */
+function rcu_pending(r: RcuTree): boolean {
+  const l = r.cblists[r.cpu] as RcuSegCbList;
+  if (l.length() === 0) return false;
+  return Atomics.load(kapi.shm, sw(r, S_GP_SEQ)) !== r.lastCoreGs || l.readyCbs();
+}
+
+/* ---------------- callbacks ---------------- */
+
+function myList(r: RcuTree): RcuSegCbList {
+  return r.cblists[r.cpu] as RcuSegCbList;
+}
+
+/** rcu_accelerate_cbs() + rcu_start_this_gp(): give new callbacks a GP and request it. */
+function rcu_accelerate_cbs(r: RcuTree, l: RcuSegCbList): void {
+  const s = rcu_seq_snap(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
+  if (l.accelerate(s)) rcu_start_this_gp(r, s);
+  if (l.length() > 0) Atomics.or(kapi.shm, sw(r, S_CB_WAKE_WQ), 1 << r.cpu);
+}
+
+/**
+ * call_rcu(): invoke `func(arg)` after a full GP, in softirq context on this CPU (or on the CPU
+ * that adopts this CPU's callbacks if it goes offline first).
+ */
+export function call_rcu(arg: number, func: RcuCallback): void {
+  const r = R();
+  const l = myList(r);
+  if (!l.enqueue(func.id, arg)) {
+    kapi.warn('call_rcu', `rcu: callback list of CPU ${r.cpu} overflowed (${l.capacity} callbacks)`);
+    return;
+  }
+  rcu_accelerate_cbs(r, l);
+}
+
+/** rcu_core(): RCU_SOFTIRQ: advance the callback list to the current GP and invoke what is done. */
+function rcu_core(): void {
+  const r = rcu;
+  if (r === null) return;
+  const i32 = kapi.shm;
+  const l = myList(r);
+  const gs = Atomics.load(i32, sw(r, S_GP_SEQ));
+  r.lastCoreGs = gs;
+  l.advance(gs);
+  rcu_accelerate_cbs(r, l);
+  if (!l.readyCbs()) {
+    if (l.length() === 0) Atomics.and(i32, sw(r, S_CB_WAKE_WQ), ~(1 << r.cpu));
+    return;
+  }
+  rcu_do_batch(r, l);
+}
+
+/** rcu_do_batch(): invoke the DONE callbacks. */
+function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
+  const i32 = kapi.shm;
+  const inv = dw(r, r.cpu, D_CB_INVOKING);
+  // Publish "invoking" before the list shrinks: rcu_barrier() reads the length, then this.
+  Atomics.store(i32, inv, l.tail(0) - l.head());
+  const done = l.extractDone();
+  for (const cb of done) {
+    const f = rcu_callback_lookup(cb.fn);
+    if (f === undefined) kapi.warn('rcu_do_batch', `rcu: unknown callback id ${cb.fn} on CPU ${r.cpu}`);
+    else f.fn(cb.arg);
+  }
+  Atomics.add(i32, dw(r, r.cpu, D_N_CBS_INVOKED), done.length);
+  Atomics.store(i32, inv, 0);
+  if (l.length() === 0) Atomics.and(i32, sw(r, S_CB_WAKE_WQ), ~(1 << r.cpu));
+}
+
+/**
+ * rcutree_migrate_callbacks(): adopt a dead CPU's callbacks (control CPU, task context). Under
+ * barrier_lock: a barrier in progress that has not reached `cpu` yet gets its callback entrained
+ * behind `cpu`'s callbacks first, so that it moves with them.
+ */
+function rcutree_migrate_callbacks(r: RcuTree, cpu: number): void {
+  const i32 = kapi.shm;
+  const src = r.cblists[cpu] as RcuSegCbList;
+  arch_spin_lock(r.barrierLock);
+  if (src.length() === 0) {
+    arch_spin_unlock(r.barrierLock);
+    return;
+  }
+  const active = Atomics.load(i32, sw(r, S_BARRIER_ACTIVE));
+  if (active !== 0 && Atomics.load(i32, dw(r, cpu, D_BARRIER_ACK)) !== active) rcu_barrier_entrain(r, cpu, active);
+  const l = myList(r);
+  for (const cb of src.extractAll()) {
+    if (!l.enqueue(cb.fn, cb.arg)) {
+      kapi.warn('rcutree_migrate_callbacks', `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
+      break;
+    }
+  }
+  arch_spin_unlock(r.barrierLock);
+  rcu_accelerate_cbs(r, l);
+}
+
+/* ---------------- grace-period requests ---------------- */
+
+/** rcu_start_this_gp(): make sure the GP ending at `s` will happen. */
+function rcu_start_this_gp(r: RcuTree, s: number): void {
+  const i32 = kapi.shm;
+  const w = sw(r, S_GP_SEQ_NEEDED);
+  for (;;) {
+    const cur = Atomics.load(i32, w);
+    if (ULONG_CMP_GE(cur, s)) return;
+    if (Atomics.compareExchange(i32, w, cur, s) === cur) break;
+  }
+  kapi.wakeUp(wq(sw(r, S_GP_WQ))); // pairs with the waitEvent in rcu_gp_kthread()
+}
+
+function rcu_gp_in_progress(r: RcuTree): boolean {
+  return rcu_seq_state(Atomics.load(kapi.shm, sw(r, S_GP_SEQ))) !== 0;
+}
+
+/** rcu_get_gp_seq(). */
+export function rcu_get_gp_seq(): number {
+  return Atomics.load(kapi.shm, sw(R(), S_GP_SEQ));
+}
+
+/** Grace periods completed since boot. */
+export function rcu_gp_count(): number {
+  const completed = rcu_get_gp_seq() & ~((1 << RCU_SEQ_CTR_SHIFT) - 1);
+  return ((completed - RCU_GP_SEQ_INIT) | 0) >> RCU_SEQ_CTR_SHIFT;
+}
+
+/** rcutorture_get_gp_data(): flags (1 when a GP is wanted) and gp_seq. */
+export function rcutorture_get_gp_data(): { flags: number; gp_seq: number } {
+  const r = R();
+  const gs = Atomics.load(kapi.shm, sw(r, S_GP_SEQ));
+  const need = Atomics.load(kapi.shm, sw(r, S_GP_SEQ_NEEDED));
+  return { flags: ULONG_CMP_LT(gs, need) ? 1 : 0, gp_seq: gs };
+}
+
+/** The GP kthread's state, for writer-stall messages. */
+export function rcu_gp_state_name(): RcuGpState {
+  return RCU_GP_STATES[Atomics.load(kapi.shm, sw(R(), S_GP_STATE))] ?? 'RCU_GP_IDLE';
+}
+
+/* ---------------- the grace-period kthread ---------------- */
+
+function setGpState(r: RcuTree, s: RcuGpState): void {
+  Atomics.store(kapi.shm, sw(r, S_GP_STATE), RCU_GP_STATES.indexOf(s));
+}
+
+function expedited(r: RcuTree): boolean {
+  return Atomics.load(kapi.shm, sw(r, S_EXP_REQ)) > 0;
+}
+
+/** rcu_gp_slow(): the debug delay, in one GP out of (nodes * 3 * delay). */
+async function rcu_gp_slow(r: RcuTree, delay: number): Promise<void> {
+  if (delay <= 0 || expedited(r)) return;
+  const ctr = rcu_seq_ctr(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
+  const period = r.geo.nodes.length * PER_RCU_NODE_PERIOD * delay;
+  if (((ctr % period) + period) % period === 0) await kapi.scheduleTimeout(delay);
+}
+
+/** Propagate a leaf's (non-)emptiness into its ancestors' qsmaskinit. Caller holds no lock. */
+function rcu_propagate_qsmaskinit(r: RcuTree, node: number, nonEmpty: boolean): void {
+  const i32 = kapi.shm;
+  let child = shape(r, node);
+  while (child.parent >= 0) {
+    const p = child.parent;
+    raw_spin_lock_rcu_node(r, p);
+    const old = i32[nw(r, p, N_QSMASKINIT)] ?? 0;
+    const now = nonEmpty ? old | child.grpmask : old & ~child.grpmask;
+    Atomics.store(i32, nw(r, p, N_QSMASKINIT), now);
+    raw_spin_unlock_rcu_node(r, p);
+    if ((old === 0) === (now === 0)) return;
+    child = shape(r, p);
+  }
+}
+
+/** rcu_gp_init(): start a GP: hotplug state into qsmaskinit, then every node breadth first. */
+async function rcu_gp_init(r: RcuTree): Promise<number> {
+  const i32 = kapi.shm;
+  setGpState(r, 'RCU_GP_ONOFF');
+  const gp = rcu_seq_start(Atomics.load(i32, sw(r, S_GP_SEQ)));
+  Atomics.store(i32, sw(r, S_GP_SEQ), gp);
+  Atomics.store(i32, sw(r, S_GP_START_J), kapi.jiffies());
+  for (const n of r.geo.nodes) {
+    if (!n.isLeaf) continue;
+    await rcu_gp_slow(r, r.gpPreinitDelay);
+    raw_spin_lock_rcu_node(r, n.idx);
+    const old = i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0;
+    const next = Atomics.load(i32, nw(r, n.idx, N_QSMASKINITNEXT));
+    Atomics.store(i32, nw(r, n.idx, N_QSMASKINIT), next);
+    raw_spin_unlock_rcu_node(r, n.idx);
+    if ((old === 0) !== (next === 0)) rcu_propagate_qsmaskinit(r, n.idx, next !== 0);
+  }
+  setGpState(r, 'RCU_GP_INIT');
+  for (const n of r.geo.nodes) {
+    await rcu_gp_slow(r, r.gpInitDelay);
+    raw_spin_lock_rcu_node(r, n.idx);
+    if (n.isLeaf) Atomics.store(i32, nw(r, n.idx, N_GP_TASKS), i32[nw(r, n.idx, N_BLKD)] ?? 0);
+    Atomics.store(i32, nw(r, n.idx, N_QSMASK), i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0);
+    // gp_seq last: a CPU that sees the new gp_seq also sees its qsmask bit (rcu_qs()).
+    Atomics.store(i32, nw(r, n.idx, N_GP_SEQ), gp);
+    raw_spin_unlock_rcu_node(r, n.idx);
+  }
+  // Leaves that wait for nothing (no online CPU, no blocked reader) report themselves now.
+  for (const n of r.geo.nodes) {
+    if (n.isLeaf && Atomics.load(i32, nw(r, n.idx, N_QSMASK)) === 0 && Atomics.load(i32, nw(r, n.idx, N_GP_TASKS)) === 0) {
+      rcu_report_qs_rnp(r, 0, n.idx, gp);
+    }
+  }
+  return gp;
+}
+
+/** All QSes in: the root waits for nothing. */
+function rcu_gp_done(r: RcuTree): boolean {
+  return Atomics.load(kapi.shm, nw(r, 0, N_QSMASK)) === 0 && Atomics.load(kapi.shm, nw(r, 0, N_GP_TASKS)) === 0;
+}
+
+/**
+ * rcu_gp_fqs(): force quiescent states: a waiting CPU whose dynticks counter is even (idle or
+ * offline) or has moved since the first scan of this GP has passed a QS; so has an offline CPU.
+ */
+function rcu_gp_fqs(r: RcuTree, gp: number, first: boolean): void {
+  const i32 = kapi.shm;
+  Atomics.add(i32, sw(r, S_N_FORCE_QS), 1);
+  for (const n of r.geo.nodes) {
+    if (!n.isLeaf) continue;
+    const waiting = Atomics.load(i32, nw(r, n.idx, N_QSMASK));
+    if (waiting === 0) continue;
+    const online = Atomics.load(i32, nw(r, n.idx, N_QSMASKINITNEXT));
+    let qs = 0;
+    for (let m = waiting; m !== 0; m &= m - 1) {
+      const bit = m & -m;
+      const cpu = n.grplo + 31 - Math.clz32(bit);
+      const d = Atomics.load(i32, dw(r, cpu, D_DYNTICKS));
+      if (first) {
+        Atomics.store(i32, dw(r, cpu, D_DYNTICKS_SNAP), d);
+        if ((d & 1) === 0 || (online & bit) === 0) qs |= bit;
+      } else if ((d & 1) === 0 || d !== Atomics.load(i32, dw(r, cpu, D_DYNTICKS_SNAP)) || (online & bit) === 0) {
+        qs |= bit;
+      }
+    }
+    if (qs !== 0) rcu_report_qs_rnp(r, qs, n.idx, gp);
+  }
+}
+
+/** rcu_gp_fqs_loop(): wait for the QSes, scanning every jiffies_till_next_fqs. */
+async function rcu_gp_fqs_loop(r: RcuTree, gp: number): Promise<void> {
+  let first = true;
+  while (!rcu_gp_done(r)) {
+    if (first) {
+      setGpState(r, 'RCU_GP_DOING_FQS');
+      rcu_gp_fqs(r, gp, true);
+      first = false;
+      continue;
+    }
+    setGpState(r, 'RCU_GP_WAIT_FQS');
+    const j = expedited(r) ? 1 : r.jiffiesTillNextFqs;
+    const done = await kapi.waitEvent(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r), j);
+    if (!done) {
+      setGpState(r, 'RCU_GP_DOING_FQS');
+      rcu_gp_fqs(r, gp, false);
+    }
+  }
+}
+
+/** rcu_gp_cleanup(): end the GP: every node's gp_seq, then rcu_state's; wake the waiters. */
+async function rcu_gp_cleanup(r: RcuTree, gp: number): Promise<void> {
+  const i32 = kapi.shm;
+  setGpState(r, 'RCU_GP_CLEANUP');
+  const newgp = rcu_seq_end(gp);
+  for (const n of r.geo.nodes) {
+    raw_spin_lock_rcu_node(r, n.idx);
+    Atomics.store(i32, nw(r, n.idx, N_GP_SEQ), newgp);
+    raw_spin_unlock_rcu_node(r, n.idx);
+    await rcu_gp_slow(r, r.gpCleanupDelay);
+  }
+  // Pairs with the loads of gp_seq in the synchronize_rcu()/poll conditions and rcu_pending().
+  Atomics.store(i32, sw(r, S_GP_SEQ), newgp);
+  setGpState(r, 'RCU_GP_CLEANED');
+  kapi.wakeUp(wq(sw(r, S_GP_DONE_WQ)));
+  kapi.wakeUp(wq(sw(r, S_CB_WAKE_WQ)));
+  kapi.wakeUp(wq(sw(r, S_BARRIER_WQ)));
+}
+
+function rcu_gp_needed(r: RcuTree): boolean {
+  return ULONG_CMP_LT(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)), Atomics.load(kapi.shm, sw(r, S_GP_SEQ_NEEDED)));
+}
+
+/** rcu_gp_kthread(): the body of rcu_preempt / rcu_sched. Never exits. */
+async function rcu_gp_kthread(): Promise<void> {
+  const r = R();
+  for (;;) {
+    setGpState(r, 'RCU_GP_WAIT_GPS');
+    await kapi.waitEvent(wq(sw(r, S_GP_WQ)), () => rcu_gp_needed(r));
+    setGpState(r, 'RCU_GP_DONE_GPS');
+    const gp = await rcu_gp_init(r);
+    if (!r.brokenGp) await rcu_gp_fqs_loop(r, gp);
+    await rcu_gp_cleanup(r, gp);
+  }
+}
+
+function rcu_spawn_gp_kthread(): void {
+  const r = R();
+  r.gpTask = kapi.kthreadRun(rcu_gp_kthread, r.name);
+}
+
+/* ---------------- readers ---------------- */
+
+/** rcu_read_lock(): enter a read-side critical section (lockdep: outermost level only). */
+export function rcu_read_lock(): void {
+  if (kapi.rcuReadDepth() === 0) kapi.lockdep.acquire(R().lockMap, 0, false, 2, null);
+  kapi.rcuReadDepthAdd(1);
+}
+
+/** rcu_read_unlock(): leave it; a reader that was preempted inside it stops blocking GPs. */
+export function rcu_read_unlock(): void {
+  const r = R();
+  if (kapi.rcuReadDepth() === 1) {
+    kapi.lockdep.release(r.lockMap);
+    kapi.rcuReadDepthAdd(-1);
+    if (r.preempt && kapi.inTask()) {
+      const t = kapi.current();
+      const b = r.blkd.get(t);
+      if (b !== undefined) rcu_read_unlock_special(r, t, b);
+    }
+    return;
+  }
+  kapi.rcuReadDepthAdd(-1);
+}
+
+/** rcu_read_lock_held(). */
+export function rcu_read_lock_held(): boolean {
+  return kapi.rcuReadDepth() > 0;
+}
+
+/**
+ * rcu_all_qs(): cond_resched()'s report: the running task is not in a reader and every reader of
+ * this CPU that was switched out inside one is queued as blocked, so the CPU is quiescent now.
+ */
+export function rcu_all_qs(): void {
+  const r = rcu;
+  if (r === null || kapi.rcuReadDepth() > 0) return;
+  rcu_qs(r);
+}
+
+/* ---------------- updaters ---------------- */
+
+/** RCU_LOCKDEP_WARN() for update-side primitives called inside a reader: once per primitive. */
+const rcu_lockdep_warned = new Set<string>();
+function RCU_LOCKDEP_WARN_reader(what: string): void {
+  if (kapi.rcuReadDepth() === 0 || rcu_lockdep_warned.has(what)) return;
+  rcu_lockdep_warned.add(what);
+  kapi.lockdep.rcuSuspicious('kernel/rcu/tree.c', 0, `Illegal ${what} in RCU read-side critical section`);
+}
+
+/** rcu_blocking_is_gp(): with one online CPU and no preemption, blocking is a GP. */
+function rcu_blocking_is_gp(r: RcuTree): boolean {
+  if (r.preempt) return false;
+  const m = kapi.onlineMask();
+  return (m & (m - 1)) === 0;
+}
+
+async function wait_for_gp_seq(r: RcuTree, s: number): Promise<void> {
+  const i32 = kapi.shm;
+  const w = sw(r, S_GP_SEQ);
+  await kapi.waitEvent(wq(sw(r, S_GP_DONE_WQ)), () => rcu_seq_done(Atomics.load(i32, w), s));
+}
+
+/** synchronize_rcu(): wait for a full GP. */
+export async function synchronize_rcu(): Promise<void> {
+  const r = R();
+  RCU_LOCKDEP_WARN_reader('synchronize_rcu()');
+  if (rcu_blocking_is_gp(r)) return;
+  const s = rcu_seq_snap(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
+  rcu_start_this_gp(r, s);
+  await wait_for_gp_seq(r, s);
+}
+
+/** synchronize_rcu_expedited(): a GP without the debug delays, scanned every jiffy. */
+export async function synchronize_rcu_expedited(): Promise<void> {
+  const r = R();
+  RCU_LOCKDEP_WARN_reader('synchronize_rcu_expedited()');
+  if (rcu_blocking_is_gp(r)) return;
+  const i32 = kapi.shm;
+  Atomics.add(i32, sw(r, S_EXP_REQ), 1);
+  try {
+    const s = rcu_seq_snap(Atomics.load(i32, sw(r, S_GP_SEQ)));
+    rcu_start_this_gp(r, s);
+    kapi.wakeUp(wq(sw(r, S_GP_WQ)));
+    await wait_for_gp_seq(r, s);
+  } finally {
+    Atomics.sub(i32, sw(r, S_EXP_REQ), 1);
+  }
+}
+
+/** get_state_synchronize_rcu(): a cookie for poll_state_synchronize_rcu(). */
+export function get_state_synchronize_rcu(): number {
+  return rcu_seq_snap(Atomics.load(kapi.shm, sw(R(), S_GP_SEQ)));
+}
+
+/** start_poll_synchronize_rcu(): a cookie, and make sure its GP will happen. */
+export function start_poll_synchronize_rcu(): number {
+  const r = R();
+  const s = rcu_seq_snap(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
+  rcu_start_this_gp(r, s);
+  return s;
+}
+
+/** poll_state_synchronize_rcu(): has a full GP elapsed since the cookie was taken? */
+export function poll_state_synchronize_rcu(oldstate: number): boolean {
+  return rcu_seq_done(Atomics.load(kapi.shm, sw(R(), S_GP_SEQ)), oldstate);
+}
+
+/** cond_synchronize_rcu(): synchronize_rcu() unless a GP already elapsed since the cookie. */
+export async function cond_synchronize_rcu(oldstate: number): Promise<void> {
+  if (!poll_state_synchronize_rcu(oldstate)) await synchronize_rcu();
+}
+
+/* ---------------- rcu_barrier ---------------- */
+
+let rcu_barrier_cb: RcuCallback | null = null;
+
+function rcu_barrier_callback(): void {
+  const r = R();
+  if (Atomics.sub(kapi.shm, sw(r, S_BARRIER_COUNT), 1) === 1) kapi.wakeUp(wq(sw(r, S_BARRIER_WQ)));
+}
+
+/**
+ * rcu_barrier_entrain(): put a barrier callback behind `cpu`'s callbacks and mark `cpu` done for
+ * barrier `seq`. Caller holds barrier_lock; `cpu` is this CPU, or one that is offline for RCU.
+ */
+function rcu_barrier_entrain(r: RcuTree, cpu: number, seq: number): void {
+  const i32 = kapi.shm;
+  const l = r.cblists[cpu] as RcuSegCbList;
+  Atomics.add(i32, sw(r, S_BARRIER_COUNT), 1);
+  if (rcu_barrier_cb === null || !l.enqueue(rcu_barrier_cb.id, seq)) {
+    Atomics.sub(i32, sw(r, S_BARRIER_COUNT), 1);
+    kapi.warn('rcu_barrier_entrain', `rcu: cannot entrain the barrier callback on CPU ${cpu}`);
+  } else if (cpu === r.cpu) {
+    rcu_accelerate_cbs(r, l);
+  }
+  // Pairs with the ACK loads in rcu_barrier()'s loop and wait condition.
+  Atomics.store(i32, dw(r, cpu, D_BARRIER_ACK), seq);
+}
+
+/** rcu_barrier_handler(), reached through the emulated IPI (tick or idle exit on this CPU). */
+function rcu_check_ipi(r: RcuTree): void {
+  const i32 = kapi.shm;
+  const req = Atomics.load(i32, dw(r, r.cpu, D_BARRIER_REQ));
+  // ACK may be ahead of REQ (a barrier that found this CPU empty or offline never asked it).
+  if (req === 0 || req === Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) return;
+  arch_spin_lock(r.barrierLock);
+  // Only the barrier in progress: a stale request must not entrain a callback for a later one.
+  if (req === Atomics.load(i32, sw(r, S_BARRIER_ACTIVE)) && req !== Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) {
+    rcu_barrier_entrain(r, r.cpu, req);
+  }
+  arch_spin_unlock(r.barrierLock);
+  kapi.wakeUp(wq(sw(r, S_BARRIER_WQ))); // pairs with the ack wait in rcu_barrier()
+}
+
+/**
+ * rcu_barrier(): wait until every callback queued before the call has been invoked. Each CPU with
+ * callbacks entrains a barrier callback behind them: this CPU directly, an online CPU when its
+ * emulated IPI is served, an offline one (whose callbacks await migration) by this task on its
+ * behalf, under barrier_lock, which also orders it against rcutree_migrate_callbacks(). This is
+ * the newer kernel's scheme; the 2021 one held cpus_read_lock() instead, which here would keep a
+ * CPU whose task waits in rcu_barrier() from reaching its hotplug safe point.
+ */
+export async function rcu_barrier(): Promise<void> {
+  const r = R();
+  const i32 = kapi.shm;
+  await mutex_lock(r.barrierMutex);
+  try {
+    const seq = Atomics.add(i32, sw(r, S_BARRIER_SEQ), 1) + 1;
+    Atomics.store(i32, sw(r, S_BARRIER_COUNT), 1);
+    arch_spin_lock(r.barrierLock);
+    Atomics.store(i32, sw(r, S_BARRIER_ACTIVE), seq);
+    arch_spin_unlock(r.barrierLock);
+    for (let cpu = 0; cpu < kapi.nrCpuIds; cpu++) {
+      const ack = dw(r, cpu, D_BARRIER_ACK);
+      const online = dw(r, cpu, D_RCU_ONLINE);
+      for (;;) {
+        if (Atomics.load(i32, ack) === seq) break;
+        arch_spin_lock(r.barrierLock);
+        if (Atomics.load(i32, ack) === seq) {
+          arch_spin_unlock(r.barrierLock);
+          break;
+        }
+        // Length first, then the invoking count: pairs with the stores in rcu_do_batch().
+        if ((r.cblists[cpu] as RcuSegCbList).length() === 0 && Atomics.load(i32, dw(r, cpu, D_CB_INVOKING)) === 0) {
+          Atomics.store(i32, ack, seq);
+          arch_spin_unlock(r.barrierLock);
+          break;
+        }
+        if (cpu === r.cpu || Atomics.load(i32, online) === 0) {
+          rcu_barrier_entrain(r, cpu, seq);
+          arch_spin_unlock(r.barrierLock);
+          break;
+        }
+        arch_spin_unlock(r.barrierLock);
+        Atomics.store(i32, dw(r, cpu, D_BARRIER_REQ), seq);
+        kapi.wakeUp(wq(dw(r, cpu, D_IPI)));
+        await kapi.waitEvent(wq(sw(r, S_BARRIER_WQ)), () => Atomics.load(i32, ack) === seq || Atomics.load(i32, online) === 0, 1);
+      }
+    }
+    if (Atomics.sub(i32, sw(r, S_BARRIER_COUNT), 1) !== 1) {
+      await kapi.waitEvent(wq(sw(r, S_BARRIER_WQ)), () => Atomics.load(i32, sw(r, S_BARRIER_COUNT)) === 0);
+    }
+    arch_spin_lock(r.barrierLock);
+    Atomics.store(i32, sw(r, S_BARRIER_ACTIVE), 0);
+    arch_spin_unlock(r.barrierLock);
+  } finally {
+    mutex_unlock(r.barrierMutex);
+  }
+}
+
+/* ---------------- CPU hotplug ---------------- */
+
+/** rcutree_prepare_cpu(): CPUHP_RCUTREE_PREP startup, control CPU, before the CPU runs. */
+function rcutree_prepare_cpu(cpu: number): void {
+  const r = R();
+  const i32 = kapi.shm;
+  Atomics.store(i32, dw(r, cpu, D_BARRIER_ACK), Atomics.load(i32, dw(r, cpu, D_BARRIER_REQ)));
+  Atomics.store(i32, dw(r, cpu, D_CB_INVOKING), 0);
+}
+
+/** rcutree_dead_cpu(): CPUHP_RCUTREE_PREP teardown, control CPU, after the CPU died. */
+function rcutree_dead_cpu(cpu: number): void {
+  rcutree_migrate_callbacks(R(), cpu);
+}
+
+/** rcu_cpu_starting(): the incoming CPU joins qsmaskinitnext (it is seen by the next GP). */
+function rcu_cpu_starting(cpu: number): void {
+  const r = R();
+  const i32 = kapi.shm;
+  const d = dw(r, cpu, D_DYNTICKS);
+  if ((Atomics.load(i32, d) & 1) === 0) Atomics.add(i32, d, 1);
+  r.lastCoreGs = Atomics.load(i32, sw(r, S_GP_SEQ));
+  raw_spin_lock_rcu_node(r, r.leaf);
+  Atomics.or(i32, nw(r, r.leaf, N_QSMASKINITNEXT), r.mask);
+  raw_spin_unlock_rcu_node(r, r.leaf);
+  arch_spin_lock(r.barrierLock);
+  Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
+  arch_spin_unlock(r.barrierLock);
+  if (myList(r).length() > 0) kapi.raiseSoftirq('RCU_SOFTIRQ');
+}
+
+/**
+ * rcutree_dying_cpu() / rcu_report_dead(): CPUHP_AP_RCUTREE_DYING teardown on the dying CPU, at
+ * its hotplug safe point (no reader in progress): report the QS it owes and leave
+ * qsmaskinitnext; dynticks goes even, so FQS scans treat it as quiescent from now on.
+ */
+function rcutree_dying_cpu(cpu: number): void {
+  const r = R();
+  const i32 = kapi.shm;
+  rcu_qs(r);
+  raw_spin_lock_rcu_node(r, r.leaf);
+  Atomics.and(i32, nw(r, r.leaf, N_QSMASKINITNEXT), ~r.mask);
+  raw_spin_unlock_rcu_node(r, r.leaf);
+  const d = dw(r, cpu, D_DYNTICKS);
+  if ((Atomics.load(i32, d) & 1) !== 0) Atomics.add(i32, d, 1);
+  // From here rcu_barrier() entrains on our behalf (our callbacks await migration).
+  arch_spin_lock(r.barrierLock);
+  Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 0);
+  arch_spin_unlock(r.barrierLock);
+  kapi.wakeUp(wq(sw(r, S_BARRIER_WQ)));
+  // A GP initialised before the bit left still waits for us: the FQS scan sees us offline/idle.
+  kapi.wakeUp(wq(sw(r, S_GP_WQ)));
+}
+
+/** Per-CPU counters for tests and stats. */
+export function rcu_cbs_invoked(cpu: number): number {
+  return Atomics.load(kapi.shm, dw(R(), cpu, D_N_CBS_INVOKED));
+}
+
+export function rcu_cbs_pending(cpu: number): number {
+  return (R().cblists[cpu] as RcuSegCbList).length();
+}
+
+export function rcu_gp_in_progress_now(): boolean {
+  return rcu_gp_in_progress(R());
+}

@@ -1,0 +1,34 @@
+/*
+ * kernel/rcu/update.c, the part TREE05.boot asks for: `rcupdate.rcu_self_test=1` queues an RCU
+ * callback during boot (early_boot_test_call_rcu()) and, once the system runs,
+ * rcu_verify_early_boot_tests() waits for it with rcu_barrier() and warns if it never ran.
+ *
+ * Not modelled: the synchronous self tests (boot() is not a task and cannot sleep), SRCU.
+ */
+
+import { kapi } from '../../harness/kapi.js';
+import { rcu_callback } from './rcu_callback.js';
+import { call_rcu, rcu_barrier } from './tree.js';
+
+let rcu_self_test_counter = 0;
+
+function test_callback(): void {
+  rcu_self_test_counter++;
+  kapi.printk(`RCU test callback executed ${rcu_self_test_counter}`);
+}
+
+/** rcu_early_boot_tests(): CPU 0's boot, after rcu_init(). Registers the callback on every CPU. */
+export function rcu_early_boot_tests(cpu: number): void {
+  const cb = rcu_callback('rcu_self_test.test_callback', test_callback);
+  const v = kapi.config.bootParams.get('rcupdate.rcu_self_test');
+  if (cpu !== 0 || !(v === '1' || v === 'y' || v === 'Y')) return;
+  kapi.printk('Running RCU self tests');
+  call_rcu(0, cb);
+  kapi.kthreadRun(rcu_verify_early_boot_tests, 'rcu_self_test');
+}
+
+/** rcu_verify_early_boot_tests(): the late_initcall half. */
+async function rcu_verify_early_boot_tests(): Promise<void> {
+  await rcu_barrier();
+  if (rcu_self_test_counter !== 1) kapi.warn('rcu_verify_early_boot_tests', `rcu: early boot RCU callback ran ${rcu_self_test_counter} times`);
+}
