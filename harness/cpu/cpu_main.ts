@@ -87,7 +87,7 @@ const rt: CpuRuntime = new CpuRuntime({
         warn(`${m?.[1] ?? 'kernels/rcu'}:${m?.[2] ?? 0} rcu_note_context_switch`, 'Voluntary context switch within RCU read-side critical section!');
         noteFailure('voluntary context switch within RCU read-side critical section');
       } else if (validator !== null) {
-        kapiImpl.lockdep.rcuSuspicious(m?.[1] ?? 'unknown', Number(m?.[2] ?? 0), 'Illegal context switch in RCU read-side critical section');
+        kapiImpl.lockdep.rcuSuspicious(m?.[1] ?? 'unknown', Number(m?.[2] ?? 0), 'Illegal context switch in RCU read-side critical section!');
       } else {
         printLines(['BUG: sleeping function called from invalid context (RCU read-side critical section)', taskLine(task), 'Call Trace:', ...frames.map((f) => ` ${f}`)]);
         noteFailure('illegal context switch in RCU read-side critical section');

@@ -19,3 +19,28 @@ describe('lockdep in a guest', () => {
     expect(run.result?.end).toBe('poweroff');
   });
 });
+
+describe('sleeping in an RCU reader', () => {
+  it('is suspicious RCU usage under PROVE_LOCKING (PREEMPT_NONE)', async () => {
+    const run = await runGuest({
+      nrCpus: 1,
+      durationSec: 10,
+      kconfig: { CONFIG_PROVE_LOCKING: 'y' },
+      modules: [distModuleUrl('harness/cpu/test_support/rcu_sleep')],
+    });
+    expect(run.console).toContain('WARNING: suspicious RCU usage');
+    expect(run.console).toMatch(/harness\/cpu\/test_support\/rcu_sleep\.ts:\d+ Illegal context switch in RCU read-side critical section!/);
+    expect(run.result?.findings.length).toBeGreaterThan(0);
+  });
+
+  it('is a WARN with preemptible RCU', async () => {
+    const run = await runGuest({
+      nrCpus: 1,
+      durationSec: 10,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      modules: [distModuleUrl('harness/cpu/test_support/rcu_sleep')],
+    });
+    expect(run.console).toContain('Voluntary context switch within RCU read-side critical section!');
+    expect(run.console).toMatch(/WARNING: CPU: 0 PID: \d+ at harness\/cpu\/test_support\/rcu_sleep\.ts:\d+ rcu_note_context_switch/);
+  });
+});
