@@ -202,6 +202,11 @@ export interface Kapi {
   printk(line: string): void;
   /** WARN_ON_ONCE-style splat: `WARNING: CPU: n PID: p at where` + a Call Trace of the current stack. */
   warn(where: string, msg?: string): void;
+  /**
+   * stack_trace_save(): the current kernel call chain, innermost first, as `fn (file.ts:line)`
+   * (harness and Node frames left out). Costs ~20 us: for debug records, not hot paths.
+   */
+  stackTraceSave(): string[];
   /** Mark the guest failed with a reason (counted by recheck), e.g. a torture check failed. */
   noteFailure(reason: string): void;
 

@@ -25,6 +25,7 @@ import { CPU_CMD, CPU_CMDS, CPU_HP_WQ, CPU_ST, CPU_STATE, HDR_ONLINE_MASK, cpuWo
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import { CpuRuntime, ringCpu } from './cpu_runtime.js';
 import type { Task } from './task.js';
+import { captureKernelStack } from './stack.js';
 
 export const KERNEL_RELEASE = '0.1.0-torture';
 export const KERNEL_BUILD = '#1';
@@ -162,6 +163,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     printk: (line: string) => d.printLines([line]),
     warn: (where: string, msg?: string) => d.warn(where, msg),
     noteFailure: (reason: string) => d.noteFailure(reason),
+    stackTraceSave: () => captureKernelStack(),
     lockClass(name: string, type: LockType, waitType: 0 | 1 | 2 | 3): LockClassKey {
       const ordinal = ordinals.get(name) ?? 0;
       ordinals.set(name, ordinal + 1);

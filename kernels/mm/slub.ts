@@ -189,26 +189,9 @@ export async function __kmem_cache_create(
 
 /** Allocation track for SLAB_STORE_USER: the kernel frames above kmem_cache_alloc(). */
 function set_track(): string[] {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 24;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  const frames: string[] = [];
-  let seenAlloc = false;
-  for (const raw of stack.split('\n')) {
-    const m = /^\s*at (?:async )?(\S+) \((.*):(\d+):\d+\)$/.exec(raw);
-    if (m === null) continue;
-    const fn = (m[1] ?? '').replace(/^(Object|Module)\./, '');
-    const file = m[2] ?? '';
-    if (!seenAlloc) {
-      if (fn === 'kmem_cache_alloc') seenAlloc = true;
-      continue;
-    }
-    const at = Math.max(file.lastIndexOf('/kernels/'), file.lastIndexOf('/harness/'));
-    if (at < 0 || file.includes('/harness/cpu/') || file.includes('/harness/guest/')) continue;
-    frames.push(`${fn} (${file.slice(at + 1).replace(/^dist\//, '')}:${m[3] ?? '0'})`);
-  }
-  return frames;
+  const frames = kapi.stackTraceSave();
+  const at = frames.findIndex((f) => f.startsWith('kmem_cache_alloc '));
+  return at >= 0 ? frames.slice(at + 1) : frames;
 }
 
 /** kmem_cache_alloc(): from this CPU's cache, refilled from the shared free list. 0 when empty. */
