@@ -110,6 +110,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // --- Kconfig: lock debugging (§1.2, §5)
   kc('DEBUG_LOCK_ALLOC', KBOOL),
   kc('PROVE_LOCKING', KBOOL),
+  kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
   // --- Kconfig: RCU (§1.2, §1.4)
   kc('RCU_EXPERT', KBOOL),

@@ -163,6 +163,14 @@ installKapi(kapiImpl);
 const keepAlive = setInterval(() => {}, 1 << 30);
 
 try {
+  if (cpu === 0 && kconfig.get('CONFIG_DEBUG_LOCKING_API_SELFTESTS') === 'y') {
+    // lib/locking-selftest.c at boot: the real validator on private regions, before any task.
+    const { locking_selftest } = await import('../lockdep/selftest.js');
+    const lines: string[] = [];
+    const r = locking_selftest((l: string) => lines.push(l));
+    printLines(lines);
+    if (r.failed > 0) noteFailure(`locking API selftest: ${r.failed} unexpected failures`);
+  }
   for (const url of start.modules) {
     const mod: unknown = await import(url);
     const boot = (mod as { boot?: unknown }).boot;

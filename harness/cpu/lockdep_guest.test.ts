@@ -44,3 +44,18 @@ describe('sleeping in an RCU reader', () => {
     expect(run.console).toMatch(/WARNING: CPU: 0 PID: \d+ at harness\/cpu\/test_support\/rcu_sleep\.ts:\d+ rcu_note_context_switch/);
   });
 });
+
+describe('CONFIG_DEBUG_LOCKING_API_SELFTESTS=y', () => {
+  it('runs the locking API selftest at boot and prints the kernel table', async () => {
+    const run = await runGuest({
+      suite: 'lock',
+      nrCpus: 2,
+      durationSec: 3,
+      kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' },
+      bootParams: { 'locktorture.shutdown_secs': '2', 'locktorture.stat_interval': '1' },
+    });
+    expect(run.console).toContain('| Locking API testsuite:');
+    expect(run.console).toMatch(/Good, all +\d+ testcases passed! \|/);
+    expect(run.console).toContain('End of test: SUCCESS');
+  });
+});

@@ -1,0 +1,135 @@
+/*
+ * Issue 6's goals, evaluated against one run's rows: MET / MISSED with the figure, or UNMEASURED
+ * when a row needed is skipped or filtered out. Reported in the table output and bench.json;
+ * never asserted by a test (speed depends on the machine).
+ */
+
+import { CAS_FLOOR_CASE } from '../../configs/bench/cases.js';
+import type { BenchRow, GoalResult, LatencyRow, RcuUpdateRow, ThroughputRow } from './bench_types.js';
+
+export const GOALS = {
+  mutexVsFloor: 1.3,
+  percpuReadVsFloor: 1.3,
+  lockdepOnVsOff: 4,
+  mutexVsSpinWait2t: 1,
+  rcuReaderNs: 20,
+  gpsPerSec: 10_000,
+} as const;
+
+function latency(rows: readonly BenchRow[], name: string): LatencyRow | null {
+  const r = rows.find((x) => x.name === name);
+  return r !== undefined && r.state === 'measured' && r.kind === 'latency' ? r : null;
+}
+
+function throughput(rows: readonly BenchRow[], name: string): ThroughputRow | null {
+  const r = rows.find((x) => x.name === name);
+  return r !== undefined && r.state === 'measured' && r.kind === 'throughput' ? r : null;
+}
+
+function why(rows: readonly BenchRow[], names: readonly string[]): string {
+  const out: string[] = [];
+  for (const n of names) {
+    const r = rows.find((x) => x.name === n);
+    if (r === undefined) out.push(`${n} not run (filtered out)`);
+    else if (r.state === 'skipped') out.push(`${n} skipped: ${r.reason}`);
+  }
+  return out.join('; ');
+}
+
+const x = (v: number): string => `${v.toFixed(2)}x`;
+
+function vsFloor(rows: readonly BenchRow[], goal: string, name: string, also: string, limit: number): GoalResult {
+  const floor = latency(rows, CAS_FLOOR_CASE);
+  const r = latency(rows, name);
+  if (floor === null || r === null) return { goal, status: 'UNMEASURED', figure: '-', detail: why(rows, [CAS_FLOOR_CASE, name]) };
+  const ratio = r.p50Ns / floor.p50Ns;
+  const a = latency(rows, also);
+  const alsoText = a !== null ? `; ${also}: ${a.p50Ns.toFixed(1)} ns = ${x(a.p50Ns / floor.p50Ns)}` : '';
+  // An awaited lock pays for the await itself; say how far it is from an awaited bare CAS.
+  const awaited = latency(rows, 'baseline.async_cas.uncontended');
+  const awaitText = awaited !== null ? `; vs awaited-CAS floor ${awaited.p50Ns.toFixed(1)} ns: ${x(r.p50Ns / awaited.p50Ns)}` : '';
+  return {
+    goal,
+    status: ratio <= limit ? 'MET' : 'MISSED',
+    figure: `${x(ratio)} (<= ${limit}x)`,
+    detail: `${name} p50 ${r.p50Ns.toFixed(1)} ns vs CAS floor ${floor.p50Ns.toFixed(1)} ns${awaitText}${alsoText}`,
+  };
+}
+
+export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
+  const out: GoalResult[] = [];
+  out.push(vsFloor(rows, 'mutex uncontended <= 1.3x CAS floor', 'mutex.await_lock_unlock.uncontended', 'mutex.trylock_unlock.uncontended', GOALS.mutexVsFloor));
+  out.push(
+    vsFloor(rows, 'percpu_rwsem read <= 1.3x CAS floor', 'percpu_rwsem.await_down_up_read.uncontended', 'cpus_read_lock.await_lock_unlock.uncontended', GOALS.percpuReadVsFloor),
+  );
+
+  // lockdep on vs off: every lock's pair; the goal holds when the worst pair holds. The
+  // hooks-only row (kapi.*) is a diagnostic, not a lock: its "off" side does almost nothing.
+  const pairs: Array<{ name: string; ratio: number }> = [];
+  for (const r of rows) {
+    if (r.state !== 'measured' || r.kind !== 'latency' || !r.lockdep || r.name.startsWith('kapi.')) continue;
+    const off = latency(rows, r.name.replace(/\.lockdep$/, ''));
+    if (off !== null) pairs.push({ name: off.name, ratio: r.p50Ns / off.p50Ns });
+  }
+  if (pairs.length === 0) {
+    const sk = rows.find((r) => r.state === 'skipped' && r.name.endsWith('.lockdep'));
+    out.push({ goal: 'lockdep on <= 4x lockdep off', status: 'UNMEASURED', figure: '-', detail: sk !== undefined && sk.state === 'skipped' ? `${sk.name} skipped: ${sk.reason}` : 'no lockdep rows run' });
+  } else {
+    pairs.sort((a, b) => b.ratio - a.ratio);
+    const worst = pairs[0] as { name: string; ratio: number };
+    out.push({
+      goal: 'lockdep on <= 4x lockdep off',
+      status: worst.ratio <= GOALS.lockdepOnVsOff ? 'MET' : 'MISSED',
+      figure: `worst ${x(worst.ratio)} (<= ${GOALS.lockdepOnVsOff}x)`,
+      detail: `${pairs.length} pairs; ${pairs
+        .slice(0, 4)
+        .map((p) => `${p.name} ${x(p.ratio)}`)
+        .join(', ')}${pairs.length > 4 ? ', ...' : ''}; median ${x(pairs[Math.floor(pairs.length / 2)]?.ratio ?? 0)}`,
+    });
+  }
+
+  const m = throughput(rows, 'mutex.await_lock_unlock.contended_2t');
+  const ref = throughput(rows, 'baseline.spin_wait.contended_2t');
+  if (m === null || ref === null) {
+    out.push({ goal: 'contended 2-thread mutex >= spin-then-wait', status: 'UNMEASURED', figure: '-', detail: why(rows, ['mutex.await_lock_unlock.contended_2t', 'baseline.spin_wait.contended_2t']) });
+  } else {
+    const ratio = m.opsPerSec / ref.opsPerSec;
+    out.push({
+      goal: 'contended 2-thread mutex >= spin-then-wait',
+      status: ratio >= GOALS.mutexVsSpinWait2t ? 'MET' : 'MISSED',
+      figure: `${x(ratio)} (>= 1x)`,
+      detail: `mutex ${fmtRate(m.opsPerSec)} ops/s (fairness ${m.fairness.toFixed(2)}) vs reference ${fmtRate(ref.opsPerSec)} ops/s (fairness ${ref.fairness.toFixed(2)})`,
+    });
+  }
+
+  const rcu = latency(rows, 'rcu.read_lock_unlock.uncontended');
+  if (rcu === null) out.push({ goal: 'rcu_read_lock+unlock <= 20 ns', status: 'UNMEASURED', figure: '-', detail: why(rows, ['rcu.read_lock_unlock.uncontended']) });
+  else
+    out.push({
+      goal: 'rcu_read_lock+unlock <= 20 ns',
+      status: rcu.p50Ns <= GOALS.rcuReaderNs ? 'MET' : 'MISSED',
+      figure: `${rcu.p50Ns.toFixed(1)} ns (<= ${GOALS.rcuReaderNs} ns)`,
+      detail: `rcu_sched p50 of ${rcu.samples} samples x ${rcu.opsPerSample} ops${(() => {
+        const p = latency(rows, 'rcu_preempt.read_lock_unlock.uncontended');
+        return p !== null ? `; rcu_preempt (CONFIG_PREEMPT=y): ${p.p50Ns.toFixed(1)} ns` : '';
+      })()}`,
+    });
+
+  const gp = rows.find((r) => r.kind === 'rcu_update');
+  if (gp === undefined || gp.state !== 'measured') {
+    out.push({ goal: '>= 10,000 grace periods/s (8 CPUs)', status: 'UNMEASURED', figure: '-', detail: gp === undefined ? 'not run (filtered out)' : gp.state === 'skipped' ? `${gp.name} skipped: ${gp.reason}` : '' });
+  } else {
+    const g = gp as RcuUpdateRow;
+    out.push({
+      goal: '>= 10,000 grace periods/s (8 CPUs)',
+      status: g.gpsPerSec >= GOALS.gpsPerSec ? 'MET' : 'MISSED',
+      figure: `${fmtRate(g.gpsPerSec)} GP/s (>= 10,000; ${x(g.gpsPerSec / GOALS.gpsPerSec)})`,
+      detail: `synchronize_rcu p50 ${g.syncP50Us.toFixed(0)} us, p99 ${g.syncP99Us.toFixed(0)} us over ${g.syncCalls} calls; ${g.gpSource}`,
+    });
+  }
+  return out;
+}
+
+export function fmtRate(v: number): string {
+  return Math.round(v).toLocaleString('en-US');
+}

@@ -1,0 +1,169 @@
+/*
+ * Worker entry for ONE uncontended row: a fresh thread per row, so every row's loop is
+ * monomorphic and JIT state from one lock never leaks into the next (the CAS floor and the
+ * kernel mutex are measured under the same conditions).
+ *
+ * Kernel locks run on a CPU attached to a private one-CPU machine (harness/cpu/standalone.ts),
+ * inside a task (cpu.run), as kernel code calls them: a sync pair is called, an async pair is
+ * awaited directly. lockdep is installed only for `.lockdep` rows. Each tinybench sample times
+ * INNER lock+unlock pairs and reports the per-op time as overriddenDuration; set-up (lock
+ * definition, the first lockdep chain) happens before timing, in warmup.
+ *
+ * Replies once with the latency statistics or a skip reason; never a number it did not measure.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Bench, type FnReturnedObject, type Task } from 'tinybench';
+import { attachCpu, createMachine, type StandaloneCpu } from '../cpu/standalone.js';
+import { HDR_LOCKDEP_ON } from '../shm/layout.js';
+import { INNER, type UncontendedJob, type WorkerReply } from './bench_types.js';
+import { needsKapi, resolveLockPair, type LockPair } from './lock_ops.js';
+import { loadLockdep } from './lockdep_env.js';
+
+const job = workerData as UncontendedJob;
+const notes: string[] = [];
+const print = (lines: readonly string[]): void => {
+  for (const l of lines) if (notes.length < 40) notes.push(l);
+};
+
+function reply(r: WorkerReply): void {
+  parentPort?.postMessage(r);
+}
+
+function addTask(bench: Bench, pair: LockPair): void {
+  const now = (): number => bench.now();
+  const done = (t0: number): FnReturnedObject => {
+    const ms = now() - t0;
+    return { overriddenDuration: ms / INNER, overriddenIterationCost: ms };
+  };
+  switch (pair.kind) {
+    case 'sync': {
+      const p = pair;
+      bench.add(
+        job.name,
+        (): FnReturnedObject => {
+          const t0 = now();
+          for (let i = 0; i < INNER; i++) {
+            p.lock();
+            p.unlock();
+          }
+          return done(t0);
+        },
+        { async: false },
+      );
+      return;
+    }
+    case 'async': {
+      const p = pair;
+      bench.add(
+        job.name,
+        async (): Promise<FnReturnedObject> => {
+          const t0 = now();
+          for (let i = 0; i < INNER; i++) {
+            await p.lock();
+            p.unlock();
+          }
+          return done(t0);
+        },
+        { async: true },
+      );
+      return;
+    }
+    case 'maybe': {
+      // Awaits only what the lock returns: an uncontended user lock that never sleeps costs no
+      // microtask per op (the async function's own cost is per sample).
+      const p = pair;
+      bench.add(
+        job.name,
+        async (): Promise<FnReturnedObject> => {
+          const t0 = now();
+          for (let i = 0; i < INNER; i++) {
+            const l = p.lock();
+            if (l !== undefined) await l;
+            const u = p.unlock();
+            if (u !== undefined) await u;
+          }
+          return done(t0);
+        },
+        { async: true },
+      );
+      return;
+    }
+  }
+}
+
+async function measure(shared: Int32Array): Promise<WorkerReply> {
+  const r = await resolveLockPair(job.lock, job.op, { shared, opsModule: job.opsModule, userShared: null, cpu: 0 });
+  if (!r.ok) return { kind: 'skip', ok: false, reason: r.reason };
+  const bench = new Bench({
+    name: job.name,
+    time: job.timeMs,
+    warmupTime: job.warmupMs,
+    iterations: 8,
+    warmupIterations: 4,
+    timestampProvider: 'hrtimeNow',
+    throws: true,
+  });
+  bench.addEventListener('warning', (e) => {
+    const reason = (e as unknown as { reason?: unknown }).reason;
+    notes.push(`tinybench warning: ${String(reason ?? 'timer')}`);
+  });
+  addTask(bench, r.pair);
+  let tasks: Task[];
+  try {
+    tasks = r.pair.kind === 'sync' ? bench.runSync() : await bench.run();
+  } catch (e) {
+    return { kind: 'skip', ok: false, reason: `broken: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const res = tasks[0]?.result;
+  if (res === undefined || (res.state !== 'completed' && res.state !== 'aborted-with-statistics')) {
+    const err = res !== undefined && res.state === 'errored' ? res.error.message : (res?.state ?? 'no task');
+    return { kind: 'skip', ok: false, reason: `broken: ${err}` };
+  }
+  const l = res.latency;
+  return { kind: 'latency', ok: true, p50Ms: l.p50, p99Ms: l.p99, meanMs: l.mean, rme: l.rme, samples: l.samplesCount, notes };
+}
+
+async function main(): Promise<WorkerReply> {
+  // A pending Atomics.waitAsync (a sleeping user lock) does not keep a worker alive on Node 20.
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    return await main2();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function main2(): Promise<WorkerReply> {
+  const shared = new Int32Array(new SharedArrayBuffer(64));
+  if (!needsKapi(job.lock)) return measure(shared);
+  // rcu_preempt is the same RCU code with CONFIG_PREEMPT=y (the flavour is chosen at rcu_init).
+  const preempt: Record<string, string> = job.lock === 'rcu_preempt' ? { CONFIG_PREEMPT: 'y' } : {};
+  let cpu: StandaloneCpu;
+  if (job.lockdep) {
+    const ld = await loadLockdep();
+    if (!ld.ok) return { kind: 'skip', ok: false, reason: ld.reason };
+    const sab = createMachine({ nrCpus: 1, lockdepWords: ld.ld.words });
+    const i32 = new Int32Array(sab);
+    Atomics.store(i32, HDR_LOCKDEP_ON, 1);
+    cpu = attachCpu(sab, 0, {
+      nrCpus: 1,
+      lockdepWords: ld.ld.words,
+      kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y', CONFIG_SMP: 'y', ...preempt },
+      print,
+      validator: ld.ld.validator(i32, print),
+    });
+  } else {
+    const sab = createMachine({ nrCpus: 1 });
+    cpu = attachCpu(sab, 0, { nrCpus: 1, kconfig: { CONFIG_SMP: 'y', ...preempt }, print });
+  }
+  const reply = await cpu.run(() => measure(shared), 'bench');
+  // A validator that reported something switches itself off (debug_locks=0): the row would then
+  // time the off path under an "on" name.
+  if (job.lockdep && reply.ok && !cpu.kapi.lockdep.enabled) {
+    return { kind: 'skip', ok: false, reason: `lockdep switched itself off while measuring: ${notes.find((l) => l.trim() !== '') ?? 'no report printed'}` };
+  }
+  return reply;
+}
+
+main().then(reply, (e: unknown) => reply({ kind: 'skip', ok: false, reason: `broken: ${e instanceof Error ? e.message : String(e)}` }));
