@@ -33,7 +33,7 @@ describe('runBench()', () => {
     );
     const json = path.join(dir, 'bench.json');
     const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu';
-    const code = await runBench({ filter, time: 20, json, ops });
+    const code = await runBench({ filter, time: 20, json, ops, processes: 1 });
     expect(code).toBe(0);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     expect(rep.version).toBe(1);

@@ -39,10 +39,13 @@ export interface BenchArgv {
   results?: string;
   /** Largest thread count of the contended rows (default 4). */
   threads?: number;
+  /** Fresh worker runs per uncontended row, median reported (default 3). */
+  processes?: number;
 }
 
 export const DEFAULT_TIME_MS = 500;
 export const CONTENDED_ROUNDS = 5;
+export const DEFAULT_PROCESSES = 3;
 
 function stamp(d: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -60,7 +63,7 @@ export function matchFilter(filter: string | undefined, name: string): boolean {
   });
 }
 
-function checkArgs(a: BenchArgv): { timeMs: number; maxThreads: number } {
+function checkArgs(a: BenchArgv): { timeMs: number; maxThreads: number; processes: number } {
   const timeMs = a.time ?? DEFAULT_TIME_MS;
   if (!Number.isInteger(timeMs) || timeMs < 1 || timeMs > 60_000) {
     throw new TortureError('USAGE', `Cannot run the bench as '--time' must be an integer number of milliseconds from 1 to 60000: current value is ${String(a.time)}`);
@@ -72,7 +75,11 @@ function checkArgs(a: BenchArgv): { timeMs: number; maxThreads: number } {
   if (a.ops !== undefined && !/^[a-z]+:/i.test(a.ops) && !existsSync(a.ops)) {
     throw new TortureError('OPS_MODULE', `Cannot load the user lock as '--ops' must name an existing module file: current value is ${a.ops}`);
   }
-  return { timeMs, maxThreads };
+  const processes = a.processes ?? DEFAULT_PROCESSES;
+  if (!Number.isInteger(processes) || processes < 1 || processes > 15) {
+    throw new TortureError('USAGE', `Cannot run the bench as '--processes' must be an integer from 1 to 15: current value is ${String(a.processes)}`);
+  }
+  return { timeMs, maxThreads, processes };
 }
 
 function progress(i: number, n: number, r: BenchRow): void {
@@ -84,10 +91,10 @@ function progress(i: number, n: number, r: BenchRow): void {
   process.stderr.write(`[${i + 1}/${n}] ${r.name}: ${fig}\n`);
 }
 
-async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: string | undefined, userSharedBytes: number, timerResolutionNs: number): Promise<BenchRow> {
+async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: string | undefined, userSharedBytes: number, timerResolutionNs: number, processes: number): Promise<BenchRow> {
   switch (c.kind) {
     case 'uncontended':
-      return runUncontended(c, { timeMs, warmupMs, opsModule: ops, timerResolutionNs });
+      return runUncontended(c, { timeMs, warmupMs, opsModule: ops, timerResolutionNs, processes });
     case 'contended':
       return runContended(c, { windowMs: timeMs, rounds: CONTENDED_ROUNDS, opsModule: ops, userSharedBytes });
     case 'rcu_update':
@@ -103,7 +110,7 @@ function withFloorRatios(rows: BenchRow[]): BenchRow[] {
 }
 
 export async function runBench(argv: BenchArgv): Promise<number> {
-  const { timeMs, maxThreads } = checkArgs(argv);
+  const { timeMs, maxThreads, processes } = checkArgs(argv);
   const oldReport = argv.compare !== undefined ? loadReport(argv.compare) : null;
   // A bad --ops module is bad input (TortureError OPS_MODULE, exit 2), found before any row runs.
   const userSharedBytes = argv.ops !== undefined ? await userSharedBytesOf(argv.ops) : 0;
@@ -119,7 +126,7 @@ export async function runBench(argv: BenchArgv): Promise<number> {
   const host = hostInfo();
   const rows: BenchRow[] = [];
   for (const [i, c] of cases.entries()) {
-    const r = await runCase(c, timeMs, warmupMs, argv.ops, userSharedBytes, host.timerResolutionNs);
+    const r = await runCase(c, timeMs, warmupMs, argv.ops, userSharedBytes, host.timerResolutionNs, processes);
     rows.push(r);
     progress(i, cases.length, r);
   }
@@ -128,7 +135,7 @@ export async function runBench(argv: BenchArgv): Promise<number> {
     version: 1,
     startedAt: started.toISOString(),
     host,
-    settings: { timeMs, warmupMs, inner: INNER, maxThreads, rounds: CONTENDED_ROUNDS, filter: argv.filter ?? null, ops: argv.ops ?? null },
+    settings: { timeMs, warmupMs, inner: INNER, maxThreads, rounds: CONTENDED_ROUNDS, processes, filter: argv.filter ?? null, ops: argv.ops ?? null },
     rows: finalRows,
     goals: evaluateGoals(finalRows),
   };

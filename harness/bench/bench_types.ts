@@ -23,6 +23,8 @@ export interface LatencyRow {
   readonly rme: number;
   readonly samples: number;
   readonly opsPerSample: number;
+  /** p50 of each worker process run (sorted); the row's figures are the median run's. */
+  readonly processP50Ns: readonly number[];
   /** p50 / p50 of the CAS floor row; null when the floor row was not measured. */
   readonly ratioToFloor: number | null;
   /** Console lines the kernel printed while measured (a lockdep splat, a BUG), and tinybench warnings. */
@@ -103,7 +105,7 @@ export interface BenchReport {
   readonly version: 1;
   readonly startedAt: string;
   readonly host: HostInfo;
-  readonly settings: { readonly timeMs: number; readonly warmupMs: number; readonly inner: number; readonly maxThreads: number; readonly rounds: number; readonly filter: string | null; readonly ops: string | null };
+  readonly settings: { readonly timeMs: number; readonly warmupMs: number; readonly inner: number; readonly maxThreads: number; readonly rounds: number; readonly processes: number; readonly filter: string | null; readonly ops: string | null };
   readonly rows: readonly BenchRow[];
   readonly goals: readonly GoalResult[];
 }

@@ -3,7 +3,7 @@ import type { BenchReport, BenchRow } from './bench_types.js';
 import { compareReports } from './compare.js';
 
 function lat(name: string, p50Ns: number, rme: number): BenchRow {
-  return { state: 'measured', kind: 'latency', name, what: '', lockdep: false, p50Ns, p99Ns: p50Ns, meanNs: p50Ns, rme, samples: 100, opsPerSample: 10_000, ratioToFloor: null, notes: [] };
+  return { state: 'measured', kind: 'latency', name, what: '', lockdep: false, p50Ns, p99Ns: p50Ns, meanNs: p50Ns, rme, samples: 100, opsPerSample: 10_000, processP50Ns: [p50Ns], ratioToFloor: null, notes: [] };
 }
 
 function report(rows: BenchRow[]): BenchReport {
@@ -11,7 +11,7 @@ function report(rows: BenchRow[]): BenchReport {
     version: 1,
     startedAt: '2026-11-25T00:00:00.000Z',
     host: { cpuModel: 'cpu', cores: 2, nodeVersion: 'v20.20.2', platform: 'Linux', arch: 'x64', v8: '11', timerResolutionNs: 50, tinybench: '6.2.4', loadAvg1: 0 },
-    settings: { timeMs: 1, warmupMs: 1, inner: 10_000, maxThreads: 4, rounds: 3, filter: null, ops: null },
+    settings: { timeMs: 1, warmupMs: 1, inner: 10_000, maxThreads: 4, rounds: 3, processes: 1, filter: null, ops: null },
     rows,
     goals: [],
   };

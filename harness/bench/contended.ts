@@ -65,6 +65,7 @@ export async function runContended(c: ContendedCase, s: ContendedSettings): Prom
   const total = s.rounds + 1; // round 0 warms up
   for (let round = 0; round < total && failure === null; round++) {
     failure = await until(() => Atomics.load(ctl, CTL_READY) >= c.threads * (round + 1), skipReason, 20_000);
+    if (failure !== null) failure += ` (round ${round}: ${Atomics.load(ctl, CTL_READY) - c.threads * round} of ${c.threads} at the barrier)`;
     if (failure !== null) break;
     const t0 = performance.now();
     Atomics.store(ctl, CTL_PHASE, 2 * round + 1);

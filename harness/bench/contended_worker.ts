@@ -24,11 +24,16 @@ const print = (lines: readonly string[]): void => {
   for (const l of lines) if (notes.length < 40) notes.push(`cpu${job.cpu}: ${l}`);
 };
 
-/** Barrier wait: bounded waits so a dead main thread cannot hang us forever. */
+/**
+ * Barrier wait until round `go` has started: returns the phase seen. A thread descheduled for
+ * longer than a whole round sees a later phase (the round already over): it must not wait for
+ * `go` any more (that would deadlock the next barrier), so any phase >= go or -1 returns.
+ * Bounded waits so that a dead main thread cannot hang us forever.
+ */
 function waitPhase(go: number): number {
   for (let tries = 0; tries < 600; tries++) {
     const ph = Atomics.load(ctl, CTL_PHASE);
-    if (ph === go || ph === -1) return ph;
+    if (ph >= go || ph === -1) return ph;
     Atomics.wait(ctl, CTL_PHASE, ph, 100); // pairs with Atomics.store + notify of CTL_PHASE in contended.ts
   }
   return -1;
@@ -46,7 +51,14 @@ async function hammer(): Promise<WorkerReply> {
     Atomics.add(ctl, CTL_READY, 1);
     Atomics.notify(ctl, CTL_READY);
     const go = 2 * round + 1;
-    if (waitPhase(go) !== go) break;
+    const ph = waitPhase(go);
+    if (ph === -1) break;
+    if (ph !== go) {
+      // Missed the whole round (descheduled past its end): it counts 0 ops for this thread.
+      notes.push(`cpu${job.cpu}: missed round ${round} (the thread did not run while it lasted)`);
+      perRound.push(0);
+      continue;
+    }
     let n = 0;
     const cs = (): void => {
       if (!exclusive) return;

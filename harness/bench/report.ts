@@ -29,7 +29,7 @@ export function formatReport(rep: BenchReport): string {
   const h = rep.host;
   out.push(`torture bench: ${h.cpuModel}, ${h.cores} cores, Node ${h.nodeVersion} (V8 ${h.v8}), ${h.platform} ${h.arch}, tinybench ${h.tinybench}`);
   out.push(
-    `load average ${h.loadAvg1} at start; timer resolution ${h.timerResolutionNs} ns; ${rep.settings.inner} ops/sample; time ${rep.settings.timeMs} ms/row (warmup ${rep.settings.warmupMs} ms); contended ${rep.settings.rounds} x ${rep.settings.timeMs} ms rounds`,
+    `load average ${h.loadAvg1} at start; timer resolution ${h.timerResolutionNs} ns; ${rep.settings.inner} ops/sample; time ${rep.settings.timeMs} ms/row (warmup ${rep.settings.warmupMs} ms), median of ${rep.settings.processes} worker runs; contended ${rep.settings.rounds} x ${rep.settings.timeMs} ms rounds after a warm-up round`,
   );
   const lat = rep.rows.filter((r) => r.kind === 'latency');
   if (lat.length > 0) {
@@ -38,10 +38,19 @@ export function formatReport(rep: BenchReport): string {
       (r) =>
         skippedCell(r) ??
         (r.state === 'measured' && r.kind === 'latency'
-          ? [r.name, ns(r.p50Ns), ns(r.p99Ns), r.rme.toFixed(2), String(r.samples), r.ratioToFloor === null ? '-' : `${r.ratioToFloor.toFixed(2)}x`, r.notes.length > 0 ? `${r.notes.length} note(s)` : '']
+          ? [
+              r.name,
+              ns(r.p50Ns),
+              ns(r.p99Ns),
+              r.rme.toFixed(2),
+              String(r.samples),
+              r.ratioToFloor === null ? '-' : `${r.ratioToFloor.toFixed(2)}x`,
+              r.processP50Ns.length > 1 ? `${ns(Math.min(...r.processP50Ns))}-${ns(Math.max(...r.processP50Ns))}` : '',
+              r.notes.length > 0 ? `${r.notes.length} note(s)` : '',
+            ]
           : [r.name, '?']),
     );
-    out.push(...table(['case', 'p50', 'p99', 'rme %', 'samples', 'x floor', ''], body, 1));
+    out.push(...table(['case', 'p50', 'p99', 'rme %', 'samples', 'x floor', 'p50 of runs', ''], body, 1));
   }
   const thr = rep.rows.filter((r) => r.kind === 'throughput');
   if (thr.length > 0) {

@@ -95,6 +95,8 @@ function addTask(bench: Bench, pair: LockPair): void {
 async function measure(shared: Int32Array): Promise<WorkerReply> {
   const r = await resolveLockPair(job.lock, job.op, { shared, opsModule: job.opsModule, userShared: null, cpu: 0 });
   if (!r.ok) return { kind: 'skip', ok: false, reason: r.reason };
+  // Boot messages of the set-up (rcu_init's banner) are not output "while measuring".
+  notes.length = 0;
   const bench = new Bench({
     name: job.name,
     time: job.timeMs,
