@@ -11,12 +11,8 @@
 
 import type { CpuRuntime } from '../cpu/cpu_runtime.js';
 import type { LockdepValidator } from '../cpu/kapi_impl.js';
-import { captureKernelStack } from '../cpu/stack.js';
 import { LOCKDEP_BASE } from '../shm/layout.js';
 
-import type { LockdepEnv } from '../lockdep/index.js';
-
-type LockdepInit = (i32: Int32Array, base: number, env: LockdepEnv) => unknown;
 
 export interface LockdepModule {
   readonly words: number;
@@ -38,25 +34,21 @@ export async function loadLockdep(): Promise<{ ok: true; ld: LockdepModule } | {
   const words = mod['LOCKDEP_SHM_WORDS'];
   if (typeof init !== 'function') return { ok: false, reason: 'harness/lockdep exports no lockdepInit' };
   if (typeof words !== 'number') return { ok: false, reason: 'harness/lockdep exports no LOCKDEP_SHM_WORDS' };
-  const lockdepInit = init as LockdepInit;
+  const { makeValidator } = await import('../cpu/lockdep_wiring.js');
   return {
     ok: true,
     ld: {
       words,
+      // The same wiring as a guest CPU with CONFIG_PROVE_LOCKING=y (harness/cpu/lockdep_wiring.ts).
       validator: (i32, print) => (rt: CpuRuntime) =>
-        lockdepInit(i32, LOCKDEP_BASE, {
-          current: () => rt.currentOrIrq(),
-          irqState: () => ({
-            hardirq: rt.hardirqCount > 0,
-            softirq: rt.softirqCount > 0,
-            irqsDisabled: rt.irqsOff,
-            bhDisabled: rt.bhCount > 0,
-          }),
+        makeValidator({
+          i32,
+          base: LOCKDEP_BASE,
+          rt,
           print,
-          captureStack: captureKernelStack,
-          onReport: (_kind, title: string) => print([`lockdep report: ${title}`]),
+          onReport: (title: string) => print([`lockdep report: ${title}`]),
           kernelRelease: 'bench',
-        }) as LockdepValidator,
+        }),
     },
   };
 }

@@ -17,7 +17,8 @@ export interface ValidatorWiring {
   readonly kernelRelease: string;
 }
 
-export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidator> {
+/** The validator for one CPU (synchronous: also used by standalone bench CPUs). */
+export function makeValidator(w: ValidatorWiring): LockdepValidator {
   const { rt } = w;
   // One object per CPU, refreshed in place: the acquire fast path must not allocate.
   const irq = { hardirq: false, softirq: false, irqsDisabled: false, bhDisabled: false };
@@ -35,4 +36,8 @@ export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidato
     kernelRelease: w.kernelRelease,
   });
   return v as unknown as LockdepValidator;
+}
+
+export async function loadValidator(w: ValidatorWiring): Promise<LockdepValidator> {
+  return makeValidator(w);
 }
