@@ -65,8 +65,26 @@ function __mutex_unlock_fast(lock: Mutex, owner: number): boolean {
 
 /* ---------------- slow paths ---------------- */
 
+/** Tries of mutex_optimistic_spin() before the task goes to sleep. */
+const MUTEX_SPIN_TRIES = 128;
+
+/**
+ * mutex_optimistic_spin(): the owner of a contended mutex usually releases it within a few
+ * hundred nanoseconds, far less than a sleep and wake-up cost, so spin on the word for a while
+ * first (the kernel spins while the owner is running). WAITERS is kept if set: sleepers remain.
+ */
+function mutex_optimistic_spin(lock: Mutex, owner: number): boolean {
+  const { i32, word } = lock;
+  for (let k = 0; k < MUTEX_SPIN_TRIES; k++) {
+    const v = Atomics.load(i32, word);
+    if ((v & LOCK_OWNER_MASK) === 0 && Atomics.compareExchange(i32, word, v, owner | (v & MUTEX_FLAG_WAITERS)) === v) return true;
+  }
+  return false;
+}
+
 async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> {
   const { i32, word } = lock;
+  if (mutex_optimistic_spin(lock, owner)) return;
   kapi.lockdep.contended(lock.dep_map);
   const mayRun = (): boolean => {
     const v = Atomics.load(i32, word);
