@@ -181,6 +181,6 @@ describe('loadScenario()', () => {
   });
 
   it('stat_interval for short runs', () => {
-    expect([1, 3, 10, 59, 60, 600].map(statIntervalFor)).toEqual([1, 1, 2, 14, 15, 15]);
+    expect([1, 3, 10, 59, 60, 600].map(statIntervalFor)).toEqual([2, 2, 2, 14, 15, 15]);
   });
 });

@@ -33,7 +33,7 @@ export function tortureModule(suite: TortureSuite): 'rcutorture' | 'locktorture'
 
 /** stat_interval for a run of `durationSec` (see the header for the short-run rule). */
 export function statIntervalFor(durationSec: number): number {
-  return durationSec < 60 ? Math.max(1, Math.floor(durationSec / 4)) : DEFAULT_STAT_INTERVAL;
+  return durationSec < 60 ? Math.max(2, Math.floor(durationSec / 4)) : DEFAULT_STAT_INTERVAL;
 }
 
 /**

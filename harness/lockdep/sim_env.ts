@@ -27,7 +27,7 @@ export class SimEnv implements LockdepEnv {
   /** Stack capture override (LockdepEnv.captureStack); undefined = the default JS stack capture. */
   captureStack: (() => string[]) | undefined = undefined;
 
-  constructor(task: LockdepTask, kernelRelease = '6.12.0-torture #1') {
+  constructor(task: LockdepTask, kernelRelease = '0.1.0-torture #1') {
     this.task = task;
     this.kernelRelease = kernelRelease;
   }

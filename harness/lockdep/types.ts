@@ -54,7 +54,7 @@ export interface LockdepEnv {
   captureStack?(): string[];
   /** A report was printed: the guest marks itself failed. */
   onReport(kind: LockdepBugKind, title: string): void;
-  /** `<release> <build>` printed in banners and `CPU:` lines, e.g. "6.12.0-torture #1". */
+  /** `<release> <build>` printed in banners and `CPU:` lines, e.g. "0.1.0-torture #1". */
   kernelRelease?: string;
 }
 

@@ -105,7 +105,7 @@ export class Validator implements Lockdep {
     this.g = new Graph(i32, lay);
     this.#env = env;
     this.#continue = opts.continueAfterReport;
-    this.#release = env.kernelRelease ?? '6.12.0-torture #1';
+    this.#release = env.kernelRelease ?? '0.1.0-torture #1';
     const cap = env.captureStack;
     this.#capture = cap !== undefined ? () => cap.call(env) : defaultCapture;
     this.#i32 = i32;

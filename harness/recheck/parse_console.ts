@@ -53,8 +53,10 @@ export interface ConsoleFacts {
   readonly lastVer: number | null;
   /** `[rcu: g123 f0x0 ]` from the last End-test grace-period state line, or ''. */
   readonly gpStopState: string;
-  /** Last `Writes:  Total:` plus the last `Reads :  Total:` (locktorture), or null. */
+  /** Total of the last `Writes:  Total:` line (locktorture; kvm-recheck-lock.sh's count), or null. */
   readonly acquisitions: number | null;
+  /** Total of the last `Reads :  Total:` line (locktorture read-write types), or null. */
+  readonly readAcquisitions: number | null;
   /** Sum of the last Reader Batch histogram beyond its first two buckets, or null. */
   readonly readerBatchCloseCalls: number | null;
   readonly hotplug: HotplugCounts | null;
@@ -253,7 +255,9 @@ export function parseConsole(text: string, file: string, title: string): Console
   let gpStopState = '';
   if (gpLine !== undefined) {
     const f = gpLine.trim().split(/\s+/);
-    gpStopState = `[${f[0] ?? ''} ${f[4] ?? ''} ${f[5] ?? ''} ${f[6] ?? ''}]`.split(/\s+/).filter((w) => w !== '').join(' ');
+    // awk '{ print "[" $1 " " $5 " " $6 " " $7 "]" }': a missing $7 (kernels before total-gps=)
+    // leaves its separator, giving the kernel's `[rcu: g2257741 f0x2 ]`.
+    gpStopState = `[${f[0] ?? ''} ${f[4] ?? ''} ${f[5] ?? ''} ${f[6] ?? ''}]`;
   }
   const writes = lastMatch(lines, /Writes: {2}Total:/);
   const reads = lastMatch(lines, /Reads : {2}Total:/);
@@ -261,9 +265,9 @@ export function parseConsole(text: string, file: string, title: string): Console
     const w = l === undefined ? undefined : /^.* Total: (\d+)/.exec(l)?.[1];
     return w === undefined ? null : Number(w);
   };
-  const wt = total(writes);
-  const rt = total(reads);
-  const acquisitions = wt === null && rt === null ? null : (wt ?? 0) + (rt ?? 0);
+  // kvm-recheck-lock.sh counts the writers only (`grep "Writes:  Total:" | tail -1`).
+  const acquisitions = total(writes);
+  const readAcquisitions = total(reads);
   const batchLine = lastMatch(lines, /torture: Reader Batch/);
   let readerBatchCloseCalls: number | null = null;
   if (batchLine !== undefined) {
@@ -282,6 +286,7 @@ export function parseConsole(text: string, file: string, title: string): Console
     lastVer,
     gpStopState,
     acquisitions,
+    readAcquisitions,
     readerBatchCloseCalls,
     hotplug: parseHotplug(lines),
   };

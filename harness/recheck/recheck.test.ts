@@ -88,6 +88,11 @@ describe('parseConsole()', () => {
     expect(f.hotplug).toEqual({ onlineOk: 5, onlineTry: 5, offlineOk: 6, offlineTry: 6 });
   });
 
+  it('keeps awk\'s empty $7 in the stop state of a kernel without total-gps= (kernel.md §2.5)', () => {
+    const f = parseConsole(T(9, 'rcu:  End-test grace-period state: g2257741 f0x2'), 'c.log', 'TREE05');
+    expect(f.gpStopState).toBe('[rcu: g2257741 f0x2 ]');
+  });
+
   it('reports a GP hang when ver stops advancing', () => {
     const stuck = [...RCU_OK.slice(0, 7), RCU_OK[6] ?? '', ...RCU_OK.slice(7)];
     const f = parseConsole(stuck.join('\n'), 'c.log', 'TREE05');
@@ -175,7 +180,7 @@ describe('recheckResults()', () => {
     expect(summaryOf(dir, 'LOCK01')).toMatchObject({ verdict: 'failure', killed: true, guestRetval: 137, completedSec: null, acquisitions: 500 });
   });
 
-  it('adds locktorture reads, reports early completion and #CHECK# failures', () => {
+  it('counts locktorture writes only in the headline (as kvm-recheck-lock.sh), reports early completion and #CHECK# failures', () => {
     const con = [
       T(1, 'rw_lock-torture: Writes:  Total: 500  Max/Min: 100/50   Fail: 0'),
       T(1, 'rw_lock-torture: Reads :  Total: 700  Max/Min: 100/50   Fail: 0'),
@@ -193,12 +198,13 @@ describe('recheckResults()', () => {
     const r = recheckResults(dir);
     expect(r.lines).toEqual([
       'torture --configs TREE05 --duration 10s',
-      'LOCK04 ------- 1200 acquisitions/releases (120 per second)',
+      'LOCK04 ------- 500 acquisitions/releases (50 per second)',
       ':CONFIG_PREEMPT_RCU=y: improperly set',
       'Completed in 3 vs. 10',
       '1 runs with .config errors.',
     ]);
     expect(r.summary.exitCode).toBe(1);
+    expect(summaryOf(dir, 'LOCK04')).toMatchObject({ acquisitions: 500, readAcquisitions: 700 });
   });
 
   it('fails a guest that exited with an error and shows its problems', () => {

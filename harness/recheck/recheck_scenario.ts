@@ -26,9 +26,11 @@ export interface ScenarioSummary {
   /** Last `ver:` value (rcutorture writer updates, each needing a grace period). */
   readonly gps?: number;
   readonly gpsPerSec?: number;
-  /** locktorture: last Writes Total plus last Reads Total. */
+  /** locktorture: last Writes Total (what kvm-recheck-lock.sh's headline counts). */
   readonly acquisitions?: number;
   readonly acquisitionsPerSec?: number;
+  /** locktorture read-write types: last Reads Total (not in the headline, as in the kernel). */
+  readonly readAcquisitions?: number;
   readonly lockdepReports: number;
   readonly lockdepTitles: readonly string[];
   readonly hotplug: HotplugCounts | null;
@@ -201,6 +203,7 @@ export function recheckScenario(dir: string): ScenarioRecheck {
     ...(gpsPerSec !== undefined ? { gpsPerSec } : {}),
     ...(acquisitions !== undefined ? { acquisitions } : {}),
     ...(acquisitionsPerSec !== undefined ? { acquisitionsPerSec } : {}),
+    ...(suite === 'lock' && facts?.readAcquisitions != null ? { readAcquisitions: facts.readAcquisitions } : {}),
     lockdepReports: facts?.badness.lockdep ?? 0,
     lockdepTitles: facts?.lockdepTitles ?? [],
     hotplug: facts?.hotplug ?? null,

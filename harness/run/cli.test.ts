@@ -36,6 +36,10 @@ describe('torture (bad input)', () => {
   const cases: [string[], RegExp][] = [
     [['--duration', '10x'], /^torture: Cannot use --duration as .* current value is 10x$/],
     [['--duration', '0'], /--duration/],
+    [['--duration', ''], /--duration .* current value is \(empty\)$/],
+    // A kill timer above 2^31-1 ms would fire at once (Node clamps it to 1 ms) and kill every guest.
+    [['--duration', '25d'], /^torture: Cannot use --duration as 'the duration plus --shutdown-grace' must be at most 2147483 s .*: current value is 2160000 s \+ 15 s$/],
+    [['--duration', '24d', '--shutdown-grace', '99999999'], /must be at most 2147483 s/],
     [['--cpus', 'two'], /^torture: Cannot use --cpus as 'N' must be an integer >= 0: current value is two$/],
     [['--cpus', '2', '--allcpus'], /must not be combined with --allcpus/],
     [['--torture', 'scf'], /must be one of rcu lock: current value is scf$/],
@@ -53,6 +57,9 @@ describe('torture (bad input)', () => {
     [['--configs'], /^torture: Cannot use --configs as 'its value' must not be empty/],
     [['--configs', 'TREE05', '--bootargs'], /--bootargs as 'its value' must not be empty/],
     [['--bogus'], /^torture: Unknown argument: bogus$/],
+    // yargs reads a boolean's `=value` as false: that must not silently start a run.
+    [['--allcpus=foo'], /^torture: Cannot use --allcpus as 'it' must be given without a value: current value is --allcpus=foo$/],
+    [['--help=no'], /^torture: Cannot use --help as 'it' must be given without a value/],
     [['frobnicate'], /^torture: Unknown argument: frobnicate$/],
     [['recheck'], /^torture: Cannot recheck as 'DIR...' must name at least one results directory/],
     [['lockdep'], /^torture: Cannot check a lock trace as 'TRACE.jsonl' must be given/],

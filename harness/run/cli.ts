@@ -24,7 +24,7 @@ import { TORTURE_SUITES, type TortureSuite } from '../guest/guest_spec.js';
 import { datestamp } from '../recheck/kvm_date.js';
 import { recheckMain } from '../recheck/recheck.js';
 import { formatBatches, formatScenarios, formatSched } from './batches.js';
-import { parseDuration } from './duration.js';
+import { checkRunLength, parseDuration } from './duration.js';
 import { DRYRUN_KINDS, buildPlan, type DryrunKind, type RunOptions } from './plan.js';
 import { repoRoot } from './repo_root.js';
 import { checkResdirFree, runBatches } from './run_batches.js';
@@ -157,7 +157,7 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
   }
   const suiteText = last(a['torture']) ?? 'rcu';
   if (!(TORTURE_SUITES as readonly string[]).includes(suiteText)) {
-    throw usage(`Cannot use --torture as 'the suite' must be one of ${TORTURE_SUITES.join(' ')}: current value is ${suiteText}`);
+    throw usage(`Cannot use --torture as 'the suite' must be one of ${TORTURE_SUITES.join(' ')}: current value is ${suiteText || '(empty)'}`);
   }
   const suite = suiteText as TortureSuite;
   const durationSec = parseDuration(last(a['duration']) ?? DEFAULT_DURATION);
@@ -201,6 +201,7 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
     throw usage(`Cannot use --shutdown-grace as 'SECS' must be an integer >= 0: current value is ${graceText || '(empty)'}`);
   }
   const shutdownGraceSec = graceText === undefined ? DEFAULT_SHUTDOWN_GRACE_SEC : Number.parseInt(graceText, 10);
+  checkRunLength(durationSec, shutdownGraceSec);
 
   const opsText = last(a['ops']);
   let opsModule: string | undefined;
@@ -305,7 +306,21 @@ async function runSelftest(io: CliIo): Promise<number> {
   return r !== null && typeof r === 'object' && r.failed === 0 ? 0 : 1;
 }
 
+/** Options that take no value; yargs would read `--allcpus=foo` as false and run anyway. */
+const FLAG_OPTIONS = ['allcpus', 'help'] as const;
+
+function checkFlagsHaveNoValue(argv: readonly string[]): void {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const m = /^--(?:no-)?([a-z-]+)=(.*)$/s.exec(arg);
+    if (m !== null && (FLAG_OPTIONS as readonly string[]).includes(m[1] ?? '')) {
+      throw usage(`Cannot use --${m[1] ?? ''} as 'it' must be given without a value: current value is ${arg}`);
+    }
+  }
+}
+
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  checkFlagsHaveNoValue(argv);
   const a = await parseArgs(argv);
   if (a['help'] === true) {
     io.out(USAGE);

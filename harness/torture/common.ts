@@ -185,40 +185,39 @@ export async function torture_online(cpu: number): Promise<boolean> {
 
 /** torture_onoff(): after the holdoff, offline or online a random CPU every interval. */
 async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void> {
-  VERBOSE_TOROUT_STRING('torture_onoff task started');
-  const rand = torture_random_state();
-  const maxcpu = kapi.nrCpuIds - 1;
-  if (maxcpu < 1) {
-    VERBOSE_TOROUT_STRING('Only one CPU, so CPU-hotplug testing is disabled');
-  } else {
-    if (holdoffJ > 0) {
-      VERBOSE_TOROUT_STRING('torture_onoff begin holdoff');
-      await torture_sleep_interruptible(holdoffJ);
-      VERBOSE_TOROUT_STRING('torture_onoff end holdoff');
+  try {
+    VERBOSE_TOROUT_STRING('torture_onoff task started');
+    const rand = torture_random_state();
+    const maxcpu = kapi.nrCpuIds - 1;
+    if (maxcpu < 1) {
+      VERBOSE_TOROUT_STRING('Only one CPU, so CPU-hotplug testing is disabled');
+    } else {
+      if (holdoffJ > 0) {
+        VERBOSE_TOROUT_STRING('torture_onoff begin holdoff');
+        await torture_sleep_interruptible(holdoffJ);
+        VERBOSE_TOROUT_STRING('torture_onoff end holdoff');
+      }
+      while (!torture_must_stop()) {
+        const cpu = 1 + ((torture_random(rand) >>> 4) % maxcpu);
+        if (cpu_online(cpu)) await torture_offline(cpu);
+        else await torture_online(cpu);
+        if (await torture_sleep_interruptible(intervalJ)) break;
+      }
     }
-    while (!torture_must_stop()) {
-      const cpu = 1 + ((torture_random(rand) >>> 4) % maxcpu);
-      if (cpu_online(cpu)) await torture_offline(cpu);
-      else await torture_online(cpu);
-      if (await torture_sleep_interruptible(intervalJ)) break;
-    }
+    torture_kthread_stopping('torture_onoff');
+  } finally {
+    // Pairs with the condition load in torture_cleanup_begin().
+    Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 0);
+    kapi.wakeUp(wq(W_KTHREAD_WQ));
   }
-  torture_kthread_stopping('torture_onoff');
 }
 
 /** torture_onoff_init(): start torture_onoff on this CPU (call from CPU 0's boot). */
 export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
   if (intervalJ <= 0) return;
   Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
-  torture_create_kthread(async () => {
-    try {
-      await torture_onoff(holdoffJ, intervalJ);
-    } finally {
-      // Pairs with the condition load in torture_cleanup_begin().
-      Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 0);
-      kapi.wakeUp(wq(W_KTHREAD_WQ));
-    }
-  }, 'torture_onoff');
+  // No awaiting wrapper in between, so that stacks read torture_onoff -> kthread as the kernel's.
+  torture_create_kthread(() => torture_onoff(holdoffJ, intervalJ), 'torture_onoff');
 }
 
 /** torture_onoff_stats(): the kernel's `onoff:` field, trailing space included (pr_cont). */

@@ -8,7 +8,10 @@
  *   <type>-torture:--- Start of test: nwriters_stress=N nreaders_stress=N stat_interval=N ...
  *   <type>-torture: Writes:  Total: T  Max/Min: a/b ???  Fail: f !!!   (and `Reads :` for rw types)
  *   <type>-torture:--- End of test: SUCCESS|FAILURE|LOCK_HOTPLUG: <the same parameters>
- * With CPU hotplug on, the Writes line ends with torture_onoff_stats() (as a pr_cont would add it).
+ * With CPU hotplug on, a third line `<type>-torture: onoff: a/b:c/d e,f:g,h i:j (HZ=1000) `
+ * (torture_onoff_stats()) follows. The kernel's locktorture prints no hotplug statistics at all;
+ * they get a line of their own so that the Writes/Reads lines keep the kernel's exact format (the
+ * format ends in "%s\n", so nothing may be appended to them).
  *
  * Departures from the kernel, each for the machine model (design.md):
  *   - Tasks are bound to CPUs (writer i on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS) and the
@@ -568,14 +571,13 @@ function __torture_print_stats(statp: Float64Array, write: boolean): string {
   return `${write ? 'Writes' : 'Reads '}:  Total: ${sum}  Max/Min: ${max}/${min} ${unfair}  Fail: ${fail ? 1 : 0} ${fail ? '!!!' : ''}`;
 }
 
-/** lock_torture_stats_print(): writer line (+ onoff stats with hotplug), then the reader line. */
+/** lock_torture_stats_print(): writer line, the reader line, then (with hotplug) the onoff line. */
 export function lock_torture_stats_print(): void {
   const ops = cur_ops;
   if (ops === null) return;
-  let w = __torture_print_stats(lwsa, true);
-  if (p.onoff_interval > 0) w += torture_onoff_stats();
-  TOROUT_STRING(w);
+  TOROUT_STRING(__torture_print_stats(lwsa, true));
   if (ops.readlock !== undefined) TOROUT_STRING(__torture_print_stats(lrsa, false));
+  if (p.onoff_interval > 0) TOROUT_STRING(torture_onoff_stats());
 }
 
 async function lock_torture_stats(): Promise<void> {
@@ -588,10 +590,21 @@ async function lock_torture_stats(): Promise<void> {
   torture_kthread_stopping('lock_torture_stats');
 }
 
-/** lock_torture_print_module_parms(): the `--- <tag>:` line with every parameter (kernel.md §4). */
+/**
+ * cxt.debug_lock: the kernel tags the parameter line ` [debug]` when the lock's debug variant is
+ * built in: CONFIG_DEBUG_MUTEXES for mutex_*, CONFIG_DEBUG_SPINLOCK for spin_* and rw_lock*.
+ * CONFIG_PROVE_LOCKING selects both (lib/Kconfig.debug), and is the only one the model knows.
+ */
+function debug_lock(): boolean {
+  if (kapi.config.kconfig.get('CONFIG_PROVE_LOCKING') !== 'y') return false;
+  const t = p.torture_type;
+  return t.startsWith('mutex') || t.startsWith('spin') || t.startsWith('rw_lock');
+}
+
+/** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter (kernel.md §4). */
 function lock_torture_print_module_parms(tag: string): void {
   kapi.printk(
-    `${p.torture_type}-torture:--- ${tag}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +
+    `${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +
       `stat_interval=${p.stat_interval} verbose=${p.verbose} shuffle_interval=${p.shuffle_interval} stutter=${p.stutter} ` +
       `shutdown_secs=${p.shutdown_secs} onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff}`,
   );

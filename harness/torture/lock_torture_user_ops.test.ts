@@ -51,10 +51,10 @@ describe('validateOpsModule()', () => {
     const cases: Array<[string | null, RegExp]> = [
       [null, /Cannot load lock ops module as '.*bad\.mjs' must be an importable ES module: current value is /],
       ['export default {', /must be an importable ES module/],
-      ['export const x = 1;', /'export default \(or export ops\)' must be a lock-ops object: current value is undefined/],
+      ['export const x = 1;', /'export default \(or export ops\)' must be a lock-ops object: current value is undefined$/],
       ["export default { name: 7, sharedBytes: 4, init(){}, writeLock(){}, writeUnlock(){} };", /'name' must be a string of 1-32 characters \[a-z0-9_\]: current value is number 7/],
       ["export default { name: 'x', sharedBytes: -1, init(){}, writeLock(){}, writeUnlock(){} };", /'sharedBytes' must be an integer from 0 to 1048576: current value is number -1/],
-      ["export default { name: 'x', sharedBytes: 4, init(){}, writeLock(){} };", /'writeUnlock' must be a function: current value is undefined/],
+      ["export default { name: 'x', sharedBytes: 4, init(){}, writeLock(){} };", /'writeUnlock' must be a function: current value is undefined$/],
       ["export default { name: 'x', sharedBytes: 4, init(){}, writeLock(){}, writeUnlock(){}, readLock(){} };", /'readUnlock' must be a function \(readLock and readUnlock come together\)/],
     ];
     for (const [src, re] of cases) {
@@ -78,6 +78,37 @@ describe('user lock ops in a real guest', () => {
     expect(good.console).toMatch(/user-torture:--- End of test: SUCCESS: /);
     expect(bad.console).toMatch(/user-torture: Writes: .*Fail: 1 !!!/);
     expect(bad.console).toMatch(/user-torture:--- End of test: FAILURE: /);
+  });
+
+  it('correct spinning locks pass under CONFIG_PREEMPT=y: a holder is never switched out for a spinner of its CPU', async () => {
+    // A spinning user lock is held with preemption disabled (as spin_lock); otherwise a holder
+    // preempted at a preemption point leaves a same-CPU spinner spinning forever (soft lockup).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+    const tas = path.join(dir, 'good_tas.mjs');
+    writeFileSync(
+      tas,
+      `let word = new Int32Array(1);
+export default {
+  name: 'good_tas',
+  sharedBytes: 4,
+  init(shared) { word = shared; },
+  writeLock() { while (Atomics.compareExchange(word, 0, 0, 1) !== 0); },
+  writeUnlock() { Atomics.store(word, 0, 0); },
+};
+`,
+    );
+    const kconfig = { CONFIG_PREEMPT: 'y', CONFIG_HOTPLUG_CPU: 'y' };
+    const hotplug = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
+    const [w, rw] = await Promise.all([
+      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(tas, 4, hotplug) }),
+      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(example('rw_spinlock.mjs'), 4) }),
+    ]);
+    for (const run of [w, rw]) {
+      expect(run.console).not.toContain('soft lockup');
+      expect(run.console).toMatch(/user-torture:--- End of test: SUCCESS: /);
+      expect(run.code).toBe(0);
+    }
+    expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* /);
   });
 
   it('a lock that loses wake-ups is reported as a hang naming the waiter and the lock', async () => {

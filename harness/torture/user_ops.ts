@@ -15,7 +15,11 @@
  *
  * A lock or unlock that returns a Promise is a sleeping lock: the stress task sleeps until it
  * settles and its CPU runs other tasks meanwhile (kapi.sleepOn). Returning nothing means the call
- * completed (a spinning lock: blocking the CPU, e.g. with Atomics.wait, is allowed).
+ * completed (a spinning lock: blocking the CPU, e.g. with Atomics.wait, is allowed). A lock that
+ * completed without a Promise is held with preemption disabled until its unlock, as spin_lock()
+ * does: otherwise, under CONFIG_PREEMPT, the holder could be switched out at a preemption point
+ * and a task of the same CPU spinning for the lock would never let it run again (a soft lockup
+ * that is the harness's fault, not the lock's).
  *
  * validateOpsModule() is what the driver calls before any guest starts (bad module: TortureError
  * OPS_MODULE, one line, exit 2); lock_torture_user_ops() is the in-guest adapter that
@@ -48,6 +52,7 @@ function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'function') return 'a function';
   if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -113,10 +118,36 @@ async function user_lock_wait(map: LockdepMap, r: PromiseLike<void>): Promise<vo
   kapi.lockdep.contended(map);
   await kapi.sleepOn(Promise.resolve(r));
   kapi.lockdep.acquired(map);
+  user_lock_acquired(false);
 }
 
 async function user_unlock_wait(r: PromiseLike<void>): Promise<void> {
   await kapi.sleepOn(Promise.resolve(r));
+}
+
+/*
+ * How many user locks this CPU holds from a synchronous (spinning) acquisition, each with
+ * preemption disabled. Per CPU (module state is per worker) and without per-task bookkeeping: a
+ * spinning holder cannot be switched out until its unlock (preemption is off and the user
+ * critical section has no sleeping call), so the next unlock on this CPU while the count is
+ * non-zero is that holder's. A holder that acquired by sleeping can only run again once no
+ * spinning hold is outstanding here, so its unlock sees zero and leaves preemption alone.
+ */
+let spinningHolds = 0;
+
+/** After a lock call: a synchronous (spinning) acquisition disables preemption until its unlock. */
+function user_lock_acquired(spinning: boolean): void {
+  if (!spinning) return;
+  spinningHolds++;
+  kapi.preemptDisable();
+}
+
+/** After an unlock call returned (before awaiting it): undo user_lock_acquired()'s preemptDisable. */
+function user_lock_released(): void {
+  if (spinningHolds === 0) return;
+  spinningHolds--;
+  // spin_unlock(): release, then preempt_enable(); a sleeping unlock must not sleep atomic.
+  kapi.preemptEnable();
 }
 
 export interface UserOpsDelays {
@@ -146,12 +177,14 @@ export async function lock_torture_user_ops(delays: UserOpsDelays): Promise<Lock
       kapi.lockdep.acquire(map, 0, false, 0, null);
       const r = ops.writeLock();
       if (isThenable(r)) return user_lock_wait(map, r);
+      user_lock_acquired(true);
       return undefined;
     },
     write_delay: delays.write_delay,
     writeunlock: () => {
       kapi.lockdep.release(map);
       const r = ops.writeUnlock();
+      user_lock_released();
       if (isThenable(r)) return user_unlock_wait(r);
       return undefined;
     },
@@ -164,12 +197,14 @@ export async function lock_torture_user_ops(delays: UserOpsDelays): Promise<Lock
         kapi.lockdep.acquire(map, 0, false, 1, null);
         const r = readLock.call(ops);
         if (isThenable(r)) return user_lock_wait(map, r);
+        user_lock_acquired(true);
         return undefined;
       },
       read_delay: delays.read_delay,
       readunlock: () => {
         kapi.lockdep.release(map);
         const r = readUnlock.call(ops);
+        user_lock_released();
         if (isThenable(r)) return user_unlock_wait(r);
         return undefined;
       },

@@ -28,6 +28,8 @@ import {
 export const FAKE_DOORBELL_BASE = 0; // 32 CPUs x 16 words
 export const FAKE_FROZEN_BASE = 32 * 16; // 32 CPUs x 16 words
 export const FAKE_TEST_BASE = 64 * 16; // 256 words for the test's own meeting points
+/** fake_kapi's own word at the end of the test area: every lockdep.contended() adds 1 (any CPU). */
+export const FAKE_CONTENDED = FAKE_TEST_BASE + 240;
 export const FAKE_HEAP_BASE = FAKE_TEST_BASE + 256;
 export const FAKE_SHM_WORDS = 1 << 16;
 
@@ -183,6 +185,8 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       },
       contended: () => {
         c.contended++;
+        Atomics.add(i32, FAKE_CONTENDED, 1); // pairs with the waitForAtLeast() in lock_worker's forceContention()
+        Atomics.notify(i32, FAKE_CONTENDED);
       },
       acquired: () => {
         c.acquired++;

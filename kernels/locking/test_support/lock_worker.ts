@@ -7,7 +7,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { FAKE_FROZEN_BASE, bump, fakeCounters, installFakeKapi, waitForAtLeast } from './fake_kapi.js';
+import { FAKE_CONTENDED, FAKE_FROZEN_BASE, bump, fakeCounters, installFakeKapi, waitForAtLeast } from './fake_kapi.js';
 import {
   T_ACQUIRED,
   T_BARRIER,
@@ -85,11 +85,40 @@ function criticalRead(): void {
   Atomics.sub(i32, T_READERS, 1);
 }
 
+/**
+ * Make the slow path run at least once whatever the host's scheduling (2 cores may run the
+ * workers one after another): CPU 0 takes the lock for write and holds it until some other CPU
+ * has reported lockdep.contended() (FAKE_CONTENDED); the others each take and drop the lock once
+ * (as reader or writer) after CPU 0 holds it. No increment: the counter check is unchanged.
+ */
+async function forceContention(ops: Ops, reader: boolean): Promise<void> {
+  if (d.cpu === 0) {
+    const r = ops.lock();
+    if (r instanceof Promise) await r;
+    bump(i32, T_PHASE, 1);
+    waitForAtLeast(i32, FAKE_CONTENDED, 1);
+    ops.unlock();
+    return;
+  }
+  waitForAtLeast(i32, T_PHASE, 1);
+  if (reader && ops.readLock !== undefined && ops.readUnlock !== undefined) {
+    const r = ops.readLock();
+    if (r instanceof Promise) await r;
+    ops.readUnlock();
+  } else {
+    const r = ops.lock();
+    if (r instanceof Promise) await r;
+    ops.unlock();
+  }
+}
+
 async function exclusion(): Promise<string> {
   const ops = makeOps(d.kind);
   const reader = ops.readLock !== undefined && d.cpu % 2 === 1;
   Atomics.add(i32, T_BARRIER, 1);
   waitForAtLeast(i32, T_BARRIER, d.nrCpus);
+  // lock_busted has no slow path (and no lockdep calls) to force.
+  if (d.kind !== 'busted') await forceContention(ops, reader);
   for (let n = 0; n < d.iters; n++) {
     if (reader && ops.readLock !== undefined && ops.readUnlock !== undefined) {
       const r = ops.readLock();
