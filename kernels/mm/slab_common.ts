@@ -23,6 +23,7 @@ import {
   kmem_cache_release,
   slab_mutex,
   slub_debug_enabled,
+  slub_debug_key_under_slab_mutex,
   slub_find_object,
   type KmemCache,
 } from './slub.js';
@@ -32,11 +33,6 @@ export { kmem_cache_alloc, kmem_cache_free, SLAB_STORE_USER, SLAB_HWCACHE_ALIGN,
 /** ZERO_SIZE_PTR: what kmalloc(0) returns. */
 export const ZERO_SIZE_PTR = 16;
 
-/** The boot parameter that restores commit 1f0723a4c0df's lock order. */
-export function slub_debug_key_under_slab_mutex(): boolean {
-  const v = kapi.config.bootParams.get('slub.debug_key_under_slab_mutex');
-  return v === '1' || v === 'y' || v === 'Y';
-}
 
 /** kmem_cache_create_usercopy(): a new cache, or null on failure. */
 export async function kmem_cache_create_usercopy(

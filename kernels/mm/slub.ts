@@ -148,11 +148,12 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
   const u8 = new Uint8Array(i32.buffer, cw(s.slot, C_NAME) * 4, NAME_BYTES);
   u8.fill(0);
   u8.set(new TextEncoder().encode(s.name).subarray(0, NAME_BYTES - 1));
-  if ((s.flags & SLAB_DEBUG_FLAGS) !== 0 && bugOrder()) await static_key_enable(slub_debug_enabled());
+  if ((s.flags & SLAB_DEBUG_FLAGS) !== 0 && slub_debug_key_under_slab_mutex()) await static_key_enable(slub_debug_enabled());
   return 0;
 }
 
-function bugOrder(): boolean {
+/** The boot parameter that restores commit 1f0723a4c0df's lock order (not a kernel parameter). */
+export function slub_debug_key_under_slab_mutex(): boolean {
   const v = kapi.config.bootParams.get('slub.debug_key_under_slab_mutex');
   return v === '1' || v === 'y' || v === 'Y';
 }
