@@ -12,6 +12,7 @@
  */
 
 import type { TortureSuite } from '../guest/guest_spec.js';
+import { LOCK_TORTURE_OPS_NAMES } from '../torture/lock_torture_types.js';
 
 export interface KnownOption {
   /** `CONFIG_NR_CPUS`, `rcutorture.stat_interval`, `maxcpus`. */
@@ -64,21 +65,8 @@ function bp(key: string, v: Value, suites: readonly TortureSuite[]): KnownOption
 
 const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
 
-export const LOCK_TORTURE_TYPES = [
-  'lock_busted',
-  'spin_lock',
-  'spin_lock_irq',
-  'raw_spin_lock',
-  'raw_spin_lock_irq',
-  'rw_lock',
-  'rw_lock_irq',
-  'mutex_lock',
-  'rwsem_lock',
-  'percpu_rwsem_lock',
-] as const;
-
-/** `user`: the lock-ops module of `--ops` (harness/torture/user_ops.ts); the driver sets it. */
-export const LOCK_TORTURE_USER_TYPE = 'user';
+/** torture_type values, `user` (the lock-ops module of `--ops`) included: one list with the guest. */
+export { LOCK_TORTURE_OPS_NAMES as LOCK_TORTURE_TYPES } from '../torture/lock_torture_types.js';
 
 export const RCU_TORTURE_TYPES = ['rcu', 'busted'] as const;
 
@@ -206,7 +194,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutree.dump_tree', BBOOL, RCU),
 
   // --- Boot: locktorture (§4)
-  bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_TYPES, LOCK_TORTURE_USER_TYPE), LOCK),
+  bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_OPS_NAMES), LOCK),
   bp('locktorture.ops_module', { pattern: /^\S+$/, expect: 'the path of a lock-ops ES module (set by --ops)' }, LOCK),
   bp('locktorture.nwriters_stress', INT, LOCK),
   bp('locktorture.nreaders_stress', INT, LOCK),

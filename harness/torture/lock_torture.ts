@@ -48,6 +48,9 @@ import {
   type TortureRandomState,
 } from './common.js';
 import { lock_torture_user_ops } from './user_ops.js';
+import { LOCK_TORTURE_OPS_NAMES } from './lock_torture_types.js';
+
+export { LOCK_TORTURE_OPS_NAMES };
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -426,20 +429,6 @@ function percpu_rwsem_lock_ops(): LockTortureOps {
   };
 }
 
-/** The ops table in the kernel's order; `user` last. */
-export const LOCK_TORTURE_OPS_NAMES = [
-  'lock_busted',
-  'spin_lock',
-  'spin_lock_irq',
-  'raw_spin_lock',
-  'raw_spin_lock_irq',
-  'rw_lock',
-  'rw_lock_irq',
-  'mutex_lock',
-  'rwsem_lock',
-  'percpu_rwsem_lock',
-  'user',
-] as const;
 
 const OPS_FACTORIES: Record<string, () => LockTortureOps> = {
   lock_busted: lock_busted_ops,

@@ -458,38 +458,41 @@ function rcu_torture_read_finish(p: number, started: number): void {
   countRead(pipe, completed);
 }
 
-/** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
-async function rcu_torture_one_read(rand: TortureRandomState): Promise<boolean> {
+/**
+ * The start of rcu_torture_one_read(): enter the reader, note the GP sequence, pick up the current
+ * element and check its mbtest. Null (reader already left) when there is no element yet.
+ */
+function rcu_torture_read_begin(): { idx: number; started: number; p: number } | null {
   const t = tt();
   const idx = t.ops.readlock();
   const started = t.ops.get_gp_seq();
   const p = Atomics.load(kapi.shm, sw(T_CURRENT));
   if (p < 0) {
     t.ops.readunlock(idx);
-    return false;
+    return null;
   }
   if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  return { idx, started, p };
+}
+
+/** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
+async function rcu_torture_one_read(rand: TortureRandomState): Promise<boolean> {
+  const r = rcu_torture_read_begin();
+  if (r === null) return false;
   const pre = rcu_read_delay(rand, false);
   if (pre !== null) await pre;
-  rcu_torture_read_finish(p, started);
-  t.ops.readunlock(idx);
+  rcu_torture_read_finish(r.p, r.started);
+  tt().ops.readunlock(r.idx);
   return true;
 }
 
 /** rcu_torture_one_read() in a timer handler (softirq context: never sleeps). */
 function rcu_torture_one_read_irq(rand: TortureRandomState): boolean {
-  const t = tt();
-  const idx = t.ops.readlock();
-  const started = t.ops.get_gp_seq();
-  const p = Atomics.load(kapi.shm, sw(T_CURRENT));
-  if (p < 0) {
-    t.ops.readunlock(idx);
-    return false;
-  }
-  if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  const r = rcu_torture_read_begin();
+  if (r === null) return false;
   rcu_read_delay(rand, true);
-  rcu_torture_read_finish(p, started);
-  t.ops.readunlock(idx);
+  rcu_torture_read_finish(r.p, r.started);
+  tt().ops.readunlock(r.idx);
   return true;
 }
 
