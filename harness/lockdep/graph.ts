@@ -1,7 +1,8 @@
 /*
- * The shared half of lockdep: lock classes, dependency entries (locks_after / locks_before), the
- * chain-key hash, usage masks, and the string arena holding class names and stack text, all in one
- * SharedArrayBuffer region, plus the graph lock that serialises every writer.
+ * The shared half of lockdep: lock classes, dependency entries (locks_after / locks_before) and
+ * usage masks in one SharedArrayBuffer region, the graph lock that serialises every writer, and the
+ * strong-path BFS. The chain hash (chain_cache.ts) and the string/stack store (stack_store.ts) live
+ * in the same region and hang off the Graph as `chains` and `stacks`.
  *
  * Guarantees:
  *  - Writers (new class, new entry, new chain, new usage bit, new string) run under the graph lock.
@@ -13,12 +14,9 @@
  */
 
 import { LOCK_TYPES, type LockType } from '../kapi.js';
+import { SharedChains } from './chain_cache.js';
+import { CapacityError, hashString, StackStore } from './stack_store.js';
 import {
-  CH_HI,
-  CH_LO,
-  CH_SITE,
-  CH_STATE,
-  CHAIN_WORDS,
   CL_BACK,
   CL_FWD,
   CL_NAME,
@@ -31,19 +29,10 @@ import {
   CL_USAGE_TRACE,
   CL_WAIT,
   CLASS_WORDS,
-  C_ARENA_USED,
-  C_CHAIN_HLOCKS,
-  C_CHAINS,
-  C_CHAINS_HARDIRQ,
-  C_CHAINS_PROCESS,
-  C_CHAINS_SOFTIRQ,
   C_CLASSES,
   C_DEDUPE_USED,
   C_ENTRIES,
   C_MAX_BFS,
-  C_STACK_ENTRIES,
-  C_STACK_HASH_CHAINS,
-  C_STACK_TRACES,
   DEDUPE_SLOTS,
   E_DEP,
   E_DISTANCE,
@@ -55,33 +44,11 @@ import {
   EDGE_WORDS,
   H_DEBUG_LOCKS,
   H_GRAPH_LOCK,
-  STACK_HASH_SLOTS,
   type Layout,
 } from './layout.js';
 
-/** FNV-1a over a string, as an unsigned 32-bit number. */
-export function hashString(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** BFS match callback: `flag` is only_xr (forwards) or only-shared (backwards) of the entry. */
 export type BfsMatch = (cls: number, flag: boolean) => boolean;
-
-/** Why a capacity ran out (the kernel's message after `BUG: `). */
-export type CapacityName = 'MAX_LOCKDEP_KEYS' | 'MAX_LOCKDEP_ENTRIES' | 'MAX_LOCKDEP_CHAINS' | 'MAX_STACK_TRACE_ENTRIES';
-
-export class CapacityError extends Error {
-  readonly limit: CapacityName;
-  constructor(limit: CapacityName) {
-    super(`BUG: ${limit} too low!`);
-    this.limit = limit;
-  }
-}
 
 export class Graph {
   readonly i32: Int32Array;
@@ -95,7 +62,10 @@ export class Graph {
   readonly #qParent: Int32Array;
   readonly #qFlag: Uint8Array;
   readonly #names = new Map<number, string>();
-  readonly #strings = new Map<number, string>();
+  /** Class names and stack traces. */
+  readonly stacks: StackStore;
+  /** The shared chain hash. */
+  readonly chains: SharedChains;
 
   constructor(i32: Int32Array, lay: Layout) {
     this.i32 = i32;
@@ -107,6 +77,8 @@ export class Graph {
     this.#qEdge = new Int32Array(q);
     this.#qParent = new Int32Array(q);
     this.#qFlag = new Uint8Array(q);
+    this.stacks = new StackStore(i32, lay);
+    this.chains = new SharedChains(i32, lay);
   }
 
   /* ---------------- graph lock and debug_locks ---------------- */
@@ -148,76 +120,6 @@ export class Graph {
     return Atomics.add(this.i32, this.b + word, by) + by;
   }
 
-  /* ---------------- strings (arena) ---------------- */
-
-  /** Store a string; returns its id (> 0). Under the graph lock. */
-  putString(s: string): number {
-    const words = 1 + ((s.length + 1) >> 1);
-    const used = this.count(C_ARENA_USED);
-    if (used + words > this.lay.arenaWords) throw new CapacityError('MAX_STACK_TRACE_ENTRIES');
-    const at = this.lay.arena + used;
-    const i32 = this.i32;
-    i32[at] = s.length;
-    for (let i = 0; i < s.length; i += 2) {
-      const lo = s.charCodeAt(i);
-      const hi = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      i32[at + 1 + (i >> 1)] = lo | (hi << 16);
-    }
-    // Publishes the text: a reader gets the id only through a later Atomics.store of the id.
-    Atomics.store(i32, this.b + C_ARENA_USED, used + words);
-    return used + 1;
-  }
-
-  getString(id: number): string {
-    if (id <= 0) return '';
-    const cached = this.#strings.get(id);
-    if (cached !== undefined) return cached;
-    const at = this.lay.arena + id - 1;
-    const i32 = this.i32;
-    const len = i32[at] ?? 0;
-    const codes: number[] = [];
-    for (let i = 0; i < len; i++) {
-      const w = i32[at + 1 + (i >> 1)] ?? 0;
-      codes.push(i & 1 ? (w >>> 16) & 0xffff : w & 0xffff);
-    }
-    let s = '';
-    for (let i = 0; i < codes.length; i += 4096) s += String.fromCharCode(...codes.slice(i, i + 4096));
-    this.#strings.set(id, s);
-    return s;
-  }
-
-  /** save_trace(): store a stack (deduplicated through the stack hash). Under the graph lock. */
-  putStack(frames: readonly string[]): number {
-    const text = frames.join('\n');
-    const h = hashString(text);
-    const slots = STACK_HASH_SLOTS;
-    for (let i = 0; i < slots; i++) {
-      const slot = this.lay.stackHash + ((h + i) & (slots - 1));
-      const id = Atomics.load(this.i32, slot);
-      if (id === 0) {
-        if (this.count(C_STACK_ENTRIES) + frames.length > this.lay.maxStackEntries) throw new CapacityError('MAX_STACK_TRACE_ENTRIES');
-        const nid = this.putString(text);
-        this.bump(C_STACK_ENTRIES, frames.length);
-        this.bump(C_STACK_TRACES);
-        if (i === 0) this.bump(C_STACK_HASH_CHAINS);
-        Atomics.store(this.i32, slot, nid);
-        return nid;
-      }
-      if (this.getString(id) === text) return id;
-    }
-    // Hash full: store without deduplication.
-    if (this.count(C_STACK_ENTRIES) + frames.length > this.lay.maxStackEntries) throw new CapacityError('MAX_STACK_TRACE_ENTRIES');
-    this.bump(C_STACK_ENTRIES, frames.length);
-    this.bump(C_STACK_TRACES);
-    return this.putString(text);
-  }
-
-  getStack(id: number): string[] {
-    if (id <= 0) return [];
-    const s = this.getString(id);
-    return s === '' ? [] : s.split('\n');
-  }
-
   /* ---------------- classes ---------------- */
 
   #classHash(name: string, ordinal: number, subclass: number): number {
@@ -226,7 +128,7 @@ export class Graph {
 
   #classMatches(c: number, name: string, ordinal: number, subclass: number): boolean {
     const r = this.lay.classes + c * CLASS_WORDS;
-    return this.i32[r + CL_ORDINAL] === ordinal && this.i32[r + CL_SUBCLASS] === subclass && this.getString(this.i32[r + CL_NAME] ?? 0) === name;
+    return this.i32[r + CL_ORDINAL] === ordinal && this.i32[r + CL_SUBCLASS] === subclass && this.stacks.getString(this.i32[r + CL_NAME] ?? 0) === name;
   }
 
   /** look_up_lock_class(): lock-free; -1 when not registered yet. */
@@ -250,7 +152,7 @@ export class Graph {
     if (n >= this.lay.maxKeys) throw new CapacityError('MAX_LOCKDEP_KEYS');
     const r = this.lay.classes + n * CLASS_WORDS;
     const i32 = this.i32;
-    i32[r + CL_NAME] = this.putString(name);
+    i32[r + CL_NAME] = this.stacks.putString(name);
     i32[r + CL_ORDINAL] = ordinal;
     i32[r + CL_SUBCLASS] = subclass;
     i32[r + CL_WAIT] = waitType;
@@ -276,7 +178,7 @@ export class Graph {
   className(c: number): string {
     const cached = this.#names.get(c);
     if (cached !== undefined) return cached;
-    let s = this.getString(this.classWord(c, CL_NAME));
+    let s = this.stacks.getString(this.classWord(c, CL_NAME));
     const ord = this.classWord(c, CL_ORDINAL);
     if (ord > 0) s += `#${ord + 1}`;
     const sub = this.classWord(c, CL_SUBCLASS);
@@ -353,50 +255,6 @@ export class Graph {
     i32[cf + CL_NFWD] = (i32[cf + CL_NFWD] ?? 0) + 1;
     i32[ct + CL_NBACK] = (i32[ct + CL_NBACK] ?? 0) + 1;
     return n;
-  }
-
-  /* ---------------- chains ---------------- */
-
-  /** Lock-free lookup; returns the slot index or -1. */
-  chainFind(hi: number, lo: number): number {
-    const mask = this.lay.chainSlots - 1;
-    const i32 = this.i32;
-    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
-    for (let i = 0; i <= mask; i++) {
-      const r = this.lay.chains + s * CHAIN_WORDS;
-      // Pairs with the Atomics.store of CH_STATE in chainInsert().
-      const st = Atomics.load(i32, r + CH_STATE);
-      if (st === 0) return -1;
-      if (i32[r + CH_HI] === hi && i32[r + CH_LO] === lo) return s;
-      s = (s + 1) & mask;
-    }
-    return -1;
-  }
-
-  chainSite(slot: number): number {
-    return this.i32[this.lay.chains + slot * CHAIN_WORDS + CH_SITE] ?? 0;
-  }
-
-  /** add_chain_cache(): under the graph lock. ctx 0 process, 1 softirq, 2/3 hardirq. */
-  chainInsert(hi: number, lo: number, site: number, ctx: number, depth: number): number {
-    if (this.count(C_CHAINS) >= this.lay.maxChains) throw new CapacityError('MAX_LOCKDEP_CHAINS');
-    const mask = this.lay.chainSlots - 1;
-    const i32 = this.i32;
-    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
-    for (;;) {
-      const r = this.lay.chains + s * CHAIN_WORDS;
-      if (Atomics.load(i32, r + CH_STATE) === 0) {
-        i32[r + CH_HI] = hi;
-        i32[r + CH_LO] = lo;
-        i32[r + CH_SITE] = site;
-        Atomics.store(i32, r + CH_STATE, 2);
-        this.bump(C_CHAINS);
-        this.bump(C_CHAIN_HLOCKS, depth);
-        this.bump(ctx >= 2 ? C_CHAINS_HARDIRQ : ctx === 1 ? C_CHAINS_SOFTIRQ : C_CHAINS_PROCESS);
-        return s;
-      }
-      s = (s + 1) & mask;
-    }
   }
 
   /* ---------------- report dedupe (continueAfterReport) ---------------- */

@@ -25,6 +25,28 @@ export class HeldLocks {
   readonly keyLo = new Int32Array(MAX_LOCK_DEPTH + 2);
 }
 
+/**
+ * One acquisition as __lock_acquire() takes it (the fields of struct held_lock the caller fills):
+ * the validator pushes it on the task's HeldLocks. Callers on the hot path reuse one record.
+ */
+export interface HeldLock {
+  map: LockdepMap;
+  cls: number;
+  /** 0 write, 1 read, 2 recursive read. */
+  read: number;
+  trylock: boolean;
+  nest: LockdepMap | null;
+  hardirq: boolean;
+  softirq: boolean;
+  irqsOff: boolean;
+  bhOff: boolean;
+  /**
+   * mark_usage() for this acquisition; false when reacquire_held_locks() re-adds an entry whose
+   * usage was marked when it was first taken.
+   */
+  checkUsage: boolean;
+}
+
 /** The same lock instance: the same map object, or the same address and key (maps may be per thread). */
 export function sameLock(a: LockdepMap | null, b: LockdepMap): boolean {
   if (a === null) return false;

@@ -123,7 +123,7 @@ export function circularReport(ctx: ReportCtx, next: HeldView, prev: HeldView, p
   for (let i = path.length - 1; i >= 1; i--) {
     const p = path[i];
     if (p === undefined) continue;
-    out.push('', `-> #${i} ${lockNameFull(g, p.cls)}:`, ...trace(g.getStack(g.edgeWord(p.edge, E_TRACE)), 6));
+    out.push('', `-> #${i} ${lockNameFull(g, p.cls)}:`, ...trace(g.stacks.getStack(g.edgeWord(p.edge, E_TRACE)), 6));
   }
   out.push('', `-> #0 ${lockNameFull(g, next.cls)}:`, ...trace(current, 6));
   out.push('', 'other info that might help us debug this:', '');
@@ -179,7 +179,7 @@ export function usageBugReport(ctx: ReportCtx, self: HeldView, prevBit: number, 
   out.push(`${ctx.task.comm}/${ctx.task.pid} ${irqFlags(flags)} takes:`);
   out.push(printLock(g, self));
   out.push(`{${USAGE_STR[prevBit] ?? '?'}} state was registered at:`);
-  out.push(...trace(g.getStack(g.usageTrace(self.cls, prevBit)), 2));
+  out.push(...trace(g.stacks.getStack(g.usageTrace(self.cls, prevBit)), 2));
   out.push('irq event stamp: 0');
   out.push('hardirqs last  enabled at (0): [<0000000000000000>] 0x0');
   out.push('hardirqs last disabled at (0): [<0000000000000000>] 0x0');
@@ -220,7 +220,7 @@ function classHeader(g: Graph, cls: number, depth: number): string[] {
   for (let bit = 0; bit < 8; bit++) {
     if (usage & (1 << bit)) {
       const head = `${pad}   ${USAGE_STR[bit] ?? '?'} at:`;
-      out.push(head, ...trace(g.getStack(g.usageTrace(cls, bit)), head.length - 3));
+      out.push(head, ...trace(g.stacks.getStack(g.usageTrace(cls, bit)), head.length - 3));
     }
   }
   out.push(`${pad} }`, `${pad} ... key      at: [<${lockAddress(cls * 64)}>] ${lockName(g, cls)}`);
@@ -235,7 +235,7 @@ function shortestDependencies(g: Graph, path: readonly PathEntry[], rootTrace: r
     if (p === undefined) continue;
     out.push(...classHeader(g, p.cls, depth));
     out.push(`${' '.repeat(depth)} ... acquired at:`);
-    out.push(...trace(p.edge >= 0 ? g.getStack(g.edgeWord(p.edge, E_TRACE)) : rootTrace, 2), '');
+    out.push(...trace(p.edge >= 0 ? g.stacks.getStack(g.edgeWord(p.edge, E_TRACE)) : rootTrace, 2), '');
   }
   return out;
 }
@@ -278,9 +278,9 @@ export function badIrqDependencyReport(
   out.push('and this task is already holding:', printLock(g, prev));
   out.push('which would create a new lock dependency:', `${lockNameFull(g, prev.cls)} -> ${lockNameFull(g, next.cls)}`, '');
   out.push(`but this new dependency connects a ${irqclass}-irq-safe lock:`, lockNameFull(g, safe), '');
-  out.push(`... which became ${irqclass}-irq-safe at:`, ...trace(g.getStack(g.usageTrace(safe, bit1)), 2), '');
+  out.push(`... which became ${irqclass}-irq-safe at:`, ...trace(g.stacks.getStack(g.usageTrace(safe, bit1)), 2), '');
   out.push(`to a ${irqclass}-irq-unsafe lock:`, lockNameFull(g, unsafe), '');
-  out.push(`... which became ${irqclass}-irq-unsafe at:`, '...', ...trace(g.getStack(g.usageTrace(unsafe, bit2)), 2), '');
+  out.push(`... which became ${irqclass}-irq-unsafe at:`, '...', ...trace(g.stacks.getStack(g.usageTrace(unsafe, bit2)), 2), '');
   out.push('other info that might help us debug this:', '');
   out.push(...irqLockScenario(g, safe, unsafe, prev.cls, next.cls));
   out.push(...heldLocks(ctx), '', `the dependencies between ${irqclass}-irq-safe lock and the holding lock:`);

@@ -16,8 +16,9 @@
  */
 
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
-import { CapacityError, Graph, hashString } from './graph.js';
-import { HeldLocks, sameLock } from './held_locks.js';
+import { chainKey, chainKeyId, initialChainKey, LocalChains, mixChainKey } from './chain_cache.js';
+import { Graph } from './graph.js';
+import { HeldLocks, sameLock, type HeldLock } from './held_locks.js';
 import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
 import {
   assertHeldReport,
@@ -36,6 +37,7 @@ import {
   type ReportCtx,
 } from './report.js';
 import { captureStack as defaultCapture, siteOf } from './stack.js';
+import { CapacityError, hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepBugKind, LockdepEnv, LockdepTask } from './types.js';
 import {
@@ -58,21 +60,11 @@ import {
   USAGE_READ_MASK,
 } from './usage.js';
 
-/* iterate_chain_key() results (module scratch: the hot path returns two words without allocating). */
-let kHi = 0;
-let kLo = 0;
-
-function iterateChainKey(hi: number, lo: number, id: number): void {
-  let a = lo ^ Math.imul(id, 0xcc9e2d51);
-  a = Math.imul((a << 15) | (a >>> 17), 0x1b873593);
-  let b = hi ^ Math.imul(id + 0x9e3779b9, 0x85ebca6b);
-  b = (Math.imul((b << 13) | (b >>> 19), 5) + 0xe6546b64) | 0;
-  kLo = a ^ (b >>> 7);
-  kHi = b ^ (a << 3) ^ lo;
-}
-
-/** Thread-local chain cache: open addressing over (hi, lo, site + 1). */
-const LOCAL_SLOTS = 1 << 14;
+/**
+ * check_deadlock()'s verdict: `deadlock` (reported), `no_deadlock`, or `nested` (the same class is
+ * held, but this instance is taken under its nest_lock: no new dependency).
+ */
+type DeadlockVerdict = 'deadlock' | 'no_deadlock' | 'nested';
 
 function calcDep(prevRead: number, nextRead: number): number {
   const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
@@ -92,8 +84,9 @@ export class Validator implements Lockdep {
   readonly #dbg: number;
   readonly #i32: Int32Array;
   readonly #classCache = new Map<LockClassKey, Int32Array>();
-  readonly #local = new Int32Array(LOCAL_SLOTS * 3);
-  #localCount = 0;
+  readonly #local = new LocalChains();
+  /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
+  readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
   #reports = 0;
   #validations = 0;
   #maxDepth = 0;
@@ -134,7 +127,18 @@ export class Validator implements Lockdep {
     const task = this.#env.current();
     const h = this.#held(task);
     const irq = this.#env.irqState();
-    this.#acquireCls(task, h, map, cls, read, trylock, nestLock, irq.hardirq, irq.softirq, irq.irqsDisabled || irq.hardirq, irq.bhDisabled, true);
+    const next = this.#next;
+    next.map = map;
+    next.cls = cls;
+    next.read = read;
+    next.trylock = trylock;
+    next.nest = nestLock;
+    next.hardirq = irq.hardirq;
+    next.softirq = irq.softirq;
+    next.irqsOff = irq.irqsDisabled || irq.hardirq;
+    next.bhOff = irq.bhDisabled;
+    next.checkUsage = true;
+    this.#acquireCls(task, h, next);
   }
 
   release(map: LockdepMap): void {
@@ -264,56 +268,45 @@ export class Validator implements Lockdep {
     return c;
   }
 
-  #acquireCls(
-    task: LockdepTask,
-    h: HeldLocks,
-    map: LockdepMap,
-    cls: number,
-    read: number,
-    trylock: boolean,
-    nest: LockdepMap | null,
-    hard: boolean,
-    soft: boolean,
-    irqsOff: boolean,
-    bhOff: boolean,
-    mark: boolean,
-  ): void {
+  /** __lock_acquire(): push `hl` on the task's held locks, mark its usage, validate a new chain. */
+  #acquireCls(task: LockdepTask, h: HeldLocks, hl: HeldLock): void {
     const d = h.depth;
     if (d >= MAX_LOCK_DEPTH) {
       this.#depthOverflow(task, h);
       return;
     }
+    const { cls, read, trylock, nest } = hl;
     // nest_lock: instances of one class taken under the nest lock merge into the top entry.
     if (nest !== null && d > 0 && h.cls[d - 1] === cls) {
       h.refs[d - 1] = Math.max(1, h.refs[d - 1] ?? 0) + 1;
       return;
     }
-    const ctx = (hard ? 2 : 0) | (soft ? 1 : 0);
+    const ctx = (hl.hardirq ? 2 : 0) | (hl.softirq ? 1 : 0);
     h.cls[d] = cls;
     h.read[d] = read;
     h.trylock[d] = trylock ? 1 : 0;
     h.refs[d] = 0;
     h.ctx[d] = ctx;
-    h.irqsOff[d] = irqsOff ? 1 : 0;
+    h.irqsOff[d] = hl.irqsOff ? 1 : 0;
     h.site[d] = 0;
-    h.maps[d] = map;
+    h.maps[d] = hl.map;
     h.nest[d] = nest;
     this.#frames = null;
 
-    if (mark) {
+    if (hl.checkUsage) {
       // mark_usage(): the bits this acquisition sets; fast when the class already has them all.
-      const softOn = !irqsOff && !bhOff && !soft;
+      const softOn = !hl.irqsOff && !hl.bhOff && !hl.softirq;
       let need = 1 << LOCK_USED;
       if (!trylock) {
-        if (hard) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
-        if (soft) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
+        if (hl.hardirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
+        if (hl.softirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
       }
-      if (!irqsOff) {
+      if (!hl.irqsOff) {
         need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
         if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
       }
       if ((this.g.usage(cls) & need) !== need) {
-        this.#flags = { hardirq: hard, softirq: soft, hardirqsEnabled: !irqsOff, softirqsEnabled: softOn };
+        this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: softOn };
         if (!this.#markUsage(task, h, d, need)) {
           this.#push(h, d);
           return;
@@ -329,31 +322,28 @@ export class Validator implements Lockdep {
     }
 
     const head = d === 0 || h.ctx[d - 1] !== ctx;
-    if (head) iterateChainKey(0x5bd1e995 ^ ctx, ctx + 1, cls | (read << 16) | (trylock ? 1 << 18 : 0));
-    else iterateChainKey(h.keyHi[d] ?? 0, h.keyLo[d] ?? 0, cls | (read << 16) | (trylock ? 1 << 18 : 0));
-    const hi = kHi;
-    const lo = kLo;
+    if (head) initialChainKey(ctx);
+    else {
+      chainKey.hi = h.keyHi[d] ?? 0;
+      chainKey.lo = h.keyLo[d] ?? 0;
+    }
+    mixChainKey(chainKey.hi, chainKey.lo, chainKeyId(cls, read, trylock));
+    const hi = chainKey.hi;
+    const lo = chainKey.lo;
     h.keyHi[d + 1] = hi;
     h.keyLo[d + 1] = lo;
 
     // The chain cache: thread-local table, then the shared hash, then validation.
-    const local = this.#local;
-    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & (LOCAL_SLOTS - 1);
-    for (;;) {
-      const r = s * 3;
-      const site1 = local[r + 2] ?? 0;
-      if (site1 === 0) break;
-      if (local[r] === hi && local[r + 1] === lo) {
-        h.site[d] = site1 - 1;
-        this.#push(h, d);
-        return;
-      }
-      s = (s + 1) & (LOCAL_SLOTS - 1);
+    const site1 = this.#local.lookup(hi, lo);
+    if (site1 !== 0) {
+      h.site[d] = site1 - 1;
+      this.#push(h, d);
+      return;
     }
-    const slot = this.g.chainFind(hi, lo);
-    const site = slot >= 0 ? this.g.chainSite(slot) : this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+    const slot = this.g.chains.find(hi, lo);
+    const site = slot >= 0 ? this.g.chains.site(slot) : this.#validate(task, h, d, head, trylock, hi, lo, ctx);
     h.site[d] = site;
-    this.#localPut(hi, lo, site);
+    this.#local.put(hi, lo, site);
     this.#push(h, d);
   }
 
@@ -366,20 +356,6 @@ export class Validator implements Lockdep {
     }
   }
 
-  #localPut(hi: number, lo: number, site: number): void {
-    if (this.#localCount >= LOCAL_SLOTS / 2) {
-      this.#local.fill(0);
-      this.#localCount = 0;
-    }
-    const local = this.#local;
-    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & (LOCAL_SLOTS - 1);
-    while ((local[s * 3 + 2] ?? 0) !== 0) s = (s + 1) & (LOCAL_SLOTS - 1);
-    local[s * 3] = hi;
-    local[s * 3 + 1] = lo;
-    local[s * 3 + 2] = site + 1;
-    this.#localCount++;
-  }
-
   #stack(): string[] {
     if (this.#frames === null) this.#frames = this.#capture();
     return this.#frames;
@@ -387,11 +363,11 @@ export class Validator implements Lockdep {
 
   /** Stack id of the current stack (save_trace()); under the graph lock. */
   #trace(): number {
-    return this.g.putStack(this.#stack());
+    return this.g.stacks.putStack(this.#stack());
   }
 
   #siteId(): number {
-    return this.g.putStack([siteOf(this.#stack())]);
+    return this.g.stacks.putStack([siteOf(this.#stack())]);
   }
 
   /** validate_chain() on a chain-cache miss. Returns the site id recorded for the chain. */
@@ -399,18 +375,18 @@ export class Validator implements Lockdep {
     const g = this.g;
     g.lock();
     try {
-      const again = g.chainFind(hi, lo);
-      if (again >= 0) return g.chainSite(again);
+      const again = g.chains.find(hi, lo);
+      if (again >= 0) return g.chains.site(again);
       if (!g.debugLocks()) return 0;
       this.#validations++;
       g.bump(C_VALIDATIONS);
       const site = this.#siteId();
       h.site[d] = site;
-      g.chainInsert(hi, lo, site, ctx, d + 1);
+      g.chains.insert(hi, lo, site, ctx, d + 1);
       // A trylock cannot deadlock and adds no dependency on the locks already held.
       if (!trylock) {
-        const ret = this.#checkDeadlock(task, h, d);
-        if (ret === 1 && !head) this.#checkPrevsAdd(task, h, d);
+        // A nested instance (under its nest_lock) adds no dependency; a deadlock was reported.
+        if (this.#checkDeadlock(task, h, d) === 'no_deadlock' && !head) this.#checkPrevsAdd(task, h, d);
       }
       return site;
     } catch (e) {
@@ -422,8 +398,8 @@ export class Validator implements Lockdep {
     }
   }
 
-  /** check_deadlock(): 0 reported, 1 fine, 2 nested under its nest_lock. */
-  #checkDeadlock(task: LockdepTask, h: HeldLocks, d: number): number {
+  /** check_deadlock(): is the class of entry d already held (AA)? */
+  #checkDeadlock(task: LockdepTask, h: HeldLocks, d: number): DeadlockVerdict {
     const cls = h.cls[d] ?? 0;
     const nread = h.read[d] ?? 0;
     const nestMap = h.nest[d] ?? null;
@@ -433,14 +409,14 @@ export class Validator implements Lockdep {
       if (h.cls[i] !== cls) continue;
       // read-after-read recursion of a recursive-read lock is allowed.
       if (nread === 2 && h.read[i] !== 0) continue;
-      if (nest) return 2;
+      if (nest) return 'nested';
       const ctx = this.#ctx(task, h, d, this.#stack());
       const next = this.#view(h, d);
       const prev = this.#view(h, i);
       this.#report('recursive', 'WARNING: possible recursive locking detected', hashString(`AA:${cls}`), () => recursiveReport(ctx, next, prev));
-      return 0;
+      return 'deadlock';
     }
-    return 1;
+    return 'no_deadlock';
   }
 
   /** check_prevs_add(): edges from the held locks down to (and including) the first non-trylock. */
@@ -628,18 +604,26 @@ export class Validator implements Lockdep {
 
   /** Remove entry i and re-add the entries above it (reacquire_held_locks()), revalidating new chains. */
   #removeAt(task: LockdepTask, h: HeldLocks, i: number): void {
-    const saved: { map: LockdepMap; cls: number; read: number; trylock: boolean; nest: LockdepMap | null; ctx: number; irqsOff: boolean; refs: number; site: number }[] = [];
+    // The nest_lock goes back on after the re-add, so that the entry does not merge again.
+    const saved: { hl: HeldLock; nest: LockdepMap | null; refs: number; site: number }[] = [];
     for (let j = i + 1; j < h.depth; j++) {
       const map = h.maps[j];
       if (map === null || map === undefined) continue;
+      const ctx = h.ctx[j] ?? 0;
       saved.push({
-        map,
-        cls: h.cls[j] ?? 0,
-        read: h.read[j] ?? 0,
-        trylock: h.trylock[j] === 1,
+        hl: {
+          map,
+          cls: h.cls[j] ?? 0,
+          read: h.read[j] ?? 0,
+          trylock: h.trylock[j] === 1,
+          nest: null,
+          hardirq: (ctx & 2) !== 0,
+          softirq: (ctx & 1) !== 0,
+          irqsOff: h.irqsOff[j] === 1,
+          bhOff: true,
+          checkUsage: false,
+        },
         nest: h.nest[j] ?? null,
-        ctx: h.ctx[j] ?? 0,
-        irqsOff: h.irqsOff[j] === 1,
         refs: h.refs[j] ?? 0,
         site: h.site[j] ?? 0,
       });
@@ -651,7 +635,7 @@ export class Validator implements Lockdep {
     }
     for (const s of saved) {
       const d = h.depth;
-      this.#acquireCls(task, h, s.map, s.cls, s.read, s.trylock, null, (s.ctx & 2) !== 0, (s.ctx & 1) !== 0, s.irqsOff, true, false);
+      this.#acquireCls(task, h, s.hl);
       if (h.depth === d + 1) {
         h.refs[d] = s.refs;
         h.nest[d] = s.nest;
@@ -675,7 +659,7 @@ export class Validator implements Lockdep {
       cls: h.cls[i] ?? 0,
       read: h.read[i] ?? 0,
       addr: h.maps[i]?.addr ?? 0,
-      site: site > 0 ? (this.g.getStack(site)[0] ?? '0x0') : '0x0',
+      site: site > 0 ? (this.g.stacks.getStack(site)[0] ?? '0x0') : '0x0',
     };
   }
 
