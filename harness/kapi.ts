@@ -6,7 +6,7 @@
  * or off is chosen at that moment by which `lockdep` object is installed, so annotation call
  * sites never test a flag (the analogue of CONFIG_PROVE_LOCKING compiling to nothing).
  *
- * Execution model (design.md): each CPU is one worker thread running a non-preemptive scheduler
+ * Execution model (README.md, "Design"): each CPU is one worker thread running a non-preemptive scheduler
  * of tasks. A task is an async function; every `await` on a kapi promise is a context switch.
  * Kernel code must await kapi promises directly (never `.then`) so that V8's async stack traces
  * keep the kernel call chain (cpu_down -> _cpu_down -> ... -> slub_cpu_dead) for lockdep reports.
@@ -42,6 +42,19 @@ export interface WaitQueueHead {
   readonly index: number;
 }
 
+/** HZ: jiffies per second of the guest's clock (kapi.jiffies()). */
+export const HZ = 1000;
+
+/** The project's one string hash, for kernel code that names things by hashing (rcu_callback). */
+export { fnv1a } from './lib/fnv1a.js';
+
+/**
+ * lockdep's wait types (enum lockdep_wait_type), printed `{outer:inner}` in reports. CONFIG is
+ * SPIN here: without PREEMPT_RT a spinlock_t never sleeps.
+ */
+export const LD_WAIT = { INV: 0, FREE: 1, SPIN: 2, CONFIG: 2, SLEEP: 3 } as const;
+export type WaitType = (typeof LD_WAIT)[keyof typeof LD_WAIT];
+
 /** Static lock-class key: one per declared lock (DEFINE_MUTEX, lockdep_set_class), never per instance. */
 export interface LockClassKey {
   readonly name: string;
@@ -51,8 +64,8 @@ export interface LockClassKey {
    * declaration with the same name is a different class, printed `name#2` as lockdep does.
    */
   readonly ordinal: number;
-  /** Wait type printed as {outer:inner}: 0 INV, 1 FREE (RCU), 2 SPIN/CONFIG, 3 SLEEP. */
-  readonly waitType: 0 | 1 | 2 | 3;
+  /** Wait type printed as {outer:inner} (LD_WAIT). */
+  readonly waitType: WaitType;
   /** Lock type used for the trace checker and reports. */
   readonly type: LockType;
 }
@@ -108,8 +121,9 @@ export interface KernelConfig {
   readonly preempt: boolean;
 }
 
-export const SOFTIRQ_NRS = ['TIMER_SOFTIRQ', 'RCU_SOFTIRQ'] as const;
-export type SoftirqNr = (typeof SOFTIRQ_NRS)[number];
+/** The softirqs the model raises, and each one's bit in a CPU's pending mask (local_softirq_pending()). */
+export const SOFTIRQ_BIT = { TIMER_SOFTIRQ: 1 << 0, RCU_SOFTIRQ: 1 << 1 } as const;
+export type SoftirqNr = keyof typeof SOFTIRQ_BIT;
 
 export interface SchedHooks {
   contextSwitch?(prev: TaskRef, rcuDepth: number, preempted: boolean): void;
@@ -129,7 +143,7 @@ export interface Kapi {
   current(): TaskRef;
   /** True while a task (not a timer/softirq/hardirq callback) is running on this CPU. */
   inTask(): boolean;
-  /** Jiffies since boot, HZ=1000. Shared clock: equal on every CPU at the same instant. */
+  /** Jiffies since boot (HZ per second). Shared clock: equal on every CPU at the same instant. */
   jiffies(): number;
   /** Nanoseconds since boot (local_clock()). */
   localClockNs(): number;
@@ -213,7 +227,7 @@ export interface Kapi {
   /* --- lockdep --- */
   readonly lockdep: LockdepHooks;
   /** Declare a static lock class (by key name; the same name on every CPU is the same class). */
-  lockClass(name: string, type: LockType, waitType: 0 | 1 | 2 | 3): LockClassKey;
+  lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey;
 
   /* --- scheduler hooks for RCU (registered once per CPU at boot) --- */
   /**

@@ -6,7 +6,7 @@
  * What matters here is the locking, which is the kernel's: static_key_enable() takes
  * cpu_hotplug_lock for read on EVERY call, even when the key is already on (the kernel does, so
  * lockdep records the dependency each time), and jump_label_mutex nested inside it when the key
- * actually changes. Taking static_key_enable() under slab_mutex is the seed bug (kernel.md §0).
+ * actually changes. Taking static_key_enable() under slab_mutex is the seed bug (kernels/README.md).
  *
  * Not modelled: code patching itself, static_key_slow_inc/dec reference counts, module keys.
  */

@@ -3,7 +3,7 @@
  * (harness/bench/) turns each (lock, op) pair into code through harness/bench/lock_ops.ts and
  * decides on which threads it runs; this file only says what is measured.
  *
- * Names follow `<lock>.<op>.<contention>` (style-anchors lesson 18); a trailing `.lockdep` marks
+ * Names follow `<lock>.<op>.<contention>` (one dot-separated axis per word, so filters and --compare can match by prefix); a trailing `.lockdep` marks
  * the only cases that run with the lockdep validator installed (lockdep is off unless a case asks
  * for it by name). Uncontended cases measure one lock+unlock pair in ns/op, batched per sample;
  * contended cases measure total ops/s of T threads on one lock for a fixed wall time.

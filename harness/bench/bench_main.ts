@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchCases, CAS_FLOOR_CASE, DEFAULT_MAX_THREADS, type BenchCase } from '../../configs/bench/cases.js';
 import { TortureError } from '../errors.js';
+import { datestamp } from '../lib/kvm_date.js';
 import { INNER, type BenchReport, type BenchRow } from './bench_types.js';
 import { compareReports, loadReport } from './compare.js';
 import { runContended } from './contended.js';
@@ -46,11 +47,6 @@ export interface BenchArgv {
 export const DEFAULT_TIME_MS = 500;
 export const CONTENDED_ROUNDS = 5;
 export const DEFAULT_PROCESSES = 3;
-
-function stamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}.${p(d.getMonth() + 1)}.${p(d.getDate())}-${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
-}
 
 /** FILTER: comma-separated alternatives, each a substring of the case name or a glob with `*`. */
 export function matchFilter(filter: string | undefined, name: string): boolean {
@@ -141,7 +137,7 @@ export async function runBench(argv: BenchArgv): Promise<number> {
   };
   const text = formatReport(report);
   console.log(text);
-  const jsonPath = argv.json ?? path.join(argv.results ?? 'results', 'bench', stamp(started), 'bench.json');
+  const jsonPath = argv.json ?? path.join(argv.results ?? 'results', 'bench', datestamp(started), 'bench.json');
   mkdirSync(path.dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   if (argv.json === undefined) writeFileSync(path.join(path.dirname(jsonPath), 'bench.txt'), text + '\n');

@@ -17,7 +17,7 @@
 
 import { Mutex as AsyncMutex } from 'async-mutex';
 import type { BenchLock, BenchOp } from '../../configs/bench/cases.js';
-import { kapi, type LockdepMap } from '../kapi.js';
+import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
 import { loadUserOps } from './user_lock.js';
 
 export type LockPair =
@@ -52,7 +52,7 @@ export function needsKapi(lock: BenchLock): boolean {
 
 /** The lockdep hooks alone, as a kernel lock calls them (a lock that does nothing else). */
 function hooksPair(): ResolvedPair {
-  const key = kapi.lockClass('bench_lockdep_hooks', 'mutex', 3);
+  const key = kapi.lockClass('bench_lockdep_hooks', 'mutex', LD_WAIT.SLEEP);
   const map: LockdepMap = { key, addr: kapi.shmAlloc('bench_lockdep_hooks', 16).base * 4, name: key.name };
   return syncPair(
     () => kapi.lockdep.acquire(map, 0, false, 0, null),

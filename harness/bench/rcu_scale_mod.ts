@@ -17,6 +17,7 @@
  */
 
 import { kapi, type ShmRegion } from '../kapi.js';
+import { module_param } from '../../kernels/moduleparam.js';
 import { rcu_flavor_name, rcu_gp_count, rcu_init, synchronize_rcu } from '../../kernels/rcu/tree.js';
 
 /** Latencies kept per writer; beyond this a writer still counts calls but stops storing. */
@@ -32,8 +33,8 @@ const W_SAMPLES_BASE = W_PER_CPU + 32 * 2;
 let region: ShmRegion | null = null;
 
 function param(name: string, dflt: number): number {
-  const v = Number(kapi.config.bootParams.get(name) ?? '');
-  return Number.isInteger(v) && v > 0 ? v : dflt;
+  const v = module_param(name, 'int', dflt);
+  return v > 0 ? v : dflt;
 }
 
 function percentile(sorted: Int32Array, q: number): number {

@@ -1,5 +1,5 @@
 /*
- * `--configs` lists as kvm.sh reads them (reference/kernel.md §2.1): words separated by spaces or
+ * `--configs` lists as kvm.sh reads them: words separated by spaces or
  * commas, each `NAME` or `N*NAME` (N of 1–4 digits), `CFLIST` meaning the suite's default list
  * (also `N*CFLIST`); the option repeats and lists append. Repeats are named `TREE05`, `TREE05.2`,
  * `TREE05.3`, ... in the order the runs are scheduled (runNames()).

@@ -1,5 +1,5 @@
 /*
- * Parsers for the scenario data files in kernel syntax (reference/kernel.md §1.1):
+ * Parsers for the scenario data files in kernel syntax (tools/testing/selftests/rcutorture/configs/):
  *   - Kconfig fragments (`CFcommon`, `TREE05`, `--kconfig`): `CONFIG_X=y|n|N|number|"string"`,
  *     `#CHECK#CONFIG_X=v` (a check, not applied), `# CONFIG_X is not set` (= n), `#` comments;
  *   - boot files (`TREE05.boot`, `--bootargs`): command-line words, `#` to end of line is a comment;
@@ -59,7 +59,7 @@ function lookup(suite: TortureSuite, kind: KnownOption['kind'], key: string, whe
 }
 
 function checkValue(opt: KnownOption, value: string, where: string): void {
-  if (!opt.pattern.test(value)) {
+  if (!opt.accepts(value)) {
     throw new TortureError(
       'CONFIG_BAD_VALUE',
       `Cannot load ${where} as '${opt.key}' must be ${opt.expect}: current value is ${value === '' ? '(empty)' : value}`,

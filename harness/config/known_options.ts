@@ -3,9 +3,11 @@
  * parameters (`rcutorture.nreaders`, `maxcpus`). It is ONE table on purpose: a helper who models
  * a new option appends a row here and nowhere else.
  *
- * Guarantees: an option missing from this table, or a value its pattern rejects, is a config error
+ * Guarantees: an option missing from this table, or a value it does not accept, is a config error
  * (TortureError naming file:line), never silently ignored — a scenario must not appear to test
- * something the model does not do. Names come from reference/kernel.md §1.2–1.5, §3.3 and §4.
+ * something the model does not do. Names and types are the kernel's: the Kconfig symbols of
+ * kvm.sh's scenario fragments, rcutorture's and locktorture's torture_param()s (int unless the
+ * kernel declares bool), Tree RCU's and rcupdate's module_param()s.
  *
  * Deliberately not here: what an option DOES. The guest (harness/torture/, kernels/) reads the
  * merged values from its GuestSpec; this file only says which names and values are accepted.
@@ -13,6 +15,7 @@
 
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { LOCK_TORTURE_OPS_NAMES } from '../torture/lock_torture_types.js';
+import { param_parse } from '../../kernels/moduleparam.js';
 
 export interface KnownOption {
   /** `CONFIG_NR_CPUS`, `rcutorture.stat_interval`, `maxcpus`. */
@@ -20,8 +23,8 @@ export interface KnownOption {
   readonly kind: 'kconfig' | 'boot';
   /** Suites in which the option means something. */
   readonly suites: readonly TortureSuite[];
-  /** Whole-value pattern. */
-  readonly pattern: RegExp;
+  /** Whether `value` is acceptable (a whole-value pattern, or the kernel's own kstrto* rule). */
+  readonly accepts: (value: string) => boolean;
   /** What a good value looks like, for error messages ("y or n", "an integer >= 0"). */
   readonly expect: string;
   /**
@@ -31,36 +34,43 @@ export interface KnownOption {
   readonly derive?: (kconfig: Readonly<Record<string, string>>) => string;
 }
 
-type Value = { readonly pattern: RegExp; readonly expect: string };
+type Value = { readonly accepts: (value: string) => boolean; readonly expect: string };
+
+function re(pattern: RegExp, expect: string): Value {
+  return { accepts: (v) => pattern.test(v), expect };
+}
 
 const BOTH: readonly TortureSuite[] = ['rcu', 'lock'];
 const RCU: readonly TortureSuite[] = ['rcu'];
 const LOCK: readonly TortureSuite[] = ['lock'];
 
 /** Kconfig tristate without modules: `N` is accepted as the kernel's scripts accept it. */
-const KBOOL: Value = { pattern: /^(y|n|N)$/, expect: 'y or n' };
-const KNUM: Value = { pattern: /^(\d+|0x[0-9a-fA-F]+)$/, expect: 'a decimal or 0x-hex number' };
-const KSTR: Value = { pattern: /^"[^"]*"$/, expect: 'a "quoted string"' };
-/** Kernel bool module parameter (param_set_bool). */
-const BBOOL: Value = { pattern: /^(0|1|y|n|Y|N)$/, expect: '0, 1, y or n' };
-const UINT: Value = { pattern: /^\d+$/, expect: 'an integer >= 0' };
-const INT: Value = { pattern: /^-?\d+$/, expect: 'an integer' };
-const POS: Value = { pattern: /^[1-9]\d*$/, expect: 'an integer >= 1' };
+const KBOOL: Value = re(/^(y|n|N)$/, 'y or n');
+const KNUM: Value = re(/^(\d+|0x[0-9a-fA-F]+)$/, 'a decimal or 0x-hex number');
+const KSTR: Value = re(/^"[^"]*"$/, 'a "quoted string"');
+/**
+ * Kernel bool module parameter: param_set_bool()'s rule, the same function the guest's
+ * module_param() uses (a bare `name` is true; y/Y/1/n/N/0, on/off).
+ */
+const BBOOL: Value = { accepts: (v) => param_parse('bool', v) !== undefined, expect: '0, 1, y or n' };
+const UINT: Value = re(/^\d+$/, 'an integer >= 0');
+const INT: Value = re(/^-?\d+$/, 'an integer');
+const POS: Value = re(/^[1-9]\d*$/, 'an integer >= 1');
 
-function oneOf(...values: string[]): Value {
-  return { pattern: new RegExp(`^(${values.join('|')})$`), expect: `one of ${values.join(' ')}` };
+function oneOf(...values: readonly string[]): Value {
+  return { accepts: (v) => values.includes(v), expect: `one of ${values.join(' ')}` };
 }
 
 function kc(key: string, v: Value, suites: readonly TortureSuite[] = BOTH): KnownOption {
-  return { key: `CONFIG_${key}`, kind: 'kconfig', suites, pattern: v.pattern, expect: v.expect };
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites, accepts: v.accepts, expect: v.expect };
 }
 
 function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string): KnownOption {
-  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, pattern: KBOOL.pattern, expect: KBOOL.expect, derive };
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, accepts: KBOOL.accepts, expect: KBOOL.expect, derive };
 }
 
 function bp(key: string, v: Value, suites: readonly TortureSuite[]): KnownOption {
-  return { key, kind: 'boot', suites, pattern: v.pattern, expect: v.expect };
+  return { key, kind: 'boot', suites, accepts: v.accepts, expect: v.expect };
 }
 
 const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
@@ -74,14 +84,14 @@ export const RCU_TORTURE_TYPES = ['rcu', 'busted'] as const;
 export const MAX_GUEST_CPUS = 32;
 
 export const KNOWN_OPTIONS: readonly KnownOption[] = [
-  // --- Kconfig: CFcommon (§1.3, §1.5)
+  // --- Kconfig: CFcommon
   kc('RCU_TORTURE_TEST', KBOOL),
   kc('LOCK_TORTURE_TEST', KBOOL),
   kc('PRINTK_TIME', KBOOL),
   kc('PARAVIRT', KBOOL),
   kc('KCSAN_ASSUME_PLAIN_WRITES_ATOMIC', KBOOL),
   kc('KCSAN_REPORT_VALUE_CHANGE_ONLY', KBOOL),
-  // --- Kconfig: machine and preemption (§1.2, §1.4)
+  // --- Kconfig: machine and preemption
   kc('SMP', KBOOL),
   kc('NR_CPUS', KNUM),
   kc('MAXSMP', KBOOL),
@@ -95,12 +105,12 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('NO_HZ_IDLE', KBOOL),
   kc('NO_HZ_FULL', KBOOL),
   kc('EXPERT', KBOOL),
-  // --- Kconfig: lock debugging (§1.2, §5)
+  // --- Kconfig: lock debugging
   kc('DEBUG_LOCK_ALLOC', KBOOL),
   kc('PROVE_LOCKING', KBOOL),
   kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
-  // --- Kconfig: RCU (§1.2, §1.4)
+  // --- Kconfig: RCU
   kc('RCU_EXPERT', KBOOL),
   kc('RCU_FAST_NO_HZ', KBOOL),
   kc('RCU_TRACE', KBOOL),
@@ -129,7 +139,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('torture.verbose_sleep_frequency', UINT, BOTH),
   bp('torture.verbose_sleep_duration', UINT, BOTH),
 
-  // --- Boot: rcutorture (§3.3)
+  // --- Boot: rcutorture
   bp('rcutorture.torture_type', oneOf(...RCU_TORTURE_TYPES), RCU),
   bp('rcutorture.nreaders', INT, RCU),
   bp('rcutorture.nfakewriters', INT, RCU),
@@ -141,7 +151,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutorture.onoff_interval', UINT, RCU),
   bp('rcutorture.onoff_holdoff', UINT, RCU),
   bp('rcutorture.shutdown_secs', UINT, RCU),
-  bp('rcutorture.irqreader', BBOOL, RCU),
+  bp('rcutorture.irqreader', UINT, RCU),
   bp('rcutorture.fqs_duration', UINT, RCU),
   bp('rcutorture.fqs_holdoff', UINT, RCU),
   bp('rcutorture.fqs_stutter', UINT, RCU),
@@ -166,36 +176,36 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutorture.gp_sync', BBOOL, RCU),
   bp('rcutorture.stall_cpu', UINT, RCU),
   bp('rcutorture.stall_cpu_holdoff', UINT, RCU),
-  bp('rcutorture.stall_cpu_irqsoff', BBOOL, RCU),
-  bp('rcutorture.stall_cpu_block', BBOOL, RCU),
+  bp('rcutorture.stall_cpu_irqsoff', UINT, RCU),
+  bp('rcutorture.stall_cpu_block', UINT, RCU),
   bp('rcutorture.stall_cpu_repeat', UINT, RCU),
   bp('rcutorture.stall_gp_kthread', UINT, RCU),
   bp('rcutorture.read_exit_delay', UINT, RCU),
   bp('rcutorture.read_exit_burst', UINT, RCU),
   bp('rcutorture.nocbs_nthreads', UINT, RCU),
   bp('rcutorture.nocbs_toggle', UINT, RCU),
-  bp('rcutorture.object_debug', BBOOL, RCU),
+  bp('rcutorture.object_debug', UINT, RCU),
   bp('rcutorture.extendables', UINT, RCU),
-  bp('rcutorture.leakpointer', BBOOL, RCU),
+  bp('rcutorture.leakpointer', UINT, RCU),
   bp('rcutorture.reader_flavor', UINT, RCU),
   bp('rcutorture.test_nmis', UINT, RCU),
   bp('rcutorture.test_srcu_lockdep', UINT, RCU),
   bp('rcutorture.preempt_duration', UINT, RCU),
   bp('rcutorture.preempt_interval', UINT, RCU),
-  // --- Boot: Tree RCU and friends (§1.2 TREE05.boot, §6)
+  // --- Boot: Tree RCU and friends
   bp('rcutree.gp_preinit_delay', UINT, RCU),
   bp('rcutree.gp_init_delay', UINT, RCU),
   bp('rcutree.gp_cleanup_delay', UINT, RCU),
   bp('rcupdate.rcu_self_test', BBOOL, RCU),
   bp('slub.debug_key_under_slab_mutex', oneOf('0', '1'), RCU),
-  bp('rcutree.rcu_fanout_leaf', { pattern: /^([2-9]|[12]\d|3[0-2])$/, expect: 'an integer from 2 to 32' }, RCU),
+  bp('rcutree.rcu_fanout_leaf', re(/^([2-9]|[12]\d|3[0-2])$/, 'an integer from 2 to 32'), RCU),
   bp('rcutree.rcu_fanout_exact', BBOOL, RCU),
   bp('rcutree.jiffies_till_next_fqs', POS, RCU),
   bp('rcutree.dump_tree', BBOOL, RCU),
 
-  // --- Boot: locktorture (§4)
+  // --- Boot: locktorture
   bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_OPS_NAMES), LOCK),
-  bp('locktorture.ops_module', { pattern: /^\S+$/, expect: 'the path of a lock-ops ES module (set by --ops)' }, LOCK),
+  bp('locktorture.ops_module', re(/^\S+$/, 'the path of a lock-ops ES module (set by --ops)'), LOCK),
   bp('locktorture.nwriters_stress', INT, LOCK),
   bp('locktorture.nreaders_stress', INT, LOCK),
   bp('locktorture.stat_interval', UINT, LOCK),
@@ -206,7 +216,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('locktorture.onoff_interval', UINT, LOCK),
   bp('locktorture.onoff_holdoff', UINT, LOCK),
   bp('locktorture.long_hold', UINT, LOCK),
-  bp('locktorture.nested_locks', { pattern: /^[0-8]$/, expect: 'an integer from 0 to 8 (MAX_NESTED_LOCKS)' }, LOCK),
+  bp('locktorture.nested_locks', re(/^[0-8]$/, 'an integer from 0 to 8 (MAX_NESTED_LOCKS)'), LOCK),
 ];
 
 const BY_KEY: ReadonlyMap<string, KnownOption> = new Map(KNOWN_OPTIONS.map((o) => [o.key, o]));

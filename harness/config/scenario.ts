@@ -1,6 +1,6 @@
 /*
  * One scenario, loaded and frozen: the analogue of kvm-test-1-run.sh's ConfigFragment + boot line
- * (reference/kernel.md §2.3). Kconfig = CFcommon, then the scenario fragment, then --kconfig (later
+ * (tools/testing/selftests/rcutorture/bin/). Kconfig = CFcommon, then the scenario fragment, then --kconfig (later
  * wins). Boot line = the scenario's .boot, then --bootargs, then the suite defaults
  * (suite_defaults.ts). NR_CPUS = CONFIG_NR_CPUS (1 when CONFIG_SMP=n, 8192 with CONFIG_MAXSMP)
  * lowered by maxcpus=/nr_cpus=, as configNR_CPUS.sh and configfrag_boot_cpus do.

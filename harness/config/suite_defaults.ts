@@ -1,6 +1,6 @@
 /*
  * Per-suite boot parameters every run gets, the analogue of configs/<suite>/ver_functions.sh
- * (`per_version_boot_params`, reference/kernel.md §1.3). A default is added only when the
+ * (`per_version_boot_params`). A default is added only when the
  * scenario's .boot and --bootargs do not set that parameter, which is what kvm.sh achieves by
  * putting the defaults first on the command line (the kernel keeps the last value).
  *

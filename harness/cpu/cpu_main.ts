@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { installKapi, type KernelConfig } from '../kapi.js';
 import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, HDR_ONLINE_MASK, bootTimeView } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
+import { printkStamp } from '../lib/printk_time.js';
 import type { CpuStart, FromCpu } from './protocol.js';
 import { CpuRuntime } from './cpu_runtime.js';
 import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from './kapi_impl.js';
@@ -32,15 +33,8 @@ function post(m: FromCpu): void {
   port?.postMessage(m);
 }
 
-function stamp(): string {
-  const us = Math.max(0, Math.floor((performance.now() - bootMs) * 1000));
-  const sec = Math.floor(us / 1e6);
-  const frac = us % 1e6;
-  return `[${String(sec).padStart(5, ' ')}.${String(frac).padStart(6, '0')}]`;
-}
-
 function printLines(lines: readonly string[]): void {
-  const s = stamp();
+  const s = printkStamp(bootMs);
   post({ kind: 'printk', cpu, lines: lines.map((l) => `${s} ${l}`) });
 }
 

@@ -20,7 +20,7 @@
  * Not modelled: priorities, load balancing, CPU affinity changes.
  */
 
-import type { KernelConfig, SchedHooks, SoftirqNr, TimerList, WaitQueueHead } from '../kapi.js';
+import { SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TimerList, type WaitQueueHead } from '../kapi.js';
 import {
   CPU_CMD,
   CPU_CMDS,
@@ -119,6 +119,7 @@ export class CpuRuntime {
 
   /* ---------------- time ---------------- */
 
+  /** HZ is 1000 (kapi.ts): one jiffy per millisecond of performance.now(). */
   jiffies(): number {
     return Math.floor(performance.now() - this.#bootMs);
   }
@@ -358,7 +359,7 @@ export class CpuRuntime {
   }
 
   raiseSoftirq(nr: SoftirqNr): void {
-    this.#softirqPending |= nr === 'TIMER_SOFTIRQ' ? 1 : 2;
+    this.#softirqPending |= SOFTIRQ_BIT[nr];
   }
 
   timerSetup(fn: () => void): TimerList {
@@ -404,7 +405,7 @@ export class CpuRuntime {
       }
       for (const t of this.#timers) {
         if (t.expires <= j) {
-          this.#softirqPending |= 1;
+          this.#softirqPending |= SOFTIRQ_BIT.TIMER_SOFTIRQ;
           break;
         }
       }
@@ -418,8 +419,8 @@ export class CpuRuntime {
       for (let rounds = 0; this.#softirqPending !== 0 && rounds < 10; rounds++) {
         const pending = this.#softirqPending;
         this.#softirqPending = 0;
-        if (pending & 1) this.#runTimers();
-        if (pending & 2) this.#softirqHandlers.get('RCU_SOFTIRQ')?.();
+        if (pending & SOFTIRQ_BIT.TIMER_SOFTIRQ) this.#runTimers();
+        if (pending & SOFTIRQ_BIT.RCU_SOFTIRQ) this.#softirqHandlers.get('RCU_SOFTIRQ')?.();
       }
     } catch (err) {
       this.#env.oops(err, 'softirq', true);

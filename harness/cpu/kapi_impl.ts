@@ -20,6 +20,7 @@ import type {
   TaskRef,
   TimerList,
   WaitQueueHead,
+  WaitType,
 } from '../kapi.js';
 import { CPU_CMD, CPU_CMDS, CPU_HP_WQ, CPU_ST, CPU_STATE, HDR_ONLINE_MASK, cpuWord } from '../shm/layout.js';
 import type { ShmAllocator } from '../shm/shm_alloc.js';
@@ -164,7 +165,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     warn: (where: string, msg?: string) => d.warn(where, msg),
     noteFailure: (reason: string) => d.noteFailure(reason),
     stackTraceSave: () => captureKernelStack(),
-    lockClass(name: string, type: LockType, waitType: 0 | 1 | 2 | 3): LockClassKey {
+    lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey {
       const ordinal = ordinals.get(name) ?? 0;
       ordinals.set(name, ordinal + 1);
       return { name, ordinal, type, waitType };

@@ -29,7 +29,9 @@ import {
 } from '../shm/layout.js';
 import { GUEST_EXIT, type GuestResult, type GuestSpec } from './guest_spec.js';
 import { HangDetector } from './hang_detector.js';
+import { printkStamp } from '../lib/printk_time.js';
 import { suiteModules } from './suites.js';
+import { param_parse } from '../../kernels/moduleparam.js';
 
 const specPath = process.argv[2];
 if (specPath === undefined) {
@@ -52,18 +54,13 @@ Atomics.store(i32, HDR_NEXT_PID, 2);
 for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
 Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
 
-function stamp(): string {
-  const us = Math.max(0, Math.floor((performance.now() - bootMs) * 1000));
-  return `[${String(Math.floor(us / 1e6)).padStart(5, ' ')}.${String(us % 1e6).padStart(6, '0')}]`;
-}
-
 function writeConsole(lines: readonly string[]): void {
   if (lines.length === 0) return;
   writeSync(consoleFd, lines.join('\n') + '\n');
 }
 
 function machineLines(lines: readonly string[]): void {
-  const s = stamp();
+  const s = printkStamp(bootMs);
   writeConsole(lines.map((l) => `${s} ${l}`));
 }
 
@@ -79,7 +76,7 @@ const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
 const modules = spec.modules ?? suiteModules(spec.suite);
-const hungSecs = Number(spec.bootParams['hung_task_timeout_secs'] ?? 10);
+const hungSecs = param_parse('uint', spec.bootParams['hung_task_timeout_secs'] ?? '10') ?? 10;
 const detector = new HangDetector(i32, spec.nrCpus, hungSecs > 0 ? hungSecs : 10, release);
 
 function end(how: GuestResult['end']): void {

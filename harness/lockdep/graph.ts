@@ -15,7 +15,8 @@
 
 import { LOCK_TYPES, type LockType } from '../kapi.js';
 import { SharedChains } from './chain_cache.js';
-import { CapacityError, hashString, StackStore } from './stack_store.js';
+import { CapacityError, StackStore } from './stack_store.js';
+import { FNV1A_OFFSET_BASIS, fnv1a } from '../lib/fnv1a.js';
 import {
   CL_BACK,
   CL_FWD,
@@ -34,6 +35,10 @@ import {
   C_ENTRIES,
   C_MAX_BFS,
   DEDUPE_SLOTS,
+  DEP_EN,
+  DEP_ER,
+  DEP_SN,
+  DEP_SR,
   E_DEP,
   E_DISTANCE,
   E_FROM,
@@ -123,7 +128,7 @@ export class Graph {
   /* ---------------- classes ---------------- */
 
   #classHash(name: string, ordinal: number, subclass: number): number {
-    return hashString(name, (0x811c9dc5 ^ Math.imul(ordinal + 1, 0x9e3779b1) ^ Math.imul(subclass + 7, 0x85ebca6b)) >>> 0);
+    return fnv1a(name, (FNV1A_OFFSET_BASIS ^ Math.imul(ordinal + 1, 0x9e3779b1) ^ Math.imul(subclass + 7, 0x85ebca6b)) >>> 0);
   }
 
   #classMatches(c: number, name: string, ordinal: number, subclass: number): boolean {
@@ -315,11 +320,11 @@ export class Graph {
         let dep = this.edgeWord(e, E_DEP);
         let nflag: boolean;
         if (forwards) {
-          if (flag) dep &= ~(DEP_SR_ | DEP_SN_);
-          nflag = (dep & (DEP_SN_ | DEP_EN_)) === 0;
+          if (flag) dep &= ~(DEP_SR | DEP_SN);
+          nflag = (dep & (DEP_SN | DEP_EN)) === 0;
         } else {
-          if (flag) dep &= ~(DEP_SR_ | DEP_ER_);
-          nflag = (dep & (DEP_ER_ | DEP_EN_)) === 0;
+          if (flag) dep &= ~(DEP_SR | DEP_ER);
+          nflag = (dep & (DEP_ER | DEP_EN)) === 0;
         }
         if (dep !== 0) {
           const s = seen[next] ?? 0;
@@ -357,7 +362,3 @@ export class Graph {
   }
 }
 
-const DEP_SR_ = 1;
-const DEP_ER_ = 2;
-const DEP_SN_ = 4;
-const DEP_EN_ = 8;

@@ -92,7 +92,7 @@ export const STACK_HASH_SLOTS = 8192;
 export const DEDUPE_SLOTS = 1024;
 
 /*
- * Dependency kinds (kernel.md §5.4): bit index = (prev exclusive ? 1 : 0) + (next non-recursive ? 2 : 0).
+ * Dependency kinds (README.md here, "Semantics"): bit index = (prev exclusive ? 1 : 0) + (next non-recursive ? 2 : 0).
  */
 export const DEP_SR = 1 << 0;
 export const DEP_ER = 1 << 1;

@@ -12,6 +12,7 @@
 import type { Graph } from './graph.js';
 import { stateName, USAGE_STR, usageChars } from './usage.js';
 import { E_TRACE } from './layout.js';
+import { fnv1a } from '../lib/fnv1a.js';
 
 export interface ReportTask {
   readonly pid: number;
@@ -58,9 +59,7 @@ export function lockAddress(addr: number): string {
 
 /** A pseudo instruction address for `[<...>]` code locations. */
 function ipAddress(site: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < site.length; i++) h = Math.imul(h ^ site.charCodeAt(i), 0x01000193);
-  return (0xffffffff81000000n + BigInt((h >>> 0) & 0xffffff)).toString(16);
+  return (0xffffffff81000000n + BigInt(fnv1a(site) & 0xffffff)).toString(16);
 }
 
 function banner(ctx: ReportCtx, title: string): string[] {

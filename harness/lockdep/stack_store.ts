@@ -10,17 +10,11 @@
  * Deliberately not done: freeing (the kernel never frees stack traces either).
  */
 
+import { fnv1a } from '../lib/fnv1a.js';
 import { C_ARENA_USED, C_STACK_ENTRIES, C_STACK_HASH_CHAINS, C_STACK_TRACES, STACK_HASH_SLOTS, type Layout } from './layout.js';
 
-/** FNV-1a over a string, as an unsigned 32-bit number. */
-export function hashString(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** The project's one string hash (FNV-1a), under the name lockdep's callers use. */
+export { fnv1a as hashString } from '../lib/fnv1a.js';
 
 /** Why a capacity ran out (the kernel's message after `BUG: `). */
 export type CapacityName = 'MAX_LOCKDEP_KEYS' | 'MAX_LOCKDEP_ENTRIES' | 'MAX_LOCKDEP_CHAINS' | 'MAX_STACK_TRACE_ENTRIES';
@@ -92,7 +86,7 @@ export class StackStore {
   /** save_trace(): store a stack (deduplicated through the stack hash). Under the graph lock. */
   putStack(frames: readonly string[]): number {
     const text = frames.join('\n');
-    const h = hashString(text);
+    const h = fnv1a(text);
     const slots = STACK_HASH_SLOTS;
     for (let i = 0; i < slots; i++) {
       const slot = this.#lay.stackHash + ((h + i) & (slots - 1));

@@ -1,6 +1,6 @@
 /*
  * parse-console.sh, console-badness.sh and the facts kvm-recheck-{rcu,lock}.sh read from a
- * console.log (reference/kernel.md §2.5), as one pure function over the text.
+ * console.log, as one pure function over the text.
  *
  * Semantics kept from the scripts:
  *   - abject failure: `FAILURE` anywhere, or a `-torture:` line with `!!!` ->

@@ -88,7 +88,7 @@ describe('parseConsole()', () => {
     expect(f.hotplug).toEqual({ onlineOk: 5, onlineTry: 5, offlineOk: 6, offlineTry: 6 });
   });
 
-  it('keeps awk\'s empty $7 in the stop state of a kernel without total-gps= (kernel.md §2.5)', () => {
+  it('keeps awk\'s empty $7 in the stop state of a kernel without total-gps= (kvm-recheck-rcu.sh)', () => {
     const f = parseConsole(T(9, 'rcu:  End-test grace-period state: g2257741 f0x2'), 'c.log', 'TREE05');
     expect(f.gpStopState).toBe('[rcu: g2257741 f0x2 ]');
   });

@@ -1,5 +1,5 @@
 /*
- * kvm-recheck.sh and kvm-end-run-stats.sh (reference/kernel.md §2.2 step 5, §2.5): re-derive every
+ * kvm-recheck.sh and kvm-end-run-stats.sh (the last step of a kvm.sh run): re-derive every
  * verdict of a results directory from its files, print the first line of `log` (the command line),
  * each scenario's recheck, and the tallies (`N runs with runtime errors.`, only when nonzero, as
  * kvm-recheck prints them). Writes `<dir>/summary.json` with every scenario's summary.
@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { dateText } from './kvm_date.js';
+import { dateText } from '../lib/kvm_date.js';
 import { recheckScenario, type ScenarioRecheck, type ScenarioSummary } from './recheck_scenario.js';
 
 export interface RunSummary {

@@ -1,6 +1,6 @@
 /*
- * Re-derive one scenario run's verdict from its files only (kvm-recheck.sh's per-directory loop,
- * reference/kernel.md §2.5): guest-spec.json, guest-retval, guest-result.json, console.log,
+ * Re-derive one scenario run's verdict from its files only (kvm-recheck.sh's per-directory
+ * loop): guest-spec.json, guest-retval, guest-result.json, console.log,
  * guest-output, ConfigFragment.input and .config. Prints, in kvm-recheck's order: the
  * kvm-recheck-{rcu,lock}.sh headline, guest error/killed lines, configcheck lines, parse-console
  * output, and `Completed in X vs. Y` (kvm.sh's Warnings file). Writes `summary.json` and, when

@@ -1,5 +1,5 @@
 /*
- * Batch planning exactly as kvm.sh does it (reference/kernel.md §2.2): sort the runs by decreasing
+ * Batch planning exactly as kvm.sh does it (kvm-assign-cpus.sh and the batch awk): sort the runs by decreasing
  * CPU count (ties by name, as `sort -k2nr` breaks them), then greedy first-fit into a budget of
  * `ncpus`; a run needing more than the budget gets a batch of its own and is tagged `-ovf`. With
  * ncpus == 0 (neither --cpus nor --allcpus) every run is its own batch. Repeat suffixes (`.2`) are

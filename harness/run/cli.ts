@@ -1,5 +1,5 @@
 /*
- * The `torture` command line (kvm.sh's flags, reference/kernel.md §2.1; style-anchors.md 13).
+ * The `torture` command line (kvm.sh's flags).
  *
  *   torture [options]              plan, run and recheck scenarios (kvm.sh)
  *   torture recheck DIR...         re-derive verdicts from a results directory (kvm-recheck.sh)
@@ -21,7 +21,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { TortureError, isTortureError } from '../errors.js';
 import { TORTURE_SUITES, type TortureSuite } from '../guest/guest_spec.js';
-import { datestamp } from '../recheck/kvm_date.js';
+import { datestamp } from '../lib/kvm_date.js';
 import { recheckMain } from '../recheck/recheck.js';
 import { formatBatches, formatScenarios, formatSched } from './batches.js';
 import { checkRunLength, parseDuration } from './duration.js';

@@ -1,5 +1,5 @@
 /*
- * `--duration` as kvm.sh reads it (reference/kernel.md §2.1): `^[0-9]+(s|m|h|d)?$`, and a BARE
+ * `--duration` as kvm.sh reads it: `^[0-9]+(s|m|h|d)?$`, and a BARE
  * NUMBER IS MINUTES (kvm.sh users read `--duration 10` as ten minutes; so do we). Returns seconds.
  * Errors are TortureError('USAGE'). Upper bound: MAX_RUN_SEC for duration + shutdown grace, because
  * the monitor's kill timer is a Node timer (a delay above 2^31-1 ms fires after 1 ms, which would

@@ -1,6 +1,6 @@
 /*
- * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh (reference/kernel.md
- * §2.3). The guest is `node [--enable-source-maps] dist/harness/guest/guest_main.js <spec>`, its
+ * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The
+ * guest is `node [--enable-source-maps] dist/harness/guest/guest_main.js <spec>`, its
  * stdout and stderr going to `guest-output`. A guest still alive after durationSec +
  * shutdownGraceSec is killed with SIGKILL and its `guest-retval` is 137, as kvm.sh records a killed
  * qemu. The driver may also kill it early (STOP file, SIGINT).

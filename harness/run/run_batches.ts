@@ -1,5 +1,5 @@
 /*
- * Execute a RunPlan the way kvm.sh's generated script does (reference/kernel.md §2.2–2.4): write
+ * Execute a RunPlan the way kvm.sh's generated script does: write
  * the run-level files (`log`, `testid.txt`, `torture_suite`, `batches`, `scenarios`), then for each
  * batch log `----Start batch N: <date>`, prepare every scenario directory (`guest-spec.json`,
  * `ConfigFragment`, `ConfigFragment.input`, `.config`, `guest-cmd`), log `---- TREE05 8: Kernel
@@ -17,7 +17,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildGuestSpec, configFragmentText, dotConfigText } from '../config/scenario.js';
 import { TortureError } from '../errors.js';
-import { dateText } from '../recheck/kvm_date.js';
+import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
 import { formatBatches, formatScenarios } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';

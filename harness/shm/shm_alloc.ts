@@ -10,6 +10,7 @@
  */
 
 import type { ShmRegion } from '../kapi.js';
+import { fnv1a } from '../lib/fnv1a.js';
 import {
   HDR_HEAP_BRK,
   HDR_SYM_COUNT,
@@ -33,15 +34,6 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i] ?? 0;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
-
 export class ShmAllocator {
   readonly #i32: Int32Array;
   readonly #u8: Uint8Array;
@@ -60,7 +52,7 @@ export class ShmAllocator {
     const cached = this.#cache.get(name);
     if (cached) return cached;
     const bytes = encoder.encode(name);
-    const hash = fnv1a(bytes);
+    const hash = fnv1a(bytes) | 0;
     const i32 = this.#i32;
     this.#lock();
     let entry = this.#find(hash, bytes);

@@ -12,7 +12,7 @@
  * waits for the kthreads to stop; a kthread frozen on an offline CPU could not stop otherwise.
  */
 
-import { kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
+import { HZ, kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, remove_cpu } from '../../kernels/cpu/hotplug.js';
 
 const W_FULLSTOP = 0;
@@ -33,8 +33,6 @@ const W_SUM_ON = 14;
 const W_SUM_OFF = 15;
 const W_ONOFF_ACTIVE = 16;
 const W_WORDS = 32;
-
-export const HZ = 1000;
 
 let region: ShmRegion | null = null;
 let torture_type = 'torture';

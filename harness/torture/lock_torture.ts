@@ -4,7 +4,7 @@
  * lock_is_read_held in shared memory); a stats kthread prints the kernel's lines; the shutdown
  * kthread (torture common) runs lock_torture_cleanup(), which prints `End of test:`.
  *
- * Output formats follow reference/kernel.md §4 to the character:
+ * Output formats follow kernel/locking/locktorture.c to the character:
  *   <type>-torture:--- Start of test: nwriters_stress=N nreaders_stress=N stat_interval=N ...
  *   <type>-torture: Writes:  Total: T  Max/Min: a/b ???  Fail: f !!!   (and `Reads :` for rw types)
  *   <type>-torture:--- End of test: SUCCESS|FAILURE|LOCK_HOTPLUG: <the same parameters>
@@ -13,7 +13,7 @@
  * they get a line of their own so that the Writes/Reads lines keep the kernel's exact format (the
  * format ends in "%s\n", so nothing may be appended to them).
  *
- * Departures from the kernel, each for the machine model (design.md):
+ * Departures from the kernel, each for the machine model (README.md, "Design"):
  *   - Tasks are bound to CPUs (writer i on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS) and the
  *     CPUs are non-preemptive, so every stress loop yields (cond_resched) once per jiffy it ran.
  *   - Delays inside sleeping locks sleep (scheduleTimeout) instead of mdelay()'s busy-wait, so a
@@ -25,9 +25,9 @@
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
  */
 
-import { kapi } from '../kapi.js';
+import { HZ, kapi, LD_WAIT } from '../kapi.js';
+import { module_param } from '../../kernels/moduleparam.js';
 import {
-  HZ,
   TOROUT_STRING,
   VERBOSE_TOROUT_STRING,
   stutter_wait,
@@ -126,10 +126,7 @@ export interface LockTortureParams {
 }
 
 function param(name: string, dflt: number): number {
-  const v = kapi.config.bootParams.get(`locktorture.${name}`);
-  if (v === undefined) return dflt;
-  const n = Number.parseInt(v, 10);
-  return Number.isFinite(n) ? n : dflt;
+  return module_param(`locktorture.${name}`, 'int', dflt);
 }
 
 /** torture_param() defaults, as in locktorture.c. */
@@ -151,7 +148,7 @@ export const LOCK_TORTURE_DEFAULTS: Readonly<LockTortureParams> = {
 function readParams(): LockTortureParams {
   const d = LOCK_TORTURE_DEFAULTS;
   return {
-    torture_type: kapi.config.bootParams.get('locktorture.torture_type') ?? d.torture_type,
+    torture_type: module_param('locktorture.torture_type', 'charp', d.torture_type),
     nwriters_stress: param('nwriters_stress', d.nwriters_stress),
     nreaders_stress: param('nreaders_stress', d.nreaders_stress),
     stat_interval: param('stat_interval', d.stat_interval),
@@ -377,7 +374,7 @@ function mutex_lock_ops(): LockTortureOps {
     init: () => {
       lock = DEFINE_MUTEX('torture_mutex');
       for (let i = 0; i < MAX_NESTED_LOCKS; i++) {
-        const key = kapi.lockClass(`torture_nested_mutexes[${i}]`, 'mutex', 3);
+        const key = kapi.lockClass(`torture_nested_mutexes[${i}]`, 'mutex', LD_WAIT.SLEEP);
         nested.push(DEFINE_MUTEX(`torture_nested_mutexes[${i}]`, key));
       }
     },
@@ -590,7 +587,7 @@ function debug_lock(): boolean {
   return t.startsWith('mutex') || t.startsWith('spin') || t.startsWith('rw_lock');
 }
 
-/** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter (kernel.md §4). */
+/** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter. */
 function lock_torture_print_module_parms(tag: string): void {
   kapi.printk(
     `${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +

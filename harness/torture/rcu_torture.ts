@@ -25,7 +25,8 @@
  * rtmbkf reader-check mailboxes, and the udelay()s of the writer (they only burn CPU).
  */
 
-import { kapi, type ShmRegion, type TimerList, type WaitQueueHead } from '../kapi.js';
+import { module_param } from '../../kernels/moduleparam.js';
+import { HZ, kapi, type ShmRegion, type TimerList, type WaitQueueHead } from '../kapi.js';
 import {
   VERBOSE_TOROUT_STRING,
   stutter_wait,
@@ -56,7 +57,6 @@ import { rcu_early_boot_tests } from '../../kernels/rcu/update.js';
 
 export const RCU_TORTURE_PIPE_LEN = 10;
 const N_ELEMS = 10 * RCU_TORTURE_PIPE_LEN;
-const HZ = 1000;
 
 /* ---------------- parameters ---------------- */
 
@@ -96,23 +96,15 @@ interface Params {
 }
 
 function readParams(): Params {
-  const bp = kapi.config.bootParams;
-  const num = (k: string, d: number): number => {
-    const v = bp.get(`rcutorture.${k}`);
-    if (v === undefined) return d;
-    if (v === 'Y' || v === 'y' || v === 'true') return 1;
-    if (v === 'N' || v === 'n' || v === 'false') return 0;
-    const n = Number(v);
-    return Number.isFinite(n) ? Math.trunc(n) : d;
-  };
-  const bool = (k: string): boolean => num(k, 0) !== 0;
+  const num = (k: string, d: number): number => module_param(`rcutorture.${k}`, 'int', d);
+  const bool = (k: string, d = false): boolean => module_param(`rcutorture.${k}`, 'bool', d);
   return {
-    torture_type: bp.get('rcutorture.torture_type') ?? 'rcu',
+    torture_type: module_param('rcutorture.torture_type', 'charp', 'rcu'),
     nreaders: num('nreaders', -1),
     nfakewriters: num('nfakewriters', 4),
     stat_interval: num('stat_interval', 60),
     verbose: num('verbose', 1),
-    test_no_idle_hz: num('test_no_idle_hz', 1),
+    test_no_idle_hz: bool('test_no_idle_hz', true) ? 1 : 0,
     shuffle_interval: num('shuffle_interval', 3),
     stutter: num('stutter', 5),
     irqreader: num('irqreader', 1),

@@ -30,7 +30,8 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { kapi, type LockdepMap } from '../kapi.js';
+import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
+import { module_param } from '../../kernels/moduleparam.js';
 import type { TortureRandomState } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture.js';
 
@@ -160,15 +161,15 @@ export interface UserOpsDelays {
  * and wrap it as lock_torture_ops with lockdep/tracking annotations around every call.
  */
 export async function lock_torture_user_ops(delays: UserOpsDelays): Promise<LockTortureOps> {
-  const file = kapi.config.bootParams.get('locktorture.ops_module');
-  if (file === undefined || file === '') {
+  const file = module_param('locktorture.ops_module', 'charp', '');
+  if (file === '') {
     throw new TortureError('OPS_MODULE', "Cannot run torture_type user as 'locktorture.ops_module' must be a module path: current value is unset");
   }
   const ops = checkOpsModule(await import(moduleUrl(file)), file);
   const words = Math.max(1, Math.ceil(ops.sharedBytes / 4));
   const region = kapi.shmAlloc(`user_lock_ops.${ops.name}`, words);
   const shared = new Int32Array(kapi.shm.buffer, region.base * 4, words);
-  const key = kapi.lockClass(ops.name, 'user', 3);
+  const key = kapi.lockClass(ops.name, 'user', LD_WAIT.SLEEP);
   const map: LockdepMap = { key, addr: region.base * 4, name: ops.name };
   const adapted: LockTortureOps = {
     name: 'user',

@@ -1,7 +1,7 @@
 /*
  * The owner field shared by every lock word in kernels/locking/: who holds the lock, packed so
- * that a hang or a crashed CPU can be explained from shared memory alone (design.md "Shared
- * memory"): the CPU id and the task pid, plus a LOCKED bit so that "held in irq context on CPU 0
+ * that a hang or a crashed CPU can be explained from shared memory alone (kernels/README.md,
+ * "Shared memory"): the CPU id and the task pid, plus a LOCKED bit so that "held in irq context on CPU 0
  * by no task" is still non-zero.
  *
  *   bit 31      always 0 (words stay non-negative Int32s)

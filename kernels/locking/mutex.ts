@@ -21,7 +21,7 @@
  * Not done: optimistic spinning, hand-off, debug_mutex checks (unlock by a non-owner works).
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 export const MUTEX_FLAG_WAITERS = LOCK_FLAG;
@@ -42,7 +42,7 @@ export interface Mutex {
  */
 export function DEFINE_MUTEX(name: string, key?: LockClassKey): Mutex {
   const r = kapi.shmAlloc(name, MUTEX_WORDS);
-  const k = key ?? kapi.lockClass(name, 'mutex', 3);
+  const k = key ?? kapi.lockClass(name, 'mutex', LD_WAIT.SLEEP);
   return { i32: kapi.shm, word: r.base, wq: { i32: kapi.shm, index: r.base + 1 }, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 

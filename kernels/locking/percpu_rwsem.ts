@@ -22,14 +22,14 @@
  * percpu_rwsem_release/acquire hand-offs, killable variants.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 const PCPU_BLOCK = 0;
 const PCPU_WAITERS_WQ = 1;
 const PCPU_WRITER_WQ = 2;
 const PCPU_CTRL_WORDS = 16;
-/** One cache line per CPU counter (design.md: per-CPU slots padded to 64 bytes). */
+/** One cache line per CPU counter (kernels/README.md, "Shared memory": per-CPU slots are padded to 64 bytes). */
 const PCPU_SLOT_STRIDE = 16;
 
 export interface PercpuRwsem {
@@ -49,7 +49,7 @@ export function DEFINE_STATIC_PERCPU_RWSEM(name: string, key?: LockClassKey): Pe
   const ctrl = kapi.shmAlloc(name, PCPU_CTRL_WORDS);
   const n = kapi.nrCpuIds;
   const counts = kapi.shmAlloc(`${name}.read_count`, n * PCPU_SLOT_STRIDE);
-  const k = key ?? kapi.lockClass(name, 'percpu_rwsem', 0);
+  const k = key ?? kapi.lockClass(name, 'percpu_rwsem', LD_WAIT.INV);
   const i32 = kapi.shm;
   return {
     i32,

@@ -14,13 +14,13 @@
  * wait_lock: the arch spinlock `<name>.wait_lock` (spinlock.ts, paravirt).
  *
  * Waiting never yields the CPU to another task (it is a spinlock to the guest); after a short
- * spin the worker parks on the count word until kicked (design.md "Oversubscription").
+ * spin the worker parks on the count word until kicked (kernels/README.md, "Oversubscription").
  * lockdep: read_lock is recursive-read (read=2) in interrupt context, non-recursive (read=1)
  * otherwise, as read_lock_is_recursive() decides for qrwlock; write_lock is read=0; wait type 2.
  * Preemption is disabled while held. Not done: the _QW_WAITING hand-off optimisations.
  */
 
-import { kapi, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
 import { lock_owner_current } from './lock_owner.js';
 import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from './spinlock.js';
 
@@ -45,7 +45,7 @@ export interface Rwlock {
 /** DEFINE_RWLOCK(name): the named instance in guest shm (same on every CPU). */
 export function DEFINE_RWLOCK(name: string, key?: LockClassKey): Rwlock {
   const r = kapi.shmAlloc(name, RWLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'rwlock', 2);
+  const k = key ?? kapi.lockClass(name, 'rwlock', LD_WAIT.CONFIG);
   return {
     i32: kapi.shm,
     cnts: r.base,

@@ -10,7 +10,7 @@
  * Guarantees: mutual exclusion; a waiter never yields its CPU to another task (a spinlock stays a
  * spinlock to the guest), but after SPIN_THRESHOLD failed tries its worker thread blocks on the
  * word (pv_wait) until the unlocker kicks it (pv_kick) or a slice passes, so a guest with more
- * CPUs than host cores does not collapse under lock-holder preemption (design.md
+ * CPUs than host cores does not collapse under lock-holder preemption (kernels/README.md,
  * "Oversubscription"). Uncontended unlock is one CAS and never notifies.
  * Preemption is disabled while held, so sleeping under a spinlock is reported by the runtime as
  * "scheduling while atomic".
@@ -18,7 +18,7 @@
  * Not done: fairness (no MCS queue), spin_lock_nested subclasses beyond the lockdep annotation.
  */
 
-import { kapi, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
 
 /** Set by a waiter before it sleeps in spinWait(); the unlocker kicks only when it is set. */
@@ -48,7 +48,7 @@ export type Spinlock = RawSpinlock;
  */
 export function DEFINE_RAW_SPINLOCK(name: string, key?: LockClassKey): RawSpinlock {
   const r = kapi.shmAlloc(name, SPINLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'spinlock', 2);
+  const k = key ?? kapi.lockClass(name, 'spinlock', LD_WAIT.CONFIG);
   return { i32: kapi.shm, word: r.base, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 

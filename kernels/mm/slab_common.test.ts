@@ -1,5 +1,5 @@
 /*
- * The seed (kernel.md §0, §6): with slub.debug_key_under_slab_mutex=1 (commit 1f0723a4c0df's
+ * The seed (kernels/README.md, "The seed bug"): with slub.debug_key_under_slab_mutex=1 (commit 1f0723a4c0df's
  * order) and CPU hotplug, lockdep reports the cpu_hotplug_lock / slab_mutex cycle in the seed's
  * shape; with the default (the fix, afe0c26d1968) the same run is lockdep-clean.
  */

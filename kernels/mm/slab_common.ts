@@ -2,7 +2,7 @@
  * mm/slab_common.c: the allocator-independent half of the slab allocator — cache creation and
  * destruction under slab_mutex, and mem_dump_obj().
  *
- * Lock order (kernel.md §6.2): cpu_hotplug_lock is OUTER, slab_mutex INNER. The cpuhp dead
+ * Lock order (kernels/README.md, "The seed bug"): cpu_hotplug_lock is OUTER, slab_mutex INNER. The cpuhp dead
  * callback slub_cpu_dead() runs under cpus_write_lock() and takes slab_mutex; kmem_cache_destroy()
  * takes cpus_read_lock() then slab_mutex. kmem_cache_create_usercopy() enables the slub_debug
  * static key (which takes cpus_read_lock()) BEFORE slab_mutex: the fix, afe0c26d1968. Boot

@@ -25,6 +25,7 @@ import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, type StaticKey } from '../jump_label.js';
+import { module_param } from '../moduleparam.js';
 
 export const SLAB_CONSISTENCY_CHECKS = 0x00000100;
 export const SLAB_RED_ZONE = 0x00000400;
@@ -154,8 +155,7 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
 
 /** The boot parameter that restores commit 1f0723a4c0df's lock order (not a kernel parameter). */
 export function slub_debug_key_under_slab_mutex(): boolean {
-  const v = kapi.config.bootParams.get('slub.debug_key_under_slab_mutex');
-  return v === '1' || v === 'y' || v === 'Y';
+  return module_param('slub.debug_key_under_slab_mutex', 'bool', false);
 }
 
 /** __kmem_cache_create(): find a free slot and open the cache there. Caller holds slab_mutex. */

@@ -8,6 +8,8 @@
  * every CPU runs). The id is a hash of the name, so registration order does not matter.
  */
 
+import { fnv1a } from '../../harness/kapi.js';
+
 export interface RcuCallback {
   readonly id: number;
   readonly name: string;
@@ -16,18 +18,9 @@ export interface RcuCallback {
 
 const table = new Map<number, RcuCallback>();
 
-function fnv1a(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
-
 /** Register (or find) the callback `name` on this CPU. */
 export function rcu_callback(name: string, fn: (arg: number) => void): RcuCallback {
-  const id = fnv1a(name);
+  const id = fnv1a(name) | 0;
   const old = table.get(id);
   if (old !== undefined) {
     if (old.name !== name) throw new Error(`rcu_callback: '${name}' and '${old.name}' hash alike`);

@@ -40,7 +40,8 @@
  * expedited-GP machinery (IPIs, ->expmask), lazy callbacks, CPU stall detection.
  */
 
-import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead } from '../../harness/kapi.js';
+import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { module_param } from '../moduleparam.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
@@ -183,19 +184,6 @@ function wq(i: number): WaitQueueHead {
   return { i32: kapi.shm, index: i };
 }
 
-function boolParam(name: string, dflt: boolean): boolean {
-  const v = kapi.config.bootParams.get(name);
-  if (v === undefined) return dflt;
-  return v === '1' || v === 'y' || v === 'Y' || v === 'true';
-}
-
-function intParam(name: string, dflt: number): number {
-  const v = kapi.config.bootParams.get(name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  return Number.isInteger(n) ? n : dflt;
-}
-
 function kconfigInt(name: string, dflt: number): number {
   const v = kapi.config.kconfig.get(name);
   if (v === undefined) return dflt;
@@ -213,8 +201,8 @@ export function rcu_init(cpu: number): void {
   if (rcu !== null) return;
   const nr = kapi.nrCpuIds;
   const fanout = kconfigInt('CONFIG_RCU_FANOUT', 64);
-  const leafFanout = intParam('rcutree.rcu_fanout_leaf', kconfigInt('CONFIG_RCU_FANOUT_LEAF', 16));
-  const geo = rcu_init_geometry(nr, Math.min(fanout, 32), Math.min(leafFanout, 32), boolParam('rcutree.rcu_fanout_exact', false));
+  const leafFanout = module_param('rcutree.rcu_fanout_leaf', 'int', kconfigInt('CONFIG_RCU_FANOUT_LEAF', 16));
+  const geo = rcu_init_geometry(nr, Math.min(fanout, 32), Math.min(leafFanout, 32), module_param('rcutree.rcu_fanout_exact', 'bool', false));
   const st = kapi.shmAlloc('rcu_state', S_WORDS, (reg) => {
     Atomics.store(reg.i32, reg.base + S_GP_SEQ, RCU_GP_SEQ_INIT);
     Atomics.store(reg.i32, reg.base + S_GP_SEQ_NEEDED, RCU_GP_SEQ_INIT);
@@ -246,7 +234,7 @@ export function rcu_init(cpu: number): void {
     const reg = kapi.shmAlloc(`rcu_data.cblist.${c}`, rcu_segcblist_words(RCU_CBLIST_CAPACITY));
     cblists.push(new RcuSegCbList(reg.i32, reg.base, RCU_CBLIST_CAPACITY));
   }
-  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', 1);
+  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.FREE);
   const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
   const preempt = kapi.config.preempt;
   rcu = {
@@ -261,11 +249,11 @@ export function rcu_init(cpu: number): void {
     mask: geo.cpuGrpmask[cpu] ?? 0,
     preempt,
     name: preempt ? 'rcu_preempt' : 'rcu_sched',
-    gpPreinitDelay: intParam('rcutree.gp_preinit_delay', 0),
-    gpInitDelay: intParam('rcutree.gp_init_delay', 0),
-    gpCleanupDelay: intParam('rcutree.gp_cleanup_delay', 0),
-    jiffiesTillNextFqs: Math.max(1, intParam('rcutree.jiffies_till_next_fqs', 3)),
-    brokenGp: boolParam('rcutree.test_broken_gp', false),
+    gpPreinitDelay: module_param('rcutree.gp_preinit_delay', 'int', 0),
+    gpInitDelay: module_param('rcutree.gp_init_delay', 'int', 0),
+    gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
+    jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
+    brokenGp: module_param('rcutree.test_broken_gp', 'bool', false),
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
     barrierLock: arch_spin_lock_init('rcu_state.barrier_lock'),
     lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
@@ -285,7 +273,7 @@ export function rcu_init(cpu: number): void {
   cpuhp_setup_state_nocalls('CPUHP_AP_RCUTREE_DYING', 'RCU/tree:dying', rcu_cpu_starting, rcutree_dying_cpu);
   if (cpu === 0) {
     kapi.printk(preempt ? 'rcu: Preemptible hierarchical RCU implementation.' : 'rcu: Hierarchical RCU implementation.');
-    if (boolParam('rcutree.dump_tree', false)) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
+    if (module_param('rcutree.dump_tree', 'bool', false)) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
     rcu_spawn_gp_kthread();
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { kapi } from '../../harness/kapi.js';
+import { module_param } from '../moduleparam.js';
 import { rcu_callback } from './rcu_callback.js';
 import { call_rcu, rcu_barrier } from './tree.js';
 
@@ -20,8 +21,7 @@ function test_callback(): void {
 /** rcu_early_boot_tests(): CPU 0's boot, after rcu_init(). Registers the callback on every CPU. */
 export function rcu_early_boot_tests(cpu: number): void {
   const cb = rcu_callback('rcu_self_test.test_callback', test_callback);
-  const v = kapi.config.bootParams.get('rcupdate.rcu_self_test');
-  if (cpu !== 0 || !(v === '1' || v === 'y' || v === 'Y')) return;
+  if (cpu !== 0 || !module_param('rcupdate.rcu_self_test', 'bool', false)) return;
   kapi.printk('Running RCU self tests');
   call_rcu(0, cb);
   kapi.kthreadRun(rcu_verify_early_boot_tests, 'rcu_self_test');

@@ -3,7 +3,7 @@
  * for a "lock" nobody will release when `oops_test.hang=1` (the hang detector must explain it).
  */
 
-import { kapi, type LockdepMap } from '../../kapi.js';
+import { kapi, type LockdepMap, LD_WAIT } from '../../kapi.js';
 
 function rcu_torture_boom(): never {
   throw new TypeError('boom from a kernel task');
@@ -18,7 +18,7 @@ export function boot(cpu: number): void {
   }, 'oops_task');
   if (hang) {
     const reg = kapi.shmAlloc('lost_lock', 16);
-    const key = kapi.lockClass('lost_lock', 'mutex', 3);
+    const key = kapi.lockClass('lost_lock', 'mutex', LD_WAIT.SLEEP);
     const map: LockdepMap = { key, addr: reg.base * 4, name: 'lost_lock' };
     kapi.kthreadRun(async () => {
       kapi.lockdep.acquire(map, 0, false, 0, null);

@@ -22,6 +22,7 @@ import {
   type ShmRegion,
   type TaskRef,
   type WaitQueueHead,
+  type WaitType,
 } from '../../../harness/kapi.js';
 
 /** Layout of the fake guest memory (Int32 words). */
@@ -194,7 +195,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       assertHeld: () => {},
       rcuSuspicious: () => {},
     },
-    lockClass(name: string, type: LockType, waitType: 0 | 1 | 2 | 3): LockClassKey {
+    lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey {
       const ordinal = ordinals.get(name) ?? 0;
       ordinals.set(name, ordinal + 1);
       return { name, ordinal, type, waitType };
