@@ -10,6 +10,14 @@
  *    fully written before the word that publishes it is stored with Atomics.store, and readers load
  *    that word with Atomics.load (or see a stale "absent", which sends them to the locked slow path).
  *  - BFS runs under the graph lock with thread-local scratch arrays.
+ *  - A topological order of the classes (Pearce-Kelly, CL_ORD) is kept while the graph has no
+ *    cycle of any edge kinds: a new dependency prev -> next whose next sits after prev in the order
+ *    cannot close a cycle, so the kernel's search is skipped (exactly: no path, no strong path);
+ *    otherwise mayReach() searches only the classes between the two in the order, and only when
+ *    next reaches prev there does the kernel's strong-path BFS run. A cycle the strong-path rule
+ *    allows (read and recursive-read edges) ends the order: from then on every new dependency
+ *    gets the kernel's BFS, as without the order.
+ *  - (from, to) -> entry is one probe of the entry hash, not a walk of locks_after.
  * Deliberately not done: class/entry removal (no lockdep_unregister_key, no zapping).
  */
 
@@ -23,6 +31,7 @@ import {
   CL_NAME,
   CL_NBACK,
   CL_NFWD,
+  CL_ORD,
   CL_ORDINAL,
   CL_SUBCLASS,
   CL_TYPE,
@@ -34,6 +43,8 @@ import {
   C_DEDUPE_USED,
   C_ENTRIES,
   C_MAX_BFS,
+  C_ORDER_SEARCHES,
+  C_ORDER_SKIPS,
   DEDUPE_SLOTS,
   DEP_EN,
   DEP_ER,
@@ -49,8 +60,13 @@ import {
   EDGE_WORDS,
   H_DEBUG_LOCKS,
   H_GRAPH_LOCK,
+  H_ORDER_OK,
+  H_USED_IN,
   type Layout,
 } from './layout.js';
+
+/** Sort key of the order repair: order * ORD_KEY + class (both below 2^24; exact in a double). */
+const ORD_KEY = 16777216;
 
 /** BFS match callback: `flag` is only_xr (forwards) or only-shared (backwards) of the entry. */
 export type BfsMatch = (cls: number, flag: boolean) => boolean;
@@ -66,6 +82,17 @@ export class Graph {
   readonly #qEdge: Int32Array;
   readonly #qParent: Int32Array;
   readonly #qFlag: Uint8Array;
+  /* Thread-local scratch of the order maintenance (Pearce-Kelly). */
+  readonly #mark: Int32Array;
+  #markGen = 0;
+  readonly #stk: Int32Array;
+  readonly #fwd: Int32Array;
+  #nFwd = 0;
+  /* The forward region in #fwd was collected for (root, bound, entries); -1 = none. */
+  #fwdRoot = -1;
+  #fwdBound = -1;
+  #fwdEntries = -1;
+  readonly #bwd: Int32Array;
   readonly #names = new Map<number, string>();
   /** Class names and stack traces. */
   readonly stacks: StackStore;
@@ -82,6 +109,10 @@ export class Graph {
     this.#qEdge = new Int32Array(q);
     this.#qParent = new Int32Array(q);
     this.#qFlag = new Uint8Array(q);
+    this.#mark = new Int32Array(lay.maxKeys);
+    this.#stk = new Int32Array(lay.maxKeys + 1);
+    this.#fwd = new Int32Array(lay.maxKeys);
+    this.#bwd = new Int32Array(lay.maxKeys);
     this.stacks = new StackStore(i32, lay);
     this.chains = new SharedChains(i32, lay);
   }
@@ -162,6 +193,8 @@ export class Graph {
     i32[r + CL_SUBCLASS] = subclass;
     i32[r + CL_WAIT] = waitType;
     i32[r + CL_TYPE] = LOCK_TYPES.indexOf(type);
+    // A new class has no entries: last in the order is topological.
+    i32[r + CL_ORD] = n;
     Atomics.store(i32, this.b + C_CLASSES, n + 1);
     const h = this.#classHash(name, ordinal, subclass);
     const mask = this.lay.classHashSlots - 1;
@@ -215,6 +248,12 @@ export class Graph {
     this.i32[r + CL_USAGE_TRACE + bit] = trace;
     // Pairs with the Atomics.load in usage(): the trace is stored before the bit is visible.
     Atomics.or(this.i32, r + CL_USAGE, 1 << bit);
+    Atomics.or(this.i32, this.b + H_USED_IN, 1 << bit);
+  }
+
+  /** The OR of every class's usage mask (a class has a bit when this has it, and only then). */
+  usageAny(): number {
+    return Atomics.load(this.i32, this.b + H_USED_IN);
   }
 
   /* ---------------- dependency entries ---------------- */
@@ -223,13 +262,21 @@ export class Graph {
     return this.i32[this.lay.edges + e * EDGE_WORDS + field] ?? 0;
   }
 
+  #edgeSlot(from: number, to: number): number {
+    return (Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 1, 0x85ebca6b)) & (this.lay.edgeHashSlots - 1);
+  }
+
+  /** The entry from -> to, or -1 (one probe sequence of the entry hash). Under the graph lock. */
   findEdge(from: number, to: number): number {
-    let e = this.classWord(from, CL_FWD) - 1;
-    while (e >= 0) {
-      if (this.edgeWord(e, E_TO) === to) return e;
-      e = this.edgeWord(e, E_NEXT_FWD) - 1;
+    const mask = this.lay.edgeHashSlots - 1;
+    const i32 = this.i32;
+    let s = this.#edgeSlot(from, to);
+    for (;;) {
+      const e = (i32[this.lay.edgeHash + s] ?? 0) - 1;
+      if (e < 0) return -1;
+      if (this.edgeWord(e, E_FROM) === from && this.edgeWord(e, E_TO) === to) return e;
+      s = (s + 1) & mask;
     }
-    return -1;
   }
 
   /** Merge dependency kinds into an existing entry (check_prev_add on a present entry). */
@@ -259,7 +306,149 @@ export class Graph {
     Atomics.store(i32, ct + CL_BACK, n + 1);
     i32[cf + CL_NFWD] = (i32[cf + CL_NFWD] ?? 0) + 1;
     i32[ct + CL_NBACK] = (i32[ct + CL_NBACK] ?? 0) + 1;
+    let s = this.#edgeSlot(from, to);
+    while ((i32[this.lay.edgeHash + s] ?? 0) !== 0) s = (s + 1) & (this.lay.edgeHashSlots - 1);
+    i32[this.lay.edgeHash + s] = n + 1;
+    this.#orderAdd(from, to);
     return n;
+  }
+
+  /* ---------------- topological order (Pearce-Kelly) ---------------- */
+
+  #ord(c: number): number {
+    return this.i32[this.lay.classes + c * CLASS_WORDS + CL_ORD] ?? 0;
+  }
+
+  /** Whether the class order is still topological (no cycle of any edge kinds yet). */
+  orderValid(): boolean {
+    return this.i32[this.b + H_ORDER_OK] === 1;
+  }
+
+  /**
+   * Can `from` reach `to` through entries of any kind? false is exact; true means "maybe" (the
+   * order is gone, or the search found a path) and the caller runs the kernel's BFS. Under the
+   * graph lock. Counts C_ORDER_SKIPS / C_ORDER_SEARCHES.
+   */
+  mayReach(from: number, to: number): boolean {
+    if (from !== to && this.orderValid()) {
+      const ub = this.#ord(to);
+      if (this.#ord(from) > ub || !this.#collectForward(from, ub)) {
+        this.bump(C_ORDER_SKIPS);
+        return false;
+      }
+    }
+    this.bump(C_ORDER_SEARCHES);
+    return true;
+  }
+
+  #nextMark(): number {
+    this.#markGen++;
+    if (this.#markGen > 0x3ffffff0) {
+      this.#mark.fill(0);
+      this.#markGen = 1;
+    }
+    return this.#markGen;
+  }
+
+  /**
+   * The classes reachable from `root` whose order is below `bound`, into #fwd. True when the class
+   * at `bound` itself is reached (a path root ->* that class exists).
+   */
+  #collectForward(root: number, bound: number): boolean {
+    const entries = this.count(C_ENTRIES);
+    if (this.#fwdRoot === root && this.#fwdBound === bound && this.#fwdEntries === entries) return false;
+    this.#fwdRoot = -1;
+    const gen = this.#nextMark();
+    const mark = this.#mark;
+    const stk = this.#stk;
+    let sp = 0;
+    let nf = 0;
+    stk[sp++] = root;
+    mark[root] = gen;
+    while (sp > 0) {
+      const c = stk[--sp] ?? 0;
+      this.#fwd[nf++] = c;
+      let e = this.classWord(c, CL_FWD) - 1;
+      while (e >= 0) {
+        const t = this.edgeWord(e, E_TO);
+        if (mark[t] !== gen) {
+          const o = this.#ord(t);
+          if (o === bound) return true;
+          if (o < bound) {
+            mark[t] = gen;
+            stk[sp++] = t;
+          }
+        }
+        e = this.edgeWord(e, E_NEXT_FWD) - 1;
+      }
+    }
+    this.#nFwd = nf;
+    this.#fwdRoot = root;
+    this.#fwdBound = bound;
+    this.#fwdEntries = entries;
+    return false;
+  }
+
+  /** A new entry from -> to: repair the order (Pearce-Kelly), or end it when the entry closes a cycle. */
+  #orderAdd(from: number, to: number): void {
+    if (from === to || !this.orderValid()) return;
+    const lb = this.#ord(to);
+    const ub = this.#ord(from);
+    if (lb > ub) return;
+    // The forward region is usually still in #fwd from mayReach(); entries changed by one since.
+    const entries = this.count(C_ENTRIES) - 1;
+    const cached = this.#fwdRoot === to && this.#fwdBound === ub && this.#fwdEntries === entries;
+    if (!cached) {
+      this.#fwdEntries = -2;
+      if (this.#collectForward(to, ub)) {
+        this.i32[this.b + H_ORDER_OK] = 0;
+        return;
+      }
+    }
+    this.#fwdRoot = -1;
+    // Backward region: the classes reaching `from` whose order is above lb.
+    const gen = this.#nextMark();
+    const mark = this.#mark;
+    const stk = this.#stk;
+    let sp = 0;
+    let nb = 0;
+    stk[sp++] = from;
+    mark[from] = gen;
+    while (sp > 0) {
+      const c = stk[--sp] ?? 0;
+      this.#bwd[nb++] = c;
+      let e = this.classWord(c, CL_BACK) - 1;
+      while (e >= 0) {
+        const f = this.edgeWord(e, E_FROM);
+        if (mark[f] !== gen && this.#ord(f) > lb) {
+          mark[f] = gen;
+          stk[sp++] = f;
+        }
+        e = this.edgeWord(e, E_NEXT_BACK) - 1;
+      }
+    }
+    // The backward region goes before the forward region, each keeping its own relative order,
+    // in the order slots the two occupied.
+    const nf = this.#nFwd;
+    const keyB = new Float64Array(nb);
+    const keyF = new Float64Array(nf);
+    for (let i = 0; i < nb; i++) {
+      const c = this.#bwd[i] ?? 0;
+      keyB[i] = this.#ord(c) * ORD_KEY + c;
+    }
+    for (let i = 0; i < nf; i++) {
+      const c = this.#fwd[i] ?? 0;
+      keyF[i] = this.#ord(c) * ORD_KEY + c;
+    }
+    keyB.sort();
+    keyF.sort();
+    const slots = new Float64Array(nb + nf);
+    for (let i = 0; i < nb; i++) slots[i] = Math.floor((keyB[i] ?? 0) / ORD_KEY);
+    for (let i = 0; i < nf; i++) slots[nb + i] = Math.floor((keyF[i] ?? 0) / ORD_KEY);
+    slots.sort();
+    const base = this.lay.classes + CL_ORD;
+    for (let i = 0; i < nb; i++) this.i32[base + ((keyB[i] ?? 0) % ORD_KEY) * CLASS_WORDS] = slots[i] ?? 0;
+    for (let i = 0; i < nf; i++) this.i32[base + ((keyF[i] ?? 0) % ORD_KEY) * CLASS_WORDS] = slots[nb + i] ?? 0;
   }
 
   /* ---------------- report dedupe (continueAfterReport) ---------------- */

@@ -23,6 +23,28 @@ export class HeldLocks {
   readonly nest: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
   readonly keyHi = new Int32Array(MAX_LOCK_DEPTH + 2);
   readonly keyLo = new Int32Array(MAX_LOCK_DEPTH + 2);
+  /** The task's irqtrace_events (kept only where stack tokens make the sites free). */
+  readonly irq = new IrqTrace();
+}
+
+/**
+ * struct irqtrace_events: a per-task counter of irq on/off transitions and, for each of the four
+ * kinds, the stamp and the site (a stack id) of the last one; plus the task's own view of whether
+ * hardirqs / softirqs are enabled (tasks start with both on), which tells a transition from a
+ * redundant call.
+ */
+export class IrqTrace {
+  events = 0;
+  hardirqEnableEvent = 0;
+  hardirqEnableSite = 0;
+  hardirqDisableEvent = 0;
+  hardirqDisableSite = 0;
+  softirqEnableEvent = 0;
+  softirqEnableSite = 0;
+  softirqDisableEvent = 0;
+  softirqDisableSite = 0;
+  hardirqsEnabled = true;
+  softirqsEnabled = true;
 }
 
 /**

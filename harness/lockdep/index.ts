@@ -12,6 +12,8 @@ import { Validator } from './validator.js';
 export { LOCKDEP_SHM_WORDS, DEFAULT_LIMITS, MAX_LOCK_DEPTH, regionWords } from './layout.js';
 export type { Lockdep, LockdepBugKind, LockdepEnv, LockdepInitOptions, LockdepIrqState, LockdepLimits, LockdepTask } from './types.js';
 export { LOCKDEP_BUG_KINDS } from './types.js';
+export type { LockdepFinding } from './types.js';
+export type { LockdepClassView, LockdepDepKind, LockdepEdgeView, LockdepGraphView } from './graph_view.js';
 export { captureStack, framesFromStack, siteOf } from './stack.js';
 
 /** Attach this thread to the validator in i32[base ..]; initialise the region if nobody has. */

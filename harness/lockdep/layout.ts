@@ -1,7 +1,7 @@
 /*
  * Shared-memory layout of the lockdep region: one header of counters and section offsets, then
- * the class table, the class hash, the dependency entries, the chain hash, the stack hash, the
- * report-dedupe set and the string arena (class names and stack text).
+ * the class table, the class hash, the dependency entries, the entry hash, the chain hash, the
+ * stack hash, the report-dedupe set and the string arena (class names and stack text).
  *
  * Guarantees: every thread derives the same layout from the header the initialising thread wrote,
  * so capacities can differ per region (selftests use small ones). No bare offsets elsewhere: all
@@ -38,6 +38,7 @@ export const H_OFF_CHAINS = 11;
 export const H_OFF_STACK_HASH = 12;
 export const H_OFF_DEDUPE = 13;
 export const H_OFF_ARENA = 14;
+export const H_OFF_EDGE_HASH = 15;
 /* Counters (/proc/lockdep_stats). */
 export const C_CLASSES = 16;
 export const C_ENTRIES = 17;
@@ -55,6 +56,11 @@ export const C_MAX_BFS = 28;
 export const C_REPORTS = 29;
 export const C_VALIDATIONS = 30;
 export const C_DEDUPE_USED = 31;
+/* Graph-order state (graph.ts). */
+export const H_ORDER_OK = 32; // 1 while the class order is topological (every entry from lower to higher CL_ORD)
+export const H_USED_IN = 33; // OR of every class's usage mask: is any class irq-safe at all?
+export const C_ORDER_SKIPS = 34; // new dependencies the order proved acyclic without a graph search
+export const C_ORDER_SEARCHES = 35; // new dependencies that needed the kernel's BFS
 export const HEADER_WORDS = 64;
 
 /* Class record. */
@@ -69,6 +75,7 @@ export const CL_FWD = 15; // first forward entry + 1
 export const CL_BACK = 16; // first backward entry + 1
 export const CL_NFWD = 17;
 export const CL_NBACK = 18;
+export const CL_ORD = 19; // position in the topological order of the graph (graph.ts)
 export const CLASS_WORDS = 20;
 
 /* Dependency entry (one record is on both the forward list of `from` and the backward list of `to`). */
@@ -88,7 +95,6 @@ export const CH_LO = 2;
 export const CH_SITE = 3; // string id of the acquisition site of the chain's last lock
 export const CHAIN_WORDS = 4;
 
-export const STACK_HASH_SLOTS = 8192;
 export const DEDUPE_SLOTS = 1024;
 
 /*
@@ -110,9 +116,12 @@ export interface Layout {
   readonly classHash: number;
   readonly classHashSlots: number;
   readonly edges: number;
+  readonly edgeHash: number;
+  readonly edgeHashSlots: number;
   readonly chains: number;
   readonly chainSlots: number;
   readonly stackHash: number;
+  readonly stackHashSlots: number;
   readonly dedupe: number;
   readonly arena: number;
 }
@@ -127,6 +136,9 @@ function pow2AtLeast(n: number): number {
 export function computeLayout(base: number, l: LockdepLimits): Layout {
   const classHashSlots = pow2AtLeast(l.MAX_LOCKDEP_KEYS * 2);
   const chainSlots = pow2AtLeast(l.MAX_LOCKDEP_CHAINS * 2);
+  const edgeHashSlots = pow2AtLeast(l.MAX_LOCKDEP_ENTRIES * 2);
+  // Stacks are saved per new dependency, usage bit and chain: sized after the entries.
+  const stackHashSlots = pow2AtLeast(Math.max(8192, l.MAX_LOCKDEP_ENTRIES));
   let off = base + HEADER_WORDS;
   const classes = off;
   off += l.MAX_LOCKDEP_KEYS * CLASS_WORDS;
@@ -134,10 +146,12 @@ export function computeLayout(base: number, l: LockdepLimits): Layout {
   off += classHashSlots;
   const edges = off;
   off += l.MAX_LOCKDEP_ENTRIES * EDGE_WORDS;
+  const edgeHash = off;
+  off += edgeHashSlots;
   const chains = off;
   off += chainSlots * CHAIN_WORDS;
   const stackHash = off;
-  off += STACK_HASH_SLOTS;
+  off += stackHashSlots;
   const dedupe = off;
   off += DEDUPE_SLOTS;
   const arena = off;
@@ -152,9 +166,12 @@ export function computeLayout(base: number, l: LockdepLimits): Layout {
     classHash,
     classHashSlots,
     edges,
+    edgeHash,
+    edgeHashSlots,
     chains,
     chainSlots,
     stackHash,
+    stackHashSlots,
     dedupe,
     arena,
   };
@@ -192,9 +209,11 @@ export function writeHeader(i32: Int32Array, lay: Layout): void {
   i32[b + H_OFF_CLASSES] = lay.classes - b;
   i32[b + H_OFF_CLASS_HASH] = lay.classHash - b;
   i32[b + H_OFF_EDGES] = lay.edges - b;
+  i32[b + H_OFF_EDGE_HASH] = lay.edgeHash - b;
   i32[b + H_OFF_CHAINS] = lay.chains - b;
   i32[b + H_OFF_STACK_HASH] = lay.stackHash - b;
   i32[b + H_OFF_DEDUPE] = lay.dedupe - b;
   i32[b + H_OFF_ARENA] = lay.arena - b;
   i32[b + H_DEBUG_LOCKS] = 1;
+  i32[b + H_ORDER_OK] = 1;
 }

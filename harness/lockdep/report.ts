@@ -2,7 +2,7 @@
  * The only file that formats lockdep report text. Shapes follow kernel/locking/lockdep.c
  * (print_circular_bug, print_deadlock_bug, print_usage_bug, print_irq_inversion_bug,
  * print_bad_irq_dependency, print_unlock_imbalance_bug, print_held_locks_bug, print_lockdep_off,
- * lockdep_rcu_suspicious) and the seed splat in reference/seed-lkml-*.txt.
+ * lockdep_rcu_suspicious, print_irqtrace_events) and the seed splat (examples/seed.jsonl).
  *
  * Every function returns the lines of one report; the caller prints them and decides about
  * debug_locks. Addresses are 0xffffffff80000000 + the lock's byte offset; code locations are
@@ -27,6 +27,23 @@ export interface HeldView {
   readonly addr: number;
   /** The acquisition site (`at:`), a frame string. */
   readonly site: string;
+  /** The stack id the site was read from (0 none, > 0 arena, < 0 an environment's stack token). */
+  readonly siteId: number;
+}
+
+/** One irq on/off event of print_irqtrace_events(): its stamp and site ('' = never happened). */
+export interface IrqEventView {
+  readonly event: number;
+  readonly site: string;
+}
+
+/** The task's irqtrace_events as print_irqtrace_events() prints them. */
+export interface IrqTraceView {
+  readonly events: number;
+  readonly hardirqEnable: IrqEventView;
+  readonly hardirqDisable: IrqEventView;
+  readonly softirqEnable: IrqEventView;
+  readonly softirqDisable: IrqEventView;
 }
 
 export interface IrqFlagsView {
@@ -45,6 +62,8 @@ export interface ReportCtx {
   readonly held: readonly HeldView[];
   /** The current stack (dump_stack()). */
   readonly backtrace: readonly string[];
+  /** The task's irq events, or null where they are not kept (the lines are then left out). */
+  readonly irqTrace: IrqTraceView | null;
 }
 
 /** One BFS path entry: the class and the dependency entry that reached it (-1 for the root). */
@@ -59,7 +78,7 @@ export function lockAddress(addr: number): string {
 
 /** A pseudo instruction address for `[<...>]` code locations. */
 function ipAddress(site: string): string {
-  return (0xffffffff81000000n + BigInt(fnv1a(site) & 0xffffff)).toString(16);
+  return (0xffffffff81000000n + BigInt(fnv1a(site) & 0xffffff)).toString(16).padStart(16, '0');
 }
 
 function banner(ctx: ReportCtx, title: string): string[] {
@@ -170,6 +189,23 @@ function irqFlags(f: IrqFlagsView): string {
   return `[HC${b(f.hardirq)}[${b(f.hardirq)}]:SC${b(f.softirq)}[${b(f.softirq)}]:HE${b(f.hardirqsEnabled)}:SE${b(f.softirqsEnabled)}]`;
 }
 
+/** `[<ip>] symbol` of a code location (`%px` / `%pS`); a location never recorded prints as the kernel's 0. */
+function codeLocation(site: string): string {
+  return site === '' ? '[<0000000000000000>] 0x0' : `[<${ipAddress(site)}>] ${site}`;
+}
+
+/** print_irqtrace_events(): nothing where the events are not kept. */
+export function irqtraceEvents(t: IrqTraceView | null): string[] {
+  if (t === null) return [];
+  return [
+    `irq event stamp: ${t.events}`,
+    `hardirqs last  enabled at (${t.hardirqEnable.event}): ${codeLocation(t.hardirqEnable.site)}`,
+    `hardirqs last disabled at (${t.hardirqDisable.event}): ${codeLocation(t.hardirqDisable.site)}`,
+    `softirqs last  enabled at (${t.softirqEnable.event}): ${codeLocation(t.softirqEnable.site)}`,
+    `softirqs last disabled at (${t.softirqDisable.event}): ${codeLocation(t.softirqDisable.site)}`,
+  ];
+}
+
 /** print_usage_bug(): inconsistent lock state. */
 export function usageBugReport(ctx: ReportCtx, self: HeldView, prevBit: number, newBit: number, flags: IrqFlagsView): string[] {
   const g = ctx.g;
@@ -179,11 +215,7 @@ export function usageBugReport(ctx: ReportCtx, self: HeldView, prevBit: number, 
   out.push(printLock(g, self));
   out.push(`{${USAGE_STR[prevBit] ?? '?'}} state was registered at:`);
   out.push(...trace(g.stacks.getStack(g.usageTrace(self.cls, prevBit)), 2));
-  out.push('irq event stamp: 0');
-  out.push('hardirqs last  enabled at (0): [<0000000000000000>] 0x0');
-  out.push('hardirqs last disabled at (0): [<0000000000000000>] 0x0');
-  out.push('softirqs last  enabled at (0): [<0000000000000000>] 0x0');
-  out.push('softirqs last disabled at (0): [<0000000000000000>] 0x0');
+  out.push(...irqtraceEvents(ctx.irqTrace));
   out.push('', 'other info that might help us debug this:');
   out.push(' Possible unsafe locking scenario:', '', '       CPU0', '       ----');
   out.push(`  lock(${lockName(g, self.cls)});`, '  <Interrupt>', `    lock(${lockName(g, self.cls)});`);

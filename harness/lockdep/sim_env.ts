@@ -3,7 +3,7 @@
  * trace checker, the locking selftest, the user API and tests (one thread, one pseudo CPU).
  */
 
-import type { LockdepBugKind, LockdepEnv, LockdepIrqState, LockdepTask } from './types.js';
+import type { LockdepBugKind, LockdepEnv, LockdepFinding, LockdepIrqState, LockdepTask } from './types.js';
 
 export class SimTask implements LockdepTask {
   readonly pid: number;
@@ -21,11 +21,14 @@ export class SimEnv implements LockdepEnv {
   task: LockdepTask;
   readonly irq: LockdepIrqState = { hardirq: false, softirq: false, irqsDisabled: false, bhDisabled: false };
   readonly lines: string[] = [];
-  readonly bugs: { kind: LockdepBugKind; title: string }[] = [];
+  readonly bugs: { kind: LockdepBugKind; title: string; finding: LockdepFinding | undefined }[] = [];
   readonly kernelRelease: string;
   printer: ((lines: readonly string[]) => void) | null = null;
   /** Stack capture override (LockdepEnv.captureStack); undefined = the default JS stack capture. */
   captureStack: (() => string[]) | undefined = undefined;
+  /** LockdepEnv.stackToken / stackOf (set both before lockdepInit, or neither). */
+  stackToken: (() => number) | undefined = undefined;
+  stackOf: ((token: number) => readonly string[]) | undefined = undefined;
 
   constructor(task: LockdepTask, kernelRelease = '0.1.0-torture #1') {
     this.task = task;
@@ -45,7 +48,7 @@ export class SimEnv implements LockdepEnv {
     else this.lines.push(...lines);
   }
 
-  onReport(kind: LockdepBugKind, title: string): void {
-    this.bugs.push({ kind, title });
+  onReport(kind: LockdepBugKind, title: string, finding?: LockdepFinding): void {
+    this.bugs.push({ kind, title, finding });
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import { fnv1a } from '../lib/fnv1a.js';
-import { C_ARENA_USED, C_STACK_ENTRIES, C_STACK_HASH_CHAINS, C_STACK_TRACES, STACK_HASH_SLOTS, type Layout } from './layout.js';
+import { C_ARENA_USED, C_STACK_ENTRIES, C_STACK_HASH_CHAINS, C_STACK_TRACES, type Layout } from './layout.js';
 
 /** The project's one string hash (FNV-1a), under the name lockdep's callers use. */
 export { fnv1a as hashString } from '../lib/fnv1a.js';
@@ -27,11 +27,26 @@ export class CapacityError extends Error {
   }
 }
 
+/** The stack id of an environment's stack token. */
+export function externalStackId(token: number): number {
+  return -2 - token;
+}
+
+/** The token of an external stack id, or -1 for an id of the arena. */
+export function tokenOf(id: number): number {
+  return id < -1 ? -2 - id : -1;
+}
+
 export class StackStore {
   readonly #i32: Int32Array;
   readonly #lay: Layout;
   readonly #b: number;
   readonly #strings = new Map<number, string>();
+  /**
+   * Stacks the environment keeps itself (LockdepEnv.stackOf): id -2 - token. Only for a
+   * single-threaded offline checker; ids of the arena are positive, 0 is "none".
+   */
+  external: ((token: number) => readonly string[]) | null = null;
 
   constructor(i32: Int32Array, lay: Layout) {
     this.#i32 = i32;
@@ -87,7 +102,7 @@ export class StackStore {
   putStack(frames: readonly string[]): number {
     const text = frames.join('\n');
     const h = fnv1a(text);
-    const slots = STACK_HASH_SLOTS;
+    const slots = this.#lay.stackHashSlots;
     for (let i = 0; i < slots; i++) {
       const slot = this.#lay.stackHash + ((h + i) & (slots - 1));
       const id = Atomics.load(this.#i32, slot);
@@ -110,7 +125,8 @@ export class StackStore {
   }
 
   getStack(id: number): string[] {
-    if (id <= 0) return [];
+    if (id < 0) return this.external !== null ? [...this.external(-2 - id)] : [];
+    if (id === 0) return [];
     const s = this.getString(id);
     return s === '' ? [] : s.split('\n');
   }

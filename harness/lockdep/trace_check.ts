@@ -11,235 +11,314 @@
  * percpu_rwsem (non-recursive). `stack` (optional, innermost first) names the call chain printed in
  * reports; without it a frame names the trace line.
  *
- * Guarantees: the whole file is checked for malformed input before anything is validated, so a
- * malformed file never prints a half report. Tasks are pseudo tasks (pid in order of first
- * appearance, comm truncated to 15 characters) on one pseudo CPU whose irq flags the irq ops set.
+ * Context is per task, as in the kernel: every task starts in process context with irqs and
+ * softirqs on; a task's irq ops change only its own context. hardirq_enter turns the task's irqs
+ * off and hardirq_exit back on (the irq entry/exit code's trace_hardirqs_off/on), softirq_enter /
+ * softirq_exit and bh_disable / bh_enable do the same for softirqs when they are the outermost
+ * level; every such transition is an irq event stamped on the task (print_irqtrace_events).
+ *
+ * Guarantees: the whole file is read and checked for malformed input before anything is
+ * validated (trace_parse.ts), so a malformed file never prints a half report. Tasks are pseudo
+ * tasks (pid in order of first appearance, comm truncated to 15 characters) on one pseudo CPU.
+ * The validator's capacities are sized from the trace (no capacity limit can be hit, except the
+ * kernel's own MAX_LOCK_DEPTH per task). Every `at:` is the acquisition's own trace line.
  * Returns 0 when clean (one summary line), 1 when lockdep reported (the report is printed).
+ * With `all`, validation goes on after a report and each distinct problem is reported once.
  */
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
-import { lockdepInit, regionWords } from './index.js';
+import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
-import type { LockdepLimits } from './types.js';
+import {
+  F_READ,
+  F_TRY,
+  OP_ACQUIRE,
+  OP_BH_DISABLE,
+  OP_BH_ENABLE,
+  OP_HARDIRQ_ENTER,
+  OP_HARDIRQ_EXIT,
+  OP_IRQS_DISABLE,
+  OP_IRQS_ENABLE,
+  OP_RELEASE,
+  OP_SOFTIRQ_ENTER,
+  OP_SOFTIRQ_EXIT,
+  OPS,
+  parseTrace,
+  type ParsedTrace,
+  type TraceType,
+} from './trace_parse.js';
+import type { LockdepBugKind, LockdepLimits } from './types.js';
 
-const TRACE_TYPES = ['spinlock', 'rwlock', 'mutex', 'rwsem', 'percpu_rwsem'] as const;
-type TraceType = (typeof TRACE_TYPES)[number];
-const IRQ_OPS = ['hardirq_enter', 'hardirq_exit', 'softirq_enter', 'softirq_exit', 'irqs_disable', 'irqs_enable', 'bh_disable', 'bh_enable'] as const;
-type IrqOp = (typeof IRQ_OPS)[number];
+export { parseTrace } from './trace_parse.js';
+export type { ParsedTrace } from './trace_parse.js';
 
-type TraceEvent =
-  | { readonly op: 'acquire'; readonly line: number; readonly task: string; readonly lock: string; readonly read: boolean; readonly subclass: number; readonly trylock: boolean; readonly stack: readonly string[] | null }
-  | { readonly op: 'release'; readonly line: number; readonly task: string; readonly lock: string; readonly subclass: number | null; readonly stack: readonly string[] | null }
-  | { readonly op: IrqOp; readonly line: number; readonly task: string };
+export interface TraceCheckOptions {
+  /** Go on after a report and report each distinct problem once (continueAfterReport). */
+  readonly all?: boolean;
+  /** Print the summary line after reports too (several traces, or --all). */
+  readonly summary?: boolean;
+}
 
-const TRACE_LIMITS: LockdepLimits = { MAX_LOCKDEP_KEYS: 8192, MAX_LOCKDEP_ENTRIES: 32768, MAX_LOCKDEP_CHAINS: 65536, MAX_STACK_TRACE_ENTRIES: 131072, ARENA_WORDS: 1 << 20 };
+/** One report, machine-readably. */
+export interface TraceFinding {
+  readonly kind: LockdepBugKind;
+  /** The report's headline, e.g. `WARNING: possible circular locking dependency detected`. */
+  readonly title: string;
+  /** Lock classes involved (printed names), the one being acquired or changed first. */
+  readonly classes: readonly string[];
+  /** Tasks involved, the reporting one first. */
+  readonly tasks: readonly string[];
+  /** Trace lines involved: the reporting event first, then the acquisitions and recordings shown. */
+  readonly lines: readonly number[];
+  /** The report text. */
+  readonly report: readonly string[];
+}
+
+export interface TraceResult {
+  readonly file: string;
+  readonly rc: 0 | 1;
+  readonly events: number;
+  readonly tasks: number;
+  readonly classes: number;
+  readonly dependencies: number;
+  readonly findings: readonly TraceFinding[];
+}
 
 function waitTypeOf(t: TraceType): 0 | 2 | 3 {
   if (t === 'percpu_rwsem') return 0;
   return t === 'spinlock' || t === 'rwlock' ? 2 : 3;
 }
 
-function show(v: unknown): string {
-  return v === undefined ? 'missing' : JSON.stringify(v);
+function pow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }
 
-/** Parse and check the whole trace; throws TortureError('TRACE_MALFORMED', 'FILE:LINE: ...'). */
-export function parseTrace(file: string, text: string): { events: TraceEvent[]; types: Map<string, TraceType> } {
-  const events: TraceEvent[] = [];
-  const types = new Map<string, TraceType>();
-  const lines = text.split('\n');
-  const bad = (n: number, what: string): never => {
-    throw new TortureError('TRACE_MALFORMED', `${file}:${n}: ${what}`);
+/** Capacities for this trace: enough for everything it can record. */
+export function traceLimits(t: ParsedTrace): LockdepLimits {
+  const classes = Math.max(16, t.bounds.classes + 1);
+  return {
+    MAX_LOCKDEP_KEYS: classes,
+    MAX_LOCKDEP_ENTRIES: Math.max(64, Math.min(t.bounds.entries, classes * classes) + 1),
+    MAX_LOCKDEP_CHAINS: Math.max(64, t.bounds.chains + 1),
+    // Stacks are the trace's own (stack tokens): nothing but class names goes to the arena.
+    MAX_STACK_TRACE_ENTRIES: DEFAULT_LIMITS.MAX_STACK_TRACE_ENTRIES,
+    ARENA_WORDS: pow2(t.bounds.nameWords * 8 + 4096),
   };
-  // Pseudo-CPU irq nesting, so that an exit without an enter is caught as malformed.
-  let hard = 0;
-  let soft = 0;
-  let bh = 0;
-  lines.forEach((raw, idx) => {
-    const n = idx + 1;
-    const s = raw.trim();
-    if (s === '' || s.startsWith('#')) return;
-    let o: unknown;
-    try {
-      o = JSON.parse(s);
-    } catch (e) {
-      bad(n, `Cannot parse the line as it must be one JSON object: ${(e as Error).message}`);
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return bad(n, `Cannot read the event as it must be a JSON object: current value is ${show(o)}`);
-    const r = o as Record<string, unknown>;
-    const op = r['op'];
-    const task = r['task'];
-    if (typeof task !== 'string' || task === '') bad(n, `Cannot read the event as 'task' must be a non-empty string: current value is ${show(task)}`);
-    const taskName = task as string;
-    let stack: string[] | null = null;
-    if (r['stack'] !== undefined) {
-      const st = r['stack'];
-      if (!Array.isArray(st) || st.some((f) => typeof f !== 'string')) bad(n, `Cannot read the event as 'stack' must be an array of strings: current value is ${show(st)}`);
-      stack = st as string[];
-    }
-    if (op === 'acquire' || op === 'release') {
-      const lock = r['lock'];
-      if (typeof lock !== 'string' || lock === '') bad(n, `Cannot ${op} as 'lock' must be a non-empty string: current value is ${show(lock)}`);
-      const lockName = lock as string;
-      const sub = r['subclass'];
-      if (sub !== undefined && (typeof sub !== 'number' || !Number.isInteger(sub) || sub < 0 || sub > 7)) bad(n, `Cannot ${op} '${lockName}' as 'subclass' must be an integer 0..7: current value is ${show(sub)}`);
-      if (op === 'release') {
-        events.push({ op, line: n, task: taskName, lock: lockName, subclass: typeof sub === 'number' ? sub : null, stack });
-        return;
-      }
-      const type = r['type'];
-      const known = types.get(lockName);
-      if (type === undefined) {
-        if (known === undefined) bad(n, `Cannot acquire '${lockName}' as 'type' must be given on the class's first use: current value is missing`);
-      } else {
-        if (typeof type !== 'string' || !(TRACE_TYPES as readonly string[]).includes(type)) bad(n, `Cannot acquire '${lockName}' as 'type' must be one of ${TRACE_TYPES.join('|')}: current value is ${show(type)}`);
-        if (known !== undefined && known !== type) bad(n, `Cannot acquire '${lockName}' as 'type' must not change (first used as ${known}): current value is ${show(type)}`);
-        types.set(lockName, type as TraceType);
-      }
-      const t = types.get(lockName) ?? 'mutex';
-      const mode = r['mode'] ?? 'write';
-      if (mode !== 'write' && mode !== 'read') bad(n, `Cannot acquire '${lockName}' as 'mode' must be "write" or "read": current value is ${show(mode)}`);
-      if (mode === 'read' && t !== 'rwlock' && t !== 'rwsem' && t !== 'percpu_rwsem') bad(n, `Cannot acquire '${lockName}' for read as 'type' must be rwlock, rwsem or percpu_rwsem: current value is "${t}"`);
-      const tr = r['try'] ?? false;
-      if (typeof tr !== 'boolean') bad(n, `Cannot acquire '${lockName}' as 'try' must be a boolean: current value is ${show(tr)}`);
-      events.push({ op, line: n, task: taskName, lock: lockName, read: mode === 'read', subclass: typeof sub === 'number' ? sub : 0, trylock: tr === true, stack });
-      return;
-    }
-    if (typeof op !== 'string' || !(IRQ_OPS as readonly string[]).includes(op)) {
-      bad(n, `Cannot read the event as 'op' must be acquire, release or one of ${IRQ_OPS.join('|')}: current value is ${show(op)}`);
-    }
-    const iop = op as IrqOp;
-    if (iop === 'hardirq_enter') hard++;
-    if (iop === 'softirq_enter') soft++;
-    if (iop === 'bh_disable') bh++;
-    if (iop === 'hardirq_exit' && hard-- === 0) bad(n, `Cannot leave hardirq context as 'hardirq_exit' must follow a hardirq_enter: current value is depth 0`);
-    if (iop === 'softirq_exit' && soft-- === 0) bad(n, `Cannot leave softirq context as 'softirq_exit' must follow a softirq_enter: current value is depth 0`);
-    if (iop === 'bh_enable' && bh-- === 0) bad(n, `Cannot enable bottom halves as 'bh_enable' must follow a bh_disable: current value is depth 0`);
-    events.push({ op: iop, line: n, task: taskName });
-  });
-  return { events, types };
 }
 
-/** Run the validator over TRACE; prints the report or a summary through `out`. */
-export function checkTrace(file: string, out: (line: string) => void): 0 | 1 {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TortureError('TRACE_MALFORMED', `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${(e as Error).message}`);
-  }
-  const { events, types } = parseTrace(file, text);
-  const base = path.basename(file);
-  const tasks = new Map<string, SimTask>();
-  const taskOf = (name: string): SimTask => {
-    let t = tasks.get(name);
-    if (t === undefined) {
-      t = new SimTask(tasks.size + 1, name, 0);
-      tasks.set(name, t);
+/** Run the validator over a parsed trace; prints the reports or a summary through `out`. */
+export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: TraceCheckOptions = {}): TraceResult {
+  const all = opts.all === true;
+  const base = path.basename(t.file);
+  const { op, task, lock, sub, flags, line, stacks, taskNames, lockNames, lockTypes } = t;
+  const simTasks: (SimTask | undefined)[] = [];
+  const taskOf = (id: number): SimTask => {
+    let s = simTasks[id];
+    if (s === undefined) {
+      s = new SimTask(seen + 1, taskNames[id] ?? '?', 0);
+      seen++;
+      simTasks[id] = s;
     }
-    return t;
+    return s;
   };
+  let seen = 0;
   const env = new SimEnv(new SimTask(0, 'swapper/0'));
-  env.printer = (lines) => lines.forEach((l) => out(l));
-  let frames: readonly string[] = [];
-  env.captureStack = (): string[] => [...frames];
-  const i32 = new Int32Array(new SharedArrayBuffer(regionWords(TRACE_LIMITS) * 4));
-  const ld = lockdepInit(i32, 0, env, { resetRegion: true, limits: TRACE_LIMITS });
+  let report: string[] = [];
+  env.printer = (lines) => {
+    for (const l of lines) {
+      out(l);
+      report.push(l);
+    }
+  };
+  /** The frames of event i: its `stack`, or one frame naming the trace line. */
+  const framesOf = (i: number): readonly string[] => {
+    const st = stacks.get(i);
+    if (st !== undefined) return st;
+    const o = op[i] ?? 0;
+    const who = taskNames[task[i] ?? 0] ?? '?';
+    if (o === OP_ACQUIRE || o === OP_RELEASE) return [`${who}: ${OPS[o] ?? '?'} ${lockNames[lock[i] ?? 0] ?? '?'} (${base}:${line[i] ?? 0})`];
+    return [`${who}: ${OPS[o] ?? '?'} (${base}:${line[i] ?? 0})`];
+  };
+  let cur = 0;
+  env.captureStack = (): string[] => [...framesOf(cur)];
+  env.stackToken = (): number => cur;
+  env.stackOf = framesOf;
+  const limits = traceLimits(t);
+  const i32 = new Int32Array(new SharedArrayBuffer(regionWords(limits) * 4));
+  // A fresh SharedArrayBuffer is zero: attaching initialises the header only (no fill of the region).
+  const ld = lockdepInit(i32, 0, env, { limits, continueAfterReport: all });
 
-  const keys = new Map<string, LockClassKey>();
-  const maps = new Map<string, LockdepMap>();
-  const mapOf = (lock: string, subclass: number): LockdepMap => {
-    const id = `${lock}/${subclass}`;
-    let m = maps.get(id);
+  const keys: (LockClassKey | undefined)[] = [];
+  let nkeys = 0;
+  const maps: (LockdepMap | undefined)[] = [];
+  const mapOf = (l: number, subclass: number): LockdepMap => {
+    const id = l * 8 + subclass;
+    let m = maps[id];
     if (m === undefined) {
-      let key = keys.get(lock);
+      let key = keys[l];
       if (key === undefined) {
-        const t = types.get(lock);
-        key = { name: lock, ordinal: 0, type: t ?? 'user', waitType: t === undefined ? 0 : waitTypeOf(t) };
-        keys.set(lock, key);
+        const ty = lockTypes[l];
+        const name = lockNames[l] ?? '?';
+        key = { name, ordinal: 0, type: ty ?? 'user', waitType: ty === undefined ? 0 : waitTypeOf(ty) };
+        keys[l] = key;
+        nkeys++;
       }
-      m = { key, addr: 0x1000 + keys.size * 0x40 + subclass * 8, name: lock };
-      maps.set(id, m);
+      m = { key, addr: 0x1000 + nkeys * 0x40 + subclass * 8, name: key.name };
+      maps[id] = m;
     }
     return m;
   };
-  // Each task's own record of what it holds, to pick the instance a `release` names.
-  const heldBy = new Map<string, { lock: string; subclass: number }[]>();
+  // Each task's own record of what it holds (lock * 8 + subclass), to pick the instance a `release` names.
+  const heldBy: (number[] | undefined)[] = [];
+  // Each task's context: irq nesting, bh nesting, irqs disabled by irqs_disable.
+  const ntasks = taskNames.length;
+  const hard = new Int32Array(ntasks);
+  const soft = new Int32Array(ntasks);
+  const bh = new Int32Array(ntasks);
+  const off = new Uint8Array(ntasks);
   const irq = env.irq;
-  let hard = 0;
-  let soft = 0;
-  let bh = 0;
-  let irqsOff = false;
-  const sync = (): void => {
-    irq.hardirq = hard > 0;
-    irq.softirq = soft > 0;
-    irq.irqsDisabled = irqsOff || hard > 0;
-    irq.bhDisabled = bh > 0 || soft > 0;
+  const sync = (id: number): void => {
+    const h = hard[id] ?? 0;
+    const s = soft[id] ?? 0;
+    irq.hardirq = h > 0;
+    irq.softirq = s > 0;
+    irq.irqsDisabled = off[id] === 1 || h > 0;
+    irq.bhDisabled = (bh[id] ?? 0) > 0 || s > 0;
   };
+  let curTask = -1;
+  const findings: TraceFinding[] = [];
+  let bugs = 0;
 
-  for (const ev of events) {
-    env.task = taskOf(ev.task);
-    const held = heldBy.get(ev.task) ?? [];
-    heldBy.set(ev.task, held);
-    if (ev.op === 'acquire') {
-      frames = ev.stack ?? [`${ev.task}: acquire ${ev.lock} (${base}:${ev.line})`];
-      const t = types.get(ev.lock);
+  const n = t.n;
+  for (let i = 0; i < n; i++) {
+    cur = i;
+    const id = task[i] ?? 0;
+    if (id !== curTask) {
+      env.task = taskOf(id);
+      curTask = id;
+      sync(id);
+    }
+    const o = op[i] ?? 0;
+    if (o === OP_ACQUIRE) {
+      const l = lock[i] ?? 0;
+      const sb = sub[i] ?? 0;
+      const fl = flags[i] ?? 0;
       // qrwlock readers are recursive only in interrupt context (read_lock_is_recursive()).
-      const inInterrupt = irq.hardirq || irq.softirq || irq.bhDisabled;
-      const read: LockRead = !ev.read ? 0 : t === 'rwlock' && inInterrupt ? 2 : 1;
-      ld.acquire(mapOf(ev.lock, ev.subclass), ev.subclass, ev.trylock, read, null);
-      held.push({ lock: ev.lock, subclass: ev.subclass });
-    } else if (ev.op === 'release') {
-      frames = ev.stack ?? [`${ev.task}: release ${ev.lock} (${base}:${ev.line})`];
-      let i = held.length - 1;
-      while (i >= 0 && !(held[i]?.lock === ev.lock && (ev.subclass === null || held[i]?.subclass === ev.subclass))) i--;
-      if (i >= 0) {
-        const h = held[i];
-        held.splice(i, 1);
-        ld.release(mapOf(ev.lock, h?.subclass ?? 0));
+      const read: LockRead = (fl & F_READ) === 0 ? 0 : lockTypes[l] === 'rwlock' && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
+      ld.acquire(mapOf(l, sb), sb, (fl & F_TRY) !== 0, read, null);
+      let h = heldBy[id];
+      if (h === undefined) {
+        h = [];
+        heldBy[id] = h;
+      }
+      h.push(l * 8 + sb);
+    } else if (o === OP_RELEASE) {
+      const l = lock[i] ?? 0;
+      const sb = sub[i] ?? -1;
+      const h = heldBy[id] ?? [];
+      let j = h.length - 1;
+      while (j >= 0 && !((((h[j] ?? 0) / 8) | 0) === l && (sb < 0 || ((h[j] ?? 0) & 7) === sb))) j--;
+      if (j >= 0) {
+        const e = h[j] ?? 0;
+        h.splice(j, 1);
+        ld.release(mapOf(l, e & 7));
       } else {
-        ld.release(mapOf(ev.lock, ev.subclass ?? 0));
+        ld.release(mapOf(l, sb < 0 ? 0 : sb));
       }
     } else {
-      frames = [`${ev.task}: ${ev.op} (${base}:${ev.line})`];
-      switch (ev.op) {
-        case 'hardirq_enter':
-          hard++;
+      const wasIrqsOn = off[id] === 0 && (hard[id] ?? 0) === 0;
+      const wasSoftOn = (bh[id] ?? 0) === 0 && (soft[id] ?? 0) === 0;
+      switch (o) {
+        case OP_HARDIRQ_ENTER:
+          hard[id] = (hard[id] ?? 0) + 1;
+          sync(id);
+          if (wasIrqsOn) ld.hardirqsOff();
           break;
-        case 'hardirq_exit':
-          hard--;
+        case OP_HARDIRQ_EXIT:
+          hard[id] = (hard[id] ?? 0) - 1;
+          sync(id);
+          if (!irq.irqsDisabled) ld.hardirqsOn();
           break;
-        case 'softirq_enter':
-          soft++;
+        case OP_SOFTIRQ_ENTER:
+          soft[id] = (soft[id] ?? 0) + 1;
+          sync(id);
+          if (wasSoftOn) ld.softirqsOff();
           break;
-        case 'softirq_exit':
-          soft--;
+        case OP_SOFTIRQ_EXIT:
+          soft[id] = (soft[id] ?? 0) - 1;
+          sync(id);
+          if ((soft[id] ?? 0) === 0 && (bh[id] ?? 0) === 0) ld.softirqsOn();
           break;
-        case 'irqs_disable':
-          irqsOff = true;
+        case OP_IRQS_DISABLE:
+          off[id] = 1;
+          sync(id);
+          if (wasIrqsOn) ld.hardirqsOff();
           break;
-        case 'irqs_enable':
-          irqsOff = false;
+        case OP_IRQS_ENABLE:
+          off[id] = 0;
+          sync(id);
+          ld.hardirqsOn();
           break;
-        case 'bh_disable':
-          bh++;
+        case OP_BH_DISABLE:
+          bh[id] = (bh[id] ?? 0) + 1;
+          sync(id);
+          if (wasSoftOn) ld.softirqsOff();
           break;
-        case 'bh_enable':
-          bh--;
+        case OP_BH_ENABLE:
+          bh[id] = (bh[id] ?? 0) - 1;
+          sync(id);
+          if ((bh[id] ?? 0) === 0 && (soft[id] ?? 0) === 0) ld.softirqsOn();
           break;
       }
-      sync();
-      if (ev.op === 'irqs_enable') ld.hardirqsOn();
-      if (ev.op === 'bh_enable' && bh === 0) ld.softirqsOn();
-      continue;
     }
-    if (env.bugs.length > 0) break;
+    if (env.bugs.length > bugs) {
+      for (; bugs < env.bugs.length; bugs++) {
+        const b = env.bugs[bugs];
+        if (b === undefined) continue;
+        const tokens = b.finding?.tokens ?? [i];
+        const lines = tokens.map((tk) => line[tk] ?? 0);
+        const tasks: string[] = [];
+        for (const tk of tokens) {
+          const name = taskNames[task[tk] ?? 0] ?? '?';
+          if (!tasks.includes(name)) tasks.push(name);
+        }
+        findings.push({ kind: b.kind, title: b.title, classes: b.finding?.classes ?? [], tasks, lines, report });
+        report = [];
+      }
+      if (!all) break;
+    }
   }
-  if (env.bugs.length > 0) return 1;
-  const deps = /direct dependencies: +(\d+)/.exec(ld.procStats())?.[1] ?? '0';
-  out(`lockdep: ${file}: ${events.length} events, ${tasks.size} task${tasks.size === 1 ? '' : 's'}, ${keys.size} lock class${keys.size === 1 ? '' : 'es'}, ${deps} dependencies: no problems found`);
-  return 0;
+  const deps = ld.dependencies;
+  const nclasses = nkeys;
+  const ntask = seen;
+  const rc: 0 | 1 = findings.length > 0 ? 1 : 0;
+  if (rc === 0 || opts.summary === true || all) {
+    const what = rc === 0 ? 'no problems found' : `${findings.length} problem${findings.length === 1 ? '' : 's'} found`;
+    out(`lockdep: ${t.file}: ${n} events, ${ntask} task${ntask === 1 ? '' : 's'}, ${nclasses} lock class${nclasses === 1 ? '' : 'es'}, ${deps} dependencies: ${what}`);
+  }
+  return { file: t.file, rc, events: n, tasks: ntask, classes: nclasses, dependencies: deps, findings };
+}
+
+/** Read a trace file (or take its bytes), parse it and check it. */
+export function checkTraceFile(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}, bytes?: Uint8Array): TraceResult {
+  let buf: Uint8Array;
+  if (bytes !== undefined) buf = bytes;
+  else {
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      throw new TortureError('TRACE_MALFORMED', `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${(e as Error).message}`);
+    }
+  }
+  return runTrace(parseTrace(file, buf), out, opts);
+}
+
+/** Run the validator over TRACE; prints the report or a summary through `out`. */
+export function checkTrace(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}): 0 | 1 {
+  return checkTraceFile(file, out, opts).rc;
 }

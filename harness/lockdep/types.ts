@@ -8,6 +8,7 @@
  */
 
 import type { LockdepHooks } from '../kapi.js';
+import type { LockdepGraphView } from './graph_view.js';
 
 /** The running task as the validator sees it. `lockdep` is reserved for the held-lock stack. */
 export interface LockdepTask {
@@ -52,10 +53,31 @@ export interface LockdepEnv {
   print(lines: readonly string[]): void;
   /** Override of the stack capture (frames `fn (file:line)`, innermost first); default stack.ts. */
   captureStack?(): string[];
-  /** A report was printed: the guest marks itself failed. */
-  onReport(kind: LockdepBugKind, title: string): void;
+  /**
+   * Offline checkers whose call chains are already in memory (a recorded trace): a cheap token
+   * naming the current call chain, used instead of capturing and storing a stack. With it, every
+   * held lock's `at:` names its own acquisition and irq on/off events are stamped per task (the
+   * kernel's irqtrace_events); stackOf() turns a token back into frames when a report prints.
+   */
+  stackToken?(): number;
+  stackOf?(token: number): readonly string[];
+  /** A report was printed: the guest marks itself failed. `finding` says what it is about. */
+  onReport(kind: LockdepBugKind, title: string, finding?: LockdepFinding): void;
   /** `<release> <build>` printed in banners and `CPU:` lines, e.g. "0.1.0-torture #1". */
   kernelRelease?: string;
+}
+
+/** What a report is about, for machine-readable output. */
+export interface LockdepFinding {
+  /** Printed names of the lock classes involved, the one being acquired (or changed) first. */
+  readonly classes: readonly string[];
+  /** The reporting task. */
+  readonly task: { readonly pid: number; readonly comm: string };
+  /**
+   * Stack tokens (LockdepEnv.stackToken) of the events involved: the current one first, then the
+   * held locks' acquisitions and the recordings of the dependencies and usages the report prints.
+   */
+  readonly tokens: readonly number[];
 }
 
 export interface LockdepInitOptions {
@@ -82,6 +104,10 @@ export interface Lockdep extends LockdepHooks {
   taskExit(task: LockdepTask): void;
   /** /proc/lockdep_stats text. */
   procStats(): string;
+  /** The dependency graph as plain data (graph_view.ts); `stacks: false` skips the edge stacks. */
+  readGraph(stacks?: boolean): LockdepGraphView;
+  /** Dependencies recorded so far (the `direct dependencies` of procStats, without its walk). */
+  readonly dependencies: number;
   /** Reports printed by this thread. */
   readonly reports: number;
   /** Chain validations (cache misses) done by this thread; a cache hit does not count. */
@@ -90,4 +116,8 @@ export interface Lockdep extends LockdepHooks {
   hardirqsOn(): void;
   /** trace_softirqs_on(): bottom halves are being enabled with the current task's locks held. */
   softirqsOn(): void;
+  /** trace_hardirqs_off(): irqs are being disabled (stamps the task's irq events). */
+  hardirqsOff(): void;
+  /** trace_softirqs_off(): bottom halves are being disabled (stamps the task's irq events). */
+  softirqsOff(): void;
 }

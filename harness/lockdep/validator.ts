@@ -18,8 +18,9 @@
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
 import { chainKey, chainKeyId, initialChainKey, LocalChains, mixChainKey } from './chain_cache.js';
 import { Graph } from './graph.js';
-import { HeldLocks, sameLock, type HeldLock } from './held_locks.js';
-import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
+import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
+import { HeldLocks, sameLock, type HeldLock, type IrqTrace } from './held_locks.js';
+import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, E_TRACE, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
 import {
   assertHeldReport,
   badIrqDependencyReport,
@@ -34,12 +35,14 @@ import {
   usageBugReport,
   type HeldView,
   type IrqFlagsView,
+  type IrqTraceView,
+  type PathEntry,
   type ReportCtx,
 } from './report.js';
 import { captureStack as defaultCapture, siteOf } from './stack.js';
-import { CapacityError, hashString } from './stack_store.js';
+import { CapacityError, externalStackId, hashString, tokenOf } from './stack_store.js';
 import { procStatsText } from './stats.js';
-import type { Lockdep, LockdepBugKind, LockdepEnv, LockdepTask } from './types.js';
+import type { Lockdep, LockdepBugKind, LockdepEnv, LockdepFinding, LockdepTask } from './types.js';
 import {
   exclusiveBit,
   exclusiveMask,
@@ -81,6 +84,8 @@ export class Validator implements Lockdep {
   readonly #continue: boolean;
   readonly #release: string;
   readonly #capture: () => string[];
+  /* LockdepEnv.stackToken: exact per-acquisition sites and irq stamps without capturing stacks. */
+  readonly #token: (() => number) | null;
   readonly #dbg: number;
   readonly #i32: Int32Array;
   readonly #classCache = new Map<LockClassKey, Int32Array>();
@@ -101,6 +106,10 @@ export class Validator implements Lockdep {
     this.#release = env.kernelRelease ?? '0.1.0-torture #1';
     const cap = env.captureStack;
     this.#capture = cap !== undefined ? () => cap.call(env) : defaultCapture;
+    const tok = env.stackToken;
+    const stackOf = env.stackOf;
+    this.#token = tok !== undefined && stackOf !== undefined ? () => tok.call(env) : null;
+    if (stackOf !== undefined && this.#token !== null) this.g.stacks.external = (t) => stackOf.call(env, t);
     this.#i32 = i32;
     this.#dbg = lay.base + H_DEBUG_LOCKS;
   }
@@ -180,7 +189,7 @@ export class Validator implements Lockdep {
     for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return;
     const frames = this.#capture();
     const ctx = this.#ctx(task, h, h.depth, frames);
-    this.#report('assert_held', `lockdep_assert_held(${map.name})`, hashString(`assert:${map.name}`), () => assertHeldReport(ctx, map.name, siteOf(frames)));
+    this.#report('assert_held', `lockdep_assert_held(${map.name})`, hashString(`assert:${map.name}`), ctx, () => assertHeldReport(ctx, map.name, siteOf(frames)), []);
   }
 
   rcuSuspicious(file: string, line: number, msg: string): void {
@@ -189,7 +198,7 @@ export class Validator implements Lockdep {
     const h = this.#held(task);
     const where = line > 0 ? `${file}:${line}` : file;
     const ctx = this.#ctx(task, h, h.depth, this.#capture());
-    this.#report('suspicious_rcu', 'WARNING: suspicious RCU usage', hashString(`rcu:${where}:${msg}`), () => suspiciousRcuReport(ctx, where, msg));
+    this.#report('suspicious_rcu', 'WARNING: suspicious RCU usage', hashString(`rcu:${where}:${msg}`), ctx, () => suspiciousRcuReport(ctx, where, msg), []);
   }
 
   taskExit(task: LockdepTask): void {
@@ -197,7 +206,7 @@ export class Validator implements Lockdep {
     if (!(h instanceof HeldLocks) || h.depth === 0) return;
     if (this.g.debugLocks()) {
       const ctx = this.#ctx(task, h, h.depth, this.#capture());
-      this.#report('locks_held_at_exit', `WARNING: ${task.comm}/${task.pid} still has locks held!`, hashString(`exit:${task.comm}:${h.cls[0] ?? 0}`), () => heldAtExitReport(ctx));
+      this.#report('locks_held_at_exit', `WARNING: ${task.comm}/${task.pid} still has locks held!`, hashString(`exit:${task.comm}:${h.cls[0] ?? 0}`), ctx, () => heldAtExitReport(ctx), []);
     }
     h.depth = 0;
   }
@@ -207,6 +216,12 @@ export class Validator implements Lockdep {
     const task = this.#env.current();
     const h = this.#held(task);
     const irq = this.#env.irqState();
+    if (this.#token !== null && !h.irq.hardirqsEnabled) {
+      // lockdep_hardirqs_on(): an OFF -> ON transition is stamped; a redundant call is not.
+      h.irq.hardirqsEnabled = true;
+      h.irq.hardirqEnableSite = this.#siteId();
+      h.irq.hardirqEnableEvent = ++h.irq.events;
+    }
     const softOn = !irq.bhDisabled && !irq.softirq;
     this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: softOn };
     this.#markHeld(task, h, LOCK_ENABLED_HARDIRQ);
@@ -218,13 +233,44 @@ export class Validator implements Lockdep {
     const task = this.#env.current();
     const h = this.#held(task);
     const irq = this.#env.irqState();
+    if (this.#token !== null && !h.irq.softirqsEnabled) {
+      h.irq.softirqsEnabled = true;
+      h.irq.softirqEnableSite = this.#siteId();
+      h.irq.softirqEnableEvent = ++h.irq.events;
+    }
     if (irq.irqsDisabled || irq.hardirq) return;
     this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: true };
     this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
   }
 
+  hardirqsOff(): void {
+    if (this.#token === null || !this.g.debugLocks()) return;
+    const h = this.#held(this.#env.current());
+    if (!h.irq.hardirqsEnabled) return;
+    h.irq.hardirqsEnabled = false;
+    h.irq.hardirqDisableSite = this.#siteId();
+    h.irq.hardirqDisableEvent = ++h.irq.events;
+  }
+
+  softirqsOff(): void {
+    if (this.#token === null || !this.g.debugLocks()) return;
+    const h = this.#held(this.#env.current());
+    if (!h.irq.softirqsEnabled) return;
+    h.irq.softirqsEnabled = false;
+    h.irq.softirqDisableSite = this.#siteId();
+    h.irq.softirqDisableEvent = ++h.irq.events;
+  }
+
   procStats(): string {
     return procStatsText(this.g);
+  }
+
+  readGraph(stacks = true): LockdepGraphView {
+    return readGraph(this.g, stacks);
+  }
+
+  get dependencies(): number {
+    return dependencyCount(this.g);
   }
 
   /* ---------------- internals: acquire ---------------- */
@@ -288,7 +334,8 @@ export class Validator implements Lockdep {
     h.refs[d] = 0;
     h.ctx[d] = ctx;
     h.irqsOff[d] = hl.irqsOff ? 1 : 0;
-    h.site[d] = 0;
+    // With stack tokens the site is this acquisition's own; otherwise the chain's (see README).
+    h.site[d] = this.#token !== null ? externalStackId(this.#token()) : 0;
     h.maps[d] = hl.map;
     h.nest[d] = nest;
     this.#frames = null;
@@ -306,7 +353,7 @@ export class Validator implements Lockdep {
         if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
       }
       if ((this.g.usage(cls) & need) !== need) {
-        this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: softOn };
+        this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: !hl.bhOff && !hl.softirq };
         if (!this.#markUsage(task, h, d, need)) {
           this.#push(h, d);
           return;
@@ -316,7 +363,7 @@ export class Validator implements Lockdep {
     if (nest !== null && !this.#isHeld(h, d, nest)) {
       const ctxr = this.#ctx(task, h, d, this.#stack());
       const self = this.#view(h, d);
-      this.#report('nest_lock_not_taken', 'WARNING: Nested lock was not taken', hashString(`nest:${cls}`), () => nestLockNotTakenReport(ctxr, self, nest.name));
+      this.#report('nest_lock_not_taken', 'WARNING: Nested lock was not taken', hashString(`nest:${cls}`), ctxr, () => nestLockNotTakenReport(ctxr, self, nest.name), [cls], [self]);
       this.#push(h, d);
       return;
     }
@@ -336,13 +383,19 @@ export class Validator implements Lockdep {
     // The chain cache: thread-local table, then the shared hash, then validation.
     const site1 = this.#local.lookup(hi, lo);
     if (site1 !== 0) {
-      h.site[d] = site1 - 1;
+      if (h.site[d] === 0) h.site[d] = site1 - 1;
       this.#push(h, d);
       return;
     }
     const slot = this.g.chains.find(hi, lo);
-    const site = slot >= 0 ? this.g.chains.site(slot) : this.#validate(task, h, d, head, trylock, hi, lo, ctx);
-    h.site[d] = site;
+    let site: number;
+    if (slot >= 0) site = this.g.chains.site(slot);
+    else {
+      // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
+      this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: !hl.bhOff && !hl.softirq };
+      site = this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+    }
+    if (h.site[d] === 0) h.site[d] = site;
     this.#local.put(hi, lo, site);
     this.#push(h, d);
   }
@@ -363,10 +416,13 @@ export class Validator implements Lockdep {
 
   /** Stack id of the current stack (save_trace()); under the graph lock. */
   #trace(): number {
+    if (this.#token !== null) return externalStackId(this.#token());
     return this.g.stacks.putStack(this.#stack());
   }
 
+  /** Stack id of the current `at:` site. */
   #siteId(): number {
+    if (this.#token !== null) return externalStackId(this.#token());
     return this.g.stacks.putStack([siteOf(this.#stack())]);
   }
 
@@ -381,7 +437,7 @@ export class Validator implements Lockdep {
       this.#validations++;
       g.bump(C_VALIDATIONS);
       const site = this.#siteId();
-      h.site[d] = site;
+      if (h.site[d] === 0) h.site[d] = site;
       g.chains.insert(hi, lo, site, ctx, d + 1);
       // A trylock cannot deadlock and adds no dependency on the locks already held.
       if (!trylock) {
@@ -413,7 +469,7 @@ export class Validator implements Lockdep {
       const ctx = this.#ctx(task, h, d, this.#stack());
       const next = this.#view(h, d);
       const prev = this.#view(h, i);
-      this.#report('recursive', 'WARNING: possible recursive locking detected', hashString(`AA:${cls}`), () => recursiveReport(ctx, next, prev));
+      this.#report('recursive', 'WARNING: possible recursive locking detected', hashString(`AA:${cls}`), ctx, () => recursiveReport(ctx, next, prev), [cls], [next, prev]);
       return 'deadlock';
     }
     return 'no_deadlock';
@@ -439,16 +495,18 @@ export class Validator implements Lockdep {
     const next = h.cls[d] ?? 0;
     const prevRead = h.read[i] ?? 0;
     const nextRead = h.read[d] ?? 0;
-    // check_noncircular(): does next already reach prev through a strong path?
-    const qi = g.bfs(next, nextRead === 2, true, (c, onlyXr) => c === prev && (prevRead === 0 || !onlyXr));
+    // check_noncircular(): does next already reach prev through a strong path? The class order
+    // answers "no path at all" without a search; only a possible path gets the kernel's BFS.
+    const qi = g.mayReach(next, prev) ? g.bfs(next, nextRead === 2, true, (c, onlyXr) => c === prev && (prevRead === 0 || !onlyXr)) : -1;
     if (qi >= 0) {
       const path = g.pathTo(qi);
       const ctx = this.#ctx(task, h, d, this.#stack());
       const nv = this.#view(h, d);
       const pv = this.#view(h, i);
       const current = this.#stack();
-      this.#report('circular', 'WARNING: possible circular locking dependency detected', hashString(`circ:${Math.min(prev, next)}:${Math.max(prev, next)}`), () =>
+      this.#report('circular', 'WARNING: possible circular locking dependency detected', hashString(`circ:${Math.min(prev, next)}:${Math.max(prev, next)}`), ctx, () =>
         circularReport(ctx, nv, pv, path, current),
+        [next, ...path.slice(1).map((p) => p.cls)], [nv, pv], this.#edgeTraces(path),
       );
       return false;
     }
@@ -473,6 +531,8 @@ export class Validator implements Lockdep {
     const g = this.g;
     const prev = h.cls[i] ?? 0;
     const next = h.cls[d] ?? 0;
+    // No class is irq-safe anywhere: nothing behind prev can be (the BFS below would find 0).
+    if ((g.usageAny() & LOCKF_USED_IN_IRQ_ALL) === 0) return true;
     let acc = 0;
     g.bfs(prev, (h.read[i] ?? 0) !== 0, false, (c, flag) => {
       acc |= flag ? g.usage(c) & LOCKF_IRQ : g.usage(c);
@@ -505,8 +565,9 @@ export class Validator implements Lockdep {
     const flags = this.#flags;
     const b1 = bit1;
     const b2 = bit2;
-    this.#report('bad_irq_dependency', `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`, hashString(`irqdep:${t0}:${t1}:${b1}`), () =>
+    this.#report('bad_irq_dependency', `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`, hashString(`irqdep:${t0}:${t1}:${b1}`), ctx, () =>
       badIrqDependencyReport(ctx, pv, nv, backPath, fwdPath, b1, b2, flags),
+      [next, prev, t0, t1], [nv, pv], [g.usageTrace(t0, b1), g.usageTrace(t1, b2), ...this.#edgeTraces(backPath), ...this.#edgeTraces(fwdPath)],
     );
     return false;
   }
@@ -559,7 +620,7 @@ export class Validator implements Lockdep {
       const self = this.#view(h, idx);
       const flags = this.#flags;
       const prevBit = bad;
-      this.#report('inconsistent', 'WARNING: inconsistent lock state', hashString(`usage:${cls}:${prevBit}:${bit}`), () => usageBugReport(ctx, self, prevBit, bit, flags));
+      this.#report('inconsistent', 'WARNING: inconsistent lock state', hashString(`usage:${cls}:${prevBit}:${bit}`), ctx, () => usageBugReport(ctx, self, prevBit, bit, flags), [cls], [self], [g.usageTrace(cls, prevBit)]);
       return false;
     }
     const mask = (1 << excl) | (1 << (excl | USAGE_READ_MASK));
@@ -572,8 +633,9 @@ export class Validator implements Lockdep {
     const irqclass = g.usage(other) & (1 << excl) ? stateName(excl) : stateName(excl | USAGE_READ_MASK);
     const ctx = this.#ctx(task, h, idx, this.#stack());
     const self = this.#view(h, idx);
-    this.#report('irq_inversion', 'WARNING: possible irq lock inversion dependency detected', hashString(`inv:${cls}:${other}:${bit}`), () =>
+    this.#report('irq_inversion', 'WARNING: possible irq lock inversion dependency detected', hashString(`inv:${cls}:${other}:${bit}`), ctx, () =>
       irqInversionReport(ctx, self, path, forwards, irqclass),
+      [cls, other], [self], [g.usageTrace(other, excl) || g.usageTrace(other, excl | USAGE_READ_MASK), ...this.#edgeTraces(path)],
     );
     return false;
   }
@@ -648,32 +710,59 @@ export class Validator implements Lockdep {
     const frames = this.#capture();
     const ctx = this.#ctx(task, h, h.depth, frames);
     const site = siteOf(frames);
-    this.#report('unlock_imbalance', 'WARNING: bad unlock balance detected!', hashString(`unlock:${map.name}:${site}`), () => unlockImbalanceReport(ctx, map.name, site));
+    this.#report('unlock_imbalance', 'WARNING: bad unlock balance detected!', hashString(`unlock:${map.name}:${site}`), ctx, () => unlockImbalanceReport(ctx, map.name, site), []);
   }
 
   /* ---------------- internals: reports ---------------- */
 
   #view(h: HeldLocks, i: number): HeldView {
     const site = h.site[i] ?? 0;
-    return {
-      cls: h.cls[i] ?? 0,
-      read: h.read[i] ?? 0,
-      addr: h.maps[i]?.addr ?? 0,
-      site: site > 0 ? (this.g.stacks.getStack(site)[0] ?? '0x0') : '0x0',
-    };
+    // Arena sites are stored as the one `at:` frame; a stack token names the whole call chain.
+    const text = site === 0 ? '0x0' : site > 0 ? (this.g.stacks.getStack(site)[0] ?? '0x0') : siteOf(this.g.stacks.getStack(site));
+    return { cls: h.cls[i] ?? 0, read: h.read[i] ?? 0, addr: h.maps[i]?.addr ?? 0, site: text, siteId: site };
   }
 
   #ctx(task: LockdepTask, h: HeldLocks, depth: number, frames: readonly string[]): ReportCtx {
     const held: HeldView[] = [];
     for (let i = 0; i < depth; i++) held.push(this.#view(h, i));
-    return { g: this.g, release: this.#release, task: { pid: task.pid, comm: task.comm, cpu: task.cpu }, held, backtrace: frames };
+    return { g: this.g, release: this.#release, task: { pid: task.pid, comm: task.comm, cpu: task.cpu }, held, backtrace: frames, irqTrace: this.#irqTraceView(h.irq) };
+  }
+
+  /** print_irqtrace_events() data: only where the task's irq events were stamped (with real sites). */
+  #irqTraceView(t: IrqTrace): IrqTraceView | null {
+    if (t.events === 0) return null;
+    const site = (id: number): string => (id === 0 ? '' : siteOf(this.g.stacks.getStack(id)));
+    return {
+      events: t.events,
+      hardirqEnable: { event: t.hardirqEnableEvent, site: site(t.hardirqEnableSite) },
+      hardirqDisable: { event: t.hardirqDisableEvent, site: site(t.hardirqDisableSite) },
+      softirqEnable: { event: t.softirqEnableEvent, site: site(t.softirqEnableSite) },
+      softirqDisable: { event: t.softirqDisableEvent, site: site(t.softirqDisableSite) },
+    };
+  }
+
+  /** The stack ids of the dependencies along a BFS path (the first recording of each). */
+  #edgeTraces(path: readonly PathEntry[]): number[] {
+    const out: number[] = [];
+    for (const p of path) if (p.edge >= 0) out.push(this.g.edgeWord(p.edge, E_TRACE));
+    return out;
   }
 
   /**
    * Print a report once: the first report switches debug_locks off for everyone
    * (debug_locks_off()); with continueAfterReport each distinct problem prints once instead.
+   * `classes`, `views` and `stacks` say what the report is about (LockdepFinding).
    */
-  #report(kind: LockdepBugKind, title: string, problem: number, lines: () => string[]): void {
+  #report(
+    kind: LockdepBugKind,
+    title: string,
+    problem: number,
+    ctx: ReportCtx,
+    lines: () => string[],
+    classes: readonly number[],
+    views: readonly HeldView[] = [],
+    stacks: readonly number[] = [],
+  ): void {
     const g = this.g;
     // WARN_ON-style findings (suspicious RCU usage, lockdep_assert_held) leave debug_locks on, as
     // lockdep_rcu_suspicious() and WARN_ON() do; they print once per distinct problem.
@@ -686,7 +775,24 @@ export class Validator implements Lockdep {
     this.#reports++;
     g.bump(C_REPORTS);
     this.#env.print(lines());
-    this.#env.onReport(kind, title);
+    this.#env.onReport(kind, title, this.#finding(ctx, classes, views, stacks));
+  }
+
+  #finding(ctx: ReportCtx, classes: readonly number[], views: readonly HeldView[], stacks: readonly number[]): LockdepFinding {
+    const names: string[] = [];
+    for (const c of classes) {
+      const n = this.g.className(c);
+      if (!names.includes(n)) names.push(n);
+    }
+    const tokens: number[] = [];
+    const add = (t: number): void => {
+      if (t >= 0 && !tokens.includes(t)) tokens.push(t);
+    };
+    if (this.#token !== null) add(this.#token());
+    for (const v of views) add(tokenOf(v.siteId));
+    for (const v of ctx.held) add(tokenOf(v.siteId));
+    for (const id of stacks) add(tokenOf(id));
+    return { classes: names, task: { pid: ctx.task.pid, comm: ctx.task.comm }, tokens };
   }
 
   #capacity(e: CapacityError): void {
@@ -696,7 +802,7 @@ export class Validator implements Lockdep {
     this.#reports++;
     this.g.bump(C_REPORTS);
     this.#env.print(capacityReport(ctx, e.message));
-    this.#env.onReport('capacity', e.message);
+    this.#env.onReport('capacity', e.message, this.#finding(ctx, [], [], []));
   }
 
   #depthOverflow(task: LockdepTask, h: HeldLocks): void {
@@ -704,6 +810,6 @@ export class Validator implements Lockdep {
     const ctx = this.#ctx(task, h, h.depth, this.#capture());
     this.#reports++;
     this.#env.print(['BUG: MAX_LOCK_DEPTH too low!', `depth: ${h.depth}  max: ${MAX_LOCK_DEPTH}!`, 'turning off the locking correctness validator.', ...capacityReport(ctx, '').slice(2)]);
-    this.#env.onReport('capacity', 'BUG: MAX_LOCK_DEPTH too low!');
+    this.#env.onReport('capacity', 'BUG: MAX_LOCK_DEPTH too low!', this.#finding(ctx, [], [], []));
   }
 }
