@@ -223,6 +223,11 @@ export interface Kapi {
   stackTraceSave(): string[];
   /** Mark the guest failed with a reason (counted by recheck), e.g. a torture check failed. */
   noteFailure(reason: string): void;
+  /**
+   * cpu_curr(cpu): the task running on `cpu` now, null when it is idle (from the CPU's shared
+   * mirror; a diagnostic read for reports such as dump_cpu_task(), possibly stale by one switch).
+   */
+  cpuCurr(cpu: number): TaskRef | null;
 
   /* --- lockdep --- */
   readonly lockdep: LockdepHooks;

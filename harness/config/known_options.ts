@@ -197,6 +197,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutree.gp_init_delay', UINT, RCU),
   bp('rcutree.gp_cleanup_delay', UINT, RCU),
   bp('rcupdate.rcu_self_test', BBOOL, RCU),
+  bp('rcupdate.rcu_cpu_stall_timeout', UINT, RCU),
+  bp('rcupdate.rcu_cpu_stall_suppress', UINT, RCU),
   bp('slub.debug_key_under_slab_mutex', oneOf('0', '1'), RCU),
   bp('rcutree.rcu_fanout_leaf', re(/^([2-9]|[12]\d|3[0-2])$/, 'an integer from 2 to 32'), RCU),
   bp('rcutree.rcu_fanout_exact', BBOOL, RCU),

@@ -22,7 +22,21 @@ import type {
   WaitQueueHead,
   WaitType,
 } from '../kapi.js';
-import { CPU_CMD, CPU_CMDS, CPU_HP_WQ, CPU_ST, CPU_STATE, HDR_ONLINE_MASK, cpuWord } from '../shm/layout.js';
+import {
+  CPU_CMD,
+  CPU_CMDS,
+  CPU_CURR_PID,
+  CPU_HP_WQ,
+  CPU_ST,
+  CPU_STATE,
+  HDR_NEXT_TASK_SLOT,
+  HDR_ONLINE_MASK,
+  MAX_TASKS,
+  TASK_PID,
+  cpuWord,
+  readComm,
+  taskWord,
+} from '../shm/layout.js';
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import { CpuRuntime, ringCpu } from './cpu_runtime.js';
 import type { Task } from './task.js';
@@ -165,6 +179,16 @@ export function makeKapi(d: KapiDeps): Kapi {
     warn: (where: string, msg?: string) => d.warn(where, msg),
     noteFailure: (reason: string) => d.noteFailure(reason),
     stackTraceSave: () => captureKernelStack(),
+    cpuCurr(cpu: number): TaskRef | null {
+      // Pairs with the CPU_CURR_PID stores in CpuRuntime's context switch (a diagnostic read).
+      const pid = Atomics.load(i32, cpuWord(cpu, CPU_CURR_PID));
+      if (pid === 0) return null;
+      const n = Math.min(Atomics.load(i32, HDR_NEXT_TASK_SLOT), MAX_TASKS);
+      for (let s = 0; s < n; s++) {
+        if (Atomics.load(i32, taskWord(s, TASK_PID)) === pid) return { pid, comm: readComm(i32, s), cpu };
+      }
+      return { pid, comm: '?', cpu };
+    },
     lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey {
       const ordinal = ordinals.get(name) ?? 0;
       ordinals.set(name, ordinal + 1);

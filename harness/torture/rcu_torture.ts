@@ -21,7 +21,7 @@
  * that a short run takes the seed's create path while hotplug is active (configs/rcu/README.md).
  *
  * Not modelled: the shuffler (tasks cannot move), priority boosting (test_boost accepted, never
- * run), read_exit, NOCB toggling, forward-progress tests, stall tests, reader "extendables",
+ * run), read_exit, NOCB toggling, forward-progress tests, stall_gp_kthread (the CPU-stall test is rcu_torture_stall.ts), reader "extendables",
  * rtmbkf reader-check mailboxes, and the udelay()s of the writer (they only burn CPU).
  */
 
@@ -54,6 +54,7 @@ import { rcu_all_qs, rcu_flavor_name, rcu_gp_state_name, rcu_init } from '../../
 import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free, mem_dump_obj, pointer_px, SLAB_STORE_USER, ZERO_SIZE_PTR } from '../../kernels/mm/slab_common.js';
 import { slub_init } from '../../kernels/mm/slub.js';
 import { rcu_early_boot_tests } from '../../kernels/rcu/update.js';
+import { rcu_torture_stall_init } from './rcu_torture_stall.js';
 
 export const RCU_TORTURE_PIPE_LEN = 10;
 const N_ELEMS = 10 * RCU_TORTURE_PIPE_LEN;
@@ -81,6 +82,7 @@ interface Params {
   stall_cpu_holdoff: number;
   stall_cpu_irqsoff: number;
   stall_cpu_block: number;
+  stall_cpu_repeat: number;
   n_barrier_cbs: number;
   onoff_interval: number;
   onoff_holdoff: number;
@@ -119,6 +121,7 @@ function readParams(): Params {
     stall_cpu_holdoff: num('stall_cpu_holdoff', 10),
     stall_cpu_irqsoff: num('stall_cpu_irqsoff', 0),
     stall_cpu_block: num('stall_cpu_block', 0),
+    stall_cpu_repeat: num('stall_cpu_repeat', 0),
     n_barrier_cbs: num('n_barrier_cbs', 0),
     onoff_interval: num('onoff_interval', 0),
     onoff_holdoff: num('onoff_holdoff', 0),
@@ -700,7 +703,7 @@ function rcu_torture_print_module_parms(tag: string): void {
       `test_boost=${p.test_boost}/${t.ops.can_boost} test_boost_interval=${p.test_boost_interval} ` +
       `test_boost_duration=${p.test_boost_duration} shutdown_secs=${p.shutdown_secs} ` +
       `stall_cpu=${p.stall_cpu} stall_cpu_holdoff=${p.stall_cpu_holdoff} stall_cpu_irqsoff=${p.stall_cpu_irqsoff} ` +
-      `stall_cpu_block=${p.stall_cpu_block} ` +
+      `stall_cpu_block=${p.stall_cpu_block} stall_cpu_repeat=${p.stall_cpu_repeat} ` +
       `n_barrier_cbs=${p.n_barrier_cbs} ` +
       `onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff} ` +
       `read_exit_delay=${p.read_exit_delay} read_exit_burst=${p.read_exit_burst} ` +
@@ -816,5 +819,6 @@ export function boot(cpu: number): void {
   for (let b = 0; b < p.n_barrier_cbs; b++) {
     if (b % n === cpu) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
   }
+  rcu_torture_stall_init(cpu, p, ops);
   torture_init_end();
 }

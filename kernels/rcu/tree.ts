@@ -36,8 +36,16 @@
  *    IPI: a request word plus a doorbell ring, served in the target's tick or idle exit; a CPU
  *    offline for RCU is entrained on its behalf under barrier_lock), then waits for them all.
  *
- * Not modelled: stall warnings, NOCB offloading, priority boosting, callback batching limits,
- * expedited-GP machinery (IPIs, ->expmask), lazy callbacks, CPU stall detection.
+ *  - RCU CPU stall warnings are tree_stall.ts, fed from the tick, rcu_gp_init() and the GP
+ *    kthread's state changes.
+ *
+ * Test-only parameters (switch a planted bug, as the kernel's rcutree.test_broken_gp):
+ * rcutree.test_broken_gp=1 ends GPs without waiting; rcutree.test_lost_qs_cpu=N makes CPU N
+ * lose its quiescent states (no reports, and its dynticks counter never shows it idle), so every
+ * GP waits for it until the stall warning fires.
+ *
+ * Not modelled: NOCB offloading, priority boosting, callback batching limits, expedited-GP
+ * machinery (IPIs, ->expmask), lazy callbacks.
  */
 
 import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
@@ -48,6 +56,17 @@ import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/m
 import { rcu_callback, rcu_callback_lookup, type RcuCallback } from './rcu_callback.js';
 import { rcu_dump_rcu_node_tree, rcu_init_geometry, type RcuGeometry, type RcuNodeShape } from './rcu_node_tree.js';
 import { RcuSegCbList, rcu_segcblist_words } from './rcu_segcblist.js';
+import {
+  rcu_gp_activity,
+  rcu_stall_cpu_awake,
+  rcu_stall_fqs_wait,
+  rcu_stall_init,
+  rcu_stall_note_softirq,
+  rcu_stall_tick,
+  record_gp_stall_check_time,
+  type RcuStall,
+  type RcuStallView,
+} from './tree_stall.js';
 import {
   RCU_SEQ_CTR_SHIFT,
   ULONG_CMP_GE,
@@ -81,6 +100,8 @@ const S_N_FORCE_QS = 10;
 const S_GP_START_J = 11;
 /** Sequence of the rcu_barrier() in progress, 0 when none (written under barrier_lock). */
 const S_BARRIER_ACTIVE = 12;
+/** pid of the GP kthread (stall reports print it). */
+const S_GP_KTHREAD_PID = 13;
 const S_WORDS = 16;
 
 /** rcu_node words. */
@@ -150,6 +171,10 @@ interface RcuTree {
   readonly jiffiesTillNextFqs: number;
   /** Test-only `rcutree.test_broken_gp=1`: end each GP without waiting for QSes (a broken RCU). */
   readonly brokenGp: boolean;
+  /** Test-only `rcutree.test_lost_qs_cpu=N`: this CPU loses its QSes (see the header). */
+  readonly lostQs: boolean;
+  /** tree_stall.ts's state for this CPU. */
+  stall: RcuStall;
   readonly barrierMutex: Mutex;
   /** rcu_state.barrier_lock: orders barrier entraining against CPU death and migration. */
   readonly barrierLock: ArchSpinlock;
@@ -254,6 +279,8 @@ export function rcu_init(cpu: number): void {
     gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
     jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
     brokenGp: module_param('rcutree.test_broken_gp', 'bool', false),
+    lostQs: module_param('rcutree.test_lost_qs_cpu', 'int', -1) === cpu,
+    stall: undefined as unknown as RcuStall,
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
     barrierLock: arch_spin_lock_init('rcu_state.barrier_lock'),
     lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
@@ -261,6 +288,7 @@ export function rcu_init(cpu: number): void {
     lastCoreGs: RCU_GP_SEQ_INIT,
     gpTask: null,
   };
+  rcu.stall = rcu_stall_init(rcu_stall_view(rcu));
   rcu_barrier_cb = rcu_callback('rcu_barrier_callback', rcu_barrier_callback);
   kapi.registerSchedHooks({
     contextSwitch: rcu_note_context_switch,
@@ -276,6 +304,32 @@ export function rcu_init(cpu: number): void {
     if (module_param('rcutree.dump_tree', 'bool', false)) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
     rcu_spawn_gp_kthread();
   }
+}
+
+/** What tree_stall.ts reads: the shared state, by Atomics.load (diagnostic reads). */
+function rcu_stall_view(r: RcuTree): RcuStallView {
+  const i32 = kapi.shm;
+  return {
+    name: r.name,
+    cpu: r.cpu,
+    leaves: r.geo.nodes.filter((n) => n.isLeaf),
+    leafOfCpu: r.geo.leafOfCpu,
+    cpuGrpmask: r.geo.cpuGrpmask,
+    gpSeq: () => Atomics.load(i32, sw(r, S_GP_SEQ)),
+    gpFlags: () => rcutorture_get_gp_data().flags,
+    gpStateIndex: () => Atomics.load(i32, sw(r, S_GP_STATE)),
+    gpStateName: () => rcu_gp_state_name(),
+    nodeGpSeq: (node: number) => Atomics.load(i32, nw(r, node, N_GP_SEQ)),
+    qsmask: (node: number) => Atomics.load(i32, nw(r, node, N_QSMASK)),
+    qsmaskinit: (node: number) => Atomics.load(i32, nw(r, node, N_QSMASKINIT)),
+    qsmaskinitnext: (node: number) => Atomics.load(i32, nw(r, node, N_QSMASKINITNEXT)),
+    dynticks: (cpu: number) => Atomics.load(i32, dw(r, cpu, D_DYNTICKS)),
+    nForceQs: () => Atomics.load(i32, sw(r, S_N_FORCE_QS)),
+    nCbs: (cpu: number) => (r.cblists[cpu] as RcuSegCbList).length(),
+    gpKthreadCpu: 0,
+    gpKthreadPid: () => Atomics.load(i32, sw(r, S_GP_KTHREAD_PID)),
+    jiffiesTillNextFqs: r.jiffiesTillNextFqs,
+  };
 }
 
 /** The flavour name: `rcu_preempt` or `rcu_sched` (also the GP kthread's comm). */
@@ -344,6 +398,7 @@ function rcu_report_qs_rnp(r: RcuTree, mask: number, node: number, gps: number):
 
 /** rcu_qs() + rcu_report_qs_rdp(): this CPU is quiescent now; report if the GP waits for it. */
 function rcu_qs(r: RcuTree): void {
+  if (r.lostQs) return;
   // Lock-free peek: pairs with the Atomics.store of qsmask in rcu_gp_init().
   if ((Atomics.load(kapi.shm, nw(r, r.leaf, N_QSMASK)) & r.mask) === 0) return;
   const gps = Atomics.load(kapi.shm, nw(r, r.leaf, N_GP_SEQ));
@@ -401,7 +456,7 @@ function rcu_idle_enter(): void {
   const r = rcu;
   if (r === null) return;
   // Pairs with the Atomics.load in rcu_gp_fqs() on the GP kthread's CPU.
-  Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  if (!r.lostQs) Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
   rcu_qs(r);
 }
 
@@ -409,15 +464,17 @@ function rcu_idle_enter(): void {
 function rcu_idle_exit(): void {
   const r = rcu;
   if (r === null) return;
-  Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  if (!r.lostQs) Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  rcu_stall_cpu_awake(r.stall);
   rcu_check_ipi(r);
   if (rcu_pending(r)) kapi.raiseSoftirq('RCU_SOFTIRQ');
 }
 
-/** rcu_sched_clock_irq(): the tick (hardirq): IPI emulation and rcu_pending(). */
+/** rcu_sched_clock_irq(): the tick (hardirq): stall check, IPI emulation and rcu_pending(). */
 function rcu_sched_clock_irq(): void {
   const r = rcu;
   if (r === null) return;
+  rcu_stall_tick(r.stall);
   rcu_check_ipi(r);
   if (rcu_pending(r)) kapi.raiseSoftirq('RCU_SOFTIRQ');
 }
@@ -462,6 +519,7 @@ function rcu_core(): void {
   if (r === null) return;
   const i32 = kapi.shm;
   const l = myList(r);
+  rcu_stall_note_softirq(r.stall);
   const gs = Atomics.load(i32, sw(r, S_GP_SEQ));
   r.lastCoreGs = gs;
   l.advance(gs);
@@ -562,6 +620,7 @@ export function rcu_gp_state_name(): RcuGpState {
 
 function setGpState(r: RcuTree, s: RcuGpState): void {
   Atomics.store(kapi.shm, sw(r, S_GP_STATE), RCU_GP_STATES.indexOf(s));
+  rcu_gp_activity(r.stall);
 }
 
 function expedited(r: RcuTree): boolean {
@@ -597,6 +656,8 @@ async function rcu_gp_init(r: RcuTree): Promise<number> {
   const i32 = kapi.shm;
   setGpState(r, 'RCU_GP_ONOFF');
   const gp = rcu_seq_start(Atomics.load(i32, sw(r, S_GP_SEQ)));
+  // Stall times before gp_seq says the GP started: check_cpu_stall() reads them the other way.
+  record_gp_stall_check_time(r.stall);
   Atomics.store(i32, sw(r, S_GP_SEQ), gp);
   Atomics.store(i32, sw(r, S_GP_START_J), kapi.jiffies());
   for (const n of r.geo.nodes) {
@@ -673,6 +734,7 @@ async function rcu_gp_fqs_loop(r: RcuTree, gp: number): Promise<void> {
     }
     setGpState(r, 'RCU_GP_WAIT_FQS');
     const j = expedited(r) ? 1 : r.jiffiesTillNextFqs;
+    rcu_stall_fqs_wait(r.stall, j);
     const done = await kapi.waitEvent(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r), j);
     if (!done) {
       setGpState(r, 'RCU_GP_DOING_FQS');
@@ -720,6 +782,7 @@ async function rcu_gp_kthread(): Promise<void> {
 function rcu_spawn_gp_kthread(): void {
   const r = R();
   r.gpTask = kapi.kthreadRun(rcu_gp_kthread, r.name);
+  Atomics.store(kapi.shm, sw(r, S_GP_KTHREAD_PID), r.gpTask.pid);
 }
 
 /* ---------------- readers ---------------- */
@@ -954,6 +1017,7 @@ function rcu_cpu_starting(cpu: number): void {
   const d = dw(r, cpu, D_DYNTICKS);
   if ((Atomics.load(i32, d) & 1) === 0) Atomics.add(i32, d, 1);
   r.lastCoreGs = Atomics.load(i32, sw(r, S_GP_SEQ));
+  rcu_stall_cpu_awake(r.stall);
   raw_spin_lock_rcu_node(r, r.leaf);
   Atomics.or(i32, nw(r, r.leaf, N_QSMASKINITNEXT), r.mask);
   raw_spin_unlock_rcu_node(r, r.leaf);

@@ -175,6 +175,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     warn: (where: string) => notHere(`warn(${where})`),
     noteFailure: (reason: string) => notHere(`noteFailure(${reason})`),
     stackTraceSave: () => [],
+    cpuCurr: (c: number) => (c === cpu ? task : null),
     lockdep: {
       enabled: false,
       acquire: (_map, _subclass, _trylock, read) => {
