@@ -36,6 +36,8 @@
  *     runs, and `idle=` shows the dynticks counter with the nesting the kernel shows for a CPU
  *     that is (/1/0x4000000000000000) or is not (/0/0x0) watched by RCU. Blocked-task lists
  *     (`Tasks blocked on level-N rcu_node`) are not printed: readers are not recorded by pid.
+ *   - RCU_STALL_RAT_DELAY is 100 jiffies, not 2: a CPU that is late to self-report because the
+ *     host did not run its worker must not be reported by another CPU first.
  *   - The kernel checks from rcu_pending(); here rcu_sched_clock_irq() calls check_cpu_stall()
  *     directly, because this model's rcu_pending() also runs at idle exit, which is not a tick.
  */
@@ -46,8 +48,12 @@ import { ULONG_CMP_GE, ULONG_CMP_LT, rcu_seq_ctr, rcu_seq_state } from './rcu_se
 
 /** Default rcupdate.rcu_cpu_stall_timeout, seconds. */
 export const RCU_CPU_STALL_TIMEOUT_DEFAULT = 10;
-/** RCU_STALL_RAT_DELAY: other CPUs give the stalled one this long to self-report. */
-const RCU_STALL_RAT_DELAY = 2;
+/**
+ * RCU_STALL_RAT_DELAY: other CPUs give the stalled one this long to self-report. The kernel's is
+ * 2 jiffies; a worker-thread CPU on a loaded host may not run for tens of milliseconds, so the
+ * stalled CPU gets 100 (see the header).
+ */
+const RCU_STALL_RAT_DELAY = 100;
 /** RCU_STALL_MIGHT_MIN: the FQS-timer check's slack. */
 const RCU_STALL_MIGHT_MIN = 2 * HZ;
 /** A tick gap beyond this on an awake CPU means the host did not run it (see header). */
