@@ -78,14 +78,15 @@ describe('RCU CPU stall warnings', () => {
       nrCpus: 4,
       kconfig: KC,
       bootParams: {
-        'rcutorture.stall_cpu': '5',
+        'rcutorture.stall_cpu': '6',
         'rcutorture.stall_cpu_holdoff': '1',
         'rcupdate.rcu_cpu_stall_timeout': '3',
         'rcutorture.stat_interval': '2',
-        'rcutorture.shutdown_secs': '8',
+        // Boot alone may take seconds on a loaded host: leave the stall room to be reported.
+        'rcutorture.shutdown_secs': '12',
         'rcutorture.onoff_interval': '0',
       },
-      durationSec: 8,
+      durationSec: 12,
     });
     const c = run.console;
     expect(c).toContain('rcu_torture_stall_one start stall episode 1 on CPU 3.');
