@@ -136,6 +136,10 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('hung_task_timeout_secs', UINT, BOTH),
   bp('torture.disable_onoff_at_boot', BBOOL, BOTH),
   bp('torture.random_shuffle', BBOOL, BOTH),
+  // The seed of every random stream (harness/torture/common.ts); the driver sets it from --seed.
+  bp('torture.random_seed', UINT, BOTH),
+  bp('torture.dump_random_streams', BBOOL, BOTH),
+  bp('torture.test_leak_mb', UINT, BOTH),
   bp('torture.verbose_sleep_frequency', UINT, BOTH),
   bp('torture.verbose_sleep_duration', UINT, BOTH),
 

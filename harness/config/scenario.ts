@@ -189,6 +189,21 @@ export function renameScenario(s: Scenario, name: string): Scenario {
   return name === s.name ? s : deepFreeze({ ...s, name });
 }
 
+/**
+ * The scenario with boot parameter `key` set to `value`: the word is replaced where it stands (the
+ * last occurrence) or appended, and the boot line follows. Used for the seed (torture.random_seed,
+ * one per run) and by `torture again --duration` (shutdown_secs).
+ */
+export function withBootParam(s: Scenario, key: string, value: string, durationSec: number = s.durationSec): Scenario {
+  const word = `${key}=${value}`;
+  const words = [...s.bootWords];
+  let at = -1;
+  for (let i = 0; i < words.length; i++) if ((words[i] ?? '').startsWith(`${key}=`)) at = i;
+  if (at >= 0) words[at] = word;
+  else words.push(word);
+  return deepFreeze({ ...s, bootWords: words, bootParams: { ...s.bootParams, [key]: value }, bootLine: words.join(' '), durationSec });
+}
+
 /** Text of the `.config` analogue: one `CONFIG_X=v` line per symbol. */
 export function dotConfigText(s: Scenario): string {
   return Object.entries(s.dotConfig)
@@ -207,6 +222,7 @@ export interface GuestSpecOptions {
   readonly resdir: string;
   readonly shutdownGraceSec: number;
   readonly opsModule?: string;
+  readonly memoryMb?: number;
 }
 
 /** The contract handed to a guest (harness/guest/guest_spec.ts). */
@@ -222,6 +238,7 @@ export function buildGuestSpec(s: Scenario, o: GuestSpecOptions): GuestSpec {
     durationSec: s.durationSec,
     shutdownGraceSec: o.shutdownGraceSec,
     ...(o.opsModule !== undefined ? { opsModule: o.opsModule } : {}),
+    ...(o.memoryMb !== undefined ? { memoryMb: o.memoryMb } : {}),
   };
   return deepFreeze(spec);
 }

@@ -5,7 +5,16 @@
  * when the kernel powers off, panics, or hangs. It writes `guest-result.json` and, with lockdep,
  * `lockdep_stats` before exiting with one of GUEST_EXIT.
  *
- * Usage: node dist/harness/guest/guest_main.js <resdir>/guest-spec.json
+ * Usage: node [--max-old-space-size=MB] dist/harness/guest/guest_main.js <resdir>/guest-spec.json
+ *             [-smp N [-m SIZE] -append "BOOT LINE"]
+ * The qemu-style words after the spec repeat what the spec says, so that the command line the
+ * driver records in `qemu-cmd` is the one that ran and kvm.sh's scripts can read it; a mismatch is
+ * a boot error. With `memoryMb` every V8 heap of the guest (this thread: --max-old-space-size; each
+ * CPU worker: resourceLimits) gets an even share; a CPU over its share is an out-of-memory panic.
+ *
+ * Started by the driver with an IPC channel: the guest sends its live counters over it
+ * (progress_counters.ts) and exits at once when it closes, so that a guest never outlives its
+ * driver, however the driver died (kill -9 included).
  */
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
@@ -27,9 +36,10 @@ import {
   cpuWord,
   guestLayout,
 } from '../shm/layout.js';
-import { GUEST_EXIT, type GuestResult, type GuestSpec } from './guest_spec.js';
+import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
 import { HangDetector } from './hang_detector.js';
 import { printkStamp } from '../lib/printk_time.js';
+import { ProgressCounters } from './progress_counters.js';
 import { suiteModules } from './suites.js';
 import { param_parse } from '../../kernels/moduleparam.js';
 
@@ -39,6 +49,16 @@ if (specPath === undefined) {
   process.exit(GUEST_EXIT.bootError);
 }
 const spec = JSON.parse(readFileSync(specPath, 'utf8')) as GuestSpec;
+const qemuArgs = process.argv.slice(3);
+if (qemuArgs.length > 0 && JSON.stringify(qemuArgs) !== JSON.stringify(guestQemuArgs(spec))) {
+  process.stderr.write(`guest_main.js: command line ${JSON.stringify(qemuArgs)} does not match ${specPath} (${JSON.stringify(guestQemuArgs(spec))})\n`);
+  process.exit(GUEST_EXIT.bootError);
+}
+const progress = new ProgressCounters();
+if (process.channel !== undefined) {
+  // The driver is gone (exited, crashed, kill -9): stop now; nobody is left to collect results.
+  process.on('disconnect', () => process.exit(GUEST_EXIT.failed));
+}
 const resdir = spec.resdir;
 const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');
 const proveLocking = spec.kconfig['CONFIG_PROVE_LOCKING'] === 'y';
@@ -57,6 +77,12 @@ Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
 function writeConsole(lines: readonly string[]): void {
   if (lines.length === 0) return;
   writeSync(consoleFd, lines.join('\n') + '\n');
+  for (const l of lines) progress.line(l);
+}
+
+function sendProgress(): void {
+  const p = progress.take();
+  if (p !== null && process.connected && process.send !== undefined) process.send(p);
 }
 
 function machineLines(lines: readonly string[]): void {
@@ -83,6 +109,7 @@ function end(how: GuestResult['end']): void {
   if (ended) return;
   ended = true;
   clearInterval(watchdog);
+  clearInterval(progressTimer);
   Atomics.store(i32, HDR_MUST_STOP, 1);
   // Let in-flight console messages of the other CPUs arrive before the machine stops.
   setTimeout(() => void finish(how), 100);
@@ -105,6 +132,7 @@ async function finish(how: GuestResult['end']): Promise<void> {
       problems.push(`lockdep_stats: ${String(err)}`);
     }
   }
+  sendProgress();
   const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems, findings };
   writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
   try {
@@ -140,6 +168,8 @@ function onMessage(m: FromCpu): void {
   }
 }
 
+// Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
+const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const start: CpuStart = {
     kind: 'start',
@@ -154,10 +184,16 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const w = new Worker(new URL('../cpu/cpu_main.js', import.meta.url), {
     workerData: start,
     name: `CPU${cpu}`,
-    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
   });
   w.on('message', (m: FromCpu) => onMessage(m));
   w.on('error', (err: Error) => {
+    if ('code' in err && err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      machineLines([`Kernel panic - not syncing: Out of memory: CPU ${cpu} exceeded its ${workerHeapMb} MB heap share of -m ${spec.memoryMb ?? '?'}M`]);
+      problems.push(`out of memory: CPU ${cpu} over its ${workerHeapMb} MB heap share (--memory ${spec.memoryMb ?? '?'}M)`);
+      end('oom');
+      return;
+    }
     machineLines([`Kernel panic - not syncing: CPU ${cpu} died: ${err.name}: ${err.message}`, ...(err.stack ?? '').split('\n').slice(1, 12)]);
     problems.push(`CPU ${cpu} died: ${err.message}`);
     end('oops');
@@ -171,6 +207,8 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   workers.push(w);
 }
 machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
+
+const progressTimer = setInterval(sendProgress, 1000);
 
 const watchdog = setInterval(() => {
   const nowJ = Math.floor(performance.now() - bootMs);

@@ -29,6 +29,11 @@ export interface GuestSpec {
   readonly shutdownGraceSec: number;
   /** Absolute path (file URL or path) of a user lock-ops ES module (`--ops`), lock suite only. */
   readonly opsModule?: string;
+  /**
+   * Memory cap in MB (`--memory`, kvm.sh's `-m`), split evenly over the guest's V8 heaps (its
+   * main thread and each CPU worker). Absent: no cap beyond V8's defaults.
+   */
+  readonly memoryMb?: number;
   /** Test hook: module URLs to boot instead of the suite's list (harness/guest/suites.ts). */
   readonly modules?: readonly string[];
 }
@@ -46,7 +51,7 @@ export const GUEST_EXIT = {
 /** `guest-result.json`, written by the guest as it ends (absent when it was killed). */
 export interface GuestResult {
   readonly scenario: string;
-  readonly end: 'poweroff' | 'oops' | 'hang' | 'boot-error';
+  readonly end: 'poweroff' | 'oops' | 'hang' | 'boot-error' | 'oom';
   /** Seconds from boot to the end. */
   readonly seconds: number;
   /** One line per problem the guest itself saw (oops, hang) in the order seen. */
@@ -54,3 +59,37 @@ export interface GuestResult {
   /** Findings the kernel reported about itself (lockdep, torture checks), also in console.log. */
   readonly findings: readonly string[];
 }
+
+/**
+ * What a guest sends the driver over its IPC channel while it runs (guest_main.ts, at most once a
+ * second and only when something changed): counters read from its console, for the live display.
+ * The channel is also the guest's lifeline: when it closes (the driver died, even by kill -9) the
+ * guest exits at once.
+ */
+export interface GuestProgress {
+  readonly kind: 'progress';
+  /** Last rcutorture `ver:` (grace periods so far), or null (lock suite / no stats yet). */
+  readonly gps: number | null;
+  /** Last locktorture `Writes:  Total:`, or null. */
+  readonly acquisitions: number | null;
+  readonly hotplugOk: number;
+  readonly hotplugTried: number;
+  /** Console lines console-badness.sh would flag so far. */
+  readonly errors: number;
+}
+
+/**
+ * The guest's command line after the spec path, in qemu's words so that kvm.sh's scripts can read
+ * `qemu-cmd`: `-smp N [-m SIZE] -append "BOOT LINE"`. The guest checks them against the spec.
+ */
+export function guestQemuArgs(spec: GuestSpec): string[] {
+  return ['-smp', String(spec.nrCpus), ...(spec.memoryMb !== undefined ? ['-m', `${spec.memoryMb}M`] : []), '-append', spec.bootLine];
+}
+
+/** V8 old-space limit (MB) of each of the guest's heaps under a cap: the cap over nrCpus + 1. */
+export function heapShareMb(memoryMb: number, nrCpus: number): number {
+  return Math.max(MIN_HEAP_SHARE_MB, Math.floor(memoryMb / (nrCpus + 1)));
+}
+
+/** V8 will not run an isolate with much less old space than this. */
+export const MIN_HEAP_SHARE_MB = 8;

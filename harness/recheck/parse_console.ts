@@ -72,6 +72,11 @@ const BENIGN = [
   'Warning: Failed to add ttynull console',
   'NOHZ tick-stop error: Non-RCU local softirq work is pending, handler',
 ];
+/** One console line console-badness.sh would report (the live error count of a running guest). */
+export function isBadnessLine(line: string): boolean {
+  return BADNESS.test(line) && !BENIGN.some((b) => line.includes(b));
+}
+
 const STALL = /detected stalls on CPUs\/tasks:|self-detected stall on CPU|Stall ended before state dump start|\?\?\? Writer stall state/;
 const BANNER = /^={10,}$/;
 const REPORT_TITLE = /^(WARNING|BUG): /;

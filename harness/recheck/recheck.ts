@@ -19,6 +19,8 @@ export interface RunSummary {
   readonly resultsDir: string;
   readonly commandLine: string;
   readonly suite: string | null;
+  /** The run's random seed (`Random seed: N` in the log), or null for older results. */
+  readonly seed: number | null;
   readonly exitCode: 0 | 1;
   readonly runs: number;
   readonly failures: number;
@@ -42,6 +44,11 @@ export function scenarioDirs(resdir: string): string[] {
     .map((f) => path.join(resdir, f))
     .filter((d) => statSync(d).isDirectory() && isScenarioDir(d))
     .sort();
+}
+
+function seedOfLog(log: string): number | null {
+  const m = /^Random seed: (\d+)/m.exec(log);
+  return m === null ? null : Number(m[1]);
 }
 
 /** Recheck one results directory (or a single scenario directory). */
@@ -73,6 +80,7 @@ export function recheckResults(dirArg: string): RunRecheck {
     resultsDir: dir,
     commandLine,
     suite: suiteText ?? rechecks[0]?.summary.suite ?? null,
+    seed: seedOfLog(logText),
     exitCode,
     runs: rechecks.length,
     failures,

@@ -1,7 +1,7 @@
 /*
  * Re-derive one scenario run's verdict from its files only (kvm-recheck.sh's per-directory
  * loop): guest-spec.json, guest-retval, guest-result.json, console.log,
- * guest-output, ConfigFragment.input and .config. Prints, in kvm-recheck's order: the
+ * qemu-output, ConfigFragment.input and .config. Prints, in kvm-recheck's order: the
  * kvm-recheck-{rcu,lock}.sh headline, guest error/killed lines, configcheck lines, parse-console
  * output, and `Completed in X vs. Y` (kvm.sh's Warnings file). Writes `summary.json` and, when
  * something was flagged, `console.log.diags` into the scenario directory.
@@ -142,7 +142,11 @@ export function recheckScenario(dir: string): ScenarioRecheck {
       headline += ` (${formatG(gpsPerSec)}/s)`;
     }
     if (facts.gpStopState !== '') headline += ` ${facts.gpStopState}`;
-  } else headline = `${name} ------- ${facts?.gpStopState ?? ''}`.trimEnd();
+  } else {
+    // kvm-recheck-rcu.sh: echo "$configfile ------- " $stopstate (the quoted word keeps its space).
+    const stop = facts?.gpStopState ?? '';
+    headline = `${name} ------- ${stop === '' ? '' : ` ${stop}`}`;
+  }
   lines.push(headline);
 
   // Guest exit status (kvm-recheck's qemu-retval handling).
@@ -154,10 +158,13 @@ export function recheckScenario(dir: string): ScenarioRecheck {
     lines.push('Guest killed');
     reasons.push('guest killed (SIGKILL)');
   } else if (retval !== 0) {
-    const out = readOptional(path.join(dir, 'guest-output'));
+    // qemu-output since the kvm.sh-compatible layout; guest-output in older results.
+    const out = readOptional(path.join(dir, 'qemu-output')) ?? readOptional(path.join(dir, 'guest-output'));
     const shown = out === null || out.trim() === '' ? [] : tail(out, 20);
     lines.push(`Guest error, exit code ${retval}${shown.length > 0 ? ', output:' : ''}`, ...shown);
     reasons.push(`guest exit code ${retval}`);
+    // The guest's own heap (--memory's share of its main thread) ran out: V8's fatal error.
+    if (out?.includes('JavaScript heap out of memory') === true) reasons.push('out of memory');
   }
   for (const p of result?.problems ?? []) {
     lines.push(`Guest problem: ${p}`);

@@ -6,6 +6,7 @@
  *   torture lockdep TRACE.jsonl    run lockdep over a recorded lock trace
  *   torture selftest               lockdep's boot-time self-tests (lib/locking-selftest.c)
  *   torture bench [FILTER]         lock fast-path benchmarks
+ *   torture again DIR              rerun a results directory with its configs and seed (kvm-again.sh)
  *
  * Guarantees: EVERY value is checked before anything starts; bad input prints exactly one line
  * `torture: <what is wrong and what is expected>` and one usage hint on stderr, exit 2, never a
@@ -25,7 +26,11 @@ import { datestamp } from '../lib/kvm_date.js';
 import { recheckMain } from '../recheck/recheck.js';
 import { formatBatches, formatScenarios, formatSched } from './batches.js';
 import { checkRunLength, parseDuration } from './duration.js';
-import { DRYRUN_KINDS, buildPlan, type DryrunKind, type RunOptions } from './plan.js';
+import { againPlan } from './again.js';
+import { parseCpus, parseMemory, parseSeed } from './driver_options.js';
+import { parseJitter } from './jitter.js';
+import { DRYRUN_KINDS, SEED_PARAM, buildPlan, type DryrunKind, type RunOptions } from './plan.js';
+import { colourWanted, createRunDisplay, displayMode } from './progress_display.js';
 import { repoRoot } from './repo_root.js';
 import { checkResdirFree, runBatches } from './run_batches.js';
 
@@ -52,6 +57,7 @@ export const USAGE = `Usage: torture [options]
        torture recheck DIR...
        torture lockdep TRACE.jsonl
        torture selftest
+       torture again DIR [--duration D] [--datestamp NAME] [--results DIR] [--quiet]
        torture bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS] [--threads N]
                               [--json FILE] [--results DIR]
 
@@ -77,9 +83,18 @@ Options (kvm.sh's):
   --shutdown-grace SECS     kill a guest still running SECS after --duration (default: 15; kvm.sh
                             uses 180 for a booting qemu, our guests boot in well under a second)
   --ops FILE                (lock suite) torture your own lock-ops ES module
+  --seed N                  seed of every random stream (0..4294967295); default: chosen and
+                            printed in the log, the console's command line and summary.json
+  --jitter "N [SLEEP [SPIN]]"
+                            N host-side load threads per batch alternating random sleeps (up to
+                            SLEEP us, default 1000000) and busy spins (up to SPIN us, default
+                            1000), seeded; -1 = one per CPU of --cpus (default: 0, none)
+  --memory SIZE             per-guest memory cap (512, 512M, 2G), enforced as V8 heap limits
+                            split over the guest's thread and its CPUs; over it = out of memory
+  --quiet                   print only the summary (the log file still has everything)
   --help                    this text
 
-Not supported: --jitter and kvm.sh's build/qemu options (there is nothing to build or boot).
+Not supported: kvm.sh's build/qemu options (there is nothing to build or boot).
 A STOP file in the results directory ends a run early; results are still rechecked.
 Exit status: 0 all runs succeeded, 1 a run failed, 2 bad input.`;
 
@@ -118,6 +133,18 @@ const RUN_OPTIONS = {
   'shutdown-grace': { type: 'string' },
   jitter: { type: 'string' },
   ops: { type: 'string' },
+  seed: { type: 'string' },
+  memory: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+const AGAIN_OPTIONS = {
+  duration: { type: 'string' },
+  datestamp: { type: 'string' },
+  results: { type: 'string' },
+  'shutdown-grace': { type: 'string' },
+  quiet: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -144,6 +171,7 @@ async function parseArgs(argv: readonly string[]): Promise<Argv> {
     .command('lockdep [trace]', 'check a lock trace', (b) => b.option('help', { type: 'boolean' }))
     .command('selftest', 'lockdep self-tests', (b) => b.option('help', { type: 'boolean' }))
     .command('bench [filter]', 'lock benchmarks', (b) => b.options(BENCH_OPTIONS))
+    .command('again [dir]', 'rerun a results directory', (b) => b.options(AGAIN_OPTIONS))
     .fail((msg: string | null, err: Error | null) => {
       throw usage((msg ?? err?.message ?? 'bad arguments').replace(/\s*\n\s*/g, ' '));
     });
@@ -152,9 +180,6 @@ async function parseArgs(argv: readonly string[]): Promise<Argv> {
 
 /** Check every run option and build RunOptions (throws TortureError('USAGE') on bad input). */
 export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = new Date()): RunOptions {
-  if (a['jitter'] !== undefined) {
-    throw usage("Cannot use --jitter as 'jitter' must be left out: host-side jitter processes are not supported (guests already oversubscribe the host)");
-  }
   const suiteText = last(a['torture']) ?? 'rcu';
   if (!(TORTURE_SUITES as readonly string[]).includes(suiteText)) {
     throw usage(`Cannot use --torture as 'the suite' must be one of ${TORTURE_SUITES.join(' ')}: current value is ${suiteText || '(empty)'}`);
@@ -167,10 +192,8 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
     throw usage(`Cannot use --cpus as 'it' must not be combined with --allcpus: current value is --cpus ${cpusText} --allcpus`);
   }
   let ncpus = 0;
-  if (cpusText !== undefined) {
-    if (!/^[0-9]+$/.test(cpusText)) throw usage(`Cannot use --cpus as 'N' must be an integer >= 0: current value is ${cpusText || '(empty)'}`);
-    ncpus = Number.parseInt(cpusText, 10);
-  } else if (a['allcpus'] === true) ncpus = availableParallelism();
+  if (cpusText !== undefined) ncpus = parseCpus(cpusText);
+  else if (a['allcpus'] === true) ncpus = availableParallelism();
 
   for (const k of ['configs', 'bootargs', 'kconfig'] as const) {
     const v = a[k];
@@ -181,15 +204,11 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
   const configs = list(a['configs']);
 
   const ds = last(a['datestamp']);
-  if (ds !== undefined && (!/^[a-zA-Z0-9._/-]+$/.test(ds) || ds.startsWith('/') || ds.split('/').some((p) => p === '..' || p === '.' || p === ''))) {
-    throw usage(`Cannot use --datestamp as 'NAME' must be a relative path of [a-zA-Z0-9._-] words separated by /: current value is ${ds || '(empty)'}`);
-  }
+  if (ds !== undefined) checkDatestamp(ds);
   const resultsText = last(a['results']) ?? 'results';
   if (resultsText === '') throw usage(`Cannot use --results as 'DIR' must be a directory path: current value is (empty)`);
   const resultsRoot = path.resolve(resultsText);
-  if (existsSync(resultsRoot) && !statSync(resultsRoot).isDirectory()) {
-    throw usage(`Cannot use --results as '${resultsText}' must be a directory: current value is a file`);
-  }
+  checkResultsRoot(resultsRoot, resultsText);
 
   const dryText = last(a['dryrun']);
   if (dryText !== undefined && !(DRYRUN_KINDS as readonly string[]).includes(dryText)) {
@@ -216,9 +235,19 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
   }
 
 
+  const seed = parseSeed(last(a['seed']));
+  if (list(a['bootargs']).some((b) => b.split(/\s+/).some((w) => w.startsWith(`${SEED_PARAM}=`)))) {
+    throw usage(`Cannot use --bootargs as '${SEED_PARAM}' must be set with --seed N: current value is in --bootargs`);
+  }
+  const memoryText = last(a['memory']);
+  const jitterText = last(a['jitter']);
+
   return {
     suite,
     durationSec,
+    seed,
+    ...(memoryText !== undefined ? { memoryMb: parseMemory(memoryText) } : {}),
+    ...(jitterText !== undefined ? { jitter: parseJitter(jitterText) } : {}),
     shutdownGraceSec,
     ncpus,
     configs: configs.length > 0 ? configs : ['CFLIST'],
@@ -307,7 +336,7 @@ async function runSelftest(io: CliIo): Promise<number> {
 }
 
 /** Options that take no value; yargs would read `--allcpus=foo` as false and run anyway. */
-const FLAG_OPTIONS = ['allcpus', 'help'] as const;
+const FLAG_OPTIONS = ['allcpus', 'help', 'quiet'] as const;
 
 function checkFlagsHaveNoValue(argv: readonly string[]): void {
   for (const arg of argv) {
@@ -342,7 +371,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (cmd === 'selftest') return runSelftest(io);
   if (cmd === 'bench') return runBench(a);
-  if (cmd !== undefined) throw usage(`Cannot run as '${String(cmd)}' must be one of recheck lockdep selftest bench: current value is ${String(cmd)}`);
+  if (cmd === 'again') return runAgain(a, argv, io);
+  if (cmd !== undefined) throw usage(`Cannot run as '${String(cmd)}' must be one of recheck lockdep selftest bench again: current value is ${String(cmd)}`);
 
   const opts = checkRunOptions(a, argv);
   if (opts.opsModule !== undefined) await validateOps(opts.opsModule);
@@ -357,7 +387,57 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     throw new TortureError('USAGE', `Cannot start guests as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
   }
   checkResdirFree(plan.resdir);
-  return runBatches(plan, guestMain, io);
+  return runBatches(plan, guestMain, { out: io.out, display: terminalDisplay(io, a['quiet'] === true, plan.durationSec) });
+}
+
+async function runAgain(a: Argv, argv: readonly string[], io: CliIo): Promise<number> {
+  const dir = last(a['dir']);
+  if (dir === undefined || dir === '') throw usage(`Cannot run again as 'DIR' must name a results directory: current value is (none)`);
+  const durText = last(a['duration']);
+  const durationSec = durText === undefined ? undefined : parseDuration(durText);
+  const graceText = last(a['shutdown-grace']);
+  if (graceText !== undefined && !/^[0-9]+$/.test(graceText)) {
+    throw usage(`Cannot use --shutdown-grace as 'SECS' must be an integer >= 0: current value is ${graceText || '(empty)'}`);
+  }
+  const ds = last(a['datestamp']);
+  if (ds !== undefined) checkDatestamp(ds);
+  const resultsText = last(a['results']);
+  if (resultsText !== undefined) checkResultsRoot(path.resolve(resultsText), resultsText);
+  const plan = againPlan({
+    dir,
+    ...(durationSec !== undefined ? { durationSec } : {}),
+    ...(graceText !== undefined ? { shutdownGraceSec: Number.parseInt(graceText, 10) } : {}),
+    ...(resultsText !== undefined ? { resultsRoot: resultsText } : {}),
+    datestamp: ds ?? datestamp(new Date()),
+    commandLine: ['torture', ...argv.map(shellQuote)].join(' '),
+  });
+  checkRunLength(plan.durationSec, plan.shutdownGraceSec);
+  const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
+  checkResdirFree(plan.resdir);
+  return runBatches(plan, guestMain, { out: io.out, display: terminalDisplay(io, a['quiet'] === true, plan.durationSec) });
+}
+
+function checkDatestamp(ds: string): void {
+  if (!/^[a-zA-Z0-9._/-]+$/.test(ds) || ds.startsWith('/') || ds.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+    throw usage(`Cannot use --datestamp as 'NAME' must be a relative path of [a-zA-Z0-9._-] words separated by /: current value is ${ds || '(empty)'}`);
+  }
+}
+
+/** The run's terminal display: live on a terminal of our own stdout, else plain (or quiet). */
+export function terminalDisplay(io: CliIo, quiet: boolean, durationSec: number): ReturnType<typeof createRunDisplay> {
+  const facts = { isTTY: io === defaultIo && process.stdout.isTTY, env: process.env, quiet };
+  return createRunDisplay(displayMode(facts), colourWanted(facts), io.out, process.stdout, durationSec);
+}
+
+/** --results: the root may not exist yet, but nothing on its path may be a file. */
+function checkResultsRoot(root: string, shown: string): void {
+  for (let d = root; ; d = path.dirname(d)) {
+    if (existsSync(d)) {
+      if (!statSync(d).isDirectory()) throw usage(`Cannot use --results as '${shown}' must be a directory path: current value has a file at ${d}`);
+      break;
+    }
+    if (path.dirname(d) === d) break;
+  }
 }
 
 /** Entry point: returns the exit code; never throws. */

@@ -1,23 +1,27 @@
 /*
- * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The
- * guest is `node [--enable-source-maps] dist/harness/guest/guest_main.js <spec>`, its
- * stdout and stderr going to `guest-output`. A guest still alive after durationSec +
- * shutdownGraceSec is killed with SIGKILL and its `guest-retval` is 137, as kvm.sh records a killed
- * qemu. The driver may also kill it early (STOP file, SIGINT).
+ * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The guest is
+ * `node <argv>` (kvm_files.ts: guest_main.js, its spec and qemu-style words), its stdout and stderr going to `qemu-output`, with an IPC channel: the guest's live counters arrive
+ * over it (onProgress), and its closing (the driver died) makes the guest exit. A guest still
+ * alive after durationSec + shutdownGraceSec is killed with SIGKILL and its `guest-retval` is
+ * 137, as kvm.sh records a killed qemu. The driver may also kill it early (STOP file, SIGINT).
  *
- * Guarantees: `guest-retval` is written exactly once, whatever happens (spawn failure: 127).
+ * Guarantees: `guest-retval` and `qemu-retval` are written exactly once, whatever happens (spawn
+ * failure: 127). A guest whose V8 heap ran out (`--memory`) is logged as out of memory.
  * Does not judge the run (recheck does).
  */
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import type { GuestProgress } from '../guest/guest_spec.js';
 import { KILLED_RETVAL } from '../recheck/recheck_scenario.js';
+import { qemuRetval } from './kvm_files.js';
 
 export interface GuestExit {
   readonly retval: number;
   readonly killed: boolean;
+  readonly outOfMemory: boolean;
   readonly seconds: number;
 }
 
@@ -34,9 +38,10 @@ export interface LaunchOptions {
   readonly tag: string;
   readonly name: string;
   readonly scenarioDir: string;
-  readonly specPath: string;
-  readonly guestMain: string;
+  /** Everything after `node` (kvm_files.ts guestArgv()). */
+  readonly argv: readonly string[];
   readonly killAfterSec: number;
+  readonly onProgress?: (p: GuestProgress) => void;
   readonly log: (line: string) => void;
   readonly date: () => string;
 }
@@ -45,13 +50,18 @@ const SPAWN_FAILED_RETVAL = 127;
 
 /** Spawn a guest and arm its kill timer. */
 export function launchGuest(o: LaunchOptions): GuestHandle {
-  const outFd = openSync(path.join(o.scenarioDir, 'guest-output'), 'w');
+  const outFile = path.join(o.scenarioDir, 'qemu-output');
+  const outFd = openSync(outFile, 'w');
   const start = performance.now();
-  const child = spawn(process.execPath, ['--enable-source-maps', o.guestMain, o.specPath], {
+  const child = spawn(process.execPath, [...o.argv], {
     cwd: o.scenarioDir,
-    stdio: ['ignore', outFd, outFd],
+    stdio: ['ignore', outFd, outFd, 'ipc'],
+    serialization: 'json',
   });
   closeSync(outFd);
+  child.on('message', (m: unknown) => {
+    if (o.onProgress !== undefined && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'progress') o.onProgress(m as GuestProgress);
+  });
   let killed = false;
   let finished = false;
 
@@ -74,8 +84,12 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
       clearTimeout(timer);
       const seconds = Math.round(performance.now() - start) / 1000;
       writeFileSync(path.join(o.scenarioDir, 'guest-retval'), `${retval}\n`);
-      o.log(`---- ${o.tag}: Guest at pid ${child.pid ?? '?'} ${killed ? 'killed' : `exited with code ${retval}`} after ${seconds} s. ${o.date()}`);
-      resolve({ retval, killed, seconds });
+      const underControl = !killed && existsSync(path.join(o.scenarioDir, 'guest-result.json'));
+      writeFileSync(path.join(o.scenarioDir, 'qemu-retval'), `${qemuRetval(retval, killed, underControl)}\n`);
+      const outOfMemory = !killed && (outOfMemoryResult(o.scenarioDir) || outOfMemoryOutput(outFile));
+      const how = killed ? 'killed' : outOfMemory ? `out of memory (exit code ${retval})` : `exited with code ${retval}`;
+      o.log(`---- ${o.tag}: Guest at pid ${child.pid ?? '?'} ${how} after ${seconds} s. ${o.date()}`);
+      resolve({ retval, killed, outOfMemory, seconds });
     };
     child.once('error', (err) => {
       o.log(`---- ${o.tag}: Cannot start guest: ${err.message}`);
@@ -89,4 +103,23 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
   });
   if (child.pid !== undefined) o.log(`---- ${o.tag}: Monitoring guest at pid ${child.pid} ${o.date()}`);
   return { name: o.name, pid: child.pid, done, kill };
+}
+
+/** V8's last words when the guest's main heap (--max-old-space-size) ran out. */
+export const V8_HEAP_OOM = 'JavaScript heap out of memory';
+
+function outOfMemoryOutput(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes(V8_HEAP_OOM);
+  } catch {
+    return false;
+  }
+}
+
+function outOfMemoryResult(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, 'guest-result.json'), 'utf8')) as { end?: unknown }).end === 'oom';
+  } catch {
+    return false;
+  }
 }

@@ -61,6 +61,7 @@ describe('buildPlan()', () => {
     writeFileSync(path.join(root, 'lock', 'LOCK02'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
     const o: RunOptions = {
       suite: 'lock',
+      seed: 1,
       durationSec: 30,
       shutdownGraceSec: 15,
       ncpus: 6,

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expandConfigs } from '../config/configs_list.js';
 import { parseCflist } from '../config/fragment_parse.js';
-import { loadScenario, renameScenario, type Scenario } from '../config/scenario.js';
+import { loadScenario, renameScenario, withBootParam, type Scenario } from '../config/scenario.js';
 import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { planBatches, type Batch } from './batches.js';
@@ -34,6 +34,33 @@ export interface RunOptions {
   readonly commandLine: string;
   /** Absolute directory holding `<suite>/` scenario dirs (normally `<repo>/configs`). */
   readonly configsRoot: string;
+  /** The run's random seed (--seed, or chosen): see seedOfRun(). */
+  readonly seed: number;
+  /** Per-guest memory cap in MB (--memory), or none. */
+  readonly memoryMb?: number;
+  /** Host-side jitter threads per batch (--jitter); absent or count 0: none. */
+  readonly jitter?: JitterSpec;
+  /** Set by `torture again`: the results directory this run repeats (kvm-again.sh's `re-run`). */
+  readonly againOf?: string;
+}
+
+/** `--jitter "N [maxsleep_us [maxspin_us]]"`: N = -1 means one thread per CPU of the batch. */
+export interface JitterSpec {
+  readonly count: number;
+  readonly maxSleepUs: number;
+  readonly maxSpinUs: number;
+}
+
+/** The boot parameter that carries the seed to every random stream of a guest. */
+export const SEED_PARAM = 'torture.random_seed';
+
+/**
+ * The seed of one run: the run's seed for `TREE05`, seed + k - 1 for its repeat `TREE05.k`, so
+ * that repeats draw different streams while one --seed still fixes them all.
+ */
+export function seedOfRun(seed: number, runName: string): number {
+  const m = /\.(\d+)$/.exec(runName);
+  return (seed + (m === null ? 0 : Number(m[1]) - 1)) >>> 0;
 }
 
 export interface RunPlan extends RunOptions {
@@ -72,7 +99,7 @@ export function buildPlan(o: RunOptions): RunPlan {
   for (const b of batches) {
     for (const r of b.runs) {
       const s = loaded.get(r.baseName);
-      if (s !== undefined) scenarios.set(r.name, renameScenario(s, r.name));
+      if (s !== undefined) scenarios.set(r.name, withBootParam(renameScenario(s, r.name), SEED_PARAM, String(seedOfRun(o.seed, r.name))));
     }
   }
   return { ...o, resdir: path.join(o.resultsRoot, o.datestamp), scenarios, batches };

@@ -47,25 +47,40 @@ function setup(durationSec: number, configs: string[]): { opts: RunOptions; root
       datestamp: 'ds',
       commandLine: `torture --torture lock --configs "${configs.join(' ')}"`,
       configsRoot: path.join(root, 'configs'),
+      seed: 1,
     },
   };
 }
+
+// What kvm.sh's scripts read (kvm_files.ts); kvm_recheck_compat.test.ts runs the scripts themselves.
+const KVM_FILES = ['qemu-cmd', 'qemu-output', 'qemu-retval', 'Make.defconfig.out', 'Make.out', 'vmlinux'];
 
 describe('runBatches()', () => {
   it('writes the results layout and kvm.sh-style log, and exits 0 when all succeed', async () => {
     const { opts, root } = setup(1, ['LOCK01 2*LOCK02']);
     const out: string[] = [];
-    const rc = await runBatches(buildPlan(opts), path.join(root, 'good.mjs'), { out: (l) => out.push(l) });
-    expect(rc).toBe(0);
+    // The good guest exits by itself: a grace that a loaded host's node start-up cannot outlast.
+    const rc = await runBatches(buildPlan({ ...opts, shutdownGraceSec: 60 }), path.join(root, 'good.mjs'), { out: (l) => out.push(l) });
+    expect(rc, out.join('\n')).toBe(0);
     const res = path.join(root, 'results', 'ds');
     for (const f of ['log', 'testid.txt', 'torture_suite', 'batches', 'scenarios', 'summary.json']) expect(existsSync(path.join(res, f))).toBe(true);
     for (const s of ['LOCK01', 'LOCK02', 'LOCK02.2']) {
-      for (const f of ['guest-spec.json', 'console.log', 'guest-retval', 'summary.json', 'guest-output', 'ConfigFragment', '.config']) {
+      for (const f of ['guest-spec.json', 'scenario.json', 'console.log', 'guest-retval', 'summary.json', 'ConfigFragment', '.config', ...KVM_FILES]) {
         expect(existsSync(path.join(res, s, f))).toBe(true);
       }
     }
     const log = readFileSync(path.join(res, 'log'), 'utf8').split('\n');
     expect(log[0]).toBe(opts.commandLine);
+    expect(log).toContain('Random seed: 1 (--seed 1 repeats every random stream; repeat k of a scenario uses seed + k - 1)');
+    expect(JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8'))).toMatchObject({ seed: 1 });
+    // qemu-cmd: ONE command line (what ran: node, the guest, its spec) with -smp and -append "BOOT".
+    const cmd = readFileSync(path.join(res, 'LOCK02.2', 'qemu-cmd'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(cmd).toHaveLength(1);
+    expect(cmd[0]).toContain(`${process.execPath} --enable-source-maps ${path.join(root, 'good.mjs')} ${path.join(res, 'LOCK02.2', 'guest-spec.json')} -smp 2 -append "`);
+    expect(cmd[0]).toMatch(/-append "[^"]* locktorture\.shutdown_secs=1 [^"]*torture\.random_seed=2"$/);
+    expect(readFileSync(path.join(res, 'LOCK01', 'Make.out'), 'utf8')).toMatch(/^torture: no kernel build for LOCK01\./);
+    for (const f of ['Make.out', 'Make.defconfig.out', 'vmlinux']) expect(readFileSync(path.join(res, 'LOCK01', f), 'utf8')).not.toMatch(/error:|warning:/);
+    expect(readFileSync(path.join(res, 'LOCK01', 'qemu-retval'), 'utf8')).toBe('0\n');
     expect(log.filter((l) => /^----Start batch \d: /.test(l))).toHaveLength(2);
     expect(log).toContain(log.find((l) => l.startsWith('---- LOCK02.2 2: Kernel present. ')));
     expect(log.some((l) => l.startsWith('---- Starting kernels. '))).toBe(true);
@@ -84,6 +99,7 @@ describe('runBatches()', () => {
     expect(rc).toBe(1);
     const res = path.join(root, 'results', 'ds');
     expect(readFileSync(path.join(res, 'LOCK01', 'guest-retval'), 'utf8')).toBe('137\n');
+    expect(readFileSync(path.join(res, 'LOCK01', 'qemu-retval'), 'utf8')).toBe('137\n');
     expect(out.some((l) => /^---- LOCK01 2: Killing guest at pid \d+: still running after .*killed/.test(l))).toBe(true);
     expect(out).toContain('Guest killed');
     expect(readFileSync(path.join(res, 'log'), 'utf8')).toContain('Guest killed');

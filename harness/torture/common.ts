@@ -13,6 +13,8 @@
  */
 
 import { HZ, kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
+import { module_param } from '../../kernels/moduleparam.js';
+import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, remove_cpu } from '../../kernels/cpu/hotplug.js';
 
 const W_FULLSTOP = 0;
@@ -75,35 +77,90 @@ export function torture_init_begin(ttype: string, v: number): void {
   torture_type = ttype;
   verbose = v;
   r();
+  const leakMb = module_param('torture.test_leak_mb', 'uint', 0);
+  if (kapi.smpProcessorId() === 0 && leakMb > 0) torture_test_leak(leakMb);
+}
+
+/*
+ * torture.test_leak_mb=N, a planted bug in the style of rcutree.test_broken_gp: a kthread on CPU 0
+ * keeps allocating about 1 MB of JS heap per jiffy until it holds N MB. With `--memory` below
+ * that, the CPU runs out of its heap share and the guest reports out of memory (the test of the
+ * memory cap). Unset in every shipped scenario.
+ */
+const LEAK_CHUNK_WORDS = 128 * 1024;
+
+function torture_test_leak(mb: number): void {
+  const held: number[][] = [];
+  kapi.kthreadRun(async () => {
+    VERBOSE_TOROUT_STRING(`torture_test_leak: allocating ${mb} MB`);
+    while (held.length < mb && !torture_must_stop()) {
+      const chunk: number[] = [];
+      // Doubles, so each element is a heap number: about 1 MB of old space per chunk.
+      for (let i = 0; i < LEAK_CHUNK_WORDS; i++) chunk.push(i + 0.5);
+      held.push(chunk);
+      await kapi.scheduleTimeout(1);
+    }
+    VERBOSE_TOROUT_STRING(`torture_test_leak: holding ${held.length} MB`);
+  }, 'torture_leak');
 }
 
 export function torture_init_end(): void {}
 
 /* ---------------- random ---------------- */
 
-export interface TortureRandomState {
-  state: number;
-  count: number;
+/*
+ * Every random stream of a guest derives from ONE seed: the boot parameter torture.random_seed,
+ * which the driver sets from `--seed N` (or a seed it chose and printed). A stream is named: by
+ * default after the task that creates it and its CPU (`rcu_torture_rea@3#0`: comm, CPU, and how many
+ * streams that comm made on that CPU before, which boot order fixes), or explicitly. Its first
+ * state is a hash of (seed, name), so the same seed gives every stream the same values in every
+ * run, and another seed other values. THE way for kernel code to get randomness is therefore:
+ *
+ *   const rand = torture_random_state();          // or torture_random_state('torture_shuffle')
+ *   const x = torture_random(rand);
+ *
+ * The generator and its deterministic refresh are in torture_random.ts. With
+ * torture.dump_random_streams=1 each new stream prints its name and first values
+ * (`torture: random stream NAME first: A B C`), drawn from a copy so the stream itself is
+ * untouched: that is how tests see every stream of a real run.
+ */
+
+export { torture_random, type TortureRandomState } from './torture_random.js';
+
+const DUMP_FIRST_VALUES = 3;
+
+/** Streams made on this CPU so far, per default name: the `#n` of the next one. */
+const streamsMade = new Map<string, number>();
+
+/** The guest's seed (torture.random_seed; 0 when a test boots a guest without one). */
+export function torture_random_seed(): number {
+  return module_param('torture.random_seed', 'uint', 0) >>> 0;
 }
 
-const TORTURE_RANDOM_MULT = 39916801;
-const TORTURE_RANDOM_ADD = 479001701;
-const TORTURE_RANDOM_REFRESH = 10000;
-
-/** DEFINE_TORTURE_RANDOM(). */
-export function torture_random_state(): TortureRandomState {
-  return { state: 0, count: 0 };
+function defaultStreamName(): string {
+  const comm = kapi.inTask() ? kapi.current().comm : 'boot';
+  const base = `${comm}@${kapi.smpProcessorId()}`;
+  const n = streamsMade.get(base) ?? 0;
+  streamsMade.set(base, n + 1);
+  return `${base}#${n}`;
 }
 
-/** torture_random(): the kernel's LCG, reseeded from local_clock() every 10000 calls, halfword-swapped. */
-export function torture_random(trsp: TortureRandomState): number {
-  if (--trsp.count < 0) {
-    trsp.state = (trsp.state + (kapi.localClockNs() % 0x7fffffff)) >>> 0;
-    trsp.count = TORTURE_RANDOM_REFRESH;
+/** DEFINE_TORTURE_RANDOM(): a new stream named `name` (default: after the current task), seeded. */
+export function torture_random_state(name: string = defaultStreamName()): TortureRandomState {
+  const trsp = seededRandomState(torture_random_seed(), name);
+  if (module_param('torture.dump_random_streams', 'bool', false)) {
+    kapi.printk(`torture: random stream ${name} first: ${firstValues(trsp, DUMP_FIRST_VALUES).join(' ')}`);
   }
-  trsp.state = (Math.imul(trsp.state, TORTURE_RANDOM_MULT) + TORTURE_RANDOM_ADD) >>> 0;
-  const x = trsp.state;
-  return ((x << 16) | (x >>> 16)) >>> 0;
+  return trsp;
+}
+
+/**
+ * torture_hrtimeout_jiffies(): sleep `baset_j` jiffies plus up to one jiffy of fuzz drawn from
+ * `trsp` (none when null), ending early when the test stops. Returns true if stopping.
+ */
+export async function torture_hrtimeout_jiffies(baset_j: number, trsp: TortureRandomState | null): Promise<boolean> {
+  const fuzz = trsp === null ? 0 : torture_random(trsp) % 2;
+  return torture_sleep_interruptible(baset_j + fuzz);
 }
 
 /* ---------------- stop and kthreads ---------------- */
@@ -185,7 +242,7 @@ export async function torture_online(cpu: number): Promise<boolean> {
 async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void> {
   try {
     VERBOSE_TOROUT_STRING('torture_onoff task started');
-    const rand = torture_random_state();
+    const rand = torture_random_state('torture_onoff');
     const maxcpu = kapi.nrCpuIds - 1;
     if (maxcpu < 1) {
       VERBOSE_TOROUT_STRING('Only one CPU, so CPU-hotplug testing is disabled');
@@ -238,12 +295,18 @@ export function torture_onoff_counts(): { onlineOk: number; onlineTry: number; o
 
 /* ---------------- stutter ---------------- */
 
+/*
+ * torture_stutter(): run stutterJ, pause stutterJ. Departure: the kernel passes no random state to
+ * torture_hrtimeout_jiffies() here; we pass a seeded one, so that the phase of the pauses against
+ * the other kthreads varies with the seed (and repeats with it).
+ */
 async function torture_stutter(stutterJ: number): Promise<void> {
   VERBOSE_TOROUT_STRING('torture_stutter task started');
+  const rand = torture_random_state('torture_stutter');
   while (!torture_must_stop()) {
-    if (await torture_sleep_interruptible(stutterJ)) break;
+    if (await torture_hrtimeout_jiffies(stutterJ, rand)) break;
     Atomics.store(kapi.shm, word(W_STUTTER_PAUSE), 1);
-    if (await torture_sleep_interruptible(stutterJ)) break;
+    if (await torture_hrtimeout_jiffies(stutterJ, rand)) break;
     // Pairs with the condition load in stutter_wait().
     Atomics.store(kapi.shm, word(W_STUTTER_PAUSE), 0);
     kapi.wakeUp(wq(W_STUTTER_WQ));

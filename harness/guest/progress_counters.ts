@@ -1,0 +1,47 @@
+/*
+ * A running guest's live counters, read from its own console as the lines go by: the last `ver:`
+ * of rcutorture's stats (grace periods), the last `Writes:  Total:` of locktorture's (acquisitions),
+ * the last `onoff:` field (hotplug operations), and every line console-badness.sh would flag
+ * (errors so far). The guest sends them to the driver over its IPC channel for the live display;
+ * they are a view of the console, never a verdict (recheck judges the files).
+ */
+
+import { isBadnessLine } from '../recheck/parse_console.js';
+import type { GuestProgress } from './guest_spec.js';
+
+const VER = /\bver: (\d+)/i;
+const WRITES = /Writes: {2}Total: (\d+)/;
+const ONOFF = /onoff: (\d+)\/(\d+):(\d+)\/(\d+) /;
+
+export class ProgressCounters {
+  #p: { -readonly [K in keyof GuestProgress]: GuestProgress[K] } = { kind: 'progress', gps: null, acquisitions: null, hotplugOk: 0, hotplugTried: 0, errors: 0 };
+  #changed = true;
+
+  /** Account one console line (with or without its timestamp). */
+  line(l: string): void {
+    const ver = VER.exec(l);
+    if (ver !== null) this.#set('gps', Number(ver[1]));
+    const w = WRITES.exec(l);
+    if (w !== null) this.#set('acquisitions', Number(w[1]));
+    const o = ONOFF.exec(l);
+    if (o !== null) {
+      this.#set('hotplugOk', Number(o[1]) + Number(o[3]));
+      this.#set('hotplugTried', Number(o[2]) + Number(o[4]));
+    }
+    if (isBadnessLine(l)) this.#set('errors', this.#p.errors + 1);
+  }
+
+  #set<K extends 'gps' | 'acquisitions' | 'hotplugOk' | 'hotplugTried' | 'errors'>(k: K, v: number): void {
+    if (this.#p[k] !== v) {
+      this.#p[k] = v;
+      this.#changed = true;
+    }
+  }
+
+  /** The counters if they changed since the last call, else null. */
+  take(): GuestProgress | null {
+    if (!this.#changed) return null;
+    this.#changed = false;
+    return { ...this.#p };
+  }
+}
