@@ -57,7 +57,9 @@ if (qemuArgs.length > 0 && JSON.stringify(qemuArgs) !== JSON.stringify(guestQemu
 const progress = new ProgressCounters();
 if (process.channel !== undefined) {
   // The driver is gone (exited, crashed, kill -9): stop now; nobody is left to collect results.
-  process.on('disconnect', () => process.exit(GUEST_EXIT.failed));
+  // SIGKILL to itself rather than process.exit(): no exit handlers, no worker teardown to wait for
+  // (the console is written synchronously as it arrives, so nothing is lost).
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
 const resdir = spec.resdir;
 const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');

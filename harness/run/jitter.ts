@@ -7,6 +7,7 @@
  * The threads are worker threads of the driver (jitter_worker.ts), seeded from the run's seed.
  */
 
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { TortureError } from '../errors.js';
 import type { JitterSpec } from './plan.js';
@@ -30,18 +31,26 @@ export function jitterThreads(j: JitterSpec, ncpus: number): number {
 
 export interface JitterHandle {
   readonly threads: number;
+  /** Milliseconds each thread has spun so far. */
+  spunMs(): number[];
   stop(): Promise<void>;
+}
+
+/** jitter_worker.js beside this module once compiled; from the sources (vitest), the one in dist/. */
+function jitterWorkerUrl(): URL {
+  const here = new URL('./jitter_worker.js', import.meta.url);
+  return existsSync(here) ? here : new URL('../../dist/harness/run/jitter_worker.js', import.meta.url);
 }
 
 /** Start a batch's jitter threads. */
 export function startJitter(j: JitterSpec, ncpus: number, seed: number): JitterHandle {
   const n = jitterThreads(j, ncpus);
-  const stopSab = new SharedArrayBuffer(4);
+  const stopSab = new SharedArrayBuffer(4 * (1 + n));
   const stopWord = new Int32Array(stopSab);
   const workers = Array.from(
     { length: n },
     (_, index) =>
-      new Worker(new URL('./jitter_worker.js', import.meta.url), {
+      new Worker(jitterWorkerUrl(), {
         workerData: { index, seed, maxSleepUs: j.maxSleepUs, maxSpinUs: j.maxSpinUs, stop: stopSab },
         name: `jitter${index}`,
       }),
@@ -49,6 +58,7 @@ export function startJitter(j: JitterSpec, ncpus: number, seed: number): JitterH
   const exited = workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
   return {
     threads: n,
+    spunMs: () => Array.from({ length: n }, (_, i) => Atomics.load(stopWord, 1 + i)),
     async stop() {
       // Pairs with the Atomics.wait/load on word 0 in jitter_worker.ts.
       Atomics.store(stopWord, 0, 1);

@@ -13,7 +13,7 @@ export interface JitterWorkerData {
   readonly seed: number;
   readonly maxSleepUs: number;
   readonly maxSpinUs: number;
-  /** Word 0: stop flag (1 = stop). */
+  /** Word 0: stop flag (1 = stop); word 1 + index: milliseconds this thread has spun so far. */
   readonly stop: SharedArrayBuffer;
 }
 
@@ -25,8 +25,10 @@ while (Atomics.load(stop, 0) === 0) {
   const sleepUs = d.maxSleepUs > 0 ? torture_random(rand) % d.maxSleepUs : 0;
   if (sleepUs > 0) Atomics.wait(stop, 0, 0, sleepUs / 1000);
   const spinUs = d.maxSpinUs > 0 ? torture_random(rand) % d.maxSpinUs : 0;
-  const until = performance.now() + spinUs / 1000;
+  const from = performance.now();
+  const until = from + spinUs / 1000;
   while (performance.now() < until && Atomics.load(stop, 0) === 0) {
     /* busy: this is the load */
   }
+  Atomics.add(stop, 1 + d.index, Math.round(performance.now() - from));
 }

@@ -73,7 +73,7 @@ function mmss(sec: number): string {
 }
 
 /** The live block's text (exported for tests). */
-export function liveBlock(rows: readonly GuestRow[], batch: number, batches: number, durationSec: number, nowMs: number): string {
+export function liveBlock(rows: readonly GuestRow[], batch: number, batches: number, durationSec: number, nowMs: number, colour: boolean): string {
   const lines: string[] = [];
   let longest = 0;
   for (const r of rows) {
@@ -84,7 +84,7 @@ export function liveBlock(rows: readonly GuestRow[], batch: number, batches: num
     const hot = `hotplug ${p?.hotplugOk ?? 0}/${p?.hotplugTried ?? 0}`;
     const errs = p?.errors ?? 0;
     const errText = `errors ${errs}`;
-    lines.push(`  ${r.tag.padEnd(14)} ${mmss(el)}/${mmss(r.durationSec)}  ${work}  ${hot}  ${errs > 0 ? colours.red(errText) : errText}`);
+    lines.push(`  ${r.tag.padEnd(14)} ${mmss(el)}/${mmss(r.durationSec)}  ${work}  ${hot}  ${errs > 0 && colour ? colours.red(errText) : errText}`);
   }
   const left = Math.max(0, durationSec - longest) + (batches - batch) * durationSec;
   lines.unshift(`---- batch ${batch}/${batches}, ${rows.length} guest${rows.length === 1 ? '' : 's'} running, about ${mmss(left)} left`);
@@ -94,6 +94,9 @@ export function liveBlock(rows: readonly GuestRow[], batch: number, batches: num
 /** The display for a run on `stream` (process.stdout normally). */
 export function createRunDisplay(mode: DisplayMode, colour: boolean, out: (l: string) => void, stream: NodeJS.WritableStream, durationSec: number): RunDisplay {
   const paint = (l: string): string => (colour ? colourLine(l) : l);
+  // A terminal of unknown size (a pty nobody sized: 0 rows) cannot hold a redrawn block.
+  const size = stream as { rows?: number; columns?: number };
+  if (mode === 'live' && !((size.rows ?? 0) > 0 && (size.columns ?? 0) > 0)) mode = 'plain';
   if (mode !== 'live') {
     return {
       line: (l, summary) => {
@@ -112,7 +115,7 @@ export function createRunDisplay(mode: DisplayMode, colour: boolean, out: (l: st
   let batches = 0;
   const render = (): void => {
     if (rows.size === 0) live.clear();
-    else live(liveBlock([...rows.values()], batch, batches, durationSec, Date.now()));
+    else live(liveBlock([...rows.values()], batch, batches, durationSec, Date.now(), colour));
   };
   const timer = setInterval(render, 1000);
   timer.unref();

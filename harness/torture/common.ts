@@ -83,21 +83,24 @@ export function torture_init_begin(ttype: string, v: number): void {
 
 /*
  * torture.test_leak_mb=N, a planted bug in the style of rcutree.test_broken_gp: a kthread on CPU 0
- * keeps allocating about 1 MB of JS heap per jiffy until it holds N MB. With `--memory` below
+ * keeps allocating about 32 MB of JS heap each time it runs until it holds N MB. With --memory below
  * that, the CPU runs out of its heap share and the guest reports out of memory (the test of the
  * memory cap). Unset in every shipped scenario.
  */
 const LEAK_CHUNK_WORDS = 128 * 1024;
+const LEAK_CHUNKS_PER_TICK = 32;
 
 function torture_test_leak(mb: number): void {
   const held: number[][] = [];
   kapi.kthreadRun(async () => {
     VERBOSE_TOROUT_STRING(`torture_test_leak: allocating ${mb} MB`);
     while (held.length < mb && !torture_must_stop()) {
-      const chunk: number[] = [];
-      // Doubles, so each element is a heap number: about 1 MB of old space per chunk.
-      for (let i = 0; i < LEAK_CHUNK_WORDS; i++) chunk.push(i + 0.5);
-      held.push(chunk);
+      for (let k = 0; k < LEAK_CHUNKS_PER_TICK && held.length < mb; k++) {
+        const chunk: number[] = [];
+        // Doubles in a packed array: 8 bytes each, about 1 MB of old space per chunk.
+        for (let i = 0; i < LEAK_CHUNK_WORDS; i++) chunk.push(i + 0.5);
+        held.push(chunk);
+      }
       await kapi.scheduleTimeout(1);
     }
     VERBOSE_TOROUT_STRING(`torture_test_leak: holding ${held.length} MB`);

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { colourLine, colourWanted, displayMode } from './progress_display.js';
+
+// The live display on a real pseudo-terminal (util-linux `script`), and none on a pipe; colour on
+// a terminal only, never under NO_COLOR.
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const ESC = '\x1b';
+
+describe('display mode and colour rules', () => {
+  it('live only on a terminal without CI or --quiet; colour only on a terminal without NO_COLOR', () => {
+    expect(displayMode({ isTTY: true, env: {}, quiet: false })).toBe('live');
+    expect(displayMode({ isTTY: true, env: { CI: 'true' }, quiet: false })).toBe('plain');
+    expect(displayMode({ isTTY: false, env: {}, quiet: false })).toBe('plain');
+    expect(displayMode({ isTTY: true, env: {}, quiet: true })).toBe('quiet');
+    expect(colourWanted({ isTTY: true, env: {}, quiet: false })).toBe(true);
+    expect(colourWanted({ isTTY: true, env: { NO_COLOR: '1' }, quiet: false })).toBe(false);
+    expect(colourWanted({ isTTY: false, env: {}, quiet: false })).toBe(false);
+    expect(colourLine('BUG: x WARNING: y SUCCESS')).toBe(`${ESC}[31mBUG:${ESC}[39m x ${ESC}[33mWARNING:${ESC}[39m y ${ESC}[32mSUCCESS${ESC}[39m`);
+  });
+});
+
+function run(viaTerminal: boolean, env: Record<string, string>): Promise<string> {
+  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-tty-'));
+  const args = [path.join(repo, 'bin', 'torture.js'), '--torture', 'lock', '--configs', 'BUSTED', '--duration', '5s', '--results', results, '--datestamp', 'run'];
+  const base: Record<string, string | undefined> = { ...process.env, ...env };
+  delete base['CI'];
+  delete base['NO_COLOR'];
+  Object.assign(base, env);
+  // script's pty starts 0x0 (nothing to redraw on): give it a size first, as a terminal has.
+  const cmd = `stty rows 40 cols 160; exec ${[process.execPath, ...args].map((a) => `'${a}'`).join(' ')}`;
+  const child = viaTerminal
+    ? spawn('script', ['-qfec', cmd, '/dev/null'], { env: base, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { env: base, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve) => child.on('exit', () => resolve(out)));
+}
+
+describe('torture on a terminal', () => {
+  it('redraws live guest lines in place with colours; NO_COLOR=1 has no colour; a pipe shows neither', async () => {
+    const [tty, noColour, pipe] = await Promise.all([run(true, {}), run(true, { NO_COLOR: '1' }), run(false, {})]);
+    const live = /---- batch 1\/1, 1 guest running, about \d+:\d\d left/;
+    const row = /BUSTED 4 +\d+:\d\d\/0:05 {2}\d+ acquisitions {2}hotplug \d+\/\d+ {2}/;
+    expect(tty).toMatch(live);
+    expect(tty).toMatch(row);
+    expect(tty).toContain(`${ESC}[2K`); // log-update erasing the block to redraw it
+    expect(tty).toContain(`${ESC}[31mBUG:${ESC}[39m`);
+    expect(noColour).toMatch(live);
+    expect(noColour).toMatch(row);
+    expect(noColour).toContain('BUG: BUSTED FAILURE');
+    expect(noColour).not.toMatch(/\x1b\[3\dm/);
+    expect(pipe).not.toMatch(live);
+    expect(pipe).not.toContain(ESC);
+    expect(pipe).toMatch(/^---- Starting kernels\. /m);
+    expect(pipe).toContain('BUG: BUSTED FAILURE');
+  }, 120_000);
+});
