@@ -35,7 +35,8 @@ export interface TaskRef {
 
 /**
  * A wait-queue head in shared memory: one Int32 word holding the mask of CPUs that have at least
- * one task sleeping on it. NR_CPUS is therefore limited to 32 per guest.
+ * one task sleeping on it (NR_CPUS is therefore limited to 32 per guest). Its wake-up count lives
+ * in a shadow plane the harness keeps, so the head needs no second word.
  */
 export interface WaitQueueHead {
   readonly i32: Int32Array;
@@ -166,16 +167,21 @@ export interface Kapi {
   kthreadRun(fn: () => Promise<void>, comm: string): TaskRef;
   /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */
   schedule(): Promise<void>;
-  /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies. */
+  /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies (a hung-task candidate, as in the kernel). */
   scheduleTimeout(j: number): Promise<void>;
   /**
-   * wait_event(wq, cond): sleep until cond() is true. cond() is re-evaluated on this CPU whenever
-   * a wakeUp(wq) arrives, so it must only read shared memory. Returns false if it timed out
-   * (timeoutJ given), true otherwise.
+   * wait_event(wq, cond) / wait_event_timeout(): sleep (TASK_UNINTERRUPTIBLE) until cond() is
+   * true. The task wakes only when wakeUp(wq) is called (or the timeout expires) and then
+   * re-checks cond(), which must only read shared memory. Returns false if it timed out with
+   * cond() still false. A sleep longer than hung_task_timeout_secs is reported as a hung task.
    */
   waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean>;
-  /** wake_up_all(wq): ring every CPU that has a sleeper on wq. Any context. */
+  /** wait_event_interruptible() / wait_event_idle(): as waitEvent, but not watched by khungtaskd. */
+  waitEventInterruptible(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean>;
+  /** wake_up_all(wq): wake every task sleeping on wq, on any CPU. Any context. */
   wakeUp(wq: WaitQueueHead): void;
+  /** wake_up_process(): wake task `pid` (any CPU) out of whatever it sleeps on; it re-checks its condition. */
+  wakeUpProcess(pid: number): void;
   /**
    * A preemption point: with CONFIG_PREEMPT=y it may switch to another task (returns a promise),
    * with PREEMPT_NONE it returns null and costs a load. Use: `const p = kapi.preemptPoint(); if (p) await p;`
@@ -192,6 +198,24 @@ export interface Kapi {
   spinWait(i32: Int32Array, index: number, value: number, sliceMs: number): void;
   /** Kick CPUs blocked in spinWait on i32[index] (the paravirt unlock kick). */
   spinKick(i32: Int32Array, index: number): void;
+  /**
+   * pv_wait(): if i32[index] still reads `value`, halt this CPU (its worker thread blocks) until
+   * some CPU calls pvKick() for it. Only a kick ends the halt (or a kick that came before the
+   * halt began): a lost kick is a CPU halted for good, which the soft-lockup watchdog reports.
+   * Returns early, as the kernel's may, when the word changed before halting.
+   */
+  pvWait(i32: Int32Array, index: number, value: number): void;
+  /** pv_kick(cpu): end `cpu`'s pv_wait() (or its next one, if it is about to halt). */
+  pvKick(cpu: number): void;
+
+  /**
+   * udelay()/mdelay(): busy-wait inside the task (the CPU runs nothing else meanwhile). Pending
+   * interrupts are taken while it spins, unless irqs are off. With CONFIG_PREEMPT=y, where the
+   * task is preemptible (preempt count 0, irqs on), the tick may preempt it: then a promise is
+   * returned and the rest of the delay runs when the task is back; await it. Null otherwise.
+   */
+  udelay(us: number): Promise<void> | null;
+  mdelay(ms: number): Promise<void> | null;
 
   /* --- context (per CPU, as the kernel's preempt_count and irq flags) --- */
   localIrqDisable(): void;

@@ -134,6 +134,10 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('maxcpus', POS, BOTH),
   bp('nr_cpus', POS, BOTH),
   bp('hung_task_timeout_secs', UINT, BOTH),
+  bp('watchdog_thresh', POS, BOTH),
+  // Planted bugs (ours, as the kernel's test_* switches): every N-th waking unlock forgets it.
+  bp('mutex.test_lost_wakeup', UINT, BOTH),
+  bp('spinlock.test_lost_kick', UINT, BOTH),
   bp('torture.disable_onoff_at_boot', BBOOL, BOTH),
   bp('torture.random_shuffle', BBOOL, BOTH),
   // The seed of every random stream (harness/torture/common.ts); the driver sets it from --seed.
@@ -198,6 +202,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutorture.preempt_interval', UINT, RCU),
   // --- Boot: Tree RCU and friends
   bp('rcutree.gp_preinit_delay', UINT, RCU),
+  // Planted bug (ours): 1 = GPs end without waiting for QSes, 2 = GPs ignore preempted readers.
+  bp('rcutree.test_broken_gp', oneOf('0', '1', '2'), RCU),
   bp('rcutree.gp_init_delay', UINT, RCU),
   bp('rcutree.gp_cleanup_delay', UINT, RCU),
   bp('rcupdate.rcu_self_test', BBOOL, RCU),

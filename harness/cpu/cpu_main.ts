@@ -17,6 +17,7 @@ import type { CpuStart, FromCpu } from './protocol.js';
 import { CpuRuntime } from './cpu_runtime.js';
 import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from './kapi_impl.js';
 import { captureKernelStack, kernelFrames } from './stack.js';
+import { hungTaskReport } from '../guest/hang_detector.js';
 import type { Task } from './task.js';
 
 process.setSourceMapsEnabled(true);
@@ -99,6 +100,13 @@ const rt: CpuRuntime = new CpuRuntime({
   },
   taskExit(task: Task): void {
     validator?.taskExit(task);
+  },
+  hungTasks(tasks: readonly Task[], nowJ: number): void {
+    const hung = tasks.map((t) => ({ slot: t.slot, frames: t.sleepSite === null ? [] : kernelFrames(t.sleepSite.stack ?? '') }));
+    const report = hungTaskReport(i32, hung, nowJ, `${KERNEL_RELEASE} ${KERNEL_BUILD}`);
+    printLines(report.lines);
+    Atomics.store(i32, HDR_FAILED, 1);
+    post({ kind: 'hung', cpu, summary: report.summary });
   },
 });
 

@@ -1,26 +1,42 @@
 /*
- * One CPU: a non-preemptive scheduler of tasks, its interrupt context, timers, softirqs, sleeps
- * and the hotplug park/unpark protocol. This is CONFIG_PREEMPT_NONE by construction: a task runs
- * until it awaits a kapi promise (schedule, a sleeping lock, a timeout); PREEMPT=y adds the
- * involuntary switches of preemptPoint().
+ * One CPU: a scheduler of tasks, its interrupt context, timers, softirqs, sleeps and the hotplug
+ * park/unpark protocol. This is CONFIG_PREEMPT_NONE by construction: a task runs until it awaits
+ * a kapi promise (schedule, a sleeping lock, a timeout); PREEMPT=y adds the involuntary switches
+ * of preemptPoint().
  *
- * Sleeping and waking across CPUs. A sleeper sets its CPU's bit in the wait-queue word, then
- * re-checks its condition; a waker changes shared state, then reads the mask and rings the
- * doorbell of every CPU in it. Both sides use sequentially consistent Atomics, so either the
- * sleeper sees the new state or the waker sees the bit (the Dekker pairing of waitEvent() and
- * wakeUp()). A rung CPU re-evaluates the conditions of its sleepers. Nothing polls: a missing
- * wakeUp() in kernel code is a real lost wake-up, and the hang detector will report it.
+ * How waiting works. A wait queue is a word in guest shared memory holding the mask of CPUs with
+ * a sleeper on it; its twin in the wake-sequence plane (harness/shm/layout.ts) counts wake-ups.
+ * waitEvent() is the kernel's prepare_to_wait() loop: set this CPU's bit, read the wake sequence,
+ * check the condition, sleep remembering that sequence. wakeUp() bumps the sequence, then reads
+ * the mask and rings the doorbell of every CPU in it. All of it is sequentially consistent
+ * Atomics, so either the sleeper's check sees the waker's state change or the waker sees the
+ * bit and the sequence moves after the sleeper read it (the Dekker pairing). A rung CPU wakes
+ * exactly the sleepers whose own wait queue's sequence moved; the others stay asleep, whatever
+ * rang the CPU, and nobody re-evaluates a sleeper's condition but the woken task itself (as
+ * wait_event() re-checks after schedule() returns). A sleep also ends at its own timeout. So a
+ * missing wakeUp() in kernel code is a task that sleeps forever, and the hung-task check below
+ * reports it. A ring with no woken sleeper is an IPI: the CPU leaves idle and takes its
+ * interrupts (RCU uses that).
+ *
+ * Hung tasks (kernel/hung_task.c). A task in an uninterruptible sleep (waitEvent(), a sleeping
+ * lock, scheduleTimeout(), sleepOn()) records where it sleeps; once a second the CPU looks at its
+ * own sleepers, and one asleep longer than hung_task_timeout_secs is reported with that stack and
+ * every lock held in the system, and the guest ends (hung_task_panic). Interruptible and idle
+ * sleeps (waitEventInterruptible()) are not checked, as in the kernel.
  *
  * Hotplug. A CPU asked to park (CPU_CMD park) keeps running the tasks that hold locks or sit in
  * an RCU reader, and freezes every task that reaches a safe point. When nothing but frozen tasks
  * is left, it runs the AP teardown callbacks with irqs off, clears its online bit and sleeps on
  * its doorbell until unparked. Tasks never migrate (JS closures cannot move between threads):
- * a frozen task resumes when its CPU comes back. Timers of an offline CPU wait for it too.
+ * a frozen task resumes when its CPU comes back. Timers of an offline CPU wait for it too, and so
+ * do wake-ups of its sleepers (the sequence has moved; the CPU sees it when it is back).
  *
- * Not modelled: priorities, load balancing, CPU affinity changes.
+ * Not modelled: priorities, load balancing, CPU affinity changes, exclusive wake-ups (every
+ * wake-up is wake_up_all()).
  */
 
-import { SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TimerList, type WaitQueueHead } from '../kapi.js';
+import { HZ, SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TimerList, type WaitQueueHead } from '../kapi.js';
+import { param_parse } from '../../kernels/moduleparam.js';
 import {
   CPU_CMD,
   CPU_CMDS,
@@ -30,14 +46,21 @@ import {
   CPU_HEARTBEAT_J,
   CPU_HP_WQ,
   CPU_IDLE,
+  CPU_IRQ_PENDING,
   CPU_ST,
   CPU_STATE,
+  HDR_HUNG_REPORTED,
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
   HDR_ONLINE_MASK,
+  HDR_WAKE_SEQ_BASE,
   MAX_TASKS,
+  TASK_CPU,
+  TASK_PID,
+  TASK_WAKE_SEQ,
   cpuWord,
+  taskWord,
 } from '../shm/layout.js';
 import { Task } from './task.js';
 
@@ -53,6 +76,8 @@ export interface CpuEnv {
   schedBug(kind: 'atomic' | 'rcu', task: Task): void;
   /** A task ended: lockdep checks for locks still held. */
   taskExit(task: Task): void;
+  /** khungtaskd found `tasks` asleep (uninterruptible) for longer than the timeout: report, end the guest. */
+  hungTasks(tasks: readonly Task[], nowJ: number): void;
 }
 
 class Timer implements TimerList {
@@ -66,6 +91,10 @@ class Timer implements TimerList {
 
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
+/** khungtaskd's scan period (jiffies). */
+const HUNG_CHECK_J = 1000;
+/** Frames kept of a sleeper's stack (the kernel chain under the harness frames). */
+const SLEEP_STACK_LIMIT = 40;
 
 export class CpuRuntime {
   readonly id: number;
@@ -74,6 +103,15 @@ export class CpuRuntime {
   readonly #env: CpuEnv;
   readonly #bootMs: number;
   readonly #doorbell: number;
+  /** CPU_IRQ_PENDING of this CPU: the timer interrupt line (kapi fast paths load it). */
+  readonly irqPendingWord: number;
+  /** The tick found another task runnable: PREEMPT=y switches at the next preemptible point. */
+  #needResched = false;
+  /** Word 0 of the wake-sequence plane: a wait queue's sequence is at #seqBase + wq.index. */
+  readonly #seqBase: number;
+  /** jiffies * 1000 after which a D sleeper is hung; 0 disables (hung_task_timeout_secs=0). */
+  readonly #hungJ: number;
+  #lastHungCheckJ = 0;
 
   current: Task | null = null;
   /** Pseudo task that owns irq-context lock acquisitions (ksoftirqd/N). */
@@ -114,6 +152,10 @@ export class CpuRuntime {
     this.config = env.config;
     this.#bootMs = env.bootMs;
     this.#doorbell = cpuWord(env.cpu, CPU_DOORBELL);
+    this.irqPendingWord = cpuWord(env.cpu, CPU_IRQ_PENDING);
+    this.#seqBase = Atomics.load(env.i32, HDR_WAKE_SEQ_BASE);
+    const hung = param_parse('uint', env.config.bootParams.get('hung_task_timeout_secs') ?? '10') ?? 10;
+    this.#hungJ = hung * HZ;
     this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, -1, async () => {});
   }
 
@@ -202,6 +244,67 @@ export class CpuRuntime {
     return this.#block(t);
   }
 
+  /** preemptible(): PREEMPT=y, a task, preempt count 0, irqs on, not in interrupt. */
+  #preemptible(): boolean {
+    return this.config.preempt && this.current !== null && this.preemptCount === 0 && !this.irqsOff && this.hardirqCount === 0 && this.softirqCount === 0;
+  }
+
+  /** preempt_schedule(): the running task goes to the back of the runqueue. */
+  #preemptNow(): Promise<void> {
+    const t = this.current as Task;
+    t.state = 'runnable';
+    t.preempted = true;
+    this.#runqueue.push(t);
+    return this.#block(t);
+  }
+
+  /**
+   * udelay()/mdelay(): busy-wait `us` microseconds inside the task. Pending interrupts are taken
+   * as it spins (unless irqs are off); with PREEMPT=y, where preemptible, the tick preempts it
+   * (need_resched) and the rest of the delay runs when the task is back: the returned promise.
+   * Null when the delay completed on the CPU.
+   */
+  delay(us: number): Promise<void> | null {
+    const i32 = this.i32;
+    const pend = this.irqPendingWord;
+    const end = performance.now() + us / 1000;
+    for (;;) {
+      let now = performance.now();
+      while (now < end && Atomics.load(i32, pend) === 0) now = performance.now();
+      if (now >= end) return null;
+      this.takePendingInterrupts();
+      if (this.#needResched && this.#preemptible()) {
+        const left = end - performance.now();
+        return this.#preemptNow().then(() => {
+          const p = this.delay(Math.max(0, left * 1000));
+          return p ?? undefined;
+        });
+      }
+      // Interrupts deferred (irqs off, or already in one): spin out the rest; the line stays raised.
+      if (Atomics.load(i32, pend) !== 0) {
+        while (performance.now() < end);
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Take the pending timer interrupt here, inside the running task (any interrupt-enabled kapi
+   * call ends up here when CPU_IRQ_PENDING is set): the tick in hardirq context, then on irq
+   * exit the pending softirqs unless bottom halves are disabled or we already are in one.
+   * With irqs disabled (or in hardirq context) it stays pending.
+   */
+  takePendingInterrupts(): void {
+    if (this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0) return;
+    Atomics.store(this.i32, this.irqPendingWord, 0);
+    this.#interrupts();
+  }
+
+  /** local_bh_enable() reaching 0: run what was raised meanwhile (do_softirq()). */
+  softirqsReenabled(): void {
+    if (this.#softirqPending !== 0 && !this.irqsOff && this.hardirqCount === 0 && this.softirqCount === 0) this.#doSoftirq();
+  }
+
   preemptPoint(): Promise<void> | null {
     if (!this.config.preempt) return null;
     const t = this.current;
@@ -218,64 +321,106 @@ export class CpuRuntime {
   scheduleTimeout(j: number): Promise<void> {
     const t = this.#taskOrThrow();
     this.#checkMaySleep(t);
-    return this.#sleep(t, null, null, this.jiffies() + Math.max(0, Math.ceil(j))).then(() => undefined);
+    return this.#sleep(t, null, 0, this.jiffies() + Math.max(0, Math.ceil(j)), true);
   }
 
-  async waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean> {
+  /** wait_event() / wait_event_timeout(): TASK_UNINTERRUPTIBLE, watched by khungtaskd. */
+  waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean> {
+    return this.#waitEvent(wq, cond, timeoutJ, true);
+  }
+
+  /** wait_event_interruptible() / wait_event_idle(): not a hung-task candidate. */
+  waitEventInterruptible(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean> {
+    return this.#waitEvent(wq, cond, timeoutJ, false);
+  }
+
+  async #waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ: number | undefined, uninterruptible: boolean): Promise<boolean> {
     const t = this.#taskOrThrow();
     if (cond()) return true;
     this.#checkMaySleep(t);
     const bit = 1 << this.id;
-    // Publish the sleeper, then re-check: pairs with the state change + Atomics.load of the
-    // mask in wakeUp() on the waking CPU.
-    Atomics.or(wq.i32, wq.index, bit);
-    if (cond()) {
-      this.#maybeClearWqBit(wq, null);
-      return true;
-    }
+    const seqWord = this.#seqBase + wq.index;
     const deadline = timeoutJ === undefined ? Infinity : this.jiffies() + Math.max(0, Math.ceil(timeoutJ));
-    await this.#sleep(t, wq, cond, deadline);
-    return t.waitResult;
+    for (;;) {
+      // prepare_to_wait(): publish the sleeper, read the wake sequence, then re-check. Pairs with
+      // the state change, then Atomics.add of the sequence and load of the mask in wakeUp().
+      Atomics.or(wq.i32, wq.index, bit);
+      const seq = Atomics.load(this.i32, seqWord);
+      if (cond()) {
+        this.#maybeClearWqBit(wq);
+        return true;
+      }
+      if (this.jiffies() >= deadline) {
+        this.#maybeClearWqBit(wq);
+        return false;
+      }
+      await this.#sleep(t, wq, seq, deadline, uninterruptible);
+      // Woken by wq's wake-up or by the timeout; wait_event() re-checks, as the kernel's loop.
+      if (t.timedOut) return cond();
+    }
   }
 
-  #sleep(t: Task, wq: WaitQueueHead | null, cond: (() => boolean) | null, deadline: number): Promise<void> {
-    t.state = 'blocked';
-    t.setSharedState('blocked');
-    t.waitWq = wq;
-    t.waitCond = cond;
-    t.deadline = deadline;
-    t.waitResult = true;
-    t.preempted = false;
-    if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
-    this.#blocked.push(t);
-    return this.#block(t);
+  /**
+   * Put `t` to sleep. TASK_UNINTERRUPTIBLE sleeps are khungtaskd's: when one is found hung, the
+   * CPU wakes it once with `stackProbe` set, only so that it records its stack here (V8 keeps
+   * the async call chain of a suspended task only for code running inside it), and it goes back
+   * to sleep at once with the same wait queue sequence, deadline and start time.
+   */
+  async #sleep(t: Task, wq: WaitQueueHead | null, seq: number, deadline: number, uninterruptible: boolean): Promise<void> {
+    const state = uninterruptible ? 'blocked' : 'sleeping';
+    t.state = state;
+    t.setSharedState(state);
+    t.noteSleep(this.jiffies());
+    t.uninterruptible = uninterruptible;
+    for (;;) {
+      t.waitWq = wq;
+      t.waitSeq = seq;
+      t.deadline = deadline;
+      t.timedOut = false;
+      t.preempted = false;
+      if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
+      this.#blocked.push(t);
+      await this.#block(t);
+      if (!t.stackProbe) return;
+      t.stackProbe = false;
+      const saved = Error.stackTraceLimit;
+      Error.stackTraceLimit = SLEEP_STACK_LIMIT;
+      t.sleepSite = new Error('sleep');
+      Error.stackTraceLimit = saved;
+      t.state = state;
+      t.setSharedState(state);
+      if (wq !== null) Atomics.or(wq.i32, wq.index, 1 << this.id);
+      // A wake-up that came while we were out is seen at the next pass.
+      this.#selfPoll = true;
+    }
   }
 
   async sleepOn<T>(p: Promise<T>): Promise<T> {
     const t = this.#taskOrThrow();
-    let settled = false;
     let value: T | undefined;
     let error: unknown;
     let failed = false;
+    let settled = false;
     p.then(
       (v) => {
         value = v;
         settled = true;
-        this.#externalDone();
+        this.#externalDone(t);
       },
       (e: unknown) => {
         error = e;
         failed = true;
         settled = true;
-        this.#externalDone();
+        this.#externalDone(t);
       },
     );
     // Give an already-settled promise its microtask turn before deciding to sleep.
     await null;
     if (!settled) {
       t.external = true;
+      t.externalSettled = false;
       this.#externalSleepers++;
-      await this.#sleep(t, null, () => settled, Infinity);
+      await this.#sleep(t, null, 0, Infinity, true);
       t.external = false;
       this.#externalSleepers--;
     }
@@ -283,7 +428,9 @@ export class CpuRuntime {
     return value as T;
   }
 
-  #externalDone(): void {
+  #externalDone(t: Task): void {
+    // The promise's settlement is the wake-up of exactly this task.
+    t.externalSettled = true;
     this.#selfPoll = true;
     // Wake our own idle waitAsync; pairs with the waitAsync in #idle().
     Atomics.add(this.i32, this.#doorbell, 1);
@@ -291,7 +438,9 @@ export class CpuRuntime {
   }
 
   wakeUp(wq: WaitQueueHead): void {
-    // Pairs with Atomics.or in waitEvent(): the caller's state change is ordered before this load.
+    // Bump the sequence, then load the mask: pairs with Atomics.or + sequence load in
+    // #waitEvent(). The caller's state change is ordered before both.
+    Atomics.add(this.i32, this.#seqBase + wq.index, 1);
     const mask = Atomics.load(wq.i32, wq.index);
     if (mask === 0) return;
     for (let cpu = 0, m = mask; m !== 0; cpu++, m >>>= 1) {
@@ -301,51 +450,97 @@ export class CpuRuntime {
     }
   }
 
-  #maybeClearWqBit(wq: WaitQueueHead, except: Task | null): void {
+  /**
+   * wake_up_process(pid): wake that task out of whatever sleep it is in (it re-checks its
+   * condition, as after any wake-up). Any CPU; the kernel's kthread_stop() does this. Bump the
+   * task's wake count, then ring its CPU: pairs with the count read when the task went to sleep.
+   */
+  wakeUpProcess(pid: number): void {
+    const n = Math.min(Atomics.load(this.i32, HDR_NEXT_TASK_SLOT), MAX_TASKS);
+    for (let s = 0; s < n; s++) {
+      if (Atomics.load(this.i32, taskWord(s, TASK_PID)) !== pid) continue;
+      Atomics.add(this.i32, taskWord(s, TASK_WAKE_SEQ), 1);
+      const cpu = Atomics.load(this.i32, taskWord(s, TASK_CPU));
+      if (cpu === this.id) this.#selfPoll = true;
+      else ringCpu(this.i32, cpu);
+      return;
+    }
+  }
+
+  #maybeClearWqBit(wq: WaitQueueHead): void {
     for (const o of this.#blocked) {
-      if (o !== except && o.waitWq !== null && o.waitWq.i32 === wq.i32 && o.waitWq.index === wq.index) return;
+      if (o.waitWq !== null && o.waitWq.i32 === wq.i32 && o.waitWq.index === wq.index) return;
     }
     Atomics.and(wq.i32, wq.index, ~(1 << this.id));
   }
 
-  /** Re-evaluate sleepers: conditions (after a ring) and deadlines. */
-  #pollSleepers(force: boolean): void {
+  /**
+   * try_to_wake_up() for this CPU's sleepers: after a ring, wake those whose wait queue's
+   * sequence moved (or whose foreign promise settled); at any pass, those whose timeout expired.
+   * Nobody else is woken, and no condition is evaluated here.
+   */
+  #wakeSleepers(rung: boolean): void {
     const now = this.jiffies();
-    if (!force && now < this.#nextDeadline) return;
+    if (!rung && now < this.#nextDeadline) return;
+    const i32 = this.i32;
     let next = Infinity;
+    let woken: Task[] | null = null;
     const still: Task[] = [];
-    const woken: Task[] = [];
     for (const t of this.#blocked) {
       let wake = false;
-      if (t.waitCond !== null && t.waitCond()) {
+      if (rung && ((t.waitWq !== null && Atomics.load(i32, this.#seqBase + t.waitWq.index) !== t.waitSeq) || (t.external && t.externalSettled) || t.wokenAsProcess)) {
         wake = true;
-        t.waitResult = true;
       } else if (now >= t.deadline) {
         wake = true;
-        t.waitResult = t.waitCond === null;
+        t.timedOut = true;
       }
-      if (wake) woken.push(t);
+      if (wake) (woken ??= []).push(t);
       else {
         still.push(t);
         if (t.deadline < next) next = t.deadline;
       }
     }
-    if (woken.length === 0) {
-      this.#nextDeadline = next;
-      return;
-    }
-    this.#blocked = still;
     this.#nextDeadline = next;
+    if (woken === null) return;
+    this.#blocked = still;
     for (const t of woken) {
       const wq = t.waitWq;
       t.waitWq = null;
-      t.waitCond = null;
       t.deadline = Infinity;
-      if (wq !== null) this.#maybeClearWqBit(wq, null);
+      if (wq !== null) this.#maybeClearWqBit(wq);
       t.state = 'runnable';
       t.setSharedState('runnable');
       this.#runqueue.push(t);
     }
+  }
+
+  /**
+   * khungtaskd over this CPU's sleepers: check_hung_uninterruptible_tasks(). A hung task is first
+   * woken once to record its stack (#sleep()); the report follows at the next pass, when every
+   * hung task has one.
+   */
+  #checkHungTasks(now: number): void {
+    this.#lastHungCheckJ = now;
+    let hung: Task[] | null = null;
+    for (const t of this.#blocked) {
+      if (t.uninterruptible && now - t.sleepSinceJ >= this.#hungJ) (hung ??= []).push(t);
+    }
+    if (hung === null) return;
+    const unprobed = hung.filter((t) => t.sleepSite === null || t.sleepSiteJ !== t.sleepSinceJ);
+    if (unprobed.length > 0) {
+      this.#blocked = this.#blocked.filter((t) => !unprobed.includes(t));
+      for (const t of unprobed) {
+        t.stackProbe = true;
+        t.sleepSiteJ = t.sleepSinceJ;
+        t.state = 'runnable';
+        this.#runqueue.push(t);
+      }
+      this.#lastHungCheckJ = now - HUNG_CHECK_J; // report at the next pass
+      return;
+    }
+    // One report per guest (hung_task_panic): the first CPU to find hung tasks prints it.
+    if (Atomics.compareExchange(this.i32, HDR_HUNG_REPORTED, 0, 1) !== 0) return;
+    this.#env.hungTasks(hung, now);
   }
 
   /* ---------------- interrupts, timers, softirqs ---------------- */
@@ -409,8 +604,10 @@ export class CpuRuntime {
           break;
         }
       }
+      if (this.#runqueue.length > 0) this.#needResched = true;
     }
-    if (this.#softirqPending !== 0) this.#doSoftirq();
+    // irq_exit(): softirqs run unless bottom halves are disabled (in_interrupt()).
+    if (this.#softirqPending !== 0 && this.bhCount === 0 && this.softirqCount === 0) this.#doSoftirq();
   }
 
   #doSoftirq(): void {
@@ -527,6 +724,7 @@ export class CpuRuntime {
   }
 
   async #switchTo(t: Task): Promise<void> {
+    this.#needResched = false;
     this.current = t;
     t.state = 'running';
     t.setSharedState('running');
@@ -575,6 +773,7 @@ export class CpuRuntime {
       const rung = bell !== this.#doorbellSeen || this.#selfPoll;
       this.#doorbellSeen = bell;
       this.#selfPoll = false;
+      Atomics.store(i32, this.irqPendingWord, 0);
       this.#interrupts();
       if (this.#externalSleepers > 0 && performance.now() - this.#lastLoopYield > 1) {
         // A foreign promise (a user's sleeping lock) settles only when this worker's event
@@ -582,7 +781,11 @@ export class CpuRuntime {
         await new Promise<void>((r) => setImmediate(r));
         this.#lastLoopYield = performance.now();
       }
-      this.#pollSleepers(rung || this.#selfPoll);
+      this.#wakeSleepers(rung || this.#selfPoll);
+      if (this.#hungJ > 0) {
+        const now = this.jiffies();
+        if (now - this.#lastHungCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(now);
+      }
       const t = this.#pickNext();
       if (t !== null) {
         await this.#switchTo(t);

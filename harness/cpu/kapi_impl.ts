@@ -27,8 +27,12 @@ import {
   CPU_CMDS,
   CPU_CURR_PID,
   CPU_HP_WQ,
+  CPU_PV_KICK,
+  CPU_PV_WAIT_ADDR,
+  CPU_PV_WAIT_SINCE,
   CPU_ST,
   CPU_STATE,
+  HDR_MUST_STOP,
   HDR_NEXT_TASK_SLOT,
   HDR_ONLINE_MASK,
   MAX_TASKS,
@@ -43,6 +47,8 @@ import type { Task } from './task.js';
 import { captureKernelStack } from './stack.js';
 
 export const KERNEL_RELEASE = '0.1.0-torture';
+/** A halted CPU looks up every this often, only to notice power-off (it never re-checks the lock). */
+const PV_WAIT_SLICE_MS = 500;
 export const KERNEL_BUILD = '#1';
 
 /** The validator as the runtime uses it (harness/lockdep provides it). */
@@ -67,14 +73,19 @@ export interface KapiDeps {
 
 /** The hooks installed as kapi.lockdep: runtime bookkeeping, then the validator if any. */
 export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): LockdepHooks {
+  const i32 = rt.i32;
+  const pend = rt.irqPendingWord;
   if (v === null) {
     return {
       enabled: false,
       acquire(map: LockdepMap): void {
         rt.currentOrIrq().noteAcquire(map.addr);
+        // An interrupt may arrive at any lock operation made with irqs on: one load and a branch.
+        if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
       },
       release(map: LockdepMap): void {
         rt.currentOrIrq().noteRelease(map.addr);
+        if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
       },
       contended(map: LockdepMap): void {
         rt.currentOrIrq().noteWait(map.addr, rt.jiffies());
@@ -93,10 +104,12 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
     acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
       v.acquire(map, subclass, trylock, read, nestLock);
       rt.currentOrIrq().noteAcquire(map.addr);
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
     release(map: LockdepMap): void {
       v.release(map);
       rt.currentOrIrq().noteRelease(map.addr);
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
     contended(map: LockdepMap): void {
       rt.currentOrIrq().noteWait(map.addr, rt.jiffies());
@@ -118,6 +131,7 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
 export function makeKapi(d: KapiDeps): Kapi {
   const { rt, shm, config } = d;
   const i32 = rt.i32;
+  const pend = rt.irqPendingWord;
   const ordinals = new Map<string, number>();
   const lockdep = makeLockdepHooks(rt, d.validator);
   const kapi: Kapi = {
@@ -139,7 +153,9 @@ export function makeKapi(d: KapiDeps): Kapi {
     schedule: () => rt.schedule(),
     scheduleTimeout: (j: number) => rt.scheduleTimeout(j),
     waitEvent: (wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number) => rt.waitEvent(wq, cond, timeoutJ),
+    waitEventInterruptible: (wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number) => rt.waitEventInterruptible(wq, cond, timeoutJ),
     wakeUp: (wq: WaitQueueHead) => rt.wakeUp(wq),
+    wakeUpProcess: (pid: number) => rt.wakeUpProcess(pid),
     preemptPoint: () => rt.preemptPoint(),
     sleepOn: <T>(p: Promise<T>) => rt.sleepOn(p),
     spinWait(a: Int32Array, index: number, value: number, sliceMs: number): void {
@@ -148,19 +164,42 @@ export function makeKapi(d: KapiDeps): Kapi {
     spinKick(a: Int32Array, index: number): void {
       Atomics.notify(a, index);
     },
+    pvWait(a: Int32Array, index: number, value: number): void {
+      const kick = cpuWord(rt.id, CPU_PV_KICK);
+      // Kick count first, then the lock word: pairs with the unlocker's store to the word, then
+      // pvKick()'s Atomics.add of our kick count. A kick after the read ends the wait at once.
+      const seen = Atomics.load(i32, kick);
+      if (Atomics.load(a, index) !== value) return;
+      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_SINCE), rt.jiffies());
+      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_ADDR), index * 4 + 1);
+      while (Atomics.load(i32, kick) === seen && Atomics.load(i32, HDR_MUST_STOP) === 0) {
+        Atomics.wait(i32, kick, seen, PV_WAIT_SLICE_MS); // pairs with Atomics.add + notify in pvKick()
+      }
+      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_ADDR), 0);
+    },
+    pvKick(cpu: number): void {
+      const kick = cpuWord(cpu, CPU_PV_KICK);
+      Atomics.add(i32, kick, 1);
+      Atomics.notify(i32, kick); // pairs with the Atomics.wait in pvWait()
+    },
     localIrqDisable(): void {
       rt.irqsOff = true;
     },
     localIrqEnable(): void {
       rt.irqsOff = false;
       d.validator?.hardirqsOn();
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
     localBhDisable(): void {
       rt.bhCount++;
     },
     localBhEnable(): void {
       if (rt.bhCount > 0) rt.bhCount--;
-      if (rt.bhCount === 0) d.validator?.softirqsOn();
+      if (rt.bhCount === 0) {
+        d.validator?.softirqsOn();
+        rt.softirqsReenabled();
+      }
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
     irqsDisabled: () => rt.irqsOff,
     inHardirq: () => rt.hardirqCount > 0,
@@ -171,7 +210,10 @@ export function makeKapi(d: KapiDeps): Kapi {
     },
     preemptEnable(): void {
       if (rt.preemptCount > 0) rt.preemptCount--;
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
+    udelay: (us: number) => rt.delay(us),
+    mdelay: (ms: number) => rt.delay(ms * 1000),
     timerSetup: (fn: () => void) => rt.timerSetup(fn),
     modTimer: (t: TimerList, expires: number) => rt.modTimer(t, expires),
     delTimer: (t: TimerList) => rt.delTimer(t),
@@ -200,6 +242,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     rcuReadDepth: () => rt.currentOrIrq().rcuDepth,
     rcuReadDepthAdd(delta: number): void {
       rt.currentOrIrq().rcuDepth += delta;
+      if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
     cpuOnline: (cpu: number) => (Atomics.load(i32, HDR_ONLINE_MASK) & (1 << cpu)) !== 0,
     onlineMask: () => Atomics.load(i32, HDR_ONLINE_MASK),

@@ -24,6 +24,8 @@ export type FromCpu =
   | { readonly kind: 'oops'; readonly cpu: number; readonly reason: string; readonly fatal: boolean }
   | { readonly kind: 'failure'; readonly cpu: number; readonly reason: string }
   | { readonly kind: 'poweroff'; readonly cpu: number }
+  /** khungtaskd on this CPU printed a hung-task report: the guest ends (hung_task_panic). */
+  | { readonly kind: 'hung'; readonly cpu: number; readonly summary: string }
   | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string };
 
 export function assertNever(x: never): never {

@@ -19,6 +19,7 @@ import {
   HDR_NEXT_PID,
   HDR_NR_CPUS,
   HDR_ONLINE_MASK,
+  HDR_WAKE_SEQ_BASE,
   LOCKDEP_BASE,
   bootTimeView,
   cpuWord,
@@ -40,6 +41,7 @@ export function createMachine(o: MachineOptions): SharedArrayBuffer {
   const i32 = new Int32Array(sab);
   bootTimeView(sab)[0] = performance.now();
   Atomics.store(i32, HDR_NR_CPUS, o.nrCpus);
+  Atomics.store(i32, HDR_WAKE_SEQ_BASE, layout.wakeSeqBase);
   Atomics.store(i32, HDR_NEXT_PID, 2);
   for (let c = 0; c < o.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
   Atomics.store(i32, HDR_ONLINE_MASK, o.nrCpus >= 32 ? -1 : (1 << o.nrCpus) - 1);
@@ -88,11 +90,14 @@ export function attachCpu(sab: SharedArrayBuffer, cpu: number, o: AttachOptions)
       print([`BUG: ${kind === 'atomic' ? 'scheduling while atomic' : 'sleeping in RCU reader'}: ${task.comm}/${task.pid}`]);
     },
     taskExit(): void {},
+    hungTasks(tasks): void {
+      print(tasks.map((t) => `INFO: task ${t.comm}:${t.pid} blocked for more than ${Math.floor((rt.jiffies() - t.sleepSinceJ) / 1000)} seconds.`));
+    },
   });
   const validator = o.validator?.(rt) ?? null;
   const kapi = makeKapi({
     rt,
-    shm: new ShmAllocator(i32, layout.heapBase, layout.totalWords),
+    shm: new ShmAllocator(i32, layout.heapBase, layout.heapEnd),
     config,
     validator,
     printLines: print,

@@ -11,7 +11,9 @@ import {
   TASK_HELD,
   TASK_HELD_MAX,
   TASK_PID,
+  TASK_SLEEP_SINCE,
   TASK_ST,
+  TASK_WAKE_SEQ,
   TASK_STATE,
   TASK_WAIT_ADDR,
   TASK_WAIT_SINCE,
@@ -25,7 +27,8 @@ function TASK_BASE_OF(slot: number): number {
   return taskWord(slot, 0);
 }
 
-export type TaskState = 'runnable' | 'running' | 'blocked' | 'exited';
+/** blocked: TASK_UNINTERRUPTIBLE (hung-task checked); sleeping: TASK_INTERRUPTIBLE or TASK_IDLE. */
+export type TaskState = 'runnable' | 'running' | 'blocked' | 'sleeping' | 'exited';
 
 export class Task implements TaskRef {
   readonly pid: number;
@@ -36,15 +39,29 @@ export class Task implements TaskRef {
   state: TaskState = 'runnable';
   /** Resolves the promise the task is parked on; null while it runs. */
   resume: (() => void) | null = null;
-  /** Sleep condition (waitEvent), re-evaluated when the CPU is rung. */
-  waitCond: (() => boolean) | null = null;
+  /** The wait queue slept on, null for a timeout or a foreign promise. */
   waitWq: WaitQueueHead | null = null;
+  /** The wait queue's wake sequence when the task went to sleep: a change is a wake_up(). */
+  waitSeq = 0;
   /** Jiffies deadline of the sleep, Infinity for none. */
   deadline = Infinity;
-  /** What waitEvent returns: false when the deadline ended the sleep. */
-  waitResult = true;
+  /** True when the deadline (not a wake-up) ended the last sleep. */
+  timedOut = false;
   /** True while the task sleeps on a foreign promise (kapi.sleepOn). */
   external = false;
+  /** Set when that promise settled: the task is woken at the CPU's next pass. */
+  externalSettled = false;
+  /** TASK_WAKE_SEQ when the task went to sleep: a change is a wake_up_process(). */
+  wakeSeq = 0;
+  /** Jiffies when the task last went to sleep (khungtaskd's last_switch_time). */
+  sleepSinceJ = 0;
+  /** True for TASK_UNINTERRUPTIBLE sleeps (khungtaskd's). */
+  uninterruptible = false;
+  /** Set by khungtaskd: wake only to record the stack where the task sleeps, then sleep again. */
+  stackProbe = false;
+  /** The stack recorded by that probe (formatted only if reported), and the sleep it belongs to. */
+  sleepSite: Error | null = null;
+  sleepSiteJ = -1;
   /** True when the last switch away from this task was a preemption. */
   preempted = false;
   rcuDepth = 0;
@@ -74,6 +91,19 @@ export class Task implements TaskRef {
     if (this.slot < 0) return;
     const v = s === 'frozen' ? TASK_ST.frozen : TASK_ST[s];
     Atomics.store(this.#i32, taskWord(this.slot, TASK_STATE), v);
+  }
+
+  /** Mirror the start of a sleep for the hang detector; remember the wake_up_process() count. */
+  noteSleep(j: number): void {
+    this.sleepSinceJ = j;
+    if (this.slot < 0) return;
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_SLEEP_SINCE), j);
+    this.wakeSeq = Atomics.load(this.#i32, taskWord(this.slot, TASK_WAKE_SEQ));
+  }
+
+  /** True once wake_up_process() was called for this task since it went to sleep. */
+  get wokenAsProcess(): boolean {
+    return this.slot >= 0 && Atomics.load(this.#i32, taskWord(this.slot, TASK_WAKE_SEQ)) !== this.wakeSeq;
   }
 
   /*

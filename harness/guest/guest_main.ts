@@ -24,6 +24,7 @@ import type { CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kapi_impl.js';
 import {
+  CPU_IRQ_PENDING,
   CPU_ST,
   CPU_STATE,
   GUEST_MAGIC,
@@ -31,6 +32,7 @@ import {
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NR_CPUS,
+  HDR_WAKE_SEQ_BASE,
   LOCKDEP_BASE,
   bootTimeView,
   cpuWord,
@@ -72,6 +74,7 @@ const i32 = new Int32Array(sab);
 const bootMs = performance.now();
 bootTimeView(sab)[0] = bootMs;
 Atomics.store(i32, HDR_NR_CPUS, spec.nrCpus);
+Atomics.store(i32, HDR_WAKE_SEQ_BASE, layout.wakeSeqBase);
 Atomics.store(i32, HDR_NEXT_PID, 2);
 for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
 Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
@@ -104,14 +107,15 @@ const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
 const modules = spec.modules ?? suiteModules(spec.suite);
-const hungSecs = param_parse('uint', spec.bootParams['hung_task_timeout_secs'] ?? '10') ?? 10;
-const detector = new HangDetector(i32, spec.nrCpus, hungSecs > 0 ? hungSecs : 10, release);
+const watchdogThresh = param_parse('uint', spec.bootParams['watchdog_thresh'] ?? '10') ?? 10;
+const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 
 function end(how: GuestResult['end']): void {
   if (ended) return;
   ended = true;
   clearInterval(watchdog);
   clearInterval(progressTimer);
+  clearInterval(apicTimer);
   Atomics.store(i32, HDR_MUST_STOP, 1);
   // Let in-flight console messages of the other CPUs arrive before the machine stops.
   setTimeout(() => void finish(how), 100);
@@ -161,6 +165,10 @@ function onMessage(m: FromCpu): void {
     case 'poweroff':
       end('poweroff');
       return;
+    case 'hung':
+      problems.push(`hang: ${m.summary}`);
+      end('hang');
+      return;
     case 'boot-error':
       problems.push(`boot error on CPU ${m.cpu}: ${m.reason}`);
       end('boot-error');
@@ -178,7 +186,7 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     cpu,
     sab,
     heapBase: layout.heapBase,
-    heapEnd: layout.totalWords,
+    heapEnd: layout.heapEnd,
     lockdepBase: LOCKDEP_BASE,
     spec,
     modules,
@@ -211,6 +219,12 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
 machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 
 const progressTimer = setInterval(sendProgress, 1000);
+
+// The local APIC timer of every CPU, at HZ: raise its interrupt line; the CPU takes the interrupt
+// at its next interrupt-enabled kapi call, busy-wait or scheduling pass (harness/cpu/cpu_runtime.ts).
+const apicTimer = setInterval(() => {
+  for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_IRQ_PENDING), 1);
+}, 1);
 
 const watchdog = setInterval(() => {
   const nowJ = Math.floor(performance.now() - bootMs);

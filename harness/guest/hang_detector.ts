@@ -1,18 +1,25 @@
 /*
- * The guest's khungtaskd and soft-lockup watchdog, run by the guest main thread (the "machine")
- * over the task slots and per-CPU heartbeats in shared memory. It never touches a lock: it only
- * reads what the CPUs mirror (harness/cpu/task.ts), so it works however wedged the CPUs are.
+ * Hang reports over the task slots and per-CPU heartbeats in shared memory. It never touches a
+ * lock: it only reads what the CPUs mirror (harness/cpu/task.ts), so it works however wedged the
+ * CPUs are.
  *
- * A task that has waited for one lock longer than hung_task_timeout_secs is a hang; the report
- * says who waits for what and who holds it (kernel shape: `INFO: task comm:pid blocked for more
- * than N seconds.` and `Showing all locks held in the system:`). A CPU whose heartbeat has not
- * moved for the soft-lockup threshold while it is online and not idle is a soft lockup.
+ * Two users. Each CPU runs khungtaskd over its own sleepers (harness/cpu/cpu_runtime.ts: a task
+ * in an uninterruptible sleep longer than hung_task_timeout_secs) and prints hungTaskReport(),
+ * which has the sleeper's stack. The guest main thread (the "machine") runs HangDetector, the
+ * soft-lockup watchdog: a CPU whose heartbeat has not moved for 2 * watchdog_thresh seconds
+ * while it is online and not idle (a task spinning without end, a worker stuck in pv_wait()
+ * after a lost kick). A spinning task is TASK_RUNNING, never a hung task. Reports are in the kernel's
+ * shapes (`INFO: task comm:pid blocked for more than N seconds.`, sched_show_task()'s line,
+ * `Showing all locks held in the system:`, `watchdog: BUG: soft lockup - CPU#N stuck for Ns!`)
+ * plus our lines saying who holds a lock a task waits for.
  */
 
 import {
   CPU_HEARTBEAT,
   CPU_HEARTBEAT_J,
   CPU_IDLE,
+  CPU_PV_WAIT_ADDR,
+  CPU_PV_WAIT_SINCE,
   CPU_ST,
   CPU_STATE,
   HDR_NEXT_TASK_SLOT,
@@ -22,6 +29,7 @@ import {
   TASK_HELD,
   TASK_HELD_MAX,
   TASK_PID,
+  TASK_SLEEP_SINCE,
   TASK_ST,
   TASK_STATE,
   TASK_WAIT_ADDR,
@@ -54,6 +62,7 @@ interface TaskView {
   state: number;
   waitAddr: number;
   waitSince: number;
+  sleepSince: number;
   held: number[];
   depth: number;
 }
@@ -78,6 +87,7 @@ function readTasks(i32: Int32Array): TaskView[] {
       state,
       waitAddr: Atomics.load(i32, taskWord(s, TASK_WAIT_ADDR)),
       waitSince: Atomics.load(i32, taskWord(s, TASK_WAIT_SINCE)),
+      sleepSince: Atomics.load(i32, taskWord(s, TASK_SLEEP_SINCE)),
       held,
       depth,
     });
@@ -85,29 +95,99 @@ function readTasks(i32: Int32Array): TaskView[] {
   return out;
 }
 
+/** A hung task as its CPU saw it: the slot, and the kernel frames where it sleeps. */
+export interface HungTask {
+  readonly slot: number;
+  readonly frames: readonly string[];
+}
+
+function stateChar(st: number): string {
+  return st === TASK_ST.running || st === TASK_ST.runnable ? 'R' : st === TASK_ST.blocked ? 'D' : st === TASK_ST.sleeping ? 'S' : st === TASK_ST.frozen ? 'D' : 'X';
+}
+
+/** What a task waits for, and who holds it (our addition to sched_show_task()). */
+function lockWaitLines(i32: Int32Array, all: TaskView[], t: TaskView, nowJ: number, summaries: string[]): string[] {
+  if (t.waitAddr === 0) return [];
+  const lines = [` waiting ${Math.floor((nowJ - t.waitSince) / 1000)}s for lock: ${lockName(i32, t.waitAddr)}`];
+  // lock_acquire() runs before a task waits, so waiters list the lock as held too: a holder
+  // is a task that has it in its held list and is not itself waiting for it.
+  const holders = all.filter((o) => o.held.includes(t.waitAddr) && o.waitAddr !== t.waitAddr);
+  const waiters = all.filter((o) => o.waitAddr === t.waitAddr && o !== t);
+  if (holders.length === 0) {
+    lines.push(' held by: no task (nobody holds it: a lost wake-up, or an owner that died)');
+    summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by no task`);
+  } else {
+    for (const h of holders) {
+      const hs = h.state === TASK_ST.frozen ? 'frozen (CPU offline)' : h.state === TASK_ST.blocked || h.state === TASK_ST.sleeping ? 'blocked' : h.state === TASK_ST.running ? 'running' : 'runnable';
+      const waits = h.waitAddr !== 0 ? `, itself waiting for ${lockName(i32, h.waitAddr)}` : '';
+      lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits})`);
+    }
+    summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
+  }
+  if (waiters.length > 0) lines.push(` also waiting: ${waiters.map((w) => `${w.comm}/${w.pid}`).join(', ')}`);
+  return lines;
+}
+
+/** debug_show_all_locks(). */
+function heldLocksLines(i32: Int32Array, all: TaskView[]): string[] {
+  const lines = ['', 'Showing all locks held in the system:'];
+  for (const t of all) {
+    if (t.depth === 0) continue;
+    lines.push(`${t.depth} lock${t.depth === 1 ? '' : 's'} held by ${t.comm}/${t.pid}:`);
+    t.held.forEach((a, k) => lines.push(` #${k}: ${lockName(i32, a)}${a === t.waitAddr ? ' (waiting to acquire)' : ''}`));
+  }
+  lines.push('');
+  lines.push('=============================================');
+  return lines;
+}
+
+/**
+ * check_hung_task() for each of `hung` + debug_show_all_locks() + the hung_task_panic line:
+ * the report khungtaskd prints. Runs on the CPU that found them (it has their stacks).
+ */
+export function hungTaskReport(i32: Int32Array, hung: readonly HungTask[], nowJ: number, release: string): HangFinding {
+  const all = readTasks(i32);
+  const lines: string[] = [];
+  const summaries: string[] = [];
+  for (const h of hung) {
+    const t = all.find((o) => o.slot === h.slot);
+    if (t === undefined) continue;
+    const secs = Math.floor((nowJ - t.sleepSince) / 1000);
+    lines.push(`INFO: task ${t.comm}:${t.pid} blocked for more than ${secs} seconds.`);
+    lines.push(`      Not tainted ${release}`);
+    lines.push('"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
+    lines.push(`task:${t.comm.padEnd(15)} state:${stateChar(t.state)} stack:0     pid:${String(t.pid).padEnd(5)} tgid:${String(t.pid).padEnd(5)} ppid:2      flags:0x00004000`);
+    const waitLines = lockWaitLines(i32, all, t, nowJ, summaries);
+    if (waitLines.length === 0) summaries.push(`${t.comm}/${t.pid} blocked for ${secs}s in ${h.frames[0] ?? 'an uninterruptible sleep'}`);
+    lines.push('Call Trace:', ' <TASK>', ...h.frames.map((f) => ` ${f}`), ' </TASK>');
+    lines.push(...waitLines);
+  }
+  lines.push(...heldLocksLines(i32, all));
+  lines.push('Kernel panic - not syncing: hung_task: blocked tasks');
+  return { kind: 'hang', lines, summary: summaries.join('; ') };
+}
+
 export class HangDetector {
   readonly #i32: Int32Array;
   readonly #nrCpus: number;
-  readonly #hungJ: number;
   readonly #lockupJ: number;
-  readonly #release: string;
   #lastBeat: number[] = [];
   #lastBeatChangeJ: number[] = [];
 
-  constructor(i32: Int32Array, nrCpus: number, hungTaskTimeoutSecs: number, release: string) {
+  /** `watchdogThresh`: the kernel's watchdog_thresh (s); a soft lockup is 2 * that without progress. */
+  readonly release: string;
+
+  constructor(i32: Int32Array, nrCpus: number, watchdogThresh: number, release: string) {
+    this.release = release;
     this.#i32 = i32;
     this.#nrCpus = nrCpus;
-    this.#hungJ = hungTaskTimeoutSecs * 1000;
-    this.#lockupJ = Math.max(hungTaskTimeoutSecs, 20) * 1000;
-    this.#release = release;
+    this.#lockupJ = 2 * watchdogThresh * 1000;
   }
 
   /** One scan; `nowJ` is the guest's jiffies. Returns a finding or null. */
   scan(nowJ: number): HangFinding | null {
     const i32 = this.#i32;
     const tasks = readTasks(i32);
-    const hung = tasks.filter((t) => t.waitAddr !== 0 && nowJ - t.waitSince > this.#hungJ);
-    if (hung.length > 0) return this.#hangReport(tasks, hung, nowJ);
     for (let cpu = 0; cpu < this.#nrCpus; cpu++) {
       const beat = Atomics.load(i32, cpuWord(cpu, CPU_HEARTBEAT));
       if (this.#lastBeat[cpu] !== beat) {
@@ -115,7 +195,9 @@ export class HangDetector {
         this.#lastBeatChangeJ[cpu] = nowJ;
         continue;
       }
-      const online = Atomics.load(i32, cpuWord(cpu, CPU_STATE)) === CPU_ST.online;
+      // A dying CPU still runs (its tasks finish their critical sections): watched as well.
+      const st = Atomics.load(i32, cpuWord(cpu, CPU_STATE));
+      const online = st === CPU_ST.online || st === CPU_ST.dying;
       const idle = Atomics.load(i32, cpuWord(cpu, CPU_IDLE)) === 1;
       const since = this.#lastBeatChangeJ[cpu] ?? nowJ;
       if (online && !idle && nowJ - since > this.#lockupJ) {
@@ -123,56 +205,23 @@ export class HangDetector {
         const running = tasks.find((t) => t.cpu === cpu && t.state === TASK_ST.running);
         const who = running ? `${running.comm}:${running.pid}` : `swapper/${cpu}:0`;
         const secs = Math.floor((nowJ - Math.min(since, hbJ || since)) / 1000);
-        const lines = [`watchdog: BUG: soft lockup - CPU#${cpu} stuck for ${secs}s! [${who}]`, ...this.#heldLocks(tasks)];
+        const lines = [
+          `watchdog: BUG: soft lockup - CPU#${cpu} stuck for ${secs}s! [${who}]`,
+          'Modules linked in:',
+          `CPU: ${cpu} PID: ${running?.pid ?? 0} Comm: ${running?.comm ?? `swapper/${cpu}`} Not tainted ${this.release}`,
+        ];
+        const pvAddr = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR));
+        if (pvAddr !== 0) {
+          const pvSince = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE));
+          const holders = tasks.filter((o) => o.held.includes(pvAddr) && o.waitAddr !== pvAddr);
+          lines.push(` halted in pv_wait() for ${Math.floor((nowJ - pvSince) / 1000)}s on spinlock ${lockName(i32, pvAddr)}`);
+          lines.push(holders.length === 0 ? ' held by: no task (its unlock did not kick this CPU: a lost pv_kick())' : ` held by: ${holders.map((h) => `${h.comm}/${h.pid} on CPU ${h.cpu}`).join(', ')}`);
+        }
+        lines.push(...heldLocksLines(i32, tasks));
+        lines.push('Kernel panic - not syncing: softlockup: hung tasks');
         return { kind: 'soft-lockup', lines, summary: `soft lockup on CPU#${cpu} [${who}]` };
       }
     }
     return null;
-  }
-
-  #hangReport(all: TaskView[], hung: TaskView[], nowJ: number): HangFinding {
-    const i32 = this.#i32;
-    const lines: string[] = [];
-    const summaries: string[] = [];
-    for (const t of hung) {
-      const secs = Math.floor((nowJ - t.waitSince) / 1000);
-      lines.push(`INFO: task ${t.comm}:${t.pid} blocked for more than ${Math.floor(this.#hungJ / 1000)} seconds.`);
-      lines.push(`      Not tainted ${this.#release}`);
-      lines.push('"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
-      const state = t.state === TASK_ST.running ? 'R (spinning)' : 'D';
-      lines.push(`task:${t.comm.padEnd(15)} state:${state} pid:${t.pid} cpu:${t.cpu} waiting ${secs}s for lock:`);
-      lines.push(` ${lockName(i32, t.waitAddr)}`);
-      // lock_acquire() runs before a task waits, so waiters list the lock as held too: a holder
-      // is a task that has it in its held list and is not itself waiting for it.
-      const holders = all.filter((o) => o.held.includes(t.waitAddr) && o.waitAddr !== t.waitAddr);
-      const waiters = all.filter((o) => o.waitAddr === t.waitAddr && o !== t);
-      if (holders.length === 0) {
-        lines.push(' held by: no task (nobody holds it: a lost wake-up, or an owner that died)');
-        summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by no task`);
-      } else {
-        for (const h of holders) {
-          const hs = h.state === TASK_ST.frozen ? 'frozen (CPU offline)' : h.state === TASK_ST.blocked ? 'blocked' : h.state === TASK_ST.running ? 'running' : 'runnable';
-          const waits = h.waitAddr !== 0 ? `, itself waiting for ${lockName(i32, h.waitAddr)}` : '';
-          lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits})`);
-        }
-        summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
-      }
-      if (waiters.length > 0) lines.push(` also waiting: ${waiters.map((w) => `${w.comm}/${w.pid}`).join(', ')}`);
-    }
-    lines.push(...this.#heldLocks(all));
-    lines.push('Kernel panic - not syncing: hung_task: blocked tasks');
-    return { kind: 'hang', lines, summary: summaries.join('; ') };
-  }
-
-  #heldLocks(all: TaskView[]): string[] {
-    const lines = ['', 'Showing all locks held in the system:'];
-    for (const t of all) {
-      if (t.depth === 0) continue;
-      lines.push(`${t.depth} lock${t.depth === 1 ? '' : 's'} held by ${t.comm}/${t.pid}:`);
-      t.held.forEach((a, k) => lines.push(` #${k}: ${lockName(this.#i32, a)}${a === t.waitAddr ? ' (waiting to acquire)' : ''}`));
-    }
-    lines.push('');
-    lines.push('=============================================');
-    return lines;
   }
 }

@@ -15,7 +15,14 @@
  *   | lockdep region      |
  *   +--------------------+  heapBase
  *   | heap (shmAlloc)     |  kernel structures: lock words, rcu_node tree, slab caches ...
+ *   +--------------------+  WAKE_SEQ plane (HDR_WAKE_SEQ_BASE)
+ *   | wake sequences      |  one word per word above: wakeUp(wq) bumps the word at the wq's index
  *   +--------------------+
+ *
+ * The wake-sequence plane shadows the whole layout, so any word can be a wait-queue head without
+ * reserving a second word next to it: a sleeper remembers the sequence of its wait queue, and its
+ * CPU wakes it only when that sequence moved (harness/cpu/cpu_runtime.ts). Untouched pages of the
+ * plane are never backed by memory.
  */
 
 export const MAX_CPUS = 32;
@@ -51,6 +58,10 @@ export const HDR_SYM_NAME_USED = 14;
 export const HDR_NEXT_TASK_SLOT = 15;
 /** 1 when lockdep is active in this guest (PROVE_LOCKING=y). */
 export const HDR_LOCKDEP_ON = 16;
+/** Index of word 0 of the wake-sequence plane (see the layout above). */
+export const HDR_WAKE_SEQ_BASE = 17;
+/** 0 until a CPU reports hung tasks (CAS to 1: one report per guest, as hung_task_panic). */
+export const HDR_HUNG_REPORTED = 18;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
@@ -72,6 +83,14 @@ export const CPU_CURR_PID = 5;
 export const CPU_HP_WQ = 6;
 /** Jiffies of the last heartbeat. */
 export const CPU_HEARTBEAT_J = 7;
+/** Jiffies since the CPU sits in pv_wait() for a spinlock, 0 when it does not (soft lockup report). */
+export const CPU_PV_WAIT_SINCE = 8;
+/** Byte address + 1 of the spinlock the CPU waits for in pv_wait(), 0 when none. */
+export const CPU_PV_WAIT_ADDR = 9;
+/** pv_kick() count of this CPU: pv_wait() sleeps until it moves (Atomics.add + notify). */
+export const CPU_PV_KICK = 10;
+/** Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the interrupt. */
+export const CPU_IRQ_PENDING = 11;
 
 export const CPU_STATES = ['online', 'dying', 'dead', 'starting', 'booting'] as const;
 export type CpuStateName = (typeof CPU_STATES)[number];
@@ -99,14 +118,21 @@ export const TASK_HELD = 6;
 export const TASK_HELD_MAX = 6;
 /** comm, 16 bytes as 4 words of UTF-8 (NUL padded). */
 export const TASK_COMM = 12;
-export const TASK_ST = { free: 0, running: 1, runnable: 2, blocked: 3, exited: 4, frozen: 5 } as const;
+/** Jiffies when the task last went to sleep (TASK_UNINTERRUPTIBLE or not). */
+export const TASK_SLEEP_SINCE = 16;
+/** wake_up_process() count: another CPU bumps it (then rings the task's CPU) to wake the task whatever it sleeps on. */
+export const TASK_WAKE_SEQ = 17;
+/** Words per task slot. */
+export const TASK_WORDS = 32;
+/** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */
+export const TASK_ST = { free: 0, running: 1, runnable: 2, blocked: 3, exited: 4, frozen: 5, sleeping: 6 } as const;
 
 export function taskWord(slot: number, word: number): number {
-  return TASK_BASE + slot * WORDS_PER_LINE + word;
+  return TASK_BASE + slot * TASK_WORDS + word;
 }
 
 /* Symbol table for shmAlloc: MAX_SYMS entries of 4 words + a name arena. */
-export const SYM_BASE = TASK_BASE + MAX_TASKS * WORDS_PER_LINE;
+export const SYM_BASE = TASK_BASE + MAX_TASKS * TASK_WORDS;
 export const MAX_SYMS = 4096;
 export const SYM_ENTRY_WORDS = 8;
 export const SYM_HASH = 0;
@@ -133,12 +159,17 @@ export const HEAP_WORDS = 4 * 1024 * 1024;
 export interface GuestLayout {
   readonly lockdepWords: number;
   readonly heapBase: number;
+  /** End of the heap: words below this may be wait-queue heads. */
+  readonly heapEnd: number;
+  /** Word 0 of the wake-sequence plane (heapEnd words long). */
+  readonly wakeSeqBase: number;
   readonly totalWords: number;
 }
 
 export function guestLayout(lockdepWords: number): GuestLayout {
   const heapBase = alignLine(LOCKDEP_BASE + lockdepWords);
-  return { lockdepWords, heapBase, totalWords: heapBase + HEAP_WORDS };
+  const heapEnd = heapBase + HEAP_WORDS;
+  return { lockdepWords, heapBase, heapEnd, wakeSeqBase: heapEnd, totalWords: heapEnd * 2 };
 }
 
 /** Float64 view of the boot time stamp. */

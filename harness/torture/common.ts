@@ -34,7 +34,11 @@ const W_MAX_OFF = 13;
 const W_SUM_ON = 14;
 const W_SUM_OFF = 15;
 const W_ONOFF_ACTIVE = 16;
-const W_WORDS = 32;
+/** Number of pids in the torture kthread table (the rest of the region). */
+const W_NPIDS = 17;
+const W_PIDS = 32;
+const MAX_TORTURE_KTHREADS = 480;
+const W_WORDS = W_PIDS + MAX_TORTURE_KTHREADS;
 
 let region: ShmRegion | null = null;
 let torture_type = 'torture';
@@ -175,14 +179,14 @@ export function torture_must_stop(): boolean {
 /** Sleep up to `j` jiffies, ending early when the test stops. Returns true if stopping. */
 export async function torture_sleep_interruptible(j: number): Promise<boolean> {
   if (j <= 0) return torture_must_stop();
-  await kapi.waitEvent(wq(W_STOP_WQ), torture_must_stop, j);
+  await kapi.waitEventInterruptible(wq(W_STOP_WQ), torture_must_stop, j);
   return torture_must_stop();
 }
 
-/** torture_create_kthread(): a counted kthread on this CPU; cleanup waits for all of them. */
+/** torture_create_kthread(): a counted kthread on this CPU; cleanup stops and waits for all of them. */
 export function torture_create_kthread(fn: () => Promise<void>, comm: string): void {
   Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
-  kapi.kthreadRun(async () => {
+  const t = kapi.kthreadRun(async () => {
     try {
       await fn();
     } finally {
@@ -191,6 +195,14 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
       kapi.wakeUp(wq(W_KTHREAD_WQ));
     }
   }, comm);
+  const k = Atomics.add(kapi.shm, word(W_NPIDS), 1);
+  if (k < MAX_TORTURE_KTHREADS) Atomics.store(kapi.shm, word(W_PIDS + k), t.pid);
+}
+
+/** kthread_stop()'s wake-up for every torture kthread: each re-checks torture_must_stop() wherever it sleeps. */
+function torture_stop_kthreads(): void {
+  const n = Math.min(load(W_NPIDS), MAX_TORTURE_KTHREADS);
+  for (let k = 0; k < n; k++) kapi.wakeUpProcess(load(W_PIDS + k));
 }
 
 export function torture_kthread_stopping(title: string): void {
@@ -328,7 +340,7 @@ export function torture_stutter_init(stutterJ: number): void {
 /** stutter_wait(): block while the test is paused. Returns true if it waited. */
 export async function stutter_wait(_title: string): Promise<boolean> {
   if (load(W_STUTTER_PAUSE) === 0) return false;
-  await kapi.waitEvent(wq(W_STUTTER_WQ), () => load(W_STUTTER_PAUSE) === 0 || torture_must_stop());
+  await kapi.waitEventInterruptible(wq(W_STUTTER_WQ), () => load(W_STUTTER_PAUSE) === 0 || torture_must_stop());
   return true;
 }
 
@@ -357,6 +369,7 @@ export async function torture_cleanup_begin(): Promise<boolean> {
   Atomics.store(kapi.shm, word(W_FULLSTOP), 1);
   kapi.wakeUp(wq(W_STOP_WQ));
   kapi.wakeUp(wq(W_STUTTER_WQ));
+  torture_stop_kthreads();
   // Wait for torture_onoff to finish its operation (and exit) before onlining the rest: a CPU
   // it is taking down right now would otherwise stay offline with its kthreads frozen.
   await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_ONOFF_ACTIVE) === 0, 10 * HZ);

@@ -192,10 +192,12 @@ function statsArray(name: string, n: number): Float64Array {
 
 /* ---------------- delays ---------------- */
 
-/** udelay(): busy-wait (the CPU does nothing else). */
+/**
+ * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay). Its callers here hold a
+ * spinning lock (preemption off), so it is never preempted and the result is always null.
+ */
 function udelay(us: number): void {
-  const end = kapi.localClockNs() + us * 1000;
-  while (kapi.localClockNs() < end);
+  void kapi.udelay(us);
 }
 
 function mdelay(ms: number): void {
@@ -220,7 +222,11 @@ function torture_spin_lock_write_delay(trsp: TortureRandomState): MaybeSleep {
 }
 
 function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
+  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
+    // lock_busted holds nothing: the delay is preemptible (PREEMPT=y), so await what it returns.
+    const q = kapi.mdelay(p.long_hold);
+    if (q !== null) return q;
+  }
   if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
 }
 

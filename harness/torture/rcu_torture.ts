@@ -233,11 +233,6 @@ function setWriterState(s: RtwsName): void {
   Atomics.store(kapi.shm, sw(T_WRITER_STATE), RTWS_NAMES.indexOf(s));
 }
 
-/** mdelay()/udelay(): the CPU stays busy (the worker blocks without yielding to other tasks). */
-const delayWord = new Int32Array(new SharedArrayBuffer(4));
-function mdelay(ms: number): void {
-  Atomics.wait(delayWord, 0, 0, ms); // nothing ever notifies: a bounded busy delay
-}
 
 /* ---------------- elements ---------------- */
 
@@ -429,8 +424,16 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   const t = tt();
   const shortdelay_us = 200;
   const longdelay_ms = inIrq ? 5 : 300;
-  if (torture_random(rand) % (t.nrealreaders * 2000 * 300) === 0) mdelay(longdelay_ms);
-  if (torture_random(rand) % (t.nrealreaders * 2 * shortdelay_us) === 0) mdelay(shortdelay_us / 1000);
+  // mdelay()/udelay() spin inside the reader, taking interrupts; with PREEMPT=y the tick may
+  // preempt the reader there (a promise): it is then a blocked reader holding up the GP.
+  if (torture_random(rand) % (t.nrealreaders * 2000 * 300) === 0) {
+    const p = kapi.mdelay(longdelay_ms);
+    if (p !== null) return p;
+  }
+  if (torture_random(rand) % (t.nrealreaders * 2 * shortdelay_us) === 0) {
+    const p = kapi.udelay(shortdelay_us);
+    if (p !== null) return p;
+  }
   if (!inIrq && torture_random(rand) % (t.nrealreaders * 500) === 0) return kapi.preemptPoint();
   return null;
 }

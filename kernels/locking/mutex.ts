@@ -18,11 +18,15 @@
  * has to "re-mark contention" for others: whoever takes the lock in the slow path takes it with
  * WAITERS set (as Drepper's mutex takes it in state 2), so the next unlock wakes again.
  *
- * Not done: optimistic spinning, hand-off, debug_mutex checks (unlock by a non-owner works).
+ * Test switch: `mutex.test_lost_wakeup=N` (boot parameter; 0 = off, the default) makes every
+ * N-th waking unlock forget its wake-up, the bug the hung-task check exists for.
+ *
+ * Not done: hand-off, debug_mutex checks (unlock by a non-owner works).
  */
 
 import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
+import { module_param } from '../moduleparam.js';
 
 export const MUTEX_FLAG_WAITERS = LOCK_FLAG;
 /** Words per instance: lock word + wait queue, alone on a 64-byte line. */
@@ -105,9 +109,18 @@ async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> 
   kapi.lockdep.acquired(lock.dep_map);
 }
 
+/** -1 until read from the boot line; then every N-th waking unlock loses its wake-up (0: never). */
+let lostWakeupEvery = -1;
+let wakingUnlocks = 0;
+
+function test_lost_wakeup(): boolean {
+  if (lostWakeupEvery < 0) lostWakeupEvery = module_param('mutex.test_lost_wakeup', 'uint', 0);
+  return lostWakeupEvery > 0 && ++wakingUnlocks % lostWakeupEvery === 0;
+}
+
 function __mutex_unlock_slowpath(lock: Mutex): void {
   const old = Atomics.exchange(lock.i32, lock.word, 0);
-  if ((old & MUTEX_FLAG_WAITERS) !== 0) kapi.wakeUp(lock.wq);
+  if ((old & MUTEX_FLAG_WAITERS) !== 0 && !test_lost_wakeup()) kapi.wakeUp(lock.wq);
 }
 
 /* ---------------- API ---------------- */

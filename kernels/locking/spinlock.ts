@@ -5,13 +5,19 @@
  * Lock word (Int32 at `word`; lock_owner.ts has the shared owner encoding):
  *   0                          unlocked
  *   LOCKED | pid<<5 | cpu      held by task `pid` (0 in interrupt context) on `cpu`
- *   | SPIN_SLEEPER (bit 30)    some waiter's worker sleeps in spinWait(): unlock must kick
+ *   | SPIN_SLEEPER (bit 30)    some waiter's CPU is halted in pv_wait(): unlock must kick
+ * Halted CPUs (Int32 at `word + 1`): the mask of CPUs that halted on this lock (the kernel's
+ * pv_hash entry: who to kick).
  *
  * Guarantees: mutual exclusion; a waiter never yields its CPU to another task (a spinlock stays a
- * spinlock to the guest), but after SPIN_THRESHOLD failed tries its worker thread blocks on the
- * word (pv_wait) until the unlocker kicks it (pv_kick) or a slice passes, so a guest with more
- * CPUs than host cores does not collapse under lock-holder preemption (kernels/README.md,
- * "Oversubscription"). Uncontended unlock is one CAS and never notifies.
+ * spinlock to the guest), but after SPIN_THRESHOLD failed tries it halts its CPU (pv_wait: the
+ * worker thread blocks) until the unlocker kicks it (pv_kick), so a guest with more CPUs than
+ * host cores does not collapse under lock-holder preemption. The unlocker takes the whole mask
+ * (exchange) and kicks every CPU in it; nothing else ever wakes a halted CPU, so a lost kick is a
+ * CPU halted for good, reported as a soft lockup. Uncontended unlock is one CAS and never kicks.
+ *
+ * Test switch: `spinlock.test_lost_kick=N` (boot parameter; 0 = off, the default) makes every
+ * N-th kicking unlock forget its kicks, the bug the soft-lockup watchdog exists for.
  * Preemption is disabled while held, so sleeping under a spinlock is reported by the runtime as
  * "scheduling while atomic".
  *
@@ -20,13 +26,12 @@
 
 import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
+import { module_param } from '../moduleparam.js';
 
 /** Set by a waiter before it sleeps in spinWait(); the unlocker kicks only when it is set. */
 export const SPIN_SLEEPER = LOCK_FLAG;
 /** Failed CAS attempts before a waiter parks its worker (pv_wait). */
 export const SPIN_THRESHOLD = 100;
-/** Longest single pv_wait; a lost kick costs at most this. */
-export const SPIN_WAIT_SLICE_MS = 10;
 /** Words per instance: the lock word on its own 64-byte line. */
 export const SPINLOCK_WORDS = 16;
 
@@ -76,14 +81,25 @@ function arch_spin_unlock_fast(lock: ArchSpinlock, owner: number): boolean {
 
 /* ---------------- slow path ---------------- */
 
-/** pv_wait(): block this worker while the word still reads `val` (bounded by a slice). */
+/** pv_wait(): halt this CPU while the word still reads `val`, until a pv_kick() for it. */
 function pv_wait(lock: ArchSpinlock, val: number): void {
-  kapi.spinWait(lock.i32, lock.word, val, SPIN_WAIT_SLICE_MS);
+  kapi.pvWait(lock.i32, lock.word, val);
 }
 
-/** pv_kick(): wake every worker parked on the word. */
-function pv_kick(lock: ArchSpinlock): void {
-  kapi.spinKick(lock.i32, lock.word);
+/** -1 until read from the boot line; then every N-th kicking unlock loses its kicks (0: never). */
+let lostKickEvery = -1;
+let kickingUnlocks = 0;
+
+function test_lost_kick(): boolean {
+  if (lostKickEvery < 0) lostKickEvery = module_param('spinlock.test_lost_kick', 'uint', 0);
+  return lostKickEvery > 0 && ++kickingUnlocks % lostKickEvery === 0;
+}
+
+/** pv_kick() of every CPU halted on the lock: the mask is taken whole, so each halt gets one kick. */
+function pv_kick_halted(lock: ArchSpinlock): void {
+  const halted = Atomics.exchange(lock.i32, lock.word + 1, 0);
+  if (halted === 0 || test_lost_kick()) return;
+  for (let cpu = 0, m = halted; m !== 0; cpu++, m >>>= 1) if ((m & 1) !== 0) kapi.pvKick(cpu);
 }
 
 /** queued_spin_lock_slowpath(): spin, then flag SPIN_SLEEPER and pv_wait until kicked. */
@@ -101,9 +117,10 @@ function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: Lockd
     }
     const v = Atomics.load(i32, word);
     if ((v & LOCK_OWNER_LOCKED) === 0) continue;
-    // Publish the sleeper before parking: pairs with the exchange in __raw_spin_unlock_slowpath(),
-    // which kicks after clearing the word if it saw the bit. Atomics.wait re-checks the value
-    // atomically, so a kick between this CAS and the wait cannot be lost.
+    // Publish this CPU in the halted mask, then the SLEEPER flag, then halt: pairs with the
+    // exchange of the word, then of the mask, in __raw_spin_unlock_slowpath(). A flag CAS that
+    // fails leaves our bit behind: at worst a spurious kick later, which pv_wait() tolerates.
+    Atomics.or(i32, word + 1, 1 << kapi.smpProcessorId());
     if ((v & SPIN_SLEEPER) === 0 && Atomics.compareExchange(i32, word, v, v | SPIN_SLEEPER) !== v) continue;
     pv_wait(lock, v | SPIN_SLEEPER);
   }
@@ -111,7 +128,7 @@ function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: Lockd
 
 function __raw_spin_unlock_slowpath(lock: ArchSpinlock): void {
   const old = Atomics.exchange(lock.i32, lock.word, 0);
-  if ((old & SPIN_SLEEPER) !== 0) pv_kick(lock);
+  if ((old & SPIN_SLEEPER) !== 0) pv_kick_halted(lock);
 }
 
 /* ---------------- API ---------------- */

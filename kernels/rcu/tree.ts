@@ -169,8 +169,11 @@ interface RcuTree {
   readonly gpInitDelay: number;
   readonly gpCleanupDelay: number;
   readonly jiffiesTillNextFqs: number;
-  /** Test-only `rcutree.test_broken_gp=1`: end each GP without waiting for QSes (a broken RCU). */
-  readonly brokenGp: boolean;
+  /**
+   * Test-only `rcutree.test_broken_gp`: 1 ends each GP without waiting for QSes; 2 makes GPs
+   * ignore readers preempted inside their critical sections (blocked tasks). 0: a correct RCU.
+   */
+  readonly brokenGp: number;
   /** Test-only `rcutree.test_lost_qs_cpu=N`: this CPU loses its QSes (see the header). */
   readonly lostQs: boolean;
   /** tree_stall.ts's state for this CPU. */
@@ -278,7 +281,7 @@ export function rcu_init(cpu: number): void {
     gpInitDelay: module_param('rcutree.gp_init_delay', 'int', 0),
     gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
     jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
-    brokenGp: module_param('rcutree.test_broken_gp', 'bool', false),
+    brokenGp: module_param('rcutree.test_broken_gp', 'int', 0),
     lostQs: module_param('rcutree.test_lost_qs_cpu', 'int', -1) === cpu,
     stall: undefined as unknown as RcuStall,
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
@@ -418,7 +421,7 @@ function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
   const inGp = rcu_seq_state(gps) !== 0;
   const blocksCurrent = inGp && ((i32[nw(r, r.leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
   Atomics.add(i32, nw(r, r.leaf, N_BLKD), 1);
-  if (blocksCurrent) Atomics.add(i32, nw(r, r.leaf, N_GP_TASKS), 1);
+  if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, r.leaf, N_GP_TASKS), 1);
   raw_spin_unlock_rcu_node(r, r.leaf);
   const ctr = rcu_seq_ctr(gps);
   r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1 });
@@ -432,7 +435,7 @@ function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void
   Atomics.sub(i32, nw(r, r.leaf, N_BLKD), 1);
   const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
   let report = false;
-  if (rcu_seq_state(gps) !== 0 && ULONG_CMP_GE(rcu_seq_ctr(gps), b.firstGp)) {
+  if (r.brokenGp !== 2 && rcu_seq_state(gps) !== 0 && ULONG_CMP_GE(rcu_seq_ctr(gps), b.firstGp)) {
     const left = Atomics.sub(i32, nw(r, r.leaf, N_GP_TASKS), 1) - 1;
     report = left === 0 && (i32[nw(r, r.leaf, N_QSMASK)] ?? 0) === 0;
   }
@@ -674,7 +677,7 @@ async function rcu_gp_init(r: RcuTree): Promise<number> {
   for (const n of r.geo.nodes) {
     await rcu_gp_slow(r, r.gpInitDelay);
     raw_spin_lock_rcu_node(r, n.idx);
-    if (n.isLeaf) Atomics.store(i32, nw(r, n.idx, N_GP_TASKS), i32[nw(r, n.idx, N_BLKD)] ?? 0);
+    if (n.isLeaf) Atomics.store(i32, nw(r, n.idx, N_GP_TASKS), r.brokenGp === 2 ? 0 : (i32[nw(r, n.idx, N_BLKD)] ?? 0));
     Atomics.store(i32, nw(r, n.idx, N_QSMASK), i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0);
     // gp_seq last: a CPU that sees the new gp_seq also sees its qsmask bit (rcu_qs()).
     Atomics.store(i32, nw(r, n.idx, N_GP_SEQ), gp);
@@ -735,7 +738,8 @@ async function rcu_gp_fqs_loop(r: RcuTree, gp: number): Promise<void> {
     setGpState(r, 'RCU_GP_WAIT_FQS');
     const j = expedited(r) ? 1 : r.jiffiesTillNextFqs;
     rcu_stall_fqs_wait(r.stall, j);
-    const done = await kapi.waitEvent(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r), j);
+    // swait_event_idle_timeout_exclusive(): TASK_IDLE, not a hung-task candidate.
+    const done = await kapi.waitEventInterruptible(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r), j);
     if (!done) {
       setGpState(r, 'RCU_GP_DOING_FQS');
       rcu_gp_fqs(r, gp, false);
@@ -771,10 +775,10 @@ async function rcu_gp_kthread(): Promise<void> {
   const r = R();
   for (;;) {
     setGpState(r, 'RCU_GP_WAIT_GPS');
-    await kapi.waitEvent(wq(sw(r, S_GP_WQ)), () => rcu_gp_needed(r));
+    await kapi.waitEventInterruptible(wq(sw(r, S_GP_WQ)), () => rcu_gp_needed(r)); // swait_event_idle_exclusive()
     setGpState(r, 'RCU_GP_DONE_GPS');
     const gp = await rcu_gp_init(r);
-    if (!r.brokenGp) await rcu_gp_fqs_loop(r, gp);
+    if (r.brokenGp !== 1) await rcu_gp_fqs_loop(r, gp);
     await rcu_gp_cleanup(r, gp);
   }
 }
@@ -807,6 +811,12 @@ export function rcu_read_unlock(): void {
     return;
   }
   kapi.rcuReadDepthAdd(-1);
+}
+
+/** rcu_preempt_has_tasks() of this CPU's leaf rcu_node: readers preempted inside their critical sections are queued there. */
+export function rcu_preempt_has_tasks(): boolean {
+  const r = R();
+  return Atomics.load(kapi.shm, nw(r, r.leaf, N_BLKD)) > 0;
 }
 
 /** rcu_read_lock_held(). */

@@ -22,7 +22,8 @@ export function boot(cpu: number): void {
     const map: LockdepMap = { key, addr: reg.base * 4, name: 'lost_lock' };
     kapi.kthreadRun(async () => {
       kapi.lockdep.acquire(map, 0, false, 0, null);
-      await kapi.waitEvent({ i32: kapi.shm, index: reg.base + 2 }, () => false);
+      // Holds the "lock" while sleeping interruptibly (not a hung task itself).
+      await kapi.waitEventInterruptible({ i32: kapi.shm, index: reg.base + 2 }, () => false);
     }, 'holder');
     kapi.kthreadRun(async () => {
       await kapi.scheduleTimeout(5);

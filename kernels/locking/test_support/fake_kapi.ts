@@ -98,6 +98,20 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       Atomics.wait(i32, doorbell, Atomics.load(i32, doorbell) + 1, j); // a plain sleep
       return Promise.resolve();
     },
+    wakeUpProcess: () => notHere('wakeUpProcess'),
+    udelay(us: number): null {
+      const end = performance.now() + us / 1000;
+      while (performance.now() < end);
+      return null;
+    },
+    mdelay(ms: number): null {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+      return null;
+    },
+    waitEventInterruptible(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean> {
+      return this.waitEvent(wq, cond, timeoutJ);
+    },
     async waitEvent(wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number): Promise<boolean> {
       if (cond()) return true;
       const bit = 1 << cpu;
@@ -143,6 +157,19 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     spinKick(a: Int32Array, index: number): void {
       c.spinKick++;
       Atomics.notify(a, index);
+    },
+    pvWait(a: Int32Array, index: number, value: number): void {
+      c.spinWait++;
+      const kick = FAKE_FROZEN_BASE + cpu * 16 + 1; // the frozen line's second word: this CPU's kick count
+      const seen = Atomics.load(i32, kick);
+      if (Atomics.load(a, index) !== value) return;
+      while (Atomics.load(i32, kick) === seen) Atomics.wait(i32, kick, seen, 1000); // pairs with pvKick()
+    },
+    pvKick(n: number): void {
+      c.spinKick++;
+      const kick = FAKE_FROZEN_BASE + n * 16 + 1;
+      Atomics.add(i32, kick, 1);
+      Atomics.notify(i32, kick);
     },
     localIrqDisable(): void {
       irqsOff = true;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+
+/** The end of a console, for assertion messages. */
+function tail(console: string): string {
+  return `console tail:\n${console.split('\n').slice(-40).join('\n')}`;
+}
+
+const BLOCKED = /INFO: task (\S+):(\d+) blocked for more than (\d+) seconds\./;
+
+describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () => {
+  it('a wait_event() whose wake_up() is missing is a hung task, though its CPU is rung all the time', async () => {
+    const modules = [distModuleUrl('harness/cpu/test_support/lost_wakeup')];
+    const [bad, good] = await Promise.all([
+      runGuest({ nrCpus: 2, durationSec: 30, bootParams: { 'lost_wakeup_test.missing': '1' }, modules }),
+      runGuest({ nrCpus: 2, durationSec: 30, modules }),
+    ]);
+    const m = BLOCKED.exec(bad.console);
+    expect(m?.[1], tail(bad.console)).toBe('lost_wakeup_wai');
+    expect(Number(m?.[3])).toBeGreaterThanOrEqual(10); // hung_task_timeout_secs defaults to 10
+    expect(bad.console).toContain('"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
+    expect(bad.console).toMatch(/task:lost_wakeup_wai state:D stack:0 +pid:\d+ +tgid:\d+ +ppid:2 +flags:0x[0-9a-f]{8}/);
+    // The stack where it sleeps, then every lock held in the system.
+    expect(bad.console).toMatch(/Call Trace:\n.*<TASK>\n.* lost_wakeup_waiter \(harness\/cpu\/test_support\/lost_wakeup\.ts:\d+\)/);
+    expect(bad.console).toContain('Showing all locks held in the system:');
+    // The ticker on the same CPU was woken hundreds of times; the interruptible sleeper is not reported.
+    expect(bad.console).not.toMatch(/INFO: task lost_wakeup_tic/);
+    expect(bad.result?.end).toBe('hang');
+    expect(bad.code).toBe(1);
+    expect(good.console, tail(good.console)).toContain('lost_wakeup: waiter woken');
+    expect(good.console).not.toMatch(BLOCKED);
+    expect(good.code).toBe(0);
+  });
+
+  it('a mutex unlock that sometimes skips its wake-up (mutex.test_lost_wakeup): hung writers in __mutex_lock_slowpath', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      bootParams: { 'locktorture.torture_type': 'mutex_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'locktorture.long_hold': '10', 'mutex.test_lost_wakeup': '2' },
+    });
+    const m = BLOCKED.exec(run.console);
+    expect(m?.[1], tail(run.console)).toBe('lock_torture_wr');
+    expect(run.console).toMatch(/Call Trace:\n.*<TASK>\n.* __mutex_lock_slowpath \(kernels\/locking\/mutex\.ts:\d+\)\n.* mutex_lock \(kernels\/locking\/mutex\.ts:\d+\)/);
+    expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(torture_mutex\)\n.*held by: no task/);
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
+
+  it('a spinlock unlock that sometimes skips its kick (spinlock.test_lost_kick): soft lockup of the halted CPU', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      bootParams: { 'locktorture.torture_type': 'spin_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'spinlock.test_lost_kick': '10' },
+    });
+    expect(run.console, tail(run.console)).toMatch(/watchdog: BUG: soft lockup - CPU#\d+ stuck for (2\d)s! \[lock_torture_wr:\d+\]/);
+    // Halted since the lost kick, while the lock went on changing hands (its holder right now, if any, is printed).
+    expect(run.console).toMatch(/halted in pv_wait\(\) for \d+s on spinlock [0-9a-f]+ \(torture_spinlock\)\n.*held by: (no task|lock_torture_wr\/\d+ on CPU \d+)/);
+    expect(run.result?.end).toBe('oops');
+    expect(run.code).toBe(1);
+  });
+});
