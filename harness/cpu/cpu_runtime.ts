@@ -321,7 +321,13 @@ export class CpuRuntime {
   scheduleTimeout(j: number): Promise<void> {
     const t = this.#taskOrThrow();
     this.#checkMaySleep(t);
-    return this.#sleep(t, null, 0, this.jiffies() + Math.max(0, Math.ceil(j)), true);
+    return this.#sleepUntil(t, this.jiffies() + Math.max(0, Math.ceil(j)));
+  }
+
+  /** At least until `deadline` (msleep()'s loop: an early wake_up_process() sleeps again). */
+  async #sleepUntil(t: Task, deadline: number): Promise<void> {
+    do await this.#sleep(t, null, 0, deadline, true);
+    while (this.jiffies() < deadline);
   }
 
   /** wait_event() / wait_event_timeout(): TASK_UNINTERRUPTIBLE, watched by khungtaskd. */
@@ -420,7 +426,8 @@ export class CpuRuntime {
       t.external = true;
       t.externalSettled = false;
       this.#externalSleepers++;
-      await this.#sleep(t, null, 0, Infinity, true);
+      // Only the settlement ends this sleep: a wake_up_process() meanwhile is spurious here.
+      while (!settled) await this.#sleep(t, null, 0, Infinity, true);
       t.external = false;
       this.#externalSleepers--;
     }
