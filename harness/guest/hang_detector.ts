@@ -39,6 +39,7 @@ import {
   taskWord,
 } from '../shm/layout.js';
 import { symbolize } from '../shm/shm_alloc.js';
+import { lock_owner_decode } from '../../kernels/locking/lock_owner.js';
 
 export interface HangFinding {
   readonly kind: 'hang' | 'soft-lockup';
@@ -213,9 +214,14 @@ export class HangDetector {
         const pvAddr = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR));
         if (pvAddr !== 0) {
           const pvSince = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE));
-          const holders = tasks.filter((o) => o.held.includes(pvAddr) && o.waitAddr !== pvAddr);
           lines.push(` halted in pv_wait() for ${Math.floor((nowJ - pvSince) / 1000)}s on spinlock ${lockName(i32, pvAddr)}`);
-          lines.push(holders.length === 0 ? ' held by: no task (its unlock did not kick this CPU: a lost pv_kick())' : ` held by: ${holders.map((h) => `${h.comm}/${h.pid} on CPU ${h.cpu}`).join(', ')}`);
+          // The lock word names its owner (lock_owner.ts), even one interrupted inside its unlock.
+          const owner = lock_owner_decode(Atomics.load(i32, (pvAddr - 1) >> 2));
+          if (owner === null) lines.push(' held by: no task (it was released without kicking this CPU: a lost pv_kick())');
+          else {
+            const h = tasks.find((o) => o.pid === owner.pid && owner.pid !== 0);
+            lines.push(` held by: ${h ? `${h.comm}/${h.pid}` : owner.pid === 0 ? 'interrupt context' : `pid ${owner.pid}`} on CPU ${owner.cpu}`);
+          }
         }
         lines.push(...heldLocksLines(i32, tasks));
         lines.push('Kernel panic - not syncing: softlockup: hung tasks');
