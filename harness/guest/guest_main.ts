@@ -3,7 +3,7 @@
  * starts NR_CPUS CPU workers, writes their console to `console.log` as it arrives (so whatever a
  * guest printed is on disk even if it is killed), watches for hangs and soft lockups, and ends
  * when the kernel powers off, panics, or hangs. It writes `guest-result.json` and, with lockdep,
- * `lockdep_stats` before exiting with one of GUEST_EXIT.
+ * `lockdep_stats` and `lockdep_graph.json` (locktorture: `locktorture_tasks.json`) before exiting with one of GUEST_EXIT.
  *
  * Usage: node [--max-old-space-size=MB] dist/harness/guest/guest_main.js <resdir>/guest-spec.json
  *             [-smp N [-m SIZE] -append "BOOT LINE"]
@@ -44,6 +44,7 @@ import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
 import { suiteModules } from './suites.js';
 import { param_parse } from '../../kernels/moduleparam.js';
+import { readLockStressStats } from '../torture/lock_stress_stats.js';
 
 const specPath = process.argv[2];
 if (specPath === undefined) {
@@ -134,9 +135,18 @@ async function finish(how: GuestResult['end']): Promise<void> {
         onReport: () => {},
       });
       writeFileSync(path.join(resdir, 'lockdep_stats'), v.procStats());
+      // The dependency graph and the reported cycles, for the HTML report (harness/report).
+      const { lockdepGraphJson } = await import('../lockdep/graph_dump.js');
+      const graph = lockdepGraphJson(v.readGraph(), readFileSync(path.join(resdir, 'console.log'), 'utf8'));
+      writeFileSync(path.join(resdir, 'lockdep_graph.json'), JSON.stringify(graph) + '\n');
     } catch (err) {
       problems.push(`lockdep_stats: ${String(err)}`);
     }
+  }
+  if (spec.suite === 'lock') {
+    // Per-task acquisitions (the kernel prints only their Max/Min), for the report's fairness chart.
+    const tasks = readLockStressStats(i32);
+    if (tasks !== null) writeFileSync(path.join(resdir, 'locktorture_tasks.json'), JSON.stringify(tasks) + '\n');
   }
   sendProgress();
   const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems, findings };

@@ -33,6 +33,7 @@ import { DRYRUN_KINDS, SEED_PARAM, buildPlan, type DryrunKind, type RunOptions }
 import { colourWanted, createRunDisplay, displayMode } from './progress_display.js';
 import { repoRoot } from './repo_root.js';
 import { checkResdirFree, runBatches } from './run_batches.js';
+import { mergeMain, nightlyMain, reportMain } from '../nightly/nightly_cli.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -60,6 +61,9 @@ export const USAGE = `Usage: torture [options]
        torture again DIR [--duration D] [--datestamp NAME] [--results DIR] [--quiet]
        torture bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS] [--threads N]
                               [--json FILE] [--results DIR]
+       torture nightly [--duration D] [--do-X|--do-no-X]... [--shard I/N] ...  (torture nightly --help)
+       torture report DIR
+       torture merge DIR... [--datestamp NAME] [--results DIR]
 
 Run torture scenarios like the kernel's kvm.sh: each scenario is a guest process whose worker
 threads are its CPUs; results go to RESULTS/DATESTAMP/ and are rechecked from the files.
@@ -349,6 +353,10 @@ function checkFlagsHaveNoValue(argv: readonly string[]): void {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  // The battery's commands parse their own (torture.sh-style, ordered) switches.
+  if (argv[0] === 'nightly') return nightlyMain(argv.slice(1), io);
+  if (argv[0] === 'report') return reportMain(argv.slice(1), io);
+  if (argv[0] === 'merge') return mergeMain(argv.slice(1), io);
   checkFlagsHaveNoValue(argv);
   const a = await parseArgs(argv);
   if (a['help'] === true) {
@@ -372,7 +380,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (cmd === 'selftest') return runSelftest(io);
   if (cmd === 'bench') return runBench(a);
   if (cmd === 'again') return runAgain(a, argv, io);
-  if (cmd !== undefined) throw usage(`Cannot run as '${String(cmd)}' must be one of recheck lockdep selftest bench again: current value is ${String(cmd)}`);
+  if (cmd !== undefined) throw usage(`Cannot run as '${String(cmd)}' must be one of recheck lockdep selftest bench again nightly report merge: current value is ${String(cmd)}`);
 
   const opts = checkRunOptions(a, argv);
   if (opts.opsModule !== undefined) await validateOps(opts.opsModule);

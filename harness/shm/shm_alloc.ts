@@ -151,3 +151,17 @@ export function symbolize(i32: Int32Array, word: number): { name: string; offset
   }
   return null;
 }
+
+/** The region named `name` (any thread, read-only; for reading a guest's statistics at shutdown), or null. */
+export function findSymbol(i32: Int32Array, name: string): { base: number; words: number } | null {
+  const u8 = new Uint8Array(i32.buffer);
+  const want = encoder.encode(name);
+  const count = Atomics.load(i32, HDR_SYM_COUNT);
+  for (let e = 0; e < count; e++) {
+    const entry = SYM_BASE + e * SYM_ENTRY_WORDS;
+    if ((i32[entry + SYM_NAME_LEN] ?? -1) !== want.length) continue;
+    const nOff = SYM_NAME_BASE * 4 + (i32[entry + SYM_NAME_OFF] ?? 0);
+    if (want.every((b, k) => u8[nOff + k] === b)) return { base: i32[entry + SYM_OFFSET] ?? 0, words: i32[entry + SYM_SIZE] ?? 0 };
+  }
+  return null;
+}

@@ -25,6 +25,7 @@
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
  */
 
+import { LRSA_SYMBOL, LWSA_SYMBOL, STATS_LINE_F64, statsWords } from './lock_stress_stats.js';
 import { HZ, kapi, LD_WAIT } from '../kapi.js';
 import { module_param } from '../../kernels/moduleparam.js';
 import {
@@ -178,15 +179,13 @@ const CXT_ERRORS = 2;
 const CXT_WARNED_WRITER = 3;
 const CXT_WARNED_READER = 4;
 const CXT_WORDS = 16;
-/** Per-task lock_stress_stats: one 64-byte line, as Float64 [n_lock_acquired, n_lock_fail]. */
-const STATS_LINE_F64 = 8;
 
 let cxtBase = 0;
 let lwsa: Float64Array = new Float64Array(0);
 let lrsa: Float64Array = new Float64Array(0);
 
 function statsArray(name: string, n: number): Float64Array {
-  const r = kapi.shmAlloc(name, Math.max(1, n) * STATS_LINE_F64 * 2);
+  const r = kapi.shmAlloc(name, statsWords(n));
   return new Float64Array(kapi.shm.buffer, r.base * 4, Math.max(1, n) * STATS_LINE_F64);
 }
 
@@ -659,8 +658,8 @@ export async function boot(cpu: number): Promise<void> {
     }
   }
   cxtBase = kapi.shmAlloc('lock_torture_cxt', CXT_WORDS).base;
-  lwsa = statsArray('lock_torture_cxt.lwsa', nrealwriters_stress);
-  lrsa = statsArray('lock_torture_cxt.lrsa', nrealreaders_stress);
+  lwsa = statsArray(LWSA_SYMBOL, nrealwriters_stress);
+  lrsa = statsArray(LRSA_SYMBOL, nrealreaders_stress);
 
   if (cpu === 0) {
     lock_torture_print_module_parms('Start of test');

@@ -1,0 +1,274 @@
+/*
+ * The nightly battery's plan (torture.sh's job list, see harness/nightly/README.md): which jobs run,
+ * how long each guest runs, what each job expects, and which shard runs which job. Pure: reads
+ * only configs/<suite>/ (through the driver's buildPlan, so a bad --configs-* list is bad input
+ * before anything starts) and the lockdep examples directory listing.
+ *
+ * Guarantees: the same options give the same jobs, durations and shard assignment on every
+ * machine (nothing here depends on the host); every planned job has an expectation.
+ */
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { expandConfigs, runNames } from '../config/configs_list.js';
+import { parseCflist } from '../config/fragment_parse.js';
+import { TortureError } from '../errors.js';
+import type { TortureSuite } from '../guest/guest_spec.js';
+import { buildPlan } from '../run/plan.js';
+import type { StepExpect } from './expect.js';
+import { LOCKDEP_EXAMPLE_EXPECTATIONS } from './lockdep_examples.js';
+
+/** Battery groups in run order; each has `--do-X` / `--do-no-X` / `--no-X`. */
+export const BATTERY_GROUPS = ['rcutorture', 'locktorture', 'selftest', 'busted', 'seed', 'lockdep', 'bench'] as const;
+export type BatteryGroup = (typeof BATTERY_GROUPS)[number];
+
+export type StepOutput = 'results-dir' | 'bench-json' | 'none';
+
+export interface Step {
+  /** Subdirectory of the job directory holding this step's results. */
+  readonly name: string;
+  /** `torture` runs the CLI with `argv`; `node` runs a Node program (argv[0] is its path). */
+  readonly runner: 'torture' | 'node';
+  readonly argv: readonly string[];
+  readonly expect: StepExpect;
+  /**
+   * Where the step's files go: `results-dir` steps start guests and get `--results BATTERY
+   * --datestamp JOB/STEP` (the step directory is a plain results directory); `bench-json` steps get
+   * `--json STEPDIR/bench.json`; `none` leave only their captured output.
+   */
+  readonly output: StepOutput;
+  readonly cpuSeconds: number;
+}
+
+export interface Job {
+  readonly name: string;
+  readonly group: BatteryGroup;
+  /** One line for people: what the job proves. */
+  readonly what: string;
+  readonly steps: readonly Step[];
+  /** Expected CPU-seconds (guest CPUs x seconds, plus fixed estimates): the shard balance key. */
+  readonly cpuSeconds: number;
+}
+
+export interface BatteryOptions {
+  readonly durationSec: number;
+  readonly groups: ReadonlySet<BatteryGroup>;
+  readonly configsRcutorture: readonly string[];
+  readonly configsLocktorture: readonly string[];
+  readonly benchBaseline?: string;
+  /** Passed to every guest step (`--seed N`): a battery, and each of its shards, reruns the same randomness. */
+  readonly seed?: number;
+  readonly configsRoot: string;
+  readonly examplesDir: string;
+  readonly shard?: { readonly index: number; readonly count: number };
+}
+
+export interface BatteryPlan {
+  /** The jobs this process runs (all of them, or this shard's), in battery order. */
+  readonly jobs: readonly Job[];
+  /** Every job of the battery, whichever shard runs it. */
+  readonly allJobs: readonly Job[];
+  /** Jobs of every shard (index 0 = shard 1), for --dryrun and for the record. */
+  readonly shards: readonly (readonly string[])[];
+  /** Guest duration of each kind of run, seconds (`seed` is the same as `checks`, kept apart for the record). */
+  readonly perRunSec: Readonly<Record<'rcutorture' | 'locktorture' | 'checks' | 'seed', number>>;
+}
+
+/** torture.sh's default duration_base (minutes), in seconds. */
+export const DEFAULT_BATTERY_SEC = 10 * 60;
+/** torture.sh's 7:1:2 split (rcutorture:locktorture:scftorture); the 2 goes to the expected-failure checks. */
+export const SPLIT = { rcutorture: 7, locktorture: 1, checks: 2 } as const;
+/**
+ * What one guest job costs on top of its duration, seconds: the step's Node start, the guest's
+ * boot (about 1.2 s to rcu_init on a loaded 2-core host), shutdown and recheck. Measured: 4-8 s.
+ */
+export const GUEST_OVERHEAD_SEC = 5;
+/** Shortest useful guest: two stats intervals of `max(2, duration/4)` seconds. */
+export const MIN_RUN_SEC = 4;
+/**
+ * The expected-failure checks need their first stats print to fail (BUSTED's `!!!`, the seed's
+ * report from mem_dump_obj()): about 3.4 s after boot on 2 busy cores, later under heavy load.
+ */
+export const MIN_CHECK_RUN_SEC = 6;
+/** Fixed estimates for the jobs that start no guest (seconds of one core). */
+const SELFTEST_SEC = 3;
+const EXAMPLE_SEC = 1;
+/** A few rows of each kind the report shows against the CAS floor (the floor is added by the bench). */
+export const BENCH_FILTER =
+  'spin_lock.lock_unlock.uncontended,mutex.*.uncontended,percpu_rwsem.await_down_up_read.uncontended,rcu.read_lock_unlock.uncontended,spin_lock.lock_unlock.uncontended.lockdep,baseline.async_mutex.uncontended';
+export const BENCH_TIME_MS = 100;
+const BENCH_SEC = 10;
+
+/** Boot parameters that make every lock scenario a CPU-hotplug run (locktorture's onoff). */
+export const LOCK_HOTPLUG_BOOTARGS = 'locktorture.onoff_interval=100 locktorture.onoff_holdoff=1';
+/** The seed's buggy order (1f0723a4c0df) and the classes its circular report must name. */
+export const SEED_BOOTARGS = 'slub.debug_key_under_slab_mutex=1';
+export const SEED_CLASSES = ['cpu_hotplug_lock', 'slab_mutex'] as const;
+
+interface RunJobSpec {
+  readonly suite: TortureSuite;
+  readonly base: string;
+  readonly bootargs?: string;
+}
+
+/** CPUs a scenario's guest has (CONFIG_NR_CPUS after boot-line limits), from the driver's own plan. */
+function nrCpusOf(o: BatteryOptions, suite: TortureSuite, base: string): number {
+  const plan = buildPlan({
+    suite,
+    durationSec: 60,
+    shutdownGraceSec: 0,
+    ncpus: 0,
+    configs: [base],
+    bootargs: [],
+    kconfig: [],
+    resultsRoot: '/nonexistent',
+    datestamp: 'plan',
+    commandLine: '',
+    configsRoot: o.configsRoot,
+    // Only the scenario's CPU count is read from this plan; the run itself chooses its seed.
+    seed: 0,
+  });
+  return [...plan.scenarios.values()][0]?.nrCpus ?? 1;
+}
+
+function runArgv(o: BatteryOptions, r: RunJobSpec, durationSec: number): string[] {
+  return [
+    '--torture',
+    r.suite,
+    '--configs',
+    r.base,
+    '--duration',
+    `${durationSec}s`,
+    ...(r.bootargs !== undefined ? ['--bootargs', r.bootargs] : []),
+    ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
+  ];
+}
+
+function runStep(o: BatteryOptions, name: string, r: RunJobSpec, durationSec: number, expect: StepExpect): Step {
+  return { name, runner: 'torture', argv: runArgv(o, r, durationSec), expect, output: 'results-dir', cpuSeconds: nrCpusOf(o, r.suite, r.base) * (durationSec + GUEST_OVERHEAD_SEC) };
+}
+
+function job(name: string, group: BatteryGroup, what: string, steps: Step[]): Job {
+  return { name, group, what, steps, cpuSeconds: steps.reduce((s, x) => s + x.cpuSeconds, 0) };
+}
+
+/** Scenario base names of a --configs-* list (CFLIST expanded against the suite's CFLIST). */
+function suiteRuns(o: BatteryOptions, suite: TortureSuite, configs: readonly string[]): { base: string; name: string }[] {
+  const cflist = (): string[] => {
+    const f = path.join(o.configsRoot, suite, 'CFLIST');
+    if (!existsSync(f)) throw new TortureError('CONFIG_BAD_FILE', `Cannot expand CFLIST as '${f}' must exist: current value is missing`);
+    return parseCflist(readFileSync(f, 'utf8'), `${suite}/CFLIST`);
+  };
+  const bases = expandConfigs(configs.length > 0 ? configs : ['CFLIST'], cflist);
+  // Loading each one checks that it exists and parses (bad input before anything starts).
+  for (const b of new Set(bases)) nrCpusOf(o, suite, b);
+  const names = runNames(bases);
+  return bases.map((base, i) => ({ base, name: names[i] ?? base }));
+}
+
+/** torture.sh's apportioning: each group's share of the guest time, split over its runs. */
+function perRunDurations(o: BatteryOptions, nRcu: number, nLock: number, nChecks: number, fixedSec: number): BatteryPlan['perRunSec'] {
+  const active = {
+    rcutorture: nRcu > 0 ? SPLIT.rcutorture : 0,
+    locktorture: nLock > 0 ? SPLIT.locktorture : 0,
+    checks: nChecks > 0 ? SPLIT.checks : 0,
+  };
+  const weight = active.rcutorture + active.locktorture + active.checks;
+  const runs = nRcu + nLock + nChecks;
+  const budget = Math.max(0, o.durationSec - fixedSec - runs * GUEST_OVERHEAD_SEC);
+  const share = (w: number, n: number, min: number): number => (n === 0 || weight === 0 ? 0 : Math.max(min, Math.floor((budget * w) / weight / n)));
+  const checks = share(active.checks, nChecks, MIN_CHECK_RUN_SEC);
+  return {
+    rcutorture: share(active.rcutorture, nRcu, MIN_RUN_SEC),
+    locktorture: share(active.locktorture, nLock, MIN_RUN_SEC),
+    checks,
+    seed: checks,
+  };
+}
+
+/** Longest-processing-time-first over N shards: deterministic, balanced by expected CPU-seconds. */
+export function assignShards(jobs: readonly Job[], count: number): string[][] {
+  const shards: { load: number; names: string[] }[] = Array.from({ length: count }, () => ({ load: 0, names: [] }));
+  const order = [...jobs].sort((a, b) => b.cpuSeconds - a.cpuSeconds || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const j of order) {
+    let best = 0;
+    for (let i = 1; i < count; i++) if ((shards[i]?.load ?? 0) < (shards[best]?.load ?? 0)) best = i;
+    const s = shards[best];
+    if (s !== undefined) {
+      s.load += j.cpuSeconds;
+      s.names.push(j.name);
+    }
+  }
+  // Each shard runs its jobs in the battery's order, not in balancing order.
+  const pos = new Map(jobs.map((j, i) => [j.name, i]));
+  return shards.map((s) => s.names.sort((a, b) => (pos.get(a) ?? 0) - (pos.get(b) ?? 0)));
+}
+
+/** The lockdep examples: every file of the directory, each with its expectation. */
+function exampleSteps(o: BatteryOptions): Step[] {
+  let files: string[];
+  try {
+    files = readdirSync(o.examplesDir).filter((f) => f.endsWith('.jsonl') || f.endsWith('.mjs')).sort();
+  } catch {
+    throw new TortureError('CONFIG_BAD_FILE', `Cannot plan the lockdep examples as '${o.examplesDir}' must be a directory: current value is missing`);
+  }
+  return files.map((f): Step => {
+    const file = path.join(o.examplesDir, f);
+    const expect = LOCKDEP_EXAMPLE_EXPECTATIONS[f];
+    if (expect === undefined) {
+      throw new TortureError('CONFIG_BAD_FILE', `Cannot plan the lockdep example ${f} as 'its expectation' must be listed in harness/nightly/lockdep_examples.ts: current value is missing`);
+    }
+    const stepName = f.replace(/\.(jsonl|mjs)$/, '');
+    return f.endsWith('.jsonl')
+      ? { name: stepName, runner: 'torture', argv: ['lockdep', file], expect, output: 'none', cpuSeconds: EXAMPLE_SEC }
+      : { name: stepName, runner: 'node', argv: [file], expect, output: 'none', cpuSeconds: EXAMPLE_SEC };
+  });
+}
+
+export function planBattery(o: BatteryOptions): BatteryPlan {
+  const on = (g: BatteryGroup): boolean => o.groups.has(g);
+  const rcu = on('rcutorture') ? suiteRuns(o, 'rcu', o.configsRcutorture) : [];
+  const lock = on('locktorture') ? suiteRuns(o, 'lock', o.configsLocktorture) : [];
+  const nChecks = (on('busted') ? 2 : 0) + (on('seed') ? 2 : 0);
+  const examples = on('lockdep') ? exampleSteps(o) : [];
+  const fixed = (on('selftest') ? SELFTEST_SEC : 0) + examples.length * EXAMPLE_SEC + (on('bench') ? BENCH_SEC : 0);
+  const per = perRunDurations(o, rcu.length, lock.length, nChecks, fixed);
+
+  const jobs: Job[] = [];
+  for (const r of rcu) {
+    jobs.push(job(`rcutorture-${r.name}`, 'rcutorture', `rcutorture scenario ${r.base}`, [runStep(o, 'run', { suite: 'rcu', base: r.base }, per.rcutorture, { kind: 'success' })]));
+  }
+  for (const r of lock) {
+    jobs.push(
+      job(`locktorture-${r.name}`, 'locktorture', `locktorture scenario ${r.base} with CPU hotplug`, [
+        runStep(o, 'run', { suite: 'lock', base: r.base, bootargs: LOCK_HOTPLUG_BOOTARGS }, per.locktorture, { kind: 'success' }),
+      ]),
+    );
+  }
+  if (on('selftest')) {
+    jobs.push(job('selftest', 'selftest', 'lib/locking-selftest.c, run by the real validator', [{ name: 'run', runner: 'torture', argv: ['selftest'], expect: { kind: 'success' }, output: 'none', cpuSeconds: SELFTEST_SEC }]));
+  }
+  if (on('busted')) {
+    jobs.push(job('rcu-busted', 'busted', 'rcutorture BUSTED must fail (proves the checks can fail)', [runStep(o, 'run', { suite: 'rcu', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
+    jobs.push(job('lock-busted', 'busted', 'locktorture BUSTED must fail (proves the checks can fail)', [runStep(o, 'run', { suite: 'lock', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
+  }
+  if (on('seed')) {
+    jobs.push(
+      job('seed', 'seed', 'the seed regression: the buggy order reports cpu_hotplug_lock/slab_mutex, the fixed order is clean', [
+        runStep(o, 'buggy', { suite: 'rcu', base: 'TREE05', bootargs: SEED_BOOTARGS }, per.seed, { kind: 'circular', classes: SEED_CLASSES, exit: 1 }),
+        runStep(o, 'fixed', { suite: 'rcu', base: 'TREE05' }, per.seed, { kind: 'success' }),
+      ]),
+    );
+  }
+  if (examples.length > 0) jobs.push(job('lockdep-examples', 'lockdep', 'the lockdep trace and program examples give their reports', examples));
+  if (on('bench')) {
+    const argv = ['bench', BENCH_FILTER, '--time', String(BENCH_TIME_MS), ...(o.benchBaseline !== undefined ? ['--compare', o.benchBaseline] : [])];
+    jobs.push(job('bench', 'bench', `short benchmark (${BENCH_TIME_MS} ms rows)${o.benchBaseline !== undefined ? ' compared with the given bench.json' : ''}`, [{ name: 'run', runner: 'torture', argv, expect: { kind: 'success' }, output: 'bench-json', cpuSeconds: BENCH_SEC }]));
+  }
+
+  const shardCount = o.shard?.count ?? 1;
+  const shards = assignShards(jobs, shardCount);
+  const mineNames = new Set(o.shard === undefined ? jobs.map((j) => j.name) : (shards[o.shard.index - 1] ?? []));
+  const mine = jobs.filter((j) => mineNames.has(j.name));
+  return { jobs: mine, allJobs: jobs, shards, perRunSec: per };
+}

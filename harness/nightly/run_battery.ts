@@ -1,0 +1,187 @@
+/*
+ * Run a planned battery the way torture.sh runs its kvm.sh invocations (harness/nightly/README.md):
+ * one job at a time, each step a child process (`torture ...` through job_child.ts, or `node FILE`
+ * for an example program) whose output goes to `<job>/<step>.out`; each step judged against its
+ * expectation; ` --- <job>: Start <date>` and a verdict line per job; then torture.sh's
+ * SUCCESSES:/FAILURES: lists, `Started at ..., ended at ..., duration ...` and
+ * `Summary: Successes: N Failures: M.`; then the HTML report and the JUnit file.
+ *
+ * Files: <battery>/log (everything printed), nightly.json (the plan, rewritten with each job's
+ * verdict as it finishes), <job>/job.json, <job>/<step>.out, <job>/<step>/ (results directories).
+ * Never loses results: SIGINT/SIGTERM go to the running step (whose driver kills its guests and
+ * rechecks), the remaining jobs are recorded as not run (failures), and the summary, report and
+ * JUnit file are still written. One step at a time: a guest already has more CPU threads than the
+ * host has cores, so running jobs side by side would only slow each down.
+ */
+
+import { spawn } from 'node:child_process';
+import { appendFileSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dateText } from '../lib/kvm_date.js';
+import { repoRoot } from '../run/repo_root.js';
+import { checkResdirFree } from '../run/run_batches.js';
+import type { BatteryPlan, Job, Step } from './battery_plan.js';
+import { describeExpect, judgeStep } from './expect.js';
+import { type BatteryRecord, type JobRecord, type StepRecord, NIGHTLY_JSON, formatDuration, writeBatteryOutputs } from './battery_record.js';
+
+export interface BatteryRunOptions {
+  readonly resdir: string;
+  readonly commandLine: string;
+  readonly durationSec: number;
+  readonly shard: { readonly index: number; readonly count: number } | null;
+}
+
+export interface BatteryIo {
+  readonly out: (line: string) => void;
+}
+
+interface Running {
+  kill(signal: NodeJS.Signals): void;
+}
+
+function stepArgv(step: Step, jobDir: string, batteryDir: string, jobName: string): { file: string; args: string[] } {
+  const stepDir = path.join(jobDir, step.name);
+  if (step.runner === 'node') return { file: process.execPath, args: [...step.argv] };
+  const extra =
+    step.output === 'results-dir'
+      ? ['--results', batteryDir, '--datestamp', `${jobName}/${step.name}`]
+      : step.output === 'bench-json'
+        ? ['--json', path.join(stepDir, 'bench.json')]
+        : [];
+  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'nightly', 'job_child.js'), ...step.argv, ...extra] };
+}
+
+/** Shell-readable command of a step, as a person would type it. */
+export function stepCommand(step: Step): string {
+  const q = (a: string): string => (/^[A-Za-z0-9_./=:,*+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+  return [step.runner === 'node' ? 'node' : 'torture', ...step.argv.map(q)].join(' ');
+}
+
+function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string, onStart: (r: Running) => void): Promise<{ exitCode: number | null; output: string; seconds: number }> {
+  const outFile = path.join(jobDir, `${step.name}.out`);
+  const { file, args } = stepArgv(step, jobDir, batteryDir, jobName);
+  if (step.output === 'bench-json') mkdirSync(path.join(jobDir, step.name), { recursive: true });
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const out = createWriteStream(outFile);
+    out.write(`$ ${stepCommand(step)}\n`);
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: process.cwd() });
+    onStart({ kill: (sig) => child.kill(sig) });
+    child.stdout?.pipe(out, { end: false });
+    child.stderr?.pipe(out, { end: false });
+    let settled = false;
+    const finish = (exitCode: number | null): void => {
+      if (settled) return;
+      settled = true;
+      out.end(() => resolve({ exitCode, output: readFileSync(outFile, 'utf8'), seconds: (Date.now() - start) / 1000 }));
+    };
+    child.on('error', (e) => {
+      out.write(`spawn failed: ${e.message}\n`);
+      finish(null);
+    });
+    child.on('close', (code) => finish(code));
+  });
+}
+
+/** Run every job of the plan; returns the exit code (0 all passed, 1 some failed). */
+export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: BatteryIo): Promise<number> {
+  const startedAt = new Date();
+  checkResdirFree(o.resdir);
+  mkdirSync(o.resdir, { recursive: true });
+  const logFile = path.join(o.resdir, 'log');
+  writeFileSync(logFile, `${o.commandLine}\n`);
+  const log = (line: string): void => {
+    appendFileSync(logFile, line + '\n');
+    io.out(line);
+  };
+  io.out(` --- ${o.commandLine}`);
+  log(` --- Results directory: ${o.resdir}`);
+  if (o.shard !== null) log(` --- Shard ${o.shard.index}/${o.shard.count}: ${plan.jobs.length} of the battery's jobs`);
+
+  const record: BatteryRecord = {
+    version: 1,
+    commandLine: o.commandLine,
+    startedAt: startedAt.toISOString(),
+    endedAt: null,
+    durationSec: o.durationSec,
+    shard: o.shard,
+    shards: plan.shards,
+    planned: plan.allJobs.map((j) => ({ name: j.name, group: j.group, what: j.what })),
+    perRunSec: plan.perRunSec,
+    jobs: plan.jobs.map((j) => pendingJob(j)),
+  };
+  const save = (): void => writeFileSync(path.join(o.resdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
+  save();
+
+  let stopped: string | null = null;
+  let signalRc: number | null = null;
+  let current: Running | null = null;
+  const onSignal = (sig: NodeJS.Signals, rc: number) => (): void => {
+    signalRc ??= rc;
+    if (stopped === null) {
+      stopped = sig;
+      log(` --- ${sig}: ending the battery early. ${dateText()}`);
+    }
+    current?.kill(sig);
+  };
+  const onInt = onSignal('SIGINT', 130);
+  const onTerm = onSignal('SIGTERM', 1);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    for (const [ji, job] of plan.jobs.entries()) {
+      if (stopped !== null) {
+        record.jobs[ji] = { ...pendingJob(job), state: 'not-run', passed: false, reasons: [`not run (${stopped})`] };
+        save();
+        continue;
+      }
+      log(` --- ${job.name}: Start ${dateText()}`);
+      const jobDir = path.join(o.resdir, job.name);
+      mkdirSync(jobDir, { recursive: true });
+      const steps: StepRecord[] = [];
+      const jobStart = Date.now();
+      for (const step of job.steps) {
+        if (stopped !== null) {
+          steps.push({ ...pendingStep(step), state: 'not-run', reasons: [`not run (${stopped})`] });
+          continue;
+        }
+        const r = await runStep(step, jobDir, o.resdir, job.name, (run) => {
+          current = run;
+        });
+        current = null;
+        const resultsDir = step.output === 'results-dir' ? path.join(jobDir, step.name) : null;
+        const v = judgeStep(step.expect, r.exitCode, r.output, resultsDir);
+        steps.push({ ...pendingStep(step), state: 'done', exitCode: r.exitCode, passed: v.passed, reasons: v.reasons, seconds: r.seconds });
+      }
+      const passed = steps.every((s) => s.passed === true);
+      const jr: JobRecord = {
+        ...pendingJob(job),
+        state: 'done',
+        passed,
+        // A failed job lists what failed; a passed one what it showed (expected failures).
+        reasons: steps.filter((s) => passed || s.passed !== true).flatMap((s) => s.reasons.map((x) => (job.steps.length > 1 ? `${s.name}: ${x}` : x))),
+        seconds: (Date.now() - jobStart) / 1000,
+        steps,
+      };
+      record.jobs[ji] = jr;
+      writeFileSync(path.join(jobDir, 'job.json'), JSON.stringify(jr, null, 2) + '\n');
+      save();
+      log(` --- ${job.name}: ${passed ? 'Success' : 'FAILURE'}${jr.reasons.length > 0 ? ` (${jr.reasons.join('; ')})` : ''} ${formatDuration(jr.seconds ?? 0)}`);
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  record.endedAt = new Date().toISOString();
+  save();
+  const rc = writeBatteryOutputs(o.resdir, record, log);
+  return signalRc ?? rc;
+}
+
+function pendingStep(s: Step): StepRecord {
+  return { name: s.name, command: stepCommand(s), expect: describeExpect(s.expect), output: s.output, state: 'pending', exitCode: null, passed: null, reasons: [], seconds: null };
+}
+
+function pendingJob(j: Job): JobRecord {
+  return { name: j.name, group: j.group, what: j.what, cpuSeconds: j.cpuSeconds, state: 'pending', passed: null, reasons: [], seconds: null, steps: j.steps.map(pendingStep) };
+}

@@ -1,0 +1,195 @@
+/*
+ * Everything the HTML report and the JUnit file show, gathered from a results directory of any
+ * kind: a battery (nightly.json, one directory per job), a merge of shards (the same, with
+ * mergedFrom), a plain run (log + scenario directories) or a single scenario directory. Reads
+ * files only; a scenario without summary.json is rechecked (which writes it), as `torture
+ * recheck` would.
+ */
+
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
+import type { BenchReport } from '../bench/bench_types.js';
+import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_record.js';
+import { recheckScenario, type ScenarioSummary } from '../recheck/recheck_scenario.js';
+import { consoleSeries, type ConsoleSeries } from './console_series.js';
+
+export interface ScenarioView {
+  /** Unique, path-like: `rcutorture-TREE05/run/TREE05`, or `TREE05` in a plain run. */
+  readonly id: string;
+  readonly name: string;
+  /** Directory relative to the report's directory. */
+  readonly rel: string;
+  readonly job: string | null;
+  readonly step: string | null;
+  readonly summary: ScenarioSummary;
+  /** The job's expectation for this scenario's step, in a battery (`exit 1 with ...`). */
+  readonly expect: string | null;
+  /** Did the step meet its expectation (battery), else the scenario's own verdict. */
+  readonly passed: boolean;
+  readonly consoleRel: string | null;
+  readonly diagsRel: string | null;
+  readonly series: ConsoleSeries;
+  readonly graph: LockdepGraphJson | null;
+  /** Per-task acquisition counts when the guest recorded them (locktorture_tasks.json). */
+  readonly tasks: { readonly writers: readonly number[]; readonly readers: readonly number[] } | null;
+  /** The last lines of console.log (JUnit system-out). */
+  readonly consoleTail: string;
+  /** The first lines of the first splat (`====` banner or BUG:/WARNING: line) with what follows. */
+  readonly splatHead: string;
+}
+
+export interface BenchView {
+  readonly job: string;
+  readonly rel: string;
+  readonly report: BenchReport;
+  /** The comparison lines the bench printed with --compare, if any. */
+  readonly compare: readonly string[];
+}
+
+export interface ReportModel {
+  readonly kind: 'battery' | 'merge' | 'run' | 'scenario';
+  readonly title: string;
+  readonly dir: string;
+  readonly commandLine: string;
+  readonly battery: BatteryRecord | null;
+  readonly scenarios: readonly ScenarioView[];
+  readonly bench: readonly BenchView[];
+  /** The step outputs of a battery (job -> step -> relative .out path). */
+  readonly stepOutputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+const TAIL_LINES = 40;
+const SPLAT_LINES = 30;
+
+function readText(f: string): string | null {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function readJson<T>(f: string): T | null {
+  const t = readText(f);
+  if (t === null) return null;
+  try {
+    return JSON.parse(t) as T;
+  } catch {
+    return null;
+  }
+}
+
+export function isScenarioDir(dir: string): boolean {
+  return ['guest-spec.json', 'console.log', 'guest-retval'].some((f) => existsSync(path.join(dir, f)));
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .map((f) => path.join(dir, f))
+      .filter((d) => statSync(d).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Scenario directories at or below `dir` (depth-limited: battery/job/step/scenario). */
+function findScenarios(dir: string, depth = 0): string[] {
+  if (isScenarioDir(dir)) return [dir];
+  if (depth >= 3) return [];
+  return subdirs(dir).flatMap((d) => findScenarios(d, depth + 1));
+}
+
+function splatHead(text: string): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /\] (={10,}|BUG: |WARNING: |INFO: task |Oops)/.test(l) || /-torture:.*!!!/.test(l));
+  return i < 0 ? '' : lines.slice(i, i + SPLAT_LINES).join('\n');
+}
+
+function scenarioView(root: string, dir: string, job: JobRecord | null, stepName: string | null): ScenarioView {
+  const summary = readJson<ScenarioSummary>(path.join(dir, 'summary.json')) ?? recheckScenario(dir).summary;
+  const consoleFile = path.join(dir, 'console.log');
+  const text = readText(consoleFile) ?? '';
+  const rel = path.relative(root, dir) || '.';
+  const step = job?.steps.find((s) => s.name === stepName) ?? null;
+  const tail = text.split('\n');
+  if (tail[tail.length - 1] === '') tail.pop();
+  return {
+    id: rel === '.' ? summary.scenario : rel,
+    name: summary.scenario,
+    rel,
+    job: job?.name ?? null,
+    step: stepName,
+    summary,
+    expect: step?.expect ?? null,
+    passed: step !== null ? step.passed === true : summary.verdict === 'success',
+    consoleRel: existsSync(consoleFile) ? path.join(rel, 'console.log') : null,
+    diagsRel: existsSync(`${consoleFile}.diags`) ? path.join(rel, 'console.log.diags') : null,
+    series: consoleSeries(text),
+    graph: readJson<LockdepGraphJson>(path.join(dir, 'lockdep_graph.json')),
+    tasks: readJson<{ writers: number[]; readers: number[] }>(path.join(dir, 'locktorture_tasks.json')),
+    consoleTail: tail.slice(-TAIL_LINES).join('\n'),
+    splatHead: splatHead(text),
+  };
+}
+
+function benchOf(root: string, job: JobRecord): BenchView[] {
+  const out: BenchView[] = [];
+  for (const s of job.steps) {
+    if (s.output !== 'bench-json') continue;
+    const f = path.join(root, job.name, s.name, 'bench.json');
+    const report = readJson<BenchReport>(f);
+    if (report === null) continue;
+    const printed = readText(path.join(root, job.name, `${s.name}.out`)) ?? '';
+    const at = printed.indexOf('\nbench.json: ');
+    const compare = at < 0 ? [] : printed.slice(at).split('\n').slice(2).filter((l) => l.trim() !== '');
+    out.push({ job: job.name, rel: path.relative(root, f), report, compare });
+  }
+  return out;
+}
+
+export function collectReport(dirArg: string): ReportModel {
+  const dir = path.resolve(dirArg);
+  const battery = readBatteryRecord(dir);
+  const logFirst = (readText(path.join(dir, 'log')) ?? '').split('\n')[0] ?? '';
+  if (battery !== null) {
+    const scenarios: ScenarioView[] = [];
+    const bench: BenchView[] = [];
+    const stepOutputs: Record<string, Record<string, string>> = {};
+    for (const job of battery.jobs) {
+      const outs: Record<string, string> = {};
+      for (const s of job.steps) {
+        const f = path.join(dir, job.name, `${s.name}.out`);
+        if (existsSync(f)) outs[s.name] = path.relative(dir, f);
+        if (s.output !== 'results-dir') continue;
+        for (const sd of findScenarios(path.join(dir, job.name, s.name))) scenarios.push(scenarioView(dir, sd, job, s.name));
+      }
+      stepOutputs[job.name] = outs;
+      bench.push(...benchOf(dir, job));
+    }
+    return {
+      kind: battery.mergedFrom !== undefined ? 'merge' : 'battery',
+      title: `torture nightly: ${path.basename(dir)}`,
+      dir,
+      commandLine: battery.commandLine,
+      battery,
+      scenarios,
+      bench,
+      stepOutputs,
+    };
+  }
+  const single = isScenarioDir(dir) && !existsSync(path.join(dir, 'log'));
+  const dirs = single ? [dir] : findScenarios(dir);
+  return {
+    kind: single ? 'scenario' : 'run',
+    title: `torture: ${path.basename(dir)}`,
+    dir,
+    commandLine: logFirst,
+    battery: null,
+    scenarios: dirs.map((d) => scenarioView(dir, d, null, null)),
+    bench: [],
+    stepOutputs: {},
+  };
+}

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkPage, chromiumMissing } from './test_support/browser_page.js';
+
+// The seed's report, end to end: a TREE05 run with the buggy order, `torture report`, then the
+// page opened in headless Chromium: it renders with no console error and no network request, the
+// charts are there, and the lock graph draws the reported cycle in red. JUnit parsed back.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'torture.js');
+const MISSING = chromiumMissing();
+const IN_CI = process.env['CI'] !== undefined && process.env['CI'] !== '';
+let dir: string;
+
+beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'report', 'page', 'report_page.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const results = mkdtempSync(path.join(tmpdir(), 'torture-report-'));
+  const r = spawnSync(process.execPath, [BIN, '--configs', 'TREE05', '--duration', '5s', '--bootargs', 'slub.debug_key_under_slab_mutex=1', '--results', results, '--datestamp', 'seed'], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  expect(r.status, r.stdout + r.stderr).toBe(1);
+  dir = path.join(results, 'seed');
+  const rep = spawnSync(process.execPath, [BIN, 'report', dir], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  expect(rep.status, rep.stderr).toBe(0);
+}, 180_000);
+
+describe('torture report', () => {
+  it('the guest wrote the dependency graph with the reported cycle', () => {
+    const g = JSON.parse(readFileSync(path.join(dir, 'TREE05', 'lockdep_graph.json'), 'utf8')) as { classes: { name: string }[]; edges: { stack: string[] }[]; cycles: { classes: string[]; stacks: string[][] }[] };
+    expect(g.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['cpu_hotplug_lock', 'slab_mutex']));
+    // Either side may close the cycle first (the stats kthread or torture_onoff).
+    expect([...(g.cycles[0]?.classes ?? [])].sort()).toEqual(['cpu_hotplug_lock', 'slab_mutex']);
+    expect(g.cycles[0]?.stacks[0]?.[0]).toMatch(/^(percpu_down_read|mutex_lock) /);
+    expect(g.edges.every((e) => e.stack.length > 0)).toBe(true);
+  });
+
+  it('is one self-contained file', () => {
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"' ]+\.(js|css|wasm)/);
+    expect(html).toContain('Viz.js');
+  });
+
+  it('writes JUnit with the failure, its reasons and the splat', () => {
+    const xml = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' || n === 'testsuite' }).parse(readFileSync(path.join(dir, 'junit.xml'), 'utf8')) as {
+      testsuites: { testsuite: { testcase: { '@_name': string; failure?: { '@_message': string; '#text'?: string }; 'system-out'?: string }[] }[] };
+    };
+    const [c] = xml.testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(c?.['@_name']).toBe('TREE05');
+    expect(c?.failure?.['@_message']).toContain('possible circular locking dependency detected');
+    expect(c?.failure?.['#text']).toMatch(/={20,}[\s\S]*cpu_hotplug_lock/);
+    expect(c?.['system-out']).toMatch(/reboot: Power down|torture/);
+  });
+
+  it.skipIf(MISSING !== null && !IN_CI)(`renders in headless Chromium with the cycle highlighted${MISSING !== null ? ` (skipped: ${MISSING})` : ''}`, { timeout: 120_000 }, async () => {
+    if (MISSING !== null) throw new Error(`CI must have Chromium: ${MISSING}`);
+    const page = await checkPage(path.join(dir, 'index.html'));
+    expect(page.errors).toEqual([]);
+    expect(page.network).toEqual([]);
+    expect(page.rendered).toBe('yes');
+    expect(page.verdictRows).toBe(1);
+    expect(page.graphs).toBe(1);
+    expect(page.cycleNodes).toBe(2);
+    expect(page.cycleEdges).toBeGreaterThanOrEqual(2);
+    // Grace periods and both reader histograms at least (hotplug charts need an onoff print).
+    expect(page.canvases).toBeGreaterThanOrEqual(3);
+    expect(existsSync(page.screenshot)).toBe(true);
+    console.log(`screenshot: ${page.screenshot}`);
+  });
+});
