@@ -326,8 +326,10 @@ export class CpuRuntime {
 
   /** At least until `deadline` (msleep()'s loop: an early wake_up_process() sleeps again). */
   async #sleepUntil(t: Task, deadline: number): Promise<void> {
-    do await this.#sleep(t, null, 0, deadline, true);
-    while (this.jiffies() < deadline);
+    do {
+      await this.#sleep(t, null, 0, deadline, true);
+      this.#afterWake(t);
+    } while (this.jiffies() < deadline);
   }
 
   /** wait_event() / wait_event_timeout(): TASK_UNINTERRUPTIBLE, watched by khungtaskd. */
@@ -361,6 +363,11 @@ export class CpuRuntime {
         return false;
       }
       await this.#sleep(t, wq, seq, deadline, uninterruptible);
+      // A khungtaskd probe is no wake-up: sleep again on the same sequence, without a re-check.
+      while (this.#afterWake(t)) {
+        Atomics.or(wq.i32, wq.index, bit);
+        await this.#sleep(t, wq, seq, deadline, uninterruptible);
+      }
       // Woken by wq's wake-up or by the timeout; wait_event() re-checks, as the kernel's loop.
       if (t.timedOut) return cond();
     }
@@ -368,37 +375,40 @@ export class CpuRuntime {
 
   /**
    * Put `t` to sleep. TASK_UNINTERRUPTIBLE sleeps are khungtaskd's: when one is found hung, the
-   * CPU wakes it once with `stackProbe` set, only so that it records its stack here (V8 keeps
-   * the async call chain of a suspended task only for code running inside it), and it goes back
-   * to sleep at once with the same wait queue sequence, deadline and start time.
+   * CPU wakes it once with `stackProbe` set, only so that it records its stack (#afterWake(): V8
+   * keeps the async call chain of a suspended task only for code running inside it); every
+   * caller loops, so it goes back to sleep at once, keeping its start time.
    */
-  async #sleep(t: Task, wq: WaitQueueHead | null, seq: number, deadline: number, uninterruptible: boolean): Promise<void> {
+  #sleep(t: Task, wq: WaitQueueHead | null, seq: number, deadline: number, uninterruptible: boolean): Promise<void> {
     const state = uninterruptible ? 'blocked' : 'sleeping';
     t.state = state;
     t.setSharedState(state);
-    t.noteSleep(this.jiffies());
+    // The jiffy of the last tick is close enough for khungtaskd (seconds) and costs no clock read.
+    if (t.keepSleepSince) t.keepSleepSince = false;
+    else t.noteSleep(this.#lastTickJ);
     t.uninterruptible = uninterruptible;
-    for (;;) {
-      t.waitWq = wq;
-      t.waitSeq = seq;
-      t.deadline = deadline;
-      t.timedOut = false;
-      t.preempted = false;
-      if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
-      this.#blocked.push(t);
-      await this.#block(t);
-      if (!t.stackProbe) return;
-      t.stackProbe = false;
-      const saved = Error.stackTraceLimit;
-      Error.stackTraceLimit = SLEEP_STACK_LIMIT;
-      t.sleepSite = new Error('sleep');
-      Error.stackTraceLimit = saved;
-      t.state = state;
-      t.setSharedState(state);
-      if (wq !== null) Atomics.or(wq.i32, wq.index, 1 << this.id);
-      // A wake-up that came while we were out is seen at the next pass.
-      this.#selfPoll = true;
-    }
+    t.waitWq = wq;
+    t.waitSeq = seq;
+    t.deadline = deadline;
+    t.timedOut = false;
+    t.preempted = false;
+    if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
+    this.#blocked.push(t);
+    return this.#block(t);
+  }
+
+  /** After any wake-up: a khungtaskd probe records the stack here; the caller's loop sleeps again. */
+  #afterWake(t: Task): boolean {
+    if (!t.stackProbe) return false;
+    t.stackProbe = false;
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = SLEEP_STACK_LIMIT;
+    t.sleepSite = new Error('sleep');
+    Error.stackTraceLimit = saved;
+    t.keepSleepSince = true;
+    // A wake-up that came while we were out is seen at the next pass.
+    this.#selfPoll = true;
+    return true;
   }
 
   async sleepOn<T>(p: Promise<T>): Promise<T> {
@@ -427,7 +437,10 @@ export class CpuRuntime {
       t.externalSettled = false;
       this.#externalSleepers++;
       // Only the settlement ends this sleep: a wake_up_process() meanwhile is spurious here.
-      while (!settled) await this.#sleep(t, null, 0, Infinity, true);
+      while (!settled) {
+        await this.#sleep(t, null, 0, Infinity, true);
+        this.#afterWake(t);
+      }
       t.external = false;
       this.#externalSleepers--;
     }
@@ -542,7 +555,7 @@ export class CpuRuntime {
         t.state = 'runnable';
         this.#runqueue.push(t);
       }
-      this.#lastHungCheckJ = now - HUNG_CHECK_J; // report at the next pass
+      this.#lastHungCheckJ = now - HUNG_CHECK_J; // report at the next pass with a new jiffy
       return;
     }
     // One report per guest (hung_task_panic): the first CPU to find hung tasks prints it.
@@ -789,10 +802,8 @@ export class CpuRuntime {
         this.#lastLoopYield = performance.now();
       }
       this.#wakeSleepers(rung || this.#selfPoll);
-      if (this.#hungJ > 0) {
-        const now = this.jiffies();
-        if (now - this.#lastHungCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(now);
-      }
+      // khungtaskd's period, on the jiffy the tick last saw (no clock read on this path).
+      if (this.#hungJ > 0 && this.#lastTickJ - this.#lastHungCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(this.#lastTickJ);
       const t = this.#pickNext();
       if (t !== null) {
         await this.#switchTo(t);

@@ -62,6 +62,8 @@ export class Task implements TaskRef {
   /** The stack recorded by that probe (formatted only if reported), and the sleep it belongs to. */
   sleepSite: Error | null = null;
   sleepSiteJ = -1;
+  /** Set after a probe: the next sleep continues the one it interrupted (same start time). */
+  keepSleepSince = false;
   /** True when the last switch away from this task was a preemption. */
   preempted = false;
   rcuDepth = 0;
