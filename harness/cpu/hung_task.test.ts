@@ -37,7 +37,7 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
       nrCpus: 4,
       durationSec: 30,
       kconfig: { CONFIG_PREEMPT: 'y' },
-      bootParams: { 'locktorture.torture_type': 'mutex_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'locktorture.long_hold': '10', 'mutex.test_lost_wakeup': '2' },
+      bootParams: { 'locktorture.torture_type': 'mutex_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'locktorture.long_hold': '1', 'mutex.test_lost_wakeup': '2' },
     });
     const m = BLOCKED.exec(run.console);
     expect(m?.[1], tail(run.console)).toBe('lock_torture_wr');
