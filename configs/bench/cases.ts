@@ -69,7 +69,24 @@ export interface RcuUpdateCase {
   readonly what: string;
 }
 
-export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase;
+export interface LockdepTraceCase {
+  readonly kind: 'lockdep_trace';
+  readonly name: string;
+  /** The generated trace (harness/lockdep/trace_gen.ts): events, lock classes, tasks. */
+  readonly events: number;
+  readonly classes: number;
+  readonly tasks: number;
+  readonly what: string;
+}
+
+export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase;
+
+/** `torture bench lockdep-trace`: the same generated trace shape at three sizes (time must grow linearly). */
+const LOCKDEP_TRACE_SIZES: ReadonlyArray<{ label: string; events: number }> = [
+  { label: '10k', events: 10_000 },
+  { label: '100k', events: 100_000 },
+  { label: '1m', events: 1_000_000 },
+];
 
 /** Default maximum thread count of the contended rows (this box has 2 cores; 4 oversubscribes). */
 export const DEFAULT_MAX_THREADS = 4;
@@ -149,5 +166,8 @@ export function benchCases(maxThreads: number = DEFAULT_MAX_THREADS): BenchCase[
     }
   }
   out.push({ kind: 'rcu_update', name: 'rcu.synchronize_rcu.8cpus', nrCpus: 8, what: 'rcuscale-style: every CPU loops synchronize_rcu()' });
+  for (const t of LOCKDEP_TRACE_SIZES) {
+    out.push({ kind: 'lockdep_trace', name: `lockdep-trace.${t.label}`, events: t.events, classes: 1000, tasks: 64, what: `torture lockdep on a generated ${t.label}-event, 1,000-class, 64-task clean trace` });
+  }
   return out;
 }

@@ -32,7 +32,7 @@ describe('runBench()', () => {
       ].join('\n'),
     );
     const json = path.join(dir, 'bench.json');
-    const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu';
+    const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu,lockdep-trace.10k';
     const code = await runBench({ filter, time: 20, json, ops, processes: 1 });
     expect(code).toBe(0);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
@@ -72,6 +72,10 @@ describe('runBench()', () => {
         expect(r.perThread).toHaveLength(r.threads);
         expect(r.rounds.length).toBeGreaterThan(0);
         expect(r.exclusion).toBe('ok');
+      } else if (r.kind === 'lockdep_trace') {
+        expect(r.events).toBe(10_000);
+        expect(r.dependencies).toBeGreaterThan(0);
+        for (const v of [r.checkMs, r.readParseMs, r.eventsPerSec, r.peakRssMb]) expect(v).toBeGreaterThan(0);
       } else {
         expect(r.nrCpus).toBe(8);
         for (const v of [r.gpsPerSec, r.syncP50Us, r.syncP99Us, r.syncCalls]) expect(typeof v).toBe('number');
@@ -80,7 +84,7 @@ describe('runBench()', () => {
     for (const name of ['user.write_lock_unlock.uncontended', 'user.write_lock_unlock.contended_2t']) {
       expect(rep.rows.find((r) => r.name === name)?.state).toBe('measured');
     }
-    expect(rep.goals).toHaveLength(6);
+    expect(rep.goals).toHaveLength(7);
     for (const g of rep.goals) expect(['MET', 'MISSED', 'UNMEASURED']).toContain(g.status);
   });
 

@@ -21,6 +21,7 @@ import { runContended } from './contended.js';
 import { evaluateGoals } from './goals.js';
 import { hostInfo } from './host.js';
 import { formatReport } from './report.js';
+import { runLockdepTrace } from './lockdep_trace.js';
 import { runRcuUpdate } from './rcu_update.js';
 import { runUncontended } from './uncontended.js';
 import { userSharedBytesOf } from './user_lock.js';
@@ -83,6 +84,7 @@ function progress(i: number, n: number, r: BenchRow): void {
   if (r.state === 'skipped') fig = `skipped: ${r.reason}`;
   else if (r.kind === 'latency') fig = `${r.p50Ns.toFixed(1)} ns/op`;
   else if (r.kind === 'throughput') fig = `${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s`;
+  else if (r.kind === 'lockdep_trace') fig = `${Math.round(r.eventsPerSec).toLocaleString('en-US')} events/s`;
   else fig = `${Math.round(r.gpsPerSec).toLocaleString('en-US')} GP/s`;
   process.stderr.write(`[${i + 1}/${n}] ${r.name}: ${fig}\n`);
 }
@@ -95,6 +97,8 @@ async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: stri
       return runContended(c, { windowMs: timeMs, rounds: CONTENDED_ROUNDS, opsModule: ops, userSharedBytes });
     case 'rcu_update':
       return runRcuUpdate(c, { timeMs });
+    case 'lockdep_trace':
+      return runLockdepTrace(c, { runs: processes });
   }
 }
 

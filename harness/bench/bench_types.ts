@@ -69,15 +69,39 @@ export interface RcuUpdateRow {
   readonly notes: readonly string[];
 }
 
+export interface LockdepTraceRow {
+  readonly state: 'measured';
+  readonly kind: 'lockdep_trace';
+  readonly name: string;
+  readonly what: string;
+  readonly events: number;
+  readonly classes: number;
+  readonly tasks: number;
+  readonly fileBytes: number;
+  /** Read + parse + validate, ms (median of the runs; the work of `torture lockdep FILE` after startup). */
+  readonly checkMs: number;
+  readonly eventsPerSec: number;
+  /** The baseline: readFileSync + JSON.parse of every line of the same file, ms (median). */
+  readonly readParseMs: number;
+  /** checkMs / readParseMs. */
+  readonly ratioToReadParse: number;
+  /** Peak resident memory of the checking process, MB (maxRSS). */
+  readonly peakRssMb: number;
+  readonly dependencies: number;
+  /** Every run's checkMs, sorted. */
+  readonly runsMs: readonly number[];
+  readonly notes: readonly string[];
+}
+
 export interface SkippedRow {
   readonly state: 'skipped';
-  readonly kind: 'latency' | 'throughput' | 'rcu_update';
+  readonly kind: 'latency' | 'throughput' | 'rcu_update' | 'lockdep_trace';
   readonly name: string;
   readonly what: string;
   readonly reason: string;
 }
 
-export type BenchRow = LatencyRow | ThroughputRow | RcuUpdateRow | SkippedRow;
+export type BenchRow = LatencyRow | ThroughputRow | RcuUpdateRow | LockdepTraceRow | SkippedRow;
 
 export interface HostInfo {
   readonly cpuModel: string;

@@ -2,7 +2,7 @@
  * `torture bench --compare OLD.json`: which rows got slower than an earlier run beyond the noise.
  * A latency row is slower when new p50 / old p50 > 1 + 3 * max(rme_old, rme_new) / 100; a
  * throughput row when old ops/s / new ops/s exceeds the same bound with the rounds' rme; an RCU
- * row when GP/s dropped by more than 10 %. Rows present in only one run are listed, not judged.
+ * row when GP/s dropped by more than 10 %; a lockdep-trace row when events/s dropped by more than 20 %. Rows present in only one run are listed, not judged.
  * It reports; it never fails the command (exit 0).
  */
 
@@ -30,6 +30,9 @@ function slowdown(oldR: BenchRow, newR: BenchRow): { ratio: number; bound: numbe
   }
   if (oldR.kind === 'throughput' && newR.kind === 'throughput') {
     return { ratio: oldR.opsPerSec / newR.opsPerSec, bound: 1 + (3 * Math.max(oldR.rme, newR.rme)) / 100, unit: `${Math.round(oldR.opsPerSec)} -> ${Math.round(newR.opsPerSec)} ops/s` };
+  }
+  if (oldR.kind === 'lockdep_trace' && newR.kind === 'lockdep_trace') {
+    return { ratio: oldR.eventsPerSec / newR.eventsPerSec, bound: 1.2, unit: `${Math.round(oldR.eventsPerSec)} -> ${Math.round(newR.eventsPerSec)} events/s` };
   }
   if (oldR.kind === 'rcu_update' && newR.kind === 'rcu_update') {
     return { ratio: oldR.gpsPerSec / newR.gpsPerSec, bound: 1.1, unit: `${Math.round(oldR.gpsPerSec)} -> ${Math.round(newR.gpsPerSec)} GP/s` };

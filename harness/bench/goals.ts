@@ -1,5 +1,5 @@
 /*
- * Issue 6's goals, evaluated against one run's rows: MET / MISSED with the figure, or UNMEASURED
+ * Issue 6's goals (and issue 14's lockdep-trace rate), evaluated against one run's rows: MET / MISSED with the figure, or UNMEASURED
  * when a row needed is skipped or filtered out. Reported in the table output and bench.json;
  * never asserted by a test (speed depends on the machine).
  */
@@ -14,6 +14,7 @@ export const GOALS = {
   mutexVsSpinWait2t: 1,
   rcuReaderNs: 20,
   gpsPerSec: 10_000,
+  lockdepTraceEventsPerSec: 1_000_000,
 } as const;
 
 function latency(rows: readonly BenchRow[], name: string): LatencyRow | null {
@@ -125,6 +126,19 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
       status: g.gpsPerSec >= GOALS.gpsPerSec ? 'MET' : 'MISSED',
       figure: `${fmtRate(g.gpsPerSec)} GP/s (>= 10,000; ${x(g.gpsPerSec / GOALS.gpsPerSec)})`,
       detail: `synchronize_rcu p50 ${g.syncP50Us.toFixed(0)} us, p99 ${g.syncP99Us.toFixed(0)} us over ${g.syncCalls} calls; ${g.gpSource}`,
+    });
+  }
+  // Issue 14: `torture lockdep` checks a 1M-event, 1,000-class, 64-task trace in at most 1 s.
+  const lt = rows.find((r) => r.name === 'lockdep-trace.1m');
+  const goal = 'torture lockdep >= 1,000,000 events/s (1M events)';
+  if (lt === undefined || lt.state !== 'measured' || lt.kind !== 'lockdep_trace') {
+    out.push({ goal, status: 'UNMEASURED', figure: '-', detail: lt === undefined ? 'not run (filtered out)' : lt.state === 'skipped' ? `${lt.name} skipped: ${lt.reason}` : '' });
+  } else {
+    out.push({
+      goal,
+      status: lt.eventsPerSec >= GOALS.lockdepTraceEventsPerSec ? 'MET' : 'MISSED',
+      figure: `${fmtRate(lt.eventsPerSec)} events/s (${(lt.checkMs / 1000).toFixed(2)} s)`,
+      detail: `read+JSON.parse alone ${(lt.readParseMs / 1000).toFixed(2)} s (${lt.ratioToReadParse.toFixed(2)}x); peak ${lt.peakRssMb.toFixed(0)} MB`,
     });
   }
   return out;

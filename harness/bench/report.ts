@@ -1,7 +1,7 @@
 /*
  * The text report of a bench run: the uncontended table (ns/op, p50, p99, rme, samples, ratio to
  * the CAS floor), the contended table (ops/s, fairness, exclusion check), the RCU update-side
- * figures, and the goals. Skipped rows print as "skipped: <reason>" in their table.
+ * figures, the lockdep-trace table, and the goals. Skipped rows print as "skipped: <reason>" in their table.
  */
 
 import type { BenchReport, BenchRow, GoalResult } from './bench_types.js';
@@ -75,6 +75,29 @@ export function formatReport(rep: BenchReport): string {
           : [r.name, '?']),
     );
     out.push(...table(['case', 'CPUs', 'GP/s', 'sync p50 us', 'p99 us', 'calls', 'GP count from'], body, 1));
+  }
+  const ldt = rep.rows.filter((r) => r.kind === 'lockdep_trace');
+  if (ldt.length > 0) {
+    out.push('', 'torture lockdep on generated traces (read + parse + validate, vs readFileSync + JSON.parse per line of the same file)');
+    const body = ldt.map(
+      (r) =>
+        skippedCell(r) ??
+        (r.state === 'measured' && r.kind === 'lockdep_trace'
+          ? [
+              r.name,
+              fmtRate(r.events),
+              `${r.classes}/${r.tasks}`,
+              fmtRate(r.dependencies),
+              r.checkMs.toFixed(0),
+              fmtRate(r.eventsPerSec),
+              r.readParseMs.toFixed(0),
+              `${r.ratioToReadParse.toFixed(2)}x`,
+              r.peakRssMb.toFixed(0),
+              r.runsMs.map((m) => m.toFixed(0)).join('/'),
+            ]
+          : [r.name, '?']),
+    );
+    out.push(...table(['case', 'events', 'classes/tasks', 'deps', 'check ms', 'events/s', 'read+JSON.parse ms', 'x baseline', 'peak MB', 'runs ms'], body, 1));
   }
   const noted = rep.rows.filter((r) => r.state === 'measured' && r.notes.length > 0);
   if (noted.length > 0) {
