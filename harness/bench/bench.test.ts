@@ -56,8 +56,10 @@ describe('runBench()', () => {
         'user.write_lock_unlock.contended_2t',
         'rcu.read_lock_unlock.uncontended',
         'rcu.synchronize_rcu.8cpus',
+        'lockdep-trace.10k',
       ]),
     );
+    expect(rep.rows.find((r) => r.name === 'lockdep-trace.10k')?.state).toBe('measured');
     for (const r of rep.rows) {
       expect(['measured', 'skipped']).toContain(r.state);
       if (r.state === 'skipped') {

@@ -14,9 +14,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LockdepTraceCase } from '../../configs/bench/cases.js';
 import { generateTrace } from '../lockdep/trace_gen.js';
+import { repoRoot } from '../run/repo_root.js';
 import type { BenchRow } from './bench_types.js';
 
 export interface LockdepTraceSettings {
@@ -31,7 +31,8 @@ interface ChildResult {
   readonly maxRssKb: number;
 }
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lockdep_trace_child.js');
+/* The compiled child (this module also runs from source under vitest). */
+const CHILD = path.join(repoRoot(), 'dist', 'harness', 'bench', 'lockdep_trace_child.js');
 
 function child(mode: 'check' | 'baseline', file: string): ChildResult {
   const out = execFileSync(process.execPath, [CHILD, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -56,7 +56,7 @@ const USAGE_HINT = "Try 'torture --help' for usage.";
 
 export const USAGE = `Usage: torture [options]
        torture recheck DIR...
-       torture lockdep TRACE.jsonl
+       torture lockdep TRACE.jsonl... [-] [--all] [--json]
        torture selftest
        torture again DIR [--duration D] [--datestamp NAME] [--results DIR] [--quiet]
        torture bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS] [--threads N]
@@ -172,7 +172,7 @@ async function parseArgs(argv: readonly string[]): Promise<Argv> {
     .parserConfiguration({ 'camel-case-expansion': false })
     .command('$0', 'run scenarios', (b) => b.options(RUN_OPTIONS))
     .command('recheck [dirs..]', 'recheck results directories', (b) => b.option('help', { type: 'boolean' }))
-    .command('lockdep [trace]', 'check a lock trace', (b) => b.option('help', { type: 'boolean' }))
+    .command('lockdep [traces..]', 'check lock traces', (b) => b.options({ all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } }))
     .command('selftest', 'lockdep self-tests', (b) => b.option('help', { type: 'boolean' }))
     .command('bench [filter]', 'lock benchmarks', (b) => b.options(BENCH_OPTIONS))
     .command('again [dir]', 'rerun a results directory', (b) => b.options(AGAIN_OPTIONS))
@@ -321,14 +321,13 @@ async function validateOps(file: string): Promise<void> {
   await (fn as (f: string) => Promise<unknown>)(file);
 }
 
-async function runLockdep(trace: string, io: CliIo): Promise<number> {
-  if (!existsSync(trace) || !statSync(trace).isFile()) {
-    throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${trace}`);
+async function runLockdep(traces: readonly string[], a: Argv, argv: readonly string[], io: CliIo): Promise<number> {
+  for (const arg of argv) {
+    const m = /^--(all|json)=(.*)$/s.exec(arg);
+    if (m !== null) throw usage(`Cannot use --${m[1] ?? ''} as 'it' must be given without a value: current value is ${arg}`);
   }
-  const mod = await lazyImport('../lockdep/trace_check.js', 'lockdep');
-  const fn = mod['checkTrace'];
-  if (typeof fn !== 'function') throw new TortureError('USAGE', `Cannot run lockdep as 'trace_check.js' must export checkTrace(path, out): current value is ${typeof fn}`);
-  return exitCodeOf(await (fn as (p: string, out: (l: string) => void) => unknown)(path.resolve(trace), io.out));
+  const mod = await import('../lockdep/trace_cli.js');
+  return mod.lockdepCommand({ traces, all: a['all'] === true, json: a['json'] === true }, io);
 }
 
 async function runSelftest(io: CliIo): Promise<number> {
@@ -373,9 +372,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return recheckMain(dirs, io.out);
   }
   if (cmd === 'lockdep') {
-    const trace = last(a['trace']);
-    if (trace === undefined || trace === '') throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be given: current value is (none)`);
-    return runLockdep(trace, io);
+    // yargs drops a lone `-` (standard input): the traces are the non-option words after the command.
+    const at = argv.indexOf('lockdep');
+    const traces = argv.slice(at + 1).filter((w) => w === '-' || !w.startsWith('-'));
+    return runLockdep(traces, a, argv, io);
   }
   if (cmd === 'selftest') return runSelftest(io);
   if (cmd === 'bench') return runBench(a);

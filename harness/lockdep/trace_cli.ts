@@ -1,0 +1,140 @@
+/*
+ * `torture lockdep FILE... [-] [--all] [--json]`: check one or many traces.
+ *
+ * One trace is checked in this thread. Several are checked in parallel on a piscina pool (one
+ * worker thread per core, at most one per trace); each trace's output is printed whole, in the
+ * order the traces were named, as soon as it and every trace before it are done. `-` reads a trace
+ * from standard input (at most once). `--all` goes on after the first report and reports each
+ * distinct problem once (continueAfterReport), ending with a summary line; with several traces
+ * every trace ends with its summary line. `--json` prints one JSON document instead of the text:
+ * per trace its counts and findings (kind, title, classes, tasks, trace lines, report text).
+ *
+ * Exit codes: 0 every trace clean, 1 a report in some trace, 2 bad input (a missing file, a
+ * malformed trace: `FILE:LINE: what is wrong`). A malformed trace does not stop the others: their
+ * results are printed first, then the errors.
+ */
+
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { TortureError } from '../errors.js';
+import { repoRoot } from '../run/repo_root.js';
+import type { TraceResult } from './trace_check.js';
+import { runTraceTask, type TraceTask, type TraceTaskResult } from './trace_worker.js';
+
+export interface LockdepCommandArgs {
+  readonly traces: readonly string[];
+  readonly all: boolean;
+  readonly json: boolean;
+}
+
+export interface LockdepCommandIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Standard input, read whole (for `-`). */
+  readonly stdin?: () => Promise<Uint8Array>;
+}
+
+export const STDIN_NAME = '-';
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function usage(message: string): TortureError {
+  return new TortureError('USAGE', message);
+}
+
+/** The checks on the command line itself (before any trace is read). */
+export function checkLockdepArgs(a: LockdepCommandArgs): void {
+  if (a.traces.length === 0) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be given: current value is (none)`);
+  if (a.traces.filter((t) => t === STDIN_NAME).length > 1) throw usage(`Cannot check standard input twice as '-' must be given at most once: current value is ${a.traces.join(' ')}`);
+  for (const t of a.traces) {
+    if (t === STDIN_NAME) continue;
+    if (t === '' || !existsSync(t) || !statSync(t).isFile()) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+  }
+}
+
+function jsonOf(file: string, r: TaskOutcome): unknown {
+  if (!r.ok) return { file, error: r.message };
+  const t: TraceResult = r.result;
+  return {
+    file,
+    status: t.rc === 0 ? 'clean' : 'reported',
+    events: t.events,
+    tasks: t.tasks,
+    classes: t.classes,
+    dependencies: t.dependencies,
+    findings: t.findings.map((f) => ({ kind: f.kind, title: f.title, classes: f.classes, tasks: f.tasks, lines: f.lines, report: f.report })),
+  };
+}
+
+type TaskOutcome = TraceTaskResult;
+
+function workerFile(): string {
+  const f = path.join(repoRoot(), 'dist', 'harness', 'lockdep', 'trace_worker.js');
+  if (!existsSync(f)) throw new TortureError('USAGE', `Cannot check several traces as '${path.relative(process.cwd(), f)}' must exist (run npm run build): current value is missing`);
+  return f;
+}
+
+export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo): Promise<number> {
+  checkLockdepArgs(a);
+  const opts = { all: a.all, summary: a.all || a.traces.length > 1 };
+  const tasks: TraceTask[] = [];
+  for (const t of a.traces) {
+    // A copy with its own ArrayBuffer (Buffers may share a pool slab), so it can be transferred.
+    if (t === STDIN_NAME) tasks.push({ file: STDIN_NAME, opts, bytes: new Uint8Array(await (io.stdin ?? readStdin)()) });
+    else tasks.push({ file: path.resolve(t), opts });
+  }
+  const outcomes: (TaskOutcome | undefined)[] = new Array<TaskOutcome | undefined>(tasks.length);
+  let printed = 0;
+  const errors: string[] = [];
+  // Print each trace whole, in argument order, as soon as those before it are done.
+  const flush = (): void => {
+    while (printed < tasks.length) {
+      const o = outcomes[printed];
+      if (o === undefined) return;
+      if (!a.json) for (const l of o.lines) io.out(l);
+      if (!o.ok) errors.push(o.message);
+      printed++;
+    }
+  };
+  if (tasks.length === 1) {
+    const only = tasks[0];
+    if (only !== undefined) outcomes[0] = runTraceTask(only);
+    flush();
+  } else {
+    const pool = new Piscina<TraceTask, TraceTaskResult>({
+      // The compiled worker (this module also runs from source under vitest).
+      filename: workerFile(),
+      name: 'runTraceTask',
+      minThreads: 1,
+      maxThreads: Math.max(1, Math.min(tasks.length, availableParallelism())),
+      idleTimeout: 100,
+    });
+    try {
+      await Promise.all(
+        tasks.map(async (t, i) => {
+          // The bytes of standard input move to the worker instead of being copied.
+          const transferList = t.bytes !== undefined ? [t.bytes.buffer as ArrayBuffer] : undefined;
+          outcomes[i] = await pool.run(t, transferList !== undefined ? { transferList } : {});
+          flush();
+        }),
+      );
+    } finally {
+      await pool.destroy();
+    }
+  }
+  if (a.json) {
+    const doc = { traces: tasks.map((t, i) => jsonOf(t.file, outcomes[i] ?? { ok: false, lines: [], message: 'not checked' })) };
+    io.out(JSON.stringify(doc, null, 2));
+  }
+  if (errors.length > 0) {
+    for (const m of errors.slice(0, -1)) io.err(`torture: ${m}`);
+    throw new TortureError('TRACE_MALFORMED', errors[errors.length - 1] ?? '');
+  }
+  return outcomes.some((o) => o !== undefined && o.ok && o.result.rc !== 0) ? 1 : 0;
+}
