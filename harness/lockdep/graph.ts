@@ -45,7 +45,6 @@ import {
   C_MAX_BFS,
   C_ORDER_SEARCHES,
   C_ORDER_SKIPS,
-  DEDUPE_SLOTS,
   DEP_EN,
   DEP_ER,
   DEP_SN,
@@ -456,8 +455,9 @@ export class Graph {
   /** True the first time this problem hash is seen (lock-free: a CAS claims the slot). */
   firstReport(h: number): boolean {
     const v = h | 1;
-    for (let i = 0; i < DEDUPE_SLOTS; i++) {
-      const slot = this.lay.dedupe + ((h + i) & (DEDUPE_SLOTS - 1));
+    const slots = this.lay.dedupeSlots;
+    for (let i = 0; i < slots; i++) {
+      const slot = this.lay.dedupe + ((h + i) & (slots - 1));
       const cur = Atomics.compareExchange(this.i32, slot, 0, v);
       if (cur === 0) {
         this.bump(C_DEDUPE_USED);

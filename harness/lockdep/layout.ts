@@ -95,7 +95,6 @@ export const CH_LO = 2;
 export const CH_SITE = 3; // string id of the acquisition site of the chain's last lock
 export const CHAIN_WORDS = 4;
 
-export const DEDUPE_SLOTS = 1024;
 
 /*
  * Dependency kinds (README.md here, "Semantics"): bit index = (prev exclusive ? 1 : 0) + (next non-recursive ? 2 : 0).
@@ -123,6 +122,7 @@ export interface Layout {
   readonly stackHash: number;
   readonly stackHashSlots: number;
   readonly dedupe: number;
+  readonly dedupeSlots: number;
   readonly arena: number;
 }
 
@@ -152,8 +152,10 @@ export function computeLayout(base: number, l: LockdepLimits): Layout {
   off += chainSlots * CHAIN_WORDS;
   const stackHash = off;
   off += stackHashSlots;
+  // Distinct problems of continueAfterReport (--all): at least one per class, as classes grow.
+  const dedupeSlots = pow2AtLeast(Math.max(1024, l.MAX_LOCKDEP_KEYS * 2));
   const dedupe = off;
-  off += DEDUPE_SLOTS;
+  off += dedupeSlots;
   const arena = off;
   return {
     base,
@@ -173,6 +175,7 @@ export function computeLayout(base: number, l: LockdepLimits): Layout {
     stackHash,
     stackHashSlots,
     dedupe,
+    dedupeSlots,
     arena,
   };
 }
