@@ -15,14 +15,13 @@ import { parseCflist } from '../config/fragment_parse.js';
 import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { buildPlan } from '../run/plan.js';
+import type { BatteryGroup, StepOutput } from './battery_files.js';
 import type { StepExpect } from './expect.js';
+
+export { BATTERY_GROUPS, type BatteryGroup, type StepOutput } from './battery_files.js';
 import { LOCKDEP_EXAMPLE_EXPECTATIONS } from './lockdep_examples.js';
 
-/** Battery groups in run order; each has `--do-X` / `--do-no-X` / `--no-X`. */
-export const BATTERY_GROUPS = ['rcutorture', 'locktorture', 'selftest', 'busted', 'seed', 'lockdep', 'bench'] as const;
-export type BatteryGroup = (typeof BATTERY_GROUPS)[number];
 
-export type StepOutput = 'results-dir' | 'bench-json' | 'none';
 
 export interface Step {
   /** Subdirectory of the job directory holding this step's results. */

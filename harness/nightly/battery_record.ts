@@ -1,62 +1,17 @@
 /*
- * What a battery leaves on disk (nightly.json and <job>/job.json) and how it is summed up:
- * torture.sh's closing lines, then the HTML report and the JUnit file. Shared by `torture nightly`
+ * How a battery is summed up: torture.sh's closing lines, then the HTML report and the JUnit
+ * file (the records themselves: battery_files.ts). Shared by `torture nightly`
  * (at the end of a battery) and `torture merge` (over the shards' records), so that a merged
  * battery ends exactly as an unsharded one does.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dateText } from '../lib/kvm_date.js';
 import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
-import type { BatteryGroup, StepOutput } from './battery_plan.js';
+import type { BatteryRecord, JobRecord } from './battery_files.js';
 
-export const NIGHTLY_JSON = 'nightly.json';
-
-export interface StepRecord {
-  readonly name: string;
-  /** The command as a person would type it (without the results-placement options). */
-  readonly command: string;
-  readonly expect: string;
-  readonly output: StepOutput;
-  readonly state: 'pending' | 'done' | 'not-run';
-  readonly exitCode: number | null;
-  readonly passed: boolean | null;
-  readonly reasons: readonly string[];
-  readonly seconds: number | null;
-}
-
-export interface JobRecord {
-  readonly name: string;
-  readonly group: BatteryGroup;
-  readonly what: string;
-  readonly cpuSeconds: number;
-  readonly state: 'pending' | 'done' | 'not-run';
-  readonly passed: boolean | null;
-  readonly reasons: readonly string[];
-  readonly seconds: number | null;
-  readonly steps: readonly StepRecord[];
-  /** Set by `torture merge`: the shard results directory the job was copied from. */
-  readonly fromShard?: string;
-}
-
-export interface BatteryRecord {
-  readonly version: 1;
-  readonly commandLine: string;
-  readonly startedAt: string;
-  endedAt: string | null;
-  readonly durationSec: number;
-  readonly shard: { readonly index: number; readonly count: number } | null;
-  /** Every shard's job names (index 0 = shard 1); one entry when not sharded. */
-  readonly shards: readonly (readonly string[])[];
-  /** Every job of the battery (all shards), in battery order. */
-  readonly planned: readonly { readonly name: string; readonly group: BatteryGroup; readonly what: string }[];
-  readonly perRunSec: Readonly<Record<string, number>>;
-  readonly jobs: JobRecord[];
-  /** Set by `torture merge`: the shard directories merged. */
-  readonly mergedFrom?: readonly string[];
-}
+export { NIGHTLY_JSON, readBatteryRecord, type BatteryRecord, type JobRecord, type StepRecord } from './battery_files.js';
 
 /** torture.sh's get_starttime_duration: `N seconds`, `M:SS.0`, `H:MM:SS`, `Dd H:MM:SS`. */
 export function formatDuration(secs: number): string {
@@ -70,16 +25,6 @@ export function formatDuration(secs: number): string {
   if (h >= 1) return `${h}:${p2(m)}:${p2(s)}`;
   if (m >= 1) return `${m}:${p2(s)}.0`;
   return `${s} seconds`;
-}
-
-export function readBatteryRecord(dir: string): BatteryRecord | null {
-  const f = path.join(dir, NIGHTLY_JSON);
-  if (!existsSync(f)) return null;
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as BatteryRecord;
-  } catch {
-    return null;
-  }
 }
 
 /** `name(exit codes)`, as torture.sh lists a flavour under SUCCESSES: / FAILURES:. */

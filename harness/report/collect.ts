@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
 import type { BenchReport } from '../bench/bench_types.js';
-import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_record.js';
+import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_files.js';
 import { recheckScenario, type ScenarioSummary } from '../recheck/recheck_scenario.js';
 import { consoleSeries, type ConsoleSeries } from './console_series.js';
 

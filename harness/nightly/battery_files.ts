@@ -1,0 +1,76 @@
+/*
+ * What a battery leaves on disk: nightly.json (the plan and every verdict) and <job>/job.json,
+ * and the reader of nightly.json. Data only, so that the report can read a battery without
+ * importing the code that writes reports.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Battery groups in run order; each has `--do-X` / `--do-no-X` / `--no-X`. */
+export const BATTERY_GROUPS = ['rcutorture', 'locktorture', 'selftest', 'busted', 'seed', 'lockdep', 'bench'] as const;
+export type BatteryGroup = (typeof BATTERY_GROUPS)[number];
+
+/**
+ * Where a step's files go: `results-dir` steps start guests and get `--results BATTERY
+ * --datestamp JOB/STEP` (the step directory is a plain results directory); `bench-json` steps get
+ * `--json STEPDIR/bench.json`; `none` leave only their captured output.
+ */
+export type StepOutput = 'results-dir' | 'bench-json' | 'none';
+
+export const NIGHTLY_JSON = 'nightly.json';
+
+export interface StepRecord {
+  readonly name: string;
+  /** The command as a person would type it (without the results-placement options). */
+  readonly command: string;
+  readonly expect: string;
+  readonly output: StepOutput;
+  readonly state: 'pending' | 'done' | 'not-run';
+  readonly exitCode: number | null;
+  readonly passed: boolean | null;
+  readonly reasons: readonly string[];
+  readonly seconds: number | null;
+}
+
+export interface JobRecord {
+  readonly name: string;
+  readonly group: BatteryGroup;
+  readonly what: string;
+  readonly cpuSeconds: number;
+  readonly state: 'pending' | 'done' | 'not-run';
+  readonly passed: boolean | null;
+  readonly reasons: readonly string[];
+  readonly seconds: number | null;
+  readonly steps: readonly StepRecord[];
+  /** Set by `torture merge`: the shard results directory the job was copied from. */
+  readonly fromShard?: string;
+}
+
+export interface BatteryRecord {
+  readonly version: 1;
+  readonly commandLine: string;
+  readonly startedAt: string;
+  endedAt: string | null;
+  readonly durationSec: number;
+  readonly shard: { readonly index: number; readonly count: number } | null;
+  /** Every shard's job names (index 0 = shard 1); one entry when not sharded. */
+  readonly shards: readonly (readonly string[])[];
+  /** Every job of the battery (all shards), in battery order. */
+  readonly planned: readonly { readonly name: string; readonly group: BatteryGroup; readonly what: string }[];
+  readonly perRunSec: Readonly<Record<string, number>>;
+  readonly jobs: JobRecord[];
+  /** Set by `torture merge`: the shard directories merged. */
+  readonly mergedFrom?: readonly string[];
+}
+
+export function readBatteryRecord(dir: string): BatteryRecord | null {
+  const f = path.join(dir, NIGHTLY_JSON);
+  if (!existsSync(f)) return null;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as BatteryRecord;
+  } catch {
+    return null;
+  }
+}
+
