@@ -1,8 +1,8 @@
 /*
  * Turns a bench case's (lock, op) into a lock/unlock pair of plain functions: the kernel's own
- * functions from kernels/ (loaded with import() so that a lock that has not landed or does not
- * load becomes a "skipped: <reason>" row instead of breaking the build or the run), the user lock
- * of --ops, or a baseline written here.
+ * functions from kernels/ (static imports; KERNEL_PAIRS has one entry per kernel bench lock, so a
+ * lock type added to kapi's LOCK_TYPES does not compile until it has one), the user lock of --ops,
+ * or a baseline written here. An op a lock does not have becomes a "skipped: <reason>" row.
  *
  * Guarantees: `lock` is the kernel function itself or a one-line arrow around it, so an async
  * lock's promise is the kernel's own promise (awaited directly by the caller, as kernel code
@@ -16,16 +16,25 @@
  */
 
 import { Mutex as AsyncMutex } from 'async-mutex';
-import type { BenchLock, BenchOp } from '../../configs/bench/cases.js';
+import type { BENCH_BASELINES, BenchLock, BenchOp } from '../../configs/bench/cases.js';
 import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
+import { cpus_read_lock, cpus_read_unlock } from '../../kernels/cpu/hotplug.js';
+import { DEFINE_MUTEX, mutex_lock, mutex_trylock, mutex_unlock } from '../../kernels/locking/mutex.js';
+import {
+  DEFINE_STATIC_PERCPU_RWSEM,
+  percpu_down_read,
+  percpu_down_read_trylock,
+  percpu_down_write,
+  percpu_up_read,
+  percpu_up_write,
+} from '../../kernels/locking/percpu_rwsem.js';
+import { DEFINE_RWLOCK, read_lock, read_unlock, write_lock, write_unlock } from '../../kernels/locking/rwlock.js';
+import { DECLARE_RWSEM, down_read, down_read_trylock, down_write, down_write_trylock, up_read, up_write } from '../../kernels/locking/rwsem.js';
+import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from '../../kernels/locking/spinlock.js';
+import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/tree.js';
+import type { ResolvedPair } from './lock_pair.js';
 import { loadUserOps } from './user_lock.js';
 
-export type LockPair =
-  | { readonly kind: 'sync'; lock(): void; unlock(): void }
-  | { readonly kind: 'async'; lock(): Promise<unknown>; unlock(): void }
-  | { readonly kind: 'maybe'; lock(): PromiseLike<unknown> | undefined; unlock(): PromiseLike<unknown> | undefined };
-
-export type ResolvedPair = { readonly ok: true; readonly pair: LockPair } | { readonly ok: false; readonly reason: string };
 
 export interface ResolveContext {
   /** Shared words for baseline locks (index BASELINE_LOCK_WORD is the lock word). */
@@ -60,34 +69,6 @@ function hooksPair(): ResolvedPair {
   );
 }
 
-type Fn = (...args: unknown[]) => unknown;
-type Mod = Record<string, unknown>;
-
-async function importKernel(rel: string): Promise<{ ok: true; mod: Mod } | { ok: false; reason: string }> {
-  // From dist/harness/bench/ to dist/<rel>.js; a computed specifier keeps tsc from requiring the
-  // module to exist at build time (it may land later, written by another helper).
-  const url = new URL(`../../${rel}.js`, import.meta.url).href;
-  try {
-    return { ok: true, mod: (await import(url)) as Mod };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] ?? e.message : String(e);
-    const code = e instanceof Error && 'code' in e ? String((e as { code: unknown }).code) : '';
-    if (code === 'ERR_MODULE_NOT_FOUND' && msg.includes(`${rel}.js`)) return { ok: false, reason: `${rel}.ts not built/present` };
-    return { ok: false, reason: `${rel}.ts does not load: ${msg}` };
-  }
-}
-
-/** Look up exported functions by name; the first missing one becomes the skip reason. */
-function fns<const K extends string>(mod: Mod, rel: string, names: readonly K[]): { ok: true; f: Record<K, Fn> } | { ok: false; reason: string } {
-  const f = {} as Record<K, Fn>;
-  for (const n of names) {
-    const v = mod[n];
-    if (typeof v !== 'function') return { ok: false, reason: `${rel}.ts exports no function ${n}` };
-    f[n] = v as Fn;
-  }
-  return { ok: true, f };
-}
-
 function syncPair(lock: () => void, unlock: () => void): ResolvedPair {
   return { ok: true, pair: { kind: 'sync', lock, unlock } };
 }
@@ -96,11 +77,15 @@ function asyncPair(lock: () => Promise<unknown>, unlock: () => void): ResolvedPa
   return { ok: true, pair: { kind: 'async', lock, unlock } };
 }
 
-function trylockOrDie(name: string, f: Fn, l: unknown): () => void {
+function trylockOrDie(name: string, trylock: () => boolean): () => void {
   return () => {
     // Uncontended by construction: a failed trylock means the benchmark itself is broken.
-    if (!f(l)) throw new Error(`${name} failed on an uncontended lock`);
+    if (!trylock()) throw new Error(`${name} failed on an uncontended lock`);
   };
+}
+
+function noOp(lock: string, op: BenchOp): ResolvedPair {
+  return { ok: false, reason: `no op ${op} for ${lock}` };
 }
 
 /** Baselines written in the bench: no kapi, no kernel code. */
@@ -180,125 +165,70 @@ function spin_wait_unlock(ia: Int32Array, w: number): void {
   if (Atomics.exchange(ia, w, 0) === 2) Atomics.notify(ia, w, 1); // pairs with Atomics.wait in spin_wait_lock()
 }
 
-const LOCKING = 'kernels/locking';
+/** Bench locks driven by kernel code (everything but the baselines and the --ops lock). */
+type KernelBenchLock = Exclude<BenchLock, (typeof BENCH_BASELINES)[number] | 'user'>;
 
-async function kernelPair(lock: BenchLock, op: BenchOp, cpu: number): Promise<ResolvedPair> {
-  switch (lock) {
-    case 'kapi_lockdep_hooks':
-      return hooksPair();
-    case 'spinlock': {
-      const rel = `${LOCKING}/spinlock`;
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['DEFINE_SPINLOCK', 'spin_lock', 'spin_unlock']);
-      if (!r.ok) return r;
-      const l = r.f.DEFINE_SPINLOCK('bench_spinlock');
-      const { spin_lock, spin_unlock } = r.f;
-      return syncPair(
-        () => void spin_lock(l),
-        () => void spin_unlock(l),
-      );
+/** One entry per kernel bench lock: its (op) -> pair, built on the calling CPU. */
+const KERNEL_PAIRS = {
+  kapi_lockdep_hooks: () => hooksPair(),
+  spinlock: () => {
+    const l = DEFINE_SPINLOCK('bench_spinlock');
+    return syncPair(() => spin_lock(l), () => spin_unlock(l));
+  },
+  rwlock: (op) => {
+    const l = DEFINE_RWLOCK('bench_rwlock');
+    if (op === 'read') return syncPair(() => read_lock(l), () => read_unlock(l));
+    return syncPair(() => write_lock(l), () => write_unlock(l));
+  },
+  mutex: (op) => {
+    const l = DEFINE_MUTEX('bench_mutex');
+    if (op === 'trylock') return syncPair(trylockOrDie('mutex_trylock', () => mutex_trylock(l)), () => mutex_unlock(l));
+    return asyncPair(() => mutex_lock(l), () => mutex_unlock(l));
+  },
+  rwsem: (op) => {
+    const l = DECLARE_RWSEM('bench_rwsem');
+    switch (op) {
+      case 'read':
+        return asyncPair(() => down_read(l), () => up_read(l));
+      case 'write':
+        return asyncPair(() => down_write(l), () => up_write(l));
+      case 'read_trylock':
+        return syncPair(trylockOrDie('down_read_trylock', () => down_read_trylock(l)), () => up_read(l));
+      case 'write_trylock':
+        return syncPair(trylockOrDie('down_write_trylock', () => down_write_trylock(l)), () => up_write(l));
+      default:
+        return noOp('rwsem', op);
     }
-    case 'rwlock': {
-      const rel = `${LOCKING}/rwlock`;
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['DEFINE_RWLOCK', 'read_lock', 'read_unlock', 'write_lock', 'write_unlock']);
-      if (!r.ok) return r;
-      const l = r.f.DEFINE_RWLOCK('bench_rwlock');
-      const { read_lock, read_unlock, write_lock, write_unlock } = r.f;
-      if (op === 'read') return syncPair(() => void read_lock(l), () => void read_unlock(l));
-      return syncPair(() => void write_lock(l), () => void write_unlock(l));
+  },
+  percpu_rwsem: (op) => {
+    const l = DEFINE_STATIC_PERCPU_RWSEM('bench_percpu_rwsem');
+    switch (op) {
+      case 'read':
+        return asyncPair(() => percpu_down_read(l), () => percpu_up_read(l));
+      case 'write':
+        return asyncPair(() => percpu_down_write(l), () => percpu_up_write(l));
+      case 'read_trylock':
+        return syncPair(trylockOrDie('percpu_down_read_trylock', () => percpu_down_read_trylock(l)), () => percpu_up_read(l));
+      default:
+        return noOp('percpu_rwsem', op);
     }
-    case 'mutex': {
-      const rel = `${LOCKING}/mutex`;
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['DEFINE_MUTEX', 'mutex_lock', 'mutex_unlock']);
-      if (!r.ok) return r;
-      const l = r.f.DEFINE_MUTEX('bench_mutex');
-      const { mutex_lock, mutex_unlock } = r.f;
-      if (op === 'trylock') {
-        const t = fns(m.mod, rel, ['mutex_trylock']);
-        if (!t.ok) return t;
-        return syncPair(trylockOrDie('mutex_trylock', t.f.mutex_trylock, l), () => void mutex_unlock(l));
-      }
-      return asyncPair(() => mutex_lock(l) as Promise<unknown>, () => void mutex_unlock(l));
-    }
-    case 'rwsem': {
-      const rel = `${LOCKING}/rwsem`;
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['DECLARE_RWSEM', 'down_read', 'up_read', 'down_write', 'up_write']);
-      if (!r.ok) return r;
-      const l = r.f.DECLARE_RWSEM('bench_rwsem');
-      const { down_read, up_read, down_write, up_write } = r.f;
-      switch (op) {
-        case 'read':
-          return asyncPair(() => down_read(l) as Promise<unknown>, () => void up_read(l));
-        case 'write':
-          return asyncPair(() => down_write(l) as Promise<unknown>, () => void up_write(l));
-        case 'read_trylock': {
-          const t = fns(m.mod, rel, ['down_read_trylock']);
-          if (!t.ok) return t;
-          return syncPair(trylockOrDie('down_read_trylock', t.f.down_read_trylock, l), () => void up_read(l));
-        }
-        case 'write_trylock': {
-          const t = fns(m.mod, rel, ['down_write_trylock']);
-          if (!t.ok) return t;
-          return syncPair(trylockOrDie('down_write_trylock', t.f.down_write_trylock, l), () => void up_write(l));
-        }
-        default:
-          return { ok: false, reason: `no op ${op} for rwsem` };
-      }
-    }
-    case 'percpu_rwsem': {
-      const rel = `${LOCKING}/percpu_rwsem`;
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['DEFINE_STATIC_PERCPU_RWSEM', 'percpu_down_read', 'percpu_up_read', 'percpu_down_write', 'percpu_up_write']);
-      if (!r.ok) return r;
-      const l = r.f.DEFINE_STATIC_PERCPU_RWSEM('bench_percpu_rwsem');
-      const { percpu_down_read, percpu_up_read, percpu_down_write, percpu_up_write } = r.f;
-      switch (op) {
-        case 'read':
-          return asyncPair(() => percpu_down_read(l) as Promise<unknown>, () => void percpu_up_read(l));
-        case 'write':
-          return asyncPair(() => percpu_down_write(l) as Promise<unknown>, () => void percpu_up_write(l));
-        case 'read_trylock': {
-          const t = fns(m.mod, rel, ['percpu_down_read_trylock']);
-          if (!t.ok) return t;
-          return syncPair(trylockOrDie('percpu_down_read_trylock', t.f.percpu_down_read_trylock, l), () => void percpu_up_read(l));
-        }
-        default:
-          return { ok: false, reason: `no op ${op} for percpu_rwsem` };
-      }
-    }
-    case 'cpus_read_lock': {
-      const rel = 'kernels/cpu/hotplug';
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['cpus_read_lock', 'cpus_read_unlock']);
-      if (!r.ok) return r;
-      const { cpus_read_lock, cpus_read_unlock } = r.f;
-      return asyncPair(() => cpus_read_lock() as Promise<unknown>, () => void cpus_read_unlock());
-    }
-    case 'rcu':
-    case 'rcu_preempt': {
-      // Tree RCU must be initialised on this CPU first (rcu_init from boot() in a guest); with
-      // one CPU it also starts the GP kthread, which never runs during a sync measurement.
-      const rel = 'kernels/rcu/tree';
-      const m = await importKernel(rel);
-      if (!m.ok) return m;
-      const r = fns(m.mod, rel, ['rcu_init', 'rcu_read_lock', 'rcu_read_unlock']);
-      if (!r.ok) return r;
-      r.f.rcu_init(cpu);
-      const { rcu_read_lock, rcu_read_unlock } = r.f;
-      return syncPair(() => void rcu_read_lock(), () => void rcu_read_unlock());
-    }
-    default:
-      return { ok: false, reason: `no kernel lock ${lock}` };
-  }
+  },
+  cpus_read_lock: () => asyncPair(() => cpus_read_lock(), () => cpus_read_unlock()),
+  rcu: (_op, cpu) => rcuPair(cpu),
+  rcu_preempt: (_op, cpu) => rcuPair(cpu),
+} satisfies Record<KernelBenchLock, (op: BenchOp, cpu: number) => ResolvedPair>;
+
+/**
+ * Tree RCU must be initialised on this CPU first (rcu_init from boot() in a guest); with one CPU it
+ * also starts the GP kthread, which never runs during a sync measurement.
+ */
+function rcuPair(cpu: number): ResolvedPair {
+  rcu_init(cpu);
+  return syncPair(() => rcu_read_lock(), () => rcu_read_unlock());
+}
+
+function isKernelBenchLock(lock: BenchLock): lock is KernelBenchLock {
+  return Object.hasOwn(KERNEL_PAIRS, lock);
 }
 
 export async function resolveLockPair(lock: BenchLock, op: BenchOp, ctx: ResolveContext): Promise<ResolvedPair> {
@@ -308,8 +238,9 @@ export async function resolveLockPair(lock: BenchLock, op: BenchOp, ctx: Resolve
     if (ctx.opsModule === undefined) return { ok: false, reason: 'no --ops module given' };
     return loadUserOps(ctx.opsModule, ctx.userShared, ctx.cpu);
   }
+  if (!isKernelBenchLock(lock)) return { ok: false, reason: `no kernel lock ${lock}` };
   try {
-    return await kernelPair(lock, op, ctx.cpu);
+    return KERNEL_PAIRS[lock](op, ctx.cpu);
   } catch (e) {
     return { ok: false, reason: `setting up ${lock} threw: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -17,7 +17,8 @@ import { Bench, type FnReturnedObject, type Task } from 'tinybench';
 import { attachCpu, createMachine, type StandaloneCpu } from '../cpu/standalone.js';
 import { HDR_LOCKDEP_ON } from '../shm/layout.js';
 import { INNER, type UncontendedJob, type WorkerReply } from './bench_types.js';
-import { needsKapi, resolveLockPair, type LockPair } from './lock_ops.js';
+import { needsKapi, resolveLockPair } from './lock_ops.js';
+import type { LockPair } from './lock_pair.js';
 import { loadLockdep } from './lockdep_env.js';
 
 const job = workerData as UncontendedJob;

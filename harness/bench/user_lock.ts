@@ -16,7 +16,7 @@
 
 import { isTortureError } from '../errors.js';
 import { validateOpsModule, type UserLockOps } from '../torture/user_ops.js';
-import type { LockPair, ResolvedPair } from './lock_ops.js';
+import type { LockPair, ResolvedPair } from './lock_pair.js';
 
 export async function loadUserOps(spec: string, shared: SharedArrayBuffer | null, cpu: number): Promise<ResolvedPair> {
   let ops: UserLockOps;

@@ -14,7 +14,8 @@
  */
 
 import type { TortureSuite } from '../guest/guest_spec.js';
-import { LOCK_TORTURE_OPS_NAMES } from '../torture/lock_torture_types.js';
+import { LOCK_TORTURE_TYPES } from '../torture/lock_torture.js';
+import { RCU_TORTURE_TYPES } from '../../kernels/rcu/rcu_torture_ops.js';
 import { param_parse } from '../../kernels/moduleparam.js';
 
 export interface KnownOption {
@@ -74,11 +75,6 @@ function bp(key: string, v: Value, suites: readonly TortureSuite[]): KnownOption
 }
 
 const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
-
-/** torture_type values, `user` (the lock-ops module of `--ops`) included: one list with the guest. */
-export { LOCK_TORTURE_OPS_NAMES as LOCK_TORTURE_TYPES } from '../torture/lock_torture_types.js';
-
-export const RCU_TORTURE_TYPES = ['rcu', 'busted'] as const;
 
 /** Upper bound of CPUs per guest (worker threads); more is a config error. */
 export const MAX_GUEST_CPUS = 32;
@@ -216,7 +212,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutree.dump_tree', BBOOL, RCU),
 
   // --- Boot: locktorture
-  bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_OPS_NAMES), LOCK),
+  bp('locktorture.torture_type', oneOf(...LOCK_TORTURE_TYPES), LOCK),
   bp('locktorture.ops_module', re(/^\S+$/, 'the path of a lock-ops ES module (set by --ops)'), LOCK),
   bp('locktorture.nwriters_stress', INT, LOCK),
   bp('locktorture.nreaders_stress', INT, LOCK),

@@ -48,10 +48,8 @@ import {
   torture_stutter_init,
   type TortureRandomState,
 } from './common.js';
+import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
-import { LOCK_TORTURE_OPS_NAMES } from './lock_torture_types.js';
-
-export { LOCK_TORTURE_OPS_NAMES };
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -88,24 +86,6 @@ import {
   percpu_up_write,
   type PercpuRwsem,
 } from '../../kernels/locking/percpu_rwsem.js';
-
-/** What a lock or delay may return: nothing (it did not sleep) or a promise to await (it may sleep). */
-export type MaybeSleep = void | Promise<void>;
-
-/** lock_torture_ops: one torture type. Called from stress kthreads (task context). */
-export interface LockTortureOps {
-  readonly name: string;
-  /** Declare this type's lock instances; runs on every CPU at boot, in the same order. */
-  init?(): void;
-  writelock(tid: number): MaybeSleep;
-  write_delay(trsp: TortureRandomState): MaybeSleep;
-  writeunlock(tid: number): MaybeSleep;
-  nested_lock?(tid: number, lockset: number): Promise<void>;
-  nested_unlock?(tid: number, lockset: number): void;
-  readlock?(tid: number): MaybeSleep;
-  read_delay?(trsp: TortureRandomState): MaybeSleep;
-  readunlock?(tid: number): MaybeSleep;
-}
 
 export const MAX_NESTED_LOCKS = 8;
 
@@ -431,8 +411,17 @@ function percpu_rwsem_lock_ops(): LockTortureOps {
   };
 }
 
+/** torture_type `user`: the lock-ops module of --ops (locktorture.ops_module), loaded on this CPU. */
+function user_ops(): Promise<LockTortureOps> {
+  return lock_torture_user_ops({ write_delay: torture_spin_lock_write_delay, read_delay: torture_rwlock_read_delay });
+}
 
-const OPS_FACTORIES: Record<string, () => LockTortureOps> = {
+/**
+ * torture_ops[] of locktorture.c: the one list of lock torture types (`locktorture.torture_type`),
+ * in the kernel's order with `user` (--ops) last. The driver's option registry and the "types:"
+ * line read it; a new lock type is one factory above and one entry here.
+ */
+export const LOCK_TORTURE_OPS = {
   lock_busted: lock_busted_ops,
   spin_lock: spin_lock_ops,
   spin_lock_irq: spin_lock_irq_ops,
@@ -443,7 +432,10 @@ const OPS_FACTORIES: Record<string, () => LockTortureOps> = {
   mutex_lock: mutex_lock_ops,
   rwsem_lock: rwsem_lock_ops,
   percpu_rwsem_lock: percpu_rwsem_lock_ops,
-};
+  user: user_ops,
+} as const satisfies Record<string, () => LockTortureOps | Promise<LockTortureOps>>;
+export type LockTortureType = keyof typeof LOCK_TORTURE_OPS;
+export const LOCK_TORTURE_TYPES = Object.keys(LOCK_TORTURE_OPS) as readonly LockTortureType[];
 
 /* ---------------- stress kthreads ---------------- */
 
@@ -623,21 +615,16 @@ async function lock_torture_cleanup(): Promise<void> {
 export async function boot(cpu: number): Promise<void> {
   p = readParams();
   torture_init_begin(p.torture_type, p.verbose);
-  if (p.torture_type === 'user') {
-    cur_ops = await lock_torture_user_ops({ write_delay: torture_spin_lock_write_delay, read_delay: torture_rwlock_read_delay });
-  } else {
-    const factory = OPS_FACTORIES[p.torture_type];
-    if (factory === undefined) {
-      if (cpu === 0) {
-        kapi.printk(`lock-torture: invalid torture type: "${p.torture_type}"`);
-        kapi.printk(`lock-torture types: ${LOCK_TORTURE_OPS_NAMES.join(' ')}`);
-        kapi.noteFailure(`locktorture: invalid torture type "${p.torture_type}"`);
-        kapi.kthreadRun(async () => kapi.powerOff(), 'lock_torture_init');
-      }
-      return;
+  if (!Object.hasOwn(LOCK_TORTURE_OPS, p.torture_type)) {
+    if (cpu === 0) {
+      kapi.printk(`lock-torture: invalid torture type: "${p.torture_type}"`);
+      kapi.printk(`lock-torture types: ${LOCK_TORTURE_TYPES.join(' ')}`);
+      kapi.noteFailure(`locktorture: invalid torture type "${p.torture_type}"`);
+      kapi.kthreadRun(async () => kapi.powerOff(), 'lock_torture_init');
     }
-    cur_ops = factory();
+    return;
   }
+  cur_ops = await LOCK_TORTURE_OPS[p.torture_type as LockTortureType]();
   const ops = cur_ops;
   const ncpus = kapi.nrCpuIds;
   if (p.nwriters_stress === 0 && (ops.readlock === undefined || p.nreaders_stress === 0)) {

@@ -49,7 +49,7 @@ import {
 } from './common.js';
 import { spin_lock_bh, spin_unlock_bh, DEFINE_SPINLOCK, type Spinlock } from '../../kernels/locking/spinlock.js';
 import { rcu_callback, type RcuCallback } from '../../kernels/rcu/rcu_callback.js';
-import { RCU_TORTURE_OPS, type RcuTortureOps } from '../../kernels/rcu/rcu_torture_ops.js';
+import { RCU_TORTURE_TYPES, rcu_torture_ops_of, type RcuTortureOps } from '../../kernels/rcu/rcu_torture_ops.js';
 import { rcu_all_qs, rcu_flavor_name, rcu_gp_state_name, rcu_init } from '../../kernels/rcu/tree.js';
 import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free, mem_dump_obj, pointer_px, SLAB_STORE_USER, ZERO_SIZE_PTR } from '../../kernels/mm/slab_common.js';
 import { slub_init } from '../../kernels/mm/slub.js';
@@ -744,7 +744,7 @@ function computeSynctypes(p: Params): SyncType[] {
 /** Guest module entry, on every CPU: kernel subsystems, then this CPU's torture tasks. */
 export function boot(cpu: number): void {
   const p = readParams();
-  const ops = RCU_TORTURE_OPS.find((o) => o.name === p.torture_type);
+  const ops = rcu_torture_ops_of(p.torture_type);
   rcu_init(cpu);
   rcu_early_boot_tests(cpu);
   slub_init();
@@ -752,7 +752,7 @@ export function boot(cpu: number): void {
   if (ops === undefined) {
     if (cpu === 0) {
       kapi.printk(`rcu-torture: invalid torture type: "${p.torture_type}"`);
-      kapi.printk(`rcu-torture types: ${RCU_TORTURE_OPS.map((o) => o.name).join(' ')}`);
+      kapi.printk(`rcu-torture types: ${RCU_TORTURE_TYPES.join(' ')}`);
       kapi.powerOff();
     }
     return;

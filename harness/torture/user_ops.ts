@@ -33,7 +33,7 @@ import { TortureError } from '../errors.js';
 import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
 import { module_param } from '../../kernels/moduleparam.js';
 import type { TortureRandomState } from './common.js';
-import type { LockTortureOps, MaybeSleep } from './lock_torture.js';
+import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 
 export type UserLockResult = void | PromiseLike<void>;
 

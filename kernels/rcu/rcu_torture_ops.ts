@@ -100,4 +100,19 @@ export const rcu_busted_ops: RcuTortureOps = {
   can_boost: 0,
 };
 
-export const RCU_TORTURE_OPS: readonly RcuTortureOps[] = [rcu_ops, rcu_busted_ops];
+/**
+ * torture_ops[] of rcutorture.c: the one list of RCU flavours (`rcutorture.torture_type`), in the
+ * kernel's order. The driver's option registry and rcutorture's "types:" line read it; a new
+ * flavour is one entry here (its key equal to its ops' name).
+ */
+export const RCU_TORTURE_OPS = {
+  rcu: rcu_ops,
+  busted: rcu_busted_ops,
+} as const satisfies Record<string, RcuTortureOps>;
+export type RcuTortureType = keyof typeof RCU_TORTURE_OPS;
+export const RCU_TORTURE_TYPES = Object.keys(RCU_TORTURE_OPS) as readonly RcuTortureType[];
+
+/** The ops of `name`, or undefined for a name that is not a flavour. */
+export function rcu_torture_ops_of(name: string): RcuTortureOps | undefined {
+  return Object.hasOwn(RCU_TORTURE_OPS, name) ? RCU_TORTURE_OPS[name as RcuTortureType] : undefined;
+}
