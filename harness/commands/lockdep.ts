@@ -1,0 +1,22 @@
+/*
+ * `torture lockdep TRACE.jsonl... [-] [--all] [--json]`: run the lockdep validator over recorded
+ * lock traces (harness/lockdep/trace_cli.ts: many traces on a worker pool, output in argument
+ * order). Exit 0 clean, 1 a report.
+ */
+
+import { lockdepCommand } from '../lockdep/trace_cli.js';
+import type { Command } from './command.js';
+
+export const lockdep: Command = {
+  name: 'lockdep',
+  yargs: 'lockdep [traces..]',
+  describe: 'check lock traces',
+  synopsis: ['lockdep TRACE.jsonl... [-] [--all] [--json]'],
+  options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+  async handler(a, { argv, io }) {
+    // yargs drops a lone `-` (standard input): the traces are the non-option words after the command.
+    const at = argv.indexOf('lockdep');
+    const traces = argv.slice(at + 1).filter((w) => w === '-' || !w.startsWith('-'));
+    return lockdepCommand({ traces, all: a['all'] === true, json: a['json'] === true }, io);
+  },
+};

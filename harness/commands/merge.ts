@@ -1,0 +1,19 @@
+/*
+ * `torture merge DIR...`: the shards of one battery into one results directory (harness/nightly/).
+ * Like the other battery commands it parses its own arguments (rawArgs: harness/nightly/nightly_cli.ts).
+ */
+
+import { mergeMain } from '../nightly/nightly_cli.js';
+import type { Command } from './command.js';
+
+export const merge: Command = {
+  name: 'merge',
+  yargs: 'merge',
+  describe: 'merge battery shards',
+  synopsis: ['merge DIR... [--datestamp NAME] [--results DIR]'],
+  options: {},
+  rawArgs: true,
+  async handler(_a, { argv, io }) {
+    return mergeMain(argv, io);
+  },
+};
