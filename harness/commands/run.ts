@@ -8,8 +8,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { TortureError } from '../errors.js';
-import { TORTURE_SUITES, type TortureSuite } from '../guest/guest_spec.js';
 import { datestamp } from '../lib/kvm_date.js';
 import { formatBatches, formatScenarios, formatSched } from '../run/batches.js';
 import { parseCpus, parseMemory, parseSeed } from '../run/driver_options.js';
@@ -18,6 +16,8 @@ import { parseJitter } from '../run/jitter.js';
 import { DRYRUN_KINDS, SEED_PARAM, buildPlan, type DryrunKind, type RunOptions } from '../run/plan.js';
 import { repoRoot } from '../run/repo_root.js';
 import { checkResdirFree, runBatches } from '../run/run_batches.js';
+import { TortureError } from '../errors.js';
+import { SUITES, TORTURE_SUITES, isTortureSuite } from '../suites/index.js';
 import { validateOpsModule } from '../torture/user_ops.js';
 import { last, list, usage, type Argv, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
@@ -84,10 +84,10 @@ const RUN_OPTIONS = {
 /** Check every run option and build RunOptions (throws TortureError('USAGE') on bad input). */
 export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = new Date()): RunOptions {
   const suiteText = last(a['torture']) ?? 'rcu';
-  if (!(TORTURE_SUITES as readonly string[]).includes(suiteText)) {
+  if (!isTortureSuite(suiteText)) {
     throw usage(`Cannot use --torture as 'the suite' must be one of ${TORTURE_SUITES.join(' ')}: current value is ${suiteText || '(empty)'}`);
   }
-  const suite = suiteText as TortureSuite;
+  const suite = suiteText;
   const durationSec = parseDuration(last(a['duration']) ?? DEFAULT_DURATION);
 
   const cpusText = last(a['cpus']);
@@ -128,7 +128,10 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
   const opsText = last(a['ops']);
   let opsModule: string | undefined;
   if (opsText !== undefined) {
-    if (suite !== 'lock') throw usage(`Cannot use --ops as 'the suite' must be lock (--torture lock): current value is ${suite}`);
+    if (!SUITES[suite].userOps) {
+      const ok = TORTURE_SUITES.filter((n) => SUITES[n].userOps);
+      throw usage(`Cannot use --ops as 'the suite' must be ${ok.join(' or ')} (${ok.map((n) => `--torture ${n}`).join(', ')}): current value is ${suite}`);
+    }
     const abs = path.resolve(opsText);
     if (opsText === '' || !existsSync(abs) || !statSync(abs).isFile()) {
       throw usage(`Cannot use --ops as 'FILE' must be an existing lock-ops ES module file: current value is ${opsText || '(empty)'}`);

@@ -13,7 +13,7 @@
  * merged values from its GuestSpec; this file only says which names and values are accepted.
  */
 
-import type { TortureSuite } from '../guest/guest_spec.js';
+import { TORTURE_SUITES, type TortureSuite } from '../suites/index.js';
 import { LOCK_TORTURE_TYPES } from '../torture/lock_torture.js';
 import { RCU_TORTURE_TYPES } from '../../kernels/rcu/rcu_torture_ops.js';
 import { param_parse } from '../../kernels/moduleparam.js';
@@ -41,7 +41,7 @@ function re(pattern: RegExp, expect: string): Value {
   return { accepts: (v) => pattern.test(v), expect };
 }
 
-const BOTH: readonly TortureSuite[] = ['rcu', 'lock'];
+const BOTH: readonly TortureSuite[] = TORTURE_SUITES;
 const RCU: readonly TortureSuite[] = ['rcu'];
 const LOCK: readonly TortureSuite[] = ['lock'];
 

@@ -1,11 +1,12 @@
 /*
  * Per-suite boot parameters every run gets, the analogue of configs/<suite>/ver_functions.sh
- * (`per_version_boot_params`). A default is added only when the
- * scenario's .boot and --bootargs do not set that parameter, which is what kvm.sh achieves by
- * putting the defaults first on the command line (the kernel keeps the last value).
+ * (`per_version_boot_params`): the CPU-hotplug onoff pair, then the suite's own list
+ * (harness/suites/<suite>.ts, bootDefaults). A default is added only when the scenario's .boot and
+ * --bootargs do not set that parameter, which is what kvm.sh achieves by putting the defaults first
+ * on the command line (the kernel keeps the last value).
  *
  * Departures from kvm.sh, and why:
- *   - stat_interval is 15 s as in kvm.sh, but runs shorter than 60 s use max(1, floor(duration/4))
+ *   - stat_interval is 15 s as in kvm.sh, but runs shorter than 60 s use max(2, floor(duration/4))
  *     so that a 10 s run still prints several stats lines (kvm.sh never runs that short).
  *   - CPU-hotplug kernels get onoff_interval=200 (jiffies) and onoff_holdoff=1 (s) instead of
  *     kvm.sh's 1000/30: those leave a booting qemu 30 s of quiet, but our guests boot in well under
@@ -13,9 +14,9 @@
  * Does not validate anything: the parameters are in the registry already.
  */
 
-import type { TortureSuite } from '../guest/guest_spec.js';
+import { SUITES, type TortureSuite } from '../suites/index.js';
 
-export const DEFAULT_STAT_INTERVAL = 15;
+export { DEFAULT_STAT_INTERVAL, statIntervalFor } from '../suites/stat_interval.js';
 export const DEFAULT_ONOFF_INTERVAL_JIFFIES = 200;
 export const DEFAULT_ONOFF_HOLDOFF_SECS = 1;
 
@@ -27,13 +28,8 @@ export interface SuiteDefaults {
 }
 
 /** The module prefix of a suite's torture parameters. */
-export function tortureModule(suite: TortureSuite): 'rcutorture' | 'locktorture' {
-  return suite === 'rcu' ? 'rcutorture' : 'locktorture';
-}
-
-/** stat_interval for a run of `durationSec` (see the header for the short-run rule). */
-export function statIntervalFor(durationSec: number): number {
-  return durationSec < 60 ? Math.max(2, Math.floor(durationSec / 4)) : DEFAULT_STAT_INTERVAL;
+export function tortureModule(suite: TortureSuite): string {
+  return SUITES[suite].tortureModule;
 }
 
 /**
@@ -58,10 +54,6 @@ export function suiteDefaults(
     add('onoff_interval', DEFAULT_ONOFF_INTERVAL_JIFFIES);
     add('onoff_holdoff', DEFAULT_ONOFF_HOLDOFF_SECS);
   }
-  if (suite === 'rcu') add('n_barrier_cbs', 4);
-  add('stat_interval', statIntervalFor(durationSec));
-  add('shutdown_secs', durationSec);
-  if (suite === 'rcu') add('test_no_idle_hz', 1);
-  add('verbose', 1);
+  for (const [param, value] of SUITES[suite].bootDefaults(durationSec)) add(param, value);
   return { words, notes };
 }

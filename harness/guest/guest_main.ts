@@ -42,7 +42,7 @@ import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpe
 import { HangDetector } from './hang_detector.js';
 import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
-import { suiteModules } from './suites.js';
+import { SUITES } from '../suites/index.js';
 import { param_parse } from '../../kernels/moduleparam.js';
 import { readLockStressStats } from '../torture/lock_stress_stats.js';
 
@@ -107,7 +107,7 @@ const problems: string[] = [];
 const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
-const modules = spec.modules ?? suiteModules(spec.suite);
+const modules = spec.modules ?? SUITES[spec.suite].bootModules;
 const watchdogThresh = param_parse('uint', spec.bootParams['watchdog_thresh'] ?? '10') ?? 10;
 const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 

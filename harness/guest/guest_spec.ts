@@ -9,8 +9,9 @@
  * still alive after durationSec + shutdownGraceSec (SIGKILL, recorded as `killed`).
  */
 
-export const TORTURE_SUITES = ['rcu', 'lock'] as const;
-export type TortureSuite = (typeof TORTURE_SUITES)[number];
+import type { TortureSuite } from '../suites/index.js';
+
+export type { TortureSuite } from '../suites/index.js';
 
 export interface GuestSpec {
   /** Scenario name as run, with repeat suffix: `TREE05`, `TREE05.2`. */
@@ -34,7 +35,7 @@ export interface GuestSpec {
    * main thread and each CPU worker). Absent: no cap beyond V8's defaults.
    */
   readonly memoryMb?: number;
-  /** Test hook: module URLs to boot instead of the suite's list (harness/guest/suites.ts). */
+  /** Test hook: module URLs to boot instead of the suite's (harness/suites/). */
   readonly modules?: readonly string[];
 }
 
@@ -47,6 +48,9 @@ export const GUEST_EXIT = {
   /** The guest could not boot (bad --ops module, bad parameter caught late). */
   bootError: 3,
 } as const;
+
+/** guest-retval of a guest the driver killed with SIGKILL (128 + 9, as kvm.sh records a killed qemu). */
+export const KILLED_RETVAL = 137;
 
 /** `guest-result.json`, written by the guest as it ends (absent when it was killed). */
 export interface GuestResult {

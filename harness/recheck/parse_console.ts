@@ -15,7 +15,7 @@
  * Departures: the `lockdep:` field counts real lockdep reports (a `=====` banner followed by a
  * `WARNING:`/`BUG:` title), not the Badness count as the script's long-standing bug does; hung-task
  * lines (`INFO: task ... blocked`) are scanned and counted as `Hangs:`; no ANSI colours.
- * Does not read files or decide the run verdict (recheck_scenario.ts does).
+ * Does not read files or decide the run verdict (verdict.ts does).
  */
 
 export interface BadnessCounts {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatG, parseConsole } from './parse_console.js';
 import { recheckMain, recheckResults } from './recheck.js';
-import type { ScenarioSummary } from './recheck_scenario.js';
+import type { ScenarioSummary } from './verdict.js';
 
 const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
 

@@ -2,36 +2,30 @@
  * kvm-recheck.sh and kvm-end-run-stats.sh (the last step of a kvm.sh run): re-derive every
  * verdict of a results directory from its files, print the first line of `log` (the command line),
  * each scenario's recheck, and the tallies (`N runs with runtime errors.`, only when nonzero, as
- * kvm-recheck prints them). Writes `<dir>/summary.json` with every scenario's summary.
+ * kvm-recheck prints them). Every writer (writers/index.ts) then writes its output: summary.json
+ * in each scenario and in the results directory, console.log.diags where something was flagged.
  *
  * Used both at the end of a run and by `torture recheck DIR...`, so that running and judging
- * share no state: the verdict is whatever the files say.
+ * share no state: the verdict is whatever the files say (verdict.ts, a pure function of them).
  * Does not throw for a damaged results directory: what is missing becomes a failure reason.
  */
 
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { dateText } from '../lib/kvm_date.js';
-import { recheckScenario, type ScenarioRecheck, type ScenarioSummary } from './recheck_scenario.js';
+import { readScenarioFiles } from './scenario_files.js';
+import { runVerdict, scenarioVerdict, type RunSummary, type RunVerdict, type ScenarioVerdict } from './verdict.js';
+import { WRITERS } from './writers/index.js';
+import { endRunFooter, endRunHeader, runText } from './writers/text.js';
 
-export interface RunSummary {
-  readonly resultsDir: string;
-  readonly commandLine: string;
-  readonly suite: string | null;
-  /** The run's random seed (`Random seed: N` in the log), or null for older results. */
-  readonly seed: number | null;
-  readonly exitCode: 0 | 1;
-  readonly runs: number;
-  readonly failures: number;
-  readonly configErrors: number;
-  readonly scenarios: readonly ScenarioSummary[];
-}
+export type { RunSummary, ScenarioSummary } from './verdict.js';
+export { endRunFooter, endRunHeader } from './writers/text.js';
 
 export interface RunRecheck {
   readonly summary: RunSummary;
   /** kvm-recheck.sh's output. */
   readonly lines: readonly string[];
+  readonly verdict: RunVerdict;
 }
 
 function isScenarioDir(dir: string): boolean {
@@ -51,55 +45,39 @@ function seedOfLog(log: string): number | null {
   return m === null ? null : Number(m[1]);
 }
 
-/** Recheck one results directory (or a single scenario directory). */
+function readOptional(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+/** Recheck one scenario directory and write every writer's per-scenario output. */
+export function recheckScenario(dir: string): ScenarioVerdict {
+  const v = scenarioVerdict(readScenarioFiles(path.resolve(dir)));
+  for (const w of WRITERS) w.scenario?.(v);
+  return v;
+}
+
+/** Recheck one results directory (or a single scenario directory) and write every writer's output. */
 export function recheckResults(dirArg: string): RunRecheck {
   const dir = path.resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TortureError('RESULTS_DIR', `Cannot recheck as '${dirArg}' must be a results directory: current value is not a directory`);
   }
   const single = isScenarioDir(dir) && !existsSync(path.join(dir, 'log'));
-  const dirs = single ? [dir] : scenarioDirs(dir);
-  const logText = existsSync(path.join(dir, 'log')) ? readFileSync(path.join(dir, 'log'), 'utf8') : '';
-  const commandLine = logText.split('\n')[0] ?? '';
-  const suiteText = existsSync(path.join(dir, 'torture_suite')) ? readFileSync(path.join(dir, 'torture_suite'), 'utf8').trim() : null;
-
-  const lines: string[] = [];
-  if (commandLine !== '') lines.push(commandLine);
-  const rechecks: ScenarioRecheck[] = dirs.map((d) => recheckScenario(d));
-  for (const r of rechecks) lines.push(...r.lines);
-  if (rechecks.length === 0) lines.push(`BUG: no scenario directories in ${dir}`);
-
-  const configErrors = rechecks.filter((r) => r.configErrors).length;
-  const failures = rechecks.filter((r) => r.summary.verdict === 'failure').length;
-  const runtimeErrors = rechecks.filter((r) => r.summary.verdict === 'failure' && !(r.configErrors && r.summary.reasons.every((x) => x.endsWith('improperly set')))).length;
-  if (configErrors > 0) lines.push(`${configErrors} runs with .config errors.`);
-  if (runtimeErrors > 0) lines.push(`${runtimeErrors} runs with runtime errors.`);
-
-  const exitCode: 0 | 1 = failures > 0 || rechecks.length === 0 ? 1 : 0;
-  const summary: RunSummary = {
-    resultsDir: dir,
-    commandLine,
-    suite: suiteText ?? rechecks[0]?.summary.suite ?? null,
+  const scenarios = (single ? [dir] : scenarioDirs(dir)).map((d) => scenarioVerdict(readScenarioFiles(d)));
+  const logText = readOptional(path.join(dir, 'log')) ?? '';
+  const verdict = runVerdict({
+    dir,
+    commandLine: logText.split('\n')[0] ?? '',
+    suiteFile: readOptional(path.join(dir, 'torture_suite'))?.trim() ?? null,
     seed: seedOfLog(logText),
-    exitCode,
-    runs: rechecks.length,
-    failures,
-    configErrors,
-    scenarios: rechecks.map((r) => r.summary),
-  };
-  if (!single) writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  return { summary, lines };
-}
-
-/** kvm-end-run-stats.sh's header: ` --- <date> Test summary:` and `Results directory: ...`. */
-export function endRunHeader(resdir: string, now: Date = new Date()): string[] {
-  return [` --- ${dateText(now)} Test summary:`, `Results directory: ${resdir}`];
-}
-
-/** kvm-end-run-stats.sh's last line. */
-export function endRunFooter(startMs: number, rc: number, now: Date = new Date()): string {
-  const secs = Math.max(0, Math.round((now.getTime() - startMs) / 1000));
-  return ` --- Done at ${dateText(now)} (${secs} seconds) exitcode ${rc}`;
+    single,
+    scenarios,
+  });
+  for (const w of WRITERS) {
+    if (w.scenario !== undefined) for (const s of scenarios) w.scenario(s);
+    if (w.run !== undefined && !single) w.run(dir, verdict);
+  }
+  return { summary: verdict.summary, lines: runText(verdict), verdict };
 }
 
 /** `torture recheck DIR...`: print each directory's report; 0 if every run succeeded, else 1. */

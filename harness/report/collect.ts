@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
 import type { BenchReport } from '../bench/bench_types.js';
 import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_files.js';
-import { recheckScenario, type ScenarioSummary } from '../recheck/recheck_scenario.js';
+import { recheckScenario, type ScenarioSummary } from '../recheck/recheck.js';
 import { consoleSeries, type ConsoleSeries } from './console_series.js';
 
 export interface ScenarioView {

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { withBootParam, type Scenario } from '../config/scenario.js';
 import { tortureModule } from '../config/suite_defaults.js';
 import { TortureError } from '../errors.js';
-import { TORTURE_SUITES, type GuestSpec, type TortureSuite } from '../guest/guest_spec.js';
+import type { GuestSpec } from '../guest/guest_spec.js';
+import { isTortureSuite, type TortureSuite } from '../suites/index.js';
 import type { Batch } from './batches.js';
 import { SEED_PARAM, type RunPlan } from './plan.js';
 
@@ -95,7 +96,7 @@ export function againPlan(o: AgainOptions): RunPlan {
       const sdir = path.join(dir, r.name);
       let s = readJson<Scenario>(sdir, 'scenario.json', 'be the scenario a run wrote');
       const spec = readJson<GuestSpec>(sdir, 'guest-spec.json', 'be the guest spec a run wrote');
-      if (!(TORTURE_SUITES as readonly string[]).includes(s.suite) || typeof s.bootLine !== 'string' || !Array.isArray(s.bootWords)) {
+      if (!isTortureSuite(s.suite) || typeof s.bootLine !== 'string' || !Array.isArray(s.bootWords)) {
         throw bad(sdir, 'scenario.json', 'be the scenario a run wrote');
       }
       suite ??= s.suite;

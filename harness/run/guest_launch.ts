@@ -14,8 +14,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import type { GuestProgress } from '../guest/guest_spec.js';
-import { KILLED_RETVAL } from '../recheck/recheck_scenario.js';
+import { KILLED_RETVAL, type GuestProgress } from '../guest/guest_spec.js';
 import { qemuRetval } from './kvm_files.js';
 
 export interface GuestExit {

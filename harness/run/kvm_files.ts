@@ -22,7 +22,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { guestQemuArgs, type GuestSpec } from '../guest/guest_spec.js';
-import { KILLED_RETVAL } from '../recheck/recheck_scenario.js';
+import { KILLED_RETVAL } from '../guest/guest_spec.js';
 import type { Scenario } from '../config/scenario.js';
 
 /** A word for `sh`: bare when safe, else single-quoted. */

@@ -15,6 +15,7 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import type { GuestProgress } from '../guest/guest_spec.js';
+import { SUITES, type TortureSuite } from '../suites/index.js';
 
 export type DisplayMode = 'live' | 'plain' | 'quiet';
 
@@ -48,7 +49,7 @@ export function colourLine(l: string): string {
 
 interface GuestRow {
   readonly tag: string;
-  readonly suite: 'rcu' | 'lock';
+  readonly suite: TortureSuite;
   readonly durationSec: number;
   readonly startMs: number;
   progress: GuestProgress | null;
@@ -58,7 +59,7 @@ export interface RunDisplay {
   /** A log line (it is in the log file already); `summary` lines show even with --quiet. */
   line(l: string, summary?: boolean): void;
   batchStart(index: number, total: number): void;
-  guestStart(name: string, tag: string, suite: 'rcu' | 'lock', durationSec: number): void;
+  guestStart(name: string, tag: string, suite: TortureSuite, durationSec: number): void;
   guestProgress(name: string, p: GuestProgress): void;
   guestEnd(name: string): void;
   close(): void;
@@ -80,7 +81,8 @@ export function liveBlock(rows: readonly GuestRow[], batch: number, batches: num
     const el = (nowMs - r.startMs) / 1000;
     longest = Math.max(longest, el);
     const p = r.progress;
-    const work = r.suite === 'lock' ? `${p?.acquisitions ?? 0} acquisitions` : `${p?.gps ?? 0} GPs`;
+    const { counter, unit } = SUITES[r.suite].progress;
+    const work = `${p?.[counter] ?? 0} ${unit}`;
     const hot = `hotplug ${p?.hotplugOk ?? 0}/${p?.hotplugTried ?? 0}`;
     const errs = p?.errors ?? 0;
     const errText = `errors ${errs}`;

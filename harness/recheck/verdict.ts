@@ -1,0 +1,140 @@
+/*
+ * Verdicts, apart from how they are written: a pure function from a scenario's files to a typed
+ * ScenarioVerdict (the recheck rules' findings, in order, and the summary), and from a results
+ * directory's scenario verdicts to a RunVerdict. The writers (writers/) turn verdicts into the
+ * text summary, summary.json and console.log.diags; nothing here touches the filesystem.
+ *
+ * A run FAILS when any finding has a reason: a lockdep splat fails it even if rcutorture said
+ * SUCCESS, as kvm-recheck counts it as a run with runtime errors.
+ */
+
+import path from 'node:path';
+import { KILLED_RETVAL } from '../guest/guest_spec.js';
+import { SUITES, isTortureSuite, type TortureSuite } from '../suites/index.js';
+import { parseConsole, type HotplugCounts } from './parse_console.js';
+import type { Finding, RecheckInput, ScenarioFiles } from './rule.js';
+import { RECHECK_RULES } from './rules.js';
+
+/** summary.json of one scenario. */
+export interface ScenarioSummary {
+  readonly scenario: string;
+  readonly suite: TortureSuite | null;
+  readonly verdict: 'success' | 'failure';
+  readonly reasons: readonly string[];
+  /** Last `ver:` value (rcutorture writer updates, each needing a grace period). */
+  readonly gps?: number;
+  readonly gpsPerSec?: number;
+  /** locktorture: last Writes Total (what kvm-recheck-lock.sh's headline counts). */
+  readonly acquisitions?: number;
+  readonly acquisitionsPerSec?: number;
+  /** locktorture read-write types: last Reads Total (not in the headline, as in the kernel). */
+  readonly readAcquisitions?: number;
+  readonly lockdepReports: number;
+  readonly lockdepTitles: readonly string[];
+  readonly hotplug: HotplugCounts | null;
+  readonly durationSec: number | null;
+  readonly completedSec: number | null;
+  readonly endOfTest: string | null;
+  /** Exit code recorded in guest-retval (137 = killed), or null if absent. */
+  readonly guestRetval: number | null;
+  readonly killed: boolean;
+  /** The headline line (`TREE05 ------- 123 GPs (12.3/s) [rcu: g5 f0x0 ]`). */
+  readonly headline: string;
+}
+
+export interface ScenarioVerdict {
+  readonly dir: string;
+  readonly summary: ScenarioSummary;
+  /** What the rules found, in kvm-recheck's order (the headline is summary.headline). */
+  readonly findings: readonly Finding[];
+  /** Console lines for console.log.diags (empty: nothing flagged there). */
+  readonly diags: readonly string[];
+  /** A `#CHECK#` line failed (kvm-recheck's ".config errors"). */
+  readonly configErrors: boolean;
+}
+
+/** summary.json of a results directory. */
+export interface RunSummary {
+  readonly resultsDir: string;
+  readonly commandLine: string;
+  readonly suite: string | null;
+  /** The run's random seed (`Random seed: N` in the log), or null for older results. */
+  readonly seed: number | null;
+  readonly exitCode: 0 | 1;
+  readonly runs: number;
+  readonly failures: number;
+  readonly configErrors: number;
+  readonly scenarios: readonly ScenarioSummary[];
+}
+
+export interface RunVerdict {
+  readonly summary: RunSummary;
+  readonly scenarios: readonly ScenarioVerdict[];
+  /** Runs that failed for more than `#CHECK#` lines (kvm-recheck's "runs with runtime errors"). */
+  readonly runtimeErrors: number;
+  /** A lone scenario directory was rechecked (no run-level files are written). */
+  readonly single: boolean;
+}
+
+/** Judge one scenario from its files. */
+export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
+  const name = path.basename(files.dir);
+  const { spec, result } = files;
+  const retval = files.retvalText === null || !/^\s*-?\d+\s*$/.test(files.retvalText) ? null : Number(files.retvalText.trim());
+  const suite: TortureSuite | null = spec?.suite ?? (isTortureSuite(files.suiteFile) ? files.suiteFile : null);
+  const judgedAs = SUITES[suite ?? 'rcu'];
+  const consoleFile = path.join(files.dir, 'console.log');
+  const facts = files.console === null ? null : parseConsole(files.console, consoleFile, name);
+  const durationSec = spec?.durationSec ?? null;
+  const shutdownText = spec?.bootParams[`${judgedAs.tortureModule}.shutdown_secs`];
+  const durSec = shutdownText !== undefined && Number(shutdownText) > 0 ? Number(shutdownText) : (durationSec ?? 0);
+
+  const input: RecheckInput = { name, files, suite, consoleFile, facts, retval, durSec };
+  const headline = judgedAs.headline(name, facts, durSec);
+  const findings = RECHECK_RULES.flatMap((rule) => rule(input));
+  const reasons = findings.flatMap((f) => f.reasons);
+
+  const summary: ScenarioSummary = {
+    scenario: name,
+    suite,
+    verdict: reasons.length === 0 ? 'success' : 'failure',
+    reasons,
+    ...headline.stats,
+    lockdepReports: facts?.badness.lockdep ?? 0,
+    lockdepTitles: facts?.lockdepTitles ?? [],
+    hotplug: facts?.hotplug ?? null,
+    durationSec,
+    completedSec: result?.seconds ?? null,
+    endOfTest: facts?.endOfTest ?? null,
+    guestRetval: retval,
+    killed: retval === KILLED_RETVAL,
+    headline: headline.text,
+  };
+  return { dir: files.dir, summary, findings, diags: facts?.diags ?? [], configErrors: findings.some((f) => f.configError === true) };
+}
+
+/** Judge a results directory from its scenarios' verdicts (in name order). */
+export function runVerdict(o: {
+  readonly dir: string;
+  readonly commandLine: string;
+  readonly suiteFile: string | null;
+  readonly seed: number | null;
+  readonly single: boolean;
+  readonly scenarios: readonly ScenarioVerdict[];
+}): RunVerdict {
+  const s = o.scenarios;
+  const failures = s.filter((v) => v.summary.verdict === 'failure').length;
+  const runtimeErrors = s.filter((v) => v.summary.verdict === 'failure' && !(v.configErrors && v.summary.reasons.every((x) => x.endsWith('improperly set')))).length;
+  const summary: RunSummary = {
+    resultsDir: o.dir,
+    commandLine: o.commandLine,
+    suite: o.suiteFile ?? s[0]?.summary.suite ?? null,
+    seed: o.seed,
+    exitCode: failures > 0 || s.length === 0 ? 1 : 0,
+    runs: s.length,
+    failures,
+    configErrors: s.filter((v) => v.configErrors).length,
+    scenarios: s.map((v) => v.summary),
+  };
+  return { summary, scenarios: s, runtimeErrors, single: o.single };
+}

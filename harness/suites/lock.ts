@@ -1,0 +1,41 @@
+/*
+ * The lock suite: locktorture (configs/lock/, kvm-recheck-lock.sh).
+ *   - boot defaults: configs/lock/ver_functions.sh's per_version_boot_params;
+ *   - headline: `LOCK01 ------- 123 acquisitions/releases (12.3 per second)`, counting the writers
+ *     only (`grep "Writes:  Total:" | tail -1`), as the kernel's script does;
+ *   - `--ops FILE` runs a user lock-ops module as torture_type `user`.
+ */
+
+import { formatG } from '../recheck/parse_console.js';
+import { statIntervalFor } from './stat_interval.js';
+import type { Suite } from './suite.js';
+
+export const lock: Suite = {
+  name: 'lock',
+  tortureModule: 'locktorture',
+  bootDefaults: (durationSec) => [
+    ['stat_interval', statIntervalFor(durationSec)],
+    ['shutdown_secs', durationSec],
+    ['verbose', 1],
+  ],
+  bootModules: ['../../kernels/cpu/hotplug.js', '../torture/lock_torture.js'].map((m) => new URL(m, import.meta.url).href),
+  userOps: true,
+  progress: { counter: 'acquisitions', unit: 'acquisitions' },
+  headline(name, facts, durSec) {
+    const stats: Record<string, number> = {};
+    let text = `${name} -------`;
+    if (facts?.acquisitions != null) {
+      const acquisitions = facts.acquisitions;
+      text += ` ${acquisitions} acquisitions/releases`;
+      stats['acquisitions'] = acquisitions;
+      if (durSec > 0) {
+        stats['acquisitionsPerSec'] = acquisitions / durSec;
+        text += ` (${formatG(acquisitions / durSec)} per second)`;
+      }
+    }
+    // Read-write types: the last Reads Total (not in the headline, as in the kernel).
+    if (facts?.readAcquisitions != null) stats['readAcquisitions'] = facts.readAcquisitions;
+    return { text, stats };
+  },
+  rules: [],
+};

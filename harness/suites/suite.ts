@@ -1,0 +1,37 @@
+/*
+ * A torture suite as a plug-in: everything the driver, the guest and recheck need to know about
+ * one suite (rcu, lock), so that none of them tests a suite's name. A third suite is one new file
+ * here and one line in index.ts (see README.md here).
+ */
+
+import type { RecheckRule } from '../recheck/rule.js';
+import type { ConsoleFacts } from '../recheck/parse_console.js';
+
+/** The headline of kvm-recheck-<suite>.sh and the numbers summary.json keeps from it. */
+export interface SuiteHeadline {
+  readonly text: string;
+  /** Fields for summary.json, in the order they appear there (gps, gpsPerSec / acquisitions, ...). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+export interface Suite {
+  /** `--torture` value and configs/<name>/ directory. */
+  readonly name: string;
+  /** Boot-parameter prefix of the suite's torture module (`rcutorture`). */
+  readonly tortureModule: string;
+  /**
+   * ver_functions.sh's per_version_boot_params after the CPU-hotplug onoff pair (which is the
+   * same for every suite): `param` (without the module prefix) and value, in boot-line order.
+   */
+  bootDefaults(durationSec: number): readonly (readonly [string, string | number])[];
+  /** Module URLs a guest of this suite boots, in order (each may export boot(cpu)). */
+  readonly bootModules: readonly string[];
+  /** Whether `--ops FILE` (a user lock-ops module) is meaningful. */
+  readonly userOps: boolean;
+  /** What the live display counts for a running guest: a counter of its progress report, and its unit. */
+  readonly progress: { readonly counter: 'gps' | 'acquisitions'; readonly unit: string };
+  /** kvm-recheck-<suite>.sh's headline. */
+  headline(name: string, facts: ConsoleFacts | null, durSec: number): SuiteHeadline;
+  /** Suite-specific recheck rules, run after the console's own findings. */
+  readonly rules: readonly RecheckRule[];
+}
