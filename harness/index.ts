@@ -9,7 +9,7 @@
 export { attachLockdep, createLockdepBuffer, UserLockdep } from './lockdep/user_api.js';
 export type { LockdepReport } from './lockdep/user_api.js';
 export { checkTrace } from './lockdep/trace_check.js';
-export { runGuest, type GuestRun, type RunGuestOptions } from './guest/run_guest.js';
+export { distModuleUrl, runGuest, type GuestRun, type RunGuestOptions } from './guest/run_guest.js';
 export type { GuestSpec, GuestResult } from './guest/guest_spec.js';
 export { attachCpu, createMachine, type StandaloneCpu } from './cpu/standalone.js';
 export { TortureError, isTortureError, type TortureErrorCode } from './errors.js';

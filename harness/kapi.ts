@@ -161,8 +161,9 @@ export interface Kapi {
 
   /* --- tasks and scheduling (task context only unless said otherwise) --- */
   /**
-   * kthread_run() on this CPU: start `fn` as a new task. Returns the task. `fn` receives a stop
-   * check; the task ends when `fn` returns. Allowed from task context or from boot (cpuInit).
+   * kthread_run() on this CPU: start `fn` as a new task. Returns the task. The task ends when `fn`
+   * returns; a kthread that loops checks mustStop() (torture_must_stop()) itself, as the kernel's
+   * kthread_should_stop() is checked by the thread. Allowed from task context or from boot().
    */
   kthreadRun(fn: () => Promise<void>, comm: string): TaskRef;
   /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */

@@ -4,7 +4,17 @@
  * commands, shutdown) goes through shared-memory words (harness/shm/layout.ts).
  */
 
-import type { GuestSpec } from '../guest/guest_spec.js';
+/**
+ * What a CPU needs of its guest's configuration (the guest's GuestSpec is a superset; the rest of
+ * it is the driver's business, not the CPU's).
+ */
+export interface CpuMachineSpec {
+  /** Merged Kconfig, `CONFIG_X` -> value. */
+  readonly kconfig: Readonly<Record<string, string>>;
+  /** Merged boot parameters, `module.param` -> value. */
+  readonly bootParams: Readonly<Record<string, string>>;
+  readonly nrCpus: number;
+}
 
 /** workerData of a CPU worker. */
 export interface CpuStart {
@@ -14,7 +24,7 @@ export interface CpuStart {
   readonly heapBase: number;
   readonly heapEnd: number;
   readonly lockdepBase: number;
-  readonly spec: GuestSpec;
+  readonly spec: CpuMachineSpec;
   /** Module URLs to import and boot(), in order. */
   readonly modules: readonly string[];
 }

@@ -35,7 +35,7 @@ export interface GuestSpec {
    * main thread and each CPU worker). Absent: no cap beyond V8's defaults.
    */
   readonly memoryMb?: number;
-  /** Test hook: module URLs to boot instead of the suite's (harness/suites/). */
+  /** Module URLs to boot instead of the suite's (harness/suites/): test kernels, the rcu_scale bench. */
   readonly modules?: readonly string[];
 }
 

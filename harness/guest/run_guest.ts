@@ -1,7 +1,9 @@
 /*
- * Run one guest as a child process and collect what it left on disk: the helper behind tests
- * (and usable by tools). It is the same path the driver takes: a guest-spec.json in a results
- * directory and `node dist/harness/guest/guest_main.js <spec>`, killed if it outlives its budget.
+ * Run one guest as a child process and collect what it left on disk. A public API (exported from
+ * the package entry, harness/index.ts; README "One guest from your program"), used by product code
+ * (the rcu_scale benchmark) and by tests alike; it is not a test helper. It is the same path the
+ * driver takes: a guest-spec.json in a results directory and
+ * `node dist/harness/guest/guest_main.js <spec>`, killed if it outlives its budget.
  */
 
 import { spawn } from 'node:child_process';

@@ -8,7 +8,7 @@ interface Result {
   validations: number;
 }
 
-const fixture = new URL('../../dist/harness/lockdep/fixtures/abba_worker.js', import.meta.url);
+const fixture = new URL('../../dist/harness/lockdep/test_support/abba_worker.js', import.meta.url);
 
 function run(sab: SharedArrayBuffer, order: 'ab' | 'ba', pid: number): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -30,8 +30,8 @@ describe('lockdep shared across worker threads', () => {
     expect(second.bugs).toEqual(['circular']);
     const text = second.lines.join('\n');
     expect(text).toContain('worker_ba/9 is trying to acquire lock:');
-    expect(text).toMatch(/-> #1 \(lock_b\)\{\+\.\+\.\}-\{3:3\}:\n {6}mutex_lock \(harness\/lockdep\/fixtures\/abba_worker\.ts:\d+\)\n {6}take_a_then_b \(harness\/lockdep\/fixtures\/abba_worker\.ts:\d+\)/);
-    expect(text).toMatch(/-> #0 \(lock_a\)\{\+\.\+\.\}-\{3:3\}:\n {6}mutex_lock \(harness\/lockdep\/fixtures\/abba_worker\.ts:\d+\)\n {6}take_b_then_a \(harness\/lockdep\/fixtures\/abba_worker\.ts:\d+\)/);
+    expect(text).toMatch(/-> #1 \(lock_b\)\{\+\.\+\.\}-\{3:3\}:\n {6}mutex_lock \(harness\/lockdep\/test_support\/abba_worker\.ts:\d+\)\n {6}take_a_then_b \(harness\/lockdep\/test_support\/abba_worker\.ts:\d+\)/);
+    expect(text).toMatch(/-> #0 \(lock_a\)\{\+\.\+\.\}-\{3:3\}:\n {6}mutex_lock \(harness\/lockdep\/test_support\/abba_worker\.ts:\d+\)\n {6}take_b_then_a \(harness\/lockdep\/test_support\/abba_worker\.ts:\d+\)/);
     expect(text).toContain('CPU: 9 PID: 9 Comm: worker_ba Not tainted');
   });
 
@@ -48,7 +48,7 @@ describe('lockdep shared across worker threads', () => {
     const sab = new SharedArrayBuffer((LOCKDEP_SHM_WORDS + 64) * 4);
     const start = new SharedArrayBuffer(8);
     const startI = new Int32Array(start);
-    const hammer = new URL('../../dist/harness/lockdep/fixtures/hammer_worker.js', import.meta.url);
+    const hammer = new URL('../../dist/harness/lockdep/test_support/hammer_worker.js', import.meta.url);
     const results = [1, 2, 3].map(
       (pid) =>
         new Promise<{ bugs: string[]; validations: number; stats: string }>((resolve, reject) => {

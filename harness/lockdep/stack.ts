@@ -15,7 +15,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const REPO_ROOT_ALT = REPO_ROOT.endsWith(`${path.sep}dist`) ? path.dirname(REPO_ROOT) : REPO_ROOT;
 
 const HIDDEN: readonly RegExp[] = [
-  /(^|\/)harness\/lockdep\/(?!examples\/|fixtures\/)/,
+  /(^|\/)harness\/lockdep\/(?!examples\/|test_support\/)/,
   /(^|\/)harness\/cpu\/(?!test_support\/)/,
   /(^|\/)harness\/guest\//,
   /(^|\/)harness\/kapi\./,

@@ -64,7 +64,7 @@ describe('torture lockdep TRACE.jsonl', () => {
   it('reproduces the seed report line by line (timestamps, addresses and frames aside)', () => {
     const { rc, out } = run(path.join(here, 'examples', 'seed.jsonl'));
     expect(rc).toBe(1);
-    const seed = readFileSync(path.join(here, 'fixtures', 'seed_lkml_2021-05-02.txt'), 'utf8').split('\n');
+    const seed = readFileSync(path.join(here, 'test_support', 'seed_lkml_2021-05-02.txt'), 'utf8').split('\n');
     const start = seed.findIndex((l) => l.includes('======'));
     const seedShape = shape(seed.slice(start));
     expect(shape(out)).toEqual(seedShape);

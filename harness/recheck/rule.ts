@@ -5,15 +5,30 @@
  * reasons fails the run, one with only lines is information (a WARNING that does not fail).
  */
 
-import type { GuestResult, GuestSpec, TortureSuite } from '../guest/guest_spec.js';
 import type { ConsoleFacts } from './parse_console.js';
+
+/**
+ * What recheck reads of guest-spec.json (the driver's GuestSpec): the file may be damaged or from
+ * another version, so every field is optional and checked where it is used.
+ */
+export interface SpecFile {
+  readonly suite?: string;
+  readonly durationSec?: number;
+  readonly bootParams?: Readonly<Record<string, string>>;
+}
+
+/** What recheck reads of guest-result.json (the guest's GuestResult), on the same terms. */
+export interface ResultFile {
+  readonly seconds?: number;
+  readonly problems?: readonly string[];
+}
 
 /** What a scenario directory holds, read once (scenario_files.ts); null where a file is missing. */
 export interface ScenarioFiles {
   /** The scenario directory (absolute). */
   readonly dir: string;
-  readonly spec: GuestSpec | null;
-  readonly result: GuestResult | null;
+  readonly spec: SpecFile | null;
+  readonly result: ResultFile | null;
   /** guest-retval as written, or null. */
   readonly retvalText: string | null;
   /** `torture_suite` of the enclosing results directory, trimmed, or null. */
@@ -31,7 +46,10 @@ export interface ScenarioFiles {
 export interface RecheckInput {
   readonly name: string;
   readonly files: ScenarioFiles;
-  readonly suite: TortureSuite | null;
+  /** The scenario's suite (`rcu`, `lock`), or null when neither the spec nor the run says. */
+  readonly suite: string | null;
+  /** The rules of the suite it is judged as (harness/suites/; rcu when the suite is unknown). */
+  readonly suiteRules: readonly RecheckRule[];
   /** The console's path as output names it. */
   readonly consoleFile: string;
   /** parse_console's facts, or null without a console.log. */

@@ -8,7 +8,6 @@
  */
 
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
-import { SUITES } from '../suites/index.js';
 import type { Finding, RecheckRule } from './rule.js';
 
 function tail(text: string, n: number): string[] {
@@ -65,8 +64,8 @@ const consoleFindings: RecheckRule = ({ facts, files }) => {
   return [{ lines: facts.lines, reasons: facts.reasons }];
 };
 
-/** The suite's own rules (harness/suites/); a scenario of no known suite is judged as rcu, as kvm-recheck does. */
-const suiteRules: RecheckRule = (input) => SUITES[input.suite ?? 'rcu'].rules.flatMap((r) => r(input));
+/** The suite's own rules (harness/suites/); a scenario of no known suite is judged as rcu. */
+const suiteRules: RecheckRule = (input) => input.suiteRules.flatMap((r) => r(input));
 
 /** kvm.sh's Warnings file: a guest that ended well before its duration. */
 const completedIn: RecheckRule = ({ files }) => {

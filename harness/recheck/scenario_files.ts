@@ -5,8 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GuestResult, GuestSpec } from '../guest/guest_spec.js';
-import type { ScenarioFiles } from './rule.js';
+import type { ResultFile, ScenarioFiles, SpecFile } from './rule.js';
 
 function readOptional(file: string): string | null {
   try {
@@ -30,8 +29,8 @@ function readJson<T>(file: string): T | null {
 export function readScenarioFiles(dir: string): ScenarioFiles {
   return {
     dir,
-    spec: readJson<GuestSpec>(path.join(dir, 'guest-spec.json')),
-    result: readJson<GuestResult>(path.join(dir, 'guest-result.json')),
+    spec: readJson<SpecFile>(path.join(dir, 'guest-spec.json')),
+    result: readJson<ResultFile>(path.join(dir, 'guest-result.json')),
     retvalText: readOptional(path.join(dir, 'guest-retval')),
     suiteFile: readOptional(path.join(path.dirname(dir), 'torture_suite'))?.trim() ?? null,
     console: readOptional(path.join(dir, 'console.log')),

@@ -81,15 +81,15 @@ export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
   const name = path.basename(files.dir);
   const { spec, result } = files;
   const retval = files.retvalText === null || !/^\s*-?\d+\s*$/.test(files.retvalText) ? null : Number(files.retvalText.trim());
-  const suite: TortureSuite | null = spec?.suite ?? (isTortureSuite(files.suiteFile) ? files.suiteFile : null);
+  const suite: TortureSuite | null = isTortureSuite(spec?.suite) ? spec.suite : isTortureSuite(files.suiteFile) ? files.suiteFile : null;
   const judgedAs = SUITES[suite ?? 'rcu'];
   const consoleFile = path.join(files.dir, 'console.log');
   const facts = files.console === null ? null : parseConsole(files.console, consoleFile, name);
   const durationSec = spec?.durationSec ?? null;
-  const shutdownText = spec?.bootParams[`${judgedAs.tortureModule}.shutdown_secs`];
+  const shutdownText = spec?.bootParams?.[`${judgedAs.tortureModule}.shutdown_secs`];
   const durSec = shutdownText !== undefined && Number(shutdownText) > 0 ? Number(shutdownText) : (durationSec ?? 0);
 
-  const input: RecheckInput = { name, files, suite, consoleFile, facts, retval, durSec };
+  const input: RecheckInput = { name, files, suite, suiteRules: judgedAs.rules, consoleFile, facts, retval, durSec };
   const headline = judgedAs.headline(name, facts, durSec);
   const findings = RECHECK_RULES.flatMap((rule) => rule(input));
   const reasons = findings.flatMap((f) => f.reasons);

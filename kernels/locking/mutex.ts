@@ -17,11 +17,14 @@
  * sleeper that finds WAITERS cleared re-asserts it before sleeping again. The woken waiter never
  * has to "re-mark contention" for others: whoever takes the lock in the slow path takes it with
  * WAITERS set (as Drepper's mutex takes it in state 2), so the next unlock wakes again.
+ * A contended lock first spins on the word (mutex_optimistic_spin(), MUTEX_SPIN_TRIES loads) before
+ * it sleeps; unlike the kernel it cannot see whether the owner is running, so it spins a fixed count.
  *
  * Test switch: `mutex.test_lost_wakeup=N` (boot parameter; 0 = off, the default) makes every
  * N-th waking unlock forget its wake-up, the bug the hung-task check exists for.
  *
- * Not done: hand-off, debug_mutex checks (unlock by a non-owner works).
+ * Not done: hand-off, the MCS queue of optimistic spinners, debug_mutex checks (unlock by a
+ * non-owner works).
  */
 
 import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
@@ -81,6 +84,7 @@ function mutex_optimistic_spin(lock: Mutex, owner: number): boolean {
   const { i32, word } = lock;
   for (let k = 0; k < MUTEX_SPIN_TRIES; k++) {
     const v = Atomics.load(i32, word);
+    // The CAS pairs with the CAS or exchange of the owner's unlock (__mutex_unlock_fast/slowpath).
     if ((v & LOCK_OWNER_MASK) === 0 && Atomics.compareExchange(i32, word, v, owner | (v & MUTEX_FLAG_WAITERS)) === v) return true;
   }
   return false;

@@ -4,6 +4,7 @@
  */
 
 import { kapi, type LockdepMap, LD_WAIT } from '../../kapi.js';
+import { module_param } from '../../../kernels/moduleparam.js';
 
 function rcu_torture_boom(): never {
   throw new TypeError('boom from a kernel task');
@@ -11,7 +12,7 @@ function rcu_torture_boom(): never {
 
 export function boot(cpu: number): void {
   if (cpu !== 0) return;
-  const hang = kapi.config.bootParams.get('oops_test.hang') === '1';
+  const hang = module_param('oops_test.hang', 'bool', false);
   kapi.kthreadRun(async () => {
     await kapi.scheduleTimeout(2);
     rcu_torture_boom();

@@ -7,11 +7,11 @@
  */
 
 import { kapi } from '../../../harness/kapi.js';
+import { module_param } from '../../moduleparam.js';
 import { rcu_gp_count, rcu_init, synchronize_rcu, synchronize_rcu_expedited } from '../tree.js';
 
 function param(name: string, dflt: number): number {
-  const v = Number(kapi.config.bootParams.get(`rcubench.${name}`) ?? dflt);
-  return Number.isFinite(v) ? v : dflt;
+  return module_param(`rcubench.${name}`, 'int', dflt);
 }
 
 export function boot(cpu: number): void {

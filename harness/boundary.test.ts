@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { boundaryViolations, importSpecifiers } from './test_support/boundary.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Every .ts file of the repository's source folders, repo-relative -> source. */
+function repoSources(): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.ts')) out.set(r, readFileSync(path.join(ROOT, r), 'utf8'));
+    }
+  };
+  for (const top of ['harness', 'kernels', 'configs']) walk(top);
+  return out;
+}
+
+describe('import boundaries', () => {
+  it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles', () => {
+    const files = repoSources();
+    expect(files.size).toBeGreaterThan(100);
+    // The checker saw real imports: kapi is imported by most of kernels/.
+    const kernelImports = [...files].filter(([f]) => f.startsWith('kernels/')).flatMap(([, s]) => importSpecifiers(s));
+    expect(kernelImports.filter((s) => s.endsWith('harness/kapi.js')).length).toBeGreaterThan(10);
+    expect(boundaryViolations(files)).toEqual([]);
+  });
+
+  it('fails on each kind of violation in a synthetic tree (and is not fooled by comments, strings or regexes)', () => {
+    const files = new Map<string, string>([
+      ['harness/kapi.ts', 'export const kapi = {};\n'],
+      ['harness/run/cli.ts', "export const main = 1;\n"],
+      ['harness/guest/guest_main.ts', 'export {};\n'],
+      ['harness/cpu/test_support/abba.ts', "import { kapi } from '../../kapi.js';\nexport const abba = kapi;\n"],
+      ['kernels/ok.ts', "import { kapi } from '../harness/kapi.js';\nimport type { X } from './types.js';\nexport const ok = kapi;\n"],
+      ['kernels/types.ts', 'export type X = number;\n'],
+      ['kernels/bad.ts', "import {\n  main,\n} from '../harness/run/cli.js';\nimport { readFileSync } from 'node:fs';\nexport { main, readFileSync };\n"],
+      ['kernels/quiet.ts', "// import { main } from '../harness/run/cli.js';\nconst s = \"import x from '../harness/run/cli.js'\";\nconst r = /from '..\\/harness\\/run\\/cli.js'/;\nexport { s, r };\n"],
+      ['harness/cpu/up.ts', "export async function f() { return import('../guest/guest_main.js'); }\n"],
+      ['harness/run/uses_helper.ts', "export { abba } from '../cpu/test_support/abba.js';\n"],
+      ['harness/run/a.ts', "import { b } from './b.js';\nexport const a = b;\n"],
+      ['harness/run/b.ts', "import type { a } from './a.js';\nexport const b = 1 as unknown as typeof a;\n"],
+      ['harness/run/x.test.ts', "import { abba } from '../cpu/test_support/abba.js';\nimport { main } from './cli.js';\nexport { abba, main };\n"],
+    ]);
+    expect(boundaryViolations(files)).toEqual([
+      "kernels/bad.ts imports '../harness/run/cli.js': kernels/ may import only harness/kapi.ts and kernels/",
+      "kernels/bad.ts imports 'node:fs': kernels/ may import only harness/kapi.ts and kernels/",
+      "harness/cpu/up.ts imports '../guest/guest_main.js': harness/cpu/ must not import harness/guest/",
+      "harness/run/uses_helper.ts imports '../cpu/test_support/abba.js': product code must not import a test helper",
+      'import cycle: harness/run/a.ts -> harness/run/b.ts -> harness/run/a.ts',
+    ]);
+  });
+});
