@@ -8,7 +8,15 @@
  * other files index through the constants here.
  */
 
-import type { LockdepLimits } from './types.js';
+/** Capacities, named after the kernel's (values are smaller than the kernel's defaults). */
+export interface LockdepLimits {
+  readonly MAX_LOCKDEP_KEYS: number;
+  readonly MAX_LOCKDEP_ENTRIES: number;
+  readonly MAX_LOCKDEP_CHAINS: number;
+  readonly MAX_STACK_TRACE_ENTRIES: number;
+  /** Words of the string arena holding class names and stack text (2 UTF-16 units per word). */
+  readonly ARENA_WORDS: number;
+}
 
 /** Defaults: smaller than the kernel's (8192 / 32768 / 65536 / 524288) to keep the region small. */
 export const DEFAULT_LIMITS: LockdepLimits = {

@@ -9,6 +9,7 @@
 
 import type { LockdepHooks } from '../kapi.js';
 import type { LockdepGraphView } from './graph_view.js';
+import type { LockdepLimits } from './layout.js';
 
 /** The running task as the validator sees it. `lockdep` is reserved for the held-lock stack. */
 export interface LockdepTask {
@@ -89,15 +90,8 @@ export interface LockdepInitOptions {
   limits?: Partial<LockdepLimits>;
 }
 
-/** Capacities, named after the kernel's (values are smaller than the kernel's defaults). */
-export interface LockdepLimits {
-  readonly MAX_LOCKDEP_KEYS: number;
-  readonly MAX_LOCKDEP_ENTRIES: number;
-  readonly MAX_LOCKDEP_CHAINS: number;
-  readonly MAX_STACK_TRACE_ENTRIES: number;
-  /** Words of the string arena holding class names and stack text (2 UTF-16 units per word). */
-  readonly ARENA_WORDS: number;
-}
+/** The capacities of a validator (layout.ts sizes the shared region from them). */
+export type { LockdepLimits };
 
 export interface Lockdep extends LockdepHooks {
   /** `WARNING: <comm>/<pid> still has locks held!` if the task holds locks. */

@@ -7,8 +7,10 @@
  *      above it;
  *   3. product code never imports a test helper (a `*.test.ts` file or anything in a `test_support/`
  *      folder);
- *   4. product code has no import cycles (type-only imports count: a cycle of types is still two
- *      files that cannot be read apart).
+ *   4. product code has no import cycle through a value import (one that exists at run time): a
+ *      cycle made only of `import type` edges is erased by the compiler and allowed, but a cycle
+ *      that runs through one value import is reported even if its other edges are types (e.g. a
+ *      module importing another's code while that one imports the first's types).
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
@@ -24,6 +26,24 @@ export interface ImportEdge {
   readonly from: string;
   readonly specifier: string;
   readonly to: string | null;
+  /** `import type`, `export type ... from`, or braces of `type` names only: erased at compile time. */
+  readonly typeOnly: boolean;
+}
+
+/** One import statement as found: its specifier and whether it is erased at compile time. */
+export interface FoundImport {
+  readonly specifier: string;
+  readonly typeOnly: boolean;
+}
+
+/** Whether an import/export clause (the text between the keyword and `from`) names types only. */
+function clauseIsTypeOnly(clause: string): boolean {
+  const c = clause.trim();
+  if (/^type\b/.test(c)) return true;
+  const braces = /^\{([^}]*)\}$/.exec(c);
+  if (braces === null) return false;
+  const names = (braces[1] ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return names.length > 0 && names.every((n) => /^type\s/.test(n));
 }
 
 /** Skip a quoted string starting at `i` (the quote); returns the index after it and its text. */
@@ -109,8 +129,13 @@ function lex(src: string): { code: string; strings: Map<number, string> } {
 
 /** The module specifiers a TypeScript source imports or re-exports, in order. */
 export function importSpecifiers(src: string): string[] {
+  return findImports(src).map((i) => i.specifier);
+}
+
+/** Every import and re-export of a TypeScript source, in order. */
+export function findImports(src: string): FoundImport[] {
   const { code, strings } = lex(src);
-  const out: string[] = [];
+  const out: FoundImport[] = [];
   // `import ... from "x"`, `export ... from "x"`, `import "x"`, `import("x")`: the keyword must start
   // a statement or an expression (not `.import`, not part of an identifier).
   const re = /(?<![\w$.])(import|export)\b/g;
@@ -121,12 +146,12 @@ export function importSpecifiers(src: string): string[] {
       j++;
       while (/\s/.test(code[j] ?? '')) j++;
       const s = strings.get(j);
-      if (code[j] === '"' && s !== undefined) out.push(s);
+      if (code[j] === '"' && s !== undefined) out.push({ specifier: s, typeOnly: false });
       continue;
     }
     if (m[1] === 'import' && code[j] === '"') {
       const s = strings.get(j);
-      if (s !== undefined) out.push(s);
+      if (s !== undefined) out.push({ specifier: s, typeOnly: false });
       continue;
     }
     // Up to the end of the statement: `from "x"` before the next `;` or a line that starts a new statement.
@@ -136,7 +161,7 @@ export function importSpecifiers(src: string): string[] {
     if (from === null) continue;
     const at = j + from.index + from[0].length - 1;
     const s = strings.get(at);
-    if (s !== undefined) out.push(s);
+    if (s !== undefined) out.push({ specifier: s, typeOnly: clauseIsTypeOnly(body.slice(0, from.index)) });
   }
   return out;
 }
@@ -156,7 +181,7 @@ export function isTestFile(file: string): boolean {
 export function importGraph(files: ReadonlyMap<string, string>): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const [from, src] of files) {
-    for (const specifier of importSpecifiers(src)) edges.push({ from, specifier, to: resolveImport(from, specifier) });
+    for (const { specifier, typeOnly } of findImports(src)) edges.push({ from, specifier, to: resolveImport(from, specifier), typeOnly });
   }
   return edges;
 }
@@ -179,7 +204,10 @@ export function boundaryViolations(files: ReadonlyMap<string, string>): string[]
   return out;
 }
 
-/** Each import cycle once, as the files around it (first file repeated at the end). */
+/**
+ * Each import cycle that runs through a value edge, once (as the files around it, the first file
+ * repeated at the end). A value edge u -> v is on a cycle exactly when v reaches u.
+ */
 export function importCycles(edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
   for (const e of edges) {
@@ -188,26 +216,37 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
     if (!l.includes(e.to)) l.push(e.to);
     next.set(e.from, l);
   }
+  /** The shortest path from `a` to `b` (both included), or null. */
+  const pathBetween = (a: string, b: string): string[] | null => {
+    const parent = new Map<string, string>([[a, a]]);
+    const queue = [a];
+    for (let qi = 0; qi < queue.length; qi++) {
+      const f = queue[qi] as string;
+      if (f === b) {
+        const p = [b];
+        while (p[0] !== a) p.unshift(parent.get(p[0] as string) as string);
+        return p;
+      }
+      for (const t of next.get(f) ?? []) {
+        if (!parent.has(t)) {
+          parent.set(t, f);
+          queue.push(t);
+        }
+      }
+    }
+    return null;
+  };
   const cycles: string[][] = [];
   const seen = new Set<string>();
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (f: string): void => {
-    state.set(f, 'open');
-    stack.push(f);
-    for (const t of next.get(f) ?? []) {
-      if (state.get(t) === 'open') {
-        const cycle = [...stack.slice(stack.indexOf(t)), t];
-        const key = [...cycle.slice(0, -1)].sort().join(' ');
-        if (!seen.has(key)) {
-          seen.add(key);
-          cycles.push(cycle);
-        }
-      } else if (state.get(t) === undefined) visit(t);
-    }
-    stack.pop();
-    state.set(f, 'done');
-  };
-  for (const f of [...next.keys()].sort()) if (state.get(f) === undefined) visit(f);
+  const valueEdges = edges.filter((e) => e.to !== null && !e.typeOnly).sort((x, y) => (x.from + x.to).localeCompare(y.from + y.to));
+  for (const e of valueEdges) {
+    const back = pathBetween(e.to as string, e.from);
+    if (back === null) continue;
+    const cycle = [e.from, ...back];
+    const key = [...new Set(cycle)].sort().join(' ');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    cycles.push(cycle);
+  }
   return cycles;
 }
