@@ -17,7 +17,7 @@ import type { CpuStart, FromCpu } from './protocol.js';
 import { CpuRuntime } from './cpu_runtime.js';
 import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from './kapi_impl.js';
 import { captureKernelStack, kernelFrames } from './stack.js';
-import { hungTaskReport } from '../guest/hang_detector.js';
+import { hungTaskReport } from './hang_detector.js';
 import type { Task } from './task.js';
 
 process.setSourceMapsEnabled(true);

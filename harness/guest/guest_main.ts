@@ -39,7 +39,7 @@ import {
   guestLayout,
 } from '../shm/layout.js';
 import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
-import { HangDetector } from './hang_detector.js';
+import { HangDetector } from '../cpu/hang_detector.js';
 import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
