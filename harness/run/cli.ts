@@ -60,17 +60,21 @@ async function parseArgs(argv: readonly string[]): Promise<Argv> {
   return (await y.parseAsync()) as Argv;
 }
 
-/** Options that take no value; yargs would read `--allcpus=foo` as false and run anyway. */
-const FLAG_OPTIONS: ReadonlySet<string> = new Set([
-  ...Object.keys(HELP_OPTION),
-  ...COMMANDS.flatMap((c) => Object.entries(c.options).filter(([, o]) => o.type === 'boolean').map(([k]) => k)),
-]);
+/**
+ * Options that take no value (`--help` and the command's booleans): yargs would read
+ * `--allcpus=foo` as false and run anyway. Per command, since a word may be a flag of one command
+ * and take a value in another (`lockdep --json`, `bench --json FILE`).
+ */
+function flagOptions(c: Command): ReadonlySet<string> {
+  return new Set([...Object.keys(HELP_OPTION), ...Object.entries(c.options).filter(([, o]) => o.type === 'boolean').map(([k]) => k)]);
+}
 
 function checkFlagsHaveNoValue(argv: readonly string[]): void {
+  const flags = flagOptions(SUBCOMMANDS.find((c) => c.name === argv[0]) ?? DEFAULT_COMMAND);
   for (const arg of argv) {
     if (arg === '--') break;
     const m = /^--(?:no-)?([a-z-]+)=(.*)$/s.exec(arg);
-    if (m !== null && FLAG_OPTIONS.has(m[1] ?? '')) {
+    if (m !== null && flags.has(m[1] ?? '')) {
       throw usage(`Cannot use --${m[1] ?? ''} as 'it' must be given without a value: current value is ${arg}`);
     }
   }
