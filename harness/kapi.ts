@@ -98,6 +98,8 @@ export interface LockdepHooks {
   acquired(map: LockdepMap): void;
   /** lockdep_assert_held(). */
   assertHeld(map: LockdepMap): void;
+  /** lockdep_is_held(): does the current context hold `map`? True when lockdep is not validating. */
+  isHeld(map: LockdepMap): boolean;
   /** lockdep_rcu_suspicious(): PROVE_RCU found something wrong; prints `suspicious RCU usage`. */
   rcuSuspicious(file: string, line: number, msg: string): void;
   /** Whether lockdep is validating (debug_locks and PROVE_LOCKING). */
@@ -188,6 +190,13 @@ export interface Kapi {
    * with PREEMPT_NONE it returns null and costs a load. Use: `const p = kapi.preemptPoint(); if (p) await p;`
    */
   preemptPoint(): Promise<void> | null;
+  /**
+   * might_sleep(): called at the top of a sleeping primitive (mutex_lock, down_read, ...). In
+   * atomic context (preemption or irqs disabled, e.g. under a raw spinlock) it reports `BUG:
+   * sleeping function called from invalid context at <caller's file:line>` and fails the guest,
+   * whether or not the primitive then sleeps.
+   */
+  mightSleep(): void;
   /** Await an arbitrary promise (e.g. a user lock's) as a sleeping wait: the CPU runs other tasks meanwhile. */
   sleepOn<T>(p: Promise<T>): Promise<T>;
 

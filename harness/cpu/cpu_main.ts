@@ -19,6 +19,7 @@ import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi, type LockdepValidator } from '.
 import { captureKernelStack, kernelFrames } from './stack.js';
 import { hungTaskReport } from './hang_detector.js';
 import type { Task } from './task.js';
+import { might_resched_report, schedule_bug_report, type AtomicContext } from './sched_bug.js';
 
 process.setSourceMapsEnabled(true);
 
@@ -89,14 +90,20 @@ const rt: CpuRuntime = new CpuRuntime({
       }
       return;
     }
-    const pc = (rt.preemptCount & 0xff) | (rt.softirqCount > 0 ? 0x100 : 0) | (rt.hardirqCount > 0 ? 0x10000 : 0);
-    printLines([
-      `BUG: scheduling while atomic: ${task.comm}/${task.pid}/0x${pc.toString(16).padStart(8, '0')}`,
-      taskLine(task),
-      'Call Trace:',
-      ...captureKernelStack().map((f) => ` ${f}`),
-    ]);
+    printLines(schedule_bug_report(atomicContext(task), task, validator?.showHeldLocks() ?? [], dumpStack(task, captureKernelStack())));
     noteFailure(`scheduling while atomic: ${task.comm}/${task.pid}`);
+  },
+  mightSleepBug(task: Task): void {
+    // __might_resched() prints at most once a second (its prev_jiffy rate limit).
+    const j = rt.jiffies();
+    if (mightSleepPrevJ >= 0 && j < mightSleepPrevJ + 1000) return;
+    mightSleepPrevJ = j;
+    const frames = captureKernelStack();
+    // frames[0] is the primitive that called might_sleep(); its file:line is the might_sleep() site.
+    const site = /\((.*:\d+)\)$/.exec(frames[0] ?? '')?.[1] ?? 'unknown:0';
+    const c = atomicContext(task);
+    printLines(might_resched_report(site, c, task, config.preempt, validator?.showHeldLocks() ?? [], dumpStack(task, frames)));
+    noteFailure(`sleeping function called from invalid context at ${site}`);
   },
   taskExit(task: Task): void {
     validator?.taskExit(task);
@@ -109,6 +116,17 @@ const rt: CpuRuntime = new CpuRuntime({
     post({ kind: 'hung', cpu, summary: report.summary });
   },
 });
+
+let mightSleepPrevJ = -1;
+
+function atomicContext(task: Task): AtomicContext {
+  return { preemptCount: rt.preemptCount, softirq: rt.softirqCount > 0, hardirq: rt.hardirqCount > 0, irqsDisabled: rt.irqsOff, rcuDepth: task.rcuDepth };
+}
+
+/** dump_stack(): the CPU line and the Call Trace. */
+function dumpStack(task: Task | null, frames: readonly string[]): string[] {
+  return [taskLine(task), 'Call Trace:', ...frames.map((f) => ` ${f}`)];
+}
 
 function noteFailure(reason: string): void {
   Atomics.store(i32, HDR_FAILED, 1);
@@ -123,9 +141,11 @@ function warn(where: string, msg: string | undefined): void {
   lines.push('Modules linked in:');
   lines.push(taskLine(t));
   lines.push('Call Trace:');
-  for (const f of captureKernelStack()) lines.push(` ${f}`);
+  // The trace starts at the function that warned: kernels/bug.ts's own frames are the WARN itself.
+  for (const f of captureKernelStack()) if (!f.includes('(kernels/bug.ts:')) lines.push(` ${f}`);
   lines.push('---[ end trace 0000000000000000 ]---');
   printLines(lines);
+  noteFailure(`WARNING: CPU: ${cpu} PID: ${t?.pid ?? 0} at ${where}`);
 }
 
 const shm = new ShmAllocator(i32, start.heapBase, start.heapEnd);

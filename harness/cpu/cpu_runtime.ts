@@ -74,6 +74,8 @@ export interface CpuEnv {
   oops(err: unknown, where: string, fatal: boolean): void;
   /** Scheduling while atomic, sleeping in an RCU reader ...: report (kernel-shaped) and fail. */
   schedBug(kind: 'atomic' | 'rcu', task: Task): void;
+  /** might_sleep() in atomic context: `BUG: sleeping function called from invalid context`. */
+  mightSleepBug(task: Task): void;
   /** A task ended: lockdep checks for locks still held. */
   taskExit(task: Task): void;
   /** khungtaskd found `tasks` asleep (uninterruptible) for longer than the timeout: report, end the guest. */
@@ -223,8 +225,18 @@ export class CpuRuntime {
   }
 
   #checkMaySleep(t: Task): void {
-    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) this.#env.schedBug('atomic', t);
-    else if (t.rcuDepth > 0) this.#env.schedBug('rcu', t);
+    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) {
+      this.#env.schedBug('atomic', t);
+      // schedule_debug(): after the report the kernel resets the count (preempt_count_set()), and
+      // irqs are on again after the switch, so the next task does not inherit the bug.
+      this.preemptCount = 0;
+      this.irqsOff = false;
+    } else if (t.rcuDepth > 0) this.#env.schedBug('rcu', t);
+  }
+
+  /** might_sleep(): the caller may sleep here; atomic context is a bug even if it does not sleep. */
+  mightSleep(): void {
+    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) this.#env.mightSleepBug(this.currentOrIrq());
   }
 
   #taskOrThrow(): Task {

@@ -58,6 +58,8 @@ export interface LockdepValidator extends LockdepHooks {
   hardirqsOn(): void;
   /** lockdep_softirqs_on(): bottom halves were re-enabled. */
   softirqsOn(): void;
+  /** debug_show_held_locks(current). */
+  showHeldLocks(): string[];
 }
 
 export interface KapiDeps {
@@ -94,6 +96,7 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
         rt.currentOrIrq().noteWaitDone();
       },
       assertHeld(): void {},
+      isHeld: () => true,
       rcuSuspicious(): void {},
     };
   }
@@ -122,6 +125,7 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
     assertHeld(map: LockdepMap): void {
       v.assertHeld(map);
     },
+    isHeld: (map: LockdepMap) => v.isHeld(map),
     rcuSuspicious(file: string, line: number, msg: string): void {
       v.rcuSuspicious(file, line, msg);
     },
@@ -157,6 +161,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     wakeUp: (wq: WaitQueueHead) => rt.wakeUp(wq),
     wakeUpProcess: (pid: number) => rt.wakeUpProcess(pid),
     preemptPoint: () => rt.preemptPoint(),
+    mightSleep: () => rt.mightSleep(),
     sleepOn: <T>(p: Promise<T>) => rt.sleepOn(p),
     spinWait(a: Int32Array, index: number, value: number, sliceMs: number): void {
       Atomics.wait(a, index, value, sliceMs); // pairs with Atomics.notify in spinKick()

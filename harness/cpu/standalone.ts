@@ -89,6 +89,9 @@ export function attachCpu(sab: SharedArrayBuffer, cpu: number, o: AttachOptions)
     schedBug(kind: 'atomic' | 'rcu', task): void {
       print([`BUG: ${kind === 'atomic' ? 'scheduling while atomic' : 'sleeping in RCU reader'}: ${task.comm}/${task.pid}`]);
     },
+    mightSleepBug(task): void {
+      print([`BUG: sleeping function called from invalid context: ${task.comm}/${task.pid}`]);
+    },
     taskExit(): void {},
     hungTasks(tasks): void {
       print(tasks.map((t) => `INFO: task ${t.comm}:${t.pid} blocked for more than ${Math.floor((rt.jiffies() - t.sleepSinceJ) / 1000)} seconds.`));

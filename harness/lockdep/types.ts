@@ -114,4 +114,6 @@ export interface Lockdep extends LockdepHooks {
   hardirqsOff(): void;
   /** trace_softirqs_off(): bottom halves are being disabled (stamps the task's irq events). */
   softirqsOff(): void;
+  /** debug_show_held_locks(current): the held-lock lines of the current task ([] when lockdep is off). */
+  showHeldLocks(): string[];
 }

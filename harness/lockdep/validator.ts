@@ -23,6 +23,7 @@ import { HeldLocks, sameLock, type HeldLock, type IrqTrace } from './held_locks.
 import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, E_TRACE, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
 import {
   assertHeldReport,
+  heldLocks,
   badIrqDependencyReport,
   capacityReport,
   circularReport,
@@ -182,6 +183,14 @@ export class Validator implements Lockdep {
     /* lock_stat is not modelled. */
   }
 
+  /** lockdep_is_held(): true when the current context holds `map`, or lockdep is off. */
+  isHeld(map: LockdepMap): boolean {
+    if (!this.g.debugLocks()) return true;
+    const h = this.#held(this.#env.current());
+    for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return true;
+    return false;
+  }
+
   assertHeld(map: LockdepMap): void {
     if (!this.g.debugLocks()) return;
     const task = this.#env.current();
@@ -190,6 +199,14 @@ export class Validator implements Lockdep {
     const frames = this.#capture();
     const ctx = this.#ctx(task, h, h.depth, frames);
     this.#report('assert_held', `lockdep_assert_held(${map.name})`, hashString(`assert:${map.name}`), ctx, () => assertHeldReport(ctx, map.name, siteOf(frames)), []);
+  }
+
+  /** debug_show_held_locks(current): `N locks held by comm/pid:` and the list; nothing once lockdep is off. */
+  showHeldLocks(): string[] {
+    if (!this.g.debugLocks()) return [];
+    const task = this.#env.current();
+    const h = this.#held(task);
+    return heldLocks(this.#ctx(task, h, h.depth, []));
   }
 
   rcuSuspicious(file: string, line: number, msg: string): void {

@@ -16,6 +16,14 @@ import { HZ, kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
 import { module_param } from '../../kernels/moduleparam.js';
 import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, remove_cpu } from '../../kernels/cpu/hotplug.js';
+import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
+
+/** kernel/torture.c's fullstop_mutex: orders the stop flag against cleanup (lockdep sees it). */
+let fullstop_mutex_: Mutex | null = null;
+function fullstop_mutex(): Mutex {
+  fullstop_mutex_ ??= DEFINE_MUTEX('fullstop_mutex');
+  return fullstop_mutex_;
+}
 
 const W_FULLSTOP = 0;
 const W_NKTHREADS = 1;
@@ -366,7 +374,9 @@ export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>
  * torture kthread to exit. Returns false if some did not stop in time.
  */
 export async function torture_cleanup_begin(): Promise<boolean> {
+  await mutex_lock(fullstop_mutex());
   Atomics.store(kapi.shm, word(W_FULLSTOP), 1);
+  mutex_unlock(fullstop_mutex());
   kapi.wakeUp(wq(W_STOP_WQ));
   kapi.wakeUp(wq(W_STUTTER_WQ));
   torture_stop_kthreads();
@@ -384,4 +394,8 @@ export async function torture_cleanup_begin(): Promise<boolean> {
   return stopped;
 }
 
-export function torture_cleanup_end(): void {}
+/** torture_cleanup_end(): under fullstop_mutex, as the kernel's. */
+export async function torture_cleanup_end(): Promise<void> {
+  await mutex_lock(fullstop_mutex());
+  mutex_unlock(fullstop_mutex());
+}

@@ -606,7 +606,7 @@ async function lock_torture_cleanup(): Promise<void> {
   } else {
     lock_torture_print_module_parms('End of test: SUCCESS');
   }
-  torture_cleanup_end();
+  await torture_cleanup_end();
 }
 
 /* ---------------- boot (lock_torture_init) ---------------- */

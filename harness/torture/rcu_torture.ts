@@ -27,6 +27,7 @@
 
 import { module_param } from '../../kernels/moduleparam.js';
 import { HZ, kapi, type ShmRegion, type TimerList, type WaitQueueHead } from '../kapi.js';
+import { WARN, WARN_ON } from '../../kernels/bug.js';
 import {
   VERBOSE_TOROUT_STRING,
   stutter_wait,
@@ -563,7 +564,7 @@ async function rcu_torture_barrier(): Promise<void> {
     if (invoked !== n) {
       Atomics.add(i32, sw(T_BARRIER_ERROR), 1);
       kapi.printk(`barrier_cbs_invoked = ${invoked}, n_barrier_cbs = ${n}`);
-      kapi.warn('rcu_torture_barrier');
+      WARN_ON(true);
     } else {
       Atomics.add(i32, sw(T_BARRIER_SUCCESSES), 1);
     }
@@ -624,8 +625,8 @@ function rcu_torture_stats_print(): void {
   }
   kapi.printk(`${tag}${bad ? '!!! ' : ''}Reader Pipe: ${pipesummary.map((v) => ` ${v}`).join('')}`);
   if (bad && Atomics.compareExchange(i32, sw(T_WARNED), 0, 1) === 0) {
-    if (i > 1) kapi.warn('rcu_torture_stats_print', 'Too-short grace period');
-    else kapi.warn('rcu_torture_stats_print');
+    if (i > 1) WARN(true, 'Too-short grace period');
+    else WARN_ON(true);
   }
   kapi.printk(`${tag}Reader Batch: ${batchsummary.map((v) => ` ${v}`).join('')}`);
   const wc: string[] = [];
@@ -664,12 +665,12 @@ async function rcu_torture_stats(): Promise<void> {
     // Test mem_dump_obj() and friends (kernel: once, after the loop; here every interval).
     const kcp = await kmem_cache_create('rcuscale', 136, 8, SLAB_STORE_USER, null);
     if (kcp === null) {
-      kapi.warn('rcu_torture_stats');
+      WARN_ON(true);
       continue;
     }
     const rhp = kmem_cache_alloc(kcp);
     if (rhp === 0) {
-      kapi.warn('rcu_torture_stats');
+      WARN_ON(true);
       await kmem_cache_destroy(kcp);
       continue;
     }
@@ -727,7 +728,7 @@ async function rcu_torture_cleanup(): Promise<void> {
   if (load(sw(T_ERROR)) !== 0 || load(sw(T_BARRIER_ERROR)) !== 0) rcu_torture_print_module_parms('End of test: FAILURE');
   else if (t.hotplug && torture_onoff_failures()) rcu_torture_print_module_parms('End of test: RCU_HOTPLUG');
   else rcu_torture_print_module_parms('End of test: SUCCESS');
-  torture_cleanup_end();
+  await torture_cleanup_end();
 }
 
 function computeSynctypes(p: Params): SyncType[] {

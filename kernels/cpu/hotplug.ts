@@ -15,7 +15,8 @@
  * cpuhp_invoke_callback_range -> cpuhp_invoke_callback -> slub_cpu_dead.
  */
 
-import { kapi } from '../../harness/kapi.js';
+import { LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi.js';
+import { lockdep_assert_held } from '../bug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import {
   DEFINE_STATIC_PERCPU_RWSEM,
@@ -64,6 +65,41 @@ function hotplugLock(): PercpuRwsem {
   return cpu_hotplug_lock;
 }
 
+/*
+ * cpuhp_state_up_map / cpuhp_state_down_map: lockdep maps without a lock (STATIC_LOCKDEP_MAP_INIT
+ * "cpuhp_state-up" / "cpuhp_state-down"), acquired and released by the control CPU before it
+ * hands a CPU to its hotplug work (cpuhp_kick_ap_work()), so that lockdep sees what the control
+ * CPU holds at that point.
+ */
+let cpuhp_state_up_map: LockdepMap | null = null;
+let cpuhp_state_down_map: LockdepMap | null = null;
+
+function cpuhpStateMap(bringup: boolean): LockdepMap {
+  if (cpuhp_state_up_map === null || cpuhp_state_down_map === null) {
+    const mk = (name: string): LockdepMap => ({ key: kapi.lockClass(name, 'mutex', LD_WAIT.INV), addr: kapi.shmAlloc(name, 1).base * 4, name });
+    cpuhp_state_up_map = mk('cpuhp_state-up');
+    cpuhp_state_down_map = mk('cpuhp_state-down');
+  }
+  return bringup ? cpuhp_state_up_map : cpuhp_state_down_map;
+}
+
+/** cpuhp_lock_acquire() / cpuhp_lock_release(): lock_map_acquire() on the state map. */
+function cpuhp_lock_acquire(bringup: boolean): void {
+  kapi.lockdep.acquire(cpuhpStateMap(bringup), 0, false, 0, null);
+}
+
+function cpuhp_lock_release(bringup: boolean): void {
+  kapi.lockdep.release(cpuhpStateMap(bringup));
+}
+
+/** cpuhp_kick_ap_work()'s lockdep part: both maps, down then up, before the AP's work. */
+function cpuhp_kick_ap_work_lockdep(): void {
+  cpuhp_lock_acquire(false);
+  cpuhp_lock_release(false);
+  cpuhp_lock_acquire(true);
+  cpuhp_lock_release(true);
+}
+
 function addRemoveLock(): Mutex {
   cpu_add_remove_lock ??= DEFINE_MUTEX('cpu_add_remove_lock');
   return cpu_add_remove_lock;
@@ -86,7 +122,7 @@ export function cpus_write_unlock(): void {
 }
 
 export function lockdep_assert_cpus_held(): void {
-  kapi.lockdep.assertHeld(hotplugLock().dep_map);
+  lockdep_assert_held(hotplugLock().dep_map);
 }
 
 export function cpu_online(cpu: number): boolean {
@@ -173,6 +209,7 @@ async function _cpu_down(cpu: number): Promise<number> {
   if (num_online_cpus() <= 1) return -EBUSY;
   await cpus_write_lock();
   try {
+    cpuhp_kick_ap_work_lockdep();
     await takedown_cpu(cpu);
     await cpuhp_invoke_callback_range(false, cpu);
   } finally {
@@ -196,6 +233,7 @@ async function _cpu_up(cpu: number): Promise<number> {
   await cpus_write_lock();
   try {
     await cpuhp_invoke_callback_range(true, cpu);
+    cpuhp_kick_ap_work_lockdep();
     await kapi.unparkCpu(cpu);
   } finally {
     cpus_write_unlock();
@@ -234,5 +272,6 @@ export async function add_cpu(cpu: number): Promise<number> {
 export function boot(_cpu: number): void {
   hotplugLock();
   addRemoveLock();
+  cpuhpStateMap(false);
   kapi.registerApCallbacks('cpuhp', cpuhp_ap_teardown, cpuhp_ap_startup);
 }

@@ -131,6 +131,7 @@ function __mutex_unlock_slowpath(lock: Mutex): void {
 
 /** mutex_lock(): sleep until the mutex is ours. Task context only. */
 export async function mutex_lock(lock: Mutex): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
   if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
@@ -138,6 +139,7 @@ export async function mutex_lock(lock: Mutex): Promise<void> {
 
 /** mutex_lock_nested(): as mutex_lock(), as lockdep subclass `subclass` (< 8). */
 export async function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
   if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);

@@ -104,6 +104,7 @@ function readers_active_check(sem: PercpuRwsem): boolean {
 /* ---------------- API ---------------- */
 
 export async function percpu_down_read(sem: PercpuRwsem): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
   if (!__percpu_down_read_trylock(sem)) await __percpu_down_read(sem);
 }
@@ -123,6 +124,7 @@ export function percpu_up_read(sem: PercpuRwsem): void {
 }
 
 export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
   const { i32, block } = sem;
   const owner = lock_owner_current();

@@ -135,6 +135,7 @@ function rwsem_wake(sem: RwSemaphore, flags: number): void {
 /* ---------------- API ---------------- */
 
 export async function down_read(sem: RwSemaphore): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
   if (!rwsem_read_trylock(sem)) await rwsem_down_read_slowpath(sem);
 }
@@ -154,6 +155,7 @@ export function up_read(sem: RwSemaphore): void {
 }
 
 export async function down_write(sem: RwSemaphore): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
   if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);
@@ -162,6 +164,7 @@ export async function down_write(sem: RwSemaphore): Promise<void> {
 
 /** down_write_nested(sem, subclass). */
 export async function down_write_nested(sem: RwSemaphore, subclass: number): Promise<void> {
+  kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
   if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);

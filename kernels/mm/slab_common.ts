@@ -13,6 +13,7 @@
  */
 
 import { kapi } from '../../harness/kapi.js';
+import { WARN } from '../bug.js';
 import { cpus_read_lock, cpus_read_unlock } from '../cpu/hotplug.js';
 import { mutex_lock, mutex_unlock } from '../locking/mutex.js';
 import { static_key_enable } from '../jump_label.js';
@@ -50,7 +51,7 @@ export async function kmem_cache_create_usercopy(
   let s: KmemCache | null = null;
   try {
     if (name.length === 0 || size < 1 || useroffset < 0 || usersize < 0 || useroffset + usersize > size) {
-      kapi.warn('kmem_cache_create_usercopy', `kmem_cache_create(${name}) integrity check failed`);
+      WARN(true, `kmem_cache_create(${name}) integrity check failed`);
     } else {
       s = await __kmem_cache_create(name, size, align, flags, useroffset, usersize, ctor);
     }

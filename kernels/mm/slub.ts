@@ -1,7 +1,8 @@
 /*
  * mm/slub.c, reduced: slab caches whose objects live in guest shared memory, with real per-CPU
  * object caches (kmem_cache_cpu) that a CPU allocates from and frees to without locks, a shared
- * free list per cache under its list_lock, the SLAB_STORE_USER allocation track, and the cpuhp
+ * free list per cache under its list_lock (a spinlock taken irqsave, one lockdep class
+ * `&n->list_lock` for all caches, as init_kmem_cache_node()'s), the SLAB_STORE_USER allocation track, and the cpuhp
  * dead callback slub_cpu_dead(), which takes slab_mutex and flushes a dead CPU's per-CPU caches of
  * every cache back to the shared lists.
  *
@@ -20,9 +21,10 @@
  * bigger than MAX_OBJ_BYTES, the free track.
  */
 
-import { kapi, type ShmRegion } from '../../harness/kapi.js';
+import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
+import { WARN, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
-import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from '../locking/spinlock.js';
+import { DEFINE_SPINLOCK, spin_lock_irqsave, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, type StaticKey } from '../jump_label.js';
 import { module_param } from '../moduleparam.js';
@@ -70,7 +72,9 @@ export interface KmemCache {
 let slab_mutex_: Mutex | null = null;
 let slub_debug_enabled_: StaticKey | null = null;
 let caches_: ShmRegion | null = null;
-const list_locks = new Map<number, ArchSpinlock>();
+const list_locks = new Map<number, Spinlock>();
+/** init_kmem_cache_node()'s spin_lock_init(&n->list_lock): one class for every cache's list_lock. */
+let list_lock_key: LockClassKey | null = null;
 /** SLAB_STORE_USER tracks of objects allocated on this CPU (object address -> frames). */
 const alloc_tracks = new Map<number, string[]>();
 
@@ -107,10 +111,11 @@ function cpuSlab(slot: number): ShmRegion {
   return kapi.shmAlloc(`kmem_cache_cpu.${slot}`, kapi.nrCpuIds * PCP_STRIDE);
 }
 
-function listLock(slot: number): ArchSpinlock {
+function listLock(slot: number): Spinlock {
   let l = list_locks.get(slot);
   if (l === undefined) {
-    l = arch_spin_lock_init(`kmem_cache_node.list_lock.${slot}`);
+    list_lock_key ??= kapi.lockClass('&n->list_lock', 'spinlock', LD_WAIT.CONFIG);
+    l = DEFINE_SPINLOCK(`kmem_cache_node.list_lock.${slot}`, list_lock_key);
     list_locks.set(slot, l);
   }
   return l;
@@ -168,7 +173,7 @@ export async function __kmem_cache_create(
   usersize: number,
   ctor: ((obj: number) => void) | null,
 ): Promise<KmemCache | null> {
-  kapi.lockdep.assertHeld(slab_mutex().dep_map);
+  lockdep_assert_held(slab_mutex().dep_map);
   if (size > MAX_OBJ_BYTES) return null;
   const i32 = kapi.shm;
   let slot = -1;
@@ -203,7 +208,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
   if (n === 0) {
     const lock = listLock(s.slot);
     const fs = freeStack(s.slot);
-    arch_spin_lock(lock);
+    const flags = spin_lock_irqsave(lock);
     let top = Atomics.load(i32, cw(s.slot, C_FREE_TOP));
     while (n < PCP_BATCH && top > 0) {
       top--;
@@ -211,7 +216,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
       n++;
     }
     Atomics.store(i32, cw(s.slot, C_FREE_TOP), top);
-    arch_spin_unlock(lock);
+    spin_unlock_irqrestore(lock, flags);
     if (n === 0) return 0;
   }
   n--;
@@ -230,7 +235,7 @@ function flushToList(slot: number, pcp: number, keep: number): void {
   if (n <= keep) return;
   const lock = listLock(slot);
   const fs = freeStack(slot);
-  arch_spin_lock(lock);
+  const flags = spin_lock_irqsave(lock);
   let top = Atomics.load(i32, cw(slot, C_FREE_TOP));
   while (n > keep) {
     n--;
@@ -238,7 +243,7 @@ function flushToList(slot: number, pcp: number, keep: number): void {
     top++;
   }
   Atomics.store(i32, cw(slot, C_FREE_TOP), top);
-  arch_spin_unlock(lock);
+  spin_unlock_irqrestore(lock, flags);
   i32[pcp] = n;
 }
 
@@ -248,7 +253,7 @@ export function kmem_cache_free(s: KmemCache, addr: number): void {
   const stride = Atomics.load(i32, cw(s.slot, C_STRIDE_WORDS));
   const idx = (addr / 4 - arena(s.slot).base) / stride;
   if (!Number.isInteger(idx) || idx < 0 || idx >= Atomics.load(i32, cw(s.slot, C_NOBJS))) {
-    kapi.warn('kmem_cache_free', `cache_from_obj: Wrong slab cache. ${s.name} but object is from elsewhere`);
+    WARN(true, `cache_from_obj: Wrong slab cache. ${s.name} but object is from elsewhere`);
     return;
   }
   alloc_tracks.delete(addr);

@@ -11,8 +11,9 @@
  *    has qsmask (CPUs/children the current GP still waits for), qsmaskinit (who the next GP waits
  *    for), qsmaskinitnext (online CPUs, leaves only), its copy of gp_seq, and for PREEMPT=y the
  *    number of blocked readers (blkd) and of those that block the current GP (gp_tasks). Each
- *    node has a lock word (arch spinlock: short, never held across an await, not lockdep-tracked
- *    to keep the GP path cheap); QS reports climb the tree one node lock at a time.
+ *    node has a raw spinlock, taken with irqs off, never across an await, and seen by lockdep
+ *    with one class per tree level as the kernel's rcu_node_class[] (`rcu_node_0` is the root);
+ *    QS reports climb the tree one node lock at a time.
  *  - The GP kthread (`rcu_preempt` with PREEMPT=y, else `rcu_sched`, on CPU 0) sleeps until a GP
  *    is requested (gp_seq_needed), then rcu_gp_init() (apply hotplug state at the leaves, then
  *    set up every node breadth first), rcu_gp_fqs_loop(), rcu_gp_cleanup(). The rcutree
@@ -42,7 +43,9 @@
  * Test-only parameters (switch a planted bug, as the kernel's rcutree.test_broken_gp):
  * rcutree.test_broken_gp=1 ends GPs without waiting; rcutree.test_lost_qs_cpu=N makes CPU N
  * lose its quiescent states (no reports, and its dynticks counter never shows it idle), so every
- * GP waits for it until the stall warning fires.
+ * GP waits for it until the stall warning fires; rcutree.test_lock_inversion=1 takes barrier_lock
+ * inside an rcu_node lock in rcu_cpu_starting() (the reverse of rcutree_migrate_callbacks());
+ * rcutree.test_sleep_under_rcu_node=1 moves rcu_gp_init()'s debug sleep under the node lock.
  *
  * Not modelled: NOCB offloading, priority boosting, callback batching limits, expedited-GP
  * machinery (IPIs, ->expmask), lazy callbacks.
@@ -50,8 +53,16 @@
 
 import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { module_param } from '../moduleparam.js';
+import { WARN, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
-import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from '../locking/spinlock.js';
+import {
+  DEFINE_RAW_SPINLOCK,
+  raw_spin_lock,
+  raw_spin_lock_irqsave,
+  raw_spin_unlock,
+  raw_spin_unlock_irqrestore,
+  type RawSpinlock,
+} from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import { rcu_callback, rcu_callback_lookup, type RcuCallback } from './rcu_callback.js';
 import { rcu_dump_rcu_node_tree, rcu_init_geometry, type RcuGeometry, type RcuNodeShape } from './rcu_node_tree.js';
@@ -158,7 +169,8 @@ interface RcuTree {
   readonly st: ShmRegion;
   readonly nodes: ShmRegion;
   readonly rdps: ShmRegion;
-  readonly locks: readonly ArchSpinlock[];
+  /** rcu_node locks: one lockdep class per tree level (rcu_node_class[]), named rcu_node_<level>. */
+  readonly locks: readonly RawSpinlock[];
   readonly cblists: readonly RcuSegCbList[];
   readonly cpu: number;
   readonly leaf: number;
@@ -176,11 +188,18 @@ interface RcuTree {
   readonly brokenGp: number;
   /** Test-only `rcutree.test_lost_qs_cpu=N`: this CPU loses its QSes (see the header). */
   readonly lostQs: boolean;
+  /** Test-only `rcutree.test_lock_inversion=1`: rcu_cpu_starting() nests barrier_lock in rcu_node. */
+  readonly testLockInversion: boolean;
+  /** Test-only `rcutree.test_sleep_under_rcu_node=1`: rcu_gp_init() sleeps holding an rcu_node lock. */
+  readonly testSleepUnderRcuNode: boolean;
   /** tree_stall.ts's state for this CPU. */
   stall: RcuStall;
   readonly barrierMutex: Mutex;
+  /** rcu_state.exp_mutex: serializes expedited GPs; exp_wake_mutex nests inside it for the wake-up. */
+  readonly expMutex: Mutex;
+  readonly expWakeMutex: Mutex;
   /** rcu_state.barrier_lock: orders barrier entraining against CPU death and migration. */
-  readonly barrierLock: ArchSpinlock;
+  readonly barrierLock: RawSpinlock;
   readonly lockMap: LockdepMap;
   /** Readers of this CPU preempted inside a read-side critical section (PREEMPT=y). */
   readonly blkd: WeakMap<TaskRef, BlockedReader>;
@@ -256,7 +275,9 @@ export function rcu_init(cpu: number): void {
       Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_RCU_ONLINE, 1);
     }
   });
-  const locks = geo.nodes.map((n) => arch_spin_lock_init(`rcu_node.lock.${n.idx}`));
+  // rcu_init_one(): lockdep_set_class_and_name(&rnp->lock, &rcu_node_class[level], "rcu_node_<level>").
+  const rcu_node_class = geo.levelCnt.map((_n, level) => kapi.lockClass(`rcu_node_${level}`, 'spinlock', LD_WAIT.SPIN));
+  const locks = geo.nodes.map((n) => DEFINE_RAW_SPINLOCK(`rcu_node.lock.${n.idx}`, rcu_node_class[n.level]));
   const cblists: RcuSegCbList[] = [];
   for (let c = 0; c < nr; c++) {
     const reg = kapi.shmAlloc(`rcu_data.cblist.${c}`, rcu_segcblist_words(RCU_CBLIST_CAPACITY));
@@ -283,9 +304,13 @@ export function rcu_init(cpu: number): void {
     jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
     brokenGp: module_param('rcutree.test_broken_gp', 'int', 0),
     lostQs: module_param('rcutree.test_lost_qs_cpu', 'int', -1) === cpu,
+    testLockInversion: module_param('rcutree.test_lock_inversion', 'bool', false),
+    testSleepUnderRcuNode: module_param('rcutree.test_sleep_under_rcu_node', 'bool', false),
     stall: undefined as unknown as RcuStall,
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
-    barrierLock: arch_spin_lock_init('rcu_state.barrier_lock'),
+    expMutex: DEFINE_MUTEX('rcu_state.exp_mutex'),
+    expWakeMutex: DEFINE_MUTEX('rcu_state.exp_wake_mutex'),
+    barrierLock: DEFINE_RAW_SPINLOCK('rcu_state.barrier_lock'),
     lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
     blkd: new WeakMap(),
     lastCoreGs: RCU_GP_SEQ_INIT,
@@ -347,12 +372,19 @@ export function rcu_geometry(): RcuGeometry {
 
 /* ---------------- node locks ---------------- */
 
-function raw_spin_lock_rcu_node(r: RcuTree, node: number): void {
-  arch_spin_lock(r.locks[node] as ArchSpinlock);
+/*
+ * The kernel takes an rcu_node lock with irqs disabled everywhere (raw_spin_lock_irqsave_rcu_node(),
+ * or raw_spin_lock_rcu_node() where irqs are already off); the model uses the irqsave form at
+ * every site, which is the same to lockdep and to the preempt count.
+ */
+
+/** raw_spin_lock_irqsave_rcu_node(): returns the flags for the matching unlock. */
+function raw_spin_lock_irqsave_rcu_node(r: RcuTree, node: number): number {
+  return raw_spin_lock_irqsave(r.locks[node] as RawSpinlock);
 }
 
-function raw_spin_unlock_rcu_node(r: RcuTree, node: number): void {
-  arch_spin_unlock(r.locks[node] as ArchSpinlock);
+function raw_spin_unlock_irqrestore_rcu_node(r: RcuTree, node: number, flags: number): void {
+  raw_spin_unlock_irqrestore(r.locks[node] as RawSpinlock, flags);
 }
 
 function shape(r: RcuTree, node: number): RcuNodeShape {
@@ -363,6 +395,7 @@ function shape(r: RcuTree, node: number): RcuNodeShape {
 
 /** rcu_report_qs_rsp(): the root has no more QSes to wait for: wake the GP kthread. */
 function rcu_report_qs_rsp(r: RcuTree): void {
+  WARN_ON_ONCE(!rcu_gp_in_progress(r));
   kapi.wakeUp(wq(sw(r, S_GP_WQ))); // pairs with the waitEvent in rcu_gp_fqs_loop()
 }
 
@@ -375,21 +408,23 @@ function rcu_report_qs_rsp(r: RcuTree): void {
 function rcu_report_qs_rnp(r: RcuTree, mask: number, node: number, gps: number): void {
   const i32 = kapi.shm;
   for (;;) {
-    raw_spin_lock_rcu_node(r, node);
+    const nflags = raw_spin_lock_irqsave_rcu_node(r, node);
     const qsmask = i32[nw(r, node, N_QSMASK)] ?? 0;
     if ((mask !== 0 && (qsmask & mask) === 0) || (i32[nw(r, node, N_GP_SEQ)] ?? 0) !== gps) {
-      raw_spin_unlock_rcu_node(r, node);
+      raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
       return;
     }
+    // Only leaves queue blocked readers (rcu_preempt_blocked_readers_cgp() of an inner node).
+    WARN_ON_ONCE(!shape(r, node).isLeaf && (i32[nw(r, node, N_GP_TASKS)] ?? 0) !== 0);
     const left = qsmask & ~mask;
     // Pairs with the lock-free loads of qsmask in rcu_qs() and rcu_gp_done().
     Atomics.store(i32, nw(r, node, N_QSMASK), left);
     if (left !== 0 || (i32[nw(r, node, N_GP_TASKS)] ?? 0) !== 0) {
-      raw_spin_unlock_rcu_node(r, node);
+      raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
       return;
     }
     const sh = shape(r, node);
-    raw_spin_unlock_rcu_node(r, node);
+    raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
     if (sh.parent < 0) {
       rcu_report_qs_rsp(r);
       return;
@@ -416,13 +451,13 @@ function rcu_qs(r: RcuTree): void {
  */
 function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
   const i32 = kapi.shm;
-  raw_spin_lock_rcu_node(r, r.leaf);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
   const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
   const inGp = rcu_seq_state(gps) !== 0;
   const blocksCurrent = inGp && ((i32[nw(r, r.leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
   Atomics.add(i32, nw(r, r.leaf, N_BLKD), 1);
   if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, r.leaf, N_GP_TASKS), 1);
-  raw_spin_unlock_rcu_node(r, r.leaf);
+  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
   const ctr = rcu_seq_ctr(gps);
   r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1 });
 }
@@ -431,7 +466,7 @@ function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
 function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void {
   const i32 = kapi.shm;
   r.blkd.delete(t);
-  raw_spin_lock_rcu_node(r, r.leaf);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
   Atomics.sub(i32, nw(r, r.leaf, N_BLKD), 1);
   const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
   let report = false;
@@ -439,7 +474,7 @@ function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void
     const left = Atomics.sub(i32, nw(r, r.leaf, N_GP_TASKS), 1) - 1;
     report = left === 0 && (i32[nw(r, r.leaf, N_QSMASK)] ?? 0) === 0;
   }
-  raw_spin_unlock_rcu_node(r, r.leaf);
+  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
   // rcu_report_unblock_qs_rnp(): the leaf is now empty for this GP; report it upward.
   if (report) rcu_report_qs_rnp(r, 0, r.leaf, gps);
 }
@@ -510,7 +545,7 @@ export function call_rcu(arg: number, func: RcuCallback): void {
   const r = R();
   const l = myList(r);
   if (!l.enqueue(func.id, arg)) {
-    kapi.warn('call_rcu', `rcu: callback list of CPU ${r.cpu} overflowed (${l.capacity} callbacks)`);
+    WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed (${l.capacity} callbacks)`);
     return;
   }
   rcu_accelerate_cbs(r, l);
@@ -537,13 +572,14 @@ function rcu_core(): void {
 /** rcu_do_batch(): invoke the DONE callbacks. */
 function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
   const i32 = kapi.shm;
+  WARN_ON_ONCE(!kapi.cpuOnline(kapi.smpProcessorId()));
   const inv = dw(r, r.cpu, D_CB_INVOKING);
   // Publish "invoking" before the list shrinks: rcu_barrier() reads the length, then this.
   Atomics.store(i32, inv, l.tail(0) - l.head());
   const done = l.extractDone();
   for (const cb of done) {
     const f = rcu_callback_lookup(cb.fn);
-    if (f === undefined) kapi.warn('rcu_do_batch', `rcu: unknown callback id ${cb.fn} on CPU ${r.cpu}`);
+    if (f === undefined) WARN(true, `rcu: unknown callback id ${cb.fn} on CPU ${r.cpu}`);
     else f.fn(cb.arg);
   }
   Atomics.add(i32, dw(r, r.cpu, D_N_CBS_INVOKED), done.length);
@@ -556,25 +592,34 @@ function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
  * barrier_lock: a barrier in progress that has not reached `cpu` yet gets its callback entrained
  * behind `cpu`'s callbacks first, so that it moves with them.
  */
-function rcutree_migrate_callbacks(r: RcuTree, cpu: number): void {
+export function rcutree_migrate_callbacks(cpu: number): void {
+  const r = R();
   const i32 = kapi.shm;
   const src = r.cblists[cpu] as RcuSegCbList;
-  arch_spin_lock(r.barrierLock);
+  const bflags = raw_spin_lock_irqsave(r.barrierLock);
   if (src.length() === 0) {
-    arch_spin_unlock(r.barrierLock);
+    raw_spin_unlock_irqrestore(r.barrierLock, bflags);
     return;
   }
+  WARN_ON_ONCE(Atomics.load(i32, dw(r, cpu, D_RCU_ONLINE)) !== 0);
   const active = Atomics.load(i32, sw(r, S_BARRIER_ACTIVE));
   if (active !== 0 && Atomics.load(i32, dw(r, cpu, D_BARRIER_ACK)) !== active) rcu_barrier_entrain(r, cpu, active);
+  // The kernel's order: barrier_lock, then this CPU's leaf (irqs already off), released in the
+  // other order once the lists are merged.
+  const my_rnp = r.locks[r.leaf] as RawSpinlock;
+  raw_spin_lock(my_rnp);
   const l = myList(r);
   for (const cb of src.extractAll()) {
     if (!l.enqueue(cb.fn, cb.arg)) {
-      kapi.warn('rcutree_migrate_callbacks', `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
+      WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
       break;
     }
   }
-  arch_spin_unlock(r.barrierLock);
+  raw_spin_unlock(r.barrierLock); // irqs remain disabled
   rcu_accelerate_cbs(r, l);
+  raw_spin_unlock(my_rnp);
+  if (bflags === 0) kapi.localIrqEnable();
+  lockdep_assert_irqs_enabled();
 }
 
 /* ---------------- grace-period requests ---------------- */
@@ -644,11 +689,11 @@ function rcu_propagate_qsmaskinit(r: RcuTree, node: number, nonEmpty: boolean): 
   let child = shape(r, node);
   while (child.parent >= 0) {
     const p = child.parent;
-    raw_spin_lock_rcu_node(r, p);
+    const nflags = raw_spin_lock_irqsave_rcu_node(r, p);
     const old = i32[nw(r, p, N_QSMASKINIT)] ?? 0;
     const now = nonEmpty ? old | child.grpmask : old & ~child.grpmask;
     Atomics.store(i32, nw(r, p, N_QSMASKINIT), now);
-    raw_spin_unlock_rcu_node(r, p);
+    raw_spin_unlock_irqrestore_rcu_node(r, p, nflags);
     if ((old === 0) === (now === 0)) return;
     child = shape(r, p);
   }
@@ -657,6 +702,7 @@ function rcu_propagate_qsmaskinit(r: RcuTree, node: number, nonEmpty: boolean): 
 /** rcu_gp_init(): start a GP: hotplug state into qsmaskinit, then every node breadth first. */
 async function rcu_gp_init(r: RcuTree): Promise<number> {
   const i32 = kapi.shm;
+  WARN_ON_ONCE(rcu_gp_in_progress(r));
   setGpState(r, 'RCU_GP_ONOFF');
   const gp = rcu_seq_start(Atomics.load(i32, sw(r, S_GP_SEQ)));
   // Stall times before gp_seq says the GP started: check_cpu_stall() reads them the other way.
@@ -666,22 +712,24 @@ async function rcu_gp_init(r: RcuTree): Promise<number> {
   for (const n of r.geo.nodes) {
     if (!n.isLeaf) continue;
     await rcu_gp_slow(r, r.gpPreinitDelay);
-    raw_spin_lock_rcu_node(r, n.idx);
+    const nflags = raw_spin_lock_irqsave_rcu_node(r, n.idx);
     const old = i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0;
     const next = Atomics.load(i32, nw(r, n.idx, N_QSMASKINITNEXT));
     Atomics.store(i32, nw(r, n.idx, N_QSMASKINIT), next);
-    raw_spin_unlock_rcu_node(r, n.idx);
+    raw_spin_unlock_irqrestore_rcu_node(r, n.idx, nflags);
     if ((old === 0) !== (next === 0)) rcu_propagate_qsmaskinit(r, n.idx, next !== 0);
   }
   setGpState(r, 'RCU_GP_INIT');
   for (const n of r.geo.nodes) {
-    await rcu_gp_slow(r, r.gpInitDelay);
-    raw_spin_lock_rcu_node(r, n.idx);
+    if (!r.testSleepUnderRcuNode) await rcu_gp_slow(r, r.gpInitDelay);
+    const nflags = raw_spin_lock_irqsave_rcu_node(r, n.idx);
+    // Planted bug (rcutree.test_sleep_under_rcu_node=1): the debug delay moved under the lock.
+    if (r.testSleepUnderRcuNode) await rcu_gp_slow(r, r.gpInitDelay);
     if (n.isLeaf) Atomics.store(i32, nw(r, n.idx, N_GP_TASKS), r.brokenGp === 2 ? 0 : (i32[nw(r, n.idx, N_BLKD)] ?? 0));
     Atomics.store(i32, nw(r, n.idx, N_QSMASK), i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0);
     // gp_seq last: a CPU that sees the new gp_seq also sees its qsmask bit (rcu_qs()).
     Atomics.store(i32, nw(r, n.idx, N_GP_SEQ), gp);
-    raw_spin_unlock_rcu_node(r, n.idx);
+    raw_spin_unlock_irqrestore_rcu_node(r, n.idx, nflags);
   }
   // Leaves that wait for nothing (no online CPU, no blocked reader) report themselves now.
   for (const n of r.geo.nodes) {
@@ -753,9 +801,11 @@ async function rcu_gp_cleanup(r: RcuTree, gp: number): Promise<void> {
   setGpState(r, 'RCU_GP_CLEANUP');
   const newgp = rcu_seq_end(gp);
   for (const n of r.geo.nodes) {
-    raw_spin_lock_rcu_node(r, n.idx);
+    const nflags = raw_spin_lock_irqsave_rcu_node(r, n.idx);
+    WARN_ON_ONCE((i32[nw(r, n.idx, N_GP_TASKS)] ?? 0) !== 0);
+    WARN_ON_ONCE((i32[nw(r, n.idx, N_QSMASK)] ?? 0) !== 0);
     Atomics.store(i32, nw(r, n.idx, N_GP_SEQ), newgp);
-    raw_spin_unlock_rcu_node(r, n.idx);
+    raw_spin_unlock_irqrestore_rcu_node(r, n.idx, nflags);
     await rcu_gp_slow(r, r.gpCleanupDelay);
   }
   // Pairs with the loads of gp_seq in the synchronize_rcu()/poll conditions and rcu_pending().
@@ -867,20 +917,33 @@ export async function synchronize_rcu(): Promise<void> {
   await wait_for_gp_seq(r, s);
 }
 
-/** synchronize_rcu_expedited(): a GP without the debug delays, scanned every jiffy. */
+/**
+ * synchronize_rcu_expedited(): a GP without the debug delays, scanned every jiffy. Under
+ * rcu_state.exp_mutex as the kernel's exp_funnel_lock() (a caller whose GP completed while it
+ * waited for the mutex returns at once, as sync_exp_work_done()), and the wake-up under
+ * exp_wake_mutex nested inside it (rcu_exp_wait_wake()).
+ */
 export async function synchronize_rcu_expedited(): Promise<void> {
   const r = R();
   RCU_LOCKDEP_WARN_reader('synchronize_rcu_expedited()');
   if (rcu_blocking_is_gp(r)) return;
   const i32 = kapi.shm;
-  Atomics.add(i32, sw(r, S_EXP_REQ), 1);
+  const s = rcu_seq_snap(Atomics.load(i32, sw(r, S_GP_SEQ)));
+  await mutex_lock(r.expMutex);
   try {
-    const s = rcu_seq_snap(Atomics.load(i32, sw(r, S_GP_SEQ)));
-    rcu_start_this_gp(r, s);
-    kapi.wakeUp(wq(sw(r, S_GP_WQ)));
-    await wait_for_gp_seq(r, s);
+    if (rcu_seq_done(Atomics.load(i32, sw(r, S_GP_SEQ)), s)) return;
+    Atomics.add(i32, sw(r, S_EXP_REQ), 1);
+    try {
+      rcu_start_this_gp(r, s);
+      kapi.wakeUp(wq(sw(r, S_GP_WQ)));
+      await wait_for_gp_seq(r, s);
+    } finally {
+      Atomics.sub(i32, sw(r, S_EXP_REQ), 1);
+    }
+    await mutex_lock(r.expWakeMutex);
+    mutex_unlock(r.expWakeMutex);
   } finally {
-    Atomics.sub(i32, sw(r, S_EXP_REQ), 1);
+    mutex_unlock(r.expMutex);
   }
 }
 
@@ -922,11 +985,12 @@ function rcu_barrier_callback(): void {
  */
 function rcu_barrier_entrain(r: RcuTree, cpu: number, seq: number): void {
   const i32 = kapi.shm;
+  lockdep_assert_held(r.barrierLock.dep_map);
   const l = r.cblists[cpu] as RcuSegCbList;
   Atomics.add(i32, sw(r, S_BARRIER_COUNT), 1);
   if (rcu_barrier_cb === null || !l.enqueue(rcu_barrier_cb.id, seq)) {
     Atomics.sub(i32, sw(r, S_BARRIER_COUNT), 1);
-    kapi.warn('rcu_barrier_entrain', `rcu: cannot entrain the barrier callback on CPU ${cpu}`);
+    WARN(true, `rcu: cannot entrain the barrier callback on CPU ${cpu}`);
   } else if (cpu === r.cpu) {
     rcu_accelerate_cbs(r, l);
   }
@@ -940,12 +1004,12 @@ function rcu_check_ipi(r: RcuTree): void {
   const req = Atomics.load(i32, dw(r, r.cpu, D_BARRIER_REQ));
   // ACK may be ahead of REQ (a barrier that found this CPU empty or offline never asked it).
   if (req === 0 || req === Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) return;
-  arch_spin_lock(r.barrierLock);
+  const bflags = raw_spin_lock_irqsave(r.barrierLock);
   // Only the barrier in progress: a stale request must not entrain a callback for a later one.
   if (req === Atomics.load(i32, sw(r, S_BARRIER_ACTIVE)) && req !== Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) {
     rcu_barrier_entrain(r, r.cpu, req);
   }
-  arch_spin_unlock(r.barrierLock);
+  raw_spin_unlock_irqrestore(r.barrierLock, bflags);
   kapi.wakeUp(wq(sw(r, S_BARRIER_WQ))); // pairs with the ack wait in rcu_barrier()
 }
 
@@ -964,31 +1028,31 @@ export async function rcu_barrier(): Promise<void> {
   try {
     const seq = Atomics.add(i32, sw(r, S_BARRIER_SEQ), 1) + 1;
     Atomics.store(i32, sw(r, S_BARRIER_COUNT), 1);
-    arch_spin_lock(r.barrierLock);
+    const sflags = raw_spin_lock_irqsave(r.barrierLock);
     Atomics.store(i32, sw(r, S_BARRIER_ACTIVE), seq);
-    arch_spin_unlock(r.barrierLock);
+    raw_spin_unlock_irqrestore(r.barrierLock, sflags);
     for (let cpu = 0; cpu < kapi.nrCpuIds; cpu++) {
       const ack = dw(r, cpu, D_BARRIER_ACK);
       const online = dw(r, cpu, D_RCU_ONLINE);
       for (;;) {
         if (Atomics.load(i32, ack) === seq) break;
-        arch_spin_lock(r.barrierLock);
+        const bflags = raw_spin_lock_irqsave(r.barrierLock);
         if (Atomics.load(i32, ack) === seq) {
-          arch_spin_unlock(r.barrierLock);
+          raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
         }
         // Length first, then the invoking count: pairs with the stores in rcu_do_batch().
         if ((r.cblists[cpu] as RcuSegCbList).length() === 0 && Atomics.load(i32, dw(r, cpu, D_CB_INVOKING)) === 0) {
           Atomics.store(i32, ack, seq);
-          arch_spin_unlock(r.barrierLock);
+          raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
         }
         if (cpu === r.cpu || Atomics.load(i32, online) === 0) {
           rcu_barrier_entrain(r, cpu, seq);
-          arch_spin_unlock(r.barrierLock);
+          raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
         }
-        arch_spin_unlock(r.barrierLock);
+        raw_spin_unlock_irqrestore(r.barrierLock, bflags);
         Atomics.store(i32, dw(r, cpu, D_BARRIER_REQ), seq);
         kapi.wakeUp(wq(dw(r, cpu, D_IPI)));
         await kapi.waitEvent(wq(sw(r, S_BARRIER_WQ)), () => Atomics.load(i32, ack) === seq || Atomics.load(i32, online) === 0, 1);
@@ -997,9 +1061,9 @@ export async function rcu_barrier(): Promise<void> {
     if (Atomics.sub(i32, sw(r, S_BARRIER_COUNT), 1) !== 1) {
       await kapi.waitEvent(wq(sw(r, S_BARRIER_WQ)), () => Atomics.load(i32, sw(r, S_BARRIER_COUNT)) === 0);
     }
-    arch_spin_lock(r.barrierLock);
+    const eflags = raw_spin_lock_irqsave(r.barrierLock);
     Atomics.store(i32, sw(r, S_BARRIER_ACTIVE), 0);
-    arch_spin_unlock(r.barrierLock);
+    raw_spin_unlock_irqrestore(r.barrierLock, eflags);
   } finally {
     mutex_unlock(r.barrierMutex);
   }
@@ -1017,23 +1081,33 @@ function rcutree_prepare_cpu(cpu: number): void {
 
 /** rcutree_dead_cpu(): CPUHP_RCUTREE_PREP teardown, control CPU, after the CPU died. */
 function rcutree_dead_cpu(cpu: number): void {
-  rcutree_migrate_callbacks(R(), cpu);
+  rcutree_migrate_callbacks(cpu);
 }
 
 /** rcu_cpu_starting(): the incoming CPU joins qsmaskinitnext (it is seen by the next GP). */
-function rcu_cpu_starting(cpu: number): void {
+export function rcu_cpu_starting(cpu: number): void {
   const r = R();
   const i32 = kapi.shm;
+  lockdep_assert_irqs_disabled();
   const d = dw(r, cpu, D_DYNTICKS);
   if ((Atomics.load(i32, d) & 1) === 0) Atomics.add(i32, d, 1);
   r.lastCoreGs = Atomics.load(i32, sw(r, S_GP_SEQ));
   rcu_stall_cpu_awake(r.stall);
-  raw_spin_lock_rcu_node(r, r.leaf);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
   Atomics.or(i32, nw(r, r.leaf, N_QSMASKINITNEXT), r.mask);
-  raw_spin_unlock_rcu_node(r, r.leaf);
-  arch_spin_lock(r.barrierLock);
-  Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
-  arch_spin_unlock(r.barrierLock);
+  if (r.testLockInversion) {
+    // Planted bug (rcutree.test_lock_inversion=1): barrier_lock inside the leaf's lock, the
+    // reverse of rcutree_migrate_callbacks()'s order.
+    const bflags = raw_spin_lock_irqsave(r.barrierLock);
+    Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
+    raw_spin_unlock_irqrestore(r.barrierLock, bflags);
+    raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+  } else {
+    raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+    const bflags = raw_spin_lock_irqsave(r.barrierLock);
+    Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
+    raw_spin_unlock_irqrestore(r.barrierLock, bflags);
+  }
   if (myList(r).length() > 0) kapi.raiseSoftirq('RCU_SOFTIRQ');
 }
 
@@ -1046,15 +1120,15 @@ function rcutree_dying_cpu(cpu: number): void {
   const r = R();
   const i32 = kapi.shm;
   rcu_qs(r);
-  raw_spin_lock_rcu_node(r, r.leaf);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
   Atomics.and(i32, nw(r, r.leaf, N_QSMASKINITNEXT), ~r.mask);
-  raw_spin_unlock_rcu_node(r, r.leaf);
+  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
   const d = dw(r, cpu, D_DYNTICKS);
   if ((Atomics.load(i32, d) & 1) !== 0) Atomics.add(i32, d, 1);
   // From here rcu_barrier() entrains on our behalf (our callbacks await migration).
-  arch_spin_lock(r.barrierLock);
+  const bflags = raw_spin_lock_irqsave(r.barrierLock);
   Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 0);
-  arch_spin_unlock(r.barrierLock);
+  raw_spin_unlock_irqrestore(r.barrierLock, bflags);
   kapi.wakeUp(wq(sw(r, S_BARRIER_WQ)));
   // A GP initialised before the bit left still waits for us: the FQS scan sees us offline/idle.
   kapi.wakeUp(wq(sw(r, S_GP_WQ)));

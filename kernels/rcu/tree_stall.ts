@@ -43,6 +43,7 @@
  */
 
 import { HZ, kapi, type ShmRegion } from '../../harness/kapi.js';
+import { lockdep_assert_irqs_disabled } from '../bug.js';
 import { module_param } from '../moduleparam.js';
 import { ULONG_CMP_GE, ULONG_CMP_LT, rcu_seq_ctr, rcu_seq_state } from './rcu_seq.js';
 
@@ -210,7 +211,7 @@ export function rcu_stall_tick(s: RcuStall): void {
 export function check_cpu_stall(s: RcuStall): void {
   const i32 = kapi.shm;
   const v = s.view;
-  lockdep_assert_irqs_disabled_in_tick();
+  lockdep_assert_irqs_disabled();
   if (rcu_stall_is_suppressed(s) || !rcu_gp_in_progress(s)) return;
   const j = kapi.jiffies();
   // gp_seq, then jiffies_stall, then gp_start, then gp_seq again: the reverse of the stores in
@@ -235,14 +236,6 @@ export function check_cpu_stall(s: RcuStall): void {
       Atomics.store(i32, sw(s, ST_JIFFIES_STALL), (kapi.jiffies() + 3 * s.tillStallJ + 3) | 0);
     }
   }
-}
-
-/**
- * lockdep_assert_irqs_disabled() for code the kernel runs from the tick: hardirq context has
- * irqs off in the kernel, and this model's tick runs in hardirq context.
- */
-function lockdep_assert_irqs_disabled_in_tick(): void {
-  if (!kapi.irqsDisabled() && !kapi.inHardirq()) kapi.warn('check_cpu_stall (kernel/rcu/tree_stall.h)', undefined);
 }
 
 function pr_err(line: string): void {

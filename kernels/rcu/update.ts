@@ -7,6 +7,7 @@
  */
 
 import { kapi } from '../../harness/kapi.js';
+import { WARN } from '../bug.js';
 import { module_param } from '../moduleparam.js';
 import { rcu_callback } from './rcu_callback.js';
 import { call_rcu, rcu_barrier } from './tree.js';
@@ -30,5 +31,5 @@ export function rcu_early_boot_tests(cpu: number): void {
 /** rcu_verify_early_boot_tests(): the late_initcall half. */
 async function rcu_verify_early_boot_tests(): Promise<void> {
   await rcu_barrier();
-  if (rcu_self_test_counter !== 1) kapi.warn('rcu_verify_early_boot_tests', `rcu: early boot RCU callback ran ${rcu_self_test_counter} times`);
+  if (rcu_self_test_counter !== 1) WARN(true, `rcu: early boot RCU callback ran ${rcu_self_test_counter} times`);
 }

@@ -203,6 +203,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     noteFailure: (reason: string) => notHere(`noteFailure(${reason})`),
     stackTraceSave: () => [],
     cpuCurr: (c: number) => (c === cpu ? task : null),
+    mightSleep: () => {},
     lockdep: {
       enabled: false,
       acquire: (_map, _subclass, _trylock, read) => {
@@ -221,6 +222,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
         c.acquired++;
       },
       assertHeld: () => {},
+      isHeld: () => true,
       rcuSuspicious: () => {},
     },
     lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey {
