@@ -570,6 +570,9 @@ async function rcu_torture_barrier(): Promise<void> {
     }
     await torture_sleep_interruptible(HZ / 10);
   } while (!torture_must_stop());
+  // kthread_stop() of the rcu_torture_barrier_cbs kthreads (rcu_torture_barrier_cleanup()): they
+  // sleep on the phase queue, so wake them to see the stop (pairs with their waitEvent).
+  kapi.wakeUp(wq(sw(T_BARRIER_CBS_WQ)));
   torture_kthread_stopping('rcu_torture_barrier');
 }
 
