@@ -918,10 +918,12 @@ export async function synchronize_rcu(): Promise<void> {
 }
 
 /**
- * synchronize_rcu_expedited(): a GP without the debug delays, scanned every jiffy. Under
- * rcu_state.exp_mutex as the kernel's exp_funnel_lock() (a caller whose GP completed while it
- * waited for the mutex returns at once, as sync_exp_work_done()), and the wake-up under
- * exp_wake_mutex nested inside it (rcu_exp_wait_wake()).
+ * synchronize_rcu_expedited(): a GP without the debug delays, scanned every jiffy. The request is
+ * made under rcu_state.exp_mutex, as the kernel's exp_funnel_lock() (a caller whose GP completed
+ * while it waited for the mutex returns at once, as sync_exp_work_done()), and the wake-up side
+ * takes exp_wake_mutex nested inside it (rcu_exp_wait_wake()). Departure: the kernel holds
+ * exp_mutex across the wait too; here a task holding a lock keeps its CPU from its hotplug safe
+ * point, so a mutex held across every expedited GP would hold up CPU hotplug for as long.
  */
 export async function synchronize_rcu_expedited(): Promise<void> {
   const r = R();
@@ -930,20 +932,20 @@ export async function synchronize_rcu_expedited(): Promise<void> {
   const i32 = kapi.shm;
   const s = rcu_seq_snap(Atomics.load(i32, sw(r, S_GP_SEQ)));
   await mutex_lock(r.expMutex);
-  try {
-    if (rcu_seq_done(Atomics.load(i32, sw(r, S_GP_SEQ)), s)) return;
-    Atomics.add(i32, sw(r, S_EXP_REQ), 1);
-    try {
-      rcu_start_this_gp(r, s);
-      kapi.wakeUp(wq(sw(r, S_GP_WQ)));
-      await wait_for_gp_seq(r, s);
-    } finally {
-      Atomics.sub(i32, sw(r, S_EXP_REQ), 1);
-    }
-    await mutex_lock(r.expWakeMutex);
-    mutex_unlock(r.expWakeMutex);
-  } finally {
+  if (rcu_seq_done(Atomics.load(i32, sw(r, S_GP_SEQ)), s)) {
     mutex_unlock(r.expMutex);
+    return;
+  }
+  Atomics.add(i32, sw(r, S_EXP_REQ), 1);
+  rcu_start_this_gp(r, s);
+  kapi.wakeUp(wq(sw(r, S_GP_WQ)));
+  await mutex_lock(r.expWakeMutex);
+  mutex_unlock(r.expWakeMutex);
+  mutex_unlock(r.expMutex);
+  try {
+    await wait_for_gp_seq(r, s);
+  } finally {
+    Atomics.sub(i32, sw(r, S_EXP_REQ), 1);
   }
 }
 

@@ -53,10 +53,11 @@ describe('lockdep over the RCU model\'s own locks', () => {
         'rcutree.gp_init_delay': '1',
         'rcutorture.gp_normal': '1',
         'rcutorture.stat_interval': '1',
-        'rcutorture.shutdown_secs': '3',
+        // Counted from boot, which alone may take seconds on a loaded host.
+        'rcutorture.shutdown_secs': '8',
         'rcutorture.onoff_interval': '0',
       },
-      durationSec: 3,
+      durationSec: 8,
     });
     const c = run.console;
     expect(c).toMatch(/\] BUG: scheduling while atomic: rcu_sched\/\d+\/0x00000002\n/);

@@ -21,8 +21,9 @@
  * due 3 * timeout + 3 jiffies later. The GP kthread stamps gp_activity at each state change.
  *
  * Parameters (kernel/rcu/update.c's, with its clamping to 3..300 s):
- *   rcupdate.rcu_cpu_stall_timeout (default RCU_CPU_STALL_TIMEOUT_DEFAULT = 10 s, not the
- *   kernel's 21: see configs/rcu/README.md), rcupdate.rcu_cpu_stall_suppress (0).
+ *   rcupdate.rcu_cpu_stall_timeout (default min(10, hung_task_timeout_secs / 2): 5 s with the
+ *   default 10 s hung-task timeout, not the kernel's 21: see configs/rcu/README.md),
+ *   rcupdate.rcu_cpu_stall_suppress (0).
  *
  * Departures, and why:
  *   - Host descheduling. A guest CPU is a worker thread, and the host may not run it (8 CPUs on
@@ -47,8 +48,20 @@ import { lockdep_assert_irqs_disabled } from '../bug.js';
 import { module_param } from '../moduleparam.js';
 import { ULONG_CMP_GE, ULONG_CMP_LT, rcu_seq_ctr, rcu_seq_state } from './rcu_seq.js';
 
-/** Default rcupdate.rcu_cpu_stall_timeout, seconds. */
+/**
+ * Default rcupdate.rcu_cpu_stall_timeout, seconds: at most this, and at most half of
+ * hung_task_timeout_secs (10 s here: 5), so that a stall is reported before the tasks waiting
+ * behind it are reported hung, as the kernel's 21 s stays below its 120 s (see
+ * rcu_cpu_stall_timeout_default()).
+ */
 export const RCU_CPU_STALL_TIMEOUT_DEFAULT = 10;
+const HUNG_TASK_TIMEOUT_DEFAULT = 10;
+
+/** The default timeout for this guest: min(10, hung_task_timeout_secs / 2), never below 3. */
+export function rcu_cpu_stall_timeout_default(hungTaskTimeoutSecs: number): number {
+  if (hungTaskTimeoutSecs <= 0) return RCU_CPU_STALL_TIMEOUT_DEFAULT;
+  return Math.max(3, Math.min(RCU_CPU_STALL_TIMEOUT_DEFAULT, Math.floor(hungTaskTimeoutSecs / 2)));
+}
 /**
  * RCU_STALL_RAT_DELAY: other CPUs give the stalled one this long to self-report. The kernel's is
  * 2 jiffies; a worker-thread CPU on a loaded host may not run for tens of milliseconds, so the
@@ -126,7 +139,9 @@ export function rcu_stall_init(view: RcuStallView): RcuStall {
     view,
     st,
     rd,
-    tillStallJ: rcu_jiffies_till_stall_check(module_param('rcupdate.rcu_cpu_stall_timeout', 'int', RCU_CPU_STALL_TIMEOUT_DEFAULT)),
+    tillStallJ: rcu_jiffies_till_stall_check(
+      module_param('rcupdate.rcu_cpu_stall_timeout', 'int', rcu_cpu_stall_timeout_default(module_param('hung_task_timeout_secs', 'int', HUNG_TASK_TIMEOUT_DEFAULT))),
+    ),
     suppress: module_param('rcupdate.rcu_cpu_stall_suppress', 'int', 0) !== 0,
     lastAwakeJ: kapi.jiffies(),
   };
