@@ -424,11 +424,13 @@ function rcu_report_qs_rnp(r: RcuTree, mask: number, node: number, gps: number):
       return;
     }
     const sh = shape(r, node);
-    raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
     if (sh.parent < 0) {
+      // Under the root's lock, as the kernel's: rcu_gp_cleanup() cannot end the GP meanwhile.
       rcu_report_qs_rsp(r);
+      raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
       return;
     }
+    raw_spin_unlock_irqrestore_rcu_node(r, node, nflags);
     mask = sh.grpmask;
     node = sh.parent;
   }
