@@ -34,9 +34,9 @@ export interface TaskRef {
 }
 
 /**
- * A wait-queue head in shared memory: one Int32 word holding the mask of CPUs that have at least
- * one task sleeping on it (NR_CPUS is therefore limited to 32 per guest). Its wake-up count lives
- * in a shadow plane the harness keeps, so the head needs no second word.
+ * A wait-queue head in shared memory: one Int32 word holding the mask of CPUs 0-31 that have at
+ * least one task sleeping on it. The mask of further CPUs and the wake-up count live in shadow
+ * planes the harness keeps (harness/shm/layout.ts), so the head needs no second word.
  */
 export interface WaitQueueHead {
   readonly i32: Int32Array;
@@ -186,6 +186,13 @@ export interface Kapi {
   /** wake_up_process(): wake task `pid` (any CPU) out of whatever it sleeps on; it re-checks its condition. */
   wakeUpProcess(pid: number): void;
   /**
+   * While `on`, this CPU takes every wakeUp(wq) as an IPI even with no sleeper on wq (its bit in
+   * wq's CPU mask stays set): RCU's "CPUs with callbacks" wake-up at the end of a GP.
+   */
+  waitQueueIpi(wq: WaitQueueHead, on: boolean): void;
+  /** An IPI to `cpu` (smp_send_reschedule()): it leaves idle and takes its pending interrupts. */
+  sendIpi(cpu: number): void;
+  /**
    * A preemption point: with CONFIG_PREEMPT=y it may switch to another task (returns a promise),
    * with PREEMPT_NONE it returns null and costs a load. Use: `const p = kapi.preemptPoint(); if (p) await p;`
    */
@@ -288,7 +295,8 @@ export interface Kapi {
 
   /* --- CPU hotplug plumbing (used by kernels/cpu/hotplug.ts only) --- */
   cpuOnline(cpu: number): boolean;
-  onlineMask(): number;
+  /** num_online_cpus(). */
+  numOnlineCpus(): number;
   /**
    * Ask `cpu` to reach a safe point and run `apTeardown` there (in its own context, irqs off),
    * then park. Resolves when the CPU is parked (dead). Task context on the control CPU.

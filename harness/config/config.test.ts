@@ -156,12 +156,12 @@ describe('loadScenario()', () => {
     expect(b.bootParams['locktorture.onoff_interval']).toBe('200');
   });
 
-  it('lowers NR_CPUS by maxcpus/nr_cpus and refuses more than 32', () => {
+  it('lowers NR_CPUS by maxcpus/nr_cpus and refuses more than 128', () => {
     const dir = suiteDir('rcu', { TREE05, BIG: 'CONFIG_SMP=y\nCONFIG_MAXSMP=y\n', UP: 'CONFIG_SMP=n\n' });
     expect(loadScenario(opts(dir, { bootargs: ['maxcpus=3'] })).nrCpus).toBe(3);
     expect(loadScenario(opts(dir, { name: 'BIG', bootargs: ['maxcpus=8 nr_cpus=43'] })).nrCpus).toBe(8);
     expect(loadScenario(opts(dir, { name: 'UP' })).nrCpus).toBe(1);
-    expect(errorOf(() => loadScenario(opts(dir, { name: 'BIG' }))).message).toMatch(/must be from 1 to 32 CPUs per guest: current value is 8192/);
+    expect(errorOf(() => loadScenario(opts(dir, { name: 'BIG' }))).message).toMatch(/must be from 1 to 128 CPUs per guest: current value is 8192/);
   });
 
   it('lists the available scenarios for an unknown one', () => {

@@ -77,7 +77,7 @@ function bp(key: string, v: Value, suites: readonly TortureSuite[]): KnownOption
 const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
 
 /** Upper bound of CPUs per guest (worker threads); more is a config error. */
-export const MAX_GUEST_CPUS = 32;
+export { MAX_CPUS as MAX_GUEST_CPUS } from '../shm/layout.js';
 
 export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // --- Kconfig: CFcommon
@@ -97,6 +97,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('PREEMPT_VOLUNTARY', KBOOL),
   kc('PREEMPT', KBOOL),
   kc('PREEMPT_AUTO', KBOOL),
+  kc('PREEMPT_DYNAMIC', KBOOL),
   kc('HZ_PERIODIC', KBOOL),
   kc('NO_HZ_IDLE', KBOOL),
   kc('NO_HZ_FULL', KBOOL),
@@ -105,6 +106,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('DEBUG_LOCK_ALLOC', KBOOL),
   kc('PROVE_LOCKING', KBOOL),
   kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
+  kc('DEBUG_OBJECTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
   // --- Kconfig: RCU
   kc('RCU_EXPERT', KBOOL),
@@ -131,6 +133,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('nr_cpus', POS, BOTH),
   bp('hung_task_timeout_secs', UINT, BOTH),
   bp('watchdog_thresh', POS, BOTH),
+  // Callback-offloaded CPUs (a cpulist): accepted, not modelled (no offloading, as CONFIG_RCU_NOCB_CPU).
+  bp('rcu_nocbs', re(/^(\d+(-\d+)?)(,\d+(-\d+)?)*$/, 'a CPU list such as 0-1,3-7'), RCU),
   // Planted bugs (ours, as the kernel's test_* switches): every N-th waking unlock forgets it.
   bp('mutex.test_lost_wakeup', UINT, BOTH),
   bp('spinlock.test_lost_kick', UINT, BOTH),

@@ -10,7 +10,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { installKapi, type KernelConfig } from '../kapi.js';
-import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, HDR_ONLINE_MASK, bootTimeView } from '../shm/layout.js';
+import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, bootTimeView, setCpuOnline } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
 import { printkStamp } from '../lib/printk_time.js';
 import type { CpuStart, FromCpu } from './protocol.js';
@@ -204,7 +204,7 @@ try {
   rt.oops(e, `boot of CPU ${cpu}`, true);
 }
 
-Atomics.or(i32, HDR_ONLINE_MASK, 1 << cpu);
+setCpuOnline(i32, cpu, true);
 // Boot barrier: every CPU has declared its classes, hooks and tasks before any task runs.
 Atomics.add(i32, HDR_BOOTED, 1);
 Atomics.notify(i32, HDR_BOOTED);

@@ -12,6 +12,20 @@ describe('CpuRuntime in a real guest', () => {
     expect(run.result?.end).toBe('poweroff');
   });
 
+  it('wakes sleepers on CPUs beyond 32: a 40-CPU ring on one wait queue (multi-word CPU masks)', async () => {
+    // Sleeps without a timeout: a wake-up lost for a CPU >= 32 strands the ring, a hung task.
+    const run = await runGuest({
+      nrCpus: 40,
+      durationSec: 60,
+      bootParams: { 'token_ring.rounds': '3' },
+      modules: [distModuleUrl('harness/cpu/test_support/token_ring')],
+    });
+    expect(run.console).toContain('smp: Brought up 1 node, 40 CPUs');
+    expect(run.console).toContain('token_ring: 3 rounds over 40 CPUs, token 120');
+    expect(run.code).toBe(0);
+    expect(run.result?.end).toBe('poweroff');
+  });
+
   it('prints an Oops with the stack of the failing task and fails only that task', async () => {
     const run = await runGuest({ nrCpus: 2, durationSec: 10, modules: [distModuleUrl('harness/cpu/test_support/oops')] });
     expect(run.console).toMatch(/Oops: TypeError: boom from a kernel task \[#1\] SMP/);

@@ -5,7 +5,9 @@
  * of preemptPoint().
  *
  * How waiting works. A wait queue is a word in guest shared memory holding the mask of CPUs with
- * a sleeper on it; its twin in the wake-sequence plane (harness/shm/layout.ts) counts wake-ups.
+ * a sleeper on it (CPUs 0-31; each further 32 CPUs have their word at the head's index in one
+ * more wait-mask plane); its twin in the wake-sequence plane (harness/shm/layout.ts) counts
+ * wake-ups.
  * waitEvent() is the kernel's prepare_to_wait() loop: set this CPU's bit, read the wake sequence,
  * check the condition, sleep remembering that sequence. wakeUp() bumps the sequence, then reads
  * the mask and rings the doorbell of every CPU in it. All of it is sequentially consistent
@@ -53,8 +55,10 @@ import {
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
-  HDR_ONLINE_MASK,
+  HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
+  setCpuOnline,
+  wqMaskWord,
   MAX_TASKS,
   TASK_CPU,
   TASK_PID,
@@ -111,6 +115,10 @@ export class CpuRuntime {
   #needResched = false;
   /** Word 0 of the wake-sequence plane: a wait queue's sequence is at #seqBase + wq.index. */
   readonly #seqBase: number;
+  /** This CPU's bit in its word of a wait queue's CPU mask (wqMaskWord()). */
+  readonly #wqBit: number;
+  /** Words of a wait queue's CPU mask in this guest: ceil(nr_cpus / 32). */
+  readonly #maskWords: number;
   /** jiffies * 1000 after which a D sleeper is hung; 0 disables (hung_task_timeout_secs=0). */
   readonly #hungJ: number;
   #lastHungCheckJ = 0;
@@ -156,6 +164,8 @@ export class CpuRuntime {
     this.#doorbell = cpuWord(env.cpu, CPU_DOORBELL);
     this.irqPendingWord = cpuWord(env.cpu, CPU_IRQ_PENDING);
     this.#seqBase = Atomics.load(env.i32, HDR_WAKE_SEQ_BASE);
+    this.#wqBit = 1 << (env.cpu & 31);
+    this.#maskWords = Math.ceil(Math.max(1, Atomics.load(env.i32, HDR_NR_CPUS)) / 32);
     const hung = param_parse('uint', env.config.bootParams.get('hung_task_timeout_secs') ?? '10') ?? 10;
     this.#hungJ = hung * HZ;
     this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, -1, async () => {});
@@ -358,13 +368,14 @@ export class CpuRuntime {
     const t = this.#taskOrThrow();
     if (cond()) return true;
     this.#checkMaySleep(t);
-    const bit = 1 << this.id;
+    const bit = this.#wqBit;
+    const maskWord = wqMaskWord(wq.index, this.id, this.#seqBase);
     const seqWord = this.#seqBase + wq.index;
     const deadline = timeoutJ === undefined ? Infinity : this.jiffies() + Math.max(0, Math.ceil(timeoutJ));
     for (;;) {
       // prepare_to_wait(): publish the sleeper, read the wake sequence, then re-check. Pairs with
       // the state change, then Atomics.add of the sequence and load of the mask in wakeUp().
-      Atomics.or(wq.i32, wq.index, bit);
+      Atomics.or(wq.i32, maskWord, bit);
       const seq = Atomics.load(this.i32, seqWord);
       if (cond()) {
         this.#maybeClearWqBit(wq);
@@ -377,7 +388,7 @@ export class CpuRuntime {
       await this.#sleep(t, wq, seq, deadline, uninterruptible);
       // A khungtaskd probe is no wake-up: sleep again on the same sequence, without a re-check.
       while (this.#afterWake(t)) {
-        Atomics.or(wq.i32, wq.index, bit);
+        Atomics.or(wq.i32, maskWord, bit);
         await this.#sleep(t, wq, seq, deadline, uninterruptible);
       }
       // Woken by wq's wake-up or by the timeout; wait_event() re-checks, as the kernel's loop.
@@ -473,12 +484,14 @@ export class CpuRuntime {
     // Bump the sequence, then load the mask: pairs with Atomics.or + sequence load in
     // #waitEvent(). The caller's state change is ordered before both.
     Atomics.add(this.i32, this.#seqBase + wq.index, 1);
-    const mask = Atomics.load(wq.i32, wq.index);
-    if (mask === 0) return;
-    for (let cpu = 0, m = mask; m !== 0; cpu++, m >>>= 1) {
-      if ((m & 1) === 0) continue;
-      if (cpu === this.id) this.#selfPoll = true;
-      else ringCpu(this.i32, cpu);
+    // One word per 32 CPUs (wqMaskWord()); a guest of up to 32 CPUs loads only the head.
+    for (let k = 0; k < this.#maskWords; k++) {
+      const mask = Atomics.load(wq.i32, k === 0 ? wq.index : this.#seqBase * (k + 1) + wq.index);
+      for (let cpu = k * 32, m = mask; m !== 0; cpu++, m >>>= 1) {
+        if ((m & 1) === 0) continue;
+        if (cpu === this.id) this.#selfPoll = true;
+        else ringCpu(this.i32, cpu);
+      }
     }
   }
 
@@ -492,18 +505,28 @@ export class CpuRuntime {
     for (let s = 0; s < n; s++) {
       if (Atomics.load(this.i32, taskWord(s, TASK_PID)) !== pid) continue;
       Atomics.add(this.i32, taskWord(s, TASK_WAKE_SEQ), 1);
-      const cpu = Atomics.load(this.i32, taskWord(s, TASK_CPU));
-      if (cpu === this.id) this.#selfPoll = true;
-      else ringCpu(this.i32, cpu);
+      this.sendIpi(Atomics.load(this.i32, taskWord(s, TASK_CPU)));
       return;
     }
+  }
+
+  waitQueueIpi(wq: WaitQueueHead, on: boolean): void {
+    const w = wqMaskWord(wq.index, this.id, this.#seqBase);
+    // Pairs with the mask loads in wakeUp(), as a sleeper's bit does.
+    if (on) Atomics.or(wq.i32, w, this.#wqBit);
+    else Atomics.and(wq.i32, w, ~this.#wqBit);
+  }
+
+  sendIpi(cpu: number): void {
+    if (cpu === this.id) this.#selfPoll = true;
+    else ringCpu(this.i32, cpu);
   }
 
   #maybeClearWqBit(wq: WaitQueueHead): void {
     for (const o of this.#blocked) {
       if (o.waitWq !== null && o.waitWq.i32 === wq.i32 && o.waitWq.index === wq.index) return;
     }
-    Atomics.and(wq.i32, wq.index, ~(1 << this.id));
+    Atomics.and(wq.i32, wqMaskWord(wq.index, this.id, this.#seqBase), ~this.#wqBit);
   }
 
   /**
@@ -711,7 +734,7 @@ export class CpuRuntime {
     }
     this.#dying = false;
     this.#dead = true;
-    Atomics.and(this.i32, HDR_ONLINE_MASK, ~(1 << this.id));
+    setCpuOnline(this.i32, this.id, false);
     Atomics.store(this.i32, cpuWord(this.id, CPU_CMD), CPU_CMDS.none);
     // State store, then wake the control CPU sleeping on our CPU_HP_WQ (pairs with parkCpu()'s
     // waitEvent condition load).
@@ -729,7 +752,7 @@ export class CpuRuntime {
       this.irqsOff = false;
     }
     this.#dead = false;
-    Atomics.or(this.i32, HDR_ONLINE_MASK, 1 << this.id);
+    setCpuOnline(this.i32, this.id, true);
     for (const t of this.#frozen) {
       t.setSharedState('runnable');
       this.#runqueue.push(t);

@@ -22,6 +22,7 @@ import {
   CPU_PV_WAIT_SINCE,
   CPU_ST,
   CPU_STATE,
+  HDR_GO,
   HDR_NEXT_TASK_SLOT,
   MAX_TASKS,
   TASK_CPU,
@@ -188,6 +189,11 @@ export class HangDetector {
   /** One scan; `nowJ` is the guest's jiffies. Returns a finding or null. */
   scan(nowJ: number): HangFinding | null {
     const i32 = this.#i32;
+    // The watchdog starts once SMP boot is done (lockup_detector_init() after smp_init()): a CPU
+    // at the boot barrier waits there, without heartbeat, for the slowest CPU's initcalls, which
+    // with 100 CPUs on 2 host cores take tens of seconds. A boot that never ends is the driver's
+    // timeout to report.
+    if (Atomics.load(i32, HDR_GO) === 0) return null;
     const tasks = readTasks(i32);
     for (let cpu = 0; cpu < this.#nrCpus; cpu++) {
       const beat = Atomics.load(i32, cpuWord(cpu, CPU_HEARTBEAT));

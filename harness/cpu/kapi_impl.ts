@@ -34,7 +34,8 @@ import {
   CPU_STATE,
   HDR_MUST_STOP,
   HDR_NEXT_TASK_SLOT,
-  HDR_ONLINE_MASK,
+  cpuOnlineIn,
+  numOnlineCpusIn,
   MAX_TASKS,
   TASK_PID,
   cpuWord,
@@ -160,6 +161,8 @@ export function makeKapi(d: KapiDeps): Kapi {
     waitEventInterruptible: (wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number) => rt.waitEventInterruptible(wq, cond, timeoutJ),
     wakeUp: (wq: WaitQueueHead) => rt.wakeUp(wq),
     wakeUpProcess: (pid: number) => rt.wakeUpProcess(pid),
+    waitQueueIpi: (wq: WaitQueueHead, on: boolean) => rt.waitQueueIpi(wq, on),
+    sendIpi: (cpu: number) => rt.sendIpi(cpu),
     preemptPoint: () => rt.preemptPoint(),
     mightSleep: () => rt.mightSleep(),
     sleepOn: <T>(p: Promise<T>) => rt.sleepOn(p),
@@ -249,8 +252,8 @@ export function makeKapi(d: KapiDeps): Kapi {
       rt.currentOrIrq().rcuDepth += delta;
       if (Atomics.load(i32, pend) !== 0) rt.takePendingInterrupts();
     },
-    cpuOnline: (cpu: number) => (Atomics.load(i32, HDR_ONLINE_MASK) & (1 << cpu)) !== 0,
-    onlineMask: () => Atomics.load(i32, HDR_ONLINE_MASK),
+    cpuOnline: (cpu: number) => cpuOnlineIn(i32, cpu),
+    numOnlineCpus: () => numOnlineCpusIn(i32),
     async parkCpu(cpu: number): Promise<void> {
       Atomics.store(i32, cpuWord(cpu, CPU_CMD), CPU_CMDS.park);
       ringCpu(i32, cpu);

@@ -18,10 +18,10 @@ import {
   HDR_MAGIC,
   HDR_NEXT_PID,
   HDR_NR_CPUS,
-  HDR_ONLINE_MASK,
   HDR_WAKE_SEQ_BASE,
   LOCKDEP_BASE,
   bootTimeView,
+  setCpuOnline,
   cpuWord,
   guestLayout,
 } from '../shm/layout.js';
@@ -36,7 +36,7 @@ export interface MachineOptions {
 }
 
 export function createMachine(o: MachineOptions): SharedArrayBuffer {
-  const layout = guestLayout(o.lockdepWords ?? 0);
+  const layout = guestLayout(o.lockdepWords ?? 0, o.nrCpus);
   const sab = new SharedArrayBuffer(layout.totalWords * 4);
   const i32 = new Int32Array(sab);
   bootTimeView(sab)[0] = performance.now();
@@ -44,7 +44,7 @@ export function createMachine(o: MachineOptions): SharedArrayBuffer {
   Atomics.store(i32, HDR_WAKE_SEQ_BASE, layout.wakeSeqBase);
   Atomics.store(i32, HDR_NEXT_PID, 2);
   for (let c = 0; c < o.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
-  Atomics.store(i32, HDR_ONLINE_MASK, o.nrCpus >= 32 ? -1 : (1 << o.nrCpus) - 1);
+  for (let c = 0; c < o.nrCpus; c++) setCpuOnline(i32, c, true);
   Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
   return sab;
 }

@@ -69,7 +69,7 @@ const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');
 const proveLocking = spec.kconfig['CONFIG_PROVE_LOCKING'] === 'y';
 
 const lockdepMod = proveLocking ? await import('../lockdep/index.js') : null;
-const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0);
+const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0, spec.nrCpus);
 const sab = new SharedArrayBuffer(layout.totalWords * 4);
 const i32 = new Int32Array(sab);
 const bootMs = performance.now();

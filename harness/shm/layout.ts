@@ -17,16 +17,23 @@
  *   | heap (shmAlloc)     |  kernel structures: lock words, rcu_node tree, slab caches ...
  *   +--------------------+  WAKE_SEQ plane (HDR_WAKE_SEQ_BASE)
  *   | wake sequences      |  one word per word above: wakeUp(wq) bumps the word at the wq's index
+ *   +--------------------+  wait-mask planes 1 .. ceil(nrCpus / 32) - 1
+ *   | sleeper masks       |  plane k: the mask of CPUs 32k .. 32k+31 for the head at each index
  *   +--------------------+
  *
  * The wake-sequence plane shadows the whole layout, so any word can be a wait-queue head without
  * reserving a second word next to it: a sleeper remembers the sequence of its wait queue, and its
- * CPU wakes it only when that sequence moved (harness/cpu/cpu_runtime.ts). Untouched pages of the
- * plane are never backed by memory.
+ * CPU wakes it only when that sequence moved (harness/cpu/cpu_runtime.ts). A head's own word is
+ * the sleeper mask of CPUs 0-31; a guest with more CPUs gets one more shadow plane per 32 CPUs,
+ * so a wait queue's CPU mask is a multi-word bitmap while kernel structures keep one word per head
+ * (and a guest of up to 32 CPUs pays nothing). Untouched pages of the planes are never backed by
+ * memory.
  */
 
-export const MAX_CPUS = 32;
-export const MAX_TASKS = 512;
+/** CPUs per guest at most (worker threads); TREE10's 100 fit. Bitmaps of CPUs are CPU_MASK_WORDS words. */
+export const MAX_CPUS = 128;
+export const CPU_MASK_WORDS = MAX_CPUS / 32;
+export const MAX_TASKS = 1024;
 export const WORDS_PER_LINE = 16;
 
 /* Header words. */
@@ -38,8 +45,11 @@ export const HDR_NR_CPUS = 4;
 export const HDR_BOOTED = 5;
 /** Set to 1 by CPU 0 when every CPU may start scheduling. */
 export const HDR_GO = 6;
-/** Mask of online CPUs (bit n = CPU n). Written by the CPU itself as it parks/unparks. */
-export const HDR_ONLINE_MASK = 7;
+/**
+ * cpu_online_mask: CPU_MASK_WORDS words from here (bit n % 32 of word n / 32 = CPU n). Written by
+ * the CPU itself as it parks/unparks (Atomics.and / Atomics.or of its own bit).
+ */
+export const HDR_ONLINE_MASK = 56;
 /** Next pid to hand out (Atomics.add). */
 export const HDR_NEXT_PID = 8;
 /** 1 once torture_shutdown or powerOff began: torture_must_stop(). */
@@ -166,10 +176,41 @@ export interface GuestLayout {
   readonly totalWords: number;
 }
 
-export function guestLayout(lockdepWords: number): GuestLayout {
+export function guestLayout(lockdepWords: number, nrCpus = 1): GuestLayout {
   const heapBase = alignLine(LOCKDEP_BASE + lockdepWords);
   const heapEnd = heapBase + HEAP_WORDS;
-  return { lockdepWords, heapBase, heapEnd, wakeSeqBase: heapEnd, totalWords: heapEnd * 2 };
+  const maskPlanes = Math.ceil(Math.max(1, nrCpus) / 32) - 1;
+  return { lockdepWords, heapBase, heapEnd, wakeSeqBase: heapEnd, totalWords: heapEnd * (2 + maskPlanes) };
+}
+
+/**
+ * The word holding `cpu`'s bit of the wait-queue head at `index`: the head itself for CPUs 0-31,
+ * else its twin in wait-mask plane cpu / 32 (every plane is `planeWords` = the wake-sequence
+ * base long, the first mask plane right after the wake-sequence plane).
+ */
+export function wqMaskWord(index: number, cpu: number, planeWords: number): number {
+  const k = cpu >>> 5;
+  return k === 0 ? index : planeWords * (k + 1) + index;
+}
+
+/** Is `cpu` in the online mask? */
+export function cpuOnlineIn(i32: Int32Array, cpu: number): boolean {
+  return (Atomics.load(i32, HDR_ONLINE_MASK + (cpu >>> 5)) & (1 << (cpu & 31))) !== 0;
+}
+
+/** num_online_cpus(): the population count of the online mask. */
+export function numOnlineCpusIn(i32: Int32Array): number {
+  let n = 0;
+  for (let w = 0; w < CPU_MASK_WORDS; w++) for (let m = Atomics.load(i32, HDR_ONLINE_MASK + w); m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+/** set_cpu_online(cpu, on): the CPU's own bit, with SC Atomics (readers: cpuOnlineIn, numOnlineCpusIn). */
+export function setCpuOnline(i32: Int32Array, cpu: number, on: boolean): void {
+  const w = HDR_ONLINE_MASK + (cpu >>> 5);
+  const bit = 1 << (cpu & 31);
+  if (on) Atomics.or(i32, w, bit);
+  else Atomics.and(i32, w, ~bit);
 }
 
 /** Float64 view of the boot time stamp. */

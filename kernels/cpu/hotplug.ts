@@ -130,9 +130,7 @@ export function cpu_online(cpu: number): boolean {
 }
 
 export function num_online_cpus(): number {
-  let n = 0;
-  for (let m = kapi.onlineMask(); m !== 0; m &= m - 1) n++;
-  return n;
+  return kapi.numOnlineCpus();
 }
 
 export function cpu_is_hotpluggable(cpu: number): boolean {

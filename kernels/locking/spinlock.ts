@@ -4,10 +4,12 @@
  *
  * Lock word (Int32 at `word`; lock_owner.ts has the shared owner encoding):
  *   0                          unlocked
- *   LOCKED | pid<<5 | cpu      held by task `pid` (0 in interrupt context) on `cpu`
+ *   LOCKED | pid<<7 | cpu      held by task `pid` (0 in interrupt context) on `cpu`
  *   | SPIN_SLEEPER (bit 30)    some waiter's CPU is halted in pv_wait(): unlock must kick
  * Halted CPUs (Int32 at `word + 1`): the mask of CPUs that halted on this lock (the kernel's
- * pv_hash entry: who to kick).
+ * pv_hash entry: who to kick), bit cpu % 32: with more than 32 CPUs one bit stands for every CPU
+ * of that residue and the unlocker kicks them all; a kick to a CPU that is not halted on this
+ * lock only makes its next pv_wait() return early to re-check the word, which pv_wait() allows.
  *
  * Guarantees: mutual exclusion; a waiter never yields its CPU to another task (a spinlock stays a
  * spinlock to the guest), but after SPIN_THRESHOLD failed tries it halts its CPU (pv_wait: the
@@ -99,7 +101,11 @@ function test_lost_kick(): boolean {
 function pv_kick_halted(lock: ArchSpinlock): void {
   const halted = Atomics.exchange(lock.i32, lock.word + 1, 0);
   if (halted === 0 || test_lost_kick()) return;
-  for (let cpu = 0, m = halted; m !== 0; cpu++, m >>>= 1) if ((m & 1) !== 0) kapi.pvKick(cpu);
+  const nr = kapi.config.nrCpus;
+  for (let bit = 0, m = halted; m !== 0; bit++, m >>>= 1) {
+    if ((m & 1) === 0) continue;
+    for (let cpu = bit; cpu < nr; cpu += 32) kapi.pvKick(cpu);
+  }
 }
 
 /** queued_spin_lock_slowpath(): spin, then flag SPIN_SLEEPER and pv_wait until kicked. */
@@ -120,7 +126,7 @@ function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: Lockd
     // Publish this CPU in the halted mask, then the SLEEPER flag, then halt: pairs with the
     // exchange of the word, then of the mask, in __raw_spin_unlock_slowpath(). A flag CAS that
     // fails leaves our bit behind: at worst a spurious kick later, which pv_wait() tolerates.
-    Atomics.or(i32, word + 1, 1 << kapi.smpProcessorId());
+    Atomics.or(i32, word + 1, 1 << (kapi.smpProcessorId() & 31));
     if ((v & SPIN_SLEEPER) === 0 && Atomics.compareExchange(i32, word, v, v | SPIN_SLEEPER) !== v) continue;
     pv_wait(lock, v | SPIN_SLEEPER);
   }

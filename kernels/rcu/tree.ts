@@ -127,8 +127,7 @@ const NODE_WORDS = 16;
 /** rcu_data words (one cache line per CPU). */
 const D_DYNTICKS = 0;
 const D_DYNTICKS_SNAP = 1;
-/** A wait-queue word holding only this CPU's bit: wakeUp() on it rings the CPU (our IPI). */
-const D_IPI = 2;
+/* Word 2 is free (rcu_barrier()'s IPI is kapi.sendIpi()). */
 const D_BARRIER_REQ = 3;
 const D_BARRIER_ACK = 4;
 /** Number of callbacks taken off the list and being invoked now (rcu_barrier() reads it). */
@@ -271,7 +270,6 @@ export function rcu_init(cpu: number): void {
   const rdps = kapi.shmAlloc('rcu_data', nr * RDP_WORDS, (reg) => {
     for (let c = 0; c < nr; c++) {
       Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_DYNTICKS, 1);
-      Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_IPI, 1 << c);
       Atomics.store(reg.i32, reg.base + c * RDP_WORDS + D_RCU_ONLINE, 1);
     }
   });
@@ -536,7 +534,7 @@ function myList(r: RcuTree): RcuSegCbList {
 function rcu_accelerate_cbs(r: RcuTree, l: RcuSegCbList): void {
   const s = rcu_seq_snap(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
   if (l.accelerate(s)) rcu_start_this_gp(r, s);
-  if (l.length() > 0) Atomics.or(kapi.shm, sw(r, S_CB_WAKE_WQ), 1 << r.cpu);
+  if (l.length() > 0) kapi.waitQueueIpi(wq(sw(r, S_CB_WAKE_WQ)), true);
 }
 
 /**
@@ -565,7 +563,7 @@ function rcu_core(): void {
   l.advance(gs);
   rcu_accelerate_cbs(r, l);
   if (!l.readyCbs()) {
-    if (l.length() === 0) Atomics.and(i32, sw(r, S_CB_WAKE_WQ), ~(1 << r.cpu));
+    if (l.length() === 0) kapi.waitQueueIpi(wq(sw(r, S_CB_WAKE_WQ)), false);
     return;
   }
   rcu_do_batch(r, l);
@@ -586,7 +584,7 @@ function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
   }
   Atomics.add(i32, dw(r, r.cpu, D_N_CBS_INVOKED), done.length);
   Atomics.store(i32, inv, 0);
-  if (l.length() === 0) Atomics.and(i32, sw(r, S_CB_WAKE_WQ), ~(1 << r.cpu));
+  if (l.length() === 0) kapi.waitQueueIpi(wq(sw(r, S_CB_WAKE_WQ)), false);
 }
 
 /**
@@ -899,8 +897,7 @@ function RCU_LOCKDEP_WARN_reader(what: string): void {
 /** rcu_blocking_is_gp(): with one online CPU and no preemption, blocking is a GP. */
 function rcu_blocking_is_gp(r: RcuTree): boolean {
   if (r.preempt) return false;
-  const m = kapi.onlineMask();
-  return (m & (m - 1)) === 0;
+  return kapi.numOnlineCpus() <= 1;
 }
 
 async function wait_for_gp_seq(r: RcuTree, s: number): Promise<void> {
@@ -1058,7 +1055,7 @@ export async function rcu_barrier(): Promise<void> {
         }
         raw_spin_unlock_irqrestore(r.barrierLock, bflags);
         Atomics.store(i32, dw(r, cpu, D_BARRIER_REQ), seq);
-        kapi.wakeUp(wq(dw(r, cpu, D_IPI)));
+        kapi.sendIpi(cpu);
         await kapi.waitEvent(wq(sw(r, S_BARRIER_WQ)), () => Atomics.load(i32, ack) === seq || Atomics.load(i32, online) === 0, 1);
       }
     }

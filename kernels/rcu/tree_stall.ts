@@ -289,9 +289,7 @@ function totqlen(s: RcuStall): number {
 }
 
 function n_online_cpus(): number {
-  let n = 0;
-  for (let m = kapi.onlineMask(); m !== 0; m &= m - 1) n++;
-  return n;
+  return kapi.numOnlineCpus();
 }
 
 /** sched_show_task()'s first line (no stack: see the header). */

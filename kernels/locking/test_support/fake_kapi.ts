@@ -99,6 +99,8 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       return Promise.resolve();
     },
     wakeUpProcess: () => notHere('wakeUpProcess'),
+    waitQueueIpi: () => notHere('waitQueueIpi'),
+    sendIpi: () => notHere('sendIpi'),
     udelay(us: number): null {
       const end = performance.now() + us / 1000;
       while (performance.now() < end);
@@ -236,7 +238,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     rcuReadDepth: () => 0,
     rcuReadDepthAdd: () => notHere('rcuReadDepthAdd'),
     cpuOnline: () => true,
-    onlineMask: () => (1 << nrCpus) - 1,
+    numOnlineCpus: () => nrCpus,
     parkCpu: () => notHere('parkCpu'),
     unparkCpu: () => notHere('unparkCpu'),
     registerApCallbacks: () => notHere('registerApCallbacks'),
