@@ -61,7 +61,7 @@ describe('torture (bad input)', () => {
     [['--configs', 'TREE99'], /'TREE99' must be a file in .* \(one of: BAD TREE05 TREE07\)/],
     [['--configs', 'BAD'], /rcu\/BAD:3 as 'CONFIG_WHATEVER' must be a Kconfig option the model knows/],
     [['--configs', 'TREE05', '--bootargs', 'rcutorture.stat_interval=soon'], /'rcutorture.stat_interval' must be an integer >= 0: current value is soon$/],
-    [['--configs', 'TREE05', '--kconfig', 'CONFIG_NR_CPUS=99'], /at most|from 1 to 32/],
+    [['--configs', 'TREE05', '--kconfig', 'CONFIG_NR_CPUS=999'], /at most|from 1 to 128/],
     [['--dryrun', 'script'], /--dryrun/],
     [['--ops', 'nonexistent.js', '--torture', 'lock'], /--ops as 'FILE' must be an existing/],
     [['--ops', 'package.json'], /--ops as 'the suite' must be lock/],
