@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { formatG, parseConsole } from './parse_console.js';
 import { recheckMain, recheckResults } from './recheck.js';
@@ -219,6 +220,27 @@ describe('recheckResults()', () => {
     const r = recheckResults(dir);
     expect(r.lines.slice(1, 5)).toEqual(['TREE05 ------- 100 GPs (10/s)', 'Guest error, exit code 1, output:', 'boom', 'Guest problem: Oops on CPU 2: TypeError']);
     expect(summaryOf(dir, 'TREE05').reasons).toEqual(expect.arrayContaining(['guest exit code 1', 'Oops on CPU 2: TypeError', 'no success message']));
+  });
+
+  it('writes junit.xml (one test case per scenario, the failure with its reasons) and index.html into the results directory', () => {
+    const busted = [...RCU_OK.slice(0, 4), T(2, 'rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0'), T(10, 'rcu-torture:--- End of test: FAILURE: nreaders=7')];
+    const dir = resultsDir({ BUSTED: { console: busted, retval: 0, result: { seconds: 10 } }, TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
+    expect(existsSync(path.join(dir, 'junit.xml'))).toBe(false);
+    recheckResults(dir);
+    const xml = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' || n === 'testsuite' }).parse(readFileSync(path.join(dir, 'junit.xml'), 'utf8')) as {
+      testsuites: { testsuite: { testcase: { '@_name': string; '@_classname': string; failure?: { '@_message': string } }[] }[] };
+    };
+    const cases = xml.testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(cases.map((c) => [c['@_name'], c['@_classname']])).toEqual([['BUSTED', 'torture.rcu'], ['TREE05', 'torture.rcu']]);
+    expect(cases[0]?.failure?.['@_message']).toContain('FAILURE');
+    expect(cases[1]?.failure).toBeUndefined();
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    expect(html.match(/<tr><td><a href="#sc-\d+">/g)).toHaveLength(2);
+    expect(html).toContain('1 of 2 scenario runs succeeded.');
+    // A lone scenario directory is not a results directory: neither file is written into it.
+    const lone = path.join(resultsDir({ TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10 } } }), 'TREE05');
+    recheckResults(lone);
+    expect(existsSync(path.join(lone, 'junit.xml')) || existsSync(path.join(lone, 'index.html'))).toBe(false);
   });
 
   it('recheckMain prints the end-of-run block and returns 0/1', () => {

@@ -3,7 +3,8 @@
  * verdict of a results directory from its files, print the first line of `log` (the command line),
  * each scenario's recheck, and the tallies (`N runs with runtime errors.`, only when nonzero, as
  * kvm-recheck prints them). Every writer (writers/index.ts) then writes its output: summary.json
- * in each scenario and in the results directory, console.log.diags where something was flagged.
+ * in each scenario and in the results directory, console.log.diags where something was flagged,
+ * junit.xml and index.html in the results directory.
  *
  * Used both at the end of a run and by `torture recheck DIR...`, so that running and judging
  * share no state: the verdict is whatever the files say (verdict.ts, a pure function of them).

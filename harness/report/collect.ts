@@ -2,8 +2,9 @@
  * Everything the HTML report and the JUnit file show, gathered from a results directory of any
  * kind: a battery (nightly.json, one directory per job), a merge of shards (the same, with
  * mergedFrom), a plain run (log + scenario directories) or a single scenario directory. Reads
- * files only; a scenario without summary.json is rechecked (which writes it), as `torture
- * recheck` would.
+ * files only (it writes nothing): a scenario without summary.json is judged in memory by the
+ * recheck's pure verdict. It imports verdict.ts, not recheck.ts, because recheck's writers write
+ * this report (recheck -> writers -> report -> collect): a value import back would be a cycle.
  */
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -11,7 +12,8 @@ import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
 import type { BenchReport } from '../bench/bench_types.js';
 import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_files.js';
-import { recheckScenario, type ScenarioSummary } from '../recheck/recheck.js';
+import { readScenarioFiles } from '../recheck/scenario_files.js';
+import { scenarioVerdict, type ScenarioSummary } from '../recheck/verdict.js';
 import { consoleSeries, type ConsoleSeries } from './console_series.js';
 
 export interface ScenarioView {
@@ -109,7 +111,7 @@ function splatHead(text: string): string {
 }
 
 function scenarioView(root: string, dir: string, job: JobRecord | null, stepName: string | null): ScenarioView {
-  const summary = readJson<ScenarioSummary>(path.join(dir, 'summary.json')) ?? recheckScenario(dir).summary;
+  const summary = readJson<ScenarioSummary>(path.join(dir, 'summary.json')) ?? scenarioVerdict(readScenarioFiles(dir)).summary;
   const consoleFile = path.join(dir, 'console.log');
   const text = readText(consoleFile) ?? '';
   const rel = path.relative(root, dir) || '.';

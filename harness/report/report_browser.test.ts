@@ -7,7 +7,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, chromiumMissing } from './test_support/browser_page.js';
 
-// The seed's report, end to end: a TREE05 run with the buggy order, `torture report`, then the
+// The seed's report, end to end: a TREE05 run with the buggy order (which writes index.html and
+// junit.xml itself, as recheck writers), `torture report` (which rewrites the same), then the
 // page opened in headless Chromium: it renders with no console error and no network request, the
 // charts are there, and the lock graph draws the reported cycle in red. JUnit parsed back.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,6 +16,7 @@ const BIN = path.join(ROOT, 'bin', 'torture.js');
 const MISSING = chromiumMissing();
 const IN_CI = process.env['CI'] !== undefined && process.env['CI'] !== '';
 let dir: string;
+const byRun: { html: string; junit: string } = { html: '', junit: '' };
 
 beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'harness', 'report', 'page', 'report_page.js'))) throw new Error('dist/ is missing: run `npm run build` first');
@@ -22,6 +24,8 @@ beforeAll(() => {
   const r = spawnSync(process.execPath, [BIN, '--configs', 'TREE05', '--duration', '5s', '--bootargs', 'slub.debug_key_under_slab_mutex=1', '--results', results, '--datestamp', 'seed'], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
   expect(r.status, r.stdout + r.stderr).toBe(1);
   dir = path.join(results, 'seed');
+  byRun.html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+  byRun.junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
   const rep = spawnSync(process.execPath, [BIN, 'report', dir], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
   expect(rep.status, rep.stderr).toBe(0);
 }, 180_000);
@@ -34,6 +38,12 @@ describe('torture report', () => {
     expect([...(g.cycles[0]?.classes ?? [])].sort()).toEqual(['cpu_hotplug_lock', 'slab_mutex']);
     expect(g.cycles[0]?.stacks[0]?.[0]).toMatch(/^(percpu_down_read|mutex_lock) /);
     expect(g.edges.every((e) => e.stack.length > 0)).toBe(true);
+  });
+
+  it('the plain run already wrote index.html and junit.xml, the same files `torture report` writes', () => {
+    expect(byRun.html).toContain('<table id="verdicts">');
+    expect(readFileSync(path.join(dir, 'index.html'), 'utf8')).toBe(byRun.html);
+    expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toBe(byRun.junit);
   });
 
   it('is one self-contained file', () => {

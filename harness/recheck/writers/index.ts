@@ -4,7 +4,10 @@
  */
 
 import { consoleDiags } from './console_diags.js';
+import { indexHtml } from './index_html.js';
+import { junitXml } from './junit_xml.js';
 import { summaryJson } from './summary_json.js';
 import type { Writer } from './writer.js';
 
-export const WRITERS: readonly Writer[] = [summaryJson, consoleDiags];
+// summary.json first: junit.xml and index.html read the verdicts it records.
+export const WRITERS: readonly Writer[] = [summaryJson, consoleDiags, junitXml, indexHtml];
