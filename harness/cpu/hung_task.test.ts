@@ -42,7 +42,9 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     const m = BLOCKED.exec(run.console);
     expect(m?.[1], tail(run.console)).toBe('lock_torture_wr');
     expect(run.console).toMatch(/Call Trace:\n.*<TASK>\n.* __mutex_lock_slowpath \(kernels\/locking\/mutex\.ts:\d+\)\n.* mutex_lock \(kernels\/locking\/mutex\.ts:\d+\)/);
-    expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(torture_mutex\)\n.*held by: no task/);
+    // The lost wake-up strands its waiter for good, while other writers may still take the mutex on
+    // its fast path: at the moment of the report it is free or held by one of them.
+    expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(torture_mutex\)\n.*held by: (no task|lock_torture_wr\/\d+ on CPU \d+)/);
     expect(run.result?.end).toBe('hang');
     expect(run.code).toBe(1);
   });

@@ -44,7 +44,6 @@ import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
 import { param_parse } from '../../kernels/moduleparam.js';
-import { readLockStressStats } from '../torture/lock_stress_stats.js';
 
 const specPath = process.argv[2];
 if (specPath === undefined) {
@@ -143,10 +142,8 @@ async function finish(how: GuestResult['end']): Promise<void> {
       problems.push(`lockdep_stats: ${String(err)}`);
     }
   }
-  if (spec.suite === 'lock') {
-    // Per-task acquisitions (the kernel prints only their Max/Min), for the report's fairness chart.
-    const tasks = readLockStressStats(i32);
-    if (tasks !== null) writeFileSync(path.join(resdir, 'locktorture_tasks.json'), JSON.stringify(tasks) + '\n');
+  for (const [name, value] of Object.entries(SUITES[spec.suite].guestFiles(i32))) {
+    if (value !== null) writeFileSync(path.join(resdir, name), JSON.stringify(value) + '\n');
   }
   sendProgress();
   const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, problems, findings };

@@ -15,10 +15,12 @@
  */
 
 import { TortureError } from '../errors.js';
-import { FNV1A_OFFSET_BASIS, fnv1a } from '../lib/fnv1a.js';
+import { LOCK_TYPES, type LockType } from '../kapi.js';
+import { FNV1A_OFFSET_BASIS, fnv1a, fnv1aStep } from '../lib/fnv1a.js';
 
-export const TRACE_TYPES = ['spinlock', 'rwlock', 'mutex', 'rwsem', 'percpu_rwsem'] as const;
-export type TraceType = (typeof TRACE_TYPES)[number];
+/** The lock types a trace may name: kapi's LOCK_TYPES less the kernel-internal `rcu` and `user` maps. */
+export type TraceType = Exclude<LockType, 'rcu' | 'user'>;
+export const TRACE_TYPES: readonly TraceType[] = LOCK_TYPES.filter((t): t is TraceType => t !== 'rcu' && t !== 'user');
 export const IRQ_OPS = ['hardirq_enter', 'hardirq_exit', 'softirq_enter', 'softirq_exit', 'irqs_disable', 'irqs_enable', 'bh_disable', 'bh_enable'] as const;
 export type IrqOp = (typeof IRQ_OPS)[number];
 /** Event codes: 0 acquire, 1 release, 2 + index in IRQ_OPS. */
@@ -382,7 +384,7 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
           const x = b[i] ?? 0;
           if (x === QUOTE) break;
           if (x === BACKSLASH || x < 0x20 || x >= 0x80) return false;
-          h = Math.imul(h ^ x, 0x01000193);
+          h = fnv1aStep(h, x);
           i++;
         }
         if (i >= e) return false;

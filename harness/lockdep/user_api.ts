@@ -32,7 +32,8 @@ import type { Lockdep, LockdepBugKind, LockdepLimits } from './types.js';
 export type { LockdepBugKind, LockdepLimits } from './types.js';
 
 /** Lock kinds a user program can declare (they set the read semantics and the printed wait type). */
-export type UserLockType = 'mutex' | 'spinlock' | 'rwlock' | 'rwsem';
+/** The kapi lock types a user program may declare (a subset of LOCK_TYPES, checked by the compiler). */
+export type UserLockType = Extract<LockType, 'mutex' | 'spinlock' | 'rwlock' | 'rwsem'>;
 
 export interface LockdepReport {
   readonly kind: LockdepBugKind;

@@ -7,6 +7,7 @@
  */
 
 import { formatG } from '../recheck/parse_console.js';
+import { readLockStressStats } from '../torture/lock_stress_stats.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
 
@@ -21,6 +22,8 @@ export const lock: Suite = {
   bootModules: ['../../kernels/cpu/hotplug.js', '../torture/lock_torture.js'].map((m) => new URL(m, import.meta.url).href),
   userOps: true,
   progress: { counter: 'acquisitions', unit: 'acquisitions' },
+  // Per-task acquisitions (the kernel prints only their Max/Min), for the report's fairness chart.
+  guestFiles: (i32) => ({ 'locktorture_tasks.json': readLockStressStats(i32) }),
   headline(name, facts, durSec) {
     const stats: Record<string, number> = {};
     let text = `${name} -------`;

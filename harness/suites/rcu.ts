@@ -36,6 +36,7 @@ export const rcu: Suite = {
   bootModules: ['../../kernels/cpu/hotplug.js', '../torture/rcu_torture.js'].map((m) => new URL(m, import.meta.url).href),
   userOps: false,
   progress: { counter: 'gps', unit: 'GPs' },
+  guestFiles: () => ({}),
   headline(name, facts, durSec) {
     if (facts?.lastVer == null) {
       // kvm-recheck-rcu.sh: echo "$configfile ------- " $stopstate (the quoted word keeps its space).

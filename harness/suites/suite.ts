@@ -30,6 +30,11 @@ export interface Suite {
   readonly userOps: boolean;
   /** What the live display counts for a running guest: a counter of its progress report, and its unit. */
   readonly progress: { readonly counter: 'gps' | 'acquisitions'; readonly unit: string };
+  /**
+   * Files the guest writes beside console.log when it ends, read from its shared memory (name →
+   * JSON value; a null value writes nothing), e.g. locktorture's per-task acquisitions for the report.
+   */
+  guestFiles(i32: Int32Array): Readonly<Record<string, unknown>>;
   /** kvm-recheck-<suite>.sh's headline. */
   headline(name: string, facts: ConsoleFacts | null, durSec: number): SuiteHeadline;
   /** Suite-specific recheck rules, run after the console's own findings. */

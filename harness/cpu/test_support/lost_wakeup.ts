@@ -8,6 +8,7 @@
  */
 
 import { kapi } from '../../kapi.js';
+import { module_param } from '../../../kernels/moduleparam.js';
 
 const W_DONE = 0;
 const W_DONE_WQ = 1;
@@ -27,7 +28,7 @@ export function boot(cpu: number): void {
   const r = kapi.shmAlloc('lost_wakeup_test', 16);
   const i32 = kapi.shm;
   const b = r.base;
-  const missing = kapi.config.bootParams.get('lost_wakeup_test.missing') === '1';
+  const missing = module_param('lost_wakeup_test.missing', 'bool', false);
   if (cpu === 0) {
     kapi.kthreadRun(() => lost_wakeup_waiter(b), 'lost_wakeup_wai');
     kapi.kthreadRun(async () => {

@@ -10,12 +10,13 @@
  */
 
 import { kapi } from '../../kapi.js';
+import { module_param } from '../../../kernels/moduleparam.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_lock_bh, spin_unlock, spin_unlock_bh } from '../../../kernels/locking/spinlock.js';
 
 export function boot(cpu: number): void {
   const lock = DEFINE_SPINLOCK('softirq_test_lock');
   if (cpu !== 0) return;
-  const bh = kapi.config.bootParams.get('softirq_test.bh') === '1';
+  const bh = module_param('softirq_test.bh', 'bool', false);
   let ran = 0;
   const timer = kapi.timerSetup(() => {
     spin_lock(lock);

@@ -8,6 +8,7 @@
  */
 
 import { kapi } from '../../../harness/kapi.js';
+import { module_param } from '../../moduleparam.js';
 import { __kmem_cache_create, slub_init } from '../../mm/slub.js';
 import { rcu_callback } from '../rcu_callback.js';
 import { call_rcu, rcu_cpu_starting, rcu_init, rcu_read_lock, rcu_read_unlock, rcutree_migrate_callbacks } from '../tree.js';
@@ -15,7 +16,7 @@ import { call_rcu, rcu_cpu_starting, rcu_init, rcu_read_lock, rcu_read_unlock, r
 export function boot(cpu: number): void {
   rcu_init(cpu);
   slub_init();
-  const kind = kapi.config.bootParams.get('bad_call.kind') ?? 'held';
+  const kind = module_param('bad_call.kind', 'charp', 'held');
   const r = kapi.shmAlloc('bad_calls', 4);
   const cb = rcu_callback('bad_calls_cb', () => {});
   if (cpu === 1 && kind === 'online') {

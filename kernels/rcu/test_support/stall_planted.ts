@@ -12,18 +12,16 @@
  */
 
 import { kapi } from '../../../harness/kapi.js';
+import { module_param } from '../../moduleparam.js';
 import { rcu_gp_in_progress_now, rcu_init, synchronize_rcu } from '../tree.js';
 
-function param(name: string, dflt: string): string {
-  return kapi.config.bootParams.get(`stall_test.${name}`) ?? dflt;
-}
 
 export function boot(cpu: number): void {
   rcu_init(cpu);
-  const bad = Number(param('cpu', '1'));
-  const mode = param('mode', 'busy');
-  const secs = Number(param('secs', '6'));
-  const spinSecs = Number(param('spin_secs', '4'));
+  const bad = module_param('stall_test.cpu', 'uint', 1);
+  const mode = module_param('stall_test.mode', 'charp', 'busy');
+  const secs = module_param('stall_test.secs', 'uint', 6);
+  const spinSecs = module_param('stall_test.spin_secs', 'uint', 4);
   const updater = bad === 0 ? 1 : 0;
   const spin = kapi.shmAlloc('stall_test.spin', 1);
   if (cpu === bad && mode === 'busy') {
