@@ -282,8 +282,8 @@ export class CpuRuntime {
 
   /**
    * udelay()/mdelay(): busy-wait `us` microseconds inside the task. Pending interrupts are taken
-   * as it spins (unless irqs are off); with PREEMPT=y, where preemptible, the tick preempts it
-   * (need_resched) and the rest of the delay runs when the task is back: the returned promise.
+   * as it spins (unless irqs are off); with PREEMPT=y, where preemptible, every tick preempts it
+   * (see below) and the rest of the delay runs when the task is back: the returned promise.
    * Null when the delay completed on the CPU.
    */
   delay(us: number): Promise<void> | null {
@@ -295,7 +295,12 @@ export class CpuRuntime {
       while (now < end && Atomics.load(i32, pend) === 0) now = performance.now();
       if (now >= end) return null;
       this.takePendingInterrupts();
-      if (this.#needResched && this.#preemptible()) {
+      // PREEMPT=y: a busy-wait gives up its CPU at every tick it takes, even when nothing else
+      // of ours is runnable: the kernel's CPUs have more runnable tasks than the model's
+      // (kworkers, ksoftirqd, rcuc), and a reader spinning in mdelay() is exactly what
+      // rcutorture's long rcu_read_delay() is for: preempted inside its critical section, it is
+      // a blocked reader that only a correct grace period waits for.
+      if ((this.#needResched || this.config.preempt) && this.#preemptible()) {
         const left = end - performance.now();
         return this.#preemptNow().then(() => {
           const p = this.delay(Math.max(0, left * 1000));

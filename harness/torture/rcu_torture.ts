@@ -427,7 +427,11 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   const longdelay_ms = inIrq ? 5 : 300;
   // mdelay()/udelay() spin inside the reader, taking interrupts; with PREEMPT=y the tick may
   // preempt the reader there (a promise): it is then a blocked reader holding up the GP.
-  if (torture_random(rand) % (t.nrealreaders * 2000 * 300) === 0) {
+  // Departure: the kernel's odds are 1 in nrealreaders * 2000 * longdelay_ms reads, tuned for
+  // readers doing millions of reads a second; ours do some ten thousand, which left a 20 s run
+  // with no long reader at all, so a GP that ignores preempted readers (rcutree.test_broken_gp=2)
+  // went unseen. 1 in nrealreaders * 20000 gives a long reader every second or two.
+  if (torture_random(rand) % (t.nrealreaders * 20000) === 0) {
     const p = kapi.mdelay(longdelay_ms);
     if (p !== null) return p;
   }
