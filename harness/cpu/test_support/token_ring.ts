@@ -6,9 +6,10 @@
  */
 
 import { kapi } from '../../kapi.js';
+import { module_param } from '../../../kernels/moduleparam.js';
 
 export function boot(cpu: number): void {
-  const ROUNDS = Number.parseInt(kapi.config.bootParams.get('token_ring.rounds') ?? '200', 10);
+  const ROUNDS = module_param('token_ring.rounds', 'int', 200);
   const n = kapi.nrCpuIds;
   const reg = kapi.shmAlloc('token_ring', 16);
   const i32 = kapi.shm;
