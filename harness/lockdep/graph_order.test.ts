@@ -4,18 +4,9 @@ import { lockdepInit, regionWords } from './index.js';
 import { C_ORDER_SEARCHES, C_ORDER_SKIPS, H_ORDER_OK } from './layout.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { LockdepLimits } from './types.js';
+import { mulberry32 } from './trace_gen.js';
 
 const LIMITS: LockdepLimits = { MAX_LOCKDEP_KEYS: 256, MAX_LOCKDEP_ENTRIES: 8192, MAX_LOCKDEP_CHAINS: 16384, MAX_STACK_TRACE_ENTRIES: 1 << 16, ARENA_WORDS: 1 << 18 };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Replay one random workload; `order` false switches the class order off (the kernel's BFS for every dependency). */
 function replay(seed: number, order: boolean): { findings: string[]; deps: number; skips: number; searches: number } {
@@ -25,7 +16,7 @@ function replay(seed: number, order: boolean): { findings: string[]; deps: numbe
   env.captureStack = () => [`step ${step}`];
   const ld = lockdepInit(i32, 0, env, { limits: LIMITS, continueAfterReport: true });
   if (!order) i32[H_ORDER_OK] = 0;
-  const r = rng(seed);
+  const r = mulberry32(seed);
   // Odd seeds: often against the order (the order soon ends); even seeds: rarely (it mostly holds).
   const against = seed % 2 === 1 ? 0.15 : 0.004;
   const types: LockType[] = ['mutex', 'rwlock', 'rwsem', 'spinlock'];

@@ -18,7 +18,8 @@ export interface TraceGenOptions {
 const MAX_HELD = 4;
 const TYPES = ['mutex', 'spinlock', 'rwsem', 'mutex'] as const;
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded generator of floats in [0, 1), for reproducible generated workloads. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
