@@ -827,8 +827,12 @@ export function boot(cpu: number): void {
     const on = n === 1 ? 0 : 1 + (f % others);
     if (on === cpu) torture_create_kthread(rcu_torture_fakewriter, 'rcu_torture_fakewriter');
   }
+  // The barrier_cbs kthreads live on CPU 0, which never goes offline, like the barrier kthread that
+  // waits for all of them. Tasks do not migrate here: one frozen on an offline CPU would hold every
+  // barrier phase, and the others (in wait_event(), uninterruptible) would be reported as hung
+  // tasks, where the kernel's would simply have moved to another CPU.
   for (let b = 0; b < p.n_barrier_cbs; b++) {
-    if (b % n === cpu) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
+    if (cpu === 0) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
   }
   rcu_torture_stall_init(cpu, p, ops);
   torture_init_end();
