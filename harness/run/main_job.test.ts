@@ -36,7 +36,7 @@ describe('torture --allcpus --duration 10s --configs TREE05', () => {
     expect(r.out).toMatch(/^TREE05 ------- \d+ GPs \([\d.]+\/s\) \[rcu: g-?\d+ f\S+/m);
   });
 
-  it('with slub.debug_key_under_slab_mutex=1 prints the seed report and fails although rcutorture says SUCCESS', () => {
+  it('with slub.debug_key_under_slab_mutex=1 prints the seed report and fails, whether or not the inversion also deadlocks', () => {
     const r = torture(['--allcpus', '--duration', '10s', '--configs', 'TREE05', '--bootargs', 'slub.debug_key_under_slab_mutex=1']);
     expect(r.code, r.out).toBe(1);
     const c = readFileSync(path.join(r.dir, 'TREE05', 'console.log'), 'utf8');
@@ -51,7 +51,19 @@ describe('torture --allcpus --duration 10s --configs TREE05', () => {
       expect(i, fn).toBeGreaterThan(0);
       at = i;
     }
-    expect(c).toContain('End of test: SUCCESS');
     expect(r.out).toMatch(/lockdep: 1/);
+    // Lockdep reports the order before it bites. Whether the guest then also deadlocks depends on
+    // whether a kmem_cache_create() meets a CPU offline inside the window: both outcomes are real
+    // (wake-ups are not polled, so a deadlock stays one). If it bites, the hung-task detector
+    // must name the ABBA pair and the run still ends; otherwise rcutorture itself saw nothing.
+    const hung = c.indexOf('INFO: task ');
+    if (hung < 0) {
+      expect(c).toContain('End of test: SUCCESS');
+    } else {
+      const tail = c.slice(hung);
+      expect(tail).toMatch(/waiting \d+s for lock: \S+ \((cpu_hotplug_lock|slab_mutex)\)/);
+      expect(tail).toMatch(/held by: \S+ on CPU \d+ \(blocked, itself waiting for \S+ \((slab_mutex|cpu_hotplug_lock)\)\)/);
+      expect(tail).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+    }
   });
 });
