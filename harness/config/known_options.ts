@@ -138,6 +138,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // Planted bugs (ours, as the kernel's test_* switches): every N-th waking unlock forgets it.
   bp('mutex.test_lost_wakeup', UINT, BOTH),
   bp('spinlock.test_lost_kick', UINT, BOTH),
+  // Planted bug: _cpu_down() runs the *_DEAD teardowns (slub_cpu_dead, rcutree_dead_cpu) before the CPU is dead.
+  bp('cpuhp.test_dead_early', BBOOL, BOTH),
   bp('torture.disable_onoff_at_boot', BBOOL, BOTH),
   bp('torture.random_shuffle', BBOOL, BOTH),
   // The seed of every random stream (harness/torture/common.ts); the driver sets it from --seed.
@@ -204,6 +206,12 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcutree.gp_preinit_delay', UINT, RCU),
   // Planted bug (ours): 1 = GPs end without waiting for QSes, 2 = GPs ignore preempted readers.
   bp('rcutree.test_broken_gp', oneOf('0', '1', '2'), RCU),
+  // Planted bugs (ours): a CPU that loses its QSes; barrier_lock inside rcu_node in rcu_cpu_starting();
+  // rcu_gp_init() sleeping under an rcu_node lock; rcutree_migrate_callbacks() that forgets the merge.
+  bp('rcutree.test_lost_qs_cpu', INT, RCU),
+  bp('rcutree.test_lock_inversion', BBOOL, RCU),
+  bp('rcutree.test_sleep_under_rcu_node', BBOOL, RCU),
+  bp('rcutree.test_skip_migrate', BBOOL, RCU),
   bp('rcutree.gp_init_delay', UINT, RCU),
   bp('rcutree.gp_cleanup_delay', UINT, RCU),
   bp('rcupdate.rcu_self_test', BBOOL, RCU),

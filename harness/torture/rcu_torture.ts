@@ -16,6 +16,10 @@
  * each with irqreader), rcu_torture_stats, the n_barrier_cbs rcu_barrier() test, and torture.c's
  * onoff, stutter and shutdown.
  *
+ * Slab: the writer's elements carry a slab payload and readers allocate a small object every
+ * RDR_ALLOC_EVERY reads and free it through call_rcu(), on whatever CPU they run, so that CPU
+ * offline has per-CPU slabs to flush and callbacks to migrate (see the E_PAYLOAD comment below).
+ *
  * rcu_torture_stats runs the mem_dump_obj() slab test (kmem_cache_create("rcuscale", 136, 8,
  * SLAB_STORE_USER, NULL)) after every stats print, not once at the end as the 2021 kernel did, so
  * that a short run takes the seed's create path while hotplug is active (configs/rcu/README.md).
@@ -51,9 +55,9 @@ import {
 import { spin_lock_bh, spin_unlock_bh, DEFINE_SPINLOCK, type Spinlock } from '../../kernels/locking/spinlock.js';
 import { rcu_callback, type RcuCallback } from '../../kernels/rcu/rcu_callback.js';
 import { RCU_TORTURE_TYPES, rcu_torture_ops_of, type RcuTortureOps } from '../../kernels/rcu/rcu_torture_ops.js';
-import { rcu_all_qs, rcu_flavor_name, rcu_gp_state_name, rcu_init } from '../../kernels/rcu/tree.js';
+import { rcu_all_qs, rcu_flavor_name, rcu_gp_state_name, rcu_init, rcutree_migrate_stats } from '../../kernels/rcu/tree.js';
 import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free, mem_dump_obj, pointer_px, SLAB_STORE_USER, ZERO_SIZE_PTR } from '../../kernels/mm/slab_common.js';
-import { slub_init } from '../../kernels/mm/slub.js';
+import { slub_cache_by_slot, slub_cpu_dead_stats, slub_init, type KmemCache } from '../../kernels/mm/slub.js';
 import { rcu_early_boot_tests } from '../../kernels/rcu/update.js';
 import { rcu_torture_stall_init } from './rcu_torture_stall.js';
 
@@ -161,12 +165,38 @@ const T_WCOUNT = 20; // 11 words
 const T_START_GP = 32;
 const T_WARNED = 33;
 const T_FAILED_NOTED = 34;
+/** Slots of rcutorture's two slab caches (-1 until the writer created them). */
+const T_PAYLOAD_SLOT = 35;
+const T_RDR_SLOT = 36;
+/** Reader objects allocated and not yet freed by their RCU callback (bounded by RDR_MAX_OUTSTANDING). */
+const T_RDR_OUTSTANDING = 37;
+const T_RDR_ALLOCS = 38;
 const T_WORDS = 48;
 
 const E_PIPE = 0;
 const E_MBTEST = 1;
 const E_NEXT = 2;
+/** The element's payload: a slab object (byte address, 0 for none) holding the element's number. */
+const E_PAYLOAD = 3;
 const ELEM_WORDS = 16;
+
+/*
+ * Slab allocations (configs/rcu/README.md, "Work on every CPU"). The writer gives each element it
+ * publishes a payload from the `rcu_torture_payload` cache, and the payload is freed with the
+ * element, so a reader that finds the payload no longer naming its element saw it freed and
+ * reused under it (counted as rtmbe). Each reader, every RDR_ALLOC_EVERY reads, task and timer
+ * handler alike, allocates a small object from `rcu_torture_rdr` on the CPU it runs on and hands
+ * it to call_rcu(), whose callback frees it on whichever CPU invokes it (a remote free when
+ * callbacks migrated). So every reader CPU has a slab of both caches' objects in its
+ * kmem_cache_cpu and callbacks queued when it goes offline: slub_cpu_dead() and
+ * rcutree_migrate_callbacks() have real work. One object per 64 reads costs readers about 1%; the
+ * outstanding objects are bounded (RDR_MAX_OUTSTANDING) so that a long grace period can fill
+ * neither the cache nor one CPU's callback list, even after all of them migrate to one CPU.
+ */
+const RDR_ALLOC_EVERY = 64;
+const RDR_MAX_OUTSTANDING = 2048;
+const RDR_OBJ_BYTES = 32;
+const PAYLOAD_BYTES = 64;
 
 /** Per-CPU reader statistics as Float64 (they outgrow Int32 in long runs): pipe, batch, nt. */
 const PC_PIPE = 0;
@@ -204,7 +234,11 @@ interface Torture {
   readonly synctypes: readonly SyncType[];
   readonly cb: RcuCallback;
   readonly barrierCb: RcuCallback;
+  readonly rdrCb: RcuCallback;
   readonly hotplug: boolean;
+  /** This thread's handles on the shared caches, once the writer has created them. */
+  payloadCache: KmemCache | null;
+  rdrCache: KmemCache | null;
 }
 
 let T: Torture | null = null;
@@ -254,10 +288,16 @@ function rcu_torture_alloc(): number {
   return head;
 }
 
-/** rcu_torture_free(): back on the free list. */
+/** rcu_torture_free(): back on the free list, its payload back to its cache (on this CPU). */
 function rcu_torture_free(e: number): void {
   const t = tt();
   const i32 = kapi.shm;
+  const pl = Atomics.load(i32, ew(e, E_PAYLOAD));
+  const pc = payloadCache();
+  if (pl !== 0 && pc !== null) {
+    Atomics.store(i32, ew(e, E_PAYLOAD), 0);
+    kmem_cache_free(pc, pl);
+  }
   Atomics.add(i32, sw(T_FREE), 1);
   spin_lock_bh(t.lock);
   i32[ew(e, E_NEXT)] = i32[sw(T_FREELIST)] ?? -1;
@@ -301,6 +341,71 @@ function rcu_torture_cb(e: number): void {
   else tt().ops.call(e, tt().cb);
 }
 
+/* ---------------- slab caches ---------------- */
+
+/** The cache in shared slot word `w`, looked up once per thread after its creation. */
+function sharedCache(w: number): KmemCache | null {
+  const slot = Atomics.load(kapi.shm, sw(w));
+  return slot < 0 ? null : slub_cache_by_slot(slot);
+}
+
+function payloadCache(): KmemCache | null {
+  const t = tt();
+  t.payloadCache ??= sharedCache(T_PAYLOAD_SLOT);
+  return t.payloadCache;
+}
+
+function rdrCache(): KmemCache | null {
+  const t = tt();
+  t.rdrCache ??= sharedCache(T_RDR_SLOT);
+  return t.rdrCache;
+}
+
+/** The reader object's RCU callback: free it on the CPU invoking the callback. */
+function rcu_torture_rdr_free(obj: number): void {
+  const c = rdrCache();
+  if (c === null) return;
+  kmem_cache_free(c, obj);
+  Atomics.sub(kapi.shm, sw(T_RDR_OUTSTANDING), 1);
+}
+
+/**
+ * A reader's allocation (every RDR_ALLOC_EVERY reads): an object from this CPU's slab, stamped
+ * with the read's pipe age and handed to call_rcu() of the flavour under test. Task or softirq.
+ */
+function rcu_torture_rdr_alloc(pipe: number): void {
+  const t = tt();
+  const c = rdrCache();
+  if (c === null) return;
+  const i32 = kapi.shm;
+  if (Atomics.add(i32, sw(T_RDR_OUTSTANDING), 1) >= RDR_MAX_OUTSTANDING) {
+    Atomics.sub(i32, sw(T_RDR_OUTSTANDING), 1);
+    return;
+  }
+  const obj = kmem_cache_alloc(c);
+  if (obj === 0) {
+    Atomics.sub(i32, sw(T_RDR_OUTSTANDING), 1);
+    return;
+  }
+  i32[obj / 4] = kapi.smpProcessorId();
+  i32[obj / 4 + 1] = pipe;
+  Atomics.add(i32, sw(T_RDR_ALLOCS), 1);
+  t.ops.call(obj, t.rdrCb);
+}
+
+/** The writer creates rcutorture's caches before its first element (kmem_cache_create sleeps). */
+async function rcu_torture_create_caches(): Promise<void> {
+  const pc = await kmem_cache_create('rcu_torture_payload', PAYLOAD_BYTES, 8, 0, null);
+  const rc = await kmem_cache_create('rcu_torture_rdr', RDR_OBJ_BYTES, 8, 0, null);
+  if (pc === null || rc === null) {
+    WARN_ON(true);
+    return;
+  }
+  // The caches are open before their slots are published: pairs with sharedCache()'s load.
+  Atomics.store(kapi.shm, sw(T_PAYLOAD_SLOT), pc.slot);
+  Atomics.store(kapi.shm, sw(T_RDR_SLOT), rc.slot);
+}
+
 /* ---------------- writer ---------------- */
 
 async function rcu_torture_writer(): Promise<void> {
@@ -311,12 +416,18 @@ async function rcu_torture_writer(): Promise<void> {
   if (t.synctypes.length === 0) {
     VERBOSE_TOROUT_STRING('rcu_torture_writer: No update-side primitives.');
   }
+  await rcu_torture_create_caches();
   do {
     setWriterState('RTWS_FIXED_DELAY');
     await kapi.scheduleTimeout(1);
     const rp = rcu_torture_alloc();
     if (rp < 0) continue;
     Atomics.store(i32, ew(rp, E_PIPE), 0);
+    // The payload, from this CPU's slab of rcu_torture_payload, names its element.
+    const pc = payloadCache();
+    const pl = pc === null ? 0 : kmem_cache_alloc(pc);
+    if (pl !== 0) Atomics.store(i32, pl / 4, rp);
+    Atomics.store(i32, ew(rp, E_PAYLOAD), pl);
     setWriterState('RTWS_DELAY');
     setWriterState('RTWS_REPLACE');
     const old = Atomics.load(i32, sw(T_CURRENT));
@@ -451,7 +562,7 @@ function countRead(pipe: number, batch: number): void {
 }
 
 /** The part of a read after the delay: pipe age and GP count, into this CPU's histograms. */
-function rcu_torture_read_finish(p: number, started: number): void {
+function rcu_torture_read_finish(p: number, started: number): number {
   const t = tt();
   let pipe = Atomics.load(kapi.shm, ew(p, E_PIPE));
   if (pipe > RCU_TORTURE_PIPE_LEN) pipe = RCU_TORTURE_PIPE_LEN;
@@ -459,6 +570,7 @@ function rcu_torture_read_finish(p: number, started: number): void {
   if (completed > RCU_TORTURE_PIPE_LEN) completed = RCU_TORTURE_PIPE_LEN;
   if (completed < 0) completed = 0;
   countRead(pipe, completed);
+  return pipe;
 }
 
 /**
@@ -475,27 +587,37 @@ function rcu_torture_read_begin(): { idx: number; started: number; p: number } |
     return null;
   }
   if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  // A payload that no longer names its element was freed (and reused) under this reader.
+  const pl = Atomics.load(kapi.shm, ew(p, E_PAYLOAD));
+  if (pl !== 0 && Atomics.load(kapi.shm, pl / 4) !== p) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
   return { idx, started, p };
 }
 
+/** A reader's read count, for its every-RDR_ALLOC_EVERY-reads allocation. */
+interface ReadCount {
+  n: number;
+}
+
 /** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
-async function rcu_torture_one_read(rand: TortureRandomState): Promise<boolean> {
+async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
   const r = rcu_torture_read_begin();
   if (r === null) return false;
   const pre = rcu_read_delay(rand, false);
   if (pre !== null) await pre;
-  rcu_torture_read_finish(r.p, r.started);
+  const pipe = rcu_torture_read_finish(r.p, r.started);
   tt().ops.readunlock(r.idx);
+  if (++rc.n % RDR_ALLOC_EVERY === 0) rcu_torture_rdr_alloc(pipe);
   return true;
 }
 
 /** rcu_torture_one_read() in a timer handler (softirq context: never sleeps). */
-function rcu_torture_one_read_irq(rand: TortureRandomState): boolean {
+function rcu_torture_one_read_irq(rand: TortureRandomState, rc: ReadCount): boolean {
   const r = rcu_torture_read_begin();
   if (r === null) return false;
   rcu_read_delay(rand, true);
-  rcu_torture_read_finish(r.p, r.started);
+  const pipe = rcu_torture_read_finish(r.p, r.started);
   tt().ops.readunlock(r.idx);
+  if (++rc.n % RDR_ALLOC_EVERY === 0) rcu_torture_rdr_alloc(pipe);
   return true;
 }
 
@@ -504,18 +626,20 @@ async function rcu_torture_reader(): Promise<void> {
   const rand = torture_random_state();
   const irqRand = torture_random_state();
   let timer: TimerList | null = null;
+  const reads: ReadCount = { n: 0 };
+  const irqReads: ReadCount = { n: 0 };
   VERBOSE_TOROUT_STRING('rcu_torture_reader task started');
   if (t.p.irqreader !== 0 && t.ops.irq_capable) {
     timer = kapi.timerSetup(() => {
       const base = kapi.smpProcessorId() * PC_DOUBLES;
       t.perCpu[base + PC_TIMERS] = (t.perCpu[base + PC_TIMERS] ?? 0) + 1;
-      rcu_torture_one_read_irq(irqRand);
+      rcu_torture_one_read_irq(irqRand, irqReads);
     });
   }
   let lastsleep = kapi.jiffies();
   do {
     if (timer !== null && !timer.pending) kapi.modTimer(timer, kapi.jiffies() + 1);
-    if (!(await rcu_torture_one_read(rand)) && !torture_must_stop()) await torture_sleep_interruptible(HZ);
+    if (!(await rcu_torture_one_read(rand, reads)) && !torture_must_stop()) await torture_sleep_interruptible(HZ);
     // cond_resched(): with PREEMPT_NONE a QS for RCU (rcu_all_qs()), as in the kernel.
     rcu_all_qs();
     if (kapi.jiffies() > lastsleep && !torture_must_stop()) {
@@ -639,6 +763,16 @@ function rcu_torture_stats_print(): void {
   const wc: string[] = [];
   for (let k = 0; k <= RCU_TORTURE_PIPE_LEN; k++) wc.push(` ${load(sw(T_WCOUNT + k))}`);
   kapi.printk(`${tag}Free-Block Circulation: ${wc.join('')}`);
+  if (t.hotplug) {
+    // The offline path's work (not a kernel line): what slub_cpu_dead() gave back to the node
+    // lists and how many callbacks rcutree_migrate_callbacks() adopted from dead CPUs.
+    const sd = slub_cpu_dead_stats();
+    const mc = rcutree_migrate_stats();
+    kapi.printk(
+      `${tag}cpuhp dead work: slub_cpu_dead: ${sd.calls} calls ${sd.cpuSlabs} cpu slabs ${sd.objects} objects ` +
+        `rcutree_migrate_callbacks: ${mc.adopted} callbacks from ${mc.cpus} CPUs rdr-allocs: ${load(sw(T_RDR_ALLOCS))}`,
+    );
+  }
   const ws = load(sw(T_WRITER_STATE));
   // Departure: a writer paused by stutter is not stalled. The kernel relies on stat_interval
   // (15 s) exceeding the stutter pause; short runs here print stats more often than that.
@@ -771,6 +905,8 @@ export function boot(cpu: number): void {
   const st = kapi.shmAlloc('rcu_torture', T_WORDS, (reg) => {
     Atomics.store(reg.i32, reg.base + T_CURRENT, -1);
     Atomics.store(reg.i32, reg.base + T_FREELIST, -1);
+    Atomics.store(reg.i32, reg.base + T_PAYLOAD_SLOT, -1);
+    Atomics.store(reg.i32, reg.base + T_RDR_SLOT, -1);
   });
   const elems = kapi.shmAlloc('rcu_tortures', N_ELEMS * ELEM_WORDS, (reg) => {
     // The free list: element k links to k+1, the last to -1; the head is set in boot below.
@@ -793,6 +929,9 @@ export function boot(cpu: number): void {
     synctypes: computeSynctypes(p),
     cb,
     barrierCb,
+    rdrCb: rcu_callback('rcu_torture_rdr_free', rcu_torture_rdr_free),
+    payloadCache: null,
+    rdrCache: null,
     hotplug: kapi.config.kconfig.get('CONFIG_HOTPLUG_CPU') === 'y',
   };
   if (cpu === 0) {

@@ -17,6 +17,7 @@
 
 import { LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi.js';
 import { lockdep_assert_held } from '../bug.js';
+import { module_param } from '../moduleparam.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import {
   DEFINE_STATIC_PERCPU_RWSEM,
@@ -53,6 +54,13 @@ export const EBUSY = 16;
 export const EINVAL = 22;
 
 const BRINGUP = CPUHP_STATES.indexOf('CPUHP_BRINGUP_CPU');
+
+/**
+ * Test-only `cpuhp.test_dead_early=1` (a planted bug, as the kernel's test_* switches): _cpu_down()
+ * runs the control CPU's teardown callbacks (slub_cpu_dead, rcutree_dead_cpu) before the target
+ * is dead. slub_cpu_dead()'s and rcutree_migrate_callbacks()' assertions must catch it.
+ */
+let test_dead_early = false;
 
 /** Registered steps, in state order; several may share CPUHP_AP_ONLINE_DYN. */
 const cpuhp_steps: CpuhpStep[] = [];
@@ -208,8 +216,14 @@ async function _cpu_down(cpu: number): Promise<number> {
   await cpus_write_lock();
   try {
     cpuhp_kick_ap_work_lockdep();
-    await takedown_cpu(cpu);
-    await cpuhp_invoke_callback_range(false, cpu);
+    if (test_dead_early) {
+      // Planted bug (cpuhp.test_dead_early=1): the *_DEAD teardowns run while `cpu` still runs.
+      await cpuhp_invoke_callback_range(false, cpu);
+      await takedown_cpu(cpu);
+    } else {
+      await takedown_cpu(cpu);
+      await cpuhp_invoke_callback_range(false, cpu);
+    }
   } finally {
     cpus_write_unlock();
   }
@@ -268,6 +282,7 @@ export async function add_cpu(cpu: number): Promise<number> {
 
 /** Guest module entry: the AP halves of the state machine run through the CPU runtime. */
 export function boot(_cpu: number): void {
+  test_dead_early = module_param('cpuhp.test_dead_early', 'bool', false);
   hotplugLock();
   addRemoveLock();
   cpuhpStateMap(false);

@@ -66,19 +66,58 @@ describe('kmem_cache_create vs CPU offline (the seed)', () => {
     expect(c).toMatch(/mem_dump_obj\([0-9a-f]{16}\): slab rcuscale start [0-9a-f]{16} pointer offset 0 allocated at rcu_torture_stats/);
     const onoff = /onoff: (\d+)\/(\d+):(\d+)\/(\d+)/.exec(c.split('\n').filter((l) => l.includes('onoff:')).pop() ?? '');
     expect(Number(onoff?.[3] ?? 0)).toBeGreaterThan(0);
+    // The offline path had real work: CPU slabs holding objects, callbacks on dying CPUs.
+    const work = deadWork(c);
+    expect(work.cpuSlabs).toBeGreaterThan(0);
+    expect(work.objects).toBeGreaterThan(0);
+    expect(work.callbacks).toBeGreaterThan(0);
+    expect(work.rdrAllocs).toBeGreaterThan(0);
+  });
+
+  it('cpuhp.test_dead_early=1 under rcutorture: slub_cpu_dead() warns', async () => {
+    const run = await runGuest({
+      suite: 'rcu',
+      nrCpus: 4,
+      kconfig: TREE05ISH,
+      bootParams: { ...BOOT, 'cpuhp.test_dead_early': '1' },
+      durationSec: 4,
+      shutdownGraceSec: 15,
+    });
+    const c = run.console;
+    expect(c).toMatch(/\] slub_cpu_dead: CPU [1-3]: a cache flushed while its CPU still runs\n.*WARNING: CPU: 0 PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)/);
+    expect(run.result?.findings.some((f) => f.includes('at slub_cpu_dead'))).toBe(true);
   });
 });
 
+/** The last `cpuhp dead work:` stats line of rcutorture. */
+function deadWork(c: string): { cpuSlabs: number; objects: number; callbacks: number; rdrAllocs: number } {
+  const line = c.split('\n').filter((l) => l.includes('cpuhp dead work:')).pop() ?? '';
+  const m = /slub_cpu_dead: \d+ calls (\d+) cpu slabs (\d+) objects rcutree_migrate_callbacks: (\d+) callbacks from \d+ CPUs rdr-allocs: (\d+)/.exec(line);
+  return { cpuSlabs: Number(m?.[1] ?? 0), objects: Number(m?.[2] ?? 0), callbacks: Number(m?.[3] ?? 0), rdrAllocs: Number(m?.[4] ?? 0) };
+}
+
 describe('slub_cpu_dead()', () => {
-  it('flushes a dead CPU\'s per-CPU object cache back to the shared list', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 2,
-      kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' },
-      durationSec: 5,
-      modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/mm/test_support/slab_hotplug')],
-    });
-    expect(run.console).toContain('slab-hotplug: OK');
+  const SLAB_HOTPLUG = {
+    suite: 'rcu' as const,
+    nrCpus: 2,
+    kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' },
+    durationSec: 5,
+    modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/mm/test_support/slab_hotplug')],
+  };
+
+  it('flushes a dead CPU\'s slab (its private freelist and a remote free) back to the node\'s partial list', async () => {
+    const run = await runGuest(SLAB_HOTPLUG);
+    // 64-byte objects: 32 per 2 KiB slab; CPU 1 kept 3 allocated, so 29 sat on its freelist.
+    expect(run.console).toContain('slab-hotplug: OK: slub_cpu_dead flushed 1 cpu slab, 29 objects');
     expect(run.console).not.toContain('WARNING:');
+  });
+
+  it('cpuhp.test_dead_early=1: a cache flushed while its CPU still runs is slub_cpu_dead()\'s WARN', async () => {
+    const run = await runGuest({ ...SLAB_HOTPLUG, bootParams: { 'cpuhp.test_dead_early': '1' } });
+    const c = run.console;
+    expect(c).toContain('------------[ cut here ]------------');
+    expect(c).toMatch(/\] slub_cpu_dead: CPU 1: a cache flushed while its CPU still runs\n.*WARNING: CPU: 0 PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)\n/);
+    expect(c).toMatch(/Call Trace:\n.* slub_cpu_dead .*\n.* cpuhp_invoke_callback .*\n.* cpuhp_invoke_callback_range .*\n.* _cpu_down /);
+    expect(run.result?.findings ?? []).toHaveLength(1);
   });
 });

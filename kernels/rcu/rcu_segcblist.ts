@@ -84,6 +84,11 @@ export class RcuSegCbList {
     Atomics.store(this.#i32, this.#base + W_LEN, this.tail(RCU_NEXT_TAIL) - this.head());
   }
 
+  /** Byte address of the oldest callback's entry (rcu_segcblist_first_cb(), for %p in reports). */
+  firstEntryAddr(): number {
+    return (this.#base + W_ENTRIES + (this.head() % this.capacity) * ENTRY_WORDS) * 4;
+  }
+
   /** rcu_segcblist_segempty(). */
   segempty(seg: number): boolean {
     return seg === RCU_DONE_TAIL ? this.tail(RCU_DONE_TAIL) === this.head() : this.tail(seg) === this.tail(seg - 1);

@@ -53,7 +53,25 @@ describe('Tree RCU', () => {
       durationSec: 5,
       modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/rcu/test_support/cb_migrate')],
     });
-    expect(run.console).toContain('cb-migrate: OK remove_cpu=0 pending-before=20 pending-after=0 invoked=20/20');
+    expect(run.console).toContain('cb-migrate: OK remove_cpu=0 pending-before=20 pending-after=0 adopted=20 invoked=20/20');
+    expect(run.console).not.toContain('WARNING:');
+  });
+
+  it('rcutree.test_skip_migrate=1: callbacks left on the offline CPU are the kernel\'s WARN_ONCE in rcutree_migrate_callbacks()', async () => {
+    const run = await runGuest({
+      suite: 'rcu',
+      nrCpus: 3,
+      kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },
+      bootParams: { 'rcutree.test_skip_migrate': '1' },
+      durationSec: 5,
+      modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/rcu/test_support/cb_migrate')],
+    });
+    const c = run.console;
+    expect(c).toContain('------------[ cut here ]------------');
+    expect(c).toMatch(/\] rcu_cleanup_dead_cpu: Callbacks on offline CPU 1: qlen=20, 1stCB=[0-9a-f]{16}\n/);
+    expect(c).toMatch(/WARNING: CPU: 0 PID: \d+ at rcutree_migrate_callbacks \(kernels\/rcu\/tree\.ts:\d+\)/);
+    expect(c).toContain('cb-migrate: FAIL remove_cpu=0 pending-before=20 pending-after=20 adopted=0');
+    expect(run.result?.findings ?? []).not.toEqual([]);
   });
 });
 

@@ -45,15 +45,17 @@
  * lose its quiescent states (no reports, and its dynticks counter never shows it idle), so every
  * GP waits for it until the stall warning fires; rcutree.test_lock_inversion=1 takes barrier_lock
  * inside an rcu_node lock in rcu_cpu_starting() (the reverse of rcutree_migrate_callbacks());
- * rcutree.test_sleep_under_rcu_node=1 moves rcu_gp_init()'s debug sleep under the node lock.
+ * rcutree.test_sleep_under_rcu_node=1 moves rcu_gp_init()'s debug sleep under the node lock;
+ * rcutree.test_skip_migrate=1 makes rcutree_migrate_callbacks() forget the merge, leaving the dead
+ * CPU's callbacks where they are (its closing WARN_ONCE reports them, as the kernel's).
  *
  * Not modelled: NOCB offloading, priority boosting, callback batching limits, expedited-GP
  * machinery (IPIs, ->expmask), lazy callbacks.
  */
 
-import { kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { module_param } from '../moduleparam.js';
-import { WARN, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
+import { WARN, WARN_ONCE, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -113,6 +115,9 @@ const S_GP_START_J = 11;
 const S_BARRIER_ACTIVE = 12;
 /** pid of the GP kthread (stall reports print it). */
 const S_GP_KTHREAD_PID = 13;
+/** rcutree_migrate_callbacks(): callbacks adopted from dead CPUs, and how many CPUs had some. */
+const S_N_CBS_ADOPTED = 14;
+const S_N_CPUS_ADOPTED = 15;
 const S_WORDS = 16;
 
 /** rcu_node words. */
@@ -191,6 +196,8 @@ interface RcuTree {
   readonly testLockInversion: boolean;
   /** Test-only `rcutree.test_sleep_under_rcu_node=1`: rcu_gp_init() sleeps holding an rcu_node lock. */
   readonly testSleepUnderRcuNode: boolean;
+  /** Test-only `rcutree.test_skip_migrate=1`: rcutree_migrate_callbacks() leaves the dead CPU's callbacks. */
+  readonly testSkipMigrate: boolean;
   /** tree_stall.ts's state for this CPU. */
   stall: RcuStall;
   readonly barrierMutex: Mutex;
@@ -304,6 +311,7 @@ export function rcu_init(cpu: number): void {
     lostQs: module_param('rcutree.test_lost_qs_cpu', 'int', -1) === cpu,
     testLockInversion: module_param('rcutree.test_lock_inversion', 'bool', false),
     testSleepUnderRcuNode: module_param('rcutree.test_sleep_under_rcu_node', 'bool', false),
+    testSkipMigrate: module_param('rcutree.test_skip_migrate', 'bool', false),
     stall: undefined as unknown as RcuStall,
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
     expMutex: DEFINE_MUTEX('rcu_state.exp_mutex'),
@@ -599,7 +607,7 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   const bflags = raw_spin_lock_irqsave(r.barrierLock);
   if (src.length() === 0) {
     raw_spin_unlock_irqrestore(r.barrierLock, bflags);
-    return;
+    return; // No callbacks to migrate.
   }
   WARN_ON_ONCE(Atomics.load(i32, dw(r, cpu, D_RCU_ONLINE)) !== 0);
   const active = Atomics.load(i32, sw(r, S_BARRIER_ACTIVE));
@@ -609,10 +617,15 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   const my_rnp = r.locks[r.leaf] as RawSpinlock;
   raw_spin_lock(my_rnp);
   const l = myList(r);
-  for (const cb of src.extractAll()) {
-    if (!l.enqueue(cb.fn, cb.arg)) {
-      WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
-      break;
+  // rcu_segcblist_merge(); skipped by the planted rcutree.test_skip_migrate=1.
+  let moved = 0;
+  if (!r.testSkipMigrate) {
+    for (const cb of src.extractAll()) {
+      if (!l.enqueue(cb.fn, cb.arg)) {
+        WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
+        break;
+      }
+      moved++;
     }
   }
   raw_spin_unlock(r.barrierLock); // irqs remain disabled
@@ -620,6 +633,24 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   raw_spin_unlock(my_rnp);
   if (bflags === 0) kapi.localIrqEnable();
   lockdep_assert_irqs_enabled();
+  if (moved > 0) {
+    Atomics.add(i32, sw(r, S_N_CBS_ADOPTED), moved);
+    Atomics.add(i32, sw(r, S_N_CPUS_ADOPTED), 1);
+  }
+  const left = src.length();
+  WARN_ONCE(left !== 0, `rcu_cleanup_dead_cpu: Callbacks on offline CPU ${cpu}: qlen=${left}, 1stCB=${left !== 0 ? first_cb_ptr(src) : '0000000000000000'}`);
+}
+
+/** %p of a list's first callback: the hashed address of its ring entry, as the kernel hashes %p. */
+function first_cb_ptr(l: RcuSegCbList): string {
+  const h = fnv1a(`rcu_head.${l.head()}.${l.firstEntryAddr()}`);
+  return h.toString(16).padStart(16, '0');
+}
+
+/** What rcutree_migrate_callbacks() has done since boot: callbacks adopted, CPUs they came from. */
+export function rcutree_migrate_stats(): { adopted: number; cpus: number } {
+  const r = R();
+  return { adopted: Atomics.load(kapi.shm, sw(r, S_N_CBS_ADOPTED)), cpus: Atomics.load(kapi.shm, sw(r, S_N_CPUS_ADOPTED)) };
 }
 
 /* ---------------- grace-period requests ---------------- */
