@@ -7,14 +7,15 @@
  * Guarantees:
  *  - Key mixing and slot hashing are pure and allocation-free: mixChainKey() returns its two words
  *    through the module's chainKey scratch object.
- *  - The shared hash is read lock-free (a slot is published by the Atomics.store of CH_STATE after
- *    its key is written) and written under the graph lock.
- *  - The thread-local table needs no lock at all; it forgets everything when half full.
+ *  - The shared hash is read lock-free (a slot is published by the Atomics.store of CH_LO after
+ *    CH_HI is written) and written under the graph lock.
+ *  - The thread-local table needs no lock at all; it forgets everything when half full. Its
+ *    entries are per (chain, task) and carry that task's acquisition site.
  * Deliberately not done: chain_hlocks (the classes of a chain are not stored; a chain is only
  * ever looked up by key), chain removal.
  */
 
-import { C_CHAIN_HLOCKS, C_CHAINS, C_CHAINS_HARDIRQ, C_CHAINS_PROCESS, C_CHAINS_SOFTIRQ, CH_HI, CH_LO, CH_SITE, CH_STATE, CHAIN_WORDS, type Layout } from './layout.js';
+import { C_CHAIN_HLOCKS, C_CHAINS, C_CHAINS_HARDIRQ, C_CHAINS_PROCESS, C_CHAINS_SOFTIRQ, CH_HI, CH_LO, CHAIN_WORDS, type Layout } from './layout.js';
 import { CapacityError } from './stack_store.js';
 
 /** irq context of a held lock, as the chain key separates them: 0 process, 1 softirq, 2 hardirq (3 both). */
@@ -49,6 +50,11 @@ export function chainSlot(hi: number, lo: number, mask: number): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
 }
 
+/** The CH_LO word of a key: never 0, since 0 marks an empty slot (one key in 2^32 shares its word). */
+function loWord(lo: number): number {
+  return lo === 0 ? 0x6a09e667 : lo;
+}
+
 /** The shared chain hash (chainhash_table) in the lockdep region. */
 export class SharedChains {
   readonly #i32: Int32Array;
@@ -59,45 +65,41 @@ export class SharedChains {
     this.#lay = lay;
   }
 
-  /** lookup_chain_cache(): lock-free; returns the slot index or -1. */
-  find(hi: number, lo: number): number {
+  /** lookup_chain_cache(): lock-free; true when the chain is in the hash. */
+  find(hi: number, lo: number): boolean {
     const mask = this.#lay.chainSlots - 1;
     const i32 = this.#i32;
+    const base = this.#lay.chains;
+    const l = loWord(lo);
     let s = chainSlot(hi, lo, mask);
     for (let i = 0; i <= mask; i++) {
-      const r = this.#lay.chains + s * CHAIN_WORDS;
-      // Pairs with the Atomics.store of CH_STATE in insert().
-      const st = Atomics.load(i32, r + CH_STATE);
-      if (st === 0) return -1;
-      if (i32[r + CH_HI] === hi && i32[r + CH_LO] === lo) return s;
+      const r = base + s * CHAIN_WORDS;
+      // Pairs with the Atomics.store of CH_LO in insert(): CH_HI is written before it.
+      const w = Atomics.load(i32, r + CH_LO);
+      if (w === 0) return false;
+      if (w === l && i32[r + CH_HI] === hi) return true;
       s = (s + 1) & mask;
     }
-    return -1;
-  }
-
-  /** The stack id of the acquisition site recorded with the chain. */
-  site(slot: number): number {
-    return this.#i32[this.#lay.chains + slot * CHAIN_WORDS + CH_SITE] ?? 0;
+    return false;
   }
 
   /** add_chain_cache(): under the graph lock. */
-  insert(hi: number, lo: number, site: number, ctx: IrqContext, depth: number): number {
+  insert(hi: number, lo: number, ctx: IrqContext, depth: number): void {
     const b = this.#lay.base;
     const i32 = this.#i32;
     if (Atomics.load(i32, b + C_CHAINS) >= this.#lay.maxChains) throw new CapacityError('MAX_LOCKDEP_CHAINS');
     const mask = this.#lay.chainSlots - 1;
+    const base = this.#lay.chains;
     let s = chainSlot(hi, lo, mask);
     for (;;) {
-      const r = this.#lay.chains + s * CHAIN_WORDS;
-      if (Atomics.load(i32, r + CH_STATE) === 0) {
+      const r = base + s * CHAIN_WORDS;
+      if (Atomics.load(i32, r + CH_LO) === 0) {
         i32[r + CH_HI] = hi;
-        i32[r + CH_LO] = lo;
-        i32[r + CH_SITE] = site;
-        Atomics.store(i32, r + CH_STATE, 2);
+        Atomics.store(i32, r + CH_LO, loWord(lo));
         Atomics.add(i32, b + C_CHAINS, 1);
         Atomics.add(i32, b + C_CHAIN_HLOCKS, depth);
         Atomics.add(i32, b + (ctx >= 2 ? C_CHAINS_HARDIRQ : ctx === 1 ? C_CHAINS_SOFTIRQ : C_CHAINS_PROCESS), 1);
-        return s;
+        return;
       }
       s = (s + 1) & mask;
     }
@@ -107,12 +109,16 @@ export class SharedChains {
 /** Slots of the thread-local table (a power of two). */
 const LOCAL_SLOTS = 1 << 14;
 
-/** The thread-local table in front of the shared hash: open addressing over (hi, lo, site + 1). */
+/**
+ * The thread-local table in front of the shared hash: open addressing over (hi, lo, site + 1) of
+ * (chain, task) pairs. The key mixes in the task, so the site it keeps is this task's own
+ * acquisition of the chain, not the site of whichever task validated the chain first.
+ */
 export class LocalChains {
   readonly #t = new Int32Array(LOCAL_SLOTS * 3);
   #count = 0;
 
-  /** The chain's site + 1, or 0 when this thread has not seen the chain. */
+  /** The site + 1 this task recorded with the chain, or 0 when this thread has not seen the pair. */
   lookup(hi: number, lo: number): number {
     const t = this.#t;
     let s = chainSlot(hi, lo, LOCAL_SLOTS - 1);
@@ -138,4 +144,9 @@ export class LocalChains {
     t[s * 3 + 2] = site + 1;
     this.#count++;
   }
+}
+
+/** The local table's key word of a (chain hi word, task) pair. */
+export function taskChainHi(hi: number, pid: number): number {
+  return hi ^ Math.imul(pid + 1, 0x9e3779b1);
 }

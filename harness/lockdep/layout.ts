@@ -96,12 +96,14 @@ export const E_NEXT_BACK = 5;
 export const E_DISTANCE = 6;
 export const EDGE_WORDS = 8;
 
-/* Chain slot (open addressing, 2 slots per allowed chain). */
-export const CH_STATE = 0; // 0 empty, 1 claimed, 2 valid
-export const CH_HI = 1;
-export const CH_LO = 2;
-export const CH_SITE = 3; // string id of the acquisition site of the chain's last lock
-export const CHAIN_WORDS = 4;
+/*
+ * Chain slot (open addressing, at least 1.5 slots per allowed chain): the 64-bit chain key alone.
+ * CH_LO is never 0 in a used slot (chain_cache.ts) and is the word that publishes the slot. Two
+ * words, so that a table the size of a long trace's chains stays within reach of the TLB.
+ */
+export const CH_HI = 0;
+export const CH_LO = 1;
+export const CHAIN_WORDS = 2;
 
 
 /*
@@ -143,7 +145,7 @@ function pow2AtLeast(n: number): number {
 /** Offsets for given limits, relative to `base`. */
 export function computeLayout(base: number, l: LockdepLimits): Layout {
   const classHashSlots = pow2AtLeast(l.MAX_LOCKDEP_KEYS * 2);
-  const chainSlots = pow2AtLeast(l.MAX_LOCKDEP_CHAINS * 2);
+  const chainSlots = pow2AtLeast(Math.ceil(l.MAX_LOCKDEP_CHAINS * 1.5));
   const edgeHashSlots = pow2AtLeast(l.MAX_LOCKDEP_ENTRIES * 2);
   // Stacks are saved per new dependency, usage bit and chain: sized after the entries.
   const stackHashSlots = pow2AtLeast(Math.max(8192, l.MAX_LOCKDEP_ENTRIES));

@@ -26,9 +26,10 @@
  * With `all`, validation goes on after a report and each distinct problem is reported once.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
+import { repoRoot } from '../run/repo_root.js';
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
 import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
@@ -47,9 +48,11 @@ import {
   OP_SOFTIRQ_EXIT,
   OPS,
   parseTrace,
+  traceBounds,
   type ParsedTrace,
   type TraceType,
 } from './trace_parse.js';
+import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
 import type { LockdepBugKind, LockdepLimits } from './types.js';
 
 export { parseTrace } from './trace_parse.js';
@@ -60,6 +63,8 @@ export interface TraceCheckOptions {
   readonly all?: boolean;
   /** Print the summary line after reports too (several traces, or --all). */
   readonly summary?: boolean;
+  /** checkTraceFileFast(): read and parse a large file in a second thread (default true). */
+  readonly pipeline?: boolean;
 }
 
 /** One report, machine-readably. */
@@ -113,9 +118,44 @@ export function traceLimits(t: ParsedTrace): LockdepLimits {
 
 /** Run the validator over a parsed trace; prints the reports or a summary through `out`. */
 export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: TraceCheckOptions = {}): TraceResult {
+  return runSource(parsedSource(t), traceLimits(t), out, opts).result;
+}
+
+/**
+ * Capacities for a trace of `bytes` bytes of which the first `consumed` gave `soFar` (the
+ * pipelined check starts before the whole trace is parsed): the bounds so far scaled to the whole
+ * file with a quarter to spare, classes capped at 65,536, never above what the file could hold
+ * (an acquire line has 40 bytes at least). When the trace needs more, the check is run again with
+ * traceLimits() of the whole trace, so an estimate costs time, never a verdict.
+ */
+export function estimatedLimits(bytes: number, consumed: number, soFar: ParsedTrace['bounds']): LockdepLimits {
+  const scale = (consumed > 0 ? bytes / consumed : 1) * 1.25;
+  const most = Math.ceil(bytes / 40) + 64;
+  const est = (x: number): number => Math.min(most, Math.ceil(x * scale) + 1024);
+  const classes = Math.min(est(soFar.classes), 1 << 16);
+  return {
+    MAX_LOCKDEP_KEYS: classes,
+    MAX_LOCKDEP_ENTRIES: Math.min(est(soFar.entries), classes * classes),
+    MAX_LOCKDEP_CHAINS: est(soFar.chains),
+    MAX_STACK_TRACE_ENTRIES: DEFAULT_LIMITS.MAX_STACK_TRACE_ENTRIES,
+    ARENA_WORDS: pow2(Math.ceil(soFar.nameWords * scale) * 8 + 4096),
+  };
+}
+
+/** runSource()'s result, and whether a capacity sized for the trace ran out (estimated limits). */
+interface SourceRun {
+  readonly result: TraceResult;
+  readonly capacityHit: boolean;
+}
+
+/** Run the validator over the events of `src` as they arrive; the caller buffers `out` when src streams. */
+function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) => void, opts: TraceCheckOptions): SourceRun {
   const all = opts.all === true;
-  const base = path.basename(t.file);
-  const { op, task, lock, sub, flags, line, stacks, taskNames, lockNames, lockTypes } = t;
+  const base = path.basename(src.file);
+  const { stacks, taskNames, lockNames } = src;
+  let { op, task, lock, sub, flags, line } = src;
+  let have = src.n;
+  let capacityHit = false;
   const simTasks: (SimTask | undefined)[] = [];
   const taskOf = (id: number): SimTask => {
     let s = simTasks[id];
@@ -139,16 +179,15 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
   const framesOf = (i: number): readonly string[] => {
     const st = stacks.get(i);
     if (st !== undefined) return st;
-    const o = op[i] ?? 0;
-    const who = taskNames[task[i] ?? 0] ?? '?';
-    if (o === OP_ACQUIRE || o === OP_RELEASE) return [`${who}: ${OPS[o] ?? '?'} ${lockNames[lock[i] ?? 0] ?? '?'} (${base}:${line[i] ?? 0})`];
-    return [`${who}: ${OPS[o] ?? '?'} (${base}:${line[i] ?? 0})`];
+    const o = src.op[i] ?? 0;
+    const who = taskNames[src.task[i] ?? 0] ?? '?';
+    if (o === OP_ACQUIRE || o === OP_RELEASE) return [`${who}: ${OPS[o] ?? '?'} ${lockNames[src.lock[i] ?? 0] ?? '?'} (${base}:${src.line[i] ?? 0})`];
+    return [`${who}: ${OPS[o] ?? '?'} (${base}:${src.line[i] ?? 0})`];
   };
   let cur = 0;
   env.captureStack = (): string[] => [...framesOf(cur)];
   env.stackToken = (): number => cur;
   env.stackOf = framesOf;
-  const limits = traceLimits(t);
   const i32 = new Int32Array(new SharedArrayBuffer(regionWords(limits) * 4));
   // A fresh SharedArrayBuffer is zero: attaching initialises the header only (no fill of the region).
   const ld = lockdepInit(i32, 0, env, { limits, continueAfterReport: all });
@@ -162,7 +201,9 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
     if (m === undefined) {
       let key = keys[l];
       if (key === undefined) {
-        const ty = lockTypes[l];
+        // A lock released before its first acquire takes its type from that later acquire.
+        if (src.lockTypes[l] === undefined && !src.done) src.drain();
+        const ty = src.lockTypes[l];
         const name = lockNames[l] ?? '?';
         key = { name, ordinal: 0, type: ty ?? 'user', waitType: ty === undefined ? 0 : waitTypeOf(ty) };
         keys[l] = key;
@@ -176,11 +217,25 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
   // Each task's own record of what it holds (lock * 8 + subclass), to pick the instance a `release` names.
   const heldBy: (number[] | undefined)[] = [];
   // Each task's context: irq nesting, bh nesting, irqs disabled by irqs_disable.
-  const ntasks = taskNames.length;
-  const hard = new Int32Array(ntasks);
-  const soft = new Int32Array(ntasks);
-  const bh = new Int32Array(ntasks);
-  const off = new Uint8Array(ntasks);
+  let hard = new Int32Array(64);
+  let soft = new Int32Array(64);
+  let bh = new Int32Array(64);
+  let off = new Uint8Array(64);
+  const growTasks = (id: number): void => {
+    let len = hard.length;
+    while (len <= id) len *= 2;
+    const g = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const x = new Int32Array(len);
+      x.set(a);
+      return x;
+    };
+    hard = g(hard);
+    soft = g(soft);
+    bh = g(bh);
+    const o = new Uint8Array(len);
+    o.set(off);
+    off = o;
+  };
   const irq = env.irq;
   const sync = (id: number): void => {
     const h = hard[id] ?? 0;
@@ -194,11 +249,16 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
   const findings: TraceFinding[] = [];
   let bugs = 0;
 
-  const n = t.n;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; ; i++) {
+    if (i >= have) {
+      if (i >= src.n && !src.more()) break;
+      have = src.n;
+      ({ op, task, lock, sub, flags, line } = src);
+    }
     cur = i;
     const id = task[i] ?? 0;
     if (id !== curTask) {
+      if (id >= hard.length) growTasks(id);
       env.task = taskOf(id);
       curTask = id;
       sync(id);
@@ -209,7 +269,7 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
       const sb = sub[i] ?? 0;
       const fl = flags[i] ?? 0;
       // qrwlock readers are recursive only in interrupt context (read_lock_is_recursive()).
-      const read: LockRead = (fl & F_READ) === 0 ? 0 : lockTypes[l] === 'rwlock' && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
+      const read: LockRead = (fl & F_READ) === 0 ? 0 : src.lockTypes[l] === 'rwlock' && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
       ld.acquire(mapOf(l, sb), sb, (fl & F_TRY) !== 0, read, null);
       let h = heldBy[id];
       if (h === undefined) {
@@ -225,7 +285,8 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
       while (j >= 0 && !((((h[j] ?? 0) / 8) | 0) === l && (sb < 0 || ((h[j] ?? 0) & 7) === sb))) j--;
       if (j >= 0) {
         const e = h[j] ?? 0;
-        h.splice(j, 1);
+        for (let k = j + 1; k < h.length; k++) h[k - 1] = h[k] ?? 0;
+        h.pop();
         ld.release(mapOf(l, e & 7));
       } else {
         ld.release(mapOf(l, sb < 0 ? 0 : sb));
@@ -280,6 +341,8 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
       for (; bugs < env.bugs.length; bugs++) {
         const b = env.bugs[bugs];
         if (b === undefined) continue;
+        // Only the kernel's own per-task limit is a finding of the trace; a capacity sized for it is not.
+        if (b.kind === 'capacity' && b.title !== 'BUG: MAX_LOCK_DEPTH too low!') capacityHit = true;
         const tokens = b.finding?.tokens ?? [i];
         const lines = tokens.map((tk) => line[tk] ?? 0);
         const tasks: string[] = [];
@@ -293,15 +356,18 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
       if (!all) break;
     }
   }
+  // The summary counts the whole trace, and a malformed line anywhere is the answer.
+  src.drain();
+  const n = src.n;
   const deps = ld.dependencies;
   const nclasses = nkeys;
   const ntask = seen;
   const rc: 0 | 1 = findings.length > 0 ? 1 : 0;
   if (rc === 0 || opts.summary === true || all) {
     const what = rc === 0 ? 'no problems found' : `${findings.length} problem${findings.length === 1 ? '' : 's'} found`;
-    out(`lockdep: ${t.file}: ${n} events, ${ntask} task${ntask === 1 ? '' : 's'}, ${nclasses} lock class${nclasses === 1 ? '' : 'es'}, ${deps} dependencies: ${what}`);
+    out(`lockdep: ${src.file}: ${n} events, ${ntask} task${ntask === 1 ? '' : 's'}, ${nclasses} lock class${nclasses === 1 ? '' : 'es'}, ${deps} dependencies: ${what}`);
   }
-  return { file: t.file, rc, events: n, tasks: ntask, classes: nclasses, dependencies: deps, findings };
+  return { result: { file: src.file, rc, events: n, tasks: ntask, classes: nclasses, dependencies: deps, findings }, capacityHit };
 }
 
 /** Read a trace file (or take its bytes), parse it and check it. */
@@ -316,6 +382,44 @@ export function checkTraceFile(file: string, out: (line: string) => void, opts: 
     }
   }
   return runTrace(parseTrace(file, buf), out, opts);
+}
+
+/*
+ * Below this size a trace is read and parsed in the calling thread: starting the reader thread
+ * (about 30 ms) costs more than the overlap gains.
+ */
+const PIPELINE_MIN_BYTES = 4 << 20;
+
+/**
+ * The pipelined check of a trace file: a reader thread reads and parses while this thread
+ * validates (trace_stream.ts). Output is held until the whole file is parsed (a malformed line
+ * anywhere prints nothing but its message). Falls back to the in-thread check for small files,
+ * non-regular files, or when `pipeline` is false.
+ */
+export function checkTraceFileFast(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}): TraceResult {
+  let size = -1;
+  try {
+    const st = statSync(file);
+    if (st.isFile()) size = st.size;
+  } catch {
+    /* the in-thread path writes the message */
+  }
+  const worker = path.join(repoRoot(), 'dist', 'harness', 'lockdep', 'trace_read_worker.js');
+  if (opts.pipeline === false || size < PIPELINE_MIN_BYTES || !existsSync(worker)) return checkTraceFile(file, out, opts);
+  const src = new StreamSource(file, size, worker);
+  const lines: string[] = [];
+  // The capacities come from the first batch (scaled to the file); the reader goes on meanwhile.
+  src.more();
+  const first = traceBounds(src.n, src.op, src.task, src.lock, src.sub, src.lockNames);
+  let run = runSource(src, estimatedLimits(size, src.consumed, first), (l) => lines.push(l), opts);
+  if (run.capacityHit) {
+    // The estimate was short: check again with capacities from the whole trace (already parsed).
+    lines.length = 0;
+    const whole = src.whole();
+    run = runSource(parsedSource(whole), traceLimits(whole), (l) => lines.push(l), opts);
+  }
+  for (const l of lines) out(l);
+  return run.result;
 }
 
 /** Run the validator over TRACE; prints the report or a summary through `out`. */

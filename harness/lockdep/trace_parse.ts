@@ -151,33 +151,146 @@ function eqBytes(b: Uint8Array, s: number, e: number, w: Uint8Array): boolean {
   return true;
 }
 
-/** Read a whole trace; throws TortureError('TRACE_MALFORMED', 'FILE:LINE: ...') on the first bad line. */
-export function parseTrace(file: string, input: Uint8Array | string): ParsedTrace {
-  const buf = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-  const len = buf.length;
-  // Capacity: one event per line at most.
-  let nl = 1;
-  for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) nl++;
-  const op = new Uint8Array(nl);
-  const task = new Int32Array(nl);
-  const lock = new Int32Array(nl);
-  const sub = new Int8Array(nl);
-  const flags = new Uint8Array(nl);
-  const line = new Int32Array(nl);
-  const stacks = new Map<number, readonly string[]>();
-  const tasks = new Interner();
-  const locks = new Interner();
-  const lockTypes: (TraceType | undefined)[] = [];
-  /* Per task: irq nesting (hardirq, softirq, bh) and the locks held (lock * 8 + subclass, for the bounds). */
-  let hard = new Int32Array(64);
-  let soft = new Int32Array(64);
-  let bh = new Int32Array(64);
+/** The fewest bytes an event line has: `{"op":"bh_enable","task":"t"}` and its newline. */
+export const MIN_EVENT_BYTES = 27;
+
+/**
+ * Capacity bounds of the first `n` events for the validator (trace_check.ts): classes used,
+ * at most one new dependency per lock held and one new chain per acquisition (a release below the
+ * top re-adds the locks above it: new chains and dependencies), arena words of the lock names.
+ */
+export function traceBounds(n: number, op: Uint8Array, task: Int32Array, lock: Int32Array, sub: Int8Array, lockNames: readonly string[]): ParsedTrace['bounds'] {
   const held: (number[] | undefined)[] = [];
-  let subsUsed = new Uint8Array(64);
+  const subsUsed = new Uint8Array(lockNames.length + 1);
   let classes = 0;
   let entries = 0;
   let chains = 0;
   let nameWords = 0;
+  for (const name of lockNames) nameWords += 2 + ((name.length + 1) >> 1);
+  const countClass = (l: number, sb: number): void => {
+    const used = subsUsed[l] ?? 0;
+    if ((used & (1 << sb)) === 0) {
+      subsUsed[l] = used | (1 << sb);
+      classes++;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const code = op[i] ?? 0;
+    if (code !== OP_ACQUIRE && code !== OP_RELEASE) continue;
+    const t = task[i] ?? 0;
+    const l = lock[i] ?? 0;
+    const sb = sub[i] ?? 0;
+    let h = held[t];
+    if (h === undefined) {
+      h = [];
+      held[t] = h;
+    }
+    if (code === OP_ACQUIRE) {
+      entries += Math.min(h.length, 48);
+      chains++;
+      h.push(l * 8 + sb);
+      countClass(l, sb);
+      continue;
+    }
+    let j = h.length - 1;
+    while (j >= 0 && !((((h[j] ?? 0) / 8) | 0) === l && (sb < 0 || ((h[j] ?? 0) & 7) === sb))) j--;
+    if (j >= 0) {
+      const above = Math.min(h.length - 1 - j, 48);
+      if (above > 0) {
+        entries += above * Math.min(j + above, 48);
+        chains += above;
+      }
+      for (let k = j + 1; k < h.length; k++) h[k - 1] = h[k] ?? 0;
+      h.pop();
+    }
+    countClass(l, sb < 0 ? 0 : sb);
+  }
+  return { classes, entries, chains, nameWords };
+}
+
+/** Read a whole trace; throws TortureError('TRACE_MALFORMED', 'FILE:LINE: ...') on the first bad line. */
+export function parseTrace(file: string, input: Uint8Array | string): ParsedTrace {
+  const buf = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  const r = traceReader(file, buf.length);
+  r.feed(buf, true);
+  return r.end();
+}
+
+/** The events read so far (views into the reader's columns, valid until its next feed()). */
+export interface TraceSoFar {
+  readonly n: number;
+  readonly op: Uint8Array;
+  readonly task: Int32Array;
+  readonly lock: Int32Array;
+  readonly sub: Int8Array;
+  readonly flags: Uint8Array;
+  readonly line: Int32Array;
+  readonly stacks: ReadonlyMap<number, readonly string[]>;
+  readonly taskNames: readonly string[];
+  readonly lockNames: readonly string[];
+  readonly lockTypes: readonly (TraceType | undefined)[];
+}
+
+/**
+ * An incremental trace reader: feed() parses the complete lines of each chunk (the caller keeps
+ * the bytes after the last newline for the next chunk; the last chunk is parsed whole), end()
+ * returns the trace with its bounds. Same events and messages as one parseTrace() of the whole.
+ */
+export interface TraceReader {
+  /** Parse the lines of `chunk`; returns the bytes consumed (through the last newline, or all when `last`). */
+  feed(chunk: Uint8Array, last: boolean): number;
+  soFar(): TraceSoFar;
+  end(): ParsedTrace;
+}
+
+/**
+ * A reader for `file`; `sizeHint` (bytes) sizes the first columns. With `shared`, the columns are
+ * SharedArrayBuffers sized for a file of at most `sizeHint` bytes (the caller reads no more).
+ */
+export function traceReader(file: string, sizeHint: number, shared = false): TraceReader {
+  let buf: Uint8Array = new Uint8Array(0);
+  let len = 0;
+  // Columns grow by doubling from an estimate (an event line has 40 bytes or so): no pre-pass
+  // counting lines. Shared columns are sized once for the most events `sizeHint` bytes can hold
+  // (MIN_EVENT_BYTES each) and never move: another thread reads them as they fill.
+  let cap = shared ? Math.ceil(sizeHint / MIN_EVENT_BYTES) + 16 : Math.max(64, Math.ceil(sizeHint / 40));
+  const bytesOf = (per: number): ArrayBuffer => (shared ? (new SharedArrayBuffer(cap * per) as unknown as ArrayBuffer) : new ArrayBuffer(cap * per));
+  let op = new Uint8Array(bytesOf(1));
+  let task = new Int32Array(bytesOf(4));
+  let lock = new Int32Array(bytesOf(4));
+  let sub = new Int8Array(bytesOf(1));
+  let flags = new Uint8Array(bytesOf(1));
+  let line = new Int32Array(bytesOf(4));
+  const growColumns = (): void => {
+    if (shared) throw new Error(`${file}: more events than ${sizeHint} bytes can hold`);
+    cap *= 2;
+    const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+      const x = new Uint8Array(cap);
+      x.set(a);
+      return x;
+    };
+    const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const x = new Int32Array(cap);
+      x.set(a);
+      return x;
+    };
+    op = g8(op);
+    task = g32(task);
+    lock = g32(lock);
+    const s8 = new Int8Array(cap);
+    s8.set(sub);
+    sub = s8;
+    flags = g8(flags);
+    line = g32(line);
+  };
+  const stacks = new Map<number, readonly string[]>();
+  const tasks = new Interner();
+  const locks = new Interner();
+  const lockTypes: (TraceType | undefined)[] = [];
+  /* Per task: irq nesting (hardirq, softirq, bh). */
+  let hard = new Int32Array(64);
+  let soft = new Int32Array(64);
+  let bh = new Int32Array(64);
   let n = 0;
 
   const growTasks = (id: number): void => {
@@ -192,15 +305,7 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
     bh = g(bh);
   };
   const lockId = (id: number): void => {
-    if (id >= lockTypes.length) {
-      lockTypes.push(undefined);
-      nameWords += 2 + (((locks.names[id] ?? '').length + 1) >> 1);
-    }
-    if (id >= subsUsed.length) {
-      const x = new Uint8Array(subsUsed.length * 2);
-      x.set(subsUsed);
-      subsUsed = x;
-    }
+    if (id >= lockTypes.length) lockTypes.push(undefined);
   };
   const bad = (no: number, what: string): never => {
     throw new TortureError('TRACE_MALFORMED', `${file}:${no}: ${what}`);
@@ -208,6 +313,7 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
 
   /** Record an event that passed every check. */
   const push = (no: number, code: number, t: number, l: number, sb: number, fl: number): void => {
+    if (n === cap) growColumns();
     op[n] = code;
     task[n] = t;
     lock[n] = l;
@@ -215,45 +321,6 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
     flags[n] = fl;
     line[n] = no;
     n++;
-    if (code === OP_ACQUIRE) {
-      const h = heldOf(t);
-      // At most one new dependency per lock held, one new chain per acquisition.
-      entries += Math.min(h.length, 48);
-      chains++;
-      h.push(l * 8 + sb);
-      countClass(l, sb);
-    } else if (code === OP_RELEASE) {
-      const h = heldOf(t);
-      let j = h.length - 1;
-      while (j >= 0 && !((((h[j] ?? 0) / 8) | 0) === l && (sb < 0 || ((h[j] ?? 0) & 7) === sb))) j--;
-      if (j >= 0) {
-        // A release below the top re-adds the locks above it: new chains and dependencies.
-        const above = Math.min(h.length - 1 - j, 48);
-        if (above > 0) {
-          entries += above * Math.min(j + above, 48);
-          chains += above;
-        }
-        h.splice(j, 1);
-      }
-      countClass(l, sb < 0 ? 0 : sb);
-    }
-  };
-
-  const heldOf = (t: number): number[] => {
-    let h = held[t];
-    if (h === undefined) {
-      h = [];
-      held[t] = h;
-    }
-    return h;
-  };
-
-  const countClass = (l: number, sb: number): void => {
-    const used = subsUsed[l] ?? 0;
-    if ((used & (1 << sb)) === 0) {
-      subsUsed[l] = used | (1 << sb);
-      classes++;
-    }
   };
 
   /** The per-task irq nesting checks; the message when the op is not allowed here, else null. */
@@ -341,10 +408,12 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
   };
 
   /** The byte scanner: true when the line was a well-formed event and is recorded. */
-  const fast = (no: number, s: number, e: number): boolean => {
+  const fast = (no: number, s: number): number => {
     const b = buf;
+    // The line ends at the first newline after the object; strings may not contain control characters.
+    const e = len;
     let i = s;
-    if (b[i] !== LBRACE) return false;
+    if (b[i] !== LBRACE) return -1;
     i++;
     let code = -1;
     let t = -1;
@@ -361,16 +430,16 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
     let tr = -1;
     for (;;) {
       while (i < e && isWs(b[i] ?? 0)) i++;
-      if (b[i] !== QUOTE) return false;
+      if (b[i] !== QUOTE) return -1;
       const ks = ++i;
       while (i < e && b[i] !== QUOTE) {
-        if (b[i] === BACKSLASH) return false;
+        if (b[i] === BACKSLASH || (b[i] ?? 0) < 0x20) return -1;
         i++;
       }
-      if (i >= e) return false;
+      if (i >= e) return -1;
       const ke = i++;
       while (i < e && isWs(b[i] ?? 0)) i++;
-      if (b[i] !== COLON) return false;
+      if (b[i] !== COLON) return -1;
       i++;
       while (i < e && isWs(b[i] ?? 0)) i++;
       const c = b[i] ?? 0;
@@ -383,11 +452,11 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
         while (i < e) {
           const x = b[i] ?? 0;
           if (x === QUOTE) break;
-          if (x === BACKSLASH || x < 0x20 || x >= 0x80) return false;
+          if (x === BACKSLASH || x < 0x20 || x >= 0x80) return -1;
           h = fnv1aStep(h, x);
           i++;
         }
-        if (i >= e) return false;
+        if (i >= e) return -1;
         const ve = i++;
         if (klen === 2 && k0 === 0x6f && b[ks + 1] === 0x70) {
           // "op"
@@ -398,17 +467,17 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
               break;
             }
           }
-          if (code < 0) return false;
+          if (code < 0) return -1;
         } else if (klen === 4 && k0 === 0x74 && b[ks + 1] === 0x61 && b[ks + 2] === 0x73 && b[ks + 3] === 0x6b) {
           // "task"
-          if (ve === vs) return false;
+          if (ve === vs) return -1;
           tS = vs;
           tE = ve;
           tH = h >>> 0;
           t = 0;
         } else if (klen === 4 && k0 === 0x6c && b[ks + 1] === 0x6f && b[ks + 2] === 0x63 && b[ks + 3] === 0x6b) {
           // "lock"
-          if (ve === vs) return false;
+          if (ve === vs) return -1;
           lS = vs;
           lE = ve;
           lH = h >>> 0;
@@ -422,15 +491,15 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
               break;
             }
           }
-          if (type < 0) return false;
+          if (type < 0) return -1;
         } else if (klen === 4 && k0 === 0x6d && b[ks + 1] === 0x6f && b[ks + 2] === 0x64 && b[ks + 3] === 0x65) {
           // "mode"
           if (eqBytes(b, vs, ve, WRITE)) mode = 1;
           else if (eqBytes(b, vs, ve, READ)) mode = 2;
-          else return false;
+          else return -1;
         } else if ((klen === 8 && k0 === 0x73 && b[ks + 1] === 0x75) || (klen === 3 && k0 === 0x74 && b[ks + 1] === 0x72) || (klen === 5 && k0 === 0x73 && b[ks + 1] === 0x74)) {
           // "subclass", "try" or "stack" with a string value: a type error for the slow path.
-          return false;
+          return -1;
         }
       } else if (c >= 0x30 && c <= 0x39) {
         // A small non-negative integer; anything else (sign, fraction, exponent) goes slow.
@@ -438,43 +507,44 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
         while (i < e && (b[i] ?? 0) >= 0x30 && (b[i] ?? 0) <= 0x39) {
           v = v * 10 + ((b[i] ?? 0) - 0x30);
           i++;
-          if (v > 1e6) return false;
+          if (v > 1e6) return -1;
         }
         const x = b[i] ?? 0;
-        if (x === 0x2e || x === 0x65 || x === 0x45) return false;
+        if (x === 0x2e || x === 0x65 || x === 0x45) return -1;
         if (klen === 8 && k0 === 0x73 && b[ks + 1] === 0x75) {
-          if (!eqBytes(b, ks, ke, SUBCLASS) || v > 7) return false;
+          if (!eqBytes(b, ks, ke, SUBCLASS) || v > 7) return -1;
           sb = v;
-        } else if (!isOtherKey(b, ks, ke)) return false;
+        } else if (!isOtherKey(b, ks, ke)) return -1;
       } else if (c === 0x74 || c === 0x66) {
         const val = c === 0x74;
         const w = val ? TRUE : FALSE;
-        if (!eqBytes(b, i, i + w.length, w)) return false;
+        if (!eqBytes(b, i, i + w.length, w)) return -1;
         i += w.length;
         if (klen === 3 && eqBytes(b, ks, ke, TRY)) tr = val ? 1 : 0;
-        else if (!isOtherKey(b, ks, ke)) return false;
+        else if (!isOtherKey(b, ks, ke)) return -1;
       } else {
         // null, arrays (stack), nested objects, negative numbers: the slow path decides.
-        return false;
+        return -1;
       }
       while (i < e && isWs(b[i] ?? 0)) i++;
       const sep = b[i] ?? 0;
       i++;
       if (sep === COMMA) continue;
       if (sep === RBRACE) break;
-      return false;
+      return -1;
     }
     while (i < e && isWs(b[i] ?? 0)) i++;
-    if (i !== e || code < 0 || t < 0) return false;
+    if ((i < e && b[i] !== 10) || code < 0 || t < 0) return -1;
+    const next = i + 1;
     // Semantic checks; any failure goes to the slow path for its message.
     if (code === OP_ACQUIRE || code === OP_RELEASE) {
-      if (!hasLock) return false;
+      if (!hasLock) return -1;
       if (code === OP_RELEASE && (type >= 0 || mode !== 0 || tr >= 0)) {
         // Extra acquire-only keys on a release are ignored by the format; keep to the slow path.
-        return false;
+        return -1;
       }
     } else if (hasLock || type >= 0 || mode !== 0 || sb >= 0 || tr >= 0) {
-      return false;
+      return -1;
     }
     const tid = tasks.bytes(b, tS, tE, tH);
     growTasks(tid);
@@ -482,54 +552,85 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
       const l = locks.bytes(b, lS, lE, lH);
       lockId(l);
       push(no, OP_RELEASE, tid, l, sb, 0);
-      return true;
+      return next;
     }
     if (code === OP_ACQUIRE) {
       const l = locks.bytes(b, lS, lE, lH);
       lockId(l);
       const known = lockTypes[l];
       const ty = type >= 0 ? TRACE_TYPES[type] : known;
-      if (ty === undefined || (known !== undefined && known !== ty)) return false;
-      if (mode === 2 && ty !== 'rwlock' && ty !== 'rwsem' && ty !== 'percpu_rwsem') return false;
+      if (ty === undefined || (known !== undefined && known !== ty)) return -1;
+      if (mode === 2 && ty !== 'rwlock' && ty !== 'rwsem' && ty !== 'percpu_rwsem') return -1;
       lockTypes[l] = ty;
       push(no, OP_ACQUIRE, tid, l, sb < 0 ? 0 : sb, (mode === 2 ? F_READ : 0) | (tr === 1 ? F_TRY : 0));
-      return true;
+      return next;
     }
     // An irq op: the nesting check changes state only when it passes.
-    if ((code === OP_HARDIRQ_EXIT && (hard[tid] ?? 0) === 0) || (code === OP_SOFTIRQ_EXIT && (soft[tid] ?? 0) === 0) || (code === OP_BH_ENABLE && (bh[tid] ?? 0) === 0)) return false;
+    if ((code === OP_HARDIRQ_EXIT && (hard[tid] ?? 0) === 0) || (code === OP_SOFTIRQ_EXIT && (soft[tid] ?? 0) === 0) || (code === OP_BH_ENABLE && (bh[tid] ?? 0) === 0)) return -1;
     irqCheck(code, tid);
     push(no, code, tid, -1, -1, 0);
-    return true;
+    return next;
   };
 
-  let pos = 0;
   let no = 0;
-  while (pos <= len) {
-    let end = buf.indexOf(10, pos);
-    if (end < 0) end = len;
-    no++;
-    let s = pos;
-    let e = end;
-    while (s < e && isWs(buf[s] ?? 0)) s++;
-    while (e > s && isWs(buf[e - 1] ?? 0)) e--;
-    if (s < e && buf[s] !== HASH && !fast(no, s, e)) slow(no, s, e);
-    pos = end + 1;
-  }
-  return {
+  const feed = (chunk: Uint8Array, last: boolean): number => {
+    buf = chunk;
+    len = last ? chunk.length : chunk.lastIndexOf(10) + 1;
+    scan();
+    return len;
+  };
+
+  // One pass over the bytes: the scanner finds the end of the lines it accepts itself (a native
+  // indexOf per line costs more than scanning its bytes); only comments and the lines the
+  // scanner declines look for their end.
+  const scan = (): void => {
+    let pos = 0;
+    while (pos < len) {
+      no++;
+      let s = pos;
+      while (s < len && isWs(buf[s] ?? 0)) s++;
+      if (s >= len) break;
+      const c = buf[s] ?? 0;
+      if (c === 10) {
+        pos = s + 1;
+        continue;
+      }
+      if (c === LBRACE) {
+        const next = fast(no, s);
+        if (next >= 0) {
+          pos = next;
+          continue;
+        }
+      }
+      let end = buf.indexOf(10, s);
+      if (end < 0) end = len;
+      if (c !== HASH) {
+        let e = end;
+        while (e > s && isWs(buf[e - 1] ?? 0)) e--;
+        slow(no, s, e);
+      }
+      pos = end + 1;
+    }
+  };
+
+  const soFar = (): TraceSoFar => ({ n, op, task, lock, sub, flags, line, stacks, taskNames: tasks.names, lockNames: locks.names, lockTypes });
+
+  const end = (): ParsedTrace => ({
     file,
     n,
-    op,
-    task,
-    lock,
-    sub,
-    flags,
-    line,
+    op: op.subarray(0, n),
+    task: task.subarray(0, n),
+    lock: lock.subarray(0, n),
+    sub: sub.subarray(0, n),
+    flags: flags.subarray(0, n),
+    line: line.subarray(0, n),
     stacks,
     taskNames: tasks.names,
     lockNames: locks.names,
     lockTypes,
-    bounds: { classes, entries, chains, nameWords },
-  };
+    bounds: traceBounds(n, op, task, lock, sub, locks.names),
+  });
+  return { feed, soFar, end };
 }
 
 const SUBCLASS = enc('subclass');

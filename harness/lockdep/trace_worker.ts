@@ -5,13 +5,15 @@
  */
 
 import { isTortureError } from '../errors.js';
-import { checkTraceFile, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
 
 export interface TraceTask {
   readonly file: string;
   readonly opts: TraceCheckOptions;
   /** The trace's bytes when they are not in a file (standard input). */
   readonly bytes?: Uint8Array;
+  /** Read and parse a large file in a second thread while this one validates (one trace alone). */
+  readonly pipeline?: boolean;
 }
 
 export type TraceTaskResult = { readonly ok: true; readonly lines: readonly string[]; readonly result: TraceResult } | { readonly ok: false; readonly lines: readonly string[]; readonly message: string };
@@ -19,7 +21,8 @@ export type TraceTaskResult = { readonly ok: true; readonly lines: readonly stri
 export function runTraceTask(task: TraceTask): TraceTaskResult {
   const lines: string[] = [];
   try {
-    const result = checkTraceFile(task.file, (l) => lines.push(l), task.opts, task.bytes);
+    const out = (l: string): number => lines.push(l);
+    const result = task.bytes !== undefined ? checkTraceFile(task.file, out, task.opts, task.bytes) : checkTraceFileFast(task.file, out, { ...task.opts, pipeline: task.pipeline === true });
     return { ok: true, lines, result };
   } catch (e) {
     if (isTortureError(e)) return { ok: false, lines, message: e.message };

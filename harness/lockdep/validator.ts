@@ -16,7 +16,7 @@
  */
 
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
-import { chainKey, chainKeyId, initialChainKey, LocalChains, mixChainKey } from './chain_cache.js';
+import { chainKey, chainKeyId, initialChainKey, LocalChains, mixChainKey, taskChainHi } from './chain_cache.js';
 import { Graph } from './graph.js';
 import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
 import { HeldLocks, sameLock, type HeldLock, type IrqTrace } from './held_locks.js';
@@ -98,7 +98,8 @@ export class Validator implements Lockdep {
   #maxDepth = 0;
   /* The stack captured for the current slow path (lazily, at most once per acquire). */
   #frames: string[] | null = null;
-  #flags: IrqFlagsView = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
+  /* The irq flags of the current slow path, updated in place (a report takes a copy). */
+  readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
 
   constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
     this.g = new Graph(i32, lay);
@@ -240,7 +241,7 @@ export class Validator implements Lockdep {
       h.irq.hardirqEnableEvent = ++h.irq.events;
     }
     const softOn = !irq.bhDisabled && !irq.softirq;
-    this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: softOn };
+    this.#setFlags(irq.hardirq, irq.softirq, true, softOn);
     this.#markHeld(task, h, LOCK_ENABLED_HARDIRQ);
     if (softOn) this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
   }
@@ -256,7 +257,7 @@ export class Validator implements Lockdep {
       h.irq.softirqEnableEvent = ++h.irq.events;
     }
     if (irq.irqsDisabled || irq.hardirq) return;
-    this.#flags = { hardirq: irq.hardirq, softirq: irq.softirq, hardirqsEnabled: true, softirqsEnabled: true };
+    this.#setFlags(irq.hardirq, irq.softirq, true, true);
     this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
   }
 
@@ -370,7 +371,7 @@ export class Validator implements Lockdep {
         if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
       }
       if ((this.g.usage(cls) & need) !== need) {
-        this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: !hl.bhOff && !hl.softirq };
+        this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
         if (!this.#markUsage(task, h, d, need)) {
           this.#push(h, d);
           return;
@@ -397,24 +398,57 @@ export class Validator implements Lockdep {
     h.keyHi[d + 1] = hi;
     h.keyLo[d + 1] = lo;
 
-    // The chain cache: thread-local table, then the shared hash, then validation.
-    const site1 = this.#local.lookup(hi, lo);
+    // The chain cache. With stack tokens (one thread, sites free): the shared hash alone.
+    if (this.#token !== null) {
+      if (!this.g.chains.find(hi, lo)) {
+        this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
+        this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+      }
+      this.#push(h, d);
+      return;
+    }
+    // Otherwise the thread-local table of (chain, task) first: a hit also gives this task's own
+    // acquisition site for the chain, captured when the task first took it.
+    const thi = taskChainHi(hi, task.pid);
+    const site1 = this.#local.lookup(thi, lo);
     if (site1 !== 0) {
       if (h.site[d] === 0) h.site[d] = site1 - 1;
       this.#push(h, d);
       return;
     }
-    const slot = this.g.chains.find(hi, lo);
     let site: number;
-    if (slot >= 0) site = this.g.chains.site(slot);
+    if (this.g.chains.find(hi, lo)) site = this.#ownSite();
     else {
       // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
-      this.#flags = { hardirq: hl.hardirq, softirq: hl.softirq, hardirqsEnabled: !hl.irqsOff, softirqsEnabled: !hl.bhOff && !hl.softirq };
+      this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
       site = this.#validate(task, h, d, head, trylock, hi, lo, ctx);
     }
     if (h.site[d] === 0) h.site[d] = site;
-    this.#local.put(hi, lo, site);
+    this.#local.put(thi, lo, site);
     this.#push(h, d);
+  }
+
+  /** This acquisition's site, for a chain another task validated (stored under the graph lock). */
+  #ownSite(): number {
+    const g = this.g;
+    g.lock();
+    try {
+      return this.#siteId();
+    } catch (e) {
+      if (!(e instanceof CapacityError)) throw e;
+      this.#capacity(e);
+      return 0;
+    } finally {
+      g.unlock();
+    }
+  }
+
+  #setFlags(hardirq: boolean, softirq: boolean, hardirqsEnabled: boolean, softirqsEnabled: boolean): void {
+    const f = this.#flags;
+    f.hardirq = hardirq;
+    f.softirq = softirq;
+    f.hardirqsEnabled = hardirqsEnabled;
+    f.softirqsEnabled = softirqsEnabled;
   }
 
   #push(h: HeldLocks, d: number): void {
@@ -448,14 +482,15 @@ export class Validator implements Lockdep {
     const g = this.g;
     g.lock();
     try {
-      const again = g.chains.find(hi, lo);
-      if (again >= 0) return g.chains.site(again);
+      // Another thread may have validated the chain since the lock-free look-up.
+      if (g.chains.find(hi, lo)) return this.#token !== null ? 0 : this.#siteId();
       if (!g.debugLocks()) return 0;
       this.#validations++;
       g.bump(C_VALIDATIONS);
-      const site = this.#siteId();
+      // With stack tokens the entry's site is already its own; otherwise this acquisition's.
+      const site = this.#token !== null ? 0 : this.#siteId();
       if (h.site[d] === 0) h.site[d] = site;
-      g.chains.insert(hi, lo, site, ctx, d + 1);
+      g.chains.insert(hi, lo, ctx, d + 1);
       // A trylock cannot deadlock and adds no dependency on the locks already held.
       if (!trylock) {
         // A nested instance (under its nest_lock) adds no dependency; a deadlock was reported.
@@ -579,7 +614,7 @@ export class Validator implements Lockdep {
     const ctx = this.#ctx(task, h, d, this.#stack());
     const pv = this.#view(h, i);
     const nv = this.#view(h, d);
-    const flags = this.#flags;
+    const flags: IrqFlagsView = { ...this.#flags };
     const b1 = bit1;
     const b2 = bit2;
     this.#report('bad_irq_dependency', `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`, hashString(`irqdep:${t0}:${t1}:${b1}`), ctx, () =>
@@ -635,7 +670,7 @@ export class Validator implements Lockdep {
     if (bad >= 0) {
       const ctx = this.#ctx(task, h, idx, this.#stack());
       const self = this.#view(h, idx);
-      const flags = this.#flags;
+      const flags: IrqFlagsView = { ...this.#flags };
       const prevBit = bad;
       this.#report('inconsistent', 'WARNING: inconsistent lock state', hashString(`usage:${cls}:${prevBit}:${bit}`), ctx, () => usageBugReport(ctx, self, prevBit, bit, flags), [cls], [self], [g.usageTrace(cls, prevBit)]);
       return false;

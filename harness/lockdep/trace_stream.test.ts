@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isTortureError } from '../errors.js';
+import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { generateTrace } from './trace_gen.js';
+
+// The pipelined check (a reader thread parses while this one validates) against the in-thread
+// check of the same file: the same lines, the same result, the same malformed-input message.
+// The files are above the pipeline's 4 MiB threshold.
+
+const dir = mkdtempSync(path.join(tmpdir(), 'torture-stream-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+type Outcome = { lines: string[]; result: TraceResult } | { error: string };
+
+function run(check: typeof checkTraceFile, file: string, opts: TraceCheckOptions): Outcome {
+  const lines: string[] = [];
+  try {
+    return { lines, result: check(file, (l) => lines.push(l), opts) };
+  } catch (e) {
+    if (isTortureError(e)) return { error: e.message };
+    throw e;
+  }
+}
+
+const ev = (o: Record<string, unknown>): string => JSON.stringify(o);
+/* An ABBA between two classes no generated task uses: a circular dependency report. */
+const ABBA = [
+  ev({ op: 'acquire', task: 'x', lock: 'bug_a', type: 'mutex' }),
+  ev({ op: 'acquire', task: 'x', lock: 'bug_b', type: 'mutex' }),
+  ev({ op: 'release', task: 'x', lock: 'bug_b' }),
+  ev({ op: 'release', task: 'x', lock: 'bug_a' }),
+  ev({ op: 'acquire', task: 'y', lock: 'bug_b' }),
+  ev({ op: 'acquire', task: 'y', lock: 'bug_a' }),
+  ev({ op: 'release', task: 'y', lock: 'bug_a' }),
+  ev({ op: 'release', task: 'y', lock: 'bug_b' }),
+].join('\n');
+
+describe('pipelined torture lockdep', () => {
+  const clean = generateTrace({ events: 100_000, classes: 1000, tasks: 64 });
+
+  it('a clean trace: the same summary as the in-thread check', () => {
+    const f = write('clean.jsonl', clean);
+    const fast = run(checkTraceFileFast, f, { pipeline: true });
+    expect(fast).toEqual(run(checkTraceFile, f, {}));
+    expect('result' in fast && fast.result.rc).toBe(0);
+  });
+
+  it('a bug at the end: the same report (and with --all the same findings)', () => {
+    const f = write('bug.jsonl', clean + ABBA + '\n');
+    for (const opts of [{}, { all: true }]) {
+      const fast = run(checkTraceFileFast, f, { ...opts, pipeline: true });
+      expect(fast).toEqual(run(checkTraceFile, f, opts));
+      expect('result' in fast && fast.result.findings[0]?.title).toBe('WARNING: possible circular locking dependency detected');
+    }
+  });
+
+  it('a malformed last line: the same message, nothing printed', () => {
+    const f = write('bad.jsonl', clean + ABBA + '\n{"op":"acquire","task":"z"}\n');
+    const fast = run(checkTraceFileFast, f, { pipeline: true });
+    expect(fast).toEqual(run(checkTraceFile, f, {}));
+    expect('error' in fast && fast.error).toMatch(/bad\.jsonl:100009: Cannot acquire as 'lock' must be a non-empty string/);
+  });
+
+  it('a trace whose start underestimates its capacities: checked again with the exact ones, same verdict', () => {
+    // The first quarter megabyte takes two classes only; the rest 3,000 classes in one order.
+    const simple: string[] = [ev({ op: 'acquire', task: 's', lock: 'first', type: 'mutex' }), ev({ op: 'release', task: 's', lock: 'first' })];
+    while (simple.join('\n').length < 300_000) simple.push(ev({ op: 'acquire', task: 's', lock: 'first' }), ev({ op: 'release', task: 's', lock: 'first' }));
+    const many = generateTrace({ events: 100_000, classes: 3000, tasks: 16 });
+    const f = write('grows.jsonl', simple.join('\n') + '\n' + many + ABBA + '\n');
+    const fast = run(checkTraceFileFast, f, { all: true, pipeline: true });
+    expect(fast).toEqual(run(checkTraceFile, f, { all: true }));
+    // Well past the ~1,100 classes the first batch suggests.
+    expect('result' in fast && fast.result.classes).toBeGreaterThan(2500);
+  });
+});
