@@ -6,9 +6,10 @@ import type { LockdepLimits } from './types.js';
 
 const SMALL: LockdepLimits = { MAX_LOCKDEP_KEYS: 64, MAX_LOCKDEP_ENTRIES: 256, MAX_LOCKDEP_CHAINS: 256, MAX_STACK_TRACE_ENTRIES: 8192, ARENA_WORDS: 1 << 16 };
 
-function setup(limits: LockdepLimits = SMALL, continueAfterReport = false) {
+function setup(limits: LockdepLimits = SMALL, continueAfterReport = false, captureStack?: () => string[]) {
   const i32 = new Int32Array(new SharedArrayBuffer(regionWords(limits) * 4 + 256));
   const env = new SimEnv(new SimTask(100, 'task-a'));
+  env.captureStack = captureStack;
   const ld = lockdepInit(i32, 16, env, { resetRegion: true, limits, continueAfterReport });
   let addr = 0;
   const lock = (name: string, type: LockType = 'mutex', ordinal = 0): LockdepMap => {
@@ -38,6 +39,32 @@ describe('lockdep validator (one thread)', () => {
     expect(text).toContain('-> #1 (lock_b){+.+.}-{3:3}:');
     expect(text).toContain('-> #0 (lock_a){+.+.}-{3:3}:');
     expect(ld.enabled).toBe(false);
+  });
+
+  it("names each held lock's own acquisition site, not that of the task that validated the chain first", () => {
+    // Guests capture stacks (no stack tokens): the site is captured when the task takes the chain.
+    let site = '';
+    const { env, ld, lock } = setup(SMALL, false, () => [site]);
+    const A = lock('a');
+    const B = lock('b');
+    const take = (m: LockdepMap, at: string): void => {
+      site = at;
+      ld.acquire(m, 0, false, 0, null);
+    };
+    take(A, 'first_task_a (t.ts:1)');
+    take(B, 'first_task_b (t.ts:2)');
+    ld.release(B);
+    ld.release(A);
+    env.task = new SimTask(101, 'task-b');
+    take(A, 'second_task_a (t.ts:3)');
+    take(B, 'second_task_b (t.ts:4)');
+    take(A, 'second_task_again (t.ts:5)');
+    expect(env.bugs.map((b) => b.kind)).toEqual(['recursive']);
+    const text = env.lines.join('\n');
+    expect(text).toContain('(a){+.+.}-{3:3}, at: second_task_a (t.ts:3)');
+    expect(text).toContain('(b){+.+.}-{3:3}, at: second_task_b (t.ts:4)');
+    expect(text).toContain('(a){+.+.}-{3:3}, at: second_task_again (t.ts:5)');
+    expect(text).not.toContain('first_task');
   });
 
   it('stays quiet for consistent orders and counts one validation per chain', () => {
