@@ -91,6 +91,8 @@ export class Validator implements Lockdep {
   readonly #i32: Int32Array;
   readonly #classCache = new Map<LockClassKey, Int32Array>();
   readonly #local = new LocalChains();
+  /* With stack tokens: the one-lock chains (class, read, trylock, irq context) already in the hash. */
+  readonly #headSeen: Uint8Array;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
   readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
   #reports = 0;
@@ -114,6 +116,7 @@ export class Validator implements Lockdep {
     if (stackOf !== undefined && this.#token !== null) this.g.stacks.external = (t) => stackOf.call(env, t);
     this.#i32 = i32;
     this.#dbg = lay.base + H_DEBUG_LOCKS;
+    this.#headSeen = new Uint8Array(this.#token !== null ? lay.maxKeys * 24 : 0);
   }
 
   get enabled(): boolean {
@@ -398,8 +401,18 @@ export class Validator implements Lockdep {
     h.keyHi[d + 1] = hi;
     h.keyLo[d + 1] = lo;
 
-    // The chain cache. With stack tokens (one thread, sites free): the shared hash alone.
+    // The chain cache. With stack tokens (one thread, sites free): the shared hash alone, and for a
+    // lock taken with nothing held (a chain of one: validation only inserts it) a bit per class.
     if (this.#token !== null) {
+      let head1 = -1;
+      if (d === 0) {
+        head1 = ((cls * 3 + read) * 2 + (trylock ? 1 : 0)) * 4 + ctx;
+        if (this.#headSeen[head1] === 1) {
+          this.#push(h, d);
+          return;
+        }
+      }
+      if (head1 >= 0) this.#headSeen[head1] = 1;
       if (!this.g.chains.find(hi, lo)) {
         this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
         this.#validate(task, h, d, head, trylock, hi, lo, ctx);
