@@ -58,6 +58,7 @@ import {
   E_TRACE,
   EDGE_WORDS,
   H_DEBUG_LOCKS,
+  H_EDGE_HASH_ACTIVE,
   H_GRAPH_LOCK,
   H_ORDER_OK,
   H_USED_IN,
@@ -261,15 +262,15 @@ export class Graph {
     return this.i32[this.lay.edges + e * EDGE_WORDS + field] ?? 0;
   }
 
-  #edgeSlot(from: number, to: number): number {
-    return (Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 1, 0x85ebca6b)) & (this.lay.edgeHashSlots - 1);
+  #edgeSlot(from: number, to: number, mask: number): number {
+    return (Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 1, 0x85ebca6b)) & mask;
   }
 
   /** The entry from -> to, or -1 (one probe sequence of the entry hash). Under the graph lock. */
   findEdge(from: number, to: number): number {
-    const mask = this.lay.edgeHashSlots - 1;
     const i32 = this.i32;
-    let s = this.#edgeSlot(from, to);
+    const mask = (i32[this.b + H_EDGE_HASH_ACTIVE] ?? 0) - 1;
+    let s = this.#edgeSlot(from, to, mask);
     for (;;) {
       const e = (i32[this.lay.edgeHash + s] ?? 0) - 1;
       if (e < 0) return -1;
@@ -305,11 +306,26 @@ export class Graph {
     Atomics.store(i32, ct + CL_BACK, n + 1);
     i32[cf + CL_NFWD] = (i32[cf + CL_NFWD] ?? 0) + 1;
     i32[ct + CL_NBACK] = (i32[ct + CL_NBACK] ?? 0) + 1;
-    let s = this.#edgeSlot(from, to);
-    while ((i32[this.lay.edgeHash + s] ?? 0) !== 0) s = (s + 1) & (this.lay.edgeHashSlots - 1);
-    i32[this.lay.edgeHash + s] = n + 1;
+    const active = i32[this.b + H_EDGE_HASH_ACTIVE] ?? 0;
+    if ((n + 1) * 2 > active && active < this.lay.edgeHashSlots) this.#growEdgeHash(active * 2, n + 1);
+    else this.#hashEdge(n, from, to, active - 1);
     this.#orderAdd(from, to);
     return n;
+  }
+
+  #hashEdge(e: number, from: number, to: number, mask: number): void {
+    const i32 = this.i32;
+    let s = this.#edgeSlot(from, to, mask);
+    while ((i32[this.lay.edgeHash + s] ?? 0) !== 0) s = (s + 1) & mask;
+    i32[this.lay.edgeHash + s] = e + 1;
+  }
+
+  /** Double the entry hash in use and re-insert the first `count` entries. Under the graph lock. */
+  #growEdgeHash(slots: number, count: number): void {
+    const i32 = this.i32;
+    i32.fill(0, this.lay.edgeHash, this.lay.edgeHash + slots);
+    for (let e = 0; e < count; e++) this.#hashEdge(e, this.edgeWord(e, E_FROM), this.edgeWord(e, E_TO), slots - 1);
+    i32[this.b + H_EDGE_HASH_ACTIVE] = slots;
   }
 
   /* ---------------- topological order (Pearce-Kelly) ---------------- */

@@ -69,6 +69,12 @@ export const H_ORDER_OK = 32; // 1 while the class order is topological (every e
 export const H_USED_IN = 33; // OR of every class's usage mask: is any class irq-safe at all?
 export const C_ORDER_SKIPS = 34; // new dependencies the order proved acyclic without a graph search
 export const C_ORDER_SEARCHES = 35; // new dependencies that needed the kernel's BFS
+/*
+ * Slots of the entry hash in use (a power of two up to Layout.edgeHashSlots): it starts small and
+ * doubles under the graph lock as entries are added (graph.ts), so a region sized for a long trace
+ * probes a table the size of the entries it has, not of the most it could have.
+ */
+export const H_EDGE_HASH_ACTIVE = 36;
 export const HEADER_WORDS = 64;
 
 /* Class record. */
@@ -229,4 +235,5 @@ export function writeHeader(i32: Int32Array, lay: Layout): void {
   i32[b + H_OFF_ARENA] = lay.arena - b;
   i32[b + H_DEBUG_LOCKS] = 1;
   i32[b + H_ORDER_OK] = 1;
+  i32[b + H_EDGE_HASH_ACTIVE] = Math.min(lay.edgeHashSlots, 1024);
 }
