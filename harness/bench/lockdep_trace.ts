@@ -1,9 +1,10 @@
 /*
  * The lockdep-trace rows of `torture bench`: generate a clean trace of N events over 1,000 classes
  * and 64 tasks (harness/lockdep/trace_gen.ts) into a temporary file, then, in fresh child
- * processes, time `torture lockdep`'s work on it (read + parse + validate: checkTraceFile, what the
- * command does after Node has started) and the baseline on the same file (readFileSync + one
- * JSON.parse per line, nothing else). Runs alternate check / baseline so that load on the box hits
+ * processes, time `torture lockdep`'s work on it (read + parse + validate: checkTraceFileFast, what
+ * the command does for one trace after Node has started, pipelined on two threads from 4 MiB up)
+ * and the baseline on the same file (readFileSync + one JSON.parse per line, nothing else). Node's
+ * own start-up and the CLI's imports are outside both figures (README.md says what they add). Runs alternate check / baseline so that load on the box hits
  * both alike; medians are reported, and the check's peak RSS (process maxRSS).
  *
  * A child that fails or prints no result line makes the row skipped with the reason, never a

@@ -1,7 +1,8 @@
 /*
  * One timed run for harness/bench/lockdep_trace.ts, in its own process so that its peak memory is
  * its own: `check FILE` does what `torture lockdep FILE` does after startup (read, parse,
- * validate); `baseline FILE` reads the file and JSON.parses every line, nothing else. Prints one
+ * validate: checkTraceFileFast, so a large file is read and parsed by a second thread while this
+ * one validates); `baseline FILE` reads the file and JSON.parses every line, nothing else. Prints one
  * `lockdep-trace: {json}` line.
  */
 
