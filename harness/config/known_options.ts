@@ -218,6 +218,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   bp('rcupdate.rcu_cpu_stall_timeout', UINT, RCU),
   bp('rcupdate.rcu_cpu_stall_suppress', UINT, RCU),
   bp('slub.debug_key_under_slab_mutex', oneOf('0', '1'), RCU),
+  // Planted bug (ours): SLUB's slow path takes the cpu slab lock without disabling irqs.
+  bp('slub.test_local_lock_irqs_on', BBOOL, RCU),
   bp('rcutree.rcu_fanout_leaf', re(/^([2-9]|[12]\d|3[0-2])$/, 'an integer from 2 to 32'), RCU),
   bp('rcutree.rcu_fanout_exact', BBOOL, RCU),
   bp('rcutree.jiffies_till_next_fqs', POS, RCU),

@@ -430,15 +430,30 @@ function set_track(): string[] {
   return at >= 0 ? frames.slice(at + 1) : frames;
 }
 
+/**
+ * Test-only `slub.test_local_lock_irqs_on=1` (a planted bug): the slow path takes the cpu slab's
+ * lock with local_lock(), which only disables preemption, instead of local_lock_irqsave(). An
+ * interrupt that allocates from the same cache on this CPU (the timer readers do) can then run
+ * in the middle of ___slab_alloc(): lockdep reports `&n->list_lock` taken with softirqs on and in
+ * softirq context, and without lockdep the interrupted update loses or doubles objects.
+ */
+let test_local_lock_irqs_on = false;
+const LOCAL_LOCK_PREEMPT_ONLY = 2;
+
 /** local_lock_irqsave(&s->cpu_slab->lock): irqs off, so this CPU stays ours. Returns the flags. */
 function local_lock_irqsave(): number {
+  if (test_local_lock_irqs_on) {
+    kapi.preemptDisable();
+    return LOCAL_LOCK_PREEMPT_ONLY;
+  }
   const flags = kapi.irqsDisabled() ? 1 : 0;
   kapi.localIrqDisable();
   return flags;
 }
 
 function local_unlock_irqrestore(flags: number): void {
-  if (flags === 0) kapi.localIrqEnable();
+  if (flags === LOCAL_LOCK_PREEMPT_ONLY) kapi.preemptEnable();
+  else if (flags === 0) kapi.localIrqEnable();
 }
 
 function next_tid(tid: number): number {
@@ -819,6 +834,16 @@ export function slub_cpu_cached_objects(s: KmemCache, cpu: number): number {
   return n;
 }
 
+/** The object number of byte address `addr` in `s` (0 .. slub_max_objects(s) - 1), -1 if none. */
+export function slub_obj_index(s: KmemCache, addr: number): number {
+  return objOf(s.slot, mem(s.slot), addr);
+}
+
+/** Upper bound of slub_obj_index() + 1 for any cache of this guest. */
+export function slub_max_objects(): number {
+  return nr_slabs() * INUSE_MASK;
+}
+
 /** Objects per slab of `s` (s->oo). */
 export function slub_objects_per_slab(s: KmemCache): number {
   return oo(s.slot);
@@ -868,6 +893,7 @@ export function slub_find_object(addr: number): SlabObjectInfo | null {
 
 /** Boot on every CPU: lock classes in a fixed order, then the cpuhp dead callback. */
 export function slub_init(): void {
+  test_local_lock_irqs_on = module_param('slub.test_local_lock_irqs_on', 'bool', false);
   jump_label_init();
   slab_mutex();
   slub_debug_enabled();
