@@ -11,8 +11,10 @@ describe('rcutorture', () => {
       suite: 'rcu',
       nrCpus: 4,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'n' },
-      bootParams: { 'rcutorture.torture_type': 'busted', 'rcutorture.stat_interval': '1', 'rcutorture.shutdown_secs': '3', 'rcutorture.stutter': '0' },
-      durationSec: 3,
+      // 8 s: the pipe check needs readers whose rcu_read_delay() spans a replacement, a few per
+      // thousand reads, and a loaded 2-core host gives 3 readers only a few thousand reads a second.
+      bootParams: { 'rcutorture.torture_type': 'busted', 'rcutorture.stat_interval': '1', 'rcutorture.shutdown_secs': '8', 'rcutorture.stutter': '0' },
+      durationSec: 8,
     });
     const c = run.console;
     expect(c).toContain('busted-torture: !!! Reader Pipe:');
