@@ -82,6 +82,15 @@ describe('parseBootWords()', () => {
     expect(w.map((x) => x.word)).toEqual(['rcutree.gp_init_delay=3', 'rcupdate.rcu_self_test=1']);
   });
 
+  it('accepts the planted-bug test switches (rcu suite), with their value types', () => {
+    const words =
+      'cpuhp.test_dead_early=1 rcutree.test_skip_migrate=1 slub.test_local_lock_irqs_on=y rcutree.test_lost_qs_cpu=3 ' +
+      'rcutree.test_lock_inversion=1 rcutree.test_sleep_under_rcu_node=1 rcutree.test_broken_gp=2';
+    expect(parseBootWords(words, 'B', 'rcu')).toHaveLength(7);
+    expect(errorOf(() => parseBootWords('rcutree.test_skip_migrate=2', 'B', 'rcu')).message).toMatch(/'rcutree.test_skip_migrate' must be 0, 1, y or n/);
+    expect(errorOf(() => parseBootWords('cpuhp.test_dead_early=1', 'B', 'lock')).message).toMatch(/must be used only with --torture rcu/);
+  });
+
   it('knows the lock and slub parameters and their values', () => {
     expect(() => parseBootWords('locktorture.torture_type=percpu_rwsem_lock locktorture.nested_locks=8', 'B', 'lock')).not.toThrow();
     expect(errorOf(() => parseBootWords('locktorture.torture_type=ww_mutex_lock', 'B', 'lock')).message).toMatch(
