@@ -70,6 +70,10 @@ import {
  */
 type DeadlockVerdict = 'deadlock' | 'no_deadlock' | 'nested';
 
+/* The class cache a map carries (the kernel's lockdep_map::class_cache), keyed by validator. */
+const CLASS_CACHE: unique symbol = Symbol('lockdep.class_cache');
+type CachedMap = LockdepMap & { [CLASS_CACHE]?: { readonly v: object; readonly sub: number; readonly cls: number } };
+
 function calcDep(prevRead: number, nextRead: number): number {
   const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
   return idx === 0 ? DEP_SR : idx === 1 ? DEP_ER : idx === 2 ? DEP_SN : DEP_EN;
@@ -136,8 +140,15 @@ export class Validator implements Lockdep {
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
-    const cls = this.#classOf(map.key, subclass);
-    if (cls < 0) return;
+    // lockdep_map::class_cache: the class of this map's last subclass, for this validator.
+    const cc = (map as CachedMap)[CLASS_CACHE];
+    let cls: number;
+    if (cc !== undefined && cc.v === this && cc.sub === subclass) cls = cc.cls;
+    else {
+      cls = this.#classOf(map.key, subclass);
+      if (cls < 0) return;
+      (map as CachedMap)[CLASS_CACHE] = { v: this, sub: subclass, cls };
+    }
     const task = this.#env.current();
     const h = this.#held(task);
     const irq = this.#env.irqState();
