@@ -18,7 +18,9 @@
  * level; every such transition is an irq event stamped on the task (print_irqtrace_events).
  *
  * Guarantees: the whole file is read and checked for malformed input before anything is
- * validated (trace_parse.ts), so a malformed file never prints a half report. Tasks are pseudo
+ * printed (trace_parse.ts; the pipelined checkTraceFileFast() validates while a reader thread
+ * parses, and holds its output until the parse is complete), so a malformed file never prints a
+ * half report. Tasks are pseudo
  * tasks (pid in order of first appearance, comm truncated to 15 characters) on one pseudo CPU.
  * The validator's capacities are sized from the trace (no capacity limit can be hit, except the
  * kernel's own MAX_LOCK_DEPTH per task). Every `at:` is the acquisition's own trace line.
@@ -124,8 +126,8 @@ export function runTrace(t: ParsedTrace, out: (line: string) => void, opts: Trac
 /**
  * Capacities for a trace of `bytes` bytes of which the first `consumed` gave `soFar` (the
  * pipelined check starts before the whole trace is parsed): the bounds so far scaled to the whole
- * file with a quarter to spare, classes capped at 65,536, never above what the file could hold
- * (an acquire line has 40 bytes at least). When the trace needs more, the check is run again with
+ * file with a quarter to spare, classes capped at 65,536, each at most one per acquire line the
+ * file can hold (40 bytes at least). When the trace needs more, the check is run again with
  * traceLimits() of the whole trace, so an estimate costs time, never a verdict.
  */
 export function estimatedLimits(bytes: number, consumed: number, soFar: ParsedTrace['bounds']): LockdepLimits {
