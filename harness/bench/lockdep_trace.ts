@@ -2,7 +2,7 @@
  * The lockdep-trace rows of `torture bench`: generate a clean trace of N events over 1,000 classes
  * and 64 tasks (harness/lockdep/trace_gen.ts) into a temporary file, then, in fresh child
  * processes, time `torture lockdep`'s work on it (read + parse + validate: checkTraceFileFast, what
- * the command does for one trace after Node has started, pipelined on two threads from 4 MiB up)
+ * the command does for one trace after Node has started, pipelined on two threads from 16 MiB up)
  * and the baseline on the same file (readFileSync + one JSON.parse per line, nothing else). Node's
  * own start-up and the CLI's imports are outside both figures (README.md says what they add). Runs alternate check / baseline so that load on the box hits
  * both alike; medians are reported, and the check's peak RSS (process maxRSS).

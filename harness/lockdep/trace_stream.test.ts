@@ -8,7 +8,7 @@ import { generateTrace } from './trace_gen.js';
 
 // The pipelined check (a reader thread parses while this one validates) against the in-thread
 // check of the same file: the same lines, the same result, the same malformed-input message.
-// The files are above the pipeline's 4 MiB threshold.
+// The files (5 MB) are pipelined with a lower threshold than the default 16 MiB.
 
 const dir = mkdtempSync(path.join(tmpdir(), 'torture-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,7 +49,7 @@ describe('pipelined torture lockdep', () => {
 
   it('a clean trace: the same summary as the in-thread check', () => {
     const f = write('clean.jsonl', clean);
-    const fast = run(checkTraceFileFast, f, { pipeline: true });
+    const fast = run(checkTraceFileFast, f, { pipeline: true, pipelineMinBytes: 1 << 20 });
     expect(fast).toEqual(run(checkTraceFile, f, {}));
     expect('result' in fast && fast.result.rc).toBe(0);
   });
@@ -57,7 +57,7 @@ describe('pipelined torture lockdep', () => {
   it('a bug at the end: the same report (and with --all the same findings)', () => {
     const f = write('bug.jsonl', clean + ABBA + '\n');
     for (const opts of [{}, { all: true }]) {
-      const fast = run(checkTraceFileFast, f, { ...opts, pipeline: true });
+      const fast = run(checkTraceFileFast, f, { ...opts, pipeline: true, pipelineMinBytes: 1 << 20 });
       expect(fast).toEqual(run(checkTraceFile, f, opts));
       expect('result' in fast && fast.result.findings[0]?.title).toBe('WARNING: possible circular locking dependency detected');
     }
@@ -65,7 +65,7 @@ describe('pipelined torture lockdep', () => {
 
   it('a malformed last line: the same message, nothing printed', () => {
     const f = write('bad.jsonl', clean + ABBA + '\n{"op":"acquire","task":"z"}\n');
-    const fast = run(checkTraceFileFast, f, { pipeline: true });
+    const fast = run(checkTraceFileFast, f, { pipeline: true, pipelineMinBytes: 1 << 20 });
     expect(fast).toEqual(run(checkTraceFile, f, {}));
     expect('error' in fast && fast.error).toMatch(/bad\.jsonl:100009: Cannot acquire as 'lock' must be a non-empty string/);
   });
@@ -76,7 +76,7 @@ describe('pipelined torture lockdep', () => {
     while (simple.join('\n').length < 300_000) simple.push(ev({ op: 'acquire', task: 's', lock: 'first' }), ev({ op: 'release', task: 's', lock: 'first' }));
     const many = generateTrace({ events: 100_000, classes: 3000, tasks: 16 });
     const f = write('grows.jsonl', simple.join('\n') + '\n' + many + ABBA + '\n');
-    const fast = run(checkTraceFileFast, f, { all: true, pipeline: true });
+    const fast = run(checkTraceFileFast, f, { all: true, pipeline: true, pipelineMinBytes: 1 << 20 });
     expect(fast).toEqual(run(checkTraceFile, f, { all: true }));
     // Well past the ~1,100 classes the first batch suggests.
     expect('result' in fast && fast.result.classes).toBeGreaterThan(2500);

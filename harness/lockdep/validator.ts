@@ -147,7 +147,8 @@ export class Validator implements Lockdep {
     else {
       cls = this.#classOf(map.key, subclass);
       if (cls < 0) return;
-      (map as CachedMap)[CLASS_CACHE] = { v: this, sub: subclass, cls };
+      // A map the caller froze simply goes without (the Map look-up each time).
+      if (Object.isExtensible(map)) (map as CachedMap)[CLASS_CACHE] = { v: this, sub: subclass, cls };
     }
     const task = this.#env.current();
     const h = this.#held(task);
