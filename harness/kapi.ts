@@ -29,7 +29,7 @@ export interface TaskRef {
   readonly pid: number;
   /** At most 15 characters (TASK_COMM_LEN - 1), truncated as the kernel truncates. */
   readonly comm: string;
-  /** The CPU the task is bound to (tasks never migrate: see design notes in README). */
+  /** task_cpu(): the CPU the task runs on or last ran on (tasks migrate: harness/cpu/README.md). */
   readonly cpu: number;
 }
 
@@ -141,6 +141,7 @@ export interface Kapi {
   readonly nrCpuIds: number;
 
   /* --- identity and time --- */
+  /** The CPU this code runs on now: it changes when the running task migrates (at task switches only). */
   smpProcessorId(): number;
   /** The running task; throws outside task context (e.g. in a timer callback use inTask()). */
   current(): TaskRef;
@@ -168,6 +169,18 @@ export interface Kapi {
    * kthread_should_stop() is checked by the thread. Allowed from task context or from boot().
    */
   kthreadRun(fn: () => Promise<void>, comm: string): TaskRef;
+  /**
+   * kthread_bind(): `t` (just created by kthreadRun() on this thread) runs only on `cpu`; while
+   * `cpu` is offline it is parked (smpboot's kthread_park()). Unbound tasks run on any online CPU.
+   */
+  kthreadBind(t: TaskRef, cpu: number): void;
+  /** torture_shuffle_task_register(): `t` (created on this thread) follows setShuffleIdleCpu(). */
+  tortureShuffleTaskRegister(t: TaskRef): void;
+  /**
+   * torture_shuffle_tasks()' set_cpus_allowed_ptr() of every registered task: all online CPUs
+   * but `cpu` (-1: all). Running tasks move off it at their next switch.
+   */
+  setShuffleIdleCpu(cpu: number): void;
   /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */
   schedule(): Promise<void>;
   /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies (a hung-task candidate, as in the kernel). */
@@ -298,8 +311,9 @@ export interface Kapi {
   /** num_online_cpus(). */
   numOnlineCpus(): number;
   /**
-   * Ask `cpu` to reach a safe point and run `apTeardown` there (in its own context, irqs off),
-   * then park. Resolves when the CPU is parked (dead). Task context on the control CPU.
+   * Take `cpu` down: its home executor takes its token at its next task switch and runs
+   * `apTeardown` there (irqs off); the CPU's tasks move to online CPUs, bound ones park. Resolves
+   * when the CPU is dead. Task context on the control CPU (which may be `cpu` itself).
    */
   parkCpu(cpu: number): Promise<void>;
   /** Unpark `cpu`; it runs `apStartup` callbacks in its own context and resumes its tasks. */

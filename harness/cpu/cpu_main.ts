@@ -1,5 +1,5 @@
 /*
- * The one worker-thread entry: a CPU of a guest. It installs kapi, imports the suite's kernel
+ * The one worker-thread entry: an executor of a guest (CPU `cpu`'s home, harness/cpu/README.md). It installs kapi, imports the suite's kernel
  * modules, calls their boot(cpu), meets the other CPUs at the boot barrier and runs the
  * scheduler until power-off. Console lines go to the guest's main thread by postMessage;
  * everything else is shared memory.
@@ -50,10 +50,16 @@ const config: KernelConfig = {
 
 let oopsCount = 0;
 
+/** smp_processor_id() for reports: the CPU this executor runs on now (its home when it holds none). */
+function thisCpu(): number {
+  return rt.cpu >= 0 ? rt.cpu : cpu;
+}
+
 function taskLine(t: Task | null): string {
   const pid = t?.pid ?? 0;
-  const comm = t?.comm ?? `swapper/${cpu}`;
-  return `CPU: ${cpu} PID: ${pid} Comm: ${comm} ${oopsCount > 0 ? 'Tainted: G      D' : 'Not tainted'} ${KERNEL_RELEASE} ${KERNEL_BUILD}`;
+  const c = thisCpu();
+  const comm = t?.comm ?? `swapper/${c}`;
+  return `CPU: ${c} PID: ${pid} Comm: ${comm} ${oopsCount > 0 ? 'Tainted: G      D' : 'Not tainted'} ${KERNEL_RELEASE} ${KERNEL_BUILD}`;
 }
 
 const rt: CpuRuntime = new CpuRuntime({
@@ -71,7 +77,7 @@ const rt: CpuRuntime = new CpuRuntime({
     if (fatal) lines.push('Kernel panic - not syncing: Fatal exception in interrupt');
     printLines(lines);
     Atomics.store(i32, HDR_FAILED, 1);
-    post({ kind: 'oops', cpu, reason: `${where}: ${e.name}: ${e.message}`, fatal });
+    post({ kind: 'oops', cpu: thisCpu(), reason: `${where}: ${e.name}: ${e.message}`, fatal });
   },
   schedBug(kind: 'atomic' | 'rcu', task: Task): void {
     if (kind === 'rcu') {
@@ -137,7 +143,7 @@ function warn(where: string, msg: string | undefined): void {
   const t = rt.current;
   const lines = ['------------[ cut here ]------------'];
   if (msg !== undefined) lines.push(msg);
-  lines.push(`WARNING: CPU: ${cpu} PID: ${t?.pid ?? 0} at ${where}`);
+  lines.push(`WARNING: CPU: ${thisCpu()} PID: ${t?.pid ?? 0} at ${where}`);
   lines.push('Modules linked in:');
   lines.push(taskLine(t));
   lines.push('Call Trace:');
@@ -145,7 +151,7 @@ function warn(where: string, msg: string | undefined): void {
   for (const f of captureKernelStack()) if (!f.includes('(kernels/bug.ts:')) lines.push(` ${f}`);
   lines.push('---[ end trace 0000000000000000 ]---');
   printLines(lines);
-  noteFailure(`WARNING: CPU: ${cpu} PID: ${t?.pid ?? 0} at ${where}`);
+  noteFailure(`WARNING: CPU: ${thisCpu()} PID: ${t?.pid ?? 0} at ${where}`);
 }
 
 const shm = new ShmAllocator(i32, start.heapBase, start.heapEnd);

@@ -51,16 +51,22 @@ describe('CpuRuntime in a real guest', () => {
   });
 
   it.each([['PREEMPT_NONE', 'n'], ['PREEMPT', 'y']])(
-    'never parks a CPU while one of its tasks holds a lock or sits in an RCU reader (%s)',
+    'takes a CPU down under a task holding a mutex: the task unlocks on another CPU, a bound task parks, lockdep stays clean (%s)',
     async (_name, preempt) => {
       const run = await runGuest({
-        nrCpus: 2,
-        durationSec: 30,
-        kconfig: { CONFIG_PREEMPT: preempt },
-        modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/cpu/test_support/hotplug_safe')],
+        nrCpus: 3,
+        durationSec: 60,
+        kconfig: { CONFIG_PREEMPT: preempt, CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' },
+        bootParams: { 'hotplug_migrate.cycles': '10' },
+        modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/cpu/test_support/hotplug_migrate')],
       });
-      expect(run.console).toContain('hotplug_safe: offlines=30 violations=0 online=true');
+      // Every cycle: locked on CPU 1, CPU 1 offline under the holder, unlocked elsewhere.
+      const reader = preempt === 'y' ? 10 : 0;
+      expect(run.console).toContain(`hotplug_migrate: offlines=10 moved=10 reader_moved=${reader} bound_ran=yes violations=0 online=true`);
+      expect(run.console).toMatch(/hotplug_migrate: cycle 10: locked on CPU 1, unlocked on CPU [02]\b/);
+      expect(run.console).not.toMatch(/WARNING|BUG|possible .* dependency|lockdep/);
       expect(run.code).toBe(0);
+      expect(run.result?.end).toBe('poweroff');
     },
   );
 });

@@ -1,43 +1,72 @@
 /*
- * One CPU: a scheduler of tasks, its interrupt context, timers, softirqs, sleeps and the hotplug
- * park/unpark protocol. This is CONFIG_PREEMPT_NONE by construction: a task runs until it awaits
- * a kapi promise (schedule, a sleeping lock, a timeout); PREEMPT=y adds the involuntary switches
- * of preemptPoint().
+ * One executor: a worker thread that runs its tasks on whichever CPU it holds the run token of
+ * (harness/cpu/README.md, "Executors and run tokens", says why and how). Closures cannot cross
+ * threads, so a task stays with the executor that spawned it; what moves is the CPU it runs on.
+ * Executor k is CPU k's home: at boot it holds CPU k's token, its idle loop holds it whenever it is
+ * free, and it performs CPU k's hotplug. smp_processor_id() is `cpu`, the CPU of the held token
+ * (-1 when the executor holds none and so runs nothing).
  *
- * How waiting works. A wait queue is a word in guest shared memory holding the mask of CPUs with
- * a sleeper on it (CPUs 0-31; each further 32 CPUs have their word at the head's index in one
- * more wait-mask plane); its twin in the wake-sequence plane (harness/shm/layout.ts) counts
- * wake-ups.
- * waitEvent() is the kernel's prepare_to_wait() loop: set this CPU's bit, read the wake sequence,
- * check the condition, sleep remembering that sequence. wakeUp() bumps the sequence, then reads
- * the mask and rings the doorbell of every CPU in it. All of it is sequentially consistent
- * Atomics, so either the sleeper's check sees the waker's state change or the waker sees the
- * bit and the sequence moves after the sleeper read it (the Dekker pairing). A rung CPU wakes
- * exactly the sleepers whose own wait queue's sequence moved; the others stay asleep, whatever
- * rang the CPU, and nobody re-evaluates a sleeper's condition but the woken task itself (as
- * wait_event() re-checks after schedule() returns). A sleep also ends at its own timeout. So a
- * missing wakeUp() in kernel code is a task that sleeps forever, and the hung-task check below
- * reports it. A ring with no woken sleeper is an IPI: the CPU leaves idle and takes its
- * interrupts (RCU uses that).
+ * Scheduling is CONFIG_PREEMPT_NONE by construction: a task runs until it awaits a kapi promise
+ * (schedule, a sleeping lock, a timeout); PREEMPT=y adds the involuntary switches of
+ * preemptPoint() and of busy-wait delays. At every task switch (the loop below) the executor
+ * (1) hands its token to an executor waiting for that CPU (a ticket lock: FIFO, nobody starves),
+ * (2) runs the first runnable task if its affinity allows the held CPU, or else (3) gives the CPU
+ * up and takes the token of a CPU the task may run on: the task's last CPU, the home CPU, any
+ * free one, in that order. Two executors wanting one CPU are two tasks on one runqueue: they
+ * alternate at switch points. Affinity: a kthread_bind() task runs only on its CPU; the others on
+ * every online CPU, except that tasks registered for torture_shuffle avoid the shuffle-idle CPU
+ * (HDR_SHUFFLE_IDLE).
+ *
+ * Idle. A CPU whose token is free, or held by an executor in its idle loop, is idle: CPU_IDLE is
+ * 1 and the scheduler hooks' idleEnter() ran for it (RCU's extended quiescent state), so grace
+ * periods never wait for a CPU nobody runs on. Whoever takes a token of an idle CPU runs
+ * idleExit() for it; whoever releases a token with nobody waiting runs idleEnter() first.
+ *
+ * Interrupts. The executor's timer line (CPU_IRQ_PENDING in its home slot, set at 1 kHz by the
+ * guest) is taken only while it holds a token: the tick then runs the hooks for the held CPU
+ * (per-CPU RCU work over that CPU's shared rcu_data). Timers are closures: they stay with their
+ * executor and fire whenever it holds any token; an executor without a token takes one to run a
+ * due timer (the kernel's timers_dead_cpu() migrates an offline CPU's timers the same way).
+ * Softirqs raised on an executor run on the CPU it holds when they run.
+ *
+ * How waiting works. A wait queue is a word in guest shared memory holding the mask of
+ * EXECUTORS with a sleeper on it (0-31; each further 32 have their word at the head's index in
+ * one more wait-mask plane); its twin in the wake-sequence plane (harness/shm/layout.ts) counts
+ * wake-ups. Sleepers never change executor, so masks and doorbells are by executor.
+ * waitEvent() is the kernel's prepare_to_wait() loop: set this executor's bit, read the wake
+ * sequence, check the condition, sleep remembering that sequence. wakeUp() bumps the sequence,
+ * then reads the mask and rings the doorbell of every executor in it. All of it is sequentially
+ * consistent Atomics, so either the sleeper's check sees the waker's state change or the waker
+ * sees the bit and the sequence moves after the sleeper read it (the Dekker pairing). A rung
+ * executor wakes exactly the sleepers whose own wait queue's sequence moved; the others stay
+ * asleep, whatever rang it, and nobody re-evaluates a sleeper's condition but the woken task
+ * itself (as wait_event() re-checks after schedule() returns). A sleep also ends at its own
+ * timeout. So a missing wakeUp() in kernel code is a task that sleeps forever, and the hung-task
+ * check below reports it. A ring with no woken sleeper is an IPI: the executor leaves idle and
+ * takes its interrupts (RCU uses that). sendIpi(cpu) rings the executor holding that CPU's token
+ * (its home executor when the token is free, which then takes it).
  *
  * Hung tasks (kernel/hung_task.c). A task in an uninterruptible sleep (waitEvent(), a sleeping
- * lock, scheduleTimeout(), sleepOn()) records where it sleeps; once a second the CPU looks at its
- * own sleepers, and one asleep longer than hung_task_timeout_secs is reported with that stack and
- * every lock held in the system, and the guest ends (hung_task_panic). Interruptible and idle
- * sleeps (waitEventInterruptible()) are not checked, as in the kernel.
+ * lock, scheduleTimeout(), sleepOn()) records where it sleeps; once a second each executor looks
+ * at its own sleepers, and one asleep longer than hung_task_timeout_secs is reported with that
+ * stack and every lock held in the system, and the guest ends (hung_task_panic). Interruptible and
+ * idle sleeps (waitEventInterruptible()) are not checked, as in the kernel.
  *
- * Hotplug. A CPU asked to park (CPU_CMD park) keeps running the tasks that hold locks or sit in
- * an RCU reader, and freezes every task that reaches a safe point. When nothing but frozen tasks
- * is left, it runs the AP teardown callbacks with irqs off, clears its online bit and sleeps on
- * its doorbell until unparked. Tasks never migrate (JS closures cannot move between threads):
- * a frozen task resumes when its CPU comes back. Timers of an offline CPU wait for it too, and so
- * do wake-ups of its sleepers (the sequence has moved; the CPU sees it when it is back).
+ * Hotplug (kernel/cpu.c take_cpu_down(), sched_cpu_dying()). A CPU asked to park (CPU_CMD park)
+ * is taken down by its home executor at its next task switch: it takes the CPU's token (the
+ * current holder lets go at its own next switch, whatever locks its tasks hold), runs the AP
+ * teardown callbacks there with irqs off, clears the online bit and retires the token. Nothing
+ * waits for lock holders or readers: the tasks that last ran there keep their held locks and RCU
+ * reader state and run on online CPUs from their next switch (a reader preempted there stays
+ * queued on the rcu_node it was queued on). Tasks bound to the CPU (kthread_bind) park until it is
+ * back (smpboot's kthread_park). Unpark: the home executor takes the token back, runs the AP
+ * startup callbacks, sets the online bit and unparks the bound tasks.
  *
- * Not modelled: priorities, load balancing, CPU affinity changes, exclusive wake-ups (every
- * wake-up is wake_up_all()).
+ * Not modelled: priorities, load balancing beyond these rules (a task stays on its CPU while it
+ * may), exclusive wake-ups (every wake-up is wake_up_all()).
  */
 
-import { HZ, SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TimerList, type WaitQueueHead } from '../kapi.js';
+import { HZ, SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TaskRef, type TimerList, type WaitQueueHead } from '../kapi.js';
 import { param_parse } from '../../kernels/moduleparam.js';
 import {
   CPU_CMD,
@@ -51,16 +80,23 @@ import {
   CPU_IRQ_PENDING,
   CPU_ST,
   CPU_STATE,
+  CPU_TOKEN_HOLDER,
+  CPU_TOKEN_NEXT,
+  CPU_TOKEN_SERVING,
+  EXEC_WAITS_FOR,
   HDR_HUNG_REPORTED,
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
   HDR_NR_CPUS,
+  HDR_SHUFFLE_IDLE,
   HDR_WAKE_SEQ_BASE,
+  cpuOnlineIn,
+  numOnlineCpusIn,
   setCpuOnline,
   wqMaskWord,
   MAX_TASKS,
-  TASK_CPU,
+  TASK_EXECUTOR,
   TASK_PID,
   TASK_WAKE_SEQ,
   cpuWord,
@@ -97,25 +133,37 @@ class Timer implements TimerList {
 
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
+/** A waiter for a run token re-rings the holder this often (it may have gone idle meanwhile). */
+const TOKEN_WAIT_SLICE_MS = 20;
+/**
+ * A holder with runnable work keeps a CPU this long before it hands it to a waiter (EEVDF's base
+ * slice: 0.75 ms * (1 + ilog2(8 CPUs)) = 3 ms). Each handover costs a host thread wake-up, during
+ * which the CPU runs nothing; handing over at every task switch made shared CPUs mostly idle.
+ */
+const TOKEN_SLICE_MS = 3;
 /** khungtaskd's scan period (jiffies). */
 const HUNG_CHECK_J = 1000;
 /** Frames kept of a sleeper's stack (the kernel chain under the harness frames). */
 const SLEEP_STACK_LIMIT = 40;
 
 export class CpuRuntime {
+  /** The executor's index: its home CPU, its doorbell, its bit in wait-queue masks. */
   readonly id: number;
+  /** smp_processor_id(): the CPU whose run token this executor holds, -1 when none. */
+  cpu = -1;
+  readonly #nrCpus: number;
   readonly i32: Int32Array;
   readonly config: KernelConfig;
   readonly #env: CpuEnv;
   readonly #bootMs: number;
   readonly #doorbell: number;
-  /** CPU_IRQ_PENDING of this CPU: the timer interrupt line (kapi fast paths load it). */
+  /** CPU_IRQ_PENDING of the home slot: this executor's timer line (kapi fast paths load it). */
   readonly irqPendingWord: number;
   /** The tick found another task runnable: PREEMPT=y switches at the next preemptible point. */
   #needResched = false;
   /** Word 0 of the wake-sequence plane: a wait queue's sequence is at #seqBase + wq.index. */
   readonly #seqBase: number;
-  /** This CPU's bit in its word of a wait queue's CPU mask (wqMaskWord()). */
+  /** This executor's bit in its word of a wait queue's mask (wqMaskWord()). */
   readonly #wqBit: number;
   /** Words of a wait queue's CPU mask in this guest: ceil(nr_cpus / 32). */
   readonly #maskWords: number;
@@ -128,6 +176,7 @@ export class CpuRuntime {
   readonly irqTask: Task;
   #runqueue: Task[] = [];
   #blocked: Task[] = [];
+  /** Tasks bound to an offline CPU (kthread_park()): runnable again when it is back. */
   #frozen: Task[] = [];
   #back: (() => void) | null = null;
   #selfPoll = false;
@@ -148,7 +197,9 @@ export class CpuRuntime {
   bhCount = 0;
   preemptCount = 0;
 
-  #dying = false;
+  /** performance.now() when the held token was taken (its slice starts). */
+  #tokenSinceMs = 0;
+  /** The home CPU is offline (this executor took it down). */
   #dead = false;
   #poweredOff = false;
   #apTeardown: Array<{ name: string; fn: () => void }> = [];
@@ -165,10 +216,13 @@ export class CpuRuntime {
     this.irqPendingWord = cpuWord(env.cpu, CPU_IRQ_PENDING);
     this.#seqBase = Atomics.load(env.i32, HDR_WAKE_SEQ_BASE);
     this.#wqBit = 1 << (env.cpu & 31);
-    this.#maskWords = Math.ceil(Math.max(1, Atomics.load(env.i32, HDR_NR_CPUS)) / 32);
+    this.#nrCpus = Math.max(1, Atomics.load(env.i32, HDR_NR_CPUS));
+    this.#maskWords = Math.ceil(this.#nrCpus / 32);
     const hung = param_parse('uint', env.config.bootParams.get('hung_task_timeout_secs') ?? '10') ?? 10;
     this.#hungJ = hung * HZ;
-    this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, -1, async () => {});
+    this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, env.cpu, -1, async () => {});
+    // Boot: the home CPU's ticket 0 (zeroed memory is a free token), so boot() runs on it.
+    this.#takeToken(env.cpu, true);
   }
 
   /* ---------------- time ---------------- */
@@ -187,7 +241,7 @@ export class CpuRuntime {
   kthreadRun(fn: () => Promise<void>, comm: string): Task {
     const pid = Atomics.add(this.i32, HDR_NEXT_PID, 1);
     const slot = Atomics.add(this.i32, HDR_NEXT_TASK_SLOT, 1);
-    const t = new Task(this.i32, pid, comm, this.id, slot < MAX_TASKS ? slot : -1, fn);
+    const t = new Task(this.i32, pid, comm, this.cpu >= 0 ? this.cpu : this.id, this.id, slot < MAX_TASKS ? slot : -1, fn);
     t.resume = () => {
       void this.#runTask(t);
     };
@@ -205,6 +259,18 @@ export class CpuRuntime {
     t.setSharedState('exited');
     if (t.lockDepth > 0) this.#env.taskExit(t);
     this.#switchBack();
+  }
+
+  /** `t` as our own Task: binding and shuffle registration are for tasks of this executor. */
+  ownTask(t: TaskRef): Task {
+    if (!(t instanceof Task) || t.executor !== this.id) throw new Error(`task ${t.comm}/${t.pid} belongs to another executor`);
+    return t;
+  }
+
+  /** kthread_bind(): `t` (one of ours, not yet run or not running) may run on `cpu` only. */
+  kthreadBind(t: Task, cpu: number): void {
+    if (t.executor !== this.id) throw new Error(`kthread_bind: ${t.comm}/${t.pid} belongs to another executor`);
+    t.bound = cpu;
   }
 
   /** The running task, or the irq pseudo task in interrupt context. */
@@ -510,21 +576,38 @@ export class CpuRuntime {
     for (let s = 0; s < n; s++) {
       if (Atomics.load(this.i32, taskWord(s, TASK_PID)) !== pid) continue;
       Atomics.add(this.i32, taskWord(s, TASK_WAKE_SEQ), 1);
-      this.sendIpi(Atomics.load(this.i32, taskWord(s, TASK_CPU)));
+      this.#ringExecutor(Atomics.load(this.i32, taskWord(s, TASK_EXECUTOR)));
       return;
     }
   }
 
+  /**
+   * Ask that a wake-up of `wq` be an IPI to this CPU: the bit of the CPU's home executor (which
+   * holds the token when the CPU is idle, or takes it), not ours, since it is the CPU's work
+   * (its callbacks) that wants the ring.
+   */
   waitQueueIpi(wq: WaitQueueHead, on: boolean): void {
-    const w = wqMaskWord(wq.index, this.id, this.#seqBase);
+    const cpu = this.cpu >= 0 ? this.cpu : this.id;
+    const w = wqMaskWord(wq.index, cpu, this.#seqBase);
+    const bit = 1 << (cpu & 31);
     // Pairs with the mask loads in wakeUp(), as a sleeper's bit does.
-    if (on) Atomics.or(wq.i32, w, this.#wqBit);
-    else Atomics.and(wq.i32, w, ~this.#wqBit);
+    if (on) Atomics.or(wq.i32, w, bit);
+    else Atomics.and(wq.i32, w, ~bit);
   }
 
+  /** An IPI to `cpu`: ring the executor holding its token, or its home executor when it is free. */
   sendIpi(cpu: number): void {
-    if (cpu === this.id) this.#selfPoll = true;
-    else ringCpu(this.i32, cpu);
+    if (cpu === this.cpu) {
+      this.#selfPoll = true;
+      return;
+    }
+    const h = Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_HOLDER));
+    this.#ringExecutor(h > 0 ? h - 1 : cpu);
+  }
+
+  #ringExecutor(e: number): void {
+    if (e === this.id) this.#selfPoll = true;
+    else ringCpu(this.i32, e);
   }
 
   #maybeClearWqBit(wq: WaitQueueHead): void {
@@ -569,6 +652,10 @@ export class CpuRuntime {
       t.deadline = Infinity;
       if (wq !== null) this.#maybeClearWqBit(wq);
       t.state = 'runnable';
+      if (t.bound >= 0 && !cpuOnlineIn(i32, t.bound)) {
+        this.#freeze(t); // kthread_park(): it runs when its CPU is back
+        continue;
+      }
       t.setSharedState('runnable');
       this.#runqueue.push(t);
     }
@@ -664,7 +751,7 @@ export class CpuRuntime {
           break;
         }
       }
-      if (this.#runqueue.length > 0) this.#needResched = true;
+      if (this.#runqueue.length > 0 || this.#tokenWaiters(this.cpu)) this.#needResched = true;
     }
     // irq_exit(): softirqs run unless bottom halves are disabled (in_interrupt()).
     if (this.#softirqPending !== 0 && this.bhCount === 0 && this.softirqCount === 0) this.#doSoftirq();
@@ -697,6 +784,127 @@ export class CpuRuntime {
     }
   }
 
+  /* ---------------- run tokens ---------------- */
+
+  /** Someone waits for the token we hold of `cpu`. Pairs with the ticket Atomics.add in #takeToken(). */
+  #tokenWaiters(cpu: number): boolean {
+    return Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_NEXT)) - Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_SERVING)) > 1;
+  }
+
+  #tokenFree(cpu: number): boolean {
+    return Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_NEXT)) === Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_SERVING));
+  }
+
+  /** Take `cpu`'s token if it is free (no waiting). */
+  #tryTakeToken(cpu: number): boolean {
+    const s = Atomics.load(this.i32, cpuWord(cpu, CPU_TOKEN_SERVING));
+    if (Atomics.compareExchange(this.i32, cpuWord(cpu, CPU_TOKEN_NEXT), s, s + 1) !== s) return false;
+    this.#gotToken(cpu);
+    return true;
+  }
+
+  /**
+   * Take a ticket for `cpu` and wait until it is served (FIFO behind the other waiters); the
+   * holder lets go at its next task switch, or at once if it idles (we ring it). With `offline`
+   * false, a token served after its CPU went offline is passed on at once: false, no CPU held.
+   * The worker thread blocks meanwhile: it has no CPU to run anything on.
+   */
+  #takeToken(cpu: number, offline: boolean): boolean {
+    const i32 = this.i32;
+    const serving = cpuWord(cpu, CPU_TOKEN_SERVING);
+    const my = Atomics.add(i32, cpuWord(cpu, CPU_TOKEN_NEXT), 1);
+    Atomics.store(i32, cpuWord(this.id, EXEC_WAITS_FOR), ((my & 0x7fffff) << 8) | (cpu + 1));
+    for (;;) {
+      const s = Atomics.load(i32, serving);
+      if (s === my) break;
+      // Ring the holder after our ticket is visible: an idle holder re-checks for waiters after
+      // it stored itself as holder and before it sleeps (#idle()), so one of the two sees the other.
+      const h = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_HOLDER));
+      if (h > 0) ringCpu(i32, h - 1);
+      Atomics.wait(i32, serving, s, TOKEN_WAIT_SLICE_MS); // pairs with Atomics.add + notify in #releaseToken()
+    }
+    Atomics.store(i32, cpuWord(this.id, EXEC_WAITS_FOR), 0);
+    this.#gotToken(cpu);
+    if (!offline && !cpuOnlineIn(i32, cpu)) {
+      this.#releaseToken();
+      return false;
+    }
+    return true;
+  }
+
+  #gotToken(cpu: number): void {
+    this.cpu = cpu;
+    this.#tokenSinceMs = performance.now();
+    Atomics.store(this.i32, cpuWord(cpu, CPU_TOKEN_HOLDER), this.id + 1);
+    // The CPU was idle (its token free, or its last holder idled): it leaves its extended QS.
+    // An offline CPU has none (its token is only passed on, or taken to bring it up).
+    if (Atomics.load(this.i32, cpuWord(cpu, CPU_IDLE)) === 1 && cpuOnlineIn(this.i32, cpu)) {
+      for (const h of this.#hooks) h.idleExit?.();
+      Atomics.store(this.i32, cpuWord(cpu, CPU_IDLE), 0);
+    }
+  }
+
+  /** Give up the held token: to the next waiter, or the CPU goes idle (idleEnter() for it first). */
+  #releaseToken(): void {
+    const cpu = this.cpu;
+    if (cpu < 0) return;
+    const i32 = this.i32;
+    if (!this.#tokenWaiters(cpu) && Atomics.load(i32, cpuWord(cpu, CPU_IDLE)) === 0 && cpuOnlineIn(i32, cpu)) {
+      Atomics.store(i32, cpuWord(cpu, CPU_IDLE), 1);
+      for (const h of this.#hooks) h.idleEnter?.();
+    }
+    Atomics.store(i32, cpuWord(cpu, CPU_CURR_PID), 0);
+    Atomics.store(i32, cpuWord(cpu, CPU_TOKEN_HOLDER), 0);
+    this.cpu = -1;
+    const serving = cpuWord(cpu, CPU_TOKEN_SERVING);
+    Atomics.add(i32, serving, 1);
+    Atomics.notify(i32, serving); // pairs with the Atomics.wait in #takeToken()
+  }
+
+  /**
+   * The CPU shuffled tasks avoid, -1 for none. Not when it is the only online CPU: their
+   * affinity would hold no online CPU, and the kernel's select_fallback_rq() then lets them run
+   * anywhere (hotplug may take the other CPUs down after the shuffle chose).
+   */
+  #shuffleIdle(): number {
+    const idle = Atomics.load(this.i32, HDR_SHUFFLE_IDLE) - 1;
+    if (idle < 0 || numOnlineCpusIn(this.i32) > 1 || !cpuOnlineIn(this.i32, idle)) return idle;
+    return -1;
+  }
+
+  /**
+   * select_task_rq(): the CPU `t` should run on next (null: any work of this executor). The home
+   * CPU when allowed: an executor belongs there, and tasks stay where they are while they may (no
+   * load balancing). Else the task's last CPU if it is ours or free, else the CPU we hold, else
+   * the least loaded allowed CPU (spreads the executors of offline CPUs).
+   * -1 when it may run nowhere now (bound to an offline CPU).
+   */
+  #selectCpu(t: Task | null): number {
+    const i32 = this.i32;
+    const idle = this.#shuffleIdle();
+    const ok = (c: number): boolean => c >= 0 && cpuOnlineIn(i32, c) && (t === null || t.allowedOn(c, idle));
+    if (t !== null && t.bound >= 0) return ok(t.bound) ? t.bound : -1;
+    if (ok(this.id)) return this.id;
+    if (t !== null && ok(t.cpu) && (t.cpu === this.cpu || this.#tokenFree(t.cpu))) return t.cpu;
+    if (this.cpu >= 0 && ok(this.cpu)) return this.cpu;
+    // The least loaded allowed CPU: a free token first, then an idle holder (it lets go at once),
+    // then the shortest queue; ties go to the first after home, which spreads homeless executors.
+    let best = -1;
+    let bestLoad = Infinity;
+    for (let k = 1; k <= this.#nrCpus; k++) {
+      const c = (this.id + k) % this.#nrCpus;
+      if (!ok(c)) continue;
+      const queued = Atomics.load(i32, cpuWord(c, CPU_TOKEN_NEXT)) - Atomics.load(i32, cpuWord(c, CPU_TOKEN_SERVING));
+      const load = queued === 0 ? 0 : 2 * queued - (Atomics.load(i32, cpuWord(c, CPU_IDLE)) === 1 ? 1 : 0);
+      if (load < bestLoad) {
+        best = c;
+        bestLoad = load;
+        if (load === 0) break;
+      }
+    }
+    return best;
+  }
+
   /* ---------------- hotplug ---------------- */
 
   registerApCallbacks(name: string, teardown: (() => void) | null, startup: (() => void) | null): void {
@@ -708,26 +916,30 @@ export class CpuRuntime {
     return this.#dead;
   }
 
+  /** A hotplug command for our home CPU: carried out here, between tasks. */
   #handleCommand(): void {
     const slot = cpuWord(this.id, CPU_CMD);
     const cmd = Atomics.load(this.i32, slot);
     if (cmd === CPU_CMDS.none) return;
-    if (cmd === CPU_CMDS.park && !this.#dead && !this.#dying) {
-      this.#dying = true;
+    if (cmd === CPU_CMDS.park && !this.#dead) {
       Atomics.store(this.i32, cpuWord(this.id, CPU_STATE), CPU_ST.dying);
+      if (this.cpu !== this.id) {
+        this.#releaseToken();
+        this.#takeToken(this.id, true);
+      }
+      this.#park();
     } else if (cmd === CPU_CMDS.unpark && this.#dead) {
-      Atomics.store(this.i32, slot, CPU_CMDS.none);
+      this.#releaseToken();
+      this.#takeToken(this.id, true);
       this.#unpark();
+    } else {
+      Atomics.store(this.i32, slot, CPU_CMDS.none);
     }
   }
 
-  #canPark(): boolean {
-    if (this.#runqueue.length > 0 || this.current !== null) return false;
-    for (const t of this.#blocked) if (!t.atSafePoint) return false;
-    return true;
-  }
-
+  /** take_cpu_down() + sched_cpu_dying() on our home CPU, whose token we hold. */
   #park(): void {
+    const cpu = this.id;
     this.irqsOff = true;
     try {
       // AP teardown callbacks run in reverse registration (state) order, on this CPU.
@@ -737,17 +949,32 @@ export class CpuRuntime {
     } finally {
       this.irqsOff = false;
     }
-    this.#dying = false;
     this.#dead = true;
-    setCpuOnline(this.i32, this.id, false);
-    Atomics.store(this.i32, cpuWord(this.id, CPU_CMD), CPU_CMDS.none);
+    setCpuOnline(this.i32, cpu, false);
+    // kthread_park() of the tasks bound here; every other task moves on at its next switch.
+    const keep: Task[] = [];
+    for (const t of this.#runqueue) {
+      if (t.bound === cpu) this.#freeze(t);
+      else keep.push(t);
+    }
+    this.#runqueue = keep;
+    Atomics.store(this.i32, cpuWord(cpu, CPU_CMD), CPU_CMDS.none);
+    // Retire the token: offline, so waiters pass it on (#takeToken()).
+    this.#releaseToken();
     // State store, then wake the control CPU sleeping on our CPU_HP_WQ (pairs with parkCpu()'s
     // waitEvent condition load).
-    Atomics.store(this.i32, cpuWord(this.id, CPU_STATE), CPU_ST.dead);
-    this.wakeUp({ i32: this.i32, index: cpuWord(this.id, CPU_HP_WQ) });
+    Atomics.store(this.i32, cpuWord(cpu, CPU_STATE), CPU_ST.dead);
+    this.wakeUp({ i32: this.i32, index: cpuWord(cpu, CPU_HP_WQ) });
   }
 
+  #freeze(t: Task): void {
+    t.setSharedState('frozen');
+    this.#frozen.push(t);
+  }
+
+  /** Our home CPU comes back: its token is ours again (taken by #handleCommand()). */
   #unpark(): void {
+    const cpu = this.id;
     this.irqsOff = true;
     try {
       for (const cb of this.#apStartup) cb.fn();
@@ -757,38 +984,48 @@ export class CpuRuntime {
       this.irqsOff = false;
     }
     this.#dead = false;
-    setCpuOnline(this.i32, this.id, true);
+    Atomics.store(this.i32, cpuWord(cpu, CPU_CMD), CPU_CMDS.none);
+    setCpuOnline(this.i32, cpu, true);
     for (const t of this.#frozen) {
       t.setSharedState('runnable');
       this.#runqueue.push(t);
     }
     this.#frozen = [];
     this.#selfPoll = true;
-    Atomics.store(this.i32, cpuWord(this.id, CPU_STATE), CPU_ST.online);
-    this.wakeUp({ i32: this.i32, index: cpuWord(this.id, CPU_HP_WQ) });
+    Atomics.store(this.i32, cpuWord(cpu, CPU_STATE), CPU_ST.online);
+    this.wakeUp({ i32: this.i32, index: cpuWord(cpu, CPU_HP_WQ) });
   }
 
   /* ---------------- the loop ---------------- */
 
+  /** Some runnable task may run on the CPU we hold. */
+  #runnableHere(): boolean {
+    const idle = this.#shuffleIdle();
+    for (const t of this.#runqueue) if (t.allowedOn(this.cpu, idle)) return true;
+    return false;
+  }
+
+  /** The first runnable task that may run on the CPU we hold. */
   #pickNext(): Task | null {
-    while (this.#runqueue.length > 0) {
-      const t = this.#runqueue.shift() as Task;
-      if (this.#dying && t.atSafePoint) {
-        t.setSharedState('frozen');
-        this.#frozen.push(t);
-        continue;
-      }
+    if (this.cpu < 0) return null;
+    const idle = this.#shuffleIdle();
+    for (let k = 0; k < this.#runqueue.length; k++) {
+      const t = this.#runqueue[k] as Task;
+      if (!t.allowedOn(this.cpu, idle)) continue;
+      this.#runqueue.splice(k, 1);
       return t;
     }
     return null;
   }
 
   async #switchTo(t: Task): Promise<void> {
+    const cpu = this.cpu;
     this.#needResched = false;
     this.current = t;
+    t.setCpu(cpu);
     t.state = 'running';
     t.setSharedState('running');
-    Atomics.store(this.i32, cpuWord(this.id, CPU_CURR_PID), t.pid);
+    Atomics.store(this.i32, cpuWord(cpu, CPU_CURR_PID), t.pid);
     const back = new Promise<void>((r) => {
       this.#back = r;
     });
@@ -796,7 +1033,7 @@ export class CpuRuntime {
     t.resume = null;
     resume?.();
     await back;
-    Atomics.store(this.i32, cpuWord(this.id, CPU_CURR_PID), 0);
+    Atomics.store(this.i32, cpuWord(cpu, CPU_CURR_PID), 0);
     if ((t.state as string) !== 'exited') {
       for (const h of this.#hooks) h.contextSwitch?.(t, t.rcuDepth, t.preempted);
     } else {
@@ -813,46 +1050,85 @@ export class CpuRuntime {
     return Atomics.load(this.i32, HDR_MUST_STOP) !== 0;
   }
 
-  /** Run until power-off. Resolves when the CPU stops. */
+  /**
+   * Work that needs a CPU we do not hold: the CPU to take for it, -1 for none. The head of the
+   * runqueue comes first (FIFO): if it may not run here, we move, even if others could.
+   */
+  #wantCpu(): number {
+    const head = this.#runqueue[0];
+    if (head !== undefined && (this.cpu < 0 || !head.allowedOn(this.cpu, this.#shuffleIdle()))) {
+      const c = this.#selectCpu(head);
+      if (c >= 0) return c;
+    }
+    // Due timers and raised softirqs run on any CPU (timers_dead_cpu()).
+    if (this.cpu < 0 && (this.#softirqPending !== 0 || this.#nextTimer() <= this.jiffies())) return this.#selectCpu(null);
+    return -1;
+  }
+
+  /** Run until power-off. Resolves when the executor stops. */
   async run(stopped: () => boolean): Promise<void> {
     const i32 = this.i32;
-    const hbWord = cpuWord(this.id, CPU_HEARTBEAT);
-    const hbJWord = cpuWord(this.id, CPU_HEARTBEAT_J);
     for (;;) {
       if (this.#poweredOff || stopped()) return;
-      i32[hbWord] = ++this.#heartbeat;
-      if ((this.#heartbeat & 63) === 0) Atomics.store(i32, hbJWord, this.jiffies());
       this.#handleCommand();
-      if (this.#dead) {
-        Atomics.store(i32, hbJWord, this.jiffies());
-        const seen = Atomics.load(i32, this.#doorbell);
-        if (Atomics.load(i32, cpuWord(this.id, CPU_CMD)) === CPU_CMDS.none) Atomics.wait(i32, this.#doorbell, seen, IDLE_SLICE_MS);
-        continue;
-      }
       const bell = Atomics.load(i32, this.#doorbell);
       const rung = bell !== this.#doorbellSeen || this.#selfPoll;
       this.#doorbellSeen = bell;
       this.#selfPoll = false;
-      Atomics.store(i32, this.irqPendingWord, 0);
-      this.#interrupts();
+      const cpu = this.cpu;
+      if (cpu >= 0) {
+        // The soft-lockup watchdog watches CPUs: their holder beats (only it writes the word).
+        const hb = cpuWord(cpu, CPU_HEARTBEAT);
+        i32[hb] = (i32[hb] ?? 0) + 1;
+        if ((++this.#heartbeat & 63) === 0) Atomics.store(i32, cpuWord(cpu, CPU_HEARTBEAT_J), this.jiffies());
+        Atomics.store(i32, this.irqPendingWord, 0);
+        this.#interrupts();
+      }
       if (this.#externalSleepers > 0 && performance.now() - this.#lastLoopYield > 1) {
         // A foreign promise (a user's sleeping lock) settles only when this worker's event
-        // loop turns; a CPU that never idles must still let it turn.
+        // loop turns; an executor that never idles must still let it turn.
         await new Promise<void>((r) => setImmediate(r));
         this.#lastLoopYield = performance.now();
       }
       this.#wakeSleepers(rung || this.#selfPoll);
       // khungtaskd's period, on the jiffy the tick last saw (no clock read on this path).
-      if (this.#hungJ > 0 && this.#lastTickJ - this.#lastHungCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(this.#lastTickJ);
-      const t = this.#pickNext();
-      if (t !== null) {
-        await this.#switchTo(t);
+      const nowJ = this.cpu >= 0 ? this.#lastTickJ : this.jiffies();
+      if (this.#hungJ > 0 && nowJ - this.#lastHungCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(nowJ);
+      // A task switch: an executor waiting for our CPU gets it (FIFO) once our slice is over,
+      // whatever our tasks hold; at once if we have nothing to run here.
+      if (this.cpu >= 0 && this.#tokenWaiters(this.cpu) && (performance.now() - this.#tokenSinceMs >= TOKEN_SLICE_MS || !this.#runnableHere())) {
+        this.#releaseToken();
+      }
+      // Back home when home is free and the next task may run there: executors share CPUs only
+      // while they must (a head that may not run at home would send us away again: a livelock).
+      const head = this.#runqueue[0];
+      if (
+        this.cpu >= 0 &&
+        this.cpu !== this.id &&
+        !this.#dead &&
+        this.#tokenFree(this.id) &&
+        (head === undefined || head.allowedOn(this.id, this.#shuffleIdle()))
+      ) {
+        this.#releaseToken();
+        this.#tryTakeToken(this.id);
+      }
+      const want = this.#wantCpu();
+      if (want < 0 || want === this.cpu) {
+        const t = this.#pickNext();
+        if (t !== null) {
+          await this.#switchTo(t);
+          continue;
+        }
+      } else {
+        this.#releaseToken();
+        if (this.#tryTakeToken(want)) {
+          if (!cpuOnlineIn(i32, want)) this.#releaseToken(); // it went offline meanwhile
+        } else this.#takeToken(want, false);
         continue;
       }
-      if (this.#dying && this.#canPark()) {
-        this.#park();
-        continue;
-      }
+      // Nothing to run: idle at home, holding the home token when it is free.
+      if (this.cpu >= 0 && this.cpu !== this.id) this.#releaseToken();
+      if (this.cpu < 0 && !this.#dead) this.#tryTakeToken(this.id);
       await this.#idle(bell);
     }
   }
@@ -862,8 +1138,12 @@ export class CpuRuntime {
     const next = Math.min(this.#nextDeadline, this.#nextTimer());
     const timeout = Math.max(0, Math.min(IDLE_SLICE_MS, next === Infinity ? IDLE_SLICE_MS : next - now));
     if (this.#selfPoll || this.#softirqPending !== 0) return;
-    Atomics.store(this.i32, cpuWord(this.id, CPU_IDLE), 1);
-    for (const h of this.#hooks) h.idleEnter?.();
+    const cpu = this.cpu;
+    if (cpu >= 0) {
+      if (this.#tokenWaiters(cpu)) return; // the loop hands it over
+      Atomics.store(this.i32, cpuWord(cpu, CPU_IDLE), 1);
+      for (const h of this.#hooks) h.idleEnter?.();
+    }
     if (this.#externalSleepers > 0) {
       // A foreign promise (user lock) settles only on the event loop: wait asynchronously.
       const r = Atomics.waitAsync(this.i32, this.#doorbell, seen, timeout);
@@ -872,8 +1152,15 @@ export class CpuRuntime {
       // Pairs with ringCpu()'s Atomics.add + notify on our doorbell.
       Atomics.wait(this.i32, this.#doorbell, seen, timeout);
     }
-    for (const h of this.#hooks) h.idleExit?.();
-    Atomics.store(this.i32, cpuWord(this.id, CPU_IDLE), 0);
+    if (cpu >= 0) {
+      if (this.#tokenWaiters(cpu)) {
+        // Handed over idle: the next holder leaves the idle state for it (#gotToken()).
+        this.#releaseToken();
+      } else {
+        for (const h of this.#hooks) h.idleExit?.();
+        Atomics.store(this.i32, cpuWord(cpu, CPU_IDLE), 0);
+      }
+    }
     // Let the event loop breathe now and then (message flushing, waitAsync settlements).
     if (this.#externalSleepers > 0) await new Promise<void>((r) => setImmediate(r));
   }

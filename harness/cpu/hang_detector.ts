@@ -22,11 +22,18 @@ import {
   CPU_PV_WAIT_SINCE,
   CPU_ST,
   CPU_STATE,
+  CPU_TOKEN_HOLDER,
+  CPU_TOKEN_NEXT,
+  CPU_TOKEN_SERVING,
+  EXEC_WAITS_FOR,
   HDR_GO,
   HDR_NEXT_TASK_SLOT,
+  HDR_NR_CPUS,
   MAX_TASKS,
+  cpuOnlineIn,
   TASK_CPU,
   TASK_DEPTH,
+  TASK_EXECUTOR,
   TASK_HELD,
   TASK_HELD_MAX,
   TASK_PID,
@@ -67,6 +74,7 @@ interface TaskView {
   sleepSince: number;
   held: number[];
   depth: number;
+  executor: number;
 }
 
 function readTasks(i32: Int32Array): TaskView[] {
@@ -92,6 +100,7 @@ function readTasks(i32: Int32Array): TaskView[] {
       sleepSince: Atomics.load(i32, taskWord(s, TASK_SLEEP_SINCE)),
       held,
       depth,
+      executor: Atomics.load(i32, taskWord(s, TASK_EXECUTOR)),
     });
   }
   return out;
@@ -122,7 +131,8 @@ function lockWaitLines(i32: Int32Array, all: TaskView[], t: TaskView, nowJ: numb
     for (const h of holders) {
       const hs = h.state === TASK_ST.frozen ? 'frozen (CPU offline)' : h.state === TASK_ST.blocked || h.state === TASK_ST.sleeping ? 'blocked' : h.state === TASK_ST.running ? 'running' : 'runnable';
       const waits = h.waitAddr !== 0 ? `, itself waiting for ${lockName(i32, h.waitAddr)}` : '';
-      lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits})`);
+      const exe = h.executor !== h.cpu ? `, executor ${h.executor}` : '';
+      lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits}${exe})`);
     }
     summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
   }
@@ -141,6 +151,31 @@ function heldLocksLines(i32: Int32Array, all: TaskView[]): string[] {
   lines.push('');
   lines.push('=============================================');
   return lines;
+}
+
+/**
+ * Who runs where (harness/cpu/README.md, "Executors and run tokens"): the CPUs whose run token is
+ * held by another executor than their home one, or waited for. Nothing when every CPU runs its
+ * own executor: the report then reads as the kernel's.
+ */
+export function runTokenLines(i32: Int32Array): string[] {
+  const lines: string[] = [];
+  const nr = Atomics.load(i32, HDR_NR_CPUS);
+  for (let cpu = 0; cpu < nr; cpu++) {
+    const holder = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_HOLDER)) - 1;
+    const waiting = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_NEXT)) - Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_SERVING)) - 1;
+    if ((holder < 0 || holder === cpu) && waiting <= 0) continue;
+    const who = holder < 0 ? 'free' : `held by executor ${holder}`;
+    const waiters: string[] = [];
+    for (let e = 0; e < nr; e++) {
+      const v = Atomics.load(i32, cpuWord(e, EXEC_WAITS_FOR));
+      if ((v & 0xff) === cpu + 1) waiters.push(`${e}#${v >>> 8}`);
+    }
+    const tickets = `serving ${Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_SERVING))} next ${Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_NEXT))}`;
+    const w = waiting > 0 ? `, ${waiting} waiting (executor${waiters.length === 1 ? '' : 's'} ${waiters.join(' ')}; ${tickets})` : '';
+    lines.push(` CPU ${cpu}${cpuOnlineIn(i32, cpu) ? '' : ' (offline)'}: run token ${who}${w}`);
+  }
+  return lines.length === 0 ? [] : ['Run tokens:', ...lines, ''];
 }
 
 /**
@@ -165,6 +200,7 @@ export function hungTaskReport(i32: Int32Array, hung: readonly HungTask[], nowJ:
     lines.push(...waitLines);
   }
   lines.push(...heldLocksLines(i32, all));
+  lines.push(...runTokenLines(i32));
   lines.push('Kernel panic - not syncing: hung_task: blocked tasks');
   return { kind: 'hang', lines, summary: summaries.join('; ') };
 }
@@ -174,6 +210,8 @@ export class HangDetector {
   readonly #nrCpus: number;
   readonly #lockupJ: number;
   #lastBeat: number[] = [];
+  #lastServing: number[] = [];
+  #lastServingChangeJ: number[] = [];
   #lastBeatChangeJ: number[] = [];
 
   /** `watchdogThresh`: the kernel's watchdog_thresh (s); a soft lockup is 2 * that without progress. */
@@ -233,6 +271,28 @@ export class HangDetector {
         lines.push('Kernel panic - not syncing: softlockup: hung tasks');
         return { kind: 'soft-lockup', lines, summary: `soft lockup on CPU#${cpu} [${who}]` };
       }
+    }
+    // A free run token that waiters wait for and that does not move: served to an executor that
+    // never takes it, so no CPU runs anything there, and no CPU's heartbeat or khungtaskd can say
+    // so (the executors that would are the waiters). A held one is a CPU: the soft-lockup check above.
+    for (let cpu = 0; cpu < this.#nrCpus; cpu++) {
+      const serving = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_SERVING));
+      const waiting = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_NEXT)) - serving > 1 && Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_HOLDER)) === 0;
+      if (!waiting || this.#lastServing[cpu] !== serving) {
+        this.#lastServing[cpu] = serving;
+        this.#lastServingChangeJ[cpu] = nowJ;
+        continue;
+      }
+      const since = this.#lastServingChangeJ[cpu] ?? nowJ;
+      if (nowJ - since <= this.#lockupJ) continue;
+      const secs = Math.floor((nowJ - since) / 1000);
+      const lines = [
+        `watchdog: BUG: run token of CPU#${cpu} stuck for ${secs}s!`,
+        ...runTokenLines(i32),
+        ...heldLocksLines(i32, tasks),
+        'Kernel panic - not syncing: softlockup: hung tasks',
+      ];
+      return { kind: 'soft-lockup', lines, summary: `run token of CPU#${cpu} stuck for ${secs}s` };
     }
     return null;
   }

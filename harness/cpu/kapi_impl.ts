@@ -1,7 +1,7 @@
 /*
  * The real kapi of one CPU worker: CpuRuntime for scheduling and context, ShmAllocator for
  * static shared memory, and the lockdep hooks. The hooks always keep the runtime's own per-task
- * held-lock mirror (the hotplug safe point and the hang detector need it, and it costs a counter
+ * held-lock mirror (the hang detector needs it, and it costs a counter
  * and a store); they forward to the validator only when one is installed (CONFIG_PROVE_LOCKING=y),
  * decided once here at CPU start.
  */
@@ -34,6 +34,7 @@ import {
   CPU_STATE,
   HDR_MUST_STOP,
   HDR_NEXT_TASK_SLOT,
+  HDR_SHUFFLE_IDLE,
   cpuOnlineIn,
   numOnlineCpusIn,
   MAX_TASKS,
@@ -151,7 +152,8 @@ export function makeKapi(d: KapiDeps): Kapi {
     nrCpuIds: config.nrCpus,
     shm: i32,
     lockdep,
-    smpProcessorId: () => rt.id,
+    // The held token's CPU (harness/cpu/README.md): it changes only between tasks.
+    smpProcessorId: () => rt.cpu,
     current(): TaskRef {
       const t = rt.current;
       if (t === null) throw new Error('current() outside task context');
@@ -162,6 +164,14 @@ export function makeKapi(d: KapiDeps): Kapi {
     localClockNs: () => rt.localClockNs(),
     shmAlloc: (name: string, words: number, init?: (r: ShmRegion) => void) => shm.alloc(name, words, init),
     kthreadRun: (fn: () => Promise<void>, comm: string) => rt.kthreadRun(fn, comm),
+    kthreadBind: (t: TaskRef, cpu: number) => rt.kthreadBind(rt.ownTask(t), cpu),
+    tortureShuffleTaskRegister(t: TaskRef): void {
+      rt.ownTask(t).shuffled = true;
+    },
+    setShuffleIdleCpu(cpu: number): void {
+      // Read by every executor at its task switches (CpuRuntime's #shuffleIdle()).
+      Atomics.store(i32, HDR_SHUFFLE_IDLE, cpu + 1);
+    },
     schedule: () => rt.schedule(),
     scheduleTimeout: (j: number) => rt.scheduleTimeout(j),
     waitEvent: (wq: WaitQueueHead, cond: () => boolean, timeoutJ?: number) => rt.waitEvent(wq, cond, timeoutJ),
@@ -180,17 +190,19 @@ export function makeKapi(d: KapiDeps): Kapi {
       Atomics.notify(a, index);
     },
     pvWait(a: Int32Array, index: number, value: number): void {
-      const kick = cpuWord(rt.id, CPU_PV_KICK);
+      // This CPU halts (a spinlock is held with preemption off: no switch, so rt.cpu is stable).
+      const cpu = rt.cpu;
+      const kick = cpuWord(cpu, CPU_PV_KICK);
       // Kick count first, then the lock word: pairs with the unlocker's store to the word, then
       // pvKick()'s Atomics.add of our kick count. A kick after the read ends the wait at once.
       const seen = Atomics.load(i32, kick);
       if (Atomics.load(a, index) !== value) return;
-      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_SINCE), rt.jiffies());
-      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_ADDR), index * 4 + 1);
+      Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE), rt.jiffies());
+      Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR), index * 4 + 1);
       while (Atomics.load(i32, kick) === seen && Atomics.load(i32, HDR_MUST_STOP) === 0) {
         Atomics.wait(i32, kick, seen, PV_WAIT_SLICE_MS); // pairs with Atomics.add + notify in pvKick()
       }
-      Atomics.store(i32, cpuWord(rt.id, CPU_PV_WAIT_ADDR), 0);
+      Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR), 0);
     },
     pvKick(cpu: number): void {
       const kick = cpuWord(cpu, CPU_PV_KICK);

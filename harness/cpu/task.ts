@@ -1,14 +1,19 @@
 /*
- * A task (kthread) of one CPU: an async function driven by the CPU's scheduler. The fields are
- * the scheduler's bookkeeping; what other threads need to see (state, the lock waited for, held
- * locks, comm) is mirrored into the task's slot in shared memory for the hang detector.
+ * A task (kthread): an async function driven by the scheduler of the executor (worker thread)
+ * that created it. A closure cannot cross threads, so the executor is fixed; the CPU it runs on is
+ * not: `cpu` is task_cpu(), the CPU whose run token the executor held when the task last ran
+ * (harness/cpu/README.md, "Executors and run tokens"). The fields are the scheduler's
+ * bookkeeping; what other threads need to see (state, CPU, the lock waited for, held locks, comm)
+ * is mirrored into the task's slot in shared memory for the hang detector.
  */
 
 import type { TaskRef, WaitQueueHead } from '../kapi.js';
 import {
   TASK_CPU,
   TASK_DEPTH,
+  TASK_EXECUTOR,
   TASK_HELD,
+  TASK_MIGRATIONS,
   TASK_HELD_MAX,
   TASK_PID,
   TASK_SLEEP_SINCE,
@@ -33,7 +38,16 @@ export type TaskState = 'runnable' | 'running' | 'blocked' | 'sleeping' | 'exite
 export class Task implements TaskRef {
   readonly pid: number;
   readonly comm: string;
-  readonly cpu: number;
+  /** task_cpu(): where the task runs or last ran (set at each switch-in). */
+  cpu: number;
+  /** The executor that runs it (its worker thread). */
+  readonly executor: number;
+  /** kthread_bind(): the only CPU it may run on, -1 for any online CPU. */
+  bound = -1;
+  /** torture_shuffle_task_register(): its affinity excludes the shuffle-idle CPU. */
+  shuffled = false;
+  /** se.nr_migrations. */
+  migrations = 0;
   readonly slot: number;
   readonly fn: () => Promise<void>;
   state: TaskState = 'runnable';
@@ -74,19 +88,38 @@ export class Task implements TaskRef {
   lockdep?: unknown;
   readonly #i32: Int32Array;
 
-  constructor(i32: Int32Array, pid: number, comm: string, cpu: number, slot: number, fn: () => Promise<void>) {
+  constructor(i32: Int32Array, pid: number, comm: string, cpu: number, executor: number, slot: number, fn: () => Promise<void>) {
     this.#i32 = i32;
     this.pid = pid;
     this.comm = comm.slice(0, TASK_COMM_LEN - 1);
     this.cpu = cpu;
+    this.executor = executor;
     this.slot = slot;
     this.fn = fn;
     if (slot >= 0) {
       Atomics.store(i32, taskWord(slot, TASK_PID), pid);
       Atomics.store(i32, taskWord(slot, TASK_CPU), cpu);
+      Atomics.store(i32, taskWord(slot, TASK_EXECUTOR), executor);
       writeComm(i32, slot, this.comm);
       this.setSharedState('runnable');
     }
+  }
+
+  /** set_task_cpu(): the task starts running on `cpu`; a change is a migration. */
+  setCpu(cpu: number): void {
+    if (cpu === this.cpu) return;
+    this.cpu = cpu;
+    this.migrations++;
+    if (this.slot < 0) return;
+    // Diagnostic mirrors (hang detector, tests): plain-value readers tolerate one stale scan.
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_CPU), cpu);
+    Atomics.store(this.#i32, taskWord(this.slot, TASK_MIGRATIONS), this.migrations);
+  }
+
+  /** May the task run on `cpu` now (its affinity; `cpu` is online)? */
+  allowedOn(cpu: number, shuffleIdle: number): boolean {
+    if (this.bound >= 0) return cpu === this.bound;
+    return !this.shuffled || cpu !== shuffleIdle;
   }
 
   setSharedState(s: TaskState | 'frozen'): void {
@@ -155,13 +188,4 @@ export class Task implements TaskRef {
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), 0);
   }
 
-  /**
-   * At a safe point a dying CPU may freeze this task: it holds no lock and is not in an RCU
-   * reader. lock_acquire() is called before a task waits for a lock, so a lock it is still
-   * waiting for counts in lockDepth without being held: a waiter holding nothing else is safe
-   * (its wait simply resumes, and retries, when its CPU comes back).
-   */
-  get atSafePoint(): boolean {
-    return this.lockDepth - (this.waitingForLock ? 1 : 0) === 0 && this.rcuDepth === 0;
-  }
 }

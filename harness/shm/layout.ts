@@ -72,6 +72,12 @@ export const HDR_LOCKDEP_ON = 16;
 export const HDR_WAKE_SEQ_BASE = 17;
 /** 0 until a CPU reports hung tasks (CAS to 1: one report per guest, as hung_task_panic). */
 export const HDR_HUNG_REPORTED = 18;
+/**
+ * torture_shuffle()'s shuffle_idle_cpu + 1 (0: none): tasks registered for shuffling may run on
+ * every online CPU but this one (harness/torture/common.ts writes it, every executor reads it at
+ * its task switches).
+ */
+export const HDR_SHUFFLE_IDLE = 19;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
@@ -101,6 +107,22 @@ export const CPU_PV_WAIT_ADDR = 9;
 export const CPU_PV_KICK = 10;
 /** Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the interrupt. */
 export const CPU_IRQ_PENDING = 11;
+/*
+ * The CPU's run token (harness/cpu/README.md, "Executors and run tokens"): a ticket lock. An
+ * executor takes a ticket (Atomics.add of CPU_TOKEN_NEXT) and holds the CPU while
+ * CPU_TOKEN_SERVING equals its ticket; it releases by Atomics.add of CPU_TOKEN_SERVING (and
+ * notify). Free iff NEXT === SERVING; someone waits iff NEXT - SERVING > 1. Zeroed memory is a
+ * free token; every executor takes its home CPU's ticket 0 at boot.
+ */
+export const CPU_TOKEN_NEXT = 12;
+export const CPU_TOKEN_SERVING = 13;
+/** Executor index + 1 holding the token, 0 when free: a waiter rings its doorbell. */
+export const CPU_TOKEN_HOLDER = 14;
+/**
+ * In executor k's slot (k = its home CPU): the CPU whose token it waits for + 1, 0 when it does
+ * not wait (diagnostics: the hang reports say who waits for which CPU).
+ */
+export const EXEC_WAITS_FOR = 15;
 
 export const CPU_STATES = ['online', 'dying', 'dead', 'starting', 'booting'] as const;
 export type CpuStateName = (typeof CPU_STATES)[number];
@@ -114,6 +136,7 @@ export function cpuWord(cpu: number, word: number): number {
 /* Task slots. */
 export const TASK_BASE = CPU_BASE + MAX_CPUS * WORDS_PER_LINE;
 export const TASK_PID = 0;
+/** task_cpu(): the CPU the task runs on or last ran on (it changes as the task migrates). */
 export const TASK_CPU = 1;
 /** One of TASK_ST. */
 export const TASK_STATE = 2;
@@ -132,6 +155,10 @@ export const TASK_COMM = 12;
 export const TASK_SLEEP_SINCE = 16;
 /** wake_up_process() count: another CPU bumps it (then rings the task's CPU) to wake the task whatever it sleeps on. */
 export const TASK_WAKE_SEQ = 17;
+/** Executor (worker thread) that runs the task: wake_up_process() rings its doorbell. */
+export const TASK_EXECUTOR = 18;
+/** se.nr_migrations: how often the task started running on another CPU than the one before. */
+export const TASK_MIGRATIONS = 19;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */

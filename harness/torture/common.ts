@@ -1,21 +1,29 @@
 /*
  * The torture.c of this harness: machinery shared by rcutorture and locktorture — the random
- * generator, stop flags, kthread accounting, CPU on/off cycling (torture_onoff), stutter, and
- * the shutdown kthread that runs the suite's cleanup and powers the guest off.
+ * generator, stop flags, kthread accounting and placement, CPU on/off cycling (torture_onoff),
+ * the shuffler (torture_shuffle), stutter, and the shutdown kthread that runs the suite's cleanup
+ * and powers the guest off.
  *
  * Shared state lives in one shm region so that any CPU can print the onoff statistics and every
  * torture kthread sees the same stop flag. Long sleeps wait on the stop wait-queue so that a
  * shutdown ends them at once.
  *
- * Departure from the kernel: torture kthreads are bound to their CPU (tasks cannot migrate
- * between worker threads), so torture_cleanup_begin() brings offline CPUs back online before it
- * waits for the kthreads to stop; a kthread frozen on an offline CPU could not stop otherwise.
+ * Placement. Tasks migrate (harness/cpu/README.md): a kthread starts on the CPU that creates it and
+ * runs on any online CPU its affinity allows. torture_spread_here() puts the system kthreads
+ * (writer, stats, onoff, shutdown, shuffler, barrier, stutter, ...) round robin over the CPUs in
+ * creation order, as the scheduler's wake-up balancing spreads new kthreads; every CPU's boot makes
+ * the same calls, so each knows which kthreads are its own. Every torture kthread is registered
+ * for shuffling (torture_shuffle_task_register()); torture_shuffle moves them off the
+ * shuffle-idle CPU every shuffle_interval.
+ *
+ * torture_cleanup_begin() still brings offline CPUs back before it waits for the kthreads to
+ * stop, so that every run ends with all CPUs online (the final statistics count them).
  */
 
 import { HZ, kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
 import { module_param } from '../../kernels/moduleparam.js';
 import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
-import { add_cpu, cpu_is_hotpluggable, cpu_online, remove_cpu } from '../../kernels/cpu/hotplug.js';
+import { add_cpu, cpu_is_hotpluggable, cpu_online, cpus_read_lock, cpus_read_unlock, num_online_cpus, remove_cpu } from '../../kernels/cpu/hotplug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
 
 /** kernel/torture.c's fullstop_mutex: orders the stop flag against cleanup (lockdep sees it). */
@@ -42,6 +50,9 @@ const W_MAX_OFF = 13;
 const W_SUM_ON = 14;
 const W_SUM_OFF = 15;
 const W_ONOFF_ACTIVE = 16;
+/** torture_shuffle's shuffle_idle_cpu + 1 (0: none), and whether a shuffler runs. */
+const W_SHUFFLE_IDLE = 18;
+const W_SHUFFLE_ACTIVE = 19;
 /** Number of pids in the torture kthread table (the rest of the region). */
 const W_NPIDS = 17;
 const W_PIDS = 32;
@@ -191,7 +202,25 @@ export async function torture_sleep_interruptible(j: number): Promise<boolean> {
   return torture_must_stop();
 }
 
-/** torture_create_kthread(): a counted kthread on this CPU; cleanup stops and waits for all of them. */
+/*
+ * Spawn order of spread kthreads: the same sequence on every CPU, since every CPU's boot() makes
+ * the same torture_spread_here() calls in the same order.
+ */
+let spreadNext = 0;
+
+/**
+ * Where the scheduler puts the next system kthread: round robin over the CPUs in creation order.
+ * True when it is this CPU (create it here); call it on every CPU, in the same order.
+ */
+export function torture_spread_here(): boolean {
+  const on = spreadNext++ % kapi.nrCpuIds;
+  return on === kapi.smpProcessorId();
+}
+
+/**
+ * torture_create_kthread(): a counted kthread on this CPU, registered for shuffling; cleanup
+ * stops and waits for all of them.
+ */
 export function torture_create_kthread(fn: () => Promise<void>, comm: string): void {
   Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
   const t = kapi.kthreadRun(async () => {
@@ -203,6 +232,7 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
       kapi.wakeUp(wq(W_KTHREAD_WQ));
     }
   }, comm);
+  kapi.tortureShuffleTaskRegister(t);
   const k = Atomics.add(kapi.shm, word(W_NPIDS), 1);
   if (k < MAX_TORTURE_KTHREADS) Atomics.store(kapi.shm, word(W_PIDS + k), t.pid);
 }
@@ -290,7 +320,7 @@ async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void>
   }
 }
 
-/** torture_onoff_init(): start torture_onoff on this CPU (call from CPU 0's boot). */
+/** torture_onoff_init(): start torture_onoff on this CPU (call on the CPU that gets it). */
 export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
   if (intervalJ <= 0) return;
   Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
@@ -316,6 +346,58 @@ export function torture_onoff_counts(): { onlineOk: number; onlineTry: number; o
   return { onlineOk: load(W_ON_SUCCESSES), onlineTry: load(W_ON_ATTEMPTS), offlineOk: load(W_OFF_SUCCESSES), offlineTry: load(W_OFF_ATTEMPTS) };
 }
 
+/* ---------------- shuffle ---------------- */
+
+/** The CPU torture tasks avoid now, -1 for none (tests and stats). */
+export function torture_shuffle_idle_cpu(): number {
+  return load(W_SHUFFLE_IDLE) - 1;
+}
+
+/**
+ * torture_shuffle_tasks(): advance shuffle_idle_cpu to the next CPU (-1 after the last: none
+ * idled), and allow every registered task all CPUs but that one. Under cpus_read_lock(), as the
+ * kernel's, and not at all with a single CPU online.
+ */
+async function torture_shuffle_tasks(): Promise<void> {
+  await cpus_read_lock();
+  try {
+    if (num_online_cpus() === 1) return;
+    const prev = load(W_SHUFFLE_IDLE) - 1;
+    // cpumask_next() over all CPUs from the previous one; past the last, none is idled.
+    const idle = prev + 1 >= kapi.nrCpuIds ? -1 : prev + 1;
+    Atomics.store(kapi.shm, word(W_SHUFFLE_IDLE), idle + 1);
+    kapi.setShuffleIdleCpu(idle);
+    if (verbose > 1) TOROUT_STRING(`torture_shuffle_tasks: shuffle_idle_cpu=${idle}`);
+  } finally {
+    cpus_read_unlock();
+  }
+}
+
+/** torture_shuffle(): every `intervalJ` jiffies, shuffle. */
+async function torture_shuffle(intervalJ: number): Promise<void> {
+  VERBOSE_TOROUT_STRING('torture_shuffle task started');
+  const rand = torture_random_state('torture_shuffle');
+  do {
+    if (await torture_hrtimeout_jiffies(intervalJ, rand)) break;
+    await torture_shuffle_tasks();
+  } while (!torture_must_stop());
+  torture_kthread_stopping('torture_shuffle');
+}
+
+/** torture_shuffle_init(): start the shuffler (on the CPU that gets it: torture_spread_here()). */
+export function torture_shuffle_init(intervalJ: number): void {
+  if (intervalJ <= 0) return;
+  Atomics.store(kapi.shm, word(W_SHUFFLE_ACTIVE), 1);
+  torture_create_kthread(() => torture_shuffle(intervalJ), 'torture_shuffle');
+}
+
+/** torture_shuffle_cleanup(): every task may run everywhere again. */
+function torture_shuffle_cleanup(): void {
+  if (load(W_SHUFFLE_ACTIVE) === 0) return;
+  Atomics.store(kapi.shm, word(W_SHUFFLE_IDLE), 0);
+  kapi.setShuffleIdleCpu(-1);
+}
+
 /* ---------------- stutter ---------------- */
 
 /*
@@ -339,7 +421,7 @@ async function torture_stutter(stutterJ: number): Promise<void> {
   torture_kthread_stopping('torture_stutter');
 }
 
-/** torture_stutter_init(): alternate stutterJ of running with stutterJ of pause (CPU 0). */
+/** torture_stutter_init(): alternate stutterJ of running with stutterJ of pause. */
 export function torture_stutter_init(stutterJ: number): void {
   if (stutterJ <= 0) return;
   torture_create_kthread(() => torture_stutter(stutterJ), 'torture_stutter');
@@ -354,9 +436,10 @@ export async function stutter_wait(_title: string): Promise<boolean> {
 
 /* ---------------- shutdown and cleanup ---------------- */
 
-/** torture_shutdown_init(): at `secs` after boot run `cleanup` and power off (CPU 0). */
+/** torture_shutdown_init(): at `secs` after boot run `cleanup` and power off. */
 export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>): void {
   if (secs <= 0) return;
+  // Not counted among the kthreads cleanup waits for (it is the one waiting), nor shuffled.
   kapi.kthreadRun(async () => {
     VERBOSE_TOROUT_STRING('torture_shutdown task started');
     const end = secs * HZ;
@@ -380,6 +463,7 @@ export async function torture_cleanup_begin(): Promise<boolean> {
   kapi.wakeUp(wq(W_STOP_WQ));
   kapi.wakeUp(wq(W_STUTTER_WQ));
   torture_stop_kthreads();
+  torture_shuffle_cleanup();
   // Wait for torture_onoff to finish its operation (and exit) before onlining the rest: a CPU
   // it is taking down right now would otherwise stay offline with its kthreads frozen.
   await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_ONOFF_ACTIVE) === 0, 10 * HZ);

@@ -14,12 +14,12 @@
  * format ends in "%s\n", so nothing may be appended to them).
  *
  * Departures from the kernel, each for the machine model (README.md, "Design"):
- *   - Tasks are bound to CPUs (writer i on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS) and the
- *     CPUs are non-preemptive, so every stress loop yields (cond_resched) once per jiffy it ran.
+ *   - Writer i starts on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS (then they migrate, and
+ *     torture_shuffle moves them), and the CPUs are non-preemptive, so every stress loop yields
+ *     (cond_resched) once per jiffy it ran.
  *   - Delays inside sleeping locks sleep (scheduleTimeout) instead of mdelay()'s busy-wait, so a
  *     long hold does not freeze the holder's CPU; spinning locks busy-wait as the kernel does.
  *   - locktorture.onoff_interval is in jiffies (as rcutorture's), onoff_holdoff in seconds.
- *   - shuffle_interval is accepted and printed but tasks are never shuffled (they cannot migrate).
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
@@ -45,6 +45,8 @@ import {
   torture_random_state,
   torture_shutdown_init,
   torture_sleep_interruptible,
+  torture_shuffle_init,
+  torture_spread_here,
   torture_stutter_init,
   type TortureRandomState,
 } from './common.js';
@@ -648,12 +650,13 @@ export async function boot(cpu: number): Promise<void> {
   lwsa = statsArray(LWSA_SYMBOL, nrealwriters_stress);
   lrsa = statsArray(LRSA_SYMBOL, nrealreaders_stress);
 
-  if (cpu === 0) {
-    lock_torture_print_module_parms('Start of test');
-    if (p.onoff_interval > 0) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
-    if (p.shutdown_secs > 0) torture_shutdown_init(p.shutdown_secs, lock_torture_cleanup);
-    if (p.stutter > 0) torture_stutter_init(p.stutter);
-  }
+  if (cpu === 0) lock_torture_print_module_parms('Start of test');
+  // System kthreads spread over the CPUs (torture_spread_here(): every CPU makes these calls).
+  if (torture_spread_here() && p.onoff_interval > 0) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
+  if (torture_spread_here() && p.shutdown_secs > 0) torture_shutdown_init(p.shutdown_secs, lock_torture_cleanup);
+  if (torture_spread_here() && p.stutter > 0) torture_stutter_init(p.stutter);
+  // shuffle_interval is in jiffies here, as the kernel's locktorture has it.
+  if (torture_spread_here() && p.shuffle_interval > 0) torture_shuffle_init(p.shuffle_interval);
   // Writers and readers interleaved, as lock_torture_init() creates them; task i on CPU i % n.
   for (let i = 0; i < Math.max(nrealwriters_stress, nrealreaders_stress); i++) {
     if (i < nrealwriters_stress && i % ncpus === cpu) {
@@ -665,5 +668,5 @@ export async function boot(cpu: number): Promise<void> {
       torture_create_kthread(() => lock_torture_reader(tid), 'lock_torture_rd');
     }
   }
-  if (cpu === 0 && p.stat_interval > 0) torture_create_kthread(lock_torture_stats, 'lock_torture_sta');
+  if (torture_spread_here() && p.stat_interval > 0) torture_create_kthread(lock_torture_stats, 'lock_torture_sta');
 }

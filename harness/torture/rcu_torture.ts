@@ -10,11 +10,11 @@
  * read-side critical section saw a grace period end under it: the stats task prints `!!!`, counts
  * an error, and the run ends `End of test: FAILURE`.
  *
- * Tasks (bound to their CPU; tasks cannot migrate, so the writer, the stats task and the system
- * kthreads live on CPU 0, which is never hotplugged): rcu_torture_writer, nfakewriters
- * rcu_torture_fakewriter, nreaders rcu_torture_reader on CPUs 1.. (plus a timer-handler reader
- * each with irqreader), rcu_torture_stats, the n_barrier_cbs rcu_barrier() test, and torture.c's
- * onoff, stutter and shutdown.
+ * Tasks (they migrate, and torture_shuffle moves them; the system kthreads start spread over the
+ * CPUs by torture_spread_here(), the readers and fakewriters start on CPUs 1..):
+ * rcu_torture_writer, nfakewriters rcu_torture_fakewriter, nreaders rcu_torture_reader (plus a
+ * timer-handler reader each with irqreader), rcu_torture_stats, the n_barrier_cbs rcu_barrier()
+ * test, and torture.c's onoff, shuffle, stutter and shutdown.
  *
  * Slab: the writer's elements carry a slab payload and readers allocate a small object every
  * RDR_ALLOC_EVERY reads and free it through call_rcu(), on whatever CPU they run, so that CPU
@@ -24,7 +24,7 @@
  * SLAB_STORE_USER, NULL)) after every stats print, not once at the end as the 2021 kernel did, so
  * that a short run takes the seed's create path while hotplug is active (configs/rcu/README.md).
  *
- * Not modelled: the shuffler (tasks cannot move), priority boosting (test_boost accepted, never
+ * Not modelled: priority boosting (test_boost accepted, never
  * run), read_exit, NOCB toggling, forward-progress tests, stall_gp_kthread (the CPU-stall test is rcu_torture_stall.ts), reader "extendables",
  * rtmbkf reader-check mailboxes, and the udelay()s of the writer (they only burn CPU).
  */
@@ -47,8 +47,10 @@ import {
   torture_onoff_stats,
   torture_random,
   torture_random_state,
+  torture_shuffle_init,
   torture_shutdown_init,
   torture_sleep_interruptible,
+  torture_spread_here,
   torture_stutter_init,
   type TortureRandomState,
 } from './common.js';
@@ -941,23 +943,24 @@ export function boot(cpu: number): void {
     const { flags, gp_seq } = ops.get_gp_data();
     Atomics.store(kapi.shm, st.base + T_START_GP, gp_seq);
     kapi.printk(`${ops.name}:  Start-test grace-period state: g${gp_seq} f${hexFlags(flags)}`);
-    torture_create_kthread(rcu_torture_writer, 'rcu_torture_writer');
-    if (p.stat_interval > 0) torture_create_kthread(rcu_torture_stats, 'rcu_torture_stats');
-    if (p.n_barrier_cbs > 0) torture_create_kthread(rcu_torture_barrier, 'rcu_torture_barrier');
-    // Departure: the stutter period is capped at half the stats interval, so that every
-    // interval sees the writer run (parse-console flags equal `ver:` in consecutive stats as a
-    // GP hang). The kernel gets this from stat_interval=15 > stutter=5; short runs here use a
-    // stat_interval of a few seconds (harness/config/suite_defaults.ts).
-    if (p.stutter > 0) {
-      const cap = p.stat_interval > 0 ? Math.floor((p.stat_interval * HZ) / 2) : p.stutter * HZ;
-      torture_stutter_init(Math.max(1, Math.min(p.stutter * HZ, cap)));
-    }
-    if (T.hotplug) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
-    torture_shutdown_init(p.shutdown_secs, rcu_torture_cleanup);
-    if (p.shuffle_interval > 0 && p.test_no_idle_hz !== 0 && p.verbose > 1) {
-      VERBOSE_TOROUT_STRING('rcu_torture_shuffle: tasks are bound to their CPUs here; not shuffling');
-    }
   }
+  // The system kthreads, spread over the CPUs in this order (torture_spread_here()): with two
+  // or more CPUs the stats kthread (kmem_cache_create() under cpus_read_lock()) and torture_onoff
+  // (slub_cpu_dead() under the hotplug write lock) start on different CPUs.
+  if (torture_spread_here()) torture_create_kthread(rcu_torture_writer, 'rcu_torture_writer');
+  if (torture_spread_here() && p.stat_interval > 0) torture_create_kthread(rcu_torture_stats, 'rcu_torture_stats');
+  if (torture_spread_here() && T.hotplug) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
+  if (torture_spread_here()) torture_shutdown_init(p.shutdown_secs, rcu_torture_cleanup);
+  if (torture_spread_here() && p.n_barrier_cbs > 0) torture_create_kthread(rcu_torture_barrier, 'rcu_torture_barrier');
+  // Departure: the stutter period is capped at half the stats interval, so that every
+  // interval sees the writer run (parse-console flags equal `ver:` in consecutive stats as a
+  // GP hang). The kernel gets this from stat_interval=15 > stutter=5; short runs here use a
+  // stat_interval of a few seconds (harness/config/suite_defaults.ts).
+  if (torture_spread_here() && p.stutter > 0) {
+    const cap = p.stat_interval > 0 ? Math.floor((p.stat_interval * HZ) / 2) : p.stutter * HZ;
+    torture_stutter_init(Math.max(1, Math.min(p.stutter * HZ, cap)));
+  }
+  if (torture_spread_here() && p.test_no_idle_hz !== 0) torture_shuffle_init(p.shuffle_interval * HZ);
   // Readers on CPUs 1.. (CPU 0 keeps the writer and system kthreads), round robin.
   const others = Math.max(1, n - 1);
   for (let r = 0; r < nrealreaders; r++) {
@@ -968,12 +971,8 @@ export function boot(cpu: number): void {
     const on = n === 1 ? 0 : 1 + (f % others);
     if (on === cpu) torture_create_kthread(rcu_torture_fakewriter, 'rcu_torture_fakewriter');
   }
-  // The barrier_cbs kthreads live on CPU 0, which never goes offline, like the barrier kthread that
-  // waits for all of them. Tasks do not migrate here: one frozen on an offline CPU would hold every
-  // barrier phase, and the others (in wait_event(), uninterruptible) would be reported as hung
-  // tasks, where the kernel's would simply have moved to another CPU.
   for (let b = 0; b < p.n_barrier_cbs; b++) {
-    if (cpu === 0) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
+    if (torture_spread_here()) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
   }
   rcu_torture_stall_init(cpu, p, ops);
   torture_init_end();

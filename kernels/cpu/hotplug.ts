@@ -6,7 +6,8 @@
  * CPUHP_BRINGUP_CPU are run by the control CPU (their teardown after the target is dead: the
  * `*_DEAD` callbacks such as slub_cpu_dead); states above it are run by the target CPU on itself,
  * synchronously and with irqs off, as it parks or unparks (kapi.parkCpu / kapi.unparkCpu). The
- * target parks only at a safe point: none of its tasks holds a lock or sits in an RCU reader.
+ * target does not wait for its tasks: they migrate to online CPUs with their locks and RCU reader
+ * state (harness/cpu/README.md), so the control task may even take down the CPU it runs on.
  *
  * Every CPU registers the same callbacks (each worker loads the same modules), so the control
  * CPU can run the BP ones locally and the target CPU its AP ones. CPU 0 is not hotpluggable.

@@ -127,6 +127,11 @@ const N_QSMASKINITNEXT = 2;
 const N_GP_SEQ = 3;
 const N_BLKD = 4;
 const N_GP_TASKS = 5;
+/**
+ * ->wait_blkd_tasks: this leaf lost its last online CPU while readers preempted on it were still
+ * queued (they migrated off it), so it stays in its parent's qsmaskinit until they are gone.
+ */
+const N_WAIT_BLKD = 6;
 const NODE_WORDS = 16;
 
 /** rcu_data words (one cache line per CPU). */
@@ -166,6 +171,8 @@ export type RcuGpState = (typeof RCU_GP_STATES)[number];
 interface BlockedReader {
   /** rcu_seq_ctr() of the first GP this reader blocks. */
   readonly firstGp: number;
+  /** The leaf rcu_node it is queued on (the kernel's t->rcu_blocked_node). */
+  readonly node: number;
 }
 
 interface RcuTree {
@@ -176,6 +183,11 @@ interface RcuTree {
   /** rcu_node locks: one lockdep class per tree level (rcu_node_class[]), named rcu_node_<level>. */
   readonly locks: readonly RawSpinlock[];
   readonly cblists: readonly RcuSegCbList[];
+  /*
+   * The CPU this code runs on now (smp_processor_id()), its leaf and its bit there: getters,
+   * since the executor running this module may hold another CPU's run token after a task switch
+   * (harness/cpu/README.md). Stable within a synchronous section (a switch needs an await).
+   */
   readonly cpu: number;
   readonly leaf: number;
   readonly mask: number;
@@ -190,7 +202,7 @@ interface RcuTree {
    * ignore readers preempted inside their critical sections (blocked tasks). 0: a correct RCU.
    */
   readonly brokenGp: number;
-  /** Test-only `rcutree.test_lost_qs_cpu=N`: this CPU loses its QSes (see the header). */
+  /** Test-only `rcutree.test_lost_qs_cpu=N`: true while running as CPU N, which loses its QSes (see the header). */
   readonly lostQs: boolean;
   /** Test-only `rcutree.test_lock_inversion=1`: rcu_cpu_starting() nests barrier_lock in rcu_node. */
   readonly testLockInversion: boolean;
@@ -209,7 +221,9 @@ interface RcuTree {
   readonly lockMap: LockdepMap;
   /** Readers of this CPU preempted inside a read-side critical section (PREEMPT=y). */
   readonly blkd: WeakMap<TaskRef, BlockedReader>;
+  /** gp_seq rcu_core() last saw on this CPU (rcu_pending()'s hint), per CPU. */
   lastCoreGs: number;
+  readonly lastCoreGsOf: number[];
   /** JS ref of the GP kthread, on CPU 0 only. */
   gpTask: TaskRef | null;
 }
@@ -291,6 +305,7 @@ export function rcu_init(cpu: number): void {
   const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.FREE);
   const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
   const preempt = kapi.config.preempt;
+  const lostQsCpu = module_param('rcutree.test_lost_qs_cpu', 'int', -1);
   rcu = {
     geo,
     st,
@@ -298,9 +313,15 @@ export function rcu_init(cpu: number): void {
     rdps,
     locks,
     cblists,
-    cpu,
-    leaf: geo.leafOfCpu[cpu] ?? 0,
-    mask: geo.cpuGrpmask[cpu] ?? 0,
+    get cpu(): number {
+      return kapi.smpProcessorId();
+    },
+    get leaf(): number {
+      return geo.leafOfCpu[kapi.smpProcessorId()] ?? 0;
+    },
+    get mask(): number {
+      return geo.cpuGrpmask[kapi.smpProcessorId()] ?? 0;
+    },
     preempt,
     name: preempt ? 'rcu_preempt' : 'rcu_sched',
     gpPreinitDelay: module_param('rcutree.gp_preinit_delay', 'int', 0),
@@ -308,7 +329,9 @@ export function rcu_init(cpu: number): void {
     gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
     jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
     brokenGp: module_param('rcutree.test_broken_gp', 'int', 0),
-    lostQs: module_param('rcutree.test_lost_qs_cpu', 'int', -1) === cpu,
+    get lostQs(): boolean {
+      return lostQsCpu === kapi.smpProcessorId();
+    },
     testLockInversion: module_param('rcutree.test_lock_inversion', 'bool', false),
     testSleepUnderRcuNode: module_param('rcutree.test_sleep_under_rcu_node', 'bool', false),
     testSkipMigrate: module_param('rcutree.test_skip_migrate', 'bool', false),
@@ -319,7 +342,13 @@ export function rcu_init(cpu: number): void {
     barrierLock: DEFINE_RAW_SPINLOCK('rcu_state.barrier_lock'),
     lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
     blkd: new WeakMap(),
-    lastCoreGs: RCU_GP_SEQ_INIT,
+    lastCoreGsOf: new Array<number>(nr).fill(RCU_GP_SEQ_INIT),
+    get lastCoreGs(): number {
+      return this.lastCoreGsOf[kapi.smpProcessorId()] ?? RCU_GP_SEQ_INIT;
+    },
+    set lastCoreGs(v: number) {
+      this.lastCoreGsOf[kapi.smpProcessorId()] = v;
+    },
     gpTask: null,
   };
   rcu.stall = rcu_stall_init(rcu_stall_view(rcu));
@@ -345,7 +374,9 @@ function rcu_stall_view(r: RcuTree): RcuStallView {
   const i32 = kapi.shm;
   return {
     name: r.name,
-    cpu: r.cpu,
+    get cpu(): number {
+      return r.cpu;
+    },
     leaves: r.geo.nodes.filter((n) => n.isLeaf),
     leafOfCpu: r.geo.leafOfCpu,
     cpuGrpmask: r.geo.cpuGrpmask,
@@ -459,32 +490,35 @@ function rcu_qs(r: RcuTree): void {
  */
 function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
   const i32 = kapi.shm;
-  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
-  const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
+  const leaf = r.leaf;
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, leaf);
+  const gps = i32[nw(r, leaf, N_GP_SEQ)] ?? 0;
   const inGp = rcu_seq_state(gps) !== 0;
-  const blocksCurrent = inGp && ((i32[nw(r, r.leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
-  Atomics.add(i32, nw(r, r.leaf, N_BLKD), 1);
-  if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, r.leaf, N_GP_TASKS), 1);
-  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+  const blocksCurrent = inGp && ((i32[nw(r, leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
+  Atomics.add(i32, nw(r, leaf, N_BLKD), 1);
+  if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, leaf, N_GP_TASKS), 1);
+  raw_spin_unlock_irqrestore_rcu_node(r, leaf, nflags);
   const ctr = rcu_seq_ctr(gps);
-  r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1 });
+  r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1, node: leaf });
 }
 
 /** rcu_read_unlock_special(): a blocked reader left its critical section. */
 function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void {
   const i32 = kapi.shm;
   r.blkd.delete(t);
-  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
-  Atomics.sub(i32, nw(r, r.leaf, N_BLKD), 1);
-  const gps = i32[nw(r, r.leaf, N_GP_SEQ)] ?? 0;
+  // The node it was queued on (t->rcu_blocked_node): the task may have migrated since.
+  const leaf = b.node;
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, leaf);
+  Atomics.sub(i32, nw(r, leaf, N_BLKD), 1);
+  const gps = i32[nw(r, leaf, N_GP_SEQ)] ?? 0;
   let report = false;
   if (r.brokenGp !== 2 && rcu_seq_state(gps) !== 0 && ULONG_CMP_GE(rcu_seq_ctr(gps), b.firstGp)) {
-    const left = Atomics.sub(i32, nw(r, r.leaf, N_GP_TASKS), 1) - 1;
-    report = left === 0 && (i32[nw(r, r.leaf, N_QSMASK)] ?? 0) === 0;
+    const left = Atomics.sub(i32, nw(r, leaf, N_GP_TASKS), 1) - 1;
+    report = left === 0 && (i32[nw(r, leaf, N_QSMASK)] ?? 0) === 0;
   }
-  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+  raw_spin_unlock_irqrestore_rcu_node(r, leaf, nflags);
   // rcu_report_unblock_qs_rnp(): the leaf is now empty for this GP; report it upward.
-  if (report) rcu_report_qs_rnp(r, 0, r.leaf, gps);
+  if (report) rcu_report_qs_rnp(r, 0, leaf, gps);
 }
 
 /* ---------------- scheduler hooks ---------------- */
@@ -746,9 +780,23 @@ async function rcu_gp_init(r: RcuTree): Promise<number> {
     const nflags = raw_spin_lock_irqsave_rcu_node(r, n.idx);
     const old = i32[nw(r, n.idx, N_QSMASKINIT)] ?? 0;
     const next = Atomics.load(i32, nw(r, n.idx, N_QSMASKINITNEXT));
+    const hasTasks = (i32[nw(r, n.idx, N_BLKD)] ?? 0) > 0;
     Atomics.store(i32, nw(r, n.idx, N_QSMASKINIT), next);
+    // The kernel's order: a leaf that just became empty but still has blocked readers (tasks
+    // migrate away from offline CPUs in their critical sections) waits for them in the tree
+    // (->wait_blkd_tasks); one that became empty without them leaves it (rcu_cleanup_dead_rnp()).
+    let propagate: boolean | null = null;
+    if ((old === 0) !== (next === 0)) {
+      if (old === 0) propagate = true;
+      else if (hasTasks) Atomics.store(i32, nw(r, n.idx, N_WAIT_BLKD), 1);
+      else propagate = false;
+    }
+    if ((i32[nw(r, n.idx, N_WAIT_BLKD)] ?? 0) !== 0 && (!hasTasks || next !== 0)) {
+      Atomics.store(i32, nw(r, n.idx, N_WAIT_BLKD), 0);
+      if (next === 0) propagate = false;
+    }
     raw_spin_unlock_irqrestore_rcu_node(r, n.idx, nflags);
-    if ((old === 0) !== (next === 0)) rcu_propagate_qsmaskinit(r, n.idx, next !== 0);
+    if (propagate !== null) rcu_propagate_qsmaskinit(r, n.idx, propagate);
   }
   setGpState(r, 'RCU_GP_INIT');
   for (const n of r.geo.nodes) {

@@ -93,6 +93,9 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       return r;
     },
     kthreadRun: () => notHere('kthreadRun'),
+    kthreadBind: () => notHere('kthreadBind'),
+    tortureShuffleTaskRegister: () => notHere('tortureShuffleTaskRegister'),
+    setShuffleIdleCpu: () => notHere('setShuffleIdleCpu'),
     schedule: () => Promise.resolve(),
     scheduleTimeout(j: number): Promise<void> {
       Atomics.wait(i32, doorbell, Atomics.load(i32, doorbell) + 1, j); // a plain sleep

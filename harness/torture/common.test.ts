@@ -1,0 +1,23 @@
+/*
+ * torture.c machinery in a real guest: torture_shuffle really moves the torture kthreads, and
+ * none of them is scheduled on the shuffle-idle CPU while it is excluded
+ * (test_support/shuffle_watch.ts; the executor model is harness/cpu/README.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+
+describe('torture_shuffle', () => {
+  it('moves every torture kthread off its CPU when that CPU is idled, and never schedules one on the idle CPU', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 60,
+      bootParams: { 'shuffle_watch.interval': '40', 'shuffle_watch.run_jiffies': '1200' },
+      modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/torture/test_support/shuffle_watch')],
+    });
+    expect(run.console).toContain('shuffle_watch: tasks=3 moved=3 on_idle=0 silent=0 samples=yes');
+    // Each task's CPU history: where it started, then at least one other CPU.
+    for (let k = 0; k < 3; k++) expect(run.console).toMatch(new RegExp(`shuffle_watch: task ${k}: cpus \\d+(>\\d+)+ migrations [1-9]\\d* on_idle 0`));
+    expect(run.console).toContain('shuffle_watch-torture: torture_shuffle task started');
+    expect(run.code).toBe(0);
+  });
+});
