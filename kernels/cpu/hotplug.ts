@@ -63,6 +63,9 @@ const BRINGUP = CPUHP_STATES.indexOf('CPUHP_BRINGUP_CPU');
  */
 let test_dead_early = false;
 
+/** `cpuhp.debug=1`: a cpuhp_enter line for every control-CPU callback (which CPU runs it). */
+let cpuhp_debug = false;
+
 /** Registered steps, in state order; several may share CPUHP_AP_ONLINE_DYN. */
 const cpuhp_steps: CpuhpStep[] = [];
 
@@ -165,6 +168,12 @@ function isApState(s: CpuhpState): boolean {
 async function cpuhp_invoke_callback(cpu: number, step: CpuhpStep, bringup: boolean): Promise<void> {
   const cb = bringup ? step.startup : step.teardown;
   if (cb === null) return;
+  if (cpuhp_debug) {
+    // trace_cpuhp_enter() with ftrace's [CPU] column: where this callback (and whatever lock
+    // dependencies it records first) runs; tasks migrate, so it is not always the same CPU.
+    const who = kapi.inTask() ? `${kapi.current().comm}/${kapi.current().pid}` : 'irq';
+    kapi.printk(`cpuhp_enter: [${String(kapi.smpProcessorId()).padStart(3, '0')}] ${who} cpu: ${String(cpu).padStart(4, '0')} target: ${bringup ? 'online' : 'offline'} step: ${step.state} (${step.name})`);
+  }
   const r = cb(cpu);
   if (r instanceof Promise) await r;
 }
@@ -284,6 +293,7 @@ export async function add_cpu(cpu: number): Promise<number> {
 /** Guest module entry: the AP halves of the state machine run through the CPU runtime. */
 export function boot(_cpu: number): void {
   test_dead_early = module_param('cpuhp.test_dead_early', 'bool', false);
+  cpuhp_debug = module_param('cpuhp.debug', 'bool', false);
   hotplugLock();
   addRemoveLock();
   cpuhpStateMap(false);
