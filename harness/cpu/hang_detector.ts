@@ -131,8 +131,9 @@ function lockWaitLines(i32: Int32Array, all: TaskView[], t: TaskView, nowJ: numb
     for (const h of holders) {
       const hs = h.state === TASK_ST.frozen ? 'frozen (CPU offline)' : h.state === TASK_ST.blocked || h.state === TASK_ST.sleeping ? 'blocked' : h.state === TASK_ST.running ? 'running' : 'runnable';
       const waits = h.waitAddr !== 0 ? `, itself waiting for ${lockName(i32, h.waitAddr)}` : '';
-      const exe = h.executor !== h.cpu ? `, executor ${h.executor}` : '';
-      lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits}${exe})`);
+      // Which executor (worker thread) runs it, when that is not the CPU's own.
+      const exe = h.executor !== h.cpu ? ` [executor ${h.executor}]` : '';
+      lines.push(` held by: ${h.comm}/${h.pid} on CPU ${h.cpu} (${hs}${waits})${exe}`);
     }
     summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
   }

@@ -805,7 +805,12 @@ async function rcu_torture_stats(): Promise<void> {
   const rhpVar = kapi.shmAlloc('rcu_torture_stats.rhp', 1).base * 4;
   const stats_task = 0xffff888100000000n + BigInt(kapi.current().pid) * 0x2000n;
   do {
-    await torture_sleep_interruptible(t.p.stat_interval * HZ);
+    if (await torture_sleep_interruptible(t.p.stat_interval * HZ)) {
+      // The kernel's rcu_torture_cleanup() stops the writer before this kthread, so the print
+      // that kthread_stop() wakes us for sees the writer gone (`rtc: (null)`, which parse-console
+      // skips). Here every kthread is woken at once: let the writer finish first (bounded).
+      for (let j = 0; j < 2 * HZ && Atomics.load(kapi.shm, sw(T_CURRENT)) !== -1; j++) await kapi.scheduleTimeout(1);
+    }
     rcu_torture_stats_print();
     // Test mem_dump_obj() and friends (kernel: once, after the loop; here every interval).
     const kcp = await kmem_cache_create('rcuscale', 136, 8, SLAB_STORE_USER, null);
