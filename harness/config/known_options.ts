@@ -141,6 +141,8 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // Planted bug: _cpu_down() runs the *_DEAD teardowns (slub_cpu_dead, rcutree_dead_cpu) before the CPU is dead
   // (rcu suite: locktorture registers no DEAD callback that could notice).
   bp('cpuhp.test_dead_early', BBOOL, RCU),
+  // Diagnostic: a cpuhp_enter line (with the CPU that runs it) per control-CPU hotplug callback.
+  bp('cpuhp.debug', BBOOL, BOTH),
   bp('torture.disable_onoff_at_boot', BBOOL, BOTH),
   bp('torture.random_shuffle', BBOOL, BOTH),
   // The seed of every random stream (harness/torture/common.ts); the driver sets it from --seed.
