@@ -183,14 +183,6 @@ interface RcuTree {
   /** rcu_node locks: one lockdep class per tree level (rcu_node_class[]), named rcu_node_<level>. */
   readonly locks: readonly RawSpinlock[];
   readonly cblists: readonly RcuSegCbList[];
-  /*
-   * The CPU this code runs on now (smp_processor_id()), its leaf and its bit there: getters,
-   * since the executor running this module may hold another CPU's run token after a task switch
-   * (harness/cpu/README.md). Stable within a synchronous section (a switch needs an await).
-   */
-  readonly cpu: number;
-  readonly leaf: number;
-  readonly mask: number;
   readonly preempt: boolean;
   readonly name: string;
   readonly gpPreinitDelay: number;
@@ -202,8 +194,8 @@ interface RcuTree {
    * ignore readers preempted inside their critical sections (blocked tasks). 0: a correct RCU.
    */
   readonly brokenGp: number;
-  /** Test-only `rcutree.test_lost_qs_cpu=N`: true while running as CPU N, which loses its QSes (see the header). */
-  readonly lostQs: boolean;
+  /** Test-only `rcutree.test_lost_qs_cpu=N`: CPU N loses its QSes (see the header); -1 for none. */
+  readonly lostQsCpu: number;
   /** Test-only `rcutree.test_lock_inversion=1`: rcu_cpu_starting() nests barrier_lock in rcu_node. */
   readonly testLockInversion: boolean;
   /** Test-only `rcutree.test_sleep_under_rcu_node=1`: rcu_gp_init() sleeps holding an rcu_node lock. */
@@ -221,8 +213,7 @@ interface RcuTree {
   readonly lockMap: LockdepMap;
   /** Readers of this CPU preempted inside a read-side critical section (PREEMPT=y). */
   readonly blkd: WeakMap<TaskRef, BlockedReader>;
-  /** gp_seq rcu_core() last saw on this CPU (rcu_pending()'s hint), per CPU. */
-  lastCoreGs: number;
+  /** gp_seq rcu_core() last saw, per CPU (rcu_pending()'s hint). */
   readonly lastCoreGsOf: number[];
   /** JS ref of the GP kthread, on CPU 0 only. */
   gpTask: TaskRef | null;
@@ -233,6 +224,24 @@ let rcu: RcuTree | null = null;
 function R(): RcuTree {
   if (rcu === null) throw new Error('RCU used before rcu_init()');
   return rcu;
+}
+
+/*
+ * This CPU (smp_processor_id()), its leaf rcu_node and its bit there. Not fields of rcu_state:
+ * the executor running this module may hold another CPU's run token after a task switch
+ * (harness/cpu/README.md). Stable within a synchronous section (a switch needs an await).
+ */
+function myLeaf(r: RcuTree): number {
+  return r.geo.leafOfCpu[kapi.smpProcessorId()] ?? 0;
+}
+
+function myMask(r: RcuTree): number {
+  return r.geo.cpuGrpmask[kapi.smpProcessorId()] ?? 0;
+}
+
+/** rcutree.test_lost_qs_cpu: this CPU loses its quiescent states. */
+function lostQs(r: RcuTree): boolean {
+  return r.lostQsCpu === kapi.smpProcessorId();
 }
 
 function sw(r: RcuTree, w: number): number {
@@ -313,15 +322,7 @@ export function rcu_init(cpu: number): void {
     rdps,
     locks,
     cblists,
-    get cpu(): number {
-      return kapi.smpProcessorId();
-    },
-    get leaf(): number {
-      return geo.leafOfCpu[kapi.smpProcessorId()] ?? 0;
-    },
-    get mask(): number {
-      return geo.cpuGrpmask[kapi.smpProcessorId()] ?? 0;
-    },
+
     preempt,
     name: preempt ? 'rcu_preempt' : 'rcu_sched',
     gpPreinitDelay: module_param('rcutree.gp_preinit_delay', 'int', 0),
@@ -329,9 +330,7 @@ export function rcu_init(cpu: number): void {
     gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
     jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
     brokenGp: module_param('rcutree.test_broken_gp', 'int', 0),
-    get lostQs(): boolean {
-      return lostQsCpu === kapi.smpProcessorId();
-    },
+    lostQsCpu,
     testLockInversion: module_param('rcutree.test_lock_inversion', 'bool', false),
     testSleepUnderRcuNode: module_param('rcutree.test_sleep_under_rcu_node', 'bool', false),
     testSkipMigrate: module_param('rcutree.test_skip_migrate', 'bool', false),
@@ -343,12 +342,6 @@ export function rcu_init(cpu: number): void {
     lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
     blkd: new WeakMap(),
     lastCoreGsOf: new Array<number>(nr).fill(RCU_GP_SEQ_INIT),
-    get lastCoreGs(): number {
-      return this.lastCoreGsOf[kapi.smpProcessorId()] ?? RCU_GP_SEQ_INIT;
-    },
-    set lastCoreGs(v: number) {
-      this.lastCoreGsOf[kapi.smpProcessorId()] = v;
-    },
     gpTask: null,
   };
   rcu.stall = rcu_stall_init(rcu_stall_view(rcu));
@@ -375,7 +368,7 @@ function rcu_stall_view(r: RcuTree): RcuStallView {
   return {
     name: r.name,
     get cpu(): number {
-      return r.cpu;
+      return kapi.smpProcessorId();
     },
     leaves: r.geo.nodes.filter((n) => n.isLeaf),
     leafOfCpu: r.geo.leafOfCpu,
@@ -475,12 +468,12 @@ function rcu_report_qs_rnp(r: RcuTree, mask: number, node: number, gps: number):
 
 /** rcu_qs() + rcu_report_qs_rdp(): this CPU is quiescent now; report if the GP waits for it. */
 function rcu_qs(r: RcuTree): void {
-  if (r.lostQs) return;
+  if (lostQs(r)) return;
   // Lock-free peek: pairs with the Atomics.store of qsmask in rcu_gp_init().
-  if ((Atomics.load(kapi.shm, nw(r, r.leaf, N_QSMASK)) & r.mask) === 0) return;
-  const gps = Atomics.load(kapi.shm, nw(r, r.leaf, N_GP_SEQ));
+  if ((Atomics.load(kapi.shm, nw(r, myLeaf(r), N_QSMASK)) & myMask(r)) === 0) return;
+  const gps = Atomics.load(kapi.shm, nw(r, myLeaf(r), N_GP_SEQ));
   if (rcu_seq_state(gps) === 0) return;
-  rcu_report_qs_rnp(r, r.mask, r.leaf, gps);
+  rcu_report_qs_rnp(r, myMask(r), myLeaf(r), gps);
 }
 
 /**
@@ -490,11 +483,11 @@ function rcu_qs(r: RcuTree): void {
  */
 function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
   const i32 = kapi.shm;
-  const leaf = r.leaf;
+  const leaf = myLeaf(r);
   const nflags = raw_spin_lock_irqsave_rcu_node(r, leaf);
   const gps = i32[nw(r, leaf, N_GP_SEQ)] ?? 0;
   const inGp = rcu_seq_state(gps) !== 0;
-  const blocksCurrent = inGp && ((i32[nw(r, leaf, N_QSMASK)] ?? 0) & r.mask) !== 0;
+  const blocksCurrent = inGp && ((i32[nw(r, leaf, N_QSMASK)] ?? 0) & myMask(r)) !== 0;
   Atomics.add(i32, nw(r, leaf, N_BLKD), 1);
   if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, leaf, N_GP_TASKS), 1);
   raw_spin_unlock_irqrestore_rcu_node(r, leaf, nflags);
@@ -536,7 +529,7 @@ function rcu_idle_enter(): void {
   const r = rcu;
   if (r === null) return;
   // Pairs with the Atomics.load in rcu_gp_fqs() on the GP kthread's CPU.
-  if (!r.lostQs) Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  if (!lostQs(r)) Atomics.add(kapi.shm, dw(r, kapi.smpProcessorId(), D_DYNTICKS), 1);
   rcu_qs(r);
 }
 
@@ -544,7 +537,7 @@ function rcu_idle_enter(): void {
 function rcu_idle_exit(): void {
   const r = rcu;
   if (r === null) return;
-  if (!r.lostQs) Atomics.add(kapi.shm, dw(r, r.cpu, D_DYNTICKS), 1);
+  if (!lostQs(r)) Atomics.add(kapi.shm, dw(r, kapi.smpProcessorId(), D_DYNTICKS), 1);
   rcu_stall_cpu_awake(r.stall);
   rcu_check_ipi(r);
   if (rcu_pending(r)) kapi.raiseSoftirq('RCU_SOFTIRQ');
@@ -561,15 +554,15 @@ function rcu_sched_clock_irq(): void {
 
 /** rcu_pending(): callbacks may have become ready since rcu_core() last looked. */
 function rcu_pending(r: RcuTree): boolean {
-  const l = r.cblists[r.cpu] as RcuSegCbList;
+  const l = r.cblists[kapi.smpProcessorId()] as RcuSegCbList;
   if (l.length() === 0) return false;
-  return Atomics.load(kapi.shm, sw(r, S_GP_SEQ)) !== r.lastCoreGs || l.readyCbs();
+  return Atomics.load(kapi.shm, sw(r, S_GP_SEQ)) !== (r.lastCoreGsOf[kapi.smpProcessorId()] ?? RCU_GP_SEQ_INIT) || l.readyCbs();
 }
 
 /* ---------------- callbacks ---------------- */
 
 function myList(r: RcuTree): RcuSegCbList {
-  return r.cblists[r.cpu] as RcuSegCbList;
+  return r.cblists[kapi.smpProcessorId()] as RcuSegCbList;
 }
 
 /** rcu_accelerate_cbs() + rcu_start_this_gp(): give new callbacks a GP and request it. */
@@ -587,7 +580,7 @@ export function call_rcu(arg: number, func: RcuCallback): void {
   const r = R();
   const l = myList(r);
   if (!l.enqueue(func.id, arg)) {
-    WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed (${l.capacity} callbacks)`);
+    WARN(true, `rcu: callback list of CPU ${kapi.smpProcessorId()} overflowed (${l.capacity} callbacks)`);
     return;
   }
   rcu_accelerate_cbs(r, l);
@@ -601,7 +594,7 @@ function rcu_core(): void {
   const l = myList(r);
   rcu_stall_note_softirq(r.stall);
   const gs = Atomics.load(i32, sw(r, S_GP_SEQ));
-  r.lastCoreGs = gs;
+  r.lastCoreGsOf[kapi.smpProcessorId()] = gs;
   l.advance(gs);
   rcu_accelerate_cbs(r, l);
   if (!l.readyCbs()) {
@@ -615,16 +608,16 @@ function rcu_core(): void {
 function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
   const i32 = kapi.shm;
   WARN_ON_ONCE(!kapi.cpuOnline(kapi.smpProcessorId()));
-  const inv = dw(r, r.cpu, D_CB_INVOKING);
+  const inv = dw(r, kapi.smpProcessorId(), D_CB_INVOKING);
   // Publish "invoking" before the list shrinks: rcu_barrier() reads the length, then this.
   Atomics.store(i32, inv, l.tail(0) - l.head());
   const done = l.extractDone();
   for (const cb of done) {
     const f = rcu_callback_lookup(cb.fn);
-    if (f === undefined) WARN(true, `rcu: unknown callback id ${cb.fn} on CPU ${r.cpu}`);
+    if (f === undefined) WARN(true, `rcu: unknown callback id ${cb.fn} on CPU ${kapi.smpProcessorId()}`);
     else f.fn(cb.arg);
   }
-  Atomics.add(i32, dw(r, r.cpu, D_N_CBS_INVOKED), done.length);
+  Atomics.add(i32, dw(r, kapi.smpProcessorId(), D_N_CBS_INVOKED), done.length);
   Atomics.store(i32, inv, 0);
   if (l.length() === 0) kapi.waitQueueIpi(wq(sw(r, S_CB_WAKE_WQ)), false);
 }
@@ -648,7 +641,7 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   if (active !== 0 && Atomics.load(i32, dw(r, cpu, D_BARRIER_ACK)) !== active) rcu_barrier_entrain(r, cpu, active);
   // The kernel's order: barrier_lock, then this CPU's leaf (irqs already off), released in the
   // other order once the lists are merged.
-  const my_rnp = r.locks[r.leaf] as RawSpinlock;
+  const my_rnp = r.locks[myLeaf(r)] as RawSpinlock;
   raw_spin_lock(my_rnp);
   const l = myList(r);
   // rcu_segcblist_merge(); skipped by the planted rcutree.test_skip_migrate=1.
@@ -656,7 +649,7 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   if (!r.testSkipMigrate) {
     for (const cb of src.extractAll()) {
       if (!l.enqueue(cb.fn, cb.arg)) {
-        WARN(true, `rcu: callback list of CPU ${r.cpu} overflowed while adopting CPU ${cpu}'s`);
+        WARN(true, `rcu: callback list of CPU ${kapi.smpProcessorId()} overflowed while adopting CPU ${cpu}'s`);
         break;
       }
       moved++;
@@ -945,7 +938,7 @@ export function rcu_read_unlock(): void {
 /** rcu_preempt_has_tasks() of this CPU's leaf rcu_node: readers preempted inside their critical sections are queued there. */
 export function rcu_preempt_has_tasks(): boolean {
   const r = R();
-  return Atomics.load(kapi.shm, nw(r, r.leaf, N_BLKD)) > 0;
+  return Atomics.load(kapi.shm, nw(r, myLeaf(r), N_BLKD)) > 0;
 }
 
 /** rcu_read_lock_held(). */
@@ -1071,7 +1064,7 @@ function rcu_barrier_entrain(r: RcuTree, cpu: number, seq: number): void {
   if (rcu_barrier_cb === null || !l.enqueue(rcu_barrier_cb.id, seq)) {
     Atomics.sub(i32, sw(r, S_BARRIER_COUNT), 1);
     WARN(true, `rcu: cannot entrain the barrier callback on CPU ${cpu}`);
-  } else if (cpu === r.cpu) {
+  } else if (cpu === kapi.smpProcessorId()) {
     rcu_accelerate_cbs(r, l);
   }
   // Pairs with the ACK loads in rcu_barrier()'s loop and wait condition.
@@ -1081,13 +1074,13 @@ function rcu_barrier_entrain(r: RcuTree, cpu: number, seq: number): void {
 /** rcu_barrier_handler(), reached through the emulated IPI (tick or idle exit on this CPU). */
 function rcu_check_ipi(r: RcuTree): void {
   const i32 = kapi.shm;
-  const req = Atomics.load(i32, dw(r, r.cpu, D_BARRIER_REQ));
+  const req = Atomics.load(i32, dw(r, kapi.smpProcessorId(), D_BARRIER_REQ));
   // ACK may be ahead of REQ (a barrier that found this CPU empty or offline never asked it).
-  if (req === 0 || req === Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) return;
+  if (req === 0 || req === Atomics.load(i32, dw(r, kapi.smpProcessorId(), D_BARRIER_ACK))) return;
   const bflags = raw_spin_lock_irqsave(r.barrierLock);
   // Only the barrier in progress: a stale request must not entrain a callback for a later one.
-  if (req === Atomics.load(i32, sw(r, S_BARRIER_ACTIVE)) && req !== Atomics.load(i32, dw(r, r.cpu, D_BARRIER_ACK))) {
-    rcu_barrier_entrain(r, r.cpu, req);
+  if (req === Atomics.load(i32, sw(r, S_BARRIER_ACTIVE)) && req !== Atomics.load(i32, dw(r, kapi.smpProcessorId(), D_BARRIER_ACK))) {
+    rcu_barrier_entrain(r, kapi.smpProcessorId(), req);
   }
   raw_spin_unlock_irqrestore(r.barrierLock, bflags);
   kapi.wakeUp(wq(sw(r, S_BARRIER_WQ))); // pairs with the ack wait in rcu_barrier()
@@ -1127,7 +1120,7 @@ export async function rcu_barrier(): Promise<void> {
           raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
         }
-        if (cpu === r.cpu || Atomics.load(i32, online) === 0) {
+        if (cpu === kapi.smpProcessorId() || Atomics.load(i32, online) === 0) {
           rcu_barrier_entrain(r, cpu, seq);
           raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
@@ -1171,19 +1164,19 @@ export function rcu_cpu_starting(cpu: number): void {
   lockdep_assert_irqs_disabled();
   const d = dw(r, cpu, D_DYNTICKS);
   if ((Atomics.load(i32, d) & 1) === 0) Atomics.add(i32, d, 1);
-  r.lastCoreGs = Atomics.load(i32, sw(r, S_GP_SEQ));
+  r.lastCoreGsOf[kapi.smpProcessorId()] = Atomics.load(i32, sw(r, S_GP_SEQ));
   rcu_stall_cpu_awake(r.stall);
-  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
-  Atomics.or(i32, nw(r, r.leaf, N_QSMASKINITNEXT), r.mask);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, myLeaf(r));
+  Atomics.or(i32, nw(r, myLeaf(r), N_QSMASKINITNEXT), myMask(r));
   if (r.testLockInversion) {
     // Planted bug (rcutree.test_lock_inversion=1): barrier_lock inside the leaf's lock, the
     // reverse of rcutree_migrate_callbacks()'s order.
     const bflags = raw_spin_lock_irqsave(r.barrierLock);
     Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
     raw_spin_unlock_irqrestore(r.barrierLock, bflags);
-    raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+    raw_spin_unlock_irqrestore_rcu_node(r, myLeaf(r), nflags);
   } else {
-    raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+    raw_spin_unlock_irqrestore_rcu_node(r, myLeaf(r), nflags);
     const bflags = raw_spin_lock_irqsave(r.barrierLock);
     Atomics.store(i32, dw(r, cpu, D_RCU_ONLINE), 1);
     raw_spin_unlock_irqrestore(r.barrierLock, bflags);
@@ -1200,9 +1193,9 @@ function rcutree_dying_cpu(cpu: number): void {
   const r = R();
   const i32 = kapi.shm;
   rcu_qs(r);
-  const nflags = raw_spin_lock_irqsave_rcu_node(r, r.leaf);
-  Atomics.and(i32, nw(r, r.leaf, N_QSMASKINITNEXT), ~r.mask);
-  raw_spin_unlock_irqrestore_rcu_node(r, r.leaf, nflags);
+  const nflags = raw_spin_lock_irqsave_rcu_node(r, myLeaf(r));
+  Atomics.and(i32, nw(r, myLeaf(r), N_QSMASKINITNEXT), ~myMask(r));
+  raw_spin_unlock_irqrestore_rcu_node(r, myLeaf(r), nflags);
   const d = dw(r, cpu, D_DYNTICKS);
   if ((Atomics.load(i32, d) & 1) !== 0) Atomics.add(i32, d, 1);
   // From here rcu_barrier() entrains on our behalf (our callbacks await migration).
