@@ -41,10 +41,8 @@ export const OP_BH_ENABLE = 9;
 export const F_READ = 1;
 export const F_TRY = 2;
 
-/** The events of one trace as columns; event i is op[i], task[i], ... */
-export interface ParsedTrace {
-  readonly file: string;
-  readonly n: number;
+/** The per-event columns of a trace: event i is op[i], task[i], ... */
+export interface TraceColumns {
   readonly op: Uint8Array;
   readonly task: Int32Array;
   /** Lock name id; -1 for irq events. */
@@ -54,12 +52,22 @@ export interface ParsedTrace {
   readonly flags: Uint8Array;
   /** 1-based line number of the event. */
   readonly line: Int32Array;
+}
+
+/** The tables the columns index into. */
+export interface TraceTables {
   /** The events that carry a `stack`. */
   readonly stacks: ReadonlyMap<number, readonly string[]>;
   readonly taskNames: readonly string[];
   readonly lockNames: readonly string[];
   /** The type of each lock name (from its first acquire); undefined for a lock only released. */
   readonly lockTypes: readonly (TraceType | undefined)[];
+}
+
+/** The events of one trace. */
+export interface ParsedTrace extends TraceColumns, TraceTables {
+  readonly file: string;
+  readonly n: number;
   /** Capacity bounds for the validator, from the trace (see trace_check.ts). */
   readonly bounds: { readonly classes: number; readonly entries: number; readonly chains: number; readonly nameWords: number };
 }
@@ -217,18 +225,8 @@ export function parseTrace(file: string, input: Uint8Array | string): ParsedTrac
 }
 
 /** The events read so far (views into the reader's columns, valid until its next feed()). */
-export interface TraceSoFar {
+export interface TraceSoFar extends TraceColumns, TraceTables {
   readonly n: number;
-  readonly op: Uint8Array;
-  readonly task: Int32Array;
-  readonly lock: Int32Array;
-  readonly sub: Int8Array;
-  readonly flags: Uint8Array;
-  readonly line: Int32Array;
-  readonly stacks: ReadonlyMap<number, readonly string[]>;
-  readonly taskNames: readonly string[];
-  readonly lockNames: readonly string[];
-  readonly lockTypes: readonly (TraceType | undefined)[];
 }
 
 /**

@@ -13,7 +13,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { isTortureError } from '../errors.js';
-import { traceReader, type TraceType } from './trace_parse.js';
+import { traceReader, type TraceColumns, type TraceType } from './trace_parse.js';
 
 export interface ReadWorkerData {
   readonly file: string;
@@ -24,14 +24,8 @@ export interface ReadWorkerData {
 }
 
 /** The reader's columns, once: SharedArrayBuffers the checking thread reads as they fill. */
-export interface ColumnsMessage {
+export interface ColumnsMessage extends TraceColumns {
   readonly kind: 'columns';
-  readonly op: Uint8Array;
-  readonly task: Int32Array;
-  readonly lock: Int32Array;
-  readonly sub: Int8Array;
-  readonly flags: Uint8Array;
-  readonly line: Int32Array;
 }
 
 export interface BatchMessage {

@@ -13,25 +13,15 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { TortureError } from '../errors.js';
 import type { ReadMessage, ReadWorkerData } from './trace_read_worker.js';
-import { traceBounds, type ParsedTrace, type TraceType } from './trace_parse.js';
+import { traceBounds, type ParsedTrace, type TraceColumns, type TraceTables, type TraceType } from './trace_parse.js';
 
 /** What runTrace() reads: the events so far, and a way to wait for more. */
-export interface TraceSource {
+export interface TraceSource extends TraceColumns, TraceTables {
   readonly file: string;
   /** Events available so far. */
   readonly n: number;
   /** True when n is the whole trace. */
   readonly done: boolean;
-  readonly op: Uint8Array;
-  readonly task: Int32Array;
-  readonly lock: Int32Array;
-  readonly sub: Int8Array;
-  readonly flags: Uint8Array;
-  readonly line: Int32Array;
-  readonly stacks: ReadonlyMap<number, readonly string[]>;
-  readonly taskNames: readonly string[];
-  readonly lockNames: readonly string[];
-  readonly lockTypes: readonly (TraceType | undefined)[];
   /** Wait until more events are available or the trace is complete; false when complete. */
   more(): boolean;
   /** Wait for the whole trace (throws the malformed-input error, if any). */
