@@ -232,9 +232,13 @@ export interface Kapi {
    * pv_wait(): if i32[index] still reads `value`, halt this CPU (its worker thread blocks) until
    * some CPU calls pvKick() for it. Only a kick ends the halt (or a kick that came before the
    * halt began): a lost kick is a CPU halted for good, which the soft-lockup watchdog reports.
-   * Returns early, as the kernel's may, when the word changed before halting.
+   * Returns early, as the kernel's may, when the word changed before halting. `seen` is this
+   * CPU's pvKickSeq() read before the waiter published itself to its kickers: any kick after that
+   * publication ends the wait, even when the word has meanwhile gone back to `value` (ABA).
    */
-  pvWait(i32: Int32Array, index: number, value: number): void;
+  pvWait(i32: Int32Array, index: number, value: number, seen: number): void;
+  /** This CPU's pv kick count, read before a waiter makes itself known to its kickers. */
+  pvKickSeq(): number;
   /** pv_kick(cpu): end `cpu`'s pv_wait() (or its next one, if it is about to halt). */
   pvKick(cpu: number): void;
 

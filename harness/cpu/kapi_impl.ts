@@ -189,13 +189,14 @@ export function makeKapi(d: KapiDeps): Kapi {
     spinKick(a: Int32Array, index: number): void {
       Atomics.notify(a, index);
     },
-    pvWait(a: Int32Array, index: number, value: number): void {
+    pvKickSeq: () => Atomics.load(i32, cpuWord(rt.cpu, CPU_PV_KICK)),
+    pvWait(a: Int32Array, index: number, value: number, seen: number): void {
       // This CPU halts (a spinlock is held with preemption off: no switch, so rt.cpu is stable).
       const cpu = rt.cpu;
       const kick = cpuWord(cpu, CPU_PV_KICK);
-      // Kick count first, then the lock word: pairs with the unlocker's store to the word, then
-      // pvKick()'s Atomics.add of our kick count. A kick after the read ends the wait at once.
-      const seen = Atomics.load(i32, kick);
+      // The kick count was read (pvKickSeq()) before the waiter published itself in the lock's
+      // halted mask, then comes the lock word: pairs with the unlocker's exchange of the word, of
+      // the mask, then pvKick()'s Atomics.add. A kick after the publication ends the wait at once.
       if (Atomics.load(a, index) !== value) return;
       Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE), rt.jiffies());
       Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR), index * 4 + 1);

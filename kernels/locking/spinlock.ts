@@ -83,9 +83,9 @@ function arch_spin_unlock_fast(lock: ArchSpinlock, owner: number): boolean {
 
 /* ---------------- slow path ---------------- */
 
-/** pv_wait(): halt this CPU while the word still reads `val`, until a pv_kick() for it. */
-function pv_wait(lock: ArchSpinlock, val: number): void {
-  kapi.pvWait(lock.i32, lock.word, val);
+/** pv_wait(): halt this CPU while the word still reads `val`, until a pv_kick() after `seen`. */
+function pv_wait(lock: ArchSpinlock, val: number, seen: number): void {
+  kapi.pvWait(lock.i32, lock.word, val, seen);
 }
 
 /** -1 until read from the boot line; then every N-th kicking unlock loses its kicks (0: never). */
@@ -126,9 +126,14 @@ function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: Lockd
     // Publish this CPU in the halted mask, then the SLEEPER flag, then halt: pairs with the
     // exchange of the word, then of the mask, in __raw_spin_unlock_slowpath(). A flag CAS that
     // fails leaves our bit behind: at worst a spurious kick later, which pv_wait() tolerates.
+    // The kick count is read before the bit is published: an unlocker that takes the mask with
+    // our bit kicks after that read, so the halt ends even if the word reads `v | SPIN_SLEEPER`
+    // again by then (the same owner re-took the lock and another waiter set the flag: with the
+    // count read inside pv_wait(), that kick was consumed and this CPU halted for good).
+    const seen = kapi.pvKickSeq();
     Atomics.or(i32, word + 1, 1 << (kapi.smpProcessorId() & 31));
     if ((v & SPIN_SLEEPER) === 0 && Atomics.compareExchange(i32, word, v, v | SPIN_SLEEPER) !== v) continue;
-    pv_wait(lock, v | SPIN_SLEEPER);
+    pv_wait(lock, v | SPIN_SLEEPER, seen);
   }
 }
 

@@ -163,10 +163,10 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       c.spinKick++;
       Atomics.notify(a, index);
     },
-    pvWait(a: Int32Array, index: number, value: number): void {
+    pvKickSeq: () => Atomics.load(i32, FAKE_FROZEN_BASE + cpu * 16 + 1),
+    pvWait(a: Int32Array, index: number, value: number, seen: number): void {
       c.spinWait++;
       const kick = FAKE_FROZEN_BASE + cpu * 16 + 1; // the frozen line's second word: this CPU's kick count
-      const seen = Atomics.load(i32, kick);
       if (Atomics.load(a, index) !== value) return;
       while (Atomics.load(i32, kick) === seen) Atomics.wait(i32, kick, seen, 1000); // pairs with pvKick()
     },
