@@ -49,6 +49,7 @@ import {
   OP_SOFTIRQ_ENTER,
   OP_SOFTIRQ_EXIT,
   OPS,
+  grownArray,
   parseTrace,
   traceBounds,
   type ParsedTrace,
@@ -228,17 +229,10 @@ function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) 
   const growTasks = (id: number): void => {
     let len = hard.length;
     while (len <= id) len *= 2;
-    const g = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const x = new Int32Array(len);
-      x.set(a);
-      return x;
-    };
-    hard = g(hard);
-    soft = g(soft);
-    bh = g(bh);
-    const o = new Uint8Array(len);
-    o.set(off);
-    off = o;
+    hard = grownArray(hard, len);
+    soft = grownArray(soft, len);
+    bh = grownArray(bh, len);
+    off = grownArray(off, len);
   };
   const irq = env.irq;
   const sync = (id: number): void => {

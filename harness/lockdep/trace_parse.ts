@@ -41,6 +41,13 @@ export const OP_BH_ENABLE = 9;
 export const F_READ = 1;
 export const F_TRY = 2;
 
+/** A typed array of `len` elements that starts with a copy of `a` (a column or table outgrew it). */
+export function grownArray<T extends Uint8Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(a: T, len: number): T {
+  const x = new (a.constructor as new (n: number) => T)(len);
+  x.set(a);
+  return x;
+}
+
 /** The per-event columns of a trace: event i is op[i], task[i], ... */
 export interface TraceColumns {
   readonly op: Uint8Array;
@@ -262,24 +269,12 @@ export function traceReader(file: string, sizeHint: number, shared = false): Tra
   const growColumns = (): void => {
     if (shared) throw new Error(`${file}: more events than ${sizeHint} bytes can hold`);
     cap *= 2;
-    const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
-      const x = new Uint8Array(cap);
-      x.set(a);
-      return x;
-    };
-    const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const x = new Int32Array(cap);
-      x.set(a);
-      return x;
-    };
-    op = g8(op);
-    task = g32(task);
-    lock = g32(lock);
-    const s8 = new Int8Array(cap);
-    s8.set(sub);
-    sub = s8;
-    flags = g8(flags);
-    line = g32(line);
+    op = grownArray(op, cap);
+    task = grownArray(task, cap);
+    lock = grownArray(lock, cap);
+    sub = grownArray(sub, cap);
+    flags = grownArray(flags, cap);
+    line = grownArray(line, cap);
   };
   const stacks = new Map<number, readonly string[]>();
   const tasks = new Interner();
