@@ -65,8 +65,19 @@ export class SharedChains {
     this.#lay = lay;
   }
 
-  /** lookup_chain_cache(): lock-free; true when the chain is in the hash. */
-  find(hi: number, lo: number): boolean {
+  /**
+   * lookup_chain_cache(): lock-free. Returns the chain's slot (>= 0) when it is in the hash, else
+   * `-1 - slot` of the empty slot where its probe sequence ended: insert() starts there, so a miss
+   * costs one probe sequence in all, not three (look-up, re-check under the lock, insert).
+   *
+   * The probe reads slots with plain loads: V8 does not inline Atomics.load, and a chain-cache
+   * probe runs on every acquisition. A slot's CH_LO only ever goes from 0 to its final value, and
+   * an aligned Int32 read never tears, so a plain load sees either 0 (stale or empty: a miss,
+   * which insert() re-probes under the graph lock) or the final word. Only a CH_LO that matches
+   * is re-read with Atomics.load, which pairs with the Atomics.store in insert() and makes CH_HI,
+   * written before it, visible: a match is never judged on a stale CH_HI.
+   */
+  find(hi: number, lo: number): number {
     const mask = this.#lay.chainSlots - 1;
     const i32 = this.#i32;
     const base = this.#lay.chains;
@@ -74,35 +85,46 @@ export class SharedChains {
     let s = chainSlot(hi, lo, mask);
     for (let i = 0; i <= mask; i++) {
       const r = base + s * CHAIN_WORDS;
-      // Pairs with the Atomics.store of CH_LO in insert(): CH_HI is written before it.
-      const w = Atomics.load(i32, r + CH_LO);
-      if (w === 0) return false;
-      if (w === l && i32[r + CH_HI] === hi) return true;
+      const w = i32[r + CH_LO] ?? 0;
+      if (w === 0) return -1 - s;
+      if (w === l && Atomics.load(i32, r + CH_LO) === l && i32[r + CH_HI] === hi) return s;
       s = (s + 1) & mask;
     }
-    return false;
+    return -1 - s;
   }
 
-  /** add_chain_cache(): under the graph lock. */
-  insert(hi: number, lo: number, ctx: IrqContext, depth: number): void {
+  /**
+   * add_chain_cache(), under the graph lock: insert the chain unless another thread did since
+   * `miss` (find()'s miss result). Slots are never emptied, so every slot of the probe sequence
+   * before the miss slot held another chain and still does; probing goes on from there (the slot
+   * may have filled since). Returns false when the chain was already there (nothing inserted).
+   */
+  insert(hi: number, lo: number, ctx: IrqContext, depth: number, miss: number): boolean {
     const b = this.#lay.base;
     const i32 = this.#i32;
-    if (Atomics.load(i32, b + C_CHAINS) >= this.#lay.maxChains) throw new CapacityError('MAX_LOCKDEP_CHAINS');
     const mask = this.#lay.chainSlots - 1;
     const base = this.#lay.chains;
-    let s = chainSlot(hi, lo, mask);
-    for (;;) {
+    const l = loWord(lo);
+    let s = (-1 - miss) & mask;
+    for (let i = 0; i <= mask; i++) {
       const r = base + s * CHAIN_WORDS;
-      if (Atomics.load(i32, r + CH_LO) === 0) {
-        i32[r + CH_HI] = hi;
-        Atomics.store(i32, r + CH_LO, loWord(lo));
-        Atomics.add(i32, b + C_CHAINS, 1);
-        Atomics.add(i32, b + C_CHAIN_HLOCKS, depth);
-        Atomics.add(i32, b + (ctx >= 2 ? C_CHAINS_HARDIRQ : ctx === 1 ? C_CHAINS_SOFTIRQ : C_CHAINS_PROCESS), 1);
-        return;
-      }
+      // Under the graph lock every insert() before this one is visible (lock() pairs with unlock()).
+      const w = i32[r + CH_LO] ?? 0;
+      if (w === 0) break;
+      if (w === l && i32[r + CH_HI] === hi) return false;
       s = (s + 1) & mask;
     }
+    if ((i32[b + C_CHAINS] ?? 0) >= this.#lay.maxChains) throw new CapacityError('MAX_LOCKDEP_CHAINS');
+    const r = base + s * CHAIN_WORDS;
+    i32[r + CH_HI] = hi;
+    // Pairs with the Atomics.load of a matching CH_LO in find(): CH_HI is written first.
+    Atomics.store(i32, r + CH_LO, l);
+    // Statistics counters written only under the graph lock: plain adds (Graph.bumpLocked()).
+    i32[b + C_CHAINS] = (i32[b + C_CHAINS] ?? 0) + 1;
+    i32[b + C_CHAIN_HLOCKS] = (i32[b + C_CHAIN_HLOCKS] ?? 0) + depth;
+    const cw = b + (ctx >= 2 ? C_CHAINS_HARDIRQ : ctx === 1 ? C_CHAINS_SOFTIRQ : C_CHAINS_PROCESS);
+    i32[cw] = (i32[cw] ?? 0) + 1;
+    return true;
   }
 }
 

@@ -56,7 +56,12 @@ import {
   E_NEXT_FWD,
   E_TO,
   E_TRACE,
+  EDGE_HASH_WORDS,
   EDGE_WORDS,
+  EH_DIST1,
+  EH_ENTRY,
+  EH_KEY,
+  EH_SHIFT,
   H_DEBUG_LOCKS,
   H_EDGE_HASH_ACTIVE,
   H_GRAPH_LOCK,
@@ -93,6 +98,11 @@ export class Graph {
   #fwdBound = -1;
   #fwdEntries = -1;
   readonly #bwd: Int32Array;
+  readonly #keyB: Float64Array;
+  readonly #keyF: Float64Array;
+  readonly #slots: Float64Array;
+  /* The slot of findEdge()'s last hit (mergeEdge() reads its copy of the kinds). */
+  #hitSlot = 0;
   readonly #names = new Map<number, string>();
   /** Class names and stack traces. */
   readonly stacks: StackStore;
@@ -113,6 +123,9 @@ export class Graph {
     this.#stk = new Int32Array(lay.maxKeys + 1);
     this.#fwd = new Int32Array(lay.maxKeys);
     this.#bwd = new Int32Array(lay.maxKeys);
+    this.#keyB = new Float64Array(lay.maxKeys);
+    this.#keyF = new Float64Array(lay.maxKeys);
+    this.#slots = new Float64Array(lay.maxKeys * 2);
     this.stacks = new StackStore(i32, lay);
     this.chains = new SharedChains(i32, lay);
   }
@@ -155,6 +168,17 @@ export class Graph {
   bump(word: number, by = 1): number {
     return Atomics.add(this.i32, this.b + word, by) + by;
   }
+
+  /**
+   * Bump a statistics counter that only graph-lock holders write: a plain add (the lock orders
+   * the writers; an Atomics.add costs a call V8 does not inline, on every validation). Readers
+   * outside the lock (lockdep_stats) may see a count a moment old, as /proc/lockdep_stats can.
+   */
+  bumpLocked(word: number, by = 1): void {
+    const w = this.b + word;
+    this.i32[w] = (this.i32[w] ?? 0) + by;
+  }
+
 
   /* ---------------- classes ---------------- */
 
@@ -238,6 +262,14 @@ export class Graph {
     return Atomics.load(this.i32, this.lay.classes + c * CLASS_WORDS + CL_USAGE);
   }
 
+  /**
+   * The usage mask by a plain load, for the acquire fast path: the mask only grows, so a stale
+   * read can only miss a bit, which sends the caller to the slow path, where usage() decides.
+   */
+  usageHint(c: number): number {
+    return this.i32[this.lay.classes + c * CLASS_WORDS + CL_USAGE] ?? 0;
+  }
+
   usageTrace(c: number, bit: number): number {
     return this.classWord(c, CL_USAGE_TRACE + bit);
   }
@@ -262,32 +294,60 @@ export class Graph {
     return this.i32[this.lay.edges + e * EDGE_WORDS + field] ?? 0;
   }
 
-  #edgeSlot(from: number, to: number, mask: number): number {
-    return (Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 1, 0x85ebca6b)) & mask;
+  #edgeSlot(key: number, mask: number): number {
+    const h = Math.imul(key, 0x9e3779b1);
+    return (h ^ (h >>> 16)) & mask;
   }
 
-  /** The entry from -> to, or -1 (one probe sequence of the entry hash). Under the graph lock. */
+  /**
+   * The entry from -> to (>= 0), or `-1 - slot` of the empty slot where the probe ended (addEdge()
+   * of the same pair, under the same hold of the graph lock, fills it). Under the graph lock.
+   */
   findEdge(from: number, to: number): number {
     const i32 = this.i32;
     const mask = (i32[this.b + H_EDGE_HASH_ACTIVE] ?? 0) - 1;
-    let s = this.#edgeSlot(from, to, mask);
+    const key = (from << 16) | to;
+    const base = this.lay.edgeHash;
+    let s = this.#edgeSlot(key, mask);
     for (;;) {
-      const e = (i32[this.lay.edgeHash + s] ?? 0) - 1;
-      if (e < 0) return -1;
-      if (this.edgeWord(e, E_FROM) === from && this.edgeWord(e, E_TO) === to) return e;
+      const r = base + s * EDGE_HASH_WORDS;
+      const w = i32[r + EH_ENTRY] ?? 0;
+      if (w === 0) return -1 - s;
+      if (i32[r + EH_KEY] === key) {
+        this.#hitSlot = r;
+        return (w >>> EH_SHIFT) - 1;
+      }
       s = (s + 1) & mask;
     }
   }
 
-  /** Merge dependency kinds into an existing entry (check_prev_add on a present entry). */
+  /**
+   * Merge dependency kinds into an existing entry (check_prev_add on a present entry), right
+   * after findEdge() found it: the slot's copy of the kinds says whether anything is new, so a
+   * dependency seen again does not touch the entry record.
+   */
   mergeEdge(e: number, dep: number, distance: number): void {
+    const i32 = this.i32;
+    const sr = this.#hitSlot + EH_ENTRY;
+    const w = i32[sr] ?? 0;
+    // Not the slot of e (findEdge() was not the last call): the record alone decides.
+    const mine = w >>> EH_SHIFT === e + 1;
+    const known = mine ? w : 0;
+    const add = dep & ~known & (DEP_SR | DEP_ER | DEP_SN | DEP_EN);
+    const dist1 = distance === 1 && (known & EH_DIST1) === 0;
+    if (add === 0 && !dist1) return;
     const r = this.lay.edges + e * EDGE_WORDS;
-    Atomics.or(this.i32, r + E_DEP, dep);
-    if (distance === 1) this.i32[r + E_DISTANCE] = 1;
+    // Pairs with the lock-free E_DEP reads of graph_view.ts: the kinds only ever grow.
+    if (add !== 0) Atomics.or(i32, r + E_DEP, dep);
+    if (dist1) i32[r + E_DISTANCE] = 1;
+    if (mine) i32[sr] = w | add | (dist1 ? EH_DIST1 : 0);
   }
 
-  /** add_lock_to_list() on both lists. Under the graph lock. */
-  addEdge(from: number, to: number, dep: number, trace: number, distance: number): number {
+  /**
+   * add_lock_to_list() on both lists. Under the graph lock; `miss` is findEdge()'s result for the
+   * pair under this hold of the lock (its empty slot), or undefined.
+   */
+  addEdge(from: number, to: number, dep: number, trace: number, distance: number, miss?: number): number {
     const n = this.count(C_ENTRIES);
     if (n >= this.lay.maxEntries) throw new CapacityError('MAX_LOCKDEP_ENTRIES');
     const r = this.lay.edges + n * EDGE_WORDS;
@@ -308,23 +368,31 @@ export class Graph {
     i32[ct + CL_NBACK] = (i32[ct + CL_NBACK] ?? 0) + 1;
     const active = i32[this.b + H_EDGE_HASH_ACTIVE] ?? 0;
     if ((n + 1) * 2 > active && active < this.lay.edgeHashSlots) this.#growEdgeHash(active * 2, n + 1);
-    else this.#hashEdge(n, from, to, active - 1);
+    else if (miss !== undefined && miss < 0) this.#fillSlot(-1 - miss, n, from, to, dep, distance);
+    else this.#hashEdge(n, from, to, dep, distance, active - 1);
     this.#orderAdd(from, to);
     return n;
   }
 
-  #hashEdge(e: number, from: number, to: number, mask: number): void {
+  #fillSlot(s: number, e: number, from: number, to: number, dep: number, distance: number): void {
+    const r = this.lay.edgeHash + s * EDGE_HASH_WORDS;
+    this.i32[r + EH_KEY] = (from << 16) | to;
+    this.i32[r + EH_ENTRY] = ((e + 1) << EH_SHIFT) | (distance === 1 ? EH_DIST1 : 0) | dep;
+  }
+
+  #hashEdge(e: number, from: number, to: number, dep: number, distance: number, mask: number): void {
     const i32 = this.i32;
-    let s = this.#edgeSlot(from, to, mask);
-    while ((i32[this.lay.edgeHash + s] ?? 0) !== 0) s = (s + 1) & mask;
-    i32[this.lay.edgeHash + s] = e + 1;
+    const base = this.lay.edgeHash;
+    let s = this.#edgeSlot((from << 16) | to, mask);
+    while ((i32[base + s * EDGE_HASH_WORDS + EH_ENTRY] ?? 0) !== 0) s = (s + 1) & mask;
+    this.#fillSlot(s, e, from, to, dep, distance);
   }
 
   /** Double the entry hash in use and re-insert the first `count` entries. Under the graph lock. */
   #growEdgeHash(slots: number, count: number): void {
     const i32 = this.i32;
-    i32.fill(0, this.lay.edgeHash, this.lay.edgeHash + slots);
-    for (let e = 0; e < count; e++) this.#hashEdge(e, this.edgeWord(e, E_FROM), this.edgeWord(e, E_TO), slots - 1);
+    i32.fill(0, this.lay.edgeHash, this.lay.edgeHash + slots * EDGE_HASH_WORDS);
+    for (let e = 0; e < count; e++) this.#hashEdge(e, this.edgeWord(e, E_FROM), this.edgeWord(e, E_TO), this.edgeWord(e, E_DEP), this.edgeWord(e, E_DISTANCE), slots - 1);
     i32[this.b + H_EDGE_HASH_ACTIVE] = slots;
   }
 
@@ -348,11 +416,11 @@ export class Graph {
     if (from !== to && this.orderValid()) {
       const ub = this.#ord(to);
       if (this.#ord(from) > ub || !this.#collectForward(from, ub)) {
-        this.bump(C_ORDER_SKIPS);
+        this.bumpLocked(C_ORDER_SKIPS);
         return false;
       }
     }
-    this.bump(C_ORDER_SEARCHES);
+    this.bumpLocked(C_ORDER_SEARCHES);
     return true;
   }
 
@@ -445,8 +513,9 @@ export class Graph {
     // The backward region goes before the forward region, each keeping its own relative order,
     // in the order slots the two occupied.
     const nf = this.#nFwd;
-    const keyB = new Float64Array(nb);
-    const keyF = new Float64Array(nf);
+    // Scratch views (no allocation of the arrays themselves: this runs for most new entries).
+    const keyB = this.#keyB.subarray(0, nb);
+    const keyF = this.#keyF.subarray(0, nf);
     for (let i = 0; i < nb; i++) {
       const c = this.#bwd[i] ?? 0;
       keyB[i] = this.#ord(c) * ORD_KEY + c;
@@ -457,7 +526,7 @@ export class Graph {
     }
     keyB.sort();
     keyF.sort();
-    const slots = new Float64Array(nb + nf);
+    const slots = this.#slots.subarray(0, nb + nf);
     for (let i = 0; i < nb; i++) slots[i] = Math.floor((keyB[i] ?? 0) / ORD_KEY);
     for (let i = 0; i < nf; i++) slots[nb + i] = Math.floor((keyF[i] ?? 0) / ORD_KEY);
     slots.sort();

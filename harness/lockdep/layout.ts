@@ -103,6 +103,23 @@ export const E_DISTANCE = 6;
 export const EDGE_WORDS = 8;
 
 /*
+ * Entry hash slot: the (from, to) key itself, and the entry + 1 (0: empty) with a copy of the
+ * entry's kinds: ((entry + 1) << EH_SHIFT) | (distance 1 ? EH_DIST1 : 0) | DEP_* bits. The key in
+ * the slot saves a probe the read of the entry record (another cache line, often another page),
+ * and the kinds save it a dependency seen again (check_prev_add on a present entry), the common
+ * case. Classes are below MAX_CLASS_IDS, so the key is (from << 16) | to; entries below
+ * MAX_ENTRY_IDS.
+ */
+export const EH_KEY = 0;
+export const EH_ENTRY = 1;
+export const EDGE_HASH_WORDS = 2;
+export const EH_DIST1 = 16;
+export const EH_SHIFT = 5;
+export const MAX_ENTRY_IDS = (1 << 26) - 1;
+/** Class ids fit 16 bits: the entry hash key and the chain key id (chain_cache.ts) rely on it. */
+export const MAX_CLASS_IDS = 1 << 16;
+
+/*
  * Chain slot (open addressing, at least 1.5 slots per allowed chain): the 64-bit chain key alone.
  * CH_LO is never 0 in a used slot (chain_cache.ts) and is the word that publishes the slot. Two
  * words, so that a table the size of a long trace's chains stays within reach of the TLB.
@@ -150,6 +167,8 @@ function pow2AtLeast(n: number): number {
 
 /** Offsets for given limits, relative to `base`. */
 export function computeLayout(base: number, l: LockdepLimits): Layout {
+  if (l.MAX_LOCKDEP_ENTRIES > MAX_ENTRY_IDS) throw new RangeError(`MAX_LOCKDEP_ENTRIES is ${l.MAX_LOCKDEP_ENTRIES}: entry ids must fit 26 bits (at most ${MAX_ENTRY_IDS})`);
+  if (l.MAX_LOCKDEP_KEYS > MAX_CLASS_IDS) throw new RangeError(`MAX_LOCKDEP_KEYS is ${l.MAX_LOCKDEP_KEYS}: class ids must fit 16 bits (at most ${MAX_CLASS_IDS})`);
   const classHashSlots = pow2AtLeast(l.MAX_LOCKDEP_KEYS * 2);
   const chainSlots = pow2AtLeast(Math.ceil(l.MAX_LOCKDEP_CHAINS * 1.5));
   const edgeHashSlots = pow2AtLeast(l.MAX_LOCKDEP_ENTRIES * 2);
@@ -163,7 +182,7 @@ export function computeLayout(base: number, l: LockdepLimits): Layout {
   const edges = off;
   off += l.MAX_LOCKDEP_ENTRIES * EDGE_WORDS;
   const edgeHash = off;
-  off += edgeHashSlots;
+  off += edgeHashSlots * EDGE_HASH_WORDS;
   const chains = off;
   off += chainSlots * CHAIN_WORDS;
   const stackHash = off;

@@ -1,18 +1,20 @@
 /*
  * The reading half of a pipelined `torture lockdep` check (trace_stream.ts is the other half): in
  * its own thread, read the trace file in chunks, parse each chunk's lines with trace_parse.ts's
- * incremental reader and post the new events as column batches (transferred, not copied), so the
- * checking thread validates one batch while this one reads and parses the next.
+ * incremental reader (trace_chunks.ts) into columns in SharedArrayBuffers, and post after each
+ * chunk how far they are filled, so the checking thread validates one batch while this one reads
+ * and parses the next.
  *
- * Protocol (messages on the given port, in order): any number of `batch`, then exactly one of
+ * Protocol (messages on the given port, in order): `columns` (the shared columns, once), any
+ * number of `batch`, then exactly one of
  * `end` (the bounds of the whole trace) or `error` (the malformed-input message, or a crash).
  * After each message the posted-message count in `signal[0]` is bumped and notified, so the
  * checking thread can sleep in Atomics.wait and take the message with receiveMessageOnPort.
  */
 
-import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { isTortureError } from '../errors.js';
+import { TraceChunks, TraceUnreadable } from './trace_chunks.js';
 import { traceReader, type TraceColumns, type TraceType } from './trace_parse.js';
 
 export interface ReadWorkerData {
@@ -48,13 +50,6 @@ export type ReadMessage =
   | { readonly kind: 'end' }
   | { readonly kind: 'error'; readonly malformed: boolean; readonly message: string };
 
-/*
- * Bytes read per chunk; a line longer than this grows the buffer. The first read is smaller, so
- * that the checking thread starts early.
- */
-const CHUNK = 1 << 20;
-const FIRST_CHUNK = 1 << 18;
-
 function main(d: ReadWorkerData): void {
   const signal = new Int32Array(d.signal);
   const post = (m: ReadMessage, transfer: ArrayBuffer[] = []): void => {
@@ -70,11 +65,10 @@ function main(d: ReadWorkerData): void {
       post({ kind: 'columns', op: c.op, task: c.task, lock: c.lock, sub: c.sub, flags: c.flags, line: c.line });
     }
     let sent = 0;
-    let consumed = 0;
     let tasksSent = 0;
     let locksSent = 0;
     const typesSent: (TraceType | undefined)[] = [];
-    const flush = (): void => {
+    const flush = (consumed: number): void => {
       const s = r.soFar();
       if (s.n === sent) return;
       const stacks: [number, readonly string[]][] = [];
@@ -96,42 +90,18 @@ function main(d: ReadWorkerData): void {
     const unreadable = (e: unknown): void => {
       post({ kind: 'error', malformed: true, message: `${d.file}:0: Cannot read the trace as '${d.file}' must be a readable file: ${(e as Error).message}` });
     };
-    let fd: number;
     try {
-      fd = openSync(d.file, 'r');
+      const chunks = new TraceChunks(d.file, d.size, r);
+      // Through feed(), a chunk's events are in the shared columns before its batch says so.
+      let more: boolean;
+      do {
+        more = chunks.step();
+        flush(chunks.consumed);
+      } while (more);
     } catch (e) {
+      if (!(e instanceof TraceUnreadable)) throw e;
       unreadable(e);
       return;
-    }
-    try {
-      let buf = new Uint8Array(CHUNK);
-      let have = 0;
-      for (;;) {
-        if (have === buf.length) {
-          const bigger = new Uint8Array(buf.length * 2);
-          bigger.set(buf);
-          buf = bigger;
-        }
-        let got: number;
-        try {
-          // No more than the size the columns are sized for (a file still growing is read as it was).
-          const want = Math.min((consumed === 0 ? Math.min(FIRST_CHUNK, buf.length) : buf.length) - have, d.size - consumed - have);
-          got = want > 0 ? readSync(fd, buf, have, want, null) : 0;
-        } catch (e) {
-          unreadable(e);
-          return;
-        }
-        have += got;
-        const last = got === 0;
-        const used = r.feed(buf.subarray(0, have), last);
-        consumed += used;
-        buf.copyWithin(0, used, have);
-        have -= used;
-        flush();
-        if (last) break;
-      }
-    } finally {
-      closeSync(fd);
     }
     // The bounds of the whole trace are the checking thread's to compute, when it needs them.
     post({ kind: 'end' });

@@ -70,6 +70,18 @@ describe('pipelined torture lockdep', () => {
     expect('error' in fast && fast.error).toMatch(/bad\.jsonl:100009: Cannot acquire as 'lock' must be a non-empty string/);
   });
 
+  it('a first line longer than the first chunk (a 300 KB stack): read whole, the same verdict', () => {
+    // The reader's first read is a quarter megabyte; a line longer than that must grow the buffer,
+    // not look like the end of the file.
+    const stack = Array.from({ length: 20_000 }, (_, k) => `frame_${k}_of_a_very_deep_call_chain`);
+    const first = ev({ op: 'acquire', task: 'x', lock: 'first', type: 'mutex', stack });
+    expect(first.length).toBeGreaterThan(300_000);
+    const f = write('longline.jsonl', first + '\n' + ev({ op: 'release', task: 'x', lock: 'first' }) + '\n' + clean + ABBA + '\n');
+    const fast = run(checkTraceFileFast, f, { pipeline: true, pipelineMinBytes: 1 << 20 });
+    expect(fast).toEqual(run(checkTraceFile, f, {}));
+    expect('result' in fast && fast.result.events).toBe(100_010);
+  });
+
   it('a trace whose start underestimates its capacities: checked again with the exact ones, same verdict', () => {
     // The first quarter megabyte takes two classes only; the rest 3,000 classes in one order.
     const simple: string[] = [ev({ op: 'acquire', task: 's', lock: 'first', type: 'mutex' }), ev({ op: 'release', task: 's', lock: 'first' })];

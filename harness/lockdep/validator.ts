@@ -385,7 +385,7 @@ export class Validator implements Lockdep {
         need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
         if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
       }
-      if ((this.g.usage(cls) & need) !== need) {
+      if ((this.g.usageHint(cls) & need) !== need) {
         this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
         if (!this.#markUsage(task, h, d, need)) {
           this.#push(h, d);
@@ -425,9 +425,10 @@ export class Validator implements Lockdep {
         }
       }
       if (head1 >= 0) this.#headSeen[head1] = 1;
-      if (!this.g.chains.find(hi, lo)) {
+      const miss = this.g.chains.find(hi, lo);
+      if (miss < 0) {
         this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
-        this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+        this.#validate(task, h, d, head, trylock, hi, lo, ctx, miss);
       }
       this.#push(h, d);
       return;
@@ -442,11 +443,12 @@ export class Validator implements Lockdep {
       return;
     }
     let site: number;
-    if (this.g.chains.find(hi, lo)) site = this.#ownSite();
+    const miss = this.g.chains.find(hi, lo);
+    if (miss >= 0) site = this.#ownSite();
     else {
       // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
       this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
-      site = this.#validate(task, h, d, head, trylock, hi, lo, ctx);
+      site = this.#validate(task, h, d, head, trylock, hi, lo, ctx, miss);
     }
     if (h.site[d] === 0) h.site[d] = site;
     this.#local.put(thi, lo, site);
@@ -502,20 +504,22 @@ export class Validator implements Lockdep {
     return this.g.stacks.putStack([siteOf(this.#stack())]);
   }
 
-  /** validate_chain() on a chain-cache miss. Returns the site id recorded for the chain. */
-  #validate(task: LockdepTask, h: HeldLocks, d: number, head: boolean, trylock: boolean, hi: number, lo: number, ctx: number): number {
+  /**
+   * validate_chain() on a chain-cache miss (`miss`: the lock-free find()'s result). Returns the
+   * site id recorded for the chain.
+   */
+  #validate(task: LockdepTask, h: HeldLocks, d: number, head: boolean, trylock: boolean, hi: number, lo: number, ctx: number, miss: number): number {
     const g = this.g;
     g.lock();
     try {
-      // Another thread may have validated the chain since the lock-free look-up.
-      if (g.chains.find(hi, lo)) return this.#token !== null ? 0 : this.#siteId();
-      if (!g.debugLocks()) return 0;
+      if (!g.debugLocks()) return g.chains.find(hi, lo) >= 0 && this.#token === null ? this.#siteId() : 0;
+      // Another thread may have validated the chain since the lock-free look-up: then insert() does nothing.
+      if (!g.chains.insert(hi, lo, ctx, d + 1, miss)) return this.#token !== null ? 0 : this.#siteId();
       this.#validations++;
-      g.bump(C_VALIDATIONS);
+      g.bumpLocked(C_VALIDATIONS);
       // With stack tokens the entry's site is already its own; otherwise this acquisition's.
       const site = this.#token !== null ? 0 : this.#siteId();
       if (h.site[d] === 0) h.site[d] = site;
-      g.chains.insert(hi, lo, ctx, d + 1);
       // A trylock cannot deadlock and adds no dependency on the locks already held.
       if (!trylock) {
         // A nested instance (under its nest_lock) adds no dependency; a deadlock was reported.
@@ -594,7 +598,7 @@ export class Validator implements Lockdep {
       g.mergeEdge(e, dep, d - i);
       return true;
     }
-    g.addEdge(prev, next, dep, this.#trace(), d - i);
+    g.addEdge(prev, next, dep, this.#trace(), d - i, e);
     return true;
   }
 

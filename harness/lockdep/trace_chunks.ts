@@ -1,0 +1,83 @@
+/*
+ * A trace file fed to an incremental TraceReader (trace_parse.ts) one chunk at a time: the
+ * reader thread of a pipelined check (trace_read_worker.ts) and the checking thread's own start
+ * (trace_stream.ts) read the same way, so they parse the same events with the same ids.
+ *
+ * Guarantees: no more than `size` bytes are read (a file still growing is read as it was when the
+ * check started); a line longer than the buffer grows it; the bytes after the last newline of a
+ * chunk are kept for the next (a first line longer than the first chunk included). An unreadable file is a TraceUnreadable, never a half-read trace.
+ */
+
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { TraceReader } from './trace_parse.js';
+
+/** Bytes per chunk after the first. */
+export const CHUNK_BYTES = 1 << 20;
+/** The first chunk: small, so that validation starts early. */
+export const FIRST_CHUNK_BYTES = 1 << 18;
+
+/** The file could not be opened or read (the message is the system's). */
+export class TraceUnreadable extends Error {}
+
+export class TraceChunks {
+  readonly #reader: TraceReader;
+  readonly #size: number;
+  readonly #chunk: number;
+  #fd = -1;
+  #buf: Uint8Array;
+  #have = 0;
+  #first = true;
+  /** Bytes parsed so far (through the last complete line fed). */
+  consumed = 0;
+  /** True once the last chunk was fed (the file is parsed to its end). */
+  done = false;
+
+  constructor(file: string, size: number, reader: TraceReader, chunk = CHUNK_BYTES) {
+    this.#reader = reader;
+    this.#size = size;
+    this.#chunk = chunk;
+    this.#buf = new Uint8Array(Math.max(chunk, FIRST_CHUNK_BYTES));
+    try {
+      this.#fd = openSync(file, 'r');
+    } catch (e) {
+      throw new TraceUnreadable((e as Error).message);
+    }
+  }
+
+  /** Read and parse one more chunk (a TortureError for a malformed line); false once at the end. */
+  step(): boolean {
+    if (this.done) return false;
+    const limit = this.#first ? FIRST_CHUNK_BYTES : this.#chunk;
+    this.#first = false;
+    // The bytes kept from the last chunk (a line not yet complete) stay in front of the new ones.
+    if (this.#have + limit > this.#buf.length) {
+      const bigger = new Uint8Array(Math.max(this.#buf.length * 2, this.#have + limit));
+      bigger.set(this.#buf.subarray(0, this.#have));
+      this.#buf = bigger;
+    }
+    const want = Math.max(0, Math.min(limit, this.#size - this.consumed - this.#have));
+    let got: number;
+    try {
+      got = want > 0 ? readSync(this.#fd, this.#buf, this.#have, want, null) : 0;
+    } catch (e) {
+      this.close();
+      throw new TraceUnreadable((e as Error).message);
+    }
+    this.#have += got;
+    const last = got === 0;
+    const used = this.#reader.feed(this.#buf.subarray(0, this.#have), last);
+    this.consumed += used;
+    this.#buf.copyWithin(0, used, this.#have);
+    this.#have -= used;
+    if (last) {
+      this.done = true;
+      this.close();
+    }
+    return !last;
+  }
+
+  close(): void {
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
+  }
+}
