@@ -5,10 +5,9 @@
 
 import path from 'node:path';
 import { datestamp } from '../lib/kvm_date.js';
-import { againPlan } from '../run/again.js';
+import type { RunPlan } from '../run/plan.js';
 import { checkRunLength, parseDuration } from '../run/duration.js';
 import { repoRoot } from '../run/repo_root.js';
-import { checkResdirFree, runBatches } from '../run/run_batches.js';
 import { last, usage, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
 
@@ -37,7 +36,8 @@ export const again: Command = {
     if (ds !== undefined) checkDatestamp(ds);
     const resultsText = last(a['results']);
     if (resultsText !== undefined) checkResultsRoot(path.resolve(resultsText), resultsText);
-    const plan = againPlan({
+    const { againPlan } = await import('../run/again.js');
+    const plan: RunPlan = againPlan({
       dir,
       ...(durationSec !== undefined ? { durationSec } : {}),
       ...(graceText !== undefined ? { shutdownGraceSec: Number.parseInt(graceText, 10) } : {}),
@@ -47,7 +47,8 @@ export const again: Command = {
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);
     const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
+    const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
     checkResdirFree(plan.resdir);
-    return runBatches(plan, guestMain, { out: io.out, display: terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
+    return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
   },
 };

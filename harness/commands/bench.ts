@@ -3,7 +3,7 @@
  * are checked here; the run and its report are bench_main's.
  */
 
-import { runBench, type BenchArgv } from '../bench/bench_main.js';
+import type { BenchArgv } from '../bench/bench_main.js';
 import { last, usage, type Argv, type Command } from './command.js';
 
 /** BenchArgv of harness/bench/bench_main.ts, from the `bench` command's options. */
@@ -39,6 +39,7 @@ export const bench: Command = {
     results: { type: 'string' },
   },
   async handler(a) {
+    const { runBench } = await import('../bench/bench_main.js');
     return runBench(benchArgv(a));
   },
 };

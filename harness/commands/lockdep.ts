@@ -4,7 +4,6 @@
  * order). Exit 0 clean, 1 a report.
  */
 
-import { lockdepCommand } from '../lockdep/trace_cli.js';
 import type { Command } from './command.js';
 
 export const lockdep: Command = {
@@ -17,6 +16,7 @@ export const lockdep: Command = {
     // yargs drops a lone `-` (standard input): the traces are the non-option words after the command.
     const at = argv.indexOf('lockdep');
     const traces = argv.slice(at + 1).filter((w) => w === '-' || !w.startsWith('-'));
+    const { lockdepCommand } = await import('../lockdep/trace_cli.js');
     return lockdepCommand({ traces, all: a['all'] === true, json: a['json'] === true }, io);
   },
 };

@@ -3,7 +3,6 @@
  * Like the other battery commands it parses its own arguments (rawArgs: harness/nightly/nightly_cli.ts).
  */
 
-import { mergeMain } from '../nightly/nightly_cli.js';
 import type { Command } from './command.js';
 
 export const merge: Command = {
@@ -14,6 +13,7 @@ export const merge: Command = {
   options: {},
   rawArgs: true,
   async handler(_a, { argv, io }) {
+    const { mergeMain } = await import('../nightly/nightly_cli.js');
     return mergeMain(argv, io);
   },
 };

@@ -3,7 +3,6 @@
  * Its switches are ordered, torture.sh-style, so it parses its own arguments (rawArgs).
  */
 
-import { nightlyMain } from '../nightly/nightly_cli.js';
 import type { Command } from './command.js';
 
 export const nightly: Command = {
@@ -14,6 +13,7 @@ export const nightly: Command = {
   options: {},
   rawArgs: true,
   async handler(_a, { argv, io }) {
+    const { nightlyMain } = await import('../nightly/nightly_cli.js');
     return nightlyMain(argv, io);
   },
 };

@@ -4,7 +4,6 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
-import { recheckMain } from '../recheck/recheck.js';
 import { list, usage, type Command } from './command.js';
 
 export const recheck: Command = {
@@ -19,6 +18,7 @@ export const recheck: Command = {
     for (const d of dirs) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw usage(`Cannot recheck as 'DIR' must be a results directory: current value is ${d}`);
     }
+    const { recheckMain } = await import('../recheck/recheck.js');
     return recheckMain(dirs, io.out);
   },
 };

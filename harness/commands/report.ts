@@ -3,7 +3,6 @@
  * Like the other battery commands it parses its own arguments (rawArgs: harness/nightly/nightly_cli.ts).
  */
 
-import { reportMain } from '../nightly/nightly_cli.js';
 import type { Command } from './command.js';
 
 export const report: Command = {
@@ -14,6 +13,7 @@ export const report: Command = {
   options: {},
   rawArgs: true,
   async handler(_a, { argv, io }) {
+    const { reportMain } = await import('../nightly/nightly_cli.js');
     return reportMain(argv, io);
   },
 };

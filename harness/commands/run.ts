@@ -9,16 +9,14 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { datestamp } from '../lib/kvm_date.js';
-import { formatBatches, formatScenarios, formatSched } from '../run/batches.js';
 import { parseCpus, parseMemory, parseSeed } from '../run/driver_options.js';
 import { checkRunLength, parseDuration } from '../run/duration.js';
 import { parseJitter } from '../run/jitter.js';
-import { DRYRUN_KINDS, SEED_PARAM, buildPlan, type DryrunKind, type RunOptions } from '../run/plan.js';
+import type { RunOptions } from '../run/plan.js';
+import { DRYRUN_KINDS, SEED_PARAM, type DryrunKind } from '../run/plan_words.js';
 import { repoRoot } from '../run/repo_root.js';
-import { checkResdirFree, runBatches } from '../run/run_batches.js';
 import { TortureError } from '../errors.js';
 import { SUITES, TORTURE_SUITES, isTortureSuite } from '../suites/index.js';
-import { validateOpsModule } from '../torture/user_ops.js';
 import { last, list, usage, type Argv, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
 
@@ -179,9 +177,11 @@ export const run: Command = {
   async handler(a, { argv, io, terminal }) {
     const opts = checkRunOptions(a, argv);
     // A bad --ops module is bad input, found before any guest starts (user_ops.ts owns the rules).
-    if (opts.opsModule !== undefined) await validateOpsModule(opts.opsModule);
+    if (opts.opsModule !== undefined) await (await import('../torture/user_ops.js')).validateOpsModule(opts.opsModule);
+    const { buildPlan } = await import('../run/plan.js');
     const plan = buildPlan(opts);
     if (opts.dryrun !== undefined) {
+      const { formatBatches, formatScenarios, formatSched } = await import('../run/batches.js');
       const text = opts.dryrun === 'batches' ? formatBatches(plan.batches) : opts.dryrun === 'scenarios' ? formatScenarios(plan.batches) : formatSched(plan.batches);
       for (const l of text.replace(/\n$/, '').split('\n')) io.out(l);
       return 0;
@@ -190,7 +190,8 @@ export const run: Command = {
     if (!existsSync(guestMain)) {
       throw new TortureError('USAGE', `Cannot start guests as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
     }
+    const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
     checkResdirFree(plan.resdir);
-    return runBatches(plan, guestMain, { out: io.out, display: terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
+    return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
   },
 };

@@ -5,7 +5,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { colourWanted, createRunDisplay, displayMode } from '../run/progress_display.js';
+import type { RunDisplay } from '../run/progress_display.js';
 import { usage, type CliIo } from './command.js';
 
 /** The command line as typed, shell-quoted, for the first line of `log`. */
@@ -24,7 +24,8 @@ export function checkDatestamp(ds: string): void {
 }
 
 /** The run's terminal display: live on a terminal of our own stdout, else plain (or quiet). */
-export function terminalDisplay(io: CliIo, terminal: boolean, quiet: boolean, durationSec: number): ReturnType<typeof createRunDisplay> {
+export async function terminalDisplay(io: CliIo, terminal: boolean, quiet: boolean, durationSec: number): Promise<RunDisplay> {
+  const { colourWanted, createRunDisplay, displayMode } = await import('../run/progress_display.js');
   const facts = { isTTY: terminal && process.stdout.isTTY, env: process.env, quiet };
   return createRunDisplay(displayMode(facts), colourWanted(facts), io.out, process.stdout, durationSec);
 }

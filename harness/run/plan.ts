@@ -13,8 +13,9 @@ import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { planBatches, type Batch } from './batches.js';
 
-export const DRYRUN_KINDS = ['batches', 'scenarios', 'sched'] as const;
-export type DryrunKind = (typeof DRYRUN_KINDS)[number];
+import { SEED_PARAM, type DryrunKind } from './plan_words.js';
+
+export { DRYRUN_KINDS, SEED_PARAM, type DryrunKind } from './plan_words.js';
 
 export interface RunOptions {
   readonly suite: TortureSuite;
@@ -51,8 +52,6 @@ export interface JitterSpec {
   readonly maxSpinUs: number;
 }
 
-/** The boot parameter that carries the seed to every random stream of a guest. */
-export const SEED_PARAM = 'torture.random_seed';
 
 /**
  * The seed of one run: the run's seed for `TREE05`, seed + k - 1 for its repeat `TREE05.k`, so
