@@ -178,9 +178,10 @@ export interface Kapi {
   tortureShuffleTaskRegister(t: TaskRef): void;
   /**
    * torture_shuffle_tasks()' set_cpus_allowed_ptr() of every registered task: all online CPUs
-   * but `cpu` (-1: all). Running tasks move off it at their next switch.
+   * but `cpu` (-1: all). Running tasks move off it at their next switch. With `random`
+   * (torture.random_shuffle), each task takes the new mask only with probability 1/2.
    */
-  setShuffleIdleCpu(cpu: number): void;
+  setShuffleIdleCpu(cpu: number, random?: boolean): void;
   /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */
   schedule(): Promise<void>;
   /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies (a hung-task candidate, as in the kernel). */

@@ -89,6 +89,7 @@ import {
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
   HDR_NR_CPUS,
+  HDR_SHUFFLE_GEN,
   HDR_SHUFFLE_IDLE,
   HDR_WAKE_SEQ_BASE,
   cpuOnlineIn,
@@ -862,14 +863,15 @@ export class CpuRuntime {
   }
 
   /**
-   * The CPU shuffled tasks avoid, -1 for none. Not when it is the only online CPU: their
-   * affinity would hold no online CPU, and the kernel's select_fallback_rq() then lets them run
-   * anywhere (hotplug may take the other CPUs down after the shuffle chose).
+   * The CPU shuffled tasks avoid, -1 for none; -2 when only one CPU is online: a task's affinity
+   * could then hold no online CPU, and the kernel's select_fallback_rq() lets it run anywhere
+   * (hotplug may take the other CPUs down after the shuffle chose). Task.allowedOn() reads it.
    */
   #shuffleIdle(): number {
     const idle = Atomics.load(this.i32, HDR_SHUFFLE_IDLE) - 1;
-    if (idle < 0 || numOnlineCpusIn(this.i32) > 1 || !cpuOnlineIn(this.i32, idle)) return idle;
-    return -1;
+    // Without random_shuffle no task avoids anything while no CPU is idled (the usual case).
+    if (idle < 0 && Atomics.load(this.i32, HDR_SHUFFLE_GEN) === 0) return -1;
+    return numOnlineCpusIn(this.i32) > 1 ? idle : -2;
   }
 
   /**

@@ -34,6 +34,7 @@ import {
   CPU_STATE,
   HDR_MUST_STOP,
   HDR_NEXT_TASK_SLOT,
+  HDR_SHUFFLE_GEN,
   HDR_SHUFFLE_IDLE,
   cpuOnlineIn,
   numOnlineCpusIn,
@@ -168,8 +169,11 @@ export function makeKapi(d: KapiDeps): Kapi {
     tortureShuffleTaskRegister(t: TaskRef): void {
       rt.ownTask(t).shuffled = true;
     },
-    setShuffleIdleCpu(cpu: number): void {
-      // Read by every executor at its task switches (CpuRuntime's #shuffleIdle()).
+    setShuffleIdleCpu(cpu: number, random = false): void {
+      // Read by every executor at its task switches (CpuRuntime's #shuffleIdle()); the generation
+      // first, so that a task that sees the new idle CPU also sees that it is a new shuffle.
+      if (random) Atomics.add(i32, HDR_SHUFFLE_GEN, 1);
+      else Atomics.store(i32, HDR_SHUFFLE_GEN, 0);
       Atomics.store(i32, HDR_SHUFFLE_IDLE, cpu + 1);
     },
     schedule: () => rt.schedule(),

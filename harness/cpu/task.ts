@@ -9,6 +9,7 @@
 
 import type { TaskRef, WaitQueueHead } from '../kapi.js';
 import {
+  HDR_SHUFFLE_GEN,
   TASK_CPU,
   TASK_DEPTH,
   TASK_EXECUTOR,
@@ -46,6 +47,9 @@ export class Task implements TaskRef {
   bound = -1;
   /** torture_shuffle_task_register(): its affinity excludes the shuffle-idle CPU. */
   shuffled = false;
+  /* torture.random_shuffle: the last shuffle this task flipped for, and the CPU it avoids since. */
+  #shuffleGen = 0;
+  #shuffleAvoid = -1;
   /** se.nr_migrations. */
   migrations = 0;
   readonly slot: number;
@@ -116,10 +120,25 @@ export class Task implements TaskRef {
     Atomics.store(this.#i32, taskWord(this.slot, TASK_MIGRATIONS), this.migrations);
   }
 
-  /** May the task run on `cpu` now (its affinity; `cpu` is online)? */
+  /**
+   * May the task run on `cpu` now (its affinity; `cpu` is online)? `shuffleIdle` is the CPU
+   * shuffled tasks avoid (-1: none; -2: only one CPU is online, so every task may run there, as
+   * select_fallback_rq()). With torture.random_shuffle (HDR_SHUFFLE_GEN > 0) the task flips a coin
+   * for each shuffle it sees and on tails keeps the CPU it avoided before; the coin is a hash of
+   * its pid and the shuffle's number, so a run is reproducible. A task that slept through several
+   * shuffles flips once, for the latest.
+   */
   allowedOn(cpu: number, shuffleIdle: number): boolean {
     if (this.bound >= 0) return cpu === this.bound;
-    return !this.shuffled || cpu !== shuffleIdle;
+    if (!this.shuffled || shuffleIdle === -2) return true;
+    const gen = Atomics.load(this.#i32, HDR_SHUFFLE_GEN); // pairs with the Atomics.add in setShuffleIdleCpu()
+    if (gen === 0) return cpu !== shuffleIdle;
+    if (gen !== this.#shuffleGen) {
+      this.#shuffleGen = gen;
+      const h = Math.imul(this.pid ^ Math.imul(gen, 0x9e3779b1), 0x85ebca6b);
+      if (((h ^ (h >>> 15)) & 1) === 0) this.#shuffleAvoid = shuffleIdle;
+    }
+    return cpu !== this.#shuffleAvoid;
   }
 
   setSharedState(s: TaskState | 'frozen'): void {

@@ -78,6 +78,13 @@ export const HDR_HUNG_REPORTED = 18;
  * its task switches).
  */
 export const HDR_SHUFFLE_IDLE = 19;
+/**
+ * With torture.random_shuffle: the number of shuffles so far (0: off, every registered task
+ * follows every shuffle). Each task then adopts each new shuffle-idle CPU with probability 1/2,
+ * as the kernel's torture_shuffle_tasks() skips set_cpus_allowed_ptr() for a task when
+ * `torture_random(trp) & 0x1` (harness/cpu/task.ts, allowedOn()).
+ */
+export const HDR_SHUFFLE_GEN = 20;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 

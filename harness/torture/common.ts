@@ -355,8 +355,9 @@ export function torture_shuffle_idle_cpu(): number {
 
 /**
  * torture_shuffle_tasks(): advance shuffle_idle_cpu to the next CPU (-1 after the last: none
- * idled), and allow every registered task all CPUs but that one. Under cpus_read_lock(), as the
- * kernel's, and not at all with a single CPU online.
+ * idled), and allow every registered task all CPUs but that one (with torture.random_shuffle,
+ * each task only with probability 1/2: it keeps its previous mask otherwise). Under
+ * cpus_read_lock(), as the kernel's, and not at all with a single CPU online.
  */
 async function torture_shuffle_tasks(): Promise<void> {
   await cpus_read_lock();
@@ -366,7 +367,7 @@ async function torture_shuffle_tasks(): Promise<void> {
     // cpumask_next() over all CPUs from the previous one; past the last, none is idled.
     const idle = prev + 1 >= kapi.nrCpuIds ? -1 : prev + 1;
     Atomics.store(kapi.shm, word(W_SHUFFLE_IDLE), idle + 1);
-    kapi.setShuffleIdleCpu(idle);
+    kapi.setShuffleIdleCpu(idle, module_param('torture.random_shuffle', 'bool', false));
     if (verbose > 1) TOROUT_STRING(`torture_shuffle_tasks: shuffle_idle_cpu=${idle}`);
   } finally {
     cpus_read_unlock();
