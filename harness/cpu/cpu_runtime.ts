@@ -170,6 +170,9 @@ export class CpuRuntime {
   readonly #maskWords: number;
   /** jiffies * 1000 after which a D sleeper is hung; 0 disables (hung_task_timeout_secs=0). */
   readonly #hungJ: number;
+  /* sched.test_lost_token: lose every N-th token hand-off (0: never), and the hand-offs so far. */
+  readonly #lostTokenEvery: number;
+  #handoffs = 0;
   #lastHungCheckJ = 0;
 
   current: Task | null = null;
@@ -221,6 +224,7 @@ export class CpuRuntime {
     this.#maskWords = Math.ceil(this.#nrCpus / 32);
     const hung = param_parse('uint', env.config.bootParams.get('hung_task_timeout_secs') ?? '10') ?? 10;
     this.#hungJ = hung * HZ;
+    this.#lostTokenEvery = param_parse('uint', env.config.bootParams.get('sched.test_lost_token') ?? '0') ?? 0;
     this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, env.cpu, -1, async () => {});
     // Boot: the home CPU's ticket 0 (zeroed memory is a free token), so boot() runs on it.
     this.#takeToken(env.cpu, true);
@@ -850,6 +854,15 @@ export class CpuRuntime {
     const cpu = this.cpu;
     if (cpu < 0) return;
     const i32 = this.i32;
+    // Planted bug (sched.test_lost_token=N): every N-th hand-off to a waiter forgets to serve the
+    // next ticket. The token is then free with waiters queued behind a ticket nobody serves: no
+    // executor runs that CPU again, and only the run-token watchdog (hang_detector.ts) can say so.
+    if (this.#lostTokenEvery > 0 && this.#tokenWaiters(cpu) && ++this.#handoffs % this.#lostTokenEvery === 0) {
+      Atomics.store(i32, cpuWord(cpu, CPU_CURR_PID), 0);
+      Atomics.store(i32, cpuWord(cpu, CPU_TOKEN_HOLDER), 0);
+      this.cpu = -1;
+      return;
+    }
     if (!this.#tokenWaiters(cpu) && Atomics.load(i32, cpuWord(cpu, CPU_IDLE)) === 0 && cpuOnlineIn(i32, cpu)) {
       Atomics.store(i32, cpuWord(cpu, CPU_IDLE), 1);
       for (const h of this.#hooks) h.idleEnter?.();

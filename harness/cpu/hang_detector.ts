@@ -241,6 +241,9 @@ export class HangDetector {
         this.#lastBeatChangeJ[cpu] = nowJ;
         continue;
       }
+      // A CPU whose token nobody holds runs nothing: if executors wait for it, the run-token
+      // check below says why; if not, the CPU is idle.
+      if (Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_HOLDER)) === 0) continue;
       // A dying CPU still runs (its tasks finish their critical sections): watched as well.
       const st = Atomics.load(i32, cpuWord(cpu, CPU_STATE));
       const online = st === CPU_ST.online || st === CPU_ST.dying;

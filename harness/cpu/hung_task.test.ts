@@ -62,4 +62,26 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     expect(run.result?.end).toBe('oops');
     expect(run.code).toBe(1);
   });
+
+  it('a run-token hand-off that forgets to serve the next ticket (sched.test_lost_token): the run-token watchdog names the CPU and its waiters', async () => {
+    const run = await runGuest({
+      nrCpus: 4,
+      durationSec: 40,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      // Shuffling every second makes executors queue for other CPUs' tokens: hand-offs happen.
+      bootParams: { 'locktorture.torture_type': 'mutex_lock', 'locktorture.shutdown_secs': '40', 'locktorture.stat_interval': '5', 'locktorture.shuffle_interval': '1', watchdog_thresh: '2', 'sched.test_lost_token': '5' },
+    });
+    const m = /watchdog: BUG: run token of CPU#(\d+) stuck for (\d+)s!/.exec(run.console);
+    expect(m, tail(run.console)).not.toBeNull();
+    // Twice watchdog_thresh without the token moving, and the report explains it: the token is
+    // free, executors queue for it, and the ticket being served is not any of theirs.
+    expect(Number(m?.[2])).toBeGreaterThanOrEqual(4);
+    expect(run.console).toContain('Run tokens:');
+    expect(run.console).toMatch(new RegExp(`\\] +CPU ${m?.[1]}: run token free, [1-9]\\d* waiting \\(executors? [\\d# ]+; serving \\d+ next \\d+\\)`));
+    expect(run.console).toContain('Kernel panic - not syncing: softlockup: hung tasks');
+    // The CPU itself is not reported as a soft lockup: no executor holds it, so nothing runs there.
+    expect(run.console).not.toMatch(new RegExp(`soft lockup - CPU#${m?.[1]} stuck`));
+    expect(run.result?.end).toBe('oops');
+    expect(run.code).toBe(1);
+  });
 });
