@@ -52,9 +52,11 @@ import {
   grownArray,
   parseTrace,
   traceBounds,
+  traceReader,
   type ParsedTrace,
   type TraceType,
 } from './trace_parse.js';
+import { TraceChunks, TraceUnreadable } from './trace_chunks.js';
 import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
 import type { LockdepBugKind, LockdepLimits } from './types.js';
 
@@ -368,18 +370,40 @@ function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) 
   return { result: { file: src.file, rc, events: n, tasks: ntask, classes: nclasses, dependencies: deps, findings }, capacityHit };
 }
 
-/** Read a trace file (or take its bytes), parse it and check it. */
+/**
+ * Read a trace file (or take its bytes), parse it and check it. A regular file is read a chunk at
+ * a time (trace_chunks.ts) rather than whole: the same events, without a buffer the size of the
+ * file (a 50 MB trace's buffer alone is 12,000 fresh pages, about 160 ms of page faults on this
+ * VM, and 50 MB more of peak memory per pool thread).
+ */
 export function checkTraceFile(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}, bytes?: Uint8Array): TraceResult {
-  let buf: Uint8Array;
-  if (bytes !== undefined) buf = bytes;
-  else {
+  if (bytes !== undefined) return runTrace(parseTrace(file, bytes), out, opts);
+  const unreadable = (e: unknown): TortureError => new TortureError('TRACE_MALFORMED', `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${(e as Error).message}`);
+  let size = -1;
+  try {
+    const st = statSync(file);
+    if (st.isFile()) size = st.size;
+  } catch {
+    /* readFileSync below says why */
+  }
+  if (size < 0) {
+    let buf: Uint8Array;
     try {
       buf = readFileSync(file);
     } catch (e) {
-      throw new TortureError('TRACE_MALFORMED', `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${(e as Error).message}`);
+      throw unreadable(e);
     }
+    return runTrace(parseTrace(file, buf), out, opts);
   }
-  return runTrace(parseTrace(file, buf), out, opts);
+  const reader = traceReader(file, size);
+  try {
+    const chunks = new TraceChunks(file, size, reader);
+    while (chunks.step());
+  } catch (e) {
+    if (e instanceof TraceUnreadable) throw unreadable(e);
+    throw e;
+  }
+  return runTrace(reader.end(), out, opts);
 }
 
 /*
