@@ -17,7 +17,9 @@
  *    next reaches prev there does the kernel's strong-path BFS run. A cycle the strong-path rule
  *    allows (read and recursive-read edges) ends the order: from then on every new dependency
  *    gets the kernel's BFS, as without the order.
- *  - (from, to) -> entry is one probe of the entry hash, not a walk of locks_after.
+ *  - (from, to) -> entry is one probe of the entry hash, not a walk of locks_after; the slot keeps
+ *    the key and a copy of the entry's kinds, so neither the probe nor a repeated dependency reads
+ *    the entry record (layout.ts, EH_*).
  * Deliberately not done: class/entry removal (no lockdep_unregister_key, no zapping).
  */
 
