@@ -74,7 +74,7 @@ function checkArgs(a: BenchArgv): { timeMs: number; maxThreads: number; processe
   }
   const processes = a.processes ?? DEFAULT_PROCESSES;
   if (!Number.isInteger(processes) || processes < 1 || processes > 15) {
-    throw new TortureError('USAGE', `Cannot run the bench as '--processes' must be an integer from 1 to 15: current value is ${String(a.processes)}`);
+    throw new TortureError('USAGE', `Cannot run the bench as '--runs' must be an integer from 1 to 15: current value is ${String(a.processes)}`);
   }
   return { timeMs, maxThreads, processes };
 }

@@ -15,11 +15,12 @@ function benchArgv(a: Argv): BenchArgv {
     const v = last(a[k]);
     if (v !== undefined) out[k] = v;
   }
-  for (const k of ['time', 'threads'] as const) {
+  for (const k of ['time', 'threads', 'runs'] as const) {
     const v = last(a[k]);
     if (v !== undefined) {
       if (!/^[0-9]+$/.test(v)) throw usage(`Cannot run the bench as '--${k}' must be an integer: current value is ${v || '(empty)'}`);
-      out[k] = Number.parseInt(v, 10);
+      // --runs is bench_main's `processes`: fresh processes per uncontended or lockdep-trace row.
+      out[k === 'runs' ? 'processes' : k] = Number.parseInt(v, 10);
     }
   }
   return out;
@@ -29,12 +30,13 @@ export const bench: Command = {
   name: 'bench',
   yargs: 'bench [filter]',
   describe: 'lock benchmarks',
-  synopsis: ['bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS] [--threads N]', '                              [--json FILE] [--results DIR]'],
+  synopsis: ['bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS] [--threads N]', '                              [--runs N] [--json FILE] [--results DIR]'],
   options: {
     ops: { type: 'string' },
     compare: { type: 'string' },
     time: { type: 'string' },
     threads: { type: 'string' },
+    runs: { type: 'string' },
     json: { type: 'string' },
     results: { type: 'string' },
   },
