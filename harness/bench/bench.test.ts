@@ -90,8 +90,9 @@ describe('runBench()', () => {
     for (const g of rep.goals) expect(['MET', 'MISSED', 'UNMEASURED']).toContain(g.status);
   });
 
-  it('rejects a bad --time and a bad --ops module with a TortureError before running anything', async () => {
+  it('rejects a bad --time, --runs and --ops module with a TortureError before running anything', async () => {
     await expect(runBench({ time: 0 })).rejects.toThrow(/Cannot run the bench as '--time' must be/);
+    await expect(runBench({ processes: 16 })).rejects.toThrow(/Cannot run the bench as '--runs' must be an integer from 1 to 15: current value is 16/);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-'));
     const ops = path.join(dir, 'bad_ops.mjs');
     writeFileSync(ops, 'export default { name: "Bad Name" };\n');
