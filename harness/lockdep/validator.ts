@@ -336,7 +336,6 @@ export class Validator implements Lockdep {
       try {
         c = g.registerClass(key.name, key.ordinal, sub, key.waitType, key.type);
       } catch (e) {
-        if (!(e instanceof CapacityError)) throw e;
         this.#capacity(e);
         return -1;
       } finally {
@@ -462,7 +461,6 @@ export class Validator implements Lockdep {
     try {
       return this.#siteId();
     } catch (e) {
-      if (!(e instanceof CapacityError)) throw e;
       this.#capacity(e);
       return 0;
     } finally {
@@ -527,7 +525,6 @@ export class Validator implements Lockdep {
       }
       return site;
     } catch (e) {
-      if (!(e instanceof CapacityError)) throw e;
       this.#capacity(e);
       return 0;
     } finally {
@@ -678,7 +675,6 @@ export class Validator implements Lockdep {
       if (bit === LOCK_USED) return true;
       return this.#markLockIrq(task, h, idx, bit);
     } catch (e) {
-      if (!(e instanceof CapacityError)) throw e;
       this.#capacity(e);
       return false;
     } finally {
@@ -876,7 +872,12 @@ export class Validator implements Lockdep {
     return { classes: names, task: { pid: ctx.task.pid, comm: ctx.task.comm }, tokens };
   }
 
-  #capacity(e: CapacityError): void {
+  /**
+   * A capacity limit hit under the graph lock (any other error is rethrown): the kernel's
+   * `BUG: MAX_... too low!` report, once, and lockdep off. The caller's catch returns its fallback.
+   */
+  #capacity(e: unknown): void {
+    if (!(e instanceof CapacityError)) throw e;
     if (!this.g.debugLocksOff()) return;
     const task = this.#env.current();
     const ctx = this.#ctx(task, this.#held(task), 0, this.#capture());
