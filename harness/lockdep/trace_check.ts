@@ -56,7 +56,7 @@ import {
   type ParsedTrace,
   type TraceType,
 } from './trace_parse.js';
-import { TraceChunks, TraceUnreadable } from './trace_chunks.js';
+import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
 import type { LockdepBugKind, LockdepLimits } from './types.js';
 
@@ -378,7 +378,7 @@ function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) 
  */
 export function checkTraceFile(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}, bytes?: Uint8Array): TraceResult {
   if (bytes !== undefined) return runTrace(parseTrace(file, bytes), out, opts);
-  const unreadable = (e: unknown): TortureError => new TortureError('TRACE_MALFORMED', `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${(e as Error).message}`);
+  const unreadable = (e: unknown): TortureError => new TortureError('TRACE_MALFORMED', unreadableMessage(file, e));
   let size = -1;
   try {
     const st = statSync(file);

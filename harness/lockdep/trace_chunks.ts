@@ -1,11 +1,13 @@
 /*
- * A trace file fed to an incremental TraceReader (trace_parse.ts) one chunk at a time: the
- * reader thread of a pipelined check (trace_read_worker.ts) and the checking thread's own start
- * (trace_stream.ts) read the same way, so they parse the same events with the same ids.
+ * A trace file fed to an incremental TraceReader (trace_parse.ts) one chunk at a time, so that no
+ * buffer the size of the file is ever allocated: the reader thread of a pipelined check
+ * (trace_read_worker.ts) and the in-thread check (trace_check.ts) read the same way.
  *
  * Guarantees: no more than `size` bytes are read (a file still growing is read as it was when the
- * check started); a line longer than the buffer grows it; the bytes after the last newline of a
- * chunk are kept for the next (a first line longer than the first chunk included). An unreadable file is a TraceUnreadable, never a half-read trace.
+ * check started); a line longer than a chunk grows the buffer (a first line longer than the first
+ * chunk included); the bytes after the last newline of a chunk are kept for the next. The file is
+ * closed at the end and on any error (an unreadable file is a TraceUnreadable, a malformed line
+ * the parser's TortureError).
  */
 
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -19,10 +21,14 @@ export const FIRST_CHUNK_BYTES = 1 << 18;
 /** The file could not be opened or read (the message is the system's). */
 export class TraceUnreadable extends Error {}
 
+/** The `FILE:0: ...` message of a trace that cannot be read, whichever thread finds it. */
+export function unreadableMessage(file: string, e: unknown): string {
+  return `${file}:0: Cannot read the trace as '${file}' must be a readable file: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 export class TraceChunks {
   readonly #reader: TraceReader;
   readonly #size: number;
-  readonly #chunk: number;
   #fd = -1;
   #buf: Uint8Array;
   #have = 0;
@@ -32,11 +38,10 @@ export class TraceChunks {
   /** True once the last chunk was fed (the file is parsed to its end). */
   done = false;
 
-  constructor(file: string, size: number, reader: TraceReader, chunk = CHUNK_BYTES) {
+  constructor(file: string, size: number, reader: TraceReader) {
     this.#reader = reader;
     this.#size = size;
-    this.#chunk = chunk;
-    this.#buf = new Uint8Array(Math.max(chunk, FIRST_CHUNK_BYTES));
+    this.#buf = new Uint8Array(CHUNK_BYTES);
     try {
       this.#fd = openSync(file, 'r');
     } catch (e) {
@@ -47,7 +52,7 @@ export class TraceChunks {
   /** Read and parse one more chunk (a TortureError for a malformed line); false once at the end. */
   step(): boolean {
     if (this.done) return false;
-    const limit = this.#first ? FIRST_CHUNK_BYTES : this.#chunk;
+    const limit = this.#first ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     this.#first = false;
     // The bytes kept from the last chunk (a line not yet complete) stay in front of the new ones.
     if (this.#have + limit > this.#buf.length) {
@@ -65,7 +70,13 @@ export class TraceChunks {
     }
     this.#have += got;
     const last = got === 0;
-    const used = this.#reader.feed(this.#buf.subarray(0, this.#have), last);
+    let used: number;
+    try {
+      used = this.#reader.feed(this.#buf.subarray(0, this.#have), last);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
     this.consumed += used;
     this.#buf.copyWithin(0, used, this.#have);
     this.#have -= used;

@@ -14,7 +14,7 @@
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { isTortureError } from '../errors.js';
-import { TraceChunks, TraceUnreadable } from './trace_chunks.js';
+import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { traceReader, type TraceColumns, type TraceType } from './trace_parse.js';
 
 export interface ReadWorkerData {
@@ -87,9 +87,6 @@ function main(d: ReadWorkerData): void {
       tasksSent = s.taskNames.length;
       locksSent = s.lockNames.length;
     };
-    const unreadable = (e: unknown): void => {
-      post({ kind: 'error', malformed: true, message: `${d.file}:0: Cannot read the trace as '${d.file}' must be a readable file: ${(e as Error).message}` });
-    };
     try {
       const chunks = new TraceChunks(d.file, d.size, r);
       // Through feed(), a chunk's events are in the shared columns before its batch says so.
@@ -100,7 +97,7 @@ function main(d: ReadWorkerData): void {
       } while (more);
     } catch (e) {
       if (!(e instanceof TraceUnreadable)) throw e;
-      unreadable(e);
+      post({ kind: 'error', malformed: true, message: unreadableMessage(d.file, e) });
       return;
     }
     // The bounds of the whole trace are the checking thread's to compute, when it needs them.

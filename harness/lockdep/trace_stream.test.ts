@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,14 @@ describe('pipelined torture lockdep', () => {
     const fast = run(checkTraceFileFast, f, { pipeline: true, pipelineMinBytes: 1 << 20 });
     expect(fast).toEqual(run(checkTraceFile, f, {}));
     expect('error' in fast && fast.error).toMatch(/bad\.jsonl:100009: Cannot acquire as 'lock' must be a non-empty string/);
+  });
+
+  it('a malformed file read in chunks leaves no file descriptor open', () => {
+    const f = write('bad_small.jsonl', ABBA + '\n{"op":"acquire","task":"z"}\n');
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let k = 0; k < 20; k++) expect(run(checkTraceFile, f, {})).toMatchObject({ error: expect.stringMatching(/bad_small\.jsonl:9: Cannot acquire/) });
+    expect(open()).toBe(before);
   });
 
   it('a first line longer than the first chunk (a 300 KB stack): read whole, the same verdict', () => {

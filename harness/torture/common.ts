@@ -359,7 +359,7 @@ export function torture_shuffle_idle_cpu(): number {
  * each task only with probability 1/2: it keeps its previous mask otherwise). Under
  * cpus_read_lock(), as the kernel's, and not at all with a single CPU online.
  */
-async function torture_shuffle_tasks(): Promise<void> {
+async function torture_shuffle_tasks(random: boolean): Promise<void> {
   await cpus_read_lock();
   try {
     if (num_online_cpus() === 1) return;
@@ -367,7 +367,7 @@ async function torture_shuffle_tasks(): Promise<void> {
     // cpumask_next() over all CPUs from the previous one; past the last, none is idled.
     const idle = prev + 1 >= kapi.nrCpuIds ? -1 : prev + 1;
     Atomics.store(kapi.shm, word(W_SHUFFLE_IDLE), idle + 1);
-    kapi.setShuffleIdleCpu(idle, module_param('torture.random_shuffle', 'bool', false));
+    kapi.setShuffleIdleCpu(idle, random);
     if (verbose > 1) TOROUT_STRING(`torture_shuffle_tasks: shuffle_idle_cpu=${idle}`);
   } finally {
     cpus_read_unlock();
@@ -378,9 +378,10 @@ async function torture_shuffle_tasks(): Promise<void> {
 async function torture_shuffle(intervalJ: number): Promise<void> {
   VERBOSE_TOROUT_STRING('torture_shuffle task started');
   const rand = torture_random_state('torture_shuffle');
+  const random = module_param('torture.random_shuffle', 'bool', false);
   do {
     if (await torture_hrtimeout_jiffies(intervalJ, rand)) break;
-    await torture_shuffle_tasks();
+    await torture_shuffle_tasks(random);
   } while (!torture_must_stop());
   torture_kthread_stopping('torture_shuffle');
 }
