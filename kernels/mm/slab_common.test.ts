@@ -31,16 +31,14 @@ function section(console: string, from: string, to: string): string {
   return a < 0 ? '' : console.slice(a, b < 0 ? undefined : b);
 }
 
+/** The TREE05-like 4-second rcutorture run of every test here, with extra boot parameters. */
+function seedRun(extra: Readonly<Record<string, string>> = {}): ReturnType<typeof runGuest> {
+  return runGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: { ...BOOT, ...extra }, durationSec: 4, shutdownGraceSec: 15 });
+}
+
 describe('kmem_cache_create vs CPU offline (the seed)', () => {
   it('debug_key_under_slab_mutex=1: the circular report on cpu_hotplug_lock and slab_mutex, seed-shaped', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: TREE05ISH,
-      bootParams: { ...BOOT, 'slub.debug_key_under_slab_mutex': '1' },
-      durationSec: 4,
-      shutdownGraceSec: 15,
-    });
+    const run = await seedRun({ 'slub.debug_key_under_slab_mutex': '1' });
     const c = run.console;
     expect(c).toContain('WARNING: possible circular locking dependency detected');
     expect(c).toMatch(/rcu_torture_sta\/\d+ is trying to acquire lock:/);
@@ -57,7 +55,7 @@ describe('kmem_cache_create vs CPU offline (the seed)', () => {
   });
 
   it('the fix (default): same run, no lockdep report, SUCCESS, CPUs went offline', async () => {
-    const run = await runGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: BOOT, durationSec: 4, shutdownGraceSec: 15 });
+    const run = await seedRun();
     const c = run.console;
     expect(c).not.toContain('possible circular locking dependency');
     expect(c).not.toMatch(/WARNING:|BUG:/);
@@ -75,14 +73,7 @@ describe('kmem_cache_create vs CPU offline (the seed)', () => {
   });
 
   it('cpuhp.test_dead_early=1 under rcutorture: slub_cpu_dead() warns', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: TREE05ISH,
-      bootParams: { ...BOOT, 'cpuhp.test_dead_early': '1' },
-      durationSec: 4,
-      shutdownGraceSec: 15,
-    });
+    const run = await seedRun({ 'cpuhp.test_dead_early': '1' });
     const c = run.console;
     expect(c).toMatch(/\] slub_cpu_dead: CPU [1-3]: a cache flushed while its CPU still runs\n.*WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)/);
     expect(run.result?.findings.some((f) => f.includes('at slub_cpu_dead'))).toBe(true);

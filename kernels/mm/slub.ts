@@ -277,21 +277,17 @@ function add_partial(m: SlotMem, slab: number, toTail: boolean): void {
   const i32 = kapi.shm;
   const n = m.node.base;
   const me = slab + 1;
-  if (toTail) {
-    const tail = i32[n + N_PARTIAL_TAIL] ?? 0;
-    i32[slw(m, slab, SL_PREV)] = tail;
-    i32[slw(m, slab, SL_NEXT)] = 0;
-    if (tail === 0) i32[n + N_PARTIAL_HEAD] = me;
-    else i32[slw(m, tail - 1, SL_NEXT)] = me;
-    i32[n + N_PARTIAL_TAIL] = me;
-  } else {
-    const head = i32[n + N_PARTIAL_HEAD] ?? 0;
-    i32[slw(m, slab, SL_NEXT)] = head;
-    i32[slw(m, slab, SL_PREV)] = 0;
-    if (head === 0) i32[n + N_PARTIAL_TAIL] = me;
-    else i32[slw(m, head - 1, SL_PREV)] = me;
-    i32[n + N_PARTIAL_HEAD] = me;
-  }
+  // The same link at either end, mirrored: at the tail the old tail is our prev, at the head the old head our next.
+  const toEnd = toTail ? SL_PREV : SL_NEXT;
+  const away = toTail ? SL_NEXT : SL_PREV;
+  const endWord = n + (toTail ? N_PARTIAL_TAIL : N_PARTIAL_HEAD);
+  const otherEndWord = n + (toTail ? N_PARTIAL_HEAD : N_PARTIAL_TAIL);
+  const end = i32[endWord] ?? 0;
+  i32[slw(m, slab, toEnd)] = end;
+  i32[slw(m, slab, away)] = 0;
+  if (end === 0) i32[otherEndWord] = me;
+  else i32[slw(m, end - 1, away)] = me;
+  i32[endWord] = me;
   i32[slw(m, slab, SL_ONLIST)] = 1;
   // Read without the lock by deactivate_slab() and __slab_free(), as the kernel's n->nr_partial.
   Atomics.add(i32, n + N_NR_PARTIAL, 1);
