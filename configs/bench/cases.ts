@@ -8,7 +8,7 @@
  * for it by name). Uncontended cases measure one lock+unlock pair in ns/op, batched per sample;
  * contended cases measure total ops/s of T threads on one lock for a fixed wall time.
  *
- * What it deliberately does not do: hold thresholds. The goals of issue 6 live in
+ * What it deliberately does not do: hold thresholds. The speed goals live in
  * harness/bench/goals.ts and are reported, never asserted.
  */
 

@@ -1,6 +1,6 @@
 /*
  * `torture bench [FILTER] [--ops FILE] [--compare OLD.json] [--time MS]`: runs the cases of
- * configs/bench/cases.ts, prints the tables and issue 6's goals, writes
+ * configs/bench/cases.ts, prints the tables and the speed goals, writes
  * results/bench/<YYYY.MM.DD-HH.MM.SS>/bench.json (+ bench.txt), and with --compare lists what got
  * slower than an earlier run. The driver's CLI calls runBench(); it returns the exit code.
  *

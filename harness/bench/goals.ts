@@ -1,5 +1,6 @@
 /*
- * Issue 6's goals (and issue 14's lockdep-trace rate), evaluated against one run's rows: MET / MISSED with the figure, or UNMEASURED
+ * The project's speed goals (the lock fast paths, lockdep's cost, RCU's rates, the lockdep-trace
+ * checker's events/s), evaluated against one run's rows: MET / MISSED with the figure, or UNMEASURED
  * when a row needed is skipped or filtered out. Reported in the table output and bench.json;
  * never asserted by a test (speed depends on the machine).
  */
@@ -128,7 +129,7 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
       detail: `synchronize_rcu p50 ${g.syncP50Us.toFixed(0)} us, p99 ${g.syncP99Us.toFixed(0)} us over ${g.syncCalls} calls; ${g.gpSource}`,
     });
   }
-  // Issue 14: `torture lockdep` checks a 1M-event, 1,000-class, 64-task trace in at most 1 s.
+  // `torture lockdep` checks a 1M-event, 1,000-class, 64-task trace in at most 1 s.
   const lt = rows.find((r) => r.name === 'lockdep-trace.1m');
   const goal = 'torture lockdep >= 1,000,000 events/s (1M events)';
   if (lt === undefined || lt.state !== 'measured' || lt.kind !== 'lockdep_trace') {

@@ -104,7 +104,7 @@ export function formatReport(rep: BenchReport): string {
     out.push('', 'Notes (console output while measuring)');
     for (const r of noted) if (r.state === 'measured') for (const n of r.notes.slice(0, 5)) out.push(`  ${r.name}: ${n}`);
   }
-  if (rep.goals.length > 0) out.push('', 'Goals (issue 6)', ...formatGoals(rep.goals));
+  if (rep.goals.length > 0) out.push('', 'Goals', ...formatGoals(rep.goals));
   return out.join('\n');
 }
 
