@@ -47,7 +47,8 @@ export const again: Command = {
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);
     const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
-    const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
+    const { runBatches } = await import('../run/run_batches.js');
+    const { checkResdirFree } = await import('../run/run_session.js');
     checkResdirFree(plan.resdir);
     return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
   },

@@ -190,7 +190,8 @@ export const run: Command = {
     if (!existsSync(guestMain)) {
       throw new TortureError('USAGE', `Cannot start guests as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
     }
-    const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
+    const { runBatches } = await import('../run/run_batches.js');
+    const { checkResdirFree } = await import('../run/run_session.js');
     checkResdirFree(plan.resdir);
     return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
   },
