@@ -1,6 +1,6 @@
 /*
  * Run a planned battery the way torture.sh runs its kvm.sh invocations (harness/nightly/README.md):
- * one job at a time, each step a child process (`torture ...` through job_child.ts, or `node FILE`
+ * one job at a time, each step a child process (`torture ...` through harness/commands/job_child.ts, or `node FILE`
  * for an example program) whose output goes to `<job>/<step>.out`; each step judged against its
  * expectation; ` --- <job>: Start <date>` and a verdict line per job; then torture.sh's
  * SUCCESSES:/FAILURES: lists, `Started at ..., ended at ..., duration ...` and
@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { commandLineOf } from '../cli/shell_quote.js';
 import { dateText } from '../lib/kvm_date.js';
 import { repoRoot } from '../run/repo_root.js';
 import { RunSession } from '../run/run_session.js';
@@ -48,13 +49,12 @@ function stepArgv(step: Step, jobDir: string, batteryDir: string, jobName: strin
       : step.output === 'bench-json'
         ? ['--json', path.join(stepDir, 'bench.json')]
         : [];
-  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'nightly', 'job_child.js'), ...step.argv, ...extra] };
+  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'commands', 'job_child.js'), ...step.argv, ...extra] };
 }
 
 /** Shell-readable command of a step, as a person would type it. */
 export function stepCommand(step: Step): string {
-  const q = (a: string): string => (/^[A-Za-z0-9_./=:,*+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-  return [step.runner === 'node' ? 'node' : 'torture', ...step.argv.map(q)].join(' ');
+  return commandLineOf(step.argv, step.runner === 'node' ? 'node' : 'torture');
 }
 
 function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string, onStart: (r: Running) => void): Promise<{ exitCode: number | null; output: string; seconds: number }> {
