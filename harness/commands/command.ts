@@ -12,8 +12,6 @@
 import type { Argv, CliOptions } from '../cli/cli_option.js';
 import { TortureError } from '../errors.js';
 
-export type { Argv } from '../cli/cli_option.js';
-export { last, list } from '../cli/cli_option.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;

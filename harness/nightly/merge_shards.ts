@@ -17,8 +17,13 @@ function bad(message: string): TortureError {
   return new TortureError('USAGE', message);
 }
 
-/** The records of `dirs`, checked to be distinct shards of one battery. */
-function shardRecords(dirs: readonly string[]): { dir: string; r: BatteryRecord }[] {
+interface Shard {
+  readonly dir: string;
+  readonly r: BatteryRecord;
+}
+
+/** The records of `dirs`, checked to be distinct shards of one battery; the first is the reference. */
+function shardRecords(dirs: readonly string[]): { records: Shard[]; first: BatteryRecord } {
   const records = dirs.map((d) => {
     const r = readBatteryRecord(d);
     if (r === null) throw bad(`Cannot merge as '${d}' must be a nightly battery directory (with ${NIGHTLY_JSON}): current value has none`);
@@ -35,13 +40,12 @@ function shardRecords(dirs: readonly string[]): { dir: string; r: BatteryRecord 
     if (seen.has(idx)) throw bad(`Cannot merge as 'each shard' must be given once: current value has shard ${idx}/${first.r.shards.length} twice`);
     seen.add(idx);
   }
-  return records;
+  return { records, first: first.r };
 }
 
 /** Merge the shard directories `dirs` into the new `outdir`; the battery's exit code. */
 export function mergeShards(dirs: readonly string[], outdir: string, commandLine: string, io: { readonly out: (line: string) => void }, now: Date = new Date()): number {
-  const records = shardRecords(dirs);
-  const first = (records[0] as { r: BatteryRecord }).r;
+  const { records, first } = shardRecords(dirs);
   const session = new RunSession({ resdir: outdir, commandLine, echo: (l) => io.out(l) });
   const byName = new Map<string, { job: JobRecord; dir: string }>();
   for (const { dir, r } of records) for (const j of r.jobs) byName.set(j.name, { job: j, dir });
