@@ -1,6 +1,8 @@
+// The shared option kinds' parses and messages, and the help columns derived from declarations.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { option, optionLines } from './cli_option.js';
+import { groupSwitch } from './ordered_args.js';
 import { DATESTAMP, existingFile, FLAG, intRange, RESULTS_ROOT, SEED, shard, text } from './option_kinds.js';
 
 describe('option kinds: one parse, one check, one message', () => {
@@ -36,5 +38,16 @@ describe('option kinds: one parse, one check, one message', () => {
       '  --jitter "N [SLEEP [SPIN]]"',
       '                            wide',
     ]);
+  });
+});
+
+describe('ordered group switches', () => {
+  it('--do-X on, --do-no-X and --no-X off, anything else not a switch', () => {
+    const groups = ['seed', 'bench'] as const;
+    expect(groupSwitch('--do-seed', groups)).toEqual({ word: 'seed', on: true });
+    expect(groupSwitch('--do-no-bench', groups)).toEqual({ word: 'bench', on: false });
+    expect(groupSwitch('--no-seed', groups)).toEqual({ word: 'seed', on: false });
+    expect(groupSwitch('--do-frobnicate', groups)).toBeNull();
+    expect(groupSwitch('--duration', groups)).toBeNull();
   });
 });

@@ -36,3 +36,13 @@ export function* orderedArgs(argv: readonly string[]): Generator<OrderedWord> {
     if (!used && inline !== undefined) throw new TortureError('USAGE', `Cannot use ${name} as 'it' must be given without a value: current value is ${a}`);
   }
 }
+
+/**
+ * torture.sh's group switches: `--do-X` switches group X on, `--do-no-X` and `--no-X` switch it
+ * off; `words` are the groups. Null for any other word (the command says which words it takes).
+ */
+export function groupSwitch<W extends string>(name: string, words: readonly W[]): { readonly word: W; readonly on: boolean } | null {
+  const g = /^--(do-no-|no-|do-)(.+)$/.exec(name);
+  const word = words.find((w) => w === g?.[2]);
+  return g === null || word === undefined ? null : { word, on: g[1] === 'do-' };
+}

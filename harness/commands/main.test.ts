@@ -1,3 +1,4 @@
+// The command line as a user runs it (bin/torture.js): bad input, every command's help, --version, plans.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { option } from '../cli/cli_option.js';
 import { DATESTAMP, DURATION, existingFile, FLAG, RESULTS_ROOT, SEED, shard, text } from '../cli/option_kinds.js';
-import { orderedArgs } from '../cli/ordered_args.js';
+import { groupSwitch, orderedArgs } from '../cli/ordered_args.js';
 import { commandLineOf } from '../cli/shell_quote.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
 import { BATTERY_GROUPS, type BatteryGroup } from '../nightly/battery_files.js';
@@ -59,7 +59,7 @@ export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()
   let seed: number | undefined;
   for (const o of orderedArgs(argv)) {
     const n = o.name;
-    const g = /^--(do-no-|no-|do-)(.+)$/.exec(n);
+    const g = groupSwitch(n, BATTERY_GROUPS);
     if (n === '--duration') durationSec = OPTIONS.duration.kind.parse(o.value(), n);
     else if (n === '--configs-rcutorture' || n === '--config-rcutorture') rcu.push(o.value());
     else if (n === '--configs-locktorture' || n === '--config-locktorture') lock.push(o.value());
@@ -71,10 +71,9 @@ export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()
     else if (n === '--results') resultsRoot = OPTIONS.results.kind.parse(o.value(), n);
     else if (n === '--bench-baseline') benchBaseline = OPTIONS['bench-baseline'].kind.parse(o.value(), n);
     else if (n === '--shard') shardOf = OPTIONS.shard.kind.parse(o.value(), n);
-    else if (g !== null && (BATTERY_GROUPS as readonly string[]).includes(g[2] ?? '')) {
-      const x = g[2] as BatteryGroup;
-      if (g[1] === 'do-') groups.add(x);
-      else groups.delete(x);
+    else if (g !== null) {
+      if (g.on) groups.add(g.word);
+      else groups.delete(g.word);
     } else {
       throw usage(`Cannot run nightly as '${n}' must be one of ${SWITCH_WORDS} (X: ${BATTERY_GROUPS.join(' ')}): current value is ${n}`);
     }

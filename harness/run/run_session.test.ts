@@ -1,3 +1,4 @@
+// RunSession on its own: the log, the three ways a session stops, and that close() leaves no handler behind.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
