@@ -3,52 +3,50 @@
  * parameters and seed (kvm-again.sh); harness/run/again.ts builds the plan from the directory.
  */
 
-import path from 'node:path';
+import { last, option, valueOf } from '../cli/cli_option.js';
+import { checkRunLength } from '../cli/duration.js';
+import { DATESTAMP, DURATION, RESULTS_ROOT } from '../cli/option_kinds.js';
+import { commandLineOf } from '../cli/shell_quote.js';
 import { datestamp } from '../lib/kvm_date.js';
-import type { RunPlan } from '../run/plan.js';
-import { checkRunLength, parseDuration } from '../run/duration.js';
-import { repoRoot } from '../run/repo_root.js';
-import { last, usage, type Command } from './command.js';
-import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
+import { usage, type Command } from './command.js';
+import { QUIET, SHUTDOWN_GRACE } from './run.js';
+import { startRun } from './start_run.js';
+
+const OPTIONS = {
+  duration: option(DURATION, "each scenario's run time (default: the one DIR ran with)"),
+  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS)'),
+  results: option(RESULTS_ROOT, "results root (default: DIR's parent)"),
+  'shutdown-grace': SHUTDOWN_GRACE,
+  quiet: QUIET,
+} as const;
 
 export const again: Command = {
   name: 'again',
   yargs: 'again [dir]',
   describe: 'rerun a results directory',
   synopsis: ['again DIR [--duration D] [--datestamp NAME] [--results DIR] [--quiet]'],
-  options: {
-    duration: { type: 'string' },
-    datestamp: { type: 'string' },
-    results: { type: 'string' },
-    'shutdown-grace': { type: 'string' },
-    quiet: { type: 'boolean' },
-  },
+  about: `Rerun the scenarios of the results directory DIR (kvm-again.sh) with the merged configs, boot
+parameters, batches and random seed it ran with, read from its own files (never from configs/).
+The new results directory gets a \`re-run\` file naming DIR.`,
+  options: OPTIONS,
+  notes: 'Exit status: 0 all runs succeeded, 1 a run failed, 2 bad input.',
   async handler(a, { argv, io, terminal }) {
     const dir = last(a['dir']);
     if (dir === undefined || dir === '') throw usage(`Cannot run again as 'DIR' must name a results directory: current value is (none)`);
-    const durText = last(a['duration']);
-    const durationSec = durText === undefined ? undefined : parseDuration(durText);
-    const graceText = last(a['shutdown-grace']);
-    if (graceText !== undefined && !/^[0-9]+$/.test(graceText)) {
-      throw usage(`Cannot use --shutdown-grace as 'SECS' must be an integer >= 0: current value is ${graceText || '(empty)'}`);
-    }
-    const ds = last(a['datestamp']);
-    if (ds !== undefined) checkDatestamp(ds);
-    const resultsText = last(a['results']);
-    if (resultsText !== undefined) checkResultsRoot(path.resolve(resultsText), resultsText);
+    const durationSec = valueOf(a, 'duration', OPTIONS.duration);
+    const shutdownGraceSec = valueOf(a, 'shutdown-grace', OPTIONS['shutdown-grace']);
+    const ds = valueOf(a, 'datestamp', OPTIONS.datestamp);
+    const resultsRoot = valueOf(a, 'results', OPTIONS.results);
     const { againPlan } = await import('../run/again.js');
-    const plan: RunPlan = againPlan({
+    const plan = againPlan({
       dir,
       ...(durationSec !== undefined ? { durationSec } : {}),
-      ...(graceText !== undefined ? { shutdownGraceSec: Number.parseInt(graceText, 10) } : {}),
-      ...(resultsText !== undefined ? { resultsRoot: resultsText } : {}),
+      ...(shutdownGraceSec !== undefined ? { shutdownGraceSec } : {}),
+      ...(resultsRoot !== undefined ? { resultsRoot } : {}),
       datestamp: ds ?? datestamp(new Date()),
       commandLine: commandLineOf(argv),
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);
-    const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
-    const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
-    checkResdirFree(plan.resdir);
-    return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });
+    return startRun(plan, io, terminal, a['quiet'] === true);
   },
 };

@@ -1,7 +1,7 @@
 /*
  * The command table of `torture`: one entry per subcommand, in the order of the usage text. The
  * first entry is the default command (no subcommand word: a run). Everything the command line
- * shows or accepts is generated from this table (harness/run/cli.ts).
+ * shows or accepts is generated from this table (main.ts).
  */
 
 import { again } from './again.js';

@@ -4,6 +4,8 @@
  * order). Exit 0 clean, 1 a report.
  */
 
+import { option } from '../cli/cli_option.js';
+import { FLAG } from '../cli/option_kinds.js';
 import type { Command } from './command.js';
 
 export const lockdep: Command = {
@@ -11,7 +13,14 @@ export const lockdep: Command = {
   yargs: 'lockdep [traces..]',
   describe: 'check lock traces',
   synopsis: ['lockdep TRACE.jsonl... [-] [--all] [--json]'],
-  options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+  about: `Run the lockdep validator over recorded lock traces (JSON lines, one lock event each; \`-\` is
+standard input). Several traces are checked in parallel; each trace's output is printed whole, in
+the order the traces were named.`,
+  options: {
+    all: option(FLAG, 'go on after the first report: each distinct problem once, then a summary'),
+    json: option(FLAG, "one JSON document instead of the text (per trace: counts and findings)"),
+  },
+  notes: 'Exit status: 0 every trace clean, 1 a report, 2 bad input (a missing file, a malformed trace).',
   async handler(a, { argv, io }) {
     // yargs drops a lone `-` (standard input): the traces are the non-option words after the command.
     const at = argv.indexOf('lockdep');

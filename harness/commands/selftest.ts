@@ -10,7 +10,10 @@ export const selftest: Command = {
   yargs: 'selftest',
   describe: 'lockdep self-tests',
   synopsis: ['selftest'],
+  about: `Run lockdep's boot-time self-tests (lib/locking-selftest.c): each locking pattern is played on
+the validator, which must report exactly the expected ones. Prints the kernel's table of results.`,
   options: {},
+  notes: 'Exit status: 0 every self-test passed, 1 one failed.',
   async handler(_a, { io }) {
     const { locking_selftest } = await import('../lockdep/selftest.js');
     return locking_selftest(io.out).failed === 0 ? 0 : 1;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BATTERY_GROUPS, MIN_CHECK_RUN_SEC, MIN_RUN_SEC, assignShards, planBattery, type Job } from './battery_plan.js';
-import { parseNightlyArgs } from './nightly_cli.js';
+import { parseNightlyArgs } from '../commands/nightly.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

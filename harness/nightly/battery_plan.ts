@@ -73,8 +73,6 @@ export interface BatteryPlan {
   readonly perRunSec: Readonly<Record<'rcutorture' | 'locktorture' | 'checks' | 'seed', number>>;
 }
 
-/** torture.sh's default duration_base (minutes), in seconds. */
-export const DEFAULT_BATTERY_SEC = 10 * 60;
 /** torture.sh's 7:1:2 split (rcutorture:locktorture:scftorture); the 2 goes to the expected-failure checks. */
 export const SPLIT = { rcutorture: 7, locktorture: 1, checks: 2 } as const;
 /**

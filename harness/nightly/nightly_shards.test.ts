@@ -44,7 +44,7 @@ function junitCases(dir: string): JunitCase[] {
 }
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'nightly', 'job_child.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'commands', 'job_child.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   results = mkdtempSync(path.join(tmpdir(), 'torture-nightly-'));
 });
 

@@ -1,6 +1,6 @@
 /*
  * Run a planned battery the way torture.sh runs its kvm.sh invocations (harness/nightly/README.md):
- * one job at a time, each step a child process (`torture ...` through job_child.ts, or `node FILE`
+ * one job at a time, each step a child process (`torture ...` through harness/commands/job_child.ts, or `node FILE`
  * for an example program) whose output goes to `<job>/<step>.out`; each step judged against its
  * expectation; ` --- <job>: Start <date>` and a verdict line per job; then torture.sh's
  * SUCCESSES:/FAILURES: lists, `Started at ..., ended at ..., duration ...` and
@@ -8,18 +8,19 @@
  *
  * Files: <battery>/log (everything printed), nightly.json (the plan, rewritten with each job's
  * verdict as it finishes), <job>/job.json, <job>/<step>.out, <job>/<step>/ (results directories).
- * Never loses results: SIGINT/SIGTERM go to the running step (whose driver kills its guests and
+ * Never loses results (harness/run/run_session.ts): SIGINT/SIGTERM go to the running step (whose driver kills its guests and
  * rechecks), the remaining jobs are recorded as not run (failures), and the summary, report and
  * JUnit file are still written. One step at a time: a guest already has more CPU threads than the
  * host has cores, so running jobs side by side would only slow each down.
  */
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { commandLineOf } from '../cli/shell_quote.js';
 import { dateText } from '../lib/kvm_date.js';
 import { repoRoot } from '../run/repo_root.js';
-import { checkResdirFree } from '../run/run_batches.js';
+import { RunSession } from '../run/run_session.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
 import { type BatteryRecord, type JobRecord, type StepRecord, NIGHTLY_JSON, formatDuration, writeBatteryOutputs } from './battery_record.js';
@@ -48,13 +49,12 @@ function stepArgv(step: Step, jobDir: string, batteryDir: string, jobName: strin
       : step.output === 'bench-json'
         ? ['--json', path.join(stepDir, 'bench.json')]
         : [];
-  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'nightly', 'job_child.js'), ...step.argv, ...extra] };
+  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'commands', 'job_child.js'), ...step.argv, ...extra] };
 }
 
 /** Shell-readable command of a step, as a person would type it. */
 export function stepCommand(step: Step): string {
-  const q = (a: string): string => (/^[A-Za-z0-9_./=:,*+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-  return [step.runner === 'node' ? 'node' : 'torture', ...step.argv.map(q)].join(' ');
+  return commandLineOf(step.argv, step.runner === 'node' ? 'node' : 'torture');
 }
 
 function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string, onStart: (r: Running) => void): Promise<{ exitCode: number | null; output: string; seconds: number }> {
@@ -83,18 +83,49 @@ function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string
   });
 }
 
-/** Run every job of the plan; returns the exit code (0 all passed, 1 some failed). */
+/** Run one job's steps in order (a step after a stop is recorded as not run); its record. */
+async function runJob(job: Job, session: RunSession, setCurrent: (r: Running | null) => void): Promise<JobRecord> {
+  session.log(` --- ${job.name}: Start ${dateText()}`);
+  const jobDir = path.join(session.resdir, job.name);
+  mkdirSync(jobDir, { recursive: true });
+  const steps: StepRecord[] = [];
+  const jobStart = Date.now();
+  for (const step of job.steps) {
+    if (session.stopReason !== null) {
+      steps.push({ ...pendingStep(step), state: 'not-run', reasons: [session.notRun()] });
+      continue;
+    }
+    const r = await runStep(step, jobDir, session.resdir, job.name, setCurrent);
+    setCurrent(null);
+    const resultsDir = step.output === 'results-dir' ? path.join(jobDir, step.name) : null;
+    const v = judgeStep(step.expect, r.exitCode, r.output, resultsDir);
+    steps.push({ ...pendingStep(step), state: 'done', exitCode: r.exitCode, passed: v.passed, reasons: v.reasons, seconds: r.seconds });
+  }
+  const passed = steps.every((s) => s.passed === true);
+  const jr: JobRecord = {
+    ...pendingJob(job),
+    state: 'done',
+    passed,
+    // A failed job lists what failed; a passed one what it showed (expected failures).
+    reasons: steps.filter((s) => passed || s.passed !== true).flatMap((s) => s.reasons.map((x) => (job.steps.length > 1 ? `${s.name}: ${x}` : x))),
+    seconds: (Date.now() - jobStart) / 1000,
+    steps,
+  };
+  writeFileSync(path.join(jobDir, 'job.json'), JSON.stringify(jr, null, 2) + '\n');
+  return jr;
+}
+
+/** Run every job of the plan on one session; returns the exit code (0 all passed, 1 some failed). */
 export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: BatteryIo): Promise<number> {
   const startedAt = new Date();
-  checkResdirFree(o.resdir);
-  mkdirSync(o.resdir, { recursive: true });
-  const logFile = path.join(o.resdir, 'log');
-  writeFileSync(logFile, `${o.commandLine}\n`);
-  const log = (line: string): void => {
-    appendFileSync(logFile, line + '\n');
-    io.out(line);
-  };
-  io.out(` --- ${o.commandLine}`);
+  const session = new RunSession({
+    resdir: o.resdir,
+    commandLine: o.commandLine,
+    echo: (line) => io.out(line),
+    banner: ` --- ${o.commandLine}`,
+    stopLine: (why) => ` --- ${why}: ending the battery early. ${dateText()}`,
+  });
+  const log = session.log;
   log(` --- Results directory: ${o.resdir}`);
   if (o.shard !== null) log(` --- Shard ${o.shard.index}/${o.shard.count}: ${plan.jobs.length} of the battery's jobs`);
 
@@ -113,69 +144,29 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   const save = (): void => writeFileSync(path.join(o.resdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
   save();
 
-  let stopped: string | null = null;
-  let signalRc: number | null = null;
   let current: Running | null = null;
-  const onSignal = (sig: NodeJS.Signals, rc: number) => (): void => {
-    signalRc ??= rc;
-    if (stopped === null) {
-      stopped = sig;
-      log(` --- ${sig}: ending the battery early. ${dateText()}`);
-    }
-    current?.kill(sig);
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 1);
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  // The battery's stops are signals only (a step's own driver watches its STOP file).
+  session.onStop((_why, sig) => current?.kill(sig ?? 'SIGTERM'));
   try {
     for (const [ji, job] of plan.jobs.entries()) {
-      if (stopped !== null) {
-        record.jobs[ji] = { ...pendingJob(job), state: 'not-run', passed: false, reasons: [`not run (${stopped})`] };
+      if (session.stopReason !== null) {
+        record.jobs[ji] = { ...pendingJob(job), state: 'not-run', passed: false, reasons: [session.notRun()] };
         save();
         continue;
       }
-      log(` --- ${job.name}: Start ${dateText()}`);
-      const jobDir = path.join(o.resdir, job.name);
-      mkdirSync(jobDir, { recursive: true });
-      const steps: StepRecord[] = [];
-      const jobStart = Date.now();
-      for (const step of job.steps) {
-        if (stopped !== null) {
-          steps.push({ ...pendingStep(step), state: 'not-run', reasons: [`not run (${stopped})`] });
-          continue;
-        }
-        const r = await runStep(step, jobDir, o.resdir, job.name, (run) => {
-          current = run;
-        });
-        current = null;
-        const resultsDir = step.output === 'results-dir' ? path.join(jobDir, step.name) : null;
-        const v = judgeStep(step.expect, r.exitCode, r.output, resultsDir);
-        steps.push({ ...pendingStep(step), state: 'done', exitCode: r.exitCode, passed: v.passed, reasons: v.reasons, seconds: r.seconds });
-      }
-      const passed = steps.every((s) => s.passed === true);
-      const jr: JobRecord = {
-        ...pendingJob(job),
-        state: 'done',
-        passed,
-        // A failed job lists what failed; a passed one what it showed (expected failures).
-        reasons: steps.filter((s) => passed || s.passed !== true).flatMap((s) => s.reasons.map((x) => (job.steps.length > 1 ? `${s.name}: ${x}` : x))),
-        seconds: (Date.now() - jobStart) / 1000,
-        steps,
-      };
+      const jr = await runJob(job, session, (r) => {
+        current = r;
+      });
       record.jobs[ji] = jr;
-      writeFileSync(path.join(jobDir, 'job.json'), JSON.stringify(jr, null, 2) + '\n');
       save();
-      log(` --- ${job.name}: ${passed ? 'Success' : 'FAILURE'}${jr.reasons.length > 0 ? ` (${jr.reasons.join('; ')})` : ''} ${formatDuration(jr.seconds ?? 0)}`);
+      log(` --- ${job.name}: ${jr.passed === true ? 'Success' : 'FAILURE'}${jr.reasons.length > 0 ? ` (${jr.reasons.join('; ')})` : ''} ${formatDuration(jr.seconds ?? 0)}`);
     }
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    session.close();
   }
   record.endedAt = new Date().toISOString();
   save();
-  const rc = writeBatteryOutputs(o.resdir, record, log);
-  return signalRc ?? rc;
+  return session.exitCode(writeBatteryOutputs(o.resdir, record, log));
 }
 
 function pendingStep(s: Step): StepRecord {

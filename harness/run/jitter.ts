@@ -9,6 +9,7 @@
 
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import type { OptionKind } from '../cli/option_kinds.js';
 import { TortureError } from '../errors.js';
 import type { JitterSpec } from './plan.js';
 
@@ -23,6 +24,9 @@ export function parseJitter(text: string): JitterSpec {
   const [n, sleep, spin] = text.trim().split(/ +/).map((w) => Number.parseInt(w, 10));
   return { count: n ?? 0, maxSleepUs: sleep ?? JITTER_DEFAULT_MAXSLEEP_US, maxSpinUs: spin ?? JITTER_DEFAULT_MAXSPIN_US };
 }
+
+/** The kind of `--jitter` (harness/cli/option_kinds.ts). */
+export const JITTER: OptionKind<JitterSpec> = { value: '"N [SLEEP [SPIN]]"', parse: (t) => parseJitter(t) };
 
 /** How many threads a batch gets (kvm.sh: -1 is ncpus, or 1 without a budget). */
 export function jitterThreads(j: JitterSpec, ncpus: number): number {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TortureError } from '../errors.js';
 import { formatBatches, formatScenarios, formatSched, planBatches } from './batches.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../cli/duration.js';
 import { buildPlan, type RunOptions } from './plan.js';
 
 describe('parseDuration()', () => {

@@ -198,6 +198,7 @@ export function boundaryViolations(files: ReadonlyMap<string, string>): string[]
       out.push(`${where}: kernels/ may import only harness/kapi.ts and kernels/`);
     }
     if (e.from.startsWith('harness/cpu/') && (e.to ?? '').startsWith('harness/guest/')) out.push(`${where}: harness/cpu/ must not import harness/guest/`);
+    if (/^harness\/(run|cli)\//.test(e.from) && (e.to ?? '').startsWith('harness/commands/')) out.push(`${where}: harness/run/ and harness/cli/ must not import harness/commands/ (commands import them)`);
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
   }
   out.push(...importCycles(edges.filter((e) => e.to !== null && !isTestFile(e.from) && !isTestFile(e.to))).map((c) => `import cycle: ${c.join(' -> ')}`));

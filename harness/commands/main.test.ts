@@ -1,5 +1,6 @@
+// The command line as a user runs it (bin/torture.js): bad input, every command's help, --version, plans.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ function torture(args: string[]): { status: number | null; stdout: string; stder
 }
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'run', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(path.join(ROOT, 'dist', 'harness', 'commands', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   configs = mkdtempSync(path.join(tmpdir(), 'torture-cli-'));
   mkdirSync(path.join(configs, 'rcu'));
   mkdirSync(path.join(configs, 'lock'));
@@ -91,6 +92,53 @@ describe('torture (bad input)', () => {
       expect(lines[1]).toBe("Try 'torture --help' for usage.");
     });
   }
+});
+
+describe('torture (help of every command, --version)', () => {
+  // The command table's words, read from the built table so that a new command is covered at once.
+  let names: string[] = [];
+  beforeAll(async () => {
+    const { COMMANDS } = (await import(path.join(ROOT, 'dist', 'harness', 'commands', 'index.js'))) as { COMMANDS: { name: string }[] };
+    names = COMMANDS.slice(1).map((c) => c.name);
+  });
+
+  it('CMD --help, CMD -h and help CMD print the same command-specific help, exit 0, one per command', () => {
+    expect(names).toEqual(['recheck', 'lockdep', 'selftest', 'again', 'bench', 'nightly', 'report', 'merge']);
+    const general = torture(['--help']).stdout;
+    const seen = new Set<string>([general]);
+    for (const name of names) {
+      const r = torture([name, '--help']);
+      expect(r.status, `${name} --help: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(new RegExp(`^Usage: torture ${name}\\b`));
+      expect(r.stdout).toContain('  --help                    this text');
+      expect(seen.has(r.stdout), `${name} --help is not its own`).toBe(false);
+      seen.add(r.stdout);
+      expect(torture([name, '-h'])).toEqual(r);
+      expect(torture(['help', name])).toEqual(r);
+    }
+  });
+
+  it('help, -h and --help print the general help; bench explains --time, --threads and --runs', () => {
+    const r = torture(['--help']);
+    expect(torture(['help'])).toEqual(r);
+    expect(torture(['-h'])).toEqual(r);
+    for (const name of names) expect(r.stdout).toContain(`       torture ${name}`);
+    const bench = torture(['bench', '--help']).stdout;
+    for (const o of ['--time MS ', '--threads N ', '--runs N ']) expect(bench).toMatch(new RegExp(`^  ${o} +\\S`, 'm'));
+  });
+
+  it('--version prints the package version, exit 0', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = torture(['--version']);
+    expect(r).toEqual({ status: 0, stdout: `torture ${pkg.version}\n`, stderr: '' });
+  });
+
+  it('help of an unknown command is bad input (one line, exit 2)', () => {
+    const r = torture(['help', 'frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot show help as 'CMD' must be one of recheck .* merge: current value is frobnicate$/);
+  });
 });
 
 describe('torture (plans and help)', () => {
