@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LockdepTraceCase } from '../../configs/bench/cases.js';
 import { generateTrace } from '../lockdep/trace_gen.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import type { BenchRow } from './bench_types.js';
 
 export interface LockdepTraceSettings {

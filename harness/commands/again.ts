@@ -7,7 +7,7 @@ import path from 'node:path';
 import { datestamp } from '../lib/kvm_date.js';
 import type { RunPlan } from '../run/plan.js';
 import { checkRunLength, parseDuration } from '../run/duration.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { last, usage, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
 

@@ -14,7 +14,7 @@ import { checkRunLength, parseDuration } from '../run/duration.js';
 import { parseJitter } from '../run/jitter.js';
 import type { RunOptions } from '../run/plan.js';
 import { DRYRUN_KINDS, SEED_PARAM, type DryrunKind } from '../run/plan_words.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { TortureError } from '../errors.js';
 import { SUITES, TORTURE_SUITES, isTortureSuite } from '../suites/index.js';
 import { last, list, usage, type Argv, type Command } from './command.js';

@@ -31,7 +31,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
 import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { TortureError } from '../errors.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import type { TraceResult } from './trace_check.js';
 import { runTraceTask, type TraceTask, type TraceTaskResult } from './trace_worker.js';
 

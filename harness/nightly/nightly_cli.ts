@@ -11,7 +11,7 @@ import { TortureError } from '../errors.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
 import { parseDuration } from '../run/duration.js';
 import { parseSeed } from '../run/driver_options.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import { BATTERY_GROUPS, DEFAULT_BATTERY_SEC, planBattery, type BatteryGroup, type BatteryOptions } from './battery_plan.js';
 import { NIGHTLY_JSON, readBatteryRecord, writeBatteryOutputs, type BatteryRecord, type JobRecord } from './battery_record.js';

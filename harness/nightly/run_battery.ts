@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dateText } from '../lib/kvm_date.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
