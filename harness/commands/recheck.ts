@@ -18,7 +18,7 @@ export const recheck: Command = {
     for (const d of dirs) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw usage(`Cannot recheck as 'DIR' must be a results directory: current value is ${d}`);
     }
-    const { recheckMain } = await import('../recheck/recheck.js');
-    return recheckMain(dirs, io.out);
+    const [{ recheckMain }, { REPORT_WRITERS }] = await Promise.all([import('../recheck/recheck.js'), import('../report/report_writers.js')]);
+    return recheckMain(dirs, io.out, REPORT_WRITERS);
   },
 };

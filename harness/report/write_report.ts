@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { builtEntry } from '../lib/dist_entry.js';
+import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 import { pageData } from './page_data.js';
 
@@ -161,9 +162,9 @@ ${m.scenarios.map(scenarioSection).join('\n')}
 `;
 }
 
-/** Write DIR/index.html; returns its path. */
-export function writeReport(dir: string): string {
-  const m = collectReport(dir);
+/** Write DIR/index.html (from `verdict` when the caller just rechecked DIR); returns its path. */
+export function writeReport(dir: string, verdict: RunVerdict | null = null): string {
+  const m = collectReport(dir, verdict);
   const file = path.join(m.dir, REPORT_FILE);
   writeFileSync(file, renderReport(m));
   return file;

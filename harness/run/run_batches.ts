@@ -23,6 +23,7 @@ import { heapShareMb } from '../guest/guest_spec.js';
 import { TortureError } from '../errors.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
+import { REPORT_WRITERS } from '../report/report_writers.js';
 import { formatBatches, formatScenarios } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';
 import { startJitter, type JitterHandle } from './jitter.js';
@@ -214,7 +215,7 @@ export async function runBatches(plan: RunPlan, guestMain: string, io: RunIo): P
     process.off('SIGTERM', onSigterm);
   }
 
-  const r = recheckResults(resdir);
+  const r = recheckResults(resdir, REPORT_WRITERS);
   const rc = signalRc ?? r.summary.exitCode;
   for (const l of [...endRunHeader(resdir), ...r.lines, endRunFooter(startMs, rc)]) log(l, true);
   return rc;

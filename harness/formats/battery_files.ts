@@ -1,7 +1,7 @@
 /*
  * What a battery leaves on disk: nightly.json (the plan and every verdict) and <job>/job.json,
- * and the reader of nightly.json. Data only, so that the report can read a battery without
- * importing the code that writes reports.
+ * and the reader of nightly.json. Data only, on the ground floor, so that the report can read a
+ * battery without importing the battery (harness/nightly/ writes these records and then the report).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
