@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { boundaryViolations, importSpecifiers } from './test_support/boundary.js';
 
+/**
+ * Folder pairs still importing each other on this branch. run <-> commands: the CLI generator in
+ * run/ is generated from commands/; the one-CLI-toolkit change removes the pair, and this allowance
+ * with it.
+ */
+const ALLOW_MUTUAL: readonly (readonly [string, string])[] = [['harness/commands', 'harness/run']];
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Every .ts file of the repository's source folders, repo-relative -> source. */
@@ -21,13 +28,36 @@ function repoSources(): Map<string, string> {
 }
 
 describe('import boundaries', () => {
-  it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles', () => {
+  it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles, folders as floors', () => {
     const files = repoSources();
     expect(files.size).toBeGreaterThan(100);
     // The checker saw real imports: kapi is imported by most of kernels/.
     const kernelImports = [...files].filter(([f]) => f.startsWith('kernels/')).flatMap(([, s]) => importSpecifiers(s));
     expect(kernelImports.filter((s) => s.endsWith('harness/kapi.js')).length).toBeGreaterThan(10);
-    expect(boundaryViolations(files)).toEqual([]);
+    expect(boundaryViolations(files, { allowMutual: ALLOW_MUTUAL })).toEqual([]);
+  });
+
+  it('keeps the harness folders as floors: no two import each other, the machine never imports the tools above it', () => {
+    const files = new Map<string, string>([
+      ['harness/kapi.ts', 'export const kapi = {};\n'],
+      ['harness/recheck/verdict.ts', "import type { Suite } from '../suites/suite.js';\nexport type V = Suite;\n"],
+      ['harness/suites/suite.ts', "import type { Rule } from '../recheck/rule.js';\nexport type Suite = Rule;\n"],
+      ['harness/recheck/rule.ts', 'export type Rule = number;\n'],
+      ['harness/formats/lines.ts', 'export const x = 1;\n'],
+      ['harness/report/collect.ts', "import { x } from '../formats/lines.js';\nimport type { V } from '../recheck/verdict.js';\nexport const y: V | number = x;\n"],
+      ['harness/lockdep/graph.ts', "import { y } from '../report/collect.js';\nimport { kapi } from '../kapi.js';\nexport { kapi, y };\n"],
+      ['harness/cpu/runtime.ts', "import type { V } from '../recheck/verdict.js';\nexport type R = V;\n"],
+      ['harness/run/cli.ts', "import { z } from '../commands/index.js';\nexport const main = z;\n"],
+      ['harness/commands/index.ts', 'export const z = 1;\n'],
+      ['harness/commands/run.ts', "import { main } from '../run/cli.js';\nexport const r = main;\n"],
+      ['harness/report/x.test.ts', "import { main } from '../run/cli.js';\nexport const t = main;\n"],
+    ]);
+    expect(boundaryViolations(files)).toEqual([
+      "harness/lockdep/graph.ts imports '../report/collect.js': harness/lockdep/ must not import harness/report/ (the machine does not import the tools that drive it)",
+      "harness/commands <-> harness/run: folders import each other (harness/commands/run.ts imports '../run/cli.js'; harness/run/cli.ts imports '../commands/index.js')",
+      "harness/recheck <-> harness/suites: folders import each other (harness/recheck/verdict.ts imports '../suites/suite.js'; harness/suites/suite.ts imports '../recheck/rule.js')",
+    ]);
+    expect(boundaryViolations(files, { allowMutual: [['harness/run', 'harness/commands']] })).toHaveLength(2);
   });
 
   it('fails on each kind of violation in a synthetic tree (not fooled by comments, strings or regexes; a types-only cycle is allowed)', () => {

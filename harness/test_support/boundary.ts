@@ -10,7 +10,13 @@
  *   4. product code has no import cycle through a value import (one that exists at run time): a
  *      cycle made only of `import type` edges is erased by the compiler and allowed, but a cycle
  *      that runs through one value import is reported even if its other edges are types (e.g. a
- *      module importing another's code while that one imports the first's types).
+ *      module importing another's code while that one imports the first's types);
+ *   5. the harness folders are floors: no two of them import each other, by value or by type (a
+ *      type is vocabulary, and vocabulary two folders share belongs on a floor below both, such
+ *      as harness/formats/ or harness/lib/); a top-level file (harness/kapi.ts) counts as a folder;
+ *   6. the machine does not reach up into the tools that drive it: nothing in harness/lockdep/ or
+ *      harness/cpu/ imports harness/run/, report/, nightly/ or commands/ (kernels/ is held to rule
+ *      1, which is stricter still).
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
@@ -186,8 +192,48 @@ export function importGraph(files: ReadonlyMap<string, string>): ImportEdge[] {
   return edges;
 }
 
+/** The floor a harness file stands on: its folder (`harness/run`), or itself for a top-level file; null outside harness/. */
+export function harnessFolder(file: string): string | null {
+  const p = file.split('/');
+  if (p[0] !== 'harness' || p.length < 2) return null;
+  return p.length === 2 ? `harness/${(p[1] ?? '').replace(/\.ts$/, '')}` : `harness/${p[1] ?? ''}`;
+}
+
+/** Folders of the machine (rule 6) and the tools above it they must not import. */
+const MACHINE_FOLDERS = ['harness/lockdep', 'harness/cpu'] as const;
+const TOOL_FOLDERS = ['harness/run', 'harness/report', 'harness/nightly', 'harness/commands'] as const;
+
+export interface BoundaryOptions {
+  /** Folder pairs allowed to import each other (rule 5) while a change that removes them is pending. */
+  readonly allowMutual?: readonly (readonly [string, string])[];
+}
+
+/**
+ * Rule 5: each pair of harness folders that import each other (product code, value or type
+ * edges), once, with one import each way as the evidence.
+ */
+export function mutualFolders(edges: readonly ImportEdge[], allow: readonly (readonly [string, string])[] = []): string[] {
+  const first = new Map<string, ImportEdge>();
+  for (const e of edges) {
+    if (e.to === null || isTestFile(e.from) || isTestFile(e.to)) continue;
+    const a = harnessFolder(e.from);
+    const b = harnessFolder(e.to);
+    if (a === null || b === null || a === b) continue;
+    if (!first.has(`${a} ${b}`)) first.set(`${a} ${b}`, e);
+  }
+  const allowed = new Set(allow.flatMap(([a, b]) => [`${a} ${b}`, `${b} ${a}`]));
+  const out: string[] = [];
+  for (const [key, e] of [...first].sort(([x], [y]) => x.localeCompare(y))) {
+    const [a, b] = key.split(' ') as [string, string];
+    const back = first.get(`${b} ${a}`);
+    if (back === undefined || a > b || allowed.has(key)) continue;
+    out.push(`${a} <-> ${b}: folders import each other (${e.from} imports '${e.specifier}'; ${back.from} imports '${back.specifier}')`);
+  }
+  return out;
+}
+
 /** One line per broken boundary, naming the file, the import and the rule. */
-export function boundaryViolations(files: ReadonlyMap<string, string>): string[] {
+export function boundaryViolations(files: ReadonlyMap<string, string>, options: BoundaryOptions = {}): string[] {
   const out: string[] = [];
   const edges = importGraph(files);
   for (const e of edges) {
@@ -198,9 +244,15 @@ export function boundaryViolations(files: ReadonlyMap<string, string>): string[]
       out.push(`${where}: kernels/ may import only harness/kapi.ts and kernels/`);
     }
     if (e.from.startsWith('harness/cpu/') && (e.to ?? '').startsWith('harness/guest/')) out.push(`${where}: harness/cpu/ must not import harness/guest/`);
+    const from = harnessFolder(e.from);
+    const to = e.to === null ? null : harnessFolder(e.to);
+    if (MACHINE_FOLDERS.some((m) => m === from) && TOOL_FOLDERS.some((t) => t === to)) {
+      out.push(`${where}: ${from ?? ''}/ must not import ${to ?? ''}/ (the machine does not import the tools that drive it)`);
+    }
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
   }
   out.push(...importCycles(edges.filter((e) => e.to !== null && !isTestFile(e.from) && !isTestFile(e.to))).map((c) => `import cycle: ${c.join(' -> ')}`));
+  out.push(...mutualFolders(edges, options.allowMutual));
   return out;
 }
 
