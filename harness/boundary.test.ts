@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { boundaryViolations, importSpecifiers } from './test_support/boundary.js';
+import { boundaryViolations, importSpecifiers, repoSources } from './test_support/boundary.js';
 
 /**
  * Folder pairs still importing each other on this branch. run <-> commands: the CLI generator in
@@ -13,23 +12,9 @@ const ALLOW_MUTUAL: readonly (readonly [string, string])[] = [['harness/commands
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Every .ts file of the repository's source folders, repo-relative -> source. */
-function repoSources(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string): void => {
-    for (const e of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.ts')) out.set(r, readFileSync(path.join(ROOT, r), 'utf8'));
-    }
-  };
-  for (const top of ['harness', 'kernels', 'configs']) walk(top);
-  return out;
-}
-
 describe('import boundaries', () => {
   it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles, folders as floors', () => {
-    const files = repoSources();
+    const files = repoSources(ROOT);
     expect(files.size).toBeGreaterThan(100);
     // The checker saw real imports: kapi is imported by most of kernels/.
     const kernelImports = [...files].filter(([f]) => f.startsWith('kernels/')).flatMap(([, s]) => importSpecifiers(s));

@@ -161,9 +161,9 @@ export interface OnoffStats extends HotplugCounts {
   readonly hz: number;
 }
 
-const ONOFF_COUNTS = String.raw` onoff: (\d+)\/(\d+):(\d+)\/(\d+)`;
-const ONOFF = new RegExp(ONOFF_COUNTS);
-const ONOFF_FULL = new RegExp(ONOFF_COUNTS + String.raw` (-?\d+),(\d+):(-?\d+),(\d+) (\d+):(\d+) \(HZ=(\d+)\)`);
+// The counts are the full field's first four groups (torture_onoff_stats() prints them first).
+const ONOFF = / onoff: (\d+)\/(\d+):(\d+)\/(\d+)/;
+const ONOFF_FULL = / onoff: (\d+)\/(\d+):(\d+)\/(\d+) (-?\d+),(\d+):(-?\d+),(\d+) (\d+):(\d+) \(HZ=(\d+)\)/;
 
 /** The operation counts of an `onoff:` field, or null. */
 export function onoffCounts(line: string): HotplugCounts | null {

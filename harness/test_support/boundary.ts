@@ -22,9 +22,11 @@
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
  * `import`/`export ... from`, side-effect imports and `import('...')` with a literal are all seen.
  * Specifiers are resolved relative to the importing file (`.js` -> `.ts`); bare and `node:`
- * specifiers are external.
+ * specifiers are external. The same lexer hands out the regular-expression literals it skipped
+ * (`regexLiterals`), for the test that the console grammar lives in one file.
  */
 
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** One import of a file: the specifier as written, and the repo-relative .ts it names (null: external). */
@@ -99,9 +101,10 @@ function regexEnd(src: string, i: number): number {
  * The source with every comment, string and template literal body replaced by spaces, and the
  * strings kept aside by position (so that `from '...'` can be read back).
  */
-function lex(src: string): { code: string; strings: Map<number, string> } {
+function lex(src: string): { code: string; strings: Map<number, string>; regexes: string[] } {
   let code = '';
   const strings = new Map<number, string>();
+  const regexes: string[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i];
@@ -118,6 +121,7 @@ function lex(src: string): { code: string; strings: Map<number, string> } {
       i = stop;
     } else if (c === '/' && regexMayStart(code)) {
       const end = regexEnd(src, i);
+      regexes.push(src.slice(i, end));
       code += ' '.repeat(end - i);
       i = end;
     } else if (c === "'" || c === '"' || c === '`') {
@@ -130,7 +134,26 @@ function lex(src: string): { code: string; strings: Map<number, string> } {
       i++;
     }
   }
-  return { code, strings };
+  return { code, strings, regexes };
+}
+
+/** The regular-expression literals of a TypeScript source (`/ver: (\\d+)/i`), in order. */
+export function regexLiterals(src: string): string[] {
+  return lex(src).regexes;
+}
+
+/** Every .ts file below `root`'s source folders (harness/, kernels/, configs/), repo-relative -> source. */
+export function repoSources(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.ts')) out.set(r, readFileSync(path.join(root, r), 'utf8'));
+    }
+  };
+  for (const top of ['harness', 'kernels', 'configs']) walk(top);
+  return out;
 }
 
 /** The module specifiers a TypeScript source imports or re-exports, in order. */
