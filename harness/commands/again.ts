@@ -7,7 +7,7 @@ import path from 'node:path';
 import { datestamp } from '../lib/kvm_date.js';
 import type { RunPlan } from '../run/plan.js';
 import { checkRunLength, parseDuration } from '../run/duration.js';
-import { repoRoot } from '../lib/repo_root.js';
+import { distPath } from '../lib/dist_entry.js';
 import { last, usage, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
 
@@ -46,7 +46,7 @@ export const again: Command = {
       commandLine: commandLineOf(argv),
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);
-    const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
+    const guestMain = distPath('guestMain');
     const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
     checkResdirFree(plan.resdir);
     return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });

@@ -14,8 +14,8 @@ import { checkRunLength, parseDuration } from '../run/duration.js';
 import { parseJitter } from '../run/jitter.js';
 import type { RunOptions } from '../run/plan.js';
 import { DRYRUN_KINDS, SEED_PARAM, type DryrunKind } from '../run/plan_words.js';
+import { builtEntry } from '../lib/dist_entry.js';
 import { repoRoot } from '../lib/repo_root.js';
-import { TortureError } from '../errors.js';
 import { SUITES, TORTURE_SUITES, isTortureSuite } from '../suites/index.js';
 import { last, list, usage, type Argv, type Command } from './command.js';
 import { checkDatestamp, checkResultsRoot, commandLineOf, terminalDisplay } from './run_options.js';
@@ -186,10 +186,7 @@ export const run: Command = {
       for (const l of text.replace(/\n$/, '').split('\n')) io.out(l);
       return 0;
     }
-    const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
-    if (!existsSync(guestMain)) {
-      throw new TortureError('USAGE', `Cannot start guests as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
-    }
+    const guestMain = builtEntry('guestMain', 'start guests');
     const { checkResdirFree, runBatches } = await import('../run/run_batches.js');
     checkResdirFree(plan.resdir);
     return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, a['quiet'] === true, plan.durationSec) });

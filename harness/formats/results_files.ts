@@ -40,6 +40,12 @@ export const RUN_FILE = {
   summary: 'summary.json',
 } as const;
 
+/** The run's seed from its `log` text (the driver's `Random seed: N` line), or null. */
+export function logSeed(logText: string): number | null {
+  const m = /^Random seed: (\d+)/m.exec(logText);
+  return m === null ? null : Number(m[1]);
+}
+
 /** A file's text, or null when it is missing or unreadable. */
 export function readText(file: string): string | null {
   try {

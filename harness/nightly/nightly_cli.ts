@@ -11,6 +11,7 @@ import { TortureError } from '../errors.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
 import { parseDuration } from '../run/duration.js';
 import { parseSeed } from '../run/driver_options.js';
+import { builtEntry } from '../lib/dist_entry.js';
 import { repoRoot } from '../lib/repo_root.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import { BATTERY_GROUPS, DEFAULT_BATTERY_SEC, planBattery, type BatteryGroup, type BatteryOptions } from './battery_plan.js';
@@ -179,8 +180,7 @@ export async function nightlyMain(argv: readonly string[], io: NightlyIo): Promi
     return 0;
   }
   if (plan.jobs.length === 0) throw usage(`Cannot run nightly as 'the battery' must have at least one job: current value is none (all switched off${a.battery.shard !== undefined ? ', or an empty shard' : ''})`);
-  const guestMain = path.join(repoRoot(), 'dist', 'harness', 'nightly', 'job_child.js');
-  if (!existsSync(guestMain)) throw usage(`Cannot start the battery as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
+  builtEntry('jobChild', 'start the battery');
   const resdir = path.join(a.resultsRoot, a.datestamp);
   checkResdirFree(resdir);
   return runBattery(plan, { resdir, commandLine: ['torture', 'nightly', ...argv.map(shellQuote)].join(' '), durationSec: a.battery.durationSec, shard: a.battery.shard ?? null }, io);

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dateText } from '../lib/kvm_date.js';
-import { repoRoot } from '../lib/repo_root.js';
+import { distPath } from '../lib/dist_entry.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
@@ -48,7 +48,7 @@ function stepArgv(step: Step, jobDir: string, batteryDir: string, jobName: strin
       : step.output === 'bench-json'
         ? ['--json', path.join(stepDir, 'bench.json')]
         : [];
-  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'nightly', 'job_child.js'), ...step.argv, ...extra] };
+  return { file: process.execPath, args: [distPath('jobChild'), ...step.argv, ...extra] };
 }
 
 /** Shell-readable command of a step, as a person would type it. */

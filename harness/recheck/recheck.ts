@@ -15,7 +15,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { RUN_FILE, isLoneScenarioDir, readText, scenarioDirs } from '../formats/results_files.js';
+import { RUN_FILE, isLoneScenarioDir, logSeed, readText, scenarioDirs } from '../formats/results_files.js';
 import { readScenarioFiles } from '../formats/scenario_files.js';
 import type { RunSummary } from '../formats/summary_json.js';
 import { runVerdict, scenarioVerdict, type RunVerdict, type ScenarioVerdict } from './verdict.js';
@@ -31,11 +31,6 @@ export interface RunRecheck {
   /** kvm-recheck.sh's output. */
   readonly lines: readonly string[];
   readonly verdict: RunVerdict;
-}
-
-function seedOfLog(log: string): number | null {
-  const m = /^Random seed: (\d+)/m.exec(log);
-  return m === null ? null : Number(m[1]);
 }
 
 /** Recheck one scenario directory and write every writer's per-scenario output. */
@@ -62,7 +57,7 @@ export function recheckResults(dirArg: string, also: readonly Writer[] = []): Ru
     dir,
     commandLine: logText.split('\n')[0] ?? '',
     suiteFile: readText(path.join(dir, RUN_FILE.suite))?.trim() ?? null,
-    seed: seedOfLog(logText),
+    seed: logSeed(logText),
     single,
     scenarios,
   });
