@@ -11,8 +11,6 @@ import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
 import type { BatteryRecord, JobRecord } from '../formats/battery_files.js';
 
-export { NIGHTLY_JSON, readBatteryRecord, type BatteryRecord, type JobRecord, type StepRecord } from '../formats/battery_files.js';
-
 /** torture.sh's get_starttime_duration: `N seconds`, `M:SS.0`, `H:MM:SS`, `Dd H:MM:SS`. */
 export function formatDuration(secs: number): string {
   const ts = Math.max(0, Math.round(secs));

@@ -15,7 +15,8 @@ import { builtEntry } from '../lib/dist_entry.js';
 import { repoRoot } from '../lib/repo_root.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import { BATTERY_GROUPS, DEFAULT_BATTERY_SEC, planBattery, type BatteryGroup, type BatteryOptions } from './battery_plan.js';
-import { NIGHTLY_JSON, readBatteryRecord, writeBatteryOutputs, type BatteryRecord, type JobRecord } from './battery_record.js';
+import { NIGHTLY_JSON, readBatteryRecord, writeBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
+import { writeBatteryOutputs } from './battery_record.js';
 import { runBattery, stepCommand } from './run_battery.js';
 import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
@@ -262,7 +263,7 @@ export function mergeMain(argv: readonly string[], io: NightlyIo, now: Date = ne
     jobs,
     mergedFrom: dirs,
   };
-  writeFileSync(path.join(outdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
+  writeBatteryRecord(outdir, record);
   const logFile = path.join(outdir, 'log');
   writeFileSync(logFile, `${commandLine}\n`);
   const log = (l: string): void => {

@@ -22,7 +22,8 @@ import { distPath } from '../lib/dist_entry.js';
 import { checkResdirFree } from '../run/run_batches.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
-import { type BatteryRecord, type JobRecord, type StepRecord, NIGHTLY_JSON, formatDuration, writeBatteryOutputs } from './battery_record.js';
+import { writeBatteryRecord, writeJobRecord, type BatteryRecord, type JobRecord, type StepRecord } from '../formats/battery_files.js';
+import { formatDuration, writeBatteryOutputs } from './battery_record.js';
 
 export interface BatteryRunOptions {
   readonly resdir: string;
@@ -110,7 +111,7 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
     perRunSec: plan.perRunSec,
     jobs: plan.jobs.map((j) => pendingJob(j)),
   };
-  const save = (): void => writeFileSync(path.join(o.resdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
+  const save = (): void => writeBatteryRecord(o.resdir, record);
   save();
 
   let stopped: string | null = null;
@@ -164,7 +165,7 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
         steps,
       };
       record.jobs[ji] = jr;
-      writeFileSync(path.join(jobDir, 'job.json'), JSON.stringify(jr, null, 2) + '\n');
+      writeJobRecord(jobDir, jr);
       save();
       log(` --- ${job.name}: ${passed ? 'Success' : 'FAILURE'}${jr.reasons.length > 0 ? ` (${jr.reasons.join('; ')})` : ''} ${formatDuration(jr.seconds ?? 0)}`);
     }
