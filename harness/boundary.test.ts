@@ -22,13 +22,14 @@ describe('import boundaries', () => {
     expect(boundaryViolations(files, { allowMutual: ALLOW_MUTUAL })).toEqual([]);
   });
 
-  it('keeps the harness folders as floors: no two import each other, the machine never imports the tools above it', () => {
+  it('keeps the harness folders as floors: no two import each other, the machine never imports the tools above it, the ground floor imports nothing above it', () => {
     const files = new Map<string, string>([
       ['harness/kapi.ts', 'export const kapi = {};\n'],
       ['harness/recheck/verdict.ts', "import type { Suite } from '../suites/suite.js';\nexport type V = Suite;\n"],
       ['harness/suites/suite.ts', "import type { Rule } from '../recheck/rule.js';\nexport type Suite = Rule;\n"],
       ['harness/recheck/rule.ts', 'export type Rule = number;\n'],
-      ['harness/formats/lines.ts', 'export const x = 1;\n'],
+      ['harness/formats/lines.ts', "import { s } from '../suites/suite.js';\nimport type { E } from '../errors.js';\nexport const x = s as unknown as E;\n"],
+      ['harness/errors.ts', 'export type E = number;\n'],
       ['harness/report/collect.ts', "import { x } from '../formats/lines.js';\nimport type { V } from '../recheck/verdict.js';\nexport const y: V | number = x;\n"],
       ['harness/lockdep/graph.ts', "import { y } from '../report/collect.js';\nimport { kapi } from '../kapi.js';\nexport { kapi, y };\n"],
       ['harness/cpu/runtime.ts', "import type { V } from '../recheck/verdict.js';\nexport type R = V;\n"],
@@ -38,11 +39,12 @@ describe('import boundaries', () => {
       ['harness/report/x.test.ts', "import { main } from '../run/cli.js';\nexport const t = main;\n"],
     ]);
     expect(boundaryViolations(files)).toEqual([
+      "harness/formats/lines.ts imports '../suites/suite.js': harness/formats/ is the ground floor and may import only harness/formats, harness/lib, harness/errors",
       "harness/lockdep/graph.ts imports '../report/collect.js': harness/lockdep/ must not import harness/report/ (the machine does not import the tools that drive it)",
       "harness/commands <-> harness/run: folders import each other (harness/commands/run.ts imports '../run/cli.js'; harness/run/cli.ts imports '../commands/index.js')",
       "harness/recheck <-> harness/suites: folders import each other (harness/recheck/verdict.ts imports '../suites/suite.js'; harness/suites/suite.ts imports '../recheck/rule.js')",
     ]);
-    expect(boundaryViolations(files, { allowMutual: [['harness/run', 'harness/commands']] })).toHaveLength(2);
+    expect(boundaryViolations(files, { allowMutual: [['harness/run', 'harness/commands']] })).toHaveLength(3);
   });
 
   it('fails on each kind of violation in a synthetic tree (not fooled by comments, strings or regexes; a types-only cycle is allowed)', () => {

@@ -16,7 +16,9 @@
  *      as harness/formats/ or harness/lib/); a top-level file (harness/kapi.ts) counts as a folder;
  *   6. the machine does not reach up into the tools that drive it: nothing in harness/lockdep/ or
  *      harness/cpu/ imports harness/run/, report/, nightly/ or commands/ (kernels/ is held to rule
- *      1, which is stricter still).
+ *      1, which is stricter still);
+ *   7. harness/lib/ and harness/formats/ are the ground floor: they import only the ground floor
+ *      (lib/ only lib/) and harness/errors.ts, so that every folder may import them.
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
@@ -222,6 +224,12 @@ export function harnessFolder(file: string): string | null {
   return p.length === 2 ? `harness/${(p[1] ?? '').replace(/\.ts$/, '')}` : `harness/${p[1] ?? ''}`;
 }
 
+/** What each ground-floor folder may import (rule 7), besides itself. */
+const GROUND_FLOOR: Readonly<Record<string, readonly string[]>> = {
+  'harness/lib': ['harness/errors'],
+  'harness/formats': ['harness/lib', 'harness/errors'],
+};
+
 /** Folders of the machine (rule 6) and the tools above it they must not import. */
 const MACHINE_FOLDERS = ['harness/lockdep', 'harness/cpu'] as const;
 const TOOL_FOLDERS = ['harness/run', 'harness/report', 'harness/nightly', 'harness/commands'] as const;
@@ -271,6 +279,10 @@ export function boundaryViolations(files: ReadonlyMap<string, string>, options: 
     const to = e.to === null ? null : harnessFolder(e.to);
     if (MACHINE_FOLDERS.some((m) => m === from) && TOOL_FOLDERS.some((t) => t === to)) {
       out.push(`${where}: ${from ?? ''}/ must not import ${to ?? ''}/ (the machine does not import the tools that drive it)`);
+    }
+    const ground = from === null ? undefined : GROUND_FLOOR[from];
+    if (ground !== undefined && to !== null && to !== from && !ground.includes(to) && !isTestFile(e.to ?? '')) {
+      out.push(`${where}: ${from ?? ''}/ is the ground floor and may import only ${[from, ...ground].join(', ')}`);
     }
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
   }
