@@ -15,7 +15,8 @@
  * Departures: the `lockdep:` field counts real lockdep reports (a `=====` banner followed by a
  * `WARNING:`/`BUG:` title), not the Badness count as the script's long-standing bug does; hung-task
  * lines (`INFO: task ... blocked`) are scanned and counted as `Hangs:`; no ANSI colours.
- * Does not read files or decide the run verdict (verdict.ts does).
+ * Every line is read with the one console grammar (harness/formats/console_lines.ts), which the
+ * report and the live display share. Does not read files or decide the run verdict (verdict.ts does).
  */
 
 import { awkNumber, isAwkNumeric } from '../formats/awk_number.js';
