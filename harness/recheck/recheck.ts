@@ -23,7 +23,6 @@ import { WRITERS } from './writers/index.js';
 import type { Writer } from './writers/writer.js';
 import { endRunFooter, endRunHeader, runText } from './writers/text.js';
 
-export type { RunSummary, ScenarioSummary } from '../formats/summary_json.js';
 export { endRunFooter, endRunHeader } from './writers/text.js';
 
 export interface RunRecheck {
