@@ -10,20 +10,25 @@ import path from 'node:path';
 import { TortureError } from '../errors.js';
 import { repoRoot } from './repo_root.js';
 
-/** Every compiled entry point started by path (the repo-relative .js that tsc writes). */
+/** Every compiled entry point started by path (the .js that tsc writes, relative to dist/). */
 export const DIST_ENTRIES = {
-  guestMain: 'dist/harness/guest/guest_main.js',
-  jobChild: 'dist/harness/nightly/job_child.js',
-  reportPage: 'dist/harness/report/page/report_page.js',
-  traceWorker: 'dist/harness/lockdep/trace_worker.js',
-  traceReadWorker: 'dist/harness/lockdep/trace_read_worker.js',
-  lockdepTraceChild: 'dist/harness/bench/lockdep_trace_child.js',
+  guestMain: 'harness/guest/guest_main.js',
+  jobChild: 'harness/nightly/job_child.js',
+  reportPage: 'harness/report/page/report_page.js',
+  traceWorker: 'harness/lockdep/trace_worker.js',
+  traceReadWorker: 'harness/lockdep/trace_read_worker.js',
+  lockdepTraceChild: 'harness/bench/lockdep_trace_child.js',
 } as const;
 export type DistEntry = keyof typeof DIST_ENTRIES;
 
+/** The absolute path of a file under dist/ (`harness/bench/contended_worker.js`), built or not. */
+export function distFile(rel: string): string {
+  return path.join(repoRoot(), 'dist', ...rel.split('/'));
+}
+
 /** The absolute path of a compiled entry point (whether or not it was built). */
 export function distPath(entry: DistEntry): string {
-  return path.join(repoRoot(), ...DIST_ENTRIES[entry].split('/'));
+  return distFile(DIST_ENTRIES[entry]);
 }
 
 /** The one "not built" error: what could not be done, and the file that is missing. */
