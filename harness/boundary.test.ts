@@ -1,33 +1,44 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { boundaryViolations, importSpecifiers } from './test_support/boundary.js';
+import { boundaryViolations, importSpecifiers, repoSources } from './test_support/boundary.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Every .ts file of the repository's source folders, repo-relative -> source. */
-function repoSources(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string): void => {
-    for (const e of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.ts')) out.set(r, readFileSync(path.join(ROOT, r), 'utf8'));
-    }
-  };
-  for (const top of ['harness', 'kernels', 'configs']) walk(top);
-  return out;
-}
-
 describe('import boundaries', () => {
-  it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles', () => {
-    const files = repoSources();
+  it('the repository keeps them: kernels/ -> kapi + kernels/ only, cpu/ never -> guest/, no test helper in product code, no cycles, folders as floors', () => {
+    const files = repoSources(ROOT);
     expect(files.size).toBeGreaterThan(100);
     // The checker saw real imports: kapi is imported by most of kernels/.
     const kernelImports = [...files].filter(([f]) => f.startsWith('kernels/')).flatMap(([, s]) => importSpecifiers(s));
     expect(kernelImports.filter((s) => s.endsWith('harness/kapi.js')).length).toBeGreaterThan(10);
     expect(boundaryViolations(files)).toEqual([]);
+  });
+
+  it('keeps the harness folders as floors: no two import each other, the machine never imports the tools above it, the ground floor imports nothing above it', () => {
+    const files = new Map<string, string>([
+      ['harness/kapi.ts', 'export const kapi = {};\n'],
+      ['harness/recheck/verdict.ts', "import type { Suite } from '../suites/suite.js';\nexport type V = Suite;\n"],
+      ['harness/suites/suite.ts', "import type { Rule } from '../recheck/rule.js';\nexport type Suite = Rule;\n"],
+      ['harness/recheck/rule.ts', 'export type Rule = number;\n'],
+      ['harness/formats/lines.ts', "import { s } from '../suites/suite.js';\nimport type { E } from '../errors.js';\nexport const x = s as unknown as E;\n"],
+      ['harness/errors.ts', 'export type E = number;\n'],
+      ['harness/report/collect.ts', "import { x } from '../formats/lines.js';\nimport type { V } from '../recheck/verdict.js';\nexport const y: V | number = x;\n"],
+      ['harness/lockdep/graph.ts', "import { y } from '../report/collect.js';\nimport { kapi } from '../kapi.js';\nexport { kapi, y };\n"],
+      ['harness/cpu/runtime.ts', "import type { V } from '../recheck/verdict.js';\nexport type R = V;\n"],
+      ['harness/run/cli.ts', "import { z } from '../commands/index.js';\nexport const main = z;\n"],
+      ['harness/commands/index.ts', 'export const z = 1;\n'],
+      ['harness/commands/run.ts', "import { main } from '../run/cli.js';\nexport const r = main;\n"],
+      ['harness/report/x.test.ts', "import { main } from '../run/cli.js';\nexport const t = main;\n"],
+    ]);
+    expect(boundaryViolations(files)).toEqual([
+      "harness/formats/lines.ts imports '../suites/suite.js': harness/formats/ is the ground floor and may import only harness/formats, harness/lib, harness/errors",
+      "harness/lockdep/graph.ts imports '../report/collect.js': harness/lockdep/ must not import harness/report/ (the machine does not import the tools that drive it)",
+      "harness/run/cli.ts imports '../commands/index.js': harness/run/ and harness/cli/ must not import harness/commands/ (commands import them)",
+      "harness/commands <-> harness/run: folders import each other (harness/commands/run.ts imports '../run/cli.js'; harness/run/cli.ts imports '../commands/index.js')",
+      "harness/recheck <-> harness/suites: folders import each other (harness/recheck/verdict.ts imports '../suites/suite.js'; harness/suites/suite.ts imports '../recheck/rule.js')",
+    ]);
+    expect(boundaryViolations(files, { allowMutual: [['harness/run', 'harness/commands']] })).toHaveLength(4);
   });
 
   it('fails on each kind of violation in a synthetic tree (not fooled by comments, strings or regexes; a types-only cycle is allowed)', () => {

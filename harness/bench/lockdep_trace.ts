@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LockdepTraceCase } from '../../configs/bench/cases.js';
 import { generateTrace } from '../lockdep/trace_gen.js';
-import { repoRoot } from '../run/repo_root.js';
+import { distPath } from '../lib/dist_entry.js';
 import type { BenchRow } from './bench_types.js';
 
 export interface LockdepTraceSettings {
@@ -33,7 +33,7 @@ interface ChildResult {
 }
 
 /* The compiled child (this module also runs from source under vitest). */
-const CHILD = path.join(repoRoot(), 'dist', 'harness', 'bench', 'lockdep_trace_child.js');
+const CHILD = distPath('lockdepTraceChild');
 
 function child(mode: 'check' | 'baseline', file: string): ChildResult {
   const out = execFileSync(process.execPath, [CHILD, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });

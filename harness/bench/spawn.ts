@@ -4,17 +4,13 @@
  * a bounded wait for their replies so that a hung lock becomes a skipped row, not a hung bench.
  */
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { distFile } from '../lib/dist_entry.js';
 import type { WorkerReply } from './bench_types.js';
 
 /** dist/harness/bench/<entry>.js */
 export function workerPath(entry: 'uncontended_worker' | 'contended_worker' | 'rcu_scale_mod'): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const inDist = here.split(path.sep).includes('dist');
-  const root = inDist ? path.resolve(here, '..', '..', '..') : path.resolve(here, '..', '..');
-  return path.join(root, 'dist', 'harness', 'bench', `${entry}.js`);
+  return distFile(`harness/bench/${entry}.js`);
 }
 
 export interface Spawned {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import yargs, { type Options } from 'yargs';
 import { isFlag, type Argv, type CliOption } from '../cli/cli_option.js';
 import { isTortureError } from '../errors.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { usage, type CliIo, type Command } from './command.js';
 import { commandHelp, generalHelp } from './help_text.js';
 import { COMMANDS } from './index.js';

@@ -5,16 +5,16 @@
  * anything starts: bad input is one TortureError line (exit 2).
  */
 
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { option } from '../cli/cli_option.js';
 import { DATESTAMP, DURATION, existingFile, FLAG, RESULTS_ROOT, SEED, shard, text } from '../cli/option_kinds.js';
 import { groupSwitch, orderedArgs } from '../cli/ordered_args.js';
 import { commandLineOf } from '../cli/shell_quote.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
-import { BATTERY_GROUPS, type BatteryGroup } from '../nightly/battery_files.js';
+import { BATTERY_GROUPS, type BatteryGroup } from '../formats/battery_files.js';
 import type { BatteryOptions } from '../nightly/battery_plan.js';
-import { repoRoot } from '../run/repo_root.js';
+import { builtEntry } from '../lib/dist_entry.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { usage, type Command } from './command.js';
 
 /** torture.sh's default duration_base (10 minutes), in seconds. */
@@ -135,8 +135,7 @@ Exit status: 0 every job met its expectation, 1 a job did not, 2 bad input.`,
       return 0;
     }
     if (plan.jobs.length === 0) throw usage(`Cannot run nightly as 'the battery' must have at least one job: current value is none (all switched off${a.battery.shard !== undefined ? ', or an empty shard' : ''})`);
-    const guestMain = path.join(repoRoot(), 'dist', 'harness', 'commands', 'job_child.js');
-    if (!existsSync(guestMain)) throw usage(`Cannot start the battery as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
+    builtEntry('jobChild', 'start the battery');
     const resdir = path.join(a.resultsRoot, a.datestamp);
     const { checkResdirFree } = await import('../run/run_session.js');
     checkResdirFree(resdir);

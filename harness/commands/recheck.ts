@@ -23,7 +23,7 @@ DIR is a run's results directory (or a directory of them). \`torture-recheck DIR
     for (const d of dirs) {
       if (!isDirectory(d)) throw usage(`Cannot recheck as 'DIR' must be a results directory: current value is ${d}`);
     }
-    const { recheckMain } = await import('../recheck/recheck.js');
-    return recheckMain(dirs, io.out);
+    const [{ recheckMain }, { REPORT_WRITERS }] = await Promise.all([import('../recheck/recheck.js'), import('../report/report_writers.js')]);
+    return recheckMain(dirs, io.out, REPORT_WRITERS);
   },
 };

@@ -17,7 +17,7 @@ import { MEMORY } from '../run/driver_options.js';
 import { JITTER } from '../run/jitter.js';
 import type { RunOptions } from '../run/plan.js';
 import { DRYRUN_KINDS, SEED_PARAM } from '../run/plan_words.js';
-import { repoRoot } from '../run/repo_root.js';
+import { repoRoot } from '../lib/repo_root.js';
 import { SUITES, TORTURE_SUITES, isTortureSuite, type TortureSuite } from '../suites/index.js';
 import { usage, type Command } from './command.js';
 import { startRun } from './start_run.js';

@@ -5,12 +5,9 @@
  * `torture lockdep FILE` never loads it (README.md, start-up).
  */
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { TortureError } from '../errors.js';
+import { builtEntry } from '../lib/dist_entry.js';
 import type { RunPlan } from '../run/plan.js';
 import type { RunDisplay } from '../run/progress_display.js';
-import { repoRoot } from '../run/repo_root.js';
 import type { CliIo } from './command.js';
 
 /** The run's terminal display: live on a terminal of our own stdout, else plain (or quiet). */
@@ -22,10 +19,7 @@ async function terminalDisplay(io: CliIo, terminal: boolean, quiet: boolean, dur
 
 /** Run `plan` batch by batch; the exit code. */
 export async function startRun(plan: RunPlan, io: CliIo, terminal: boolean, quiet: boolean): Promise<number> {
-  const guestMain = path.join(repoRoot(), 'dist', 'harness', 'guest', 'guest_main.js');
-  if (!existsSync(guestMain)) {
-    throw new TortureError('USAGE', `Cannot start guests as '${path.relative(process.cwd(), guestMain)}' must exist (run npm run build): current value is missing`);
-  }
+  const guestMain = builtEntry('guestMain', 'start guests');
   const { checkResdirFree } = await import('../run/run_session.js');
   checkResdirFree(plan.resdir);
   const { runBatches } = await import('../run/run_batches.js');

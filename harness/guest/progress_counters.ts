@@ -3,15 +3,12 @@
  * of rcutorture's stats (grace periods), the last `Writes:  Total:` of locktorture's (acquisitions),
  * the last `onoff:` field (hotplug operations), and every line console-badness.sh would flag
  * (errors so far). The guest sends them to the driver over its IPC channel for the live display;
- * they are a view of the console, never a verdict (recheck judges the files).
+ * they are a view of the console, never a verdict (recheck judges the files). The lines are read
+ * with the one console grammar (harness/formats/console_lines.ts) that recheck and the report use.
  */
 
-import { isBadnessLine } from '../recheck/parse_console.js';
+import { isBadnessLine, liveVer, lockStats, onoffCounts } from '../formats/console_lines.js';
 import type { GuestProgress } from './guest_spec.js';
-
-const VER = /\bver: (\d+)/i;
-const WRITES = /Writes: {2}Total: (\d+)/;
-const ONOFF = /onoff: (\d+)\/(\d+):(\d+)\/(\d+) /;
 
 export class ProgressCounters {
   #p: { -readonly [K in keyof GuestProgress]: GuestProgress[K] } = { kind: 'progress', gps: null, acquisitions: null, hotplugOk: 0, hotplugTried: 0, errors: 0 };
@@ -19,14 +16,14 @@ export class ProgressCounters {
 
   /** Account one console line (with or without its timestamp). */
   line(l: string): void {
-    const ver = VER.exec(l);
-    if (ver !== null) this.#set('gps', Number(ver[1]));
-    const w = WRITES.exec(l);
-    if (w !== null) this.#set('acquisitions', Number(w[1]));
-    const o = ONOFF.exec(l);
+    const ver = liveVer(l);
+    if (ver !== null) this.#set('gps', ver);
+    const w = lockStats(l);
+    if (w?.kind === 'Writes') this.#set('acquisitions', w.total);
+    const o = onoffCounts(l);
     if (o !== null) {
-      this.#set('hotplugOk', Number(o[1]) + Number(o[3]));
-      this.#set('hotplugTried', Number(o[2]) + Number(o[4]));
+      this.#set('hotplugOk', o.onlineOk + o.offlineOk);
+      this.#set('hotplugTried', o.onlineTry + o.offlineTry);
     }
     if (isBadnessLine(l)) this.#set('errors', this.#p.errors + 1);
   }

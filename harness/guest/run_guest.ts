@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distFile, distPath } from '../lib/dist_entry.js';
 import type { GuestResult, GuestSpec, TortureSuite } from './guest_spec.js';
 
 export interface RunGuestOptions {
@@ -39,17 +39,12 @@ export interface GuestRun {
 
 /** dist/harness/guest/guest_main.js, whether called from src (vitest) or from dist. */
 export function guestMainPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const inDist = here.split(path.sep).includes('dist');
-  const root = inDist ? path.resolve(here, '..', '..', '..') : path.resolve(here, '..', '..');
-  return path.join(root, 'dist', 'harness', 'guest', 'guest_main.js');
+  return distPath('guestMain');
 }
 
 /** URL of a compiled module under dist/, given its repo-relative source path without extension. */
 export function distModuleUrl(rel: string): string {
-  const main = guestMainPath();
-  const root = path.resolve(path.dirname(main), '..', '..');
-  return new URL(`file://${path.join(root, `${rel}.js`)}`).href;
+  return new URL(`file://${distFile(`${rel}.js`)}`).href;
 }
 
 export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {

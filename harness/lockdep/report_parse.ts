@@ -5,9 +5,12 @@
  * dependency: #0 is the lock being acquired; entry #k was taken while #(k-1) was held, and the
  * new dependency is held (#top) -> acquiring (#0).
  *
- * Pure: text in, data out. Used by the guest to record the reported cycle in lockdep_graph.json,
+ * Pure: text in, data out; the stamp and the banner are the console grammar's
+ * (harness/formats/console_lines.ts). Used by the guest to record the reported cycle in lockdep_graph.json,
  * by the nightly battery to judge expected reports, and by the HTML report.
  */
+
+import { isReportBanner, stripStamp } from '../formats/console_lines.js';
 
 export interface CircularChainEntry {
   readonly index: number;
@@ -28,7 +31,6 @@ export interface CircularReport {
 
 export const CIRCULAR_TITLE = 'WARNING: possible circular locking dependency detected';
 
-const STAMP = /^\[[^\]]*\] ?/;
 const CLASS_IN_LINE = /\((.+?)\)\{[^}]*\}/;
 
 /** Dependency edges of a reported cycle as [from, to] class pairs (from held to acquired). */
@@ -43,7 +45,7 @@ export function cycleEdges(cycle: readonly string[]): [string, string][] {
 
 /** Every circular report in the text, in order. */
 export function parseCircularReports(text: string): CircularReport[] {
-  const lines = text.split('\n').map((l) => l.replace(STAMP, '').replace(/\s+$/, ''));
+  const lines = text.split('\n').map((l) => stripStamp(l).replace(/\s+$/, ''));
   const out: CircularReport[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] !== CIRCULAR_TITLE) continue;
@@ -54,7 +56,7 @@ export function parseCircularReports(text: string): CircularReport[] {
     let j = i + 1;
     for (; j < lines.length; j++) {
       const l = lines[j] ?? '';
-      if (l === 'other info that might help us debug this:' || l.startsWith('stack backtrace:') || /^={10,}$/.test(l)) break;
+      if (l === 'other info that might help us debug this:' || l.startsWith('stack backtrace:') || isReportBanner(l)) break;
       const t = /^(\S+) is trying to acquire lock:$/.exec(l);
       if (t !== null) {
         task = t[1] ?? '';

@@ -31,7 +31,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { repoRoot } from '../run/repo_root.js';
+import { distPath } from '../lib/dist_entry.js';
 import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
 import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
@@ -427,7 +427,7 @@ export function checkTraceFileFast(file: string, out: (line: string) => void, op
   } catch {
     /* the in-thread path writes the message */
   }
-  const worker = path.join(repoRoot(), 'dist', 'harness', 'lockdep', 'trace_read_worker.js');
+  const worker = distPath('traceReadWorker');
   if (opts.pipeline === false || size < (opts.pipelineMinBytes ?? PIPELINE_MIN_BYTES) || !existsSync(worker)) return checkTraceFile(file, out, opts);
   const src = new StreamSource(file, size, worker);
   const lines: string[] = [];

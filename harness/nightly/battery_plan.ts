@@ -15,10 +15,10 @@ import { parseCflist } from '../config/fragment_parse.js';
 import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { buildPlan } from '../run/plan.js';
-import type { BatteryGroup, StepOutput } from './battery_files.js';
+import type { BatteryGroup, StepOutput } from '../formats/battery_files.js';
 import type { StepExpect } from './expect.js';
 
-export { BATTERY_GROUPS, type BatteryGroup, type StepOutput } from './battery_files.js';
+export { BATTERY_GROUPS, type BatteryGroup, type StepOutput } from '../formats/battery_files.js';
 import { LOCKDEP_EXAMPLE_EXPECTATIONS } from './lockdep_examples.js';
 
 

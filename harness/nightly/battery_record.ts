@@ -1,6 +1,6 @@
 /*
  * How a battery is summed up: torture.sh's closing lines, then the HTML report and the JUnit
- * file (the records themselves: battery_files.ts). Shared by `torture nightly`
+ * file (the records themselves: harness/formats/battery_files.ts). Shared by `torture nightly`
  * (at the end of a battery) and `torture merge` (over the shards' records), so that a merged
  * battery ends exactly as an unsharded one does.
  */
@@ -9,9 +9,7 @@ import path from 'node:path';
 import { dateText } from '../lib/kvm_date.js';
 import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
-import type { BatteryRecord, JobRecord } from './battery_files.js';
-
-export { NIGHTLY_JSON, readBatteryRecord, type BatteryRecord, type JobRecord, type StepRecord } from './battery_files.js';
+import type { BatteryRecord, JobRecord } from '../formats/battery_files.js';
 
 /** torture.sh's get_starttime_duration: `N seconds`, `M:SS.0`, `H:MM:SS`, `Dd H:MM:SS`. */
 export function formatDuration(secs: number): string {

@@ -7,8 +7,9 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { RUN_FILE, SCENARIO_FILE, readJson } from '../formats/results_files.js';
+import type { RunSummary } from '../formats/summary_json.js';
 import { CIRCULAR_TITLE, parseCircularReports } from '../lockdep/report_parse.js';
-import type { RunSummary } from '../recheck/recheck.js';
 
 export type StepExpect =
   | { readonly kind: 'success' }
@@ -35,22 +36,12 @@ export function describeExpect(e: StepExpect): string {
   }
 }
 
-function readSummary(dir: string): RunSummary | null {
-  const f = path.join(dir, 'summary.json');
-  if (!existsSync(f)) return null;
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as RunSummary;
-  } catch {
-    return null;
-  }
-}
-
 /** Texts in which a circular report may be found: the step's output and every console.log. */
 function reportTexts(output: string, resultsDir: string | null, summary: RunSummary | null): string[] {
   const texts = [output];
   if (resultsDir !== null && summary !== null) {
     for (const s of summary.scenarios) {
-      const f = path.join(resultsDir, s.scenario, 'console.log');
+      const f = path.join(resultsDir, s.scenario, SCENARIO_FILE.console);
       if (existsSync(f)) texts.push(readFileSync(f, 'utf8'));
     }
   }
@@ -62,7 +53,7 @@ function failureReasons(summary: RunSummary | null): string[] {
 }
 
 export function judgeStep(e: StepExpect, exitCode: number | null, output: string, resultsDir: string | null): StepVerdict {
-  const summary = resultsDir === null ? null : readSummary(resultsDir);
+  const summary = resultsDir === null ? null : readJson<RunSummary>(path.join(resultsDir, RUN_FILE.summary));
   if (exitCode === null) return { passed: false, reasons: ['did not finish (killed or not started)'] };
   if (exitCode === 2) return { passed: false, reasons: [`bad input (exit 2): ${output.split('\n').find((l) => l.startsWith('torture: ')) ?? output.trim().split('\n')[0] ?? ''}`] };
   if (resultsDir !== null && summary === null) {

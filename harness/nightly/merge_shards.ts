@@ -7,11 +7,12 @@
  * (harness/run/run_session.ts), without signals: nothing runs that could be stopped.
  */
 
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
 import { RunSession } from '../run/run_session.js';
-import { NIGHTLY_JSON, readBatteryRecord, writeBatteryOutputs, type BatteryRecord, type JobRecord } from './battery_record.js';
+import { NIGHTLY_JSON, readBatteryRecord, writeBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
+import { writeBatteryOutputs } from './battery_record.js';
 
 function bad(message: string): TortureError {
   return new TortureError('USAGE', message);
@@ -78,7 +79,7 @@ export function mergeShards(dirs: readonly string[], outdir: string, commandLine
     jobs,
     mergedFrom: [...dirs],
   };
-  writeFileSync(path.join(outdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
+  writeBatteryRecord(outdir, record);
   session.log(` --- Results directory: ${outdir}`);
   for (const { dir, r } of records) session.log(` --- Shard ${r.shard?.index ?? 1}/${first.shards.length}: ${dir} (${r.jobs.length} jobs)`);
   return writeBatteryOutputs(outdir, record, session.log);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, chromiumMissing } from '../report/test_support/browser_page.js';
-import type { BatteryRecord } from './battery_record.js';
+import type { BatteryRecord } from '../formats/battery_files.js';
 
 // A tiny battery (both BUSTED scenarios, short, and the lockdep examples)
 // run once whole and once as two shards plus `torture merge`: the same verdicts either way.

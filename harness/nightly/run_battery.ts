@@ -15,15 +15,16 @@
  */
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { commandLineOf } from '../cli/shell_quote.js';
 import { dateText } from '../lib/kvm_date.js';
-import { repoRoot } from '../run/repo_root.js';
+import { distPath } from '../lib/dist_entry.js';
 import { RunSession } from '../run/run_session.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
-import { type BatteryRecord, type JobRecord, type StepRecord, NIGHTLY_JSON, formatDuration, writeBatteryOutputs } from './battery_record.js';
+import { writeBatteryRecord, writeJobRecord, type BatteryRecord, type JobRecord, type StepRecord } from '../formats/battery_files.js';
+import { formatDuration, writeBatteryOutputs } from './battery_record.js';
 
 export interface BatteryRunOptions {
   readonly resdir: string;
@@ -49,7 +50,7 @@ function stepArgv(step: Step, jobDir: string, batteryDir: string, jobName: strin
       : step.output === 'bench-json'
         ? ['--json', path.join(stepDir, 'bench.json')]
         : [];
-  return { file: process.execPath, args: [path.join(repoRoot(), 'dist', 'harness', 'commands', 'job_child.js'), ...step.argv, ...extra] };
+  return { file: process.execPath, args: [distPath('jobChild'), ...step.argv, ...extra] };
 }
 
 /** Shell-readable command of a step, as a person would type it. */
@@ -111,7 +112,7 @@ async function runJob(job: Job, session: RunSession, setCurrent: (r: Running | n
     seconds: (Date.now() - jobStart) / 1000,
     steps,
   };
-  writeFileSync(path.join(jobDir, 'job.json'), JSON.stringify(jr, null, 2) + '\n');
+  writeJobRecord(jobDir, jr);
   return jr;
 }
 
@@ -141,7 +142,7 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
     perRunSec: plan.perRunSec,
     jobs: plan.jobs.map((j) => pendingJob(j)),
   };
-  const save = (): void => writeFileSync(path.join(o.resdir, NIGHTLY_JSON), JSON.stringify(record, null, 2) + '\n');
+  const save = (): void => writeBatteryRecord(o.resdir, record);
   save();
 
   let current: Running | null = null;

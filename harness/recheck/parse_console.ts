@@ -15,112 +15,38 @@
  * Departures: the `lockdep:` field counts real lockdep reports (a `=====` banner followed by a
  * `WARNING:`/`BUG:` title), not the Badness count as the script's long-standing bug does; hung-task
  * lines (`INFO: task ... blocked`) are scanned and counted as `Hangs:`; no ANSI colours.
- * Does not read files or decide the run verdict (verdict.ts does).
+ * Every line is read with the one console grammar (harness/formats/console_lines.ts), which the
+ * report and the live display share. Does not read files or decide the run verdict (verdict.ts does).
  */
 
-export interface BadnessCounts {
-  readonly badness: number;
-  readonly warnings: number;
-  readonly bugs: number;
-  readonly callTraces: number;
-  readonly lockdep: number;
-  readonly stalls: number;
-  readonly starves: number;
-  readonly hangs: number;
-}
+import { awkNumber, isAwkNumeric } from '../formats/awk_number.js';
+import type { BadnessCounts, ConsoleFacts } from '../formats/console_facts.js';
+import {
+  BADNESS_KINDS,
+  BENIGN,
+  endOfTestTag,
+  hasBangs,
+  hasVer,
+  isBadnessLine,
+  isGpStateLine,
+  isTortureFailureLine,
+  isVerStatsLine,
+  lockdepTitles as findLockdepTitles,
+  lockStats,
+  onoffCounts,
+  readerHistogram,
+  stripStamp,
+  verWord,
+  type HotplugCounts,
+} from '../formats/console_lines.js';
 
-export interface HotplugCounts {
-  readonly onlineOk: number;
-  readonly onlineTry: number;
-  readonly offlineOk: number;
-  readonly offlineTry: number;
-}
-
-export interface ConsoleFacts {
-  /** Output lines, in the scripts' order. */
-  readonly lines: readonly string[];
-  /** Lines that go to console.log.diags (non-empty means a runtime error). */
-  readonly diags: readonly string[];
-  /** Short reasons for summary.json, one per problem found. */
-  readonly reasons: readonly string[];
-  readonly abjectFailure: boolean;
-  readonly badness: BadnessCounts;
-  /** Titles of lockdep reports (`WARNING: possible circular locking dependency detected`). */
-  readonly lockdepTitles: readonly string[];
-  /** Tag of the last `End of test:` line (`SUCCESS`, `FAILURE`, `RCU_HOTPLUG`, ...), or null. */
-  readonly endOfTest: string | null;
-  /** Last `ver:` value (rcutorture), or null. */
-  readonly lastVer: number | null;
-  /** `[rcu: g123 f0x0 ]` from the last End-test grace-period state line, or ''. */
-  readonly gpStopState: string;
-  /** Total of the last `Writes:  Total:` line (locktorture; kvm-recheck-lock.sh's count), or null. */
-  readonly acquisitions: number | null;
-  /** Total of the last `Reads :  Total:` line (locktorture read-write types), or null. */
-  readonly readAcquisitions: number | null;
-  /** Sum of the last Reader Batch histogram beyond its first two buckets, or null. */
-  readonly readerBatchCloseCalls: number | null;
-  readonly hotplug: HotplugCounts | null;
-}
-
-const TIMESTAMP = /^\[[^\]]*\] ?/;
-const BADNESS =
-  /Badness|WARNING:|Warn|BUG|===========|BUG: KCSAN:|Call Trace:|Oops:|detected stalls on CPUs\/tasks:|self-detected stall on CPU|Stall ended before state dump start|\?\?\? Writer stall state|rcu_.*kthread starved for|!!!|INFO: task .* blocked/;
-const BENIGN = [
-  'ODEBUG: ',
-  'This means that this is a DEBUG kernel and it is',
-  'Warning: unable to open an initial console',
-  'Warning: Failed to add ttynull console',
-  'NOHZ tick-stop error: Non-RCU local softirq work is pending, handler',
-];
-/** One console line console-badness.sh would report (the live error count of a running guest). */
-export function isBadnessLine(line: string): boolean {
-  return BADNESS.test(line) && !BENIGN.some((b) => line.includes(b));
-}
-
-const STALL = /detected stalls on CPUs\/tasks:|self-detected stall on CPU|Stall ended before state dump start|\?\?\? Writer stall state/;
-const BANNER = /^={10,}$/;
-const REPORT_TITLE = /^(WARNING|BUG): /;
-
-/** The message part of a console line, without its `[ seconds.micros]` stamp. */
-export function stripStamp(line: string): string {
-  return line.replace(TIMESTAMP, '');
-}
-
-/** awk's numeric value of a field: its leading numeric prefix, else 0. */
-function awkNumber(field: string): number {
-  const m = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(field.trim());
-  return m === null ? 0 : Number(m[0]);
-}
-
-const AWK_NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-
-/** awk's `%.6g` (how `print a / b` shows a number). */
-export function formatG(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
-  const exp = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
-  if (exp < -4 || exp >= 6) {
-    const [mant, e] = x.toExponential(5).split('e');
-    const m = (mant ?? '').replace(/\.?0+$/, '');
-    const en = Number(e);
-    return `${m}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
-  }
-  return x.toPrecision(6).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
-}
-
-function lastMatch(lines: readonly string[], re: RegExp): string | undefined {
+/** The last line that `is` accepts. */
+function lastMatch(lines: readonly string[], is: (line: string) => boolean): string | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i];
-    if (l !== undefined && re.test(l)) return l;
+    if (l !== undefined && is(l)) return l;
   }
   return undefined;
-}
-
-/** The word after `label` in `line` (`ver:` -> `3712`). */
-function wordAfter(line: string, label: string): string | undefined {
-  const i = line.lastIndexOf(` ${label} `);
-  if (i < 0) return undefined;
-  return line.slice(i + label.length + 2).trim().split(/\s+/)[0];
 }
 
 function sequenceCheck(lines: readonly string[]): string {
@@ -131,10 +57,10 @@ function sequenceCheck(lines: readonly string[]): string {
   let bnr = 0;
   let nr = 0;
   for (const raw of lines) {
-    if (!/torture:.*ver:/.test(raw) || /\(null\)|rtc: 000000000* /.test(raw)) continue;
+    if (!isVerStatsLine(raw)) continue;
     nr++;
-    const v = wordAfter(stripStamp(raw), 'ver:') ?? '';
-    const numeric = AWK_NUMERIC.test(v);
+    const v = verWord(stripStamp(raw)) ?? '';
+    const numeric = isAwkNumeric(v);
     if (!bad && (!numeric || Number(v) <= ver)) {
       bad = true;
       b1 = ver;
@@ -147,21 +73,9 @@ function sequenceCheck(lines: readonly string[]): string {
   return String(b1) === b2 && Number(b2) === ver ? `GP HANG at ${ver} torture stat ${bnr}` : `BAD SEQ ${b1}:${b2} last:${ver} version ${bnr}`;
 }
 
-function countLockdep(msgs: readonly string[]): string[] {
-  const titles: string[] = [];
-  for (let i = 0; i < msgs.length; i++) {
-    if (!BANNER.test((msgs[i] ?? '').trim())) continue;
-    const next = (msgs[i + 1] ?? '').trim();
-    if (REPORT_TITLE.test(next)) titles.push(next);
-  }
-  return titles;
-}
-
 function parseHotplug(lines: readonly string[]): HotplugCounts | null {
-  const l = lastMatch(lines, / onoff: \d+\/\d+:\d+\/\d+/);
-  const m = l === undefined ? null : / onoff: (\d+)\/(\d+):(\d+)\/(\d+)/.exec(l);
-  if (m === null) return null;
-  return { onlineOk: Number(m[1]), onlineTry: Number(m[2]), offlineOk: Number(m[3]), offlineTry: Number(m[4]) };
+  const l = lastMatch(lines, (x) => onoffCounts(x) !== null);
+  return l === undefined ? null : onoffCounts(l);
 }
 
 /** Analyse one console. `file` is how the console is named in output, `title` the scenario. */
@@ -180,9 +94,9 @@ export function parseConsole(text: string, file: string, title: string): Console
   if (text.includes('\x00')) out.push('WARNING: Console output contains nul bytes, old qemu still running?');
 
   // parse-console.sh, first part (its `exit`s leave only this part, as they run in a subshell).
-  const abjectFailure = text.includes('FAILURE') || lines.some((l) => /-torture.*!!!/.test(l));
+  const abjectFailure = text.includes('FAILURE') || lines.some(isTortureFailureLine);
   if (abjectFailure) {
-    const bang = lastMatch(lines, /!!!/);
+    const bang = lastMatch(lines, hasBangs);
     let n = 0;
     if (bang !== undefined) {
       const f = bang.trim().split(/\s+/);
@@ -203,7 +117,7 @@ export function parseConsole(text: string, file: string, title: string): Console
       flag(`    ${file}`);
       reasons.push('hotplug failures');
     } else {
-      const nver = lines.filter((l) => l.includes('ver:')).length;
+      const nver = lines.filter(hasVer).length;
       flag(`${title} no success message, ${nver} successful version messages`);
       reasons.push('no success message');
       if (seq !== '') {
@@ -214,35 +128,14 @@ export function parseConsole(text: string, file: string, title: string): Console
   }
 
   // console-badness.sh and the summary line.
-  const scanned = lines.filter((l) => BADNESS.test(l) && !BENIGN.some((b) => l.includes(b)));
-  const count = (re: RegExp, exclude: readonly string[] = []): number =>
-    lines.filter((l) => re.test(l) && !exclude.some((b) => l.includes(b))).length;
-  const lockdepTitles = countLockdep(msgs);
-  const badness: BadnessCounts = {
-    badness: count(/Badness/),
-    warnings: count(/WARNING:|Warn/, BENIGN),
-    bugs: count(/\bBUG|Oops:/),
-    callTraces: count(/Call Trace:/),
-    lockdep: lockdepTitles.length,
-    stalls: count(STALL),
-    starves: count(/rcu_.*kthread starved for/),
-    hangs: count(/INFO: task .* blocked/),
-  };
+  const scanned = lines.filter(isBadnessLine);
+  const lockdepTitles = findLockdepTitles(msgs);
+  const count = (re: RegExp, benign: boolean): number => lines.filter((l) => re.test(l) && !(benign && BENIGN.some((b) => l.includes(b)))).length;
+  const badness = Object.fromEntries(BADNESS_KINDS.map((k) => [k.key, k.re === null ? lockdepTitles.length : count(k.re, k.benign)])) as BadnessCounts;
   if (scanned.length > 0) {
     out.push(`WARNING: Assertion failure in ${file} ${title}`);
-    const fields: [string, number][] = [
-      ['Badness', badness.badness],
-      ['Warnings', badness.warnings],
-      ['Bugs', badness.bugs],
-      ['Call Traces', badness.callTraces],
-      ['lockdep', badness.lockdep],
-      ['Stalls', badness.stalls],
-      ['Starves', badness.starves],
-      ['Hangs', badness.hangs],
-    ];
-    const summary = fields
-      .filter(([, n]) => n !== 0)
-      .map(([k, n]) => `${k}: ${n}`)
+    const summary = BADNESS_KINDS.filter((k) => badness[k.key] !== 0)
+      .map((k) => `${k.label}: ${badness[k.key]}`)
       .join(' ');
     out.push(`WARNING: Summary: ${summary}`.trimEnd());
     diags.push(...scanned);
@@ -251,12 +144,12 @@ export function parseConsole(text: string, file: string, title: string): Console
   }
 
   // Facts kvm-recheck-rcu.sh and kvm-recheck-lock.sh read.
-  const endLine = lastMatch(msgs, /End of test: [A-Z_]+/);
-  const endOfTest = endLine === undefined ? null : (/End of test: ([A-Z_]+)/.exec(endLine)?.[1] ?? null);
-  const verLine = lastMatch(lines, /ver:/);
-  const verWord = verLine === undefined ? undefined : /^.* ver: (\S*)/.exec(verLine)?.[1];
-  const lastVer = verWord !== undefined && /^\d+$/.test(verWord) ? Number(verWord) : null;
-  const gpLine = lastMatch(msgs, /End-test grace-period state: g/);
+  const endLine = lastMatch(msgs, (m) => endOfTestTag(m) !== null);
+  const endOfTest = endLine === undefined ? null : endOfTestTag(endLine);
+  const verLine = lastMatch(lines, hasVer);
+  const lastWord = verLine === undefined ? undefined : verWord(verLine);
+  const lastVer = lastWord !== undefined && /^\d+$/.test(lastWord) ? Number(lastWord) : null;
+  const gpLine = lastMatch(msgs, isGpStateLine);
   let gpStopState = '';
   if (gpLine !== undefined) {
     const f = gpLine.trim().split(/\s+/);
@@ -264,21 +157,16 @@ export function parseConsole(text: string, file: string, title: string): Console
     // leaves its separator, giving the kernel's `[rcu: g2257741 f0x2 ]`.
     gpStopState = `[${f[0] ?? ''} ${f[4] ?? ''} ${f[5] ?? ''} ${f[6] ?? ''}]`;
   }
-  const writes = lastMatch(lines, /Writes: {2}Total:/);
-  const reads = lastMatch(lines, /Reads : {2}Total:/);
-  const total = (l: string | undefined): number | null => {
-    const w = l === undefined ? undefined : /^.* Total: (\d+)/.exec(l)?.[1];
-    return w === undefined ? null : Number(w);
-  };
   // kvm-recheck-lock.sh counts the writers only (`grep "Writes:  Total:" | tail -1`).
-  const acquisitions = total(writes);
-  const readAcquisitions = total(reads);
-  const batchLine = lastMatch(lines, /torture: Reader Batch/);
-  let readerBatchCloseCalls: number | null = null;
-  if (batchLine !== undefined) {
-    const after = batchLine.slice(batchLine.indexOf('Batch:') + 'Batch:'.length).trim().split(/\s+/);
-    readerBatchCloseCalls = after.slice(2).reduce((s, w) => s + awkNumber(w), 0);
-  }
+  const lastTotal = (kind: 'Writes' | 'Reads'): number | null => {
+    const l = lastMatch(lines, (x) => lockStats(x)?.kind === kind);
+    return l === undefined ? null : (lockStats(l)?.total ?? null);
+  };
+  const acquisitions = lastTotal('Writes');
+  const readAcquisitions = lastTotal('Reads');
+  const batchLine = lastMatch(lines, (x) => readerHistogram(x)?.kind === 'Batch');
+  const batch = batchLine === undefined ? null : readerHistogram(batchLine);
+  const readerBatchCloseCalls = batch === null ? null : batch.buckets.slice(2).reduce((a, b) => a + b, 0);
 
   return {
     lines: out,

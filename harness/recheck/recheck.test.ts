@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { formatG, parseConsole } from './parse_console.js';
+import { formatG } from '../formats/awk_number.js';
+import { REPORT_WRITERS } from '../report/report_writers.js';
+import { parseConsole } from './parse_console.js';
 import { recheckMain, recheckResults } from './recheck.js';
-import type { ScenarioSummary } from './verdict.js';
+import type { ScenarioSummary } from '../formats/summary_json.js';
 
 const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
 
@@ -222,11 +224,11 @@ describe('recheckResults()', () => {
     expect(summaryOf(dir, 'TREE05').reasons).toEqual(expect.arrayContaining(['guest exit code 1', 'Oops on CPU 2: TypeError', 'no success message']));
   });
 
-  it('writes junit.xml (one test case per scenario, the failure with its reasons) and index.html into the results directory', () => {
+  it("with the report's writers, writes junit.xml (one test case per scenario, the failure with its reasons) and index.html into the results directory", () => {
     const busted = [...RCU_OK.slice(0, 4), T(2, 'rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0'), T(10, 'rcu-torture:--- End of test: FAILURE: nreaders=7')];
     const dir = resultsDir({ BUSTED: { console: busted, retval: 0, result: { seconds: 10 } }, TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
     expect(existsSync(path.join(dir, 'junit.xml'))).toBe(false);
-    recheckResults(dir);
+    recheckResults(dir, REPORT_WRITERS);
     const xml = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' || n === 'testsuite' }).parse(readFileSync(path.join(dir, 'junit.xml'), 'utf8')) as {
       testsuites: { testsuite: { testcase: { '@_name': string; '@_classname': string; failure?: { '@_message': string } }[] }[] };
     };
@@ -239,7 +241,7 @@ describe('recheckResults()', () => {
     expect(html).toContain('1 of 2 scenario runs succeeded.');
     // A lone scenario directory is not a results directory: neither file is written into it.
     const lone = path.join(resultsDir({ TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10 } } }), 'TREE05');
-    recheckResults(lone);
+    recheckResults(lone, REPORT_WRITERS);
     expect(existsSync(path.join(lone, 'junit.xml')) || existsSync(path.join(lone, 'index.html'))).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 /*
  * The recheck rules every suite shares, in kvm-recheck.sh's output order. Each is a pure function
- * of the scenario's files (rule.ts); verdict.ts runs them in this order. A new rule is one
+ * of the scenario's files (harness/formats/recheck_rule.ts); verdict.ts runs them in this order. A new rule is one
  * function and one entry in RECHECK_RULES (see README.md here).
  *
  * Departures: a guest that exited nonzero (oops, hang) still has its console parsed (qemu errors
@@ -8,7 +8,7 @@
  */
 
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
-import type { Finding, RecheckRule } from './rule.js';
+import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
 
 function tail(text: string, n: number): string[] {
   const lines = text.split('\n');

@@ -1,7 +1,7 @@
 /*
  * Verdicts, apart from how they are written: a pure function from a scenario's files to a typed
- * ScenarioVerdict (the recheck rules' findings, in order, and the summary), and from a results
- * directory's scenario verdicts to a RunVerdict. The writers (writers/) turn verdicts into the
+ * ScenarioVerdict (the recheck rules' findings, in order, and the summary.json it makes,
+ * harness/formats/summary_json.ts), and from a results directory's scenario verdicts to a RunVerdict. The writers (writers/) turn verdicts into the
  * text summary, summary.json and console.log.diags; nothing here touches the filesystem.
  *
  * A run FAILS when any finding has a reason: a lockdep splat fails it even if rcutorture said
@@ -11,36 +11,11 @@
 import path from 'node:path';
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
 import { SUITES, isTortureSuite, type TortureSuite } from '../suites/index.js';
-import { parseConsole, type HotplugCounts } from './parse_console.js';
-import type { Finding, RecheckInput, ScenarioFiles } from './rule.js';
+import type { Finding, RecheckInput } from '../formats/recheck_rule.js';
+import type { ScenarioFiles } from '../formats/scenario_files.js';
+import type { RunSummary, ScenarioSummary } from '../formats/summary_json.js';
+import { parseConsole } from './parse_console.js';
 import { RECHECK_RULES } from './rules.js';
-
-/** summary.json of one scenario. */
-export interface ScenarioSummary {
-  readonly scenario: string;
-  readonly suite: TortureSuite | null;
-  readonly verdict: 'success' | 'failure';
-  readonly reasons: readonly string[];
-  /** Last `ver:` value (rcutorture writer updates, each needing a grace period). */
-  readonly gps?: number;
-  readonly gpsPerSec?: number;
-  /** locktorture: last Writes Total (what kvm-recheck-lock.sh's headline counts). */
-  readonly acquisitions?: number;
-  readonly acquisitionsPerSec?: number;
-  /** locktorture read-write types: last Reads Total (not in the headline, as in the kernel). */
-  readonly readAcquisitions?: number;
-  readonly lockdepReports: number;
-  readonly lockdepTitles: readonly string[];
-  readonly hotplug: HotplugCounts | null;
-  readonly durationSec: number | null;
-  readonly completedSec: number | null;
-  readonly endOfTest: string | null;
-  /** Exit code recorded in guest-retval (137 = killed), or null if absent. */
-  readonly guestRetval: number | null;
-  readonly killed: boolean;
-  /** The headline line (`TREE05 ------- 123 GPs (12.3/s) [rcu: g5 f0x0 ]`). */
-  readonly headline: string;
-}
 
 export interface ScenarioVerdict {
   readonly dir: string;
@@ -51,20 +26,6 @@ export interface ScenarioVerdict {
   readonly diags: readonly string[];
   /** A `#CHECK#` line failed (kvm-recheck's ".config errors"). */
   readonly configErrors: boolean;
-}
-
-/** summary.json of a results directory. */
-export interface RunSummary {
-  readonly resultsDir: string;
-  readonly commandLine: string;
-  readonly suite: string | null;
-  /** The run's random seed (`Random seed: N` in the log), or null for older results. */
-  readonly seed: number | null;
-  readonly exitCode: 0 | 1;
-  readonly runs: number;
-  readonly failures: number;
-  readonly configErrors: number;
-  readonly scenarios: readonly ScenarioSummary[];
 }
 
 export interface RunVerdict {

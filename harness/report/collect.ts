@@ -2,18 +2,21 @@
  * Everything the HTML report and the JUnit file show, gathered from a results directory of any
  * kind: a battery (nightly.json, one directory per job), a merge of shards (the same, with
  * mergedFrom), a plain run (log + scenario directories) or a single scenario directory. Reads
- * files only (it writes nothing): a scenario without summary.json is judged in memory by the
- * recheck's pure verdict. It imports verdict.ts, not recheck.ts, because recheck's writers write
- * this report (recheck -> writers -> report -> collect): a value import back would be a cycle.
+ * files only (it writes nothing) through harness/formats/. The verdicts are never read back from
+ * recheck's summary.json: whoever just rechecked passes them in memory (report_writers.ts), and a
+ * scenario without one is judged here by recheck's pure verdict (the same function, the same files).
  */
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
 import type { BenchReport } from '../bench/bench_types.js';
-import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../nightly/battery_files.js';
-import { readScenarioFiles } from '../recheck/scenario_files.js';
-import { scenarioVerdict, type ScenarioSummary } from '../recheck/verdict.js';
+import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
+import { isSplatStart } from '../formats/console_lines.js';
+import { RUN_FILE, SCENARIO_FILE, isLoneScenarioDir, isScenarioDir, readJson, readText, subdirs } from '../formats/results_files.js';
+import { readScenarioFiles } from '../formats/scenario_files.js';
+import type { ScenarioSummary } from '../formats/summary_json.js';
+import { scenarioVerdict, type RunVerdict } from '../recheck/verdict.js';
 import { consoleSeries, type ConsoleSeries } from './console_series.js';
 
 export interface ScenarioView {
@@ -64,39 +67,6 @@ export interface ReportModel {
 const TAIL_LINES = 40;
 const SPLAT_LINES = 30;
 
-function readText(f: string): string | null {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function readJson<T>(f: string): T | null {
-  const t = readText(f);
-  if (t === null) return null;
-  try {
-    return JSON.parse(t) as T;
-  } catch {
-    return null;
-  }
-}
-
-export function isScenarioDir(dir: string): boolean {
-  return ['guest-spec.json', 'console.log', 'guest-retval'].some((f) => existsSync(path.join(dir, f)));
-}
-
-function subdirs(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .map((f) => path.join(dir, f))
-      .filter((d) => statSync(d).isDirectory())
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
 /** Scenario directories at or below `dir` (depth-limited: battery/job/step/scenario). */
 function findScenarios(dir: string, depth = 0): string[] {
   if (isScenarioDir(dir)) return [dir];
@@ -106,13 +76,16 @@ function findScenarios(dir: string, depth = 0): string[] {
 
 function splatHead(text: string): string {
   const lines = text.split('\n');
-  const i = lines.findIndex((l) => /\] (={10,}|BUG: |WARNING: |INFO: task |Oops)/.test(l) || /-torture:.*!!!/.test(l));
+  const i = lines.findIndex(isSplatStart);
   return i < 0 ? '' : lines.slice(i, i + SPLAT_LINES).join('\n');
 }
 
-function scenarioView(root: string, dir: string, job: JobRecord | null, stepName: string | null): ScenarioView {
-  const summary = readJson<ScenarioSummary>(path.join(dir, 'summary.json')) ?? scenarioVerdict(readScenarioFiles(dir)).summary;
-  const consoleFile = path.join(dir, 'console.log');
+/** Verdicts already made, by scenario directory (absolute). */
+type Judged = ReadonlyMap<string, ScenarioSummary>;
+
+function scenarioView(root: string, dir: string, job: JobRecord | null, stepName: string | null, judged: Judged): ScenarioView {
+  const summary = judged.get(dir) ?? scenarioVerdict(readScenarioFiles(dir)).summary;
+  const consoleFile = path.join(dir, SCENARIO_FILE.console);
   const text = readText(consoleFile) ?? '';
   const rel = path.relative(root, dir) || '.';
   const step = job?.steps.find((s) => s.name === stepName) ?? null;
@@ -127,11 +100,11 @@ function scenarioView(root: string, dir: string, job: JobRecord | null, stepName
     summary,
     expect: step?.expect ?? null,
     passed: step !== null ? step.passed === true : summary.verdict === 'success',
-    consoleRel: existsSync(consoleFile) ? path.join(rel, 'console.log') : null,
-    diagsRel: existsSync(`${consoleFile}.diags`) ? path.join(rel, 'console.log.diags') : null,
+    consoleRel: existsSync(consoleFile) ? path.join(rel, SCENARIO_FILE.console) : null,
+    diagsRel: existsSync(path.join(dir, SCENARIO_FILE.diags)) ? path.join(rel, SCENARIO_FILE.diags) : null,
     series: consoleSeries(text),
-    graph: readJson<LockdepGraphJson>(path.join(dir, 'lockdep_graph.json')),
-    tasks: readJson<{ writers: number[]; readers: number[] }>(path.join(dir, 'locktorture_tasks.json')),
+    graph: readJson<LockdepGraphJson>(path.join(dir, SCENARIO_FILE.lockdepGraph)),
+    tasks: readJson<{ writers: number[]; readers: number[] }>(path.join(dir, SCENARIO_FILE.lockTasks)),
     consoleTail: tail.slice(-TAIL_LINES).join('\n'),
     splatHead: splatHead(text),
   };
@@ -152,10 +125,15 @@ function benchOf(root: string, job: JobRecord): BenchView[] {
   return out;
 }
 
-export function collectReport(dirArg: string): ReportModel {
+/**
+ * The report's model of `dirArg`. `verdict`: the recheck just made of it (its scenarios are not
+ * judged again); without one every scenario is judged in memory.
+ */
+export function collectReport(dirArg: string, verdict: RunVerdict | null = null): ReportModel {
   const dir = path.resolve(dirArg);
+  const judged: Judged = new Map((verdict?.scenarios ?? []).map((v) => [v.dir, v.summary]));
   const battery = readBatteryRecord(dir);
-  const logFirst = (readText(path.join(dir, 'log')) ?? '').split('\n')[0] ?? '';
+  const logFirst = (readText(path.join(dir, RUN_FILE.log)) ?? '').split('\n')[0] ?? '';
   if (battery !== null) {
     const scenarios: ScenarioView[] = [];
     const bench: BenchView[] = [];
@@ -166,7 +144,7 @@ export function collectReport(dirArg: string): ReportModel {
         const f = path.join(dir, job.name, `${s.name}.out`);
         if (existsSync(f)) outs[s.name] = path.relative(dir, f);
         if (s.output !== 'results-dir') continue;
-        for (const sd of findScenarios(path.join(dir, job.name, s.name))) scenarios.push(scenarioView(dir, sd, job, s.name));
+        for (const sd of findScenarios(path.join(dir, job.name, s.name))) scenarios.push(scenarioView(dir, sd, job, s.name, judged));
       }
       stepOutputs[job.name] = outs;
       bench.push(...benchOf(dir, job));
@@ -182,7 +160,7 @@ export function collectReport(dirArg: string): ReportModel {
       stepOutputs,
     };
   }
-  const single = isScenarioDir(dir) && !existsSync(path.join(dir, 'log'));
+  const single = isLoneScenarioDir(dir);
   const dirs = single ? [dir] : findScenarios(dir);
   return {
     kind: single ? 'scenario' : 'run',
@@ -190,7 +168,7 @@ export function collectReport(dirArg: string): ReportModel {
     dir,
     commandLine: logFirst,
     battery: null,
-    scenarios: dirs.map((d) => scenarioView(dir, d, null, null)),
+    scenarios: dirs.map((d) => scenarioView(dir, d, null, null, judged)),
     bench: [],
     stepOutputs: {},
   };

@@ -40,6 +40,17 @@ describe('consoleSeries', () => {
     expect(s.ver).toEqual([]);
   });
 
+  it("reads a failing run's Reader Pipe (the kernel's `!!! Reader Pipe:` form), as recheck does", () => {
+    const failing = `${RCU}[    6.100000] rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0
+[    6.100010] rcu-torture: Reader Batch:  1000 12 3 0 0 0 0 0 0 0 0
+[   10.000000] rcu-torture:--- End of test: FAILURE: nreaders=7
+`;
+    const s = consoleSeries(failing);
+    expect(s.readerPipe).toEqual([1000, 10, 5, 4, 3, 2, 1, 0, 0, 0, 0]);
+    expect(s.readerBatch?.slice(0, 3)).toEqual([1000, 12, 3]);
+    expect(s.ver.map(([, v]) => v)).toEqual([7, 21]);
+  });
+
   it('turns cumulative counts into rates between prints', () => {
     expect(
       rates([

@@ -1,31 +1,24 @@
 /*
  * Time series and histograms for the HTML report, read from a console.log's periodic stats lines
- * (the kernel's formats, as rcutorture and locktorture print them every stat_interval):
- *
- *   rcu-torture: rtc: ... ver: N ... onoff: a/b:c/d e,f:g,h i:j (HZ=1000) ...
- *   rcu-torture: Reader Pipe:  n0 n1 ...        rcu-torture: Reader Batch:  n0 n1 ...
- *   <type>-torture: Writes:  Total: T  Max/Min: a/b ...   (and `Reads :` for rw types)
- *   <type>-torture: onoff: a/b:c/d e,f:g,h i:j (HZ=1000)
- *
- * `onoff:` is torture_onoff_stats(): onlines ok/tried : offlines ok/tried, min,max online latency :
- * min,max offline latency, summed online : offline latency, in jiffies. Pure: text in, data out.
+ * (rcutorture's `ver:` and Reader Pipe/Batch, torture_onoff_stats()'s `onoff:`, locktorture's
+ * `Writes:`/`Reads :`, printed every stat_interval). The lines are read with the one console
+ * grammar (harness/formats/console_lines.ts), so the report sees what recheck judges: a failing
+ * run's `!!! Reader Pipe:` is its Reader Pipe. Pure: text in, data out.
  */
 
-import { stripStamp } from '../recheck/parse_console.js';
+import {
+  isVerStatsLine,
+  lockStats,
+  onoffStats,
+  readerHistogram,
+  stampSeconds,
+  stripStamp,
+  verWord,
+  type OnoffStats,
+} from '../formats/console_lines.js';
 
-export interface OnoffPoint {
+export interface OnoffPoint extends OnoffStats {
   readonly t: number;
-  readonly onlineOk: number;
-  readonly onlineTry: number;
-  readonly offlineOk: number;
-  readonly offlineTry: number;
-  readonly onlineMinJ: number;
-  readonly onlineMaxJ: number;
-  readonly offlineMinJ: number;
-  readonly offlineMaxJ: number;
-  readonly onlineSumJ: number;
-  readonly offlineSumJ: number;
-  readonly hz: number;
 }
 
 export interface LockPoint {
@@ -46,54 +39,27 @@ export interface ConsoleSeries {
   readonly reads: readonly LockPoint[];
 }
 
-const STAMP_SECONDS = /^\[\s*([0-9]+\.[0-9]+)\]/;
-const ONOFF = /onoff: ([0-9]+)\/([0-9]+):([0-9]+)\/([0-9]+) (-?[0-9]+),([0-9]+):(-?[0-9]+),([0-9]+) ([0-9]+):([0-9]+) \(HZ=([0-9]+)\)/;
-const LOCK_STATS = /-torture: (Writes|Reads ):\s+Total: ([0-9]+)\s+Max\/Min: ([0-9]+)\/([0-9]+)/;
-
-function numbers(s: string): number[] {
-  return s.trim().split(/\s+/).filter((x) => x !== '').map(Number).filter((n) => Number.isFinite(n));
-}
-
 export function consoleSeries(text: string): ConsoleSeries {
   const ver: [number, number][] = [];
   const onoff: OnoffPoint[] = [];
   const writes: LockPoint[] = [];
   const reads: LockPoint[] = [];
-  let readerPipe: number[] | null = null;
-  let readerBatch: number[] | null = null;
+  let readerPipe: readonly number[] | null = null;
+  let readerBatch: readonly number[] | null = null;
   for (const raw of text.split('\n')) {
-    const ts = STAMP_SECONDS.exec(raw);
-    const t = ts !== null ? Number(ts[1]) : Number.NaN;
+    const t = stampSeconds(raw);
     const l = stripStamp(raw);
     if (!l.includes('-torture:')) continue;
-    const v = /-torture: rtc: \S+ ver: ([0-9]+)/.exec(l);
-    if (v !== null && Number.isFinite(t)) ver.push([t, Number(v[1])]);
-    const pipe = /-torture: Reader Pipe: (.*)$/.exec(l);
-    if (pipe !== null) readerPipe = numbers(pipe[1] ?? '');
-    const batch = /-torture: Reader Batch: (.*)$/.exec(l);
-    if (batch !== null) readerBatch = numbers(batch[1] ?? '');
-    const o = ONOFF.exec(l);
-    if (o !== null && Number.isFinite(t)) {
-      const n = o.slice(1).map(Number);
-      onoff.push({
-        t,
-        onlineOk: n[0] ?? 0,
-        onlineTry: n[1] ?? 0,
-        offlineOk: n[2] ?? 0,
-        offlineTry: n[3] ?? 0,
-        onlineMinJ: n[4] ?? 0,
-        onlineMaxJ: n[5] ?? 0,
-        offlineMinJ: n[6] ?? 0,
-        offlineMaxJ: n[7] ?? 0,
-        onlineSumJ: n[8] ?? 0,
-        offlineSumJ: n[9] ?? 0,
-        hz: n[10] ?? 1000,
-      });
-    }
-    const w = LOCK_STATS.exec(l);
-    if (w !== null && Number.isFinite(t)) {
-      const p = { t, total: Number(w[2]), max: Number(w[3]), min: Number(w[4]) };
-      (w[1] === 'Writes' ? writes : reads).push(p);
+    const v = isVerStatsLine(l) ? verWord(l) : undefined;
+    if (v !== undefined && /^[0-9]+$/.test(v) && Number.isFinite(t)) ver.push([t, Number(v)]);
+    const h = readerHistogram(l);
+    if (h?.kind === 'Pipe') readerPipe = h.buckets;
+    if (h?.kind === 'Batch') readerBatch = h.buckets;
+    const o = onoffStats(l);
+    if (o !== null && Number.isFinite(t)) onoff.push({ t, ...o });
+    const w = lockStats(l);
+    if (w !== null && w.max !== null && w.min !== null && Number.isFinite(t)) {
+      (w.kind === 'Writes' ? writes : reads).push({ t, total: w.total, max: w.max, min: w.min });
     }
   }
   return { ver, readerPipe, readerBatch, onoff, writes, reads };

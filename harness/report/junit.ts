@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
+import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 
 export const JUNIT_FILE = 'junit.xml';
@@ -72,9 +73,9 @@ export function renderJunit(m: ReportModel): string {
   return b.build();
 }
 
-/** Write DIR/junit.xml; returns its path. */
-export function writeJunit(dir: string): string {
-  const m = collectReport(dir);
+/** Write DIR/junit.xml (from `verdict` when the caller just rechecked DIR); returns its path. */
+export function writeJunit(dir: string, verdict: RunVerdict | null = null): string {
+  const m = collectReport(dir, verdict);
   const file = path.join(m.dir, JUNIT_FILE);
   writeFileSync(file, renderJunit(m));
   return file;

@@ -8,10 +8,11 @@
  * downloaded as a CI artifact. Why these libraries: harness/report/README.md.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { repoRoot } from '../run/repo_root.js';
+import { builtEntry } from '../lib/dist_entry.js';
+import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 import { pageData } from './page_data.js';
 
@@ -25,8 +26,7 @@ function libText(pkg: string, file: string): string {
 }
 
 function pageScript(): string {
-  const f = path.join(repoRoot(), 'dist', 'harness', 'report', 'page', 'report_page.js');
-  if (!existsSync(f)) throw new Error(`${path.relative(process.cwd(), f)} is missing (run npm run build)`);
+  const f = builtEntry('reportPage', 'write index.html');
   // The page script's only imports are types; drop the `export {}` tsc leaves and the source map link.
   return readFileSync(f, 'utf8').replace(/^export \{\};\s*$/m, '').replace(/^\/\/# sourceMappingURL=.*$/m, '');
 }
@@ -162,9 +162,9 @@ ${m.scenarios.map(scenarioSection).join('\n')}
 `;
 }
 
-/** Write DIR/index.html; returns its path. */
-export function writeReport(dir: string): string {
-  const m = collectReport(dir);
+/** Write DIR/index.html (from `verdict` when the caller just rechecked DIR); returns its path. */
+export function writeReport(dir: string, verdict: RunVerdict | null = null): string {
+  const m = collectReport(dir, verdict);
   const file = path.join(m.dir, REPORT_FILE);
   writeFileSync(file, renderReport(m));
   return file;

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { SCENARIO_FILE } from '../formats/results_files.js';
 import { KILLED_RETVAL, type GuestProgress } from '../guest/guest_spec.js';
 import { qemuRetval } from './kvm_files.js';
 
@@ -49,7 +50,7 @@ const SPAWN_FAILED_RETVAL = 127;
 
 /** Spawn a guest and arm its kill timer. */
 export function launchGuest(o: LaunchOptions): GuestHandle {
-  const outFile = path.join(o.scenarioDir, 'qemu-output');
+  const outFile = path.join(o.scenarioDir, SCENARIO_FILE.qemuOutput);
   const outFd = openSync(outFile, 'w');
   const start = performance.now();
   const child = spawn(process.execPath, [...o.argv], {
@@ -82,9 +83,9 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
       finished = true;
       clearTimeout(timer);
       const seconds = Math.round(performance.now() - start) / 1000;
-      writeFileSync(path.join(o.scenarioDir, 'guest-retval'), `${retval}\n`);
-      const underControl = !killed && existsSync(path.join(o.scenarioDir, 'guest-result.json'));
-      writeFileSync(path.join(o.scenarioDir, 'qemu-retval'), `${qemuRetval(retval, killed, underControl)}\n`);
+      writeFileSync(path.join(o.scenarioDir, SCENARIO_FILE.retval), `${retval}\n`);
+      const underControl = !killed && existsSync(path.join(o.scenarioDir, SCENARIO_FILE.result));
+      writeFileSync(path.join(o.scenarioDir, SCENARIO_FILE.qemuRetval), `${qemuRetval(retval, killed, underControl)}\n`);
       const outOfMemory = !killed && (outOfMemoryResult(o.scenarioDir) || outOfMemoryOutput(outFile));
       const how = killed ? 'killed' : outOfMemory ? `out of memory (exit code ${retval})` : `exited with code ${retval}`;
       o.log(`---- ${o.tag}: Guest at pid ${child.pid ?? '?'} ${how} after ${seconds} s. ${o.date()}`);
@@ -117,7 +118,7 @@ function outOfMemoryOutput(file: string): boolean {
 
 function outOfMemoryResult(dir: string): boolean {
   try {
-    return (JSON.parse(readFileSync(path.join(dir, 'guest-result.json'), 'utf8')) as { end?: unknown }).end === 'oom';
+    return (JSON.parse(readFileSync(path.join(dir, SCENARIO_FILE.result), 'utf8')) as { end?: unknown }).end === 'oom';
   } catch {
     return false;
   }

@@ -21,6 +21,7 @@
 
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SCENARIO_FILE } from '../formats/results_files.js';
 import { guestQemuArgs, type GuestSpec } from '../guest/guest_spec.js';
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
 import type { Scenario } from '../config/scenario.js';
@@ -62,17 +63,17 @@ function mtimeText(file: string): string {
 /** Write the build-side files of one scenario directory (before its guest starts). */
 export function writeKvmBuildFiles(dir: string, s: Scenario, guestMain: string): void {
   writeFileSync(
-    path.join(dir, 'Make.defconfig.out'),
+    path.join(dir, SCENARIO_FILE.makeDefconfigOut),
     `torture: no kernel configuration step for ${s.name}: the TypeScript kernel reads ConfigFragment at boot;\n` +
       `.config is the merged Kconfig (CFcommon, ${s.baseName}, --kconfig) plus the symbols the model derives.\n`,
   );
   writeFileSync(
-    path.join(dir, 'Make.out'),
+    path.join(dir, SCENARIO_FILE.makeOut),
     `torture: no kernel build for ${s.name}. The guest kernel is TypeScript compiled once for every scenario\n` +
       `by 'npm run build' (tsc) into dist/; this run booted ${guestMain} (modified ${mtimeText(guestMain)}).\n`,
   );
   writeFileSync(
-    path.join(dir, 'vmlinux'),
+    path.join(dir, SCENARIO_FILE.vmlinux),
     `Not a kernel image. ${s.name} booted ${guestMain} under Node.js ${process.version} (see qemu-cmd);\n` +
       `kvm.sh's scripts take this file's presence to mean that a kernel was there to boot.\n`,
   );

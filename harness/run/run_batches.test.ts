@@ -63,7 +63,7 @@ describe('runBatches()', () => {
     const rc = await runBatches(buildPlan({ ...opts, shutdownGraceSec: 60 }), path.join(root, 'good.mjs'), { out: (l) => out.push(l) });
     expect(rc, out.join('\n')).toBe(0);
     const res = path.join(root, 'results', 'ds');
-    // junit.xml and index.html are recheck writers: every plain run leaves them (recheck.test.ts parses them).
+    // junit.xml and index.html are the report's writers, which the end of a run passes to its recheck (recheck.test.ts parses them).
     for (const f of ['log', 'testid.txt', 'torture_suite', 'batches', 'scenarios', 'summary.json', 'junit.xml', 'index.html']) expect(existsSync(path.join(res, f))).toBe(true);
     for (const s of ['LOCK01', 'LOCK02', 'LOCK02.2']) {
       for (const f of ['guest-spec.json', 'scenario.json', 'console.log', 'guest-retval', 'summary.json', 'ConfigFragment', '.config', ...KVM_FILES]) {

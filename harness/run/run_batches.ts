@@ -22,6 +22,7 @@ import { buildGuestSpec, configFragmentText, dotConfigText } from '../config/sce
 import { heapShareMb } from '../guest/guest_spec.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
+import { REPORT_WRITERS } from '../report/report_writers.js';
 import { formatBatches, formatScenarios, type Batch, type PlannedRun } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';
 import { startJitter, type JitterHandle } from './jitter.js';
@@ -163,7 +164,7 @@ export async function runBatches(plan: RunPlan, guestMain: string, io: RunIo): P
     session.close();
   }
 
-  const r = recheckResults(plan.resdir);
+  const r = recheckResults(plan.resdir, REPORT_WRITERS);
   const rc = session.exitCode(r.summary.exitCode);
   for (const l of [...endRunHeader(plan.resdir), ...r.lines, endRunFooter(startMs, rc)]) session.log(l, true);
   return rc;

@@ -6,7 +6,8 @@
  *   - `--ops FILE` runs a user lock-ops module as torture_type `user`.
  */
 
-import { formatG } from '../recheck/parse_console.js';
+import { formatG } from '../formats/awk_number.js';
+import { SCENARIO_FILE } from '../formats/results_files.js';
 import { readLockStressStats } from '../torture/lock_stress_stats.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
@@ -23,7 +24,7 @@ export const lock: Suite = {
   userOps: true,
   progress: { counter: 'acquisitions', unit: 'acquisitions' },
   // Per-task acquisitions (the kernel prints only their Max/Min), for the report's fairness chart.
-  guestFiles: (i32) => ({ 'locktorture_tasks.json': readLockStressStats(i32) }),
+  guestFiles: (i32) => ({ [SCENARIO_FILE.lockTasks]: readLockStressStats(i32) }),
   headline(name, facts, durSec) {
     const stats: Record<string, number> = {};
     let text = `${name} -------`;

@@ -5,8 +5,8 @@
  *   - its own rule: Reader Batch close calls (kvm-recheck-rcu.sh's "close calls" check).
  */
 
-import { formatG } from '../recheck/parse_console.js';
-import type { Finding, RecheckRule } from '../recheck/rule.js';
+import { formatG } from '../formats/awk_number.js';
+import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
 

@@ -4,8 +4,8 @@
  * here and one line in index.ts (see README.md here).
  */
 
-import type { RecheckRule } from '../recheck/rule.js';
-import type { ConsoleFacts } from '../recheck/parse_console.js';
+import type { RecheckRule } from '../formats/recheck_rule.js';
+import type { ConsoleFacts } from '../formats/console_facts.js';
 
 /** The headline of kvm-recheck-<suite>.sh and the numbers summary.json keeps from it. */
 export interface SuiteHeadline {

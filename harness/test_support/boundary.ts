@@ -10,15 +10,25 @@
  *   4. product code has no import cycle through a value import (one that exists at run time): a
  *      cycle made only of `import type` edges is erased by the compiler and allowed, but a cycle
  *      that runs through one value import is reported even if its other edges are types (e.g. a
- *      module importing another's code while that one imports the first's types).
+ *      module importing another's code while that one imports the first's types);
+ *   5. the harness folders are floors: no two of them import each other, by value or by type (a
+ *      type is vocabulary, and vocabulary two folders share belongs on a floor below both, such
+ *      as harness/formats/ or harness/lib/); a top-level file (harness/kapi.ts) counts as a folder;
+ *   6. the machine does not reach up into the tools that drive it: nothing in harness/lockdep/ or
+ *      harness/cpu/ imports harness/run/, report/, nightly/ or commands/ (kernels/ is held to rule
+ *      1, which is stricter still);
+ *   7. harness/lib/ and harness/formats/ are the ground floor: they import only the ground floor
+ *      (lib/ only lib/) and harness/errors.ts, so that every folder may import them.
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
  * `import`/`export ... from`, side-effect imports and `import('...')` with a literal are all seen.
  * Specifiers are resolved relative to the importing file (`.js` -> `.ts`); bare and `node:`
- * specifiers are external.
+ * specifiers are external. The same lexer hands out the regular-expression literals it skipped
+ * (`regexLiterals`), for the test that the console grammar lives in one file.
  */
 
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** One import of a file: the specifier as written, and the repo-relative .ts it names (null: external). */
@@ -93,9 +103,10 @@ function regexEnd(src: string, i: number): number {
  * The source with every comment, string and template literal body replaced by spaces, and the
  * strings kept aside by position (so that `from '...'` can be read back).
  */
-function lex(src: string): { code: string; strings: Map<number, string> } {
+function lex(src: string): { code: string; strings: Map<number, string>; regexes: string[] } {
   let code = '';
   const strings = new Map<number, string>();
+  const regexes: string[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i];
@@ -112,6 +123,7 @@ function lex(src: string): { code: string; strings: Map<number, string> } {
       i = stop;
     } else if (c === '/' && regexMayStart(code)) {
       const end = regexEnd(src, i);
+      regexes.push(src.slice(i, end));
       code += ' '.repeat(end - i);
       i = end;
     } else if (c === "'" || c === '"' || c === '`') {
@@ -124,7 +136,26 @@ function lex(src: string): { code: string; strings: Map<number, string> } {
       i++;
     }
   }
-  return { code, strings };
+  return { code, strings, regexes };
+}
+
+/** The regular-expression literals of a TypeScript source (`/ver: (\\d+)/i`), in order. */
+export function regexLiterals(src: string): string[] {
+  return lex(src).regexes;
+}
+
+/** Every .ts file below `root`'s source folders (harness/, kernels/, configs/), repo-relative -> source. */
+export function repoSources(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.ts')) out.set(r, readFileSync(path.join(root, r), 'utf8'));
+    }
+  };
+  for (const top of ['harness', 'kernels', 'configs']) walk(top);
+  return out;
 }
 
 /** The module specifiers a TypeScript source imports or re-exports, in order. */
@@ -186,8 +217,55 @@ export function importGraph(files: ReadonlyMap<string, string>): ImportEdge[] {
   return edges;
 }
 
+/** The floor a harness file stands on: its folder (`harness/run`), or itself for a top-level file; null outside harness/. */
+export function harnessFolder(file: string): string | null {
+  const p = file.split('/');
+  if (p[0] !== 'harness' || p.length < 2) return null;
+  return p.length === 2 ? `harness/${(p[1] ?? '').replace(/\.ts$/, '')}` : `harness/${p[1] ?? ''}`;
+}
+
+/** What each ground-floor folder may import (rule 7), besides itself. */
+const GROUND_FLOOR: Readonly<Record<string, readonly string[]>> = {
+  'harness/lib': ['harness/errors'],
+  'harness/formats': ['harness/lib', 'harness/errors'],
+  'harness/cli': ['harness/errors'],
+};
+
+/** Folders of the machine (rule 6) and the tools above it they must not import. */
+const MACHINE_FOLDERS = ['harness/lockdep', 'harness/cpu'] as const;
+const TOOL_FOLDERS = ['harness/run', 'harness/report', 'harness/nightly', 'harness/commands'] as const;
+
+export interface BoundaryOptions {
+  /** Folder pairs allowed to import each other (rule 5) while a change that removes them is pending. */
+  readonly allowMutual?: readonly (readonly [string, string])[];
+}
+
+/**
+ * Rule 5: each pair of harness folders that import each other (product code, value or type
+ * edges), once, with one import each way as the evidence.
+ */
+export function mutualFolders(edges: readonly ImportEdge[], allow: readonly (readonly [string, string])[] = []): string[] {
+  const first = new Map<string, ImportEdge>();
+  for (const e of edges) {
+    if (e.to === null || isTestFile(e.from) || isTestFile(e.to)) continue;
+    const a = harnessFolder(e.from);
+    const b = harnessFolder(e.to);
+    if (a === null || b === null || a === b) continue;
+    if (!first.has(`${a} ${b}`)) first.set(`${a} ${b}`, e);
+  }
+  const allowed = new Set(allow.flatMap(([a, b]) => [`${a} ${b}`, `${b} ${a}`]));
+  const out: string[] = [];
+  for (const [key, e] of [...first].sort(([x], [y]) => x.localeCompare(y))) {
+    const [a, b] = key.split(' ') as [string, string];
+    const back = first.get(`${b} ${a}`);
+    if (back === undefined || a > b || allowed.has(key)) continue;
+    out.push(`${a} <-> ${b}: folders import each other (${e.from} imports '${e.specifier}'; ${back.from} imports '${back.specifier}')`);
+  }
+  return out;
+}
+
 /** One line per broken boundary, naming the file, the import and the rule. */
-export function boundaryViolations(files: ReadonlyMap<string, string>): string[] {
+export function boundaryViolations(files: ReadonlyMap<string, string>, options: BoundaryOptions = {}): string[] {
   const out: string[] = [];
   const edges = importGraph(files);
   for (const e of edges) {
@@ -199,9 +277,19 @@ export function boundaryViolations(files: ReadonlyMap<string, string>): string[]
     }
     if (e.from.startsWith('harness/cpu/') && (e.to ?? '').startsWith('harness/guest/')) out.push(`${where}: harness/cpu/ must not import harness/guest/`);
     if (/^harness\/(run|cli)\//.test(e.from) && (e.to ?? '').startsWith('harness/commands/')) out.push(`${where}: harness/run/ and harness/cli/ must not import harness/commands/ (commands import them)`);
+    const from = harnessFolder(e.from);
+    const to = e.to === null ? null : harnessFolder(e.to);
+    if (MACHINE_FOLDERS.some((m) => m === from) && TOOL_FOLDERS.some((t) => t === to)) {
+      out.push(`${where}: ${from ?? ''}/ must not import ${to ?? ''}/ (the machine does not import the tools that drive it)`);
+    }
+    const ground = from === null ? undefined : GROUND_FLOOR[from];
+    if (ground !== undefined && to !== null && to !== from && !ground.includes(to) && !isTestFile(e.to ?? '')) {
+      out.push(`${where}: ${from ?? ''}/ is the ground floor and may import only ${[from, ...ground].join(', ')}`);
+    }
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
   }
   out.push(...importCycles(edges.filter((e) => e.to !== null && !isTestFile(e.from) && !isTestFile(e.to))).map((c) => `import cycle: ${c.join(' -> ')}`));
+  out.push(...mutualFolders(edges, options.allowMutual));
   return out;
 }
 

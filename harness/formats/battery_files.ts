@@ -1,10 +1,10 @@
 /*
  * What a battery leaves on disk: nightly.json (the plan and every verdict) and <job>/job.json,
- * and the reader of nightly.json. Data only, so that the report can read a battery without
- * importing the code that writes reports.
+ * their writers and the reader of nightly.json. Data only, on the ground floor, so that the report can read a
+ * battery without importing the battery (harness/nightly/ writes these records and then the report).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Battery groups in run order; each has `--do-X` / `--do-no-X` / `--no-X`. */
@@ -19,6 +19,7 @@ export type BatteryGroup = (typeof BATTERY_GROUPS)[number];
 export type StepOutput = 'results-dir' | 'bench-json' | 'none';
 
 export const NIGHTLY_JSON = 'nightly.json';
+export const JOB_JSON = 'job.json';
 
 export interface StepRecord {
   readonly name: string;
@@ -62,6 +63,16 @@ export interface BatteryRecord {
   readonly jobs: JobRecord[];
   /** Set by `torture merge`: the shard directories merged. */
   readonly mergedFrom?: readonly string[];
+}
+
+/** Write `dir`/nightly.json (after every job, so that an interrupted battery still has its record). */
+export function writeBatteryRecord(dir: string, r: BatteryRecord): void {
+  writeFileSync(path.join(dir, NIGHTLY_JSON), JSON.stringify(r, null, 2) + '\n');
+}
+
+/** Write `jobDir`/job.json (the job's own record, beside its steps' output). */
+export function writeJobRecord(jobDir: string, j: JobRecord): void {
+  writeFileSync(path.join(jobDir, JOB_JSON), JSON.stringify(j, null, 2) + '\n');
 }
 
 export function readBatteryRecord(dir: string): BatteryRecord | null {

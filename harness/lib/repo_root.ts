@@ -1,7 +1,8 @@
 /*
  * Where the project lives, found from this module's own location (it runs both as
- * harness/run/*.ts under vitest and as dist/harness/run/*.js): the nearest ancestor directory with
- * a package.json named "torture". Nothing else.
+ * harness/lib/*.ts under vitest and as dist/harness/lib/*.js): the nearest ancestor directory with
+ * a package.json named "torture". In lib/ (the ground floor) because every folder that starts a
+ * process or reads a shipped file needs it, and none of them should import the driver for it.
  */
 
 import { existsSync, readFileSync } from 'node:fs';

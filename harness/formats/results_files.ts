@@ -1,0 +1,94 @@
+/*
+ * The files of a results directory, by name, and the few ways they are read: one table of names
+ * (what kvm.sh and its scripts expect, and what our guests and recheck add), a tolerant reader
+ * (a damaged or missing file is null, never a throw: recheck turns it into a failure reason and
+ * the report shows what is there), and how a scenario directory is recognised and listed. The
+ * record formats themselves sit beside this file: scenario_files.ts (what a scenario directory
+ * holds), summary_json.ts (recheck's verdicts), battery_files.ts (nightly.json, job.json).
+ */
+
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** Files of one scenario directory. */
+export const SCENARIO_FILE = {
+  spec: 'guest-spec.json',
+  result: 'guest-result.json',
+  retval: 'guest-retval',
+  console: 'console.log',
+  diags: 'console.log.diags',
+  summary: 'summary.json',
+  lockdepGraph: 'lockdep_graph.json',
+  lockTasks: 'locktorture_tasks.json',
+  configFragmentInput: 'ConfigFragment.input',
+  dotConfig: '.config',
+  /** kvm.sh's own files (harness/run/kvm_files.ts writes them). */
+  qemuCmd: 'qemu-cmd',
+  qemuOutput: 'qemu-output',
+  qemuRetval: 'qemu-retval',
+  makeDefconfigOut: 'Make.defconfig.out',
+  makeOut: 'Make.out',
+  vmlinux: 'vmlinux',
+  /** Older results' name for qemu-output. */
+  guestOutput: 'guest-output',
+} as const;
+
+/** Files of a results directory (beside its scenario directories). */
+export const RUN_FILE = {
+  log: 'log',
+  suite: 'torture_suite',
+  summary: 'summary.json',
+} as const;
+
+/** The run's seed from its `log` text (the driver's `Random seed: N` line), or null. */
+export function logSeed(logText: string): number | null {
+  const m = /^Random seed: (\d+)/m.exec(logText);
+  return m === null ? null : Number(m[1]);
+}
+
+/** A file's text, or null when it is missing or unreadable. */
+export function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** A JSON file's value, or null when it is missing, unreadable or not JSON (the caller's type is trusted). */
+export function readJson<T>(file: string): T | null {
+  const t = readText(file);
+  if (t === null) return null;
+  try {
+    return JSON.parse(t) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** A scenario directory holds at least one of the files a guest leaves. */
+export function isScenarioDir(dir: string): boolean {
+  return [SCENARIO_FILE.spec, SCENARIO_FILE.console, SCENARIO_FILE.retval].some((f) => existsSync(path.join(dir, f)));
+}
+
+/** A lone scenario directory (not a results directory with a `log`). */
+export function isLoneScenarioDir(dir: string): boolean {
+  return isScenarioDir(dir) && !existsSync(path.join(dir, RUN_FILE.log));
+}
+
+/** The subdirectories of `dir`, in name order (kvm-recheck's glob order); none if unreadable. */
+export function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .map((f) => path.join(dir, f))
+      .filter((d) => statSync(d).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Scenario directories of a results directory, in name order. */
+export function scenarioDirs(resdir: string): string[] {
+  return subdirs(resdir).filter(isScenarioDir);
+}

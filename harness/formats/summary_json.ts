@@ -1,0 +1,57 @@
+/*
+ * summary.json, the format other tools read (fields are only ever added): a ScenarioSummary in
+ * each scenario directory and a RunSummary (with all of them) in the results directory. recheck
+ * (harness/recheck/verdict.ts) makes them; this file says what they hold and writes them.
+ */
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { HotplugCounts } from './console_lines.js';
+import { SCENARIO_FILE } from './results_files.js';
+
+/** summary.json of one scenario. */
+export interface ScenarioSummary {
+  readonly scenario: string;
+  /** The suite it was judged as (a key of harness/suites/'s SUITES), or null when unknown. */
+  readonly suite: string | null;
+  readonly verdict: 'success' | 'failure';
+  readonly reasons: readonly string[];
+  /** Last `ver:` value (rcutorture writer updates, each needing a grace period). */
+  readonly gps?: number;
+  readonly gpsPerSec?: number;
+  /** locktorture: last Writes Total (what kvm-recheck-lock.sh's headline counts). */
+  readonly acquisitions?: number;
+  readonly acquisitionsPerSec?: number;
+  /** locktorture read-write types: last Reads Total (not in the headline, as in the kernel). */
+  readonly readAcquisitions?: number;
+  readonly lockdepReports: number;
+  readonly lockdepTitles: readonly string[];
+  readonly hotplug: HotplugCounts | null;
+  readonly durationSec: number | null;
+  readonly completedSec: number | null;
+  readonly endOfTest: string | null;
+  /** Exit code recorded in guest-retval (137 = killed), or null if absent. */
+  readonly guestRetval: number | null;
+  readonly killed: boolean;
+  /** The headline line (`TREE05 ------- 123 GPs (12.3/s) [rcu: g5 f0x0 ]`). */
+  readonly headline: string;
+}
+
+/** summary.json of a results directory. */
+export interface RunSummary {
+  readonly resultsDir: string;
+  readonly commandLine: string;
+  readonly suite: string | null;
+  /** The run's random seed (`Random seed: N` in the log), or null for older results. */
+  readonly seed: number | null;
+  readonly exitCode: 0 | 1;
+  readonly runs: number;
+  readonly failures: number;
+  readonly configErrors: number;
+  readonly scenarios: readonly ScenarioSummary[];
+}
+
+/** Write `dir`/summary.json (a scenario's or a results directory's). */
+export function writeSummaryJson(dir: string, summary: ScenarioSummary | RunSummary): void {
+  writeFileSync(path.join(dir, SCENARIO_FILE.summary), JSON.stringify(summary, null, 2) + '\n');
+}
