@@ -27,7 +27,7 @@
 
 import { LRSA_SYMBOL, LWSA_SYMBOL, STATS_LINE_F64, statsWords } from './lock_stress_stats.js';
 import { HZ, kapi, LD_WAIT } from '../kapi.js';
-import { module_param } from '../../kernels/moduleparam.js';
+import { ModuleParams } from '../../kernels/moduleparam.js';
 import {
   TOROUT_STRING,
   VERBOSE_TOROUT_STRING,
@@ -94,60 +94,39 @@ export const MAX_NESTED_LOCKS = 8;
 /* ---------------- parameters (torture_param) ---------------- */
 
 export interface LockTortureParams {
-  torture_type: string;
-  nwriters_stress: number;
-  nreaders_stress: number;
-  stat_interval: number;
-  verbose: number;
-  shuffle_interval: number;
-  stutter: number;
-  shutdown_secs: number;
-  onoff_interval: number;
-  onoff_holdoff: number;
-  long_hold: number;
-  nested_locks: number;
+  readonly torture_type: string;
+  readonly nwriters_stress: number;
+  readonly nreaders_stress: number;
+  readonly stat_interval: number;
+  readonly verbose: number;
+  readonly shuffle_interval: number;
+  readonly stutter: number;
+  readonly shutdown_secs: number;
+  readonly onoff_interval: number;
+  readonly onoff_holdoff: number;
+  readonly long_hold: number;
+  readonly nested_locks: number;
 }
 
-function param(name: string, dflt: number): number {
-  return module_param(`locktorture.${name}`, 'int', dflt);
-}
-
-/** torture_param() defaults, as in locktorture.c. */
-export const LOCK_TORTURE_DEFAULTS: Readonly<LockTortureParams> = {
-  torture_type: 'spin_lock',
-  nwriters_stress: -1,
-  nreaders_stress: -1,
-  stat_interval: 60,
-  verbose: 1,
-  shuffle_interval: 3,
-  stutter: 5,
-  shutdown_secs: 0,
-  onoff_interval: 0,
-  onoff_holdoff: 0,
-  long_hold: 100,
-  nested_locks: 0,
-};
-
+/** The parameters (declared below the lock-type table, which torture_type's values come from). */
 function readParams(): LockTortureParams {
-  const d = LOCK_TORTURE_DEFAULTS;
   return {
-    torture_type: module_param('locktorture.torture_type', 'charp', d.torture_type),
-    nwriters_stress: param('nwriters_stress', d.nwriters_stress),
-    nreaders_stress: param('nreaders_stress', d.nreaders_stress),
-    stat_interval: param('stat_interval', d.stat_interval),
-    verbose: param('verbose', d.verbose),
-    shuffle_interval: param('shuffle_interval', d.shuffle_interval),
-    stutter: param('stutter', d.stutter),
-    shutdown_secs: param('shutdown_secs', d.shutdown_secs),
-    onoff_interval: param('onoff_interval', d.onoff_interval),
-    onoff_holdoff: param('onoff_holdoff', d.onoff_holdoff),
-    long_hold: param('long_hold', d.long_hold),
-    nested_locks: Math.max(0, Math.min(MAX_NESTED_LOCKS, param('nested_locks', d.nested_locks))),
+    torture_type: torture_type.get(),
+    nwriters_stress: nwriters_stress.get(),
+    nreaders_stress: nreaders_stress.get(),
+    stat_interval: stat_interval.get(),
+    verbose: verbose.get(),
+    shuffle_interval: shuffle_interval.get(),
+    stutter: stutter.get(),
+    shutdown_secs: shutdown_secs.get(),
+    onoff_interval: onoff_interval.get(),
+    onoff_holdoff: onoff_holdoff.get(),
+    long_hold: long_hold.get(),
+    nested_locks: nested_locks.get(),
   };
 }
 
 /** The parameters, read from kapi.config in boot() (module load must not touch kapi: the driver may import this file). */
-let p: LockTortureParams = { ...LOCK_TORTURE_DEFAULTS };
 let cur_ops: LockTortureOps | null = null;
 let nrealwriters_stress = 0;
 let nrealreaders_stress = 0;
@@ -439,6 +418,49 @@ export const LOCK_TORTURE_OPS = {
 export type LockTortureType = keyof typeof LOCK_TORTURE_OPS;
 export const LOCK_TORTURE_TYPES = Object.keys(LOCK_TORTURE_OPS) as readonly LockTortureType[];
 
+/*
+ * locktorture's torture_param()s, in the order of lock_torture_print_module_parms(), which the
+ * `Start of test` line follows (print_words()); the unprinted ones after them.
+ */
+export const locktorture_params = new ModuleParams('locktorture', ['lock']);
+const lp = locktorture_params;
+const nwriters_stress = lp.param('int', 'nwriters_stress', -1, 'Number of write-locking stress-test threads');
+const nreaders_stress = lp.param('int', 'nreaders_stress', -1, 'Number of read-locking stress-test threads');
+const stat_interval = lp.param('int', 'stat_interval', 60, 'Number of seconds between stats printk()s', { min: 0 });
+const verbose = lp.param('int', 'verbose', 1, 'Enable verbose debugging printk()s', { min: 0 });
+const shuffle_interval = lp.param('int', 'shuffle_interval', 3, 'Number of jiffies between shuffles, 0=disable', { min: 0 });
+const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt test, 0=disable', { min: 0 });
+const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
+const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
+const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
+const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
+  values: LOCK_TORTURE_TYPES,
+  quiet: true,
+});
+const long_hold = lp.param('int', 'long_hold', 100, 'Do occasional long hold of lock (ms), 0=disable', { min: 0, quiet: true });
+const nested_locks = lp.param('int', 'nested_locks', 0, 'Number of nested locks (max = 8)', {
+  min: 0,
+  max: MAX_NESTED_LOCKS,
+  expect: `an integer from 0 to ${MAX_NESTED_LOCKS} (MAX_NESTED_LOCKS)`,
+  quiet: true,
+});
+
+/** The parameters: the defaults until boot() reads the boot line (module load must not touch kapi: the driver imports this file). */
+let p: LockTortureParams = {
+  torture_type: torture_type.dflt,
+  nwriters_stress: nwriters_stress.dflt,
+  nreaders_stress: nreaders_stress.dflt,
+  stat_interval: stat_interval.dflt,
+  verbose: verbose.dflt,
+  shuffle_interval: shuffle_interval.dflt,
+  stutter: stutter.dflt,
+  shutdown_secs: shutdown_secs.dflt,
+  onoff_interval: onoff_interval.dflt,
+  onoff_holdoff: onoff_holdoff.dflt,
+  long_hold: long_hold.dflt,
+  nested_locks: nested_locks.dflt,
+};
+
 /* ---------------- stress kthreads ---------------- */
 
 function WARN_ON_ONCE(word: number, where: string, what: string): void {
@@ -588,11 +610,8 @@ function debug_lock(): boolean {
 
 /** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter. */
 function lock_torture_print_module_parms(tag: string): void {
-  kapi.printk(
-    `${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +
-      `stat_interval=${p.stat_interval} verbose=${p.verbose} shuffle_interval=${p.shuffle_interval} stutter=${p.stutter} ` +
-      `shutdown_secs=${p.shutdown_secs} onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff}`,
-  );
+  const shown = { nwriters_stress: nrealwriters_stress, nreaders_stress: nrealreaders_stress };
+  kapi.printk(`${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: ${locktorture_params.print_words(shown)}`);
 }
 
 /** lock_torture_cleanup(): stop everything, final stats, the `End of test:` verdict. */

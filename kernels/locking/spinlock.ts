@@ -28,7 +28,7 @@
 
 import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 
 /** Set by a waiter before it sleeps in spinWait(); the unlocker kicks only when it is set. */
 export const SPIN_SLEEPER = LOCK_FLAG;
@@ -90,10 +90,13 @@ function pv_wait(lock: ArchSpinlock, val: number, seen: number): void {
 
 /** -1 until read from the boot line; then every N-th kicking unlock loses its kicks (0: never). */
 let lostKickEvery = -1;
+export const spinlock_params = new ModuleParams('spinlock');
+/** Planted bug (ours, as the kernel's test_* switches): every N-th kicking unlock forgets its kicks. */
+const test_lost_kick_param = spinlock_params.param('uint', 'test_lost_kick', 0, 'Lose every N-th kicking unlock (0: never)');
 let kickingUnlocks = 0;
 
 function test_lost_kick(): boolean {
-  if (lostKickEvery < 0) lostKickEvery = module_param('spinlock.test_lost_kick', 'uint', 0);
+  if (lostKickEvery < 0) lostKickEvery = test_lost_kick_param.get();
   return lostKickEvery > 0 && ++kickingUnlocks % lostKickEvery === 0;
 }
 
