@@ -27,7 +27,7 @@
  * non-owner works).
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -49,7 +49,7 @@ export interface Mutex {
  */
 export function DEFINE_MUTEX(name: string, key?: LockClassKey): Mutex {
   const r = kapi.shmAlloc(name, MUTEX_WORDS);
-  const k = key ?? kapi.lockClass(name, 'mutex', LD_WAIT.SLEEP);
+  const k = key ?? kapi.lockClass(name, 'mutex', LOCK_TYPE_PROPS.mutex.waitType);
   return { i32: kapi.shm, word: r.base, wq: { i32: kapi.shm, index: r.base + 1 }, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 

@@ -26,7 +26,7 @@
  * Not done: fairness (no MCS queue), spin_lock_nested subclasses beyond the lockdep annotation.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -55,7 +55,7 @@ export type Spinlock = RawSpinlock;
  */
 export function DEFINE_RAW_SPINLOCK(name: string, key?: LockClassKey): RawSpinlock {
   const r = kapi.shmAlloc(name, SPINLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'spinlock', LD_WAIT.CONFIG);
+  const k = key ?? kapi.lockClass(name, 'spinlock', LOCK_TYPE_PROPS.spinlock.waitType);
   return { i32: kapi.shm, word: r.base, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 
