@@ -54,7 +54,6 @@ import { DEFINE_SPINLOCK } from '../../kernels/locking/spinlock.js';
 import { rcu_callback } from '../../kernels/rcu/rcu_callback.js';
 import { RCU_TORTURE_TYPES, rcu_ops, rcu_torture_ops_of } from '../../kernels/rcu/rcu_torture_ops.js';
 import { slub_init } from '../../kernels/mm/slub.js';
-import { rcu_early_boot_tests } from '../../kernels/rcu/update.js';
 import { rcu_torture_barrier, rcu_torture_barrier_cbf, rcu_torture_barrier_cbs } from './rcu_torture_barrier.js';
 import { rcu_torture_reader } from './rcu_torture_reader.js';
 import { rcu_torture_stall_init } from './rcu_torture_stall.js';
@@ -193,7 +192,6 @@ export function boot(cpu: number): void {
   const ops = rcu_torture_ops_of(p.torture_type);
   // The kernel's RCU boots whatever rcutorture is asked to test, even a type it refuses.
   (ops ?? rcu_ops).init(cpu);
-  rcu_early_boot_tests(cpu);
   slub_init();
   torture_init_begin(ops?.name ?? p.torture_type, p.verbose);
   if (ops === undefined) {

@@ -14,6 +14,7 @@
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { rcu_early_boot_tests } from './update.js';
 import {
   call_rcu,
   cond_synchronize_rcu,
@@ -54,7 +55,7 @@ export interface RcuTortureOps {
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
   readonly can_boost: number;
-  /** Boot this CPU's RCU (the kernel's rcu_init(); every flavour runs on Tree RCU). */
+  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on Tree RCU). */
   init(cpu: number): void;
   /** cond_resched()'s report from a task outside any reader (rcu_all_qs() with PREEMPT_NONE). */
   cond_resched_qs(): void;
@@ -66,7 +67,10 @@ export interface RcuTortureOps {
 
 /** What every flavour takes from the kernel's own RCU (Tree RCU) underneath it. */
 const KERNEL_RCU = {
-  init: rcu_init,
+  init: (cpu: number): void => {
+    rcu_init(cpu);
+    rcu_early_boot_tests(cpu);
+  },
   cond_resched_qs: rcu_all_qs,
   cb_migrate_stats: rcutree_migrate_stats,
 } as const;
