@@ -71,8 +71,33 @@ export interface LockClassKey {
   readonly type: LockType;
 }
 
-export const LOCK_TYPES = ['spinlock', 'rwlock', 'mutex', 'rwsem', 'percpu_rwsem', 'rcu', 'user'] as const;
-export type LockType = (typeof LOCK_TYPES)[number];
+/** What lockdep and the trace checker know of a lock type. */
+export interface LockTypeProps {
+  /** The wait type of the type's locks (lockdep_init_map_type()'s inner wait type). */
+  readonly waitType: WaitType;
+  /** Whether the type has readers (read_lock(), down_read(), percpu_down_read()). */
+  readonly readable: boolean;
+  /** Whether a read acquisition is recursive in interrupt context (read_lock_is_recursive()). */
+  readonly recursiveReadInIrq: boolean;
+}
+
+/**
+ * The lock types, with their properties: ONE table, read by the lock implementations
+ * (kernels/locking/), lockdep's user API and the trace checker (harness/lockdep/). Key order is
+ * LOCK_TYPES' order. percpu_rwsem's wait type is INV as the kernel's (its rcu_sync part is not
+ * checked); rcu is rcu_read_lock()'s map, always taken as a recursive read.
+ */
+export const LOCK_TYPE_PROPS = {
+  spinlock: { waitType: LD_WAIT.CONFIG, readable: false, recursiveReadInIrq: false },
+  rwlock: { waitType: LD_WAIT.CONFIG, readable: true, recursiveReadInIrq: true },
+  mutex: { waitType: LD_WAIT.SLEEP, readable: false, recursiveReadInIrq: false },
+  rwsem: { waitType: LD_WAIT.SLEEP, readable: true, recursiveReadInIrq: false },
+  percpu_rwsem: { waitType: LD_WAIT.INV, readable: true, recursiveReadInIrq: false },
+  rcu: { waitType: LD_WAIT.FREE, readable: true, recursiveReadInIrq: true },
+  user: { waitType: LD_WAIT.SLEEP, readable: false, recursiveReadInIrq: false },
+} as const satisfies Record<string, LockTypeProps>;
+export type LockType = keyof typeof LOCK_TYPE_PROPS;
+export const LOCK_TYPES = Object.keys(LOCK_TYPE_PROPS) as readonly LockType[];
 
 /** lockdep_map: identifies one lock instance and points at its class. */
 export interface LockdepMap {

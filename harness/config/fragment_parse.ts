@@ -59,6 +59,13 @@ function lookup(suite: TortureSuite, kind: KnownOption['kind'], key: string, whe
 }
 
 function checkValue(opt: KnownOption, value: string, where: string): void {
+  if (opt.refused !== undefined) {
+    const readme = opt.suites.length === 1 ? `configs/${opt.suites[0] ?? ''}/README.md` : 'configs/*/README.md';
+    throw new TortureError(
+      'CONFIG_BAD_VALUE',
+      `Cannot load ${where} as '${opt.key}' must be left unset: not modelled by this kernel (${opt.refused}; refused, see ${readme}): current value is ${value === '' ? '(empty)' : value}`,
+    );
+  }
   if (!opt.accepts(value)) {
     throw new TortureError(
       'CONFIG_BAD_VALUE',

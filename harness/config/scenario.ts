@@ -17,6 +17,7 @@ import { TortureError } from '../errors.js';
 import type { GuestSpec, TortureSuite } from '../guest/guest_spec.js';
 import { parseBootWords, parseKconfigFragment, type BootWord, type KconfigSetting } from './fragment_parse.js';
 import { KNOWN_OPTIONS, MAX_GUEST_CPUS } from './known_options.js';
+import { maxcpus, nr_cpus } from '../../kernels/core_params.js';
 import { suiteDefaults } from './suite_defaults.js';
 
 export interface KconfigCheck {
@@ -108,10 +109,7 @@ function computeNrCpus(name: string, kconfig: Readonly<Record<string, string>>, 
     }
     n = parseNumber(v);
   }
-  for (const p of ['maxcpus', 'nr_cpus']) {
-    const b = boot[p];
-    if (b !== undefined) n = Math.min(n, Number.parseInt(b, 10));
-  }
+  n = Math.min(n, maxcpus.from(boot, n), nr_cpus.from(boot, n));
   if (!(n >= 1 && n <= MAX_GUEST_CPUS)) {
     throw new TortureError(
       'CONFIG_BAD_VALUE',

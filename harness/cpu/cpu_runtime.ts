@@ -67,7 +67,7 @@
  */
 
 import { HZ, SOFTIRQ_BIT, type KernelConfig, type SchedHooks, type SoftirqNr, type TaskRef, type TimerList, type WaitQueueHead } from '../kapi.js';
-import { param_parse } from '../../kernels/moduleparam.js';
+import { hung_task_timeout_secs, test_lost_token } from '../../kernels/core_params.js';
 import {
   CPU_CMD,
   CPU_CMDS,
@@ -222,9 +222,9 @@ export class CpuRuntime {
     this.#wqBit = 1 << (env.cpu & 31);
     this.#nrCpus = Math.max(1, Atomics.load(env.i32, HDR_NR_CPUS));
     this.#maskWords = Math.ceil(this.#nrCpus / 32);
-    const hung = param_parse('uint', env.config.bootParams.get('hung_task_timeout_secs') ?? '10') ?? 10;
+    const hung = hung_task_timeout_secs.from(env.config.bootParams);
     this.#hungJ = hung * HZ;
-    this.#lostTokenEvery = param_parse('uint', env.config.bootParams.get('sched.test_lost_token') ?? '0') ?? 0;
+    this.#lostTokenEvery = test_lost_token.from(env.config.bootParams);
     this.irqTask = new Task(env.i32, 0, `ksoftirqd/${env.cpu}`, env.cpu, env.cpu, -1, async () => {});
     // Boot: the home CPU's ticket 0 (zeroed memory is a free token), so boot() runs on it.
     this.#takeToken(env.cpu, true);

@@ -43,7 +43,7 @@ import { HangDetector } from '../cpu/hang_detector.js';
 import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
-import { param_parse } from '../../kernels/moduleparam.js';
+import { watchdog_thresh } from '../../kernels/core_params.js';
 
 const specPath = process.argv[2];
 if (specPath === undefined) {
@@ -107,7 +107,7 @@ const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
 const modules = spec.modules ?? SUITES[spec.suite].bootModules;
-const watchdogThresh = param_parse('uint', spec.bootParams['watchdog_thresh'] ?? '10') ?? 10;
+const watchdogThresh = watchdog_thresh.from(spec.bootParams);
 const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 
 function end(how: GuestResult['end']): void {

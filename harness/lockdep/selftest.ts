@@ -11,7 +11,7 @@
  * and wait-context families.
  */
 
-import type { LockClassKey, LockdepMap, LockRead, LockType } from '../kapi.js';
+import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type LockType } from '../kapi.js';
 import { lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { Lockdep, LockdepLimits } from './types.js';
@@ -47,7 +47,7 @@ class Machine {
       const cname = /^[XYZ]\d$/.test(inst) ? `${prefix}_${inst[0] ?? ''}` : id;
       let key = this.#keys.get(cname);
       if (key === undefined) {
-        key = { name: cname, ordinal: 0, type, waitType: type === 'spinlock' || type === 'rwlock' ? 2 : 3 };
+        key = { name: cname, ordinal: 0, type, waitType: LOCK_TYPE_PROPS[type].waitType };
         this.#keys.set(cname, key);
       }
       m = { key, addr: 0x100 + this.#maps.size * 0x40, name: cname };

@@ -32,7 +32,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
 import { distPath } from '../lib/dist_entry.js';
-import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
+import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type WaitType } from '../kapi.js';
 import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import {
@@ -99,9 +99,8 @@ export interface TraceResult {
   readonly findings: readonly TraceFinding[];
 }
 
-function waitTypeOf(t: TraceType): 0 | 2 | 3 {
-  if (t === 'percpu_rwsem') return 0;
-  return t === 'spinlock' || t === 'rwlock' ? 2 : 3;
+function waitTypeOf(t: TraceType): WaitType {
+  return LOCK_TYPE_PROPS[t].waitType;
 }
 
 function pow2(n: number): number {
@@ -269,7 +268,7 @@ function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) 
       const sb = sub[i] ?? 0;
       const fl = flags[i] ?? 0;
       // qrwlock readers are recursive only in interrupt context (read_lock_is_recursive()).
-      const read: LockRead = (fl & F_READ) === 0 ? 0 : src.lockTypes[l] === 'rwlock' && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
+      const read: LockRead = (fl & F_READ) === 0 ? 0 : LOCK_TYPE_PROPS[src.lockTypes[l] ?? 'mutex'].recursiveReadInIrq && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
       ld.acquire(mapOf(l, sb), sb, (fl & F_TRY) !== 0, read, null);
       let h = heldBy[id];
       if (h === undefined) {

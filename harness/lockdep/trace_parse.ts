@@ -15,7 +15,7 @@
  */
 
 import { TortureError } from '../errors.js';
-import { LOCK_TYPES, type LockType } from '../kapi.js';
+import { LOCK_TYPE_PROPS, LOCK_TYPES, type LockType } from '../kapi.js';
 import { FNV1A_OFFSET_BASIS, fnv1a, fnv1aStep } from '../lib/fnv1a.js';
 
 /** The lock types a trace may name: kapi's LOCK_TYPES less the kernel-internal `rcu` and `user` maps. */
@@ -382,7 +382,7 @@ export function traceReader(file: string, sizeHint: number, shared = false): Tra
       const ty = lockTypes[l] ?? 'mutex';
       const mode = r['mode'] ?? 'write';
       if (mode !== 'write' && mode !== 'read') bad(no, `Cannot acquire '${lockName}' as 'mode' must be "write" or "read": current value is ${show(mode)}`);
-      if (mode === 'read' && ty !== 'rwlock' && ty !== 'rwsem' && ty !== 'percpu_rwsem') bad(no, `Cannot acquire '${lockName}' for read as 'type' must be rwlock, rwsem or percpu_rwsem: current value is "${ty}"`);
+      if (mode === 'read' && !LOCK_TYPE_PROPS[ty].readable) bad(no, `Cannot acquire '${lockName}' for read as 'type' must be rwlock, rwsem or percpu_rwsem: current value is "${ty}"`);
       const tr = r['try'] ?? false;
       if (typeof tr !== 'boolean') bad(no, `Cannot acquire '${lockName}' as 'try' must be a boolean: current value is ${show(tr)}`);
       if (stack !== null) stacks.set(n, stack);
@@ -553,7 +553,7 @@ export function traceReader(file: string, sizeHint: number, shared = false): Tra
       const known = lockTypes[l];
       const ty = type >= 0 ? TRACE_TYPES[type] : known;
       if (ty === undefined || (known !== undefined && known !== ty)) return -1;
-      if (mode === 2 && ty !== 'rwlock' && ty !== 'rwsem' && ty !== 'percpu_rwsem') return -1;
+      if (mode === 2 && !LOCK_TYPE_PROPS[ty].readable) return -1;
       lockTypes[l] = ty;
       push(no, OP_ACQUIRE, tid, l, sb < 0 ? 0 : sb, (mode === 2 ? F_READ : 0) | (tr === 1 ? F_TRY : 0));
       return next;

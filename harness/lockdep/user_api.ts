@@ -24,7 +24,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { TortureError } from '../errors.js';
-import type { LockClassKey, LockdepMap, LockRead, LockType } from '../kapi.js';
+import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type LockType } from '../kapi.js';
 import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { Lockdep, LockdepBugKind, LockdepLimits } from './types.js';
@@ -120,7 +120,7 @@ export class UserLockdep {
     const ordinal = this.#ordinals.get(name) ?? 0;
     this.#ordinals.set(name, ordinal + 1);
     const t: LockType = type;
-    return { name, ordinal, type: t, waitType: type === 'spinlock' || type === 'rwlock' ? 2 : 3 };
+    return { name, ordinal, type: t, waitType: LOCK_TYPE_PROPS[type].waitType };
   }
 
   #map(cls: LockClassKey, instance: number): LockdepMap {

@@ -42,4 +42,12 @@ export const lock: Suite = {
     return { text, stats };
   },
   rules: [],
+  // The battery runs every lock scenario with CPU hotplug (the lock scenarios have none of their own).
+  battery: {
+    group: 'locktorture',
+    weight: 1,
+    bootargs: 'locktorture.onoff_interval=100 locktorture.onoff_holdoff=1',
+    scenarioNote: ' with CPU hotplug',
+    busted: 'BUSTED',
+  },
 };

@@ -54,4 +54,5 @@ export const rcu: Suite = {
     return { text, stats };
   },
   rules: [readerBatchCloseCalls],
+  battery: { group: 'rcutorture', weight: 7, bootargs: '', scenarioNote: '', busted: 'BUSTED' },
 };

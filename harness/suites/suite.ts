@@ -14,6 +14,24 @@ export interface SuiteHeadline {
   readonly stats: Readonly<Record<string, number>>;
 }
 
+/**
+ * The suite's role in the nightly battery (harness/nightly/, torture.sh's shape): its scenario
+ * jobs and their share of the time, and the scenario that must fail. Declared here so that the
+ * battery can loop over the suite table and a third suite needs no edit there.
+ */
+export interface SuiteBattery {
+  /** The battery group and job-name prefix (`rcutorture-TREE05`), torture.sh's name for the suite. */
+  readonly group: string;
+  /** The suite's weight in torture.sh's split of the run time (rcutorture 7 : locktorture 1). */
+  readonly weight: number;
+  /** Boot arguments every battery scenario run of the suite adds ('' for none). */
+  readonly bootargs: string;
+  /** What each scenario job adds to `<group> scenario NAME` in its description ('' for nothing). */
+  readonly scenarioNote: string;
+  /** The scenario that must end in a torture FAILURE (proves the checks can fail). */
+  readonly busted: string;
+}
+
 export interface Suite {
   /** `--torture` value and configs/<name>/ directory. */
   readonly name: string;
@@ -39,4 +57,6 @@ export interface Suite {
   headline(name: string, facts: ConsoleFacts | null, durSec: number): SuiteHeadline;
   /** Suite-specific recheck rules, run after the console's own findings. */
   readonly rules: readonly RecheckRule[];
+  /** What the nightly battery runs of this suite. */
+  readonly battery: SuiteBattery;
 }

@@ -21,10 +21,21 @@
  */
 
 import { HZ, kapi, type ShmRegion, type WaitQueueHead } from '../kapi.js';
-import { module_param } from '../../kernels/moduleparam.js';
+import { ModuleParams } from '../../kernels/moduleparam.js';
 import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, cpus_read_lock, cpus_read_unlock, num_online_cpus, remove_cpu } from '../../kernels/cpu/hotplug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
+
+/* kernel/torture.c's torture_param()s, and ours beside them (the random streams, a planted leak). */
+export const torture_params = new ModuleParams('torture');
+const random_shuffle = torture_params.param('bool', 'random_shuffle', false, 'Shuffle to random CPUs rather than the next ones');
+// The seed of every random stream; the driver sets it from --seed.
+const random_seed = torture_params.param('uint', 'random_seed', 0, 'Seed of every random stream');
+const dump_random_streams = torture_params.param('bool', 'dump_random_streams', false, 'Print the first values of every random stream');
+const test_leak_mb = torture_params.param('uint', 'test_leak_mb', 0, 'Planted bug: leak about N MB of heap on CPU 0');
+torture_params.refuse('bool', 'disable_onoff_at_boot', 'the boot-time CPU-hotplug switch (onoff always runs when configured)');
+torture_params.refuse('uint', 'verbose_sleep_frequency', 'verbose-print sleeps');
+torture_params.refuse('uint', 'verbose_sleep_duration', 'verbose-print sleeps');
 
 /** kernel/torture.c's fullstop_mutex: orders the stop flag against cleanup (lockdep sees it). */
 let fullstop_mutex_: Mutex | null = null;
@@ -100,7 +111,7 @@ export function torture_init_begin(ttype: string, v: number): void {
   torture_type = ttype;
   verbose = v;
   r();
-  const leakMb = module_param('torture.test_leak_mb', 'uint', 0);
+  const leakMb = test_leak_mb.get();
   if (kapi.smpProcessorId() === 0 && leakMb > 0) torture_test_leak(leakMb);
 }
 
@@ -160,7 +171,7 @@ const streamsMade = new Map<string, number>();
 
 /** The guest's seed (torture.random_seed; 0 when a test boots a guest without one). */
 export function torture_random_seed(): number {
-  return module_param('torture.random_seed', 'uint', 0) >>> 0;
+  return random_seed.get() >>> 0;
 }
 
 function defaultStreamName(): string {
@@ -174,7 +185,7 @@ function defaultStreamName(): string {
 /** DEFINE_TORTURE_RANDOM(): a new stream named `name` (default: after the current task), seeded. */
 export function torture_random_state(name: string = defaultStreamName()): TortureRandomState {
   const trsp = seededRandomState(torture_random_seed(), name);
-  if (module_param('torture.dump_random_streams', 'bool', false)) {
+  if (dump_random_streams.get()) {
     kapi.printk(`torture: random stream ${name} first: ${firstValues(trsp, DUMP_FIRST_VALUES).join(' ')}`);
   }
   return trsp;
@@ -378,7 +389,7 @@ async function torture_shuffle_tasks(random: boolean): Promise<void> {
 async function torture_shuffle(intervalJ: number): Promise<void> {
   VERBOSE_TOROUT_STRING('torture_shuffle task started');
   const rand = torture_random_state('torture_shuffle');
-  const random = module_param('torture.random_shuffle', 'bool', false);
+  const random = random_shuffle.get();
   do {
     if (await torture_hrtimeout_jiffies(intervalJ, rand)) break;
     await torture_shuffle_tasks(random);

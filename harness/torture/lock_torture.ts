@@ -23,11 +23,14 @@
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
+ *
+ * This file is the module: its parameters, the stress kthreads, the statistics, boot and cleanup.
+ * The lock types (their ops, locks and delays: torture_ops[]) are lock_torture_types.ts.
  */
 
 import { LRSA_SYMBOL, LWSA_SYMBOL, STATS_LINE_F64, statsWords } from './lock_stress_stats.js';
-import { HZ, kapi, LD_WAIT } from '../kapi.js';
-import { module_param } from '../../kernels/moduleparam.js';
+import { HZ, kapi } from '../kapi.js';
+import { ModuleParams } from '../../kernels/moduleparam.js';
 import {
   TOROUT_STRING,
   VERBOSE_TOROUT_STRING,
@@ -51,103 +54,88 @@ import {
   type TortureRandomState,
 } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
-import { lock_torture_user_ops } from './user_ops.js';
-import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
-import {
-  DEFINE_RAW_SPINLOCK,
-  DEFINE_SPINLOCK,
-  raw_spin_lock,
-  raw_spin_lock_irqsave,
-  raw_spin_unlock,
-  raw_spin_unlock_irqrestore,
-  spin_lock,
-  spin_lock_irqsave,
-  spin_unlock,
-  spin_unlock_irqrestore,
-  type RawSpinlock,
-} from '../../kernels/locking/spinlock.js';
-import {
-  DEFINE_RWLOCK,
-  read_lock,
-  read_lock_irqsave,
-  read_unlock,
-  read_unlock_irqrestore,
-  write_lock,
-  write_lock_irqsave,
-  write_unlock,
-  write_unlock_irqrestore,
-  type Rwlock,
-} from '../../kernels/locking/rwlock.js';
-import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
-import { DECLARE_RWSEM, down_read, down_write, up_read, up_write, type RwSemaphore } from '../../kernels/locking/rwsem.js';
-import {
-  DEFINE_STATIC_PERCPU_RWSEM,
-  percpu_down_read,
-  percpu_down_write,
-  percpu_up_read,
-  percpu_up_write,
-  type PercpuRwsem,
-} from '../../kernels/locking/percpu_rwsem.js';
+import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
 
-export const MAX_NESTED_LOCKS = 8;
 
 /* ---------------- parameters (torture_param) ---------------- */
 
-export interface LockTortureParams {
-  torture_type: string;
-  nwriters_stress: number;
-  nreaders_stress: number;
-  stat_interval: number;
-  verbose: number;
-  shuffle_interval: number;
-  stutter: number;
-  shutdown_secs: number;
-  onoff_interval: number;
-  onoff_holdoff: number;
-  long_hold: number;
-  nested_locks: number;
-}
+/*
+ * locktorture's torture_param()s, in the order of lock_torture_print_module_parms(), which the
+ * `Start of test` line follows (print_words()); the unprinted ones after them.
+ */
+export const locktorture_params = new ModuleParams('locktorture', ['lock']);
+const lp = locktorture_params;
+const nwriters_stress = lp.param('int', 'nwriters_stress', -1, 'Number of write-locking stress-test threads');
+const nreaders_stress = lp.param('int', 'nreaders_stress', -1, 'Number of read-locking stress-test threads');
+const stat_interval = lp.param('int', 'stat_interval', 60, 'Number of seconds between stats printk()s', { min: 0 });
+const verbose = lp.param('int', 'verbose', 1, 'Enable verbose debugging printk()s', { min: 0 });
+const shuffle_interval = lp.param('int', 'shuffle_interval', 3, 'Number of jiffies between shuffles, 0=disable', { min: 0 });
+const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt test, 0=disable', { min: 0 });
+const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
+const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
+const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
+const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
+  values: LOCK_TORTURE_TYPES,
+  quiet: true,
+});
+const long_hold = lp.param('int', 'long_hold', 100, 'Do occasional long hold of lock (ms), 0=disable', { min: 0, quiet: true });
+const nested_locks = lp.param('int', 'nested_locks', 0, 'Number of nested locks (max = 8)', {
+  min: 0,
+  max: MAX_NESTED_LOCKS,
+  expect: `an integer from 0 to ${MAX_NESTED_LOCKS} (MAX_NESTED_LOCKS)`,
+  quiet: true,
+});
 
-function param(name: string, dflt: number): number {
-  return module_param(`locktorture.${name}`, 'int', dflt);
-}
-
-/** torture_param() defaults, as in locktorture.c. */
-export const LOCK_TORTURE_DEFAULTS: Readonly<LockTortureParams> = {
-  torture_type: 'spin_lock',
-  nwriters_stress: -1,
-  nreaders_stress: -1,
-  stat_interval: 60,
-  verbose: 1,
-  shuffle_interval: 3,
-  stutter: 5,
-  shutdown_secs: 0,
-  onoff_interval: 0,
-  onoff_holdoff: 0,
-  long_hold: 100,
-  nested_locks: 0,
+/** The parameters: the defaults until boot() reads the boot line (module load must not touch kapi: the driver imports this file). */
+let p: LockTortureParams = {
+  torture_type: torture_type.dflt,
+  nwriters_stress: nwriters_stress.dflt,
+  nreaders_stress: nreaders_stress.dflt,
+  stat_interval: stat_interval.dflt,
+  verbose: verbose.dflt,
+  shuffle_interval: shuffle_interval.dflt,
+  stutter: stutter.dflt,
+  shutdown_secs: shutdown_secs.dflt,
+  onoff_interval: onoff_interval.dflt,
+  onoff_holdoff: onoff_holdoff.dflt,
+  long_hold: long_hold.dflt,
+  nested_locks: nested_locks.dflt,
 };
 
+export interface LockTortureParams {
+  readonly torture_type: string;
+  readonly nwriters_stress: number;
+  readonly nreaders_stress: number;
+  readonly stat_interval: number;
+  readonly verbose: number;
+  readonly shuffle_interval: number;
+  readonly stutter: number;
+  readonly shutdown_secs: number;
+  readonly onoff_interval: number;
+  readonly onoff_holdoff: number;
+  readonly long_hold: number;
+  readonly nested_locks: number;
+}
+
+/** The honoured parameters, read at boot. */
 function readParams(): LockTortureParams {
-  const d = LOCK_TORTURE_DEFAULTS;
   return {
-    torture_type: module_param('locktorture.torture_type', 'charp', d.torture_type),
-    nwriters_stress: param('nwriters_stress', d.nwriters_stress),
-    nreaders_stress: param('nreaders_stress', d.nreaders_stress),
-    stat_interval: param('stat_interval', d.stat_interval),
-    verbose: param('verbose', d.verbose),
-    shuffle_interval: param('shuffle_interval', d.shuffle_interval),
-    stutter: param('stutter', d.stutter),
-    shutdown_secs: param('shutdown_secs', d.shutdown_secs),
-    onoff_interval: param('onoff_interval', d.onoff_interval),
-    onoff_holdoff: param('onoff_holdoff', d.onoff_holdoff),
-    long_hold: param('long_hold', d.long_hold),
-    nested_locks: Math.max(0, Math.min(MAX_NESTED_LOCKS, param('nested_locks', d.nested_locks))),
+    torture_type: torture_type.get(),
+    nwriters_stress: nwriters_stress.get(),
+    nreaders_stress: nreaders_stress.get(),
+    stat_interval: stat_interval.get(),
+    verbose: verbose.get(),
+    shuffle_interval: shuffle_interval.get(),
+    stutter: stutter.get(),
+    shutdown_secs: shutdown_secs.get(),
+    onoff_interval: onoff_interval.get(),
+    onoff_holdoff: onoff_holdoff.get(),
+    long_hold: long_hold.get(),
+    nested_locks: nested_locks.get(),
   };
 }
 
 /** The parameters, read from kapi.config in boot() (module load must not touch kapi: the driver may import this file). */
-let p: LockTortureParams = { ...LOCK_TORTURE_DEFAULTS };
 let cur_ops: LockTortureOps | null = null;
 let nrealwriters_stress = 0;
 let nrealreaders_stress = 0;
@@ -171,273 +159,6 @@ function statsArray(name: string, n: number): Float64Array {
   return new Float64Array(kapi.shm.buffer, r.base * 4, Math.max(1, n) * STATS_LINE_F64);
 }
 
-/* ---------------- delays ---------------- */
-
-/**
- * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay). Its callers here hold a
- * spinning lock (preemption off), so it is never preempted and the result is always null.
- */
-function udelay(us: number): void {
-  void kapi.udelay(us);
-}
-
-function mdelay(ms: number): void {
-  udelay(ms * 1000);
-}
-
-/** torture_preempt_schedule(): a preemption point (a no-op under PREEMPT_NONE). */
-function torture_preempt_schedule(): MaybeSleep {
-  const pp = kapi.preemptPoint();
-  if (pp !== null) return pp;
-}
-
-function torture_spin_lock_write_delay(trsp: TortureRandomState): MaybeSleep {
-  const shortdelay_us = 2;
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
-    const j = kapi.jiffies();
-    mdelay(p.long_hold);
-    kapi.printk(`torture_spin_lock_write_delay: delay = ${kapi.jiffies() - j} jiffies.`);
-  }
-  if (torture_random(trsp) % (nrealwriters_stress * 200 * shortdelay_us) === 0) udelay(shortdelay_us);
-  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
-}
-
-function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
-    // lock_busted holds nothing: the delay is preemptible (PREEMPT=y), so await what it returns.
-    const q = kapi.mdelay(p.long_hold);
-    if (q !== null) return q;
-  }
-  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
-}
-
-function torture_rwlock_write_delay(trsp: TortureRandomState): void {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
-  else udelay(2);
-}
-
-function torture_rwlock_read_delay(trsp: TortureRandomState): void {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealreaders_stress * 2000 * p.long_hold) === 0) mdelay(p.long_hold);
-  else udelay(10);
-}
-
-async function torture_mutex_delay(trsp: TortureRandomState): Promise<void> {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
-    await kapi.scheduleTimeout(p.long_hold * 5);
-  }
-  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
-}
-
-async function torture_rwsem_write_delay(trsp: TortureRandomState): Promise<void> {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealwriters_stress * 2000 * p.long_hold) === 0) {
-    await kapi.scheduleTimeout(p.long_hold * 10);
-  }
-  if (torture_random(trsp) % (nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
-}
-
-async function torture_rwsem_read_delay(trsp: TortureRandomState): Promise<void> {
-  if (p.long_hold > 0 && torture_random(trsp) % (nrealreaders_stress * 2000 * p.long_hold) === 0) {
-    await kapi.scheduleTimeout(p.long_hold * 2);
-  } else {
-    await kapi.scheduleTimeout(Math.floor(p.long_hold / 2));
-  }
-  if (torture_random(trsp) % (nrealreaders_stress * 20000) === 0) await torture_preempt_schedule();
-}
-
-/* ---------------- the ops table ---------------- */
-
-function lock_busted_ops(): LockTortureOps {
-  const lock = DEFINE_BUSTED_LOCK();
-  return {
-    name: 'lock_busted',
-    writelock: () => torture_lock_busted_write_lock(lock),
-    write_delay: torture_lock_busted_write_delay,
-    writeunlock: () => torture_lock_busted_write_unlock(lock),
-  };
-}
-
-function spin_lock_ops(): LockTortureOps {
-  let lock: RawSpinlock | null = null;
-  return {
-    name: 'spin_lock',
-    init: () => {
-      lock = DEFINE_SPINLOCK('torture_spinlock');
-    },
-    writelock: () => spin_lock(lock as RawSpinlock),
-    write_delay: torture_spin_lock_write_delay,
-    writeunlock: () => spin_unlock(lock as RawSpinlock),
-  };
-}
-
-function spin_lock_irq_ops(): LockTortureOps {
-  let lock: RawSpinlock | null = null;
-  let flags = 0;
-  return {
-    name: 'spin_lock_irq',
-    init: () => {
-      lock = DEFINE_SPINLOCK('torture_spinlock');
-    },
-    writelock: () => {
-      flags = spin_lock_irqsave(lock as RawSpinlock);
-    },
-    write_delay: torture_spin_lock_write_delay,
-    writeunlock: () => spin_unlock_irqrestore(lock as RawSpinlock, flags),
-  };
-}
-
-function raw_spin_lock_ops(): LockTortureOps {
-  let lock: RawSpinlock | null = null;
-  return {
-    name: 'raw_spin_lock',
-    init: () => {
-      lock = DEFINE_RAW_SPINLOCK('torture_raw_spinlock');
-    },
-    writelock: () => raw_spin_lock(lock as RawSpinlock),
-    write_delay: torture_spin_lock_write_delay,
-    writeunlock: () => raw_spin_unlock(lock as RawSpinlock),
-  };
-}
-
-function raw_spin_lock_irq_ops(): LockTortureOps {
-  let lock: RawSpinlock | null = null;
-  let flags = 0;
-  return {
-    name: 'raw_spin_lock_irq',
-    init: () => {
-      lock = DEFINE_RAW_SPINLOCK('torture_raw_spinlock');
-    },
-    writelock: () => {
-      flags = raw_spin_lock_irqsave(lock as RawSpinlock);
-    },
-    write_delay: torture_spin_lock_write_delay,
-    writeunlock: () => raw_spin_unlock_irqrestore(lock as RawSpinlock, flags),
-  };
-}
-
-function rw_lock_ops(): LockTortureOps {
-  let lock: Rwlock | null = null;
-  return {
-    name: 'rw_lock',
-    init: () => {
-      lock = DEFINE_RWLOCK('torture_rwlock');
-    },
-    writelock: () => write_lock(lock as Rwlock),
-    write_delay: torture_rwlock_write_delay,
-    writeunlock: () => write_unlock(lock as Rwlock),
-    readlock: () => read_lock(lock as Rwlock),
-    read_delay: torture_rwlock_read_delay,
-    readunlock: () => read_unlock(lock as Rwlock),
-  };
-}
-
-function rw_lock_irq_ops(): LockTortureOps {
-  let lock: Rwlock | null = null;
-  // cxt.cur_ops->flags: one per CPU here (each CPU has its own module instance). A writer and a
-  // reader of one CPU cannot interleave inside their irqs-off critical sections (no sleeping).
-  let flags = 0;
-  return {
-    name: 'rw_lock_irq',
-    init: () => {
-      lock = DEFINE_RWLOCK('torture_rwlock');
-    },
-    writelock: () => {
-      flags = write_lock_irqsave(lock as Rwlock);
-    },
-    write_delay: torture_rwlock_write_delay,
-    writeunlock: () => write_unlock_irqrestore(lock as Rwlock, flags),
-    readlock: () => {
-      flags = read_lock_irqsave(lock as Rwlock);
-    },
-    read_delay: torture_rwlock_read_delay,
-    readunlock: () => read_unlock_irqrestore(lock as Rwlock, flags),
-  };
-}
-
-function mutex_lock_ops(): LockTortureOps {
-  let lock: Mutex | null = null;
-  const nested: Mutex[] = [];
-  return {
-    name: 'mutex_lock',
-    init: () => {
-      lock = DEFINE_MUTEX('torture_mutex');
-      for (let i = 0; i < MAX_NESTED_LOCKS; i++) {
-        const key = kapi.lockClass(`torture_nested_mutexes[${i}]`, 'mutex', LD_WAIT.SLEEP);
-        nested.push(DEFINE_MUTEX(`torture_nested_mutexes[${i}]`, key));
-      }
-    },
-    nested_lock: async (_tid: number, lockset: number) => {
-      for (let i = 0; i < p.nested_locks; i++) {
-        if ((lockset & (1 << i)) !== 0) await mutex_lock(nested[i] as Mutex);
-      }
-    },
-    writelock: () => mutex_lock(lock as Mutex),
-    write_delay: torture_mutex_delay,
-    writeunlock: () => mutex_unlock(lock as Mutex),
-    nested_unlock: (_tid: number, lockset: number) => {
-      for (let i = p.nested_locks - 1; i >= 0; i--) {
-        if ((lockset & (1 << i)) !== 0) mutex_unlock(nested[i] as Mutex);
-      }
-    },
-  };
-}
-
-function rwsem_lock_ops(): LockTortureOps {
-  let sem: RwSemaphore | null = null;
-  return {
-    name: 'rwsem_lock',
-    init: () => {
-      sem = DECLARE_RWSEM('torture_rwsem');
-    },
-    writelock: () => down_write(sem as RwSemaphore),
-    write_delay: torture_rwsem_write_delay,
-    writeunlock: () => up_write(sem as RwSemaphore),
-    readlock: () => down_read(sem as RwSemaphore),
-    read_delay: torture_rwsem_read_delay,
-    readunlock: () => up_read(sem as RwSemaphore),
-  };
-}
-
-function percpu_rwsem_lock_ops(): LockTortureOps {
-  let sem: PercpuRwsem | null = null;
-  return {
-    name: 'percpu_rwsem_lock',
-    init: () => {
-      sem = DEFINE_STATIC_PERCPU_RWSEM('pcpu_rwsem');
-    },
-    writelock: () => percpu_down_write(sem as PercpuRwsem),
-    write_delay: torture_rwsem_write_delay,
-    writeunlock: () => percpu_up_write(sem as PercpuRwsem),
-    readlock: () => percpu_down_read(sem as PercpuRwsem),
-    read_delay: torture_rwsem_read_delay,
-    readunlock: () => percpu_up_read(sem as PercpuRwsem),
-  };
-}
-
-/** torture_type `user`: the lock-ops module of --ops (locktorture.ops_module), loaded on this CPU. */
-function user_ops(): Promise<LockTortureOps> {
-  return lock_torture_user_ops({ write_delay: torture_spin_lock_write_delay, read_delay: torture_rwlock_read_delay });
-}
-
-/**
- * torture_ops[] of locktorture.c: the one list of lock torture types (`locktorture.torture_type`),
- * in the kernel's order with `user` (--ops) last. The driver's option registry and the "types:"
- * line read it; a new lock type is one factory above and one entry here.
- */
-export const LOCK_TORTURE_OPS = {
-  lock_busted: lock_busted_ops,
-  spin_lock: spin_lock_ops,
-  spin_lock_irq: spin_lock_irq_ops,
-  raw_spin_lock: raw_spin_lock_ops,
-  raw_spin_lock_irq: raw_spin_lock_irq_ops,
-  rw_lock: rw_lock_ops,
-  rw_lock_irq: rw_lock_irq_ops,
-  mutex_lock: mutex_lock_ops,
-  rwsem_lock: rwsem_lock_ops,
-  percpu_rwsem_lock: percpu_rwsem_lock_ops,
-  user: user_ops,
-} as const satisfies Record<string, () => LockTortureOps | Promise<LockTortureOps>>;
-export type LockTortureType = keyof typeof LOCK_TORTURE_OPS;
-export const LOCK_TORTURE_TYPES = Object.keys(LOCK_TORTURE_OPS) as readonly LockTortureType[];
 
 /* ---------------- stress kthreads ---------------- */
 
@@ -588,11 +309,8 @@ function debug_lock(): boolean {
 
 /** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter. */
 function lock_torture_print_module_parms(tag: string): void {
-  kapi.printk(
-    `${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: nwriters_stress=${nrealwriters_stress} nreaders_stress=${nrealreaders_stress} ` +
-      `stat_interval=${p.stat_interval} verbose=${p.verbose} shuffle_interval=${p.shuffle_interval} stutter=${p.stutter} ` +
-      `shutdown_secs=${p.shutdown_secs} onoff_interval=${p.onoff_interval} onoff_holdoff=${p.onoff_holdoff}`,
-  );
+  const shown = { nwriters_stress: nrealwriters_stress, nreaders_stress: nrealreaders_stress };
+  kapi.printk(`${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: ${locktorture_params.print_words(shown)}`);
 }
 
 /** lock_torture_cleanup(): stop everything, final stats, the `End of test:` verdict. */
@@ -646,6 +364,7 @@ export async function boot(cpu: number): Promise<void> {
       nrealreaders_stress = nrealwriters_stress;
     }
   }
+  lock_torture_tune({ long_hold: p.long_hold, nested_locks: p.nested_locks, nrealwriters_stress, nrealreaders_stress });
   cxtBase = kapi.shmAlloc('lock_torture_cxt', CXT_WORDS).base;
   lwsa = statsArray(LWSA_SYMBOL, nrealwriters_stress);
   lrsa = statsArray(LRSA_SYMBOL, nrealreaders_stress);

@@ -1,6 +1,6 @@
 /*
  * struct lock_torture_ops: what one locktorture type provides. Its own file so that the ops table
- * (lock_torture.ts) and the --ops adapter (user_ops.ts) share the interface without importing each
+ * (lock_torture_types.ts) and the --ops adapter (user_ops.ts) share the interface without importing each
  * other.
  */
 

@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
 import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
-import { module_param } from '../../kernels/moduleparam.js';
+import { ModuleParams } from '../../kernels/moduleparam.js';
 import type { TortureRandomState } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 
@@ -156,12 +156,18 @@ export interface UserOpsDelays {
   readonly read_delay: (trsp: TortureRandomState) => MaybeSleep;
 }
 
+export const user_ops_params = new ModuleParams('locktorture', ['lock']);
+const ops_module = user_ops_params.param('charp', 'ops_module', '', 'The lock-ops ES module of torture_type user', {
+  pattern: /^\S+$/,
+  expect: 'the path of a lock-ops ES module (set by --ops)',
+});
+
 /**
  * lock_torture_user_ops(): load `locktorture.ops_module` on this CPU, give it its shared memory,
  * and wrap it as lock_torture_ops with lockdep/tracking annotations around every call.
  */
 export async function lock_torture_user_ops(delays: UserOpsDelays): Promise<LockTortureOps> {
-  const file = module_param('locktorture.ops_module', 'charp', '');
+  const file = ops_module.get();
   if (file === '') {
     throw new TortureError('OPS_MODULE', "Cannot run torture_type user as 'locktorture.ops_module' must be a module path: current value is unset");
   }

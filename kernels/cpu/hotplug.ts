@@ -18,7 +18,7 @@
 
 import { LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi.js';
 import { lockdep_assert_held } from '../bug.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import {
   DEFINE_STATIC_PERCPU_RWSEM,
@@ -65,6 +65,11 @@ let test_dead_early = false;
 
 /** `cpuhp.debug=1`: a cpuhp_enter line for every control-CPU callback (which CPU runs it). */
 let cpuhp_debug = false;
+
+export const cpuhp_params = new ModuleParams('cpuhp');
+// rcu suite only: locktorture registers no DEAD callback that could notice.
+const test_dead_early_decl = cpuhp_params.param('bool', 'test_dead_early', false, 'Run the *_DEAD teardowns before the CPU is dead', { suites: ['rcu'] });
+const cpuhp_debug_param = cpuhp_params.param('bool', 'debug', false, 'A cpuhp_enter line per control-CPU hotplug callback');
 
 /** Registered steps, in state order; several may share CPUHP_AP_ONLINE_DYN. */
 const cpuhp_steps: CpuhpStep[] = [];
@@ -292,8 +297,8 @@ export async function add_cpu(cpu: number): Promise<number> {
 
 /** Guest module entry: the AP halves of the state machine run through the CPU runtime. */
 export function boot(_cpu: number): void {
-  test_dead_early = module_param('cpuhp.test_dead_early', 'bool', false);
-  cpuhp_debug = module_param('cpuhp.debug', 'bool', false);
+  test_dead_early = test_dead_early_decl.get();
+  cpuhp_debug = cpuhp_debug_param.get();
   hotplugLock();
   addRemoveLock();
   cpuhpStateMap(false);

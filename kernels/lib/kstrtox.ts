@@ -1,7 +1,7 @@
 /*
  * lib/kstrtox.c: the string-to-number rules every boot parameter goes through. Pure functions (no
  * kapi), so that the driver's option registry (harness/config/known_options.ts) accepts exactly
- * what the guest's module_param() (kernels/moduleparam.ts) will parse.
+ * what the guest's parameter declarations (kernels/moduleparam.ts) will parse.
  *
  * Returns undefined where the kernel returns -EINVAL or -ERANGE.
  */

@@ -27,9 +27,9 @@
  * non-owner works).
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 
 export const MUTEX_FLAG_WAITERS = LOCK_FLAG;
 /** Words per instance: lock word + wait queue, alone on a 64-byte line. */
@@ -49,7 +49,7 @@ export interface Mutex {
  */
 export function DEFINE_MUTEX(name: string, key?: LockClassKey): Mutex {
   const r = kapi.shmAlloc(name, MUTEX_WORDS);
-  const k = key ?? kapi.lockClass(name, 'mutex', LD_WAIT.SLEEP);
+  const k = key ?? kapi.lockClass(name, 'mutex', LOCK_TYPE_PROPS.mutex.waitType);
   return { i32: kapi.shm, word: r.base, wq: { i32: kapi.shm, index: r.base + 1 }, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 
@@ -115,10 +115,13 @@ async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> 
 
 /** -1 until read from the boot line; then every N-th waking unlock loses its wake-up (0: never). */
 let lostWakeupEvery = -1;
+export const mutex_params = new ModuleParams('mutex');
+/** Planted bug (ours, as the kernel's test_* switches): every N-th waking unlock forgets it. */
+const test_lost_wakeup_param = mutex_params.param('uint', 'test_lost_wakeup', 0, 'Lose every N-th waking unlock (0: never)');
 let wakingUnlocks = 0;
 
 function test_lost_wakeup(): boolean {
-  if (lostWakeupEvery < 0) lostWakeupEvery = module_param('mutex.test_lost_wakeup', 'uint', 0);
+  if (lostWakeupEvery < 0) lostWakeupEvery = test_lost_wakeup_param.get();
   return lostWakeupEvery > 0 && ++wakingUnlocks % lostWakeupEvery === 0;
 }
 

@@ -22,7 +22,7 @@
  * percpu_rwsem_release/acquire hand-offs, killable variants.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 const PCPU_BLOCK = 0;
@@ -49,7 +49,7 @@ export function DEFINE_STATIC_PERCPU_RWSEM(name: string, key?: LockClassKey): Pe
   const ctrl = kapi.shmAlloc(name, PCPU_CTRL_WORDS);
   const n = kapi.nrCpuIds;
   const counts = kapi.shmAlloc(`${name}.read_count`, n * PCPU_SLOT_STRIDE);
-  const k = key ?? kapi.lockClass(name, 'percpu_rwsem', LD_WAIT.INV);
+  const k = key ?? kapi.lockClass(name, 'percpu_rwsem', LOCK_TYPE_PROPS.percpu_rwsem.waitType);
   const i32 = kapi.shm;
   return {
     i32,

@@ -20,7 +20,7 @@
  * Preemption is disabled while held. Not done: the _QW_WAITING hand-off optimisations.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current } from './lock_owner.js';
 import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from './spinlock.js';
 
@@ -45,7 +45,7 @@ export interface Rwlock {
 /** DEFINE_RWLOCK(name): the named instance in guest shm (same on every CPU). */
 export function DEFINE_RWLOCK(name: string, key?: LockClassKey): Rwlock {
   const r = kapi.shmAlloc(name, RWLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'rwlock', LD_WAIT.CONFIG);
+  const k = key ?? kapi.lockClass(name, 'rwlock', LOCK_TYPE_PROPS.rwlock.waitType);
   return {
     i32: kapi.shm,
     cnts: r.base,

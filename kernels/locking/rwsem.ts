@@ -20,7 +20,7 @@
  * Not done: optimistic spinning, hand-off bit, killable/interruptible variants, downgrade_write.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 export const RWSEM_WRITER_LOCKED = 1 << 0;
@@ -44,7 +44,7 @@ export interface RwSemaphore {
 /** DECLARE_RWSEM(name)/init_rwsem(): the named instance in guest shm (same on every CPU). */
 export function DECLARE_RWSEM(name: string, key?: LockClassKey): RwSemaphore {
   const r = kapi.shmAlloc(name, RWSEM_WORDS);
-  const k = key ?? kapi.lockClass(name, 'rwsem', LD_WAIT.SLEEP);
+  const k = key ?? kapi.lockClass(name, 'rwsem', LOCK_TYPE_PROPS.rwsem.waitType);
   const i32 = kapi.shm;
   return { i32, word: r.base, owner: r.base + 1, wq: { i32, index: r.base + 2 }, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }

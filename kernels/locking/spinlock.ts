@@ -26,9 +26,9 @@
  * Not done: fairness (no MCS queue), spin_lock_nested subclasses beyond the lockdep annotation.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, LD_WAIT } from '../../harness/kapi.js';
+import { kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 
 /** Set by a waiter before it sleeps in spinWait(); the unlocker kicks only when it is set. */
 export const SPIN_SLEEPER = LOCK_FLAG;
@@ -55,7 +55,7 @@ export type Spinlock = RawSpinlock;
  */
 export function DEFINE_RAW_SPINLOCK(name: string, key?: LockClassKey): RawSpinlock {
   const r = kapi.shmAlloc(name, SPINLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'spinlock', LD_WAIT.CONFIG);
+  const k = key ?? kapi.lockClass(name, 'spinlock', LOCK_TYPE_PROPS.spinlock.waitType);
   return { i32: kapi.shm, word: r.base, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 
@@ -90,10 +90,13 @@ function pv_wait(lock: ArchSpinlock, val: number, seen: number): void {
 
 /** -1 until read from the boot line; then every N-th kicking unlock loses its kicks (0: never). */
 let lostKickEvery = -1;
+export const spinlock_params = new ModuleParams('spinlock');
+/** Planted bug (ours, as the kernel's test_* switches): every N-th kicking unlock forgets its kicks. */
+const test_lost_kick_param = spinlock_params.param('uint', 'test_lost_kick', 0, 'Lose every N-th kicking unlock (0: never)');
 let kickingUnlocks = 0;
 
 function test_lost_kick(): boolean {
-  if (lostKickEvery < 0) lostKickEvery = module_param('spinlock.test_lost_kick', 'uint', 0);
+  if (lostKickEvery < 0) lostKickEvery = test_lost_kick_param.get();
   return lostKickEvery > 0 && ++kickingUnlocks % lostKickEvery === 0;
 }
 

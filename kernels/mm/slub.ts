@@ -61,7 +61,7 @@ import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, type StaticKey } from '../jump_label.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 
 export const SLAB_CONSISTENCY_CHECKS = 0x00000100;
 export const SLAB_RED_ZONE = 0x00000400;
@@ -382,9 +382,16 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
   return 0;
 }
 
+export const slub_params = new ModuleParams('slub', ['rcu']);
 /** The boot parameter that restores commit 1f0723a4c0df's lock order (not a kernel parameter). */
+const debug_key_under_slab_mutex = slub_params.param('bool', 'debug_key_under_slab_mutex', false, "Enable slub_debug_enabled under slab_mutex (1f0723a4c0df's order)", {
+  values: ['0', '1'],
+});
+/** Planted bug (ours): SLUB's slow path takes the cpu slab lock without disabling irqs. */
+const test_local_lock_irqs_on_param = slub_params.param('bool', 'test_local_lock_irqs_on', false, 'Take the cpu slab lock with irqs on');
+
 export function slub_debug_key_under_slab_mutex(): boolean {
-  return module_param('slub.debug_key_under_slab_mutex', 'bool', false);
+  return debug_key_under_slab_mutex.get();
 }
 
 /** __kmem_cache_create(): find a free slot and open the cache there. Caller holds slab_mutex. */
@@ -889,7 +896,7 @@ export function slub_find_object(addr: number): SlabObjectInfo | null {
 
 /** Boot on every CPU: lock classes in a fixed order, then the cpuhp dead callback. */
 export function slub_init(): void {
-  test_local_lock_irqs_on = module_param('slub.test_local_lock_irqs_on', 'bool', false);
+  test_local_lock_irqs_on = test_local_lock_irqs_on_param.get();
   jump_label_init();
   slab_mutex();
   slub_debug_enabled();

@@ -3,21 +3,33 @@
  * `rcu` (Tree RCU, tree.ts) and `busted` (a deliberately broken RCU whose grace periods end at
  * once and whose callbacks run immediately, so rcutorture must report FAILURE).
  *
+ * The ops carry everything rcutorture needs from an RCU implementation (its boot, cond_resched()'s
+ * quiescent state, the GP kthread's state for a writer stall, the callback-migration counts), so
+ * harness/torture/ imports no implementation: a new flavour is one file plus one line in
+ * RCU_TORTURE_OPS. The kernel under every flavour runs Tree RCU, as a real kernel does while
+ * rcutorture tests another flavour, so `busted` boots and reports Tree RCU's side too.
+ *
  * What this does not do: SRCU, Tasks RCU and the other kernel flavours.
  */
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { rcu_early_boot_tests } from './update.js';
 import {
   call_rcu,
   cond_synchronize_rcu,
   get_state_synchronize_rcu,
   poll_state_synchronize_rcu,
+  rcu_all_qs,
   rcu_barrier,
+  rcu_flavor_name,
   rcu_get_gp_seq,
+  rcu_gp_state_name,
+  rcu_init,
   rcu_read_lock,
   rcu_read_unlock,
   rcutorture_get_gp_data,
+  rcutree_migrate_stats,
   start_poll_synchronize_rcu,
   synchronize_rcu,
   synchronize_rcu_expedited,
@@ -43,7 +55,25 @@ export interface RcuTortureOps {
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
   readonly can_boost: number;
+  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on Tree RCU). */
+  init(cpu: number): void;
+  /** cond_resched()'s report from a task outside any reader (rcu_all_qs() with PREEMPT_NONE). */
+  cond_resched_qs(): void;
+  /** show_rcu_gp_kthreads()'s line for a writer stall, `<flavour>: wait state: <state>`; none when absent. */
+  readonly gp_kthread_dbg?: () => string;
+  /** Callbacks adopted from dead CPUs and the CPUs they came from (the hotplug stats line). */
+  cb_migrate_stats(): { adopted: number; cpus: number };
 }
+
+/** What every flavour takes from the kernel's own RCU (Tree RCU) underneath it. */
+const KERNEL_RCU = {
+  init: (cpu: number): void => {
+    rcu_init(cpu);
+    rcu_early_boot_tests(cpu);
+  },
+  cond_resched_qs: rcu_all_qs,
+  cb_migrate_stats: rcutree_migrate_stats,
+} as const;
 
 function rcu_torture_read_lock(): number {
   rcu_read_lock();
@@ -71,6 +101,8 @@ export const rcu_ops: RcuTortureOps = {
   get_gp_data: rcutorture_get_gp_data,
   irq_capable: true,
   can_boost: 0,
+  ...KERNEL_RCU,
+  gp_kthread_dbg: () => `${rcu_flavor_name()}: wait state: ${rcu_gp_state_name()}`,
 };
 
 /** synchronize_rcu_busted(): "This is a deliberate bug for testing purposes only!" */
@@ -98,6 +130,7 @@ export const rcu_busted_ops: RcuTortureOps = {
   get_gp_data: () => ({ flags: 0, gp_seq: 0 }),
   irq_capable: true,
   can_boost: 0,
+  ...KERNEL_RCU,
 };
 
 /**

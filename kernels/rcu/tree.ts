@@ -54,7 +54,7 @@
  */
 
 import { fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 import { WARN, WARN_ONCE, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import {
@@ -95,6 +95,26 @@ import {
 /* ---------------- shared layout ---------------- */
 
 /** rcu_state words. */
+/* ---------------- module parameters (tree.c, tree_plugin.h, tree_nocb.h) ---------------- */
+
+export const rcutree_params = new ModuleParams('rcutree', ['rcu']);
+const rcu_fanout_leaf = rcutree_params.param('int', 'rcu_fanout_leaf', 16, 'CPUs per leaf rcu_node (default CONFIG_RCU_FANOUT_LEAF)', { min: 2, max: 32 });
+const rcu_fanout_exact = rcutree_params.param('bool', 'rcu_fanout_exact', false, 'Disable the rcu_node tree balancing');
+const gp_preinit_delay = rcutree_params.param('int', 'gp_preinit_delay', 0, 'Jiffies to sleep in rcu_gp_init() before its hotplug pass', { min: 0 });
+const gp_init_delay = rcutree_params.param('int', 'gp_init_delay', 0, 'Jiffies to sleep per rcu_node in rcu_gp_init()', { min: 0 });
+const gp_cleanup_delay = rcutree_params.param('int', 'gp_cleanup_delay', 0, 'Jiffies to sleep per rcu_node in rcu_gp_cleanup()', { min: 0 });
+const jiffies_till_next_fqs = rcutree_params.param('int', 'jiffies_till_next_fqs', 3, 'Jiffies between force-quiescent-state scans', { min: 1 });
+const dump_tree = rcutree_params.param('bool', 'dump_tree', false, 'Print the rcu_node tree at boot');
+// Planted bugs (ours, named as the kernel's test_* switches).
+const test_broken_gp = rcutree_params.param('int', 'test_broken_gp', 0, '1: GPs end without waiting for QSes, 2: GPs ignore preempted readers', { values: ['0', '1', '2'] });
+const test_lost_qs_cpu = rcutree_params.param('int', 'test_lost_qs_cpu', -1, 'A CPU that never reports a quiescent state');
+const test_lock_inversion = rcutree_params.param('bool', 'test_lock_inversion', false, 'barrier_lock inside rcu_node in rcu_cpu_starting()');
+const test_sleep_under_rcu_node = rcutree_params.param('bool', 'test_sleep_under_rcu_node', false, 'rcu_gp_init() sleeps under an rcu_node lock');
+const test_skip_migrate = rcutree_params.param('bool', 'test_skip_migrate', false, 'rcutree_migrate_callbacks() forgets the merge');
+/** `rcu_nocbs=` (tree_nocb.h's __setup, no module prefix): this model offloads no callbacks. */
+export const rcu_nocb_params = new ModuleParams('', ['rcu']);
+rcu_nocb_params.refuse('charp', 'rcu_nocbs', 'callback offloading (CONFIG_RCU_NOCB_CPU)');
+
 const S_GP_SEQ = 0;
 const S_GP_SEQ_NEEDED = 1;
 /** Wait queue of the GP kthread (requests, QS completion). */
@@ -277,8 +297,8 @@ export function rcu_init(cpu: number): void {
   if (rcu !== null) return;
   const nr = kapi.nrCpuIds;
   const fanout = kconfigInt('CONFIG_RCU_FANOUT', 64);
-  const leafFanout = module_param('rcutree.rcu_fanout_leaf', 'int', kconfigInt('CONFIG_RCU_FANOUT_LEAF', 16));
-  const geo = rcu_init_geometry(nr, Math.min(fanout, 32), Math.min(leafFanout, 32), module_param('rcutree.rcu_fanout_exact', 'bool', false));
+  const leafFanout = rcu_fanout_leaf.get(kconfigInt('CONFIG_RCU_FANOUT_LEAF', 16));
+  const geo = rcu_init_geometry(nr, Math.min(fanout, 32), Math.min(leafFanout, 32), rcu_fanout_exact.get());
   const st = kapi.shmAlloc('rcu_state', S_WORDS, (reg) => {
     Atomics.store(reg.i32, reg.base + S_GP_SEQ, RCU_GP_SEQ_INIT);
     Atomics.store(reg.i32, reg.base + S_GP_SEQ_NEEDED, RCU_GP_SEQ_INIT);
@@ -314,7 +334,7 @@ export function rcu_init(cpu: number): void {
   const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.FREE);
   const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
   const preempt = kapi.config.preempt;
-  const lostQsCpu = module_param('rcutree.test_lost_qs_cpu', 'int', -1);
+  const lostQsCpu = test_lost_qs_cpu.get();
   rcu = {
     geo,
     st,
@@ -325,15 +345,15 @@ export function rcu_init(cpu: number): void {
 
     preempt,
     name: preempt ? 'rcu_preempt' : 'rcu_sched',
-    gpPreinitDelay: module_param('rcutree.gp_preinit_delay', 'int', 0),
-    gpInitDelay: module_param('rcutree.gp_init_delay', 'int', 0),
-    gpCleanupDelay: module_param('rcutree.gp_cleanup_delay', 'int', 0),
-    jiffiesTillNextFqs: Math.max(1, module_param('rcutree.jiffies_till_next_fqs', 'int', 3)),
-    brokenGp: module_param('rcutree.test_broken_gp', 'int', 0),
+    gpPreinitDelay: gp_preinit_delay.get(),
+    gpInitDelay: gp_init_delay.get(),
+    gpCleanupDelay: gp_cleanup_delay.get(),
+    jiffiesTillNextFqs: jiffies_till_next_fqs.get(),
+    brokenGp: test_broken_gp.get(),
     lostQsCpu,
-    testLockInversion: module_param('rcutree.test_lock_inversion', 'bool', false),
-    testSleepUnderRcuNode: module_param('rcutree.test_sleep_under_rcu_node', 'bool', false),
-    testSkipMigrate: module_param('rcutree.test_skip_migrate', 'bool', false),
+    testLockInversion: test_lock_inversion.get(),
+    testSleepUnderRcuNode: test_sleep_under_rcu_node.get(),
+    testSkipMigrate: test_skip_migrate.get(),
     stall: undefined as unknown as RcuStall,
     barrierMutex: DEFINE_MUTEX('rcu_state.barrier_mutex'),
     expMutex: DEFINE_MUTEX('rcu_state.exp_mutex'),
@@ -357,7 +377,7 @@ export function rcu_init(cpu: number): void {
   cpuhp_setup_state_nocalls('CPUHP_AP_RCUTREE_DYING', 'RCU/tree:dying', rcu_cpu_starting, rcutree_dying_cpu);
   if (cpu === 0) {
     kapi.printk(preempt ? 'rcu: Preemptible hierarchical RCU implementation.' : 'rcu: Hierarchical RCU implementation.');
-    if (module_param('rcutree.dump_tree', 'bool', false)) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
+    if (dump_tree.get()) for (const l of rcu_dump_rcu_node_tree(geo)) kapi.printk(l);
     rcu_spawn_gp_kthread();
   }
 }

@@ -45,7 +45,8 @@
 
 import { HZ, kapi, type ShmRegion } from '../../harness/kapi.js';
 import { lockdep_assert_irqs_disabled } from '../bug.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
+import { hung_task_timeout_secs } from '../core_params.js';
 import { ULONG_CMP_GE, ULONG_CMP_LT, rcu_seq_ctr, rcu_seq_state } from './rcu_seq.js';
 
 /**
@@ -55,7 +56,11 @@ import { ULONG_CMP_GE, ULONG_CMP_LT, rcu_seq_ctr, rcu_seq_state } from './rcu_se
  * rcu_cpu_stall_timeout_default()).
  */
 export const RCU_CPU_STALL_TIMEOUT_DEFAULT = 10;
-const HUNG_TASK_TIMEOUT_DEFAULT = 10;
+
+/** rcupdate's stall parameters (kernel/rcu/update.c), read by rcu_stall_init(). */
+export const rcupdate_stall_params = new ModuleParams('rcupdate', ['rcu']);
+const rcu_cpu_stall_timeout = rcupdate_stall_params.param('int', 'rcu_cpu_stall_timeout', 0, 'Stall timeout in seconds (default from hung_task_timeout_secs)', { min: 0 });
+const rcu_cpu_stall_suppress = rcupdate_stall_params.param('int', 'rcu_cpu_stall_suppress', 0, 'Suppress RCU CPU stall warnings', { min: 0 });
 
 /** The default timeout for this guest: min(10, hung_task_timeout_secs / 2), never below 3. */
 export function rcu_cpu_stall_timeout_default(hungTaskTimeoutSecs: number): number {
@@ -140,9 +145,9 @@ export function rcu_stall_init(view: RcuStallView): RcuStall {
     st,
     rd,
     tillStallJ: rcu_jiffies_till_stall_check(
-      module_param('rcupdate.rcu_cpu_stall_timeout', 'int', rcu_cpu_stall_timeout_default(module_param('hung_task_timeout_secs', 'int', HUNG_TASK_TIMEOUT_DEFAULT))),
+      rcu_cpu_stall_timeout.get(rcu_cpu_stall_timeout_default(hung_task_timeout_secs.get())),
     ),
-    suppress: module_param('rcupdate.rcu_cpu_stall_suppress', 'int', 0) !== 0,
+    suppress: rcu_cpu_stall_suppress.get() !== 0,
     lastAwakeJ: kapi.jiffies(),
   };
 }

@@ -8,9 +8,12 @@
 
 import { kapi } from '../../harness/kapi.js';
 import { WARN } from '../bug.js';
-import { module_param } from '../moduleparam.js';
+import { ModuleParams } from '../moduleparam.js';
 import { rcu_callback } from './rcu_callback.js';
 import { call_rcu, rcu_barrier } from './tree.js';
+
+export const rcupdate_params = new ModuleParams('rcupdate', ['rcu']);
+const rcu_self_test = rcupdate_params.param('bool', 'rcu_self_test', false, 'Run the early-boot RCU self tests');
 
 let rcu_self_test_counter = 0;
 
@@ -22,7 +25,7 @@ function test_callback(): void {
 /** rcu_early_boot_tests(): CPU 0's boot, after rcu_init(). Registers the callback on every CPU. */
 export function rcu_early_boot_tests(cpu: number): void {
   const cb = rcu_callback('rcu_self_test.test_callback', test_callback);
-  if (cpu !== 0 || !module_param('rcupdate.rcu_self_test', 'bool', false)) return;
+  if (cpu !== 0 || !rcu_self_test.get()) return;
   kapi.printk('Running RCU self tests');
   call_rcu(0, cb);
   kapi.kthreadRun(rcu_verify_early_boot_tests, 'rcu_self_test');

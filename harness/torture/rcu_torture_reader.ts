@@ -1,0 +1,152 @@
+/*
+ * rcu_torture_reader() (kernel/rcu/rcutorture.c): readers in tasks and, with irqreader, in
+ * timer handlers, each read checking the current element's pipe age inside one read-side
+ * critical section and counting it in this CPU's Reader Pipe / Reader Batch histograms.
+ */
+
+import { HZ, kapi, type TimerList } from '../kapi.js';
+import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, torture_sleep_interruptible, VERBOSE_TOROUT_STRING, type TortureRandomState } from './common.js';
+import {
+  E_MBTEST,
+  E_PAYLOAD,
+  E_PIPE,
+  ew,
+  PC_BATCH,
+  PC_DOUBLES,
+  PC_PIPE,
+  PC_TIMERS,
+  RCU_TORTURE_PIPE_LEN,
+  RDR_ALLOC_EVERY,
+  rcu_torture_rdr_alloc,
+  sw,
+  T_CURRENT,
+  T_MBERROR,
+  tt,
+} from './rcu_torture_state.js';
+
+/* ---------------- readers ---------------- */
+
+/**
+ * rcu_read_delay(): mostly nothing; sometimes a short busy delay that holds up the grace period,
+ * rarely a long one (5 ms in interrupt context) to provoke force-quiescent-state scans; with
+ * PREEMPT=y sometimes a preemption inside the reader. Returns the preemption to await, if any.
+ */
+function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void> | null {
+  const t = tt();
+  const shortdelay_us = 200;
+  const longdelay_ms = inIrq ? 5 : 300;
+  // mdelay()/udelay() spin inside the reader, taking interrupts; with PREEMPT=y the tick may
+  // preempt the reader there (a promise): it is then a blocked reader holding up the GP.
+  // Departure: the kernel's odds are 1 in nrealreaders * 2000 * longdelay_ms reads, tuned for
+  // readers doing millions of reads a second; ours do some ten thousand, which left a 20 s run
+  // with no long reader at all, so a GP that ignores preempted readers (rcutree.test_broken_gp=2)
+  // went unseen. 1 in nrealreaders * 20000 gives a long reader every second or two.
+  if (torture_random(rand) % (t.nrealreaders * 20000) === 0) {
+    const p = kapi.mdelay(longdelay_ms);
+    if (p !== null) return p;
+  }
+  if (torture_random(rand) % (t.nrealreaders * 2 * shortdelay_us) === 0) {
+    const p = kapi.udelay(shortdelay_us);
+    if (p !== null) return p;
+  }
+  if (!inIrq && torture_random(rand) % (t.nrealreaders * 500) === 0) return kapi.preemptPoint();
+  return null;
+}
+
+function countRead(pipe: number, batch: number): void {
+  const pc = tt().perCpu;
+  const base = kapi.smpProcessorId() * PC_DOUBLES;
+  pc[base + PC_PIPE + pipe] = (pc[base + PC_PIPE + pipe] ?? 0) + 1;
+  pc[base + PC_BATCH + batch] = (pc[base + PC_BATCH + batch] ?? 0) + 1;
+}
+
+/** The part of a read after the delay: pipe age and GP count, into this CPU's histograms. */
+function rcu_torture_read_finish(p: number, started: number): number {
+  const t = tt();
+  let pipe = Atomics.load(kapi.shm, ew(p, E_PIPE));
+  if (pipe > RCU_TORTURE_PIPE_LEN) pipe = RCU_TORTURE_PIPE_LEN;
+  let completed = t.ops.gp_diff(t.ops.get_gp_seq(), started);
+  if (completed > RCU_TORTURE_PIPE_LEN) completed = RCU_TORTURE_PIPE_LEN;
+  if (completed < 0) completed = 0;
+  countRead(pipe, completed);
+  return pipe;
+}
+
+/**
+ * The start of rcu_torture_one_read(): enter the reader, note the GP sequence, pick up the current
+ * element and check its mbtest. Null (reader already left) when there is no element yet.
+ */
+function rcu_torture_read_begin(): { idx: number; started: number; p: number } | null {
+  const t = tt();
+  const idx = t.ops.readlock();
+  const started = t.ops.get_gp_seq();
+  const p = Atomics.load(kapi.shm, sw(T_CURRENT));
+  if (p < 0) {
+    t.ops.readunlock(idx);
+    return null;
+  }
+  if (Atomics.load(kapi.shm, ew(p, E_MBTEST)) === 0) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  // A payload that no longer names its element was freed (and reused) under this reader.
+  const pl = Atomics.load(kapi.shm, ew(p, E_PAYLOAD));
+  if (pl !== 0 && Atomics.load(kapi.shm, pl / 4) !== p) Atomics.add(kapi.shm, sw(T_MBERROR), 1);
+  return { idx, started, p };
+}
+
+/** A reader's read count, for its every-RDR_ALLOC_EVERY-reads allocation. */
+interface ReadCount {
+  n: number;
+}
+
+/** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
+async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
+  const r = rcu_torture_read_begin();
+  if (r === null) return false;
+  const pre = rcu_read_delay(rand, false);
+  if (pre !== null) await pre;
+  const pipe = rcu_torture_read_finish(r.p, r.started);
+  tt().ops.readunlock(r.idx);
+  if (++rc.n % RDR_ALLOC_EVERY === 0) rcu_torture_rdr_alloc(pipe);
+  return true;
+}
+
+/** rcu_torture_one_read() in a timer handler (softirq context: never sleeps). */
+function rcu_torture_one_read_irq(rand: TortureRandomState, rc: ReadCount): boolean {
+  const r = rcu_torture_read_begin();
+  if (r === null) return false;
+  rcu_read_delay(rand, true);
+  const pipe = rcu_torture_read_finish(r.p, r.started);
+  tt().ops.readunlock(r.idx);
+  if (++rc.n % RDR_ALLOC_EVERY === 0) rcu_torture_rdr_alloc(pipe);
+  return true;
+}
+
+export async function rcu_torture_reader(): Promise<void> {
+  const t = tt();
+  const rand = torture_random_state();
+  const irqRand = torture_random_state();
+  let timer: TimerList | null = null;
+  const reads: ReadCount = { n: 0 };
+  const irqReads: ReadCount = { n: 0 };
+  VERBOSE_TOROUT_STRING('rcu_torture_reader task started');
+  if (t.p.irqreader !== 0 && t.ops.irq_capable) {
+    timer = kapi.timerSetup(() => {
+      const base = kapi.smpProcessorId() * PC_DOUBLES;
+      t.perCpu[base + PC_TIMERS] = (t.perCpu[base + PC_TIMERS] ?? 0) + 1;
+      rcu_torture_one_read_irq(irqRand, irqReads);
+    });
+  }
+  let lastsleep = kapi.jiffies();
+  do {
+    if (timer !== null && !timer.pending) kapi.modTimer(timer, kapi.jiffies() + 1);
+    if (!(await rcu_torture_one_read(rand, reads)) && !torture_must_stop()) await torture_sleep_interruptible(HZ);
+    // cond_resched(): with PREEMPT_NONE a QS for RCU (rcu_all_qs()), as in the kernel.
+    t.ops.cond_resched_qs();
+    if (kapi.jiffies() > lastsleep && !torture_must_stop()) {
+      await kapi.scheduleTimeout(1);
+      lastsleep = kapi.jiffies() + 10;
+    }
+    await stutter_wait('rcu_torture_reader');
+  } while (!torture_must_stop());
+  if (timer !== null) kapi.delTimer(timer);
+  torture_kthread_stopping('rcu_torture_reader');
+}

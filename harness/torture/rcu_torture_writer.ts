@@ -1,0 +1,147 @@
+/*
+ * rcu_torture_writer() and rcu_torture_fakewriter() (kernel/rcu/rcutorture.c): the writer
+ * publishes a new element and ages the one it replaced through one of the update-side
+ * primitives (rcu_torture_state.ts has the pipe); the fake writers only wait for grace periods,
+ * to load the update side.
+ */
+
+import { kapi } from '../kapi.js';
+import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, VERBOSE_TOROUT_STRING } from './common.js';
+import { kmem_cache_alloc } from '../../kernels/mm/slab_common.js';
+import {
+  E_MBTEST,
+  E_PAYLOAD,
+  E_PIPE,
+  ew,
+  payloadCache,
+  RCU_TORTURE_PIPE_LEN,
+  rcu_torture_alloc,
+  rcu_torture_create_caches,
+  rcu_torture_pipe_update,
+  setWriterState,
+  sw,
+  T_CURRENT,
+  T_VERSION,
+  T_WCOUNT,
+  tt,
+  type SyncType,
+} from './rcu_torture_state.js';
+
+/* ---------------- writer ---------------- */
+
+export async function rcu_torture_writer(): Promise<void> {
+  const t = tt();
+  const i32 = kapi.shm;
+  const rand = torture_random_state();
+  VERBOSE_TOROUT_STRING('rcu_torture_writer task started');
+  if (t.synctypes.length === 0) {
+    VERBOSE_TOROUT_STRING('rcu_torture_writer: No update-side primitives.');
+  }
+  await rcu_torture_create_caches();
+  do {
+    setWriterState('RTWS_FIXED_DELAY');
+    await kapi.scheduleTimeout(1);
+    const rp = rcu_torture_alloc();
+    if (rp < 0) continue;
+    Atomics.store(i32, ew(rp, E_PIPE), 0);
+    // The payload, from this CPU's slab of rcu_torture_payload, names its element.
+    const pc = payloadCache();
+    const pl = pc === null ? 0 : kmem_cache_alloc(pc);
+    if (pl !== 0) Atomics.store(i32, pl / 4, rp);
+    Atomics.store(i32, ew(rp, E_PAYLOAD), pl);
+    setWriterState('RTWS_DELAY');
+    setWriterState('RTWS_REPLACE');
+    const old = Atomics.load(i32, sw(T_CURRENT));
+    Atomics.store(i32, ew(rp, E_MBTEST), 1);
+    // rcu_assign_pointer(): the element's fields are stored before it is published; pairs with
+    // the Atomics.load of T_CURRENT in rcu_torture_one_read().
+    Atomics.store(i32, sw(T_CURRENT), rp);
+    if (old >= 0 && t.synctypes.length > 0) {
+      let i = Atomics.load(i32, ew(old, E_PIPE));
+      if (i > RCU_TORTURE_PIPE_LEN) i = RCU_TORTURE_PIPE_LEN;
+      Atomics.add(i32, sw(T_WCOUNT + i), 1);
+      Atomics.store(i32, ew(old, E_PIPE), Atomics.load(i32, ew(old, E_PIPE)) + 1);
+      const st = t.synctypes[torture_random(rand) % t.synctypes.length] as SyncType;
+      switch (st) {
+        case 'RTWS_DEF_FREE':
+          setWriterState('RTWS_DEF_FREE');
+          t.ops.call(old, t.cb);
+          break;
+        case 'RTWS_EXP_SYNC':
+          setWriterState('RTWS_EXP_SYNC');
+          await t.ops.exp_sync();
+          rcu_torture_pipe_update(old);
+          break;
+        case 'RTWS_COND_GET': {
+          setWriterState('RTWS_COND_GET');
+          const snap = t.ops.get_gp_state();
+          const j = torture_random(rand) % 16;
+          if (j !== 0) await kapi.scheduleTimeout(j);
+          setWriterState('RTWS_COND_SYNC');
+          await t.ops.cond_sync(snap);
+          rcu_torture_pipe_update(old);
+          break;
+        }
+        case 'RTWS_POLL_GET': {
+          setWriterState('RTWS_POLL_GET');
+          const snap = t.ops.start_gp_poll();
+          setWriterState('RTWS_POLL_WAIT');
+          // No torture_must_stop() escape here: aging `old` without a full GP would be the very
+          // bug the pipe check looks for. GPs keep running during shutdown.
+          while (!t.ops.poll_gp_state(snap)) await kapi.scheduleTimeout(1);
+          rcu_torture_pipe_update(old);
+          break;
+        }
+        case 'RTWS_SYNC':
+          setWriterState('RTWS_SYNC');
+          await t.ops.sync();
+          rcu_torture_pipe_update(old);
+          break;
+      }
+    }
+    Atomics.add(i32, sw(T_VERSION), 1);
+    setWriterState('RTWS_STUTTER');
+    await stutter_wait('rcu_torture_writer');
+  } while (!torture_must_stop());
+  setWriterState('RTWS_STOPPING');
+  Atomics.store(i32, sw(T_CURRENT), -1); // Let stats task know that we are done.
+  torture_kthread_stopping('rcu_torture_writer');
+}
+
+export async function rcu_torture_fakewriter(): Promise<void> {
+  const t = tt();
+  const rand = torture_random_state();
+  VERBOSE_TOROUT_STRING('rcu_torture_fakewriter task started');
+  do {
+    await kapi.scheduleTimeout(1 + (torture_random(rand) % 10));
+    if (torture_random(rand) % (t.nrealfakewriters * 8) === 0) {
+      await t.ops.cb_barrier();
+    } else if (t.synctypes.length > 0) {
+      const st = t.synctypes[torture_random(rand) % t.synctypes.length] as SyncType;
+      switch (st) {
+        case 'RTWS_DEF_FREE':
+          break;
+        case 'RTWS_EXP_SYNC':
+          await t.ops.exp_sync();
+          break;
+        case 'RTWS_COND_GET': {
+          const snap = t.ops.get_gp_state();
+          const j = torture_random(rand) % 16;
+          if (j !== 0) await kapi.scheduleTimeout(j);
+          await t.ops.cond_sync(snap);
+          break;
+        }
+        case 'RTWS_POLL_GET': {
+          const snap = t.ops.start_gp_poll();
+          while (!t.ops.poll_gp_state(snap) && !torture_must_stop()) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
+          break;
+        }
+        case 'RTWS_SYNC':
+          await t.ops.sync();
+          break;
+      }
+    }
+    await stutter_wait('rcu_torture_fakewriter');
+  } while (!torture_must_stop());
+  torture_kthread_stopping('rcu_torture_fakewriter');
+}
