@@ -138,7 +138,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // Planted bugs (ours, as the kernel's test_* switches): every N-th waking unlock forgets it.
   bp('mutex.test_lost_wakeup', UINT, BOTH),
   bp('spinlock.test_lost_kick', UINT, BOTH),
-  // Planted bug: every N-th run-token hand-off to a waiting executor is lost (harness/cpu/cpu_runtime.ts).
+  // Planted bug: every N-th run-token hand-off to a waiting executor is lost (harness/cpu/run_tokens.ts).
   bp('sched.test_lost_token', UINT, BOTH),
   // Planted bug: _cpu_down() runs the *_DEAD teardowns (slub_cpu_dead, rcutree_dead_cpu) before the CPU is dead
   // (rcu suite: locktorture registers no DEAD callback that could notice).
