@@ -7,14 +7,7 @@
  * RunTokens (run_tokens.ts), Sleepers (sleepers.ts: wait/wake), Interrupts (interrupts.ts: tick,
  * timers, softirqs), Hotplug (hotplug.ts: park/unpark), Khungtaskd (khungtaskd.ts). They reach the
  * shared context through this object, and the kapi binds to them directly, so no hot path goes
- * through two objects.
- *
- * Scheduling is CONFIG_PREEMPT_NONE by construction: a task runs until it awaits a kapi promise
- * (schedule, a sleeping lock, a timeout); PREEMPT=y adds the involuntary switches of
- * preemptPoint() and of busy-wait delays.
- *
- * Not modelled: priorities, load balancing beyond the README's rules (a task stays on its CPU
- * while it may), exclusive wake-ups (every wake-up is wake_up_all()).
+ * through two objects. What the scheduling models and what it does not: README, "Scheduling".
  */
 
 import type { KernelConfig, SchedHooks, TaskRef } from '../kapi.js';
@@ -43,10 +36,9 @@ import { Task } from './task.js';
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
 
+/** The executor. Its shared fields are documented once, in the Executor interface. */
 export class CpuRuntime implements Executor {
-  /** The executor's index: its home CPU, its doorbell, its bit in wait-queue masks. */
   readonly id: number;
-  /** smp_processor_id(): the CPU whose run token this executor holds, -1 when none (RunTokens writes it). */
   cpu = -1;
   readonly i32: Int32Array;
   readonly config: KernelConfig;
@@ -55,15 +47,12 @@ export class CpuRuntime implements Executor {
   readonly #doorbell: number;
   /** CPU_IRQ_PENDING of the home slot: this executor's timer line (kapi fast paths load it). */
   readonly irqPendingWord: number;
-  /** The tick found another task runnable: PREEMPT=y switches at the next preemptible point. */
   needResched = false;
 
   current: Task | null = null;
   /** Pseudo task that owns irq-context lock acquisitions (ksoftirqd/N). */
   readonly irqTask: Task;
-  /** Runnable tasks of this executor, in FIFO order (the parts push woken and unparked tasks). */
   runqueue: Task[] = [];
-  /** The loop must look at its sleepers at the next pass even without a ring of the doorbell. */
   selfPoll = false;
   readonly hooks: SchedHooks[] = [];
   #back: (() => void) | null = null;
@@ -105,7 +94,6 @@ export class CpuRuntime implements Executor {
 
   /* ---------------- time ---------------- */
 
-  /** HZ is 1000 (kapi.ts): one jiffy per millisecond of performance.now(). */
   jiffies(): number {
     return Math.floor(performance.now() - this.#bootMs);
   }
@@ -157,7 +145,6 @@ export class CpuRuntime implements Executor {
     return this.current;
   }
 
-  /** Oops reporting for the boot path (outside any task) and the interrupt context. */
   oops(err: unknown, where: string, fatal: boolean): void {
     this.env.oops(err, where, fatal);
   }
@@ -173,7 +160,6 @@ export class CpuRuntime implements Executor {
     back?.();
   }
 
-  /** Park the running task on a promise and hand the CPU back to the scheduler loop. */
   block(t: Task): Promise<void> {
     const p = new Promise<void>((r) => {
       t.resume = r;
@@ -182,7 +168,6 @@ export class CpuRuntime implements Executor {
     return p;
   }
 
-  /** schedule_debug(): sleeping in atomic context or in an RCU reader is a bug, reported here. */
   checkMaySleep(t: Task): void {
     if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) {
       this.env.schedBug('atomic', t);
@@ -198,7 +183,6 @@ export class CpuRuntime implements Executor {
     if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) this.env.mightSleepBug(this.currentOrIrq());
   }
 
-  /** The running task, for a call that may sleep; throws in interrupt context or outside a task. */
   taskOrThrow(): Task {
     const t = this.current;
     if (t === null || this.hardirqCount > 0 || this.softirqCount > 0) {

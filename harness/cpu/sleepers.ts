@@ -31,6 +31,8 @@ const SLEEP_STACK_LIMIT = 40;
 export class Sleepers {
   readonly #rt: Executor;
   readonly #i32: Int32Array;
+  /** The executor's index (rt.id), kept here for the wake-up loop. */
+  readonly #id: number;
   /** CPU_DOORBELL of the home slot. */
   readonly #doorbell: number;
   /** Word 0 of the wake-sequence plane: a wait queue's sequence is at #seqBase + wq.index. */
@@ -48,6 +50,7 @@ export class Sleepers {
   constructor(rt: Executor) {
     this.#rt = rt;
     this.#i32 = rt.i32;
+    this.#id = rt.id;
     this.#doorbell = cpuWord(rt.id, CPU_DOORBELL);
     this.#seqBase = Atomics.load(rt.i32, HDR_WAKE_SEQ_BASE);
     this.#wqBit = 1 << (rt.id & 31);
@@ -221,7 +224,7 @@ export class Sleepers {
       const mask = Atomics.load(wq.i32, k === 0 ? wq.index : this.#seqBase * (k + 1) + wq.index);
       for (let cpu = k * 32, m = mask; m !== 0; cpu++, m >>>= 1) {
         if ((m & 1) === 0) continue;
-        if (cpu === this.#rt.id) this.#rt.selfPoll = true;
+        if (cpu === this.#id) this.#rt.selfPoll = true;
         else ringCpu(this.#i32, cpu);
       }
     }
@@ -245,7 +248,7 @@ export class Sleepers {
    * (its callbacks) that wants the ring.
    */
   waitQueueIpi(wq: WaitQueueHead, on: boolean): void {
-    const cpu = this.#rt.cpu >= 0 ? this.#rt.cpu : this.#rt.id;
+    const cpu = this.#rt.cpu >= 0 ? this.#rt.cpu : this.#id;
     const w = wqMaskWord(wq.index, cpu, this.#seqBase);
     const bit = 1 << (cpu & 31);
     // Pairs with the mask loads in wakeUp(), as a sleeper's bit does.
@@ -264,7 +267,7 @@ export class Sleepers {
   }
 
   #ringExecutor(e: number): void {
-    if (e === this.#rt.id) this.#rt.selfPoll = true;
+    if (e === this.#id) this.#rt.selfPoll = true;
     else ringCpu(this.#i32, e);
   }
 
@@ -272,7 +275,7 @@ export class Sleepers {
     for (const o of this.#blocked) {
       if (o.waitWq !== null && o.waitWq.i32 === wq.i32 && o.waitWq.index === wq.index) return;
     }
-    Atomics.and(wq.i32, wqMaskWord(wq.index, this.#rt.id, this.#seqBase), ~this.#wqBit);
+    Atomics.and(wq.i32, wqMaskWord(wq.index, this.#id, this.#seqBase), ~this.#wqBit);
   }
 
   /**
