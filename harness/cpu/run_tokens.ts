@@ -85,6 +85,7 @@ export class RunTokens {
     const id = this.#rt.id;
     const serving = cpuWord(cpu, CPU_TOKEN_SERVING);
     const my = Atomics.add(i32, cpuWord(cpu, CPU_TOKEN_NEXT), 1);
+    // What we wait for, read by the run-token watchdog and hung-task reports (hang_detector.ts).
     Atomics.store(i32, cpuWord(id, EXEC_WAITS_FOR), ((my & 0x7fffff) << 8) | (cpu + 1));
     for (;;) {
       const s = Atomics.load(i32, serving);
@@ -109,6 +110,7 @@ export class RunTokens {
     const rt = this.#rt;
     rt.cpu = cpu;
     this.#sinceMs = performance.now();
+    // Pairs with the holder loads of take() (a waiter rings the holder) and Sleepers.sendIpi().
     Atomics.store(this.#i32, cpuWord(cpu, CPU_TOKEN_HOLDER), rt.id + 1);
     // The CPU was idle (its token free, or its last holder idled): it leaves its extended QS.
     // An offline CPU has none (its token is only passed on, or taken to bring it up).
