@@ -6,8 +6,11 @@
  * or off is chosen at that moment by which `lockdep` object is installed, so annotation call
  * sites never test a flag (the analogue of CONFIG_PROVE_LOCKING compiling to nothing).
  *
- * Execution model (README.md, "Design"): each CPU is one worker thread running a non-preemptive scheduler
- * of tasks. A task is an async function; every `await` on a kapi promise is a context switch.
+ * Execution model (harness/cpu/README.md, "Executors and run tokens"): worker threads are
+ * executors, each running a non-preemptive scheduler of its tasks on whichever CPU it holds the run
+ * token of; a task stays with its executor and moves between CPUs (smpProcessorId() is the held
+ * CPU, stable between two awaits). A task is an async function; every `await` on a kapi promise
+ * is a context switch.
  * Kernel code must await kapi promises directly (never `.then`) so that V8's async stack traces
  * keep the kernel call chain (cpu_down -> _cpu_down -> ... -> slub_cpu_dead) for lockdep reports.
  *
@@ -34,9 +37,11 @@ export interface TaskRef {
 }
 
 /**
- * A wait-queue head in shared memory: one Int32 word holding the mask of CPUs 0-31 that have at
- * least one task sleeping on it. The mask of further CPUs and the wake-up count live in shadow
- * planes the harness keeps (harness/shm/layout.ts), so the head needs no second word.
+ * A wait-queue head in shared memory: one Int32 word holding the mask of executors 0-31 (worker
+ * threads; executor k is CPU k's home) that have at least one task sleeping on it: sleepers never
+ * change executor, so wake-ups ring executors (harness/cpu/README.md). The mask of further
+ * executors and the wake-up count live in shadow planes the harness keeps (harness/shm/layout.ts),
+ * so the head needs no second word.
  */
 export interface WaitQueueHead {
   readonly i32: Int32Array;
@@ -207,7 +212,7 @@ export interface Kapi {
    * (torture.random_shuffle), each task takes the new mask only with probability 1/2.
    */
   setShuffleIdleCpu(cpu: number, random?: boolean): void;
-  /** schedule()/cond_resched(): let other runnable tasks of this CPU run; a quiescent state. */
+  /** schedule()/cond_resched(): let other runnable tasks of this executor run; a quiescent state. */
   schedule(): Promise<void>;
   /** schedule_timeout_uninterruptible(j): sleep at least `j` jiffies (a hung-task candidate, as in the kernel). */
   scheduleTimeout(j: number): Promise<void>;
@@ -225,8 +230,8 @@ export interface Kapi {
   /** wake_up_process(): wake task `pid` (any CPU) out of whatever it sleeps on; it re-checks its condition. */
   wakeUpProcess(pid: number): void;
   /**
-   * While `on`, this CPU takes every wakeUp(wq) as an IPI even with no sleeper on wq (its bit in
-   * wq's CPU mask stays set): RCU's "CPUs with callbacks" wake-up at the end of a GP.
+   * While `on`, this CPU takes every wakeUp(wq) as an IPI even with no sleeper on wq (the bit of
+   * its home executor in wq's mask stays set): RCU's "CPUs with callbacks" wake-up at the end of a GP.
    */
   waitQueueIpi(wq: WaitQueueHead, on: boolean): void;
   /** An IPI to `cpu` (smp_send_reschedule()): it leaves idle and takes its pending interrupts. */
@@ -243,7 +248,7 @@ export interface Kapi {
    * whether or not the primitive then sleeps.
    */
   mightSleep(): void;
-  /** Await an arbitrary promise (e.g. a user lock's) as a sleeping wait: the CPU runs other tasks meanwhile. */
+  /** Await an arbitrary promise (e.g. a user lock's) as a sleeping wait: the executor runs other tasks meanwhile. */
   sleepOn<T>(p: Promise<T>): Promise<T>;
 
   /* --- spinning waits (the CPU stays busy with this task) --- */
@@ -255,7 +260,7 @@ export interface Kapi {
   /** Kick CPUs blocked in spinWait on i32[index] (the paravirt unlock kick). */
   spinKick(i32: Int32Array, index: number): void;
   /**
-   * pv_wait(): if i32[index] still reads `value`, halt this CPU (its worker thread blocks) until
+   * pv_wait(): if i32[index] still reads `value`, halt this CPU (the executor holding it blocks) until
    * some CPU calls pvKick() for it. Only a kick ends the halt (or a kick that came before the
    * halt began): a lost kick is a CPU halted for good, which the soft-lockup watchdog reports.
    * Returns early, as the kernel's may, when the word changed before halting. `seen` is this
@@ -277,7 +282,7 @@ export interface Kapi {
   udelay(us: number): Promise<void> | null;
   mdelay(ms: number): Promise<void> | null;
 
-  /* --- context (per CPU, as the kernel's preempt_count and irq flags) --- */
+  /* --- context (of the running executor, on the CPU it holds: the kernel's preempt_count and irq flags) --- */
   localIrqDisable(): void;
   localIrqEnable(): void;
   localBhDisable(): void;

@@ -10,7 +10,7 @@
  */
 
 import type { CpuRuntime } from '../cpu/cpu_runtime.js';
-import type { LockdepValidator } from '../cpu/kapi_impl.js';
+import type { LockdepValidator } from '../cpu/lockdep_hooks.js';
 import { LOCKDEP_BASE } from '../shm/layout.js';
 
 

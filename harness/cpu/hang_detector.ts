@@ -3,7 +3,7 @@
  * lock: it only reads what the CPUs mirror (harness/cpu/task.ts), so it works however wedged the
  * CPUs are.
  *
- * Two users. Each CPU runs khungtaskd over its own sleepers (harness/cpu/cpu_runtime.ts: a task
+ * Two users. Each executor runs khungtaskd over its own sleepers (harness/cpu/khungtaskd.ts: a task
  * in an uninterruptible sleep longer than hung_task_timeout_secs) and prints hungTaskReport(),
  * which has the sleeper's stack. The guest main thread (the "machine") runs HangDetector, the
  * soft-lockup watchdog: a CPU whose heartbeat has not moved for 2 * watchdog_thresh seconds

@@ -6,7 +6,7 @@
 
 import { lockdepInit } from '../lockdep/index.js';
 import type { CpuRuntime } from './cpu_runtime.js';
-import type { LockdepValidator } from './kapi_impl.js';
+import type { LockdepValidator } from './lockdep_hooks.js';
 
 export interface ValidatorWiring {
   readonly i32: Int32Array;

@@ -26,8 +26,10 @@ import {
   guestLayout,
 } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
-import { CpuRuntime, ringCpu } from './cpu_runtime.js';
-import { makeKapi, type LockdepValidator } from './kapi_impl.js';
+import { CpuRuntime } from './cpu_runtime.js';
+import { ringCpu } from './doorbell.js';
+import { makeKapi } from './kapi_impl.js';
+import type { LockdepValidator } from './lockdep_hooks.js';
 
 export interface MachineOptions {
   readonly nrCpus: number;

@@ -18,14 +18,15 @@
  *   +--------------------+  WAKE_SEQ plane (HDR_WAKE_SEQ_BASE)
  *   | wake sequences      |  one word per word above: wakeUp(wq) bumps the word at the wq's index
  *   +--------------------+  wait-mask planes 1 .. ceil(nrCpus / 32) - 1
- *   | sleeper masks       |  plane k: the mask of CPUs 32k .. 32k+31 for the head at each index
+ *   | sleeper masks       |  plane k: the mask of executors 32k .. 32k+31 for the head at each index
  *   +--------------------+
  *
  * The wake-sequence plane shadows the whole layout, so any word can be a wait-queue head without
  * reserving a second word next to it: a sleeper remembers the sequence of its wait queue, and its
- * CPU wakes it only when that sequence moved (harness/cpu/cpu_runtime.ts). A head's own word is
- * the sleeper mask of CPUs 0-31; a guest with more CPUs gets one more shadow plane per 32 CPUs,
- * so a wait queue's CPU mask is a multi-word bitmap while kernel structures keep one word per head
+ * executor wakes it only when that sequence moved (harness/cpu/sleepers.ts). A head's own word is
+ * the sleeper mask of executors 0-31 (executor k is CPU k's home; harness/cpu/README.md); a guest
+ * with more CPUs gets one more shadow plane per 32 executors, so a wait queue's mask is a
+ * multi-word bitmap while kernel structures keep one word per head
  * (and a guest of up to 32 CPUs pays nothing). Untouched pages of the planes are never backed by
  * memory.
  */
@@ -218,8 +219,8 @@ export function guestLayout(lockdepWords: number, nrCpus = 1): GuestLayout {
 }
 
 /**
- * The word holding `cpu`'s bit of the wait-queue head at `index`: the head itself for CPUs 0-31,
- * else its twin in wait-mask plane cpu / 32 (every plane is `planeWords` = the wake-sequence
+ * The word holding executor `cpu`'s bit (executor k is CPU k's home) of the wait-queue head at
+ * `index`: the head itself for executors 0-31, else its twin in wait-mask plane cpu / 32 (every plane is `planeWords` = the wake-sequence
  * base long, the first mask plane right after the wake-sequence plane).
  */
 export function wqMaskWord(index: number, cpu: number, planeWords: number): number {
@@ -250,6 +251,14 @@ export function setCpuOnline(i32: Int32Array, cpu: number, on: boolean): void {
 /** Float64 view of the boot time stamp. */
 export function bootTimeView(sab: SharedArrayBuffer): Float64Array {
   return new Float64Array(sab, HDR_BOOT_F64_BYTE, 1);
+}
+
+/** The task slot of `pid`, -1 if no task has it (wake_up_process() and cpu_curr() look tasks up by pid). */
+export function taskSlotOfPid(i32: Int32Array, pid: number): number {
+  // Pairs with the slot's TASK_PID store when the task is created (Task's constructor).
+  const n = Math.min(Atomics.load(i32, HDR_NEXT_TASK_SLOT), MAX_TASKS);
+  for (let s = 0; s < n; s++) if (Atomics.load(i32, taskWord(s, TASK_PID)) === pid) return s;
+  return -1;
 }
 
 /** Decode a comm stored in a task slot. */

@@ -4,14 +4,14 @@
  *
  * Lock word (Int32 at `word`; lock_owner.ts has the owner encoding):
  *   0                             unlocked, nobody waiting
- *   LOCKED | pid<<5 | cpu         held by task `pid` on `cpu`
+ *   LOCKED | pid<<7 | cpu         held by task `pid` on `cpu`
  *   | MUTEX_FLAG_WAITERS (bit 30) a task may be sleeping in __mutex_lock_slowpath(): the
  *                                 unlocker must clear the word and wake the wait queue
- * Wait queue (Int32 at `word + 1`): the mask of CPUs with a sleeper (kapi.waitEvent/wakeUp).
+ * Wait queue (Int32 at `word + 1`): the mask of executors with a sleeper (kapi.waitEvent/wakeUp).
  *
  * Guarantees: mutual exclusion; an uncontended lock/unlock is one CAS each and never wakes
- * anyone; a waiter sleeps as a task (its CPU runs its other tasks). No wake-up is ever lost, even
- * when a waiter sits frozen on an offline CPU and cannot react to a wake-up for a while: a
+ * anyone; a waiter sleeps as a task (its executor runs its other tasks). No wake-up is ever lost,
+ * even when a waiter bound to an offline CPU is parked and cannot react to a wake-up for a while: a
  * sleeper's condition is "the owner is gone OR the WAITERS flag is gone", so every transition
  * that could strand a sleeper (an unlock clearing the word) is followed by a wake-up, and a
  * sleeper that finds WAITERS cleared re-asserts it before sleeping again. The woken waiter never

@@ -5,7 +5,7 @@
  *
  * Shared memory, two regions named after the instance:
  *   `<name>`            one 64-byte line:
- *       word +0  block: 0, or the writer's owner value (lock_owner.ts: LOCKED | pid<<5 | cpu).
+ *       word +0  block: 0, or the writer's owner value (lock_owner.ts: LOCKED | pid<<7 | cpu).
  *                Non-zero means "readers take the slow path"; writers serialise on it by CAS.
  *       word +1  waiters wait queue: readers (and writers) waiting for block == 0
  *       word +2  writer wait queue: the writer waiting for the reader counts to drain (rcuwait)
@@ -14,8 +14,9 @@
  * The reader fast path is Dekker against the writer: the reader increments its CPU's count and
  * then loads `block`; the writer stores `block` (CAS) and then sums the counts. All are
  * sequentially consistent Atomics, so either the reader sees the writer (and backs out) or the
- * writer sees the reader (and waits for it). Tasks never migrate, so a reader always decrements
- * the count of the CPU it incremented.
+ * writer sees the reader (and waits for it). Tasks migrate (harness/cpu/README.md), so a reader
+ * may decrement another CPU's count than the one it incremented, as the kernel's this_cpu_dec()
+ * may: a single count can go negative, only the sum (readers_active_check()) means anything.
  *
  * lockdep: readers are non-recursive (read=1), the class has wait type 0 ({0:0}, as
  * cpu_hotplug_lock prints). Not done: rcu_sync (the reader fast path is always the counter path),

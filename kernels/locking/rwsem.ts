@@ -8,10 +8,10 @@
  *   bit 2        RWSEM_FLAG_WRITER_WAIT a writer waits: new readers must queue (writer fairness)
  *   bits 8..30   reader count (RWSEM_READER_BIAS = 256 per reader)
  * Owner word (`word + 1`): the write owner (lock_owner.ts encoding), 0 when not write-held.
- * Wait queue (`word + 2`): the mask of CPUs with a sleeper.
+ * Wait queue (`word + 2`): the mask of executors with a sleeper (kapi.waitEvent/wakeUp).
  *
- * Wake-up rule (as in mutex.ts, and for the same reason — a sleeper may be frozen on an offline
- * CPU for a while): flags are only cleared by a releaser that wakes the queue right after, and a
+ * Wake-up rule (as in mutex.ts, and for the same reason — a sleeper bound to an offline CPU may
+ * be parked for a while): flags are only cleared by a releaser that wakes the queue right after, and a
  * sleeper's condition includes "my flag was cleared", so it re-asserts the flag before sleeping
  * again. RWSEM_FLAG_WRITER_WAIT stays set while a writer waits and holds the lock; it is cleared by
  * up_write(), which wakes everybody.

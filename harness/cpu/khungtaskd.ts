@@ -1,0 +1,58 @@
+/*
+ * khungtaskd over one executor's sleepers (kernel/hung_task.c): a task in an uninterruptible
+ * sleep (waitEvent(), a sleeping lock, scheduleTimeout(), sleepOn()) asleep longer than
+ * hung_task_timeout_secs is reported with its stack and every lock held in the system, and the
+ * guest ends (hung_task_panic). Interruptible and idle sleeps are not checked, as in the kernel.
+ * Its own class because it owns the period and the timeout; the report itself is the CPU's
+ * (CpuEnv.hungTasks, hang_detector.ts).
+ */
+
+import { HZ } from '../kapi.js';
+import { hung_task_timeout_secs } from '../../kernels/core_params.js';
+import { HDR_HUNG_REPORTED } from '../shm/layout.js';
+import type { Executor } from './executor.js';
+import type { Task } from './task.js';
+
+/** khungtaskd's scan period (jiffies). */
+const HUNG_CHECK_J = 1000;
+
+export class Khungtaskd {
+  readonly #rt: Executor;
+  /** jiffies * 1000 after which a D sleeper is hung; 0 disables (hung_task_timeout_secs=0). */
+  readonly #hungJ: number;
+  #lastCheckJ = 0;
+
+  constructor(rt: Executor) {
+    this.#rt = rt;
+    const hung = hung_task_timeout_secs.from(rt.config.bootParams);
+    this.#hungJ = hung * HZ;
+  }
+
+  /** At every pass of the scheduler loop: a scan once per period. */
+  poll(nowJ: number): void {
+    if (this.#hungJ > 0 && nowJ - this.#lastCheckJ >= HUNG_CHECK_J) this.#checkHungTasks(nowJ);
+  }
+
+  /**
+   * check_hung_uninterruptible_tasks(). A hung task is first woken once to record its stack
+   * (Sleepers.probe()); the report follows at the next pass, when every hung task has one.
+   */
+  #checkHungTasks(now: number): void {
+    this.#lastCheckJ = now;
+    const sleepers = this.#rt.sleepers;
+    let hung: Task[] | null = null;
+    for (const t of sleepers.blocked) {
+      if (t.uninterruptible && now - t.sleepSinceJ >= this.#hungJ) (hung ??= []).push(t);
+    }
+    if (hung === null) return;
+    const unprobed = hung.filter((t) => t.sleepSite === null || t.sleepSiteJ !== t.sleepSinceJ);
+    if (unprobed.length > 0) {
+      sleepers.probe(unprobed);
+      this.#lastCheckJ = now - HUNG_CHECK_J; // report at the next pass with a new jiffy
+      return;
+    }
+    // One report per guest (hung_task_panic): the first CPU to find hung tasks prints it.
+    if (Atomics.compareExchange(this.#rt.i32, HDR_HUNG_REPORTED, 0, 1) !== 0) return;
+    this.#rt.env.hungTasks(hung, now);
+  }
+}

@@ -1,0 +1,88 @@
+/*
+ * kapi.lockdep of one CPU: the lockdep hooks the lock primitives call on every operation. They
+ * always keep the runtime's own per-task held-lock mirror (the hang detector needs it, and it
+ * costs a counter and a store); they forward to the validator only when one is installed
+ * (CONFIG_PROVE_LOCKING=y), decided once at CPU start. Its own module because it is the lock
+ * fast path: what it costs is measured by the bench's `.uncontended` rows.
+ */
+
+import type { LockdepHooks, LockdepMap, LockRead } from '../kapi.js';
+import type { CpuRuntime } from './cpu_runtime.js';
+import type { Task } from './task.js';
+
+/** The validator as the runtime uses it (harness/lockdep provides it). */
+export interface LockdepValidator extends LockdepHooks {
+  taskExit(task: Task): void;
+  /** lockdep_hardirqs_on(): irqs were re-enabled; held locks become hardirq-unsafe. */
+  hardirqsOn(): void;
+  /** lockdep_softirqs_on(): bottom halves were re-enabled. */
+  softirqsOn(): void;
+  /** debug_show_held_locks(current). */
+  showHeldLocks(): string[];
+}
+
+/** The hooks installed as kapi.lockdep: runtime bookkeeping, then the validator if any. */
+export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): LockdepHooks {
+  const i32 = rt.i32;
+  // The pending-interrupt test on lock, unlock, preempt_enable and irq/bh enable is a plain load
+  // and a branch, as the kernel's need_resched()/softirq_pending tests are READ_ONCE()s: an
+  // Atomics.load here cost 15-17 ns per spin_lock+unlock pair on Node 20 (not inlined), a plain
+  // load about 1-2 ns. Its writer is the guest main thread's APIC tick, an Atomics.store of
+  // CPU_IRQ_PENDING (harness/guest/guest_main.ts). A plain load cannot be cached across an
+  // Atomics operation or a call V8 did not inline, and every lock operation is one, so a raised
+  // line is seen at the next such kapi call; a busy-wait loop (CpuRuntime.delay) uses Atomics.load.
+  const pend = rt.irqPendingWord;
+  if (v === null) {
+    return {
+      enabled: false,
+      acquire(map: LockdepMap): void {
+        rt.currentOrIrq().noteAcquire(map.addr);
+        // An interrupt may arrive at any lock operation made with irqs on: one load and a branch.
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      },
+      release(map: LockdepMap): void {
+        rt.currentOrIrq().noteRelease(map.addr);
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      },
+      contended(map: LockdepMap): void {
+        rt.currentOrIrq().noteWait(map.addr, rt.jiffies());
+      },
+      acquired(): void {
+        rt.currentOrIrq().noteWaitDone();
+      },
+      assertHeld(): void {},
+      isHeld: () => true,
+      rcuSuspicious(): void {},
+    };
+  }
+  return {
+    get enabled(): boolean {
+      return v.enabled;
+    },
+    acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+      v.acquire(map, subclass, trylock, read, nestLock);
+      rt.currentOrIrq().noteAcquire(map.addr);
+      if (i32[pend] !== 0) rt.takePendingInterrupts();
+    },
+    release(map: LockdepMap): void {
+      v.release(map);
+      rt.currentOrIrq().noteRelease(map.addr);
+      if (i32[pend] !== 0) rt.takePendingInterrupts();
+    },
+    contended(map: LockdepMap): void {
+      rt.currentOrIrq().noteWait(map.addr, rt.jiffies());
+      v.contended(map);
+    },
+    acquired(map: LockdepMap): void {
+      rt.currentOrIrq().noteWaitDone();
+      v.acquired(map);
+    },
+    assertHeld(map: LockdepMap): void {
+      v.assertHeld(map);
+    },
+    isHeld: (map: LockdepMap) => v.isHeld(map),
+    rcuSuspicious(file: string, line: number, msg: string): void {
+      v.rcuSuspicious(file, line, msg);
+    },
+  };
+}
