@@ -28,5 +28,12 @@ export function formatG(x: number): string {
     const en = Number(e);
     return `${m}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
   }
+  // An exact tie at the 6th significant digit is possible only for 100000 <= |x| < 1e6 (x = k + 0.5:
+  // below, a tie would need a non-dyadic value; above, it would be an integer). C's printf rounds
+  // such a tie to even (100724.5 -> 100724); toPrecision() rounds it up.
+  if (exp === 5 && Math.abs(x % 1) === 0.5) {
+    const t = Math.trunc(x);
+    return String(t % 2 === 0 ? t : t + Math.sign(x));
+  }
   return x.toPrecision(6).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }

@@ -79,6 +79,8 @@ function summaryOf(dir: string, name: string): ScenarioSummary {
 describe('formatG()', () => {
   it('prints like awk %.6g', () => {
     expect([58.25981, 30, 1383112.8, 0.5, 1 / 3, 1e-5].map(formatG)).toEqual(['58.2598', '30', '1.38311e+06', '0.5', '0.333333', '1e-05']);
+    // An exact tie rounds to even, as awk's printf (kvm-recheck-lock.sh printed 100724 for 1007245/10).
+    expect([100724.5, 100725.5, -100725.5, 100724.75].map(formatG)).toEqual(['100724', '100726', '-100726', '100725']);
   });
 });
 
