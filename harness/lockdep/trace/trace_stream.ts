@@ -11,7 +11,7 @@
  */
 
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { TortureError } from '../errors.js';
+import { TortureError } from '../../errors.js';
 import type { ReadMessage, ReadWorkerData } from './trace_read_worker.js';
 import { traceBounds, type ParsedTrace, type TraceColumns, type TraceTables, type TraceType } from './trace_parse.js';
 

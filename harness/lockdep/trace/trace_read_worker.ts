@@ -13,7 +13,7 @@
  */
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { isTortureError } from '../errors.js';
+import { isTortureError } from '../../errors.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { traceReader, type TraceColumns, type TraceType } from './trace_parse.js';
 

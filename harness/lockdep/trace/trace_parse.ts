@@ -14,9 +14,9 @@
  * context is per task.
  */
 
-import { TortureError } from '../errors.js';
-import { LOCK_TYPES, type LockType } from '../kapi.js';
-import { FNV1A_OFFSET_BASIS, fnv1a, fnv1aStep } from '../lib/fnv1a.js';
+import { TortureError } from '../../errors.js';
+import { LOCK_TYPES, type LockType } from '../../kapi.js';
+import { FNV1A_OFFSET_BASIS, fnv1a, fnv1aStep } from '../../lib/fnv1a.js';
 
 /** The lock types a trace may name: kapi's LOCK_TYPES less the kernel-internal `rcu` and `user` maps. */
 export type TraceType = Exclude<LockType, 'rcu' | 'user'>;

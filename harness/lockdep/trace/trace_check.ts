@@ -30,11 +30,11 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { TortureError } from '../errors.js';
-import { repoRoot } from '../run/repo_root.js';
-import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
-import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
-import { SimEnv, SimTask } from './sim_env.js';
+import { TortureError } from '../../errors.js';
+import { repoRoot } from '../../run/repo_root.js';
+import type { LockClassKey, LockdepMap, LockRead } from '../../kapi.js';
+import { DEFAULT_LIMITS, lockdepInit, regionWords } from '../index.js';
+import { SimEnv, SimTask } from '../sim_env.js';
 import {
   F_READ,
   F_TRY,
@@ -58,7 +58,7 @@ import {
 } from './trace_parse.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
-import type { LockdepBugKind, LockdepLimits } from './types.js';
+import type { LockdepBugKind, LockdepLimits } from '../types.js';
 
 export { parseTrace } from './trace_parse.js';
 export type { ParsedTrace } from './trace_parse.js';
@@ -427,7 +427,7 @@ export function checkTraceFileFast(file: string, out: (line: string) => void, op
   } catch {
     /* the in-thread path writes the message */
   }
-  const worker = path.join(repoRoot(), 'dist', 'harness', 'lockdep', 'trace_read_worker.js');
+  const worker = path.join(repoRoot(), 'dist', 'harness', 'lockdep', 'trace', 'trace_read_worker.js');
   if (opts.pipeline === false || size < (opts.pipelineMinBytes ?? PIPELINE_MIN_BYTES) || !existsSync(worker)) return checkTraceFile(file, out, opts);
   const src = new StreamSource(file, size, worker);
   const lines: string[] = [];
