@@ -18,26 +18,24 @@
  * checks (`Invalid wait context`), held-lock-freed checks, cross-release.
  */
 
-import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
+import type { LockdepMap, LockRead } from '../kapi.js';
 import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
+import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
 import { Graph } from './graph.js';
+import { IrqChecks } from './irq_checks.js';
 import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
 import { heldLocksOf, HeldLocks, sameLock, type HeldLock } from './held_locks.js';
-import { C_MAX_DEPTH, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
+import { C_MAX_DEPTH, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, type Layout } from './layout.js';
 import {
   assertHeldReport,
   heldLocks,
-  badIrqDependencyReport,
   circularReport,
   heldAtExitReport,
-  irqInversionReport,
   nestLockNotTakenReport,
   recursiveReport,
   suspiciousRcuReport,
   unlockImbalanceReport,
-  usageBugReport,
-  type IrqFlagsView,
 } from './report.js';
 import { Reporter } from './reporter.js';
 import { pickSites, type ChainAttempt, type ChainValidator, type SiteStrategy } from './site_strategy.js';
@@ -46,8 +44,6 @@ import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
 import {
-  exclusiveBit,
-  exclusiveMask,
   LOCK_ENABLED_HARDIRQ,
   LOCK_ENABLED_HARDIRQ_READ,
   LOCK_ENABLED_SOFTIRQ,
@@ -57,12 +53,6 @@ import {
   LOCK_USED_IN_HARDIRQ_READ,
   LOCK_USED_IN_SOFTIRQ,
   LOCK_USED_IN_SOFTIRQ_READ,
-  LOCKF_ENABLED_IRQ_ALL,
-  LOCKF_IRQ,
-  LOCKF_USED_IN_IRQ_ALL,
-  originalMask,
-  stateName,
-  USAGE_READ_MASK,
 } from './usage.js';
 
 /**
@@ -70,10 +60,6 @@ import {
  * held, but this instance is taken under its nest_lock: no new dependency).
  */
 type DeadlockVerdict = 'deadlock' | 'no_deadlock' | 'nested';
-
-/* The class cache a map carries (the kernel's lockdep_map::class_cache), keyed by validator. */
-const CLASS_CACHE: unique symbol = Symbol('lockdep.class_cache');
-type CachedMap = LockdepMap & { [CLASS_CACHE]?: { readonly v: object; readonly sub: number; readonly cls: number } };
 
 function calcDep(prevRead: number, nextRead: number): number {
   const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
@@ -95,7 +81,8 @@ export class Validator implements Lockdep {
   readonly #chainValidator: ChainValidator = { validate: (c) => this.#validate(c), ownSite: () => this.#ownSite() };
   readonly #dbg: number;
   readonly #i32: Int32Array;
-  readonly #classCache = new Map<LockClassKey, Int32Array>();
+  readonly #classes: ClassLookup;
+  readonly #irq: IrqChecks;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
   readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
   /* The record #acquireCls hands the chain cache on a thread-local miss (reused likewise). */
@@ -111,6 +98,8 @@ export class Validator implements Lockdep {
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
     this.#reporter = new Reporter(this.g, env, this.#sites, opts.continueAfterReport);
+    this.#classes = new ClassLookup(this.g, this.#reporter, this.#frames);
+    this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
     this.#i32 = i32;
     this.#dbg = lay.base + H_DEBUG_LOCKS;
     this.#attempt = { task: { pid: 0, comm: '', cpu: 0 }, h: new HeldLocks(), d: 0, hl: this.#next, head: true, hi: 0, lo: 0, ctx: 0, miss: -1 };
@@ -133,16 +122,8 @@ export class Validator implements Lockdep {
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
-    // lockdep_map::class_cache: the class of this map's last subclass, for this validator.
-    const cc = (map as CachedMap)[CLASS_CACHE];
-    let cls: number;
-    if (cc !== undefined && cc.v === this && cc.sub === subclass) cls = cc.cls;
-    else {
-      cls = this.#classOf(map.key, subclass);
-      if (cls < 0) return;
-      // A map the caller froze simply goes without (the Map look-up each time).
-      if (Object.isExtensible(map)) (map as CachedMap)[CLASS_CACHE] = { v: this, sub: subclass, cls };
-    }
+    const cls = this.#classes.classOf(map, subclass);
+    if (cls < 0) return;
     const task = this.#env.current();
     const h = heldLocksOf(task);
     const irq = this.#env.irqState();
@@ -281,36 +262,6 @@ export class Validator implements Lockdep {
   }
 
   /* ---------------- internals: acquire ---------------- */
-
-  #classOf(key: LockClassKey, subclass: number): number {
-    let ids = this.#classCache.get(key);
-    if (ids === undefined) {
-      ids = new Int32Array(MAX_LOCKDEP_SUBCLASSES).fill(-1);
-      this.#classCache.set(key, ids);
-    }
-    const sub = subclass & (MAX_LOCKDEP_SUBCLASSES - 1);
-    const c = ids[sub] ?? -1;
-    if (c >= 0) return c;
-    return this.#registerClass(key, sub, ids);
-  }
-
-  #registerClass(key: LockClassKey, sub: number, ids: Int32Array): number {
-    const g = this.g;
-    let c = g.findClass(key.name, key.ordinal, sub);
-    if (c < 0) {
-      this.#reporter.graphLock();
-      try {
-        c = g.registerClass(key.name, key.ordinal, sub, key.waitType, key.type);
-      } catch (e) {
-        this.#reporter.capacity(e, this.#frames.capture());
-        return -1;
-      } finally {
-        this.#reporter.graphUnlock();
-      }
-    }
-    ids[sub] = c;
-    return c;
-  }
 
   /** __lock_acquire(): push `hl` on the task's held locks, mark its usage, validate a new chain. */
   #acquireCls(task: LockdepTask, h: HeldLocks, hl: HeldLock): void {
@@ -518,7 +469,7 @@ export class Validator implements Lockdep {
       });
       return false;
     }
-    if (!this.#checkIrqUsage(task, h, i, d)) return false;
+    if (!this.#irq.checkIrqUsage(task, h, i, d)) return false;
     const dep = calcDep(prevRead, nextRead);
     const e = g.findEdge(prev, next);
     if (e >= 0) {
@@ -527,63 +478,6 @@ export class Validator implements Lockdep {
     }
     g.addEdge(prev, next, dep, this.#sites.trace(), d - i, e);
     return true;
-  }
-
-  #usageMatch(mask: number): (c: number, flag: boolean) => boolean {
-    const g = this.g;
-    return (c, flag) => ((flag ? g.usage(c) & LOCKF_IRQ : g.usage(c)) & mask) !== 0;
-  }
-
-  /** check_irq_usage(): an irq-safe lock behind prev must not reach an irq-unsafe lock after next. */
-  #checkIrqUsage(task: LockdepTask, h: HeldLocks, i: number, d: number): boolean {
-    const g = this.g;
-    const prev = h.cls[i] ?? 0;
-    const next = h.cls[d] ?? 0;
-    // No class is irq-safe anywhere: nothing behind prev can be (the BFS below would find 0).
-    if ((g.usageAny() & LOCKF_USED_IN_IRQ_ALL) === 0) return true;
-    let acc = 0;
-    g.bfs(prev, (h.read[i] ?? 0) !== 0, false, (c, flag) => {
-      acc |= flag ? g.usage(c) & LOCKF_IRQ : g.usage(c);
-      return false;
-    });
-    acc &= LOCKF_USED_IN_IRQ_ALL;
-    if (acc === 0) return true;
-    const q1 = g.bfs(next, h.read[d] === 2, true, this.#usageMatch(exclusiveMask(acc)));
-    if (q1 < 0) return true;
-    const fwdPath = g.pathTo(q1);
-    const t1 = fwdPath[fwdPath.length - 1]?.cls ?? next;
-    const q0 = g.bfs(prev, (h.read[i] ?? 0) !== 0, false, this.#usageMatch(originalMask(g.usage(t1) & LOCKF_ENABLED_IRQ_ALL)));
-    if (q0 < 0) return true;
-    const backPath = g.pathTo(q0);
-    const t0 = backPath[backPath.length - 1]?.cls ?? prev;
-    const u0 = g.usage(t0) & LOCKF_USED_IN_IRQ_ALL;
-    const u1 = g.usage(t1);
-    let bit1 = -1;
-    let bit2 = -1;
-    for (let bit = 0; bit < LOCK_USED && bit1 < 0; bit++) {
-      if (!(u0 & (1 << bit))) continue;
-      const ex = exclusiveBit(bit);
-      if (u1 & (1 << ex)) [bit1, bit2] = [bit, ex];
-      else if (u1 & (1 << (ex | USAGE_READ_MASK))) [bit1, bit2] = [bit, ex | USAGE_READ_MASK];
-    }
-    if (bit1 < 0) return true;
-    const ctx = this.#reporter.ctx(task, h, d, this.#frames.frames());
-    const pv = this.#reporter.view(h, i);
-    const nv = this.#reporter.view(h, d);
-    const flags: IrqFlagsView = { ...this.#flags };
-    const b1 = bit1;
-    const b2 = bit2;
-    this.#reporter.report({
-      kind: 'bad_irq_dependency',
-      title: `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`,
-      problem: hashString(`irqdep:${t0}:${t1}:${b1}`),
-      ctx,
-      lines: () => badIrqDependencyReport(ctx, pv, nv, backPath, fwdPath, b1, b2, flags),
-      classes: [next, prev, t0, t1],
-      views: [nv, pv],
-      stacks: [g.usageTrace(t0, b1), g.usageTrace(t1, b2), ...this.#reporter.edgeTraces(backPath), ...this.#reporter.edgeTraces(fwdPath)],
-    });
-    return false;
   }
 
   /* ---------------- internals: usage ---------------- */
@@ -609,54 +503,13 @@ export class Validator implements Lockdep {
       g.setUsage(cls, bit, this.#sites.trace());
       if (h.site[idx] === 0) h.site[idx] = this.#sites.siteId();
       if (bit === LOCK_USED) return true;
-      return this.#markLockIrq(task, h, idx, bit);
+      return this.#irq.markLockIrq(task, h, idx, bit);
     } catch (e) {
       this.#reporter.capacity(e, this.#frames.capture());
       return false;
     } finally {
       this.#reporter.graphUnlock();
     }
-  }
-
-  #markLockIrq(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
-    const g = this.g;
-    const cls = h.cls[idx] ?? 0;
-    const excl = exclusiveBit(bit);
-    const read = bit & USAGE_READ_MASK;
-    const dir = bit & 2;
-    const u = g.usage(cls);
-    let bad = -1;
-    if (u & (1 << excl)) bad = excl;
-    else if (!read && u & (1 << (excl | USAGE_READ_MASK))) bad = excl | USAGE_READ_MASK;
-    if (bad >= 0) {
-      const ctx = this.#reporter.ctx(task, h, idx, this.#frames.frames());
-      const self = this.#reporter.view(h, idx);
-      const flags: IrqFlagsView = { ...this.#flags };
-      const prevBit = bad;
-      this.#reporter.report({ kind: 'inconsistent', title: 'WARNING: inconsistent lock state', problem: hashString(`usage:${cls}:${prevBit}:${bit}`), ctx, lines: () => usageBugReport(ctx, self, prevBit, bit, flags), classes: [cls], views: [self], stacks: [g.usageTrace(cls, prevBit)] });
-      return false;
-    }
-    const mask = (1 << excl) | (1 << (excl | USAGE_READ_MASK));
-    const rd = h.read[idx] ?? 0;
-    const forwards = dir === 0;
-    const qi = forwards ? g.bfs(cls, rd === 2, true, this.#usageMatch(mask)) : g.bfs(cls, rd !== 0, false, this.#usageMatch(mask));
-    if (qi < 0) return true;
-    const path = g.pathTo(qi);
-    const other = path[path.length - 1]?.cls ?? cls;
-    const irqclass = g.usage(other) & (1 << excl) ? stateName(excl) : stateName(excl | USAGE_READ_MASK);
-    const ctx = this.#reporter.ctx(task, h, idx, this.#frames.frames());
-    const self = this.#reporter.view(h, idx);
-    this.#reporter.report({
-      kind: 'irq_inversion',
-      title: 'WARNING: possible irq lock inversion dependency detected',
-      problem: hashString(`inv:${cls}:${other}:${bit}`),
-      ctx,
-      lines: () => irqInversionReport(ctx, self, path, forwards, irqclass),
-      classes: [cls, other],
-      views: [self],
-      stacks: [g.usageTrace(other, excl) || g.usageTrace(other, excl | USAGE_READ_MASK), ...this.#reporter.edgeTraces(path)],
-    });
-    return false;
   }
 
   /** mark_held_locks(): irqs (or softirqs) are being enabled with locks held. */
