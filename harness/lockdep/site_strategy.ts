@@ -7,16 +7,11 @@
  *    so a site is taken once per (chain, task) pair and kept in a thread-local chain table.
  * The strategy also owns the chain cache in front of the shared chain hash, since what that cache
  * holds (a bit per one-lock chain, or a site per chain and task) follows from where sites come from.
+ * The validator picks one (pickSites() in validator.ts).
  */
 
 import type { LockdepTask } from './types.js';
-import type { Graph } from './graph.js';
 import type { HeldLock, HeldLocks, IrqTrace } from './held_locks.js';
-import type { FrameCache } from './frame_cache.js';
-import type { Layout } from './layout.js';
-import type { LockdepEnv } from './types.js';
-import { CapturedSites } from './captured_sites.js';
-import { TokenSites } from './token_sites.js';
 
 /**
  * A held-lock sequence the chain cache has not seen in this thread: what validate_chain() needs.
@@ -65,15 +60,4 @@ export interface SiteStrategy {
   irqsOff(hardirq: boolean): void;
   /** The current event's stack token for a finding, or -1 where there are none. */
   currentToken(): number;
-}
-
-/** Stack tokens when the env gives both stackToken and stackOf, else stack captures. */
-export function pickSites(env: LockdepEnv, g: Graph, lay: Layout, frames: FrameCache): SiteStrategy {
-  const tok = env.stackToken;
-  const stackOf = env.stackOf;
-  if (tok !== undefined && stackOf !== undefined) {
-    g.stacks.external = (t) => stackOf.call(env, t);
-    return new TokenSites(env, g, lay, () => tok.call(env));
-  }
-  return new CapturedSites(g, frames);
 }

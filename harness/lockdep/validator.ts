@@ -19,13 +19,14 @@
  */
 
 import type { LockdepMap, LockRead } from '../kapi.js';
+import { CapturedSites } from './captured_sites.js';
 import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
 import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
 import { Graph } from './graph.js';
-import { IrqChecks } from './irq_checks.js';
 import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
 import { heldLocksOf, HeldLocks, sameLock, type HeldLock } from './held_locks.js';
+import { IrqChecks } from './irq_checks.js';
 import { C_MAX_DEPTH, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, type Layout } from './layout.js';
 import {
   assertHeldReport,
@@ -38,22 +39,13 @@ import {
   unlockImbalanceReport,
 } from './report.js';
 import { Reporter } from './reporter.js';
-import { pickSites, type ChainAttempt, type ChainValidator, type SiteStrategy } from './site_strategy.js';
+import type { ChainAttempt, ChainValidator, SiteStrategy } from './site_strategy.js';
+import { TokenSites } from './token_sites.js';
 import { siteOf } from './stack.js';
 import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
-import {
-  LOCK_ENABLED_HARDIRQ,
-  LOCK_ENABLED_HARDIRQ_READ,
-  LOCK_ENABLED_SOFTIRQ,
-  LOCK_ENABLED_SOFTIRQ_READ,
-  LOCK_USED,
-  LOCK_USED_IN_HARDIRQ,
-  LOCK_USED_IN_HARDIRQ_READ,
-  LOCK_USED_IN_SOFTIRQ,
-  LOCK_USED_IN_SOFTIRQ_READ,
-} from './usage.js';
+import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
  * check_deadlock()'s verdict: `deadlock` (reported), `no_deadlock`, or `nested` (the same class is
@@ -64,6 +56,17 @@ type DeadlockVerdict = 'deadlock' | 'no_deadlock' | 'nested';
 function calcDep(prevRead: number, nextRead: number): number {
   const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
   return idx === 0 ? DEP_SR : idx === 1 ? DEP_ER : idx === 2 ? DEP_SN : DEP_EN;
+}
+
+/** Stack tokens when the env gives both stackToken and stackOf, else stack captures. */
+export function pickSites(env: LockdepEnv, g: Graph, lay: Layout, frames: FrameCache): SiteStrategy {
+  const tok = env.stackToken;
+  const stackOf = env.stackOf;
+  if (tok !== undefined && stackOf !== undefined) {
+    g.stacks.external = (t) => stackOf.call(env, t);
+    return new TokenSites(env, g, lay, () => tok.call(env));
+  }
+  return new CapturedSites(g, frames);
 }
 
 export interface ValidatorOptions {
@@ -290,17 +293,8 @@ export class Validator implements Lockdep {
     this.#frames.reset();
 
     if (hl.checkUsage) {
-      // mark_usage(): the bits this acquisition sets; fast when the class already has them all.
-      const softOn = !hl.irqsOff && !hl.bhOff && !hl.softirq;
-      let need = 1 << LOCK_USED;
-      if (!trylock) {
-        if (hl.hardirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
-        if (hl.softirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
-      }
-      if (!hl.irqsOff) {
-        need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
-        if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
-      }
+      // mark_usage(): fast when the class already has every bit this acquisition sets.
+      const need = usageBitsOf(hl);
       if ((this.g.usageHint(cls) & need) !== need) {
         this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
         if (!this.#markUsage(task, h, d, need)) {
