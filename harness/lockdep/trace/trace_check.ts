@@ -50,18 +50,17 @@ import {
   OP_SOFTIRQ_EXIT,
   OPS,
   grownArray,
-  parseTrace,
-  traceBounds,
-  traceReader,
   type ParsedTrace,
   type TraceType,
-} from './trace_parse.js';
+} from './trace_format.js';
+import { traceBounds } from './trace_bounds.js';
+import { parseTrace, TraceReader } from './trace_parse.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
 import type { LockdepBugKind, LockdepLimits } from '../types.js';
 
 export { parseTrace } from './trace_parse.js';
-export type { ParsedTrace } from './trace_parse.js';
+export type { ParsedTrace } from './trace_format.js';
 
 export interface TraceCheckOptions {
   /** Go on after a report and report each distinct problem once (continueAfterReport). */
@@ -395,7 +394,7 @@ export function checkTraceFile(file: string, out: (line: string) => void, opts: 
     }
     return runTrace(parseTrace(file, buf), out, opts);
   }
-  const reader = traceReader(file, size);
+  const reader = new TraceReader(file, size);
   try {
     const chunks = new TraceChunks(file, size, reader);
     while (chunks.step());
