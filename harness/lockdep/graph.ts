@@ -10,8 +10,8 @@
  *    fully written before the word that publishes it is stored with Atomics.store, and readers load
  *    that word with Atomics.load (or see a stale "absent", which sends them to the locked slow path).
  *  - BFS runs under the graph lock with thread-local scratch arrays.
- *  - A topological order of the classes (class_order.ts: Pearce-Kelly, CL_ORD) is kept while the graph has no
- *    cycle of any edge kinds: a new dependency prev -> next whose next sits after prev in the order
+ *  - A topological order of the classes (class_order.ts: Pearce-Kelly, CL_ORD) is kept while the
+ *    graph has no cycle of any edge kinds: a new dependency prev -> next whose next sits after prev in the order
  *    cannot close a cycle, so the kernel's search is skipped (exactly: no path, no strong path);
  *    otherwise mayReach() searches only the classes between the two in the order, and only when
  *    next reaches prev there does the kernel's strong-path BFS run. A cycle the strong-path rule
