@@ -7,7 +7,6 @@
  */
 
 import type { LockClassKey, LockdepMap } from '../kapi.js';
-import type { FrameCache } from './frame_cache.js';
 import type { Graph } from './graph.js';
 import { MAX_LOCKDEP_SUBCLASSES } from './layout.js';
 import type { Reporter } from './reporter.js';
@@ -19,13 +18,11 @@ type CachedMap = LockdepMap & { [CLASS_CACHE]?: { readonly v: object; readonly s
 export class ClassLookup {
   readonly #g: Graph;
   readonly #reporter: Reporter;
-  readonly #frames: FrameCache;
   readonly #classCache = new Map<LockClassKey, Int32Array>();
 
-  constructor(g: Graph, reporter: Reporter, frames: FrameCache) {
+  constructor(g: Graph, reporter: Reporter) {
     this.#g = g;
     this.#reporter = reporter;
-    this.#frames = frames;
   }
 
   /** The class of `map` taken as `subclass`; -1 when a capacity limit was hit (reported). */
@@ -61,7 +58,7 @@ export class ClassLookup {
       try {
         c = g.registerClass(key.name, key.ordinal, sub, key.waitType, key.type);
       } catch (e) {
-        this.#reporter.capacity(e, this.#frames.capture());
+        this.#reporter.capacity(e);
         return -1;
       } finally {
         this.#reporter.graphUnlock();

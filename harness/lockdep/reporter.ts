@@ -11,6 +11,7 @@
  * LockdepEnv.onReport, report by report). A report found outside the lock prints at once.
  */
 
+import type { FrameCache } from './frame_cache.js';
 import type { Graph } from './graph.js';
 import { heldLocksOf, type HeldLocks, type IrqTrace } from './held_locks.js';
 import { C_REPORTS, E_TRACE, MAX_LOCK_DEPTH } from './layout.js';
@@ -47,6 +48,7 @@ export class Reporter {
   readonly #g: Graph;
   readonly #env: LockdepEnv;
   readonly #sites: SiteStrategy;
+  readonly #frames: FrameCache;
   readonly #continue: boolean;
   readonly #release: string;
   /* True between graphLock() and graphUnlock() on this thread. */
@@ -54,10 +56,11 @@ export class Reporter {
   readonly #pending: Pending[] = [];
   #reports = 0;
 
-  constructor(g: Graph, env: LockdepEnv, sites: SiteStrategy, continueAfterReport: boolean) {
+  constructor(g: Graph, env: LockdepEnv, sites: SiteStrategy, frames: FrameCache, continueAfterReport: boolean) {
     this.#g = g;
     this.#env = env;
     this.#sites = sites;
+    this.#frames = frames;
     this.#continue = continueAfterReport;
     this.#release = env.kernelRelease ?? '0.1.0-torture #1';
   }
@@ -122,20 +125,20 @@ export class Reporter {
    * A capacity limit hit under the graph lock (any other error is rethrown): the kernel's
    * `BUG: MAX_... too low!` report, once, and lockdep off. The caller's catch returns its fallback.
    */
-  capacity(e: unknown, frames: readonly string[]): void {
+  capacity(e: unknown): void {
     if (!(e instanceof CapacityError)) throw e;
     if (!this.#g.debugLocksOff()) return;
     const task = this.#env.current();
-    const ctx = this.ctx(task, heldLocksOf(task), 0, frames);
+    const ctx = this.ctx(task, heldLocksOf(task), 0, this.#frames.capture());
     this.#reports++;
     this.#g.bump(C_REPORTS);
     this.#emit({ lines: capacityReport(ctx, e.message), kind: 'capacity', title: e.message, finding: this.#finding(ctx, [], [], []) });
   }
 
   /** More than MAX_LOCK_DEPTH locks held: report once, lockdep off. */
-  depthOverflow(task: LockdepTask, h: HeldLocks, frames: readonly string[]): void {
+  depthOverflow(task: LockdepTask, h: HeldLocks): void {
     if (!this.#g.debugLocksOff()) return;
-    const ctx = this.ctx(task, h, h.depth, frames);
+    const ctx = this.ctx(task, h, h.depth, this.#frames.capture());
     this.#reports++;
     const lines = ['BUG: MAX_LOCK_DEPTH too low!', `depth: ${h.depth}  max: ${MAX_LOCK_DEPTH}!`, 'turning off the locking correctness validator.', ...capacityReport(ctx, '').slice(2)];
     this.#emit({ lines, kind: 'capacity', title: 'BUG: MAX_LOCK_DEPTH too low!', finding: this.#finding(ctx, [], [], []) });

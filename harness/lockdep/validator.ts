@@ -4,8 +4,8 @@
  * under the graph lock (check_deadlock, check_prevs_add with the strong-path BFS, irq usage checks).
  *
  * Guarantees:
- *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of a
- *    thread-local table; no allocation, no closure, no stack capture, no lock.
+ *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of the
+ *    site strategy's chain cache; no allocation, no closure, no stack capture, no lock.
  *  - A held-lock sequence is validated once per guest (the chain is inserted into the shared hash
  *    before validation, as lookup_chain_cache_add() does).
  *  - Stacks are captured only for new chains, new dependencies, new usage bits and reports.
@@ -88,7 +88,7 @@ export class Validator implements Lockdep {
   readonly #irq: IrqChecks;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
   readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
-  /* The record #acquireCls hands the chain cache on a thread-local miss (reused likewise). */
+  /* The record #acquireCls hands the site strategy's chain cache (reused likewise). */
   readonly #attempt: ChainAttempt;
   #validations = 0;
   #maxDepth = 0;
@@ -100,8 +100,8 @@ export class Validator implements Lockdep {
     this.#env = env;
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
-    this.#reporter = new Reporter(this.g, env, this.#sites, opts.continueAfterReport);
-    this.#classes = new ClassLookup(this.g, this.#reporter, this.#frames);
+    this.#reporter = new Reporter(this.g, env, this.#sites, this.#frames, opts.continueAfterReport);
+    this.#classes = new ClassLookup(this.g, this.#reporter);
     this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
     this.#i32 = i32;
     this.#dbg = lay.base + H_DEBUG_LOCKS;
@@ -270,7 +270,7 @@ export class Validator implements Lockdep {
   #acquireCls(task: LockdepTask, h: HeldLocks, hl: HeldLock): void {
     const d = h.depth;
     if (d >= MAX_LOCK_DEPTH) {
-      this.#reporter.depthOverflow(task, h, this.#frames.capture());
+      this.#reporter.depthOverflow(task, h);
       return;
     }
     const { cls, read, trylock, nest } = hl;
@@ -344,7 +344,7 @@ export class Validator implements Lockdep {
     try {
       return this.#sites.siteId();
     } catch (e) {
-      this.#reporter.capacity(e, this.#frames.capture());
+      this.#reporter.capacity(e);
       return 0;
     } finally {
       this.#reporter.graphUnlock();
@@ -394,7 +394,7 @@ export class Validator implements Lockdep {
       }
       return site;
     } catch (e) {
-      this.#reporter.capacity(e, this.#frames.capture());
+      this.#reporter.capacity(e);
       return 0;
     } finally {
       this.#reporter.graphUnlock();
@@ -499,7 +499,7 @@ export class Validator implements Lockdep {
       if (bit === LOCK_USED) return true;
       return this.#irq.markLockIrq(task, h, idx, bit);
     } catch (e) {
-      this.#reporter.capacity(e, this.#frames.capture());
+      this.#reporter.capacity(e);
       return false;
     } finally {
       this.#reporter.graphUnlock();
