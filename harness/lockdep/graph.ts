@@ -158,7 +158,6 @@ export class Graph {
     this.i32[w] = (this.i32[w] ?? 0) + by;
   }
 
-
   /* ---------------- classes ---------------- */
 
   #classHash(name: string, ordinal: number, subclass: number): number {

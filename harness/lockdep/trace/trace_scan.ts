@@ -19,6 +19,7 @@ export const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 export const HASH = 0x23;
 
+/** Whitespace between tokens (a newline ends the line instead). */
 export function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
@@ -28,14 +29,17 @@ const OP_BYTES = OPS.map(enc);
 const TYPE_BYTES = TRACE_TYPES.map(enc);
 const READ = enc('read');
 const WRITE = enc('write');
+const SUBCLASS = enc('subclass');
+const TRY = enc('try');
+const TRUE = enc('true');
+const FALSE = enc('false');
+const KNOWN_KEYS = ['op', 'task', 'lock', 'type', 'mode', 'subclass', 'try', 'stack'].map(enc);
 
 function eqBytes(b: Uint8Array, s: number, e: number, w: Uint8Array): boolean {
   if (e - s !== w.length) return false;
   for (let i = 0; i < w.length; i++) if (b[s + i] !== w[i]) return false;
   return true;
 }
-
-
 
 /** One scanned event line: which keys it had and where their values are in the buffer. */
 export interface ScannedEvent {
@@ -59,6 +63,7 @@ export interface ScannedEvent {
   tr: number;
 }
 
+/** A fresh ScannedEvent for a reader to reuse. */
 export function scannedEvent(): ScannedEvent {
   return { code: -1, tS: 0, tE: 0, tH: 0, hasLock: false, lS: 0, lE: 0, lH: 0, type: -1, mode: 0, sb: -1, tr: -1 };
 }
@@ -205,12 +210,6 @@ export function scanEvent(b: Uint8Array, s: number, e: number, out: ScannedEvent
   out.tr = tr;
   return i + 1;
 }
-
-const SUBCLASS = enc('subclass');
-const TRY = enc('try');
-const TRUE = enc('true');
-const FALSE = enc('false');
-const KNOWN_KEYS = ['op', 'task', 'lock', 'type', 'mode', 'subclass', 'try', 'stack'].map(enc);
 
 /** A key the format does not use (its value is ignored, as JSON.parse's reader ignores it). */
 function isOtherKey(b: Uint8Array, s: number, e: number): boolean {
