@@ -8,7 +8,7 @@
 
 export { attachLockdep, createLockdepBuffer, UserLockdep } from './lockdep/user_api.js';
 export type { LockdepReport } from './lockdep/user_api.js';
-export { checkTrace } from './lockdep/trace_check.js';
+export { checkTrace } from './lockdep/trace/trace_check.js';
 export { distModuleUrl, runGuest, type GuestRun, type RunGuestOptions } from './guest/run_guest.js';
 export type { GuestSpec, GuestResult } from './guest/guest_spec.js';
 export { attachCpu, createMachine, type StandaloneCpu } from './cpu/standalone.js';

@@ -72,7 +72,7 @@ export interface RcuUpdateCase {
 export interface LockdepTraceCase {
   readonly kind: 'lockdep_trace';
   readonly name: string;
-  /** The generated trace (harness/lockdep/trace_gen.ts): events, lock classes, tasks. */
+  /** The generated trace (harness/lockdep/trace/trace_gen.ts): events, lock classes, tasks. */
   readonly events: number;
   readonly classes: number;
   readonly tasks: number;

@@ -1,6 +1,6 @@
 /*
  * The lockdep-trace rows of `torture bench`: generate a clean trace of N events over 1,000 classes
- * and 64 tasks (harness/lockdep/trace_gen.ts) into a temporary file, then, in fresh child
+ * and 64 tasks (harness/lockdep/trace/trace_gen.ts) into a temporary file, then, in fresh child
  * processes, time `torture lockdep`'s work on it (read + parse + validate: checkTraceFileFast, what
  * the command does for one trace after Node has started, pipelined on two threads from 16 MiB up)
  * and the baseline on the same file (readFileSync + one JSON.parse per line, nothing else). Node's
@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LockdepTraceCase } from '../../configs/bench/cases.js';
-import { generateTrace } from '../lockdep/trace_gen.js';
+import { generateTrace } from '../lockdep/trace/trace_gen.js';
 import { distPath } from '../lib/dist_entry.js';
 import type { BenchRow } from './bench_types.js';
 

@@ -7,7 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { checkTraceFileFast } from '../lockdep/trace_check.js';
+import { checkTraceFileFast } from '../lockdep/trace/trace_check.js';
 
 const [mode, file] = process.argv.slice(2);
 if (file === undefined || (mode !== 'check' && mode !== 'baseline')) {

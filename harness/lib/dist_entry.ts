@@ -15,8 +15,8 @@ export const DIST_ENTRIES = {
   guestMain: 'harness/guest/guest_main.js',
   jobChild: 'harness/commands/job_child.js',
   reportPage: 'harness/report/page/report_page.js',
-  traceWorker: 'harness/lockdep/trace_worker.js',
-  traceReadWorker: 'harness/lockdep/trace_read_worker.js',
+  traceWorker: 'harness/lockdep/trace/trace_worker.js',
+  traceReadWorker: 'harness/lockdep/trace/trace_read_worker.js',
   lockdepTraceChild: 'harness/bench/lockdep_trace_child.js',
 } as const;
 export type DistEntry = keyof typeof DIST_ENTRIES;

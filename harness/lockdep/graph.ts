@@ -10,8 +10,8 @@
  *    fully written before the word that publishes it is stored with Atomics.store, and readers load
  *    that word with Atomics.load (or see a stale "absent", which sends them to the locked slow path).
  *  - BFS runs under the graph lock with thread-local scratch arrays.
- *  - A topological order of the classes (Pearce-Kelly, CL_ORD) is kept while the graph has no
- *    cycle of any edge kinds: a new dependency prev -> next whose next sits after prev in the order
+ *  - A topological order of the classes (class_order.ts: Pearce-Kelly, CL_ORD) is kept while the
+ *    graph has no cycle of any edge kinds: a new dependency prev -> next whose next sits after prev in the order
  *    cannot close a cycle, so the kernel's search is skipped (exactly: no path, no strong path);
  *    otherwise mayReach() searches only the classes between the two in the order, and only when
  *    next reaches prev there does the kernel's strong-path BFS run. A cycle the strong-path rule
@@ -25,6 +25,7 @@
 
 import { LOCK_TYPES, type LockType } from '../kapi.js';
 import { SharedChains } from './chain_cache.js';
+import { ClassOrder } from './class_order.js';
 import { CapacityError, StackStore } from './stack_store.js';
 import { FNV1A_OFFSET_BASIS, fnv1a } from '../lib/fnv1a.js';
 import {
@@ -45,8 +46,6 @@ import {
   C_DEDUPE_USED,
   C_ENTRIES,
   C_MAX_BFS,
-  C_ORDER_SEARCHES,
-  C_ORDER_SKIPS,
   DEP_EN,
   DEP_ER,
   DEP_SN,
@@ -67,13 +66,9 @@ import {
   H_DEBUG_LOCKS,
   H_EDGE_HASH_ACTIVE,
   H_GRAPH_LOCK,
-  H_ORDER_OK,
   H_USED_IN,
   type Layout,
 } from './layout.js';
-
-/** Sort key of the order repair: order * ORD_KEY + class (both below 2^24; exact in a double). */
-const ORD_KEY = 16777216;
 
 /** BFS match callback: `flag` is only_xr (forwards) or only-shared (backwards) of the entry. */
 export type BfsMatch = (cls: number, flag: boolean) => boolean;
@@ -89,20 +84,8 @@ export class Graph {
   readonly #qEdge: Int32Array;
   readonly #qParent: Int32Array;
   readonly #qFlag: Uint8Array;
-  /* Thread-local scratch of the order maintenance (Pearce-Kelly). */
-  readonly #mark: Int32Array;
-  #markGen = 0;
-  readonly #stk: Int32Array;
-  readonly #fwd: Int32Array;
-  #nFwd = 0;
-  /* The forward region in #fwd was collected for (root, bound, entries); -1 = none. */
-  #fwdRoot = -1;
-  #fwdBound = -1;
-  #fwdEntries = -1;
-  readonly #bwd: Int32Array;
-  readonly #keyB: Float64Array;
-  readonly #keyF: Float64Array;
-  readonly #slots: Float64Array;
+  /* The topological order of the classes (Pearce-Kelly), with its thread-local scratch. */
+  readonly #order: ClassOrder;
   /* The slot of findEdge()'s last hit (mergeEdge() reads its copy of the kinds). */
   #hitSlot = 0;
   readonly #names = new Map<number, string>();
@@ -121,13 +104,7 @@ export class Graph {
     this.#qEdge = new Int32Array(q);
     this.#qParent = new Int32Array(q);
     this.#qFlag = new Uint8Array(q);
-    this.#mark = new Int32Array(lay.maxKeys);
-    this.#stk = new Int32Array(lay.maxKeys + 1);
-    this.#fwd = new Int32Array(lay.maxKeys);
-    this.#bwd = new Int32Array(lay.maxKeys);
-    this.#keyB = new Float64Array(lay.maxKeys);
-    this.#keyF = new Float64Array(lay.maxKeys);
-    this.#slots = new Float64Array(lay.maxKeys * 2);
+    this.#order = new ClassOrder(i32, lay);
     this.stacks = new StackStore(i32, lay);
     this.chains = new SharedChains(i32, lay);
   }
@@ -180,7 +157,6 @@ export class Graph {
     const w = this.b + word;
     this.i32[w] = (this.i32[w] ?? 0) + by;
   }
-
 
   /* ---------------- classes ---------------- */
 
@@ -372,7 +348,7 @@ export class Graph {
     if ((n + 1) * 2 > active && active < this.lay.edgeHashSlots) this.#growEdgeHash(active * 2, n + 1);
     else if (miss !== undefined && miss < 0) this.#fillSlot(-1 - miss, n, from, to, dep, distance);
     else this.#hashEdge(n, from, to, dep, distance, active - 1);
-    this.#orderAdd(from, to);
+    this.#order.add(from, to);
     return n;
   }
 
@@ -398,143 +374,16 @@ export class Graph {
     i32[this.b + H_EDGE_HASH_ACTIVE] = slots;
   }
 
-  /* ---------------- topological order (Pearce-Kelly) ---------------- */
-
-  #ord(c: number): number {
-    return this.i32[this.lay.classes + c * CLASS_WORDS + CL_ORD] ?? 0;
-  }
+  /* ---------------- topological order (class_order.ts) ---------------- */
 
   /** Whether the class order is still topological (no cycle of any edge kinds yet). */
   orderValid(): boolean {
-    return this.i32[this.b + H_ORDER_OK] === 1;
+    return this.#order.valid();
   }
 
-  /**
-   * Can `from` reach `to` through entries of any kind? false is exact; true means "maybe" (the
-   * order is gone, or the search found a path) and the caller runs the kernel's BFS. Under the
-   * graph lock. Counts C_ORDER_SKIPS / C_ORDER_SEARCHES.
-   */
+  /** ClassOrder.mayReach(): false when `from` cannot reach `to` (exact); true means "maybe". Under the graph lock. */
   mayReach(from: number, to: number): boolean {
-    if (from !== to && this.orderValid()) {
-      const ub = this.#ord(to);
-      if (this.#ord(from) > ub || !this.#collectForward(from, ub)) {
-        this.bumpLocked(C_ORDER_SKIPS);
-        return false;
-      }
-    }
-    this.bumpLocked(C_ORDER_SEARCHES);
-    return true;
-  }
-
-  #nextMark(): number {
-    this.#markGen++;
-    if (this.#markGen > 0x3ffffff0) {
-      this.#mark.fill(0);
-      this.#markGen = 1;
-    }
-    return this.#markGen;
-  }
-
-  /**
-   * The classes reachable from `root` whose order is below `bound`, into #fwd. True when the class
-   * at `bound` itself is reached (a path root ->* that class exists).
-   */
-  #collectForward(root: number, bound: number): boolean {
-    const entries = this.count(C_ENTRIES);
-    if (this.#fwdRoot === root && this.#fwdBound === bound && this.#fwdEntries === entries) return false;
-    this.#fwdRoot = -1;
-    const gen = this.#nextMark();
-    const mark = this.#mark;
-    const stk = this.#stk;
-    let sp = 0;
-    let nf = 0;
-    stk[sp++] = root;
-    mark[root] = gen;
-    while (sp > 0) {
-      const c = stk[--sp] ?? 0;
-      this.#fwd[nf++] = c;
-      let e = this.classWord(c, CL_FWD) - 1;
-      while (e >= 0) {
-        const t = this.edgeWord(e, E_TO);
-        if (mark[t] !== gen) {
-          const o = this.#ord(t);
-          if (o === bound) return true;
-          if (o < bound) {
-            mark[t] = gen;
-            stk[sp++] = t;
-          }
-        }
-        e = this.edgeWord(e, E_NEXT_FWD) - 1;
-      }
-    }
-    this.#nFwd = nf;
-    this.#fwdRoot = root;
-    this.#fwdBound = bound;
-    this.#fwdEntries = entries;
-    return false;
-  }
-
-  /** A new entry from -> to: repair the order (Pearce-Kelly), or end it when the entry closes a cycle. */
-  #orderAdd(from: number, to: number): void {
-    if (from === to || !this.orderValid()) return;
-    const lb = this.#ord(to);
-    const ub = this.#ord(from);
-    if (lb > ub) return;
-    // The forward region is usually still in #fwd from mayReach(); entries changed by one since.
-    const entries = this.count(C_ENTRIES) - 1;
-    const cached = this.#fwdRoot === to && this.#fwdBound === ub && this.#fwdEntries === entries;
-    if (!cached) {
-      this.#fwdEntries = -2;
-      if (this.#collectForward(to, ub)) {
-        this.i32[this.b + H_ORDER_OK] = 0;
-        return;
-      }
-    }
-    this.#fwdRoot = -1;
-    // Backward region: the classes reaching `from` whose order is above lb.
-    const gen = this.#nextMark();
-    const mark = this.#mark;
-    const stk = this.#stk;
-    let sp = 0;
-    let nb = 0;
-    stk[sp++] = from;
-    mark[from] = gen;
-    while (sp > 0) {
-      const c = stk[--sp] ?? 0;
-      this.#bwd[nb++] = c;
-      let e = this.classWord(c, CL_BACK) - 1;
-      while (e >= 0) {
-        const f = this.edgeWord(e, E_FROM);
-        if (mark[f] !== gen && this.#ord(f) > lb) {
-          mark[f] = gen;
-          stk[sp++] = f;
-        }
-        e = this.edgeWord(e, E_NEXT_BACK) - 1;
-      }
-    }
-    // The backward region goes before the forward region, each keeping its own relative order,
-    // in the order slots the two occupied.
-    const nf = this.#nFwd;
-    // Scratch views (no allocation of the arrays themselves: this runs for most new entries).
-    const keyB = this.#keyB.subarray(0, nb);
-    const keyF = this.#keyF.subarray(0, nf);
-    for (let i = 0; i < nb; i++) {
-      const c = this.#bwd[i] ?? 0;
-      keyB[i] = this.#ord(c) * ORD_KEY + c;
-    }
-    for (let i = 0; i < nf; i++) {
-      const c = this.#fwd[i] ?? 0;
-      keyF[i] = this.#ord(c) * ORD_KEY + c;
-    }
-    keyB.sort();
-    keyF.sort();
-    const slots = this.#slots.subarray(0, nb + nf);
-    for (let i = 0; i < nb; i++) slots[i] = Math.floor((keyB[i] ?? 0) / ORD_KEY);
-    for (let i = 0; i < nf; i++) slots[nb + i] = Math.floor((keyF[i] ?? 0) / ORD_KEY);
-    slots.sort();
-    const base = this.lay.classes + CL_ORD;
-    for (let i = 0; i < nb; i++) this.i32[base + ((keyB[i] ?? 0) % ORD_KEY) * CLASS_WORDS] = slots[i] ?? 0;
-    for (let i = 0; i < nf; i++) this.i32[base + ((keyF[i] ?? 0) % ORD_KEY) * CLASS_WORDS] = slots[nb + i] ?? 0;
+    return this.#order.mayReach(from, to);
   }
 
   /* ---------------- report dedupe (continueAfterReport) ---------------- */

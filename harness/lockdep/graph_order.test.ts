@@ -4,7 +4,7 @@ import { lockdepInit, regionWords } from './index.js';
 import { C_ORDER_SEARCHES, C_ORDER_SKIPS, H_ORDER_OK } from './layout.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { LockdepLimits } from './types.js';
-import { mulberry32 } from './trace_gen.js';
+import { mulberry32 } from './trace/trace_gen.js';
 
 const LIMITS: LockdepLimits = { MAX_LOCKDEP_KEYS: 256, MAX_LOCKDEP_ENTRIES: 8192, MAX_LOCKDEP_CHAINS: 16384, MAX_STACK_TRACE_ENTRIES: 1 << 16, ARENA_WORDS: 1 << 18 };
 

@@ -6,6 +6,7 @@
 
 import type { LockdepMap } from '../kapi.js';
 import { MAX_LOCK_DEPTH } from './layout.js';
+import type { LockdepTask } from './types.js';
 
 export class HeldLocks {
   depth = 0;
@@ -74,4 +75,13 @@ export function sameLock(a: LockdepMap | null, b: LockdepMap): boolean {
   if (a === null) return false;
   if (a === b) return true;
   return a.addr === b.addr && a.key.name === b.key.name && a.key.ordinal === b.key.ordinal;
+}
+
+/** The task's held-lock stack, created on its first acquisition. */
+export function heldLocksOf(task: LockdepTask): HeldLocks {
+  const h = task.lockdep;
+  if (h instanceof HeldLocks) return h;
+  const n = new HeldLocks();
+  task.lockdep = n;
+  return n;
 }

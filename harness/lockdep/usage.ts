@@ -81,3 +81,30 @@ export function usageChars(mask: number): string {
     usageChar(mask, LOCK_USED_IN_SOFTIRQ_READ)
   );
 }
+
+/** What mark_usage() reads of an acquisition (held_locks.ts HeldLock has it). */
+export interface UsageContext {
+  /** 0 write, 1 read, 2 recursive read. */
+  readonly read: number;
+  readonly trylock: boolean;
+  readonly hardirq: boolean;
+  readonly softirq: boolean;
+  readonly irqsOff: boolean;
+  readonly bhOff: boolean;
+}
+
+/** The usage bits mark_usage() sets for one acquisition, from its context when it was taken. */
+export function usageBitsOf(hl: UsageContext): number {
+  const read = hl.read;
+  const softOn = !hl.irqsOff && !hl.bhOff && !hl.softirq;
+  let need = 1 << LOCK_USED;
+  if (!hl.trylock) {
+    if (hl.hardirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
+    if (hl.softirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
+  }
+  if (!hl.irqsOff) {
+    need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
+    if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
+  }
+  return need;
+}

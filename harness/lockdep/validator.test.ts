@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LockClassKey, LockdepMap, LockType } from '../kapi.js';
 import { lockdepInit, regionWords } from './index.js';
+import { H_GRAPH_LOCK } from './layout.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { LockdepLimits } from './types.js';
 
@@ -229,6 +230,49 @@ describe('lockdep validator (one thread)', () => {
     expect(env.lines).toContain('turning off the locking correctness validator.');
     expect(ld.enabled).toBe(false);
     expect(ld.procStats()).toMatch(/ debug_locks: +0$/m);
+  });
+
+  it('prints every report after the graph lock is released (circular, inconsistent, irq order, capacity)', () => {
+    // lockdep.c prints after graph_unlock(); the word is read at each print and each onReport.
+    const seen: number[] = [];
+    const watch = (s: ReturnType<typeof setup>): void => {
+      s.env.printer = (lines) => {
+        seen.push(Atomics.load(s.i32, 16 + H_GRAPH_LOCK));
+        s.env.lines.push(...lines);
+      };
+      const onReport = s.env.onReport.bind(s.env);
+      s.env.onReport = (kind, title, finding) => {
+        seen.push(Atomics.load(s.i32, 16 + H_GRAPH_LOCK));
+        onReport(kind, title, finding);
+      };
+    };
+    const abba = setup();
+    watch(abba);
+    const A = abba.lock('a');
+    const B = abba.lock('b');
+    abba.ld.acquire(A, 0, false, 0, null);
+    abba.ld.acquire(B, 0, false, 0, null);
+    abba.ld.release(B);
+    abba.ld.release(A);
+    abba.ld.acquire(B, 0, false, 0, null);
+    abba.ld.acquire(A, 0, false, 0, null);
+    const usage = setup();
+    watch(usage);
+    const L = usage.lock('l', 'spinlock');
+    usage.ld.acquire(L, 0, false, 0, null);
+    usage.ld.release(L);
+    usage.env.irq.softirq = true;
+    usage.env.irq.bhDisabled = true;
+    usage.ld.acquire(L, 0, false, 0, null);
+    const cap = setup();
+    watch(cap);
+    for (let i = 0; i < 65; i++) {
+      const m = cap.lock(`k${i}`);
+      cap.ld.acquire(m, 0, false, 0, null);
+      cap.ld.release(m);
+    }
+    expect([abba, usage, cap].map((s) => s.env.bugs.map((b) => b.kind))).toEqual([['circular'], ['inconsistent'], ['capacity']]);
+    expect(seen).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('procStats has the kernel shape', () => {

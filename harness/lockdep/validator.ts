@@ -4,65 +4,48 @@
  * under the graph lock (check_deadlock, check_prevs_add with the strong-path BFS, irq usage checks).
  *
  * Guarantees:
- *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of a
- *    thread-local table; no allocation, no closure, no stack capture, no lock.
+ *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of the
+ *    site strategy's chain cache; no allocation, no closure, no stack capture, no lock.
  *  - A held-lock sequence is validated once per guest (the chain is inserted into the shared hash
  *    before validation, as lookup_chain_cache_add() does).
  *  - Stacks are captured only for new chains, new dependencies, new usage bits and reports.
  *  - First report switches debug_locks off for every thread (shared word), unless
  *    continueAfterReport, in which case each distinct problem (kind + classes) is reported once.
+ * Where sites and saved stacks come from (stack tokens or stack captures) is a SiteStrategy chosen
+ * once at construction (site_strategy.ts); reports go through the Reporter (reporter.ts), which
+ * prints a report found under the graph lock only after the lock is released, as lockdep.c does.
  * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), wait-context
  * checks (`Invalid wait context`), held-lock-freed checks, cross-release.
  */
 
-import type { LockClassKey, LockdepMap, LockRead } from '../kapi.js';
-import { chainKey, chainKeyId, initialChainKey, LocalChains, mixChainKey, taskChainHi } from './chain_cache.js';
+import type { LockdepMap, LockRead } from '../kapi.js';
+import { CapturedSites } from './captured_sites.js';
+import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
+import { ClassLookup } from './class_lookup.js';
+import { FrameCache } from './frame_cache.js';
 import { Graph } from './graph.js';
 import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
-import { HeldLocks, sameLock, type HeldLock, type IrqTrace } from './held_locks.js';
-import { C_MAX_DEPTH, C_REPORTS, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, E_TRACE, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, MAX_LOCKDEP_SUBCLASSES, type Layout } from './layout.js';
+import { heldLocksOf, HeldLocks, sameLock, type HeldLock } from './held_locks.js';
+import { IrqChecks } from './irq_checks.js';
+import { C_MAX_DEPTH, C_VALIDATIONS, DEP_EN, DEP_ER, DEP_SN, DEP_SR, H_DEBUG_LOCKS, MAX_LOCK_DEPTH, type Layout } from './layout.js';
 import {
   assertHeldReport,
   heldLocks,
-  badIrqDependencyReport,
-  capacityReport,
   circularReport,
   heldAtExitReport,
-  irqInversionReport,
   nestLockNotTakenReport,
   recursiveReport,
   suspiciousRcuReport,
   unlockImbalanceReport,
-  usageBugReport,
-  type HeldView,
-  type IrqFlagsView,
-  type IrqTraceView,
-  type PathEntry,
-  type ReportCtx,
 } from './report.js';
-import { captureStack as defaultCapture, siteOf } from './stack.js';
-import { CapacityError, externalStackId, hashString, tokenOf } from './stack_store.js';
+import { Reporter } from './reporter.js';
+import type { ChainAttempt, ChainValidator, SiteStrategy } from './site_strategy.js';
+import { TokenSites } from './token_sites.js';
+import { siteOf } from './stack.js';
+import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
-import type { Lockdep, LockdepBugKind, LockdepEnv, LockdepFinding, LockdepTask } from './types.js';
-import {
-  exclusiveBit,
-  exclusiveMask,
-  LOCK_ENABLED_HARDIRQ,
-  LOCK_ENABLED_HARDIRQ_READ,
-  LOCK_ENABLED_SOFTIRQ,
-  LOCK_ENABLED_SOFTIRQ_READ,
-  LOCK_USED,
-  LOCK_USED_IN_HARDIRQ,
-  LOCK_USED_IN_HARDIRQ_READ,
-  LOCK_USED_IN_SOFTIRQ,
-  LOCK_USED_IN_SOFTIRQ_READ,
-  LOCKF_ENABLED_IRQ_ALL,
-  LOCKF_IRQ,
-  LOCKF_USED_IN_IRQ_ALL,
-  originalMask,
-  stateName,
-  USAGE_READ_MASK,
-} from './usage.js';
+import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
+import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
  * check_deadlock()'s verdict: `deadlock` (reported), `no_deadlock`, or `nested` (the same class is
@@ -70,13 +53,20 @@ import {
  */
 type DeadlockVerdict = 'deadlock' | 'no_deadlock' | 'nested';
 
-/* The class cache a map carries (the kernel's lockdep_map::class_cache), keyed by validator. */
-const CLASS_CACHE: unique symbol = Symbol('lockdep.class_cache');
-type CachedMap = LockdepMap & { [CLASS_CACHE]?: { readonly v: object; readonly sub: number; readonly cls: number } };
-
 function calcDep(prevRead: number, nextRead: number): number {
   const idx = (prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0);
   return idx === 0 ? DEP_SR : idx === 1 ? DEP_ER : idx === 2 ? DEP_SN : DEP_EN;
+}
+
+/** Stack tokens when the env gives both stackToken and stackOf, else stack captures. */
+export function pickSites(env: LockdepEnv, g: Graph, lay: Layout, frames: FrameCache): SiteStrategy {
+  const tok = env.stackToken;
+  const stackOf = env.stackOf;
+  if (tok !== undefined && stackOf !== undefined) {
+    g.stacks.external = (t) => stackOf.call(env, t);
+    return new TokenSites(env, g, lay, () => tok.call(env));
+  }
+  return new CapturedSites(g, frames);
 }
 
 export interface ValidatorOptions {
@@ -86,41 +76,36 @@ export interface ValidatorOptions {
 export class Validator implements Lockdep {
   readonly g: Graph;
   readonly #env: LockdepEnv;
-  readonly #continue: boolean;
-  readonly #release: string;
-  readonly #capture: () => string[];
-  /* LockdepEnv.stackToken: exact per-acquisition sites and irq stamps without capturing stacks. */
-  readonly #token: (() => number) | null;
+  readonly #frames: FrameCache;
+  /* Where sites and saved stacks come from, chosen once (site_strategy.ts). */
+  readonly #sites: SiteStrategy;
+  readonly #reporter: Reporter;
+  /* What the site strategy calls back on a chain-cache miss. */
+  readonly #chainValidator: ChainValidator = { validate: (c) => this.#validate(c), ownSite: () => this.#ownSite() };
   readonly #dbg: number;
   readonly #i32: Int32Array;
-  readonly #classCache = new Map<LockClassKey, Int32Array>();
-  readonly #local = new LocalChains();
-  /* With stack tokens: the one-lock chains (class, read, trylock, irq context) already in the hash. */
-  readonly #headSeen: Uint8Array;
+  readonly #classes: ClassLookup;
+  readonly #irq: IrqChecks;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
   readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
-  #reports = 0;
+  /* The record #acquireCls hands the site strategy's chain cache (reused likewise). */
+  readonly #attempt: ChainAttempt;
   #validations = 0;
   #maxDepth = 0;
-  /* The stack captured for the current slow path (lazily, at most once per acquire). */
-  #frames: string[] | null = null;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
 
   constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
     this.g = new Graph(i32, lay);
     this.#env = env;
-    this.#continue = opts.continueAfterReport;
-    this.#release = env.kernelRelease ?? '0.1.0-torture #1';
-    const cap = env.captureStack;
-    this.#capture = cap !== undefined ? () => cap.call(env) : defaultCapture;
-    const tok = env.stackToken;
-    const stackOf = env.stackOf;
-    this.#token = tok !== undefined && stackOf !== undefined ? () => tok.call(env) : null;
-    if (stackOf !== undefined && this.#token !== null) this.g.stacks.external = (t) => stackOf.call(env, t);
+    this.#frames = new FrameCache(env);
+    this.#sites = pickSites(env, this.g, lay, this.#frames);
+    this.#reporter = new Reporter(this.g, env, this.#sites, this.#frames, opts.continueAfterReport);
+    this.#classes = new ClassLookup(this.g, this.#reporter);
+    this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
     this.#i32 = i32;
     this.#dbg = lay.base + H_DEBUG_LOCKS;
-    this.#headSeen = new Uint8Array(this.#token !== null ? lay.maxKeys * 24 : 0);
+    this.#attempt = { task: { pid: 0, comm: '', cpu: 0 }, h: new HeldLocks(), d: 0, hl: this.#next, head: true, hi: 0, lo: 0, ctx: 0, miss: -1 };
   }
 
   get enabled(): boolean {
@@ -128,7 +113,7 @@ export class Validator implements Lockdep {
   }
 
   get reports(): number {
-    return this.#reports;
+    return this.#reporter.reports;
   }
 
   get validations(): number {
@@ -140,18 +125,10 @@ export class Validator implements Lockdep {
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
-    // lockdep_map::class_cache: the class of this map's last subclass, for this validator.
-    const cc = (map as CachedMap)[CLASS_CACHE];
-    let cls: number;
-    if (cc !== undefined && cc.v === this && cc.sub === subclass) cls = cc.cls;
-    else {
-      cls = this.#classOf(map.key, subclass);
-      if (cls < 0) return;
-      // A map the caller froze simply goes without (the Map look-up each time).
-      if (Object.isExtensible(map)) (map as CachedMap)[CLASS_CACHE] = { v: this, sub: subclass, cls };
-    }
+    const cls = this.#classes.classOf(map, subclass);
+    if (cls < 0) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     const irq = this.#env.irqState();
     const next = this.#next;
     next.map = map;
@@ -170,7 +147,7 @@ export class Validator implements Lockdep {
   release(map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     let i = h.depth - 1;
     // Fast path: releasing the most recent lock.
     if (i >= 0 && h.maps[i] === map && h.refs[i] === 0) {
@@ -202,7 +179,7 @@ export class Validator implements Lockdep {
   /** lockdep_is_held(): true when the current context holds `map`, or lockdep is off. */
   isHeld(map: LockdepMap): boolean {
     if (!this.g.debugLocks()) return true;
-    const h = this.#held(this.#env.current());
+    const h = heldLocksOf(this.#env.current());
     for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return true;
     return false;
   }
@@ -210,36 +187,36 @@ export class Validator implements Lockdep {
   assertHeld(map: LockdepMap): void {
     if (!this.g.debugLocks()) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return;
-    const frames = this.#capture();
-    const ctx = this.#ctx(task, h, h.depth, frames);
-    this.#report('assert_held', `lockdep_assert_held(${map.name})`, hashString(`assert:${map.name}`), ctx, () => assertHeldReport(ctx, map.name, siteOf(frames)), []);
+    const frames = this.#frames.capture();
+    const ctx = this.#reporter.ctx(task, h, h.depth, frames);
+    this.#reporter.report({ kind: 'assert_held', title: `lockdep_assert_held(${map.name})`, problem: hashString(`assert:${map.name}`), ctx, lines: () => assertHeldReport(ctx, map.name, siteOf(frames)), classes: [] });
   }
 
   /** debug_show_held_locks(current): `N locks held by comm/pid:` and the list; nothing once lockdep is off. */
   showHeldLocks(): string[] {
     if (!this.g.debugLocks()) return [];
     const task = this.#env.current();
-    const h = this.#held(task);
-    return heldLocks(this.#ctx(task, h, h.depth, []));
+    const h = heldLocksOf(task);
+    return heldLocks(this.#reporter.ctx(task, h, h.depth, []));
   }
 
   rcuSuspicious(file: string, line: number, msg: string): void {
     if (!this.g.debugLocks()) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     const where = line > 0 ? `${file}:${line}` : file;
-    const ctx = this.#ctx(task, h, h.depth, this.#capture());
-    this.#report('suspicious_rcu', 'WARNING: suspicious RCU usage', hashString(`rcu:${where}:${msg}`), ctx, () => suspiciousRcuReport(ctx, where, msg), []);
+    const ctx = this.#reporter.ctx(task, h, h.depth, this.#frames.capture());
+    this.#reporter.report({ kind: 'suspicious_rcu', title: 'WARNING: suspicious RCU usage', problem: hashString(`rcu:${where}:${msg}`), ctx, lines: () => suspiciousRcuReport(ctx, where, msg), classes: [] });
   }
 
   taskExit(task: LockdepTask): void {
     const h = task.lockdep;
     if (!(h instanceof HeldLocks) || h.depth === 0) return;
     if (this.g.debugLocks()) {
-      const ctx = this.#ctx(task, h, h.depth, this.#capture());
-      this.#report('locks_held_at_exit', `WARNING: ${task.comm}/${task.pid} still has locks held!`, hashString(`exit:${task.comm}:${h.cls[0] ?? 0}`), ctx, () => heldAtExitReport(ctx), []);
+      const ctx = this.#reporter.ctx(task, h, h.depth, this.#frames.capture());
+      this.#reporter.report({ kind: 'locks_held_at_exit', title: `WARNING: ${task.comm}/${task.pid} still has locks held!`, problem: hashString(`exit:${task.comm}:${h.cls[0] ?? 0}`), ctx, lines: () => heldAtExitReport(ctx), classes: [] });
     }
     h.depth = 0;
   }
@@ -247,14 +224,9 @@ export class Validator implements Lockdep {
   hardirqsOn(): void {
     if (!this.g.debugLocks()) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     const irq = this.#env.irqState();
-    if (this.#token !== null && !h.irq.hardirqsEnabled) {
-      // lockdep_hardirqs_on(): an OFF -> ON transition is stamped; a redundant call is not.
-      h.irq.hardirqsEnabled = true;
-      h.irq.hardirqEnableSite = this.#siteId();
-      h.irq.hardirqEnableEvent = ++h.irq.events;
-    }
+    this.#sites.irqsOn(h.irq, true);
     const softOn = !irq.bhDisabled && !irq.softirq;
     this.#setFlags(irq.hardirq, irq.softirq, true, softOn);
     this.#markHeld(task, h, LOCK_ENABLED_HARDIRQ);
@@ -264,34 +236,20 @@ export class Validator implements Lockdep {
   softirqsOn(): void {
     if (!this.g.debugLocks()) return;
     const task = this.#env.current();
-    const h = this.#held(task);
+    const h = heldLocksOf(task);
     const irq = this.#env.irqState();
-    if (this.#token !== null && !h.irq.softirqsEnabled) {
-      h.irq.softirqsEnabled = true;
-      h.irq.softirqEnableSite = this.#siteId();
-      h.irq.softirqEnableEvent = ++h.irq.events;
-    }
+    this.#sites.irqsOn(h.irq, false);
     if (irq.irqsDisabled || irq.hardirq) return;
     this.#setFlags(irq.hardirq, irq.softirq, true, true);
     this.#markHeld(task, h, LOCK_ENABLED_SOFTIRQ);
   }
 
   hardirqsOff(): void {
-    if (this.#token === null || !this.g.debugLocks()) return;
-    const h = this.#held(this.#env.current());
-    if (!h.irq.hardirqsEnabled) return;
-    h.irq.hardirqsEnabled = false;
-    h.irq.hardirqDisableSite = this.#siteId();
-    h.irq.hardirqDisableEvent = ++h.irq.events;
+    this.#sites.irqsOff(true);
   }
 
   softirqsOff(): void {
-    if (this.#token === null || !this.g.debugLocks()) return;
-    const h = this.#held(this.#env.current());
-    if (!h.irq.softirqsEnabled) return;
-    h.irq.softirqsEnabled = false;
-    h.irq.softirqDisableSite = this.#siteId();
-    h.irq.softirqDisableEvent = ++h.irq.events;
+    this.#sites.irqsOff(false);
   }
 
   procStats(): string {
@@ -308,49 +266,11 @@ export class Validator implements Lockdep {
 
   /* ---------------- internals: acquire ---------------- */
 
-  #held(task: LockdepTask): HeldLocks {
-    const h = task.lockdep;
-    if (h instanceof HeldLocks) return h;
-    const n = new HeldLocks();
-    task.lockdep = n;
-    return n;
-  }
-
-  #classOf(key: LockClassKey, subclass: number): number {
-    let ids = this.#classCache.get(key);
-    if (ids === undefined) {
-      ids = new Int32Array(MAX_LOCKDEP_SUBCLASSES).fill(-1);
-      this.#classCache.set(key, ids);
-    }
-    const sub = subclass & (MAX_LOCKDEP_SUBCLASSES - 1);
-    const c = ids[sub] ?? -1;
-    if (c >= 0) return c;
-    return this.#registerClass(key, sub, ids);
-  }
-
-  #registerClass(key: LockClassKey, sub: number, ids: Int32Array): number {
-    const g = this.g;
-    let c = g.findClass(key.name, key.ordinal, sub);
-    if (c < 0) {
-      g.lock();
-      try {
-        c = g.registerClass(key.name, key.ordinal, sub, key.waitType, key.type);
-      } catch (e) {
-        this.#capacity(e);
-        return -1;
-      } finally {
-        g.unlock();
-      }
-    }
-    ids[sub] = c;
-    return c;
-  }
-
   /** __lock_acquire(): push `hl` on the task's held locks, mark its usage, validate a new chain. */
   #acquireCls(task: LockdepTask, h: HeldLocks, hl: HeldLock): void {
     const d = h.depth;
     if (d >= MAX_LOCK_DEPTH) {
-      this.#depthOverflow(task, h);
+      this.#reporter.depthOverflow(task, h);
       return;
     }
     const { cls, read, trylock, nest } = hl;
@@ -367,23 +287,14 @@ export class Validator implements Lockdep {
     h.ctx[d] = ctx;
     h.irqsOff[d] = hl.irqsOff ? 1 : 0;
     // With stack tokens the site is this acquisition's own; otherwise the chain's (see README).
-    h.site[d] = this.#token !== null ? externalStackId(this.#token()) : 0;
+    h.site[d] = this.#sites.acquisitionSite();
     h.maps[d] = hl.map;
     h.nest[d] = nest;
-    this.#frames = null;
+    this.#frames.reset();
 
     if (hl.checkUsage) {
-      // mark_usage(): the bits this acquisition sets; fast when the class already has them all.
-      const softOn = !hl.irqsOff && !hl.bhOff && !hl.softirq;
-      let need = 1 << LOCK_USED;
-      if (!trylock) {
-        if (hl.hardirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_HARDIRQ_READ : LOCK_USED_IN_HARDIRQ);
-        if (hl.softirq) need |= 1 << (read !== 0 ? LOCK_USED_IN_SOFTIRQ_READ : LOCK_USED_IN_SOFTIRQ);
-      }
-      if (!hl.irqsOff) {
-        need |= 1 << (read !== 0 ? LOCK_ENABLED_HARDIRQ_READ : LOCK_ENABLED_HARDIRQ);
-        if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
-      }
+      // mark_usage(): fast when the class already has every bit this acquisition sets.
+      const need = usageBitsOf(hl);
       if ((this.g.usageHint(cls) & need) !== need) {
         this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
         if (!this.#markUsage(task, h, d, need)) {
@@ -393,9 +304,9 @@ export class Validator implements Lockdep {
       }
     }
     if (nest !== null && !this.#isHeld(h, d, nest)) {
-      const ctxr = this.#ctx(task, h, d, this.#stack());
-      const self = this.#view(h, d);
-      this.#report('nest_lock_not_taken', 'WARNING: Nested lock was not taken', hashString(`nest:${cls}`), ctxr, () => nestLockNotTakenReport(ctxr, self, nest.name), [cls], [self]);
+      const ctxr = this.#reporter.ctx(task, h, d, this.#frames.frames());
+      const self = this.#reporter.view(h, d);
+      this.#reporter.report({ kind: 'nest_lock_not_taken', title: 'WARNING: Nested lock was not taken', problem: hashString(`nest:${cls}`), ctx: ctxr, lines: () => nestLockNotTakenReport(ctxr, self, nest.name), classes: [cls], views: [self] });
       this.#push(h, d);
       return;
     }
@@ -412,59 +323,31 @@ export class Validator implements Lockdep {
     h.keyHi[d + 1] = hi;
     h.keyLo[d + 1] = lo;
 
-    // The chain cache. With stack tokens (one thread, sites free): the shared hash alone, and for a
-    // lock taken with nothing held (a chain of one: validation only inserts it) a bit per class.
-    if (this.#token !== null) {
-      let head1 = -1;
-      if (d === 0) {
-        head1 = ((cls * 3 + read) * 2 + (trylock ? 1 : 0)) * 4 + ctx;
-        if (this.#headSeen[head1] === 1) {
-          this.#push(h, d);
-          return;
-        }
-      }
-      if (head1 >= 0) this.#headSeen[head1] = 1;
-      const miss = this.g.chains.find(hi, lo);
-      if (miss < 0) {
-        this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
-        this.#validate(task, h, d, head, trylock, hi, lo, ctx, miss);
-      }
-      this.#push(h, d);
-      return;
-    }
-    // Otherwise the thread-local table of (chain, task) first: a hit also gives this task's own
-    // acquisition site for the chain, captured when the task first took it.
-    const thi = taskChainHi(hi, task.pid);
-    const site1 = this.#local.lookup(thi, lo);
-    if (site1 !== 0) {
-      if (h.site[d] === 0) h.site[d] = site1 - 1;
-      this.#push(h, d);
-      return;
-    }
-    let site: number;
-    const miss = this.g.chains.find(hi, lo);
-    if (miss >= 0) site = this.#ownSite();
-    else {
-      // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
-      this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
-      site = this.#validate(task, h, d, head, trylock, hi, lo, ctx, miss);
-    }
-    if (h.site[d] === 0) h.site[d] = site;
-    this.#local.put(thi, lo, site);
+    // The chain cache in front of the shared hash (its kind follows the site strategy), which
+    // validates a chain it misses through #validate.
+    const c = this.#attempt;
+    c.task = task;
+    c.h = h;
+    c.d = d;
+    c.hl = hl;
+    c.head = head;
+    c.hi = hi;
+    c.lo = lo;
+    c.ctx = ctx;
+    this.#sites.lookupChain(c, this.#chainValidator);
     this.#push(h, d);
   }
 
   /** This acquisition's site, for a chain another task validated (stored under the graph lock). */
   #ownSite(): number {
-    const g = this.g;
-    g.lock();
+    this.#reporter.graphLock();
     try {
-      return this.#siteId();
+      return this.#sites.siteId();
     } catch (e) {
-      this.#capacity(e);
+      this.#reporter.capacity(e);
       return 0;
     } finally {
-      g.unlock();
+      this.#reporter.graphUnlock();
     }
   }
 
@@ -485,50 +368,36 @@ export class Validator implements Lockdep {
     }
   }
 
-  #stack(): string[] {
-    if (this.#frames === null) this.#frames = this.#capture();
-    return this.#frames;
-  }
-
-  /** Stack id of the current stack (save_trace()); under the graph lock. */
-  #trace(): number {
-    if (this.#token !== null) return externalStackId(this.#token());
-    return this.g.stacks.putStack(this.#stack());
-  }
-
-  /** Stack id of the current `at:` site. */
-  #siteId(): number {
-    if (this.#token !== null) return externalStackId(this.#token());
-    return this.g.stacks.putStack([siteOf(this.#stack())]);
-  }
-
   /**
    * validate_chain() on a chain-cache miss (`miss`: the lock-free find()'s result). Returns the
    * site id recorded for the chain.
    */
-  #validate(task: LockdepTask, h: HeldLocks, d: number, head: boolean, trylock: boolean, hi: number, lo: number, ctx: number, miss: number): number {
+  #validate(c: ChainAttempt): number {
     const g = this.g;
-    g.lock();
+    const { task, h, d, hl } = c;
+    // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
+    this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
+    this.#reporter.graphLock();
     try {
-      if (!g.debugLocks()) return g.chains.find(hi, lo) >= 0 && this.#token === null ? this.#siteId() : 0;
+      if (!g.debugLocks()) return g.chains.find(c.hi, c.lo) >= 0 ? this.#sites.chainSite() : 0;
       // Another thread may have validated the chain since the lock-free look-up: then insert() does nothing.
-      if (!g.chains.insert(hi, lo, ctx, d + 1, miss)) return this.#token !== null ? 0 : this.#siteId();
+      if (!g.chains.insert(c.hi, c.lo, c.ctx, d + 1, c.miss)) return this.#sites.chainSite();
       this.#validations++;
       g.bumpLocked(C_VALIDATIONS);
-      // With stack tokens the entry's site is already its own; otherwise this acquisition's.
-      const site = this.#token !== null ? 0 : this.#siteId();
+      // With stack tokens the entry's site is already its own (chainSite() is 0); otherwise this acquisition's.
+      const site = this.#sites.chainSite();
       if (h.site[d] === 0) h.site[d] = site;
       // A trylock cannot deadlock and adds no dependency on the locks already held.
-      if (!trylock) {
+      if (!hl.trylock) {
         // A nested instance (under its nest_lock) adds no dependency; a deadlock was reported.
-        if (this.#checkDeadlock(task, h, d) === 'no_deadlock' && !head) this.#checkPrevsAdd(task, h, d);
+        if (this.#checkDeadlock(task, h, d) === 'no_deadlock' && !c.head) this.#checkPrevsAdd(task, h, d);
       }
       return site;
     } catch (e) {
-      this.#capacity(e);
+      this.#reporter.capacity(e);
       return 0;
     } finally {
-      g.unlock();
+      this.#reporter.graphUnlock();
     }
   }
 
@@ -544,10 +413,10 @@ export class Validator implements Lockdep {
       // read-after-read recursion of a recursive-read lock is allowed.
       if (nread === 2 && h.read[i] !== 0) continue;
       if (nest) return 'nested';
-      const ctx = this.#ctx(task, h, d, this.#stack());
-      const next = this.#view(h, d);
-      const prev = this.#view(h, i);
-      this.#report('recursive', 'WARNING: possible recursive locking detected', hashString(`AA:${cls}`), ctx, () => recursiveReport(ctx, next, prev), [cls], [next, prev]);
+      const ctx = this.#reporter.ctx(task, h, d, this.#frames.frames());
+      const next = this.#reporter.view(h, d);
+      const prev = this.#reporter.view(h, i);
+      this.#reporter.report({ kind: 'recursive', title: 'WARNING: possible recursive locking detected', problem: hashString(`AA:${cls}`), ctx, lines: () => recursiveReport(ctx, next, prev), classes: [cls], views: [next, prev] });
       return 'deadlock';
     }
     return 'no_deadlock';
@@ -578,76 +447,31 @@ export class Validator implements Lockdep {
     const qi = g.mayReach(next, prev) ? g.bfs(next, nextRead === 2, true, (c, onlyXr) => c === prev && (prevRead === 0 || !onlyXr)) : -1;
     if (qi >= 0) {
       const path = g.pathTo(qi);
-      const ctx = this.#ctx(task, h, d, this.#stack());
-      const nv = this.#view(h, d);
-      const pv = this.#view(h, i);
-      const current = this.#stack();
-      this.#report('circular', 'WARNING: possible circular locking dependency detected', hashString(`circ:${Math.min(prev, next)}:${Math.max(prev, next)}`), ctx, () =>
-        circularReport(ctx, nv, pv, path, current),
-        [next, ...path.slice(1).map((p) => p.cls)], [nv, pv], this.#edgeTraces(path),
-      );
+      const ctx = this.#reporter.ctx(task, h, d, this.#frames.frames());
+      const nv = this.#reporter.view(h, d);
+      const pv = this.#reporter.view(h, i);
+      const current = this.#frames.frames();
+      this.#reporter.report({
+        kind: 'circular',
+        title: 'WARNING: possible circular locking dependency detected',
+        problem: hashString(`circ:${Math.min(prev, next)}:${Math.max(prev, next)}`),
+        ctx,
+        lines: () => circularReport(ctx, nv, pv, path, current),
+        classes: [next, ...path.slice(1).map((p) => p.cls)],
+        views: [nv, pv],
+        stacks: this.#reporter.edgeTraces(path),
+      });
       return false;
     }
-    if (!this.#checkIrqUsage(task, h, i, d)) return false;
+    if (!this.#irq.checkIrqUsage(task, h, i, d)) return false;
     const dep = calcDep(prevRead, nextRead);
     const e = g.findEdge(prev, next);
     if (e >= 0) {
       g.mergeEdge(e, dep, d - i);
       return true;
     }
-    g.addEdge(prev, next, dep, this.#trace(), d - i, e);
+    g.addEdge(prev, next, dep, this.#sites.trace(), d - i, e);
     return true;
-  }
-
-  #usageMatch(mask: number): (c: number, flag: boolean) => boolean {
-    const g = this.g;
-    return (c, flag) => ((flag ? g.usage(c) & LOCKF_IRQ : g.usage(c)) & mask) !== 0;
-  }
-
-  /** check_irq_usage(): an irq-safe lock behind prev must not reach an irq-unsafe lock after next. */
-  #checkIrqUsage(task: LockdepTask, h: HeldLocks, i: number, d: number): boolean {
-    const g = this.g;
-    const prev = h.cls[i] ?? 0;
-    const next = h.cls[d] ?? 0;
-    // No class is irq-safe anywhere: nothing behind prev can be (the BFS below would find 0).
-    if ((g.usageAny() & LOCKF_USED_IN_IRQ_ALL) === 0) return true;
-    let acc = 0;
-    g.bfs(prev, (h.read[i] ?? 0) !== 0, false, (c, flag) => {
-      acc |= flag ? g.usage(c) & LOCKF_IRQ : g.usage(c);
-      return false;
-    });
-    acc &= LOCKF_USED_IN_IRQ_ALL;
-    if (acc === 0) return true;
-    const q1 = g.bfs(next, h.read[d] === 2, true, this.#usageMatch(exclusiveMask(acc)));
-    if (q1 < 0) return true;
-    const fwdPath = g.pathTo(q1);
-    const t1 = fwdPath[fwdPath.length - 1]?.cls ?? next;
-    const q0 = g.bfs(prev, (h.read[i] ?? 0) !== 0, false, this.#usageMatch(originalMask(g.usage(t1) & LOCKF_ENABLED_IRQ_ALL)));
-    if (q0 < 0) return true;
-    const backPath = g.pathTo(q0);
-    const t0 = backPath[backPath.length - 1]?.cls ?? prev;
-    const u0 = g.usage(t0) & LOCKF_USED_IN_IRQ_ALL;
-    const u1 = g.usage(t1);
-    let bit1 = -1;
-    let bit2 = -1;
-    for (let bit = 0; bit < LOCK_USED && bit1 < 0; bit++) {
-      if (!(u0 & (1 << bit))) continue;
-      const ex = exclusiveBit(bit);
-      if (u1 & (1 << ex)) [bit1, bit2] = [bit, ex];
-      else if (u1 & (1 << (ex | USAGE_READ_MASK))) [bit1, bit2] = [bit, ex | USAGE_READ_MASK];
-    }
-    if (bit1 < 0) return true;
-    const ctx = this.#ctx(task, h, d, this.#stack());
-    const pv = this.#view(h, i);
-    const nv = this.#view(h, d);
-    const flags: IrqFlagsView = { ...this.#flags };
-    const b1 = bit1;
-    const b2 = bit2;
-    this.#report('bad_irq_dependency', `WARNING: ${stateName(b1)}-safe -> ${stateName(b1)}-unsafe lock order detected`, hashString(`irqdep:${t0}:${t1}:${b1}`), ctx, () =>
-      badIrqDependencyReport(ctx, pv, nv, backPath, fwdPath, b1, b2, flags),
-      [next, prev, t0, t1], [nv, pv], [g.usageTrace(t0, b1), g.usageTrace(t1, b2), ...this.#edgeTraces(backPath), ...this.#edgeTraces(fwdPath)],
-    );
-    return false;
   }
 
   /* ---------------- internals: usage ---------------- */
@@ -666,60 +490,25 @@ export class Validator implements Lockdep {
   #markLock(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
     const g = this.g;
     const cls = h.cls[idx] ?? 0;
-    g.lock();
+    this.#reporter.graphLock();
     try {
       if (g.usage(cls) & (1 << bit)) return true;
       if (!g.debugLocks()) return false;
-      g.setUsage(cls, bit, this.#trace());
-      if (h.site[idx] === 0) h.site[idx] = this.#siteId();
+      g.setUsage(cls, bit, this.#sites.trace());
+      if (h.site[idx] === 0) h.site[idx] = this.#sites.siteId();
       if (bit === LOCK_USED) return true;
-      return this.#markLockIrq(task, h, idx, bit);
+      return this.#irq.markLockIrq(task, h, idx, bit);
     } catch (e) {
-      this.#capacity(e);
+      this.#reporter.capacity(e);
       return false;
     } finally {
-      g.unlock();
+      this.#reporter.graphUnlock();
     }
-  }
-
-  #markLockIrq(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
-    const g = this.g;
-    const cls = h.cls[idx] ?? 0;
-    const excl = exclusiveBit(bit);
-    const read = bit & USAGE_READ_MASK;
-    const dir = bit & 2;
-    const u = g.usage(cls);
-    let bad = -1;
-    if (u & (1 << excl)) bad = excl;
-    else if (!read && u & (1 << (excl | USAGE_READ_MASK))) bad = excl | USAGE_READ_MASK;
-    if (bad >= 0) {
-      const ctx = this.#ctx(task, h, idx, this.#stack());
-      const self = this.#view(h, idx);
-      const flags: IrqFlagsView = { ...this.#flags };
-      const prevBit = bad;
-      this.#report('inconsistent', 'WARNING: inconsistent lock state', hashString(`usage:${cls}:${prevBit}:${bit}`), ctx, () => usageBugReport(ctx, self, prevBit, bit, flags), [cls], [self], [g.usageTrace(cls, prevBit)]);
-      return false;
-    }
-    const mask = (1 << excl) | (1 << (excl | USAGE_READ_MASK));
-    const rd = h.read[idx] ?? 0;
-    const forwards = dir === 0;
-    const qi = forwards ? g.bfs(cls, rd === 2, true, this.#usageMatch(mask)) : g.bfs(cls, rd !== 0, false, this.#usageMatch(mask));
-    if (qi < 0) return true;
-    const path = g.pathTo(qi);
-    const other = path[path.length - 1]?.cls ?? cls;
-    const irqclass = g.usage(other) & (1 << excl) ? stateName(excl) : stateName(excl | USAGE_READ_MASK);
-    const ctx = this.#ctx(task, h, idx, this.#stack());
-    const self = this.#view(h, idx);
-    this.#report('irq_inversion', 'WARNING: possible irq lock inversion dependency detected', hashString(`inv:${cls}:${other}:${bit}`), ctx, () =>
-      irqInversionReport(ctx, self, path, forwards, irqclass),
-      [cls, other], [self], [g.usageTrace(other, excl) || g.usageTrace(other, excl | USAGE_READ_MASK), ...this.#edgeTraces(path)],
-    );
-    return false;
   }
 
   /** mark_held_locks(): irqs (or softirqs) are being enabled with locks held. */
   #markHeld(task: LockdepTask, h: HeldLocks, base: number): void {
-    this.#frames = null;
+    this.#frames.reset();
     for (let i = 0; i < h.depth; i++) {
       const bit = base + ((h.read[i] ?? 0) !== 0 ? 1 : 0);
       if (this.g.usage(h.cls[i] ?? 0) & (1 << bit)) continue;
@@ -784,114 +573,9 @@ export class Validator implements Lockdep {
   }
 
   #unlockImbalance(task: LockdepTask, h: HeldLocks, map: LockdepMap): void {
-    const frames = this.#capture();
-    const ctx = this.#ctx(task, h, h.depth, frames);
+    const frames = this.#frames.capture();
+    const ctx = this.#reporter.ctx(task, h, h.depth, frames);
     const site = siteOf(frames);
-    this.#report('unlock_imbalance', 'WARNING: bad unlock balance detected!', hashString(`unlock:${map.name}:${site}`), ctx, () => unlockImbalanceReport(ctx, map.name, site), []);
-  }
-
-  /* ---------------- internals: reports ---------------- */
-
-  #view(h: HeldLocks, i: number): HeldView {
-    const site = h.site[i] ?? 0;
-    // Arena sites are stored as the one `at:` frame; a stack token names the whole call chain.
-    const text = site === 0 ? '0x0' : site > 0 ? (this.g.stacks.getStack(site)[0] ?? '0x0') : siteOf(this.g.stacks.getStack(site));
-    return { cls: h.cls[i] ?? 0, read: h.read[i] ?? 0, addr: h.maps[i]?.addr ?? 0, site: text, siteId: site };
-  }
-
-  #ctx(task: LockdepTask, h: HeldLocks, depth: number, frames: readonly string[]): ReportCtx {
-    const held: HeldView[] = [];
-    for (let i = 0; i < depth; i++) held.push(this.#view(h, i));
-    return { g: this.g, release: this.#release, task: { pid: task.pid, comm: task.comm, cpu: task.cpu }, held, backtrace: frames, irqTrace: this.#irqTraceView(h.irq) };
-  }
-
-  /** print_irqtrace_events() data: only where the task's irq events were stamped (with real sites). */
-  #irqTraceView(t: IrqTrace): IrqTraceView | null {
-    if (t.events === 0) return null;
-    const site = (id: number): string => (id === 0 ? '' : siteOf(this.g.stacks.getStack(id)));
-    return {
-      events: t.events,
-      hardirqEnable: { event: t.hardirqEnableEvent, site: site(t.hardirqEnableSite) },
-      hardirqDisable: { event: t.hardirqDisableEvent, site: site(t.hardirqDisableSite) },
-      softirqEnable: { event: t.softirqEnableEvent, site: site(t.softirqEnableSite) },
-      softirqDisable: { event: t.softirqDisableEvent, site: site(t.softirqDisableSite) },
-    };
-  }
-
-  /** The stack ids of the dependencies along a BFS path (the first recording of each). */
-  #edgeTraces(path: readonly PathEntry[]): number[] {
-    const out: number[] = [];
-    for (const p of path) if (p.edge >= 0) out.push(this.g.edgeWord(p.edge, E_TRACE));
-    return out;
-  }
-
-  /**
-   * Print a report once: the first report switches debug_locks off for everyone
-   * (debug_locks_off()); with continueAfterReport each distinct problem prints once instead.
-   * `classes`, `views` and `stacks` say what the report is about (LockdepFinding).
-   */
-  #report(
-    kind: LockdepBugKind,
-    title: string,
-    problem: number,
-    ctx: ReportCtx,
-    lines: () => string[],
-    classes: readonly number[],
-    views: readonly HeldView[] = [],
-    stacks: readonly number[] = [],
-  ): void {
-    const g = this.g;
-    // WARN_ON-style findings (suspicious RCU usage, lockdep_assert_held) leave debug_locks on, as
-    // lockdep_rcu_suspicious() and WARN_ON() do; they print once per distinct problem.
-    const warnOnly = kind === 'suspicious_rcu' || kind === 'assert_held';
-    if (this.#continue || warnOnly) {
-      if (!g.firstReport(hashString(kind, problem))) return;
-    } else if (!g.debugLocksOff()) {
-      return;
-    }
-    this.#reports++;
-    g.bump(C_REPORTS);
-    this.#env.print(lines());
-    this.#env.onReport(kind, title, this.#finding(ctx, classes, views, stacks));
-  }
-
-  #finding(ctx: ReportCtx, classes: readonly number[], views: readonly HeldView[], stacks: readonly number[]): LockdepFinding {
-    const names: string[] = [];
-    for (const c of classes) {
-      const n = this.g.className(c);
-      if (!names.includes(n)) names.push(n);
-    }
-    const tokens: number[] = [];
-    const add = (t: number): void => {
-      if (t >= 0 && !tokens.includes(t)) tokens.push(t);
-    };
-    if (this.#token !== null) add(this.#token());
-    for (const v of views) add(tokenOf(v.siteId));
-    for (const v of ctx.held) add(tokenOf(v.siteId));
-    for (const id of stacks) add(tokenOf(id));
-    return { classes: names, task: { pid: ctx.task.pid, comm: ctx.task.comm }, tokens };
-  }
-
-  /**
-   * A capacity limit hit under the graph lock (any other error is rethrown): the kernel's
-   * `BUG: MAX_... too low!` report, once, and lockdep off. The caller's catch returns its fallback.
-   */
-  #capacity(e: unknown): void {
-    if (!(e instanceof CapacityError)) throw e;
-    if (!this.g.debugLocksOff()) return;
-    const task = this.#env.current();
-    const ctx = this.#ctx(task, this.#held(task), 0, this.#capture());
-    this.#reports++;
-    this.g.bump(C_REPORTS);
-    this.#env.print(capacityReport(ctx, e.message));
-    this.#env.onReport('capacity', e.message, this.#finding(ctx, [], [], []));
-  }
-
-  #depthOverflow(task: LockdepTask, h: HeldLocks): void {
-    if (!this.g.debugLocksOff()) return;
-    const ctx = this.#ctx(task, h, h.depth, this.#capture());
-    this.#reports++;
-    this.#env.print(['BUG: MAX_LOCK_DEPTH too low!', `depth: ${h.depth}  max: ${MAX_LOCK_DEPTH}!`, 'turning off the locking correctness validator.', ...capacityReport(ctx, '').slice(2)]);
-    this.#env.onReport('capacity', 'BUG: MAX_LOCK_DEPTH too low!', this.#finding(ctx, [], [], []));
+    this.#reporter.report({ kind: 'unlock_imbalance', title: 'WARNING: bad unlock balance detected!', problem: hashString(`unlock:${map.name}:${site}`), ctx, lines: () => unlockImbalanceReport(ctx, map.name, site), classes: [] });
   }
 }

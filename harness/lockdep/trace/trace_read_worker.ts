@@ -13,9 +13,10 @@
  */
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { isTortureError } from '../errors.js';
+import { isTortureError } from '../../errors.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
-import { traceReader, type TraceColumns, type TraceType } from './trace_parse.js';
+import type { TraceColumns, TraceType } from './trace_format.js';
+import { TraceReader } from './trace_parse.js';
 
 export interface ReadWorkerData {
   readonly file: string;
@@ -59,7 +60,7 @@ function main(d: ReadWorkerData): void {
     Atomics.notify(signal, 0);
   };
   try {
-    const r = traceReader(d.file, d.size, true);
+    const r = new TraceReader(d.file, d.size, true);
     {
       const c = r.soFar();
       post({ kind: 'columns', op: c.op, task: c.task, lock: c.lock, sub: c.sub, flags: c.flags, line: c.line });

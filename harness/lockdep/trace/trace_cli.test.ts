@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isTortureError } from '../errors.js';
+import { isTortureError } from '../../errors.js';
 import { lockdepCommand } from './trace_cli.js';
 
 // Several traces run on a piscina pool of dist/ workers: `npm run build` first (npm test does).
 const here = path.dirname(fileURLToPath(import.meta.url));
-const seed = path.join(here, 'examples', 'seed.jsonl');
+const seed = path.join(here, '..', 'examples', 'seed.jsonl');
 const dir = mkdtempSync(path.join(tmpdir(), 'lockdep-cli-'));
 let n = 0;
 

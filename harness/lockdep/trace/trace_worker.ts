@@ -4,7 +4,7 @@
  * thread prints every trace's output in argument order.
  */
 
-import { isTortureError } from '../errors.js';
+import { isTortureError } from '../../errors.js';
 import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
 
 export interface TraceTask {

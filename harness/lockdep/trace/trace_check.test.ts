@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isTortureError } from '../errors.js';
+import { isTortureError } from '../../errors.js';
 import { checkTrace } from './trace_check.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,9 +62,9 @@ function shape(lines: readonly string[]): string[] {
 
 describe('torture lockdep TRACE.jsonl', () => {
   it('reproduces the seed report line by line (timestamps, addresses and frames aside)', () => {
-    const { rc, out } = run(path.join(here, 'examples', 'seed.jsonl'));
+    const { rc, out } = run(path.join(here, '..', 'examples', 'seed.jsonl'));
     expect(rc).toBe(1);
-    const seed = readFileSync(path.join(here, 'test_support', 'seed_lkml_2021-05-02.txt'), 'utf8').split('\n');
+    const seed = readFileSync(path.join(here, '..', 'test_support', 'seed_lkml_2021-05-02.txt'), 'utf8').split('\n');
     const start = seed.findIndex((l) => l.includes('======'));
     const seedShape = shape(seed.slice(start));
     expect(shape(out)).toEqual(seedShape);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkTraceFile } from './trace_check.js';
 import { generateTrace } from './trace_gen.js';
-import { parseTrace, type ParsedTrace } from './trace_parse.js';
+import type { ParsedTrace } from './trace_format.js';
+import { parseTrace } from './trace_parse.js';
 
 function columns(t: ParsedTrace): unknown {
   const ev = [];

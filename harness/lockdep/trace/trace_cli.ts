@@ -18,8 +18,8 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { TortureError } from '../errors.js';
-import { builtEntry } from '../lib/dist_entry.js';
+import { TortureError } from '../../errors.js';
+import { distPath } from '../../lib/dist_entry.js';
 import type { TraceResult } from './trace_check.js';
 import { runTraceTask, type TraceTask, type TraceTaskResult } from './trace_worker.js';
 
@@ -75,7 +75,9 @@ function jsonOf(file: string, r: TaskOutcome): unknown {
 type TaskOutcome = TraceTaskResult;
 
 function workerFile(): string {
-  return builtEntry('traceWorker', 'check several traces');
+  const f = distPath('traceWorker');
+  if (!existsSync(f)) throw new TortureError('USAGE', `Cannot check several traces as '${path.relative(process.cwd(), f)}' must exist (run npm run build): current value is missing`);
+  return f;
 }
 
 export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo): Promise<number> {

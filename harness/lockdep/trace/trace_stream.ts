@@ -11,9 +11,10 @@
  */
 
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { TortureError } from '../errors.js';
+import { TortureError } from '../../errors.js';
 import type { ReadMessage, ReadWorkerData } from './trace_read_worker.js';
-import { traceBounds, type ParsedTrace, type TraceColumns, type TraceTables, type TraceType } from './trace_parse.js';
+import { traceBounds } from './trace_bounds.js';
+import type { ParsedTrace, TraceColumns, TraceTables, TraceType } from './trace_format.js';
 
 /** What runTrace() reads: the events so far, and a way to wait for more. */
 export interface TraceSource extends TraceColumns, TraceTables {

@@ -29,39 +29,20 @@
  */
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { TortureError } from '../errors.js';
-import { distPath } from '../lib/dist_entry.js';
-import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type WaitType } from '../kapi.js';
-import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
-import { SimEnv, SimTask } from './sim_env.js';
-import {
-  F_READ,
-  F_TRY,
-  OP_ACQUIRE,
-  OP_BH_DISABLE,
-  OP_BH_ENABLE,
-  OP_HARDIRQ_ENTER,
-  OP_HARDIRQ_EXIT,
-  OP_IRQS_DISABLE,
-  OP_IRQS_ENABLE,
-  OP_RELEASE,
-  OP_SOFTIRQ_ENTER,
-  OP_SOFTIRQ_EXIT,
-  OPS,
-  grownArray,
-  parseTrace,
-  traceBounds,
-  traceReader,
-  type ParsedTrace,
-  type TraceType,
-} from './trace_parse.js';
+import { TortureError } from '../../errors.js';
+import { distPath } from '../../lib/dist_entry.js';
+import { DEFAULT_LIMITS } from '../index.js';
+import type { SimEnv } from '../sim_env.js';
+import type { LockdepBugKind, LockdepLimits } from '../types.js';
+import { traceBounds } from './trace_bounds.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
+import { parseTrace, TraceReader } from './trace_parse.js';
+import type { ParsedTrace } from './trace_format.js';
+import { TraceReplay } from './trace_replay.js';
 import { parsedSource, StreamSource, type TraceSource } from './trace_stream.js';
-import type { LockdepBugKind, LockdepLimits } from './types.js';
 
 export { parseTrace } from './trace_parse.js';
-export type { ParsedTrace } from './trace_parse.js';
+export type { ParsedTrace } from './trace_format.js';
 
 export interface TraceCheckOptions {
   /** Go on after a report and report each distinct problem once (continueAfterReport). */
@@ -97,10 +78,6 @@ export interface TraceResult {
   readonly classes: number;
   readonly dependencies: number;
   readonly findings: readonly TraceFinding[];
-}
-
-function waitTypeOf(t: TraceType): WaitType {
-  return LOCK_TYPE_PROPS[t].waitType;
 }
 
 function pow2(n: number): number {
@@ -157,199 +134,32 @@ interface SourceRun {
 /** Run the validator over the events of `src` as they arrive; the caller buffers `out` when src streams. */
 function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) => void, opts: TraceCheckOptions): SourceRun {
   const all = opts.all === true;
-  const base = path.basename(src.file);
-  const { stacks, taskNames, lockNames } = src;
-  let { op, task, lock, sub, flags, line } = src;
-  let have = src.n;
-  let capacityHit = false;
-  const simTasks: (SimTask | undefined)[] = [];
-  const taskOf = (id: number): SimTask => {
-    let s = simTasks[id];
-    if (s === undefined) {
-      s = new SimTask(seen + 1, taskNames[id] ?? '?', 0);
-      seen++;
-      simTasks[id] = s;
-    }
-    return s;
-  };
-  let seen = 0;
-  const env = new SimEnv(new SimTask(0, 'swapper/0'));
   let report: string[] = [];
-  env.printer = (lines) => {
+  const replay = new TraceReplay(src, limits, all, (lines) => {
     for (const l of lines) {
       out(l);
       report.push(l);
     }
-  };
-  /** The frames of event i: its `stack`, or one frame naming the trace line. */
-  const framesOf = (i: number): readonly string[] => {
-    const st = stacks.get(i);
-    if (st !== undefined) return st;
-    const o = src.op[i] ?? 0;
-    const who = taskNames[src.task[i] ?? 0] ?? '?';
-    if (o === OP_ACQUIRE || o === OP_RELEASE) return [`${who}: ${OPS[o] ?? '?'} ${lockNames[src.lock[i] ?? 0] ?? '?'} (${base}:${src.line[i] ?? 0})`];
-    return [`${who}: ${OPS[o] ?? '?'} (${base}:${src.line[i] ?? 0})`];
-  };
-  let cur = 0;
-  env.captureStack = (): string[] => [...framesOf(cur)];
-  env.stackToken = (): number => cur;
-  env.stackOf = framesOf;
-  const i32 = new Int32Array(new SharedArrayBuffer(regionWords(limits) * 4));
-  // A fresh SharedArrayBuffer is zero: attaching initialises the header only (no fill of the region).
-  const ld = lockdepInit(i32, 0, env, { limits, continueAfterReport: all });
-
-  const keys: (LockClassKey | undefined)[] = [];
-  let nkeys = 0;
-  const maps: (LockdepMap | undefined)[] = [];
-  const mapOf = (l: number, subclass: number): LockdepMap => {
-    const id = l * 8 + subclass;
-    let m = maps[id];
-    if (m === undefined) {
-      let key = keys[l];
-      if (key === undefined) {
-        // A lock released before its first acquire takes its type from that later acquire.
-        if (src.lockTypes[l] === undefined && !src.done) src.drain();
-        const ty = src.lockTypes[l];
-        const name = lockNames[l] ?? '?';
-        key = { name, ordinal: 0, type: ty ?? 'user', waitType: ty === undefined ? 0 : waitTypeOf(ty) };
-        keys[l] = key;
-        nkeys++;
-      }
-      m = { key, addr: 0x1000 + nkeys * 0x40 + subclass * 8, name: key.name };
-      maps[id] = m;
-    }
-    return m;
-  };
-  // Each task's own record of what it holds (lock * 8 + subclass), to pick the instance a `release` names.
-  const heldBy: (number[] | undefined)[] = [];
-  // Each task's context: irq nesting, bh nesting, irqs disabled by irqs_disable.
-  let hard = new Int32Array(64);
-  let soft = new Int32Array(64);
-  let bh = new Int32Array(64);
-  let off = new Uint8Array(64);
-  const growTasks = (id: number): void => {
-    let len = hard.length;
-    while (len <= id) len *= 2;
-    hard = grownArray(hard, len);
-    soft = grownArray(soft, len);
-    bh = grownArray(bh, len);
-    off = grownArray(off, len);
-  };
-  const irq = env.irq;
-  const sync = (id: number): void => {
-    const h = hard[id] ?? 0;
-    const s = soft[id] ?? 0;
-    irq.hardirq = h > 0;
-    irq.softirq = s > 0;
-    irq.irqsDisabled = off[id] === 1 || h > 0;
-    irq.bhDisabled = (bh[id] ?? 0) > 0 || s > 0;
-  };
-  let curTask = -1;
+  });
+  const bugs = replay.env.bugs;
+  let have = src.n;
+  let capacityHit = false;
   const findings: TraceFinding[] = [];
-  let bugs = 0;
-
+  let seen = 0;
   for (let i = 0; ; i++) {
     if (i >= have) {
       if (i >= src.n && !src.more()) break;
       have = src.n;
-      ({ op, task, lock, sub, flags, line } = src);
+      replay.refresh();
     }
-    cur = i;
-    const id = task[i] ?? 0;
-    if (id !== curTask) {
-      if (id >= hard.length) growTasks(id);
-      env.task = taskOf(id);
-      curTask = id;
-      sync(id);
-    }
-    const o = op[i] ?? 0;
-    if (o === OP_ACQUIRE) {
-      const l = lock[i] ?? 0;
-      const sb = sub[i] ?? 0;
-      const fl = flags[i] ?? 0;
-      // qrwlock readers are recursive only in interrupt context (read_lock_is_recursive()).
-      const read: LockRead = (fl & F_READ) === 0 ? 0 : LOCK_TYPE_PROPS[src.lockTypes[l] ?? 'mutex'].recursiveReadInIrq && (irq.hardirq || irq.softirq || irq.bhDisabled) ? 2 : 1;
-      ld.acquire(mapOf(l, sb), sb, (fl & F_TRY) !== 0, read, null);
-      let h = heldBy[id];
-      if (h === undefined) {
-        h = [];
-        heldBy[id] = h;
-      }
-      h.push(l * 8 + sb);
-    } else if (o === OP_RELEASE) {
-      const l = lock[i] ?? 0;
-      const sb = sub[i] ?? -1;
-      const h = heldBy[id] ?? [];
-      let j = h.length - 1;
-      while (j >= 0 && !((((h[j] ?? 0) / 8) | 0) === l && (sb < 0 || ((h[j] ?? 0) & 7) === sb))) j--;
-      if (j >= 0) {
-        const e = h[j] ?? 0;
-        for (let k = j + 1; k < h.length; k++) h[k - 1] = h[k] ?? 0;
-        h.pop();
-        ld.release(mapOf(l, e & 7));
-      } else {
-        ld.release(mapOf(l, sb < 0 ? 0 : sb));
-      }
-    } else {
-      const wasIrqsOn = off[id] === 0 && (hard[id] ?? 0) === 0;
-      const wasSoftOn = (bh[id] ?? 0) === 0 && (soft[id] ?? 0) === 0;
-      switch (o) {
-        case OP_HARDIRQ_ENTER:
-          hard[id] = (hard[id] ?? 0) + 1;
-          sync(id);
-          if (wasIrqsOn) ld.hardirqsOff();
-          break;
-        case OP_HARDIRQ_EXIT:
-          hard[id] = (hard[id] ?? 0) - 1;
-          sync(id);
-          if (!irq.irqsDisabled) ld.hardirqsOn();
-          break;
-        case OP_SOFTIRQ_ENTER:
-          soft[id] = (soft[id] ?? 0) + 1;
-          sync(id);
-          if (wasSoftOn) ld.softirqsOff();
-          break;
-        case OP_SOFTIRQ_EXIT:
-          soft[id] = (soft[id] ?? 0) - 1;
-          sync(id);
-          if ((soft[id] ?? 0) === 0 && (bh[id] ?? 0) === 0) ld.softirqsOn();
-          break;
-        case OP_IRQS_DISABLE:
-          off[id] = 1;
-          sync(id);
-          if (wasIrqsOn) ld.hardirqsOff();
-          break;
-        case OP_IRQS_ENABLE:
-          off[id] = 0;
-          sync(id);
-          ld.hardirqsOn();
-          break;
-        case OP_BH_DISABLE:
-          bh[id] = (bh[id] ?? 0) + 1;
-          sync(id);
-          if (wasSoftOn) ld.softirqsOff();
-          break;
-        case OP_BH_ENABLE:
-          bh[id] = (bh[id] ?? 0) - 1;
-          sync(id);
-          if ((bh[id] ?? 0) === 0 && (soft[id] ?? 0) === 0) ld.softirqsOn();
-          break;
-      }
-    }
-    if (env.bugs.length > bugs) {
-      for (; bugs < env.bugs.length; bugs++) {
-        const b = env.bugs[bugs];
+    replay.step(i);
+    if (bugs.length > seen) {
+      for (; seen < bugs.length; seen++) {
+        const b = bugs[seen];
         if (b === undefined) continue;
         // Only the kernel's own per-task limit is a finding of the trace; a capacity sized for it is not.
         if (b.kind === 'capacity' && b.title !== 'BUG: MAX_LOCK_DEPTH too low!') capacityHit = true;
-        const tokens = b.finding?.tokens ?? [i];
-        const lines = tokens.map((tk) => line[tk] ?? 0);
-        const tasks: string[] = [];
-        for (const tk of tokens) {
-          const name = taskNames[task[tk] ?? 0] ?? '?';
-          if (!tasks.includes(name)) tasks.push(name);
-        }
-        findings.push({ kind: b.kind, title: b.title, classes: b.finding?.classes ?? [], tasks, lines, report });
+        findings.push(traceFinding(src, b, i, report));
         report = [];
       }
       if (!all) break;
@@ -358,15 +168,27 @@ function runSource(src: TraceSource, limits: LockdepLimits, out: (line: string) 
   // The summary counts the whole trace, and a malformed line anywhere is the answer.
   src.drain();
   const n = src.n;
-  const deps = ld.dependencies;
-  const nclasses = nkeys;
-  const ntask = seen;
+  const deps = replay.ld.dependencies;
+  const nclasses = replay.classes;
+  const ntask = replay.tasks;
   const rc: 0 | 1 = findings.length > 0 ? 1 : 0;
   if (rc === 0 || opts.summary === true || all) {
     const what = rc === 0 ? 'no problems found' : `${findings.length} problem${findings.length === 1 ? '' : 's'} found`;
     out(`lockdep: ${src.file}: ${n} events, ${ntask} task${ntask === 1 ? '' : 's'}, ${nclasses} lock class${nclasses === 1 ? '' : 'es'}, ${deps} dependencies: ${what}`);
   }
   return { result: { file: src.file, rc, events: n, tasks: ntask, classes: nclasses, dependencies: deps, findings }, capacityHit };
+}
+
+/** A validator report as a finding of the trace: its tokens are event indices, so lines and tasks. */
+function traceFinding(src: TraceSource, b: SimEnv['bugs'][number], i: number, report: readonly string[]): TraceFinding {
+  const tokens = b.finding?.tokens ?? [i];
+  const lines = tokens.map((tk) => src.line[tk] ?? 0);
+  const tasks: string[] = [];
+  for (const tk of tokens) {
+    const name = src.taskNames[src.task[tk] ?? 0] ?? '?';
+    if (!tasks.includes(name)) tasks.push(name);
+  }
+  return { kind: b.kind, title: b.title, classes: b.finding?.classes ?? [], tasks, lines, report };
 }
 
 /**
@@ -394,7 +216,7 @@ export function checkTraceFile(file: string, out: (line: string) => void, opts: 
     }
     return runTrace(parseTrace(file, buf), out, opts);
   }
-  const reader = traceReader(file, size);
+  const reader = new TraceReader(file, size);
   try {
     const chunks = new TraceChunks(file, size, reader);
     while (chunks.step());
