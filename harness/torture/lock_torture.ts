@@ -13,7 +13,7 @@
  * they get a line of their own so that the Writes/Reads lines keep the kernel's exact format (the
  * format ends in "%s\n", so nothing may be appended to them).
  *
- * Departures from the kernel, each for the machine model (README.md, "Design"):
+ * Departures from the kernel, each for the machine model (harness/cpu/README.md, harness/torture/README.md):
  *   - Writer i starts on CPU i % NR_CPUS, reader j on CPU j % NR_CPUS (then they migrate, and
  *     torture_shuffle moves them), and the CPUs are non-preemptive, so every stress loop yields
  *     (cond_resched) once per jiffy it ran.

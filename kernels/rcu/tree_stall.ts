@@ -26,8 +26,8 @@
  *   rcupdate.rcu_cpu_stall_suppress (0).
  *
  * Departures, and why:
- *   - Host descheduling. A guest CPU is a worker thread, and the host may not run it (8 CPUs on
- *     2 cores, other guests). The kernel asks the hypervisor (kvm_check_and_clear_guest_paused());
+ *   - Host descheduling. A guest CPU runs on a worker thread (an executor), and the host may not
+ *     run it (8 CPUs on 2 cores, other guests). The kernel asks the hypervisor (kvm_check_and_clear_guest_paused());
  *     here a tick that finds its own CPU's previous tick more than STALL_PAUSE_J ago although the
  *     CPU was awake gives the current GP that lost time back (jiffies_stall moves forward by the
  *     gap), so a paused guest does not report its own pause as a stall.
