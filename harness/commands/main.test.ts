@@ -123,6 +123,7 @@ describe('torture (help of every command, --version)', () => {
     const r = torture(['--help']);
     expect(torture(['help'])).toEqual(r);
     expect(torture(['-h'])).toEqual(r);
+    expect(torture(['help', 'run'])).toEqual(r);
     for (const name of names) expect(r.stdout).toContain(`       torture ${name}`);
     const bench = torture(['bench', '--help']).stdout;
     for (const o of ['--time MS ', '--threads N ', '--runs N ']) expect(bench).toMatch(new RegExp(`^  ${o} +\\S`, 'm'));
@@ -137,7 +138,7 @@ describe('torture (help of every command, --version)', () => {
   it('help of an unknown command is bad input (one line, exit 2)', () => {
     const r = torture(['help', 'frobnicate']);
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot show help as 'CMD' must be one of recheck .* merge: current value is frobnicate$/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot show help as 'CMD' must be one of run recheck .* merge: current value is frobnicate$/);
   });
 });
 

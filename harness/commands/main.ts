@@ -93,10 +93,11 @@ function helpOf(c: Command): string {
 /** `torture help [CMD]`. */
 function helpCommand(words: readonly string[]): string {
   const [word, ...extra] = words;
-  if (word === undefined) return generalHelp(COMMANDS);
+  // `help run`: the run is the default command, and its help is the general one.
+  if (word === undefined || (word === DEFAULT_COMMAND.name && extra.length === 0)) return generalHelp(COMMANDS);
   const c = SUBCOMMANDS.find((x) => x.name === word);
   if (c === undefined || extra.length > 0) {
-    throw usage(`Cannot show help as 'CMD' must be one of ${SUBCOMMANDS.map((x) => x.name).join(' ')}: current value is ${words.join(' ')}`);
+    throw usage(`Cannot show help as 'CMD' must be one of run ${SUBCOMMANDS.map((x) => x.name).join(' ')}: current value is ${words.join(' ')}`);
   }
   return commandHelp(c);
 }
