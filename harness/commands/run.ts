@@ -26,7 +26,7 @@ export const DEFAULT_DURATION = '30m';
 export const DEFAULT_SHUTDOWN_GRACE_SEC = 15;
 
 const ABOUT = `Run torture scenarios like the kernel's kvm.sh: each scenario is a guest process whose worker
-threads are its CPUs; results go to RESULTS/DATESTAMP/ and are rechecked from the files.`;
+threads run its CPUs; results go to RESULTS/DATESTAMP/ and are rechecked from the files.`;
 
 const NOTES = `Not supported: kvm.sh's build/qemu options (there is nothing to build or boot).
 A STOP file in the results directory ends a run early; results are still rechecked.
