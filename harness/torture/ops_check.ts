@@ -3,10 +3,9 @@
  * in the driver: the module is loaded in a child process (ops_check_child.ts) with a time limit,
  * so that a module that calls process.exit(), loops forever, never settles its top-level await,
  * throws, or exports no usable lock-ops object is one line (TortureError OPS_MODULE, exit 2), not
- * a silent exit 0, a hung driver or an exit 13. A child rather than a worker thread because a
- * worker shares the process: process.exit() in a worker ends only the worker, but a synchronous
- * loop cannot be stopped without terminate(), and a module may reach the process through
- * native add-ons; a process can always be killed.
+ * a silent exit 0, a hung driver or an exit 13. A child process rather than a worker thread: the
+ * module gets a process of its own (its stdio, its signal and exit handlers, its native add-ons,
+ * its memory), and whatever it does there, a SIGKILL ends it.
  *
  * checkUserOps() is the one entry: it finds every scenario that selects the user lock, however
  * it was selected (--ops, --bootargs, a .boot file, a scenario read back by `again`: all end up as
@@ -37,9 +36,13 @@ export interface OpsModuleSummary {
 interface ChildEnd {
   readonly verdict: string;
   readonly stderr: string;
-  readonly code: number | null;
+  /** `exit status N` or `signal SIGX`: how the child ended. */
+  readonly how: string;
   readonly timedOut: boolean;
 }
+
+/** How much of the child's stderr and fd 3 is kept: only their ends are read. */
+const KEPT_CHARS = 4096;
 
 function runChild(file: string, timeoutSec: number): Promise<ChildEnd> {
   const entry = builtEntry('opsCheckChild', 'check the lock ops module');
@@ -48,19 +51,24 @@ function runChild(file: string, timeoutSec: number): Promise<ChildEnd> {
   const child = spawn(process.execPath, [entry, file], { stdio });
   let verdict = '';
   let stderr = '';
-  child.stdio[VERDICT_FD]?.on('data', (b: Buffer) => (verdict += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  // A module that prints without end must not fill the driver's memory.
+  child.stdio[VERDICT_FD]?.on('data', (b: Buffer) => (verdict = (verdict + b.toString()).slice(-KEPT_CHARS)));
+  child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-KEPT_CHARS)));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       // Not waiting for 'close': a grandchild the module started may hold the pipes open.
       for (const s of child.stdio) s?.destroy();
-      resolve({ verdict, stderr, code: null, timedOut: true });
+      resolve({ verdict, stderr, how: 'signal SIGKILL', timedOut: true });
     }, timeoutSec * 1000);
-    // 'close', not 'exit': the verdict line must have been read from the pipe.
-    child.on('close', (code) => {
+    child.on('error', (err) => {
       clearTimeout(timer);
-      resolve({ verdict, stderr, code, timedOut: false });
+      resolve({ verdict: '', stderr: err.message, how: 'no process', timedOut: false });
+    });
+    // 'close', not 'exit': the verdict line must have been read from the pipe.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ verdict, stderr, how: signal !== null ? `signal ${signal}` : `exit status ${code ?? 'unknown'}`, timedOut: false });
     });
   });
 }
@@ -84,7 +92,7 @@ function opsError(file: string, rule: string, current: string): TortureError {
 
 /** The last line the child printed on stderr (an uncaught error's), shortened, or ''. */
 function lastLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !l.startsWith('(Use `node'));
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(at |\(Use `node|Node\.js v)/.test(l));
   const l = lines.at(-1) ?? '';
   return l.length > 200 ? `${l.slice(0, 200)}...` : l;
 }
@@ -99,7 +107,7 @@ export async function validateOpsModule(file: string, timeoutSec: number = OPS_C
   const v = parseVerdict(end.verdict);
   if (v === null) {
     const why = lastLine(end.stderr);
-    throw opsError(file, 'load without ending the process', `exit status ${end.code ?? 'none'} while loading${why === '' ? '' : ` (${why})`}`);
+    throw opsError(file, 'load without ending the process', `${end.how} while loading${why === '' ? '' : ` (${why})`}`);
   }
   switch (v.kind) {
     case 'ok':
