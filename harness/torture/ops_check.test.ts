@@ -90,11 +90,11 @@ describe('torture --torture lock: every way of selecting the user lock is checke
     writeFileSync(path.join(configs, 'lock', 'LOCK01'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n');
     writeFileSync(path.join(configs, 'lock', 'LOCKU'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n');
     writeFileSync(path.join(configs, 'lock', 'LOCKU.boot'), `locktorture.torture_type=user locktorture.ops_module=${file('exits')}\n`);
+    writeFileSync(path.join(configs, 'lock', 'LOCK2'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
   });
 
-  function torture(args: string[]): { status: number | null; stdout: string; stderr: string; resdir: string } {
-    const results = mkdtempSync(path.join(dir, 'results-'));
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'torture.js'), '--torture', 'lock', '--duration', '5s', ...args, '--results', results, '--datestamp', 'run'], {
+  function torture(args: string[], results = mkdtempSync(path.join(dir, 'results-'))): { status: number | null; stdout: string; stderr: string; resdir: string } {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'torture.js'), ...args, '--results', results, '--datestamp', 'run'], {
       encoding: 'utf8',
       env: { ...process.env, TORTURE_CONFIGS: configs },
       timeout: 60_000,
@@ -110,7 +110,7 @@ describe('torture --torture lock: every way of selecting the user lock is checke
   ];
   for (const [what, args, re] of cases) {
     it(`${what}: exit 2, one line, no results directory`, () => {
-      const r = torture(args.map((a) => a.replace(/@(\w+)/, (_, m: string) => path.join(dir, `${m}.mjs`))));
+      const r = torture(['--torture', 'lock', '--duration', '5s', ...args.map((a) => a.replace(/@(\w+)/, (_, m: string) => path.join(dir, `${m}.mjs`)))]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
@@ -120,4 +120,20 @@ describe('torture --torture lock: every way of selecting the user lock is checke
       expect(existsSync(r.resdir)).toBe(false);
     });
   }
+
+  it('again: the module the first run used is checked again (it may have changed since)', () => {
+    const module = path.join(dir, 'changing.mjs');
+    // A correct test-and-set lock, so that the first run passes.
+    writeFileSync(module, `let w = new Int32Array(1);
+export default { name: 'tas', sharedBytes: 4, init(s) { w = s; }, writeLock() { while (Atomics.compareExchange(w, 0, 0, 1) !== 0); }, writeUnlock() { Atomics.store(w, 0, 0); } };
+`);
+    const first = torture(['--torture', 'lock', '--configs', 'LOCK2', '--duration', '2s', '--ops', module]);
+    expect(first.status, first.stderr).toBe(0);
+    writeFileSync(module, MODULES.exits);
+    const results = mkdtempSync(path.join(dir, 'results-'));
+    const r = torture(['again', first.resdir], results);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot load lock ops module as '.*changing\.mjs' must load without ending the process/);
+    expect(existsSync(r.resdir)).toBe(false);
+  });
 });
