@@ -1,7 +1,7 @@
 /*
  * The user lock of `torture bench --ops FILE`, in the lock-ops module format of `torture lock
- * --ops` (harness/torture/user_ops.ts, which validates it): a default (or `ops`) export with
- * name, sharedBytes, init(shared, cpu), writeLock(), writeUnlock().
+ * --ops` (harness/torture/user_ops.ts, whose importOpsModule() loads and checks it here): a
+ * default (or `ops`) export with name, sharedBytes, init(shared, cpu), writeLock(), writeUnlock().
  *
  * The bench measures the user's raw writeLock/writeUnlock on plain bench threads: no kapi and no
  * lockdep annotations around them (those are what locktorture's in-guest adapter adds; here the
@@ -15,13 +15,13 @@
  */
 
 import { isTortureError } from '../errors.js';
-import { validateOpsModule, type UserLockOps } from '../torture/user_ops.js';
+import { importOpsModule, type UserLockOps } from '../torture/user_ops.js';
 import type { LockPair, ResolvedPair } from './lock_pair.js';
 
 export async function loadUserOps(spec: string, shared: SharedArrayBuffer | null, cpu: number): Promise<ResolvedPair> {
   let ops: UserLockOps;
   try {
-    ops = await validateOpsModule(spec);
+    ops = await importOpsModule(spec);
   } catch (e) {
     return { ok: false, reason: isTortureError(e) ? e.message : `--ops ${spec}: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -40,5 +40,5 @@ export async function loadUserOps(spec: string, shared: SharedArrayBuffer | null
 
 /** sharedBytes of the module (the main thread allocates one buffer for a contended row). */
 export async function userSharedBytesOf(spec: string): Promise<number> {
-  return (await validateOpsModule(spec)).sharedBytes;
+  return (await importOpsModule(spec)).sharedBytes;
 }

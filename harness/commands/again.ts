@@ -47,6 +47,8 @@ The new results directory gets a \`re-run\` file naming DIR.`,
       commandLine: commandLineOf(argv),
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);
+    // The lock-ops module DIR ran with may have changed since: checked as `torture --ops` checks it.
+    await (await import('../torture/ops_check.js')).checkUserOps(plan.scenarios.values());
     return startRun(plan, io, terminal, a['quiet'] === true);
   },
 };

@@ -141,10 +141,11 @@ export const run: Command = {
   notes: NOTES,
   async handler(a, { argv, io, terminal }) {
     const opts = checkRunOptions(a, argv);
-    // A bad --ops module is bad input, found before any guest starts (user_ops.ts owns the rules).
-    if (opts.opsModule !== undefined) await (await import('../torture/user_ops.js')).validateOpsModule(opts.opsModule);
     const { buildPlan } = await import('../run/plan.js');
     const plan = buildPlan(opts);
+    // A bad user lock-ops module (--ops, or torture_type=user from --bootargs or a .boot file) is
+    // bad input, found before anything starts, in a child process (torture/ops_check.ts).
+    await (await import('../torture/ops_check.js')).checkUserOps(plan.scenarios.values());
     if (opts.dryrun !== undefined) {
       const { formatBatches, formatScenarios, formatSched } = await import('../run/batches.js');
       const planText = opts.dryrun === 'batches' ? formatBatches(plan.batches) : opts.dryrun === 'scenarios' ? formatScenarios(plan.batches) : formatSched(plan.batches);

@@ -3,7 +3,8 @@
  * the package entry, harness/index.ts; README "One guest from your program"), used by product code
  * (the rcu_scale benchmark) and by tests alike; it is not a test helper. It is the same path the
  * driver takes: a guest-spec.json in a results directory and
- * `node dist/harness/guest/guest_main.js <spec>`, killed if it outlives its budget.
+ * `node dist/harness/guest/guest_main.js <spec>`, killed if it outlives its budget. Its guest ends
+ * by itself after durationSec as the driver's do (shutdown_secs, unless `bootParams` sets it).
  */
 
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { distFile, distPath } from '../lib/dist_entry.js';
+import { SUITES } from '../suites/index.js';
 import type { GuestResult, GuestSpec, TortureSuite } from './guest_spec.js';
 
 export interface RunGuestOptions {
@@ -47,12 +49,26 @@ export function distModuleUrl(rel: string): string {
   return new URL(`file://${distFile(`${rel}.js`)}`).href;
 }
 
+/**
+ * The boot parameters: the caller's, with the suite's torture module's shutdown_secs set to
+ * durationSec when the caller left it unset, as the driver's guests get it (its other defaults,
+ * stat_interval and the like, are the caller's to choose). Without shutdown_secs the torture
+ * module never powers off: the guest lives until killed, with no result. Not with `modules`:
+ * they replace the suite's, and with them the parameter's reader.
+ */
+function withShutdown(o: RunGuestOptions, durationSec: number): Readonly<Record<string, string>> {
+  const given = o.bootParams ?? {};
+  const key = `${SUITES[o.suite ?? 'lock'].tortureModule}.shutdown_secs`;
+  if (o.modules !== undefined || key in given) return given;
+  return { ...given, [key]: String(durationSec) };
+}
+
 export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {
   const resdir = o.resdir ?? mkdtempSync(path.join(os.tmpdir(), 'torture-guest-'));
   const duration = o.durationSec ?? 5;
   const grace = o.shutdownGraceSec ?? 10;
   const kconfig = { CONFIG_SMP: 'y', CONFIG_NR_CPUS: String(o.nrCpus ?? 2), ...(o.kconfig ?? {}) };
-  const bootParams = o.bootParams ?? {};
+  const bootParams = withShutdown(o, duration);
   const spec: GuestSpec = {
     scenario: o.scenario ?? 'TEST',
     suite: o.suite ?? 'lock',

@@ -18,6 +18,7 @@ export const DIST_ENTRIES = {
   traceWorker: 'harness/lockdep/trace/trace_worker.js',
   traceReadWorker: 'harness/lockdep/trace/trace_read_worker.js',
   lockdepTraceChild: 'harness/bench/lockdep_trace_child.js',
+  opsCheckChild: 'harness/torture/ops_check_child.js',
 } as const;
 export type DistEntry = keyof typeof DIST_ENTRIES;
 

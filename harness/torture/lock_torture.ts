@@ -74,7 +74,7 @@ const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt tes
 const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
 const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
 const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
-const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
+export const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
   values: LOCK_TORTURE_TYPES,
   quiet: true,
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuest } from '../guest/run_guest.js';
 import { isTortureError } from '../errors.js';
-import { validateOpsModule } from './user_ops.js';
+import { validateOpsModule } from './ops_check.js';
 
 function examplesDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));

@@ -21,10 +21,13 @@
  * and a task of the same CPU spinning for the lock would never let it run again (a soft lockup
  * that is the harness's fault, not the lock's).
  *
- * validateOpsModule() is what the driver calls before any guest starts (bad module: TortureError
- * OPS_MODULE, one line, exit 2); lock_torture_user_ops() is the in-guest adapter that
- * lock_torture.ts uses, calling the lockdep/tracking hooks around every user call so that a hang
- * report can say who holds the lock and who waits for it.
+ * checkOpsModule() is the shape rule; importOpsModule() imports a module IN THIS PROCESS and
+ * applies it, for the places that run the user's lock by design: a guest, a bench thread, and the
+ * driver's checker child (ops_check_child.ts). The driver itself never imports the module: it
+ * calls validateOpsModule() (ops_check.ts), which runs that child with a time limit (bad module:
+ * TortureError OPS_MODULE, one line, exit 2). lock_torture_user_ops() is the in-guest adapter
+ * that lock_torture.ts uses, calling the lockdep/tracking hooks around every user call so that a
+ * hang report can say who holds the lock and who waits for it.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -92,10 +95,11 @@ function moduleUrl(file: string): string {
 }
 
 /**
- * validateOpsModule(): import `file` and check it before any guest starts. Throws
- * TortureError('OPS_MODULE', one line) when it cannot be imported or has the wrong shape.
+ * importOpsModule(): import `file` into this process and check its shape (never in the driver:
+ * see validateOpsModule() in ops_check.ts). Throws TortureError('OPS_MODULE', one line) when it
+ * cannot be imported or has the wrong shape.
  */
-export async function validateOpsModule(file: string): Promise<UserLockOps> {
+export async function importOpsModule(file: string): Promise<UserLockOps> {
   let mod: unknown;
   try {
     mod = await import(moduleUrl(file));
@@ -157,7 +161,7 @@ export interface UserOpsDelays {
 }
 
 export const user_ops_params = new ModuleParams('locktorture', ['lock']);
-const ops_module = user_ops_params.param('charp', 'ops_module', '', 'The lock-ops ES module of torture_type user', {
+export const ops_module = user_ops_params.param('charp', 'ops_module', '', 'The lock-ops ES module of torture_type user', {
   pattern: /^\S+$/,
   expect: 'the path of a lock-ops ES module (set by --ops)',
 });
