@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TortureError } from '../errors.js';
+import { errorOf } from '../test_support/error_of.js';
 import { DECLARED_PARAMS } from './boot_params.js';
 import { parseBootWords } from './fragment_parse.js';
 import { KNOWN_OPTIONS, knownOption } from './known_options.js';
@@ -51,16 +51,6 @@ function isRead(site: Site, files: Map<string, string>): boolean {
     if (file === site.file || imports.test(src)) return true;
   }
   return false;
-}
-
-function errorOf(fn: () => unknown): TortureError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TortureError) return e;
-    throw e;
-  }
-  throw new Error('expected a TortureError');
 }
 
 describe('boot parameters: declared where read, registry derived', () => {

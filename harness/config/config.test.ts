@@ -2,22 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TortureError } from '../errors.js';
+import { errorOf } from '../test_support/error_of.js';
 import { expandConfigs, runNames } from './configs_list.js';
 import { parseBootWords, parseCflist, parseKconfigFragment } from './fragment_parse.js';
 import { KNOWN_OPTIONS, knownOption } from './known_options.js';
 import { buildGuestSpec, loadScenario, type ScenarioOptions } from './scenario.js';
 import { statIntervalFor } from './suite_defaults.js';
-
-function errorOf(fn: () => unknown): TortureError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TortureError) return e;
-    throw e;
-  }
-  throw new Error('expected a TortureError');
-}
 
 let root: string;
 function suiteDir(suite: string, files: Record<string, string>): string {
