@@ -35,6 +35,11 @@ export interface GuestHandle {
   readonly done: Promise<GuestExit>;
   /** Kill now with SIGKILL (idempotent); `why` goes to the log. */
   kill(why: string): void;
+  /**
+   * What the kill timer does: ask the guest for its state dump (sysrq-t), then kill it at its
+   * answer or SHOW_STATE_DEADLINE_SEC later; the kill line says `why` and what was stuck.
+   */
+  showStateAndKill(why: string): void;
 }
 
 export interface LaunchOptions {
@@ -80,9 +85,8 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
   };
 
   let dumpDeadline: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    const secs = Math.round(performance.now() - start) / 1000;
-    const why = `still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`;
+  const showStateAndKill = (why: string): void => {
+    if (finished || killed || onStateDumped !== null) return;
     if (!child.connected) {
       kill(`${why}; no state dump (no IPC channel)`);
       return;
@@ -95,6 +99,11 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     child.send(SHOW_STATE_REQUEST, (err) => {
       if (err !== null) kill(`${why}; no state dump (${err.message})`);
     });
+  };
+
+  const timer = setTimeout(() => {
+    const secs = Math.round(performance.now() - start) / 1000;
+    showStateAndKill(`still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`);
   }, o.killAfterSec * 1000);
 
   const done = new Promise<GuestExit>((resolve) => {
@@ -123,7 +132,7 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     });
   });
   if (child.pid !== undefined) o.log(`---- ${o.tag}: Monitoring guest at pid ${child.pid} ${o.date()}`);
-  return { name: o.name, pid: child.pid, done, kill };
+  return { name: o.name, pid: child.pid, done, kill, showStateAndKill };
 }
 
 /** V8's last words when the guest's main heap (--max-old-space-size) ran out. */
