@@ -98,7 +98,9 @@ describe('a guest the monitor kills', () => {
   it('wedged by a user lock that loses wake-ups (--ops lost_wakeup.mjs): the summary names the waiters and the free lock', async () => {
     const results = tempDir('torture-killed-');
     const args = ['--torture', 'lock', '--configs', 'LOCK01', '--ops', path.join(repo, 'configs', 'lock', 'examples', 'lost_wakeup.mjs')];
-    const driver = spawn(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args, '--duration', '4s', '--shutdown-grace', '2', '--results', results, '--datestamp', 'run'], {
+    // The writers wedge within a second of Start of test and then sleep (the CPUs idle): the
+    // duration is room for a slow boot on a loaded host, not test time.
+    const driver = spawn(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args, '--duration', '8s', '--shutdown-grace', '2', '--results', results, '--datestamp', 'run'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
