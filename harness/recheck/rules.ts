@@ -4,7 +4,9 @@
  * function and one entry in RECHECK_RULES (see README.md here).
  *
  * Departures: a guest that exited nonzero (oops, hang) still has its console parsed (qemu errors
- * in kvm.sh usually leave no console worth reading; ours always do).
+ * in kvm.sh usually leave no console worth reading; ours always do); a killed guest's line says
+ * what the state dump it printed before the kill names as stuck (`Guest killed: w/7 waits for ...`),
+ * where kvm.sh leaves `!!! PID ... hung` in its Warnings file.
  */
 
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
