@@ -14,7 +14,7 @@
  * the monitor's kill line and recheck quote (harness/formats/console_lines.ts stateDumpStuck()).
  */
 
-import { CPU_CURR_PID, CPU_IDLE, CPU_TOKEN_HOLDER, HDR_NR_CPUS, TASK_ST, cpuOnlineIn, cpuWord } from '../shm/layout.js';
+import { CPU_CURR_PID, CPU_IDLE, CPU_TOKEN_HOLDER, HDR_BOOTED, HDR_GO, HDR_NR_CPUS, TASK_ST, cpuOnlineIn, cpuWord } from '../shm/layout.js';
 import { heldLocksLines, isUninterruptible, lockWaitLines, pvWaitLines, readTasks, runTokenLines, schedShowTaskLine, type TaskView } from './hang_detector.js';
 import { SHOW_STATE_HEADER, SHOW_STATE_STUCK } from '../formats/console_lines.js';
 
@@ -26,6 +26,12 @@ export interface StateDump {
 
 /** At most this many findings in the one-line summary; the console has them all. */
 const STUCK_SHOWN = 3;
+/**
+ * An uninterruptible sleep shorter than this is a healthy guest's traffic (a barrier, a grace
+ * period), not why it outlived its time. A lock wait is named whatever its age: it is rarer, and
+ * a deadlock is one from its first jiffy.
+ */
+const STUCK_MIN_J = 1000;
 
 /**
  * show_state(): sched_show_task() for every task, with our lock-wait lines, then the held locks.
@@ -42,7 +48,7 @@ function showStateFilter(i32: Int32Array, tasks: readonly TaskView[], nowJ: numb
     const seen = perLock.get(t.waitAddr);
     if (seen !== undefined) seen.others++;
     else if (summaries[0] !== undefined) perLock.set(t.waitAddr, { summary: summaries[0], others: 0 });
-    if (w.length === 0 && isUninterruptible(t)) blocked.push(`${t.comm}/${t.pid} blocked for ${Math.floor((nowJ - t.sleepSince) / 1000)}s`);
+    if (w.length === 0 && isUninterruptible(t) && nowJ - t.sleepSince >= STUCK_MIN_J) blocked.push(`${t.comm}/${t.pid} blocked for ${Math.floor((nowJ - t.sleepSince) / 1000)}s`);
   }
   for (const { summary, others } of perLock.values()) waits.push(others === 0 ? summary : `${summary} (and ${others} more waiter${others === 1 ? '' : 's'})`);
   lines.push(...heldLocksLines(i32, tasks));
@@ -66,7 +72,7 @@ function showCpus(i32: Int32Array, tasks: readonly TaskView[], nowJ: number, rel
     lines.push(`NMI backtrace for cpu ${cpu}`, `CPU: ${cpu} PID: ${running?.pid ?? 0} Comm: ${comm} Not tainted ${release}`);
     const pv = pvWaitLines(i32, tasks, cpu, nowJ, spinning);
     lines.push(...pv);
-    if (pv.length === 0) busy.push(`CPU#${cpu} running ${comm}/${running?.pid ?? 0}`);
+    if (pv.length === 0) busy.push(`CPU#${cpu} running ${running === undefined ? comm : `${comm}/${running.pid}`}`);
   }
   return lines;
 }
@@ -87,8 +93,10 @@ export function showState(i32: Int32Array, nowJ: number, release: string): State
   const spinning: string[] = [];
   const busy: string[] = [];
   const lines = [...showStateFilter(i32, tasks, nowJ, waits, blocked), ...showCpus(i32, tasks, nowJ, release, spinning, busy), ...runTokenLines(i32)];
-  // Busy CPUs explain a kill only when nothing sleeps on a lock (a task spinning without end).
-  const stuck = stuckSummary(waits, spinning, blocked, waits.length + spinning.length + blocked.length === 0 ? busy : []);
+  // Busy CPUs explain a kill only when nothing sleeps on a lock (a task spinning without end);
+  // a guest killed before SMP boot ended never started its test.
+  const booting = Atomics.load(i32, HDR_GO) === 0 ? [`still booting: ${Atomics.load(i32, HDR_BOOTED)} of ${Atomics.load(i32, HDR_NR_CPUS)} CPUs booted`] : [];
+  const stuck = stuckSummary(booting, waits, spinning, blocked, booting.length + waits.length + spinning.length + blocked.length === 0 ? busy : []);
   lines.push(`${SHOW_STATE_STUCK}${stuck}`);
   return { lines, stuck };
 }
