@@ -11,7 +11,8 @@
  * after a lost kick). A spinning task is TASK_RUNNING, never a hung task. Reports are in the kernel's
  * shapes (`INFO: task comm:pid blocked for more than N seconds.`, sched_show_task()'s line,
  * `Showing all locks held in the system:`, `watchdog: BUG: soft lockup - CPU#N stuck for Ns!`)
- * plus our lines saying who holds a lock a task waits for.
+ * plus our lines saying who holds a lock a task waits for. Its pieces (the task line, a lock wait,
+ * the held locks, pv_wait(), the run tokens) are shared with show_state.ts, the sysrq-t dump.
  */
 
 import {
@@ -63,7 +64,8 @@ function lockName(i32: Int32Array, addrPlus1: number): string {
   return `${hex} (${sym.name}${sym.offset > 0 ? `+${sym.offset * 4}` : ''})`;
 }
 
-interface TaskView {
+/** One task slot as the CPUs mirror it (harness/cpu/task.ts). */
+export interface TaskView {
   slot: number;
   pid: number;
   cpu: number;
@@ -77,7 +79,8 @@ interface TaskView {
   executor: number;
 }
 
-function readTasks(i32: Int32Array): TaskView[] {
+/** The live task slots, read without a lock (a value may be one update stale). */
+export function readTasks(i32: Int32Array): TaskView[] {
   const n = Math.min(Atomics.load(i32, HDR_NEXT_TASK_SLOT), MAX_TASKS);
   const out: TaskView[] = [];
   for (let s = 0; s < n; s++) {
@@ -116,8 +119,18 @@ function stateChar(st: number): string {
   return st === TASK_ST.running || st === TASK_ST.runnable ? 'R' : st === TASK_ST.blocked ? 'D' : st === TASK_ST.sleeping ? 'S' : st === TASK_ST.frozen ? 'D' : 'X';
 }
 
-/** What a task waits for, and who holds it (our addition to sched_show_task()). */
-function lockWaitLines(i32: Int32Array, all: TaskView[], t: TaskView, nowJ: number, summaries: string[]): string[] {
+/** sched_show_task()'s first line. */
+export function schedShowTaskLine(t: TaskView): string {
+  return `task:${t.comm.padEnd(15)} state:${stateChar(t.state)} stack:0     pid:${String(t.pid).padEnd(5)} tgid:${String(t.pid).padEnd(5)} ppid:2      flags:0x00004000`;
+}
+
+/** Whether a task is in an uninterruptible sleep (`D`): the state hung tasks are found in. */
+export function isUninterruptible(t: TaskView): boolean {
+  return stateChar(t.state) === 'D';
+}
+
+/** What a task waits for, and who holds it (our addition to sched_show_task()); its one-line summary goes to `summaries`. */
+export function lockWaitLines(i32: Int32Array, all: readonly TaskView[], t: TaskView, nowJ: number, summaries: string[]): string[] {
   if (t.waitAddr === 0) return [];
   const lines = [` waiting ${Math.floor((nowJ - t.waitSince) / 1000)}s for lock: ${lockName(i32, t.waitAddr)}`];
   // lock_acquire() runs before a task waits, so waiters list the lock as held too: a holder
@@ -142,7 +155,7 @@ function lockWaitLines(i32: Int32Array, all: TaskView[], t: TaskView, nowJ: numb
 }
 
 /** debug_show_all_locks(). */
-function heldLocksLines(i32: Int32Array, all: TaskView[]): string[] {
+export function heldLocksLines(i32: Int32Array, all: readonly TaskView[]): string[] {
   const lines = ['', 'Showing all locks held in the system:'];
   for (const t of all) {
     if (t.depth === 0) continue;
@@ -151,6 +164,29 @@ function heldLocksLines(i32: Int32Array, all: TaskView[]): string[] {
   }
   lines.push('');
   lines.push('=============================================');
+  return lines;
+}
+
+/**
+ * The spinlock a CPU sits on in pv_wait(), and who holds it (our addition to the soft-lockup
+ * report); nothing when it is not in pv_wait(). Its one-line summary goes to `summaries`.
+ */
+export function pvWaitLines(i32: Int32Array, tasks: readonly TaskView[], cpu: number, nowJ: number, summaries: string[]): string[] {
+  const pvAddr = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR));
+  if (pvAddr === 0) return [];
+  const pvSince = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE));
+  const secs = Math.floor((nowJ - pvSince) / 1000);
+  const lines = [` halted in pv_wait() for ${secs}s on spinlock ${lockName(i32, pvAddr)}`];
+  // The lock word names its owner (lock_owner.ts), even one interrupted inside its unlock.
+  const owner = lock_owner_decode(Atomics.load(i32, (pvAddr - 1) >> 2));
+  let holder = 'no task';
+  if (owner === null) lines.push(' held by: no task (it was released without kicking this CPU: a lost pv_kick())');
+  else {
+    const h = tasks.find((o) => o.pid === owner.pid && owner.pid !== 0);
+    holder = `${h ? `${h.comm}/${h.pid}` : owner.pid === 0 ? 'interrupt context' : `pid ${owner.pid}`} on CPU ${owner.cpu}`;
+    lines.push(` held by: ${holder}`);
+  }
+  summaries.push(`CPU#${cpu} halted in pv_wait() for ${secs}s on spinlock ${lockName(i32, pvAddr)} held by ${holder}`);
   return lines;
 }
 
@@ -194,7 +230,7 @@ export function hungTaskReport(i32: Int32Array, hung: readonly HungTask[], nowJ:
     lines.push(`INFO: task ${t.comm}:${t.pid} blocked for more than ${secs} seconds.`);
     lines.push(`      Not tainted ${release}`);
     lines.push('"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
-    lines.push(`task:${t.comm.padEnd(15)} state:${stateChar(t.state)} stack:0     pid:${String(t.pid).padEnd(5)} tgid:${String(t.pid).padEnd(5)} ppid:2      flags:0x00004000`);
+    lines.push(schedShowTaskLine(t));
     const waitLines = lockWaitLines(i32, all, t, nowJ, summaries);
     if (waitLines.length === 0) summaries.push(`${t.comm}/${t.pid} blocked for ${secs}s in ${h.frames[0] ?? 'an uninterruptible sleep'}`);
     lines.push('Call Trace:', ' <TASK>', ...h.frames.map((f) => ` ${f}`), ' </TASK>');
@@ -259,18 +295,7 @@ export class HangDetector {
           'Modules linked in:',
           `CPU: ${cpu} PID: ${running?.pid ?? 0} Comm: ${running?.comm ?? `swapper/${cpu}`} Not tainted ${this.release}`,
         ];
-        const pvAddr = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR));
-        if (pvAddr !== 0) {
-          const pvSince = Atomics.load(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE));
-          lines.push(` halted in pv_wait() for ${Math.floor((nowJ - pvSince) / 1000)}s on spinlock ${lockName(i32, pvAddr)}`);
-          // The lock word names its owner (lock_owner.ts), even one interrupted inside its unlock.
-          const owner = lock_owner_decode(Atomics.load(i32, (pvAddr - 1) >> 2));
-          if (owner === null) lines.push(' held by: no task (it was released without kicking this CPU: a lost pv_kick())');
-          else {
-            const h = tasks.find((o) => o.pid === owner.pid && owner.pid !== 0);
-            lines.push(` held by: ${h ? `${h.comm}/${h.pid}` : owner.pid === 0 ? 'interrupt context' : `pid ${owner.pid}`} on CPU ${owner.cpu}`);
-          }
-        }
+        lines.push(...pvWaitLines(i32, tasks, cpu, nowJ, []));
         lines.push(...heldLocksLines(i32, tasks));
         lines.push('Kernel panic - not syncing: softlockup: hung tasks');
         return { kind: 'soft-lockup', lines, summary: `soft lockup on CPU#${cpu} [${who}]` };

@@ -16,6 +16,8 @@
  *   [   10.000000] rcu:  End-test grace-period state: g1200 f0x0 total-gps=300
  *   [    5.000000] ======================================================
  *   [    5.000000] WARNING: possible circular locking dependency detected   (a lockdep report title)
+ *   [   18.000000] sysrq: Show State                  (the state dump of a guest about to be killed,
+ *   [   18.000000] sysrq: Stuck: w/7 waits for ...     ending with the one-line answer of what is stuck)
  *
  * `onoff:` is torture_onoff_stats(): onlines ok/tried : offlines ok/tried, min,max online latency :
  * min,max offline latency, summed online : offline latency, in jiffies.
@@ -246,4 +248,20 @@ export function endOfTestTag(msg: string): string | null {
 /** Whether a message is the `End-test grace-period state: g...` line. */
 export function isGpStateLine(msg: string): boolean {
   return /End-test grace-period state: g/.test(msg);
+}
+
+// ---- the state dump of a guest about to be killed (harness/cpu/show_state.ts) ----------------------
+
+/** The header of show_state()'s dump, as sysrq-t prints it. */
+export const SHOW_STATE_HEADER = 'sysrq: Show State';
+/** Our last line of the dump: the stuck tasks or CPUs in one line. */
+export const SHOW_STATE_STUCK = 'sysrq: Stuck: ';
+
+/** What the last state dump of a console says is stuck, or null when the console has no dump. */
+export function stateDumpStuck(lines: readonly string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const msg = stripStamp(lines[i] ?? '');
+    if (msg.startsWith(SHOW_STATE_STUCK)) return msg.slice(SHOW_STATE_STUCK.length).trim();
+  }
+  return null;
 }

@@ -14,7 +14,8 @@
  *
  * Started by the driver with an IPC channel: the guest sends its live counters over it
  * (progress_counters.ts) and exits at once when it closes, so that a guest never outlives its
- * driver, however the driver died (kill -9 included).
+ * driver, however the driver died (kill -9 included); before the driver kills it, it prints its
+ * state (sysrq-t) when asked over the channel (show_state_request.ts).
  */
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
@@ -40,6 +41,8 @@ import {
 } from '../shm/layout.js';
 import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
 import { HangDetector } from '../cpu/hang_detector.js';
+import { showState } from '../cpu/show_state.js';
+import { answerShowState } from './show_state_request.js';
 import { printkStamp } from '../lib/printk_time.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
@@ -241,6 +244,13 @@ const watchdog = setInterval(() => {
   problems.push(`${f.kind}: ${f.summary}`);
   end(f.kind === 'hang' ? 'hang' : 'oops');
 }, 500);
+
+// sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
+answerShowState(() => {
+  const d = showState(i32, Math.floor(performance.now() - bootMs), release);
+  machineLines(d.lines);
+  return d.stuck;
+});
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {

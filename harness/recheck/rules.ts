@@ -4,11 +4,14 @@
  * function and one entry in RECHECK_RULES (see README.md here).
  *
  * Departures: a guest that exited nonzero (oops, hang) still has its console parsed (qemu errors
- * in kvm.sh usually leave no console worth reading; ours always do).
+ * in kvm.sh usually leave no console worth reading; ours always do); a killed guest's line says
+ * what the state dump it printed before the kill names as stuck (`Guest killed: w/7 waits for ...`),
+ * where kvm.sh leaves `!!! PID ... hung` in its Warnings file.
  */
 
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
 import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
+import { stateDumpStuck } from '../formats/console_lines.js';
 
 function tail(text: string, n: number): string[] {
   const lines = text.split('\n');
@@ -19,7 +22,12 @@ function tail(text: string, n: number): string[] {
 /** Guest exit status (kvm-recheck's qemu-retval handling). */
 const guestExitStatus: RecheckRule = ({ retval, files }) => {
   if (retval === null) return [{ lines: ['WARNING: no guest-retval: guest did not finish (run interrupted?)'], reasons: ['no guest-retval'] }];
-  if (retval === KILLED_RETVAL) return [{ lines: ['Guest killed'], reasons: ['guest killed (SIGKILL)'] }];
+  if (retval === KILLED_RETVAL) {
+    // The state dump the monitor asked for before the kill (harness/cpu/show_state.ts) says what was stuck.
+    const stuck = files.console === null ? null : stateDumpStuck(files.console.split('\n'));
+    if (stuck === null) return [{ lines: ['Guest killed'], reasons: ['guest killed (SIGKILL)'] }];
+    return [{ lines: [`Guest killed: ${stuck}`], reasons: [`guest killed (SIGKILL): ${stuck}`] }];
+  }
   if (retval === 0) return [];
   // qemu-output since the kvm.sh-compatible layout; guest-output in older results.
   const out = files.qemuOutput ?? files.guestOutput;

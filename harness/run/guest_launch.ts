@@ -2,8 +2,11 @@
  * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The guest is
  * `node <argv>` (kvm_files.ts: guest_main.js, its spec and qemu-style words), its stdout and stderr going to `qemu-output`, with an IPC channel: the guest's live counters arrive
  * over it (onProgress), and its closing (the driver died) makes the guest exit. A guest still
- * alive after durationSec + shutdownGraceSec is killed with SIGKILL and its `guest-retval` is
- * 137, as kvm.sh records a killed qemu. The driver may also kill it early (STOP file, SIGINT).
+ * alive after durationSec + shutdownGraceSec is first asked over it for its state (sysrq-t:
+ * harness/guest/show_state_request.ts), which it prints into its console; at its answer, or
+ * SHOW_STATE_DEADLINE_SEC later, it is killed with SIGKILL, the kill line naming what is stuck
+ * (or that no dump came), and its `guest-retval` is 137, as kvm.sh records a killed qemu. The
+ * driver may also kill it early (STOP file, SIGINT): at once, without a dump.
  *
  * Guarantees: `guest-retval` and `qemu-retval` are written exactly once, whatever happens (spawn
  * failure: 127). A guest whose V8 heap ran out (`--memory`) is logged as out of memory.
@@ -16,6 +19,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { SCENARIO_FILE } from '../formats/results_files.js';
 import { KILLED_RETVAL, type GuestProgress } from '../guest/guest_spec.js';
+import { SHOW_STATE_DEADLINE_SEC, SHOW_STATE_REQUEST, isStateDumped } from '../guest/show_state_request.js';
 import { qemuRetval } from './kvm_files.js';
 
 export interface GuestExit {
@@ -31,6 +35,11 @@ export interface GuestHandle {
   readonly done: Promise<GuestExit>;
   /** Kill now with SIGKILL (idempotent); `why` goes to the log. */
   kill(why: string): void;
+  /**
+   * What the kill timer does: ask the guest for its state dump (sysrq-t), then kill it at its
+   * answer or SHOW_STATE_DEADLINE_SEC later; the kill line says `why` and what was stuck.
+   */
+  showStateAndKill(why: string): void;
 }
 
 export interface LaunchOptions {
@@ -59,11 +68,14 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     serialization: 'json',
   });
   closeSync(outFd);
-  child.on('message', (m: unknown) => {
-    if (o.onProgress !== undefined && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'progress') o.onProgress(m as GuestProgress);
-  });
   let killed = false;
   let finished = false;
+  /** Set once the guest was asked for its state: kills it with the answer. */
+  let onStateDumped: ((stuck: string) => void) | null = null;
+  child.on('message', (m: unknown) => {
+    if (isStateDumped(m)) onStateDumped?.(m.stuck);
+    else if (o.onProgress !== undefined && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'progress') o.onProgress(m as GuestProgress);
+  });
 
   const kill = (why: string): void => {
     if (finished || killed) return;
@@ -72,9 +84,26 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     child.kill('SIGKILL');
   };
 
+  let dumpDeadline: NodeJS.Timeout | undefined;
+  const showStateAndKill = (why: string): void => {
+    if (finished || killed || onStateDumped !== null) return;
+    if (!child.connected) {
+      kill(`${why}; no state dump (no IPC channel)`);
+      return;
+    }
+    // sysrq-t before the SIGKILL, so that the console says what was stuck (the hang detectors
+    // need 10-20 s, often more than the run had).
+    o.log(`---- ${o.tag}: Asking guest at pid ${child.pid ?? '?'} for its state (sysrq t). ${o.date()}`);
+    onStateDumped = (stuck) => kill(`${why}; state dump: ${stuck}`);
+    dumpDeadline = setTimeout(() => kill(`${why}; no state dump within ${SHOW_STATE_DEADLINE_SEC} s`), SHOW_STATE_DEADLINE_SEC * 1000);
+    child.send(SHOW_STATE_REQUEST, (err) => {
+      if (err !== null) kill(`${why}; no state dump (${err.message})`);
+    });
+  };
+
   const timer = setTimeout(() => {
     const secs = Math.round(performance.now() - start) / 1000;
-    kill(`still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`);
+    showStateAndKill(`still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`);
   }, o.killAfterSec * 1000);
 
   const done = new Promise<GuestExit>((resolve) => {
@@ -82,6 +111,7 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(dumpDeadline);
       const seconds = Math.round(performance.now() - start) / 1000;
       writeFileSync(path.join(o.scenarioDir, SCENARIO_FILE.retval), `${retval}\n`);
       const underControl = !killed && existsSync(path.join(o.scenarioDir, SCENARIO_FILE.result));
@@ -102,7 +132,7 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     });
   });
   if (child.pid !== undefined) o.log(`---- ${o.tag}: Monitoring guest at pid ${child.pid} ${o.date()}`);
-  return { name: o.name, pid: child.pid, done, kill };
+  return { name: o.name, pid: child.pid, done, kill, showStateAndKill };
 }
 
 /** V8's last words when the guest's main heap (--max-old-space-size) ran out. */
