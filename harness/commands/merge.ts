@@ -14,7 +14,7 @@ import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
 import { usage, type Command } from './command.js';
 
 const OPTIONS = {
-  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-merged)'),
+  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-merged, .2 .3 ... when taken)'),
   results: option(RESULTS_ROOT, 'results root (default: ./results)'),
 } as const;
 
@@ -45,6 +45,6 @@ given recorded as not run, then the battery's closing lines, index.html and juni
     }
     if (dirs.length === 0) throw usage(`Cannot merge as 'DIR...' must name at least one shard results directory: current value is (none)`);
     const { mergeShards } = await import('../nightly/merge_shards.js');
-    return mergeShards(dirs, path.join(root, ds ?? `${kvmDatestamp(new Date())}-merged`), commandLineOf(['merge', ...argv]), io);
+    return mergeShards(dirs, path.join(root, ds ?? `${kvmDatestamp(new Date())}-merged`), commandLineOf(['merge', ...argv]), io, new Date(), ds === undefined);
   },
 };

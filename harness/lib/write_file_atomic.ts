@@ -65,12 +65,12 @@ export function writeFileAtomic(file: string, data: string): void {
   }
 }
 
-/** Run `write`; a failure to write (any errno) becomes a WriteFailure naming `file`. */
-export function writingFile<T>(file: string, write: () => T): T {
-  try {
-    return write();
-  } catch (e) {
-    if (isWriteFailure(e) || !(e instanceof Error && 'code' in e)) throw e;
-    throw new WriteFailure(file, e);
-  }
+/**
+ * `e` as a WriteFailure: itself, or a filesystem error (errno code) naming the file it carries
+ * (else `fallback`); null for anything else (a bug, which must stay one).
+ */
+export function asWriteFailure(e: unknown, fallback: string): WriteFailure | null {
+  if (isWriteFailure(e)) return e;
+  if (!(e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))) return null;
+  return new WriteFailure('path' in e && typeof e.path === 'string' ? e.path : fallback, e);
 }

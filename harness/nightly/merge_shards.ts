@@ -11,6 +11,7 @@
 import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
+import { asWriteFailure } from '../lib/write_file_atomic.js';
 import { RunSession } from '../run/run_session.js';
 import { NIGHTLY_JSON, readBatteryRecord, writeBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
 import { missingRuns } from '../formats/batches_file.js';
@@ -55,9 +56,17 @@ function missingOf(jobDir: string, job: JobRecord): string[] {
 }
 
 /** Merge the shard directories `dirs` into the new `outdir`; the battery's exit code. */
-export function mergeShards(dirs: readonly string[], outdir: string, commandLine: string, io: { readonly out: (line: string) => void }, now: Date = new Date()): number {
+export function mergeShards(
+  dirs: readonly string[],
+  outdirWanted: string,
+  commandLine: string,
+  io: { readonly out: (line: string) => void },
+  now: Date = new Date(),
+  uniqueResdir = false,
+): number {
   const { records, first } = shardRecords(dirs);
-  const session = new RunSession({ resdir: outdir, commandLine, echo: (l) => io.out(l) });
+  const session = new RunSession({ resdir: outdirWanted, uniqueResdir, commandLine, echo: (l) => io.out(l) });
+  const outdir = session.resdir;
   const byName = new Map<string, { job: JobRecord; dir: string }>();
   for (const { dir, r } of records) for (const j of r.jobs) byName.set(j.name, { job: j, dir });
   // The battery's own order; a job of a shard not given is recorded as not run (a failure).
@@ -72,7 +81,11 @@ export function mergeShards(dirs: readonly string[], outdir: string, commandLine
     }
     const src = path.join(got.dir, n);
     const missing = missingOf(src, got.job);
-    if (existsSync(src)) cpSync(src, path.join(outdir, n), { recursive: true });
+    try {
+      if (existsSync(src)) cpSync(src, path.join(outdir, n), { recursive: true });
+    } catch (e) {
+      throw asWriteFailure(e, path.join(outdir, n)) ?? e;
+    }
     jobs.push(missing.length === 0 ? { ...got.job, fromShard: got.dir } : { ...got.job, passed: false, reasons: [...got.job.reasons, ...missing], fromShard: got.dir });
   }
   const starts = records.map((x) => x.r.startedAt).sort();

@@ -28,6 +28,8 @@ import { formatDuration, writeBatteryOutputs } from './battery_record.js';
 
 export interface BatteryRunOptions {
   readonly resdir: string;
+  /** No --datestamp was given: a default already taken gets a `.N` suffix (run_session.ts). */
+  readonly uniqueResdir?: boolean;
   readonly commandLine: string;
   readonly durationSec: number;
   readonly shard: { readonly index: number; readonly count: number } | null;
@@ -121,13 +123,14 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   const startedAt = new Date();
   const session = new RunSession({
     resdir: o.resdir,
+    ...(o.uniqueResdir === true ? { uniqueResdir: true } : {}),
     commandLine: o.commandLine,
     echo: (line) => io.out(line),
     banner: ` --- ${o.commandLine}`,
     stopLine: (why) => ` --- ${why}: ending the battery early. ${dateText()}`,
   });
   const log = session.log;
-  log(` --- Results directory: ${o.resdir}`);
+  log(` --- Results directory: ${session.resdir}`);
   if (o.shard !== null) log(` --- Shard ${o.shard.index}/${o.shard.count}: ${plan.jobs.length} of the battery's jobs`);
 
   const record: BatteryRecord = {
@@ -142,7 +145,7 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
     perRunSec: plan.perRunSec,
     jobs: plan.jobs.map((j) => pendingJob(j)),
   };
-  const save = (): void => writeBatteryRecord(o.resdir, record);
+  const save = (): void => writeBatteryRecord(session.resdir, record);
   save();
 
   let current: Running | null = null;
@@ -167,7 +170,7 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   }
   record.endedAt = new Date().toISOString();
   save();
-  return session.exitCode(writeBatteryOutputs(o.resdir, record, log));
+  return session.exitCode(writeBatteryOutputs(session.resdir, record, log));
 }
 
 function pendingStep(s: Step): StepRecord {

@@ -26,6 +26,8 @@ export interface AgainOptions {
   readonly shutdownGraceSec?: number;
   readonly resultsRoot?: string;
   readonly datestamp: string;
+  /** No --datestamp was given: a default already taken gets a `.N` suffix. */
+  readonly uniqueDatestamp?: boolean;
   readonly commandLine: string;
   readonly quiet?: boolean;
 }
@@ -90,6 +92,7 @@ export function againPlan(o: AgainOptions): RunPlan {
     kconfig: [],
     resultsRoot,
     datestamp: o.datestamp,
+    ...(o.uniqueDatestamp === true ? { uniqueDatestamp: true } : {}),
     commandLine: o.commandLine,
     configsRoot: '',
     seed,
