@@ -18,14 +18,14 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGuestSpec, configFragmentText, dotConfigText } from '../config/scenario.js';
 import { heapShareMb } from '../guest/guest_spec.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
 import { REPORT_WRITERS } from '../report/report_writers.js';
-import { asWriteFailure } from '../lib/write_file_atomic.js';
+import { asWriteFailure, writeFileAtomic } from '../lib/write_file_atomic.js';
 import { formatBatches, formatScenarios, type Batch, type PlannedRun } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';
 import { startJitter, type JitterHandle } from './jitter.js';
@@ -64,12 +64,12 @@ function writeRunFiles(plan: RunPlan, log: (line: string) => void): void {
   log(`Random seed: ${plan.seed} (--seed ${plan.seed} repeats every random stream; repeat k of a scenario uses seed + k - 1)`);
   if (plan.againOf !== undefined) {
     log(`Re-running ${plan.againOf} with its merged configs, boot parameters and seed.`);
-    writeFileSync(path.join(resdir, 're-run'), `${plan.againOf}\n`);
+    writeFileAtomic(path.join(resdir, 're-run'), `${plan.againOf}\n`);
   }
-  writeFileSync(path.join(resdir, 'testid.txt'), testidText());
-  writeFileSync(path.join(resdir, 'torture_suite'), `${plan.suite}\n`);
-  writeFileSync(path.join(resdir, 'batches'), `# cpus=${plan.ncpus}\n${formatBatches(plan.batches)}`);
-  writeFileSync(path.join(resdir, 'scenarios'), `# cpus=${plan.ncpus}\n${formatScenarios(plan.batches)}`);
+  writeFileAtomic(path.join(resdir, 'testid.txt'), testidText());
+  writeFileAtomic(path.join(resdir, 'torture_suite'), `${plan.suite}\n`);
+  writeFileAtomic(path.join(resdir, 'batches'), `# cpus=${plan.ncpus}\n${formatBatches(plan.batches)}`);
+  writeFileAtomic(path.join(resdir, 'scenarios'), `# cpus=${plan.ncpus}\n${formatScenarios(plan.batches)}`);
 }
 
 /**
@@ -89,13 +89,13 @@ function prepareGuest(plan: RunPlan, r: PlannedRun, guestMain: string, display: 
     ...(plan.memoryMb !== undefined ? { memoryMb: plan.memoryMb } : {}),
   });
   const specPath = path.join(dir, 'guest-spec.json');
-  writeFileSync(specPath, JSON.stringify(spec, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'ConfigFragment'), configFragmentText(s));
-  writeFileSync(path.join(dir, 'ConfigFragment.input'), s.fragmentInput);
-  writeFileSync(path.join(dir, '.config'), dotConfigText(s));
+  writeFileAtomic(specPath, JSON.stringify(spec, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'ConfigFragment'), configFragmentText(s));
+  writeFileAtomic(path.join(dir, 'ConfigFragment.input'), s.fragmentInput);
+  writeFileAtomic(path.join(dir, '.config'), dotConfigText(s));
   const argv = guestArgv(spec, guestMain, specPath, plan.memoryMb !== undefined ? heapShareMb(plan.memoryMb, spec.nrCpus) : undefined);
-  writeFileSync(path.join(dir, 'qemu-cmd'), qemuCmdText(spec, argv, plan.shutdownGraceSec));
+  writeFileAtomic(path.join(dir, 'qemu-cmd'), qemuCmdText(spec, argv, plan.shutdownGraceSec));
   writeKvmBuildFiles(dir, s, guestMain);
   log(`---- ${tag}: Kernel present. ${dateText()}`);
   for (const note of s.notes) log(note);
