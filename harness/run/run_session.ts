@@ -64,9 +64,10 @@ function errorCode(e: unknown): string {
 
 /**
  * mkdir -p, one component at a time: node's recursive mkdirSync never returns on some
- * filesystems (under /proc it loops on ENOENT), and each failure here is a clean exit 2.
+ * filesystems (under /proc it loops on ENOENT), and each failure here is a clean exit 2 naming
+ * `resdir`, the results directory `dir` is made for.
  */
-function mkdirEach(dir: string): void {
+function mkdirEach(dir: string, resdir: string = dir): void {
   const missing: string[] = [];
   for (let d = dir; !existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
@@ -76,7 +77,7 @@ function mkdirEach(dir: string): void {
     try {
       mkdirSync(d);
     } catch (e) {
-      throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${dir}' must be creatable: current value fails at ${d} (${errorCode(e)})`, { cause: e });
+      throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${resdir}' must be creatable: current value fails at ${d} (${errorCode(e)})`, { cause: e });
     }
   }
 }
@@ -87,14 +88,14 @@ function mkdirEach(dir: string): void {
  * started together never get the same directory.
  */
 export function claimResdir(resdir: string, unique: boolean): string {
-  mkdirEach(path.dirname(resdir));
+  mkdirEach(path.dirname(resdir), resdir);
   for (let n = 1; ; n++) {
     const dir = n === 1 ? resdir : `${resdir}.${n}`;
     try {
       mkdirSync(dir);
       return dir;
     } catch (e) {
-      if (errorCode(e) !== 'EEXIST') throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${dir}' must be creatable: current value fails (${errorCode(e)})`, { cause: e });
+      if (errorCode(e) !== 'EEXIST') throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${dir}' must be creatable: current value fails at ${dir} (${errorCode(e)})`, { cause: e });
       if (!unique) throw existingResdir(resdir);
     }
   }
