@@ -70,7 +70,7 @@ describe('a results directory on a full disk', () => {
     const recheck = torture(['recheck', dir]);
     expect(recheck.code, recheck.stdout + recheck.stderr).toBe(1);
     expect(recheck.stdout).toMatch(/Test summary:\nResults directory: /);
-    expect(recheck.stdout).toContain('BUG: LOCK02: missing: planned in batches but no scenario directory');
+    expect(recheck.stdout).toContain('BUG: LOCK02: missing: planned but no scenario directory');
     expect(recheck.stdout).toContain(`Cannot write ${path.join(dir, 'index.html')} as the disk is full (ENOSPC)`);
     expect(recheck.stdout).toMatch(/exitcode 1\n$/);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f === 'index.html')).toEqual([]);

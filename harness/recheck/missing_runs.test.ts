@@ -40,7 +40,7 @@ describe('a planned run without its directory', () => {
     expect(r.exitCode).toBe(1);
     const lock02 = r.summary.scenarios.find((s) => s.scenario === 'LOCK02');
     expect(lock02).toMatchObject({ verdict: 'failure', reasons: ['missing'] });
-    expect(r.lines).toContain('BUG: LOCK02: missing: planned in batches but no scenario directory');
+    expect(r.lines).toContain('BUG: LOCK02: missing: planned but no scenario directory');
     expect(r.summary.scenarios.find((s) => s.scenario === 'LOCK01')?.verdict).toBe('success');
     // The damaged plan's `../outside` is not a run name: never judged, never written.
     expect(r.summary.scenarios.map((s) => s.scenario)).toEqual(['LOCK01', 'LOCK02']);

@@ -7,7 +7,6 @@
  */
 
 import path from 'node:path';
-import { BATCHES_FILE } from '../formats/batches_file.js';
 import type { Finding } from '../formats/recheck_rule.js';
 import { readScenarioFiles } from '../formats/scenario_files.js';
 import { scenarioVerdict, type ScenarioVerdict } from './verdict.js';
@@ -19,6 +18,6 @@ export const MISSING_REASON = 'missing';
 export function missingVerdict(dir: string): ScenarioVerdict {
   const name = path.basename(dir);
   const v = scenarioVerdict(readScenarioFiles(dir));
-  const finding: Finding = { lines: [`BUG: ${name}: ${MISSING_REASON}: planned in ${BATCHES_FILE} but no scenario directory`, `    ${dir}`], reasons: [MISSING_REASON] };
+  const finding: Finding = { lines: [`BUG: ${name}: ${MISSING_REASON}: planned but no scenario directory`, `    ${dir}`], reasons: [MISSING_REASON] };
   return { ...v, summary: { ...v.summary, verdict: 'failure', reasons: [MISSING_REASON] }, findings: [finding], diags: [], configErrors: false };
 }
