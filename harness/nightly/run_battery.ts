@@ -145,7 +145,14 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
     perRunSec: plan.perRunSec,
     jobs: plan.jobs.map((j) => pendingJob(j)),
   };
-  const save = (): void => writeBatteryRecord(session.resdir, record);
+  // A record that cannot be written (a full disk) ends the battery as a signal would; it is said at the end.
+  const save = (): void => {
+    try {
+      writeBatteryRecord(session.resdir, record);
+    } catch (e) {
+      session.failWrite(e);
+    }
+  };
   save();
 
   let current: Running | null = null;
@@ -160,6 +167,9 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
       }
       const jr = await runJob(job, session, (r) => {
         current = r;
+      }).catch((e: unknown) => {
+        session.failWrite(e);
+        return { ...pendingJob(job), state: 'not-run', passed: false, reasons: [session.notRun()] } as const;
       });
       record.jobs[ji] = jr;
       save();
@@ -170,7 +180,9 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   }
   record.endedAt = new Date().toISOString();
   save();
-  return session.exitCode(writeBatteryOutputs(session.resdir, record, log));
+  const rc = writeBatteryOutputs(session.resdir, record, log);
+  for (const l of session.writeFailures) log(l);
+  return session.exitCode(rc);
 }
 
 function pendingStep(s: Step): StepRecord {

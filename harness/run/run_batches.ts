@@ -25,7 +25,7 @@ import { heapShareMb } from '../guest/guest_spec.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
 import { REPORT_WRITERS } from '../report/report_writers.js';
-import { asWriteFailure, writeFileAtomic } from '../lib/write_file_atomic.js';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import { formatBatches, formatScenarios, type Batch, type PlannedRun } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';
 import { startJitter, type JitterHandle } from './jitter.js';
@@ -156,12 +156,6 @@ export async function runBatches(planned: RunPlan, guestMain: string, io: RunIo)
     for (const g of running) g.kill(why);
   });
   // A file the run could not write (a full disk) ends it as a STOP would: what ran is judged.
-  const writeFailed = (e: unknown): void => {
-    const f = asWriteFailure(e, plan.resdir);
-    if (f === null) throw e;
-    session.writeFailed(f);
-    session.stop(f.message, null);
-  };
   try {
     writeRunFiles(plan, session.log);
     for (const batch of plan.batches) {
@@ -170,10 +164,10 @@ export async function runBatches(planned: RunPlan, guestMain: string, io: RunIo)
         for (const r of batch.runs) session.log(`---- ${r.name} ${r.cpus}: ${session.notRun('Not run')}.`);
         continue;
       }
-      await runBatch(plan, batch, guestMain, display, session, running).catch(writeFailed);
+      await runBatch(plan, batch, guestMain, display, session, running).catch((e: unknown) => session.failWrite(e));
     }
   } catch (e) {
-    writeFailed(e);
+    session.failWrite(e);
   } finally {
     display.close();
     session.close();

@@ -25,7 +25,7 @@
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { WriteFailure } from '../lib/write_file_atomic.js';
+import { WriteFailure, asWriteFailure } from '../lib/write_file_atomic.js';
 
 const STOP_POLL_MS = 250;
 
@@ -187,6 +187,18 @@ export class RunSession {
   /** Note a results file that could not be written (once per message): the session fails. */
   writeFailed(f: WriteFailure): void {
     if (!this.#writeFailures.includes(f.message)) this.#writeFailures.push(f.message);
+  }
+
+  /**
+   * `e` was thrown while writing results: a filesystem error (a full disk) is noted and ends the
+   * session as a STOP file would (what ran is still judged and summed up); anything else is a bug
+   * and is thrown again.
+   */
+  failWrite(e: unknown): void {
+    const f = asWriteFailure(e, this.resdir);
+    if (f === null) throw e;
+    this.writeFailed(f);
+    this.stop(f.message, null);
   }
 
   /** The `Cannot write ...` lines of every file that could not be written, in order. */
