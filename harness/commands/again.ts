@@ -14,7 +14,7 @@ import { startRun } from './start_run.js';
 
 const OPTIONS = {
   duration: option(DURATION, "each scenario's run time (default: the one DIR ran with)"),
-  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS)'),
+  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS, .2 .3 ... when taken)'),
   results: option(RESULTS_ROOT, "results root (default: DIR's parent)"),
   'shutdown-grace': SHUTDOWN_GRACE,
   quiet: QUIET,
@@ -44,6 +44,7 @@ The new results directory gets a \`re-run\` file naming DIR.`,
       ...(shutdownGraceSec !== undefined ? { shutdownGraceSec } : {}),
       ...(resultsRoot !== undefined ? { resultsRoot } : {}),
       datestamp: ds ?? datestamp(new Date()),
+      ...(ds === undefined ? { uniqueDatestamp: true } : {}),
       commandLine: commandLineOf(argv),
     });
     checkRunLength(plan.durationSec, plan.shutdownGraceSec);

@@ -21,6 +21,7 @@ import yargs, { type Options } from 'yargs';
 import { isFlag, type Argv, type CliOption } from '../cli/cli_option.js';
 import { isTortureError } from '../errors.js';
 import { repoRoot } from '../lib/repo_root.js';
+import { isWriteFailure } from '../lib/write_file_atomic.js';
 import { usage, type CliIo, type Command } from './command.js';
 import { commandHelp, generalHelp } from './help_text.js';
 import { COMMANDS } from './index.js';
@@ -153,6 +154,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       io.err(`torture: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
       io.err(USAGE_HINT);
       return 2;
+    }
+    // A results file that could not be written (a full disk): one plain line, the run failed.
+    if (isWriteFailure(e)) {
+      io.err(`torture: ${e.message}`);
+      return 1;
     }
     io.err(`torture: internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (process.env['TORTURE_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined) io.err(e.stack);

@@ -6,14 +6,15 @@
 
 import path from 'node:path';
 import { option } from '../cli/cli_option.js';
-import { DATESTAMP, isDirectory, RESULTS_ROOT } from '../cli/option_kinds.js';
+import { DATESTAMP, RESULTS_ROOT } from '../cli/option_kinds.js';
 import { orderedArgs } from '../cli/ordered_args.js';
 import { commandLineOf } from '../cli/shell_quote.js';
+import { notResultsDir } from '../formats/results_files.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
 import { usage, type Command } from './command.js';
 
 const OPTIONS = {
-  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-merged)'),
+  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-merged, .2 .3 ... when taken)'),
   results: option(RESULTS_ROOT, 'results root (default: ./results)'),
 } as const;
 
@@ -36,11 +37,14 @@ given recorded as not run, then the battery's closing lines, index.html and juni
       if (o.name === '--datestamp') ds = OPTIONS.datestamp.kind.parse(o.value(), o.name);
       else if (o.name === '--results') root = OPTIONS.results.kind.parse(o.value(), o.name);
       else if (o.name.startsWith('--')) throw usage(`Cannot merge as '${o.name}' must be one of --datestamp --results: current value is ${o.name}`);
-      else if (!isDirectory(o.name)) throw usage(`Cannot merge as 'DIR' must be a results directory: current value is ${o.name || '(empty)'}`);
-      else dirs.push(path.resolve(o.name));
+      else {
+        const why = notResultsDir(o.name);
+        if (why !== null) throw usage(`Cannot merge as 'DIR' must be a results directory: current value is ${why}`);
+        dirs.push(path.resolve(o.name));
+      }
     }
     if (dirs.length === 0) throw usage(`Cannot merge as 'DIR...' must name at least one shard results directory: current value is (none)`);
     const { mergeShards } = await import('../nightly/merge_shards.js');
-    return mergeShards(dirs, path.join(root, ds ?? `${kvmDatestamp(new Date())}-merged`), commandLineOf(['merge', ...argv]), io);
+    return mergeShards(dirs, path.join(root, ds ?? `${kvmDatestamp(new Date())}-merged`), commandLineOf(['merge', ...argv]), io, new Date(), ds === undefined);
   },
 };

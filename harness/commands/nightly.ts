@@ -31,7 +31,7 @@ const OPTIONS = {
   seed: option(SEED, 'the seed of every guest run (default: each run chooses and prints its own)'),
   shard: option(shard(64), 'run the I-th of N deterministic parts (balanced by expected CPU-seconds)'),
   dryrun: option(FLAG, "print the jobs, each step's command and expected CPU-seconds, and exit"),
-  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-nightly)'),
+  datestamp: option(DATESTAMP, 'results subdirectory (default: YYYY.MM.DD-HH.MM.SS-nightly, .2 .3 ... when taken)'),
   results: option(RESULTS_ROOT, 'results root (default: ./results)'),
 } as const;
 
@@ -42,6 +42,8 @@ export interface NightlyArgs {
   readonly battery: BatteryOptions;
   readonly resultsRoot: string;
   readonly datestamp: string;
+  /** No --datestamp was given: a default already taken gets a `.N` suffix. */
+  readonly uniqueDatestamp: boolean;
   readonly dryrun: boolean;
 }
 
@@ -99,6 +101,7 @@ export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()
     },
     resultsRoot,
     datestamp: ds ?? `${kvmDatestamp(now)}-nightly${suffix}`,
+    uniqueDatestamp: ds === undefined,
     dryrun,
   };
 }
@@ -138,7 +141,7 @@ Exit status: 0 every job met its expectation, 1 a job did not, 2 bad input.`,
     builtEntry('jobChild', 'start the battery');
     const resdir = path.join(a.resultsRoot, a.datestamp);
     const { checkResdirFree } = await import('../run/run_session.js');
-    checkResdirFree(resdir);
-    return runBattery(plan, { resdir, commandLine: commandLineOf(['nightly', ...argv]), durationSec: a.battery.durationSec, shard: a.battery.shard ?? null }, io);
+    checkResdirFree(resdir, a.uniqueDatestamp);
+    return runBattery(plan, { resdir, uniqueResdir: a.uniqueDatestamp, commandLine: commandLineOf(['nightly', ...argv]), durationSec: a.battery.durationSec, shard: a.battery.shard ?? null }, io);
   },
 };

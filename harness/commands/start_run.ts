@@ -21,7 +21,7 @@ async function terminalDisplay(io: CliIo, terminal: boolean, quiet: boolean, dur
 export async function startRun(plan: RunPlan, io: CliIo, terminal: boolean, quiet: boolean): Promise<number> {
   const guestMain = builtEntry('guestMain', 'start guests');
   const { checkResdirFree } = await import('../run/run_session.js');
-  checkResdirFree(plan.resdir);
+  checkResdirFree(plan.resdir, plan.uniqueDatestamp === true);
   const { runBatches } = await import('../run/run_batches.js');
   return runBatches(plan, guestMain, { out: io.out, display: await terminalDisplay(io, terminal, quiet, plan.durationSec) });
 }

@@ -95,7 +95,7 @@ function parseNumber(v: string): number {
 }
 
 /** NR_CPUS as kvm.sh computes it (see the header); throws above MAX_GUEST_CPUS. */
-function computeNrCpus(name: string, kconfig: Readonly<Record<string, string>>, boot: Readonly<Record<string, string>>): number {
+export function computeNrCpus(name: string, kconfig: Readonly<Record<string, string>>, boot: Readonly<Record<string, string>>): number {
   let n: number;
   if (kconfig['CONFIG_SMP'] === 'n') n = 1;
   else if (kconfig['CONFIG_MAXSMP'] === 'y') n = 8192;

@@ -4,8 +4,10 @@
  * battery without importing the battery (harness/nightly/ writes these records and then the report).
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
+import { RUN_FILE } from './results_files.js';
 
 /** Battery groups in run order; each has `--do-X` / `--do-no-X` / `--no-X`. */
 export const BATTERY_GROUPS = ['rcutorture', 'locktorture', 'selftest', 'busted', 'seed', 'lockdep', 'bench'] as const;
@@ -18,7 +20,7 @@ export type BatteryGroup = (typeof BATTERY_GROUPS)[number];
  */
 export type StepOutput = 'results-dir' | 'bench-json' | 'none';
 
-export const NIGHTLY_JSON = 'nightly.json';
+export const NIGHTLY_JSON = RUN_FILE.nightly;
 export const JOB_JSON = 'job.json';
 
 export interface StepRecord {
@@ -65,14 +67,17 @@ export interface BatteryRecord {
   readonly mergedFrom?: readonly string[];
 }
 
-/** Write `dir`/nightly.json (after every job, so that an interrupted battery still has its record). */
+/**
+ * Write `dir`/nightly.json (after every job, so that an interrupted battery still has its record;
+ * through a temporary name, so that a full disk leaves the previous record, never half of one).
+ */
 export function writeBatteryRecord(dir: string, r: BatteryRecord): void {
-  writeFileSync(path.join(dir, NIGHTLY_JSON), JSON.stringify(r, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, NIGHTLY_JSON), JSON.stringify(r, null, 2) + '\n');
 }
 
 /** Write `jobDir`/job.json (the job's own record, beside its steps' output). */
 export function writeJobRecord(jobDir: string, j: JobRecord): void {
-  writeFileSync(path.join(jobDir, JOB_JSON), JSON.stringify(j, null, 2) + '\n');
+  writeFileAtomic(path.join(jobDir, JOB_JSON), JSON.stringify(j, null, 2) + '\n');
 }
 
 export function readBatteryRecord(dir: string): BatteryRecord | null {

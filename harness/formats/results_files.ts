@@ -13,6 +13,8 @@ import path from 'node:path';
 /** Files of one scenario directory. */
 export const SCENARIO_FILE = {
   spec: 'guest-spec.json',
+  /** The frozen Scenario the run ran (`torture again` reruns it). */
+  scenario: 'scenario.json',
   result: 'guest-result.json',
   retval: 'guest-retval',
   console: 'console.log',
@@ -38,6 +40,8 @@ export const RUN_FILE = {
   log: 'log',
   suite: 'torture_suite',
   summary: 'summary.json',
+  /** A battery's record (battery_files.ts). */
+  nightly: 'nightly.json',
 } as const;
 
 /** The run's seed from its `log` text (the driver's `Random seed: N` line), or null. */
@@ -74,6 +78,24 @@ export function isScenarioDir(dir: string): boolean {
 /** A lone scenario directory (not a results directory with a `log`). */
 export function isLoneScenarioDir(dir: string): boolean {
   return isScenarioDir(dir) && !existsSync(path.join(dir, RUN_FILE.log));
+}
+
+/**
+ * Why `dir` is not a results directory (one a run, a battery or a merge made: it has `log` or
+ * nightly.json; or a lone scenario directory), as the `current value is ...` of a message; null
+ * when it is one. recheck, report, again and merge refuse anything else before writing into it
+ * (a CI step pointed at the wrong artifact must not go green).
+ */
+export function notResultsDir(dir: string): string | null {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    return `${dir} (${e instanceof Error && 'code' in e ? String(e.code) : 'unreadable'})`;
+  }
+  if (!isDir) return `${dir} (not a directory)`;
+  if ([RUN_FILE.log, RUN_FILE.nightly].some((f) => existsSync(path.join(dir, f))) || isScenarioDir(dir)) return null;
+  return `${dir} (a directory without ${RUN_FILE.log}, ${RUN_FILE.nightly} or a scenario's ${SCENARIO_FILE.console})`;
 }
 
 /** The subdirectories of `dir`, in name order (kvm-recheck's glob order); none if unreadable. */

@@ -4,8 +4,8 @@
  * (harness/recheck/verdict.ts) makes them; this file says what they hold and writes them.
  */
 
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { HotplugCounts } from './console_lines.js';
 import { SCENARIO_FILE } from './results_files.js';
 
@@ -51,7 +51,7 @@ export interface RunSummary {
   readonly scenarios: readonly ScenarioSummary[];
 }
 
-/** Write `dir`/summary.json (a scenario's or a results directory's). */
+/** Write `dir`/summary.json (a scenario's or a results directory's), never half of it. */
 export function writeSummaryJson(dir: string, summary: ScenarioSummary | RunSummary): void {
-  writeFileSync(path.join(dir, SCENARIO_FILE.summary), JSON.stringify(summary, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, SCENARIO_FILE.summary), JSON.stringify(summary, null, 2) + '\n');
 }

@@ -2,7 +2,8 @@
  * `torture merge`'s work: the results directories of the shards of one battery into one new
  * results directory (README.md, shards and merge). The shards must be distinct and of the same
  * battery (same plan); their job directories are copied, the jobs of a shard not given are
- * recorded as not run (failures), and the merged directory ends like a battery: nightly.json, the
+ * recorded as not run (failures), a job whose directory (or a planned scenario of one of its steps)
+ * is gone is a failure (`missing`), and the merged directory ends like a battery: nightly.json, the
  * closing lines, index.html and junit.xml. Its results directory and log are a run session's
  * (harness/run/run_session.ts), without signals: nothing runs that could be stopped.
  */
@@ -10,8 +11,10 @@
 import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
+import { asWriteFailure } from '../lib/write_file_atomic.js';
 import { RunSession } from '../run/run_session.js';
 import { NIGHTLY_JSON, readBatteryRecord, writeBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
+import { missingRuns } from '../formats/batches_file.js';
 import { writeBatteryOutputs } from './battery_record.js';
 
 function bad(message: string): TortureError {
@@ -44,10 +47,26 @@ function shardRecords(dirs: readonly string[]): { records: Shard[]; first: Batte
   return { records, first: first.r };
 }
 
+/** What a shard's job lost: its directory, or a scenario a results-directory step planned (`missing: ...`). */
+function missingOf(jobDir: string, job: JobRecord): string[] {
+  if (!existsSync(jobDir)) return [`missing: ${jobDir} (the job's directory is gone)`];
+  return job.steps
+    .filter((s) => s.output === 'results-dir' && s.state === 'done')
+    .flatMap((s) => missingRuns(path.join(jobDir, s.name)).map((n) => `missing: ${path.join(jobDir, s.name, n)} (planned, no scenario directory)`));
+}
+
 /** Merge the shard directories `dirs` into the new `outdir`; the battery's exit code. */
-export function mergeShards(dirs: readonly string[], outdir: string, commandLine: string, io: { readonly out: (line: string) => void }, now: Date = new Date()): number {
+export function mergeShards(
+  dirs: readonly string[],
+  outdirWanted: string,
+  commandLine: string,
+  io: { readonly out: (line: string) => void },
+  now: Date = new Date(),
+  uniqueResdir = false,
+): number {
   const { records, first } = shardRecords(dirs);
-  const session = new RunSession({ resdir: outdir, commandLine, echo: (l) => io.out(l) });
+  const session = new RunSession({ resdir: outdirWanted, uniqueResdir, commandLine, echo: (l) => io.out(l) });
+  const outdir = session.resdir;
   const byName = new Map<string, { job: JobRecord; dir: string }>();
   for (const { dir, r } of records) for (const j of r.jobs) byName.set(j.name, { job: j, dir });
   // The battery's own order; a job of a shard not given is recorded as not run (a failure).
@@ -61,8 +80,13 @@ export function mergeShards(dirs: readonly string[], outdir: string, commandLine
       continue;
     }
     const src = path.join(got.dir, n);
-    if (existsSync(src)) cpSync(src, path.join(outdir, n), { recursive: true });
-    jobs.push({ ...got.job, fromShard: got.dir });
+    const missing = missingOf(src, got.job);
+    try {
+      if (existsSync(src)) cpSync(src, path.join(outdir, n), { recursive: true });
+    } catch (e) {
+      throw asWriteFailure(e, path.join(outdir, n)) ?? e;
+    }
+    jobs.push(missing.length === 0 ? { ...got.job, fromShard: got.dir } : { ...got.job, passed: false, reasons: [...got.job.reasons, ...missing], fromShard: got.dir });
   }
   const starts = records.map((x) => x.r.startedAt).sort();
   const ends = records.map((x) => x.r.endedAt ?? x.r.startedAt).sort();

@@ -28,6 +28,8 @@ import { formatDuration, writeBatteryOutputs } from './battery_record.js';
 
 export interface BatteryRunOptions {
   readonly resdir: string;
+  /** No --datestamp was given: a default already taken gets a `.N` suffix (run_session.ts). */
+  readonly uniqueResdir?: boolean;
   readonly commandLine: string;
   readonly durationSec: number;
   readonly shard: { readonly index: number; readonly count: number } | null;
@@ -121,13 +123,14 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   const startedAt = new Date();
   const session = new RunSession({
     resdir: o.resdir,
+    ...(o.uniqueResdir === true ? { uniqueResdir: true } : {}),
     commandLine: o.commandLine,
     echo: (line) => io.out(line),
     banner: ` --- ${o.commandLine}`,
     stopLine: (why) => ` --- ${why}: ending the battery early. ${dateText()}`,
   });
   const log = session.log;
-  log(` --- Results directory: ${o.resdir}`);
+  log(` --- Results directory: ${session.resdir}`);
   if (o.shard !== null) log(` --- Shard ${o.shard.index}/${o.shard.count}: ${plan.jobs.length} of the battery's jobs`);
 
   const record: BatteryRecord = {
@@ -142,7 +145,14 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
     perRunSec: plan.perRunSec,
     jobs: plan.jobs.map((j) => pendingJob(j)),
   };
-  const save = (): void => writeBatteryRecord(o.resdir, record);
+  // A record that cannot be written (a full disk) ends the battery as a signal would; it is said at the end.
+  const save = (): void => {
+    try {
+      writeBatteryRecord(session.resdir, record);
+    } catch (e) {
+      session.failWrite(e);
+    }
+  };
   save();
 
   let current: Running | null = null;
@@ -157,6 +167,9 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
       }
       const jr = await runJob(job, session, (r) => {
         current = r;
+      }).catch((e: unknown) => {
+        session.failWrite(e);
+        return { ...pendingJob(job), state: 'not-run', passed: false, reasons: [session.notRun()] } as const;
       });
       record.jobs[ji] = jr;
       save();
@@ -167,7 +180,9 @@ export async function runBattery(plan: BatteryPlan, o: BatteryRunOptions, io: Ba
   }
   record.endedAt = new Date().toISOString();
   save();
-  return session.exitCode(writeBatteryOutputs(o.resdir, record, log));
+  const rc = writeBatteryOutputs(session.resdir, record, log);
+  for (const l of session.writeFailures) log(l);
+  return session.exitCode(rc);
 }
 
 function pendingStep(s: Step): StepRecord {

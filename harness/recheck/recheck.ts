@@ -9,15 +9,21 @@
  *
  * Used both at the end of a run and by `torture recheck DIR...`, so that running and judging
  * share no state: the verdict is whatever the files say (verdict.ts, a pure function of them).
- * Does not throw for a damaged results directory: what is missing becomes a failure reason.
+ * Does not throw for a damaged results directory: what is missing becomes a failure reason, and
+ * a run its plan names that left no directory is `missing` (missing_runs.ts). It refuses a
+ * directory that is not a results directory (exit 2) before writing anything into it. A file it
+ * cannot write (a full disk) is one line after the summary and fails the recheck; the other
+ * writers still write.
  */
 
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
-import { RUN_FILE, isLoneScenarioDir, logSeed, readText, scenarioDirs } from '../formats/results_files.js';
+import { missingRuns } from '../formats/batches_file.js';
+import { RUN_FILE, isLoneScenarioDir, isScenarioDir, logSeed, notResultsDir, readText, scenarioDirs } from '../formats/results_files.js';
 import { readScenarioFiles } from '../formats/scenario_files.js';
 import type { RunSummary } from '../formats/summary_json.js';
+import { WriteFailure, isWriteFailure } from '../lib/write_file_atomic.js';
+import { missingVerdict } from './missing_runs.js';
 import { runVerdict, scenarioVerdict, type RunVerdict, type ScenarioVerdict } from './verdict.js';
 import { WRITERS } from './writers/index.js';
 import type { Writer } from './writers/writer.js';
@@ -27,14 +33,51 @@ export { endRunFooter, endRunHeader } from './writers/text.js';
 
 export interface RunRecheck {
   readonly summary: RunSummary;
-  /** kvm-recheck.sh's output. */
+  /** kvm-recheck.sh's output, then one `Cannot write ...` line per file that could not be written. */
   readonly lines: readonly string[];
   readonly verdict: RunVerdict;
+  /** The files that could not be written (`Cannot write DIR/summary.json as the disk is full (ENOSPC)`). */
+  readonly writeFailures: readonly string[];
+  /** The verdict's exit code, or 1 when a file could not be written. */
+  readonly exitCode: 0 | 1;
+}
+
+/** A scenario directory's verdict; one that holds nothing a guest leaves is `missing`. */
+export function judgeScenarioDir(dir: string): ScenarioVerdict {
+  return isScenarioDir(dir) ? scenarioVerdict(readScenarioFiles(dir)) : missingVerdict(dir);
+}
+
+/**
+ * The scenario directories of results directory `dir` (absolute) in name order: those present and
+ * those its plan names but that are gone; `dir` alone for a lone scenario directory.
+ */
+export function resultsScenarioDirs(dir: string): { readonly single: boolean; readonly dirs: readonly string[] } {
+  if (isLoneScenarioDir(dir)) return { single: true, dirs: [dir] };
+  const present = scenarioDirs(dir);
+  const missing = missingRuns(dir).map((n) => path.join(dir, n));
+  return { single: false, dirs: [...new Set([...present, ...missing])].sort() };
+}
+
+/** Refuse `dir` unless it is a results directory (nothing is read or written into it). */
+export function checkResultsDir(dirArg: string, doing: string): void {
+  const why = notResultsDir(path.resolve(dirArg));
+  if (why !== null) throw new TortureError('RESULTS_DIR', `Cannot ${doing} as '${dirArg}' must be a results directory: current value is ${why}`);
+}
+
+/** Run one writer call; a file it could not write is added to `failures` (other errors throw). */
+function tryWrite(failures: string[], shown: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    if (isWriteFailure(e)) failures.push(e.message);
+    else if (e instanceof Error && 'code' in e) failures.push(new WriteFailure(shown, e).message);
+    else throw e;
+  }
 }
 
 /** Recheck one scenario directory and write every writer's per-scenario output. */
 export function recheckScenario(dir: string): ScenarioVerdict {
-  const v = scenarioVerdict(readScenarioFiles(path.resolve(dir)));
+  const v = judgeScenarioDir(path.resolve(dir));
   for (const w of WRITERS) w.scenario?.(v);
   return v;
 }
@@ -45,12 +88,10 @@ export function recheckScenario(dir: string): ScenarioVerdict {
  * verdicts in memory; recheck itself knows nothing of the report).
  */
 export function recheckResults(dirArg: string, also: readonly Writer[] = []): RunRecheck {
+  checkResultsDir(dirArg, 'recheck');
   const dir = path.resolve(dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new TortureError('RESULTS_DIR', `Cannot recheck as '${dirArg}' must be a results directory: current value is not a directory`);
-  }
-  const single = isLoneScenarioDir(dir);
-  const scenarios = (single ? [dir] : scenarioDirs(dir)).map((d) => scenarioVerdict(readScenarioFiles(d)));
+  const { single, dirs } = resultsScenarioDirs(dir);
+  const scenarios = dirs.map(judgeScenarioDir);
   const logText = readText(path.join(dir, RUN_FILE.log)) ?? '';
   const verdict = runVerdict({
     dir,
@@ -60,11 +101,16 @@ export function recheckResults(dirArg: string, also: readonly Writer[] = []): Ru
     single,
     scenarios,
   });
+  const failures: string[] = [];
   for (const w of [...WRITERS, ...also]) {
-    if (w.scenario !== undefined) for (const s of scenarios) w.scenario(s);
-    if (w.run !== undefined && !single) w.run(dir, verdict);
+    // A missing run has no directory to write into: the run-level files carry it.
+    const write = w.scenario;
+    if (write !== undefined) for (const s of scenarios) if (isScenarioDir(s.dir)) tryWrite(failures, path.join(s.dir, w.name), () => write(s));
+    const writeRun = w.run;
+    if (writeRun !== undefined && !single) tryWrite(failures, path.join(dir, w.name), () => writeRun(dir, verdict));
   }
-  return { summary: verdict.summary, lines: runText(verdict), verdict };
+  const exitCode = failures.length > 0 ? 1 : verdict.summary.exitCode;
+  return { summary: verdict.summary, lines: [...runText(verdict), ...failures], verdict, writeFailures: failures, exitCode };
 }
 
 /** `torture recheck DIR...`: print each directory's report; 0 if every run succeeded, else 1. */
@@ -75,8 +121,8 @@ export function recheckMain(dirs: readonly string[], print: (line: string) => vo
     const r = recheckResults(d, also);
     for (const l of endRunHeader(r.summary.resultsDir)) print(l);
     for (const l of r.lines) print(l);
-    print(endRunFooter(start, r.summary.exitCode));
-    if (r.summary.exitCode !== 0) rc = 1;
+    print(endRunFooter(start, r.exitCode));
+    if (r.exitCode !== 0) rc = 1;
   }
   return rc;
 }

@@ -5,6 +5,8 @@
  * files only (it writes nothing) through harness/formats/. The verdicts are never read back from
  * recheck's summary.json: whoever just rechecked passes them in memory (report_writers.ts), and a
  * scenario without one is judged here by recheck's pure verdict (the same function, the same files).
+ * A run a results directory's plan names but whose directory is gone is shown, as recheck judges
+ * it: a failure, `missing`.
  */
 
 import { existsSync } from 'node:fs';
@@ -12,11 +14,12 @@ import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
 import type { BenchReport } from '../bench/bench_types.js';
 import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
+import { missingRuns } from '../formats/batches_file.js';
 import { isSplatStart } from '../formats/console_lines.js';
 import { RUN_FILE, SCENARIO_FILE, isLoneScenarioDir, isScenarioDir, readJson, readText, subdirs } from '../formats/results_files.js';
-import { readScenarioFiles } from '../formats/scenario_files.js';
 import type { ScenarioSummary } from '../formats/summary_json.js';
-import { scenarioVerdict, type RunVerdict } from '../recheck/verdict.js';
+import { judgeScenarioDir } from '../recheck/recheck.js';
+import type { RunVerdict } from '../recheck/verdict.js';
 import { consoleSeries, type ConsoleSeries } from './console_series.js';
 
 export interface ScenarioView {
@@ -74,6 +77,13 @@ function findScenarios(dir: string, depth = 0): string[] {
   return subdirs(dir).flatMap((d) => findScenarios(d, depth + 1));
 }
 
+/** findScenarios(dir) and the runs its plan names that are gone, in name order. */
+function scenariosWithMissing(dir: string): string[] {
+  const found = findScenarios(dir);
+  const missing = missingRuns(dir).map((n) => path.join(dir, n));
+  return missing.length === 0 ? found : [...new Set([...found, ...missing])].sort();
+}
+
 function splatHead(text: string): string {
   const lines = text.split('\n');
   const i = lines.findIndex(isSplatStart);
@@ -84,7 +94,7 @@ function splatHead(text: string): string {
 type Judged = ReadonlyMap<string, ScenarioSummary>;
 
 function scenarioView(root: string, dir: string, job: JobRecord | null, stepName: string | null, judged: Judged): ScenarioView {
-  const summary = judged.get(dir) ?? scenarioVerdict(readScenarioFiles(dir)).summary;
+  const summary = judged.get(dir) ?? judgeScenarioDir(dir).summary;
   const consoleFile = path.join(dir, SCENARIO_FILE.console);
   const text = readText(consoleFile) ?? '';
   const rel = path.relative(root, dir) || '.';
@@ -144,7 +154,7 @@ export function collectReport(dirArg: string, verdict: RunVerdict | null = null)
         const f = path.join(dir, job.name, `${s.name}.out`);
         if (existsSync(f)) outs[s.name] = path.relative(dir, f);
         if (s.output !== 'results-dir') continue;
-        for (const sd of findScenarios(path.join(dir, job.name, s.name))) scenarios.push(scenarioView(dir, sd, job, s.name, judged));
+        for (const sd of scenariosWithMissing(path.join(dir, job.name, s.name))) scenarios.push(scenarioView(dir, sd, job, s.name, judged));
       }
       stepOutputs[job.name] = outs;
       bench.push(...benchOf(dir, job));
@@ -161,7 +171,7 @@ export function collectReport(dirArg: string, verdict: RunVerdict | null = null)
     };
   }
   const single = isLoneScenarioDir(dir);
-  const dirs = single ? [dir] : findScenarios(dir);
+  const dirs = single ? [dir] : scenariosWithMissing(dir);
   return {
     kind: single ? 'scenario' : 'run',
     title: `torture: ${path.basename(dir)}`,

@@ -6,10 +6,11 @@
  * (Jenkins/GitLab/GitHub-compatible JUnit XML).
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 
@@ -73,11 +74,14 @@ export function renderJunit(m: ReportModel): string {
   return b.build();
 }
 
-/** Write DIR/junit.xml (from `verdict` when the caller just rechecked DIR); returns its path. */
+/**
+ * Write DIR/junit.xml (from `verdict` when the caller just rechecked DIR); returns its path.
+ * Through a temporary name: a full disk leaves no truncated file (throws WriteFailure).
+ */
 export function writeJunit(dir: string, verdict: RunVerdict | null = null): string {
   const m = collectReport(dir, verdict);
   const file = path.join(m.dir, JUNIT_FILE);
-  writeFileSync(file, renderJunit(m));
+  writeFileAtomic(file, renderJunit(m));
   return file;
 }
 

@@ -8,10 +8,11 @@
  * downloaded as a CI artifact. Why these libraries: harness/report/README.md.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { builtEntry } from '../lib/dist_entry.js';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 import { pageData } from './page_data.js';
@@ -162,10 +163,13 @@ ${m.scenarios.map(scenarioSection).join('\n')}
 `;
 }
 
-/** Write DIR/index.html (from `verdict` when the caller just rechecked DIR); returns its path. */
+/**
+ * Write DIR/index.html (from `verdict` when the caller just rechecked DIR); returns its path.
+ * Through a temporary name: a full disk leaves no truncated page (throws WriteFailure).
+ */
 export function writeReport(dir: string, verdict: RunVerdict | null = null): string {
   const m = collectReport(dir, verdict);
   const file = path.join(m.dir, REPORT_FILE);
-  writeFileSync(file, renderReport(m));
+  writeFileAtomic(file, renderReport(m));
   return file;
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // `torture again DIR` reruns DIR's scenarios with the same merged configs, boot parameters and
 // seed (kvm-again.sh); --duration changes only shutdown_secs.
@@ -15,9 +15,22 @@ function torture(args: readonly string[]): { code: number | null; out: string } 
 
 const appendOf = (dir: string): string => /-append "([^"]*)"/.exec(readFileSync(path.join(dir, 'qemu-cmd'), 'utf8'))?.[1] ?? '';
 
+const results = mkdtempSync(path.join(os.tmpdir(), 'torture-again-'));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+/** A copy of the first run's directory as `name`, with `edit` applied to one scenario file's JSON. */
+function damaged(name: string, file: string, edit: (j: Record<string, unknown>) => void): string {
+  const dir = path.join(results, name);
+  cpSync(path.join(results, 'first'), dir, { recursive: true });
+  const f = path.join(dir, 'LOCK01', file);
+  const j = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+  edit(j);
+  writeFileSync(f, JSON.stringify(j, null, 2) + '\n');
+  return dir;
+}
+
 describe('torture again', () => {
   it('reproduces the seed, the merged configs and the boot line (shown in both logs)', () => {
-    const results = mkdtempSync(path.join(os.tmpdir(), 'torture-again-'));
     const first = torture(['--torture', 'lock', '--configs', 'LOCK01', '--duration', '3s', '--seed', '42', '--kconfig', 'CONFIG_NR_CPUS=3', '--results', results, '--datestamp', 'first']);
     expect(first.code, first.out).toBe(0);
     const again = torture(['again', path.join(results, 'first'), '--duration', '4s', '--datestamp', 'again']);
@@ -42,4 +55,23 @@ describe('torture again', () => {
     expect(JSON.parse(readFileSync(path.join(b, 'summary.json'), 'utf8'))).toMatchObject({ seed: 42, runs: 1, failures: 0 });
     expect(readFileSync(path.join(b, 'batches'), 'utf8')).toBe(readFileSync(path.join(a, 'batches'), 'utf8'));
   }, 180_000);
+
+  // Runs after the test above, on its `first` directory.
+  it('checks scenario.json and guest-spec.json as configs/ are: a bad one is exit 2, one line, nothing started', () => {
+    const cases: [string, string, (j: Record<string, unknown>) => void, RegExp][] = [
+      ['zero-cpus', 'scenario.json', (j) => (j['nrCpus'] = 0), /LOCK01\/scenario\.json must be an integer from 1 to \d+ CPUs per guest: current value is 0$/],
+      ['more-cpus', 'scenario.json', (j) => (j['nrCpus'] = 5), /'nrCpus' in .*scenario\.json must be 3, as its kconfig and boot line give .*: current value is 5$/],
+      ['bad-param', 'scenario.json', (j) => (j['bootWords'] = [...(j['bootWords'] as string[]), 'locktorture.nwriters_stress=lots']), /Cannot load .*scenario\.json \(boot line\) as 'locktorture\.nwriters_stress' must be /],
+      ['bad-kconfig', 'scenario.json', (j) => (j['kconfig'] = { ...(j['kconfig'] as object), CONFIG_NO_SUCH_THING: 'y' }), /as 'CONFIG_NO_SUCH_THING' must be a Kconfig option the model knows/],
+      ['bad-grace', 'guest-spec.json', (j) => (j['shutdownGraceSec'] = -1), /Cannot use shutdownGraceSec in .*guest-spec\.json as 'SECS' must be an integer/],
+    ];
+    for (const [name, file, edit, message] of cases) {
+      const dir = damaged(name, file, edit);
+      const before = readdirSync(results).sort();
+      const r = torture(['again', dir, '--duration', '2s', '--datestamp', `${name}-again`]);
+      expect(r.code, `${name}: ${r.out}`).toBe(2);
+      expect(r.out.split('\n')[0], name).toMatch(message);
+      expect(readdirSync(results).sort(), name).toEqual(before);
+    }
+  }, 120_000);
 });

@@ -9,14 +9,15 @@
  * kvm-again.sh writes it, and the default results root is DIR's parent.
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { withBootParam, type Scenario } from '../config/scenario.js';
 import { tortureModule } from '../config/suite_defaults.js';
 import { TortureError } from '../errors.js';
-import type { GuestSpec } from '../guest/guest_spec.js';
-import { isTortureSuite, type TortureSuite } from '../suites/index.js';
-import type { Batch } from './batches.js';
+import { BATCHES_FILE, parseBatchesFile, type BatchesFile } from '../formats/batches_file.js';
+import { RUN_FILE, SCENARIO_FILE, logSeed, notResultsDir, readText } from '../formats/results_files.js';
+import type { TortureSuite } from '../suites/index.js';
+import { checkGuestSpecJson, checkScenarioJson } from './again_check.js';
 import { SEED_PARAM, type RunPlan } from './plan.js';
 
 export interface AgainOptions {
@@ -25,6 +26,8 @@ export interface AgainOptions {
   readonly shutdownGraceSec?: number;
   readonly resultsRoot?: string;
   readonly datestamp: string;
+  /** No --datestamp was given: a default already taken gets a `.N` suffix. */
+  readonly uniqueDatestamp?: boolean;
   readonly commandLine: string;
   readonly quiet?: boolean;
 }
@@ -33,57 +36,26 @@ function bad(dir: string, what: string, why: string): TortureError {
   return new TortureError('RESULTS_DIR', `Cannot run again as '${path.join(dir, what)}' must ${why}: current value is ${existsSync(path.join(dir, what)) ? 'unreadable or malformed' : 'missing'}`);
 }
 
-function readJson<T>(dir: string, file: string, why: string): T {
+function readJson(dir: string, file: string, why: string): unknown {
   try {
-    return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T;
+    return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown;
   } catch {
     throw bad(dir, file, why);
-  }
-}
-
-/** `batches` back into Batch[]: `# cpus=N`, then `batchno name cpus` lines (batches.ts). */
-export function parseBatchesFile(text: string): { ncpus: number; batches: Batch[] } {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const head = /^# cpus=(\d+)$/.exec(lines[0] ?? '');
-  if (head === null) throw new Error('no # cpus= line');
-  const ncpus = Number(head[1]);
-  const byIndex = new Map<number, { name: string; baseName: string; cpus: number; ovf: boolean }[]>();
-  for (const l of lines.slice(1)) {
-    const m = /^(\d+) (\S+) (\d+)$/.exec(l);
-    if (m === null) throw new Error(`bad line ${l}`);
-    const name = m[2] ?? '';
-    const cpus = Number(m[3]);
-    const runs = byIndex.get(Number(m[1])) ?? [];
-    runs.push({ name, baseName: name.replace(/\.\d+$/, ''), cpus, ovf: ncpus > 0 && cpus > ncpus });
-    byIndex.set(Number(m[1]), runs);
-  }
-  const batches = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([index, runs]) => ({ index, runs }));
-  return { ncpus, batches };
-}
-
-/** The seed of a results directory (its log's `Random seed: N`), or null. */
-export function seedOfResults(dir: string): number | null {
-  try {
-    const m = /^Random seed: (\d+)/m.exec(readFileSync(path.join(dir, 'log'), 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
   }
 }
 
 /** A RunPlan that repeats DIR (throws TortureError for a directory it cannot repeat). */
 export function againPlan(o: AgainOptions): RunPlan {
   const dir = path.resolve(o.dir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new TortureError('RESULTS_DIR', `Cannot run again as 'DIR' must be a results directory of torture: current value is ${o.dir}`);
-  }
-  let parsed: { ncpus: number; batches: Batch[] };
+  const why = notResultsDir(dir);
+  if (why !== null) throw new TortureError('RESULTS_DIR', `Cannot run again as 'DIR' must be a results directory of torture: current value is ${why}`);
+  let parsed: BatchesFile;
   try {
-    parsed = parseBatchesFile(readFileSync(path.join(dir, 'batches'), 'utf8'));
+    parsed = parseBatchesFile(readFileSync(path.join(dir, BATCHES_FILE), 'utf8'));
   } catch {
-    throw bad(dir, 'batches', 'be the plan a run wrote (# cpus=N, then "batch name cpus" lines)');
+    throw bad(dir, BATCHES_FILE, 'be the plan a run wrote (# cpus=N, then "batch name cpus" lines)');
   }
-  const seed = seedOfResults(dir);
+  const seed = logSeed(readText(path.join(dir, RUN_FILE.log)) ?? '');
   if (seed === null) throw bad(dir, 'log', "have a 'Random seed: N' line (results of a torture with --seed support)");
   const scenarios = new Map<string, Scenario>();
   let suite: TortureSuite | null = null;
@@ -94,12 +66,11 @@ export function againPlan(o: AgainOptions): RunPlan {
   for (const b of parsed.batches) {
     for (const r of b.runs) {
       const sdir = path.join(dir, r.name);
-      let s = readJson<Scenario>(sdir, 'scenario.json', 'be the scenario a run wrote');
-      const spec = readJson<GuestSpec>(sdir, 'guest-spec.json', 'be the guest spec a run wrote');
-      if (!isTortureSuite(s.suite) || typeof s.bootLine !== 'string' || !Array.isArray(s.bootWords)) {
-        throw bad(sdir, 'scenario.json', 'be the scenario a run wrote');
-      }
+      let s = checkScenarioJson(path.join(sdir, SCENARIO_FILE.scenario), r.name, readJson(sdir, SCENARIO_FILE.scenario, 'be the scenario a run wrote'));
+      const spec = checkGuestSpecJson(path.join(sdir, SCENARIO_FILE.spec), s, readJson(sdir, SCENARIO_FILE.spec, 'be the guest spec a run wrote'));
+      if (r.cpus !== s.nrCpus) throw bad(dir, BATCHES_FILE, `plan ${r.name} with its scenario's ${s.nrCpus} CPUs (not ${r.cpus})`);
       suite ??= s.suite;
+      if (s.suite !== suite) throw bad(sdir, SCENARIO_FILE.scenario, `be of the run's suite (${suite}), as its first scenario`);
       grace ??= spec.shutdownGraceSec;
       memoryMb ??= spec.memoryMb;
       opsModule ??= spec.opsModule;
@@ -121,6 +92,7 @@ export function againPlan(o: AgainOptions): RunPlan {
     kconfig: [],
     resultsRoot,
     datestamp: o.datestamp,
+    ...(o.uniqueDatestamp === true ? { uniqueDatestamp: true } : {}),
     commandLine: o.commandLine,
     configsRoot: '',
     seed,

@@ -29,6 +29,8 @@ export interface RunOptions {
   /** Absolute results root (`./results` resolved). */
   readonly resultsRoot: string;
   readonly datestamp: string;
+  /** The user chose no --datestamp: a default already taken gets a `.N` suffix (run_session.ts). */
+  readonly uniqueDatestamp?: boolean;
   readonly opsModule?: string;
   readonly dryrun?: DryrunKind;
   /** The command line as typed, first line of `log`. */

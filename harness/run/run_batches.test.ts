@@ -121,6 +121,9 @@ describe('runBatches()', () => {
     expect(rc).toBe(1);
     expect(out.some((l) => l.startsWith('---- STOP file found: ending the run early.'))).toBe(true);
     expect(out).toContain('---- LOCK02 2: Not run (STOP file found).');
-    expect(JSON.parse(readFileSync(path.join(plan.resdir, 'summary.json'), 'utf8'))).toMatchObject({ runs: 1, failures: 1 });
+    // LOCK02 never ran: planned in `batches` without a directory, it is a failure (`missing`), not absent.
+    const summary = JSON.parse(readFileSync(path.join(plan.resdir, 'summary.json'), 'utf8')) as { runs: number; failures: number; scenarios: { scenario: string; reasons: string[] }[] };
+    expect(summary).toMatchObject({ runs: 2, failures: 2 });
+    expect(summary.scenarios.find((x) => x.scenario === 'LOCK02')?.reasons).toEqual(['missing']);
   });
 });

@@ -11,18 +11,21 @@
  *
  * Never loses results: a STOP file in the results directory, SIGINT or SIGTERM (run_session.ts)
  * kill the running guests (their `guest-retval` is written), skip the remaining batches, and still
- * recheck what exists. Exit: the recheck's 0/1, or 130 after SIGINT and 1 after SIGTERM.
+ * recheck what exists. A results file that cannot be written (a full disk) ends the run the same
+ * way, its `Cannot write ...` line printed after the summary, exit 1.
+ * Exit: the recheck's 0/1, or 130 after SIGINT and 1 after SIGTERM.
  * Does not parse arguments or judge verdicts itself.
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildGuestSpec, configFragmentText, dotConfigText } from '../config/scenario.js';
 import { heapShareMb } from '../guest/guest_spec.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
 import { REPORT_WRITERS } from '../report/report_writers.js';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import { formatBatches, formatScenarios, type Batch, type PlannedRun } from './batches.js';
 import { launchGuest, type GuestHandle } from './guest_launch.js';
 import { startJitter, type JitterHandle } from './jitter.js';
@@ -61,12 +64,12 @@ function writeRunFiles(plan: RunPlan, log: (line: string) => void): void {
   log(`Random seed: ${plan.seed} (--seed ${plan.seed} repeats every random stream; repeat k of a scenario uses seed + k - 1)`);
   if (plan.againOf !== undefined) {
     log(`Re-running ${plan.againOf} with its merged configs, boot parameters and seed.`);
-    writeFileSync(path.join(resdir, 're-run'), `${plan.againOf}\n`);
+    writeFileAtomic(path.join(resdir, 're-run'), `${plan.againOf}\n`);
   }
-  writeFileSync(path.join(resdir, 'testid.txt'), testidText());
-  writeFileSync(path.join(resdir, 'torture_suite'), `${plan.suite}\n`);
-  writeFileSync(path.join(resdir, 'batches'), `# cpus=${plan.ncpus}\n${formatBatches(plan.batches)}`);
-  writeFileSync(path.join(resdir, 'scenarios'), `# cpus=${plan.ncpus}\n${formatScenarios(plan.batches)}`);
+  writeFileAtomic(path.join(resdir, 'testid.txt'), testidText());
+  writeFileAtomic(path.join(resdir, 'torture_suite'), `${plan.suite}\n`);
+  writeFileAtomic(path.join(resdir, 'batches'), `# cpus=${plan.ncpus}\n${formatBatches(plan.batches)}`);
+  writeFileAtomic(path.join(resdir, 'scenarios'), `# cpus=${plan.ncpus}\n${formatScenarios(plan.batches)}`);
 }
 
 /**
@@ -86,13 +89,13 @@ function prepareGuest(plan: RunPlan, r: PlannedRun, guestMain: string, display: 
     ...(plan.memoryMb !== undefined ? { memoryMb: plan.memoryMb } : {}),
   });
   const specPath = path.join(dir, 'guest-spec.json');
-  writeFileSync(specPath, JSON.stringify(spec, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'ConfigFragment'), configFragmentText(s));
-  writeFileSync(path.join(dir, 'ConfigFragment.input'), s.fragmentInput);
-  writeFileSync(path.join(dir, '.config'), dotConfigText(s));
+  writeFileAtomic(specPath, JSON.stringify(spec, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'ConfigFragment'), configFragmentText(s));
+  writeFileAtomic(path.join(dir, 'ConfigFragment.input'), s.fragmentInput);
+  writeFileAtomic(path.join(dir, '.config'), dotConfigText(s));
   const argv = guestArgv(spec, guestMain, specPath, plan.memoryMb !== undefined ? heapShareMb(plan.memoryMb, spec.nrCpus) : undefined);
-  writeFileSync(path.join(dir, 'qemu-cmd'), qemuCmdText(spec, argv, plan.shutdownGraceSec));
+  writeFileAtomic(path.join(dir, 'qemu-cmd'), qemuCmdText(spec, argv, plan.shutdownGraceSec));
   writeKvmBuildFiles(dir, s, guestMain);
   log(`---- ${tag}: Kernel present. ${dateText()}`);
   for (const note of s.notes) log(note);
@@ -134,38 +137,45 @@ async function runBatch(plan: RunPlan, batch: Batch, guestMain: string, display:
 }
 
 /** Run every batch on one session; returns the process exit code. */
-export async function runBatches(plan: RunPlan, guestMain: string, io: RunIo): Promise<number> {
+export async function runBatches(planned: RunPlan, guestMain: string, io: RunIo): Promise<number> {
   const startMs = Date.now();
-  const display = io.display ?? createRunDisplay('plain', false, io.out, process.stdout, plan.durationSec);
+  const display = io.display ?? createRunDisplay('plain', false, io.out, process.stdout, planned.durationSec);
   const session = new RunSession({
-    resdir: plan.resdir,
-    commandLine: plan.commandLine,
+    resdir: planned.resdir,
+    ...(planned.uniqueDatestamp === true ? { uniqueResdir: true } : {}),
+    commandLine: planned.commandLine,
     echo: (line, summary) => display.line(line, summary),
-    banner: plan.commandLine,
+    banner: planned.commandLine,
     stopLine: (why) => `---- ${why}: ending the run early. ${dateText()}`,
     stopFile: true,
   });
-  writeRunFiles(plan, session.log);
+  // A default datestamp already taken got a suffix: the plan follows the session's directory.
+  const plan = session.resdir === planned.resdir ? planned : { ...planned, resdir: session.resdir, datestamp: path.relative(planned.resultsRoot, session.resdir) };
   const running = new Set<GuestHandle>();
   session.onStop((why) => {
     for (const g of running) g.kill(why);
   });
+  // A file the run could not write (a full disk) ends it as a STOP would: what ran is judged.
   try {
+    writeRunFiles(plan, session.log);
     for (const batch of plan.batches) {
       display.batchStart(batch.index, plan.batches.length);
       if (session.stopReason !== null) {
         for (const r of batch.runs) session.log(`---- ${r.name} ${r.cpus}: ${session.notRun('Not run')}.`);
         continue;
       }
-      await runBatch(plan, batch, guestMain, display, session, running);
+      await runBatch(plan, batch, guestMain, display, session, running).catch((e: unknown) => session.failWrite(e));
     }
+  } catch (e) {
+    session.failWrite(e);
   } finally {
     display.close();
     session.close();
   }
 
   const r = recheckResults(plan.resdir, REPORT_WRITERS);
-  const rc = session.exitCode(r.summary.exitCode);
-  for (const l of [...endRunHeader(plan.resdir), ...r.lines, endRunFooter(startMs, rc)]) session.log(l, true);
+  const rc = session.exitCode(r.exitCode);
+  const failures = session.writeFailures.filter((l) => !r.writeFailures.includes(l));
+  for (const l of [...endRunHeader(plan.resdir), ...r.lines, ...failures, endRunFooter(startMs, rc)]) session.log(l, true);
   return rc;
 }

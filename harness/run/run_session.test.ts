@@ -1,5 +1,5 @@
 // RunSession on its own: the log, the three ways a session stops, and that close() leaves no handler behind.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +63,23 @@ describe('RunSession', () => {
     expect(why).toBe('STOP file found');
     expect(s.exitCode(1)).toBe(1);
     expect(existsSync(path.join(s.resdir, 'log'))).toBe(true);
+  });
+
+  it('a write failure: the line is still echoed, the session fails (exit 1) and, through failWrite, stops as a STOP would', () => {
+    const { s, echoed } = session();
+    const log = path.join(s.resdir, 'log');
+    rmSync(log);
+    mkdirSync(log);
+    s.log('still shown');
+    expect(echoed).toContain('still shown');
+    expect(s.writeFailures).toEqual([`Cannot write ${log} as it is a directory (EISDIR)`]);
+    expect(s.exitCode(0)).toBe(1);
+    expect(s.stopReason).toBeNull();
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: path.join(s.resdir, 'x.json') });
+    s.failWrite(full);
+    expect(s.stopReason).toBe(`Cannot write ${path.join(s.resdir, 'x.json')} as the disk is full (ENOSPC)`);
+    expect(echoed).toContain(`stop: ${s.stopReason ?? ''}`);
+    expect(() => s.failWrite(new TypeError('a bug'))).toThrow('a bug');
+    s.close();
   });
 });

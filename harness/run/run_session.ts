@@ -5,9 +5,14 @@
  * drift apart between them:
  *
  *  - the results directory must not exist yet and must be creatable (checked before anything
- *    starts), and is made one component at a time;
+ *    starts), and is made one component at a time; when the user chose no --datestamp, a default
+ *    already taken (three runs started in the same second) gets the first free `.N` suffix
+ *    (`2026.12.06-20.40.01.2`: kvm.sh's own --datestamp pattern, ^[a-zA-Z0-9._/-]*$, accepts it),
+ *    claimed by mkdir itself so that two runs never share one; a --datestamp the user chose
+ *    that exists stays an error;
  *  - `log` starts with the command line as typed; every later line goes to the log and is echoed
- *    to the terminal;
+ *    to the terminal; a line the log cannot take (a full disk) is still echoed, and the first such
+ *    failure is kept (writeFailures) for the caller to print with its summary and fail on;
  *  - SIGINT (exit 130), SIGTERM (exit 1) and, for the driver, a STOP file in the results directory
  *    end the session early: one stop line is logged, whatever runs is killed, the remaining units
  *    are recorded as "not run (reason)", and the caller still writes its summary (nothing is lost);
@@ -20,6 +25,7 @@
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TortureError } from '../errors.js';
+import { WriteFailure, asWriteFailure } from '../lib/write_file_atomic.js';
 
 const STOP_POLL_MS = 250;
 
@@ -27,14 +33,17 @@ const STOP_POLL_MS = 250;
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 1 } as const;
 type StopSignal = keyof typeof SIGNAL_EXIT;
 
+function existingResdir(resdir: string): TortureError {
+  return new TortureError('RESULTS_DIR', `Cannot create results directory as '${resdir}' must not exist yet (choose another --datestamp): current value is an existing path`);
+}
+
 /**
- * The results directory must not exist yet, and must be creatable: its nearest existing ancestor
- * is a directory we may write (checked before anything starts: `--results /etc/hostname/sub`).
+ * The results directory must not exist yet (unless `unique`: a default datestamp, which takes a
+ * suffix), and must be creatable: its nearest existing ancestor is a directory we may write
+ * (checked before anything starts: `--results /etc/hostname/sub`).
  */
-export function checkResdirFree(resdir: string): void {
-  if (existsSync(resdir)) {
-    throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${resdir}' must not exist yet (choose another --datestamp): current value is an existing path`);
-  }
+export function checkResdirFree(resdir: string, unique = false): void {
+  if (!unique && existsSync(resdir)) throw existingResdir(resdir);
   let dir = path.dirname(resdir);
   while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   let why: string | null = null;
@@ -55,9 +64,10 @@ function errorCode(e: unknown): string {
 
 /**
  * mkdir -p, one component at a time: node's recursive mkdirSync never returns on some
- * filesystems (under /proc it loops on ENOENT), and each failure here is a clean exit 2.
+ * filesystems (under /proc it loops on ENOENT), and each failure here is a clean exit 2 naming
+ * `resdir`, the results directory `dir` is made for.
  */
-function mkdirEach(dir: string): void {
+function mkdirEach(dir: string, resdir: string = dir): void {
   const missing: string[] = [];
   for (let d = dir; !existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
@@ -67,16 +77,52 @@ function mkdirEach(dir: string): void {
     try {
       mkdirSync(d);
     } catch (e) {
-      throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${dir}' must be creatable: current value fails at ${d} (${errorCode(e)})`, { cause: e });
+      throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${resdir}' must be creatable: current value fails at ${d} (${errorCode(e)})`, { cause: e });
     }
   }
 }
 
-/** A log file that starts with `firstLine`; each later line is appended and echoed. */
-export function openLog(file: string, firstLine: string, echo: (line: string, summary: boolean) => void): (line: string, summary?: boolean) => void {
-  writeFileSync(file, `${firstLine}\n`);
+/**
+ * Make `resdir` (its parents first) and return it; when it exists, `unique` takes the first free
+ * `resdir.N` (N = 2, 3, ...), else it is an error. The last mkdir is exclusive, so two sessions
+ * started together never get the same directory.
+ */
+export function claimResdir(resdir: string, unique: boolean): string {
+  mkdirEach(path.dirname(resdir), resdir);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? resdir : `${resdir}.${n}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw new TortureError('RESULTS_DIR', `Cannot create results directory as '${dir}' must be creatable: current value fails at ${dir} (${errorCode(e)})`, { cause: e });
+      if (!unique) throw existingResdir(resdir);
+    }
+  }
+}
+
+/**
+ * A log file that starts with `firstLine` (a failure to create it throws WriteFailure); each
+ * later line is appended and echoed. A line that cannot be appended is still echoed, and
+ * `onFailure` hears of it.
+ */
+export function openLog(
+  file: string,
+  firstLine: string,
+  echo: (line: string, summary: boolean) => void,
+  onFailure: (f: WriteFailure) => void = () => undefined,
+): (line: string, summary?: boolean) => void {
+  try {
+    writeFileSync(file, `${firstLine}\n`);
+  } catch (e) {
+    throw new WriteFailure(file, e);
+  }
   return (line, summary = false) => {
-    appendFileSync(file, line + '\n');
+    try {
+      appendFileSync(file, line + '\n');
+    } catch (e) {
+      onFailure(new WriteFailure(file, e));
+    }
     echo(line, summary);
   };
 }
@@ -93,6 +139,8 @@ export interface SessionOptions {
   readonly stopLine?: (why: string) => string;
   /** Poll RESDIR/STOP (the driver's kvm.sh convention). */
   readonly stopFile?: boolean;
+  /** The user chose no --datestamp: a `resdir` already taken becomes `resdir.N` (see the header). */
+  readonly uniqueResdir?: boolean;
 }
 
 /** What a caller kills when the session stops: `signal` is null for the STOP file. */
@@ -107,13 +155,16 @@ export class RunSession {
   readonly #stopLine: ((why: string) => string) | undefined;
   readonly #handlers: [StopSignal, () => void][] = [];
   #poll: NodeJS.Timeout | null = null;
+  readonly #writeFailures: string[] = [];
 
-  /** Create the results directory and its log; with `stopLine`, catch SIGINT/SIGTERM from now on. */
+  /**
+   * Create the results directory (`resdir`, or with `uniqueResdir` its first free `.N`: read
+   * this.resdir) and its log; with `stopLine`, catch SIGINT/SIGTERM from now on.
+   */
   constructor(o: SessionOptions) {
-    this.resdir = o.resdir;
-    checkResdirFree(o.resdir);
-    mkdirEach(o.resdir);
-    this.log = openLog(path.join(o.resdir, 'log'), o.commandLine, o.echo);
+    checkResdirFree(o.resdir, o.uniqueResdir === true);
+    this.resdir = claimResdir(o.resdir, o.uniqueResdir === true);
+    this.log = openLog(path.join(this.resdir, 'log'), o.commandLine, o.echo, (f) => this.writeFailed(f));
     if (o.banner !== undefined) o.echo(o.banner, false);
     this.#stopLine = o.stopLine;
     if (o.stopLine === undefined) return;
@@ -126,11 +177,33 @@ export class RunSession {
       this.#handlers.push([sig, h]);
     }
     if (o.stopFile === true) {
-      const stopFile = path.join(o.resdir, 'STOP');
+      const stopFile = path.join(this.resdir, 'STOP');
       this.#poll = setInterval(() => {
         if (existsSync(stopFile)) this.stop('STOP file found', null);
       }, STOP_POLL_MS);
     }
+  }
+
+  /** Note a results file that could not be written (once per message): the session fails. */
+  writeFailed(f: WriteFailure): void {
+    if (!this.#writeFailures.includes(f.message)) this.#writeFailures.push(f.message);
+  }
+
+  /**
+   * `e` was thrown while writing results: a filesystem error (a full disk) is noted and ends the
+   * session as a STOP file would (what ran is still judged and summed up); anything else is a bug
+   * and is thrown again.
+   */
+  failWrite(e: unknown): void {
+    const f = asWriteFailure(e, this.resdir);
+    if (f === null) throw e;
+    this.writeFailed(f);
+    this.stop(f.message, null);
+  }
+
+  /** The `Cannot write ...` lines of every file that could not be written, in order. */
+  get writeFailures(): readonly string[] {
+    return this.#writeFailures;
   }
 
   /** Why the session was stopped early, or null while it runs on. */
@@ -157,9 +230,9 @@ export class RunSession {
     return `${word} (${this.#stopReason ?? 'not stopped'})`;
   }
 
-  /** The session's exit code: the signal's if one stopped it, else the caller's verdict. */
+  /** The session's exit code: the signal's if one stopped it, else the caller's verdict (1 at least after a write failure). */
   exitCode(verdict: number): number {
-    return this.#signalRc ?? verdict;
+    return this.#signalRc ?? (this.#writeFailures.length > 0 && verdict === 0 ? 1 : verdict);
   }
 
   /** Stop listening for signals and the STOP file (the caller then writes its summary). */
