@@ -2,8 +2,9 @@
  * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The guest is
  * `node <argv>` (kvm_files.ts: guest_main.js, its spec and qemu-style words), its stdout and stderr going to `qemu-output`, with an IPC channel: the guest's live counters arrive
  * over it (onProgress), and its closing (the driver died) makes the guest exit. A guest still
- * alive after durationSec + shutdownGraceSec is killed with SIGKILL and its `guest-retval` is
- * 137, as kvm.sh records a killed qemu. The driver may also kill it early (STOP file, SIGINT).
+ * alive durationSec + shutdownGraceSec after its boot ended (GuestProgress.bootSec; as long again
+ * for the boot itself) is killed with SIGKILL and its `guest-retval` is 137, as kvm.sh records a
+ * killed qemu. The driver may also kill it early (STOP file, SIGINT).
  *
  * Guarantees: `guest-retval` and `qemu-retval` are written exactly once, whatever happens (spawn
  * failure: 127). A guest whose V8 heap ran out (`--memory`) is logged as out of memory.
@@ -60,8 +61,17 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
   });
   closeSync(outFd);
   child.on('message', (m: unknown) => {
-    if (o.onProgress !== undefined && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'progress') o.onProgress(m as GuestProgress);
+    if (typeof m !== 'object' || m === null || (m as { kind?: unknown }).kind !== 'progress') return;
+    const p = m as GuestProgress;
+    // The test time counts from the end of boot: so does the kill deadline (rearmed once).
+    if (p.bootSec !== null && !booted) {
+      booted = true;
+      clearTimeout(timer);
+      timer = setTimeout(killLate, o.killAfterSec * 1000);
+    }
+    o.onProgress?.(p);
   });
+  let booted = false;
   let killed = false;
   let finished = false;
 
@@ -72,10 +82,12 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     child.kill('SIGKILL');
   };
 
-  const timer = setTimeout(() => {
+  const killLate = (): void => {
     const secs = Math.round(performance.now() - start) / 1000;
-    kill(`still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`);
-  }, o.killAfterSec * 1000);
+    kill(`still running after ${secs} s (${booted ? 'boot + ' : ''}duration + shutdown grace ${o.killAfterSec} s); killed`);
+  };
+  // Until the guest reports its boot done, the boot itself may take as long as the run would.
+  let timer = setTimeout(killLate, o.killAfterSec * 1000);
 
   const done = new Promise<GuestExit>((resolve) => {
     const finish = (retval: number): void => {
