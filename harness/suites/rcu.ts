@@ -7,6 +7,7 @@
 
 import { formatG } from '../formats/awk_number.js';
 import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
+import { belowFloor, floorOf, hotplugShortfall, type MeaningfulFloors } from './meaningful.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
 
@@ -21,6 +22,14 @@ const readerBatchCloseCalls: RecheckRule = ({ facts, durSec, files }) => {
   const msg = `${closeCalls} Reader Batch close calls in ${Math.floor(durSec / 60)} minute run: ${files.dir}`;
   const f: Finding = per6min > 5 && closeCalls > 1 ? { lines: [`BUG: ${msg}`], reasons: [`${closeCalls} Reader Batch close calls`] } : { lines: [`WARNING: ${msg}`], reasons: [] };
   return [f];
+};
+
+/*
+ * Grace periods per second of test a run must reach (configs/rcu/README.md "A meaningful run"):
+ * measured runs make 10-20 GPs/s idle and 2 or more at load 10; the floor is well below that.
+ */
+const RCU_FLOORS: MeaningfulFloors = {
+  default: { perSec: 0.5 },
 };
 
 export const rcu: Suite = {
@@ -54,5 +63,13 @@ export const rcu: Suite = {
     return { text, stats };
   },
   rules: [readerBatchCloseCalls],
+  meaningful: {
+    floors: RCU_FLOORS,
+    shortfall(scenario, input) {
+      const gps = input.facts.finalVer ?? input.facts.lastVer;
+      if (gps === null) return 'no rcutorture statistics (ver:) printed';
+      return belowFloor(gps, 'grace periods', floorOf(RCU_FLOORS, scenario).perSec, input.testSec) ?? hotplugShortfall(input);
+    },
+  },
   battery: { group: 'rcutorture', weight: 7, bootargs: '', scenarioNote: '', busted: 'BUSTED' },
 };
