@@ -34,6 +34,7 @@ const random_seed = torture_params.param('uint', 'random_seed', 0, 'Seed of ever
 const dump_random_streams = torture_params.param('bool', 'dump_random_streams', false, 'Print the first values of every random stream');
 const test_leak_mb = torture_params.param('uint', 'test_leak_mb', 0, 'Planted bug: leak about N MB of heap on CPU 0');
 const test_boot_delay_ms = torture_params.param('uint', 'test_boot_delay_ms', 0, 'Test switch: slow the boot of CPU 0 by N ms');
+const test_idle_kthreads = torture_params.param('bool', 'test_idle_kthreads', false, 'Test switch: every torture kthread waits for the end of the test before it starts');
 torture_params.refuse('bool', 'disable_onoff_at_boot', 'the boot-time CPU-hotplug switch (onoff always runs when configured)');
 torture_params.refuse('uint', 'verbose_sleep_frequency', 'verbose-print sleeps');
 torture_params.refuse('uint', 'verbose_sleep_duration', 'verbose-print sleeps');
@@ -249,7 +250,11 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
   Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
   const t = kapi.kthreadRun(async () => {
     try {
-      await fn();
+      // torture.test_idle_kthreads=1, a test switch: the kthread sleeps through the whole test and
+      // exits without running, so that the run tests nothing (the test of a run too idle to be a
+      // pass). Unset in every shipped scenario.
+      if (test_idle_kthreads.get()) await kapi.waitEventInterruptible(wq(W_STOP_WQ), torture_must_stop);
+      else await fn();
     } finally {
       // Pairs with the waitEvent condition in torture_cleanup_begin().
       Atomics.sub(kapi.shm, word(W_NKTHREADS), 1);
@@ -346,7 +351,8 @@ async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void>
 
 /** torture_onoff_init(): start torture_onoff on this CPU (call on the CPU that gets it). */
 export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
-  if (intervalJ <= 0) return;
+  // torture.test_idle_kthreads: no hotplug either (cleanup would wait for an onoff that never ran).
+  if (intervalJ <= 0 || test_idle_kthreads.get()) return;
   Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
   // No awaiting wrapper in between, so that stacks read torture_onoff -> kthread as the kernel's.
   torture_create_kthread(() => torture_onoff(holdoffJ, intervalJ), 'torture_onoff');
