@@ -289,10 +289,10 @@ describe('INCONCLUSIVE: a clean run short of what its suite says a meaningful ru
   it('0 grace periods in 0.04 s of test: INCONCLUSIVE in the lines, summary.json and JUnit (an error), exit 1', () => {
     const dir = resultsDir({ TREE03: { console: ZERO_GPS, retval: 0, result: { seconds: 3.8 } }, TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
     const r = recheckResults(dir, REPORT_WRITERS);
-    expect(r.lines).toContain('INCONCLUSIVE: TREE03: 0 grace periods in 0.04 s of test (at least 1 needed, 0.5/s)');
+    expect(r.lines).toContain('INCONCLUSIVE: TREE03: 0 grace periods in 0.04 s of test (at least 1 needed, 0.25/s)');
     expect(r.lines.at(-1)).toBe('1 runs inconclusive (too little tested to say).');
     expect(r.summary).toMatchObject({ exitCode: 1, failures: 0, inconclusive: 1 });
-    expect(summaryOf(dir, 'TREE03')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 grace periods in 0.04 s of test (at least 1 needed, 0.5/s)'], bootSec: 3.456, testSec: 0.04 });
+    expect(summaryOf(dir, 'TREE03')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 grace periods in 0.04 s of test (at least 1 needed, 0.25/s)'], bootSec: 3.456, testSec: 0.04 });
     expect(summaryOf(dir, 'TREE05')).toMatchObject({ verdict: 'success' });
     const [tree03, tree05] = junitCases(dir);
     expect(tree03?.error).toMatchObject({ '@_type': 'inconclusive' });
@@ -326,7 +326,7 @@ describe('INCONCLUSIVE: a clean run short of what its suite says a meaningful ru
       LOCK03: { suite: 'lock', console: lock(40, '3/3:4/4'), retval: 0, result: { seconds: 11 }, spec: hot },
     });
     const r = recheckResults(dir);
-    expect(summaryOf(dir, 'LOCK01')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 acquisitions by the least busy writer in 10.0 s of test (at least 1 needed, 0.1/s)'] });
+    expect(summaryOf(dir, 'LOCK01')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 acquisitions by the least busy writer in 10.0 s of test (at least 2 needed, 0.25/s)'] });
     expect(summaryOf(dir, 'LOCK02')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 CPU-hotplug operations in 10.0 s of test (onoff_interval=100, onoff_holdoff=1)'] });
     expect(summaryOf(dir, 'LOCK03').verdict).toBe('success');
     expect(r.summary).toMatchObject({ exitCode: 1, inconclusive: 2 });

@@ -25,11 +25,13 @@ const readerBatchCloseCalls: RecheckRule = ({ facts, durSec, files }) => {
 };
 
 /*
- * Grace periods per second of test a run must reach (configs/rcu/README.md "A meaningful run"):
- * measured runs make 10-20 GPs/s idle and 2 or more at load 10; the floor is well below that.
+ * Grace periods (the writer's `ver`) per second of test a run must reach, at least one
+ * (configs/rcu/README.md "A meaningful run"). Measured 4 s nightly runs at load 14-18: 20-48/s
+ * (TREE01-04, TREE09), 3/s (TREE07), 0.75/s (TREE05 with lockdep; 15/s idle, about 2/s at load 10);
+ * the floor is a third of the slowest.
  */
 const RCU_FLOORS: MeaningfulFloors = {
-  default: { perSec: 0.5 },
+  default: { perSec: 0.25 },
 };
 
 export const rcu: Suite = {
