@@ -89,8 +89,9 @@ export function liveBlock(rows: readonly GuestRow[], batch: number, batches: num
     const hot = `hotplug ${p?.hotplugOk ?? 0}/${p?.hotplugTried ?? 0}`;
     const errs = p?.errors ?? 0;
     const errText = `errors ${errs}`;
-    const clock = bootSec === null ? `booting ${el.toFixed(1)} s` : `${mmss(el)}/${mmss(r.durationSec)}  boot ${bootSec.toFixed(1)} s`;
-    lines.push(`  ${r.tag.padEnd(14)} ${clock}  ${work}  ${hot}  ${errs > 0 && colour ? colours.red(errText) : errText}`);
+    const clock = bootSec === null ? `booting ${el.toFixed(1)} s` : `${mmss(el)}/${mmss(r.durationSec)}`;
+    const boot = bootSec === null ? '' : `  boot ${bootSec.toFixed(1)} s`;
+    lines.push(`  ${r.tag.padEnd(14)} ${clock}  ${work}  ${hot}  ${errs > 0 && colour ? colours.red(errText) : errText}${boot}`);
   }
   const left = Math.max(0, durationSec - longest) + (batches - batch) * durationSec;
   lines.unshift(`---- batch ${batch}/${batches}, ${rows.length} guest${rows.length === 1 ? '' : 's'} running, about ${mmss(left)} left`);
