@@ -43,8 +43,8 @@ export interface ConsoleFacts {
   readonly bootSec: number | null;
   /**
    * Seconds of test: from the start of the test (the boot-done line; `Start of test` in consoles
-   * without one) to the `End of test` line (or the last stamped line), by their stamps; null
-   * without stamps.
+   * without one) to its stop (torture_shutdown's `shutting down system`, else the `End of test`
+   * line, else the last stamped line), by their stamps; null without stamps.
    */
   readonly testSec: number | null;
 }

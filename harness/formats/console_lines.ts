@@ -270,6 +270,11 @@ export function bootDoneSeconds(line: string): number | null {
   return m === null ? null : Number(m[2]);
 }
 
+/** Whether a line is torture_shutdown's `shutting down system` (verbose): the test stops there. */
+export function isShutdownStartLine(line: string): boolean {
+  return /-torture: torture_shutdown task shutting down system/.test(line);
+}
+
 /** Whether a line is a torture module's `Start of test` parameter line. */
 export function isStartOfTestLine(line: string): boolean {
   return /-torture:--- Start of test/.test(line);

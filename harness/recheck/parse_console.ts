@@ -30,6 +30,7 @@ import {
   hasVer,
   isBadnessLine,
   isGpStateLine,
+  isShutdownStartLine,
   isStartOfTestLine,
   isTortureFailureLine,
   isVerStatsLine,
@@ -86,7 +87,9 @@ function parseHotplug(lines: readonly string[]): HotplugCounts | null {
 function testTime(lines: readonly string[]): { bootSec: number | null; testSec: number | null } {
   const bootLine = lines.find((l) => bootDoneSeconds(l) !== null);
   const startLine = bootLine ?? lines.find(isStartOfTestLine);
-  const endLine = lastMatch(lines, (l) => endOfTestTag(l) !== null) ?? lastMatch(lines, (l) => !Number.isNaN(stampSeconds(l)));
+  // The test stops when torture_shutdown starts the cleanup (verbose), else at End of test.
+  const endLine =
+    lines.find(isShutdownStartLine) ?? lastMatch(lines, (l) => endOfTestTag(l) !== null) ?? lastMatch(lines, (l) => !Number.isNaN(stampSeconds(l)));
   const from = startLine === undefined ? Number.NaN : stampSeconds(startLine);
   const to = endLine === undefined ? Number.NaN : stampSeconds(endLine);
   return {

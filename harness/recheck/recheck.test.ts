@@ -284,6 +284,9 @@ describe('INCONCLUSIVE: a clean run short of what its suite says a meaningful ru
     expect(f.bootSec).toBe(3.456);
     expect(f.testSec).toBe(0.04);
     expect(f.finalVer).toBe(0);
+    // The test stops where torture_shutdown starts the cleanup, not after a slow cleanup.
+    const slow = [...BOOTED, T(5.2, 'rcu-torture: torture_shutdown task shutting down system'), ...ZERO_GPS.slice(3).map((l) => l.replace('0.240000', '15.200000'))];
+    expect(parseConsole(slow.join('\n'), 'c.log', 'TREE03').testSec).toBe(5);
   });
 
   it('0 grace periods in 0.04 s of test: INCONCLUSIVE in the lines, summary.json and JUnit (an error), exit 1', () => {
