@@ -87,7 +87,7 @@ export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {
   let booted = false;
   child.on('message', (m: unknown) => {
     // The default budget counts from the end of boot, as the test time does; a given one is absolute.
-    if (o.killAfterMs !== undefined || booted || (m as Partial<GuestProgress> | null)?.bootSec == null) return;
+    if (o.killAfterMs !== undefined || booted || typeof (m as Partial<GuestProgress> | null)?.bootSec !== 'number') return;
     booted = true;
     clearTimeout(timer);
     timer = setTimeout(killNow, budgetMs);

@@ -64,7 +64,7 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     if (typeof m !== 'object' || m === null || (m as { kind?: unknown }).kind !== 'progress') return;
     const p = m as GuestProgress;
     // The test time counts from the end of boot: so does the kill deadline (rearmed once).
-    if (p.bootSec !== null && !booted) {
+    if (typeof p.bootSec === 'number' && !booted) {
       booted = true;
       clearTimeout(timer);
       timer = setTimeout(killLate, o.killAfterSec * 1000);
