@@ -63,7 +63,9 @@ describe('a run that did not test is not a pass', () => {
       const s = JSON.parse(readFileSync(path.join(results, 'idle', 'LOCK01', 'summary.json'), 'utf8')) as ScenarioSummary;
       expect(s.verdict).toBe('inconclusive');
       expect(s.bootSec).toBeGreaterThan(0);
-      expect(s.testSec).toBeGreaterThanOrEqual(2);
+      // The boot-done line (the guest's main thread) and torture_shutdown (a CPU) read the clock
+      // a moment apart: the whole 2 s, give or take a few ms.
+      expect(s.testSec).toBeGreaterThan(1.9);
     } finally {
       rmSync(results, { recursive: true, force: true });
     }
