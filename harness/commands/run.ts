@@ -33,7 +33,7 @@ A STOP file in the results directory ends a run early; results are still recheck
 Exit status: 0 all runs succeeded, 1 a run failed, 2 bad input.`;
 
 /** --shutdown-grace and --quiet, which `torture again` takes too. */
-export const SHUTDOWN_GRACE = option(intRange('SECS', 0), 'kill a guest still running SECS after --duration (default: 15; kvm.sh\nuses 180 for a booting qemu, our guests boot in well under a second)');
+export const SHUTDOWN_GRACE = option(intRange('SECS', 0), 'kill a guest still running SECS after its boot and --duration (default: 15;\nkvm.sh uses 180 for a booting qemu; the boot is measured apart here)');
 export const QUIET = option(FLAG, 'print only the summary (the log file still has everything)');
 
 const RUN_OPTIONS = {

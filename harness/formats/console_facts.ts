@@ -24,6 +24,8 @@ export interface ConsoleFacts {
   readonly endOfTest: string | null;
   /** Last `ver:` value (rcutorture), or null. */
   readonly lastVer: number | null;
+  /** The last stats line's version in either case (`ver:`, or `VER:` once the writer's element is gone), or null. */
+  readonly finalVer: number | null;
   /** `[rcu: g123 f0x0 ]` from the last End-test grace-period state line, or ''. */
   readonly gpStopState: string;
   /** Total of the last `Writes:  Total:` line (locktorture; kvm-recheck-lock.sh's count), or null. */
@@ -33,4 +35,16 @@ export interface ConsoleFacts {
   /** Sum of the last Reader Batch histogram beyond its first two buckets, or null. */
   readonly readerBatchCloseCalls: number | null;
   readonly hotplug: HotplugCounts | null;
+  /** `Max/Min:` least of the last `Writes:` line (the least busy writer's acquisitions), or null. */
+  readonly writerMin: number | null;
+  /** `Max/Min:` least of the last `Reads :` line, or null. */
+  readonly readerMin: number | null;
+  /** Seconds of boot the guest reported (`torture: all N CPUs up after S s of boot`), or null. */
+  readonly bootSec: number | null;
+  /**
+   * Seconds of test: from the start of the test (the boot-done line; `Start of test` in consoles
+   * without one) to its stop (torture_shutdown's `shutting down system`, else the `End of test`
+   * line, else the last stamped line), by their stamps; null without stamps.
+   */
+  readonly testSec: number | null;
 }

@@ -265,3 +265,35 @@ export function stateDumpStuck(lines: readonly string[]): string | null {
   }
   return null;
 }
+
+// ---- boot time and the start of the test (ours) ---------------------------------------------------
+
+/*
+ *   [    1.234567] torture: all 4 CPUs up after 1.234 s of boot: test time starts
+ *
+ * The guest prints it when every CPU has booted and the torture kthreads start to run (the boot
+ * barrier): from here the torture clock (shutdown_secs, `--duration`) counts. A worker thread's
+ * boot is far slower than a CPU's and grows with the host's load, so it is measured apart.
+ */
+const BOOT_DONE = /torture: all (\d+) CPUs up after ([0-9.]+) s of boot: test time starts/;
+
+/** The guest's boot-done line (without its stamp). */
+export function bootDoneLine(nrCpus: number, bootSec: number): string {
+  return `torture: all ${nrCpus} CPUs up after ${bootSec.toFixed(3)} s of boot: test time starts`;
+}
+
+/** The boot seconds of a boot-done line, or null for any other line. */
+export function bootDoneSeconds(line: string): number | null {
+  const m = BOOT_DONE.exec(line);
+  return m === null ? null : Number(m[2]);
+}
+
+/** Whether a line is torture_shutdown's `shutting down system` (verbose): the test stops there. */
+export function isShutdownStartLine(line: string): boolean {
+  return /-torture: torture_shutdown task shutting down system/.test(line);
+}
+
+/** Whether a line is a torture module's `Start of test` parameter line. */
+export function isStartOfTestLine(line: string): boolean {
+  return /-torture:--- Start of test/.test(line);
+}

@@ -16,6 +16,8 @@ export interface SpecFile {
   readonly suite?: string;
   readonly durationSec?: number;
   readonly bootParams?: Readonly<Record<string, string>>;
+  readonly kconfig?: Readonly<Record<string, string>>;
+  readonly nrCpus?: number;
 }
 
 /** What recheck reads of guest-result.json (the guest's GuestResult), on the same terms. */

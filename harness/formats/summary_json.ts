@@ -9,12 +9,20 @@ import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { HotplugCounts } from './console_lines.js';
 import { SCENARIO_FILE } from './results_files.js';
 
+/** A scenario's verdict: tested and clean, a finding, or not tested enough to say. */
+export const SCENARIO_VERDICTS = ['success', 'failure', 'inconclusive'] as const;
+export type ScenarioVerdictKind = (typeof SCENARIO_VERDICTS)[number];
+
 /** summary.json of one scenario. */
 export interface ScenarioSummary {
   readonly scenario: string;
   /** The suite it was judged as (a key of harness/suites/'s SUITES), or null when unknown. */
   readonly suite: string | null;
-  readonly verdict: 'success' | 'failure';
+  /**
+   * `inconclusive`: no finding, but the run fell short of what its suite says a meaningful run
+   * reaches (harness/suites/meaningful.ts); its one reason says how. It fails the run (exit 1).
+   */
+  readonly verdict: ScenarioVerdictKind;
   readonly reasons: readonly string[];
   /** Last `ver:` value (rcutorture writer updates, each needing a grace period). */
   readonly gps?: number;
@@ -28,6 +36,10 @@ export interface ScenarioSummary {
   readonly lockdepTitles: readonly string[];
   readonly hotplug: HotplugCounts | null;
   readonly durationSec: number | null;
+  /** Seconds from the guest's start to all CPUs up (the test's start), or null when the console does not say. */
+  readonly bootSec?: number | null;
+  /** Seconds from the test's start to its end, by the console's stamps, or null. */
+  readonly testSec?: number | null;
   readonly completedSec: number | null;
   readonly endOfTest: string | null;
   /** Exit code recorded in guest-retval (137 = killed), or null if absent. */
@@ -47,6 +59,8 @@ export interface RunSummary {
   readonly exitCode: 0 | 1;
   readonly runs: number;
   readonly failures: number;
+  /** Scenarios with the verdict `inconclusive` (absent in results from before it existed). */
+  readonly inconclusive?: number;
   readonly configErrors: number;
   readonly scenarios: readonly ScenarioSummary[];
 }

@@ -6,7 +6,8 @@
  * as its own child process (kvm.sh starts one qemu per scenario). The guest streams its console
  * to `console.log` in the same directory as it runs, writes `lockdep_stats` and
  * `guest-result.json` when it ends, and exits with one of GUEST_EXIT. The driver kills a guest
- * still alive after durationSec + shutdownGraceSec (SIGKILL, recorded as `killed`).
+ * still alive durationSec + shutdownGraceSec after its boot ended (SIGKILL, recorded as `killed`):
+ * the test time counts from all CPUs up, as the guest reports it (GuestProgress.bootSec).
  */
 
 import type { TortureSuite } from '../suites/index.js';
@@ -58,6 +59,8 @@ export interface GuestResult {
   readonly end: 'poweroff' | 'oops' | 'hang' | 'boot-error' | 'oom';
   /** Seconds from boot to the end. */
   readonly seconds: number;
+  /** Seconds from the process's start to all CPUs up (the test's start), null if it never got there. */
+  readonly bootSec?: number | null;
   /** One line per problem the guest itself saw (oops, hang) in the order seen. */
   readonly problems: readonly string[];
   /** Findings the kernel reported about itself (lockdep, torture checks), also in console.log. */
@@ -80,6 +83,11 @@ export interface GuestProgress {
   readonly hotplugTried: number;
   /** Console lines console-badness.sh would flag so far. */
   readonly errors: number;
+  /**
+   * Seconds from the guest process's start to all CPUs up (the torture clock starts then), or
+   * null while it still boots. The driver's kill deadline counts from it.
+   */
+  readonly bootSec: number | null;
 }
 
 /**

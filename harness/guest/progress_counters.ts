@@ -2,7 +2,7 @@
  * A running guest's live counters, read from its own console as the lines go by: the last `ver:`
  * of rcutorture's stats (grace periods), the last `Writes:  Total:` of locktorture's (acquisitions),
  * the last `onoff:` field (hotplug operations), and every line console-badness.sh would flag
- * (errors so far). The guest sends them to the driver over its IPC channel for the live display;
+ * (errors so far), and how long the guest took to boot. The guest sends them to the driver over its IPC channel for the live display;
  * they are a view of the console, never a verdict (recheck judges the files). The lines are read
  * with the one console grammar (harness/formats/console_lines.ts) that recheck and the report use.
  */
@@ -11,7 +11,7 @@ import { isBadnessLine, liveVer, lockStats, onoffCounts } from '../formats/conso
 import type { GuestProgress } from './guest_spec.js';
 
 export class ProgressCounters {
-  #p: { -readonly [K in keyof GuestProgress]: GuestProgress[K] } = { kind: 'progress', gps: null, acquisitions: null, hotplugOk: 0, hotplugTried: 0, errors: 0 };
+  #p: { -readonly [K in keyof GuestProgress]: GuestProgress[K] } = { kind: 'progress', gps: null, acquisitions: null, hotplugOk: 0, hotplugTried: 0, errors: 0, bootSec: null };
   #changed = true;
 
   /** Account one console line (with or without its timestamp). */
@@ -26,6 +26,12 @@ export class ProgressCounters {
       this.#set('hotplugTried', o.onlineTry + o.offlineTry);
     }
     if (isBadnessLine(l)) this.#set('errors', this.#p.errors + 1);
+  }
+
+  /** The guest's boot ended after `sec` seconds (sent with the counters). */
+  boot(sec: number): void {
+    this.#p.bootSec = sec;
+    this.#changed = true;
   }
 
   #set<K extends 'gps' | 'acquisitions' | 'hotplugOk' | 'hotplugTried' | 'errors'>(k: K, v: number): void {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { distFile, distPath } from '../lib/dist_entry.js';
 import { SUITES } from '../suites/index.js';
-import type { GuestResult, GuestSpec, TortureSuite } from './guest_spec.js';
+import type { GuestProgress, GuestResult, GuestSpec, TortureSuite } from './guest_spec.js';
 
 export interface RunGuestOptions {
   readonly suite?: TortureSuite;
@@ -25,7 +25,7 @@ export interface RunGuestOptions {
   readonly shutdownGraceSec?: number;
   readonly modules?: readonly string[];
   readonly opsModule?: string;
-  /** Kill the guest after this many ms (default: duration + grace + 10 s). */
+  /** Kill the guest after this many ms (default: duration + grace + 10 s after its boot ended). */
   readonly killAfterMs?: number;
   readonly resdir?: string;
 }
@@ -86,20 +86,28 @@ export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {
   };
   const specPath = path.join(resdir, 'guest-spec.json');
   writeFileSync(specPath, JSON.stringify(spec, null, 2));
-  const child = spawn(process.execPath, [guestMainPath(), specPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // With an IPC channel, as the driver starts it: the guest reports the end of its boot over it.
+  const child = spawn(process.execPath, [guestMainPath(), specPath], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => {
+  child.stderr?.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  child.stdout.resume();
+  child.stdout?.resume();
   let killed = false;
-  const timer = setTimeout(
-    () => {
-      killed = true;
-      child.kill('SIGKILL');
-    },
-    o.killAfterMs ?? (duration + grace + 10) * 1000,
-  );
+  const budgetMs = o.killAfterMs ?? (duration + grace + 10) * 1000;
+  const killNow = (): void => {
+    killed = true;
+    child.kill('SIGKILL');
+  };
+  let timer = setTimeout(killNow, budgetMs);
+  let booted = false;
+  child.on('message', (m: unknown) => {
+    // The default budget counts from the end of boot, as the test time does; a given one is absolute.
+    if (o.killAfterMs !== undefined || booted || typeof (m as Partial<GuestProgress> | null)?.bootSec !== 'number') return;
+    booted = true;
+    clearTimeout(timer);
+    timer = setTimeout(killNow, budgetMs);
+  });
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
     child.on('exit', (c, s) => resolve([c, s]));
   });

@@ -61,8 +61,12 @@ export function judgeStep(e: StepExpect, exitCode: number | null, output: string
     return { passed: false, reasons: [`exit ${exitCode} and no summary.json in ${resultsDir}${last !== '' ? `: ${last}` : ''}`] };
   }
   switch (e.kind) {
-    case 'success':
-      return exitCode === 0 ? { passed: true, reasons: [] } : { passed: false, reasons: [`exit ${exitCode}`, ...failureReasons(summary)] };
+    case 'success': {
+      if (exitCode === 0) return { passed: true, reasons: [] };
+      // A run too short to say is not a pass, but it is no finding either: say which it was.
+      const inconclusive = summary !== null && summary.scenarios.length > 0 && summary.scenarios.every((s) => s.verdict !== 'failure') && summary.scenarios.some((s) => s.verdict === 'inconclusive');
+      return { passed: false, reasons: [inconclusive ? `exit ${exitCode}: INCONCLUSIVE` : `exit ${exitCode}`, ...failureReasons(summary)] };
+    }
     case 'torture-failure': {
       const fails = failureReasons(summary).filter((r) => / FAILURE\b/.test(r));
       if (exitCode === 1 && fails.length > 0) return { passed: true, reasons: [`failed as it must: ${fails[0] ?? ''}`] };

@@ -24,17 +24,22 @@ import type { BadnessCounts, ConsoleFacts } from '../formats/console_facts.js';
 import {
   BADNESS_KINDS,
   BENIGN,
+  bootDoneSeconds,
   endOfTestTag,
   hasBangs,
   hasVer,
   isBadnessLine,
   isGpStateLine,
+  isShutdownStartLine,
+  isStartOfTestLine,
   isTortureFailureLine,
   isVerStatsLine,
+  liveVer,
   lockdepTitles as findLockdepTitles,
   lockStats,
   onoffCounts,
   readerHistogram,
+  stampSeconds,
   stripStamp,
   verWord,
   type HotplugCounts,
@@ -76,6 +81,21 @@ function sequenceCheck(lines: readonly string[]): string {
 function parseHotplug(lines: readonly string[]): HotplugCounts | null {
   const l = lastMatch(lines, (x) => onoffCounts(x) !== null);
   return l === undefined ? null : onoffCounts(l);
+}
+
+/** Boot seconds and test seconds (ConsoleFacts.bootSec, .testSec) from the stamps. */
+function testTime(lines: readonly string[]): { bootSec: number | null; testSec: number | null } {
+  const bootLine = lines.find((l) => bootDoneSeconds(l) !== null);
+  const startLine = bootLine ?? lines.find(isStartOfTestLine);
+  // The test stops when torture_shutdown starts the cleanup (verbose), else at End of test.
+  const endLine =
+    lines.find(isShutdownStartLine) ?? lastMatch(lines, (l) => endOfTestTag(l) !== null) ?? lastMatch(lines, (l) => !Number.isNaN(stampSeconds(l)));
+  const from = startLine === undefined ? Number.NaN : stampSeconds(startLine);
+  const to = endLine === undefined ? Number.NaN : stampSeconds(endLine);
+  return {
+    bootSec: bootLine === undefined ? null : bootDoneSeconds(bootLine),
+    testSec: Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, Math.round((to - from) * 1000) / 1000),
+  };
 }
 
 /** Analyse one console. `file` is how the console is named in output, `title` the scenario. */
@@ -149,6 +169,8 @@ export function parseConsole(text: string, file: string, title: string): Console
   const verLine = lastMatch(lines, hasVer);
   const lastWord = verLine === undefined ? undefined : verWord(verLine);
   const lastVer = lastWord !== undefined && /^\d+$/.test(lastWord) ? Number(lastWord) : null;
+  const finalVerLine = lastMatch(lines, (x) => /-torture: /.test(x) && liveVer(x) !== null);
+  const finalVer = finalVerLine === undefined ? null : liveVer(finalVerLine);
   const gpLine = lastMatch(msgs, isGpStateLine);
   let gpStopState = '';
   if (gpLine !== undefined) {
@@ -158,12 +180,14 @@ export function parseConsole(text: string, file: string, title: string): Console
     gpStopState = `[${f[0] ?? ''} ${f[4] ?? ''} ${f[5] ?? ''} ${f[6] ?? ''}]`;
   }
   // kvm-recheck-lock.sh counts the writers only (`grep "Writes:  Total:" | tail -1`).
-  const lastTotal = (kind: 'Writes' | 'Reads'): number | null => {
+  const lastStats = (kind: 'Writes' | 'Reads'): ReturnType<typeof lockStats> => {
     const l = lastMatch(lines, (x) => lockStats(x)?.kind === kind);
-    return l === undefined ? null : (lockStats(l)?.total ?? null);
+    return l === undefined ? null : lockStats(l);
   };
-  const acquisitions = lastTotal('Writes');
-  const readAcquisitions = lastTotal('Reads');
+  const writes = lastStats('Writes');
+  const reads = lastStats('Reads');
+  const acquisitions = writes?.total ?? null;
+  const readAcquisitions = reads?.total ?? null;
   const batchLine = lastMatch(lines, (x) => readerHistogram(x)?.kind === 'Batch');
   const batch = batchLine === undefined ? null : readerHistogram(batchLine);
   const readerBatchCloseCalls = batch === null ? null : batch.buckets.slice(2).reduce((a, b) => a + b, 0);
@@ -177,10 +201,14 @@ export function parseConsole(text: string, file: string, title: string): Console
     lockdepTitles,
     endOfTest,
     lastVer,
+    finalVer,
     gpStopState,
     acquisitions,
     readAcquisitions,
     readerBatchCloseCalls,
     hotplug: parseHotplug(lines),
+    writerMin: writes?.min ?? null,
+    readerMin: reads?.min ?? null,
+    ...testTime(lines),
   };
 }

@@ -48,6 +48,8 @@ const SPEC = (name: string, suite: 'rcu' | 'lock', secs: number) => ({
 });
 
 interface Fixture {
+  /** Boot parameters and Kconfig beside the shutdown_secs SPEC gives. */
+  spec?: { bootParams?: Record<string, string>; kconfig?: Record<string, string> };
   console?: string[];
   retval?: number;
   result?: { seconds: number; problems?: string[] };
@@ -61,7 +63,8 @@ function resultsDir(scenarios: Record<string, Fixture>): string {
   for (const [name, f] of Object.entries(scenarios)) {
     const d = path.join(dir, name);
     mkdirSync(d);
-    writeFileSync(path.join(d, 'guest-spec.json'), JSON.stringify(SPEC(name, f.suite ?? 'rcu', 10)));
+    const spec = SPEC(name, f.suite ?? 'rcu', 10);
+    writeFileSync(path.join(d, 'guest-spec.json'), JSON.stringify({ ...spec, bootParams: { ...spec.bootParams, ...f.spec?.bootParams }, kconfig: f.spec?.kconfig ?? {} }));
     if (f.console !== undefined) writeFileSync(path.join(d, 'console.log'), f.console.join('\n') + '\n');
     if (f.retval !== undefined) writeFileSync(path.join(d, 'guest-retval'), `${f.retval}\n`);
     if (f.result !== undefined) {
@@ -134,6 +137,8 @@ describe('recheckResults()', () => {
       lockdepTitles: [],
       hotplug: { onlineOk: 5, onlineTry: 5, offlineOk: 6, offlineTry: 6 },
       durationSec: 10,
+      bootSec: null,
+      testSec: 9.9,
       completedSec: 10.1,
       endOfTest: 'SUCCESS',
       guestRetval: 0,
@@ -256,5 +261,79 @@ describe('recheckResults()', () => {
     expect(out.at(-1)).toMatch(/^ --- Done at .* \(\d+ seconds\) exitcode 0$/);
     const bad = resultsDir({ TREE05: { console: RCU_OK, retval: 137 } });
     expect(recheckMain([ok, bad], () => {})).toBe(1);
+  });
+});
+
+describe('INCONCLUSIVE: a clean run short of what its suite says a meaningful run reaches', () => {
+  const BOOTED = [
+    T(0, 'Linux version 0.1.0-torture'),
+    T(0.1, 'rcu-torture:--- Start of test: nreaders=7 nfakewriters=4 stat_interval=2 shutdown_secs=10'),
+    T(0.2, 'torture: all 16 CPUs up after 3.456 s of boot: test time starts'),
+  ];
+  const ZERO_GPS = [
+    ...BOOTED,
+    T(0.24, 'rcu-torture: rtc: (null) VER: 0 tfle: 0 rta: 0 rtaf: 0 rtf: 0'),
+    T(0.24, 'rcu-torture:--- End of test: SUCCESS: nreaders=7 nfakewriters=4 stat_interval=2 shutdown_secs=10'),
+  ];
+  type Xml = { testsuites: { testsuite: { testcase: { '@_name': string; error?: { '@_message': string; '@_type': string }; failure?: unknown }[] }[] } };
+  const junitCases = (dir: string) =>
+    new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' || n === 'testsuite' })
+      .parse(readFileSync(path.join(dir, 'junit.xml'), 'utf8'))
+      .testsuites.testsuite.flatMap((x: Xml['testsuites']['testsuite'][number]) => x.testcase) as Xml['testsuites']['testsuite'][number]['testcase'];
+
+  it('parseConsole reads the boot time and the test time (from all CPUs up to End of test)', () => {
+    const f = parseConsole(ZERO_GPS.join('\n'), 'c.log', 'TREE03');
+    expect(f.bootSec).toBe(3.456);
+    expect(f.testSec).toBe(0.04);
+    expect(f.finalVer).toBe(0);
+    // The test stops where torture_shutdown starts the cleanup, not after a slow cleanup.
+    const slow = [...BOOTED, T(5.2, 'rcu-torture: torture_shutdown task shutting down system'), ...ZERO_GPS.slice(3).map((l) => l.replace('0.240000', '15.200000'))];
+    expect(parseConsole(slow.join('\n'), 'c.log', 'TREE03').testSec).toBe(5);
+  });
+
+  it('0 grace periods in 0.04 s of test: INCONCLUSIVE in the lines, summary.json and JUnit (an error), exit 1', () => {
+    const dir = resultsDir({ TREE03: { console: ZERO_GPS, retval: 0, result: { seconds: 3.8 } }, TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
+    const r = recheckResults(dir, REPORT_WRITERS);
+    expect(r.lines).toContain('INCONCLUSIVE: TREE03: 0 grace periods in 0.04 s of test (at least 1 needed, 0.25/s)');
+    expect(r.lines.at(-1)).toBe('1 runs inconclusive (too little tested to say).');
+    expect(r.summary).toMatchObject({ exitCode: 1, failures: 0, inconclusive: 1 });
+    expect(summaryOf(dir, 'TREE03')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 grace periods in 0.04 s of test (at least 1 needed, 0.25/s)'], bootSec: 3.456, testSec: 0.04 });
+    expect(summaryOf(dir, 'TREE05')).toMatchObject({ verdict: 'success' });
+    const [tree03, tree05] = junitCases(dir);
+    expect(tree03?.error).toMatchObject({ '@_type': 'inconclusive' });
+    expect(tree03?.error?.['@_message']).toContain('INCONCLUSIVE: 0 grace periods in 0.04 s of test');
+    expect(tree03?.failure).toBeUndefined();
+    expect(tree05?.error).toBeUndefined();
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<span class="inconclusive"');
+    expect(html).toContain('boot 3.46 s · test 0.0 s');
+  });
+
+  it('a finding wins: a run that failed is a FAIL however little it tested', () => {
+    const busted = [...ZERO_GPS.slice(0, 3), T(0.2, 'rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0'), T(0.24, 'rcu-torture:--- End of test: FAILURE: nreaders=7')];
+    const dir = resultsDir({ BUSTED: { console: busted, retval: 0, result: { seconds: 1 } } });
+    recheckResults(dir);
+    expect(summaryOf(dir, 'BUSTED')).toMatchObject({ verdict: 'failure', reasons: ['BUSTED FAILURE, 15 instances', expect.stringContaining('console badness')] });
+  });
+
+  it('locktorture: a writer that never got the lock makes the run INCONCLUSIVE; so does hotplug on with no hotplug operation', () => {
+    const lock = (min: number, onoff: string) => [
+      T(0.1, 'lock_torture_start'),
+      T(0.2, 'torture: all 4 CPUs up after 0.8 s of boot: test time starts'),
+      T(10.2, `spin_lock-torture: Writes:  Total: 500  Max/Min: 100/${min}   Fail: 0`),
+      T(10.2, `spin_lock-torture: onoff: ${onoff} 3,5:2,4 5:7 (HZ=1000) `),
+      T(10.2, 'spin_lock-torture:--- End of test: SUCCESS: nwriters_stress=8'),
+    ];
+    const hot = { bootParams: { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' }, kconfig: { CONFIG_HOTPLUG_CPU: 'y' } };
+    const dir = resultsDir({
+      LOCK01: { suite: 'lock', console: lock(0, '3/3:4/4'), retval: 0, result: { seconds: 11 } },
+      LOCK02: { suite: 'lock', console: lock(40, '0/0:0/0'), retval: 0, result: { seconds: 11 }, spec: hot },
+      LOCK03: { suite: 'lock', console: lock(40, '3/3:4/4'), retval: 0, result: { seconds: 11 }, spec: hot },
+    });
+    const r = recheckResults(dir);
+    expect(summaryOf(dir, 'LOCK01')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 acquisitions by the least busy writer in 10.0 s of test (at least 2 needed, 0.25/s)'] });
+    expect(summaryOf(dir, 'LOCK02')).toMatchObject({ verdict: 'inconclusive', reasons: ['0 CPU-hotplug operations in 10.0 s of test (onoff_interval=100, onoff_holdoff=1)'] });
+    expect(summaryOf(dir, 'LOCK03').verdict).toBe('success');
+    expect(r.summary).toMatchObject({ exitCode: 1, inconclusive: 2 });
   });
 });

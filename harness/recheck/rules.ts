@@ -75,9 +75,13 @@ const consoleFindings: RecheckRule = ({ facts, files }) => {
 /** The suite's own rules (harness/suites/); a scenario of no known suite is judged as rcu. */
 const suiteRules: RecheckRule = (input) => input.suiteRules.flatMap((r) => r(input));
 
-/** kvm.sh's Warnings file: a guest that ended well before its duration. */
-const completedIn: RecheckRule = ({ files }) => {
-  const completedSec = files.result?.seconds ?? null;
+/**
+ * kvm.sh's Warnings file: a guest that ended well before its duration. The duration is test
+ * time here (harness/guest/README.md), so the console's test time is compared when it has one
+ * (a guest's own seconds include its boot).
+ */
+const completedIn: RecheckRule = ({ files, facts }) => {
+  const completedSec = facts?.testSec ?? files.result?.seconds ?? null;
   const durationSec = files.spec?.durationSec ?? null;
   if (completedSec === null || durationSec === null || Math.floor(completedSec) + 1 >= durationSec) return [];
   return [{ lines: [`Completed in ${Math.floor(completedSec)} vs. ${durationSec}`], reasons: [] }];

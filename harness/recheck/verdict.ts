@@ -5,7 +5,9 @@
  * text summary, summary.json and console.log.diags; nothing here touches the filesystem.
  *
  * A run FAILS when any finding has a reason: a lockdep splat fails it even if rcutorture said
- * SUCCESS, as kvm-recheck counts it as a run with runtime errors.
+ * SUCCESS, as kvm-recheck counts it as a run with runtime errors. A run with no finding that fell
+ * short of what its suite says a meaningful run reaches (harness/suites/meaningful.ts: grace
+ * periods, acquisitions per writer, CPU hotplug) is INCONCLUSIVE, and fails the run too.
  */
 
 import path from 'node:path';
@@ -53,18 +55,33 @@ export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
   const input: RecheckInput = { name, files, suite, suiteRules: judgedAs.rules, consoleFile, facts, retval, durSec };
   const headline = judgedAs.headline(name, facts, durSec);
   const findings = RECHECK_RULES.flatMap((rule) => rule(input));
-  const reasons = findings.flatMap((f) => f.reasons);
+  const failed = findings.flatMap((f) => f.reasons);
+  const testSec = facts?.testSec ?? durSec;
+  // A finding wins: only a clean run can be short of its floor (and a clean run has a console).
+  const shortfall =
+    failed.length > 0 || facts === null
+      ? null
+      : judgedAs.meaningful.shortfall(name, {
+          facts,
+          testSec,
+          param: (p) => spec?.bootParams?.[`${judgedAs.tortureModule}.${p}`],
+          kconfig: (k) => spec?.kconfig?.[k],
+          nrCpus: spec?.nrCpus ?? null,
+        });
+  const reasons = shortfall === null ? failed : [shortfall];
 
   const summary: ScenarioSummary = {
     scenario: name,
     suite,
-    verdict: reasons.length === 0 ? 'success' : 'failure',
+    verdict: shortfall !== null ? 'inconclusive' : reasons.length === 0 ? 'success' : 'failure',
     reasons,
     ...headline.stats,
     lockdepReports: facts?.badness.lockdep ?? 0,
     lockdepTitles: facts?.lockdepTitles ?? [],
     hotplug: facts?.hotplug ?? null,
     durationSec,
+    bootSec: facts?.bootSec ?? null,
+    testSec: facts?.testSec ?? null,
     completedSec: result?.seconds ?? null,
     endOfTest: facts?.endOfTest ?? null,
     guestRetval: retval,
@@ -85,15 +102,17 @@ export function runVerdict(o: {
 }): RunVerdict {
   const s = o.scenarios;
   const failures = s.filter((v) => v.summary.verdict === 'failure').length;
+  const inconclusive = s.filter((v) => v.summary.verdict === 'inconclusive').length;
   const runtimeErrors = s.filter((v) => v.summary.verdict === 'failure' && !(v.configErrors && v.summary.reasons.every((x) => x.endsWith('improperly set')))).length;
   const summary: RunSummary = {
     resultsDir: o.dir,
     commandLine: o.commandLine,
     suite: o.suiteFile ?? s[0]?.summary.suite ?? null,
     seed: o.seed,
-    exitCode: failures > 0 || s.length === 0 ? 1 : 0,
+    exitCode: failures > 0 || inconclusive > 0 || s.length === 0 ? 1 : 0,
     runs: s.length,
     failures,
+    inconclusive,
     configErrors: s.filter((v) => v.configErrors).length,
     scenarios: s.map((v) => v.summary),
   };

@@ -2,6 +2,7 @@
  * junit.xml for any results directory: one <testcase> per battery job (classname
  * `torture.nightly.<group>`) or, for a plain run, per scenario run (`torture.<suite>`). A failed
  * case carries its reasons as the failure message and the first lines of the splat as its body;
+ * an INCONCLUSIVE one (too little tested to say) is an <error>, neither a pass nor a finding;
  * the console's tail (or the step's output) is its system-out. Written with junit-report-builder
  * (Jenkins/GitLab/GitHub-compatible JUnit XML).
  */
@@ -51,7 +52,10 @@ export function renderJunit(m: ReportModel): string {
       const outs = Object.values(m.stepOutputs[j.name] ?? {}).map((rel) => `--- ${rel}\n${readTail(path.join(m.dir, rel))}`);
       const consoles = views.map((v) => `--- ${v.consoleRel ?? v.id}\n${v.consoleTail}`);
       tc.standardOutput(xmlSafe([...outs, ...consoles].join('\n')));
-      if (j.passed !== true) {
+      const inconclusive = views.some((v) => v.summary.verdict === 'inconclusive');
+      if (j.passed !== true && inconclusive) {
+        tc.error(xmlSafe(`INCONCLUSIVE: ${j.reasons.join('; ')}`), 'inconclusive');
+      } else if (j.passed !== true) {
         const splat = views.map((v) => v.splatHead).find((x) => x !== '') ?? '';
         tc.failure(xmlSafe(j.reasons.join('; ') || j.state), j.state === 'not-run' ? 'not-run' : 'expectation');
         if (splat !== '') tc.stacktrace(xmlSafe(splat));
@@ -65,7 +69,10 @@ export function renderJunit(m: ReportModel): string {
         .name(s.id)
         .time(s.summary.completedSec ?? 0);
       tc.standardOutput(xmlSafe(s.consoleTail));
-      if (!s.passed) {
+      if (!s.passed && s.summary.verdict === 'inconclusive') {
+        // Not a finding and not a pass: the run did not test enough to say (an <error>, as CI shows it).
+        tc.error(xmlSafe(`INCONCLUSIVE: ${s.summary.reasons.join('; ')}`), 'inconclusive');
+      } else if (!s.passed) {
         tc.failure(xmlSafe(s.summary.reasons.join('; ') || 'failure'), 'verdict');
         if (s.splatHead !== '') tc.stacktrace(xmlSafe(s.splatHead));
       }

@@ -56,6 +56,8 @@ td.reasons{font-size:12px;color:#444;max-width:520px}td.num{text-align:right;fon
 .pass{color:#fff;background:#2e7d32;border-radius:3px;padding:1px 6px;font-weight:600;white-space:nowrap}
 .fail{color:#fff;background:#c62828;border-radius:3px;padding:1px 6px;font-weight:600;white-space:nowrap}
 .xfail{color:#fff;background:#6a1b9a;border-radius:3px;padding:1px 6px;font-weight:600;white-space:nowrap}
+.inconclusive{color:#fff;background:#e65100;border-radius:3px;padding:1px 6px;font-weight:600;white-space:nowrap}
+.times{font-size:12px;color:#555;white-space:nowrap}
 section.scenario{background:#fff;margin:0 0 20px;padding:12px 16px;box-shadow:0 1px 2px #0001}
 section.scenario h2{margin:0 0 4px;font-size:17px}.headline{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#333}
 .charts{display:flex;flex-wrap:wrap;gap:12px;margin-top:8px}.chart{position:relative;width:420px;height:240px}
@@ -68,7 +70,8 @@ td.name,td.num{white-space:nowrap}
 a{color:#1a56b5}h2.top{font-size:18px;margin:18px 0 6px}
 `;
 
-function badge(passed: boolean, expectedFailure: boolean): string {
+function badge(passed: boolean, expectedFailure: boolean, inconclusive = false): string {
+  if (!passed && inconclusive) return '<span class="inconclusive" title="clean, but too little tested to say: see the reason">INCONCLUSIVE</span>';
   if (!passed) return '<span class="fail">FAIL</span>';
   return expectedFailure ? '<span class="xfail" title="the run failed, as this job requires">PASS · failed as required</span>' : '<span class="pass">PASS</span>';
 }
@@ -83,16 +86,28 @@ function jobsTable(m: ReportModel): string {
   const rows = b.jobs.map((j) => {
     const outs = m.stepOutputs[j.name] ?? {};
     const expectedFailure = j.steps.some((s) => s.exitCode !== null && s.exitCode !== 0);
-    return `<tr><td class="name"><b>${esc(j.name)}</b></td><td>${esc(j.what)}</td><td>${esc(j.steps.map((s) => (j.steps.length > 1 ? `${s.name}: ${s.expect}` : s.expect)).join('; '))}</td><td>${j.state === 'done' ? badge(j.passed === true, expectedFailure) : `<span class="fail">${esc(j.state.toUpperCase())}</span>`}</td><td class="reasons">${j.reasons.map(esc).join('<br>')}</td><td>${Object.entries(outs)
+    const inconclusive = m.scenarios.some((s) => s.job === j.name && isInconclusive(s));
+    return `<tr><td class="name"><b>${esc(j.name)}</b></td><td>${esc(j.what)}</td><td>${esc(j.steps.map((s) => (j.steps.length > 1 ? `${s.name}: ${s.expect}` : s.expect)).join('; '))}</td><td>${j.state === 'done' ? badge(j.passed === true, expectedFailure, inconclusive) : `<span class="fail">${esc(j.state.toUpperCase())}</span>`}</td><td class="reasons">${j.reasons.map(esc).join('<br>')}</td><td>${Object.entries(outs)
       .map(([s, rel]) => link(rel, `${s}.out`))
       .join(' ')}</td><td class="num">${j.seconds === null ? '' : j.seconds.toFixed(1) + ' s'}</td></tr>`;
   });
   return `<h2 class="top">Jobs</h2><table id="jobs"><tr><th>job</th><th>what</th><th>expected</th><th>result</th><th>reasons</th><th>output</th><th>time</th></tr>${rows.join('')}</table>`;
 }
 
+function isInconclusive(s: ScenarioView): boolean {
+  return s.summary.verdict === 'inconclusive';
+}
+
+/** `boot 1.23 s · test 10.0 s`: the guest's boot apart from its test time ('' when the console does not say). */
+function times(s: ScenarioView): string {
+  const { bootSec, testSec } = s.summary;
+  const parts = [bootSec != null ? `boot ${bootSec.toFixed(2)} s` : '', testSec != null ? `test ${testSec.toFixed(1)} s` : ''].filter((x) => x !== '');
+  return parts.length === 0 ? '' : `<span class="times">${parts.join(' · ')}</span>`;
+}
+
 function scenarioRow(s: ScenarioView, i: number): string {
   const expectedFailure = s.passed && s.summary.verdict === 'failure';
-  return `<tr><td><a href="#sc-${i}">${esc(s.id)}</a></td><td>${esc(s.expect ?? 'success')}</td><td>${badge(s.passed, expectedFailure)}</td><td class="headline">${esc(s.summary.headline)}</td><td class="reasons">${s.summary.reasons.map(esc).join('<br>')}</td><td>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'diags')}</td></tr>`;
+  return `<tr><td><a href="#sc-${i}">${esc(s.id)}</a></td><td>${esc(s.expect ?? 'success')}</td><td>${badge(s.passed, expectedFailure, isInconclusive(s))}</td><td class="headline">${esc(s.summary.headline)} ${times(s)}</td><td class="reasons">${s.summary.reasons.map(esc).join('<br>')}</td><td>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'diags')}</td></tr>`;
 }
 
 function scenarioSection(s: ScenarioView, i: number): string {
@@ -104,8 +119,9 @@ function scenarioSection(s: ScenarioView, i: number): string {
 <div class="graphbox"><div class="graph" id="graph-${i}"></div><pre class="stack" id="stack-${i}">click an edge for the stack of its first recording</pre></div>
 <p style="font-size:12px;color:#555">${g.classes.length} classes, ${g.edges.length} dependencies. Edge labels: -(SR)-, -(ER)-, -(SN)-, -(EN)- as lockdep-design.rst (S/E: shared/exclusive holder, R/N: recursive/non-recursive acquirer).</p>`
     : '';
-  return `<section class="scenario" id="sc-${i}"><h2>${esc(s.id)} ${badge(s.passed, s.passed && s.summary.verdict === 'failure')}</h2>
+  return `<section class="scenario" id="sc-${i}"><h2>${esc(s.id)} ${badge(s.passed, s.passed && s.summary.verdict === 'failure', isInconclusive(s))}</h2>
 <div class="headline">${esc(s.summary.headline)}</div>
+<div>${times(s)}</div>
 ${s.summary.reasons.length > 0 ? `<ul class="reasons">${s.summary.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 <div>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'console.log.diags')}</div>
 ${graph}
@@ -139,6 +155,8 @@ export function renderReport(m: ReportModel): string {
     m.battery !== null
       ? `Summary: Successes: <b>${passed}</b> Failures: <b>${total - passed}</b>.`
       : `${passed} of ${total} scenario runs succeeded.`;
+  const nInconclusive = m.scenarios.filter(isInconclusive).length;
+  const inconclusiveNote = nInconclusive > 0 ? ` <span class="inconclusive">${nInconclusive} INCONCLUSIVE</span> (too little tested to say).` : '';
   const merged = m.battery?.mergedFrom !== undefined ? `<div>merged from: ${m.battery.mergedFrom.map((d) => `<code>${esc(d)}</code>`).join(', ')}</div>` : '';
   const shard = m.battery?.shard != null ? `<div>shard ${m.battery.shard.index}/${m.battery.shard.count}</div>` : '';
   const data = pageData(m);
@@ -147,7 +165,7 @@ export function renderReport(m: ReportModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${CSS}</style></head>
 <body>
-<header><h1>${esc(m.title)}</h1><div><code>${esc(m.commandLine)}</code></div>${merged}${shard}<div class="counts">${counts}</div></header>
+<header><h1>${esc(m.title)}</h1><div><code>${esc(m.commandLine)}</code></div>${merged}${shard}<div class="counts">${counts}${inconclusiveNote}</div></header>
 <main>
 ${jobsTable(m)}
 <h2 class="top">Scenario runs</h2>

@@ -2,7 +2,8 @@
  * Start one guest process and watch it: the analogue of kvm-test-1-run-qemu.sh. The guest is
  * `node <argv>` (kvm_files.ts: guest_main.js, its spec and qemu-style words), its stdout and stderr going to `qemu-output`, with an IPC channel: the guest's live counters arrive
  * over it (onProgress), and its closing (the driver died) makes the guest exit. A guest still
- * alive after durationSec + shutdownGraceSec is first asked over it for its state (sysrq-t:
+ * alive durationSec + shutdownGraceSec after its boot ended (GuestProgress.bootSec; as long again
+ * for the boot itself) is first asked over it for its state (sysrq-t:
  * harness/guest/show_state_request.ts), which it prints into its console; at its answer, or
  * SHOW_STATE_DEADLINE_SEC later, it is killed with SIGKILL, the kill line naming what is stuck
  * (or that no dump came), and its `guest-retval` is 137, as kvm.sh records a killed qemu. The
@@ -72,9 +73,21 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
   let finished = false;
   /** Set once the guest was asked for its state: kills it with the answer. */
   let onStateDumped: ((stuck: string) => void) | null = null;
+  let booted = false;
   child.on('message', (m: unknown) => {
-    if (isStateDumped(m)) onStateDumped?.(m.stuck);
-    else if (o.onProgress !== undefined && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'progress') o.onProgress(m as GuestProgress);
+    if (isStateDumped(m)) {
+      onStateDumped?.(m.stuck);
+      return;
+    }
+    if (typeof m !== 'object' || m === null || (m as { kind?: unknown }).kind !== 'progress') return;
+    const p = m as GuestProgress;
+    // The test time counts from the end of boot: so does the kill deadline (rearmed once).
+    if (typeof p.bootSec === 'number' && !booted) {
+      booted = true;
+      clearTimeout(timer);
+      timer = setTimeout(killLate, o.killAfterSec * 1000);
+    }
+    o.onProgress?.(p);
   });
 
   const kill = (why: string): void => {
@@ -101,10 +114,12 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     });
   };
 
-  const timer = setTimeout(() => {
+  const killLate = (): void => {
     const secs = Math.round(performance.now() - start) / 1000;
-    showStateAndKill(`still running after ${secs} s (duration + shutdown grace ${o.killAfterSec} s); killed`);
-  }, o.killAfterSec * 1000);
+    showStateAndKill(`still running after ${secs} s (${booted ? 'boot + ' : ''}duration + shutdown grace ${o.killAfterSec} s); killed`);
+  };
+  // Until the guest reports its boot done, the boot itself may take as long as the run would.
+  let timer = setTimeout(killLate, o.killAfterSec * 1000);
 
   const done = new Promise<GuestExit>((resolve) => {
     const finish = (retval: number): void => {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { colourLine, colourWanted, displayMode } from './progress_display.js';
+import { colourLine, colourWanted, displayMode, liveBlock } from './progress_display.js';
 
 // The live display on a real pseudo-terminal (util-linux `script`), and none on a pipe; colour on
 // a terminal only, never under NO_COLOR.
@@ -40,6 +40,16 @@ function run(viaTerminal: boolean, env: Record<string, string>, extra: readonly 
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   return new Promise((resolve) => child.on('exit', () => resolve(out)));
 }
+
+describe('the live block', () => {
+  it('shows a guest as booting until its CPUs are up, then its test time (from the end of boot) and its boot time', () => {
+    const base = { kind: 'progress', gps: 12, acquisitions: null, hotplugOk: 1, hotplugTried: 1, errors: 0 } as const;
+    const row = (bootSec: number | null) => ({ tag: 'TREE05 8', suite: 'rcu' as const, durationSec: 10, startMs: 0, progress: { ...base, bootSec } });
+    expect(liveBlock([row(null)], 1, 1, 10, 2500, false)).toContain('TREE05 8       booting 2.5 s  12 GPs');
+    // 7.5 s since the guest started, 2.5 s of it boot: 5 s of the 10 s test.
+    expect(liveBlock([row(2.5)], 1, 1, 10, 7500, false)).toContain('TREE05 8       0:05/0:10  12 GPs  hotplug 1/1  errors 0  boot 2.5 s');
+  });
+});
 
 describe('torture on a terminal', () => {
   it('redraws live guest lines in place with colours; NO_COLOR=1 has no colour; a pipe shows neither', async () => {

@@ -2,7 +2,8 @@
  * What a run shows on the terminal. Three modes, chosen by displayMode():
  *   live   stdout is a terminal, CI is unset and no --quiet: the log lines scroll as kvm.sh prints
  *          them, and below them a block redrawn in place (log-update) with one line per running
- *          guest — scenario, elapsed/duration, grace periods or acquisitions so far, hotplug
+ *          guest — scenario, test time/duration and boot time (`booting` until all its CPUs are
+ *          up), grace periods or acquisitions so far, hotplug
  *          operations, errors so far — and the batch count and time left. The guests' counters
  *          arrive over their IPC channels (guest_launch.ts onProgress).
  *   plain  not a terminal, or CI set: kvm.sh's plain lines, nothing redrawn.
@@ -78,15 +79,19 @@ export function liveBlock(rows: readonly GuestRow[], batch: number, batches: num
   const lines: string[] = [];
   let longest = 0;
   for (const r of rows) {
-    const el = (nowMs - r.startMs) / 1000;
-    longest = Math.max(longest, el);
     const p = r.progress;
+    // Test time counts from the end of the guest's boot (harness/guest/guest_main.ts): show both.
+    const bootSec = p?.bootSec ?? null;
+    const el = Math.max(0, (nowMs - r.startMs) / 1000 - (bootSec ?? 0));
+    longest = Math.max(longest, bootSec === null ? 0 : el);
     const { counter, unit } = SUITES[r.suite].progress;
     const work = `${p?.[counter] ?? 0} ${unit}`;
     const hot = `hotplug ${p?.hotplugOk ?? 0}/${p?.hotplugTried ?? 0}`;
     const errs = p?.errors ?? 0;
     const errText = `errors ${errs}`;
-    lines.push(`  ${r.tag.padEnd(14)} ${mmss(el)}/${mmss(r.durationSec)}  ${work}  ${hot}  ${errs > 0 && colour ? colours.red(errText) : errText}`);
+    const clock = bootSec === null ? `booting ${el.toFixed(1)} s` : `${mmss(el)}/${mmss(r.durationSec)}`;
+    const boot = bootSec === null ? '' : `  boot ${bootSec.toFixed(1)} s`;
+    lines.push(`  ${r.tag.padEnd(14)} ${clock}  ${work}  ${hot}  ${errs > 0 && colour ? colours.red(errText) : errText}${boot}`);
   }
   const left = Math.max(0, durationSec - longest) + (batches - batch) * durationSec;
   lines.unshift(`---- batch ${batch}/${batches}, ${rows.length} guest${rows.length === 1 ? '' : 's'} running, about ${mmss(left)} left`);

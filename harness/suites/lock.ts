@@ -9,8 +9,20 @@
 import { formatG } from '../formats/awk_number.js';
 import { SCENARIO_FILE } from '../formats/results_files.js';
 import { readLockStressStats } from '../torture/lock_stress_stats.js';
+import { belowFloor, floorOf, hotplugShortfall, type MeaningfulFloors } from './meaningful.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
+
+/*
+ * Acquisitions per second of test the least busy writer (the `Max/Min:` least of the last
+ * `Writes:` line; of the readers for a reader-only run) must reach (configs/lock/README.md "A
+ * meaningful run"): a writer that never got the lock (a lost wake-up) makes a run inconclusive.
+ */
+const LOCK_FLOORS: MeaningfulFloors = {
+  // Measured 4 s nightly runs at load 14-18, least busy writer: 2.4/s (LOCK06), 4.8/s (LOCK03),
+  // 100/s and more (LOCK01/02/04/08); the floor is a tenth of the slowest.
+  default: { perSec: 0.25 },
+};
 
 export const lock: Suite = {
   name: 'lock',
@@ -42,6 +54,18 @@ export const lock: Suite = {
     return { text, stats };
   },
   rules: [],
+  meaningful: {
+    floors: LOCK_FLOORS,
+    shortfall(scenario, input) {
+      const { facts } = input;
+      const readersOnly = input.param('nwriters_stress') === '0';
+      const total = readersOnly ? facts.readAcquisitions : facts.acquisitions;
+      if (total === null) return `no locktorture statistics (${readersOnly ? 'Reads :' : 'Writes:'}) printed`;
+      const least = (readersOnly ? facts.readerMin : facts.writerMin) ?? total;
+      const what = `acquisitions by the least busy ${readersOnly ? 'reader' : 'writer'}`;
+      return belowFloor(least, what, floorOf(LOCK_FLOORS, scenario).perSec, input.testSec) ?? hotplugShortfall(input);
+    },
+  },
   // The battery runs every lock scenario with CPU hotplug (the lock scenarios have none of their own).
   battery: {
     group: 'locktorture',

@@ -7,6 +7,7 @@
 
 import { formatG } from '../formats/awk_number.js';
 import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
+import { belowFloor, floorOf, hotplugShortfall, type MeaningfulFloors } from './meaningful.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
 
@@ -21,6 +22,17 @@ const readerBatchCloseCalls: RecheckRule = ({ facts, durSec, files }) => {
   const msg = `${closeCalls} Reader Batch close calls in ${Math.floor(durSec / 60)} minute run: ${files.dir}`;
   const f: Finding = per6min > 5 && closeCalls > 1 ? { lines: [`BUG: ${msg}`], reasons: [`${closeCalls} Reader Batch close calls`] } : { lines: [`WARNING: ${msg}`], reasons: [] };
   return [f];
+};
+
+/*
+ * Grace periods (the writer's `ver`) per second of test a run must reach, at least one
+ * (configs/rcu/README.md "A meaningful run"). Measured 3-4 s runs at load 10-20: 20-50/s
+ * (TREE01-04, TREE09), 2-3/s (TREE07), 1.7/s (TREE10); TREE05 (lockdep and gp delays) 0.5-2/s
+ * under load (15/s and more idle). Each floor is a fifth or less of the slowest measured.
+ */
+const RCU_FLOORS: MeaningfulFloors = {
+  default: { perSec: 0.25 },
+  TREE05: { perSec: 0.1 },
 };
 
 export const rcu: Suite = {
@@ -54,5 +66,13 @@ export const rcu: Suite = {
     return { text, stats };
   },
   rules: [readerBatchCloseCalls],
+  meaningful: {
+    floors: RCU_FLOORS,
+    shortfall(scenario, input) {
+      const gps = input.facts.finalVer ?? input.facts.lastVer;
+      if (gps === null) return 'no rcutorture statistics (ver:) printed';
+      return belowFloor(gps, 'grace periods', floorOf(RCU_FLOORS, scenario).perSec, input.testSec) ?? hotplugShortfall(input);
+    },
+  },
   battery: { group: 'rcutorture', weight: 7, bootargs: '', scenarioNote: '', busted: 'BUSTED' },
 };

@@ -6,6 +6,7 @@
 
 import type { RecheckRule } from '../formats/recheck_rule.js';
 import type { ConsoleFacts } from '../formats/console_facts.js';
+import type { SuiteMeaningful } from './meaningful.js';
 
 /** The headline of kvm-recheck-<suite>.sh and the numbers summary.json keeps from it. */
 export interface SuiteHeadline {
@@ -57,6 +58,8 @@ export interface Suite {
   headline(name: string, facts: ConsoleFacts | null, durSec: number): SuiteHeadline;
   /** Suite-specific recheck rules, run after the console's own findings. */
   readonly rules: readonly RecheckRule[];
+  /** What a run must reach to count as tested (meaningful.ts); short of it and clean: INCONCLUSIVE. */
+  readonly meaningful: SuiteMeaningful;
   /** What the nightly battery runs of this suite. */
   readonly battery: SuiteBattery;
 }

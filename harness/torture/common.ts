@@ -33,6 +33,8 @@ const random_shuffle = torture_params.param('bool', 'random_shuffle', false, 'Sh
 const random_seed = torture_params.param('uint', 'random_seed', 0, 'Seed of every random stream');
 const dump_random_streams = torture_params.param('bool', 'dump_random_streams', false, 'Print the first values of every random stream');
 const test_leak_mb = torture_params.param('uint', 'test_leak_mb', 0, 'Planted bug: leak about N MB of heap on CPU 0');
+const test_boot_delay_ms = torture_params.param('uint', 'test_boot_delay_ms', 0, 'Test switch: slow the boot of CPU 0 by N ms');
+const test_idle_kthreads = torture_params.param('bool', 'test_idle_kthreads', false, 'Test switch: every torture kthread waits for the end of the test before it starts');
 torture_params.refuse('bool', 'disable_onoff_at_boot', 'the boot-time CPU-hotplug switch (onoff always runs when configured)');
 torture_params.refuse('uint', 'verbose_sleep_frequency', 'verbose-print sleeps');
 torture_params.refuse('uint', 'verbose_sleep_duration', 'verbose-print sleeps');
@@ -113,6 +115,18 @@ export function torture_init_begin(ttype: string, v: number): void {
   r();
   const leakMb = test_leak_mb.get();
   if (kapi.smpProcessorId() === 0 && leakMb > 0) torture_test_leak(leakMb);
+  const delayMs = test_boot_delay_ms.get();
+  if (kapi.smpProcessorId() === 0 && delayMs > 0) torture_test_boot_delay(delayMs);
+}
+
+/*
+ * torture.test_boot_delay_ms=N, a test switch: CPU 0's module init blocks N ms, as a loaded host
+ * slows a boot. The test of "test time counts from the start of the test" (the run must still
+ * test for its full shutdown_secs). Unset in every shipped scenario.
+ */
+function torture_test_boot_delay(ms: number): void {
+  // A CPU's boot runs on its worker thread before any task: blocking it is what a slow boot is.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /*
@@ -236,7 +250,11 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
   Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
   const t = kapi.kthreadRun(async () => {
     try {
-      await fn();
+      // torture.test_idle_kthreads=1, a test switch: the kthread sleeps through the whole test and
+      // exits without running, so that the run tests nothing (the test of a run too idle to be a
+      // pass). Unset in every shipped scenario.
+      if (test_idle_kthreads.get()) await kapi.waitEventInterruptible(wq(W_STOP_WQ), torture_must_stop);
+      else await fn();
     } finally {
       // Pairs with the waitEvent condition in torture_cleanup_begin().
       Atomics.sub(kapi.shm, word(W_NKTHREADS), 1);
@@ -333,7 +351,8 @@ async function torture_onoff(holdoffJ: number, intervalJ: number): Promise<void>
 
 /** torture_onoff_init(): start torture_onoff on this CPU (call on the CPU that gets it). */
 export function torture_onoff_init(holdoffJ: number, intervalJ: number): void {
-  if (intervalJ <= 0) return;
+  // torture.test_idle_kthreads: no hotplug either (cleanup would wait for an onoff that never ran).
+  if (intervalJ <= 0 || test_idle_kthreads.get()) return;
   Atomics.store(kapi.shm, word(W_ONOFF_ACTIVE), 1);
   // No awaiting wrapper in between, so that stacks read torture_onoff -> kthread as the kernel's.
   torture_create_kthread(() => torture_onoff(holdoffJ, intervalJ), 'torture_onoff');
@@ -449,13 +468,21 @@ export async function stutter_wait(_title: string): Promise<boolean> {
 
 /* ---------------- shutdown and cleanup ---------------- */
 
-/** torture_shutdown_init(): at `secs` after boot run `cleanup` and power off. */
+/*
+ * torture_shutdown_init(): `secs` after the test starts, run `cleanup` and power off.
+ *
+ * The kernel reads the clock in module init (shutdown_time = ktime_get() + secs), long after its
+ * CPUs came up. Here a CPU's module init runs while the other CPUs' workers still start, and no
+ * task runs before every CPU has met the boot barrier; so the clock is read when this kthread
+ * first runs, which is when the test starts (the guest's `all N CPUs up ... test time starts`
+ * line, harness/guest/guest_main.ts). A slow boot on a loaded host then costs no test time.
+ */
 export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>): void {
   if (secs <= 0) return;
   // Not counted among the kthreads cleanup waits for (it is the one waiting), nor shuffled.
   kapi.kthreadRun(async () => {
     VERBOSE_TOROUT_STRING('torture_shutdown task started');
-    const end = secs * HZ;
+    const end = kapi.jiffies() + secs * HZ;
     while (!torture_must_stop() && kapi.jiffies() < end) {
       await torture_sleep_interruptible(end - kapi.jiffies());
     }

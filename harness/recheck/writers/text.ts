@@ -6,9 +6,13 @@
 import { dateText } from '../../lib/kvm_date.js';
 import type { RunVerdict, ScenarioVerdict } from '../verdict.js';
 
-/** One scenario's lines: the headline, then every finding's lines in order. */
+/**
+ * One scenario's lines: the headline, then every finding's lines in order, then (a clean run short
+ * of its suite's floor) `INCONCLUSIVE: TREE03: 0 grace periods in 0.04 s of test (...)`.
+ */
 export function scenarioText(v: ScenarioVerdict): string[] {
-  return [v.summary.headline, ...v.findings.flatMap((f) => f.lines)];
+  const inconclusive = v.summary.verdict === 'inconclusive' ? v.summary.reasons.map((r) => `INCONCLUSIVE: ${v.summary.scenario}: ${r}`) : [];
+  return [v.summary.headline, ...v.findings.flatMap((f) => f.lines), ...inconclusive];
 }
 
 /** A results directory's lines: the command line from `log`, each scenario, the tallies. */
@@ -19,6 +23,8 @@ export function runText(v: RunVerdict): string[] {
   if (v.scenarios.length === 0) lines.push(`BUG: no scenario directories in ${v.summary.resultsDir}`);
   if (v.summary.configErrors > 0) lines.push(`${v.summary.configErrors} runs with .config errors.`);
   if (v.runtimeErrors > 0) lines.push(`${v.runtimeErrors} runs with runtime errors.`);
+  const inconclusive = v.summary.inconclusive ?? 0;
+  if (inconclusive > 0) lines.push(`${inconclusive} runs inconclusive (too little tested to say).`);
   return lines;
 }
 
