@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 describe('lockdep in a guest', () => {
   it('reports A->B on CPU 0 then, a second later, B->A on CPU 1 as a circular dependency with both stacks', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 2,
       durationSec: 10,
       kconfig: { CONFIG_PROVE_LOCKING: 'y' },
@@ -22,7 +23,7 @@ describe('lockdep in a guest', () => {
 
 describe('sleeping in an RCU reader', () => {
   it('is suspicious RCU usage under PROVE_LOCKING (PREEMPT_NONE)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 1,
       durationSec: 10,
       kconfig: { CONFIG_PROVE_LOCKING: 'y' },
@@ -34,7 +35,7 @@ describe('sleeping in an RCU reader', () => {
   });
 
   it('is a WARN with preemptible RCU', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 1,
       durationSec: 10,
       kconfig: { CONFIG_PREEMPT: 'y' },
@@ -47,7 +48,7 @@ describe('sleeping in an RCU reader', () => {
 
 describe('CONFIG_DEBUG_LOCKING_API_SELFTESTS=y', () => {
   it('runs the locking API selftest at boot and prints the kernel table', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'lock',
       nrCpus: 2,
       durationSec: 3,

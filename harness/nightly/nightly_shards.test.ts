@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, chromiumMissing } from '../report/test_support/browser_page.js';
 import type { BatteryRecord } from '../formats/battery_files.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // A tiny battery (both BUSTED scenarios, short, and the lockdep examples)
 // run once whole and once as two shards plus `torture merge`: the same verdicts either way.
@@ -45,7 +45,7 @@ function junitCases(dir: string): JunitCase[] {
 
 beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'harness', 'commands', 'job_child.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  results = mkdtempSync(path.join(tmpdir(), 'torture-nightly-'));
+  results = makeTestTempDir('nightly');
 });
 
 describe('torture nightly, shards and merge', () => {
@@ -109,7 +109,7 @@ describe('torture nightly, shards and merge', () => {
 
   it('a job that does not show its expectation fails the battery, with its reasons in the JUnit file', { timeout: 120_000 }, () => {
     // An "example" that is clean where the seed's report is expected.
-    const examples = mkdtempSync(path.join(tmpdir(), 'torture-examples-'));
+    const examples = makeTestTempDir('examples');
     mkdirSync(examples, { recursive: true });
     writeFileSync(
       path.join(examples, 'seed.jsonl'),

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, chromiumMissing } from './test_support/browser_page.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // The seed's report, end to end: a TREE05 run with the buggy order (which writes index.html and
 // junit.xml itself, as recheck writers), `torture report` (which rewrites the same), then the
@@ -20,7 +20,7 @@ const byRun: { html: string; junit: string } = { html: '', junit: '' };
 
 beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'harness', 'report', 'page', 'report_page.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  const results = mkdtempSync(path.join(tmpdir(), 'torture-report-'));
+  const results = makeTestTempDir('report');
   const r = spawnSync(process.execPath, [BIN, '--configs', 'TREE05', '--duration', '5s', '--bootargs', 'slub.debug_key_under_slab_mutex=1', '--results', results, '--datestamp', 'seed'], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
   expect(r.status, r.stdout + r.stderr).toBe(1);
   dir = path.join(results, 'seed');

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // `torture again DIR` reruns DIR's scenarios with the same merged configs, boot parameters and
 // seed (kvm-again.sh); --duration changes only shutdown_secs.
@@ -17,7 +17,7 @@ const appendOf = (dir: string): string => /-append "([^"]*)"/.exec(readFileSync(
 
 describe('torture again', () => {
   it('reproduces the seed, the merged configs and the boot line (shown in both logs)', () => {
-    const results = mkdtempSync(path.join(os.tmpdir(), 'torture-again-'));
+    const results = makeTestTempDir('again');
     const first = torture(['--torture', 'lock', '--configs', 'LOCK01', '--duration', '3s', '--seed', '42', '--kconfig', 'CONFIG_NR_CPUS=3', '--results', results, '--datestamp', 'first']);
     expect(first.code, first.out).toBe(0);
     const again = torture(['again', path.join(results, 'first'), '--duration', '4s', '--datestamp', 'again']);

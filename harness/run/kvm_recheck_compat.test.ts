@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // The kernel's own kvm-recheck.sh, unmodified (Debian's linux-source-6.12, fetched by .ci/run into
 // a cache; TORTURE_KVM_SCRIPTS names its tools/testing/selftests/rcutorture directory), reads
@@ -21,7 +21,7 @@ interface Run {
 }
 
 function torture(args: readonly string[]): Promise<Run> {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-kvm-'));
+  const results = makeTestTempDir('kvm');
   const child = spawn(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args, '--results', results, '--datestamp', 'run'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // The README's main job, end to end through bin/torture.js: TREE05 (8 CPUs, hotplug, lockdep)
 // for 10 s, clean with the fix and caught with the seed bug's lock order.
 const repo = path.resolve(import.meta.dirname, '..', '..');
 
 function torture(args: string[]): { code: number | null; out: string; dir: string } {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-main-'));
+  const results = makeTestTempDir('main');
   const r = spawnSync(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args, '--results', results, '--datestamp', 'run'], {
     encoding: 'utf8',
     timeout: 60_000,

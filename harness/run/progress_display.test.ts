@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourLine, colourWanted, displayMode } from './progress_display.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // The live display on a real pseudo-terminal (util-linux `script`), and none on a pipe; colour on
 // a terminal only, never under NO_COLOR.
@@ -24,7 +23,7 @@ describe('display mode and colour rules', () => {
 });
 
 function run(viaTerminal: boolean, env: Record<string, string>, extra: readonly string[] = []): Promise<string> {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-tty-'));
+  const results = makeTestTempDir('tty');
   const args = [path.join(repo, 'bin', 'torture.js'), '--torture', 'lock', '--configs', 'BUSTED', '--duration', '5s', '--results', results, '--datestamp', 'run', ...extra];
   const base: Record<string, string | undefined> = { ...process.env, ...env };
   delete base['CI'];

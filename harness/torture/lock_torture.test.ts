@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runGuest } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 const START = /^\[[ \d.]+\] (\w+)-torture:--- Start of test: nwriters_stress=\d+ nreaders_stress=\d+ stat_interval=\d+ verbose=\d+ shuffle_interval=\d+ stutter=\d+ shutdown_secs=\d+ onoff_interval=\d+ onoff_holdoff=\d+$/m;
 const WRITES = /-torture: Writes: {2}Total: (\d+) {2}Max\/Min: (\d+)\/(\d+) (\?\?\?)? {2}Fail: (\d+) (!!!)?/g;
@@ -22,7 +22,7 @@ function boot(type: string, secs: number, extra: Record<string, string> = {}): R
 
 describe('locktorture in a real guest', () => {
   it('spin_lock with CPU hotplug: CPUs go off and on, Fail: 0, End of test: SUCCESS', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 6,
       kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'y' },
@@ -45,7 +45,7 @@ describe('locktorture in a real guest', () => {
   });
 
   it('lock_busted (BUSTED) is caught: Fail with !!! and End of test: FAILURE', async () => {
-    const run = await runGuest({ nrCpus: 4, durationSec: 5, bootParams: boot('lock_busted', 4) });
+    const run = await runTestGuest({ nrCpus: 4, durationSec: 5, bootParams: boot('lock_busted', 4) });
     const w = lastWrites(run.console);
     expect(w.fail).toBe(1);
     expect(w.line).toContain('!!!');
@@ -56,8 +56,8 @@ describe('locktorture in a real guest', () => {
 
   it('rw_lock and mutex_lock nested_locks=8 under lockdep: readers and writers, SUCCESS', async () => {
     const [rw, mutex] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: boot('rw_lock', 4) }),
-      runGuest({
+      runTestGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: boot('rw_lock', 4) }),
+      runTestGuest({
         nrCpus: 4,
         durationSec: 5,
         kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y', CONFIG_PREEMPT: 'y' },
@@ -81,7 +81,7 @@ describe('locktorture in a real guest', () => {
     const hp = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
     const runs = await Promise.all(
       ['rwsem_lock', 'percpu_rwsem_lock'].map((t) =>
-        runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' }, bootParams: boot(t, 4, hp) }),
+        runTestGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' }, bootParams: boot(t, 4, hp) }),
       ),
     );
     for (const run of runs) {
@@ -94,7 +94,7 @@ describe('locktorture in a real guest', () => {
   });
 
   it('an unknown torture_type is refused with the kernel message and the guest ends', async () => {
-    const run = await runGuest({ nrCpus: 2, durationSec: 5, bootParams: boot('no_such_lock', 4) });
+    const run = await runTestGuest({ nrCpus: 2, durationSec: 5, bootParams: boot('no_such_lock', 4) });
     expect(run.console).toContain('lock-torture: invalid torture type: "no_such_lock"');
     expect(run.killed).toBe(false);
   });

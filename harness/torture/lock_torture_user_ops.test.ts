@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGuest } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 import { isTortureError } from '../errors.js';
 import { validateOpsModule } from './user_ops.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 function examplesDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,7 @@ function userBoot(file: string, secs: number, extra: Record<string, string> = {}
 }
 
 async function validationError(source: string | null, name = 'bad.mjs'): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+  const dir = makeTestTempDir('ops');
   const file = path.join(dir, name);
   if (source !== null) writeFileSync(file, source);
   try {
@@ -68,9 +68,9 @@ describe('validateOpsModule()', () => {
 describe('user lock ops in a real guest', () => {
   it('correct futex and rw locks pass; a load-then-store test-and-set is caught as FAILURE', async () => {
     const [good, bad, rw] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('futex_lock.mjs'), 5) }),
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('broken_tas.mjs'), 5) }),
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('rw_spinlock.mjs'), 5) }),
+      runTestGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('futex_lock.mjs'), 5) }),
+      runTestGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('broken_tas.mjs'), 5) }),
+      runTestGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('rw_spinlock.mjs'), 5) }),
     ]);
     expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
     expect(rw.console).toMatch(/user-torture:--- End of test: SUCCESS: nwriters_stress=4 nreaders_stress=4 /);
@@ -83,7 +83,7 @@ describe('user lock ops in a real guest', () => {
   it('correct spinning locks pass under CONFIG_PREEMPT=y: a holder is never switched out for a spinner of its CPU', async () => {
     // A spinning user lock is held with preemption disabled (as spin_lock); otherwise a holder
     // preempted at a preemption point leaves a same-CPU spinner spinning forever (soft lockup).
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+    const dir = makeTestTempDir('ops');
     const tas = path.join(dir, 'good_tas.mjs');
     writeFileSync(
       tas,
@@ -100,8 +100,8 @@ export default {
     const kconfig = { CONFIG_PREEMPT: 'y', CONFIG_HOTPLUG_CPU: 'y' };
     const hotplug = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
     const [w, rw] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(tas, 4, hotplug) }),
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(example('rw_spinlock.mjs'), 4) }),
+      runTestGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(tas, 4, hotplug) }),
+      runTestGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(example('rw_spinlock.mjs'), 4) }),
     ]);
     for (const run of [w, rw]) {
       expect(run.console).not.toContain('soft lockup');
@@ -112,7 +112,7 @@ export default {
   });
 
   it('a lock that loses wake-ups is reported as a hang naming the waiter and the lock', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 20,
       bootParams: { ...userBoot(example('lost_wakeup.mjs'), 20), hung_task_timeout_secs: '2' },

@@ -3,11 +3,11 @@
  * `!!!` and Reader Pipe counts beyond the second bucket; the output lines keep the kernel's shapes.
  */
 import { describe, expect, it } from 'vitest';
-import { runGuest } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 describe('rcutorture', () => {
   it('BUSTED ends FAILURE with !!! and readers seeing elements two or more GPs old', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'n' },
@@ -27,7 +27,7 @@ describe('rcutorture', () => {
   });
 
   it('prints the kernel-format start, stats, and end lines', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 2,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runGuest } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 import { firstValues, seededRandomState, torture_random } from './torture_random.js';
 
 // --seed: every random stream derives from one seed (torture.random_seed). Two runs with one seed
@@ -29,8 +29,8 @@ function streams(consoleText: string): Map<string, string> {
 
 describe('seeded random streams in real guests', () => {
   it('rcutorture with hotplug and stutter: same seed, same first values in every stream; other seed, others', async () => {
-    const guest = (seed: number): ReturnType<typeof runGuest> =>
-      runGuest({
+    const guest = (seed: number): ReturnType<typeof runTestGuest> =>
+      runTestGuest({
         suite: 'rcu',
         nrCpus: 4,
         kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'n' },

@@ -4,7 +4,8 @@
  * shape; with the default (the fix, afe0c26d1968) the same run is lockdep-clean.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runTestGuest } from '../../harness/test_support/run_until.js';
 
 const TREE05ISH = {
   CONFIG_SMP: 'y',
@@ -32,8 +33,8 @@ function section(console: string, from: string, to: string): string {
 }
 
 /** The TREE05-like 4-second rcutorture run of every test here, with extra boot parameters. */
-function seedRun(extra: Readonly<Record<string, string>> = {}): ReturnType<typeof runGuest> {
-  return runGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: { ...BOOT, ...extra }, durationSec: 4, shutdownGraceSec: 15 });
+function seedRun(extra: Readonly<Record<string, string>> = {}): ReturnType<typeof runTestGuest> {
+  return runTestGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: { ...BOOT, ...extra }, durationSec: 4, shutdownGraceSec: 15 });
 }
 
 describe('kmem_cache_create vs CPU offline (the seed)', () => {
@@ -97,14 +98,14 @@ describe('slub_cpu_dead()', () => {
   };
 
   it('flushes a dead CPU\'s slab (its private freelist and a remote free) back to the node\'s partial list', async () => {
-    const run = await runGuest(SLAB_HOTPLUG);
+    const run = await runTestGuest(SLAB_HOTPLUG);
     // 64-byte objects: 32 per 2 KiB slab; CPU 1 kept 3 allocated, so 29 sat on its freelist.
     expect(run.console).toContain('slab-hotplug: OK: slub_cpu_dead flushed 1 cpu slab, 29 objects');
     expect(run.console).not.toContain('WARNING:');
   });
 
   it('cpuhp.test_dead_early=1: a cache flushed while its CPU still runs is slub_cpu_dead()\'s WARN', async () => {
-    const run = await runGuest({ ...SLAB_HOTPLUG, bootParams: { 'cpuhp.test_dead_early': '1' } });
+    const run = await runTestGuest({ ...SLAB_HOTPLUG, bootParams: { 'cpuhp.test_dead_early': '1' } });
     const c = run.console;
     expect(c).toContain('------------[ cut here ]------------');
     expect(c).toMatch(/\] slub_cpu_dead: CPU 1: a cache flushed while its CPU still runs\n.*WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)\n/);

@@ -4,7 +4,8 @@
  * inside their critical sections passes.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runTestGuest } from '../../harness/test_support/run_until.js';
 
 const BASE = {
   CONFIG_SMP: 'y',
@@ -34,7 +35,7 @@ function lastPipe(console: string): number[] {
 
 describe('Tree RCU', () => {
   it('a reader preempted inside its critical section holds up synchronize_rcu() (PREEMPT=y)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 2,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_PREEMPT: 'y' },
@@ -46,7 +47,7 @@ describe('Tree RCU', () => {
   });
 
   it('migrates a dead CPU\'s callbacks; rcu_barrier() then sees each run exactly once', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 3,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },
@@ -58,7 +59,7 @@ describe('Tree RCU', () => {
   });
 
   it('rcutree.test_skip_migrate=1: callbacks left on the offline CPU are the kernel\'s WARN_ONCE in rcutree_migrate_callbacks()', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 3,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },
@@ -77,7 +78,7 @@ describe('Tree RCU', () => {
 
 describe('Tree RCU under rcutorture', () => {
   it('catches a grace period that ends before its readers finish (rcutree.test_broken_gp=1)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: { ...BASE, CONFIG_PREEMPT: 'n' },
@@ -92,7 +93,7 @@ describe('Tree RCU under rcutorture', () => {
   });
 
   it('preemptible RCU: readers preempted inside critical sections hold up GPs, and the run passes', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: { ...BASE, CONFIG_PREEMPT: 'y' },

@@ -5,7 +5,8 @@
  * timeout and CPU hotplug reports nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runTestGuest } from '../../harness/test_support/run_until.js';
 import { parseConsole } from '../../harness/recheck/parse_console.js';
 
 const KC = { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' };
@@ -13,7 +14,7 @@ const MODULES = [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/rc
 
 describe('RCU CPU stall warnings', () => {
   it('a CPU that never reports a quiescent state self-detects the stall (rcutree.test_lost_qs_cpu)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -35,7 +36,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('rcupdate.rcu_cpu_stall_suppress=1 silences the same stall', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -54,7 +55,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('a CPU spinning with preemption off starves the GP kthread: other CPUs report stall and starvation', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -73,7 +74,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('rcutorture.stall_cpu: the stalled CPU is named by the others, and the stall ends', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -98,7 +99,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('an unmodified rcutorture run with hotplug and a 3 s timeout reports no stall', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
