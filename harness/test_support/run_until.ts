@@ -29,6 +29,8 @@ export async function untilSeen<T>(attempt: (secs: number) => Promise<T>, saw: (
   for (let secs = u.fromSec; ; secs = Math.min(secs * 2, u.capSec)) {
     const r = await attempt(secs);
     if (saw(r) || secs >= u.capSec) return r;
+    // Said, so that a slow host shows in the test output rather than only in its duration.
+    console.log(`untilSeen: the event did not come in a ${secs} s run; again with ${Math.min(secs * 2, u.capSec)} s`);
   }
 }
 
