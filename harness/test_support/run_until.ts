@@ -13,6 +13,7 @@
  */
 
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../lib/repo_root.js';
 import { runGuest, type GuestRun, type RunGuestOptions } from '../guest/run_guest.js';
@@ -81,4 +82,10 @@ export function runTorture(args: readonly string[], o: TortureOptions = {}): Pro
 /** `torture ARGS --duration <secs>s` until `saw(run)` (see untilSeen). */
 export function runTortureUntil(args: readonly string[], saw: (run: TortureRun) => boolean, u: Until, o: TortureOptions = {}): Promise<TortureRun> {
   return untilSeen((secs) => runTorture([...args, '--duration', `${secs}s`], o), saw, u);
+}
+
+/** A scenario's console.log of a run ('' when it has none: the predicates' "not yet"). */
+export function scenarioConsole(run: TortureRun, scenario: string): string {
+  const f = path.join(run.dir, scenario, 'console.log');
+  return existsSync(f) ? readFileSync(f, 'utf8') : '';
 }
