@@ -15,6 +15,8 @@ import { parseCflist } from '../config/fragment_parse.js';
 import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { buildPlan } from '../run/plan.js';
+import { SUITES } from '../suites/index.js';
+import { statIntervalFor } from '../suites/stat_interval.js';
 import type { BatteryGroup, StepOutput } from '../formats/battery_files.js';
 import type { StepExpect } from './expect.js';
 
@@ -161,10 +163,14 @@ function runStep(o: BatteryOptions, name: string, r: RunJobSpec, durationSec: nu
 /**
  * An expected-failure step: planned (and balanced) for `durationSec`, run until its event with
  * the cap as its --duration (at least the planned time, for a battery given more than the cap).
+ * Its stats print as often as in a run of the planned time (the events come with a stats print),
+ * not every 15 s as the cap's length would give.
  */
 function eventStep(o: BatteryOptions, name: string, r: RunJobSpec, durationSec: number, expect: StepExpect): Step {
   const planned = runStep(o, name, r, durationSec, expect);
-  return { ...planned, argv: runArgv(o, r, Math.max(durationSec, CHECK_CAP_SEC)), stopAtEvent: true };
+  const stats = `${SUITES[r.suite].tortureModule}.stat_interval=${statIntervalFor(durationSec)}`;
+  const bootargs = r.bootargs !== undefined ? `${r.bootargs} ${stats}` : stats;
+  return { ...planned, argv: runArgv(o, { ...r, bootargs }, Math.max(durationSec, CHECK_CAP_SEC)), stopAtEvent: true };
 }
 
 function job(name: string, group: BatteryGroup, what: string, steps: Step[]): Job {

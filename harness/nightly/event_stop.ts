@@ -25,10 +25,15 @@ function consolesOf(resdir: string): string[] {
     .map((f) => readFileSync(f, 'utf8'));
 }
 
+/** Whether a console under `resdir` shows `expect`'s event yet. */
+export function eventInConsoles(expect: StepExpect, resdir: string): boolean {
+  return consolesOf(resdir).some((c) => expectedEventSeen(expect, c));
+}
+
 /** Watch `resdir` until `expect`'s event shows, then write its STOP file; returns the cancel. */
 export function stopAtEvent(expect: StepExpect, resdir: string): () => void {
   const timer = setInterval(() => {
-    if (!consolesOf(resdir).some((c) => expectedEventSeen(expect, c))) return;
+    if (!eventInConsoles(expect, resdir)) return;
     clearInterval(timer);
     writeFileSync(path.join(resdir, 'STOP'), '');
   }, EVENT_POLL_MS);
