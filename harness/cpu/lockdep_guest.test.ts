@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { distModuleUrl } from '../guest/run_guest.js';
-import { runTestGuest } from '../test_support/run_until.js';
+import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 
 describe('lockdep in a guest', () => {
   it('reports A->B on CPU 0 then, a second later, B->A on CPU 1 as a circular dependency with both stacks', async () => {
@@ -47,14 +47,19 @@ describe('sleeping in an RCU reader', () => {
 });
 
 describe('CONFIG_DEBUG_LOCKING_API_SELFTESTS=y', () => {
-  it('runs the locking API selftest at boot and prints the kernel table', async () => {
-    const run = await runTestGuest({
-      suite: 'lock',
-      nrCpus: 2,
-      durationSec: 3,
-      kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' },
-      bootParams: { 'locktorture.shutdown_secs': '2', 'locktorture.stat_interval': '1' },
-    });
+  it('runs the locking API selftest at boot and prints the kernel table', { timeout: 120_000 }, async () => {
+    // 2 s of locktorture after the selftest, longer until the run has ended in its own time.
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'lock',
+        nrCpus: 2,
+        durationSec: secs + 1,
+        kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' },
+        bootParams: { 'locktorture.shutdown_secs': String(secs), 'locktorture.stat_interval': '1' },
+      }),
+      (r) => r.console.includes('End of test: SUCCESS'),
+      { fromSec: 2, capSec: 16 },
+    );
     expect(run.console).toContain('| Locking API testsuite:');
     expect(run.console).toMatch(/Good, all +\d+ testcases passed! \|/);
     expect(run.console).toContain('End of test: SUCCESS');
