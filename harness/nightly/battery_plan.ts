@@ -98,8 +98,9 @@ export const MIN_RUN_SEC = 4;
 export const MIN_CHECK_RUN_SEC = 6;
 /**
  * The most an expected-failure run may take to show its event (its `--duration`). Measured on a
- * 2-core host at load 13-24: the seed's report came 5.5-6.3 s after Start of test (7-7.7 s after
- * boot, so a 6 s run missed it), BUSTED's `!!!` sooner; the cap leaves a heavier host 20 times that.
+ * 2-core host at load 13-26, 10 runs: the seed's report came 6.0-6.2 s after Start of test (its
+ * third stats print; 6.8-8.1 s after boot, so a 6 s run missed it), BUSTED's `!!!` sooner; the cap
+ * leaves a heavier host 20 times that.
  */
 export const CHECK_CAP_SEC = 120;
 /** Fixed estimates for the jobs that start no guest (seconds of one core). */
