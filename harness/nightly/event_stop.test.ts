@@ -1,3 +1,7 @@
+/*
+ * An expected-failure step ends at its event: the battery writes the step's STOP file once a
+ * console shows what the expectation waits for, and never for a step expected to pass.
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -6,8 +10,6 @@ import { expectedEventSeen } from './expect.js';
 import { SEED_CLASSES } from './battery_plan.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
 
-// An expected-failure step ends at its event: the battery writes the step's STOP file once a
-// console shows what the expectation waits for, and never for a step expected to pass.
 const SEED_REPORT = readFileSync(path.join(import.meta.dirname, '..', 'lockdep', 'test_support', 'seed_lkml_2021-05-02.txt'), 'utf8');
 const BANGS = '[    4.000000] busted-torture: !!! Reader Pipe:  1 2 3 0 0 0 0 0 0 0 0\n';
 
