@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests sit beside their sources. Worker threads always load compiled JS from dist/
-// (Node 20 cannot start a .ts worker), so `npm test` builds first.
+// (Node 20 cannot start a .ts worker), so `npm test` builds first. Temporary directories: every
+// test file's are removed after it (setupFiles), and the run fails naming any left (globalSetup).
 export default defineConfig({
   test: {
     include: ['harness/**/*.test.ts', 'kernels/**/*.test.ts'],
@@ -10,5 +11,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    setupFiles: ['harness/test_support/temp_dir_setup.ts'],
+    globalSetup: ['harness/test_support/temp_dir_global.ts'],
   },
 });

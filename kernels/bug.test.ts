@@ -4,13 +4,14 @@
  * kernel/panic.c __warn()'s block and fails the guest; recheck counts the WARNING.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../harness/guest/run_guest.js';
+import { distModuleUrl } from '../harness/guest/run_guest.js';
+import { runTestGuest } from '../harness/test_support/run_until.js';
 import { parseConsole } from '../harness/recheck/parse_console.js';
 
 const KC = { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' };
 
 async function badCall(kind: string): Promise<{ console: string; findings: readonly string[] }> {
-  const run = await runGuest({
+  const run = await runTestGuest({
     suite: 'rcu',
     nrCpus: 3,
     kconfig: KC,

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runBench } from './bench_main.js';
 import type { BenchReport } from './bench_types.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // Smoke test: a tiny time budget on a filter, then the JSON's shape. No assertion on any speed.
 describe('runBench()', () => {
@@ -17,7 +17,7 @@ describe('runBench()', () => {
   });
 
   it('writes bench.json with the host, every selected row (measured or skipped) and the goals', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-'));
+    const dir = makeTestTempDir('bench');
     const ops = path.join(dir, 'user_ops.mjs');
     writeFileSync(
       ops,
@@ -93,7 +93,7 @@ describe('runBench()', () => {
   it('rejects a bad --time, --runs and --ops module with a TortureError before running anything', async () => {
     await expect(runBench({ time: 0 })).rejects.toThrow(/Cannot run the bench as '--time' must be/);
     await expect(runBench({ processes: 16 })).rejects.toThrow(/Cannot run the bench as '--runs' must be an integer from 1 to 15: current value is 16/);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-'));
+    const dir = makeTestTempDir('bench');
     const ops = path.join(dir, 'bad_ops.mjs');
     writeFileSync(ops, 'export default { name: "Bad Name" };\n');
     await expect(runBench({ ops, filter: 'user.' })).rejects.toThrow(/Cannot use lock ops module .* as 'name' must be/);

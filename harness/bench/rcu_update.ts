@@ -11,6 +11,9 @@
  * makes the row skipped with the reason, never a number.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { RcuUpdateCase } from '../../configs/bench/cases.js';
 import { distModuleUrl, runGuest } from '../guest/run_guest.js';
 import type { BenchRow } from './bench_types.js';
@@ -47,8 +50,11 @@ export async function runRcuUpdate(c: RcuUpdateCase, s: RcuUpdateSettings): Prom
   const warmupMs = Math.min(200, Math.max(50, s.timeMs));
   const skip = (reason: string): BenchRow => ({ state: 'skipped', kind: 'rcu_update', name: c.name, what: c.what, reason });
   let run;
+  // The guest's directory is scratch (only its console is read): removed once read.
+  const resdir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-guest-'));
   try {
     run = await runGuest({
+      resdir,
       suite: 'rcu',
       scenario: 'BENCH-RCU-SCALE',
       nrCpus: c.nrCpus,
@@ -60,6 +66,8 @@ export async function runRcuUpdate(c: RcuUpdateCase, s: RcuUpdateSettings): Prom
     });
   } catch (e) {
     return skip(`guest did not start: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    rmSync(resdir, { recursive: true, force: true });
   }
   const r = parseResult(run.console);
   if (r === null) {

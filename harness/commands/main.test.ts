@@ -1,10 +1,10 @@
 // The command line as a user runs it (bin/torture.js): bad input, every command's help, --version, plans.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // These tests run the built launcher exactly as a user does (`npm test` builds first).
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,7 +23,7 @@ function torture(args: string[]): { status: number | null; stdout: string; stder
 
 beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'harness', 'commands', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  configs = mkdtempSync(path.join(tmpdir(), 'torture-cli-'));
+  configs = makeTestTempDir('cli');
   mkdirSync(path.join(configs, 'rcu'));
   mkdirSync(path.join(configs, 'lock'));
   writeFileSync(path.join(configs, 'rcu', 'CFLIST'), 'TREE05\nTREE07\n');
@@ -151,7 +151,7 @@ describe('torture (plans and help)', () => {
   });
 
   it('--dryrun sched/scenarios/batches print the plan and create nothing', () => {
-    const results = mkdtempSync(path.join(tmpdir(), 'torture-cli-res-'));
+    const results = makeTestTempDir('cli-res');
     const base = ['--configs', '2*TREE05', '--configs', 'TREE07', '--cpus', '12', '--results', results];
     expect(torture([...base, '--dryrun', 'sched']).stdout).toBe(
       '----Start batch 1\n TREE07 16-ovf\n----Start batch 2\n TREE05 8\n----Start batch 3\n TREE05.2 8\nTotal number of builds: 3\nTotal number of batches: 3\n',

@@ -2,12 +2,12 @@
 // (exit 2, one line, nothing written into it), and a file that cannot be written (a full disk) is
 // one plain line and a failure, never `internal error` and never a truncated file.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lockResults } from '../recheck/test_support/lock_results.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const made: string[] = [];
@@ -19,7 +19,7 @@ afterAll(() => {
 });
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'torture-resdir-input-'));
+  const d = makeTestTempDir('resdir-input');
   made.push(d);
   return d;
 }

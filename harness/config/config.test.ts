@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { errorOf } from '../test_support/error_of.js';
@@ -8,6 +7,7 @@ import { parseBootWords, parseCflist, parseKconfigFragment } from './fragment_pa
 import { KNOWN_OPTIONS, knownOption } from './known_options.js';
 import { buildGuestSpec, loadScenario, type ScenarioOptions } from './scenario.js';
 import { statIntervalFor } from './suite_defaults.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 let root: string;
 function suiteDir(suite: string, files: Record<string, string>): string {
@@ -32,7 +32,7 @@ CONFIG_PROVE_LOCKING=y
 `;
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'torture-config-'));
+  root = makeTestTempDir('config');
 });
 
 describe('parseKconfigFragment()', () => {

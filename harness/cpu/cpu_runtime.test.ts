@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 describe('CpuRuntime in a real guest', () => {
   it('passes a token around 4 CPUs with cross-CPU sleeps and wake-ups, timers in softirq', async () => {
-    const run = await runGuest({ nrCpus: 4, durationSec: 20, modules: [distModuleUrl('harness/cpu/test_support/token_ring')] });
+    const run = await runTestGuest({ nrCpus: 4, durationSec: 20, modules: [distModuleUrl('harness/cpu/test_support/token_ring')] });
     expect(run.console).toContain('token_ring: 200 rounds over 4 CPUs, token 800');
     expect(run.console).toContain('timer: softirq=true hardirq=false task=false interrupt=true');
     expect(run.console).toContain('flags: irqsoff=true bh_in_interrupt=true after=false/false');
@@ -14,7 +15,7 @@ describe('CpuRuntime in a real guest', () => {
 
   it('wakes sleepers on CPUs beyond 32: a 40-CPU ring on one wait queue (multi-word CPU masks)', async () => {
     // Sleeps without a timeout: a wake-up lost for a CPU >= 32 strands the ring, a hung task.
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 40,
       durationSec: 60,
       bootParams: { 'token_ring.rounds': '3' },
@@ -27,7 +28,7 @@ describe('CpuRuntime in a real guest', () => {
   });
 
   it('prints an Oops with the stack of the failing task and fails only that task', async () => {
-    const run = await runGuest({ nrCpus: 2, durationSec: 10, modules: [distModuleUrl('harness/cpu/test_support/oops')] });
+    const run = await runTestGuest({ nrCpus: 2, durationSec: 10, modules: [distModuleUrl('harness/cpu/test_support/oops')] });
     expect(run.console).toMatch(/Oops: TypeError: boom from a kernel task \[#1\] SMP/);
     expect(run.console).toMatch(/CPU: 0 PID: \d+ Comm: oops_task/);
     expect(run.console).toMatch(/rcu_torture_boom \(harness\/cpu\/test_support\/oops\.ts:\d+\)/);
@@ -37,7 +38,7 @@ describe('CpuRuntime in a real guest', () => {
   });
 
   it('detects a task blocked on a lock, says who holds it, and stops the guest', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 2,
       durationSec: 30,
       bootParams: { 'oops_test.hang': '1', hung_task_timeout_secs: '1' },
@@ -53,7 +54,7 @@ describe('CpuRuntime in a real guest', () => {
   it.each([['PREEMPT_NONE', 'n'], ['PREEMPT', 'y']])(
     'takes a CPU down under a task holding a mutex: the task unlocks on another CPU, a bound task parks, lockdep stays clean (%s)',
     async (_name, preempt) => {
-      const run = await runGuest({
+      const run = await runTestGuest({
         nrCpus: 3,
         durationSec: 60,
         kconfig: { CONFIG_PREEMPT: preempt, CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' },

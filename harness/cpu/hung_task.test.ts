@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 /** The end of a console, for assertion messages. */
 function tail(console: string): string {
@@ -12,8 +13,8 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
   it('a wait_event() whose wake_up() is missing is a hung task, though its CPU is rung all the time', async () => {
     const modules = [distModuleUrl('harness/cpu/test_support/lost_wakeup')];
     const [bad, good] = await Promise.all([
-      runGuest({ nrCpus: 2, durationSec: 30, bootParams: { 'lost_wakeup_test.missing': '1' }, modules }),
-      runGuest({ nrCpus: 2, durationSec: 30, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { 'lost_wakeup_test.missing': '1' }, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 30, modules }),
     ]);
     const m = BLOCKED.exec(bad.console);
     expect(m?.[1], tail(bad.console)).toBe('lost_wakeup_wai');
@@ -33,7 +34,7 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
   });
 
   it('a mutex unlock that sometimes skips its wake-up (mutex.test_lost_wakeup): hung writers in __mutex_lock_slowpath', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 30,
       kconfig: { CONFIG_PREEMPT: 'y' },
@@ -50,7 +51,7 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
   });
 
   it('a spinlock unlock that sometimes skips its kick (spinlock.test_lost_kick): soft lockup of the halted CPU', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 30,
       kconfig: { CONFIG_PREEMPT: 'y' },
@@ -64,7 +65,7 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
   });
 
   it('a run-token hand-off that forgets to serve the next ticket (sched.test_lost_token): the run-token watchdog names the CPU and its waiters', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 40,
       kconfig: { CONFIG_PREEMPT: 'y' },

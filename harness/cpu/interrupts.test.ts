@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 /** The end of a console, for assertion messages. */
 function tail(console: string): string {
@@ -10,7 +11,7 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
   const softirq = [distModuleUrl('harness/cpu/test_support/softirq_deadlock')];
 
   it('a timer taking a spinlock its CPU holds with irqs on really deadlocks: soft lockup, exit 1', async () => {
-    const run = await runGuest({ nrCpus: 2, durationSec: 30, bootParams: { watchdog_thresh: '2' }, modules: softirq });
+    const run = await runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { watchdog_thresh: '2' }, modules: softirq });
     expect(run.console, tail(run.console)).toMatch(/watchdog: BUG: soft lockup - CPU#0 stuck for \d+s! \[softirq_test:\d+\]/);
     expect(run.console).toMatch(/halted in pv_wait\(\) for \d+s on spinlock [0-9a-f]+ \(softirq_test_lock\)\n.*held by: softirq_test\/\d+ on CPU 0/);
     expect(run.console).not.toContain('softirq_test: timer ran');
@@ -18,7 +19,7 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
   });
 
   it('with lockdep the same timer is the kernel\'s inconsistent lock state report', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 2,
       durationSec: 30,
       kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' },
@@ -32,7 +33,7 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
   });
 
   it('with spin_lock_bh() the timer waits for the unlock and runs there', async () => {
-    const run = await runGuest({ nrCpus: 2, durationSec: 30, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: { 'softirq_test.bh': '1' }, modules: softirq });
+    const run = await runTestGuest({ nrCpus: 2, durationSec: 30, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: { 'softirq_test.bh': '1' }, modules: softirq });
     expect(run.console, tail(run.console)).toContain('softirq_test: timer ran after the unlock');
     expect(run.console).not.toContain('inconsistent lock state');
     expect(run.code).toBe(0);
@@ -43,8 +44,8 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
 
   it('PREEMPT=y: a reader in mdelay() inside rcu_read_lock() is preempted, queued as a blocked reader and holds up the GP', async () => {
     const [good, broken] = await Promise.all([
-      runGuest({ nrCpus: 2, kconfig, durationSec: 10, modules: reader }),
-      runGuest({ nrCpus: 2, kconfig, durationSec: 10, bootParams: { 'rcutree.test_broken_gp': '2' }, modules: reader }),
+      runTestGuest({ nrCpus: 2, kconfig, durationSec: 10, modules: reader }),
+      runTestGuest({ nrCpus: 2, kconfig, durationSec: 10, bootParams: { 'rcutree.test_broken_gp': '2' }, modules: reader }),
     ]);
     const m = /mdelay-reader: OK preempted=1 blocked=1 gp-waited=(\d+)ms/.exec(good.console);
     expect(m, tail(good.console)).not.toBeNull();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 
 describe('lockdep in a guest', () => {
   it('reports A->B on CPU 0 then, a second later, B->A on CPU 1 as a circular dependency with both stacks', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 2,
       durationSec: 10,
       kconfig: { CONFIG_PROVE_LOCKING: 'y' },
@@ -22,7 +23,7 @@ describe('lockdep in a guest', () => {
 
 describe('sleeping in an RCU reader', () => {
   it('is suspicious RCU usage under PROVE_LOCKING (PREEMPT_NONE)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 1,
       durationSec: 10,
       kconfig: { CONFIG_PROVE_LOCKING: 'y' },
@@ -34,7 +35,7 @@ describe('sleeping in an RCU reader', () => {
   });
 
   it('is a WARN with preemptible RCU', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 1,
       durationSec: 10,
       kconfig: { CONFIG_PREEMPT: 'y' },
@@ -46,14 +47,19 @@ describe('sleeping in an RCU reader', () => {
 });
 
 describe('CONFIG_DEBUG_LOCKING_API_SELFTESTS=y', () => {
-  it('runs the locking API selftest at boot and prints the kernel table', async () => {
-    const run = await runGuest({
-      suite: 'lock',
-      nrCpus: 2,
-      durationSec: 3,
-      kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' },
-      bootParams: { 'locktorture.shutdown_secs': '2', 'locktorture.stat_interval': '1' },
-    });
+  it('runs the locking API selftest at boot and prints the kernel table', { timeout: 120_000 }, async () => {
+    // 2 s of locktorture after the selftest, longer until the run has ended in its own time.
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'lock',
+        nrCpus: 2,
+        durationSec: secs + 1,
+        kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' },
+        bootParams: { 'locktorture.shutdown_secs': String(secs), 'locktorture.stat_interval': '1' },
+      }),
+      (r) => r.console.includes('End of test: SUCCESS'),
+      { fromSec: 2, capSec: 16 },
+    );
     expect(run.console).toContain('| Locking API testsuite:');
     expect(run.console).toMatch(/Good, all +\d+ testcases passed! \|/);
     expect(run.console).toContain('End of test: SUCCESS');

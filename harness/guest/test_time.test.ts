@@ -4,14 +4,14 @@
  * nothing is INCONCLUSIVE (exit 1), not a pass. Real guests and the real driver (bin/torture.js).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bootDoneSeconds, endOfTestTag, stampSeconds } from '../formats/console_lines.js';
 import type { ScenarioSummary } from '../formats/summary_json.js';
 import { runGuest } from './run_guest.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Generous: the host may be loaded (a run's own time is a few seconds).
@@ -54,7 +54,7 @@ describe('test time counts from the start of the test', () => {
 
 describe('a run that did not test is not a pass', () => {
   it('torture.test_idle_kthreads=1 (nothing runs): INCONCLUSIVE with its reason, exit 1, boot and test time in summary.json', async () => {
-    const results = mkdtempSync(path.join(tmpdir(), 'torture-inconclusive-'));
+    const results = makeTestTempDir('inconclusive');
     try {
       const r = await torture(['--torture', 'lock', '--configs', 'LOCK01', '--duration', '2s', '--bootargs', 'torture.test_idle_kthreads=1', '--results', results, '--datestamp', 'idle']);
       expect(r.out).toMatch(/^INCONCLUSIVE: LOCK01: 0 acquisitions by the least busy writer in [0-9.]+ s of test \(at least \d+ needed, [0-9.]+\/s\)$/m);

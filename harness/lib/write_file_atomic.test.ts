@@ -1,16 +1,16 @@
 // writeFileAtomic: a results file is whole or absent, never truncated; a failure is one plain line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WriteFailure, asWriteFailure, writeFileAtomic } from './write_file_atomic.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const made: string[] = [];
 const mounts: string[] = [];
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'torture-atomic-'));
+  const d = makeTestTempDir('atomic');
   made.push(d);
   return d;
 }

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BATTERY_GROUPS, MIN_CHECK_RUN_SEC, MIN_RUN_SEC, assignShards, planBattery, type Job } from './battery_plan.js';
+import { BATTERY_GROUPS, CHECK_CAP_SEC, MIN_CHECK_RUN_SEC, MIN_RUN_SEC, assignShards, planBattery, type Job } from './battery_plan.js';
+import { statIntervalFor } from '../suites/stat_interval.js';
 import { parseNightlyArgs } from '../commands/nightly.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,10 +21,19 @@ describe('nightly battery plan', () => {
     expect(names).toEqual(expect.arrayContaining(['selftest', 'rcu-busted', 'lock-busted', 'seed', 'lockdep-examples', 'bench']));
     const seed = p.jobs.find((j) => j.name === 'seed');
     expect(seed?.steps.map((s) => s.name)).toEqual(['buggy', 'fixed']);
-    expect(seed?.steps[0]?.argv).toContain('slub.debug_key_under_slab_mutex=1');
+    expect(seed?.steps[0]?.argv.join(' ')).toContain('slub.debug_key_under_slab_mutex=1');
     expect(seed?.steps[0]?.expect).toEqual({ kind: 'circular', classes: ['cpu_hotplug_lock', 'slab_mutex'], exit: 1 });
     expect(seed?.steps[1]?.expect).toEqual({ kind: 'success' });
     expect(p.jobs.find((j) => j.name === 'rcu-busted')?.steps[0]?.expect).toEqual({ kind: 'torture-failure' });
+    // The expected failures run until their event: the cap as --duration, stats as often as in a
+    // run of their planned time; the runs expected to pass run their time.
+    for (const name of ['rcu-busted', 'lock-busted', 'seed']) {
+      const step = p.jobs.find((j) => j.name === name)?.steps[0];
+      expect(step?.stopAtEvent, name).toBe(true);
+      expect(step?.argv.join(' '), name).toMatch(new RegExp(`--duration ${CHECK_CAP_SEC}s --bootargs .*torture\\.stat_interval=${statIntervalFor(p.perRunSec.checks)}`));
+    }
+    expect(seed?.steps[1]?.stopAtEvent).toBeUndefined();
+    expect(seed?.steps[1]?.argv.join(' ')).toContain(`--duration ${p.perRunSec.seed}s`);
     // Every lock scenario runs with CPU hotplug.
     for (const j of p.jobs.filter((x) => x.group === 'locktorture')) expect(j.steps[0]?.argv.join(' ')).toMatch(/locktorture\.onoff_interval=\d+/);
   });

@@ -15,6 +15,8 @@ import { parseCflist } from '../config/fragment_parse.js';
 import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { buildPlan } from '../run/plan.js';
+import { SUITES } from '../suites/index.js';
+import { statIntervalFor } from '../suites/stat_interval.js';
 import type { BatteryGroup, StepOutput } from '../formats/battery_files.js';
 import type { StepExpect } from './expect.js';
 
@@ -36,6 +38,12 @@ export interface Step {
    * `--json STEPDIR/bench.json`; `none` leave only their captured output.
    */
   readonly output: StepOutput;
+  /**
+   * An expected-failure step that ends at its event: its `--duration` is only a cap, and the
+   * battery writes the step's STOP file once a console shows what `expect` waits for
+   * (expectedEventSeen), so that a loaded host gets the time it needs and an idle one no more.
+   */
+  readonly stopAtEvent?: true;
   readonly cpuSeconds: number;
 }
 
@@ -85,8 +93,16 @@ export const MIN_RUN_SEC = 4;
 /**
  * The expected-failure checks need their first stats print to fail (BUSTED's `!!!`, the seed's
  * report from mem_dump_obj()): about 3.4 s after boot on 2 busy cores, later under heavy load.
+ * The floor of the time they are planned (and balanced) for; they run until their event.
  */
 export const MIN_CHECK_RUN_SEC = 6;
+/**
+ * The most an expected-failure run may take to show its event (its `--duration`). Measured on a
+ * 2-core host at load 13-26, 10 runs: the seed's report came 6.0-6.2 s after Start of test (its
+ * third stats print; 6.8-8.1 s after boot, so a 6 s run missed it), BUSTED's `!!!` sooner; the cap
+ * leaves a heavier host 20 times that.
+ */
+export const CHECK_CAP_SEC = 120;
 /** Fixed estimates for the jobs that start no guest (seconds of one core). */
 const SELFTEST_SEC = 3;
 const EXAMPLE_SEC = 1;
@@ -144,6 +160,19 @@ function runArgv(o: BatteryOptions, r: RunJobSpec, durationSec: number): string[
 
 function runStep(o: BatteryOptions, name: string, r: RunJobSpec, durationSec: number, expect: StepExpect): Step {
   return { name, runner: 'torture', argv: runArgv(o, r, durationSec), expect, output: 'results-dir', cpuSeconds: nrCpusOf(o, r.suite, r.base) * (durationSec + GUEST_OVERHEAD_SEC) };
+}
+
+/**
+ * An expected-failure step: planned (and balanced) for `durationSec`, run until its event with
+ * the cap as its --duration (at least the planned time, for a battery given more than the cap).
+ * Its stats print as often as in a run of the planned time (the events come with a stats print),
+ * not every 15 s as the cap's length would give.
+ */
+function eventStep(o: BatteryOptions, name: string, r: RunJobSpec, durationSec: number, expect: StepExpect): Step {
+  const planned = runStep(o, name, r, durationSec, expect);
+  const stats = `${SUITES[r.suite].tortureModule}.stat_interval=${statIntervalFor(durationSec)}`;
+  const bootargs = r.bootargs !== undefined ? `${r.bootargs} ${stats}` : stats;
+  return { ...planned, argv: runArgv(o, { ...r, bootargs }, Math.max(durationSec, CHECK_CAP_SEC)), stopAtEvent: true };
 }
 
 function job(name: string, group: BatteryGroup, what: string, steps: Step[]): Job {
@@ -247,13 +276,13 @@ export function planBattery(o: BatteryOptions): BatteryPlan {
     jobs.push(job('selftest', 'selftest', 'lib/locking-selftest.c, run by the real validator', [{ name: 'run', runner: 'torture', argv: ['selftest'], expect: { kind: 'success' }, output: 'none', cpuSeconds: SELFTEST_SEC }]));
   }
   if (on('busted')) {
-    jobs.push(job('rcu-busted', 'busted', 'rcutorture BUSTED must fail (proves the checks can fail)', [runStep(o, 'run', { suite: 'rcu', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
-    jobs.push(job('lock-busted', 'busted', 'locktorture BUSTED must fail (proves the checks can fail)', [runStep(o, 'run', { suite: 'lock', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
+    jobs.push(job('rcu-busted', 'busted', 'rcutorture BUSTED must fail (proves the checks can fail)', [eventStep(o, 'run', { suite: 'rcu', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
+    jobs.push(job('lock-busted', 'busted', 'locktorture BUSTED must fail (proves the checks can fail)', [eventStep(o, 'run', { suite: 'lock', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
   }
   if (on('seed')) {
     jobs.push(
       job('seed', 'seed', 'the seed regression: the buggy order reports cpu_hotplug_lock/slab_mutex, the fixed order is clean', [
-        runStep(o, 'buggy', { suite: 'rcu', base: 'TREE05', bootargs: SEED_BOOTARGS }, per.seed, { kind: 'circular', classes: SEED_CLASSES, exit: 1 }),
+        eventStep(o, 'buggy', { suite: 'rcu', base: 'TREE05', bootargs: SEED_BOOTARGS }, per.seed, { kind: 'circular', classes: SEED_CLASSES, exit: 1 }),
         runStep(o, 'fixed', { suite: 'rcu', base: 'TREE05' }, per.seed, { kind: 'success' }),
       ]),
     );

@@ -2,19 +2,19 @@
  * The battery's judge on an INCONCLUSIVE run: a job that must succeed does not pass when its run
  * tested too little, and says so (not merely `exit 1`); a finding is still a finding.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, ScenarioSummary } from '../formats/summary_json.js';
 import { judgeStep } from './expect.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 function scenario(name: string, verdict: ScenarioSummary['verdict'], reasons: string[]): ScenarioSummary {
   return { scenario: name, suite: 'rcu', verdict, reasons, lockdepReports: 0, lockdepTitles: [], hotplug: null, durationSec: 4, completedSec: 4, endOfTest: 'SUCCESS', guestRetval: 0, killed: false, headline: `${name} -------` };
 }
 
 function withSummary(scenarios: ScenarioSummary[], check: (dir: string) => void): void {
-  const dir = mkdtempSync(path.join(tmpdir(), 'torture-expect-'));
+  const dir = makeTestTempDir('expect');
   try {
     const run: RunSummary = { resultsDir: dir, commandLine: 'torture', suite: 'rcu', seed: 1, exitCode: 1, runs: scenarios.length, failures: 0, configErrors: 0, scenarios };
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(run));

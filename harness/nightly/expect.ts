@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RUN_FILE, SCENARIO_FILE, readJson } from '../formats/results_files.js';
 import type { RunSummary } from '../formats/summary_json.js';
+import { isTortureFailureLine } from '../formats/console_lines.js';
 import { CIRCULAR_TITLE, parseCircularReports } from '../lockdep/report_parse.js';
 
 export type StepExpect =
@@ -33,6 +34,22 @@ export function describeExpect(e: StepExpect): string {
       return 'exit 1 with a torture FAILURE';
     case 'circular':
       return `exit ${e.exit} with a circular locking report on ${e.classes.join(', ')}`;
+  }
+}
+
+/**
+ * Whether a console already shows the event an expected failure waits for (BUSTED's `!!!` line,
+ * the circular report on every one of the classes): what lets a step stop at the event rather
+ * than run out its duration. The same tests the judge applies to the finished step.
+ */
+export function expectedEventSeen(e: StepExpect, consoleText: string): boolean {
+  switch (e.kind) {
+    case 'success':
+      return false;
+    case 'torture-failure':
+      return consoleText.split('\n').some(isTortureFailureLine);
+    case 'circular':
+      return parseCircularReports(consoleText).some((r) => e.classes.every((c) => r.cycle.includes(c)));
   }
 }
 

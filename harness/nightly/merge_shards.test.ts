@@ -1,14 +1,14 @@
 // torture merge: a job whose directory is gone, or a scenario one of its runs planned that is
 // gone, is a failure (`missing`) in the merged battery, never silently dropped.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatteryRecord, JobRecord } from '../formats/battery_files.js';
 import { lockResults } from '../recheck/test_support/lock_results.js';
 import { mergeShards } from './merge_shards.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
-const root = mkdtempSync(path.join(tmpdir(), 'torture-merge-'));
+const root = makeTestTempDir('merge');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const SHARDS = [['lock-a'], ['lock-b']];

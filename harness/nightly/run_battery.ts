@@ -23,6 +23,7 @@ import { distPath } from '../lib/dist_entry.js';
 import { RunSession } from '../run/run_session.js';
 import type { BatteryPlan, Job, Step } from './battery_plan.js';
 import { describeExpect, judgeStep } from './expect.js';
+import { stopAtEvent } from './event_stop.js';
 import { writeBatteryRecord, writeJobRecord, type BatteryRecord, type JobRecord, type StepRecord } from '../formats/battery_files.js';
 import { formatDuration, writeBatteryOutputs } from './battery_record.js';
 
@@ -64,6 +65,7 @@ function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string
   const outFile = path.join(jobDir, `${step.name}.out`);
   const { file, args } = stepArgv(step, jobDir, batteryDir, jobName);
   if (step.output === 'bench-json') mkdirSync(path.join(jobDir, step.name), { recursive: true });
+  const cancelWatch = step.stopAtEvent === true ? stopAtEvent(step.expect, path.join(jobDir, step.name)) : (): void => undefined;
   const start = Date.now();
   return new Promise((resolve) => {
     const out = createWriteStream(outFile);
@@ -76,6 +78,7 @@ function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string
     const finish = (exitCode: number | null): void => {
       if (settled) return;
       settled = true;
+      cancelWatch();
       out.end(() => resolve({ exitCode, output: readFileSync(outFile, 'utf8'), seconds: (Date.now() - start) / 1000 }));
     };
     child.on('error', (e) => {

@@ -1,7 +1,6 @@
 // A run the plan names whose directory is gone is a failure (`missing`) in recheck, summary.json,
 // JUnit and the report alike: it never silently disappears (exit 0, junit tests="1").
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { renderJunit } from '../report/junit.js';
 import { REPORT_WRITERS } from '../report/report_writers.js';
 import { recheckResults } from './recheck.js';
 import { lockResults } from './test_support/lock_results.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -17,7 +17,7 @@ afterAll(() => {
 });
 
 function results(plan: { batches?: boolean; scenarios?: boolean }): string {
-  const dir = lockResults(mkdtempSync(path.join(tmpdir(), 'torture-missing-')), plan);
+  const dir = lockResults(makeTestTempDir('missing'), plan);
   made.push(dir);
   return dir;
 }

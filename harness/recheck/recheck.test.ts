@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { REPORT_WRITERS } from '../report/report_writers.js';
 import { parseConsole } from './parse_console.js';
 import { recheckMain, recheckResults } from './recheck.js';
 import type { ScenarioSummary } from '../formats/summary_json.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
 
@@ -58,7 +58,7 @@ interface Fixture {
 }
 
 function resultsDir(scenarios: Record<string, Fixture>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'torture-recheck-'));
+  const dir = makeTestTempDir('recheck');
   writeFileSync(path.join(dir, 'log'), 'torture --configs TREE05 --duration 10s\n----Start batch 1: x\n');
   for (const [name, f] of Object.entries(scenarios)) {
     const d = path.join(dir, name);

@@ -3,18 +3,18 @@
  * (the kernel's `rcu-torture: !!! Reader Pipe:` line), read by the same grammar recheck judges with.
  */
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectReport } from './collect.js';
 import { pageData } from './page_data.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
 
 describe('pageData', () => {
   it("charts a failing RCU run's Reader Pipe (`!!! Reader Pipe:`) and judges it a failure", () => {
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'torture-page-')), 'BUSTED');
+    const dir = path.join(makeTestTempDir('page'), 'BUSTED');
     const lines = [
       T(0.1, 'rcu-torture:--- Start of test: nreaders=7'),
       T(2, 'rcu-torture: rtc: 00000000a1b2c3d4 ver: 100 tfle: 0 rta: 101 rtaf: 0 rtf: 90'),

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // `torture again DIR` reruns DIR's scenarios with the same merged configs, boot parameters and
 // seed (kvm-again.sh); --duration changes only shutdown_secs.
@@ -15,7 +15,7 @@ function torture(args: readonly string[]): { code: number | null; out: string } 
 
 const appendOf = (dir: string): string => /-append "([^"]*)"/.exec(readFileSync(path.join(dir, 'qemu-cmd'), 'utf8'))?.[1] ?? '';
 
-const results = mkdtempSync(path.join(os.tmpdir(), 'torture-again-'));
+const results = makeTestTempDir('again');
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 /** A copy of the first run's directory as `name`, with `edit` applied to one scenario file's JSON. */

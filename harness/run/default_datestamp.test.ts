@@ -1,13 +1,13 @@
 // Default datestamps are unique: runs started in the same second without --datestamp all run,
 // the later ones in `DATESTAMP.N`; a --datestamp the user chose that exists stays an error.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datestamp } from '../lib/kvm_date.js';
 import { claimResdir } from './run_session.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const made: string[] = [];
@@ -16,7 +16,7 @@ afterAll(() => {
 });
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'torture-datestamp-'));
+  const d = makeTestTempDir('datestamp');
   made.push(d);
   return d;
 }

@@ -2,14 +2,14 @@
 // line, the summary of what ran still printed, exit 1 (it used to be `internal error: ENOSPC`
 // with no summary), and no temporary file left behind.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mnt = mkdtempSync(path.join(tmpdir(), 'torture-disk-full-'));
+const mnt = makeTestTempDir('disk-full');
 let mounted = false;
 afterAll(() => {
   if (mounted) spawnSync('umount', [mnt]);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // No loose ends: a guest dies with its driver however the driver dies. The guest holds an IPC
 // channel to the driver and exits when it closes; kill -9 of the driver closes it.
@@ -39,7 +39,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 
 describe('a driver killed with SIGKILL', () => {
   it('leaves no guest process a second later', async () => {
-    const results = mkdtempSync(path.join(os.tmpdir(), 'torture-kill9-'));
+    const results = makeTestTempDir('kill9');
     const driver = spawn(process.execPath, [path.join(repo, 'bin', 'torture.js'), '--torture', 'lock', '--configs', 'LOCK01', '--duration', '5m', '--results', results, '--datestamp', 'run'], {
       stdio: 'ignore',
     });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distModuleUrl, guestMainPath } from '../guest/run_guest.js';
@@ -9,6 +8,7 @@ import { SHOW_STATE_DEADLINE_SEC } from '../guest/show_state_request.js';
 import { stateDumpStuck } from '../formats/console_lines.js';
 import { launchGuest } from './guest_launch.js';
 import { guestArgv } from './kvm_files.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // A guest the monitor kills is explained: asked for its state (sysrq-t) before the SIGKILL, it
 // prints show_state() into its console, and the kill line, recheck and summary.json name what
@@ -17,7 +17,7 @@ const repo = path.resolve(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
 
 function tempDir(prefix: string): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = makeTestTempDir(prefix.replace(/^torture-/, '').replace(/-$/, ''));
   dirs.push(d);
   return d;
 }

@@ -1,33 +1,33 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTortureUntil, scenarioConsole, type TortureRun } from '../test_support/run_until.js';
 
 // The README's main job, end to end through bin/torture.js: TREE05 (8 CPUs, hotplug, lockdep)
-// for 10 s, clean with the fix and caught with the seed bug's lock order.
-const repo = path.resolve(import.meta.dirname, '..', '..');
+// for 10 s (longer until it shows what it must), clean with the fix and caught with the seed bug's lock order.
 
-function torture(args: string[]): { code: number | null; out: string; dir: string } {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-main-'));
-  const r = spawnSync(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args, '--results', results, '--datestamp', 'run'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}`, dir: path.join(results, 'run') };
+interface Summary {
+  verdict: string;
+  gps: number;
+  lockdepReports: number;
+  hotplug: { onlineOk: number; offlineOk: number } | null;
+  endOfTest: string | null;
 }
 
-describe('torture --allcpus --duration 10s --configs TREE05', () => {
-  it('ends End of test: SUCCESS, lockdep clean, with grace periods and CPU hotplug', () => {
-    const r = torture(['--allcpus', '--duration', '10s', '--configs', 'TREE05']);
+function summaryOf(r: TortureRun): Summary | null {
+  const f = path.join(r.dir, 'TREE05', 'summary.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Summary) : null;
+}
+
+/** 10 s, longer (up to 40 s) until the run shows `saw`: grace periods and an offline, or the seed report. */
+const UNTIL = { fromSec: 10, capSec: 40 };
+
+describe('torture --allcpus --duration 10s --configs TREE05', { timeout: 240_000 }, () => {
+  it('ends End of test: SUCCESS, lockdep clean, with grace periods and CPU hotplug', async () => {
+    const r = await runTortureUntil(['--allcpus', '--configs', 'TREE05'], (x) => (summaryOf(x)?.gps ?? 0) > 0 && (summaryOf(x)?.hotplug?.offlineOk ?? 0) > 0, UNTIL);
     expect(r.code, r.out).toBe(0);
-    const summary = JSON.parse(readFileSync(path.join(r.dir, 'TREE05', 'summary.json'), 'utf8')) as {
-      verdict: string;
-      gps: number;
-      lockdepReports: number;
-      hotplug: { onlineOk: number; offlineOk: number } | null;
-      endOfTest: string | null;
-    };
+    const summary = summaryOf(r);
+    if (summary === null) throw new Error(`no TREE05/summary.json:\n${r.out}`);
     expect(summary.verdict).toBe('success');
     expect(summary.endOfTest).toBe('SUCCESS');
     expect(summary.lockdepReports).toBe(0);
@@ -36,10 +36,10 @@ describe('torture --allcpus --duration 10s --configs TREE05', () => {
     expect(r.out).toMatch(/^TREE05 ------- \d+ GPs \([\d.]+\/s\) \[rcu: g-?\d+ f\S+/m);
   });
 
-  it('with slub.debug_key_under_slab_mutex=1 prints the seed report and fails, whether or not the inversion also deadlocks', () => {
-    const r = torture(['--allcpus', '--duration', '10s', '--configs', 'TREE05', '--bootargs', 'slub.debug_key_under_slab_mutex=1']);
+  it('with slub.debug_key_under_slab_mutex=1 prints the seed report and fails, whether or not the inversion also deadlocks', async () => {
+    const r = await runTortureUntil(['--allcpus', '--configs', 'TREE05', '--bootargs', 'slub.debug_key_under_slab_mutex=1'], (x) => scenarioConsole(x, 'TREE05').includes('WARNING: possible circular locking dependency detected'), UNTIL);
     expect(r.code, r.out).toBe(1);
-    const c = readFileSync(path.join(r.dir, 'TREE05', 'console.log'), 'utf8');
+    const c = scenarioConsole(r, 'TREE05');
     expect(c).toContain('WARNING: possible circular locking dependency detected');
     expect(c).toMatch(/rcu_torture_sta\/\d+ is trying to acquire lock:\n.*\(cpu_hotplug_lock\)\{\+\+\+\+\}-\{0:0\}, at: static_key_enable/);
     expect(c).toMatch(/but task is already holding lock:\n.*\(slab_mutex\)\{\+\.\+\.\}-\{3:3\}, at: kmem_cache_create_usercopy/);

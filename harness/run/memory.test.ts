@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // --memory: a per-guest cap enforced as V8 heap limits. A guest over it (planted with the
 // torture.test_leak_mb boot parameter) is killed and reported as out of memory, and the batch
@@ -11,7 +11,7 @@ const repo = path.resolve(import.meta.dirname, '..', '..');
 
 describe('torture --memory', () => {
   it('reports a leaking guest out of memory while the rest of its batch runs on', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'torture-mem-'));
+    const root = makeTestTempDir('mem');
     cpSync(path.join(repo, 'configs', 'lock'), path.join(root, 'configs', 'lock'), { recursive: true });
     writeFileSync(path.join(root, 'configs', 'lock', 'LEAK'), readFileSync(path.join(repo, 'configs', 'lock', 'LOCK01')));
     writeFileSync(path.join(root, 'configs', 'lock', 'LEAK.boot'), 'torture.test_leak_mb=4000\n');

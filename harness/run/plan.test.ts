@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TortureError } from '../errors.js';
 import { formatBatches, formatScenarios, formatSched, planBatches } from './batches.js';
 import { parseDuration } from '../cli/duration.js';
 import { buildPlan, type RunOptions } from './plan.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 describe('parseDuration()', () => {
   it('reads a bare number as minutes, as kvm.sh does', () => {
@@ -54,7 +54,7 @@ describe('planBatches()', () => {
 
 describe('buildPlan()', () => {
   it('loads every scenario, expands CFLIST and names runs', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'torture-plan-'));
+    const root = makeTestTempDir('plan');
     mkdirSync(path.join(root, 'lock'));
     writeFileSync(path.join(root, 'lock', 'CFLIST'), 'LOCK01\nLOCK02\n');
     writeFileSync(path.join(root, 'lock', 'LOCK01'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n');

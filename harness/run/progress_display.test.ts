@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourLine, colourWanted, displayMode, liveBlock } from './progress_display.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { untilSeen } from '../test_support/run_until.js';
 
 // The live display on a real pseudo-terminal (util-linux `script`), and none on a pipe; colour on
 // a terminal only, never under NO_COLOR.
@@ -23,9 +23,9 @@ describe('display mode and colour rules', () => {
   });
 });
 
-function run(viaTerminal: boolean, env: Record<string, string>, extra: readonly string[] = []): Promise<string> {
-  const results = mkdtempSync(path.join(os.tmpdir(), 'torture-tty-'));
-  const args = [path.join(repo, 'bin', 'torture.js'), '--torture', 'lock', '--configs', 'BUSTED', '--duration', '5s', '--results', results, '--datestamp', 'run', ...extra];
+function run(secs: number, viaTerminal: boolean, env: Record<string, string>, extra: readonly string[] = []): Promise<string> {
+  const results = makeTestTempDir('tty');
+  const args = [path.join(repo, 'bin', 'torture.js'), '--torture', 'lock', '--configs', 'BUSTED', '--duration', `${secs}s`, '--results', results, '--datestamp', 'run', ...extra];
   const base: Record<string, string | undefined> = { ...process.env, ...env };
   delete base['CI'];
   delete base['NO_COLOR'];
@@ -53,15 +53,24 @@ describe('the live block', () => {
 
 describe('torture on a terminal', () => {
   it('redraws live guest lines in place with colours; NO_COLOR=1 has no colour; a pipe shows neither', async () => {
-    // Two at a time, so that BUSTED gets the host time to be caught (its BUG: line is the colour test).
-    const [tty, noColour] = await Promise.all([run(true, {}), run(true, { NO_COLOR: '1' })]);
-    const [pipe, quiet] = await Promise.all([run(false, {}), run(true, {}, ['--quiet'])]);
+    // Two at a time, so that BUSTED gets the host time to be caught (its BUG: line is the colour
+    // test); 5 s, longer until every run has caught it.
+    const { secs, outs } = await untilSeen(
+      async (secs) => {
+        const [tty, noColour] = await Promise.all([run(secs, true, {}), run(secs, true, { NO_COLOR: '1' })]);
+        const [pipe, quiet] = await Promise.all([run(secs, false, {}), run(secs, true, {}, ['--quiet'])]);
+        return { secs, outs: [tty, noColour, pipe, quiet] as const };
+      },
+      (r) => r.outs.slice(0, 3).every((o) => /BUG:(\x1b\[39m)? BUSTED FAILURE/.test(o)),
+      { fromSec: 5, capSec: 40 },
+    );
+    const [tty, noColour, pipe, quiet] = outs;
     // --quiet: the summary only, on a terminal too.
     expect(quiet).not.toMatch(/---- Starting kernels|---- batch 1\/1|Random seed/);
     expect(quiet).toMatch(/^BUSTED ------- \d+ acquisitions\/releases/m);
     expect(quiet).toMatch(/ --- Done at .* exitcode \d/);
     const live = /---- batch 1\/1, 1 guest running, about \d+:\d\d left/;
-    const row = /BUSTED 4 +\d+:\d\d\/0:05 {2}\d+ acquisitions {2}hotplug \d+\/\d+ {2}/;
+    const row = new RegExp(`BUSTED 4 +\\d+:\\d\\d/0:${String(secs).padStart(2, '0')} {2}\\d+ acquisitions {2}hotplug \\d+/\\d+ {2}`);
     expect(tty).toMatch(live);
     expect(tty).toMatch(row);
     expect(tty).toContain(`${ESC}[2K`); // log-update erasing the block to redraw it
@@ -74,5 +83,5 @@ describe('torture on a terminal', () => {
     expect(pipe).not.toContain(ESC);
     expect(pipe).toMatch(/^---- Starting kernels\. /m);
     expect(pipe).toContain('BUG: BUSTED FAILURE');
-  }, 180_000);
+  }, 480_000);
 });

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type RunOptions } from './plan.js';
 import { runBatches } from './run_batches.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // Fake guests stand in for dist/harness/guest/guest_main.js: the driver's contract with a guest
 // is only "argv[2] is the spec; write console.log etc. into spec.resdir; exit code".
@@ -27,7 +27,7 @@ setInterval(() => {}, 1000);
 `;
 
 function setup(durationSec: number, configs: string[]): { opts: RunOptions; root: string } {
-  const root = mkdtempSync(path.join(tmpdir(), 'torture-run-'));
+  const root = makeTestTempDir('run');
   mkdirSync(path.join(root, 'configs', 'lock'), { recursive: true });
   writeFileSync(path.join(root, 'configs', 'lock', 'LOCK01'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
   writeFileSync(path.join(root, 'configs', 'lock', 'LOCK02'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');

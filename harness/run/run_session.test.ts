@@ -1,12 +1,12 @@
 // RunSession on its own: the log, the three ways a session stops, and that close() leaves no handler behind.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from './run_session.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 function session(stopFile = false): { s: RunSession; echoed: string[] } {
-  const root = mkdtempSync(path.join(tmpdir(), 'torture-session-'));
+  const root = makeTestTempDir('session');
   const echoed: string[] = [];
   const s = new RunSession({
     resdir: path.join(root, 'a', 'b'),

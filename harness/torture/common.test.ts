@@ -5,11 +5,12 @@
  * model is harness/cpu/README.md).
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../guest/run_guest.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 
 describe('torture_shuffle', () => {
   it('moves every torture kthread off its CPU when that CPU is idled, and never schedules one on the idle CPU', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 60,
       bootParams: { 'shuffle_watch.interval': '40', 'shuffle_watch.run_jiffies': '1200' },
@@ -23,7 +24,7 @@ describe('torture_shuffle', () => {
   });
 
   it('with torture.random_shuffle=1 a task takes each new mask only half the time: some stay on the idled CPU', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 60,
       bootParams: { 'shuffle_watch.interval': '40', 'shuffle_watch.run_jiffies': '1200', 'torture.random_shuffle': '1' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runGuest } from '../guest/run_guest.js';
+import type { GuestRun, RunGuestOptions } from '../guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 
 const START = /^\[[ \d.]+\] (\w+)-torture:--- Start of test: nwriters_stress=\d+ nreaders_stress=\d+ stat_interval=\d+ verbose=\d+ shuffle_interval=\d+ stutter=\d+ shutdown_secs=\d+ onoff_interval=\d+ onoff_holdoff=\d+$/m;
 const WRITES = /-torture: Writes: {2}Total: (\d+) {2}Max\/Min: (\d+)\/(\d+) (\?\?\?)? {2}Fail: (\d+) (!!!)?/g;
@@ -20,14 +21,35 @@ function boot(type: string, secs: number, extra: Record<string, string> = {}): R
   return { 'locktorture.torture_type': type, 'locktorture.shutdown_secs': String(secs), 'locktorture.stat_interval': '2', ...extra };
 }
 
-describe('locktorture in a real guest', () => {
+/** The last onoff line of spin_lock, parsed: [1] offline successes, [3] online successes. */
+function lastOnoff(console: string): RegExpExecArray | null {
+  const lastLine = console.split('\n').filter((l) => l.includes('-torture: onoff:')).at(-1) ?? '';
+  return /spin_lock-torture: onoff: (\d+)\/(\d+):(\d+)\/(\d+) -?\d+,\d+:-?\d+,\d+ \d+:\d+ \(HZ=1000\) $/.exec(lastLine);
+}
+
+/** Writers (and with `reads`, readers) made progress: the event a clean run waits for. */
+function worked(run: GuestRun, reads = false): boolean {
+  const w = [...run.console.matchAll(WRITES)].at(-1);
+  return w !== undefined && Number(w[1]) > 0 && (!reads || /Reads : {2}Total: [1-9]/.test(run.console));
+}
+
+/** A guest of `make(secs)` (secs: shutdown_secs; the guest's duration one more) until `saw`: 4 s, up to 16 s. */
+function lockGuestUntil(make: (secs: number) => RunGuestOptions, saw: (run: GuestRun) => boolean, fromSec = 4): Promise<GuestRun> {
+  return runGuestUntil((secs) => ({ ...make(secs), durationSec: secs + 1 }), saw, { fromSec, capSec: 16 });
+}
+
+describe('locktorture in a real guest', { timeout: 180_000 }, () => {
   it('spin_lock with CPU hotplug: CPUs go off and on, Fail: 0, End of test: SUCCESS', async () => {
-    const run = await runGuest({
-      nrCpus: 4,
-      durationSec: 6,
-      kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'y' },
-      bootParams: boot('spin_lock', 5, { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' }),
-    });
+    const run = await lockGuestUntil(
+      (secs) => ({
+        nrCpus: 4,
+        kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'y' },
+        bootParams: boot('spin_lock', secs, { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' }),
+      }),
+      // Until the last onoff line counts a CPU gone offline and one back online.
+      (r) => Number(lastOnoff(r.console)?.[1]) > 0 && Number(lastOnoff(r.console)?.[3]) > 0,
+      5,
+    );
     expect(run.console).toMatch(START);
     const w = lastWrites(run.console);
     expect(w.total).toBeGreaterThan(0);
@@ -36,8 +58,7 @@ describe('locktorture in a real guest', () => {
     expect(w.line.length).toBeGreaterThan(0);
     const writesLines = run.console.split('\n').filter((l) => l.includes('Writes:  Total:'));
     for (const l of writesLines) expect(l).toMatch(/ {2}Fail: \d+ (!!!)?$/);
-    const lastLine = run.console.split('\n').filter((l) => l.includes('-torture: onoff:')).at(-1) ?? '';
-    const onoff = /spin_lock-torture: onoff: (\d+)\/(\d+):(\d+)\/(\d+) -?\d+,\d+:-?\d+,\d+ \d+:\d+ \(HZ=1000\) $/.exec(lastLine);
+    const onoff = lastOnoff(run.console);
     expect(Number(onoff?.[1])).toBeGreaterThan(0);
     expect(Number(onoff?.[3])).toBeGreaterThan(0);
     expect(run.console).toMatch(/spin_lock-torture:--- End of test: SUCCESS: nwriters_stress=8 nreaders_stress=0 /);
@@ -45,7 +66,7 @@ describe('locktorture in a real guest', () => {
   });
 
   it('lock_busted (BUSTED) is caught: Fail with !!! and End of test: FAILURE', async () => {
-    const run = await runGuest({ nrCpus: 4, durationSec: 5, bootParams: boot('lock_busted', 4) });
+    const run = await lockGuestUntil((secs) => ({ nrCpus: 4, bootParams: boot('lock_busted', secs) }), (r) => / {2}Fail: [1-9]\d* !!!/.test(r.console));
     const w = lastWrites(run.console);
     expect(w.fail).toBe(1);
     expect(w.line).toContain('!!!');
@@ -56,13 +77,15 @@ describe('locktorture in a real guest', () => {
 
   it('rw_lock and mutex_lock nested_locks=8 under lockdep: readers and writers, SUCCESS', async () => {
     const [rw, mutex] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: boot('rw_lock', 4) }),
-      runGuest({
-        nrCpus: 4,
-        durationSec: 5,
-        kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y', CONFIG_PREEMPT: 'y' },
-        bootParams: boot('mutex_lock', 4, { 'locktorture.nested_locks': '8' }),
-      }),
+      lockGuestUntil((secs) => ({ nrCpus: 4, kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' }, bootParams: boot('rw_lock', secs) }), (r) => worked(r, true)),
+      lockGuestUntil(
+        (secs) => ({
+          nrCpus: 4,
+          kconfig: { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y', CONFIG_PREEMPT: 'y' },
+          bootParams: boot('mutex_lock', secs, { 'locktorture.nested_locks': '8' }),
+        }),
+        (r) => worked(r),
+      ),
     ]);
     for (const run of [rw, mutex]) {
       const why = tail(run.console);
@@ -81,7 +104,7 @@ describe('locktorture in a real guest', () => {
     const hp = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
     const runs = await Promise.all(
       ['rwsem_lock', 'percpu_rwsem_lock'].map((t) =>
-        runGuest({ nrCpus: 4, durationSec: 5, kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' }, bootParams: boot(t, 4, hp) }),
+        lockGuestUntil((secs) => ({ nrCpus: 4, kconfig: { CONFIG_HOTPLUG_CPU: 'y', CONFIG_PROVE_LOCKING: 'y' }, bootParams: boot(t, secs, hp) }), (r) => worked(r, true)),
       ),
     );
     for (const run of runs) {
@@ -94,7 +117,7 @@ describe('locktorture in a real guest', () => {
   });
 
   it('an unknown torture_type is refused with the kernel message and the guest ends', async () => {
-    const run = await runGuest({ nrCpus: 2, durationSec: 5, bootParams: boot('no_such_lock', 4) });
+    const run = await runTestGuest({ nrCpus: 2, durationSec: 5, bootParams: boot('no_such_lock', 4) });
     expect(run.console).toContain('lock-torture: invalid torture type: "no_such_lock"');
     expect(run.killed).toBe(false);
   });

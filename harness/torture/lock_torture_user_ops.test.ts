@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuest } from '../guest/run_guest.js';
 import { isTortureError } from '../errors.js';
 import { validateOpsModule } from './ops_check.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 function examplesDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,7 @@ function userBoot(file: string, secs: number, extra: Record<string, string> = {}
 }
 
 async function validationError(source: string | null, name = 'bad.mjs'): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+  const dir = makeTestTempDir('ops');
   const file = path.join(dir, name);
   if (source !== null) writeFileSync(file, source);
   try {
@@ -83,7 +83,7 @@ describe('user lock ops in a real guest', () => {
   it('correct spinning locks pass under CONFIG_PREEMPT=y: a holder is never switched out for a spinner of its CPU', async () => {
     // A spinning user lock is held with preemption disabled (as spin_lock); otherwise a holder
     // preempted at a preemption point leaves a same-CPU spinner spinning forever (soft lockup).
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-'));
+    const dir = makeTestTempDir('ops');
     const tas = path.join(dir, 'good_tas.mjs');
     writeFileSync(
       tas,

@@ -2,12 +2,12 @@
 // one line, in a child process; through the command line, every way of selecting the user lock is
 // checked before anything starts (exit 2, no results directory).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTortureError } from '../errors.js';
 import { checkUserOps, validateOpsModule } from './ops_check.js';
+import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const GOOD = "export default { name: 'good', sharedBytes: 4, init() {}, writeLock() {}, writeUnlock() {} };\n";
@@ -27,7 +27,7 @@ let dir: string;
 const file = (m: Fixture): string => path.join(dir, `${m}.mjs`);
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'torture-ops-check-'));
+  dir = makeTestTempDir('ops-check');
   for (const [name, text] of Object.entries(MODULES)) writeFileSync(path.join(dir, `${name}.mjs`), text);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +93,7 @@ describe('torture --torture lock: every way of selecting the user lock is checke
     writeFileSync(path.join(configs, 'lock', 'LOCK2'), 'CONFIG_SMP=y\nCONFIG_NR_CPUS=2\n');
   });
 
-  function torture(args: string[], results = mkdtempSync(path.join(dir, 'results-'))): { status: number | null; stdout: string; stderr: string; resdir: string } {
+  function torture(args: string[], results = makeTestTempDir('ops-check-results')): { status: number | null; stdout: string; stderr: string; resdir: string } {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'torture.js'), ...args, '--results', results, '--datestamp', 'run'], {
       encoding: 'utf8',
       env: { ...process.env, TORTURE_CONFIGS: configs },
@@ -130,7 +130,7 @@ export default { name: 'tas', sharedBytes: 4, init(s) { w = s; }, writeLock() { 
     const first = torture(['--torture', 'lock', '--configs', 'LOCK2', '--duration', '2s', '--ops', module]);
     expect(first.status, first.stderr).toBe(0);
     writeFileSync(module, MODULES.exits);
-    const results = mkdtempSync(path.join(dir, 'results-'));
+    const results = makeTestTempDir('ops-check-results');
     const r = torture(['again', first.resdir], results);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot load lock ops module as '.*changing\.mjs' must load without ending the process/);

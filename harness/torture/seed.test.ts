@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runGuest } from '../guest/run_guest.js';
+import { runTestGuest, untilSeen } from '../test_support/run_until.js';
 import { firstValues, seededRandomState, torture_random } from './torture_random.js';
 
 // --seed: every random stream derives from one seed (torture.random_seed). Two runs with one seed
@@ -27,10 +27,13 @@ function streams(consoleText: string): Map<string, string> {
   return m;
 }
 
+/** The kinds of stream a guest with hotplug and stutter draws from. */
+const WANT = ['torture_onoff', 'torture_stutter', 'rcu_torture_rea@', 'rcu_torture_wri@', 'rcu_torture_fak@'] as const;
+
 describe('seeded random streams in real guests', () => {
   it('rcutorture with hotplug and stutter: same seed, same first values in every stream; other seed, others', async () => {
-    const guest = (seed: number): ReturnType<typeof runGuest> =>
-      runGuest({
+    const guest = (seed: number, secs: number): ReturnType<typeof runTestGuest> =>
+      runTestGuest({
         suite: 'rcu',
         nrCpus: 4,
         kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_HOTPLUG_CPU: 'y', CONFIG_PREEMPT: 'n' },
@@ -41,21 +44,28 @@ describe('seeded random streams in real guests', () => {
           'rcutorture.onoff_holdoff': '1',
           'rcutorture.stutter': '1',
           'rcutorture.stat_interval': '1',
-          'rcutorture.shutdown_secs': '2',
+          'rcutorture.shutdown_secs': String(secs),
         },
-        durationSec: 2,
+        durationSec: secs,
       });
-    const [a, b, c] = await Promise.all([guest(7), guest(7), guest(8)]);
+    // All three guests until each has drawn from every kind of stream (under load the onoff and
+    // stutter kthreads may not have run within 2 s); one duration for the three, so that they
+    // start the same set of streams.
+    const [a, b, c] = await untilSeen(
+      (secs) => Promise.all([guest(7, secs), guest(7, secs), guest(8, secs)]),
+      (runs) => runs.every((r) => WANT.every((w) => [...streams(r.console).keys()].some((n) => n.startsWith(w)))),
+      { fromSec: 2, capSec: 16 },
+    );
     const sa = streams(a.console);
     const sb = streams(b.console);
     const sc = streams(c.console);
     const names = [...sa.keys()].sort();
-    for (const want of ['torture_onoff', 'torture_stutter', 'rcu_torture_rea@', 'rcu_torture_wri@', 'rcu_torture_fak@']) {
+    for (const want of WANT) {
       expect(names.some((n) => n.startsWith(want)), `${want} in ${names.join(' ')}`).toBe(true);
     }
     expect([...sb.keys()].sort()).toEqual(names);
     for (const n of names) expect(sb.get(n), n).toBe(sa.get(n));
     expect([...sc.keys()].sort()).toEqual(names);
     for (const n of names) expect(sc.get(n), n).not.toBe(sa.get(n));
-  }, 120_000);
+  }, 240_000);
 });

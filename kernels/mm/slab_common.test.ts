@@ -4,7 +4,9 @@
  * shape; with the default (the fix, afe0c26d1968) the same run is lockdep-clean.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import type { GuestRun } from '../../harness/guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../../harness/test_support/run_until.js';
 
 const TREE05ISH = {
   CONFIG_SMP: 'y',
@@ -19,7 +21,6 @@ const TREE05ISH = {
 
 const BOOT = {
   'rcutorture.stat_interval': '1',
-  'rcutorture.shutdown_secs': '4',
   'rcutorture.onoff_interval': '50',
   'rcutorture.onoff_holdoff': '0',
   'rcutorture.stutter': '0',
@@ -31,14 +32,21 @@ function section(console: string, from: string, to: string): string {
   return a < 0 ? '' : console.slice(a, b < 0 ? undefined : b);
 }
 
-/** The TREE05-like 4-second rcutorture run of every test here, with extra boot parameters. */
-function seedRun(extra: Readonly<Record<string, string>> = {}): ReturnType<typeof runGuest> {
-  return runGuest({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: { ...BOOT, ...extra }, durationSec: 4, shutdownGraceSec: 15 });
+/**
+ * The TREE05-like rcutorture run of every test here, with extra boot parameters: 4 s, twice as
+ * long (up to 16 s) until the console shows what the test waits for.
+ */
+function seedRun(extra: Readonly<Record<string, string>>, saw: (console: string) => boolean): Promise<GuestRun> {
+  return runGuestUntil(
+    (secs) => ({ suite: 'rcu', nrCpus: 4, kconfig: TREE05ISH, bootParams: { ...BOOT, 'rcutorture.shutdown_secs': String(secs), ...extra }, durationSec: secs, shutdownGraceSec: 15 }),
+    (r) => saw(r.console),
+    { fromSec: 4, capSec: 16 },
+  );
 }
 
-describe('kmem_cache_create vs CPU offline (the seed)', () => {
+describe('kmem_cache_create vs CPU offline (the seed)', { timeout: 120_000 }, () => {
   it('debug_key_under_slab_mutex=1: the circular report on cpu_hotplug_lock and slab_mutex, seed-shaped', async () => {
-    const run = await seedRun({ 'slub.debug_key_under_slab_mutex': '1' });
+    const run = await seedRun({ 'slub.debug_key_under_slab_mutex': '1' }, (c) => c.includes('other info that might help us debug this:'));
     const c = run.console;
     expect(c).toContain('WARNING: possible circular locking dependency detected');
     expect(c).toMatch(/rcu_torture_sta\/\d+ is trying to acquire lock:/);
@@ -55,14 +63,15 @@ describe('kmem_cache_create vs CPU offline (the seed)', () => {
   });
 
   it('the fix (default): same run, no lockdep report, SUCCESS, CPUs went offline', async () => {
-    const run = await seedRun();
+    // Until CPUs went offline and back with real work on the offline path.
+    const run = await seedRun({}, (c) => Number(lastOnoff(c)?.[3] ?? 0) > 0 && Object.values(deadWork(c)).every((n) => n > 0));
     const c = run.console;
     expect(c).not.toContain('possible circular locking dependency');
     expect(c).not.toMatch(/WARNING:|BUG:/);
     expect(c).toContain('rcu-torture:--- End of test: SUCCESS');
     expect(c).toContain('mem_dump_obj() slab test:');
     expect(c).toMatch(/mem_dump_obj\([0-9a-f]{16}\): slab rcuscale start [0-9a-f]{16} pointer offset 0 allocated at rcu_torture_stats/);
-    const onoff = /onoff: (\d+)\/(\d+):(\d+)\/(\d+)/.exec(c.split('\n').filter((l) => l.includes('onoff:')).pop() ?? '');
+    const onoff = lastOnoff(c);
     expect(Number(onoff?.[3] ?? 0)).toBeGreaterThan(0);
     // The offline path had real work: CPU slabs holding objects, callbacks on dying CPUs.
     const work = deadWork(c);
@@ -73,12 +82,17 @@ describe('kmem_cache_create vs CPU offline (the seed)', () => {
   });
 
   it('cpuhp.test_dead_early=1 under rcutorture: slub_cpu_dead() warns', async () => {
-    const run = await seedRun({ 'cpuhp.test_dead_early': '1' });
+    const run = await seedRun({ 'cpuhp.test_dead_early': '1' }, (c) => /WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead /.test(c));
     const c = run.console;
     expect(c).toMatch(/\] slub_cpu_dead: CPU [1-3]: a cache flushed while its CPU still runs\n.*WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)/);
     expect(run.result?.findings.some((f) => f.includes('at slub_cpu_dead'))).toBe(true);
   });
 });
+
+/** The last onoff stats line, parsed ([3]: successful onlines). */
+function lastOnoff(c: string): RegExpExecArray | null {
+  return /onoff: (\d+)\/(\d+):(\d+)\/(\d+)/.exec(c.split('\n').filter((l) => l.includes('onoff:')).pop() ?? '');
+}
 
 /** The last `cpuhp dead work:` stats line of rcutorture. */
 function deadWork(c: string): { cpuSlabs: number; objects: number; callbacks: number; rdrAllocs: number } {
@@ -97,14 +111,14 @@ describe('slub_cpu_dead()', () => {
   };
 
   it('flushes a dead CPU\'s slab (its private freelist and a remote free) back to the node\'s partial list', async () => {
-    const run = await runGuest(SLAB_HOTPLUG);
+    const run = await runTestGuest(SLAB_HOTPLUG);
     // 64-byte objects: 32 per 2 KiB slab; CPU 1 kept 3 allocated, so 29 sat on its freelist.
     expect(run.console).toContain('slab-hotplug: OK: slub_cpu_dead flushed 1 cpu slab, 29 objects');
     expect(run.console).not.toContain('WARNING:');
   });
 
   it('cpuhp.test_dead_early=1: a cache flushed while its CPU still runs is slub_cpu_dead()\'s WARN', async () => {
-    const run = await runGuest({ ...SLAB_HOTPLUG, bootParams: { 'cpuhp.test_dead_early': '1' } });
+    const run = await runTestGuest({ ...SLAB_HOTPLUG, bootParams: { 'cpuhp.test_dead_early': '1' } });
     const c = run.console;
     expect(c).toContain('------------[ cut here ]------------');
     expect(c).toMatch(/\] slub_cpu_dead: CPU 1: a cache flushed while its CPU still runs\n.*WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead \(kernels\/mm\/slub\.ts:\d+\)\n/);

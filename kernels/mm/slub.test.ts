@@ -6,7 +6,8 @@
  * (the slow path without irqs off) is lockdep's inconsistent-lock-state report on &n->list_lock.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runTestGuest } from '../../harness/test_support/run_until.js';
 
 const STRESS = {
   suite: 'rcu' as const,
@@ -18,7 +19,7 @@ const STRESS = {
 
 describe('SLUB per-CPU slabs under stress', () => {
   it('remote frees, softirq allocations and CPU offline: no double allocation, no corruption, nothing lost; lockdep clean', async () => {
-    const run = await runGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '2' } });
+    const run = await runTestGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '2' } });
     const c = run.console;
     const m = /slab-stress: OK allocs=(\d+) remote-frees=(\d+) irq-rounds=(\d+) offlines=(\d+) flushed=(\d+)\/(\d+)/.exec(c);
     expect(m, c.slice(-3000)).not.toBeNull();
@@ -29,7 +30,7 @@ describe('SLUB per-CPU slabs under stress', () => {
   });
 
   it('slub.test_local_lock_irqs_on=1: &n->list_lock taken with softirqs on and in softirq is the inconsistent-lock-state report', async () => {
-    const run = await runGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '2', 'slub.test_local_lock_irqs_on': '1', watchdog_thresh: '1' } });
+    const run = await runTestGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '2', 'slub.test_local_lock_irqs_on': '1', watchdog_thresh: '1' } });
     const c = run.console;
     expect(c).toContain('WARNING: inconsistent lock state');
     expect(c).toMatch(/inconsistent \{SOFTIRQ-ON-W\} -> \{IN-SOFTIRQ-W\} usage\.|inconsistent \{IN-SOFTIRQ-W\} -> \{SOFTIRQ-ON-W\} usage\./);

@@ -4,7 +4,8 @@
  * inside their critical sections passes.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../../harness/test_support/run_until.js';
 
 const BASE = {
   CONFIG_SMP: 'y',
@@ -14,10 +15,10 @@ const BASE = {
   CONFIG_RCU_FANOUT_LEAF: '2',
 };
 
-function boot(extra: Record<string, string>): Record<string, string> {
+function boot(extra: Record<string, string>, secs = 4): Record<string, string> {
   return {
     'rcutorture.stat_interval': '1',
-    'rcutorture.shutdown_secs': '4',
+    'rcutorture.shutdown_secs': String(secs),
     'rcutorture.onoff_interval': '100',
     'rcutorture.onoff_holdoff': '1',
     'rcutorture.n_barrier_cbs': '2',
@@ -34,7 +35,7 @@ function lastPipe(console: string): number[] {
 
 describe('Tree RCU', () => {
   it('a reader preempted inside its critical section holds up synchronize_rcu() (PREEMPT=y)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 2,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_PREEMPT: 'y' },
@@ -46,7 +47,7 @@ describe('Tree RCU', () => {
   });
 
   it('migrates a dead CPU\'s callbacks; rcu_barrier() then sees each run exactly once', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 3,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },
@@ -58,7 +59,7 @@ describe('Tree RCU', () => {
   });
 
   it('rcutree.test_skip_migrate=1: callbacks left on the offline CPU are the kernel\'s WARN_ONCE in rcutree_migrate_callbacks()', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 3,
       kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '3', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' },
@@ -75,15 +76,23 @@ describe('Tree RCU', () => {
   });
 });
 
-describe('Tree RCU under rcutorture', () => {
+/** total-gps of the End-test grace-period state line (0 without one). */
+function totalGps(console: string): number {
+  const m = /End-test grace-period state: g(-?\d+) f\S+ total-gps=(\d+)/.exec(console);
+  return Number(m?.[2] ?? 0);
+}
+
+/** rcutorture runs: 4 s, twice as long up to 16 s until the event the test expects. */
+const UNTIL = { fromSec: 4, capSec: 16 };
+
+describe('Tree RCU under rcutorture', { timeout: 120_000 }, () => {
   it('catches a grace period that ends before its readers finish (rcutree.test_broken_gp=1)', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: { ...BASE, CONFIG_PREEMPT: 'n' },
-      bootParams: boot({ 'rcutree.test_broken_gp': '1', 'rcutorture.gp_sync': '1' }),
-      durationSec: 4,
-    });
+    // 4 s, longer until the pipe check has caught it.
+    const run = await runGuestUntil(
+      (secs) => ({ suite: 'rcu', nrCpus: 4, kconfig: { ...BASE, CONFIG_PREEMPT: 'n' }, bootParams: boot({ 'rcutree.test_broken_gp': '1', 'rcutorture.gp_sync': '1' }, secs), durationSec: secs }),
+      (r) => r.console.includes('rcu-torture: !!! Reader Pipe:'),
+      UNTIL,
+    );
     expect(run.console).toContain('rcu-torture: !!! Reader Pipe:');
     expect(run.console).toContain('rcu-torture:--- End of test: FAILURE');
     const pipe = lastPipe(run.console);
@@ -92,18 +101,16 @@ describe('Tree RCU under rcutorture', () => {
   });
 
   it('preemptible RCU: readers preempted inside critical sections hold up GPs, and the run passes', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: { ...BASE, CONFIG_PREEMPT: 'y' },
-      bootParams: boot({ 'rcutree.gp_init_delay': '1' }),
-      durationSec: 4,
-    });
+    // 4 s, longer until more than 50 grace periods have ended.
+    const run = await runGuestUntil(
+      (secs) => ({ suite: 'rcu', nrCpus: 4, kconfig: { ...BASE, CONFIG_PREEMPT: 'y' }, bootParams: boot({ 'rcutree.gp_init_delay': '1' }, secs), durationSec: secs }),
+      (r) => totalGps(r.console) > 50,
+      UNTIL,
+    );
     expect(run.result?.end).toBe('poweroff');
     expect(run.console).toContain('rcu-torture:--- End of test: SUCCESS');
     expect(run.console).not.toContain('!!!');
-    const m = /End-test grace-period state: g(-?\d+) f\S+ total-gps=(\d+)/.exec(run.console);
-    expect(Number(m?.[2] ?? 0)).toBeGreaterThan(50);
+    expect(totalGps(run.console)).toBeGreaterThan(50);
     const pipe = lastPipe(run.console);
     expect(pipe.slice(2).every((v) => v === 0)).toBe(true);
   });

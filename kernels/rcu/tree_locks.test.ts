@@ -9,7 +9,8 @@
  * function called from invalid context`.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../../harness/test_support/run_until.js';
 
 const KC = {
   CONFIG_SMP: 'y',
@@ -25,14 +26,14 @@ const HOTPLUG_CBS = [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernel
 
 describe('lockdep over the RCU model\'s own locks', () => {
   it('the kernel\'s order (barrier_lock, then rcu_node) is clean', async () => {
-    const run = await runGuest({ suite: 'rcu', nrCpus: 4, kconfig: KC, bootParams: {}, durationSec: 5, modules: HOTPLUG_CBS });
+    const run = await runTestGuest({ suite: 'rcu', nrCpus: 4, kconfig: KC, bootParams: {}, durationSec: 5, modules: HOTPLUG_CBS });
     expect(run.console).toContain('hotplug-cbs: done remove=0 add=0');
     expect(run.console).not.toMatch(/WARNING: |BUG: /);
     expect(run.result?.findings ?? []).toEqual([]);
   });
 
   it('an ABBA between rcu_state.barrier_lock and rcu_node_1 is reported before anything deadlocks (rcutree.test_lock_inversion)', async () => {
-    const run = await runGuest({ suite: 'rcu', nrCpus: 4, kconfig: KC, bootParams: { 'rcutree.test_lock_inversion': '1' }, durationSec: 5, modules: HOTPLUG_CBS });
+    const run = await runTestGuest({ suite: 'rcu', nrCpus: 4, kconfig: KC, bootParams: { 'rcutree.test_lock_inversion': '1' }, durationSec: 5, modules: HOTPLUG_CBS });
     const c = run.console;
     expect(c).toContain('WARNING: possible circular locking dependency detected');
     expect(c).toMatch(/is trying to acquire lock:\n.*\] [0-9a-f]+ \(rcu_state\.barrier_lock\)\{....\}-\{2:2\}, at: rcu_cpu_starting/);
@@ -43,22 +44,26 @@ describe('lockdep over the RCU model\'s own locks', () => {
     expect(run.result?.findings).toContainEqual(expect.stringMatching(/lockdep: WARNING: possible circular locking dependency detected/));
   });
 
-  it('sleeping while holding an rcu_node lock is BUG: scheduling while atomic, naming the lock (rcutree.test_sleep_under_rcu_node)', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: KC,
-      bootParams: {
-        'rcutree.test_sleep_under_rcu_node': '1',
-        'rcutree.gp_init_delay': '1',
-        'rcutorture.gp_normal': '1',
-        'rcutorture.stat_interval': '1',
-        // Counted from boot, which alone may take seconds on a loaded host.
-        'rcutorture.shutdown_secs': '8',
-        'rcutorture.onoff_interval': '0',
-      },
-      durationSec: 8,
-    });
+  it('sleeping while holding an rcu_node lock is BUG: scheduling while atomic, naming the lock (rcutree.test_sleep_under_rcu_node)', { timeout: 180_000 }, async () => {
+    // 8 s, longer (up to 32 s) until the BUG is reported: boot alone may take seconds on a loaded host.
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'rcu',
+        nrCpus: 4,
+        kconfig: KC,
+        bootParams: {
+          'rcutree.test_sleep_under_rcu_node': '1',
+          'rcutree.gp_init_delay': '1',
+          'rcutorture.gp_normal': '1',
+          'rcutorture.stat_interval': '1',
+          'rcutorture.shutdown_secs': String(secs),
+          'rcutorture.onoff_interval': '0',
+        },
+        durationSec: secs,
+      }),
+      (r) => r.console.includes('BUG: scheduling while atomic: rcu_sched/'),
+      { fromSec: 8, capSec: 32 },
+    );
     const c = run.console;
     expect(c).toMatch(/\] BUG: scheduling while atomic: rcu_sched\/\d+\/0x00000002\n/);
     expect(c).toMatch(/scheduling while atomic[^\n]*\n.*\] 1 lock held by rcu_sched\/\d+:\n.*\]  #0: [0-9a-f]+ \(rcu_node_[01]\)\{....\}-\{2:2\}, at: rcu_gp_init/);
@@ -67,7 +72,7 @@ describe('lockdep over the RCU model\'s own locks', () => {
   });
 
   it('mutex_lock() under a raw spinlock is BUG: sleeping function called from invalid context', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 2,
       kconfig: { ...KC, CONFIG_NR_CPUS: '2', CONFIG_HOTPLUG_CPU: 'n' },

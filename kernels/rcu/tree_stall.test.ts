@@ -5,7 +5,8 @@
  * timeout and CPU hotplug reports nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { distModuleUrl, runGuest } from '../../harness/guest/run_guest.js';
+import { distModuleUrl } from '../../harness/guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../../harness/test_support/run_until.js';
 import { parseConsole } from '../../harness/recheck/parse_console.js';
 
 const KC = { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'y' };
@@ -13,7 +14,7 @@ const MODULES = [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('kernels/rc
 
 describe('RCU CPU stall warnings', () => {
   it('a CPU that never reports a quiescent state self-detects the stall (rcutree.test_lost_qs_cpu)', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -35,7 +36,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('rcupdate.rcu_cpu_stall_suppress=1 silences the same stall', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -54,7 +55,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('a CPU spinning with preemption off starves the GP kthread: other CPUs report stall and starvation', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,
@@ -72,22 +73,26 @@ describe('RCU CPU stall warnings', () => {
     expect(facts.badness.starves).toBeGreaterThanOrEqual(1);
   });
 
-  it('rcutorture.stall_cpu: the stalled CPU is named by the others, and the stall ends', async () => {
-    const run = await runGuest({
-      suite: 'rcu',
-      nrCpus: 4,
-      kconfig: KC,
-      bootParams: {
-        'rcutorture.stall_cpu': '6',
-        'rcutorture.stall_cpu_holdoff': '1',
-        'rcupdate.rcu_cpu_stall_timeout': '3',
-        'rcutorture.stat_interval': '2',
-        // Boot alone may take seconds on a loaded host: leave the stall room to be reported.
-        'rcutorture.shutdown_secs': '12',
-        'rcutorture.onoff_interval': '0',
-      },
-      durationSec: 12,
-    });
+  it('rcutorture.stall_cpu: the stalled CPU is named by the others, and the stall ends', { timeout: 240_000 }, async () => {
+    // 12 s, longer (up to 48 s) until the stall is reported: boot alone may take seconds on a loaded host.
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'rcu',
+        nrCpus: 4,
+        kconfig: KC,
+        bootParams: {
+          'rcutorture.stall_cpu': '6',
+          'rcutorture.stall_cpu_holdoff': '1',
+          'rcupdate.rcu_cpu_stall_timeout': '3',
+          'rcutorture.stat_interval': '2',
+          'rcutorture.shutdown_secs': String(secs),
+          'rcutorture.onoff_interval': '0',
+        },
+        durationSec: secs,
+      }),
+      (r) => r.console.includes('rcu_torture_stall end.') && r.console.includes('detected stalls on CPUs/tasks:'),
+      { fromSec: 12, capSec: 48 },
+    );
     const c = run.console;
     expect(c).toContain('rcu_torture_stall_one start stall episode 1 on CPU 3.');
     expect(c).toMatch(/\] rcu: INFO: rcu_sched detected stalls on CPUs\/tasks:\n.*\] rcu: \t3-\.\.\.\?: \(/);
@@ -98,7 +103,7 @@ describe('RCU CPU stall warnings', () => {
   });
 
   it('an unmodified rcutorture run with hotplug and a 3 s timeout reports no stall', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       suite: 'rcu',
       nrCpus: 4,
       kconfig: KC,

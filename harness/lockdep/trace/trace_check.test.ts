@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTortureError } from '../../errors.js';
 import { checkTrace } from './trace_check.js';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dir = mkdtempSync(path.join(tmpdir(), 'lockdep-trace-'));
+const dir = makeTestTempDir('lockdep-trace');
 let n = 0;
 
 function traceFile(lines: readonly object[] | string): string {

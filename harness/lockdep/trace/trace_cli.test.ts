@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTortureError } from '../../errors.js';
 import { lockdepCommand } from './trace_cli.js';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
 // Several traces run on a piscina pool of dist/ workers: `npm run build` first (npm test does).
 const here = path.dirname(fileURLToPath(import.meta.url));
 const seed = path.join(here, '..', 'examples', 'seed.jsonl');
-const dir = mkdtempSync(path.join(tmpdir(), 'lockdep-cli-'));
+const dir = makeTestTempDir('lockdep-cli');
 let n = 0;
 
 function trace(events: readonly object[]): string {

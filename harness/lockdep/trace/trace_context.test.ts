@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTraceFile } from './trace_check.js';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'lockdep-ctx-'));
+const dir = makeTestTempDir('lockdep-ctx');
 let n = 0;
 
 type Ev = Record<string, unknown>;

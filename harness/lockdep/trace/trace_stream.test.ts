@@ -1,16 +1,16 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTortureError } from '../../errors.js';
 import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
 import { generateTrace } from './trace_gen.js';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
 // The pipelined check (a reader thread parses while this one validates) against the in-thread
 // check of the same file: the same lines, the same result, the same malformed-input message.
 // The files (5 MB) are pipelined with a lower threshold than the default 16 MiB.
 
-const dir = mkdtempSync(path.join(tmpdir(), 'torture-stream-'));
+const dir = makeTestTempDir('stream');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(name: string, text: string): string {

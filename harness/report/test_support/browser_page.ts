@@ -7,11 +7,11 @@
  *   node dist/harness/report/test_support/browser_page.js results/<datestamp>/index.html
  */
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
 export const CHROMIUM = process.env['TORTURE_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -45,7 +45,7 @@ export function chromiumMissing(): string | null {
 }
 
 export async function checkPage(htmlFile: string, screenshot: string = path.join(path.dirname(htmlFile), 'index.png')): Promise<PageCheck> {
-  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'torture-chromium-'));
+  const userDataDir = makeTestTempDir('chromium');
   const ctx = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
