@@ -4,13 +4,14 @@
  * One trace is checked in this thread. Several are checked in parallel on a piscina pool (one
  * worker thread per core, at most one per trace); each trace's output is printed whole, in the
  * order the traces were named, as soon as it and every trace before it are done. `-` reads a trace
- * from standard input (at most once). `--all` goes on after the first report and reports each
+ * from standard input (at most once); a FIFO or /dev/fd/N (process substitution) is read as a
+ * stream too, to its end, by the thread that checks it (trace_check.ts). `--all` goes on after the first report and reports each
  * distinct problem once (continueAfterReport), ending with a summary line; with several traces
  * every trace ends with its summary line. `--json` prints one JSON document instead of the text:
  * per trace its counts and findings (kind, title, classes, tasks, trace lines, report text).
  *
  * Exit codes: 0 every trace clean, 1 a report in some trace, 2 bad input (a missing file, a
- * malformed trace: `FILE:LINE: what is wrong`). A malformed trace does not stop the others: their
+ * malformed trace: `FILE:LINE: what is wrong`, a line past a limit of trace_limits.ts included). A malformed trace does not stop the others: their
  * results are printed first, then the errors.
  */
 
@@ -54,8 +55,18 @@ export function checkLockdepArgs(a: LockdepCommandArgs): void {
   if (a.traces.filter((t) => t === STDIN_NAME).length > 1) throw usage(`Cannot check standard input twice as '-' must be given at most once: current value is ${a.traces.join(' ')}`);
   for (const t of a.traces) {
     if (t === STDIN_NAME) continue;
-    if (t === '' || !existsSync(t) || !statSync(t).isFile()) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+    if (!isTraceInput(t)) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
   }
+}
+
+/**
+ * A path a trace can be read from: a file, or a stream read like standard input (a FIFO, a
+ * /dev/fd/N of process substitution, a character device). Not a directory.
+ */
+function isTraceInput(t: string): boolean {
+  if (t === '' || !existsSync(t)) return false;
+  const st = statSync(t);
+  return st.isFile() || st.isFIFO() || st.isCharacterDevice();
 }
 
 function jsonOf(file: string, r: TaskOutcome): unknown {
