@@ -22,8 +22,10 @@
  * parses, and holds its output until the parse is complete), so a malformed file never prints a
  * half report. Tasks are pseudo
  * tasks (pid in order of first appearance, comm truncated to 15 characters) on one pseudo CPU.
- * The validator's capacities are sized from the trace (no capacity limit can be hit, except the
- * kernel's own MAX_LOCK_DEPTH per task). Every `at:` is the acquisition's own trace line.
+ * The validator's capacities are sized from the trace up to the hard caps of trace_limits.ts: a
+ * trace within them hits no capacity limit except the kernel's own MAX_LOCK_DEPTH per task; one
+ * past a cap (more than 65,536 lock classes, say) gets the kernel's `BUG: MAX_... too low!`
+ * report as its finding. Every `at:` is the acquisition's own trace line.
  * Returns 0 when clean (one summary line), 1 when lockdep reported (the report is printed).
  * With `all`, validation goes on after a report and each distinct problem is reported once.
  */
