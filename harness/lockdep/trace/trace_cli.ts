@@ -53,20 +53,29 @@ function usage(message: string): TortureError {
 export function checkLockdepArgs(a: LockdepCommandArgs): void {
   if (a.traces.length === 0) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be given: current value is (none)`);
   if (a.traces.filter((t) => t === STDIN_NAME).length > 1) throw usage(`Cannot check standard input twice as '-' must be given at most once: current value is ${a.traces.join(' ')}`);
+  // A stream read twice would be split between its two readers: like `-`, at most once.
+  const streams = new Set<string>();
   for (const t of a.traces) {
     if (t === STDIN_NAME) continue;
-    if (!isTraceInput(t)) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+    const kind = traceInput(t);
+    if (kind === null) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+    if (kind === 'file') continue;
+    const st = statSync(t);
+    const id = `${st.dev}:${st.ino}`;
+    if (streams.has(id)) throw usage(`Cannot check ${t} twice as a pipe must be given at most once: current value is ${a.traces.join(' ')}`);
+    streams.add(id);
   }
 }
 
 /**
- * A path a trace can be read from: a file, or a stream read like standard input (a FIFO, a
- * /dev/fd/N of process substitution, a character device). Not a directory.
+ * How a trace is read from a path: a file, or a stream read like standard input (a FIFO, a
+ * /dev/fd/N of process substitution, a character device); null for anything else (a directory).
  */
-function isTraceInput(t: string): boolean {
-  if (t === '' || !existsSync(t)) return false;
+function traceInput(t: string): 'file' | 'stream' | null {
+  if (t === '' || !existsSync(t)) return null;
   const st = statSync(t);
-  return st.isFile() || st.isFIFO() || st.isCharacterDevice();
+  if (st.isFile()) return 'file';
+  return st.isFIFO() || st.isCharacterDevice() ? 'stream' : null;
 }
 
 function jsonOf(file: string, r: TaskOutcome): unknown {

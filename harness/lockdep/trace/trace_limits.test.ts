@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTortureError } from '../../errors.js';
 import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { lockdepCommand } from './trace_cli.js';
 import { generateTrace } from './trace_gen.js';
 import { TRACE_LIMITS } from './trace_limits.js';
 import { parseTrace, TraceReader } from './trace_parse.js';
@@ -151,9 +152,14 @@ describe('traces of any size and shape', () => {
     expect(two.stdout.split('\n')).toEqual([`lockdep: ${file}: 4 events, 1 task, 2 lock classes, 1 dependencies: no problems found`, expect.stringMatching(/^lockdep: \/dev\/fd\/\d+: 4 events/), '']);
   });
 
-  it('a directory is not a trace: one line, exit 2', async () => {
+  it('a directory is not a trace, a FIFO named twice would be split between two readers: one line, exit 2, nothing read', async () => {
     const r = await torture('"$0" "$1" lockdep "$2"', dir);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`torture: Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${dir}`);
+    const fifo = path.join(dir, 'twice.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Refused before any trace is opened (opening a FIFO without a writer would block).
+    const io = { out: (): void => {}, err: (): void => {} };
+    await expect(lockdepCommand({ traces: [fifo, fifo], all: false, json: false }, io)).rejects.toThrow(`Cannot check ${fifo} twice as a pipe must be given at most once: current value is ${fifo} ${fifo}`);
   });
 });
