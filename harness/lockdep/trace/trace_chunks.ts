@@ -20,6 +20,26 @@ export const CHUNK_BYTES = 1 << 20;
 /** The first chunk: small, so that validation starts early. */
 export const FIRST_CHUNK_BYTES = 1 << 18;
 
+/**
+ * A stream's chunks (standard input) fed to `reader` as they arrive: the same events as one
+ * parseTrace() of the whole, without the whole in memory (a trace piped in may be larger than any
+ * one buffer). The bytes after a chunk's last newline are carried to the next; the reader refuses
+ * a carried line past its limit, so the carry stays small.
+ */
+export async function feedStream(chunks: AsyncIterable<Uint8Array>, reader: TraceReader): Promise<void> {
+  let carry = new Uint8Array(0);
+  for await (const c of chunks) {
+    let buf = c;
+    if (carry.length > 0) {
+      buf = new Uint8Array(carry.length + c.length);
+      buf.set(carry);
+      buf.set(c, carry.length);
+    }
+    carry = buf.slice(reader.feed(buf, false));
+  }
+  reader.feed(carry, true);
+}
+
 /** A word to sleep on between reads of a stream that has no bytes yet. */
 const EAGAIN_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 

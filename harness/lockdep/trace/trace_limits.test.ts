@@ -74,6 +74,17 @@ describe('traces of any size and shape', () => {
     expect(malformed(ev({ op: 'irqs_disable', task: 't', note: 'n'.repeat(2_000_000) }))).toMatch(/^t\.jsonl:1: Cannot read the line as it must be at most 1,048,576 bytes: current value is 2,000,0\d\d bytes$/);
   });
 
+  it('standard input is parsed as it arrives, never held whole: a 10 MB line is refused once it outgrows the limit', async () => {
+    const f = write('long_stdin.jsonl', [acquire('t', 'a'), acquire('t', 'x'.repeat(10_000_000))]);
+    const r = await torture('"$0" "$1" lockdep - < "$2"', f);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^torture: -:2: Cannot read the line as it must be at most 1,048,576 bytes: current value is at least [\d,]+ bytes$/);
+    const seed = path.join(ROOT, 'harness', 'lockdep', 'examples', 'seed.jsonl');
+    const piped = await torture('cat "$2" | "$0" "$1" lockdep -', seed);
+    const named = await torture('"$0" "$1" lockdep "$2"', seed);
+    expect(piped).toEqual({ ...named, stdout: named.stdout.replaceAll(`${seed}:`, '-:') });
+  });
+
   it('a line nested 100,000 levels deep is malformed, and so is one level past the limit; the limit itself is read', () => {
     const nested = (d: number): string => `{"op":"acquire","task":"t","lock":"a","type":"mutex","x":${'['.repeat(d)}${']'.repeat(d)}}`;
     const message = 't.jsonl:1: Cannot parse the line as it must nest at most 16 levels: current value is more than 16 levels';
