@@ -4,8 +4,9 @@
  * One trace is checked in this thread. Several are checked in parallel on a piscina pool (one
  * worker thread per core, at most one per trace); each trace's output is printed whole, in the
  * order the traces were named, as soon as it and every trace before it are done. `-` reads a trace
- * from standard input (at most once), parsed in this thread as it arrives; a FIFO or /dev/fd/N (process substitution) is read as a
- * stream too, to its end, by the thread that checks it (trace_check.ts). `--all` goes on after the first report and reports each
+ * from standard input (at most once), parsed in this thread as it arrives; a FIFO or /dev/fd/N
+ * (process substitution) is read as a stream too, to its end, by the thread that checks it
+ * (trace_check.ts). `--all` goes on after the first report and reports each
  * distinct problem once (continueAfterReport), ending with a summary line; with several traces
  * every trace ends with its summary line. `--json` prints one JSON document instead of the text:
  * per trace its counts and findings (kind, title, classes, tasks, trace lines, report text).
