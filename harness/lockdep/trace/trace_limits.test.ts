@@ -70,6 +70,8 @@ describe('traces of any size and shape', () => {
     expect('error' in r && r.error.startsWith(`${f}:2: `)).toBe(true);
     expect(r).toEqual({ error: expect.stringMatching(/:2: Cannot read the line as it must be at most 1,048,576 bytes: current value is at least [\d,]+ bytes$/) });
     expect(malformed(line + '\n')).toBe(`t.jsonl:1: Cannot read the line as it must be at most 1,048,576 bytes: current value is ${line.length.toLocaleString('en-US')} bytes`);
+    // A comment is a line too.
+    expect(malformed(`# ${'c'.repeat(2_000_000)}\n`)).toBe('t.jsonl:1: Cannot read the line as it must be at most 1,048,576 bytes: current value is 2,000,002 bytes');
     // An unknown key's value is bounded by the same limit (the byte scanner would accept the line).
     expect(malformed(ev({ op: 'irqs_disable', task: 't', note: 'n'.repeat(2_000_000) }))).toMatch(/^t\.jsonl:1: Cannot read the line as it must be at most 1,048,576 bytes: current value is 2,000,0\d\d bytes$/);
   });

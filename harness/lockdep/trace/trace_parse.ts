@@ -128,7 +128,7 @@ export class TraceReader {
     this.#scan();
     // The line not yet complete is kept by the caller for the next chunk: bounded, as it grows.
     const partial = chunk.length - this.#len;
-    if (partial > this.#lim.lineBytes) this.#bad(this.#no + 1, `Cannot read the line as it must be at most ${countText(this.#lim.lineBytes)} bytes: current value is at least ${countText(partial)} bytes`);
+    if (partial > this.#lim.lineBytes) this.#tooLong(this.#no + 1, `at least ${countText(partial)}`);
     return this.#len;
   }
 
@@ -186,6 +186,9 @@ export class TraceReader {
         let e = end;
         while (e > s && isWs(buf[e - 1] ?? 0)) e--;
         this.#slow(no, s, e);
+      } else if (end - s > this.#lim.lineBytes) {
+        // A comment is a line too: the same limit whether the trace is read in chunks or whole.
+        this.#tooLong(no, countText(end - s));
       }
       pos = end + 1;
     }
@@ -240,7 +243,7 @@ export class TraceReader {
   /** The JSON.parse reader: every message comes from here. */
   #slow(no: number, s: number, e: number): void {
     const lim = this.#lim;
-    if (e - s > lim.lineBytes) this.#bad(no, `Cannot read the line as it must be at most ${countText(lim.lineBytes)} bytes: current value is ${countText(e - s)} bytes`);
+    if (e - s > lim.lineBytes) this.#tooLong(no, countText(e - s));
     if (nestsDeeperThan(this.#buf, s, e, lim.depth)) this.#bad(no, `Cannot parse the line as it must nest at most ${lim.depth} levels: current value is more than ${lim.depth} levels`);
     const text = new TextDecoder().decode(this.#buf.subarray(s, e));
     let o: unknown;
@@ -346,6 +349,11 @@ export class TraceReader {
 
   #lockId(id: number): void {
     if (id >= this.#lockTypes.length) this.#lockTypes.push(undefined);
+  }
+
+  /** A line past the line limit; `bytes` is its length as far as it is known. */
+  #tooLong(no: number, bytes: string): never {
+    this.#bad(no, `Cannot read the line as it must be at most ${countText(this.#lim.lineBytes)} bytes: current value is ${bytes} bytes`);
   }
 
   #bad(no: number, what: string): never {
