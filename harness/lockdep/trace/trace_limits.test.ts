@@ -108,6 +108,12 @@ describe('traces of any size and shape', () => {
     expect(malformed(acquire('t', 'a', { stack: [at(512, 'g')] }))).toBe('parsed');
   });
 
+  it('a stack on every line costs its distinct stacks: one array per stack, frames compared (NUL in a frame is no alias)', () => {
+    const t = parseTrace('t.jsonl', [acquire('t', 'a', { stack: ['f', 'g'] }), acquire('u', 'b', { stack: ['f', 'g'] }), acquire('v', 'c', { stack: ['f\u0000g'] }), acquire('w', 'd', { stack: ['f', 'g', 'h'] })].join('\n'));
+    expect(t.stacks.get(1)).toBe(t.stacks.get(0));
+    expect([...t.stacks.values()]).toEqual([['f', 'g'], ['f', 'g'], ['f\u0000g'], ['f', 'g', 'h']]);
+  });
+
   it('more events than the limit: FILE:LINE naming it (a smaller limit than the default, as the reader takes)', () => {
     const r = new TraceReader('t.jsonl', 0, false, { ...TRACE_LIMITS, events: 100 });
     const text = Array.from({ length: 150 }, (_, i) => ev({ op: i % 2 === 0 ? 'irqs_disable' : 'irqs_enable', task: 't' })).join('\n') + '\n';

@@ -11,7 +11,7 @@
  * error, and a well-formed line gives the same event either way.
  *
  * Guarantees: the whole input is checked before anything is validated; memory is about 15 bytes
- * per event plus the names; irq nesting (an exit without an enter) is checked per task, as the
+ * per event plus the names and the distinct stacks (a repeated stack is kept once); irq nesting (an exit without an enter) is checked per task, as the
  * context is per task. Input of any size and shape is either read or one `FILE:LINE:` message:
  * a line, a name, a stack, the nesting and the number of events are bounded (trace_limits.ts),
  * and a line past a bound is malformed like any other (the byte scanner declines it, the JSON.parse
@@ -41,7 +41,7 @@ import {
   type TraceSoFar,
   type TraceType,
 } from './trace_format.js';
-import { Interner } from './trace_interner.js';
+import { Interner, StackInterner } from './trace_interner.js';
 import { countText, TRACE_LIMITS, type TraceLimits } from './trace_limits.js';
 import { HASH, isWs, LBRACE, nestsDeeperThan, scanEvent, scannedEvent } from './trace_scan.js';
 
@@ -87,6 +87,7 @@ export class TraceReader {
   #line: Int32Array<ArrayBuffer>;
   #n = 0;
   readonly #stacks = new Map<number, readonly string[]>();
+  readonly #stackIds = new StackInterner();
   readonly #tasks = new Interner();
   readonly #locks = new Interner();
   readonly #lockTypes: (TraceType | undefined)[] = [];
@@ -259,13 +260,13 @@ export class TraceReader {
     if (typeof taskv !== 'string' || taskv === '') this.#bad(no, `Cannot read the event as 'task' must be a non-empty string: current value is ${show(taskv)}`);
     const taskName = taskv as string;
     if (taskName.length > lim.nameChars) this.#bad(no, `Cannot read the event as 'task' must be at most ${countText(lim.nameChars)} characters: current value is ${show(taskName)}`);
-    let stack: string[] | null = null;
+    let stack: readonly string[] | null = null;
     if (r['stack'] !== undefined) {
       const st = r['stack'];
       if (!Array.isArray(st) || st.some((f) => typeof f !== 'string')) this.#bad(no, `Cannot read the event as 'stack' must be an array of strings: current value is ${show(st)}`);
-      stack = st as string[];
-      const long = stack.find((f) => f.length > lim.frameChars);
+      const long = (st as string[]).find((f) => f.length > lim.frameChars);
       if (long !== undefined) this.#bad(no, `Cannot read the event as a frame of 'stack' must be at most ${countText(lim.frameChars)} characters: current value is ${show(long)}`);
+      stack = this.#stackIds.intern(st as string[]);
     }
     if (opv === 'acquire' || opv === 'release') {
       const lockv = r['lock'];
