@@ -22,19 +22,22 @@
  * parses, and holds its output until the parse is complete), so a malformed file never prints a
  * half report. Tasks are pseudo
  * tasks (pid in order of first appearance, comm truncated to 15 characters) on one pseudo CPU.
- * The validator's capacities are sized from the trace (no capacity limit can be hit, except the
- * kernel's own MAX_LOCK_DEPTH per task). Every `at:` is the acquisition's own trace line.
+ * The validator's capacities are sized from the trace up to the hard caps of trace_limits.ts: a
+ * trace within them hits no capacity limit except the kernel's own MAX_LOCK_DEPTH per task; one
+ * past a cap (more than 65,536 lock classes, say) gets the kernel's `BUG: MAX_... too low!`
+ * report as its finding. Every `at:` is the acquisition's own trace line.
  * Returns 0 when clean (one summary line), 1 when lockdep reported (the report is printed).
  * With `all`, validation goes on after a report and each distinct problem is reported once.
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { TortureError } from '../../errors.js';
 import { distPath } from '../../lib/dist_entry.js';
 import { DEFAULT_LIMITS } from '../index.js';
 import type { SimEnv } from '../sim_env.js';
 import type { LockdepBugKind, LockdepLimits } from '../types.js';
 import { traceBounds } from './trace_bounds.js';
+import { TRACE_LIMITS } from './trace_limits.js';
 import { TraceChunks, TraceUnreadable, unreadableMessage } from './trace_chunks.js';
 import { parseTrace, TraceReader } from './trace_parse.js';
 import type { ParsedTrace } from './trace_format.js';
@@ -86,16 +89,19 @@ function pow2(n: number): number {
   return p;
 }
 
-/** Capacities for this trace: enough for everything it can record. */
+/**
+ * Capacities for this trace: enough for everything it can record, up to the hard caps of
+ * trace_limits.ts (past a cap the validator prints the kernel's `BUG: MAX_... too low!`).
+ */
 export function traceLimits(t: ParsedTrace): LockdepLimits {
-  const classes = Math.max(16, t.bounds.classes + 1);
+  const classes = Math.min(TRACE_LIMITS.keys, Math.max(16, t.bounds.classes + 1));
   return {
     MAX_LOCKDEP_KEYS: classes,
-    MAX_LOCKDEP_ENTRIES: Math.max(64, Math.min(t.bounds.entries, classes * classes) + 1),
-    MAX_LOCKDEP_CHAINS: Math.max(64, t.bounds.chains + 1),
+    MAX_LOCKDEP_ENTRIES: Math.min(TRACE_LIMITS.entries, Math.max(64, Math.min(t.bounds.entries, classes * classes) + 1)),
+    MAX_LOCKDEP_CHAINS: Math.min(TRACE_LIMITS.chains, Math.max(64, t.bounds.chains + 1)),
     // Stacks are the trace's own (stack tokens): nothing but class names goes to the arena.
     MAX_STACK_TRACE_ENTRIES: DEFAULT_LIMITS.MAX_STACK_TRACE_ENTRIES,
-    ARENA_WORDS: pow2(t.bounds.nameWords * 8 + 4096),
+    ARENA_WORDS: pow2(t.bounds.nameWords * 2 + 4096),
   };
 }
 
@@ -115,13 +121,13 @@ export function estimatedLimits(bytes: number, consumed: number, soFar: ParsedTr
   const scale = (consumed > 0 ? bytes / consumed : 1) * 1.25;
   const most = Math.ceil(bytes / 40) + 64;
   const est = (x: number): number => Math.min(most, Math.ceil(x * scale) + 1024);
-  const classes = Math.min(est(soFar.classes), 1 << 16);
+  const classes = Math.min(est(soFar.classes), TRACE_LIMITS.keys);
   return {
     MAX_LOCKDEP_KEYS: classes,
-    MAX_LOCKDEP_ENTRIES: Math.min(est(soFar.entries), classes * classes),
-    MAX_LOCKDEP_CHAINS: est(soFar.chains),
+    MAX_LOCKDEP_ENTRIES: Math.min(est(soFar.entries), classes * classes, TRACE_LIMITS.entries),
+    MAX_LOCKDEP_CHAINS: Math.min(est(soFar.chains), TRACE_LIMITS.chains),
     MAX_STACK_TRACE_ENTRIES: DEFAULT_LIMITS.MAX_STACK_TRACE_ENTRIES,
-    ARENA_WORDS: pow2(Math.ceil(soFar.nameWords * scale) * 8 + 4096),
+    ARENA_WORDS: pow2(Math.ceil(soFar.nameWords * scale) * 2 + 4096),
   };
 }
 
@@ -192,31 +198,23 @@ function traceFinding(src: TraceSource, b: SimEnv['bugs'][number], i: number, re
 }
 
 /**
- * Read a trace file (or take its bytes), parse it and check it. A regular file is read a chunk at
- * a time (trace_chunks.ts) rather than whole: the same events, without a buffer the size of the
- * file (a 50 MB trace's buffer alone is 12,000 fresh pages, about 160 ms of page faults on this
- * VM, and 50 MB more of peak memory per pool thread).
+ * Read a trace file (or take its bytes), parse it and check it. A file is read a chunk at a time
+ * (trace_chunks.ts) rather than whole: the same events, without a buffer the size of the file (a
+ * 50 MB trace's buffer alone is 12,000 fresh pages, about 160 ms of page faults on this VM, and
+ * 50 MB more of peak memory per pool thread). A FIFO, a character device or a /dev/fd/N of process
+ * substitution is read the same way to its end: a stream of any length, never held whole.
  */
 export function checkTraceFile(file: string, out: (line: string) => void, opts: TraceCheckOptions = {}, bytes?: Uint8Array): TraceResult {
   if (bytes !== undefined) return runTrace(parseTrace(file, bytes), out, opts);
   const unreadable = (e: unknown): TortureError => new TortureError('TRACE_MALFORMED', unreadableMessage(file, e));
-  let size = -1;
+  let size: number;
   try {
     const st = statSync(file);
-    if (st.isFile()) size = st.size;
-  } catch {
-    /* readFileSync below says why */
+    size = st.isFile() ? st.size : Infinity;
+  } catch (e) {
+    throw unreadable(e);
   }
-  if (size < 0) {
-    let buf: Uint8Array;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw unreadable(e);
-    }
-    return runTrace(parseTrace(file, buf), out, opts);
-  }
-  const reader = new TraceReader(file, size);
+  const reader = new TraceReader(file, Number.isFinite(size) ? size : 0);
   try {
     const chunks = new TraceChunks(file, size, reader);
     while (chunks.step());

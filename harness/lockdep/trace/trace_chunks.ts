@@ -4,8 +4,10 @@
  * (trace_read_worker.ts) and the in-thread check (trace_check.ts) read the same way.
  *
  * Guarantees: no more than `size` bytes are read (a file still growing is read as it was when the
- * check started); a line longer than a chunk grows the buffer (a first line longer than the first
- * chunk included); the bytes after the last newline of a chunk are kept for the next. The file is
+ * check started; a stream, size Infinity, is read to its end); a line longer than a chunk grows the
+ * buffer (a first line longer than the first chunk included) up to the reader's line limit (the
+ * reader refuses a longer one); the bytes after the last newline of a chunk are kept for the next.
+ * A stream that has no bytes yet (EAGAIN: a non-blocking pipe) is waited for. The file is
  * closed at the end and on any error (an unreadable file is a TraceUnreadable, a malformed line
  * the parser's TortureError).
  */
@@ -17,6 +19,29 @@ import type { TraceReader } from './trace_parse.js';
 export const CHUNK_BYTES = 1 << 20;
 /** The first chunk: small, so that validation starts early. */
 export const FIRST_CHUNK_BYTES = 1 << 18;
+
+/**
+ * A stream's chunks (standard input) fed to `reader` as they arrive: the same events as one
+ * parseTrace() of the whole, without the whole in memory (a trace piped in may be larger than any
+ * one buffer). The bytes after a chunk's last newline are carried to the next; the reader refuses
+ * a carried line past its limit, so the carry stays small.
+ */
+export async function feedStream(chunks: AsyncIterable<Uint8Array>, reader: TraceReader): Promise<void> {
+  let carry = new Uint8Array(0);
+  for await (const c of chunks) {
+    let buf = c;
+    if (carry.length > 0) {
+      buf = new Uint8Array(carry.length + c.length);
+      buf.set(carry);
+      buf.set(c, carry.length);
+    }
+    carry = buf.slice(reader.feed(buf, false));
+  }
+  reader.feed(carry, true);
+}
+
+/** A word to sleep on between reads of a stream that has no bytes yet. */
+const EAGAIN_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** The file could not be opened or read (the message is the system's). */
 export class TraceUnreadable extends Error {}
@@ -63,7 +88,7 @@ export class TraceChunks {
     const want = Math.max(0, Math.min(limit, this.#size - this.consumed - this.#have));
     let got: number;
     try {
-      got = want > 0 ? readSync(this.#fd, this.#buf, this.#have, want, null) : 0;
+      got = want > 0 ? this.#read(want) : 0;
     } catch (e) {
       this.close();
       throw new TraceUnreadable((e as Error).message);
@@ -85,6 +110,19 @@ export class TraceChunks {
       this.close();
     }
     return !last;
+  }
+
+  /** readSync, waiting out EAGAIN (a pipe opened non-blocking by its writer's side has no bytes yet). */
+  #read(want: number): number {
+    for (;;) {
+      try {
+        return readSync(this.#fd, this.#buf, this.#have, want, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        // Nothing to wait on but time: no other thread posts to this word.
+        Atomics.wait(EAGAIN_SLEEP, 0, 0, 5);
+      }
+    }
   }
 
   close(): void {

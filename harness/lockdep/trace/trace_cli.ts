@@ -4,13 +4,15 @@
  * One trace is checked in this thread. Several are checked in parallel on a piscina pool (one
  * worker thread per core, at most one per trace); each trace's output is printed whole, in the
  * order the traces were named, as soon as it and every trace before it are done. `-` reads a trace
- * from standard input (at most once). `--all` goes on after the first report and reports each
+ * from standard input (at most once), parsed in this thread as it arrives; a FIFO or /dev/fd/N
+ * (process substitution) is read as a stream too, to its end, by the thread that checks it
+ * (trace_check.ts). `--all` goes on after the first report and reports each
  * distinct problem once (continueAfterReport), ending with a summary line; with several traces
  * every trace ends with its summary line. `--json` prints one JSON document instead of the text:
  * per trace its counts and findings (kind, title, classes, tasks, trace lines, report text).
  *
  * Exit codes: 0 every trace clean, 1 a report in some trace, 2 bad input (a missing file, a
- * malformed trace: `FILE:LINE: what is wrong`). A malformed trace does not stop the others: their
+ * malformed trace: `FILE:LINE: what is wrong`, a line past a limit of trace_limits.ts included). A malformed trace does not stop the others: their
  * results are printed first, then the errors.
  */
 
@@ -18,9 +20,11 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { TortureError } from '../../errors.js';
+import { isTortureError, TortureError } from '../../errors.js';
 import { distPath } from '../../lib/dist_entry.js';
-import type { TraceResult } from './trace_check.js';
+import type { ParsedTrace, TraceResult } from './trace_check.js';
+import { feedStream } from './trace_chunks.js';
+import { TraceReader } from './trace_parse.js';
 import { runTraceTask, type TraceTask, type TraceTaskResult } from './trace_worker.js';
 
 export interface LockdepCommandArgs {
@@ -32,16 +36,32 @@ export interface LockdepCommandArgs {
 export interface LockdepCommandIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
-  /** Standard input, read whole (for `-`). */
+  /** Standard input's bytes (for `-`; tests); without it, process.stdin as it arrives. */
   readonly stdin?: () => Promise<Uint8Array>;
 }
 
 export const STDIN_NAME = '-';
 
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+async function* stdinChunks(io: LockdepCommandIo): AsyncIterable<Uint8Array> {
+  if (io.stdin !== undefined) yield await io.stdin();
+  else for await (const c of process.stdin) yield c as Buffer;
+}
+
+/** Standard input parsed as it arrives (never held whole): its trace, or its malformed-input outcome. */
+async function parseStdin(io: LockdepCommandIo): Promise<{ readonly parsed: ParsedTrace } | { readonly outcome: TaskOutcome }> {
+  const reader = new TraceReader(STDIN_NAME, 0);
+  try {
+    await feedStream(stdinChunks(io), reader);
+  } catch (e) {
+    if (isTortureError(e)) return { outcome: { ok: false, lines: [], message: e.message } };
+    throw e;
+  }
+  return { parsed: reader.end() };
+}
+
+/** The buffers of a parsed trace's columns, to move to a pool thread instead of copying them. */
+function columnBuffers(t: ParsedTrace): ArrayBuffer[] {
+  return [t.op, t.task, t.lock, t.sub, t.flags, t.line].map((c) => c.buffer as ArrayBuffer);
 }
 
 function usage(message: string): TortureError {
@@ -52,10 +72,29 @@ function usage(message: string): TortureError {
 export function checkLockdepArgs(a: LockdepCommandArgs): void {
   if (a.traces.length === 0) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be given: current value is (none)`);
   if (a.traces.filter((t) => t === STDIN_NAME).length > 1) throw usage(`Cannot check standard input twice as '-' must be given at most once: current value is ${a.traces.join(' ')}`);
+  // A stream read twice would be split between its two readers: like `-`, at most once.
+  const streams = new Set<string>();
   for (const t of a.traces) {
     if (t === STDIN_NAME) continue;
-    if (t === '' || !existsSync(t) || !statSync(t).isFile()) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+    const kind = traceInput(t);
+    if (kind === null) throw usage(`Cannot check a lock trace as 'TRACE.jsonl' must be an existing file: current value is ${t}`);
+    if (kind === 'file') continue;
+    const st = statSync(t);
+    const id = `${st.dev}:${st.ino}`;
+    if (streams.has(id)) throw usage(`Cannot check ${t} twice as a pipe must be given at most once: current value is ${a.traces.join(' ')}`);
+    streams.add(id);
   }
+}
+
+/**
+ * How a trace is read from a path: a file, or a stream read like standard input (a FIFO, a
+ * /dev/fd/N of process substitution, a character device); null for anything else (a directory).
+ */
+function traceInput(t: string): 'file' | 'stream' | null {
+  if (t === '' || !existsSync(t)) return null;
+  const st = statSync(t);
+  if (st.isFile()) return 'file';
+  return st.isFIFO() || st.isCharacterDevice() ? 'stream' : null;
 }
 
 function jsonOf(file: string, r: TaskOutcome): unknown {
@@ -84,12 +123,17 @@ export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo
   checkLockdepArgs(a);
   const opts = { all: a.all, summary: a.all || a.traces.length > 1 };
   const tasks: TraceTask[] = [];
+  const outcomes: (TaskOutcome | undefined)[] = new Array<TaskOutcome | undefined>(a.traces.length);
   for (const t of a.traces) {
-    // A copy with its own ArrayBuffer (Buffers may share a pool slab), so it can be transferred.
-    if (t === STDIN_NAME) tasks.push({ file: STDIN_NAME, opts, bytes: new Uint8Array(await (io.stdin ?? readStdin)()) });
-    else tasks.push({ file: path.resolve(t), opts });
+    if (t !== STDIN_NAME) {
+      tasks.push({ file: path.resolve(t), opts });
+      continue;
+    }
+    // Malformed standard input is its outcome, printed in its turn like any trace's.
+    const s = await parseStdin(io);
+    if ('outcome' in s) outcomes[tasks.length] = s.outcome;
+    tasks.push({ file: STDIN_NAME, opts, ...('parsed' in s ? { parsed: s.parsed } : {}) });
   }
-  const outcomes: (TaskOutcome | undefined)[] = new Array<TaskOutcome | undefined>(tasks.length);
   let printed = 0;
   const errors: string[] = [];
   // Print each trace whole, in argument order, as soon as those before it are done.
@@ -105,7 +149,7 @@ export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo
   if (tasks.length === 1) {
     const only = tasks[0];
     // One trace alone has the second core to itself: its reading and parsing overlap the check.
-    if (only !== undefined) outcomes[0] = runTraceTask({ ...only, pipeline: true });
+    if (only !== undefined) outcomes[0] ??= runTraceTask({ ...only, pipeline: true });
     flush();
   } else {
     const pool = new Piscina<TraceTask, TraceTaskResult>({
@@ -119,9 +163,10 @@ export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo
     try {
       await Promise.all(
         tasks.map(async (t, i) => {
-          // The bytes of standard input move to the worker instead of being copied.
-          const transferList = t.bytes !== undefined ? [t.bytes.buffer as ArrayBuffer] : undefined;
-          outcomes[i] = await pool.run(t, transferList !== undefined ? { transferList } : {});
+          if (outcomes[i] === undefined) {
+            // The columns of standard input move to the worker instead of being copied.
+            outcomes[i] = await pool.run(t, t.parsed !== undefined ? { transferList: columnBuffers(t.parsed) } : {});
+          }
           flush();
         }),
       );

@@ -11,8 +11,11 @@
  * error, and a well-formed line gives the same event either way.
  *
  * Guarantees: the whole input is checked before anything is validated; memory is about 15 bytes
- * per event plus the names; irq nesting (an exit without an enter) is checked per task, as the
- * context is per task.
+ * per event plus the names and the distinct stacks (a repeated stack is kept once); irq nesting (an exit without an enter) is checked per task, as the
+ * context is per task. Input of any size and shape is either read or one `FILE:LINE:` message:
+ * a line, a name, a stack, the nesting and the number of events are bounded (trace_limits.ts),
+ * and a line past a bound is malformed like any other (the byte scanner declines it, the JSON.parse
+ * path names the bound), so no line costs a recursion or an allocation its size.
  */
 
 import { TortureError } from '../../errors.js';
@@ -38,11 +41,18 @@ import {
   type TraceSoFar,
   type TraceType,
 } from './trace_format.js';
-import { Interner } from './trace_interner.js';
-import { HASH, isWs, LBRACE, scanEvent, scannedEvent } from './trace_scan.js';
+import { Interner, StackInterner } from './trace_interner.js';
+import { countText, TRACE_LIMITS, type TraceLimits } from './trace_limits.js';
+import { HASH, isWs, LBRACE, nestsDeeperThan, scanEvent, scannedEvent } from './trace_scan.js';
+
+/** Characters of a value a message shows (a value may be a megabyte long). */
+const SHOW_CHARS = 64;
 
 function show(v: unknown): string {
-  return v === undefined ? 'missing' : JSON.stringify(v);
+  if (v === undefined) return 'missing';
+  if (typeof v === 'string' && v.length > SHOW_CHARS) return `${JSON.stringify(v.slice(0, SHOW_CHARS))}... (${countText(v.length)} characters)`;
+  const s = JSON.stringify(v);
+  return s.length > SHOW_CHARS * 2 ? `${s.slice(0, SHOW_CHARS * 2)}...` : s;
 }
 
 /** Read a whole trace; throws TortureError('TRACE_MALFORMED', 'FILE:LINE: ...') on the first bad line. */
@@ -62,6 +72,7 @@ export class TraceReader {
   readonly #file: string;
   readonly #sizeHint: number;
   readonly #shared: boolean;
+  readonly #lim: TraceLimits;
   /* The chunk being parsed and the end of its complete lines. */
   #buf: Uint8Array = new Uint8Array(0);
   #len = 0;
@@ -76,6 +87,7 @@ export class TraceReader {
   #line: Int32Array<ArrayBuffer>;
   #n = 0;
   readonly #stacks = new Map<number, readonly string[]>();
+  readonly #stackIds = new StackInterner();
   readonly #tasks = new Interner();
   readonly #locks = new Interner();
   readonly #lockTypes: (TraceType | undefined)[] = [];
@@ -89,15 +101,17 @@ export class TraceReader {
   /**
    * A reader for `file`; `sizeHint` (bytes) sizes the first columns. With `shared`, the columns are
    * SharedArrayBuffers sized for a file of at most `sizeHint` bytes (the caller reads no more).
+   * `limits` bound what a line and the trace may hold (tests pass smaller ones).
    */
-  constructor(file: string, sizeHint: number, shared = false) {
+  constructor(file: string, sizeHint: number, shared = false, limits: TraceLimits = TRACE_LIMITS) {
     this.#file = file;
     this.#sizeHint = sizeHint;
     this.#shared = shared;
+    this.#lim = limits;
     // Columns grow by doubling from an estimate (an event line has 40 bytes or so): no pre-pass
     // counting lines. Shared columns are sized once for the most events `sizeHint` bytes can hold
     // (MIN_EVENT_BYTES each) and never move: another thread reads them as they fill.
-    const cap = shared ? Math.ceil(sizeHint / MIN_EVENT_BYTES) + 16 : Math.max(64, Math.ceil(sizeHint / 40));
+    const cap = Math.min(limits.events, shared ? Math.ceil(sizeHint / MIN_EVENT_BYTES) + 16 : Math.max(64, Math.ceil(sizeHint / 40)));
     this.#cap = cap;
     const bytesOf = (per: number): ArrayBuffer => (shared ? (new SharedArrayBuffer(cap * per) as unknown as ArrayBuffer) : new ArrayBuffer(cap * per));
     this.#op = new Uint8Array(bytesOf(1));
@@ -113,6 +127,9 @@ export class TraceReader {
     this.#buf = chunk;
     this.#len = last ? chunk.length : chunk.lastIndexOf(10) + 1;
     this.#scan();
+    // The line not yet complete is kept by the caller for the next chunk: bounded, as it grows.
+    const partial = chunk.length - this.#len;
+    if (partial > this.#lim.lineBytes) this.#tooLong(this.#no + 1, `at least ${countText(partial)}`);
     return this.#len;
   }
 
@@ -170,6 +187,9 @@ export class TraceReader {
         let e = end;
         while (e > s && isWs(buf[e - 1] ?? 0)) e--;
         this.#slow(no, s, e);
+      } else if (end - s > this.#lim.lineBytes) {
+        // A comment is a line too: the same limit whether the trace is read in chunks or whole.
+        this.#tooLong(no, countText(end - s));
       }
       pos = end + 1;
     }
@@ -181,6 +201,9 @@ export class TraceReader {
     const ev = this.#ev;
     const next = scanEvent(b, s, this.#len, ev);
     if (next < 0) return -1;
+    // A line or a name past its limit: the slow path names the limit.
+    const lim = this.#lim;
+    if (next - 1 - s > lim.lineBytes || ev.tE - ev.tS > lim.nameChars || ev.lE - ev.lS > lim.nameChars) return -1;
     const { code, type, mode, sb, tr } = ev;
     // Semantic checks; any failure goes to the slow path for its message.
     if (code === OP_ACQUIRE || code === OP_RELEASE) {
@@ -220,6 +243,9 @@ export class TraceReader {
 
   /** The JSON.parse reader: every message comes from here. */
   #slow(no: number, s: number, e: number): void {
+    const lim = this.#lim;
+    if (e - s > lim.lineBytes) this.#tooLong(no, countText(e - s));
+    if (nestsDeeperThan(this.#buf, s, e, lim.depth)) this.#bad(no, `Cannot parse the line as it must nest at most ${lim.depth} levels: current value is more than ${lim.depth} levels`);
     const text = new TextDecoder().decode(this.#buf.subarray(s, e));
     let o: unknown;
     try {
@@ -233,16 +259,20 @@ export class TraceReader {
     const taskv = r['task'];
     if (typeof taskv !== 'string' || taskv === '') this.#bad(no, `Cannot read the event as 'task' must be a non-empty string: current value is ${show(taskv)}`);
     const taskName = taskv as string;
-    let stack: string[] | null = null;
+    if (taskName.length > lim.nameChars) this.#bad(no, `Cannot read the event as 'task' must be at most ${countText(lim.nameChars)} characters: current value is ${show(taskName)}`);
+    let stack: readonly string[] | null = null;
     if (r['stack'] !== undefined) {
       const st = r['stack'];
       if (!Array.isArray(st) || st.some((f) => typeof f !== 'string')) this.#bad(no, `Cannot read the event as 'stack' must be an array of strings: current value is ${show(st)}`);
-      stack = st as string[];
+      const long = (st as string[]).find((f) => f.length > lim.frameChars);
+      if (long !== undefined) this.#bad(no, `Cannot read the event as a frame of 'stack' must be at most ${countText(lim.frameChars)} characters: current value is ${show(long)}`);
+      stack = this.#stackIds.intern(st as string[]);
     }
     if (opv === 'acquire' || opv === 'release') {
       const lockv = r['lock'];
       if (typeof lockv !== 'string' || lockv === '') this.#bad(no, `Cannot ${opv} as 'lock' must be a non-empty string: current value is ${show(lockv)}`);
       const lockName = lockv as string;
+      if (lockName.length > lim.nameChars) this.#bad(no, `Cannot ${opv} as 'lock' must be at most ${countText(lim.nameChars)} characters: current value is ${show(lockName)}`);
       const sb = r['subclass'];
       if (sb !== undefined && (typeof sb !== 'number' || !Number.isInteger(sb) || sb < 0 || sb > 7)) this.#bad(no, `Cannot ${opv} '${lockName}' as 'subclass' must be an integer 0..7: current value is ${show(sb)}`);
       const t = this.#tasks.string(taskName);
@@ -287,7 +317,8 @@ export class TraceReader {
   /** Record an event that passed every check. */
   #push(no: number, code: number, t: number, l: number, sb: number, fl: number): void {
     const n = this.#n;
-    if (n === this.#cap) this.#growColumns();
+    if (n === this.#cap) this.#growColumns(no);
+    if (no > this.#lim.lines) this.#bad(no, `Cannot read the event as a trace must have at most ${countText(this.#lim.lines)} lines: current value is more`);
     this.#op[n] = code;
     this.#task[n] = t;
     this.#lock[n] = l;
@@ -297,9 +328,11 @@ export class TraceReader {
     this.#n = n + 1;
   }
 
-  #growColumns(): void {
+  #growColumns(no: number): void {
+    const most = this.#lim.events;
+    if (this.#cap >= most) this.#bad(no, `Cannot read the event as a trace must have at most ${countText(most)} events: current value is more`);
     if (this.#shared) throw new Error(`${this.#file}: more events than ${this.#sizeHint} bytes can hold`);
-    const cap = (this.#cap *= 2);
+    const cap = (this.#cap = Math.min(most, this.#cap * 2));
     this.#op = grownArray(this.#op, cap);
     this.#task = grownArray(this.#task, cap);
     this.#lock = grownArray(this.#lock, cap);
@@ -317,6 +350,11 @@ export class TraceReader {
 
   #lockId(id: number): void {
     if (id >= this.#lockTypes.length) this.#lockTypes.push(undefined);
+  }
+
+  /** A line past the line limit; `bytes` is its length as far as it is known. */
+  #tooLong(no: number, bytes: string): never {
+    this.#bad(no, `Cannot read the line as it must be at most ${countText(this.#lim.lineBytes)} bytes: current value is ${bytes} bytes`);
   }
 
   #bad(no: number, what: string): never {

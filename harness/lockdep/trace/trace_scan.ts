@@ -216,3 +216,27 @@ function isOtherKey(b: Uint8Array, s: number, e: number): boolean {
   for (const k of KNOWN_KEYS) if (eqBytes(b, s, e, k)) return false;
   return true;
 }
+
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+/**
+ * Whether the JSON text in bytes [s, e) nests deeper than `max` levels (objects and arrays, not
+ * counting brackets inside strings). Checked before JSON.parse so that a line nested a million
+ * levels deep is a malformed line, not a recursion through its value afterwards.
+ */
+export function nestsDeeperThan(b: Uint8Array, s: number, e: number, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i] ?? 0;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === LBRACE || c === LBRACKET) {
+      if (++depth > max) return true;
+    } else if (c === RBRACE || c === RBRACKET) depth--;
+  }
+  return false;
+}

@@ -14,6 +14,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { TortureError } from '../../errors.js';
 import type { ReadMessage, ReadWorkerData } from './trace_read_worker.js';
 import { traceBounds } from './trace_bounds.js';
+import { StackInterner } from './trace_interner.js';
 import type { ParsedTrace, TraceColumns, TraceTables, TraceType } from './trace_format.js';
 
 /** What runTrace() reads: the events so far, and a way to wait for more. */
@@ -56,6 +57,7 @@ export class StreamSource implements TraceSource {
   flags: Uint8Array;
   line: Int32Array;
   readonly stacks = new Map<number, readonly string[]>();
+  readonly #stackIds = new StackInterner();
   readonly taskNames: string[] = [];
   readonly lockNames: string[] = [];
   readonly lockTypes: (TraceType | undefined)[] = [];
@@ -167,7 +169,8 @@ export class StreamSource implements TraceSource {
     for (const x of m.taskNames) this.taskNames.push(x);
     for (const x of m.lockNames) this.lockNames.push(x);
     for (const [l, ty] of m.lockTypes) this.lockTypes[l] = ty;
-    for (const [i, st] of m.stacks) this.stacks.set(i, st);
+    // A batch's clone shares a repeated stack within the batch only: interned again across batches.
+    for (const [i, st] of m.stacks) this.stacks.set(i, this.#stackIds.intern(st));
     this.consumed = m.consumed;
     // The reader filled the shared columns up to m.n before posting (its Atomics.add follows).
     this.n = m.n;

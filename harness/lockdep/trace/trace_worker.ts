@@ -5,13 +5,13 @@
  */
 
 import { isTortureError } from '../../errors.js';
-import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { checkTraceFileFast, runTrace, type ParsedTrace, type TraceCheckOptions, type TraceResult } from './trace_check.js';
 
 export interface TraceTask {
   readonly file: string;
   readonly opts: TraceCheckOptions;
-  /** The trace's bytes when they are not in a file (standard input). */
-  readonly bytes?: Uint8Array;
+  /** The trace already parsed when it is not in a file (standard input, parsed as it arrived). */
+  readonly parsed?: ParsedTrace;
   /** Read and parse a large file in a second thread while this one validates (one trace alone). */
   readonly pipeline?: boolean;
 }
@@ -22,7 +22,7 @@ export function runTraceTask(task: TraceTask): TraceTaskResult {
   const lines: string[] = [];
   try {
     const out = (l: string): number => lines.push(l);
-    const result = task.bytes !== undefined ? checkTraceFile(task.file, out, task.opts, task.bytes) : checkTraceFileFast(task.file, out, { ...task.opts, pipeline: task.pipeline === true });
+    const result = task.parsed !== undefined ? runTrace(task.parsed, out, task.opts) : checkTraceFileFast(task.file, out, { ...task.opts, pipeline: task.pipeline === true });
     return { ok: true, lines, result };
   } catch (e) {
     if (isTortureError(e)) return { ok: false, lines, message: e.message };
