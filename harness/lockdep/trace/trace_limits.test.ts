@@ -2,8 +2,7 @@
 // the limit, never an internal error; FIFOs and /dev/fd/N (process substitution) are read as
 // streams. The command-line cases run the built launcher (`npm test` builds first).
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,10 +12,11 @@ import { lockdepCommand } from './trace_cli.js';
 import { generateTrace } from './trace_gen.js';
 import { TRACE_LIMITS } from './trace_limits.js';
 import { parseTrace, TraceReader } from './trace_parse.js';
+import { makeTestTempDir } from '../../test_support/temp_dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'torture.js');
-const dir = mkdtempSync(path.join(tmpdir(), 'torture-limits-'));
+const dir = makeTestTempDir('limits');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ev = (o: object): string => JSON.stringify(o);
