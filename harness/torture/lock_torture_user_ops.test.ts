@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGuest } from '../guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 import { isTortureError } from '../errors.js';
 import { validateOpsModule } from './ops_check.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
@@ -66,11 +66,13 @@ describe('validateOpsModule()', () => {
 });
 
 describe('user lock ops in a real guest', () => {
-  it('correct futex and rw locks pass; a load-then-store test-and-set is caught as FAILURE', async () => {
+  it('correct futex and rw locks pass; a load-then-store test-and-set is caught as FAILURE', { timeout: 180_000 }, async () => {
+    // 5 s, longer until the event each waits for: progress, or the broken lock caught.
+    const until = (f: string, saw: RegExp) => runGuestUntil((secs) => ({ nrCpus: 4, durationSec: secs + 1, bootParams: userBoot(example(f), secs) }), (r) => saw.test(r.console), { fromSec: 5, capSec: 20 });
     const [good, bad, rw] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('futex_lock.mjs'), 5) }),
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('broken_tas.mjs'), 5) }),
-      runGuest({ nrCpus: 4, durationSec: 6, bootParams: userBoot(example('rw_spinlock.mjs'), 5) }),
+      until('futex_lock.mjs', /Writes: {2}Total: [1-9]/),
+      until('broken_tas.mjs', /Fail: 1 !!!/),
+      until('rw_spinlock.mjs', /Reads : {2}Total: [1-9]/),
     ]);
     expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
     expect(rw.console).toMatch(/user-torture:--- End of test: SUCCESS: nwriters_stress=4 nreaders_stress=4 /);
@@ -80,7 +82,7 @@ describe('user lock ops in a real guest', () => {
     expect(bad.console).toMatch(/user-torture:--- End of test: FAILURE: /);
   });
 
-  it('correct spinning locks pass under CONFIG_PREEMPT=y: a holder is never switched out for a spinner of its CPU', async () => {
+  it('correct spinning locks pass under CONFIG_PREEMPT=y: a holder is never switched out for a spinner of its CPU', { timeout: 120_000 }, async () => {
     // A spinning user lock is held with preemption disabled (as spin_lock); otherwise a holder
     // preempted at a preemption point leaves a same-CPU spinner spinning forever (soft lockup).
     const dir = makeTestTempDir('ops');
@@ -100,8 +102,9 @@ export default {
     const kconfig = { CONFIG_PREEMPT: 'y', CONFIG_HOTPLUG_CPU: 'y' };
     const hotplug = { 'locktorture.onoff_interval': '100', 'locktorture.onoff_holdoff': '1' };
     const [w, rw] = await Promise.all([
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(tas, 4, hotplug) }),
-      runGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(example('rw_spinlock.mjs'), 4) }),
+      runTestGuest({ nrCpus: 4, durationSec: 5, kconfig, bootParams: userBoot(tas, 4, hotplug) }),
+      // 4 s, longer until the readers got the lock.
+      runGuestUntil((secs) => ({ nrCpus: 4, durationSec: secs + 1, kconfig, bootParams: userBoot(example('rw_spinlock.mjs'), secs) }), (r) => /Reads : {2}Total: [1-9]/.test(r.console), { fromSec: 4, capSec: 16 }),
     ]);
     for (const run of [w, rw]) {
       expect(run.console).not.toContain('soft lockup');
@@ -112,7 +115,7 @@ export default {
   });
 
   it('a lock that loses wake-ups is reported as a hang naming the waiter and the lock', async () => {
-    const run = await runGuest({
+    const run = await runTestGuest({
       nrCpus: 4,
       durationSec: 20,
       bootParams: { ...userBoot(example('lost_wakeup.mjs'), 20), hung_task_timeout_secs: '2' },
