@@ -11,7 +11,8 @@ import { DATESTAMP, DURATION, existingFile, FLAG, RESULTS_ROOT, SEED, shard, tex
 import { groupSwitch, orderedArgs } from '../cli/ordered_args.js';
 import { commandLineOf } from '../cli/shell_quote.js';
 import { datestamp as kvmDatestamp } from '../lib/kvm_date.js';
-import { BATTERY_GROUPS, type BatteryGroup } from '../formats/battery_files.js';
+import type { BatteryGroup } from '../formats/battery_files.js';
+import { BATTERY_GROUPS, SCENARIO_GROUPS } from '../nightly/battery_groups.js';
 import type { BatteryOptions } from '../nightly/battery_plan.js';
 import { builtEntry } from '../lib/dist_entry.js';
 import { repoRoot } from '../lib/repo_root.js';
@@ -25,8 +26,6 @@ const OPTIONS = {
   'do-X': option(FLAG, `run group X; --do-no-X or --no-X: do not. Applied in the order given.\nX: ${BATTERY_GROUPS.join(' ')}`),
   'do-all': option(FLAG, 'every group (also --doall)'),
   'do-none': option(FLAG, 'no group, so that the --do-X after it choose (also --donone)'),
-  'configs-rcutorture': option(text('"LIST"'), "rcutorture's scenarios (default: configs/rcu/CFLIST); may be repeated", { repeat: true }),
-  'configs-locktorture': option(text('"LIST"'), "locktorture's scenarios (default: configs/lock/CFLIST); may be repeated", { repeat: true }),
   'bench-baseline': option(existingFile('OLD.json', 'an existing bench.json'), 'the bench job compares its rows with this earlier bench.json'),
   seed: option(SEED, 'the seed of every guest run (default: each run chooses and prints its own)'),
   shard: option(shard(64), 'run the I-th of N deterministic parts (balanced by expected CPU-seconds)'),
@@ -35,8 +34,17 @@ const OPTIONS = {
   results: option(RESULTS_ROOT, 'results root (default: ./results)'),
 } as const;
 
+/** `--configs-X "LIST"` for each scenario group X (one per suite: harness/nightly/battery_groups.ts). */
+const CONFIGS_OPTIONS = Object.fromEntries(
+  SCENARIO_GROUPS.map((g) => [`configs-${g.group}`, option(text('"LIST"'), `${g.group}'s scenarios (default: configs/${g.suite}/CFLIST); may be repeated`, { repeat: true })]),
+);
+
+/** The options in help order: the group switches, then each scenario group's list, then the rest. */
+const { duration, 'do-X': doX, 'do-all': doAll, 'do-none': doNone, ...LATER_OPTIONS } = OPTIONS;
+const HELP_OPTIONS = { duration, 'do-X': doX, 'do-all': doAll, 'do-none': doNone, ...CONFIGS_OPTIONS, ...LATER_OPTIONS };
+
 /** The words --do-X may carry, named in the unknown-switch message. */
-const SWITCH_WORDS = '--duration --do-X --do-no-X --no-X --do-all --do-none --configs-rcutorture --configs-locktorture --bench-baseline --seed --shard --dryrun --datestamp --results';
+const SWITCH_WORDS = `--duration --do-X --do-no-X --no-X --do-all --do-none ${SCENARIO_GROUPS.map((g) => `--configs-${g.group}`).join(' ')} --bench-baseline --seed --shard --dryrun --datestamp --results`;
 
 export interface NightlyArgs {
   readonly battery: BatteryOptions;
@@ -51,8 +59,7 @@ export interface NightlyArgs {
 export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()): NightlyArgs {
   const groups = new Set<BatteryGroup>(BATTERY_GROUPS);
   let durationSec = DEFAULT_BATTERY_SEC;
-  const rcu: string[] = [];
-  const lock: string[] = [];
+  const configs = new Map<string, string[]>(SCENARIO_GROUPS.map((g) => [g.group, []]));
   let ds: string | undefined;
   let resultsRoot = path.resolve('results');
   let dryrun = false;
@@ -62,9 +69,9 @@ export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()
   for (const o of orderedArgs(argv)) {
     const n = o.name;
     const g = groupSwitch(n, BATTERY_GROUPS);
+    const list = configs.get(/^--configs?-(.+)$/.exec(n)?.[1] ?? '');
     if (n === '--duration') durationSec = OPTIONS.duration.kind.parse(o.value(), n);
-    else if (n === '--configs-rcutorture' || n === '--config-rcutorture') rcu.push(o.value());
-    else if (n === '--configs-locktorture' || n === '--config-locktorture') lock.push(o.value());
+    else if (list !== undefined) list.push(o.value());
     else if (n === '--do-all' || n === '--doall') for (const x of BATTERY_GROUPS) groups.add(x);
     else if (n === '--do-none' || n === '--donone') groups.clear();
     else if (n === '--dryrun') dryrun = true;
@@ -80,19 +87,15 @@ export function parseNightlyArgs(argv: readonly string[], now: Date = new Date()
       throw usage(`Cannot run nightly as '${n}' must be one of ${SWITCH_WORDS} (X: ${BATTERY_GROUPS.join(' ')}): current value is ${n}`);
     }
   }
-  for (const [k, v] of [
-    ['--configs-rcutorture', rcu],
-    ['--configs-locktorture', lock],
-  ] as const) {
-    if (v.length > 0 && v.every((x) => x.trim() === '')) throw usage(`Cannot use ${k} as 'its value' must not be empty: current value is (empty)`);
+  for (const [group, v] of configs) {
+    if (v.length > 0 && v.every((x) => x.trim() === '')) throw usage(`Cannot use --configs-${group} as 'its value' must not be empty: current value is (empty)`);
   }
   const suffix = shardOf !== undefined ? `-shard-${shardOf.index}-of-${shardOf.count}` : '';
   return {
     battery: {
       durationSec,
       groups,
-      configsRcutorture: rcu,
-      configsLocktorture: lock,
+      configs: Object.fromEntries(configs),
       configsRoot: path.resolve(process.env['TORTURE_CONFIGS'] ?? path.join(repoRoot(), 'configs')),
       examplesDir: process.env['TORTURE_LOCKDEP_EXAMPLES'] ?? path.join(repoRoot(), 'harness', 'lockdep', 'examples'),
       ...(benchBaseline !== undefined ? { benchBaseline } : {}),
@@ -112,14 +115,14 @@ export const nightly: Command = {
   describe: 'run the nightly battery',
   synopsis: [
     'nightly [--duration D] [--do-X | --do-no-X | --no-X]... [--do-all] [--do-none]',
-    '                       [--configs-rcutorture "LIST"] [--configs-locktorture "LIST"]',
+    `                       ${SCENARIO_GROUPS.map((g) => `[--configs-${g.group} "LIST"]`).join(' ')}`,
     '                       [--bench-baseline OLD.json] [--seed N] [--shard I/N] [--dryrun]',
     '                       [--datestamp NAME] [--results DIR]',
   ],
   about: `The battery (torture.sh): rcutorture's CFLIST, locktorture's CFLIST with CPU hotplug, the
 locking self-test, both BUSTED scenarios (which pass when they fail), the seed regression,
 the lockdep examples and a short benchmark. \`torture merge\` joins the results of --shard runs.`,
-  options: OPTIONS,
+  options: HELP_OPTIONS,
   notes: `Results: RESULTS/DATESTAMP-nightly/<job>/..., index.html, junit.xml, nightly.json.
 Exit status: 0 every job met its expectation, 1 a job did not, 2 bad input.`,
   rawArgs: true,
@@ -130,7 +133,7 @@ Exit status: 0 every job met its expectation, 1 a job did not, 2 bad input.`,
     const plan = planBattery(a.battery);
     const { runBattery, stepCommand } = await import('../nightly/run_battery.js');
     if (a.dryrun) {
-      io.out(`# battery: ${plan.jobs.length} jobs; per guest: rcutorture ${plan.perRunSec.rcutorture}s, locktorture ${plan.perRunSec.locktorture}s, checks ${plan.perRunSec.checks}s, seed ${plan.perRunSec.seed}s`);
+      io.out(`# battery: ${plan.jobs.length} jobs; per guest: ${Object.entries(plan.perRunSec).map(([k, v]) => `${k} ${v}s`).join(', ')}`);
       for (const j of plan.jobs) {
         const shardNo = plan.shards.findIndex((s) => s.includes(j.name)) + 1;
         io.out(`${j.name} (${Math.round(j.cpuSeconds)} CPU-s${plan.shards.length > 1 ? `, shard ${shardNo}/${plan.shards.length}` : ''}): ${j.steps.map((s) => stepCommand(s)).join(' ; ')}`);

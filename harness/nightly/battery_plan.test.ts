@@ -30,7 +30,7 @@ describe('nightly battery plan', () => {
     for (const name of ['rcu-busted', 'lock-busted', 'seed']) {
       const step = p.jobs.find((j) => j.name === name)?.steps[0];
       expect(step?.stopAtEvent, name).toBe(true);
-      expect(step?.argv.join(' '), name).toMatch(new RegExp(`--duration ${CHECK_CAP_SEC}s --bootargs .*torture\\.stat_interval=${statIntervalFor(p.perRunSec.checks)}`));
+      expect(step?.argv.join(' '), name).toMatch(new RegExp(`--duration ${CHECK_CAP_SEC}s --bootargs .*torture\\.stat_interval=${statIntervalFor(p.perRunSec['checks'] ?? NaN)}`));
     }
     expect(seed?.steps[1]?.stopAtEvent).toBeUndefined();
     expect(seed?.steps[1]?.argv.join(' ')).toContain(`--duration ${p.perRunSec.seed}s`);
@@ -40,12 +40,12 @@ describe('nightly battery plan', () => {
 
   it("splits the duration 7:1:2 over rcutorture, locktorture and the checks, with floors", () => {
     const p = plan(['--duration', '1h']);
-    const long = p.perRunSec;
+    const long = (g: string): number => p.perRunSec[g] ?? NaN;
     const count = (g: string): number => p.jobs.filter((j) => j.group === g).length;
     // Group totals (runs x seconds) follow 7:1:2; the checks are both BUSTED and the seed's two runs.
-    const rcu = count('rcutorture') * long.rcutorture;
-    const lock = count('locktorture') * long.locktorture;
-    const checks = 4 * long.checks;
+    const rcu = count('rcutorture') * long('rcutorture');
+    const lock = count('locktorture') * long('locktorture');
+    const checks = 4 * long('checks');
     expect(rcu / lock).toBeCloseTo(7, 0);
     expect(rcu / checks).toBeCloseTo(3.5, 0);
     const short = plan(['--duration', '1s']).perRunSec;

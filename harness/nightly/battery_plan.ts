@@ -16,11 +16,13 @@ import { TortureError } from '../errors.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { buildPlan } from '../run/plan.js';
 import { SUITES } from '../suites/index.js';
+import { SCENARIO_GROUPS, type ScenarioGroup } from './battery_groups.js';
 import { statIntervalFor } from '../suites/stat_interval.js';
 import type { BatteryGroup, StepOutput } from '../formats/battery_files.js';
 import type { StepExpect } from './expect.js';
 
-export { BATTERY_GROUPS, type BatteryGroup, type StepOutput } from '../formats/battery_files.js';
+export type { BatteryGroup, StepOutput } from '../formats/battery_files.js';
+export { BATTERY_GROUPS } from './battery_groups.js';
 import { LOCKDEP_EXAMPLE_EXPECTATIONS } from './lockdep_examples.js';
 
 
@@ -60,8 +62,8 @@ export interface Job {
 export interface BatteryOptions {
   readonly durationSec: number;
   readonly groups: ReadonlySet<BatteryGroup>;
-  readonly configsRcutorture: readonly string[];
-  readonly configsLocktorture: readonly string[];
+  /** `--configs-X "LIST"` of each scenario group X (empty or absent: the suite's CFLIST). */
+  readonly configs: Readonly<Record<string, readonly string[]>>;
   readonly benchBaseline?: string;
   /** Passed to every guest step (`--seed N`): a battery, and each of its shards, reruns the same randomness. */
   readonly seed?: number;
@@ -77,12 +79,18 @@ export interface BatteryPlan {
   readonly allJobs: readonly Job[];
   /** Jobs of every shard (index 0 = shard 1), for --dryrun and for the record. */
   readonly shards: readonly (readonly string[])[];
-  /** Guest duration of each kind of run, seconds (`seed` is the same as `checks`, kept apart for the record). */
-  readonly perRunSec: Readonly<Record<'rcutorture' | 'locktorture' | 'checks' | 'seed', number>>;
+  /**
+   * Guest duration of each kind of run, seconds: one entry per scenario group (`rcutorture`, ...),
+   * then `checks` and `seed` (the same as `checks`, kept apart for the record).
+   */
+  readonly perRunSec: Readonly<Record<string, number>>;
 }
 
-/** torture.sh's 7:1:2 split (rcutorture:locktorture:scftorture); the 2 goes to the expected-failure checks. */
-export const SPLIT = { rcutorture: 7, locktorture: 1, checks: 2 } as const;
+/**
+ * torture.sh's 7:1:2 split (rcutorture:locktorture:scftorture): each suite declares its weight
+ * (`Suite.battery.weight`); the 2 goes to the expected-failure checks.
+ */
+export const CHECKS_WEIGHT = 2;
 /**
  * What one guest job costs on top of its duration, seconds: the step's Node start, the guest's
  * boot (about 1.2 s to rcu_init on a loaded 2-core host), shutdown and recheck. Measured: 4-8 s.
@@ -113,8 +121,6 @@ export const BENCH_TIME_MS = 100;
 /** Measured: 25-30 s for these rows on a loaded 2-core host (three fresh processes per row). */
 const BENCH_SEC = 25;
 
-/** Boot parameters that make every lock scenario a CPU-hotplug run (locktorture's onoff). */
-export const LOCK_HOTPLUG_BOOTARGS = 'locktorture.onoff_interval=100 locktorture.onoff_holdoff=1';
 /** The seed's buggy order (1f0723a4c0df) and the classes its circular report must name. */
 export const SEED_BOOTARGS = 'slub.debug_key_under_slab_mutex=1';
 export const SEED_CLASSES = ['cpu_hotplug_lock', 'slab_mutex'] as const;
@@ -194,23 +200,21 @@ function suiteRuns(o: BatteryOptions, suite: TortureSuite, configs: readonly str
 }
 
 /** torture.sh's apportioning: each group's share of the guest time, split over its runs. */
-function perRunDurations(o: BatteryOptions, nRcu: number, nLock: number, nChecks: number, fixedSec: number): BatteryPlan['perRunSec'] {
-  const active = {
-    rcutorture: nRcu > 0 ? SPLIT.rcutorture : 0,
-    locktorture: nLock > 0 ? SPLIT.locktorture : 0,
-    checks: nChecks > 0 ? SPLIT.checks : 0,
-  };
-  const weight = active.rcutorture + active.locktorture + active.checks;
-  const runs = nRcu + nLock + nChecks;
+function perRunDurations(o: BatteryOptions, scenarios: readonly GroupRuns[], nChecks: number, fixedSec: number): Record<string, number> {
+  const weight = scenarios.reduce((w, g) => w + (g.runs.length > 0 ? g.group.weight : 0), 0) + (nChecks > 0 ? CHECKS_WEIGHT : 0);
+  const runs = scenarios.reduce((n, g) => n + g.runs.length, 0) + nChecks;
   const budget = Math.max(0, o.durationSec - fixedSec - runs * GUEST_OVERHEAD_SEC);
   const share = (w: number, n: number, min: number): number => (n === 0 || weight === 0 ? 0 : Math.max(min, Math.floor((budget * w) / weight / n)));
-  const checks = share(active.checks, nChecks, MIN_CHECK_RUN_SEC);
-  return {
-    rcutorture: share(active.rcutorture, nRcu, MIN_RUN_SEC),
-    locktorture: share(active.locktorture, nLock, MIN_RUN_SEC),
-    checks,
-    seed: checks,
-  };
+  const checks = share(CHECKS_WEIGHT, nChecks, MIN_CHECK_RUN_SEC);
+  const out: Record<string, number> = {};
+  for (const g of scenarios) out[g.group.group] = share(g.group.weight, g.runs.length, MIN_RUN_SEC);
+  return { ...out, checks, seed: checks };
+}
+
+/** A scenario group and the scenario runs the battery makes of it. */
+interface GroupRuns {
+  readonly group: ScenarioGroup;
+  readonly runs: readonly { readonly base: string; readonly name: string }[];
 }
 
 /** Longest-processing-time-first over N shards: deterministic, balanced by expected CPU-seconds. */
@@ -254,36 +258,33 @@ function exampleSteps(o: BatteryOptions): Step[] {
 
 export function planBattery(o: BatteryOptions): BatteryPlan {
   const on = (g: BatteryGroup): boolean => o.groups.has(g);
-  const rcu = on('rcutorture') ? suiteRuns(o, 'rcu', o.configsRcutorture) : [];
-  const lock = on('locktorture') ? suiteRuns(o, 'lock', o.configsLocktorture) : [];
-  const nChecks = (on('busted') ? 2 : 0) + (on('seed') ? 2 : 0);
+  const scenarios: GroupRuns[] = SCENARIO_GROUPS.map((g) => ({ group: g, runs: on(g.group) ? suiteRuns(o, g.suite, o.configs[g.group] ?? []) : [] }));
+  const nChecks = (on('busted') ? SCENARIO_GROUPS.length : 0) + (on('seed') ? 2 : 0);
   const examples = on('lockdep') ? exampleSteps(o) : [];
   const fixed = (on('selftest') ? SELFTEST_SEC : 0) + examples.length * EXAMPLE_SEC + (on('bench') ? BENCH_SEC : 0);
-  const per = perRunDurations(o, rcu.length, lock.length, nChecks, fixed);
+  const per = perRunDurations(o, scenarios, nChecks, fixed);
+  const checksSec = per['checks'] ?? MIN_CHECK_RUN_SEC;
 
   const jobs: Job[] = [];
-  for (const r of rcu) {
-    jobs.push(job(`rcutorture-${r.name}`, 'rcutorture', `rcutorture scenario ${r.base}`, [runStep(o, 'run', { suite: 'rcu', base: r.base }, per.rcutorture, { kind: 'success' })]));
-  }
-  for (const r of lock) {
-    jobs.push(
-      job(`locktorture-${r.name}`, 'locktorture', `locktorture scenario ${r.base} with CPU hotplug`, [
-        runStep(o, 'run', { suite: 'lock', base: r.base, bootargs: LOCK_HOTPLUG_BOOTARGS }, per.locktorture, { kind: 'success' }),
-      ]),
-    );
+  for (const { group: g, runs } of scenarios) {
+    const sec = per[g.group] ?? MIN_RUN_SEC;
+    const spec = (base: string): RunJobSpec => ({ suite: g.suite, base, ...(g.bootargs !== '' ? { bootargs: g.bootargs } : {}) });
+    for (const r of runs) jobs.push(job(`${g.group}-${r.name}`, g.group, `${g.group} scenario ${r.base}${g.scenarioNote}`, [runStep(o, 'run', spec(r.base), sec, { kind: 'success' })]));
   }
   if (on('selftest')) {
     jobs.push(job('selftest', 'selftest', 'lib/locking-selftest.c, run by the real validator', [{ name: 'run', runner: 'torture', argv: ['selftest'], expect: { kind: 'success' }, output: 'none', cpuSeconds: SELFTEST_SEC }]));
   }
   if (on('busted')) {
-    jobs.push(job('rcu-busted', 'busted', 'rcutorture BUSTED must fail (proves the checks can fail)', [eventStep(o, 'run', { suite: 'rcu', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
-    jobs.push(job('lock-busted', 'busted', 'locktorture BUSTED must fail (proves the checks can fail)', [eventStep(o, 'run', { suite: 'lock', base: 'BUSTED' }, per.checks, { kind: 'torture-failure' })]));
+    for (const g of SCENARIO_GROUPS) {
+      const what = `${g.group} ${g.busted} must fail (proves the checks can fail)`;
+      jobs.push(job(`${g.suite}-busted`, 'busted', what, [eventStep(o, 'run', { suite: g.suite, base: g.busted }, checksSec, { kind: 'torture-failure' })]));
+    }
   }
   if (on('seed')) {
     jobs.push(
       job('seed', 'seed', 'the seed regression: the buggy order reports cpu_hotplug_lock/slab_mutex, the fixed order is clean', [
-        eventStep(o, 'buggy', { suite: 'rcu', base: 'TREE05', bootargs: SEED_BOOTARGS }, per.seed, { kind: 'circular', classes: SEED_CLASSES, exit: 1 }),
-        runStep(o, 'fixed', { suite: 'rcu', base: 'TREE05' }, per.seed, { kind: 'success' }),
+        eventStep(o, 'buggy', { suite: 'rcu', base: 'TREE05', bootargs: SEED_BOOTARGS }, checksSec, { kind: 'circular', classes: SEED_CLASSES, exit: 1 }),
+        runStep(o, 'fixed', { suite: 'rcu', base: 'TREE05' }, checksSec, { kind: 'success' }),
       ]),
     );
   }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCK_HOTPLUG_BOOTARGS, SPLIT } from '../nightly/battery_plan.js';
 import { parseBootWords } from '../config/fragment_parse.js';
 import { SUITES, TORTURE_SUITES } from './index.js';
 
@@ -11,9 +10,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 describe('a suite declares its battery role', () => {
   it('says what the nightly battery runs today: groups, torture.sh weights, lock hotplug boot args, BUSTED', () => {
     expect(TORTURE_SUITES.map((s) => SUITES[s].battery.group)).toEqual(['rcutorture', 'locktorture']);
-    expect(SUITES.rcu.battery.weight).toBe(SPLIT.rcutorture);
-    expect(SUITES.lock.battery.weight).toBe(SPLIT.locktorture);
-    expect(SUITES.lock.battery.bootargs).toBe(LOCK_HOTPLUG_BOOTARGS);
+    // torture.sh's 7:1 (rcutorture:locktorture); every lock scenario with CPU hotplug.
+    expect(SUITES.rcu.battery.weight).toBe(7);
+    expect(SUITES.lock.battery.weight).toBe(1);
+    expect(SUITES.lock.battery.bootargs).toBe('locktorture.onoff_interval=100 locktorture.onoff_holdoff=1');
     expect(SUITES.rcu.battery.bootargs).toBe('');
   });
 
