@@ -49,6 +49,21 @@ export interface JobRecord {
   readonly fromShard?: string;
 }
 
+/** The first reason of a step whose run was clean but too short to say (the battery's judge writes it). */
+export function inconclusiveStepReason(exitCode: number): string {
+  return `exit ${exitCode}: INCONCLUSIVE`;
+}
+
+/**
+ * Whether a failed job failed only for want of testing: every failed step is a run expected to
+ * succeed whose judge said INCONCLUSIVE. A job with any real failure (a finding, an expected
+ * failure that did not come, a step that did not finish) is a failure, not inconclusive.
+ */
+export function jobInconclusive(j: JobRecord): boolean {
+  const failed = j.steps.filter((s) => s.passed !== true);
+  return j.passed !== true && failed.length > 0 && failed.every((s) => /^exit \d+: INCONCLUSIVE$/.test(s.reasons[0] ?? ''));
+}
+
 export interface BatteryRecord {
   readonly version: 1;
   readonly commandLine: string;

@@ -101,15 +101,20 @@ export async function runGuest(o: RunGuestOptions): Promise<GuestRun> {
   };
   let timer = setTimeout(killNow, budgetMs);
   let booted = false;
+  let exited = false;
   child.on('message', (m: unknown) => {
     // The default budget counts from the end of boot, as the test time does; a given one is absolute.
-    if (o.killAfterMs !== undefined || booted || typeof (m as Partial<GuestProgress> | null)?.bootSec !== 'number') return;
+    // A message that arrives after the exit rearms nothing (nobody would clear that timer).
+    if (exited || o.killAfterMs !== undefined || booted || typeof (m as Partial<GuestProgress> | null)?.bootSec !== 'number') return;
     booted = true;
     clearTimeout(timer);
     timer = setTimeout(killNow, budgetMs);
   });
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
-    child.on('exit', (c, s) => resolve([c, s]));
+    child.on('exit', (c, s) => {
+      exited = true;
+      resolve([c, s]);
+    });
   });
   clearTimeout(timer);
   const consolePath = path.join(resdir, 'console.log');

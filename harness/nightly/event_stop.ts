@@ -33,9 +33,15 @@ export function eventInConsoles(expect: StepExpect, resdir: string): boolean {
 /** Watch `resdir` until `expect`'s event shows, then write its STOP file; returns the cancel. */
 export function stopAtEvent(expect: StepExpect, resdir: string): () => void {
   const timer = setInterval(() => {
-    if (!eventInConsoles(expect, resdir)) return;
-    clearInterval(timer);
-    writeFileSync(path.join(resdir, 'STOP'), '');
+    try {
+      if (!eventInConsoles(expect, resdir)) return;
+      clearInterval(timer);
+      writeFileSync(path.join(resdir, 'STOP'), '');
+    } catch {
+      // A console that cannot be read, or a STOP that cannot be written (a full disk): the step
+      // then runs to its cap, and its own results say what went wrong.
+      clearInterval(timer);
+    }
   }, EVENT_POLL_MS);
   return () => clearInterval(timer);
 }

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RUN_FILE, SCENARIO_FILE, readJson } from '../formats/results_files.js';
 import type { RunSummary } from '../formats/summary_json.js';
+import { inconclusiveStepReason } from '../formats/battery_files.js';
 import { isTortureFailureLine } from '../formats/console_lines.js';
 import { CIRCULAR_TITLE, parseCircularReports } from '../lockdep/report_parse.js';
 
@@ -82,7 +83,7 @@ export function judgeStep(e: StepExpect, exitCode: number | null, output: string
       if (exitCode === 0) return { passed: true, reasons: [] };
       // A run too short to say is not a pass, but it is no finding either: say which it was.
       const inconclusive = summary !== null && summary.scenarios.length > 0 && summary.scenarios.every((s) => s.verdict !== 'failure') && summary.scenarios.some((s) => s.verdict === 'inconclusive');
-      return { passed: false, reasons: [inconclusive ? `exit ${exitCode}: INCONCLUSIVE` : `exit ${exitCode}`, ...failureReasons(summary)] };
+      return { passed: false, reasons: [inconclusive ? inconclusiveStepReason(exitCode) : `exit ${exitCode}`, ...failureReasons(summary)] };
     }
     case 'torture-failure': {
       const fails = failureReasons(summary).filter((r) => / FAILURE\b/.test(r));

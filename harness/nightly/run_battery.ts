@@ -61,7 +61,15 @@ export function stepCommand(step: Step): string {
   return commandLineOf(step.argv, step.runner === 'node' ? 'node' : 'torture');
 }
 
-function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string, onStart: (r: Running) => void): Promise<{ exitCode: number | null; output: string; seconds: number }> {
+/** What a step's run gave: its exit code and output, and the error that kept its output from disk, if any. */
+interface StepRun {
+  readonly exitCode: number | null;
+  readonly output: string;
+  readonly seconds: number;
+  readonly writeError: unknown;
+}
+
+function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string, onStart: (r: Running) => void): Promise<StepRun> {
   const outFile = path.join(jobDir, `${step.name}.out`);
   const { file, args } = stepArgv(step, jobDir, batteryDir, jobName);
   if (step.output === 'bench-json') mkdirSync(path.join(jobDir, step.name), { recursive: true });
@@ -69,17 +77,39 @@ function runStep(step: Step, jobDir: string, batteryDir: string, jobName: string
   const start = Date.now();
   return new Promise((resolve) => {
     const out = createWriteStream(outFile);
+    // A full disk must not take the battery down: the step runs on, its output is what reached the
+    // file, and the battery fails the run with the error (runJob).
+    let writeError: unknown = null;
+    out.on('error', (e) => {
+      writeError = e;
+      if (settled) done();
+    });
     out.write(`$ ${stepCommand(step)}\n`);
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: process.cwd() });
     onStart({ kill: (sig) => child.kill(sig) });
     child.stdout?.pipe(out, { end: false });
     child.stderr?.pipe(out, { end: false });
     let settled = false;
-    const finish = (exitCode: number | null): void => {
+    let exitCode: number | null = null;
+    let resolved = false;
+    const done = (): void => {
+      if (resolved) return;
+      resolved = true;
+      let output = '';
+      try {
+        output = readFileSync(outFile, 'utf8');
+      } catch (e) {
+        writeError ??= e;
+      }
+      resolve({ exitCode, output, seconds: (Date.now() - start) / 1000, writeError });
+    };
+    const finish = (code: number | null): void => {
       if (settled) return;
       settled = true;
+      exitCode = code;
       cancelWatch();
-      out.end(() => resolve({ exitCode, output: readFileSync(outFile, 'utf8'), seconds: (Date.now() - start) / 1000 }));
+      if (writeError !== null) done();
+      else out.end(done);
     };
     child.on('error', (e) => {
       out.write(`spawn failed: ${e.message}\n`);
@@ -103,6 +133,7 @@ async function runJob(job: Job, session: RunSession, setCurrent: (r: Running | n
     }
     const r = await runStep(step, jobDir, session.resdir, job.name, setCurrent);
     setCurrent(null);
+    if (r.writeError !== null) session.failWrite(r.writeError);
     const resultsDir = step.output === 'results-dir' ? path.join(jobDir, step.name) : null;
     const v = judgeStep(step.expect, r.exitCode, r.output, resultsDir);
     steps.push({ ...pendingStep(step), state: 'done', exitCode: r.exitCode, passed: v.passed, reasons: v.reasons, seconds: r.seconds });

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
+import { jobInconclusive } from '../formats/battery_files.js';
 import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
@@ -52,8 +53,7 @@ export function renderJunit(m: ReportModel): string {
       const outs = Object.values(m.stepOutputs[j.name] ?? {}).map((rel) => `--- ${rel}\n${readTail(path.join(m.dir, rel))}`);
       const consoles = views.map((v) => `--- ${v.consoleRel ?? v.id}\n${v.consoleTail}`);
       tc.standardOutput(xmlSafe([...outs, ...consoles].join('\n')));
-      const inconclusive = views.some((v) => v.summary.verdict === 'inconclusive');
-      if (j.passed !== true && inconclusive) {
+      if (jobInconclusive(j)) {
         tc.error(xmlSafe(`INCONCLUSIVE: ${j.reasons.join('; ')}`), 'inconclusive');
       } else if (j.passed !== true) {
         const splat = views.map((v) => v.splatHead).find((x) => x !== '') ?? '';

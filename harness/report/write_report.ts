@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { builtEntry } from '../lib/dist_entry.js';
+import { jobInconclusive } from '../formats/battery_files.js';
 import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
@@ -86,7 +87,7 @@ function jobsTable(m: ReportModel): string {
   const rows = b.jobs.map((j) => {
     const outs = m.stepOutputs[j.name] ?? {};
     const expectedFailure = j.steps.some((s) => s.exitCode !== null && s.exitCode !== 0);
-    const inconclusive = m.scenarios.some((s) => s.job === j.name && isInconclusive(s));
+    const inconclusive = jobInconclusive(j);
     return `<tr><td class="name"><b>${esc(j.name)}</b></td><td>${esc(j.what)}</td><td>${esc(j.steps.map((s) => (j.steps.length > 1 ? `${s.name}: ${s.expect}` : s.expect)).join('; '))}</td><td>${j.state === 'done' ? badge(j.passed === true, expectedFailure, inconclusive) : `<span class="fail">${esc(j.state.toUpperCase())}</span>`}</td><td class="reasons">${j.reasons.map(esc).join('<br>')}</td><td>${Object.entries(outs)
       .map(([s, rel]) => link(rel, `${s}.out`))
       .join(' ')}</td><td class="num">${j.seconds === null ? '' : j.seconds.toFixed(1) + ' s'}</td></tr>`;

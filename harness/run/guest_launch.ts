@@ -15,12 +15,13 @@
  */
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { SCENARIO_FILE } from '../formats/results_files.js';
 import { KILLED_RETVAL, type GuestProgress } from '../guest/guest_spec.js';
 import { SHOW_STATE_DEADLINE_SEC, SHOW_STATE_REQUEST, isStateDumped } from '../guest/show_state_request.js';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import { qemuRetval } from './kvm_files.js';
 
 export interface GuestExit {
@@ -54,6 +55,11 @@ export interface LaunchOptions {
   readonly onProgress?: (p: GuestProgress) => void;
   readonly log: (line: string) => void;
   readonly date: () => string;
+  /**
+   * `guest-retval` or `qemu-retval` could not be written (a full disk): the caller fails the run
+   * (RunSession.failWrite). Without it the error is logged; the guest's end is reported either way.
+   */
+  readonly onWriteFailure?: (e: unknown) => void;
 }
 
 const SPAWN_FAILED_RETVAL = 127;
@@ -79,7 +85,8 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
       onStateDumped?.(m.stuck);
       return;
     }
-    if (typeof m !== 'object' || m === null || (m as { kind?: unknown }).kind !== 'progress') return;
+    // A message may arrive after the exit: nothing to rearm or report then.
+    if (finished || typeof m !== 'object' || m === null || (m as { kind?: unknown }).kind !== 'progress') return;
     const p = m as GuestProgress;
     // The test time counts from the end of boot: so does the kill deadline (rearmed once).
     if (typeof p.bootSec === 'number' && !booted) {
@@ -128,9 +135,15 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
       clearTimeout(timer);
       clearTimeout(dumpDeadline);
       const seconds = Math.round(performance.now() - start) / 1000;
-      writeFileSync(path.join(o.scenarioDir, SCENARIO_FILE.retval), `${retval}\n`);
       const underControl = !killed && existsSync(path.join(o.scenarioDir, SCENARIO_FILE.result));
-      writeFileSync(path.join(o.scenarioDir, SCENARIO_FILE.qemuRetval), `${qemuRetval(retval, killed, underControl)}\n`);
+      try {
+        writeFileAtomic(path.join(o.scenarioDir, SCENARIO_FILE.retval), `${retval}\n`);
+        writeFileAtomic(path.join(o.scenarioDir, SCENARIO_FILE.qemuRetval), `${qemuRetval(retval, killed, underControl)}\n`);
+      } catch (e) {
+        // Inside the child's exit listener: a throw would take the driver down before its summary.
+        if (o.onWriteFailure !== undefined) o.onWriteFailure(e);
+        else o.log(`---- ${o.tag}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       const outOfMemory = !killed && (outOfMemoryResult(o.scenarioDir) || outOfMemoryOutput(outFile));
       const how = killed ? 'killed' : outOfMemory ? `out of memory (exit code ${retval})` : `exited with code ${retval}`;
       o.log(`---- ${o.tag}: Guest at pid ${child.pid ?? '?'} ${how} after ${seconds} s. ${o.date()}`);

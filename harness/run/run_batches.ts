@@ -76,7 +76,14 @@ function writeRunFiles(plan: RunPlan, log: (line: string) => void): void {
  * Prepare one scenario directory of a batch (its spec, merged config and kvm.sh's files) and
  * return how to start its guest; null for a run the plan has no scenario for.
  */
-function prepareGuest(plan: RunPlan, r: PlannedRun, guestMain: string, display: RunDisplay, log: (line: string) => void): (() => GuestHandle) | null {
+function prepareGuest(
+  plan: RunPlan,
+  r: PlannedRun,
+  guestMain: string,
+  display: RunDisplay,
+  log: (line: string) => void,
+  onWriteFailure: (e: unknown) => void,
+): (() => GuestHandle) | null {
   const s = plan.scenarios.get(r.name);
   if (s === undefined) return null;
   const tag = `${r.name} ${r.cpus}${r.ovf ? '-ovf' : ''}`;
@@ -110,6 +117,7 @@ function prepareGuest(plan: RunPlan, r: PlannedRun, guestMain: string, display: 
       log,
       date: () => dateText(),
       onProgress: (p) => display.guestProgress(r.name, p),
+      onWriteFailure,
     });
     void h.done.then(() => display.guestEnd(r.name));
     return h;
@@ -120,19 +128,31 @@ function prepareGuest(plan: RunPlan, r: PlannedRun, guestMain: string, display: 
 async function runBatch(plan: RunPlan, batch: Batch, guestMain: string, display: RunDisplay, session: RunSession, running: Set<GuestHandle>): Promise<void> {
   const log = session.log;
   log(`----Start batch ${batch.index}: ${dateText()}`);
-  const starts = batch.runs.flatMap((r) => prepareGuest(plan, r, guestMain, display, log) ?? []);
+  const starts = batch.runs.flatMap((r) => prepareGuest(plan, r, guestMain, display, log, (e) => session.failWrite(e)) ?? []);
   let jitter: JitterHandle | null = null;
   if (plan.jitter !== undefined && plan.jitter.count !== 0) {
     jitter = startJitter(plan.jitter, plan.ncpus, plan.seed);
     log(`---- Starting ${jitter.threads} jitter threads (sleep up to ${plan.jitter.maxSleepUs} us, spin up to ${plan.jitter.maxSpinUs} us). ${dateText()}`);
   }
   log(`---- Starting kernels. ${dateText()}`);
-  const handles = starts.map((start) => start());
-  for (const h of handles) running.add(h);
-  const stopped = session.stopReason;
-  if (stopped !== null) for (const h of handles) h.kill(stopped);
-  await Promise.all(handles.map((h) => h.done.then(() => running.delete(h))));
-  if (jitter !== null) await jitter.stop();
+  const handles: GuestHandle[] = [];
+  try {
+    // Each guest joins `running` as it starts: one that cannot start (its qemu-output cannot be
+    // opened) leaves the ones already started killable and awaited, not running on unwatched.
+    for (const start of starts) {
+      const h = start();
+      handles.push(h);
+      running.add(h);
+    }
+  } catch (e) {
+    for (const h of handles) h.kill('a guest of the batch could not start');
+    throw e;
+  } finally {
+    const stopped = session.stopReason;
+    if (stopped !== null) for (const h of handles) h.kill(stopped);
+    await Promise.all(handles.map((h) => h.done.then(() => running.delete(h))));
+    if (jitter !== null) await jitter.stop();
+  }
   log(`---- All kernel runs complete. ${dateText()}`);
 }
 

@@ -41,8 +41,10 @@ interface ChildEnd {
   readonly timedOut: boolean;
 }
 
-/** How much of the child's stderr and fd 3 is kept: only their ends are read. */
+/** How much of the child's stderr is kept: only its end is read. */
 const KEPT_CHARS = 4096;
+/** How much of fd 3 is kept: the verdict is its last line, whole however long its message. */
+const KEPT_VERDICT_CHARS = 1 << 16;
 
 function runChild(file: string, timeoutSec: number): Promise<ChildEnd> {
   const entry = builtEntry('opsCheckChild', 'check the lock ops module');
@@ -52,14 +54,15 @@ function runChild(file: string, timeoutSec: number): Promise<ChildEnd> {
   let verdict = '';
   let stderr = '';
   // A module that prints without end must not fill the driver's memory.
-  child.stdio[VERDICT_FD]?.on('data', (b: Buffer) => (verdict = (verdict + b.toString()).slice(-KEPT_CHARS)));
+  child.stdio[VERDICT_FD]?.on('data', (b: Buffer) => (verdict = (verdict + b.toString()).slice(-KEPT_VERDICT_CHARS)));
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-KEPT_CHARS)));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       // Not waiting for 'close': a grandchild the module started may hold the pipes open.
       for (const s of child.stdio) s?.destroy();
-      resolve({ verdict, stderr, how: 'signal SIGKILL', timedOut: true });
+      // A verdict already given stands: only a grandchild kept the pipes open past the limit.
+      resolve({ verdict, stderr, how: 'signal SIGKILL', timedOut: parseVerdict(verdict) === null });
     }, timeoutSec * 1000);
     child.on('error', (err) => {
       clearTimeout(timer);
