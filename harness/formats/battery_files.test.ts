@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { inconclusiveStepReason, jobInconclusive, type JobRecord, type StepRecord } from './battery_files.js';
 
 function step(name: string, passed: boolean, reasons: string[]): StepRecord {
-  return { name, command: `torture ${name}`, expect: 'success', state: 'done', exitCode: passed ? 0 : 1, passed, reasons, seconds: 1 };
+  return { name, command: `torture ${name}`, expect: 'success', output: 'results-dir', state: 'done', exitCode: passed ? 0 : 1, passed, reasons, seconds: 1 };
 }
 
 function job(steps: StepRecord[]): JobRecord {
