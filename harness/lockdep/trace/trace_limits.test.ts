@@ -7,12 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTortureError } from '../../errors.js';
-import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions } from './trace_check.js';
 import { lockdepCommand } from './trace_cli.js';
 import { generateTrace } from './trace_gen.js';
 import { TRACE_LIMITS } from './trace_limits.js';
 import { parseTrace, TraceReader } from './trace_parse.js';
 import { makeTestTempDir } from '../../test_support/temp_dir.js';
+import { traceOutcome, type TraceOutcome } from '../test_support/trace_outcome.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'torture.js');
@@ -28,17 +29,8 @@ function write(name: string, lines: readonly string[]): string {
   return f;
 }
 
-type Outcome = { lines: string[]; result: TraceResult } | { error: string };
-
-function run(file: string, opts: TraceCheckOptions = {}, check: typeof checkTraceFile = checkTraceFile): Outcome {
-  const lines: string[] = [];
-  try {
-    return { lines, result: check(file, (l) => lines.push(l), opts) };
-  } catch (e) {
-    if (isTortureError(e)) return { error: e.message };
-    throw e;
-  }
-}
+/** The outcome of checking `file` (in-thread unless `check` says otherwise). */
+const run = (file: string, opts: TraceCheckOptions = {}, check: typeof checkTraceFile = checkTraceFile): TraceOutcome => traceOutcome(check, file, opts);
 
 function malformed(text: string): string {
   try {

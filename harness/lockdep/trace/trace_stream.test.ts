@@ -1,10 +1,10 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isTortureError } from '../../errors.js';
-import { checkTraceFile, checkTraceFileFast, type TraceCheckOptions, type TraceResult } from './trace_check.js';
+import { checkTraceFile, checkTraceFileFast } from './trace_check.js';
 import { generateTrace } from './trace_gen.js';
 import { makeTestTempDir } from '../../test_support/temp_dir.js';
+import { traceOutcome } from '../test_support/trace_outcome.js';
 
 // The pipelined check (a reader thread parses while this one validates) against the in-thread
 // check of the same file: the same lines, the same result, the same malformed-input message.
@@ -19,17 +19,7 @@ function write(name: string, text: string): string {
   return f;
 }
 
-type Outcome = { lines: string[]; result: TraceResult } | { error: string };
-
-function run(check: typeof checkTraceFile, file: string, opts: TraceCheckOptions): Outcome {
-  const lines: string[] = [];
-  try {
-    return { lines, result: check(file, (l) => lines.push(l), opts) };
-  } catch (e) {
-    if (isTortureError(e)) return { error: e.message };
-    throw e;
-  }
-}
+const run = traceOutcome;
 
 const ev = (o: Record<string, unknown>): string => JSON.stringify(o);
 /* An ABBA between two classes no generated task uses: a circular dependency report. */
