@@ -1,5 +1,5 @@
 /*
- * The TortureError a call throws, for tests that assert on bad input's message and code: anything
+ * The TortureError a call throws (or a promise rejects with), for tests that assert on bad input's message and code: anything
  * else thrown is rethrown, and a call that returns fails the test.
  */
 
@@ -10,6 +10,17 @@ export function errorOf(fn: () => unknown): TortureError {
     fn();
   } catch (e) {
     if (e instanceof TortureError) return e;
+    throw e;
+  }
+  throw new Error('expected a TortureError');
+}
+
+/** The TortureError (of `code`, when given) a promise rejects with; anything else is rethrown. */
+export async function rejectionOf(p: Promise<unknown>, code?: string): Promise<TortureError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TortureError && (code === undefined || e.code === code)) return e;
     throw e;
   }
   throw new Error('expected a TortureError');

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
-import { isTortureError } from '../errors.js';
 import { validateOpsModule } from './ops_check.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { rejectionOf } from '../test_support/error_of.js';
 
 function examplesDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,13 +30,7 @@ async function validationError(source: string | null, name = 'bad.mjs'): Promise
   const dir = makeTestTempDir('ops');
   const file = path.join(dir, name);
   if (source !== null) writeFileSync(file, source);
-  try {
-    await validateOpsModule(file);
-  } catch (e: unknown) {
-    if (isTortureError(e) && e.code === 'OPS_MODULE') return e.message;
-    throw e;
-  }
-  throw new Error('validateOpsModule accepted a bad module');
+  return (await rejectionOf(validateOpsModule(file), 'OPS_MODULE')).message;
 }
 
 describe('validateOpsModule()', () => {

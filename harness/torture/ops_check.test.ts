@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTortureError } from '../errors.js';
 import { checkUserOps, validateOpsModule } from './ops_check.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { rejectionOf } from '../test_support/error_of.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const GOOD = "export default { name: 'good', sharedBytes: 4, init() {}, writeLock() {}, writeUnlock() {} };\n";
@@ -33,13 +33,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e: unknown) {
-    if (isTortureError(e) && e.code === 'OPS_MODULE') return e.message;
-    throw e;
-  }
-  throw new Error('the module was accepted');
+  return (await rejectionOf(p, 'OPS_MODULE')).message;
 }
 
 describe('validateOpsModule() (in a child process)', () => {
