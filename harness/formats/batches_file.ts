@@ -13,11 +13,13 @@ import { isScenarioDir, readText } from './results_files.js';
 export const BATCHES_FILE = 'batches';
 export const SCENARIOS_FILE = 'scenarios';
 
-/** One run of a batch as `batches` records it (harness/run/batches.ts's PlannedRun). */
+/** One run of a batch as `batches` records it (harness/run/batches.ts plans them: PlannedRun). */
 export interface BatchesFileRun {
+  /** Name as run (`TREE05.2`). */
   readonly name: string;
   readonly baseName: string;
   readonly cpus: number;
+  /** Needs more CPUs than the batch budget (kvm.sh's `-ovf`). */
   readonly ovf: boolean;
 }
 

@@ -12,15 +12,10 @@
  */
 
 import { runNames } from '../config/configs_list.js';
+import type { BatchesFileRun } from '../formats/batches_file.js';
 
-export interface PlannedRun {
-  /** Name as run (`TREE05.2`). */
-  readonly name: string;
-  readonly baseName: string;
-  readonly cpus: number;
-  /** Needs more CPUs than the batch budget (kvm.sh's `-ovf`). */
-  readonly ovf: boolean;
-}
+/** One run of a batch: the record `batches` holds, read back by harness/formats/batches_file.ts. */
+export type PlannedRun = BatchesFileRun;
 
 export interface Batch {
   /** 1-based, as in `----Start batch 1`. */
