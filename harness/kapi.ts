@@ -163,6 +163,11 @@ export interface SchedHooks {
   idleEnter?(): void;
   idleExit?(): void;
   tick?(): void;
+  /**
+   * rcu_sleep_check() (PROVE_RCU): called by might_sleep() and by a voluntary schedule() before
+   * their atomic-context checks, in task context.
+   */
+  sleepCheck?(): void;
 }
 
 /** One CPU's kernel services. `kapi` below is the installed instance on this thread. */
@@ -294,6 +299,8 @@ export interface Kapi {
   inInterrupt(): boolean;
   preemptDisable(): void;
   preemptEnable(): void;
+  /** preemptible(): preempt count (preemption, softirq, hardirq, bottom halves) zero and irqs on. */
+  preemptible(): boolean;
 
   /* --- timers (callbacks run in softirq context on this CPU) --- */
   timerSetup(fn: () => void): TimerList;

@@ -19,6 +19,7 @@ import { rcupdate_params } from '../../kernels/rcu/update.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
 import { rcutorture_params } from '../torture/rcu_torture.js';
+import { rcutorture_prove_rcu_params } from '../torture/rcu_torture_prove_rcu.js';
 import { user_ops_params } from '../torture/user_ops.js';
 
 /** Every declaring module's parameters, in the order the registry lists them. */
@@ -30,6 +31,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   spinlock_params,
   torture_params,
   rcutorture_params,
+  rcutorture_prove_rcu_params,
   rcutree_params,
   rcu_nocb_params,
   rcupdate_params,

@@ -55,6 +55,8 @@ export class CpuRuntime implements Executor {
   runqueue: Task[] = [];
   selfPoll = false;
   readonly hooks: SchedHooks[] = [];
+  /** The RCU sleep check (SchedHooks.sleepCheck, registered with PROVE_RCU), or null. */
+  sleepCheck: (() => void) | null = null;
   #back: (() => void) | null = null;
   #doorbellSeen = -1;
   #lastLoopYield = 0;
@@ -151,6 +153,7 @@ export class CpuRuntime implements Executor {
 
   registerSchedHooks(h: SchedHooks): void {
     this.hooks.push(h);
+    if (h.sleepCheck !== undefined) this.sleepCheck = h.sleepCheck;
   }
 
   #switchBack(): void {
@@ -169,18 +172,25 @@ export class CpuRuntime implements Executor {
   }
 
   checkMaySleep(t: Task): void {
-    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) {
+    const atomic = this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0;
+    if (atomic) {
       this.env.schedBug('atomic', t);
       // schedule_debug(): after the report the kernel resets the count (preempt_count_set()), and
       // irqs are on again after the switch, so the next task does not inherit the bug.
       this.preemptCount = 0;
+      this.bhCount = 0;
       this.irqsOff = false;
-    } else if (t.rcuDepth > 0) this.env.schedBug('rcu', t);
+    }
+    // schedule_debug()'s rcu_sleep_check(), after the atomic check as there (PROVE_RCU; null without).
+    if (this.sleepCheck !== null) this.sleepCheck();
+    if (!atomic && t.rcuDepth > 0) this.env.schedBug('rcu', t);
   }
 
   /** might_sleep(): the caller may sleep here; atomic context is a bug even if it does not sleep. */
   mightSleep(): void {
-    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0) this.env.mightSleepBug(this.currentOrIrq());
+    // __might_resched(): rcu_sleep_check() first (PROVE_RCU; null without).
+    if (this.sleepCheck !== null) this.sleepCheck();
+    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0) this.env.mightSleepBug(this.currentOrIrq());
   }
 
   taskOrThrow(): Task {

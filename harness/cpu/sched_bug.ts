@@ -25,11 +25,15 @@
 
 /** PREEMPT_OFFSET / SOFTIRQ_OFFSET / HARDIRQ_OFFSET as the kernel packs preempt_count(). */
 const SOFTIRQ_OFFSET = 0x100;
+/** SOFTIRQ_DISABLE_OFFSET: local_bh_disable() (rcu_read_lock_bh(), spin_lock_bh()). */
+const SOFTIRQ_DISABLE_OFFSET = 0x200;
 const HARDIRQ_OFFSET = 0x10000;
 
 export interface AtomicContext {
   readonly preemptCount: number;
   readonly softirq: boolean;
+  /** Bottom halves disabled (local_bh_disable()). */
+  readonly bhDisabled: boolean;
   readonly hardirq: boolean;
   readonly irqsDisabled: boolean;
   readonly rcuDepth: number;
@@ -37,7 +41,7 @@ export interface AtomicContext {
 
 /** preempt_count() of a context. */
 export function preempt_count(c: AtomicContext): number {
-  return (c.preemptCount & 0xff) | (c.softirq ? SOFTIRQ_OFFSET : 0) | (c.hardirq ? HARDIRQ_OFFSET : 0);
+  return (c.preemptCount & 0xff) | (c.softirq ? SOFTIRQ_OFFSET : 0) | (c.bhDisabled ? SOFTIRQ_DISABLE_OFFSET : 0) | (c.hardirq ? HARDIRQ_OFFSET : 0);
 }
 
 export interface SchedBugTask {

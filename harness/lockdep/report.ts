@@ -346,7 +346,8 @@ export function capacityReport(ctx: ReportCtx, bug: string): string[] {
 /** lockdep_rcu_suspicious(). */
 export function suspiciousRcuReport(ctx: ReportCtx, where: string, msg: string): string[] {
   const out = banner(ctx, 'WARNING: suspicious RCU usage');
-  out.push(`${where} ${msg}`, '', 'other info that might help us debug this:', '', '');
+  // pr_warn("%s:%d %s!\n", file, line, s): the message is given without its `!`.
+  out.push(`${where} ${msg}!`, '', 'other info that might help us debug this:', '', '');
   out.push(`rcu_scheduler_active = 2, debug_locks = ${ctx.g.debugLocks() ? 1 : 0}`);
   out.push(...tail(ctx));
   return out;

@@ -337,8 +337,8 @@ describe('lockdep validator (one thread)', () => {
 
   it('suspicious RCU usage prints once per site and leaves lockdep on', () => {
     const { env, ld } = setup();
-    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section!');
-    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section!');
+    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section');
+    ld.rcuSuspicious('kernels/rcu/tree.ts', 12, 'Illegal context switch in RCU read-side critical section');
     expect(env.bugs.map((b) => b.kind)).toEqual(['suspicious_rcu']);
     expect(env.lines).toContain('kernels/rcu/tree.ts:12 Illegal context switch in RCU read-side critical section!');
     expect(ld.enabled).toBe(true);

@@ -45,7 +45,7 @@ export const rcu: Suite = {
     ['test_no_idle_hz', 1],
     ['verbose', 1],
   ],
-  bootModules: ['../../kernels/cpu/hotplug.js', '../torture/rcu_torture.js'].map((m) => new URL(m, import.meta.url).href),
+  bootModules: ['../../kernels/cpu/hotplug.js', '../torture/rcu_torture.js', '../torture/rcu_torture_prove_rcu.js'].map((m) => new URL(m, import.meta.url).href),
   userOps: false,
   progress: { counter: 'gps', unit: 'GPs' },
   guestFiles: () => ({}),

@@ -5,6 +5,7 @@
  */
 
 import { HZ, kapi, type TimerList } from '../kapi.js';
+import { rcu_dereference_check } from '../../kernels/rcu/rcupdate_lockdep.js';
 import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, torture_sleep_interruptible, VERBOSE_TOROUT_STRING, type TortureRandomState } from './common.js';
 import {
   E_MBTEST,
@@ -72,6 +73,12 @@ function rcu_torture_read_finish(p: number, started: number): number {
   return pipe;
 }
 
+/** rcu_torture_one_read()'s rcu_dereference_check() condition: `!cur_ops->readlock_held || cur_ops->readlock_held()`. */
+function rcu_torture_readlock_held(): boolean {
+  const held = tt().ops.readlock_held;
+  return held === undefined || held();
+}
+
 /**
  * The start of rcu_torture_one_read(): enter the reader, note the GP sequence, pick up the current
  * element and check its mbtest. Null (reader already left) when there is no element yet.
@@ -80,7 +87,7 @@ function rcu_torture_read_begin(): { idx: number; started: number; p: number } |
   const t = tt();
   const idx = t.ops.readlock();
   const started = t.ops.get_gp_seq();
-  const p = Atomics.load(kapi.shm, sw(T_CURRENT));
+  const p = rcu_dereference_check(Atomics.load(kapi.shm, sw(T_CURRENT)), rcu_torture_readlock_held);
   if (p < 0) {
     t.ops.readunlock(idx);
     return null;

@@ -8,6 +8,7 @@
 import { kapi } from '../kapi.js';
 import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, VERBOSE_TOROUT_STRING } from './common.js';
 import { kmem_cache_alloc } from '../../kernels/mm/slab_common.js';
+import { rcu_dereference_check } from '../../kernels/rcu/rcupdate_lockdep.js';
 import {
   E_MBTEST,
   E_PAYLOAD,
@@ -29,11 +30,20 @@ import {
 
 /* ---------------- writer ---------------- */
 
+/** writer_task, by pid: the writer runs on this thread (a task stays with its executor). */
+let writer_task = -1;
+
+/** The writer's rcu_dereference_check() condition: `current == writer_task`. */
+function current_is_writer_task(): boolean {
+  return kapi.inTask() && kapi.current().pid === writer_task;
+}
+
 export async function rcu_torture_writer(): Promise<void> {
   const t = tt();
   const i32 = kapi.shm;
   const rand = torture_random_state();
   VERBOSE_TOROUT_STRING('rcu_torture_writer task started');
+  writer_task = kapi.current().pid;
   if (t.synctypes.length === 0) {
     VERBOSE_TOROUT_STRING('rcu_torture_writer: No update-side primitives.');
   }
@@ -51,7 +61,7 @@ export async function rcu_torture_writer(): Promise<void> {
     Atomics.store(i32, ew(rp, E_PAYLOAD), pl);
     setWriterState('RTWS_DELAY');
     setWriterState('RTWS_REPLACE');
-    const old = Atomics.load(i32, sw(T_CURRENT));
+    const old = rcu_dereference_check(Atomics.load(i32, sw(T_CURRENT)), current_is_writer_task);
     Atomics.store(i32, ew(rp, E_MBTEST), 1);
     // rcu_assign_pointer(): the element's fields are stored before it is published; pairs with
     // the Atomics.load of T_CURRENT in rcu_torture_one_read().

@@ -15,6 +15,7 @@
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
 import { rcu_early_boot_tests } from './update.js';
+import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
 import {
   call_rcu,
   cond_synchronize_rcu,
@@ -40,6 +41,8 @@ export interface RcuTortureOps {
   readonly name: string;
   readlock(): number;
   readunlock(idx: number): void;
+  /** Whether this flavour's reader is held by other means too (rcu_dereference_check()'s condition in the reader); absent: always. */
+  readonly readlock_held?: () => boolean;
   get_gp_seq(): number;
   /** Grace periods between two get_gp_seq() values (Reader Batch). */
   gp_diff(cur: number, old: number): number;
@@ -65,15 +68,26 @@ export interface RcuTortureOps {
   cb_migrate_stats(): { adopted: number; cpus: number };
 }
 
+/** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
+function cond_resched_rcu(): void {
+  rcu_sleep_check();
+  rcu_all_qs();
+}
+
 /** What every flavour takes from the kernel's own RCU (Tree RCU) underneath it. */
 const KERNEL_RCU = {
   init: (cpu: number): void => {
     rcu_init(cpu);
     rcu_early_boot_tests(cpu);
   },
-  cond_resched_qs: rcu_all_qs,
+  cond_resched_qs: cond_resched_rcu,
   cb_migrate_stats: rcutree_migrate_stats,
 } as const;
+
+/** torture_readlock_not_held(): the reader's dereference is also fine under rcu_read_lock_bh()/_sched(). */
+function torture_readlock_not_held(): boolean {
+  return rcu_read_lock_bh_held() || rcu_read_lock_sched_held();
+}
 
 function rcu_torture_read_lock(): number {
   rcu_read_lock();
@@ -88,6 +102,7 @@ export const rcu_ops: RcuTortureOps = {
   name: 'rcu',
   readlock: rcu_torture_read_lock,
   readunlock: rcu_torture_read_unlock,
+  readlock_held: torture_readlock_not_held,
   get_gp_seq: rcu_get_gp_seq,
   gp_diff: rcu_seq_diff,
   call: call_rcu,
@@ -117,6 +132,7 @@ export const rcu_busted_ops: RcuTortureOps = {
   name: 'busted',
   readlock: rcu_torture_read_lock,
   readunlock: rcu_torture_read_unlock,
+  readlock_held: torture_readlock_not_held,
   get_gp_seq: () => 0,
   gp_diff: (cur, old) => cur - old,
   call: call_rcu_busted,

@@ -69,6 +69,7 @@ import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/m
 import { rcu_callback, rcu_callback_lookup, type RcuCallback } from './rcu_callback.js';
 import { rcu_dump_rcu_node_tree, rcu_init_geometry, type RcuGeometry, type RcuNodeShape } from './rcu_node_tree.js';
 import { RcuSegCbList, rcu_segcblist_words } from './rcu_segcblist.js';
+import { RCU_LOCKDEP_WARN, rcu_lock_maps_held, rcu_lockdep_init } from './rcupdate_lockdep.js';
 import {
   rcu_gp_activity,
   rcu_stall_cpu_awake,
@@ -331,8 +332,6 @@ export function rcu_init(cpu: number): void {
     const reg = kapi.shmAlloc(`rcu_data.cblist.${c}`, rcu_segcblist_words(RCU_CBLIST_CAPACITY));
     cblists.push(new RcuSegCbList(reg.i32, reg.base, RCU_CBLIST_CAPACITY));
   }
-  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.FREE);
-  const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
   const preempt = kapi.config.preempt;
   const lostQsCpu = test_lost_qs_cpu.get();
   rcu = {
@@ -359,7 +358,7 @@ export function rcu_init(cpu: number): void {
     expMutex: DEFINE_MUTEX('rcu_state.exp_mutex'),
     expWakeMutex: DEFINE_MUTEX('rcu_state.exp_wake_mutex'),
     barrierLock: DEFINE_RAW_SPINLOCK('rcu_state.barrier_lock'),
-    lockMap: { key: lockKey, addr: lockWord.base * 4, name: 'rcu_read_lock' },
+    lockMap: rcu_lockdep_init(),
     blkd: new WeakMap(),
     lastCoreGsOf: new Array<number>(nr).fill(RCU_GP_SEQ_INIT),
     gpTask: null,
@@ -961,11 +960,6 @@ export function rcu_preempt_has_tasks(): boolean {
   return Atomics.load(kapi.shm, nw(r, myLeaf(r), N_BLKD)) > 0;
 }
 
-/** rcu_read_lock_held(). */
-export function rcu_read_lock_held(): boolean {
-  return kapi.rcuReadDepth() > 0;
-}
-
 /**
  * rcu_all_qs(): cond_resched()'s report: the running task is not in a reader and every reader of
  * this CPU that was switched out inside one is queued as blocked, so the CPU is quiescent now.
@@ -978,13 +972,6 @@ export function rcu_all_qs(): void {
 
 /* ---------------- updaters ---------------- */
 
-/** RCU_LOCKDEP_WARN() for update-side primitives called inside a reader: once per primitive. */
-const rcu_lockdep_warned = new Set<string>();
-function RCU_LOCKDEP_WARN_reader(what: string): void {
-  if (kapi.rcuReadDepth() === 0 || rcu_lockdep_warned.has(what)) return;
-  rcu_lockdep_warned.add(what);
-  kapi.lockdep.rcuSuspicious('kernel/rcu/tree.c', 0, `Illegal ${what} in RCU read-side critical section`);
-}
 
 /** rcu_blocking_is_gp(): with one online CPU and no preemption, blocking is a GP. */
 function rcu_blocking_is_gp(r: RcuTree): boolean {
@@ -1001,7 +988,7 @@ async function wait_for_gp_seq(r: RcuTree, s: number): Promise<void> {
 /** synchronize_rcu(): wait for a full GP. */
 export async function synchronize_rcu(): Promise<void> {
   const r = R();
-  RCU_LOCKDEP_WARN_reader('synchronize_rcu()');
+  RCU_LOCKDEP_WARN(rcu_lock_maps_held(), 'Illegal synchronize_rcu() in RCU read-side critical section');
   if (rcu_blocking_is_gp(r)) return;
   const s = rcu_seq_snap(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
   rcu_start_this_gp(r, s);
@@ -1018,7 +1005,7 @@ export async function synchronize_rcu(): Promise<void> {
  */
 export async function synchronize_rcu_expedited(): Promise<void> {
   const r = R();
-  RCU_LOCKDEP_WARN_reader('synchronize_rcu_expedited()');
+  RCU_LOCKDEP_WARN(rcu_lock_maps_held(), 'Illegal synchronize_rcu_expedited() in RCU read-side critical section');
   if (rcu_blocking_is_gp(r)) return;
   const i32 = kapi.shm;
   const s = rcu_seq_snap(Atomics.load(i32, sw(r, S_GP_SEQ)));

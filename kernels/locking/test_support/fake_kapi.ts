@@ -198,6 +198,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     preemptEnable(): void {
       preempt--;
     },
+    preemptible: () => preempt === 0 && bh === 0 && !irqsOff,
     timerSetup: () => notHere('timerSetup'),
     modTimer: () => notHere('modTimer'),
     delTimer: () => notHere('delTimer'),
