@@ -37,7 +37,7 @@ export type BenchLock = (typeof BENCH_LOCKS)[number];
  * The operation measured: `lock_unlock` for an exclusive lock, `read`/`write` for the sides of a
  * reader-writer lock, `*_trylock` for the synchronous fast path of a sleeping lock (no await).
  */
-export const BENCH_OPS = ['lock_unlock', 'read', 'write', 'trylock', 'read_trylock', 'write_trylock', 'read_lock_unlock'] as const;
+export const BENCH_OPS = ['lock_unlock', 'read', 'write', 'trylock', 'read_trylock', 'write_trylock', 'read_lock_unlock', 'read_lock_deref_unlock'] as const;
 export type BenchOp = (typeof BENCH_OPS)[number];
 
 export interface UncontendedCase {
@@ -136,6 +136,13 @@ const LOCK_ROWS: readonly LockRowSpec[] = [
   { lock: 'user', op: 'write', label: 'user.write_lock_unlock', what: 'user lock from --ops: writeLock + writeUnlock', lockdep: false },
   { lock: 'rcu', op: 'read_lock_unlock', label: 'rcu.read_lock_unlock', what: 'rcu_read_lock + rcu_read_unlock (rcu_sched, PREEMPT_NONE)', lockdep: true },
   { lock: 'rcu_preempt', op: 'read_lock_unlock', label: 'rcu_preempt.read_lock_unlock', what: 'rcu_read_lock + rcu_read_unlock (rcu_preempt, CONFIG_PREEMPT=y)', lockdep: false },
+  {
+    lock: 'rcu',
+    op: 'read_lock_deref_unlock',
+    label: 'rcu.read_lock_deref_unlock',
+    what: 'rcu_read_lock + rcu_dereference(Atomics.load) + rcu_read_unlock: against rcu.read_lock_unlock, what a dereference costs (PROVE_RCU off: nothing; .lockdep: its check)',
+    lockdep: true,
+  },
 ];
 
 const CONTENDED_ROWS: ReadonlyArray<{ lock: BenchLock; op: BenchOp; label: string; shared: boolean; what: string }> = [

@@ -32,6 +32,7 @@ import { DEFINE_RWLOCK, read_lock, read_unlock, write_lock, write_unlock } from 
 import { DECLARE_RWSEM, down_read, down_read_trylock, down_write, down_write_trylock, up_read, up_write } from '../../kernels/locking/rwsem.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from '../../kernels/locking/spinlock.js';
 import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/tree.js';
+import { rcu_dereference } from '../../kernels/rcu/rcupdate_lockdep.js';
 import type { ResolvedPair } from './lock_pair.js';
 import { loadUserOps } from './user_lock.js';
 
@@ -214,7 +215,7 @@ const KERNEL_PAIRS = {
     }
   },
   cpus_read_lock: () => asyncPair(() => cpus_read_lock(), () => cpus_read_unlock()),
-  rcu: (_op, cpu) => rcuPair(cpu),
+  rcu: (op, cpu) => rcuPair(cpu, op),
   rcu_preempt: (_op, cpu) => rcuPair(cpu),
 } satisfies Record<KernelBenchLock, (op: BenchOp, cpu: number) => ResolvedPair>;
 
@@ -222,8 +223,18 @@ const KERNEL_PAIRS = {
  * Tree RCU must be initialised on this CPU first (rcu_init from boot() in a guest); with one CPU it
  * also starts the GP kthread, which never runs during a sync measurement.
  */
-function rcuPair(cpu: number): ResolvedPair {
+function rcuPair(cpu: number, op: BenchOp = 'read_lock_unlock'): ResolvedPair {
   rcu_init(cpu);
+  if (op === 'read_lock_deref_unlock') {
+    const p = kapi.shmAlloc('bench_rcu_ptr', 1);
+    return syncPair(
+      () => {
+        rcu_read_lock();
+        rcu_dereference(Atomics.load(p.i32, p.base));
+      },
+      () => rcu_read_unlock(),
+    );
+  }
   return syncPair(() => rcu_read_lock(), () => rcu_read_unlock());
 }
 

@@ -69,9 +69,16 @@ function rcu_read_lock_held_common(): boolean | null {
   return null;
 }
 
-/** rcu_read_lock_held(): in an rcu_read_lock() section (true when lockdep cannot tell). */
+/**
+ * rcu_read_lock_held(): in an rcu_read_lock() section (true when lockdep cannot tell). The
+ * task's nesting answers yes without a walk of its held locks: rcu_read_lock() acquires
+ * rcu_lock_map exactly when the nesting leaves 0 (tree.ts), so a nesting above 0 is the map held;
+ * a no is lockdep's own answer.
+ */
 export function rcu_read_lock_held(): boolean {
-  return rcu_read_lock_held_common() ?? kapi.lockdep.isHeld(must(rcu_lock_map));
+  const c = rcu_read_lock_held_common();
+  if (c !== null) return c;
+  return kapi.rcuReadDepth() > 0 || kapi.lockdep.isHeld(must(rcu_lock_map));
 }
 
 /** rcu_read_lock_bh_held(): bottom halves or irqs disabled, or in a softirq. */
@@ -81,7 +88,7 @@ export function rcu_read_lock_bh_held(): boolean {
 
 /** rcu_read_lock_sched_held(): in rcu_read_lock_sched(), or not preemptible. */
 export function rcu_read_lock_sched_held(): boolean {
-  return rcu_read_lock_held_common() ?? (kapi.lockdep.isHeld(must(rcu_sched_lock_map)) || !preemptible());
+  return rcu_read_lock_held_common() ?? (!preemptible() || kapi.lockdep.isHeld(must(rcu_sched_lock_map)));
 }
 
 /** rcu_read_lock_any_held(): any of the three readers, or not preemptible. */
