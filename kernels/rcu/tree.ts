@@ -444,6 +444,8 @@ function shape(r: RcuTree, node: number): RcuNodeShape {
 
 /** rcu_report_qs_rsp(): the root has no more QSes to wait for: wake the GP kthread. */
 function rcu_report_qs_rsp(r: RcuTree): void {
+  // raw_lockdep_assert_held_rcu_node(rcu_get_root()): node 0 is the root (rcu_node_tree.ts).
+  lockdep_assert_held((r.locks[0] as RawSpinlock).dep_map);
   WARN_ON_ONCE(!rcu_gp_in_progress(r));
   kapi.wakeUp(wq(sw(r, S_GP_WQ))); // pairs with the waitEvent in rcu_gp_fqs_loop()
 }
