@@ -164,8 +164,9 @@ export interface SchedHooks {
   idleExit?(): void;
   tick?(): void;
   /**
-   * rcu_sleep_check() (PROVE_RCU): called by might_sleep() and by a voluntary schedule() before
-   * their atomic-context checks, in task context.
+   * rcu_sleep_check() (PROVE_RCU), in task context: might_sleep() calls it before its
+   * atomic-context check (__might_resched()), a voluntary schedule() after its own
+   * (schedule_debug()).
    */
   sleepCheck?(): void;
 }
