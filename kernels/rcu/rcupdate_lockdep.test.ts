@@ -16,6 +16,7 @@ const MODULE = 'kernels/rcu/test_support/rcu_lockdep_checks.ts';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE = readFileSync(path.join(HERE, 'test_support', 'rcu_lockdep_checks.ts'), 'utf8').split('\n');
 const SOURCE_TREE = readFileSync(path.join(HERE, 'tree.ts'), 'utf8').split('\n');
+const SOURCE_LOCKDEP = readFileSync(path.join(HERE, 'rcupdate_lockdep.ts'), 'utf8').split('\n');
 
 /** The 1-based line of the `// bad: name` marker in the test module. */
 function badLine(name: string): number {
@@ -72,16 +73,35 @@ describe('PROVE_RCU checks', () => {
       const w = lines.filter((l) => new RegExp(`^WARNING: CPU: 0 PID: \\d+ at bad \\(${MODULE.replace(/\./g, '\\.')}:${badLine(name)}\\)$`).test(l));
       expect(w, name).toHaveLength(1);
     }
-    // Three rounds of the bad uses, each site reported once: 5 suspicious-RCU reports, 4 WARNs.
-    expect(lines.filter((l) => l === 'WARNING: suspicious RCU usage')).toHaveLength(5);
+    // Sleeping in the readers: rcu_sleep_check()'s lines in rcupdate_lockdep.ts, from the
+    // scheduler; rcu_read_lock_sched() also counts in the preempt count (scheduling while atomic).
+    const sleepSite = (msg: string): string => `kernels/rcu/rcupdate_lockdep.ts:${SOURCE_LOCKDEP.findIndex((l) => l.includes(`'${msg}'`)) + 1}`;
+    const plain = suspicious('sleep in rcu_read_lock', 'Illegal context switch in RCU read-side critical section', sleepSite('Illegal context switch in RCU read-side critical section'));
+    expect(lines[plain + 6]).toMatch(/^1 lock held by rcu_ld_checks\/\d+:$/);
+    expect(lines[plain + 7]).toMatch(/ \(rcu_read_lock\)\{....\}-\{1:1\}, at: /);
+    const sched = suspicious('sleep in rcu_read_lock_sched', 'Illegal context switch in RCU-sched read-side critical section', sleepSite('Illegal context switch in RCU-sched read-side critical section'));
+    expect(lines[sched + 7]).toMatch(/ \(rcu_read_lock_sched\)\{....\}-\{1:1\}, at: /);
+    const bug = lines.findIndex((l) => /^BUG: scheduling while atomic: rcu_ld_checks\/\d+\/0x00000002$/.test(l));
+    expect(bug).toBeGreaterThan(plain);
+    expect(bug).toBeLessThan(sched);
+    expect(lines.filter((l) => l.startsWith('BUG: '))).toHaveLength(1);
+
+    // Three rounds of the bad uses, each site reported once: 5 suspicious-RCU reports and 4 WARNs,
+    // then the two sleeps' reports.
+    expect(lines.filter((l) => l === 'WARNING: suspicious RCU usage')).toHaveLength(7);
     expect(lines.filter((l) => /^WARNING: CPU: /.test(l))).toHaveLength(4);
     expect(c).not.toContain('Possible false positive');
-    expect(findings.filter((f) => f.endsWith('lockdep: WARNING: suspicious RCU usage'))).toHaveLength(5);
+    expect(findings.filter((f) => f.endsWith('lockdep: WARNING: suspicious RCU usage'))).toHaveLength(7);
   });
 
   it('check nothing without PROVE_LOCKING (PROVE_RCU is def_bool PROVE_LOCKING)', { timeout: 120_000 }, async () => {
-    const { console: c, findings } = await checks({ CONFIG_PROVE_LOCKING: 'n' });
-    expect(c).not.toMatch(/WARNING|BUG/);
-    expect(findings).toEqual([]);
+    const { console: c } = await checks({ CONFIG_PROVE_LOCKING: 'n' });
+    expect(c).not.toMatch(/WARNING/);
+    // The sleeps are still the scheduler's BUGs: in rcu_read_lock() (PREEMPT_NONE) and under
+    // rcu_read_lock_sched()'s preempt_disable().
+    expect(c.match(/BUG: [^\n]*/g) ?? []).toEqual([
+      'BUG: sleeping function called from invalid context (RCU read-side critical section)',
+      expect.stringMatching(/^BUG: scheduling while atomic: rcu_ld_checks\/\d+\/0x00000002$/),
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /*
  * Test guest module (1 CPU, PREEMPT_NONE, CONFIG_PROVE_LOCKING=y): every RCU-lockdep check once
  * where it holds (nothing may be reported) and once where it does not (each a report naming the
- * line marked `// bad:` below), the bad ones three times each (reported once per site). CPU 0
+ * line marked `// bad:` below), the bad ones three times each (reported once per site), then a
+ * sleep inside rcu_read_lock() and inside rcu_read_lock_sched(). CPU 0
  * prints `rcu-lockdep-checks: done` and powers off. rcu_lockdep.test.ts reads the console.
  */
 
@@ -73,6 +74,13 @@ async function bad(): Promise<void> {
     await synchronize_rcu(); // bad: synchronize_rcu
     rcu_read_unlock();
   }
+  // Sleeps inside the readers that may not sleep (once each: every one is also a BUG for sched).
+  rcu_read_lock();
+  await kapi.scheduleTimeout(1); // bad: sleep in rcu_read_lock
+  rcu_read_unlock();
+  rcu_read_lock_sched();
+  await kapi.scheduleTimeout(1); // bad: sleep in rcu_read_lock_sched
+  rcu_read_unlock_sched();
 }
 
 export function boot(cpu: number): void {
