@@ -60,22 +60,43 @@ import { WARN, WARN_ONCE, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
-import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, type StaticKey } from '../jump_label.js';
+import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, static_key_enable_early, type StaticKey } from '../jump_label.js';
 import { ModuleParams } from '../moduleparam.js';
+import { stack_depot_fetch, stack_depot_init } from './stack_depot.js';
+import {
+  calculate_sizes,
+  shm_u8,
+  kmem_cache_flags,
+  init_object,
+  set_track,
+  setup_object_debug,
+  setup_slub_debug,
+  SLAB_BYTES,
+  SLAB_CONSISTENCY_CHECKS,
+  SLAB_DEBUG_FLAGS,
+  SLAB_STORE_USER,
+  SLUB_RED_ACTIVE,
+  SLUB_RED_INACTIVE,
+  track_handle,
+  TRACK_ALLOC,
+  TRACK_FREE,
+  type DebugLayout,
+} from './slub_debug.js';
+import { check_object, check_valid_pointer, object_err, on_freelist, pointer_px, print_tracking, slab_err, slab_fix, type DebugCacheView } from './slub_check.js';
 
-export const SLAB_CONSISTENCY_CHECKS = 0x00000100;
-export const SLAB_RED_ZONE = 0x00000400;
-export const SLAB_POISON = 0x00000800;
-export const SLAB_HWCACHE_ALIGN = 0x00002000;
-export const SLAB_STORE_USER = 0x00010000;
-export const SLAB_TRACE = 0x00200000;
-/** SLAB_DEBUG_FLAGS: any of these makes a cache a debug cache (and enables the static key). */
-export const SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS;
+export {
+  SLAB_CONSISTENCY_CHECKS,
+  SLAB_DEBUG_FLAGS,
+  SLAB_HWCACHE_ALIGN,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_STORE_USER,
+  SLAB_TRACE,
+  SLAB_BYTES,
+} from './slub_debug.js';
 
 export const MAX_CACHES = 32;
 export const MAX_OBJ_BYTES = 512;
-/** One slab: a 2 KiB page here (the kernel's order-0 page is 4 KiB). */
-export const SLAB_BYTES = 2048;
 const SLAB_WORDS = SLAB_BYTES / 4;
 /** tid step: a power of two >= NR_CPUS (128 at most), so tid % TID_STEP is the CPU. */
 const TID_STEP = 128;
@@ -91,6 +112,12 @@ const C_USERSIZE = 5;
 /** s->offset: word offset of the free pointer in an object. */
 const C_FP = 6;
 const C_MIN_PARTIAL = 7;
+/* A debug cache's layout in bytes (slub_debug.ts); C_RED_LEFT is 0 for other caches. */
+const C_RED_LEFT = 8;
+const C_INUSE_B = 9;
+const C_OFFSET_B = 10;
+const C_TRACK_OFF = 11;
+const C_SIZE_B = 12;
 const C_NAME = 16;
 const NAME_BYTES = 64;
 
@@ -153,8 +180,6 @@ let stats_: ShmRegion | null = null;
 const slot_mem = new Map<number, SlotMem>();
 /** init_kmem_cache_node()'s spin_lock_init(&n->list_lock): one class for every cache's list_lock. */
 let list_lock_key: LockClassKey | null = null;
-/** SLAB_STORE_USER tracks of objects allocated on this thread (object address -> frames). */
-const alloc_tracks = new Map<number, string[]>();
 
 /** slab_mutex: protects the list of caches and cache creation/destruction. */
 export function slab_mutex(): Mutex {
@@ -220,7 +245,7 @@ function oo(slot: number): number {
 function objWord(slot: number, m: SlotMem, obj: number): number {
   const per = oo(slot);
   const slab = Math.floor(obj / per);
-  return m.arena.base + slab * SLAB_WORDS + (obj - slab * per) * (kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1);
+  return m.arena.base + slab * SLAB_WORDS + (obj - slab * per) * (kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1) + (kapi.shm[cw(slot, C_RED_LEFT)] ?? 0) / 4;
 }
 
 function objAddr(slot: number, m: SlotMem, obj: number): number {
@@ -323,7 +348,10 @@ function new_slab(s: KmemCache, m: SlotMem): number {
   if (slab < 0) return -1;
   const per = oo(s.slot);
   const first = slab * per;
+  const l = kmem_cache_debug(s.flags) ? debug_layout(s.slot) : null;
   for (let k = 0; k < per; k++) {
+    // setup_object_debug(): a debug cache's object starts poisoned, red zones inactive, no tracks.
+    if (l !== null) setup_object_debug(l, objAddr(s.slot, m, first + k));
     set_freepointer(s.slot, m, first + k, k + 1 < per ? first + k + 2 : 0);
     if (s.ctor !== null) s.ctor(objAddr(s.slot, m, first + k));
   }
@@ -344,7 +372,7 @@ function discard_slab(m: SlotMem, slab: number): void {
  * kmem_cache_open(): set the cache up. Under slab_mutex; with slub.debug_key_under_slab_mutex=1 it
  * also enables slub_debug_enabled here, as commit 1f0723a4c0df did (the seed bug).
  */
-async function kmem_cache_open(s: KmemCache): Promise<number> {
+async function kmem_cache_open(s: KmemCache, callerFlags: number): Promise<number> {
   const i32 = kapi.shm;
   const m = mem(s.slot);
   let stride = Math.ceil(Math.max(s.object_size, s.align, 8) / 8) * 2;
@@ -356,9 +384,23 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
     stride += 2;
   }
   if (fp >= stride) fp = stride - 1;
+  let redLeft = 0;
+  if (kmem_cache_debug(s.flags)) {
+    // calculate_sizes() with the debug metadata: red zones, free pointer, tracks, padding.
+    const l = calculate_sizes(s.object_size, s.align, s.flags, s.ctor !== null);
+    stride = l.size / 4;
+    fp = l.offset / 4;
+    redLeft = l.red_left_pad;
+    Atomics.store(i32, cw(s.slot, C_INUSE_B), l.inuse);
+    Atomics.store(i32, cw(s.slot, C_OFFSET_B), l.offset);
+    Atomics.store(i32, cw(s.slot, C_TRACK_OFF), l.track_off);
+    Atomics.store(i32, cw(s.slot, C_SIZE_B), l.size);
+    Atomics.store(i32, cw(s.slot, C_FLAGS), l.flags);
+  }
+  Atomics.store(i32, cw(s.slot, C_RED_LEFT), redLeft);
   Atomics.store(i32, cw(s.slot, C_OBJ_SIZE), s.object_size);
   Atomics.store(i32, cw(s.slot, C_STRIDE_WORDS), stride);
-  Atomics.store(i32, cw(s.slot, C_FLAGS), s.flags);
+  if (!kmem_cache_debug(s.flags)) Atomics.store(i32, cw(s.slot, C_FLAGS), s.flags);
   Atomics.store(i32, cw(s.slot, C_USERSIZE), s.usersize);
   Atomics.store(i32, cw(s.slot, C_OO), Math.min(INUSE_MASK - 1, Math.floor(SLAB_WORDS / stride)));
   Atomics.store(i32, cw(s.slot, C_FP), fp);
@@ -378,7 +420,8 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
   const u8 = new Uint8Array(i32.buffer, cw(s.slot, C_NAME) * 4, NAME_BYTES);
   u8.fill(0);
   u8.set(new TextEncoder().encode(s.name).subarray(0, NAME_BYTES - 1));
-  if (kmem_cache_debug(s.flags) && slub_debug_key_under_slab_mutex()) await static_key_enable(slub_debug_enabled());
+  // The caller's flags, as 1f0723a4c0df's test (slub_debug= flags do not make a create take the key).
+  if (kmem_cache_debug(callerFlags) && slub_debug_key_under_slab_mutex()) await static_key_enable(slub_debug_enabled());
   return 0;
 }
 
@@ -389,6 +432,11 @@ const debug_key_under_slab_mutex = slub_params.param('bool', 'debug_key_under_sl
 });
 /** Planted bug (ours): SLUB's slow path takes the cpu slab lock without disabling irqs. */
 const test_local_lock_irqs_on_param = slub_params.param('bool', 'test_local_lock_irqs_on', false, 'Take the cpu slab lock with irqs on');
+/* Planted caller bugs (ours), each every N-th time on a CPU (0: never); caught with slub_debug=FZPU. */
+const test_uaf_write = slub_params.param('uint', 'test_uaf_write', 0, 'Write 4 bytes into every N-th object just freed (use after free)');
+const test_double_free = slub_params.param('uint', 'test_double_free', 0, "Free every N-th debug cache's object twice");
+const test_redzone = slub_params.param('uint', 'test_redzone', 0, 'Write one byte past every N-th object allocated');
+const test_wrong_cpu_free = slub_params.param('uint', 'test_wrong_cpu_free', 0, "Free every N-th object to this CPU's slab whatever its slab");
 
 export function slub_debug_key_under_slab_mutex(): boolean {
   return debug_key_under_slab_mutex.get();
@@ -415,8 +463,10 @@ export async function __kmem_cache_create(
     }
   }
   if (slot < 0) return null;
-  const s: KmemCache = { slot, name, object_size: size, align: Math.max(align, 8), flags, useroffset, usersize, ctor };
-  const err = await kmem_cache_open(s);
+  // kmem_cache_flags(): slub_debug= adds its flags here, after the static key was seen to (the
+  // caller's flags decide that, as the kernel's kmem_cache_create_usercopy()).
+  const s: KmemCache = { slot, name, object_size: size, align: Math.max(align, 8), flags: kmem_cache_flags(flags, name), useroffset, usersize, ctor };
+  const err = await kmem_cache_open(s, flags);
   if (err !== 0) return null;
   // Publish the cache last: pairs with the Atomics.load(C_INUSE) in slub_cpu_dead() and
   // slub_find_object() on other CPUs.
@@ -425,13 +475,6 @@ export async function __kmem_cache_create(
 }
 
 /* ---------------- allocation ---------------- */
-
-/** Allocation track for SLAB_STORE_USER: the kernel frames above kmem_cache_alloc(). */
-function set_track(): string[] {
-  const frames = kapi.stackTraceSave();
-  const at = frames.findIndex((f) => f.startsWith('kmem_cache_alloc '));
-  return at >= 0 ? frames.slice(at + 1) : frames;
-}
 
 /**
  * Test-only `slub.test_local_lock_irqs_on=1` (a planted bug): the slow path takes the cpu slab's
@@ -534,26 +577,65 @@ function ___slab_alloc(s: KmemCache, m: SlotMem): number {
   return freelist;
 }
 
-/** alloc_single_from_partial() / alloc_single_from_new_slab(): a debug cache's object. */
+/**
+ * alloc_single_from_partial() / alloc_single_from_new_slab() with alloc_debug_processing(): a
+ * debug cache's object, under the node lock. With SLAB_CONSISTENCY_CHECKS the object must still
+ * be as it was freed (check_object(): poison, red zones, free pointer); a slab that fails is
+ * taken out of service ("Marking all objects used") and the next one is tried.
+ */
 function alloc_debug(s: KmemCache, m: SlotMem): number {
   const i32 = kapi.shm;
+  const v = debug_view(s.slot, m);
   const flags = spin_lock_irqsave(m.lock);
-  let slab = (i32[m.node.base + N_PARTIAL_HEAD] ?? 0) - 1;
-  if (slab < 0) {
-    slab = new_slab(s, m);
+  for (let tries = 0; tries <= nr_slabs(); tries++) {
+    let slab = (i32[m.node.base + N_PARTIAL_HEAD] ?? 0) - 1;
     if (slab < 0) {
-      spin_unlock_irqrestore(m.lock, flags);
-      return 0;
+      slab = new_slab(s, m);
+      if (slab < 0) break;
+      add_partial(m, slab, false);
     }
-    add_partial(m, slab, false);
+    const old = Atomics.load(i32, slw(m, slab, SL_STATE));
+    const obj = flObj(s.slot, slab, st_fl(old));
+    const addr = objAddr(s.slot, m, obj - 1);
+    if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0 && !check_object(v, slab, addr, SLUB_RED_INACTIVE)) {
+      slab_fix(v, 'Marking all objects used');
+      Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(0, oo(s.slot), false));
+      remove_partial(m, slab);
+      continue;
+    }
+    let next = get_freepointer(s.slot, m, obj - 1);
+    // Without consistency checks a corrupt free pointer is followed blindly by the kernel; here it
+    // would corrupt the state word's other fields, so it ends the freelist instead.
+    if (!check_valid_pointer(v, slab, next)) next = 0;
+    const inuse = st_inuse(old) + 1;
+    Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, next), inuse, false));
+    if (inuse === oo(s.slot) || next === 0) remove_partial(m, slab);
+    if ((s.flags & SLAB_STORE_USER) !== 0) set_track(v.l, addr, TRACK_ALLOC, 'kmem_cache_alloc');
+    init_object(v.l, addr, SLUB_RED_ACTIVE);
+    spin_unlock_irqrestore(m.lock, flags);
+    return obj;
   }
-  const old = Atomics.load(i32, slw(m, slab, SL_STATE));
-  const obj = flObj(s.slot, slab, st_fl(old));
-  const inuse = st_inuse(old) + 1;
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, get_freepointer(s.slot, m, obj - 1)), inuse, false));
-  if (inuse === oo(s.slot)) remove_partial(m, slab);
   spin_unlock_irqrestore(m.lock, flags);
-  return obj;
+  return 0;
+}
+
+/**
+ * The object `object` (number + 1) on CPU `cpu`'s freelist, whose slab is `slab`, and its next
+ * free pointer must both be objects of that slab (check_valid_pointer(), as the kernel's
+ * freelist_corrupted() and alloc_consistency_checks() test them). A CPU slab's freelist is only
+ * its own objects, so anything else is an object freed onto the wrong CPU's slab or a corrupt
+ * free pointer: reported, and the CPU's freelist isolated (dropped). True when it was sound.
+ */
+function cpu_freelist_valid(s: KmemCache, m: SlotMem, c: number, slab: number, object: number, next: number): boolean {
+  const per = oo(s.slot);
+  const inSlab = (o: number): boolean => o - 1 >= slab * per && o - 1 < slab * per + per;
+  if (inSlab(object) && (next === 0 || inSlab(next))) return true;
+  const v = debug_view(s.slot, m);
+  object_err(v, slab, objAddr(s.slot, m, object - 1), inSlab(object) ? 'Freechain corrupt' : 'Freelist Pointer check fails');
+  slab_fix(v, `Isolate corrupted freechain of cpu ${(c - m.cpus.base) / PCP_STRIDE}`);
+  kapi.shm[c + K_FREELIST] = 0;
+  kapi.shm[c + K_TID] = next_tid(kapi.shm[c + K_TID] ?? 0);
+  return false;
 }
 
 /**
@@ -572,11 +654,13 @@ export function kmem_cache_alloc(s: KmemCache): number {
       const c = m.cpus.base + kapi.smpProcessorId() * PCP_STRIDE;
       const tid = i32[c + K_TID] ?? 0;
       const object = i32[c + K_FREELIST] ?? 0;
-      if (object === 0 || (i32[c + K_SLAB] ?? 0) === 0) {
+      const slab = (i32[c + K_SLAB] ?? 0) - 1;
+      if (object === 0 || slab < 0) {
         obj = ___slab_alloc(s, m);
         break;
       }
       const next = get_freepointer(s.slot, m, object - 1);
+      if (!cpu_freelist_valid(s, m, c, slab, object, next)) continue;
       // __update_cpu_freelist_fast(): this_cpu_cmpxchg_double(freelist, tid), on the CPU we are
       // on at this instant; only this CPU writes its kmem_cache_cpu, and nothing else runs on it
       // between these statements, so the two-word compare is atomic for it.
@@ -591,7 +675,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
   }
   if (obj === 0) return 0;
   const addr = objAddr(s.slot, m, obj - 1);
-  if ((s.flags & SLAB_STORE_USER) !== 0) alloc_tracks.set(addr, set_track());
+  if (test_every(planted.redzone, 'redzone')) shm_u8()[addr + s.object_size] = 0x00;
   return addr;
 }
 
@@ -638,16 +722,38 @@ function __slab_free(s: KmemCache, m: SlotMem, slab: number, obj: number): void 
   spin_unlock_irqrestore(m.lock, flags);
 }
 
-/** free_to_partial_list(): a debug cache's free, under the node lock. */
+/**
+ * free_to_partial_list() with free_debug_processing(): a debug cache's free, under the node lock.
+ * With SLAB_CONSISTENCY_CHECKS, an object already on the slab's freelist is `Object already free`
+ * (on_freelist(), which also checks every free pointer on the way) and an allocated object whose
+ * red zones or padding were overwritten is reported by check_object(); either way it is not freed.
+ */
 function free_debug(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
   const i32 = kapi.shm;
+  const v = debug_view(s.slot, m);
+  const addr = objAddr(s.slot, m, obj);
   const flags = spin_lock_irqsave(m.lock);
+  if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0) {
+    const st = Atomics.load(i32, slw(m, slab, SL_STATE));
+    const r = on_freelist(v, slab, flObj(s.slot, slab, st_fl(st)), obj + 1);
+    if (r.zapHead) Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(0, st_inuse(st), false));
+    let ok = !r.found;
+    if (r.found) object_err(v, slab, addr, 'Object already free');
+    else ok = check_object(v, slab, addr, SLUB_RED_ACTIVE);
+    if (!ok) {
+      slab_fix(v, `Object at 0x${pointer_px(addr)} not freed`);
+      spin_unlock_irqrestore(m.lock, flags);
+      return;
+    }
+  }
+  if ((s.flags & SLAB_STORE_USER) !== 0) set_track(v.l, addr, TRACK_FREE, 'kmem_cache_free');
+  init_object(v.l, addr, SLUB_RED_INACTIVE);
   const old = Atomics.load(i32, slw(m, slab, SL_STATE));
   const prior = st_fl(old);
   const inuse = st_inuse(old) - 1;
   set_freepointer(s.slot, m, obj, flObj(s.slot, slab, prior));
   Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, obj + 1), inuse, false));
-  if (prior === 0) add_partial(m, slab, true);
+  if (prior === 0 && (i32[slw(m, slab, SL_ONLIST)] ?? 0) === 0) add_partial(m, slab, true);
   if (inuse === 0 && Atomics.load(i32, m.node.base + N_NR_PARTIAL) > (i32[cw(s.slot, C_MIN_PARTIAL)] ?? 5)) {
     remove_partial(m, slab);
     discard_slab(m, slab);
@@ -657,7 +763,7 @@ function free_debug(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
 
 /** The object number at byte address `addr` of cache `slot`, or -1 if it is none of its objects. */
 function objOf(slot: number, m: SlotMem, addr: number): number {
-  const off = addr / 4 - m.arena.base;
+  const off = (addr - (kapi.shm[cw(slot, C_RED_LEFT)] ?? 0)) / 4 - m.arena.base;
   if (!Number.isInteger(off) || off < 0 || off >= nr_slabs() * SLAB_WORDS) return -1;
   const slab = Math.floor(off / SLAB_WORDS);
   const stride = kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1;
@@ -666,27 +772,81 @@ function objOf(slot: number, m: SlotMem, addr: number): number {
   return slab * oo(slot) + k;
 }
 
-/** kmem_cache_free(): do_slab_free(): to this CPU's slab lockless, else __slab_free(). */
-export function kmem_cache_free(s: KmemCache, addr: number): void {
+/** The slot of the live cache whose slab pages hold byte address `addr`, -1 for none (virt_to_cache()). */
+function slot_of_addr(addr: number, hint: number): number {
+  const inArena = (slot: number): boolean => {
+    const start = mem(slot).arena.base * 4;
+    return addr >= start && addr < start + nr_slabs() * SLAB_BYTES;
+  };
+  if (inArena(hint)) return hint;
+  for (let slot = 0; slot < MAX_CACHES; slot++) {
+    if (slot !== hint && Atomics.load(kapi.shm, cw(slot, C_INUSE)) !== 0 && inArena(slot)) return slot;
+  }
+  return -1;
+}
+
+/**
+ * cache_from_obj(): the cache `addr` really belongs to. Freeing to another cache is the kernel's
+ * `Wrong slab cache` WARN with the object's tracking, and the object goes to its own cache; memory
+ * of no cache is `Object is not a Slab page!` and is not freed. The kernel checks this only with
+ * SLAB_CONSISTENCY_CHECKS or CONFIG_SLAB_FREELIST_HARDENED; here always, since freeing into the
+ * wrong arena would corrupt the model's own state.
+ */
+function cache_from_obj(s: KmemCache, addr: number): KmemCache | null {
+  const slot = slot_of_addr(addr, s.slot);
+  if (slot === s.slot) return s;
+  const cachep = slot < 0 ? null : slub_cache_by_slot(slot);
+  if (cachep === null) {
+    WARN_ONCE(true, 'virt_to_cache: Object is not a Slab page!');
+    return null;
+  }
+  if (WARN(true, `cache_from_obj: Wrong slab cache. ${s.name} but object is from ${cachep.name}`)) {
+    const m = mem(slot);
+    const obj = objOf(slot, m, addr);
+    if (obj >= 0) print_tracking(debug_view(slot, m), addr);
+  }
+  return cachep;
+}
+
+/**
+ * kmem_cache_free(): do_slab_free(): to this CPU's slab lockless, else __slab_free(); a debug
+ * cache's through free_debug(). First the checks every free gets: the cache the object belongs to
+ * (cache_from_obj()), lockdep's debug_check_no_locks_freed() (slab_free_hook()), and, for a debug
+ * cache with SLAB_CONSISTENCY_CHECKS, a pointer that is not an object's start (`Invalid object
+ * pointer`).
+ */
+export function kmem_cache_free(s0: KmemCache, addr: number): void {
   const i32 = kapi.shm;
+  const s = cache_from_obj(s0, addr);
+  if (s === null) return;
   const m = mem(s.slot);
+  kapi.lockdep.checkNoLocksFreed(addr, s.object_size);
   const obj = objOf(s.slot, m, addr);
   if (obj < 0) {
-    WARN(true, `cache_from_obj: Wrong slab cache. ${s.name} but object is from elsewhere`);
+    const slab = Math.floor((addr / 4 - m.arena.base) / SLAB_WORDS);
+    if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0) {
+      const v = debug_view(s.slot, m);
+      slab_err(v, slab, `Invalid object pointer 0x${pointer_px(addr)}`);
+      slab_fix(v, `Object at 0x${pointer_px(addr)} not freed`);
+    } else {
+      // The kernel would thread its freelist through the wrong bytes; the model refuses.
+      WARN(true, `kmem_cache_free: ${s.name}: 0x${pointer_px(addr)} is not the start of an object`);
+    }
     return;
   }
-  alloc_tracks.delete(addr);
   const slab = Math.floor(obj / oo(s.slot));
   if (kmem_cache_debug(s.flags)) {
     free_debug(s, m, slab, obj);
+    planted_after_free(s, m, addr, slab, obj);
     return;
   }
+  const wrongCpu = test_every(planted.wrong_cpu_free, 'wrong_cpu_free');
   for (;;) {
     const c = m.cpus.base + kapi.smpProcessorId() * PCP_STRIDE;
     const tid = i32[c + K_TID] ?? 0;
-    if ((i32[c + K_SLAB] ?? 0) !== slab + 1) {
+    if ((i32[c + K_SLAB] ?? 0) !== slab + 1 && !(wrongCpu && (i32[c + K_SLAB] ?? 0) !== 0)) {
       __slab_free(s, m, slab, obj);
-      return;
+      break;
     }
     const freelist = i32[c + K_FREELIST] ?? 0;
     set_freepointer(s.slot, m, obj, freelist);
@@ -694,9 +854,65 @@ export function kmem_cache_free(s: KmemCache, addr: number): void {
     if (i32[me + K_TID] === tid && i32[me + K_FREELIST] === freelist) {
       i32[me + K_FREELIST] = obj + 1;
       i32[me + K_TID] = next_tid(tid);
-      return;
+      break;
     }
   }
+  planted_after_free(s, m, addr, slab, obj);
+}
+
+/* ---------------- debug views and planted bugs ---------------- */
+
+/** The layout of cache `slot` (a debug cache's, or the plain one: free pointer inside, no metadata). */
+function debug_layout(slot: number): DebugLayout {
+  const i32 = kapi.shm;
+  const flags = i32[cw(slot, C_FLAGS)] ?? 0;
+  const object_size = i32[cw(slot, C_OBJ_SIZE)] ?? 0;
+  const size = (i32[cw(slot, C_STRIDE_WORDS)] ?? 1) * 4;
+  if (!kmem_cache_debug(flags)) {
+    return { flags, object_size, red_left_pad: 0, inuse: size, offset: (i32[cw(slot, C_FP)] ?? 0) * 4, track_off: size, size };
+  }
+  return {
+    flags,
+    object_size,
+    red_left_pad: i32[cw(slot, C_RED_LEFT)] ?? 0,
+    inuse: i32[cw(slot, C_INUSE_B)] ?? 0,
+    offset: i32[cw(slot, C_OFFSET_B)] ?? 0,
+    track_off: i32[cw(slot, C_TRACK_OFF)] ?? 0,
+    size: i32[cw(slot, C_SIZE_B)] ?? size,
+  };
+}
+
+/** What slub_check.ts needs of cache `slot`. */
+function debug_view(slot: number, m: SlotMem): DebugCacheView {
+  const per = oo(slot);
+  const n = nr_slabs() * per;
+  return {
+    name: readName(slot),
+    l: debug_layout(slot),
+    oo: per,
+    slabAddr: (slab) => (m.arena.base + slab * SLAB_WORDS) * 4,
+    fpAddr: (fp) => (fp >= 1 && fp <= n ? objAddr(slot, m, fp - 1) : -1),
+    slabState: (slab) => {
+      const st = Atomics.load(kapi.shm, slw(m, slab, SL_STATE));
+      return { inuse: st_inuse(st), fl: flObj(slot, slab, st_fl(st)) };
+    },
+  };
+}
+
+/** The planted bugs' periods (0: off), read at boot. */
+const planted = { uaf_write: 0, double_free: 0, redzone: 0, wrong_cpu_free: 0 };
+const plantedCounts = { uaf_write: 0, double_free: 0, redzone: 0, wrong_cpu_free: 0 };
+
+/** Whether this is the N-th event of planted bug `which` (every N-th, counted per CPU thread). */
+function test_every(n: number, which: keyof typeof plantedCounts): boolean {
+  return n > 0 && ++plantedCounts[which] % n === 0;
+}
+
+/** What a buggy caller does after kmem_cache_free(): write into the object, or free it again. */
+function planted_after_free(s: KmemCache, m: SlotMem, addr: number, slab: number, obj: number): void {
+  if (test_every(planted.uaf_write, 'uaf_write')) shm_u8().fill(0, addr, addr + Math.min(4, s.object_size));
+  // Only a debug cache's: a plain cache would thread the object into its freelist twice.
+  if (kmem_cache_debug(s.flags) && test_every(planted.double_free, 'double_free')) free_debug(s, m, slab, obj);
 }
 
 /* ---------------- flushing ---------------- */
@@ -711,7 +927,21 @@ function deactivate_slab(s: KmemCache, m: SlotMem, slab: number, freelist: numbe
   const remote = st_fl(Atomics.load(i32, slw(m, slab, SL_STATE))) !== 0;
   let delta = 0;
   let tail = 0;
-  for (let o = freelist; o !== 0 && delta <= oo(s.slot); o = get_freepointer(s.slot, m, o - 1)) {
+  const per = oo(s.slot);
+  for (let o = freelist; o !== 0 && delta <= per; o = get_freepointer(s.slot, m, o - 1)) {
+    // freelist_corrupted(): the CPU's freelist holds only its slab's objects; cut it before any other.
+    if (o - 1 < slab * per || o - 1 >= slab * per + per) {
+      const v = debug_view(s.slot, m);
+      if (tail !== 0) {
+        object_err(v, slab, objAddr(s.slot, m, tail - 1), 'Freechain corrupt');
+        set_freepointer(s.slot, m, tail - 1, 0);
+      } else {
+        slab_err(v, slab, 'Freepointer corrupt');
+        freelist = 0;
+      }
+      slab_fix(v, 'Isolate corrupted freechain');
+      break;
+    }
     tail = o;
     delta++;
   }
@@ -842,6 +1072,11 @@ export function slub_obj_index(s: KmemCache, addr: number): number {
   return objOf(s.slot, mem(s.slot), addr);
 }
 
+/** The byte address of the free pointer of the object at `addr` of `s` (tests plant corruption there). */
+export function slub_free_pointer_addr(s: KmemCache, addr: number): number {
+  return addr + debug_layout(s.slot).offset;
+}
+
 /** Upper bound of slub_obj_index() + 1 for any cache of this guest. */
 export function slub_max_objects(): number {
   return nr_slabs() * INUSE_MASK;
@@ -870,36 +1105,57 @@ export function slub_cache_by_slot(slot: number): KmemCache | null {
 
 export interface SlabObjectInfo {
   readonly cacheName: string;
+  /** kp_objp: the object's slot (its left red zone first, with SLAB_RED_ZONE). */
   readonly objAddr: number;
+  /** kp_data_offset: where the object's data starts in its slot (the left red zone). */
+  readonly dataOffset: number;
   readonly usersize: number;
-  /** Allocation frames, innermost first (null when tracked on another thread or not tracked). */
-  readonly track: string[] | null;
+  readonly object_size: number;
+  /** SLAB_STORE_USER: the allocation frames (the first is the caller), [] when not tracked. */
+  readonly allocStack: readonly string[];
+  /** SLAB_STORE_USER: the free frames of the object's last free, [] when none. */
+  readonly freeStack: readonly string[];
 }
 
-/** kmem_obj_info(): the live cache object containing byte address `addr`, if any. */
+/** kmem_obj_info(): the cache object containing byte address `addr`, if any. */
 export function slub_find_object(addr: number): SlabObjectInfo | null {
+  const slot = slot_of_addr(addr, 0);
+  if (slot < 0) return null;
   const i32 = kapi.shm;
-  for (let slot = 0; slot < MAX_CACHES; slot++) {
-    if (Atomics.load(i32, cw(slot, C_INUSE)) === 0) continue;
-    const m = mem(slot);
-    const start = m.arena.base * 4;
-    if (addr < start || addr >= start + nr_slabs() * SLAB_BYTES) continue;
-    const stride = Atomics.load(i32, cw(slot, C_STRIDE_WORDS)) * 4;
-    const slab = Math.floor((addr - start) / SLAB_BYTES);
-    const k = Math.floor((addr - start - slab * SLAB_BYTES) / stride);
-    if (k >= oo(slot)) return null;
-    const obj = start + slab * SLAB_BYTES + k * stride;
-    return { cacheName: readName(slot), objAddr: obj, usersize: Atomics.load(i32, cw(slot, C_USERSIZE)), track: alloc_tracks.get(obj) ?? null };
-  }
-  return null;
+  const m = mem(slot);
+  const start = m.arena.base * 4;
+  const stride = Atomics.load(i32, cw(slot, C_STRIDE_WORDS)) * 4;
+  const slab = Math.floor((addr - start) / SLAB_BYTES);
+  const k = Math.floor((addr - start - slab * SLAB_BYTES) / stride);
+  if (k >= oo(slot)) return null;
+  const objp = start + slab * SLAB_BYTES + k * stride;
+  const l = debug_layout(slot);
+  const data = objp + l.red_left_pad;
+  const tracked = (l.flags & SLAB_STORE_USER) !== 0;
+  return {
+    cacheName: readName(slot),
+    objAddr: objp,
+    dataOffset: l.red_left_pad,
+    usersize: Atomics.load(i32, cw(slot, C_USERSIZE)),
+    object_size: l.object_size,
+    allocStack: tracked ? stack_depot_fetch(track_handle(l, data, TRACK_ALLOC)) : [],
+    freeStack: tracked ? stack_depot_fetch(track_handle(l, data, TRACK_FREE)) : [],
+  };
 }
 
 /** Boot on every CPU: lock classes in a fixed order, then the cpuhp dead callback. */
 export function slub_init(): void {
   test_local_lock_irqs_on = test_local_lock_irqs_on_param.get();
+  planted.uaf_write = test_uaf_write.get();
+  planted.double_free = test_double_free.get();
+  planted.redzone = test_redzone.get();
+  planted.wrong_cpu_free = test_wrong_cpu_free.get();
   jump_label_init();
   slab_mutex();
-  slub_debug_enabled();
+  // setup_slub_debug(): the key goes on at boot when slub_debug= asks for any debugging.
+  if (setup_slub_debug()) static_key_enable_early(slub_debug_enabled());
+  else slub_debug_enabled();
+  stack_depot_init();
   caches();
   stats();
   cpuhp_setup_state_nocalls('CPUHP_SLUB_DEAD', 'slub:dead', null, slub_cpu_dead);
