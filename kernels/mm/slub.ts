@@ -29,8 +29,10 @@
  *  - A free to another slab than this CPU's is __slab_free(): a cmpxchg on that slab's state; the
  *    node lock only when the slab must move (it was full and gets a free object: add_partial; it
  *    became empty with min_partial slabs already partial: discard_slab).
- *  - Debug caches (SLAB_STORE_USER and the other SLAB_DEBUG_FLAGS) bypass the CPU slabs, as the
- *    kernel's do: alloc_single_from_partial()/free_to_partial_list() under the node lock.
+ *  - Debug caches (SLAB_STORE_USER and the other SLAB_DEBUG_FLAGS, from the caller or slub_debug=)
+ *    bypass the CPU slabs, as the kernel's do: alloc_single_from_partial()/free_to_partial_list()
+ *    under the node lock, with alloc_debug_processing()/free_debug_processing(): the layout,
+ *    poison, red zones, tracks and checks of slub_debug.ts and slub_check.ts.
  *  - slub_cpu_dead(): for every cache, __flush_cpu_slab() of the dead CPU: deactivate_slab()
  *    splices its freelist back into its slab, unfreezes it and puts it on the node's partial list
  *    (or discards it when empty). A dead CPU's kmem_cache_cpu is touched by the control CPU only
@@ -42,7 +44,8 @@
  * per-CPU slabs are shm regions named after the slot, the same size for every cache so that a
  * slot reused by another cache finds them):
  *   slab_caches:        C_INUSE, C_OBJ_SIZE, C_STRIDE_WORDS, C_FLAGS, C_OO, C_USERSIZE, C_FP,
- *                       C_MIN_PARTIAL, C_NAME.. (64 bytes of UTF-8)
+ *                       C_MIN_PARTIAL, a debug cache's layout in bytes (C_RED_LEFT, C_INUSE_B,
+ *                       C_OFFSET_B, C_TRACK_OFF, C_SIZE_B), C_NAME.. (64 bytes of UTF-8)
  *   slab_pages.<s>:     per slab: SL_STATE, SL_NEXT, SL_PREV, SL_PAGE (in use), SL_ONLIST
  *   kmem_cache_node.<s>: partial list head, tail, nr_partial
  *   kmem_cache_cpu.<s>: per CPU (a cache line each): K_FREELIST, K_TID, K_SLAB
@@ -51,8 +54,10 @@
  * Departures: one NUMA node; no per-CPU partial lists (CONFIG_SLUB_CPU_PARTIAL=n); slab pages come
  * from a fixed pool per cache (nr_slabs(), ample for the objects rcutorture keeps); the cpu slab's
  * local_lock is irq disabling only (no lockdep class); kmem_cache_destroy() flushes other CPUs'
- * slabs itself instead of queueing flush work on them (the cache has no users by then); no
- * poisoning, red zones, free track, or objects bigger than MAX_OBJ_BYTES.
+ * slabs itself instead of queueing flush work on them (the cache has no users by then); no objects
+ * bigger than MAX_OBJ_BYTES. The CPU freelists are checked (an object on the wrong CPU's slab, a
+ * corrupt free pointer) at every fast-path allocation and in deactivate_slab(), which the kernel
+ * does only with SLAB_CONSISTENCY_CHECKS (kernels/README.md, "SLUB debug").
  */
 
 import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
