@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { distModuleUrl } from '../../harness/guest/run_guest.js';
-import { runTestGuest } from '../../harness/test_support/run_until.js';
+import type { GuestRun } from '../../harness/guest/run_guest.js';
+import { runGuestUntil, runTestGuest } from '../../harness/test_support/run_until.js';
 
 const STRESS = {
   suite: 'rcu' as const,
@@ -52,8 +53,11 @@ function slubReport(c: string, title: string): string {
   return at < 1 ? '' : lines.slice(at - 1, at + 40).join('\n');
 }
 
-describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bugs)', { timeout: 120_000 }, () => {
+describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bugs)', { timeout: 180_000 }, () => {
   const SMALL = { ...STRESS, nrCpus: 2, kconfig: { ...STRESS.kconfig, CONFIG_NR_CPUS: '2' } };
+  /** The stress module with a planted bug, 1 s of stress, longer (to 8 s) until `title` is reported. */
+  const planted = (o: typeof STRESS, params: Readonly<Record<string, string>>, title: string): Promise<GuestRun> =>
+    runGuestUntil((secs) => ({ ...o, bootParams: { 'slab_stress.secs': String(secs), ...params } }), (r) => r.console.includes(title), { fromSec: 1, capSec: 8 });
 
   it('slub_debug=FZPU: every object through the debug checks, clean', async () => {
     const run = await runTestGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '2', slub_debug: 'FZPU' } });
@@ -63,7 +67,7 @@ describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bu
   });
 
   it('slub.test_uaf_write=20: a write after free is `Poison overwritten` at the next allocation, with both tracks and the dump', async () => {
-    const run = await runTestGuest({ ...SMALL, bootParams: { 'slab_stress.secs': '1', slub_debug: 'FZPU', 'slub.test_uaf_write': '20' } });
+    const run = await planted(SMALL, { slub_debug: 'FZPU', 'slub.test_uaf_write': '20' }, 'Poison overwritten');
     const r = slubReport(run.console, 'Poison overwritten');
     expect(r).toMatch(/^={77}\nBUG slab_stress \(Not tainted\): Poison overwritten\n-{77}\n\n/);
     expect(r).toMatch(/\nINFO: 0x(ffff888[0-9a-f]{9})-0xffff888[0-9a-f]{9} @offset=\d+\. First byte 0x0 instead of 0x6b\n/);
@@ -75,17 +79,19 @@ describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bu
     expect(run.result?.findings.some((f) => f.includes('BUG slab_stress: Poison overwritten'))).toBe(true);
   });
 
-  it('slub.test_double_free=20: `Object already free`, and the object is not freed twice', async () => {
-    const run = await runTestGuest({ ...SMALL, bootParams: { 'slab_stress.secs': '1', slub_debug: 'FZPU', 'slub.test_double_free': '20' } });
+  // The second free comes after the node lock was dropped: when another CPU took the object in
+  // between, it is a free of someone else's live object, which no check can tell from a good free
+  // (as in the kernel), and the stress module may then see a double allocation.
+  it('slub.test_double_free=20: `Object already free`, and that object is not freed twice', async () => {
+    const run = await planted(SMALL, { slub_debug: 'FZPU', 'slub.test_double_free': '20' }, 'Object already free');
     const r = slubReport(run.console, 'Object already free');
     expect(r).toMatch(/^={77}\nBUG slab_stress \(Not tainted\): Object already free\n-{77}\n\nINFO: Allocated in /);
     expect(r).toMatch(/\nINFO: Freed in put .*\n(\t.*\n)+INFO: Slab .*\nINFO: Object 0x(ffff888[0-9a-f]{9}) /);
     expect(plain(run.console)).toMatch(/\nFIX slab_stress: Object at 0xffff888[0-9a-f]{9} not freed\n/);
-    expect(run.console).not.toContain('slab-stress: FAIL');
   });
 
   it('slub.test_redzone=20: a write past the object is `Redzone overwritten` at its free', async () => {
-    const run = await runTestGuest({ ...SMALL, bootParams: { 'slab_stress.secs': '1', slub_debug: 'FZPU', 'slub.test_redzone': '20' } });
+    const run = await planted(SMALL, { slub_debug: 'FZPU', 'slub.test_redzone': '20' }, 'Redzone overwritten');
     const r = slubReport(run.console, 'Redzone overwritten');
     expect(r).toMatch(/\nINFO: 0x(ffff888[0-9a-f]{9})-0x\1 @offset=\d+\. First byte 0x0 instead of 0xcc\n/);
     expect(r).toMatch(/\nRedzone  ffff888[0-9a-f]{9}: 00 (cc ){6}cc {26}\.{8}\n/);
@@ -93,7 +99,7 @@ describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bu
   });
 
   it('slub.test_wrong_cpu_free=10 (no slub_debug): an object on the wrong CPU\'s slab is caught at the next fast-path allocation', async () => {
-    const run = await runTestGuest({ ...STRESS, bootParams: { 'slab_stress.secs': '1', 'slub.test_wrong_cpu_free': '10' } });
+    const run = await planted(STRESS, { 'slub.test_wrong_cpu_free': '10' }, 'FIX slab_stress: Isolate corrupted freechain');
     const c = plain(run.console);
     expect(c).toMatch(/={77}\nBUG slab_stress \(Not tainted\): (Freelist Pointer check fails|Freechain corrupt|Freepointer corrupt)\n-{77}\n\nINFO: Slab 0xffff888[0-9a-f]{9} objects=\d+ used=\d+ /);
     expect(c).toMatch(/\nFIX slab_stress: Isolate corrupted freechain/);

@@ -40,16 +40,9 @@
  *    its CPU still runs": the planted cpuhp.test_dead_early=1 does that). The work it did is
  *    counted (slub_cpu_dead_stats()) so that tests and rcutorture's stats show it is non-empty.
  *
- * Layout (slot s of `slab_caches`, CACHE_WORDS each; the slot's arena, slab states, node and
- * per-CPU slabs are shm regions named after the slot, the same size for every cache so that a
- * slot reused by another cache finds them):
- *   slab_caches:        C_INUSE, C_OBJ_SIZE, C_STRIDE_WORDS, C_FLAGS, C_OO, C_USERSIZE, C_FP,
- *                       C_MIN_PARTIAL, a debug cache's layout in bytes (C_RED_LEFT, C_INUSE_B,
- *                       C_OFFSET_B, C_TRACK_OFF, C_SIZE_B), C_NAME.. (64 bytes of UTF-8)
- *   slab_pages.<s>:     per slab: SL_STATE, SL_NEXT, SL_PREV, SL_PAGE (in use), SL_ONLIST
- *   kmem_cache_node.<s>: partial list head, tail, nr_partial
- *   kmem_cache_cpu.<s>: per CPU (a cache line each): K_FREELIST, K_TID, K_SLAB
- * Objects and slabs are numbered; shm words hold number + 1 so that 0 is NULL.
+ * The shared memory and its primitives are slub_mem.ts's; the debug paths slub_debug_ops.ts's
+ * (checks and reports: slub_check.ts, layout and slub_debug=: slub_debug.ts); what tests and
+ * mem_dump_obj() read, slub_info.ts's.
  *
  * Departures: one NUMA node; no per-CPU partial lists (CONFIG_SLUB_CPU_PARTIAL=n); slab pages come
  * from a fixed pool per cache (nr_slabs(), ample for the objects rcutorture keeps); the cpu slab's
@@ -60,35 +53,37 @@
  * does only with SLAB_CONSISTENCY_CHECKS (kernels/README.md, "SLUB debug").
  */
 
-import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
+import { kapi, type ShmRegion } from '../../harness/kapi.js';
 import { WARN, WARN_ONCE, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
-import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
+import { spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
 import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, static_key_enable_early, type StaticKey } from '../jump_label.js';
-import { ModuleParams } from '../moduleparam.js';
-import { stack_depot_fetch, stack_depot_init } from './stack_depot.js';
+import { stack_depot_init } from './stack_depot.js';
+import { calculate_sizes, kmem_cache_flags, setup_slub_debug, SLAB_CONSISTENCY_CHECKS } from './slub_debug.js';
 import {
-  calculate_sizes,
-  shm_u8,
-  kmem_cache_flags,
-  init_object,
-  set_track,
-  setup_object_debug,
-  setup_slub_debug,
-  SLAB_BYTES,
-  SLAB_CONSISTENCY_CHECKS,
-  SLAB_DEBUG_FLAGS,
-  SLAB_STORE_USER,
-  SLUB_RED_ACTIVE,
-  SLUB_RED_INACTIVE,
-  track_handle,
-  TRACK_ALLOC,
-  TRACK_FREE,
-  type DebugLayout,
-} from './slub_debug.js';
-import { check_object, check_valid_pointer, object_err, on_freelist, pointer_px, print_tracking, slab_err, slab_fix, type DebugCacheView } from './slub_check.js';
+  MAX_CACHES, MAX_OBJ_BYTES, SLAB_WORDS, C_INUSE, C_OBJ_SIZE, C_STRIDE_WORDS, C_FLAGS, C_OO, C_USERSIZE, C_FP, C_MIN_PARTIAL, C_RED_LEFT, C_INUSE_B,
+  C_OFFSET_B, C_TRACK_OFF, C_SIZE_B, C_NAME, NAME_BYTES, INUSE_MASK, FROZEN, SL_STATE, SL_PAGE, SL_ONLIST, SL_WORDS, N_PARTIAL_HEAD, N_NR_PARTIAL,
+  NODE_WORDS, K_FREELIST, K_TID, K_SLAB, PCP_STRIDE, type KmemCache, type SlotMem, caches, cw, nr_slabs, mem, readName, oo, objAddr, get_freepointer,
+  set_freepointer, slw, st_fl, st_inuse, st_pack, flObj, objFl, slab_update_freelist, kmem_cache_debug, add_partial, remove_partial, new_slab,
+  discard_slab, slub_params, next_tid, objOf, debug_view, slub_cache_by_slot,
+} from './slub_mem.js';
+import {
+  alloc_debug, cache_from_obj, cpu_freelist_valid, free_debug, planted_after_alloc, planted_after_free, planted_wrong_cpu_free, slub_debug_ops_init,
+} from './slub_debug_ops.js';
+import { object_err, pointer_px, slab_err, slab_fix } from './slub_check.js';
 
+export { kmem_cache_release, MAX_CACHES, MAX_OBJ_BYTES, slub_cache_by_slot, slub_params, type KmemCache } from './slub_mem.js';
+export {
+  slub_cpu_cached_objects,
+  slub_find_object,
+  slub_free_pointer_addr,
+  slub_max_objects,
+  slub_node_free_objects,
+  slub_obj_index,
+  slub_objects_per_slab,
+  type SlabObjectInfo,
+} from './slub_info.js';
 export {
   SLAB_CONSISTENCY_CHECKS,
   SLAB_DEBUG_FLAGS,
@@ -100,92 +95,15 @@ export {
   SLAB_BYTES,
 } from './slub_debug.js';
 
-export const MAX_CACHES = 32;
-export const MAX_OBJ_BYTES = 512;
-const SLAB_WORDS = SLAB_BYTES / 4;
-/** tid step: a power of two >= NR_CPUS (128 at most), so tid % TID_STEP is the CPU. */
-const TID_STEP = 128;
-
-const CACHE_WORDS = 32;
-const C_INUSE = 0;
-const C_OBJ_SIZE = 1;
-const C_STRIDE_WORDS = 2;
-const C_FLAGS = 3;
-/** s->oo: objects per slab. */
-const C_OO = 4;
-const C_USERSIZE = 5;
-/** s->offset: word offset of the free pointer in an object. */
-const C_FP = 6;
-const C_MIN_PARTIAL = 7;
-/* A debug cache's layout in bytes (slub_debug.ts); C_RED_LEFT is 0 for other caches. */
-const C_RED_LEFT = 8;
-const C_INUSE_B = 9;
-const C_OFFSET_B = 10;
-const C_TRACK_OFF = 11;
-const C_SIZE_B = 12;
-const C_NAME = 16;
-const NAME_BYTES = 64;
-
-/* Slab state word: the kernel's slab->freelist and slab->counters, updated together. */
-const FL_MASK = 0x1ff; // first free object of the slab, local number + 1 (0: none)
-const INUSE_SHIFT = 9;
-const INUSE_MASK = 0x1ff;
-const FROZEN = 1 << 18;
-
-const SL_STATE = 0;
-const SL_NEXT = 1;
-const SL_PREV = 2;
-/** 1 while the slab page is allocated to the cache (the page allocator's bit). */
-const SL_PAGE = 3;
-/** 1 while on the node's partial list (slab_test_node_partial()); under list_lock. */
-const SL_ONLIST = 4;
-const SL_WORDS = 8;
-
-const N_PARTIAL_HEAD = 0;
-const N_PARTIAL_TAIL = 1;
-const N_NR_PARTIAL = 2;
-const NODE_WORDS = 16;
-
-const K_FREELIST = 0;
-const K_TID = 1;
-const K_SLAB = 2;
-const PCP_STRIDE = 16;
-
 /** Guest-wide slub_cpu_dead() work (slub_cpu_dead_stats()). */
 const ST_DEAD_CALLS = 0;
 const ST_DEAD_CPU_SLABS = 1;
 const ST_DEAD_OBJECTS = 2;
 const ST_WORDS = 16;
 
-/** struct kmem_cache, as the creating CPU holds it. `slot` names the shared state. */
-export interface KmemCache {
-  readonly slot: number;
-  readonly name: string;
-  readonly object_size: number;
-  readonly align: number;
-  readonly flags: number;
-  readonly useroffset: number;
-  readonly usersize: number;
-  readonly ctor: ((obj: number) => void) | null;
-}
-
-/** This thread's handles on one slot's shared regions (the same regions on every CPU). */
-interface SlotMem {
-  readonly arena: ShmRegion;
-  readonly pages: ShmRegion;
-  readonly node: ShmRegion;
-  readonly cpus: ShmRegion;
-  readonly lock: Spinlock;
-}
-
 let slab_mutex_: Mutex | null = null;
 let slub_debug_enabled_: StaticKey | null = null;
-let caches_: ShmRegion | null = null;
 let stats_: ShmRegion | null = null;
-const slot_mem = new Map<number, SlotMem>();
-/** init_kmem_cache_node()'s spin_lock_init(&n->list_lock): one class for every cache's list_lock. */
-let list_lock_key: LockClassKey | null = null;
-
 /** slab_mutex: protects the list of caches and cache creation/destruction. */
 export function slab_mutex(): Mutex {
   slab_mutex_ ??= DEFINE_MUTEX('slab_mutex');
@@ -198,177 +116,9 @@ export function slub_debug_enabled(): StaticKey {
   return slub_debug_enabled_;
 }
 
-function caches(): ShmRegion {
-  caches_ ??= kapi.shmAlloc('slab_caches', MAX_CACHES * CACHE_WORDS);
-  return caches_;
-}
-
 function stats(): ShmRegion {
   stats_ ??= kapi.shmAlloc('slub_stats', ST_WORDS);
   return stats_;
-}
-
-function cw(slot: number, w: number): number {
-  return caches().base + slot * CACHE_WORDS + w;
-}
-
-/** Slab pages per cache: room for every CPU to hold a slab or two and for objects awaiting RCU. */
-function nr_slabs(): number {
-  return 4 * kapi.nrCpuIds + 32;
-}
-
-function mem(slot: number): SlotMem {
-  let m = slot_mem.get(slot);
-  if (m === undefined) {
-    list_lock_key ??= kapi.lockClass('&n->list_lock', 'spinlock', LD_WAIT.CONFIG);
-    const n = nr_slabs();
-    m = {
-      arena: kapi.shmAlloc(`slab_arena.${slot}`, n * SLAB_WORDS),
-      pages: kapi.shmAlloc(`slab_pages.${slot}`, n * SL_WORDS),
-      node: kapi.shmAlloc(`kmem_cache_node.${slot}`, NODE_WORDS),
-      cpus: kapi.shmAlloc(`kmem_cache_cpu.${slot}`, kapi.nrCpuIds * PCP_STRIDE),
-      lock: DEFINE_SPINLOCK(`kmem_cache_node.list_lock.${slot}`, list_lock_key),
-    };
-    slot_mem.set(slot, m);
-  }
-  return m;
-}
-
-function readName(slot: number): string {
-  const u8 = new Uint8Array(kapi.shm.buffer, cw(slot, C_NAME) * 4, NAME_BYTES);
-  const end = u8.indexOf(0);
-  return new TextDecoder().decode(u8.slice(0, end < 0 ? NAME_BYTES : end));
-}
-
-/* ---------------- objects, slabs, state words ---------------- */
-
-function oo(slot: number): number {
-  return kapi.shm[cw(slot, C_OO)] ?? 1;
-}
-
-/** Word index of object `obj` (a number, not + 1). */
-function objWord(slot: number, m: SlotMem, obj: number): number {
-  const per = oo(slot);
-  const slab = Math.floor(obj / per);
-  return m.arena.base + slab * SLAB_WORDS + (obj - slab * per) * (kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1) + (kapi.shm[cw(slot, C_RED_LEFT)] ?? 0) / 4;
-}
-
-function objAddr(slot: number, m: SlotMem, obj: number): number {
-  return objWord(slot, m, obj) * 4;
-}
-
-/** get_freepointer(): the next free object after `obj` (number + 1, 0 for none). */
-function get_freepointer(slot: number, m: SlotMem, obj: number): number {
-  return kapi.shm[objWord(slot, m, obj) + (kapi.shm[cw(slot, C_FP)] ?? 0)] ?? 0;
-}
-
-function set_freepointer(slot: number, m: SlotMem, obj: number, next: number): void {
-  kapi.shm[objWord(slot, m, obj) + (kapi.shm[cw(slot, C_FP)] ?? 0)] = next;
-}
-
-function slw(m: SlotMem, slab: number, w: number): number {
-  return m.pages.base + slab * SL_WORDS + w;
-}
-
-function st_fl(st: number): number {
-  return st & FL_MASK;
-}
-
-function st_inuse(st: number): number {
-  return (st >> INUSE_SHIFT) & INUSE_MASK;
-}
-
-function st_pack(fl: number, inuse: number, frozen: boolean): number {
-  return fl | (inuse << INUSE_SHIFT) | (frozen ? FROZEN : 0);
-}
-
-/** A slab's first free object from its state word, as an object number + 1. */
-function flObj(slot: number, slab: number, fl: number): number {
-  return fl === 0 ? 0 : slab * oo(slot) + fl;
-}
-
-/** An object number + 1 of slab `slab` as its state word's freelist field. */
-function objFl(slot: number, slab: number, obj1: number): number {
-  return obj1 === 0 ? 0 : obj1 - slab * oo(slot);
-}
-
-/** slab_update_freelist(): the cmpxchg of a slab's freelist and counters. */
-function slab_update_freelist(m: SlotMem, slab: number, old: number, next: number): boolean {
-  return Atomics.compareExchange(kapi.shm, slw(m, slab, SL_STATE), old, next) === old;
-}
-
-function kmem_cache_debug(flags: number): boolean {
-  return (flags & SLAB_DEBUG_FLAGS) !== 0;
-}
-
-/* ---------------- the node's partial list (caller holds list_lock) ---------------- */
-
-function add_partial(m: SlotMem, slab: number, toTail: boolean): void {
-  const i32 = kapi.shm;
-  const n = m.node.base;
-  const me = slab + 1;
-  // The same link at either end, mirrored: at the tail the old tail is our prev, at the head the old head our next.
-  const toEnd = toTail ? SL_PREV : SL_NEXT;
-  const away = toTail ? SL_NEXT : SL_PREV;
-  const endWord = n + (toTail ? N_PARTIAL_TAIL : N_PARTIAL_HEAD);
-  const otherEndWord = n + (toTail ? N_PARTIAL_HEAD : N_PARTIAL_TAIL);
-  const end = i32[endWord] ?? 0;
-  i32[slw(m, slab, toEnd)] = end;
-  i32[slw(m, slab, away)] = 0;
-  if (end === 0) i32[otherEndWord] = me;
-  else i32[slw(m, end - 1, away)] = me;
-  i32[endWord] = me;
-  i32[slw(m, slab, SL_ONLIST)] = 1;
-  // Read without the lock by deactivate_slab() and __slab_free(), as the kernel's n->nr_partial.
-  Atomics.add(i32, n + N_NR_PARTIAL, 1);
-}
-
-function remove_partial(m: SlotMem, slab: number): void {
-  const i32 = kapi.shm;
-  const n = m.node.base;
-  const next = i32[slw(m, slab, SL_NEXT)] ?? 0;
-  const prev = i32[slw(m, slab, SL_PREV)] ?? 0;
-  if (prev === 0) i32[n + N_PARTIAL_HEAD] = next;
-  else i32[slw(m, prev - 1, SL_NEXT)] = next;
-  if (next === 0) i32[n + N_PARTIAL_TAIL] = prev;
-  else i32[slw(m, next - 1, SL_PREV)] = prev;
-  i32[slw(m, slab, SL_ONLIST)] = 0;
-  Atomics.sub(i32, n + N_NR_PARTIAL, 1);
-}
-
-/* ---------------- slab pages ---------------- */
-
-/** new_slab(): a free page of the cache's pool with every object on its freelist, or -1. */
-function new_slab(s: KmemCache, m: SlotMem): number {
-  const i32 = kapi.shm;
-  const n = nr_slabs();
-  let slab = -1;
-  for (let k = 0; k < n; k++) {
-    // The page allocator's claim; pairs with the Atomics.store in discard_slab().
-    if (Atomics.compareExchange(i32, slw(m, k, SL_PAGE), 0, 1) === 0) {
-      slab = k;
-      break;
-    }
-  }
-  if (slab < 0) return -1;
-  const per = oo(s.slot);
-  const first = slab * per;
-  const l = kmem_cache_debug(s.flags) ? debug_layout(s.slot) : null;
-  for (let k = 0; k < per; k++) {
-    // setup_object_debug(): a debug cache's object starts poisoned, red zones inactive, no tracks.
-    if (l !== null) setup_object_debug(l, objAddr(s.slot, m, first + k));
-    set_freepointer(s.slot, m, first + k, k + 1 < per ? first + k + 2 : 0);
-    if (s.ctor !== null) s.ctor(objAddr(s.slot, m, first + k));
-  }
-  i32[slw(m, slab, SL_ONLIST)] = 0;
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(1, 0, false));
-  return slab;
-}
-
-/** discard_slab(): the page goes back to the pool. The slab is empty and on no list. */
-function discard_slab(m: SlotMem, slab: number): void {
-  Atomics.store(kapi.shm, slw(m, slab, SL_STATE), 0);
-  Atomics.store(kapi.shm, slw(m, slab, SL_PAGE), 0);
 }
 
 /* ---------------- kmem_cache_open / create ---------------- */
@@ -430,19 +180,12 @@ async function kmem_cache_open(s: KmemCache, callerFlags: number): Promise<numbe
   return 0;
 }
 
-export const slub_params = new ModuleParams('slub', ['rcu']);
 /** The boot parameter that restores commit 1f0723a4c0df's lock order (not a kernel parameter). */
 const debug_key_under_slab_mutex = slub_params.param('bool', 'debug_key_under_slab_mutex', false, "Enable slub_debug_enabled under slab_mutex (1f0723a4c0df's order)", {
   values: ['0', '1'],
 });
 /** Planted bug (ours): SLUB's slow path takes the cpu slab lock without disabling irqs. */
 const test_local_lock_irqs_on_param = slub_params.param('bool', 'test_local_lock_irqs_on', false, 'Take the cpu slab lock with irqs on');
-/* Planted caller bugs (ours), each every N-th time on a CPU (0: never); caught with slub_debug=FZPU. */
-const test_uaf_write = slub_params.param('uint', 'test_uaf_write', 0, 'Write 4 bytes into every N-th object just freed (use after free)');
-const test_double_free = slub_params.param('uint', 'test_double_free', 0, "Free every N-th debug cache's object twice");
-const test_redzone = slub_params.param('uint', 'test_redzone', 0, 'Write one byte past every N-th object allocated');
-const test_wrong_cpu_free = slub_params.param('uint', 'test_wrong_cpu_free', 0, "Free every N-th object to this CPU's slab whatever its slab");
-
 export function slub_debug_key_under_slab_mutex(): boolean {
   return debug_key_under_slab_mutex.get();
 }
@@ -505,10 +248,6 @@ function local_lock_irqsave(): number {
 function local_unlock_irqrestore(flags: number): void {
   if (flags === LOCAL_LOCK_PREEMPT_ONLY) kapi.preemptEnable();
   else if (flags === 0) kapi.localIrqEnable();
-}
-
-function next_tid(tid: number): number {
-  return (tid + TID_STEP) | 0;
 }
 
 /**
@@ -583,67 +322,6 @@ function ___slab_alloc(s: KmemCache, m: SlotMem): number {
 }
 
 /**
- * alloc_single_from_partial() / alloc_single_from_new_slab() with alloc_debug_processing(): a
- * debug cache's object, under the node lock. With SLAB_CONSISTENCY_CHECKS the object must still
- * be as it was freed (check_object(): poison, red zones, free pointer); a slab that fails is
- * taken out of service ("Marking all objects used") and the next one is tried.
- */
-function alloc_debug(s: KmemCache, m: SlotMem): number {
-  const i32 = kapi.shm;
-  const v = debug_view(s.slot, m);
-  const flags = spin_lock_irqsave(m.lock);
-  for (let tries = 0; tries <= nr_slabs(); tries++) {
-    let slab = (i32[m.node.base + N_PARTIAL_HEAD] ?? 0) - 1;
-    if (slab < 0) {
-      slab = new_slab(s, m);
-      if (slab < 0) break;
-      add_partial(m, slab, false);
-    }
-    const old = Atomics.load(i32, slw(m, slab, SL_STATE));
-    const obj = flObj(s.slot, slab, st_fl(old));
-    const addr = objAddr(s.slot, m, obj - 1);
-    if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0 && !check_object(v, slab, addr, SLUB_RED_INACTIVE)) {
-      slab_fix(v, 'Marking all objects used');
-      Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(0, oo(s.slot), false));
-      remove_partial(m, slab);
-      continue;
-    }
-    let next = get_freepointer(s.slot, m, obj - 1);
-    // Without consistency checks a corrupt free pointer is followed blindly by the kernel; here it
-    // would corrupt the state word's other fields, so it ends the freelist instead.
-    if (!check_valid_pointer(v, slab, next)) next = 0;
-    const inuse = st_inuse(old) + 1;
-    Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, next), inuse, false));
-    if (inuse === oo(s.slot) || next === 0) remove_partial(m, slab);
-    if ((s.flags & SLAB_STORE_USER) !== 0) set_track(v.l, addr, TRACK_ALLOC, 'kmem_cache_alloc');
-    init_object(v.l, addr, SLUB_RED_ACTIVE);
-    spin_unlock_irqrestore(m.lock, flags);
-    return obj;
-  }
-  spin_unlock_irqrestore(m.lock, flags);
-  return 0;
-}
-
-/**
- * The object `object` (number + 1) on CPU `cpu`'s freelist, whose slab is `slab`, and its next
- * free pointer must both be objects of that slab (check_valid_pointer(), as the kernel's
- * freelist_corrupted() and alloc_consistency_checks() test them). A CPU slab's freelist is only
- * its own objects, so anything else is an object freed onto the wrong CPU's slab or a corrupt
- * free pointer: reported, and the CPU's freelist isolated (dropped). True when it was sound.
- */
-function cpu_freelist_valid(s: KmemCache, m: SlotMem, c: number, slab: number, object: number, next: number): boolean {
-  const per = oo(s.slot);
-  const inSlab = (o: number): boolean => o - 1 >= slab * per && o - 1 < slab * per + per;
-  if (inSlab(object) && (next === 0 || inSlab(next))) return true;
-  const v = debug_view(s.slot, m);
-  object_err(v, slab, objAddr(s.slot, m, object - 1), inSlab(object) ? 'Freechain corrupt' : 'Freelist Pointer check fails');
-  slab_fix(v, `Isolate corrupted freechain of cpu ${(c - m.cpus.base) / PCP_STRIDE}`);
-  kapi.shm[c + K_FREELIST] = 0;
-  kapi.shm[c + K_TID] = next_tid(kapi.shm[c + K_TID] ?? 0);
-  return false;
-}
-
-/**
  * kmem_cache_alloc(): slab_alloc_node(): an object from this CPU's slab, lockless, else the slow
  * path. Returns its byte address, 0 when the cache is out of pages. Any context.
  */
@@ -680,7 +358,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
   }
   if (obj === 0) return 0;
   const addr = objAddr(s.slot, m, obj - 1);
-  if (test_every(planted.redzone, 'redzone')) shm_u8()[addr + s.object_size] = 0x00;
+  planted_after_alloc(s, addr);
   return addr;
 }
 
@@ -728,92 +406,6 @@ function __slab_free(s: KmemCache, m: SlotMem, slab: number, obj: number): void 
 }
 
 /**
- * free_to_partial_list() with free_debug_processing(): a debug cache's free, under the node lock.
- * With SLAB_CONSISTENCY_CHECKS, an object already on the slab's freelist is `Object already free`
- * (on_freelist(), which also checks every free pointer on the way) and an allocated object whose
- * red zones or padding were overwritten is reported by check_object(); either way it is not freed.
- */
-function free_debug(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
-  const i32 = kapi.shm;
-  const v = debug_view(s.slot, m);
-  const addr = objAddr(s.slot, m, obj);
-  const flags = spin_lock_irqsave(m.lock);
-  if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0) {
-    const st = Atomics.load(i32, slw(m, slab, SL_STATE));
-    const r = on_freelist(v, slab, flObj(s.slot, slab, st_fl(st)), obj + 1);
-    if (r.zapHead) Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(0, st_inuse(st), false));
-    let ok = !r.found;
-    if (r.found) object_err(v, slab, addr, 'Object already free');
-    else ok = check_object(v, slab, addr, SLUB_RED_ACTIVE);
-    if (!ok) {
-      slab_fix(v, `Object at 0x${pointer_px(addr)} not freed`);
-      spin_unlock_irqrestore(m.lock, flags);
-      return;
-    }
-  }
-  if ((s.flags & SLAB_STORE_USER) !== 0) set_track(v.l, addr, TRACK_FREE, 'kmem_cache_free');
-  init_object(v.l, addr, SLUB_RED_INACTIVE);
-  const old = Atomics.load(i32, slw(m, slab, SL_STATE));
-  const prior = st_fl(old);
-  const inuse = st_inuse(old) - 1;
-  set_freepointer(s.slot, m, obj, flObj(s.slot, slab, prior));
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, obj + 1), inuse, false));
-  if (prior === 0 && (i32[slw(m, slab, SL_ONLIST)] ?? 0) === 0) add_partial(m, slab, true);
-  if (inuse === 0 && Atomics.load(i32, m.node.base + N_NR_PARTIAL) > (i32[cw(s.slot, C_MIN_PARTIAL)] ?? 5)) {
-    remove_partial(m, slab);
-    discard_slab(m, slab);
-  }
-  spin_unlock_irqrestore(m.lock, flags);
-}
-
-/** The object number at byte address `addr` of cache `slot`, or -1 if it is none of its objects. */
-function objOf(slot: number, m: SlotMem, addr: number): number {
-  const off = (addr - (kapi.shm[cw(slot, C_RED_LEFT)] ?? 0)) / 4 - m.arena.base;
-  if (!Number.isInteger(off) || off < 0 || off >= nr_slabs() * SLAB_WORDS) return -1;
-  const slab = Math.floor(off / SLAB_WORDS);
-  const stride = kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1;
-  const k = (off - slab * SLAB_WORDS) / stride;
-  if (!Number.isInteger(k) || k >= oo(slot)) return -1;
-  return slab * oo(slot) + k;
-}
-
-/** The slot of the live cache whose slab pages hold byte address `addr`, -1 for none (virt_to_cache()). */
-function slot_of_addr(addr: number, hint: number): number {
-  const inArena = (slot: number): boolean => {
-    const start = mem(slot).arena.base * 4;
-    return addr >= start && addr < start + nr_slabs() * SLAB_BYTES;
-  };
-  if (inArena(hint)) return hint;
-  for (let slot = 0; slot < MAX_CACHES; slot++) {
-    if (slot !== hint && Atomics.load(kapi.shm, cw(slot, C_INUSE)) !== 0 && inArena(slot)) return slot;
-  }
-  return -1;
-}
-
-/**
- * cache_from_obj(): the cache `addr` really belongs to. Freeing to another cache is the kernel's
- * `Wrong slab cache` WARN with the object's tracking, and the object goes to its own cache; memory
- * of no cache is `Object is not a Slab page!` and is not freed. The kernel checks this only with
- * SLAB_CONSISTENCY_CHECKS or CONFIG_SLAB_FREELIST_HARDENED; here always, since freeing into the
- * wrong arena would corrupt the model's own state.
- */
-function cache_from_obj(s: KmemCache, addr: number): KmemCache | null {
-  const slot = slot_of_addr(addr, s.slot);
-  if (slot === s.slot) return s;
-  const cachep = slot < 0 ? null : slub_cache_by_slot(slot);
-  if (cachep === null) {
-    WARN_ONCE(true, 'virt_to_cache: Object is not a Slab page!');
-    return null;
-  }
-  if (WARN(true, `cache_from_obj: Wrong slab cache. ${s.name} but object is from ${cachep.name}`)) {
-    const m = mem(slot);
-    const obj = objOf(slot, m, addr);
-    if (obj >= 0) print_tracking(debug_view(slot, m), addr);
-  }
-  return cachep;
-}
-
-/**
  * kmem_cache_free(): do_slab_free(): to this CPU's slab lockless, else __slab_free(); a debug
  * cache's through free_debug(). First the checks every free gets: the cache the object belongs to
  * (cache_from_obj()), lockdep's debug_check_no_locks_freed() (slab_free_hook()), and, for a debug
@@ -845,7 +437,7 @@ export function kmem_cache_free(s0: KmemCache, addr: number): void {
     planted_after_free(s, m, addr, slab, obj);
     return;
   }
-  const wrongCpu = test_every(planted.wrong_cpu_free, 'wrong_cpu_free');
+  const wrongCpu = planted_wrong_cpu_free();
   for (;;) {
     const c = m.cpus.base + kapi.smpProcessorId() * PCP_STRIDE;
     const tid = i32[c + K_TID] ?? 0;
@@ -863,61 +455,6 @@ export function kmem_cache_free(s0: KmemCache, addr: number): void {
     }
   }
   planted_after_free(s, m, addr, slab, obj);
-}
-
-/* ---------------- debug views and planted bugs ---------------- */
-
-/** The layout of cache `slot` (a debug cache's, or the plain one: free pointer inside, no metadata). */
-function debug_layout(slot: number): DebugLayout {
-  const i32 = kapi.shm;
-  const flags = i32[cw(slot, C_FLAGS)] ?? 0;
-  const object_size = i32[cw(slot, C_OBJ_SIZE)] ?? 0;
-  const size = (i32[cw(slot, C_STRIDE_WORDS)] ?? 1) * 4;
-  if (!kmem_cache_debug(flags)) {
-    return { flags, object_size, red_left_pad: 0, inuse: size, offset: (i32[cw(slot, C_FP)] ?? 0) * 4, track_off: size, size };
-  }
-  return {
-    flags,
-    object_size,
-    red_left_pad: i32[cw(slot, C_RED_LEFT)] ?? 0,
-    inuse: i32[cw(slot, C_INUSE_B)] ?? 0,
-    offset: i32[cw(slot, C_OFFSET_B)] ?? 0,
-    track_off: i32[cw(slot, C_TRACK_OFF)] ?? 0,
-    size: i32[cw(slot, C_SIZE_B)] ?? size,
-  };
-}
-
-/** What slub_check.ts needs of cache `slot`. */
-function debug_view(slot: number, m: SlotMem): DebugCacheView {
-  const per = oo(slot);
-  const n = nr_slabs() * per;
-  return {
-    name: readName(slot),
-    l: debug_layout(slot),
-    oo: per,
-    slabAddr: (slab) => (m.arena.base + slab * SLAB_WORDS) * 4,
-    fpAddr: (fp) => (fp >= 1 && fp <= n ? objAddr(slot, m, fp - 1) : -1),
-    slabState: (slab) => {
-      const st = Atomics.load(kapi.shm, slw(m, slab, SL_STATE));
-      return { inuse: st_inuse(st), fl: flObj(slot, slab, st_fl(st)) };
-    },
-  };
-}
-
-/** The planted bugs' periods (0: off), read at boot. */
-const planted = { uaf_write: 0, double_free: 0, redzone: 0, wrong_cpu_free: 0 };
-const plantedCounts = { uaf_write: 0, double_free: 0, redzone: 0, wrong_cpu_free: 0 };
-
-/** Whether this is the N-th event of planted bug `which` (every N-th, counted per CPU thread). */
-function test_every(n: number, which: keyof typeof plantedCounts): boolean {
-  return n > 0 && ++plantedCounts[which] % n === 0;
-}
-
-/** What a buggy caller does after kmem_cache_free(): write into the object, or free it again. */
-function planted_after_free(s: KmemCache, m: SlotMem, addr: number, slab: number, obj: number): void {
-  if (test_every(planted.uaf_write, 'uaf_write')) shm_u8().fill(0, addr, addr + Math.min(4, s.object_size));
-  // Only a debug cache's: a plain cache would thread the object into its freelist twice.
-  if (kmem_cache_debug(s.flags) && test_every(planted.double_free, 'double_free')) free_debug(s, m, slab, obj);
 }
 
 /* ---------------- flushing ---------------- */
@@ -1044,117 +581,10 @@ export function __kmem_cache_shutdown(s: KmemCache): number {
   return busy ? -16 : 0;
 }
 
-/** Free the cache's slot (after __kmem_cache_shutdown() succeeded). */
-export function kmem_cache_release(s: KmemCache): void {
-  Atomics.store(kapi.shm, cw(s.slot, C_INUSE), 0);
-}
-
-/* ---------------- introspection (tests, stats, mem_dump_obj) ---------------- */
-
-/** Free objects on the node's partial list (not counting CPU slabs): for tests and stats. */
-export function slub_node_free_objects(s: KmemCache): number {
-  const i32 = kapi.shm;
-  const m = mem(s.slot);
-  const flags = spin_lock_irqsave(m.lock);
-  let n = 0;
-  for (let sl = i32[m.node.base + N_PARTIAL_HEAD] ?? 0; sl !== 0; sl = i32[slw(m, sl - 1, SL_NEXT)] ?? 0) {
-    n += oo(s.slot) - st_inuse(Atomics.load(i32, slw(m, sl - 1, SL_STATE)));
-  }
-  spin_unlock_irqrestore(m.lock, flags);
-  return n;
-}
-
-/** Objects on CPU `cpu`'s private freelist of `s` (a diagnostic read when `cpu` is quiet). */
-export function slub_cpu_cached_objects(s: KmemCache, cpu: number): number {
-  const m = mem(s.slot);
-  let n = 0;
-  for (let o = kapi.shm[m.cpus.base + cpu * PCP_STRIDE + K_FREELIST] ?? 0; o !== 0 && n <= oo(s.slot); o = get_freepointer(s.slot, m, o - 1)) n++;
-  return n;
-}
-
-/** The object number of byte address `addr` in `s` (0 .. slub_max_objects(s) - 1), -1 if none. */
-export function slub_obj_index(s: KmemCache, addr: number): number {
-  return objOf(s.slot, mem(s.slot), addr);
-}
-
-/** The byte address of the free pointer of the object at `addr` of `s` (tests plant corruption there). */
-export function slub_free_pointer_addr(s: KmemCache, addr: number): number {
-  return addr + debug_layout(s.slot).offset;
-}
-
-/** Upper bound of slub_obj_index() + 1 for any cache of this guest. */
-export function slub_max_objects(): number {
-  return nr_slabs() * INUSE_MASK;
-}
-
-/** Objects per slab of `s` (s->oo). */
-export function slub_objects_per_slab(s: KmemCache): number {
-  return oo(s.slot);
-}
-
-/** The live cache in `slot` as another CPU sees it (kmem_cache pointers are shared in the kernel). */
-export function slub_cache_by_slot(slot: number): KmemCache | null {
-  const i32 = kapi.shm;
-  if (slot < 0 || slot >= MAX_CACHES || Atomics.load(i32, cw(slot, C_INUSE)) === 0) return null;
-  return {
-    slot,
-    name: readName(slot),
-    object_size: Atomics.load(i32, cw(slot, C_OBJ_SIZE)),
-    align: 8,
-    flags: Atomics.load(i32, cw(slot, C_FLAGS)),
-    useroffset: 0,
-    usersize: Atomics.load(i32, cw(slot, C_USERSIZE)),
-    ctor: null,
-  };
-}
-
-export interface SlabObjectInfo {
-  readonly cacheName: string;
-  /** kp_objp: the object's slot (its left red zone first, with SLAB_RED_ZONE). */
-  readonly objAddr: number;
-  /** kp_data_offset: where the object's data starts in its slot (the left red zone). */
-  readonly dataOffset: number;
-  readonly usersize: number;
-  readonly object_size: number;
-  /** SLAB_STORE_USER: the allocation frames (the first is the caller), [] when not tracked. */
-  readonly allocStack: readonly string[];
-  /** SLAB_STORE_USER: the free frames of the object's last free, [] when none. */
-  readonly freeStack: readonly string[];
-}
-
-/** kmem_obj_info(): the cache object containing byte address `addr`, if any. */
-export function slub_find_object(addr: number): SlabObjectInfo | null {
-  const slot = slot_of_addr(addr, 0);
-  if (slot < 0) return null;
-  const i32 = kapi.shm;
-  const m = mem(slot);
-  const start = m.arena.base * 4;
-  const stride = Atomics.load(i32, cw(slot, C_STRIDE_WORDS)) * 4;
-  const slab = Math.floor((addr - start) / SLAB_BYTES);
-  const k = Math.floor((addr - start - slab * SLAB_BYTES) / stride);
-  if (k >= oo(slot)) return null;
-  const objp = start + slab * SLAB_BYTES + k * stride;
-  const l = debug_layout(slot);
-  const data = objp + l.red_left_pad;
-  const tracked = (l.flags & SLAB_STORE_USER) !== 0;
-  return {
-    cacheName: readName(slot),
-    objAddr: objp,
-    dataOffset: l.red_left_pad,
-    usersize: Atomics.load(i32, cw(slot, C_USERSIZE)),
-    object_size: l.object_size,
-    allocStack: tracked ? stack_depot_fetch(track_handle(l, data, TRACK_ALLOC)) : [],
-    freeStack: tracked ? stack_depot_fetch(track_handle(l, data, TRACK_FREE)) : [],
-  };
-}
-
 /** Boot on every CPU: lock classes in a fixed order, then the cpuhp dead callback. */
 export function slub_init(): void {
   test_local_lock_irqs_on = test_local_lock_irqs_on_param.get();
-  planted.uaf_write = test_uaf_write.get();
-  planted.double_free = test_double_free.get();
-  planted.redzone = test_redzone.get();
-  planted.wrong_cpu_free = test_wrong_cpu_free.get();
+  slub_debug_ops_init();
   jump_label_init();
   slab_mutex();
   // setup_slub_debug(): the key goes on at boot when slub_debug= asks for any debugging.

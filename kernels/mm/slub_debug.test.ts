@@ -60,7 +60,7 @@ describe('SLUB debug checks, each against its planted misuse', { timeout: 120_00
 
   it('free to the wrong cache: cache_from_obj\'s WARN with the object\'s tracking', async () => {
     const c = (await bugRun('wrong_cache')).console;
-    expect(c).toMatch(/\] cache_from_obj: Wrong slab cache\. slub_test_32 but object is from slub_test_64\n.*WARNING: CPU: 0 PID: \d+ at cache_from_obj \(kernels\/mm\/slub\.ts:\d+\)/);
+    expect(c).toMatch(/\] cache_from_obj: Wrong slab cache\. slub_test_32 but object is from slub_test_64\n.*WARNING: CPU: 0 PID: \d+ at cache_from_obj \(kernels\/mm\/slub_debug_ops\.ts:\d+\)/);
     expect(c).toMatch(/\] INFO: Allocated in \S+ \(kernels\/mm\/test_support\/slub_debug_bugs\.ts:\d+\) age=\d+ cpu=0 pid=\d+\n.*\] \t\S+ \(kernels\/mm\/test_support\/slub_debug_bugs\.ts:\d+\)\n/);
   });
 
