@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { distModuleUrl } from '../../harness/guest/run_guest.js';
 import type { GuestRun } from '../../harness/guest/run_guest.js';
 import { runTestGuest } from '../../harness/test_support/run_until.js';
-import { DEBUG_DEFAULT_FLAGS, parse_slub_debug, SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER } from './slub_debug.js';
+import { DEBUG_DEFAULT_FLAGS, parse_slub_debug, slub_debug_params, SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER } from './slub_debug.js';
 
 describe('slub_debug= (parse_slub_debug_flags)', () => {
   it('flags, `-`, per-cache lists and blocks, as mm/slub.c parses them', () => {
@@ -22,6 +22,13 @@ describe('slub_debug= (parse_slub_debug_flags)', () => {
     expect(parse_slub_debug('-').blocks).toEqual([{ flags: 0, slabs: null }]);
     expect(parse_slub_debug('FQ').unknown).toEqual(['q']);
     expect(parse_slub_debug('F').blocks[0]?.flags).toBe(SLAB_CONSISTENCY_CHECKS);
+  });
+
+  it('the driver refuses what is not a flag list with cache lists (the kernel would skip the letter)', () => {
+    const decl = slub_debug_params.all.find((d) => d.name === 'slub_debug');
+    for (const v of ['', 'FZPU', 'fzpu,kmalloc-64', 'P,a,b;Z,c', ',rcuscale', '-', 'F,rcu*', 'F;;U']) expect(decl?.accepts(v), v).toBe(true);
+    for (const v of ['FQ', 'FZ!', 'F,', 'F Z']) expect(decl?.accepts(v), v).toBe(false);
+    expect(decl?.expect).toMatch(/^flags from F Z P U T A O - then optional ,cache,\.\.\. blocks separated by ;/);
   });
 });
 

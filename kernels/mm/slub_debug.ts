@@ -56,12 +56,13 @@ const TRACK_ADDRS_COUNT = 16;
 
 /** Kernel parameters of this file (no module prefix); every suite, since every guest boots SLUB. */
 export const slub_debug_params = new ModuleParams('');
-const SLUB_DEBUG_RULE = /^[-A-Za-z]*(,[^;]*)?(;+[-A-Za-z]*(,[^;]*)?)*;*$/;
+/* The kernel skips an unknown flag letter with a message; the driver refuses it up front. */
+const SLUB_DEBUG_RULE = /^;*[-FZPUTAOfzputao]*(,[^;,\s][^;\s]*)?(;+[-FZPUTAOfzputao]*(,[^;,\s][^;\s]*)?)*;*$/;
 /** Not on the boot line: distinguishes `slub_debug` absent from a bare `slub_debug` (all flags). */
 const UNSET = '\u0000unset';
 const slub_debug_param = slub_debug_params.param('charp', 'slub_debug', '', 'SLUB debugging: F Z P U T flags, `-` none, [,cache,...] per cache, blocks by `;`', {
   pattern: SLUB_DEBUG_RULE,
-  expect: 'flags from F Z P U T A O - then optional ,cache,... blocks separated by ; (e.g. FZPU or FZPU,kmalloc-64)',
+  expect: 'flags from F Z P U T A O - then optional ,cache,... blocks separated by ; (e.g. FZPU or FZPU,rcu_torture_rdr)',
   quiet: true,
 });
 
