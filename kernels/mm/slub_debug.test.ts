@@ -88,6 +88,14 @@ describe('SLUB debug checks, each against its planted misuse', { timeout: 120_00
     expect(run.console).toContain('FIX slub_test_64: Marking all objects used');
   });
 
+  it('mem_dump_obj() of a red-zoned, tracked object: data offset, allocation stack, Free path', async () => {
+    const c = (await bugRun('dump')).console.split('\n').map((l) => l.replace(/^\[[^\]]*\] ?/, '')).join('\n');
+    expect(c).toMatch(
+      /mem_dump_obj\(ffff888([0-9a-f]{9})\): slab slub_test_64 start ffff888([0-9a-f]{9}) data offset 8 pointer offset 8 allocated at \S+ \(kernels\/mm\/test_support\/slub_debug_bugs\.ts:\d+\)\n( {4}\S+ \(.*\)\n)+ Free path:\n( {4}\S+ \(.*\)\n)+/,
+    );
+    expect(c).not.toMatch(/BUG|WARNING:/);
+  });
+
   it('a slab object freed with a lock inside it held: lockdep\'s `held lock freed`', async () => {
     const run = await bugRun('held_lock');
     const c = run.console.split('\n').map((l) => l.replace(/^\[[^\]]*\] ?/, '')).join('\n');

@@ -8,6 +8,7 @@
  *   freelist     a free object's free pointer overwritten          -> Freepointer corrupt (next alloc)
  *   held_lock    an object freed while a spinlock inside it is held -> WARNING: held lock freed!
  *   ops          ordinary allocations and frees only (the boot switches slub.test_* plant the bug)
+ *   dump         no misuse: mem_dump_obj() of an object freed and allocated again (both tracks)
  *
  * CPU 0 prints `slub-debug-bugs: done <case> flags=<slub_test_64's>,<slub_test_32's>` and powers off.
  */
@@ -15,7 +16,7 @@
 import { kapi, LD_WAIT } from '../../../harness/kapi.js';
 import { spin_lock, spin_lock_init } from '../../locking/spinlock.js';
 import { module_param } from '../../moduleparam.js';
-import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free } from '../slab_common.js';
+import { kmem_cache_alloc, kmem_cache_create, kmem_cache_destroy, kmem_cache_free, mem_dump_obj, pointer_px } from '../slab_common.js';
 import { slub_free_pointer_addr, slub_init } from '../slub.js';
 
 export function boot(cpu: number): void {
@@ -38,6 +39,13 @@ export function boot(cpu: number): void {
       kmem_cache_free(a, o);
       kapi.shm[slub_free_pointer_addr(a, o) / 4] = 0x12345;
       objs.push(kmem_cache_alloc(a));
+    } else if (which === 'dump') {
+      kmem_cache_free(a, o);
+      const again = kmem_cache_alloc(a);
+      const [first, ...rest] = mem_dump_obj(again + 8);
+      kapi.printk(`mem_dump_obj(${pointer_px(again + 8)}):${first ?? ''}`);
+      for (const l of rest) kapi.printk(l);
+      objs.push(again);
     } else if (which === 'held_lock') {
       const lock = spin_lock_init(o + 16, key);
       spin_lock(lock);
