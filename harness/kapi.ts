@@ -130,6 +130,11 @@ export interface LockdepHooks {
   assertHeld(map: LockdepMap): void;
   /** lockdep_is_held(): does the current context hold `map`? True when lockdep is not validating. */
   isHeld(map: LockdepMap): boolean;
+  /**
+   * debug_check_no_locks_freed(): [from, from + len) (guest bytes) is being freed; a lock the
+   * current task holds in it is `WARNING: held lock freed!` (harness/lockdep/freed_locks.ts).
+   */
+  checkNoLocksFreed(from: number, len: number): void;
   /** lockdep_rcu_suspicious(): PROVE_RCU found something wrong; prints `suspicious RCU usage`. */
   rcuSuspicious(file: string, line: number, msg: string): void;
   /** Whether lockdep is validating (debug_locks and PROVE_LOCKING). */

@@ -74,3 +74,11 @@ export async function static_key_enable(key: StaticKey): Promise<void> {
 export function jump_label_init(): void {
   jumpLabelMutex();
 }
+
+/**
+ * static_branch_enable() from an early boot parameter (setup_slub_debug()): before other CPUs and
+ * cpu_hotplug_lock matter, so without the lock. Every CPU runs it at its boot; idempotent.
+ */
+export function static_key_enable_early(key: StaticKey): void {
+  Atomics.store(key.region.i32, key.region.base, 1); // pairs with the load in static_key_enabled()
+}

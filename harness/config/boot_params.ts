@@ -13,6 +13,7 @@ import { cpuhp_params } from '../../kernels/cpu/hotplug.js';
 import { mutex_params } from '../../kernels/locking/mutex.js';
 import { spinlock_params } from '../../kernels/locking/spinlock.js';
 import { slub_params } from '../../kernels/mm/slub.js';
+import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
 import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
@@ -37,6 +38,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   rcupdate_params,
   rcupdate_stall_params,
   slub_params,
+  slub_debug_params,
   locktorture_params,
   user_ops_params,
 ].flatMap((m) => m.all);

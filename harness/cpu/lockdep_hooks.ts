@@ -52,6 +52,7 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
       },
       assertHeld(): void {},
       isHeld: () => true,
+      checkNoLocksFreed(): void {},
       rcuSuspicious(): void {},
     };
   }
@@ -81,6 +82,9 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
       v.assertHeld(map);
     },
     isHeld: (map: LockdepMap) => v.isHeld(map),
+    checkNoLocksFreed(from: number, len: number): void {
+      v.checkNoLocksFreed(from, len);
+    },
     rcuSuspicious(file: string, line: number, msg: string): void {
       v.rcuSuspicious(file, line, msg);
     },

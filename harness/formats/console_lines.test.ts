@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTestFile, regexLiterals, repoSources } from '../test_support/boundary.js';
-import { isBadnessLine, liveVer, lockStats, lockdepTitles, onoffCounts, onoffStats, readerHistogram, stampSeconds, stripStamp, verWord } from './console_lines.js';
+import { BADNESS_KINDS, isBadnessLine, isSplatStart, liveVer, lockStats, lockdepTitles, onoffCounts, onoffStats, readerHistogram, stampSeconds, stripStamp, verWord } from './console_lines.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -34,6 +34,13 @@ describe('console_lines', () => {
     expect(lockdepTitles(['', '======================================================', 'WARNING: possible circular locking dependency detected', '====================', 'not a title'])).toEqual([
       'WARNING: possible circular locking dependency detected',
     ]);
+    // SLUB debug's reports (kernels/mm/slub_check.ts) are console-badness.sh's BUG lines, not lockdep titles.
+    const slub = ['='.repeat(77), 'BUG rcu_torture_rdr (Not tainted): Poison overwritten', '-'.repeat(77)];
+    expect(isBadnessLine(`[ 2.0] ${slub[1] ?? ''}`)).toBe(true);
+    expect(BADNESS_KINDS.find((k) => k.key === 'bugs')?.re?.test(slub[1] ?? '')).toBe(true);
+    expect(isSplatStart(`[ 2.0] ${slub[0] ?? ''}`)).toBe(true);
+    expect(lockdepTitles(slub)).toEqual([]);
+    expect(lockdepTitles(['='.repeat(25), 'WARNING: held lock freed!'])).toEqual(['WARNING: held lock freed!']);
   });
 
   it('is the only product file with a regular expression for ver:, onoff: or Reader Pipe', () => {

@@ -38,6 +38,7 @@ export const LOCKDEP_BUG_KINDS = [
   'nest_lock_not_taken',
   'assert_held',
   'suspicious_rcu',
+  'held_lock_freed',
   'capacity',
 ] as const;
 export type LockdepBugKind = (typeof LOCKDEP_BUG_KINDS)[number];

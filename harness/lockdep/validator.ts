@@ -23,6 +23,7 @@ import { CapturedSites } from './captured_sites.js';
 import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
 import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
+import { freedLockReport, heldLockIn } from './freed_locks.js';
 import { Graph } from './graph.js';
 import { dependencyCount, readGraph, type LockdepGraphView } from './graph_view.js';
 import { heldLocksOf, HeldLocks, sameLock, type HeldLock } from './held_locks.js';
@@ -209,6 +210,18 @@ export class Validator implements Lockdep {
     const where = line > 0 ? `${file}:${line}` : file;
     const ctx = this.#reporter.ctx(task, h, h.depth, this.#frames.capture());
     this.#reporter.report({ kind: 'suspicious_rcu', title: 'WARNING: suspicious RCU usage', problem: hashString(`rcu:${where}:${msg}`), ctx, lines: () => suspiciousRcuReport(ctx, where, msg), classes: [] });
+  }
+
+  /** debug_check_no_locks_freed(): freed_locks.ts. */
+  checkNoLocksFreed(from: number, len: number): void {
+    if (!this.g.debugLocks()) return;
+    const task = this.#env.current();
+    const h = heldLocksOf(task);
+    const i = heldLockIn(h, from, len);
+    if (i < 0) return;
+    const ctx = this.#reporter.ctx(task, h, h.depth, this.#frames.capture());
+    const lock = this.#reporter.view(h, i);
+    this.#reporter.report({ kind: 'held_lock_freed', title: 'WARNING: held lock freed!', problem: hashString(`freed:${lock.cls}`), ctx, lines: () => freedLockReport(ctx, lock, from, len), classes: [lock.cls], views: [lock] });
   }
 
   taskExit(task: LockdepTask): void {

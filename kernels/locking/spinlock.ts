@@ -64,6 +64,18 @@ export function DEFINE_SPINLOCK(name: string, key?: LockClassKey): Spinlock {
   return DEFINE_RAW_SPINLOCK(name, key);
 }
 
+/**
+ * spin_lock_init() of a spinlock_t embedded in other memory (a slab object): its lock word and
+ * halted mask are the two Int32 words at byte address `addr` (8-aligned), set to unlocked here.
+ * lockdep identifies it by that address, so freeing the memory while it is held is
+ * `WARNING: held lock freed!`.
+ */
+export function spin_lock_init(addr: number, key: LockClassKey): Spinlock {
+  Atomics.store(kapi.shm, addr / 4, 0);
+  Atomics.store(kapi.shm, addr / 4 + 1, 0);
+  return { i32: kapi.shm, word: addr / 4, dep_map: { key, addr, name: key.name } };
+}
+
 /** __ARCH_SPIN_LOCK_UNLOCKED for an embedded arch spinlock: shm only, no lockdep class. */
 export function arch_spin_lock_init(name: string): ArchSpinlock {
   return { i32: kapi.shm, word: kapi.shmAlloc(name, SPINLOCK_WORDS).base };

@@ -81,6 +81,24 @@ describe('kmem_cache_create vs CPU offline (the seed)', { timeout: 120_000 }, ()
     expect(work.rdrAllocs).toBeGreaterThan(0);
   });
 
+  it('slub_debug=FZPU with 1f0723a4c0df\'s order: the same cycle (the create path keys on the caller\'s flags)', async () => {
+    const run = await seedRun({ 'slub.debug_key_under_slab_mutex': '1', slub_debug: 'FZPU' }, (c) => c.includes('other info that might help us debug this:'));
+    const c = run.console;
+    expect(c).toContain('WARNING: possible circular locking dependency detected');
+    expect(c).toMatch(/\(cpu_hotplug_lock\)\{\+\+\+\+\}-\{0:0\}, at: static_key_enable/);
+    expect(c).toMatch(/\(slab_mutex\)\{\+\.\+\.\}-\{3:3\}, at: kmem_cache_create_usercopy/);
+    expect(c).not.toMatch(/\] BUG /);
+  });
+
+  it('slub_debug=FZPU with the fix: clean, every cache a debug cache, mem_dump_obj() names the red zone as data offset', async () => {
+    const run = await seedRun({ slub_debug: 'FZPU' }, (c) => c.includes('mem_dump_obj() slab test:') && c.includes('End of test'));
+    const c = run.console;
+    expect(c).not.toMatch(/WARNING:|BUG/);
+    expect(c).toContain('rcu-torture:--- End of test: SUCCESS');
+    expect(c).toMatch(/mem_dump_obj\(([0-9a-f]{16})\): slab rcuscale start ([0-9a-f]{16}) data offset 8 pointer offset 0 allocated at rcu_torture_stats \(harness\/torture\/rcu_torture_stats\.ts:\d+\)\n.*\]     rcu_torture_stats /);
+    expect(c).toMatch(/mem_dump_obj\([0-9a-f]{16}\): slab rcuscale start [0-9a-f]{16} data offset 8 pointer offset 8 allocated at /);
+  });
+
   it('cpuhp.test_dead_early=1 under rcutorture: slub_cpu_dead() warns', async () => {
     const run = await seedRun({ 'cpuhp.test_dead_early': '1' }, (c) => /WARNING: CPU: \d+ PID: \d+ at slub_cpu_dead /.test(c));
     const c = run.console;

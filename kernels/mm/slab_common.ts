@@ -29,7 +29,9 @@ import {
   type KmemCache,
 } from './slub.js';
 
-export { kmem_cache_alloc, kmem_cache_free, SLAB_STORE_USER, SLAB_HWCACHE_ALIGN, type KmemCache } from './slub.js';
+export { kmem_cache_alloc, kmem_cache_free, SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER, type KmemCache } from './slub.js';
+export { pointer_px } from './slub_check.js';
+import { pointer_px } from './slub_check.js';
 
 /** ZERO_SIZE_PTR: what kmalloc(0) returns. */
 export const ZERO_SIZE_PTR = 16;
@@ -90,29 +92,23 @@ export async function kmem_cache_destroy(s: KmemCache | null): Promise<void> {
   }
 }
 
-/** %px of a guest address: a kernel-looking pointer for a byte offset in guest memory. */
-export function pointer_px(addr: number): string {
-  if (addr === 0) return '0000000000000000';
-  if (addr < 4096) return addr.toString(16).padStart(16, '0');
-  return (0xffff888000000000n + BigInt(addr)).toString(16);
-}
-
 /**
- * kmem_dump_obj(): ` slab <name> start <obj> pointer offset <n> [size <usersize>] allocated at
- * <fn>` plus the allocation stack, for an object with SLAB_STORE_USER tracking. Returns the lines.
+ * kmem_dump_obj(): ` slab <name> start <slot> [data offset <red zone>] pointer offset <n> [size
+ * <usersize>] [allocated at <caller>]`, then the allocation stack and, after ` Free path:`, the
+ * stack of the object's last free, for a SLAB_STORE_USER cache (as 5.14 and later print them;
+ * the size is the cache's usersize, as in the seed's 5.12). Returns the lines.
  */
 function kmem_dump_obj(addr: number): string[] | null {
   const o = slub_find_object(addr);
   if (o === null) return null;
-  let first = ` slab ${o.cacheName} start ${pointer_px(o.objAddr)} pointer offset ${addr - o.objAddr}`;
+  let first = ` slab ${o.cacheName} start ${pointer_px(o.objAddr)}`;
+  if (o.dataOffset !== 0) first += ` data offset ${o.dataOffset}`;
+  first += ` pointer offset ${addr - o.objAddr - o.dataOffset}`;
   if (o.usersize > 0) first += ` size ${o.usersize}`;
-  const lines: string[] = [];
-  if (o.track !== null && o.track.length > 0) {
-    lines.push(`${first} allocated at ${o.track[0]}`);
-    for (const f of o.track) lines.push(`    ${f}`);
-  } else {
-    lines.push(first);
-  }
+  const lines: string[] = [o.allocStack.length > 0 ? `${first} allocated at ${o.allocStack[0]}` : first];
+  for (const f of o.allocStack) lines.push(`    ${f}`);
+  if (o.freeStack.length > 0) lines.push(' Free path:');
+  for (const f of o.freeStack) lines.push(`    ${f}`);
   return lines;
 }
 

@@ -29,8 +29,10 @@
  *  - A free to another slab than this CPU's is __slab_free(): a cmpxchg on that slab's state; the
  *    node lock only when the slab must move (it was full and gets a free object: add_partial; it
  *    became empty with min_partial slabs already partial: discard_slab).
- *  - Debug caches (SLAB_STORE_USER and the other SLAB_DEBUG_FLAGS) bypass the CPU slabs, as the
- *    kernel's do: alloc_single_from_partial()/free_to_partial_list() under the node lock.
+ *  - Debug caches (SLAB_STORE_USER and the other SLAB_DEBUG_FLAGS, from the caller or slub_debug=)
+ *    bypass the CPU slabs, as the kernel's do: alloc_single_from_partial()/free_to_partial_list()
+ *    under the node lock, with alloc_debug_processing()/free_debug_processing(): the layout,
+ *    poison, red zones, tracks and checks of slub_debug.ts and slub_check.ts.
  *  - slub_cpu_dead(): for every cache, __flush_cpu_slab() of the dead CPU: deactivate_slab()
  *    splices its freelist back into its slab, unfreezes it and puts it on the node's partial list
  *    (or discards it when empty). A dead CPU's kmem_cache_cpu is touched by the control CPU only
@@ -38,86 +40,60 @@
  *    its CPU still runs": the planted cpuhp.test_dead_early=1 does that). The work it did is
  *    counted (slub_cpu_dead_stats()) so that tests and rcutorture's stats show it is non-empty.
  *
- * Layout (slot s of `slab_caches`, CACHE_WORDS each; the slot's arena, slab states, node and
- * per-CPU slabs are shm regions named after the slot, the same size for every cache so that a
- * slot reused by another cache finds them):
- *   slab_caches:        C_INUSE, C_OBJ_SIZE, C_STRIDE_WORDS, C_FLAGS, C_OO, C_USERSIZE, C_FP,
- *                       C_MIN_PARTIAL, C_NAME.. (64 bytes of UTF-8)
- *   slab_pages.<s>:     per slab: SL_STATE, SL_NEXT, SL_PREV, SL_PAGE (in use), SL_ONLIST
- *   kmem_cache_node.<s>: partial list head, tail, nr_partial
- *   kmem_cache_cpu.<s>: per CPU (a cache line each): K_FREELIST, K_TID, K_SLAB
- * Objects and slabs are numbered; shm words hold number + 1 so that 0 is NULL.
+ * The shared memory and its primitives are slub_mem.ts's; the debug paths slub_debug_ops.ts's
+ * (checks and reports: slub_check.ts, layout and slub_debug=: slub_debug.ts); what tests and
+ * mem_dump_obj() read, slub_info.ts's.
  *
  * Departures: one NUMA node; no per-CPU partial lists (CONFIG_SLUB_CPU_PARTIAL=n); slab pages come
  * from a fixed pool per cache (nr_slabs(), ample for the objects rcutorture keeps); the cpu slab's
  * local_lock is irq disabling only (no lockdep class); kmem_cache_destroy() flushes other CPUs'
- * slabs itself instead of queueing flush work on them (the cache has no users by then); no
- * poisoning, red zones, free track, or objects bigger than MAX_OBJ_BYTES.
+ * slabs itself instead of queueing flush work on them (the cache has no users by then); no objects
+ * bigger than MAX_OBJ_BYTES. The CPU freelists are checked (an object on the wrong CPU's slab, a
+ * corrupt free pointer) at every fast-path allocation and in deactivate_slab(), which the kernel
+ * does only with SLAB_CONSISTENCY_CHECKS (kernels/README.md, "SLUB debug").
  */
 
-import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
+import { kapi, type ShmRegion } from '../../harness/kapi.js';
 import { WARN, WARN_ONCE, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
-import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
+import { spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore } from '../locking/spinlock.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
-import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, type StaticKey } from '../jump_label.js';
-import { ModuleParams } from '../moduleparam.js';
+import { DEFINE_STATIC_KEY_FALSE, jump_label_init, static_key_enable, static_key_enable_early, type StaticKey } from '../jump_label.js';
+import { stack_depot_init } from './stack_depot.js';
+import { calculate_sizes, kmem_cache_flags, setup_slub_debug, SLAB_CONSISTENCY_CHECKS } from './slub_debug.js';
+import {
+  MAX_CACHES, MAX_OBJ_BYTES, SLAB_WORDS, C_INUSE, C_OBJ_SIZE, C_STRIDE_WORDS, C_FLAGS, C_OO, C_USERSIZE, C_FP, C_MIN_PARTIAL, C_RED_LEFT, C_INUSE_B,
+  C_OFFSET_B, C_TRACK_OFF, C_SIZE_B, C_NAME, NAME_BYTES, INUSE_MASK, FROZEN, SL_STATE, SL_PAGE, SL_ONLIST, SL_WORDS, N_PARTIAL_HEAD, N_NR_PARTIAL,
+  NODE_WORDS, K_FREELIST, K_TID, K_SLAB, PCP_STRIDE, type KmemCache, type SlotMem, caches, cw, nr_slabs, mem, readName, oo, objAddr, get_freepointer,
+  set_freepointer, slw, st_fl, st_inuse, st_pack, flObj, objFl, slab_update_freelist, kmem_cache_debug, add_partial, remove_partial, new_slab,
+  discard_slab, slub_params, next_tid, objOf, debug_view, slub_cache_by_slot,
+} from './slub_mem.js';
+import {
+  alloc_debug, cache_from_obj, cpu_freelist_valid, free_debug, planted_after_alloc, planted_after_free, planted_wrong_cpu_free, slub_debug_ops_init,
+} from './slub_debug_ops.js';
+import { object_err, pointer_px, slab_err, slab_fix } from './slub_check.js';
 
-export const SLAB_CONSISTENCY_CHECKS = 0x00000100;
-export const SLAB_RED_ZONE = 0x00000400;
-export const SLAB_POISON = 0x00000800;
-export const SLAB_HWCACHE_ALIGN = 0x00002000;
-export const SLAB_STORE_USER = 0x00010000;
-export const SLAB_TRACE = 0x00200000;
-/** SLAB_DEBUG_FLAGS: any of these makes a cache a debug cache (and enables the static key). */
-export const SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS;
-
-export const MAX_CACHES = 32;
-export const MAX_OBJ_BYTES = 512;
-/** One slab: a 2 KiB page here (the kernel's order-0 page is 4 KiB). */
-export const SLAB_BYTES = 2048;
-const SLAB_WORDS = SLAB_BYTES / 4;
-/** tid step: a power of two >= NR_CPUS (128 at most), so tid % TID_STEP is the CPU. */
-const TID_STEP = 128;
-
-const CACHE_WORDS = 32;
-const C_INUSE = 0;
-const C_OBJ_SIZE = 1;
-const C_STRIDE_WORDS = 2;
-const C_FLAGS = 3;
-/** s->oo: objects per slab. */
-const C_OO = 4;
-const C_USERSIZE = 5;
-/** s->offset: word offset of the free pointer in an object. */
-const C_FP = 6;
-const C_MIN_PARTIAL = 7;
-const C_NAME = 16;
-const NAME_BYTES = 64;
-
-/* Slab state word: the kernel's slab->freelist and slab->counters, updated together. */
-const FL_MASK = 0x1ff; // first free object of the slab, local number + 1 (0: none)
-const INUSE_SHIFT = 9;
-const INUSE_MASK = 0x1ff;
-const FROZEN = 1 << 18;
-
-const SL_STATE = 0;
-const SL_NEXT = 1;
-const SL_PREV = 2;
-/** 1 while the slab page is allocated to the cache (the page allocator's bit). */
-const SL_PAGE = 3;
-/** 1 while on the node's partial list (slab_test_node_partial()); under list_lock. */
-const SL_ONLIST = 4;
-const SL_WORDS = 8;
-
-const N_PARTIAL_HEAD = 0;
-const N_PARTIAL_TAIL = 1;
-const N_NR_PARTIAL = 2;
-const NODE_WORDS = 16;
-
-const K_FREELIST = 0;
-const K_TID = 1;
-const K_SLAB = 2;
-const PCP_STRIDE = 16;
+export { kmem_cache_release, MAX_CACHES, MAX_OBJ_BYTES, slub_cache_by_slot, slub_params, type KmemCache } from './slub_mem.js';
+export {
+  slub_cpu_cached_objects,
+  slub_find_object,
+  slub_free_pointer_addr,
+  slub_max_objects,
+  slub_node_free_objects,
+  slub_obj_index,
+  slub_objects_per_slab,
+  type SlabObjectInfo,
+} from './slub_info.js';
+export {
+  SLAB_CONSISTENCY_CHECKS,
+  SLAB_DEBUG_FLAGS,
+  SLAB_HWCACHE_ALIGN,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_STORE_USER,
+  SLAB_TRACE,
+  SLAB_BYTES,
+} from './slub_debug.js';
 
 /** Guest-wide slub_cpu_dead() work (slub_cpu_dead_stats()). */
 const ST_DEAD_CALLS = 0;
@@ -125,37 +101,9 @@ const ST_DEAD_CPU_SLABS = 1;
 const ST_DEAD_OBJECTS = 2;
 const ST_WORDS = 16;
 
-/** struct kmem_cache, as the creating CPU holds it. `slot` names the shared state. */
-export interface KmemCache {
-  readonly slot: number;
-  readonly name: string;
-  readonly object_size: number;
-  readonly align: number;
-  readonly flags: number;
-  readonly useroffset: number;
-  readonly usersize: number;
-  readonly ctor: ((obj: number) => void) | null;
-}
-
-/** This thread's handles on one slot's shared regions (the same regions on every CPU). */
-interface SlotMem {
-  readonly arena: ShmRegion;
-  readonly pages: ShmRegion;
-  readonly node: ShmRegion;
-  readonly cpus: ShmRegion;
-  readonly lock: Spinlock;
-}
-
 let slab_mutex_: Mutex | null = null;
 let slub_debug_enabled_: StaticKey | null = null;
-let caches_: ShmRegion | null = null;
 let stats_: ShmRegion | null = null;
-const slot_mem = new Map<number, SlotMem>();
-/** init_kmem_cache_node()'s spin_lock_init(&n->list_lock): one class for every cache's list_lock. */
-let list_lock_key: LockClassKey | null = null;
-/** SLAB_STORE_USER tracks of objects allocated on this thread (object address -> frames). */
-const alloc_tracks = new Map<number, string[]>();
-
 /** slab_mutex: protects the list of caches and cache creation/destruction. */
 export function slab_mutex(): Mutex {
   slab_mutex_ ??= DEFINE_MUTEX('slab_mutex');
@@ -168,174 +116,9 @@ export function slub_debug_enabled(): StaticKey {
   return slub_debug_enabled_;
 }
 
-function caches(): ShmRegion {
-  caches_ ??= kapi.shmAlloc('slab_caches', MAX_CACHES * CACHE_WORDS);
-  return caches_;
-}
-
 function stats(): ShmRegion {
   stats_ ??= kapi.shmAlloc('slub_stats', ST_WORDS);
   return stats_;
-}
-
-function cw(slot: number, w: number): number {
-  return caches().base + slot * CACHE_WORDS + w;
-}
-
-/** Slab pages per cache: room for every CPU to hold a slab or two and for objects awaiting RCU. */
-function nr_slabs(): number {
-  return 4 * kapi.nrCpuIds + 32;
-}
-
-function mem(slot: number): SlotMem {
-  let m = slot_mem.get(slot);
-  if (m === undefined) {
-    list_lock_key ??= kapi.lockClass('&n->list_lock', 'spinlock', LD_WAIT.CONFIG);
-    const n = nr_slabs();
-    m = {
-      arena: kapi.shmAlloc(`slab_arena.${slot}`, n * SLAB_WORDS),
-      pages: kapi.shmAlloc(`slab_pages.${slot}`, n * SL_WORDS),
-      node: kapi.shmAlloc(`kmem_cache_node.${slot}`, NODE_WORDS),
-      cpus: kapi.shmAlloc(`kmem_cache_cpu.${slot}`, kapi.nrCpuIds * PCP_STRIDE),
-      lock: DEFINE_SPINLOCK(`kmem_cache_node.list_lock.${slot}`, list_lock_key),
-    };
-    slot_mem.set(slot, m);
-  }
-  return m;
-}
-
-function readName(slot: number): string {
-  const u8 = new Uint8Array(kapi.shm.buffer, cw(slot, C_NAME) * 4, NAME_BYTES);
-  const end = u8.indexOf(0);
-  return new TextDecoder().decode(u8.slice(0, end < 0 ? NAME_BYTES : end));
-}
-
-/* ---------------- objects, slabs, state words ---------------- */
-
-function oo(slot: number): number {
-  return kapi.shm[cw(slot, C_OO)] ?? 1;
-}
-
-/** Word index of object `obj` (a number, not + 1). */
-function objWord(slot: number, m: SlotMem, obj: number): number {
-  const per = oo(slot);
-  const slab = Math.floor(obj / per);
-  return m.arena.base + slab * SLAB_WORDS + (obj - slab * per) * (kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1);
-}
-
-function objAddr(slot: number, m: SlotMem, obj: number): number {
-  return objWord(slot, m, obj) * 4;
-}
-
-/** get_freepointer(): the next free object after `obj` (number + 1, 0 for none). */
-function get_freepointer(slot: number, m: SlotMem, obj: number): number {
-  return kapi.shm[objWord(slot, m, obj) + (kapi.shm[cw(slot, C_FP)] ?? 0)] ?? 0;
-}
-
-function set_freepointer(slot: number, m: SlotMem, obj: number, next: number): void {
-  kapi.shm[objWord(slot, m, obj) + (kapi.shm[cw(slot, C_FP)] ?? 0)] = next;
-}
-
-function slw(m: SlotMem, slab: number, w: number): number {
-  return m.pages.base + slab * SL_WORDS + w;
-}
-
-function st_fl(st: number): number {
-  return st & FL_MASK;
-}
-
-function st_inuse(st: number): number {
-  return (st >> INUSE_SHIFT) & INUSE_MASK;
-}
-
-function st_pack(fl: number, inuse: number, frozen: boolean): number {
-  return fl | (inuse << INUSE_SHIFT) | (frozen ? FROZEN : 0);
-}
-
-/** A slab's first free object from its state word, as an object number + 1. */
-function flObj(slot: number, slab: number, fl: number): number {
-  return fl === 0 ? 0 : slab * oo(slot) + fl;
-}
-
-/** An object number + 1 of slab `slab` as its state word's freelist field. */
-function objFl(slot: number, slab: number, obj1: number): number {
-  return obj1 === 0 ? 0 : obj1 - slab * oo(slot);
-}
-
-/** slab_update_freelist(): the cmpxchg of a slab's freelist and counters. */
-function slab_update_freelist(m: SlotMem, slab: number, old: number, next: number): boolean {
-  return Atomics.compareExchange(kapi.shm, slw(m, slab, SL_STATE), old, next) === old;
-}
-
-function kmem_cache_debug(flags: number): boolean {
-  return (flags & SLAB_DEBUG_FLAGS) !== 0;
-}
-
-/* ---------------- the node's partial list (caller holds list_lock) ---------------- */
-
-function add_partial(m: SlotMem, slab: number, toTail: boolean): void {
-  const i32 = kapi.shm;
-  const n = m.node.base;
-  const me = slab + 1;
-  // The same link at either end, mirrored: at the tail the old tail is our prev, at the head the old head our next.
-  const toEnd = toTail ? SL_PREV : SL_NEXT;
-  const away = toTail ? SL_NEXT : SL_PREV;
-  const endWord = n + (toTail ? N_PARTIAL_TAIL : N_PARTIAL_HEAD);
-  const otherEndWord = n + (toTail ? N_PARTIAL_HEAD : N_PARTIAL_TAIL);
-  const end = i32[endWord] ?? 0;
-  i32[slw(m, slab, toEnd)] = end;
-  i32[slw(m, slab, away)] = 0;
-  if (end === 0) i32[otherEndWord] = me;
-  else i32[slw(m, end - 1, away)] = me;
-  i32[endWord] = me;
-  i32[slw(m, slab, SL_ONLIST)] = 1;
-  // Read without the lock by deactivate_slab() and __slab_free(), as the kernel's n->nr_partial.
-  Atomics.add(i32, n + N_NR_PARTIAL, 1);
-}
-
-function remove_partial(m: SlotMem, slab: number): void {
-  const i32 = kapi.shm;
-  const n = m.node.base;
-  const next = i32[slw(m, slab, SL_NEXT)] ?? 0;
-  const prev = i32[slw(m, slab, SL_PREV)] ?? 0;
-  if (prev === 0) i32[n + N_PARTIAL_HEAD] = next;
-  else i32[slw(m, prev - 1, SL_NEXT)] = next;
-  if (next === 0) i32[n + N_PARTIAL_TAIL] = prev;
-  else i32[slw(m, next - 1, SL_PREV)] = prev;
-  i32[slw(m, slab, SL_ONLIST)] = 0;
-  Atomics.sub(i32, n + N_NR_PARTIAL, 1);
-}
-
-/* ---------------- slab pages ---------------- */
-
-/** new_slab(): a free page of the cache's pool with every object on its freelist, or -1. */
-function new_slab(s: KmemCache, m: SlotMem): number {
-  const i32 = kapi.shm;
-  const n = nr_slabs();
-  let slab = -1;
-  for (let k = 0; k < n; k++) {
-    // The page allocator's claim; pairs with the Atomics.store in discard_slab().
-    if (Atomics.compareExchange(i32, slw(m, k, SL_PAGE), 0, 1) === 0) {
-      slab = k;
-      break;
-    }
-  }
-  if (slab < 0) return -1;
-  const per = oo(s.slot);
-  const first = slab * per;
-  for (let k = 0; k < per; k++) {
-    set_freepointer(s.slot, m, first + k, k + 1 < per ? first + k + 2 : 0);
-    if (s.ctor !== null) s.ctor(objAddr(s.slot, m, first + k));
-  }
-  i32[slw(m, slab, SL_ONLIST)] = 0;
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(1, 0, false));
-  return slab;
-}
-
-/** discard_slab(): the page goes back to the pool. The slab is empty and on no list. */
-function discard_slab(m: SlotMem, slab: number): void {
-  Atomics.store(kapi.shm, slw(m, slab, SL_STATE), 0);
-  Atomics.store(kapi.shm, slw(m, slab, SL_PAGE), 0);
 }
 
 /* ---------------- kmem_cache_open / create ---------------- */
@@ -344,7 +127,7 @@ function discard_slab(m: SlotMem, slab: number): void {
  * kmem_cache_open(): set the cache up. Under slab_mutex; with slub.debug_key_under_slab_mutex=1 it
  * also enables slub_debug_enabled here, as commit 1f0723a4c0df did (the seed bug).
  */
-async function kmem_cache_open(s: KmemCache): Promise<number> {
+async function kmem_cache_open(s: KmemCache, callerFlags: number): Promise<number> {
   const i32 = kapi.shm;
   const m = mem(s.slot);
   let stride = Math.ceil(Math.max(s.object_size, s.align, 8) / 8) * 2;
@@ -356,9 +139,23 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
     stride += 2;
   }
   if (fp >= stride) fp = stride - 1;
+  let redLeft = 0;
+  if (kmem_cache_debug(s.flags)) {
+    // calculate_sizes() with the debug metadata: red zones, free pointer, tracks, padding.
+    const l = calculate_sizes(s.object_size, s.align, s.flags, s.ctor !== null);
+    stride = l.size / 4;
+    fp = l.offset / 4;
+    redLeft = l.red_left_pad;
+    Atomics.store(i32, cw(s.slot, C_INUSE_B), l.inuse);
+    Atomics.store(i32, cw(s.slot, C_OFFSET_B), l.offset);
+    Atomics.store(i32, cw(s.slot, C_TRACK_OFF), l.track_off);
+    Atomics.store(i32, cw(s.slot, C_SIZE_B), l.size);
+    Atomics.store(i32, cw(s.slot, C_FLAGS), l.flags);
+  }
+  Atomics.store(i32, cw(s.slot, C_RED_LEFT), redLeft);
   Atomics.store(i32, cw(s.slot, C_OBJ_SIZE), s.object_size);
   Atomics.store(i32, cw(s.slot, C_STRIDE_WORDS), stride);
-  Atomics.store(i32, cw(s.slot, C_FLAGS), s.flags);
+  if (!kmem_cache_debug(s.flags)) Atomics.store(i32, cw(s.slot, C_FLAGS), s.flags);
   Atomics.store(i32, cw(s.slot, C_USERSIZE), s.usersize);
   Atomics.store(i32, cw(s.slot, C_OO), Math.min(INUSE_MASK - 1, Math.floor(SLAB_WORDS / stride)));
   Atomics.store(i32, cw(s.slot, C_FP), fp);
@@ -378,18 +175,17 @@ async function kmem_cache_open(s: KmemCache): Promise<number> {
   const u8 = new Uint8Array(i32.buffer, cw(s.slot, C_NAME) * 4, NAME_BYTES);
   u8.fill(0);
   u8.set(new TextEncoder().encode(s.name).subarray(0, NAME_BYTES - 1));
-  if (kmem_cache_debug(s.flags) && slub_debug_key_under_slab_mutex()) await static_key_enable(slub_debug_enabled());
+  // The caller's flags, as 1f0723a4c0df's test (slub_debug= flags do not make a create take the key).
+  if (kmem_cache_debug(callerFlags) && slub_debug_key_under_slab_mutex()) await static_key_enable(slub_debug_enabled());
   return 0;
 }
 
-export const slub_params = new ModuleParams('slub', ['rcu']);
 /** The boot parameter that restores commit 1f0723a4c0df's lock order (not a kernel parameter). */
 const debug_key_under_slab_mutex = slub_params.param('bool', 'debug_key_under_slab_mutex', false, "Enable slub_debug_enabled under slab_mutex (1f0723a4c0df's order)", {
   values: ['0', '1'],
 });
 /** Planted bug (ours): SLUB's slow path takes the cpu slab lock without disabling irqs. */
 const test_local_lock_irqs_on_param = slub_params.param('bool', 'test_local_lock_irqs_on', false, 'Take the cpu slab lock with irqs on');
-
 export function slub_debug_key_under_slab_mutex(): boolean {
   return debug_key_under_slab_mutex.get();
 }
@@ -415,8 +211,10 @@ export async function __kmem_cache_create(
     }
   }
   if (slot < 0) return null;
-  const s: KmemCache = { slot, name, object_size: size, align: Math.max(align, 8), flags, useroffset, usersize, ctor };
-  const err = await kmem_cache_open(s);
+  // kmem_cache_flags(): slub_debug= adds its flags here, after the static key was seen to (the
+  // caller's flags decide that, as the kernel's kmem_cache_create_usercopy()).
+  const s: KmemCache = { slot, name, object_size: size, align: Math.max(align, 8), flags: kmem_cache_flags(flags, name), useroffset, usersize, ctor };
+  const err = await kmem_cache_open(s, flags);
   if (err !== 0) return null;
   // Publish the cache last: pairs with the Atomics.load(C_INUSE) in slub_cpu_dead() and
   // slub_find_object() on other CPUs.
@@ -425,13 +223,6 @@ export async function __kmem_cache_create(
 }
 
 /* ---------------- allocation ---------------- */
-
-/** Allocation track for SLAB_STORE_USER: the kernel frames above kmem_cache_alloc(). */
-function set_track(): string[] {
-  const frames = kapi.stackTraceSave();
-  const at = frames.findIndex((f) => f.startsWith('kmem_cache_alloc '));
-  return at >= 0 ? frames.slice(at + 1) : frames;
-}
 
 /**
  * Test-only `slub.test_local_lock_irqs_on=1` (a planted bug): the slow path takes the cpu slab's
@@ -457,10 +248,6 @@ function local_lock_irqsave(): number {
 function local_unlock_irqrestore(flags: number): void {
   if (flags === LOCAL_LOCK_PREEMPT_ONLY) kapi.preemptEnable();
   else if (flags === 0) kapi.localIrqEnable();
-}
-
-function next_tid(tid: number): number {
-  return (tid + TID_STEP) | 0;
 }
 
 /**
@@ -534,28 +321,6 @@ function ___slab_alloc(s: KmemCache, m: SlotMem): number {
   return freelist;
 }
 
-/** alloc_single_from_partial() / alloc_single_from_new_slab(): a debug cache's object. */
-function alloc_debug(s: KmemCache, m: SlotMem): number {
-  const i32 = kapi.shm;
-  const flags = spin_lock_irqsave(m.lock);
-  let slab = (i32[m.node.base + N_PARTIAL_HEAD] ?? 0) - 1;
-  if (slab < 0) {
-    slab = new_slab(s, m);
-    if (slab < 0) {
-      spin_unlock_irqrestore(m.lock, flags);
-      return 0;
-    }
-    add_partial(m, slab, false);
-  }
-  const old = Atomics.load(i32, slw(m, slab, SL_STATE));
-  const obj = flObj(s.slot, slab, st_fl(old));
-  const inuse = st_inuse(old) + 1;
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, get_freepointer(s.slot, m, obj - 1)), inuse, false));
-  if (inuse === oo(s.slot)) remove_partial(m, slab);
-  spin_unlock_irqrestore(m.lock, flags);
-  return obj;
-}
-
 /**
  * kmem_cache_alloc(): slab_alloc_node(): an object from this CPU's slab, lockless, else the slow
  * path. Returns its byte address, 0 when the cache is out of pages. Any context.
@@ -572,11 +337,13 @@ export function kmem_cache_alloc(s: KmemCache): number {
       const c = m.cpus.base + kapi.smpProcessorId() * PCP_STRIDE;
       const tid = i32[c + K_TID] ?? 0;
       const object = i32[c + K_FREELIST] ?? 0;
-      if (object === 0 || (i32[c + K_SLAB] ?? 0) === 0) {
+      const slab = (i32[c + K_SLAB] ?? 0) - 1;
+      if (object === 0 || slab < 0) {
         obj = ___slab_alloc(s, m);
         break;
       }
       const next = get_freepointer(s.slot, m, object - 1);
+      if (!cpu_freelist_valid(s, m, c, slab, object, next)) continue;
       // __update_cpu_freelist_fast(): this_cpu_cmpxchg_double(freelist, tid), on the CPU we are
       // on at this instant; only this CPU writes its kmem_cache_cpu, and nothing else runs on it
       // between these statements, so the two-word compare is atomic for it.
@@ -591,7 +358,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
   }
   if (obj === 0) return 0;
   const addr = objAddr(s.slot, m, obj - 1);
-  if ((s.flags & SLAB_STORE_USER) !== 0) alloc_tracks.set(addr, set_track());
+  planted_after_alloc(s, addr);
   return addr;
 }
 
@@ -638,55 +405,45 @@ function __slab_free(s: KmemCache, m: SlotMem, slab: number, obj: number): void 
   spin_unlock_irqrestore(m.lock, flags);
 }
 
-/** free_to_partial_list(): a debug cache's free, under the node lock. */
-function free_debug(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
+/**
+ * kmem_cache_free(): do_slab_free(): to this CPU's slab lockless, else __slab_free(); a debug
+ * cache's through free_debug(). First the checks every free gets: the cache the object belongs to
+ * (cache_from_obj()), lockdep's debug_check_no_locks_freed() (slab_free_hook()), and, for a debug
+ * cache with SLAB_CONSISTENCY_CHECKS, a pointer that is not an object's start (`Invalid object
+ * pointer`).
+ */
+export function kmem_cache_free(s0: KmemCache, addr: number): void {
   const i32 = kapi.shm;
-  const flags = spin_lock_irqsave(m.lock);
-  const old = Atomics.load(i32, slw(m, slab, SL_STATE));
-  const prior = st_fl(old);
-  const inuse = st_inuse(old) - 1;
-  set_freepointer(s.slot, m, obj, flObj(s.slot, slab, prior));
-  Atomics.store(i32, slw(m, slab, SL_STATE), st_pack(objFl(s.slot, slab, obj + 1), inuse, false));
-  if (prior === 0) add_partial(m, slab, true);
-  if (inuse === 0 && Atomics.load(i32, m.node.base + N_NR_PARTIAL) > (i32[cw(s.slot, C_MIN_PARTIAL)] ?? 5)) {
-    remove_partial(m, slab);
-    discard_slab(m, slab);
-  }
-  spin_unlock_irqrestore(m.lock, flags);
-}
-
-/** The object number at byte address `addr` of cache `slot`, or -1 if it is none of its objects. */
-function objOf(slot: number, m: SlotMem, addr: number): number {
-  const off = addr / 4 - m.arena.base;
-  if (!Number.isInteger(off) || off < 0 || off >= nr_slabs() * SLAB_WORDS) return -1;
-  const slab = Math.floor(off / SLAB_WORDS);
-  const stride = kapi.shm[cw(slot, C_STRIDE_WORDS)] ?? 1;
-  const k = (off - slab * SLAB_WORDS) / stride;
-  if (!Number.isInteger(k) || k >= oo(slot)) return -1;
-  return slab * oo(slot) + k;
-}
-
-/** kmem_cache_free(): do_slab_free(): to this CPU's slab lockless, else __slab_free(). */
-export function kmem_cache_free(s: KmemCache, addr: number): void {
-  const i32 = kapi.shm;
+  const s = cache_from_obj(s0, addr);
+  if (s === null) return;
   const m = mem(s.slot);
+  kapi.lockdep.checkNoLocksFreed(addr, s.object_size);
   const obj = objOf(s.slot, m, addr);
   if (obj < 0) {
-    WARN(true, `cache_from_obj: Wrong slab cache. ${s.name} but object is from elsewhere`);
+    const slab = Math.floor((addr / 4 - m.arena.base) / SLAB_WORDS);
+    if ((s.flags & SLAB_CONSISTENCY_CHECKS) !== 0) {
+      const v = debug_view(s.slot, m);
+      slab_err(v, slab, `Invalid object pointer 0x${pointer_px(addr)}`);
+      slab_fix(v, `Object at 0x${pointer_px(addr)} not freed`);
+    } else {
+      // The kernel would thread its freelist through the wrong bytes; the model refuses.
+      WARN(true, `kmem_cache_free: ${s.name}: 0x${pointer_px(addr)} is not the start of an object`);
+    }
     return;
   }
-  alloc_tracks.delete(addr);
   const slab = Math.floor(obj / oo(s.slot));
   if (kmem_cache_debug(s.flags)) {
     free_debug(s, m, slab, obj);
+    planted_after_free(s, m, addr, slab, obj);
     return;
   }
+  const wrongCpu = planted_wrong_cpu_free();
   for (;;) {
     const c = m.cpus.base + kapi.smpProcessorId() * PCP_STRIDE;
     const tid = i32[c + K_TID] ?? 0;
-    if ((i32[c + K_SLAB] ?? 0) !== slab + 1) {
+    if ((i32[c + K_SLAB] ?? 0) !== slab + 1 && !(wrongCpu && (i32[c + K_SLAB] ?? 0) !== 0)) {
       __slab_free(s, m, slab, obj);
-      return;
+      break;
     }
     const freelist = i32[c + K_FREELIST] ?? 0;
     set_freepointer(s.slot, m, obj, freelist);
@@ -694,9 +451,10 @@ export function kmem_cache_free(s: KmemCache, addr: number): void {
     if (i32[me + K_TID] === tid && i32[me + K_FREELIST] === freelist) {
       i32[me + K_FREELIST] = obj + 1;
       i32[me + K_TID] = next_tid(tid);
-      return;
+      break;
     }
   }
+  planted_after_free(s, m, addr, slab, obj);
 }
 
 /* ---------------- flushing ---------------- */
@@ -711,7 +469,21 @@ function deactivate_slab(s: KmemCache, m: SlotMem, slab: number, freelist: numbe
   const remote = st_fl(Atomics.load(i32, slw(m, slab, SL_STATE))) !== 0;
   let delta = 0;
   let tail = 0;
-  for (let o = freelist; o !== 0 && delta <= oo(s.slot); o = get_freepointer(s.slot, m, o - 1)) {
+  const per = oo(s.slot);
+  for (let o = freelist; o !== 0 && delta <= per; o = get_freepointer(s.slot, m, o - 1)) {
+    // freelist_corrupted(): the CPU's freelist holds only its slab's objects; cut it before any other.
+    if (o - 1 < slab * per || o - 1 >= slab * per + per) {
+      const v = debug_view(s.slot, m);
+      if (tail !== 0) {
+        object_err(v, slab, objAddr(s.slot, m, tail - 1), 'Freechain corrupt');
+        set_freepointer(s.slot, m, tail - 1, 0);
+      } else {
+        slab_err(v, slab, 'Freepointer corrupt');
+        freelist = 0;
+      }
+      slab_fix(v, 'Isolate corrupted freechain');
+      break;
+    }
     tail = o;
     delta++;
   }
@@ -809,97 +581,16 @@ export function __kmem_cache_shutdown(s: KmemCache): number {
   return busy ? -16 : 0;
 }
 
-/** Free the cache's slot (after __kmem_cache_shutdown() succeeded). */
-export function kmem_cache_release(s: KmemCache): void {
-  Atomics.store(kapi.shm, cw(s.slot, C_INUSE), 0);
-}
-
-/* ---------------- introspection (tests, stats, mem_dump_obj) ---------------- */
-
-/** Free objects on the node's partial list (not counting CPU slabs): for tests and stats. */
-export function slub_node_free_objects(s: KmemCache): number {
-  const i32 = kapi.shm;
-  const m = mem(s.slot);
-  const flags = spin_lock_irqsave(m.lock);
-  let n = 0;
-  for (let sl = i32[m.node.base + N_PARTIAL_HEAD] ?? 0; sl !== 0; sl = i32[slw(m, sl - 1, SL_NEXT)] ?? 0) {
-    n += oo(s.slot) - st_inuse(Atomics.load(i32, slw(m, sl - 1, SL_STATE)));
-  }
-  spin_unlock_irqrestore(m.lock, flags);
-  return n;
-}
-
-/** Objects on CPU `cpu`'s private freelist of `s` (a diagnostic read when `cpu` is quiet). */
-export function slub_cpu_cached_objects(s: KmemCache, cpu: number): number {
-  const m = mem(s.slot);
-  let n = 0;
-  for (let o = kapi.shm[m.cpus.base + cpu * PCP_STRIDE + K_FREELIST] ?? 0; o !== 0 && n <= oo(s.slot); o = get_freepointer(s.slot, m, o - 1)) n++;
-  return n;
-}
-
-/** The object number of byte address `addr` in `s` (0 .. slub_max_objects(s) - 1), -1 if none. */
-export function slub_obj_index(s: KmemCache, addr: number): number {
-  return objOf(s.slot, mem(s.slot), addr);
-}
-
-/** Upper bound of slub_obj_index() + 1 for any cache of this guest. */
-export function slub_max_objects(): number {
-  return nr_slabs() * INUSE_MASK;
-}
-
-/** Objects per slab of `s` (s->oo). */
-export function slub_objects_per_slab(s: KmemCache): number {
-  return oo(s.slot);
-}
-
-/** The live cache in `slot` as another CPU sees it (kmem_cache pointers are shared in the kernel). */
-export function slub_cache_by_slot(slot: number): KmemCache | null {
-  const i32 = kapi.shm;
-  if (slot < 0 || slot >= MAX_CACHES || Atomics.load(i32, cw(slot, C_INUSE)) === 0) return null;
-  return {
-    slot,
-    name: readName(slot),
-    object_size: Atomics.load(i32, cw(slot, C_OBJ_SIZE)),
-    align: 8,
-    flags: Atomics.load(i32, cw(slot, C_FLAGS)),
-    useroffset: 0,
-    usersize: Atomics.load(i32, cw(slot, C_USERSIZE)),
-    ctor: null,
-  };
-}
-
-export interface SlabObjectInfo {
-  readonly cacheName: string;
-  readonly objAddr: number;
-  readonly usersize: number;
-  /** Allocation frames, innermost first (null when tracked on another thread or not tracked). */
-  readonly track: string[] | null;
-}
-
-/** kmem_obj_info(): the live cache object containing byte address `addr`, if any. */
-export function slub_find_object(addr: number): SlabObjectInfo | null {
-  const i32 = kapi.shm;
-  for (let slot = 0; slot < MAX_CACHES; slot++) {
-    if (Atomics.load(i32, cw(slot, C_INUSE)) === 0) continue;
-    const m = mem(slot);
-    const start = m.arena.base * 4;
-    if (addr < start || addr >= start + nr_slabs() * SLAB_BYTES) continue;
-    const stride = Atomics.load(i32, cw(slot, C_STRIDE_WORDS)) * 4;
-    const slab = Math.floor((addr - start) / SLAB_BYTES);
-    const k = Math.floor((addr - start - slab * SLAB_BYTES) / stride);
-    if (k >= oo(slot)) return null;
-    const obj = start + slab * SLAB_BYTES + k * stride;
-    return { cacheName: readName(slot), objAddr: obj, usersize: Atomics.load(i32, cw(slot, C_USERSIZE)), track: alloc_tracks.get(obj) ?? null };
-  }
-  return null;
-}
-
 /** Boot on every CPU: lock classes in a fixed order, then the cpuhp dead callback. */
 export function slub_init(): void {
   test_local_lock_irqs_on = test_local_lock_irqs_on_param.get();
+  slub_debug_ops_init();
   jump_label_init();
   slab_mutex();
-  slub_debug_enabled();
+  // setup_slub_debug(): the key goes on at boot when slub_debug= asks for any debugging.
+  if (setup_slub_debug()) static_key_enable_early(slub_debug_enabled());
+  else slub_debug_enabled();
+  stack_depot_init();
   caches();
   stats();
   cpuhp_setup_state_nocalls('CPUHP_SLUB_DEAD', 'slub:dead', null, slub_cpu_dead);

@@ -229,6 +229,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       },
       assertHeld: () => {},
       isHeld: () => true,
+      checkNoLocksFreed: () => undefined,
       rcuSuspicious: () => {},
     },
     lockClass(name: string, type: LockType, waitType: WaitType): LockClassKey {
