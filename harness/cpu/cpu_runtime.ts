@@ -35,6 +35,11 @@ import { Task } from './task.js';
 
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
+/**
+ * The last part of a busy-wait that really spins: a futex sleep ends tens of microseconds late,
+ * so a delay sleeps until this close to its end and spins the rest (#spinUntil()).
+ */
+const DELAY_SPIN_MS = 0.1;
 
 /** The executor. Its shared fields are documented once, in the Executor interface. */
 export class CpuRuntime implements Executor {
@@ -58,6 +63,8 @@ export class CpuRuntime implements Executor {
   #back: (() => void) | null = null;
   #doorbellSeen = -1;
   #lastLoopYield = 0;
+  /** A word nobody notifies: a busy-wait with irqs off sleeps on it until its end. */
+  readonly #delayWord = new Int32Array(new SharedArrayBuffer(4));
 
   irqsOff = false;
   hardirqCount = 0;
@@ -221,15 +228,18 @@ export class CpuRuntime implements Executor {
    * as it spins (unless irqs are off); with PREEMPT=y, where preemptible, every tick preempts it
    * (see below) and the rest of the delay runs when the task is back: the returned promise.
    * Null when the delay completed on the CPU.
+   *
+   * The CPU stays busy (its token held, no other task runs on it, no quiescent state), but the
+   * host thread does not burn a host core meanwhile: it sleeps on its timer line until the tick
+   * raises it or the delay is nearly over (#spinUntil()). The guest sees a busy-waiting CPU; the
+   * host's other executors get the core (README, "Where the time goes").
    */
   delay(us: number): Promise<void> | null {
     const i32 = this.i32;
     const pend = this.irqPendingWord;
     const end = performance.now() + us / 1000;
     for (;;) {
-      let now = performance.now();
-      while (now < end && Atomics.load(i32, pend) === 0) now = performance.now();
-      if (now >= end) return null;
+      if (!this.#spinUntil(end, pend)) return null;
       this.takePendingInterrupts();
       // PREEMPT=y: a busy-wait gives up its CPU at every tick it takes, even when nothing else
       // of ours is runnable: the kernel's CPUs have more runnable tasks than the model's
@@ -243,10 +253,31 @@ export class CpuRuntime implements Executor {
           return p ?? undefined;
         });
       }
-      // Interrupts deferred (irqs off, or already in one): spin out the rest; the line stays raised.
+      // Interrupts deferred (irqs off, or already in one): wait out the rest; the line stays raised.
       if (Atomics.load(i32, pend) !== 0) {
-        while (performance.now() < end);
+        this.#spinUntil(end, -1);
         return null;
+      }
+    }
+  }
+
+  /**
+   * Busy-wait until `end` (performance.now() time) or until the timer line `pend` is raised (-1:
+   * do not watch it). True when the line was raised first. Long waits sleep in Atomics.wait on
+   * the line, woken by the APIC tick's notify (harness/guest/guest_main.ts) or the timeout, and
+   * spin only the last DELAY_SPIN_MS, so the delay ends on time (a futex wake-up is late by tens
+   * of microseconds) and the tick is taken as promptly as a spin would take it.
+   */
+  #spinUntil(end: number, pend: number): boolean {
+    const i32 = this.i32;
+    for (;;) {
+      // Pairs with the guest main thread's Atomics.store + notify of CPU_IRQ_PENDING.
+      if (pend >= 0 && Atomics.load(i32, pend) !== 0) return true;
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      if (left > DELAY_SPIN_MS) {
+        if (pend >= 0) Atomics.wait(i32, pend, 0, left - DELAY_SPIN_MS);
+        else Atomics.wait(this.#delayWord, 0, 0, left - DELAY_SPIN_MS); // nobody notifies it: a timed sleep
       }
     }
   }

@@ -255,8 +255,14 @@ const progressTimer = setInterval(sendProgress, 1000);
 
 // The local APIC timer of every CPU, at HZ: raise its interrupt line; the CPU takes the interrupt
 // at its next interrupt-enabled kapi call, busy-wait or scheduling pass (harness/cpu/cpu_runtime.ts).
+// The notify wakes a busy-wait sleeping on the line (CpuRuntime's delay()); it costs nothing
+// when nobody waits there.
 const apicTimer = setInterval(() => {
-  for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_IRQ_PENDING), 1);
+  for (let c = 0; c < spec.nrCpus; c++) {
+    const w = cpuWord(c, CPU_IRQ_PENDING);
+    Atomics.store(i32, w, 1);
+    Atomics.notify(i32, w, 1); // pairs with the Atomics.wait in CpuRuntime's delay()
+  }
 }, 1);
 
 const watchdog = setInterval(() => {
