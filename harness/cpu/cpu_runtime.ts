@@ -307,6 +307,22 @@ export class CpuRuntime implements Executor {
     return this.block(t);
   }
 
+  /**
+   * cond_resched(): a voluntary switch, PREEMPT_NONE included, once the tick has set
+   * need_resched (Interrupts.take(): a runnable task here, or a waiter for our CPU's token). The
+   * task goes to the back of the runqueue as after schedule(); the switch hands the token over
+   * when its slice is over (#tokenSwitch()).
+   */
+  condResched(): Promise<void> | null {
+    if (!this.needResched) return null;
+    const t = this.current;
+    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0 || t.rcuDepth > 0) return null;
+    t.state = 'runnable';
+    t.preempted = false;
+    this.runqueue.push(t);
+    return this.block(t);
+  }
+
   /* ---------------- the loop ---------------- */
 
   /** Some runnable task may run on the CPU we hold. */
