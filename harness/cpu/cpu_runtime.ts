@@ -21,6 +21,7 @@ import {
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
+  IRQ_LINE_SLEEPING,
   MAX_TASKS,
   cpuOnlineIn,
   cpuWord,
@@ -271,13 +272,21 @@ export class CpuRuntime implements Executor {
   #spinUntil(end: number, pend: number): boolean {
     const i32 = this.i32;
     for (;;) {
-      // Pairs with the guest main thread's Atomics.store + notify of CPU_IRQ_PENDING.
-      if (pend >= 0 && Atomics.load(i32, pend) !== 0) return true;
+      // Pairs with the Atomics.exchange of the guest main thread's APIC tick.
+      if (pend >= 0 && Atomics.load(i32, pend) > 0) return true;
       const left = end - performance.now();
       if (left <= 0) return false;
-      if (left > DELAY_SPIN_MS) {
-        if (pend >= 0) Atomics.wait(i32, pend, 0, left - DELAY_SPIN_MS);
-        else Atomics.wait(this.#delayWord, 0, 0, left - DELAY_SPIN_MS); // nobody notifies it: a timed sleep
+      if (left <= DELAY_SPIN_MS) continue;
+      if (pend < 0) {
+        Atomics.wait(this.#delayWord, 0, 0, left - DELAY_SPIN_MS); // nobody notifies it: a timed sleep
+        continue;
+      }
+      // -1 on the line: "asleep on it, notify me". The tick exchanges it for 1 and notifies only
+      // then, so a tick that finds nobody asleep costs no notify. Taking -1 back (if the tick did
+      // not come) leaves 0; a tick that came meanwhile left 1, which the CAS keeps.
+      if (Atomics.compareExchange(i32, pend, 0, IRQ_LINE_SLEEPING) === 0) {
+        Atomics.wait(i32, pend, IRQ_LINE_SLEEPING, left - DELAY_SPIN_MS);
+        Atomics.compareExchange(i32, pend, IRQ_LINE_SLEEPING, 0);
       }
     }
   }

@@ -35,6 +35,7 @@ import {
   HDR_NEXT_PID,
   HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
+  IRQ_LINE_SLEEPING,
   LOCKDEP_BASE,
   bootTimeView,
   cpuWord,
@@ -255,13 +256,13 @@ const progressTimer = setInterval(sendProgress, 1000);
 
 // The local APIC timer of every CPU, at HZ: raise its interrupt line; the CPU takes the interrupt
 // at its next interrupt-enabled kapi call, busy-wait or scheduling pass (harness/cpu/cpu_runtime.ts).
-// The notify wakes a busy-wait sleeping on the line (CpuRuntime's delay()); it costs nothing
-// when nobody waits there.
+// A busy-wait (CpuRuntime's delay()) may sleep on the line, saying so with IRQ_LINE_SLEEPING:
+// only then is the line notified (a notify costs microseconds, a store nanoseconds).
 const apicTimer = setInterval(() => {
   for (let c = 0; c < spec.nrCpus; c++) {
     const w = cpuWord(c, CPU_IRQ_PENDING);
-    Atomics.store(i32, w, 1);
-    Atomics.notify(i32, w, 1); // pairs with the Atomics.wait in CpuRuntime's delay()
+    // Pairs with the compareExchange + Atomics.wait in CpuRuntime's #spinUntil().
+    if (Atomics.exchange(i32, w, 1) === IRQ_LINE_SLEEPING) Atomics.notify(i32, w, 1);
   }
 }, 1);
 

@@ -113,8 +113,16 @@ export const CPU_PV_WAIT_SINCE = 8;
 export const CPU_PV_WAIT_ADDR = 9;
 /** pv_kick() count of this CPU: pv_wait() sleeps until it moves (Atomics.add + notify). */
 export const CPU_PV_KICK = 10;
-/** Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the interrupt. */
+/**
+ * Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the
+ * interrupt; IRQ_LINE_SLEEPING while the executor sleeps on it in a busy-wait.
+ */
 export const CPU_IRQ_PENDING = 11;
+/**
+ * CPU_IRQ_PENDING while its executor sleeps on the line in a busy-wait (harness/cpu/cpu_runtime.ts,
+ * delay()): the APIC tick notifies the line only when it finds this value.
+ */
+export const IRQ_LINE_SLEEPING = -1;
 /*
  * The CPU's run token (harness/cpu/README.md, "Executors and run tokens"): a ticket lock. An
  * executor takes a ticket (Atomics.add of CPU_TOKEN_NEXT) and holds the CPU while
