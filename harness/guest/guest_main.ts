@@ -39,13 +39,14 @@ import {
   LOCKDEP_BASE,
   bootTimeView,
   cpuWord,
+  goMicros,
   guestLayout,
 } from '../shm/layout.js';
 import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
 import { HangDetector } from '../cpu/hang_detector.js';
 import { showState } from '../cpu/show_state.js';
 import { answerShowState } from './show_state_request.js';
-import { printkStamp } from '../lib/printk_time.js';
+import { printkStamp, printkTime } from '../lib/printk_time.js';
 import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
@@ -241,9 +242,12 @@ machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 let bootSec: number | null = null;
 function bootDone(): void {
   if (ended) return;
-  // performance.now() counts from this process's start (its time origin), not from bootMs.
-  bootSec = Math.round(performance.now()) / 1000;
-  machineLines([bootDoneLine(spec.nrCpus, bootSec)]);
+  // The moment CPU 0 let the tasks run, not when this thread noticed: tasks (the torture clock
+  // among them) may run before this callback, and none runs before that moment. bootSec counts
+  // from this process's start (performance.now()'s origin), so it adds bootMs.
+  const goUs = goMicros(Atomics.load(i32, HDR_GO));
+  bootSec = Math.round(bootMs + goUs / 1000) / 1000;
+  writeConsole([`${printkTime(goUs)} ${bootDoneLine(spec.nrCpus, bootSec)}`]);
   progress.boot(bootSec);
   sendProgress();
 }

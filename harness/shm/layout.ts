@@ -44,8 +44,22 @@ export const HDR_BOOT_F64_BYTE = 8; // words 2..3
 export const HDR_NR_CPUS = 4;
 /** Number of CPUs that finished boot(); the start barrier. Pairs with Atomics.wait in cpu_main. */
 export const HDR_BOOTED = 5;
-/** Set to 1 by CPU 0 when every CPU may start scheduling. */
+/**
+ * Set by CPU 0 when every CPU may start scheduling (0 before): goStamp(), the microseconds from
+ * the boot instant to that moment, plus 1. The guest's `test time starts` line is stamped with it
+ * (goMicros()), not with the moment its main thread noticed, so no task runs before that stamp.
+ */
 export const HDR_GO = 6;
+
+/** HDR_GO's value for "now", on the clock of `bootMs` (the boot instant, performance.now()). */
+export function goStamp(bootMs: number): number {
+  return Math.min(0x7ffffffe, Math.max(0, Math.round((performance.now() - bootMs) * 1000))) + 1;
+}
+
+/** Microseconds from the boot instant to the start of the test, from a non-zero HDR_GO. */
+export function goMicros(go: number): number {
+  return go - 1;
+}
 /**
  * cpu_online_mask: CPU_MASK_WORDS words from here (bit n % 32 of word n / 32 = CPU n). Written by
  * the CPU itself as it parks/unparks (Atomics.and / Atomics.or of its own bit).
