@@ -253,6 +253,13 @@ export interface Kapi {
    */
   preemptPoint(): Promise<void> | null;
   /**
+   * cond_resched() (PREEMPT_NONE's voluntary preemption point): when the tick has set
+   * need_resched (another task of this executor is runnable, or another executor waits for this
+   * CPU's run token) and the caller is preemptible, switch tasks (returns a promise; a quiescent
+   * state for RCU, as any switch); else null, for the cost of a load. Use as preemptPoint().
+   */
+  condResched(): Promise<void> | null;
+  /**
    * might_sleep(): called at the top of a sleeping primitive (mutex_lock, down_read, ...). In
    * atomic context (preemption or irqs disabled, e.g. under a raw spinlock) it reports `BUG:
    * sleeping function called from invalid context at <caller's file:line>` and fails the guest,

@@ -10,7 +10,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { installKapi, type KernelConfig } from '../kapi.js';
-import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, bootTimeView, setCpuOnline } from '../shm/layout.js';
+import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, bootTimeView, goStamp, setCpuOnline } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
 import { printkStamp } from '../lib/printk_time.js';
 import type { CpuStart, FromCpu } from './protocol.js';
@@ -223,7 +223,7 @@ for (;;) {
   Atomics.wait(i32, HDR_BOOTED, booted, 100); // pairs with the add + notify above on other CPUs
 }
 if (cpu === 0) {
-  Atomics.store(i32, HDR_GO, 1);
+  Atomics.store(i32, HDR_GO, goStamp(bootMs));
   Atomics.notify(i32, HDR_GO);
 }
 while (Atomics.load(i32, HDR_GO) === 0) Atomics.wait(i32, HDR_GO, 0, 100);

@@ -21,6 +21,7 @@ import {
   HDR_MUST_STOP,
   HDR_NEXT_PID,
   HDR_NEXT_TASK_SLOT,
+  IRQ_LINE_SLEEPING,
   MAX_TASKS,
   cpuOnlineIn,
   cpuWord,
@@ -35,6 +36,11 @@ import { Task } from './task.js';
 
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
+/**
+ * The last part of a busy-wait that really spins: a futex sleep ends tens of microseconds late,
+ * so a delay sleeps until this close to its end and spins the rest (#spinUntil()).
+ */
+const DELAY_SPIN_MS = 0.1;
 
 /** The executor. Its shared fields are documented once, in the Executor interface. */
 export class CpuRuntime implements Executor {
@@ -60,6 +66,8 @@ export class CpuRuntime implements Executor {
   #back: (() => void) | null = null;
   #doorbellSeen = -1;
   #lastLoopYield = 0;
+  /** A word nobody notifies: a busy-wait with irqs off sleeps on it until its end. */
+  readonly #delayWord = new Int32Array(new SharedArrayBuffer(4));
 
   irqsOff = false;
   hardirqCount = 0;
@@ -231,15 +239,18 @@ export class CpuRuntime implements Executor {
    * as it spins (unless irqs are off); with PREEMPT=y, where preemptible, every tick preempts it
    * (see below) and the rest of the delay runs when the task is back: the returned promise.
    * Null when the delay completed on the CPU.
+   *
+   * The CPU stays busy (its token held, no other task runs on it, no quiescent state), but the
+   * host thread does not burn a host core meanwhile: it sleeps on its timer line until the tick
+   * raises it or the delay is nearly over (#spinUntil()). The guest sees a busy-waiting CPU; the
+   * host's other executors get the core (README, "Where the time goes").
    */
   delay(us: number): Promise<void> | null {
     const i32 = this.i32;
     const pend = this.irqPendingWord;
     const end = performance.now() + us / 1000;
     for (;;) {
-      let now = performance.now();
-      while (now < end && Atomics.load(i32, pend) === 0) now = performance.now();
-      if (now >= end) return null;
+      if (!this.#spinUntil(end, pend)) return null;
       this.takePendingInterrupts();
       // PREEMPT=y: a busy-wait gives up its CPU at every tick it takes, even when nothing else
       // of ours is runnable: the kernel's CPUs have more runnable tasks than the model's
@@ -253,10 +264,39 @@ export class CpuRuntime implements Executor {
           return p ?? undefined;
         });
       }
-      // Interrupts deferred (irqs off, or already in one): spin out the rest; the line stays raised.
+      // Interrupts deferred (irqs off, or already in one): wait out the rest; the line stays raised.
       if (Atomics.load(i32, pend) !== 0) {
-        while (performance.now() < end);
+        this.#spinUntil(end, -1);
         return null;
+      }
+    }
+  }
+
+  /**
+   * Busy-wait until `end` (performance.now() time) or until the timer line `pend` is raised (-1:
+   * do not watch it). True when the line was raised first. Long waits sleep in Atomics.wait on
+   * the line, woken by the APIC tick's notify (harness/guest/guest_main.ts) or the timeout, and
+   * spin only the last DELAY_SPIN_MS, so the delay ends on time (a futex wake-up is late by tens
+   * of microseconds) and the tick is taken as promptly as a spin would take it.
+   */
+  #spinUntil(end: number, pend: number): boolean {
+    const i32 = this.i32;
+    for (;;) {
+      // Pairs with the Atomics.exchange of the guest main thread's APIC tick.
+      if (pend >= 0 && Atomics.load(i32, pend) > 0) return true;
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      if (left <= DELAY_SPIN_MS) continue;
+      if (pend < 0) {
+        Atomics.wait(this.#delayWord, 0, 0, left - DELAY_SPIN_MS); // nobody notifies it: a timed sleep
+        continue;
+      }
+      // -1 on the line: "asleep on it, notify me". The tick exchanges it for 1 and notifies only
+      // then, so a tick that finds nobody asleep costs no notify. Taking -1 back (if the tick did
+      // not come) leaves 0; a tick that came meanwhile left 1, which the CAS keeps.
+      if (Atomics.compareExchange(i32, pend, 0, IRQ_LINE_SLEEPING) === 0) {
+        Atomics.wait(i32, pend, IRQ_LINE_SLEEPING, left - DELAY_SPIN_MS);
+        Atomics.compareExchange(i32, pend, IRQ_LINE_SLEEPING, 0);
       }
     }
   }
@@ -282,6 +322,22 @@ export class CpuRuntime implements Executor {
     }
     t.state = 'runnable';
     t.preempted = true;
+    this.runqueue.push(t);
+    return this.block(t);
+  }
+
+  /**
+   * cond_resched(): a voluntary switch, PREEMPT_NONE included, once the tick has set
+   * need_resched (Interrupts.take(): a runnable task here, or a waiter for our CPU's token). The
+   * task goes to the back of the runqueue as after schedule(); the switch hands the token over
+   * when its slice is over (#tokenSwitch()).
+   */
+  condResched(): Promise<void> | null {
+    if (!this.needResched) return null;
+    const t = this.current;
+    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0 || t.rcuDepth > 0) return null;
+    t.state = 'runnable';
+    t.preempted = false;
     this.runqueue.push(t);
     return this.block(t);
   }

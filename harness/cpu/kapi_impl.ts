@@ -85,6 +85,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     waitQueueIpi: (wq: WaitQueueHead, on: boolean) => sleepers.waitQueueIpi(wq, on),
     sendIpi: (cpu: number) => sleepers.sendIpi(cpu),
     preemptPoint: () => rt.preemptPoint(),
+    condResched: () => rt.condResched(),
     mightSleep: () => rt.mightSleep(),
     sleepOn: <T>(p: Promise<T>) => sleepers.sleepOn(p),
     spinWait(a: Int32Array, index: number, value: number, sliceMs: number): void {

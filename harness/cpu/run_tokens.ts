@@ -143,8 +143,11 @@ export class RunTokens {
     Atomics.store(i32, cpuWord(cpu, CPU_TOKEN_HOLDER), 0);
     rt.cpu = -1;
     const serving = cpuWord(cpu, CPU_TOKEN_SERVING);
-    Atomics.add(i32, serving, 1);
-    Atomics.notify(i32, serving); // pairs with the Atomics.wait in take()
+    const served = Atomics.add(i32, serving, 1) + 1;
+    // Notify only when a ticket beyond the one now served was taken (a notify costs microseconds;
+    // most releases are an idle CPU's, with nobody waiting). A taker whose ticket add comes after
+    // this load reads the new SERVING before it waits, so it waits on the new value or not at all.
+    if (Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_NEXT)) - served > 0) Atomics.notify(i32, serving); // pairs with the Atomics.wait in take()
   }
 
   /**

@@ -35,16 +35,18 @@ import {
   HDR_NEXT_PID,
   HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
+  IRQ_LINE_SLEEPING,
   LOCKDEP_BASE,
   bootTimeView,
   cpuWord,
+  goMicros,
   guestLayout,
 } from '../shm/layout.js';
 import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
 import { HangDetector } from '../cpu/hang_detector.js';
 import { showState } from '../cpu/show_state.js';
 import { answerShowState } from './show_state_request.js';
-import { printkStamp } from '../lib/printk_time.js';
+import { printkStamp, printkTime } from '../lib/printk_time.js';
 import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
@@ -240,9 +242,12 @@ machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 let bootSec: number | null = null;
 function bootDone(): void {
   if (ended) return;
-  // performance.now() counts from this process's start (its time origin), not from bootMs.
-  bootSec = Math.round(performance.now()) / 1000;
-  machineLines([bootDoneLine(spec.nrCpus, bootSec)]);
+  // The moment CPU 0 let the tasks run, not when this thread noticed: tasks (the torture clock
+  // among them) may run before this callback, and none runs before that moment. bootSec counts
+  // from this process's start (performance.now()'s origin), so it adds bootMs.
+  const goUs = goMicros(Atomics.load(i32, HDR_GO));
+  bootSec = Math.round(bootMs + goUs / 1000) / 1000;
+  writeConsole([`${printkTime(goUs)} ${bootDoneLine(spec.nrCpus, bootSec)}`]);
   progress.boot(bootSec);
   sendProgress();
 }
@@ -255,8 +260,14 @@ const progressTimer = setInterval(sendProgress, 1000);
 
 // The local APIC timer of every CPU, at HZ: raise its interrupt line; the CPU takes the interrupt
 // at its next interrupt-enabled kapi call, busy-wait or scheduling pass (harness/cpu/cpu_runtime.ts).
+// A busy-wait (CpuRuntime's delay()) may sleep on the line, saying so with IRQ_LINE_SLEEPING:
+// only then is the line notified (a notify costs microseconds, a store nanoseconds).
 const apicTimer = setInterval(() => {
-  for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_IRQ_PENDING), 1);
+  for (let c = 0; c < spec.nrCpus; c++) {
+    const w = cpuWord(c, CPU_IRQ_PENDING);
+    // Pairs with the compareExchange + Atomics.wait in CpuRuntime's #spinUntil().
+    if (Atomics.exchange(i32, w, 1) === IRQ_LINE_SLEEPING) Atomics.notify(i32, w, 1);
+  }
 }, 1);
 
 const watchdog = setInterval(() => {

@@ -28,6 +28,10 @@ export class CapturedSites implements SiteStrategy {
     return 0;
   }
 
+  prefetch(): void {
+    this.#frames.frames();
+  }
+
   trace(): number {
     return this.#g.stacks.putStack(this.#frames.frames());
   }

@@ -46,6 +46,11 @@ export interface ChainValidator {
 export interface SiteStrategy {
   /** h.site[] of a new acquisition: its own site, or 0 (then filled from its chain). */
   acquisitionSite(): number;
+  /**
+   * Take now what trace() and siteId() will need (a stack capture costs microseconds), before
+   * the graph lock: every other CPU that needs the lock waits while it is held.
+   */
+  prefetch(): void;
   /** save_trace(): the current stack's id. Under the graph lock. */
   trace(): number;
   /** The current `at:` site's id. Under the graph lock. */

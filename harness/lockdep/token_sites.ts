@@ -33,6 +33,10 @@ export class TokenSites implements SiteStrategy {
     return externalStackId(this.#token());
   }
 
+  prefetch(): void {
+    /* A token costs nothing to take. */
+  }
+
   trace(): number {
     return externalStackId(this.#token());
   }

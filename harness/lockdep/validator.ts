@@ -353,6 +353,7 @@ export class Validator implements Lockdep {
 
   /** This acquisition's site, for a chain another task validated (stored under the graph lock). */
   #ownSite(): number {
+    this.#sites.prefetch();
     this.#reporter.graphLock();
     try {
       return this.#sites.siteId();
@@ -390,6 +391,7 @@ export class Validator implements Lockdep {
     const { task, h, d, hl } = c;
     // The [HC.:SC.:HE.:SE.] of reports validation may print: this acquisition's context.
     this.#setFlags(hl.hardirq, hl.softirq, !hl.irqsOff, !hl.bhOff && !hl.softirq);
+    this.#sites.prefetch();
     this.#reporter.graphLock();
     try {
       if (!g.debugLocks()) return g.chains.find(c.hi, c.lo) >= 0 ? this.#sites.chainSite() : 0;
@@ -503,6 +505,7 @@ export class Validator implements Lockdep {
   #markLock(task: LockdepTask, h: HeldLocks, idx: number, bit: number): boolean {
     const g = this.g;
     const cls = h.cls[idx] ?? 0;
+    this.#sites.prefetch();
     this.#reporter.graphLock();
     try {
       if (g.usage(cls) & (1 << bit)) return true;

@@ -44,8 +44,22 @@ export const HDR_BOOT_F64_BYTE = 8; // words 2..3
 export const HDR_NR_CPUS = 4;
 /** Number of CPUs that finished boot(); the start barrier. Pairs with Atomics.wait in cpu_main. */
 export const HDR_BOOTED = 5;
-/** Set to 1 by CPU 0 when every CPU may start scheduling. */
+/**
+ * Set by CPU 0 when every CPU may start scheduling (0 before): goStamp(), the microseconds from
+ * the boot instant to that moment, plus 1. The guest's `test time starts` line is stamped with it
+ * (goMicros()), not with the moment its main thread noticed, so no task runs before that stamp.
+ */
 export const HDR_GO = 6;
+
+/** HDR_GO's value for "now", on the clock of `bootMs` (the boot instant, performance.now()). */
+export function goStamp(bootMs: number): number {
+  return Math.min(0x7ffffffe, Math.max(0, Math.round((performance.now() - bootMs) * 1000))) + 1;
+}
+
+/** Microseconds from the boot instant to the start of the test, from a non-zero HDR_GO. */
+export function goMicros(go: number): number {
+  return go - 1;
+}
 /**
  * cpu_online_mask: CPU_MASK_WORDS words from here (bit n % 32 of word n / 32 = CPU n). Written by
  * the CPU itself as it parks/unparks (Atomics.and / Atomics.or of its own bit).
@@ -113,8 +127,16 @@ export const CPU_PV_WAIT_SINCE = 8;
 export const CPU_PV_WAIT_ADDR = 9;
 /** pv_kick() count of this CPU: pv_wait() sleeps until it moves (Atomics.add + notify). */
 export const CPU_PV_KICK = 10;
-/** Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the interrupt. */
+/**
+ * Set to 1 by the guest's timer (the local APIC, 1 kHz) and cleared by the CPU as it takes the
+ * interrupt; IRQ_LINE_SLEEPING while the executor sleeps on it in a busy-wait.
+ */
 export const CPU_IRQ_PENDING = 11;
+/**
+ * CPU_IRQ_PENDING while its executor sleeps on the line in a busy-wait (harness/cpu/cpu_runtime.ts,
+ * delay()): the APIC tick notifies the line only when it finds this value.
+ */
+export const IRQ_LINE_SLEEPING = -1;
 /*
  * The CPU's run token (harness/cpu/README.md, "Executors and run tokens"): a ticket lock. An
  * executor takes a ticket (Atomics.add of CPU_TOKEN_NEXT) and holds the CPU while

@@ -146,8 +146,11 @@ export async function rcu_torture_reader(): Promise<void> {
   do {
     if (timer !== null && !timer.pending) kapi.modTimer(timer, kapi.jiffies() + 1);
     if (!(await rcu_torture_one_read(rand, reads)) && !torture_must_stop()) await torture_sleep_interruptible(HZ);
-    // cond_resched(): with PREEMPT_NONE a QS for RCU (rcu_all_qs()), as in the kernel.
+    // stutter_wait()'s cond_resched_tasks_rcu_qs(): with PREEMPT_NONE a QS for RCU (rcu_all_qs()),
+    // and a switch when the tick asked for one, as in the kernel.
     t.ops.cond_resched_qs();
+    const cr = kapi.condResched();
+    if (cr !== null) await cr;
     if (kapi.jiffies() > lastsleep && !torture_must_stop()) {
       await kapi.scheduleTimeout(1);
       lastsleep = kapi.jiffies() + 10;

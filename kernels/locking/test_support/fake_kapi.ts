@@ -154,6 +154,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
       for (let n = 0, m = mask; m !== 0; n++, m >>>= 1) if ((m & 1) !== 0) ring(i32, n);
     },
     preemptPoint: () => null,
+    condResched: () => null,
     sleepOn: <T>(p: Promise<T>) => p,
     spinWait(a: Int32Array, index: number, value: number, sliceMs: number): void {
       c.spinWait++;
