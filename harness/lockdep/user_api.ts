@@ -14,7 +14,9 @@
  *   const A = ld.lockClass('queue_lock', 'mutex');
  *   ld.acquire(A); myMutexLock(...); ... ld.release(A); myMutexUnlock(...);
  *
- * Reports go to `onReport` (default: console.error of the report text). By default lockdep
+ * Reports go to `onReport` (default: the report text written to standard error at once, with
+ * fs.writeSync: a worker's console.error is printed by the main thread's event loop, and a report
+ * of a blocked program must not wait for a thread that may never run again). By default lockdep
  * switches itself off for every thread after the first report, as the kernel does; with
  * `continueAfterReport: true` it goes on and reports each distinct problem once.
  * Guarantees: a repeated lock sequence costs a hash lookup (no stack capture); stacks are captured
@@ -29,6 +31,7 @@
  * or watchDeadlocks() in a thread that does not block (wait_watchdog.ts).
  */
 
+import { writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { TortureError } from '../errors.js';
 import { fnv1a } from '../lib/fnv1a.js';
@@ -64,7 +67,7 @@ export interface AttachOptions {
   readonly name?: string;
   /** pid printed in reports. Default the Node threadId. */
   readonly pid?: number;
-  /** Where reports go. Default: console.error(report.text). */
+  /** Where reports go. Default: the report text written to standard error (fs.writeSync(2)). */
   readonly onReport?: (report: LockdepReport) => void;
   /** Keep validating after a report and report each distinct problem once. Default false. */
   readonly continueAfterReport?: boolean;
@@ -132,7 +135,7 @@ export class UserLockdep {
     }
     const name = opts.name ?? `worker-${threadId}`;
     this.#env = new SimEnv(new SimTask(opts.pid ?? threadId, name, threadId), opts.release ?? 'user-program');
-    const deliver = opts.onReport ?? ((r: LockdepReport) => console.error(r.text));
+    const deliver = opts.onReport ?? ((r: LockdepReport) => void writeSync(2, `${r.text}\n`));
     this.#deliver = deliver;
     const hung = opts.hungTaskTimeoutSecs ?? 10;
     if (!Number.isFinite(hung) || hung < 0) {

@@ -37,11 +37,12 @@ function heldLines(t: WaitView): string[] {
   return held.length > 0 ? [...held] : [`no locks held by ${who(t)}.`];
 }
 
-/** The cycle rotated to start at its lowest slot, so every scanner prints it the same way. */
+/** The cycle rotated to start at its lowest pid (then slot), so every scanner prints it the same way. */
 export function canonicalCycle(cycle: readonly WaitView[]): WaitView[] {
   let k = 0;
   cycle.forEach((t, i) => {
-    if (t.slot < (cycle[k]?.slot ?? Infinity)) k = i;
+    const best = cycle[k] as WaitView;
+    if (t.pid < best.pid || (t.pid === best.pid && t.slot < best.slot)) k = i;
   });
   return [...cycle.slice(k), ...cycle.slice(0, k)];
 }

@@ -24,7 +24,7 @@ export interface WatchOptions {
   readonly intervalMs?: number;
   /** Seconds a thread may stay blocked before it is reported as a hung task; 0: never. Default 10. */
   readonly hungTaskTimeoutSecs?: number;
-  /** Where reports go. Default: console.error(report.text) (with `worker`, the worker writes them to standard error instead). */
+  /** Where reports go. Default: written to standard error (fs.writeSync(2)); with `worker`, the worker writes them there and posts them here too. */
   readonly onReport?: (report: WaitReport) => void;
   /** Banner release string. Default `user-program`. */
   readonly release?: string;
@@ -53,7 +53,7 @@ function checked(buf: SharedArrayBuffer, o: WatchOptions): { intervalMs: number;
 /** Scan `buf`'s wait-for table every intervalMs until stop(). */
 export function watchDeadlocks(buf: SharedArrayBuffer, opts: WatchOptions = {}): Watchdog {
   const o = checked(buf, opts);
-  const onReport = opts.onReport ?? ((r: WaitReport) => console.error(r.text));
+  const onReport = opts.onReport ?? ((r: WaitReport) => void writeSync(2, `${r.text}\n`));
   if (opts.worker === true) {
     const w = new Worker(new URL('./wait_watchdog_worker.js', import.meta.url), { workerData: { buf, ...o } });
     w.on('message', (r: WaitReport) => {

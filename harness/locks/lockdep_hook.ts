@@ -40,7 +40,7 @@ export interface EnableOptions {
   readonly buffer?: SharedArrayBuffer;
   /** This thread's name in reports (15 characters kept). Default `main` or `worker-<threadId>`. */
   readonly name?: string;
-  /** Where this thread's reports go. Default console.error(report.text). */
+  /** Where this thread's reports go. Default: written to standard error at once (fs.writeSync(2)), even from a blocked thread. */
   readonly onReport?: (report: { kind: string; title: string; lines: readonly string[]; text: string }) => void;
   /** Seconds a thread may stay blocked before it is a hung task; 0: never. Default 10. */
   readonly hungTaskTimeoutSecs?: number;

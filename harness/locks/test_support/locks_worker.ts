@@ -48,6 +48,7 @@ const READERS = 12;
 const WRITERS = 13;
 const ITEMS = 14;
 const CONSUMED = 15;
+const SLEEPING = 16; // the consumer is about to wait for item N (set under the mutex)
 
 /** A barrier at word `b`: every thread of the run arrives, then all go on (Atomics.wait, no sleep). */
 function meet(b: number, n = job.threads): void {
@@ -153,6 +154,8 @@ async function condition(lose: boolean): Promise<void> {
     for (let got = 0; got < job.iters; got++) {
       m.lock();
       while ((s[ITEMS] ?? 0) === 0) {
+        Atomics.store(s, SLEEPING, got + 1);
+        Atomics.notify(s, SLEEPING);
         if (job.async === true) await c.waitAsync(m);
         else c.wait(m);
       }
@@ -163,6 +166,9 @@ async function condition(lose: boolean): Promise<void> {
     return;
   }
   for (let i = 0; i < job.iters; i++) {
+    // The planted bug needs the consumer asleep on the last item: it says so under the mutex,
+    // which it drops only inside wait(), after reading the condition's sequence.
+    if (lose && i === job.iters - 1) until(SLEEPING, job.iters);
     m.lock();
     s[ITEMS] = (s[ITEMS] ?? 0) + 1;
     // The planted bug of `lost_wakeup`: the last item is added without a notify.

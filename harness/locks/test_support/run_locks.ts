@@ -32,6 +32,8 @@ export interface RunSpec {
   readonly until?: (reports: LocksRun['reports']) => boolean;
   /** Give up (terminate, reject) after this many ms. Default 60,000. */
   readonly capMs?: number;
+  /** Collect the workers' standard error as `stderr` reports. */
+  readonly stderr?: boolean;
   /** Extra environment for the workers (TORTURE_LOCKDEP). */
   readonly env?: Record<string, string>;
 }
@@ -50,7 +52,7 @@ export function runLocks(spec: RunSpec): Promise<LocksRun> {
       clearTimeout(cap);
       void Promise.all(workers.map((w) => w.terminate())).then(() => (err !== undefined ? reject(err) : resolve({ results, reports, stopped })));
     };
-    const cap = setTimeout(() => finish(false, new Error(`locks run ${spec.scenario} did not end in ${spec.capMs ?? 60_000} ms; reports: ${reports.map((r) => r.kind).join(', ')}`)), spec.capMs ?? 60_000);
+    const cap = setTimeout(() => finish(false, new Error(`locks run ${spec.scenario} did not end in ${spec.capMs ?? 60_000} ms; reports: ${reports.map((r) => `${r.kind}: ${r.text.slice(0, 300)}`).join(', ')}`)), spec.capMs ?? 60_000);
     for (let role = 0; role < spec.threads; role++) {
       const job: LocksJob = {
         scenario: spec.scenario,
@@ -66,8 +68,16 @@ export function runLocks(spec: RunSpec): Promise<LocksRun> {
         ...(spec.permits !== undefined ? { permits: spec.permits } : {}),
         ...(spec.hungTaskTimeoutSecs !== undefined ? { hungTaskTimeoutSecs: spec.hungTaskTimeoutSecs } : {}),
       };
-      const w = new Worker(fixture, { workerData: job, execArgv: ['--enable-source-maps'], env: { ...process.env, ...spec.env } });
+      const w = new Worker(fixture, { workerData: job, execArgv: ['--enable-source-maps'], env: { ...process.env, ...spec.env }, stderr: spec.stderr === true });
       workers.push(w);
+      if (spec.stderr === true) {
+        // Reports printed by the default onReport (console.error), one pseudo report per chunk.
+        w.stderr.setEncoding('utf8');
+        w.stderr.on('data', (text: string) => {
+          reports.push({ kind: 'stderr', text, role });
+          if (spec.until?.(reports) === true) finish(true);
+        });
+      }
       w.on('message', (m: LocksMsg) => {
         if (m.type === 'done') {
           results.push(m.result);
