@@ -118,6 +118,7 @@ export class UserLockdep {
   readonly #env: SimEnv;
   readonly #ordinals = new Map<string, number>();
   readonly #maps = new Map<LockClassKey, Map<number, LockdepMap>>();
+  readonly #keys = new Map<LockClassKey, number>();
   #pending: string[] = [];
   readonly #deliver: (r: LockdepReport) => void;
   readonly #wf: WaitForTable;
@@ -160,7 +161,12 @@ export class UserLockdep {
 
   /** The wait-for table's key of a class: its printed name, hashed (instances tell locks of one class apart). */
   #key(cls: LockClassKey): number {
-    return fnv1a(cls.ordinal > 0 ? `${cls.name}#${cls.ordinal + 1}` : cls.name) | 0;
+    let k = this.#keys.get(cls);
+    if (k === undefined) {
+      k = fnv1a(cls.ordinal > 0 ? `${cls.name}#${cls.ordinal + 1}` : cls.name) | 0;
+      this.#keys.set(cls, k);
+    }
+    return k;
   }
 
   /** Declare a lock class. Declare the same names in the same order on every thread. */

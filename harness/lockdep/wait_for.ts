@@ -144,9 +144,9 @@ export class WaitForTable {
     const n = this.i32[this.word(slot, S_NHELD)] ?? 0;
     if (n >= WF_MAX_HELD) return;
     const w = this.word(slot, S_HELD + 2 * n);
-    Atomics.store(this.i32, w, hash);
-    Atomics.store(this.i32, w + 1, inst);
-    // Partner: the scanner's Atomics.load of S_NHELD before it reads the pairs.
+    this.i32[w] = hash;
+    this.i32[w + 1] = inst;
+    // Publishes the plain stores above; partner: the scanner's Atomics.load of S_NHELD before it reads the pairs.
     Atomics.store(this.i32, this.word(slot, S_NHELD), n + 1);
   }
 

@@ -16,6 +16,7 @@
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { TortureError } from '../errors.js';
+import { distFile } from '../lib/dist_entry.js';
 import { WaitScanner, type WaitReport } from './wait_check.js';
 import { WaitForTable } from './wait_for.js';
 
@@ -38,7 +39,7 @@ export interface Watchdog {
 }
 
 function checked(buf: SharedArrayBuffer, o: WatchOptions): { intervalMs: number; hungTaskTimeoutSecs: number; release: string } {
-  if (!(buf instanceof SharedArrayBuffer) || new WaitForTable(buf).base <= 0) {
+  if (!(buf instanceof SharedArrayBuffer) || buf.byteLength < 64 || new WaitForTable(buf).base <= 0) {
     throw new TortureError('USAGE', `Cannot watch for deadlocks as 'buffer' must be a SharedArrayBuffer from createLockdepBuffer(): current value is ${typeof buf}`);
   }
   const intervalMs = o.intervalMs ?? 250;
@@ -55,7 +56,9 @@ export function watchDeadlocks(buf: SharedArrayBuffer, opts: WatchOptions = {}):
   const o = checked(buf, opts);
   const onReport = opts.onReport ?? ((r: WaitReport) => void writeSync(2, `${r.text}\n`));
   if (opts.worker === true) {
-    const w = new Worker(new URL('./wait_watchdog_worker.js', import.meta.url), { workerData: { buf, ...o } });
+    // The compiled worker beside this file (from source, under vitest: its dist/ copy).
+    const entry = import.meta.url.endsWith('.js') ? new URL('./wait_watchdog_worker.js', import.meta.url) : distFile('harness/lockdep/wait_watchdog_worker.js');
+    const w = new Worker(entry, { workerData: { buf, ...o } });
     w.on('message', (r: WaitReport) => {
       if (opts.onReport !== undefined) opts.onReport(r);
     });

@@ -1,0 +1,122 @@
+/*
+ * The zero-cost-off rows of torture/locks: each lock's lock+unlock, uncontended, in ns/op, three
+ * ways measured in the same run: the bare algorithm (the same atomics with nothing around them),
+ * the torture/locks lock with lockdep off, and with lockdep on. Ratios: off / bare (what the
+ * switch costs when off: the goal is 1.0 within the noise) and on / off (what lockdep costs).
+ * The async-mutex adapter is measured against async-mutex itself.
+ *
+ *   node dist/harness/bench/user_locks.js [--time MS] [--runs N]
+ *
+ * Every row runs in a fresh worker thread (user_locks_worker.ts), `runs` times, the rows of one
+ * run interleaved (bare, off, on, bare, off, on...) so that a host that slows down slows all of
+ * them; the median run's p50 is reported with every run's p50. Speeds are printed, never asserted.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { distFile } from '../lib/dist_entry.js';
+
+export type UserLocksLock = 'bare_mutex' | 'mutex' | 'bare_rwlock_read' | 'rwlock_read' | 'async_mutex' | 'async_mutex_adapter';
+
+export interface UserLocksJob {
+  readonly name: string;
+  readonly lock: UserLocksLock;
+  readonly lockdep: boolean;
+  readonly timeMs: number;
+}
+
+export type UserLocksReply = { readonly ok: true; readonly p50Ns: number; readonly rme: number } | { readonly ok: false; readonly reason: string };
+
+/** The rows, one table: a group compares its rows with its first (the baseline of the same algorithm). */
+export const USER_LOCKS_ROWS: ReadonlyArray<{ readonly group: string; readonly name: string; readonly lock: UserLocksLock; readonly lockdep: boolean; readonly what: string }> = [
+  { group: 'mutex', name: 'locks.bare_mutex.lock_unlock', lock: 'bare_mutex', lockdep: false, what: "Drepper's three-state futex mutex written out bare" },
+  { group: 'mutex', name: 'locks.mutex.lock_unlock', lock: 'mutex', lockdep: false, what: 'torture/locks Mutex lock() + unlock(), lockdep off' },
+  { group: 'mutex', name: 'locks.mutex.lock_unlock.lockdep', lock: 'mutex', lockdep: true, what: 'the same with lockdep on (enableLockdep())' },
+  { group: 'rwlock', name: 'locks.bare_rwlock.read_lock_unlock', lock: 'bare_rwlock_read', lockdep: false, what: 'the reader-preferring rwlock read side written out bare' },
+  { group: 'rwlock', name: 'locks.rwlock.read_lock_unlock', lock: 'rwlock_read', lockdep: false, what: 'torture/locks RwLock readLock() + readUnlock(), lockdep off' },
+  { group: 'rwlock', name: 'locks.rwlock.read_lock_unlock.lockdep', lock: 'rwlock_read', lockdep: true, what: 'the same with lockdep on' },
+  { group: 'async_mutex', name: 'locks.async_mutex.acquire_release', lock: 'async_mutex', lockdep: false, what: 'async-mutex 0.5.0 await acquire() + release()' },
+  { group: 'async_mutex', name: 'locks.async_mutex_adapter.acquire_release.lockdep', lock: 'async_mutex_adapter', lockdep: true, what: 'withLockdep(async-mutex), lockdep on (off, withLockdep returns the mutex itself)' },
+];
+
+export interface UserLocksRow {
+  readonly name: string;
+  readonly what: string;
+  /** Median over runs of the per-run p50, ns/op; null when a run was skipped. */
+  readonly p50Ns: number | null;
+  readonly runsP50Ns: readonly number[];
+  /** This row / the group's first row (same run medians). */
+  readonly ratio: number | null;
+  readonly skipped: string | null;
+}
+
+function runOne(job: UserLocksJob): Promise<UserLocksReply> {
+  return new Promise((resolve) => {
+    const w = new Worker(distFile('harness/bench/user_locks_worker.js'), { workerData: job, stdout: true, stderr: true });
+    w.stdout.resume();
+    w.stderr.resume();
+    const cap = setTimeout(() => void w.terminate().then(() => resolve({ ok: false, reason: 'hung: no result within 60 s' })), 60_000);
+    w.once('message', (r: UserLocksReply) => {
+      clearTimeout(cap);
+      void w.terminate().then(() => resolve(r));
+    });
+    w.once('error', (e) => {
+      clearTimeout(cap);
+      resolve({ ok: false, reason: `broken: ${e.message}` });
+    });
+  });
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+}
+
+/** Measure every row `runs` times, interleaved, and return the rows with their ratios. */
+export async function runUserLocks(timeMs = 500, runs = 3, log: (line: string) => void = () => {}): Promise<UserLocksRow[]> {
+  const p50s = new Map<string, number[]>();
+  const skipped = new Map<string, string>();
+  for (let run = 0; run < runs; run++) {
+    for (const r of USER_LOCKS_ROWS) {
+      const reply = await runOne({ name: r.name, lock: r.lock, lockdep: r.lockdep, timeMs });
+      if (!reply.ok) skipped.set(r.name, reply.reason);
+      else p50s.set(r.name, [...(p50s.get(r.name) ?? []), reply.p50Ns]);
+      log(`[run ${run + 1}/${runs}] ${r.name}: ${reply.ok ? `${reply.p50Ns.toFixed(1)} ns/op` : reply.reason}`);
+    }
+  }
+  const rows: UserLocksRow[] = [];
+  const firstOf = new Map<string, number | null>();
+  for (const r of USER_LOCKS_ROWS) {
+    const runsP50Ns = p50s.get(r.name) ?? [];
+    const p50Ns = skipped.has(r.name) || runsP50Ns.length === 0 ? null : median(runsP50Ns);
+    if (!firstOf.has(r.group)) firstOf.set(r.group, p50Ns);
+    const base = firstOf.get(r.group) ?? null;
+    rows.push({ name: r.name, what: r.what, p50Ns, runsP50Ns, ratio: p50Ns !== null && base !== null ? p50Ns / base : null, skipped: skipped.get(r.name) ?? null });
+  }
+  return rows;
+}
+
+/** The rows as a text table. */
+export function formatUserLocks(rows: readonly UserLocksRow[]): string {
+  const head = ['case', 'ns/op (p50)', 'x first of group', 'p50 of runs'];
+  const body = rows.map((r) => [r.name, r.p50Ns === null ? `skipped: ${r.skipped ?? ''}` : r.p50Ns.toFixed(1), r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.runsP50Ns.map((x) => x.toFixed(1)).join(' / ')]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) {
+    process.stderr.write(`Cannot run the locks bench as '${name}' must be an integer >= 1: current value is ${process.argv[i + 1] ?? ''}\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await runUserLocks(arg('--time', 500), arg('--runs', 3), (l) => process.stderr.write(`${l}\n`));
+  console.log(formatUserLocks(rows));
+}
