@@ -45,8 +45,10 @@ export interface UserLocksRow {
   /** Median over runs of the per-run p50, ns/op; null when a run was skipped. */
   readonly p50Ns: number | null;
   readonly runsP50Ns: readonly number[];
-  /** This row / the group's first row (same run medians). */
+  /** Median over runs of (this row / the group's first row) in the same run. */
   readonly ratio: number | null;
+  /** For a lockdep row: median over runs of (this row / the same lock with lockdep off) in the same run; null otherwise. */
+  readonly onOff: number | null;
   readonly skipped: string | null;
 }
 
@@ -84,22 +86,34 @@ export async function runUserLocks(timeMs = 500, runs = 3, log: (line: string) =
       log(`[run ${run + 1}/${runs}] ${r.name}: ${reply.ok ? `${reply.p50Ns.toFixed(1)} ns/op` : reply.reason}`);
     }
   }
-  const rows: UserLocksRow[] = [];
-  const firstOf = new Map<string, number | null>();
-  for (const r of USER_LOCKS_ROWS) {
+  // Ratios run by run (rows of one run ran one after the other on the same host), then their median.
+  const perRun = (a: string, b: string | undefined): number | null => {
+    const x = p50s.get(a) ?? [];
+    const y = b === undefined ? [] : (p50s.get(b) ?? []);
+    if (skipped.has(a) || (b !== undefined && skipped.has(b)) || x.length === 0 || x.length !== y.length) return null;
+    return median(x.map((v, i) => v / (y[i] ?? NaN)));
+  };
+  return USER_LOCKS_ROWS.map((r) => {
     const runsP50Ns = p50s.get(r.name) ?? [];
-    const p50Ns = skipped.has(r.name) || runsP50Ns.length === 0 ? null : median(runsP50Ns);
-    if (!firstOf.has(r.group)) firstOf.set(r.group, p50Ns);
-    const base = firstOf.get(r.group) ?? null;
-    rows.push({ name: r.name, what: r.what, p50Ns, runsP50Ns, ratio: p50Ns !== null && base !== null ? p50Ns / base : null, skipped: skipped.get(r.name) ?? null });
-  }
-  return rows;
+    const first = USER_LOCKS_ROWS.find((o) => o.group === r.group)?.name;
+    const off = r.lockdep ? USER_LOCKS_ROWS.find((o) => o.group === r.group && o.lock === r.lock && !o.lockdep)?.name : undefined;
+    return {
+      name: r.name,
+      what: r.what,
+      p50Ns: skipped.has(r.name) || runsP50Ns.length === 0 ? null : median(runsP50Ns),
+      runsP50Ns,
+      ratio: perRun(r.name, first),
+      onOff: off === undefined ? null : perRun(r.name, off),
+      skipped: skipped.get(r.name) ?? null,
+    };
+  });
 }
 
 /** The rows as a text table. */
 export function formatUserLocks(rows: readonly UserLocksRow[]): string {
-  const head = ['case', 'ns/op (p50)', 'x first of group', 'p50 of runs'];
-  const body = rows.map((r) => [r.name, r.p50Ns === null ? `skipped: ${r.skipped ?? ''}` : r.p50Ns.toFixed(1), r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.runsP50Ns.map((x) => x.toFixed(1)).join(' / ')]);
+  const head = ['case', 'ns/op (p50)', 'x baseline', 'on / off', 'p50 of runs'];
+  const x = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}x`);
+  const body = rows.map((r) => [r.name, r.p50Ns === null ? `skipped: ${r.skipped ?? ''}` : r.p50Ns.toFixed(1), x(r.ratio), x(r.onOff), r.runsP50Ns.map((v) => v.toFixed(1)).join(' / ')]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');

@@ -14,6 +14,7 @@
 
 import { deadlineOf, futexWait, futexWaitAsync } from './futex.js';
 import { checkHandle, LockWords, newHandle, type LockHandle, type LockOptions } from './lock_word.js';
+import type { LocksLockdep } from './lockdep_hook.js';
 
 const WORDS = 2;
 
@@ -21,11 +22,14 @@ export class Mutex {
   readonly #w: LockWords;
   readonly #i32: Int32Array;
   readonly #at: number;
+  /** The lock's lockdep in this thread (null: off), kept here so the fast paths test one field. */
+  readonly #ld: LocksLockdep | null;
 
   constructor(opts: LockOptions = {}, handle?: LockHandle) {
     this.#w = new LockWords(handle ?? newHandle('mutex', WORDS, opts), WORDS, 'mutex');
     this.#i32 = this.#w.i32;
     this.#at = this.#w.at;
+    this.#ld = this.#w.ld;
   }
 
   /** This mutex in another thread: `Mutex.from(handle)` with the handle posted from here. */
@@ -40,7 +44,7 @@ export class Mutex {
   /** Take the lock, waiting at most timeoutMs (default for ever) in Atomics.wait; false on timeout. */
   lock(timeoutMs?: number): boolean {
     if (timeoutMs !== undefined) deadlineOf(timeoutMs); // bad input is refused even when the lock is free
-    const ld = this.#w.ld;
+    const ld = this.#ld;
     // Partner of the CAS: unlock()'s Atomics.sub (the release that hands over the critical section).
     if (ld === null) return Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0 || this.#lockSlow(deadlineOf(timeoutMs));
     ld.acquire(this.#w.cls, { instance: this.#w.inst });
@@ -58,7 +62,7 @@ export class Mutex {
     // Swap in 2 (a waiter); partner: unlock()'s Atomics.sub, which sees 2 and wakes us.
     let c = Atomics.exchange(i32, at, 2);
     while (c !== 0) {
-      if (futexWait(i32, at, 2, deadline, this.#w.ld) === 'timed-out') return false;
+      if (futexWait(i32, at, 2, deadline, this.#ld) === 'timed-out') return false;
       c = Atomics.exchange(i32, at, 2);
     }
     return true;
@@ -66,7 +70,7 @@ export class Mutex {
 
   /** lock() for an async function: waits with Atomics.waitAsync, the thread's event loop keeps running. */
   async lockAsync(timeoutMs?: number): Promise<boolean> {
-    const ld = this.#w.ld;
+    const ld = this.#ld;
     ld?.acquire(this.#w.cls, { instance: this.#w.inst });
     if (Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0) return true;
     const deadline = deadlineOf(timeoutMs);
@@ -88,12 +92,12 @@ export class Mutex {
   /** Take the lock if it is free; never waits. */
   tryLock(): boolean {
     if (Atomics.compareExchange(this.#i32, this.#at, 0, 1) !== 0) return false;
-    this.#w.ld?.acquire(this.#w.cls, { instance: this.#w.inst, trylock: true });
+    this.#ld?.acquire(this.#w.cls, { instance: this.#w.inst, trylock: true });
     return true;
   }
 
   unlock(): void {
-    this.#w.ld?.release(this.#w.cls, this.#w.inst);
+    this.#ld?.release(this.#w.cls, this.#w.inst);
     // Partner: the CAS / exchange of lock(); a 2 means a waiter may sleep: hand the word back as 0 and wake one.
     if (Atomics.sub(this.#i32, this.#at, 1) !== 1) {
       Atomics.store(this.#i32, this.#at, 0);

@@ -13,6 +13,7 @@
 
 import { deadlineOf, futexWait, futexWaitAsync } from './futex.js';
 import { checkHandle, LockWords, newHandle, type LockHandle, type LockOptions } from './lock_word.js';
+import type { LocksLockdep } from './lockdep_hook.js';
 
 const WORDS = 3;
 const STATE = 0;
@@ -23,11 +24,14 @@ export class RwLock {
   readonly #w: LockWords;
   readonly #i32: Int32Array;
   readonly #at: number;
+  /** The lock's lockdep in this thread (null: off), kept here so the fast paths test one field. */
+  readonly #ld: LocksLockdep | null;
 
   constructor(opts: LockOptions = {}, handle?: LockHandle) {
     this.#w = new LockWords(handle ?? newHandle('rwlock', WORDS, opts), WORDS, 'rwlock');
     this.#i32 = this.#w.i32;
     this.#at = this.#w.at;
+    this.#ld = this.#w.ld;
   }
 
   static from(handle: LockHandle): RwLock {
@@ -38,18 +42,17 @@ export class RwLock {
     return this.#w.handle;
   }
 
-  /** One attempt; returns the state seen when it failed, or null when taken. Partner of the CAS: the unlocks' Atomics.sub / store. */
+  /** Take it if it can be taken now; returns the state seen when it cannot, or null when taken. Partner of the CAS: the unlocks' Atomics.sub / store. */
   #try(read: boolean): number | null {
-    const s = Atomics.load(this.#i32, this.#at + STATE);
-    if (read ? s >= 0 : s === 0) {
+    for (;;) {
+      const s = Atomics.load(this.#i32, this.#at + STATE);
+      if (!(read ? s >= 0 : s === 0)) return s;
       if (Atomics.compareExchange(this.#i32, this.#at + STATE, s, read ? s + 1 : WRITER) === s) return null;
-      return this.#try(read);
     }
-    return s;
   }
 
   #annotate(read: boolean, trylock = false): void {
-    this.#w.ld?.acquire(this.#w.cls, { instance: this.#w.inst, read: read ? 'recursive' : false, trylock });
+    this.#ld?.acquire(this.#w.cls, { instance: this.#w.inst, read: read ? 'recursive' : false, trylock });
   }
 
   #sync(read: boolean, timeoutMs: number | undefined): boolean {
@@ -100,10 +103,15 @@ export class RwLock {
   }
 
   readLock(timeoutMs?: number): boolean {
+    if (timeoutMs !== undefined) deadlineOf(timeoutMs); // bad input is refused even when the lock is free
+    // Fast path with lockdep off: one load and one CAS.
+    if (this.#ld === null && this.#try(true) === null) return true;
     return this.#sync(true, timeoutMs);
   }
 
   writeLock(timeoutMs?: number): boolean {
+    if (timeoutMs !== undefined) deadlineOf(timeoutMs);
+    if (this.#ld === null && Atomics.compareExchange(this.#i32, this.#at + STATE, 0, WRITER) === 0) return true;
     return this.#sync(false, timeoutMs);
   }
 
@@ -133,12 +141,12 @@ export class RwLock {
   }
 
   readUnlock(): void {
-    this.#w.ld?.release(this.#w.cls, this.#w.inst);
+    this.#ld?.release(this.#w.cls, this.#w.inst);
     if (Atomics.sub(this.#i32, this.#at + STATE, 1) === 1) this.#wake();
   }
 
   writeUnlock(): void {
-    this.#w.ld?.release(this.#w.cls, this.#w.inst);
+    this.#ld?.release(this.#w.cls, this.#w.inst);
     Atomics.store(this.#i32, this.#at + STATE, 0);
     this.#wake();
   }
