@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Condition, disableLockdep, enableLockdep, Mutex } from './index.js';
+import { Mutex as AsyncMutex } from 'async-mutex';
+import { attachLockdep, createLockdepBuffer, type LockdepReport } from '../lockdep/user_api.js';
+import { Condition, disableLockdep, enableLockdep, Mutex, useLockdep, withLockdep } from './index.js';
 import { runLocks } from './test_support/run_locks.js';
 
 afterEach(() => disableLockdep());
@@ -127,6 +129,33 @@ describe('torture/locks with lockdep, on real worker threads', () => {
     const ex = await runLocks({ scenario: 'exclusion', threads: 3, iters: 2_000, locks: [new Mutex({ name: 'counter_lock' }).handle], lockdep: true, hungTaskTimeoutSecs: 1 });
     expect(ex.reports).toEqual([]);
     expect(ex.results.map((r) => r.violations)).toEqual([0, 0, 0]);
+  });
+
+  it('withLockdep() gives async-mutexes a lockdep class (AB-BA reported); off, it returns the mutex itself', async () => {
+    const plain = new AsyncMutex();
+    expect(withLockdep(plain)).toBe(plain);
+    const got: { kind: string; text: string }[] = [];
+    await enableLockdep({ name: 'tester', onReport: (r) => got.push(r) });
+    const a = withLockdep(new AsyncMutex(), { name: 'amutex_a' });
+    const b = withLockdep(new AsyncMutex(), { name: 'amutex_b' });
+    await a.runExclusive(() => b.runExclusive(() => 1));
+    expect(got).toEqual([]);
+    await b.runExclusive(() => a.runExclusive(() => 2));
+    expect(got.map((r) => r.kind)).toEqual(['circular']);
+    expect(got[0]?.text).toMatch(/^tester\/0 is trying to acquire lock:\nffffffff8000000\d \(amutex_a\)\{\+\.\+\.\}-\{3:3\}, at: /m);
+    expect(a.isLocked() || b.isLocked()).toBe(false);
+  });
+
+  it('useLockdep() injects a lockdep attached by the caller (no dynamic import): the same reports', () => {
+    const buf = createLockdepBuffer();
+    const got: LockdepReport[] = [];
+    useLockdep(buf, attachLockdep(buf, { name: 'injected', onReport: (r) => got.push(r) }));
+    const a = new Mutex({ name: 'inj_a' });
+    const b = new Mutex({ name: 'inj_b' });
+    expect(a.handle.lockdep).toBe(buf);
+    a.withLock(() => b.withLock(() => 0));
+    b.withLock(() => a.withLock(() => 0));
+    expect(got.map((r) => r.kind)).toEqual(['circular']);
   });
 
   it('TORTURE_LOCKDEP=1 switches lockdep on in every thread without code: the example deadlocks and says so', async () => {
