@@ -9,13 +9,16 @@
  *  - `await enableLockdep(options)`: loads lockdep; locks created afterwards in this thread carry
  *    a lockdep buffer (a new one, or options.buffer) in their handle, and every thread that
  *    attaches such a lock (Mutex.from(handle)) validates it against that buffer;
- *  - the environment variable TORTURE_LOCKDEP=1: the same, at import time (a top-level await),
- *    in every thread (workers inherit the environment);
+ *  - the environment variable TORTURE_LOCKDEP=1: the same, at import time, in every thread
+ *    (workers inherit the environment); loaded with require() (Node 20.19+ loads ES modules so),
+ *    synchronously, because a top-level await would make this module one that CommonJS programs
+ *    cannot require();
  *  - useLockdep(buffer, ld): an already attached UserLockdep, injected.
  * Off (the default), a lock holds `null` where its lockdep would be and its only cost is one
  * test of that field per operation (bench: harness/bench/user_locks.ts).
  */
 
+import { createRequire } from 'node:module';
 import { isMainThread, threadId } from 'node:worker_threads';
 
 /** A lock class as lockdep hands it out (opaque here). */
@@ -130,4 +133,6 @@ export function classFor(ld: LocksLockdep, name: string, type: 'mutex' | 'rwlock
   return cls;
 }
 
-if (process.env['TORTURE_LOCKDEP'] === '1') await enableLockdep();
+if (process.env['TORTURE_LOCKDEP'] === '1') {
+  api = createRequire(import.meta.url)('../lockdep/user_api.js') as UserApi;
+}

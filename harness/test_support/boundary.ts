@@ -21,8 +21,8 @@
  *      (lib/ only lib/) and harness/errors.ts, so that every folder may import them.
  *   8. harness/locks/ (the package export `torture/locks`, production code in users' programs) is
  *      self-contained: it imports only harness/locks/ files, node: builtins and the types of
- *      packages; its one way out is the dynamic import() of harness/lockdep/user_api.ts in
- *      harness/locks/lockdep_hook.ts, made only when lockdep is switched on.
+ *      packages; its one way out is harness/lockdep/user_api.ts loaded at run time (import() or
+ *      require()) by harness/locks/lockdep_hook.ts, only when lockdep is switched on.
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
@@ -42,7 +42,7 @@ export interface ImportEdge {
   readonly to: string | null;
   /** `import type`, `export type ... from`, or braces of `type` names only: erased at compile time. */
   readonly typeOnly: boolean;
-  /** `import('...')`: loaded when the code runs it, not when the module loads. */
+  /** `import('...')` or `require('...')`: loaded when the code runs it, not when the module loads. */
   readonly dynamic: boolean;
 }
 
@@ -172,15 +172,17 @@ export function importSpecifiers(src: string): string[] {
 
 /** Every import and re-export of a TypeScript source, in order. */
 export function findImports(src: string): FoundImport[] {
+  // (`require("x")` too: a CommonJS load from an ES module through createRequire(), as dynamic as import().)
   const { code, strings } = lex(src);
   const out: FoundImport[] = [];
-  // `import ... from "x"`, `export ... from "x"`, `import "x"`, `import("x")`: the keyword must start
-  // a statement or an expression (not `.import`, not part of an identifier).
-  const re = /(?<![\w$.])(import|export)\b/g;
+  // `import ... from "x"`, `export ... from "x"`, `import "x"`, `import("x")`, `require("x")`: the
+  // keyword must start a statement or an expression (not `.import`, not part of an identifier).
+  const re = /(?<![\w$.])(import|export|require)\b/g;
   for (let m = re.exec(code); m !== null; m = re.exec(code)) {
     let j = m.index + m[0].length;
     while (/\s/.test(code[j] ?? '')) j++;
-    if (m[1] === 'import' && code[j] === '(') {
+    if (m[1] === 'require' && code[j] !== '(') continue;
+    if ((m[1] === 'import' || m[1] === 'require') && code[j] === '(') {
       j++;
       while (/\s/.test(code[j] ?? '')) j++;
       const s = strings.get(j);
@@ -305,7 +307,7 @@ export function boundaryViolations(files: ReadonlyMap<string, string>, options: 
     }
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
     if (from === LOCKS_FOLDER && !locksMayImport(e)) {
-      out.push(`${where}: harness/locks/ is self-contained (torture/locks runs in production): it may import only harness/locks/, node: builtins, types of packages, and lockdep through the dynamic import() in ${LOCKS_DOOR.from}`);
+      out.push(`${where}: harness/locks/ is self-contained (torture/locks runs in production): it may import only harness/locks/, node: builtins, types of packages, and lockdep loaded at run time (import() or require()) by ${LOCKS_DOOR.from}`);
     }
   }
   out.push(...importCycles(edges.filter((e) => e.to !== null && !isTestFile(e.from) && !isTestFile(e.to))).map((c) => `import cycle: ${c.join(' -> ')}`));
