@@ -40,7 +40,7 @@ import { DEFAULT_LIMITS, lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import { captureStack, siteOf } from './stack.js';
 import { WaitScanner, type WaitReportKind } from './wait_check.js';
-import { initWaitFor, UH_NEXT_LOCK_ID, WAIT_EVENT, WAIT_LOCK, WaitForTable, WF_REGION_WORDS } from './wait_for.js';
+import { initWaitFor, UH_NEXT_LOCK_ID, WAIT_EVENT, WAIT_LOCK, WAIT_LOCK_ASYNC, WaitForTable, WF_REGION_WORDS } from './wait_for.js';
 import type { Lockdep, LockdepBugKind, LockdepLimits } from './types.js';
 
 export type { LockdepBugKind, LockdepLimits } from './types.js';
@@ -227,10 +227,12 @@ export class UserLockdep {
   /**
    * The cheap half of waiting() for a lock that blocks in slices (torture/locks): the wait is in
    * the table at once, its text (a stack capture) only when checkWaits() first runs, a slice later.
+   * `async`: the thread waits with Atomics.waitAsync and runs on, so it is never on a deadlock
+   * cycle (its other async code may be about to release what the others wait for), only hung.
    */
-  waitStart(cls: LockClassKey, instance: number, event: boolean): void {
+  waitStart(cls: LockClassKey, instance: number, event: boolean, async = false): void {
     if (this.#slot < 0) return;
-    this.#waitGen = this.#wf.beginWait(this.#slot, event ? WAIT_EVENT : WAIT_LOCK, this.#key(cls), instance);
+    this.#waitGen = this.#wf.beginWait(this.#slot, event ? WAIT_EVENT : async ? WAIT_LOCK_ASYNC : WAIT_LOCK, this.#key(cls), instance);
     this.#waitText = false;
     this.#waitName = cls.ordinal > 0 ? `${cls.name}#${cls.ordinal + 1}` : cls.name;
     this.#waitInst = instance;

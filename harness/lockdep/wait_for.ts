@@ -32,7 +32,7 @@ const TEXT_BYTES = 6144;
 const S_IN_USE = 0; // 0 free, 1 attached
 const S_PID = 1;
 const S_WAIT_GEN = 2; // bumped at every wait start
-const S_WAITING = 3; // WAIT_NONE / WAIT_LOCK / WAIT_EVENT
+const S_WAITING = 3; // WAIT_NONE / WAIT_LOCK / WAIT_EVENT / WAIT_LOCK_ASYNC
 const S_WAIT_HASH = 4;
 const S_WAIT_INST = 5;
 const S_WAIT_SINCE = 6; // ms since the epoch
@@ -51,7 +51,9 @@ export const WAIT_NONE = 0;
 export const WAIT_LOCK = 1;
 /** Blocked on an event (a condition, a semaphore): nobody holds it, only a wake-up ends it. */
 export const WAIT_EVENT = 2;
-export type WaitKind = typeof WAIT_LOCK | typeof WAIT_EVENT;
+/** Waiting for a lock with Atomics.waitAsync: holders as WAIT_LOCK, but the thread runs on (never on a cycle). */
+export const WAIT_LOCK_ASYNC = 3;
+export type WaitKind = typeof WAIT_LOCK | typeof WAIT_EVENT | typeof WAIT_LOCK_ASYNC;
 
 /** What a blocked thread publishes about its wait once it has slept a slice (or at once, when annotated). */
 export interface WaitText {
@@ -244,14 +246,16 @@ export class WaitForTable {
 
 /** The threads holding what `t` waits for: those with it in their held list that do not wait for it themselves. */
 export function holdersOf(all: readonly WaitView[], t: WaitView): WaitView[] {
-  if (t.waiting !== WAIT_LOCK) return [];
-  return all.filter((o) => o.slot !== t.slot && !(o.waiting === WAIT_LOCK && o.hash === t.hash && o.inst === t.inst) && o.held.some(([h, i]) => h === t.hash && i === t.inst));
+  if (t.waiting !== WAIT_LOCK && t.waiting !== WAIT_LOCK_ASYNC) return [];
+  const waitsForIt = (o: WaitView): boolean => (o.waiting === WAIT_LOCK || o.waiting === WAIT_LOCK_ASYNC) && o.hash === t.hash && o.inst === t.inst;
+  return all.filter((o) => o.slot !== t.slot && !waitsForIt(o) && o.held.some(([h, i]) => h === t.hash && i === t.inst));
 }
 
 /**
  * A wait-for cycle through `start` (a blocked thread): the threads around it, `start` first, each
  * waiting for a lock the next one holds; null when `start` is not on one. Depth-first over the
- * blocked holders; each thread is visited once.
+ * blocked holders; each thread is visited once. Only threads blocked in a synchronous wait for a
+ * lock are on a cycle: an event has no holder, and a thread in an async wait runs on.
  */
 export function findCycle(all: readonly WaitView[], start: WaitView): WaitView[] | null {
   const seen = new Set<number>();
@@ -261,13 +265,13 @@ export function findCycle(all: readonly WaitView[], start: WaitView): WaitView[]
     seen.add(t.slot);
     for (const h of holdersOf(all, t)) {
       if (h.slot === start.slot) return true;
-      if (h.waiting === WAIT_NONE || seen.has(h.slot)) continue;
+      if (h.waiting !== WAIT_LOCK || seen.has(h.slot)) continue;
       if (dfs(h)) return true;
     }
     path.pop();
     return false;
   };
-  return start.waiting !== WAIT_NONE && dfs(start) ? path : null;
+  return start.waiting === WAIT_LOCK && dfs(start) ? path : null;
 }
 
 /** The identity of one cycle's waits (threads and generations, rotation-free) to confirm it on a second scan. */

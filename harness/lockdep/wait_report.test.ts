@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WAIT_EVENT, WAIT_LOCK, WAIT_NONE, findCycle, type WaitView } from './wait_for.js';
+import { WAIT_EVENT, WAIT_LOCK, WAIT_LOCK_ASYNC, WAIT_NONE, findCycle, type WaitView } from './wait_for.js';
 import { deadlockReport, hungTaskReport } from './wait_report.js';
 
 const A = 0x1111;
@@ -96,6 +96,11 @@ describe('the real-blocking reports, to the character', () => {
     expect(findCycle([first], first)).toBeNull();
     const alsoWaitingForB = view({ slot: 2, pid: 14, comm: 'third', waiting: WAIT_LOCK, hash: B, inst: 2, held: [[B, 2]] });
     expect(findCycle([first, alsoWaitingForB], first)).toBeNull();
+    // A thread in an async wait runs on (its other async code may release what the others wait for): never on a cycle.
+    const asyncSecond = view({ ...second, waiting: WAIT_LOCK_ASYNC });
+    expect(findCycle([first, asyncSecond], first)).toBeNull();
+    expect(findCycle([first, asyncSecond], asyncSecond)).toBeNull();
+    expect(findCycle([first, second], first)?.map((t) => t.comm)).toEqual(['first', 'second']);
   });
 
   it('INFO: task ... blocked: a lost wake-up on an event, and a lock held by a running thread', () => {

@@ -13,7 +13,7 @@
  *    it) what the thread waits for and who holds it: nobody, for a lost wake-up.
  */
 
-import { holdersOf, WAIT_EVENT, WAIT_LOCK, type WaitView } from './wait_for.js';
+import { holdersOf, WAIT_EVENT, WAIT_NONE, type WaitView } from './wait_for.js';
 
 function who(t: WaitView): string {
   return `${t.comm}/${t.pid}`;
@@ -74,7 +74,7 @@ function holderLines(all: readonly WaitView[], t: WaitView): string[] {
   const holders = holdersOf(all, t);
   if (holders.length === 0) return [' held by: no thread (nobody holds it: a lost wake-up, or an owner that exited holding it)'];
   return holders.map((h) => {
-    const state = h.waiting === WAIT_LOCK || h.waiting === WAIT_EVENT ? `blocked on ${lockOf(h)}` : 'running';
+    const state = h.waiting !== WAIT_NONE ? `blocked on ${lockOf(h)}` : 'running';
     return ` held by: ${who(h)} (${state})`;
   });
 }

@@ -29,8 +29,12 @@ export interface LocksLockdep {
   lockClass(name: string, type: 'mutex' | 'rwlock'): LockdepClass;
   acquire(cls: LockdepClass, opts: { instance: number; read?: boolean | 'recursive'; trylock?: boolean }): void;
   release(cls: LockdepClass, instance: number): void;
-  /** The thread starts blocking on (cls, instance); `event`: nobody holds it (a condition, a semaphore). */
-  waitStart(cls: LockdepClass, instance: number, event: boolean): void;
+  /**
+   * The thread starts blocking on (cls, instance); `event`: nobody holds it (a condition, a
+   * semaphore); `async`: an Atomics.waitAsync wait (the thread runs on, so it is never a member of
+   * a deadlock cycle, only a hung task).
+   */
+  waitStart(cls: LockdepClass, instance: number, event: boolean, async?: boolean): void;
   /** Between two slices of a blocked wait: look for a wait-for cycle or a hung wait, and report. */
   checkWaits(): number;
   woken(): void;

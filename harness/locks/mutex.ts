@@ -74,7 +74,7 @@ export class Mutex {
     ld?.acquire(this.#w.cls, { instance: this.#w.inst });
     if (Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0) return true;
     const deadline = deadlineOf(timeoutMs);
-    ld?.waitStart(this.#w.cls, this.#w.inst, false);
+    ld?.waitStart(this.#w.cls, this.#w.inst, false, true);
     let c = Atomics.exchange(this.#i32, this.#at, 2);
     let ok = true;
     while (c !== 0) {

@@ -85,7 +85,7 @@ export class RwLock {
     let s = this.#try(read);
     if (s === null) return true;
     const deadline = deadlineOf(timeoutMs);
-    ld?.waitStart(this.#w.cls, this.#w.inst, false);
+    ld?.waitStart(this.#w.cls, this.#w.inst, false, true);
     let ok = true;
     while (s !== null) {
       Atomics.add(this.#i32, this.#at + WAITERS, 1);
