@@ -5,18 +5,24 @@
  * switch costs when off: the goal is 1.0 within the noise) and on / off (what lockdep costs).
  * The async-mutex adapter is measured against async-mutex itself.
  *
+ * Two ways to run them (the rows are USER_LOCKS_ROWS of configs/bench/cases.ts):
+ *   npx torture bench locks.          the `locks.*` cases of `torture bench` (runUserLocksCase: each
+ *                                     row's runs one after the other, rows in bench.json, and the
+ *                                     goal `torture/locks lockdep off <= 1.1x the bare algorithm`)
  *   node dist/harness/bench/user_locks.js [--time MS] [--runs N]
- *
- * Every row runs in a fresh worker thread (user_locks_worker.ts), `runs` times, the rows of one
- * run interleaved (bare, off, on, bare, off, on...) so that a host that slows down slows all of
- * them; the median run's p50 is reported with every run's p50. Speeds are printed, never asserted.
+ *                                     the rows of one run interleaved (bare, off, on, bare, off,
+ *                                     on...) so that a host that slows down slows all of them, and
+ *                                     each ratio the median of the per-run ratios
+ * Every row runs in a fresh worker thread (user_locks_worker.ts). Speeds are printed, never asserted.
  */
 
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { USER_LOCKS_ROWS, type UserLocksCase } from '../../configs/bench/cases.js';
 import { distFile } from '../lib/dist_entry.js';
+import { INNER, type BenchRow } from './bench_types.js';
 
-export type UserLocksLock = 'bare_mutex' | 'mutex' | 'bare_rwlock_read' | 'rwlock_read' | 'async_mutex' | 'async_mutex_adapter';
+export type UserLocksLock = UserLocksCase['lock'];
 
 export interface UserLocksJob {
   readonly name: string;
@@ -25,19 +31,9 @@ export interface UserLocksJob {
   readonly timeMs: number;
 }
 
-export type UserLocksReply = { readonly ok: true; readonly p50Ns: number; readonly rme: number } | { readonly ok: false; readonly reason: string };
-
-/** The rows, one table: a group compares its rows with its first (the baseline of the same algorithm). */
-export const USER_LOCKS_ROWS: ReadonlyArray<{ readonly group: string; readonly name: string; readonly lock: UserLocksLock; readonly lockdep: boolean; readonly what: string }> = [
-  { group: 'mutex', name: 'locks.bare_mutex.lock_unlock', lock: 'bare_mutex', lockdep: false, what: "Drepper's three-state futex mutex written out bare" },
-  { group: 'mutex', name: 'locks.mutex.lock_unlock', lock: 'mutex', lockdep: false, what: 'torture/locks Mutex lock() + unlock(), lockdep off' },
-  { group: 'mutex', name: 'locks.mutex.lock_unlock.lockdep', lock: 'mutex', lockdep: true, what: 'the same with lockdep on (enableLockdep())' },
-  { group: 'rwlock', name: 'locks.bare_rwlock.read_lock_unlock', lock: 'bare_rwlock_read', lockdep: false, what: 'the reader-preferring rwlock read side written out bare' },
-  { group: 'rwlock', name: 'locks.rwlock.read_lock_unlock', lock: 'rwlock_read', lockdep: false, what: 'torture/locks RwLock readLock() + readUnlock(), lockdep off' },
-  { group: 'rwlock', name: 'locks.rwlock.read_lock_unlock.lockdep', lock: 'rwlock_read', lockdep: true, what: 'the same with lockdep on' },
-  { group: 'async_mutex', name: 'locks.async_mutex.acquire_release', lock: 'async_mutex', lockdep: false, what: 'async-mutex 0.5.0 await acquire() + release()' },
-  { group: 'async_mutex', name: 'locks.async_mutex_adapter.acquire_release.lockdep', lock: 'async_mutex_adapter', lockdep: true, what: 'withLockdep(async-mutex), lockdep on (off, withLockdep returns the mutex itself)' },
-];
+export type UserLocksReply =
+  | { readonly ok: true; readonly p50Ns: number; readonly p99Ns: number; readonly meanNs: number; readonly rme: number; readonly samples: number }
+  | { readonly ok: false; readonly reason: string };
 
 export interface UserLocksRow {
   readonly name: string;
@@ -72,6 +68,34 @@ function runOne(job: UserLocksJob): Promise<UserLocksReply> {
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+}
+
+/** One row as a `torture bench` case: `processes` fresh workers one after the other, the median run's figures. */
+export async function runUserLocksCase(c: UserLocksCase, s: { timeMs: number; processes: number }): Promise<BenchRow> {
+  const runs: Extract<UserLocksReply, { ok: true }>[] = [];
+  for (let i = 0; i < s.processes; i++) {
+    const r = await runOne({ name: c.name, lock: c.lock, lockdep: c.lockdep, timeMs: s.timeMs });
+    if (!r.ok) return { state: 'skipped', kind: 'latency', name: c.name, what: c.what, reason: r.reason };
+    runs.push(r);
+  }
+  runs.sort((a, b) => a.p50Ns - b.p50Ns);
+  const r = runs[Math.floor((runs.length - 1) / 2)] as (typeof runs)[number];
+  return {
+    state: 'measured',
+    kind: 'latency',
+    name: c.name,
+    what: c.what,
+    lockdep: c.lockdep,
+    p50Ns: r.p50Ns,
+    p99Ns: r.p99Ns,
+    meanNs: r.meanNs,
+    rme: r.rme,
+    samples: r.samples,
+    opsPerSample: INNER,
+    processP50Ns: runs.map((x) => x.p50Ns),
+    ratioToFloor: null,
+    notes: [],
+  };
 }
 
 /** Measure every row `runs` times, interleaved, and return the rows with their ratios. */

@@ -100,7 +100,7 @@ async function measure(): Promise<UserLocksReply> {
   const tasks = p.sync ? bench.runSync() : await bench.run();
   const res = tasks[0]?.result;
   if (res === undefined || (res.state !== 'completed' && res.state !== 'aborted-with-statistics')) return { ok: false, reason: `broken: ${res?.state ?? 'no task'}` };
-  return { ok: true, p50Ns: res.latency.p50 * 1e6, rme: res.latency.rme };
+  return { ok: true, p50Ns: res.latency.p50 * 1e6, p99Ns: res.latency.p99 * 1e6, meanNs: res.latency.mean * 1e6, rme: res.latency.rme, samples: res.latency.samplesCount };
 }
 
 measure().then(
