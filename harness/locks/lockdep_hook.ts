@@ -40,6 +40,8 @@ export interface LocksLockdep {
   woken(): void;
   /** A fresh lock instance number (the lock's printed address) from the shared buffer. */
   newInstance(): number;
+  /** The thread ends: report locks still held, leave the wait-for table. */
+  exit(): void;
 }
 
 export interface EnableOptions {
@@ -119,6 +121,9 @@ export function lockdepFor(buf: SharedArrayBuffer | null): LocksLockdep | null {
   // real deadlock report shows later (lockdep reports each distinct problem once).
   const ld = api.attachLockdep(buf, { name, continueAfterReport: true, onReport: options.onReport, hungTaskTimeoutSecs: options.hungTaskTimeoutSecs });
   attached.set(buf, ld);
+  // A thread that ends holding a lock: lockdep's `still has locks held!`, and its slot leaves the
+  // wait-for table, so a thread left waiting for that lock is reported as waiting for no thread.
+  process.once('exit', () => ld.exit());
   return ld;
 }
 

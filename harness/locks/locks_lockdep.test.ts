@@ -120,6 +120,28 @@ describe('torture/locks with lockdep, on real worker threads', () => {
     expect(run.reports.filter((r) => r.kind !== 'hung_task')).toEqual([]);
   });
 
+  it('an owner that ended holding the lock: lockdep says so at its exit, and its waiter is a hung task waiting for no thread', async () => {
+    await enableLockdep();
+    const m = new Mutex({ name: 'orphan_lock' });
+    const run = await runLocks({
+      scenario: 'owner_exit',
+      threads: 2,
+      iters: 1,
+      locks: [m.handle],
+      lockdep: true,
+      names: ['owner', 'waiter'],
+      hungTaskTimeoutSecs: 1,
+      until: (r) => r.some((x) => x.kind === 'hung_task'),
+    });
+    const held = run.reports.find((r) => r.role === 0);
+    expect(held?.text).toMatch(/^WARNING: owner\/\d+ still has locks held!$/m);
+    expect(held?.text).toMatch(/^ #0: ffffffff8000000\d \(orphan_lock\)\{\+\.\+\.\}-\{3:3\}, at: main /m);
+    const hung = run.reports.find((r) => r.kind === 'hung_task');
+    expect(hung?.text).toMatch(/^INFO: task waiter:\d+ blocked for more than \d+ seconds\.$/m);
+    expect(hung?.text).toMatch(new RegExp(String.raw`^ waiting \d+s for: ffffffff8000000\d \(orphan_lock\), at: main ${SITE}$`, 'm'));
+    expect(hung?.text).toContain('\n held by: no thread (nobody holds it: a lost wake-up, or an owner that exited holding it)\n');
+  });
+
   it('the unmodified scenarios stay clean with lockdep on (no report at all)', async () => {
     await enableLockdep();
     const m = new Mutex({ name: 'queue_lock' });

@@ -104,8 +104,11 @@ export class RwLock {
 
   readLock(timeoutMs?: number): boolean {
     if (timeoutMs !== undefined) deadlineOf(timeoutMs); // bad input is refused even when the lock is free
-    // Fast path with lockdep off: one load and one CAS.
-    if (this.#ld === null && this.#try(true) === null) return true;
+    // Fast path with lockdep off: one load and one CAS (partner: the unlocks' Atomics.sub / store).
+    if (this.#ld === null) {
+      const s = Atomics.load(this.#i32, this.#at + STATE);
+      if (s >= 0 && Atomics.compareExchange(this.#i32, this.#at + STATE, s, s + 1) === s) return true;
+    }
     return this.#sync(true, timeoutMs);
   }
 

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Condition, enableLockdep, Mutex, RwLock, Semaphore, type LockHandle } from '../index.js';
 
 export interface LocksJob {
-  readonly scenario: 'exclusion' | 'rwlock' | 'semaphore' | 'condition' | 'abba' | 'deadlock' | 'lost_wakeup';
+  readonly scenario: 'exclusion' | 'rwlock' | 'semaphore' | 'condition' | 'abba' | 'deadlock' | 'lost_wakeup' | 'owner_exit';
   readonly role: number;
   readonly threads: number;
   readonly iters: number;
@@ -194,6 +194,13 @@ function take_b_then_a(a: Mutex, b: Mutex, meetFirst: boolean): void {
 }
 
 async function main(): Promise<void> {
+  // owner_exit: the waiter starts once the owner's thread has ended (its exit handlers ran).
+  if (job.scenario === 'owner_exit' && job.role === 0) {
+    process.on('exit', () => {
+      Atomics.store(s, ITEMS, 1);
+      Atomics.notify(s, ITEMS);
+    });
+  }
   if (job.lockdep) {
     await enableLockdep({
       name: job.name,
@@ -216,6 +223,17 @@ async function main(): Promise<void> {
     case 'lost_wakeup':
       await condition(job.scenario === 'lost_wakeup');
       break;
+    case 'owner_exit': {
+      // Thread 0 takes the lock and ends without unlocking it; thread 1 then waits for it for ever.
+      const m = Mutex.from(job.locks[0] as LockHandle);
+      if (job.role === 0) {
+        m.lock();
+        break;
+      }
+      until(ITEMS, 1, 60_000);
+      m.lock();
+      break;
+    }
     case 'abba':
     case 'deadlock': {
       const a = Mutex.from(job.locks[0] as LockHandle);
