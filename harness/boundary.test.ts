@@ -41,6 +41,27 @@ describe('import boundaries', () => {
     expect(boundaryViolations(files, { allowMutual: [['harness/run', 'harness/commands']] })).toHaveLength(4);
   });
 
+  it('keeps harness/locks self-contained: its own files, node: builtins, package types, and lockdep only through the dynamic import of its door', () => {
+    const files = new Map<string, string>([
+      ['harness/errors.ts', 'export type E = number;\n'],
+      ['harness/lockdep/user_api.ts', 'export const attach = 1;\n'],
+      ['harness/locks/mutex.ts', "import { hook } from './lockdep_hook.js';\nimport { threadId } from 'node:worker_threads';\nimport type { MutexInterface } from 'async-mutex';\nexport const m: MutexInterface | number = hook + threadId;\n"],
+      ['harness/locks/lockdep_hook.ts', "export const hook = 1;\nexport async function on() { return import('../lockdep/user_api.js'); }\nexport const now = () => require('../lockdep/user_api.js');\n"],
+      ['harness/locks/static.ts', "import { attach } from '../lockdep/user_api.js';\nimport type { E } from '../errors.js';\nimport { Mutex } from 'async-mutex';\nexport const s: E = attach + (Mutex ? 1 : 0);\n"],
+      ['harness/locks/other_door.ts', "export async function on() { return import('../lockdep/user_api.js'); }\nexport const r = (x: { require(s: string): unknown }) => x.require('../x.js');\n"],
+      ['harness/locks/cjs_door.ts', "export const now = () => require('../lockdep/user_api.js');\n"],
+      ['harness/locks/locks.test.ts', "import { attach } from '../lockdep/user_api.js';\nexport const t = attach;\n"],
+    ]);
+    const why = "harness/locks/ is self-contained (torture/locks runs in production): it may import only harness/locks/, node: builtins, types of packages, and lockdep loaded at run time (import() or require()) by harness/locks/lockdep_hook.ts";
+    expect(boundaryViolations(files)).toEqual([
+      `harness/locks/static.ts imports '../lockdep/user_api.js': ${why}`,
+      `harness/locks/static.ts imports '../errors.js': ${why}`,
+      `harness/locks/static.ts imports 'async-mutex': ${why}`,
+      `harness/locks/other_door.ts imports '../lockdep/user_api.js': ${why}`,
+      `harness/locks/cjs_door.ts imports '../lockdep/user_api.js': ${why}`,
+    ]);
+  });
+
   it('fails on each kind of violation in a synthetic tree (not fooled by comments, strings or regexes; a types-only cycle is allowed)', () => {
     const files = new Map<string, string>([
       ['harness/kapi.ts', 'export const kapi = {};\n'],

@@ -79,7 +79,39 @@ export interface LockdepTraceCase {
   readonly what: string;
 }
 
-export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase;
+/**
+ * torture/locks (harness/locks/) against the same algorithm written out bare, lockdep off and on
+ * (harness/bench/user_locks.ts). A group's first row is its baseline.
+ */
+export interface UserLocksCase {
+  readonly kind: 'user_locks';
+  readonly name: string;
+  readonly group: 'mutex' | 'rwlock' | 'async_mutex';
+  readonly lock: 'bare_mutex' | 'mutex' | 'bare_rwlock_read' | 'rwlock_read' | 'async_mutex' | 'async_mutex_adapter';
+  /** enableLockdep() in the row's thread (user-program lockdep, not the kernel validator of the `.lockdep` kernel rows). */
+  readonly lockdep: boolean;
+  readonly what: string;
+}
+
+export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase | UserLocksCase;
+
+export const USER_LOCKS_ROWS: readonly UserLocksCase[] = [
+  { kind: 'user_locks', group: 'mutex', name: 'locks.bare_mutex.lock_unlock', lock: 'bare_mutex', lockdep: false, what: "Drepper's three-state futex mutex written out bare" },
+  { kind: 'user_locks', group: 'mutex', name: 'locks.mutex.lock_unlock', lock: 'mutex', lockdep: false, what: 'torture/locks Mutex lock() + unlock(), lockdep off' },
+  { kind: 'user_locks', group: 'mutex', name: 'locks.mutex.lock_unlock.lockdep', lock: 'mutex', lockdep: true, what: 'the same with lockdep on (enableLockdep())' },
+  { kind: 'user_locks', group: 'rwlock', name: 'locks.bare_rwlock.read_lock_unlock', lock: 'bare_rwlock_read', lockdep: false, what: 'the reader-preferring rwlock read side written out bare' },
+  { kind: 'user_locks', group: 'rwlock', name: 'locks.rwlock.read_lock_unlock', lock: 'rwlock_read', lockdep: false, what: 'torture/locks RwLock readLock() + readUnlock(), lockdep off' },
+  { kind: 'user_locks', group: 'rwlock', name: 'locks.rwlock.read_lock_unlock.lockdep', lock: 'rwlock_read', lockdep: true, what: 'the same with lockdep on' },
+  { kind: 'user_locks', group: 'async_mutex', name: 'locks.async_mutex.acquire_release', lock: 'async_mutex', lockdep: false, what: 'async-mutex 0.5.0 await acquire() + release()' },
+  {
+    kind: 'user_locks',
+    group: 'async_mutex',
+    name: 'locks.async_mutex_adapter.acquire_release.lockdep',
+    lock: 'async_mutex_adapter',
+    lockdep: true,
+    what: 'withLockdep(async-mutex), lockdep on (off, withLockdep returns the mutex itself)',
+  },
+];
 
 /** `torture bench lockdep-trace`: the same generated trace shape at three sizes (time must grow linearly). */
 const LOCKDEP_TRACE_SIZES: ReadonlyArray<{ label: string; events: number }> = [
@@ -176,5 +208,6 @@ export function benchCases(maxThreads: number = DEFAULT_MAX_THREADS): BenchCase[
   for (const t of LOCKDEP_TRACE_SIZES) {
     out.push({ kind: 'lockdep_trace', name: `lockdep-trace.${t.label}`, events: t.events, classes: 1000, tasks: 64, what: `torture lockdep on a generated ${t.label}-event, 1,000-class, 64-task clean trace` });
   }
+  out.push(...USER_LOCKS_ROWS);
   return out;
 }

@@ -25,6 +25,7 @@ import { runLockdepTrace } from './lockdep_trace.js';
 import { runRcuUpdate } from './rcu_update.js';
 import { runUncontended } from './uncontended.js';
 import { userSharedBytesOf } from './user_lock.js';
+import { runUserLocksCase } from './user_locks.js';
 
 export interface BenchArgv {
   /** Comma-separated substrings of case names, or globs with `*`. */
@@ -99,6 +100,8 @@ async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: stri
       return runRcuUpdate(c, { timeMs });
     case 'lockdep_trace':
       return runLockdepTrace(c, { runs: processes });
+    case 'user_locks':
+      return runUserLocksCase(c, { timeMs, processes });
   }
 }
 

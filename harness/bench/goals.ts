@@ -16,6 +16,7 @@ export const GOALS = {
   rcuReaderNs: 20,
   gpsPerSec: 10_000,
   lockdepTraceEventsPerSec: 1_000_000,
+  userLocksOffVsBare: 1.1,
 } as const;
 
 function latency(rows: readonly BenchRow[], name: string): LatencyRow | null {
@@ -58,6 +59,25 @@ function vsFloor(rows: readonly BenchRow[], goal: string, name: string, also: st
   };
 }
 
+/** torture/locks with lockdep off against the same algorithm written out bare: the worst of its pairs. */
+function userLocksOff(rows: readonly BenchRow[]): GoalResult {
+  const goal = 'torture/locks lockdep off <= 1.1x the bare algorithm';
+  const names = [
+    ['locks.mutex.lock_unlock', 'locks.bare_mutex.lock_unlock'],
+    ['locks.rwlock.read_lock_unlock', 'locks.bare_rwlock.read_lock_unlock'],
+  ] as const;
+  const pairs = names.map(([off, bare]) => ({ off, bare, a: latency(rows, off), b: latency(rows, bare) }));
+  if (pairs.some((p) => p.a === null || p.b === null)) return { goal, status: 'UNMEASURED', figure: '-', detail: why(rows, names.flat()) };
+  const ratios = pairs.map((p) => ({ name: p.off, ratio: (p.a as LatencyRow).p50Ns / (p.b as LatencyRow).p50Ns, a: p.a as LatencyRow, b: p.b as LatencyRow })).sort((p, q) => q.ratio - p.ratio);
+  const worst = ratios[0] as (typeof ratios)[number];
+  return {
+    goal,
+    status: worst.ratio <= GOALS.userLocksOffVsBare ? 'MET' : 'MISSED',
+    figure: `worst ${x(worst.ratio)} (<= ${GOALS.userLocksOffVsBare}x)`,
+    detail: ratios.map((r) => `${r.name} ${r.a.p50Ns.toFixed(1)} ns vs bare ${r.b.p50Ns.toFixed(1)} ns: ${x(r.ratio)}`).join('; '),
+  };
+}
+
 export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
   const out: GoalResult[] = [];
   out.push(vsFloor(rows, 'mutex uncontended <= 1.3x CAS floor', 'mutex.await_lock_unlock.uncontended', 'mutex.trylock_unlock.uncontended', GOALS.mutexVsFloor));
@@ -69,7 +89,8 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
   // hooks-only row (kapi.*) is a diagnostic, not a lock: its "off" side does almost nothing.
   const pairs: Array<{ name: string; ratio: number }> = [];
   for (const r of rows) {
-    if (r.state !== 'measured' || r.kind !== 'latency' || !r.lockdep || r.name.startsWith('kapi.')) continue;
+    // locks.* rows are user-program lockdep (torture/lockdep), a goal of their own below.
+    if (r.state !== 'measured' || r.kind !== 'latency' || !r.lockdep || r.name.startsWith('kapi.') || r.name.startsWith('locks.')) continue;
     const off = latency(rows, r.name.replace(/\.lockdep$/, ''));
     if (off !== null) pairs.push({ name: off.name, ratio: r.p50Ns / off.p50Ns });
   }
@@ -89,6 +110,8 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
         .join(', ')}${pairs.length > 4 ? ', ...' : ''}; median ${x(pairs[Math.floor(pairs.length / 2)]?.ratio ?? 0)}`,
     });
   }
+
+  out.push(userLocksOff(rows));
 
   const m = throughput(rows, 'mutex.await_lock_unlock.contended_2t');
   const ref = throughput(rows, 'baseline.spin_wait.contended_2t');

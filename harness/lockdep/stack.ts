@@ -18,6 +18,7 @@ const HIDDEN: readonly RegExp[] = [
   /(^|\/)harness\/lockdep\/(?!examples\/|test_support\/)/,
   /(^|\/)harness\/cpu\/(?!test_support\/)/,
   /(^|\/)harness\/guest\//,
+  /(^|\/)harness\/locks\/(?!examples\/|test_support\/)/,
   /(^|\/)harness\/kapi\./,
   /^node:/,
   /node_modules/,

@@ -19,6 +19,10 @@
  *      1, which is stricter still);
  *   7. harness/lib/ and harness/formats/ are the ground floor: they import only the ground floor
  *      (lib/ only lib/) and harness/errors.ts, so that every folder may import them.
+ *   8. harness/locks/ (the package export `torture/locks`, production code in users' programs) is
+ *      self-contained: it imports only harness/locks/ files, node: builtins and the types of
+ *      packages; its one way out is harness/lockdep/user_api.ts loaded at run time (import() or
+ *      require()) by harness/locks/lockdep_hook.ts, only when lockdep is switched on.
  *
  * Imports are found by a small lexer, not a regular expression over raw text: comments, strings,
  * template literals and regular-expression literals are skipped, so an import written in a comment or a string is not one, and
@@ -38,12 +42,15 @@ export interface ImportEdge {
   readonly to: string | null;
   /** `import type`, `export type ... from`, or braces of `type` names only: erased at compile time. */
   readonly typeOnly: boolean;
+  /** `import('...')` or `require('...')`: loaded when the code runs it, not when the module loads. */
+  readonly dynamic: boolean;
 }
 
 /** One import statement as found: its specifier and whether it is erased at compile time. */
 export interface FoundImport {
   readonly specifier: string;
   readonly typeOnly: boolean;
+  readonly dynamic: boolean;
 }
 
 /** Whether an import/export clause (the text between the keyword and `from`) names types only. */
@@ -165,24 +172,26 @@ export function importSpecifiers(src: string): string[] {
 
 /** Every import and re-export of a TypeScript source, in order. */
 export function findImports(src: string): FoundImport[] {
+  // (`require("x")` too: a CommonJS load from an ES module through createRequire(), as dynamic as import().)
   const { code, strings } = lex(src);
   const out: FoundImport[] = [];
-  // `import ... from "x"`, `export ... from "x"`, `import "x"`, `import("x")`: the keyword must start
-  // a statement or an expression (not `.import`, not part of an identifier).
-  const re = /(?<![\w$.])(import|export)\b/g;
+  // `import ... from "x"`, `export ... from "x"`, `import "x"`, `import("x")`, `require("x")`: the
+  // keyword must start a statement or an expression (not `.import`, not part of an identifier).
+  const re = /(?<![\w$.])(import|export|require)\b/g;
   for (let m = re.exec(code); m !== null; m = re.exec(code)) {
     let j = m.index + m[0].length;
     while (/\s/.test(code[j] ?? '')) j++;
-    if (m[1] === 'import' && code[j] === '(') {
+    if (m[1] === 'require' && code[j] !== '(') continue;
+    if ((m[1] === 'import' || m[1] === 'require') && code[j] === '(') {
       j++;
       while (/\s/.test(code[j] ?? '')) j++;
       const s = strings.get(j);
-      if (code[j] === '"' && s !== undefined) out.push({ specifier: s, typeOnly: false });
+      if (code[j] === '"' && s !== undefined) out.push({ specifier: s, typeOnly: false, dynamic: true });
       continue;
     }
     if (m[1] === 'import' && code[j] === '"') {
       const s = strings.get(j);
-      if (s !== undefined) out.push({ specifier: s, typeOnly: false });
+      if (s !== undefined) out.push({ specifier: s, typeOnly: false, dynamic: false });
       continue;
     }
     // Up to the end of the statement: `from "x"` before the next `;` or a line that starts a new statement.
@@ -192,7 +201,7 @@ export function findImports(src: string): FoundImport[] {
     if (from === null) continue;
     const at = j + from.index + from[0].length - 1;
     const s = strings.get(at);
-    if (s !== undefined) out.push({ specifier: s, typeOnly: clauseIsTypeOnly(body.slice(0, from.index)) });
+    if (s !== undefined) out.push({ specifier: s, typeOnly: clauseIsTypeOnly(body.slice(0, from.index)), dynamic: false });
   }
   return out;
 }
@@ -212,7 +221,7 @@ export function isTestFile(file: string): boolean {
 export function importGraph(files: ReadonlyMap<string, string>): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const [from, src] of files) {
-    for (const { specifier, typeOnly } of findImports(src)) edges.push({ from, specifier, to: resolveImport(from, specifier), typeOnly });
+    for (const { specifier, typeOnly, dynamic } of findImports(src)) edges.push({ from, specifier, to: resolveImport(from, specifier), typeOnly, dynamic });
   }
   return edges;
 }
@@ -234,6 +243,16 @@ const GROUND_FLOOR: Readonly<Record<string, readonly string[]>> = {
 /** Folders of the machine (rule 6) and the tools above it they must not import. */
 const MACHINE_FOLDERS = ['harness/lockdep', 'harness/cpu'] as const;
 const TOOL_FOLDERS = ['harness/run', 'harness/report', 'harness/nightly', 'harness/commands'] as const;
+
+/** Rule 8: the self-contained folder, and its one door to lockdep. */
+const LOCKS_FOLDER = 'harness/locks';
+const LOCKS_DOOR = { from: 'harness/locks/lockdep_hook.ts', to: 'harness/lockdep/user_api.ts' } as const;
+
+function locksMayImport(e: ImportEdge): boolean {
+  if (e.to === null) return e.specifier.startsWith('node:') || e.typeOnly;
+  if (harnessFolder(e.to) === LOCKS_FOLDER) return true;
+  return e.dynamic && e.from === LOCKS_DOOR.from && e.to === LOCKS_DOOR.to;
+}
 
 export interface BoundaryOptions {
   /** Folder pairs allowed to import each other (rule 5) while a change that removes them is pending. */
@@ -287,6 +306,9 @@ export function boundaryViolations(files: ReadonlyMap<string, string>, options: 
       out.push(`${where}: ${from ?? ''}/ is the ground floor and may import only ${[from, ...ground].join(', ')}`);
     }
     if (e.to !== null && isTestFile(e.to)) out.push(`${where}: product code must not import a test helper`);
+    if (from === LOCKS_FOLDER && !locksMayImport(e)) {
+      out.push(`${where}: harness/locks/ is self-contained (torture/locks runs in production): it may import only harness/locks/, node: builtins, types of packages, and lockdep loaded at run time (import() or require()) by ${LOCKS_DOOR.from}`);
+    }
   }
   out.push(...importCycles(edges.filter((e) => e.to !== null && !isTestFile(e.from) && !isTestFile(e.to))).map((c) => `import cycle: ${c.join(' -> ')}`));
   out.push(...mutualFolders(edges, options.allowMutual));
