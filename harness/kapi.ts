@@ -17,7 +17,7 @@
  * What this file does not do: it holds no policy. Everything behind it is in harness/cpu/.
  */
 
-import { COVERAGE_COUNTERS, RCU_COV_NODES } from './formats/coverage_points.js';
+import { COVERAGE_COUNTERS, COVERAGE_PARTS } from './formats/coverage_points.js';
 
 /** Shared words of one guest: every kernel structure in shared memory is a view of this. */
 export interface ShmRegion {
@@ -394,8 +394,11 @@ export function cov(id: number): void {
   covCounts[id]!++;
 }
 
-/** A per-rcu_node point (a row with `nodes`): its total and the counter of node `node` (clamped to the last). */
-export function covNode(id: number, node: number): void {
+/**
+ * A point with parts (a row with `parts`: per rcu_node, per cpuhp state): its total and the
+ * counter of part `part`, clamped to the last (`covPart(COV.rcu_blkd_queued, rnp.grpnum)`).
+ */
+export function covPart(id: number, part: number): void {
   covCounts[id]!++;
-  covCounts[id + 1 + Math.min(node, RCU_COV_NODES - 1)]!++;
+  covCounts[id + 1 + Math.min(part, COVERAGE_PARTS[id]! - 1)]!++;
 }

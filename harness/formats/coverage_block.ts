@@ -94,5 +94,5 @@ export function parseCoverageBlock(lines: readonly string[]): CoverageBlock | nu
 
 /** Is `name` a judged point (a total, not a per-node counter) of the current table? */
 export function isCoverageTotal(name: string): boolean {
-  return coverageSlotByName(name)?.node === null;
+  return coverageSlotByName(name)?.part === null;
 }

@@ -7,10 +7,14 @@
  * counters live in the guest's shared memory (harness/shm/layout.ts, COV_BASE) and are printed at
  * the end of every guest as the coverage block (coverage_block.ts).
  *
- * Per-node points: a row with `nodes: N` owns N + 1 counters: the total, then one per rcu_node
- * index 0 .. N-1 (`name.nK`; the last one also counts every index above it). `covNode()` bumps the
- * total and the node's counter. Only the total is judged (expected, cold); the per-node counters
- * say where the events happened.
+ * Points with parts: a row with `parts` owns 1 + parts.length counters: the total, then one per
+ * part (`name.PART`). `covPart(COV.x, k)` bumps the total and part k's counter (k clamped to the
+ * last part). The rcu_node points have one part per leaf rcu_node (`leaf0` .. `leaf15`, leaves in
+ * CPU order, the last also counting every leaf above it; readers queue on leaves only), never
+ * judged: they say where the events happened. The cpuhp
+ * points have one part per cpuhp state (CPUHP_STATES of kernels/cpu/hotplug.ts, lower case,
+ * without `CPUHP_`; an agreement test keeps the two lists equal), judged by `expectPart`: each
+ * state with a callback, in each direction it has one.
  *
  * Names must never contain a phrase the kernel's scripts take for badness (console-badness.sh,
  * parse-console.sh): coverage_points.test.ts checks every name against those patterns.
@@ -44,9 +48,10 @@ function lockType(...types: readonly string[]): CoverageExpect {
 }
 const SPIN_TYPES = ['spin_lock', 'spin_lock_irq', 'raw_spin_lock', 'raw_spin_lock_irq'] as const;
 const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
-const rcu: CoverageExpect = (f) => f.suite === 'rcu';
-const rcuPreempt: CoverageExpect = (f) => f.suite === 'rcu' && f.preempt;
-const rcuOnoff: CoverageExpect = (f) => f.suite === 'rcu' && f.onoff;
+/** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
+const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
+const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+const rcuOnoff: CoverageExpect = (f) => rcu(f) && f.onoff;
 const onoff: CoverageExpect = (f) => f.onoff;
 /** Never expected: a path only a planted bug or a stalled machine takes (the stall reports). */
 const never: CoverageExpect = () => false;
@@ -56,12 +61,21 @@ export interface CoveragePointRow {
   readonly subsystem: CoverageSubsystem;
   readonly description: string;
   readonly expect: CoverageExpect;
-  /** Per-rcu_node counters after the total (see the header). */
-  readonly nodes?: number;
+  /** Per-part counters after the total (see the header). */
+  readonly parts?: readonly string[];
+  /** Whether part `part` is expected under the facts (default: parts are never judged). */
+  readonly expectPart?: (f: CoverageFacts, part: string) => boolean;
 }
 
-/** Per-node counters of the rcu_node points: node indexes 0 .. RCU_COV_NODES - 1 (the last also counts above). */
-export const RCU_COV_NODES = 8;
+/** Per-leaf counters of the rcu_node points: leaf rcu_nodes 0 .. 15 in CPU order (the last also counts above). */
+const RCU_NODE_PARTS = Array.from({ length: 16 }, (_, k) => `leaf${k}`);
+/** kernels/cpu/hotplug.ts's CPUHP_STATES, lower case without `CPUHP_` (cpuhp_states.test.ts keeps them equal). */
+export const CPUHP_COV_STATES = ['offline', 'rcutree_prep', 'slub_dead', 'bringup_cpu', 'ap_offline', 'ap_rcutree_dying', 'ap_online', 'ap_online_dyn', 'online'] as const;
+/** The states with a callback in each direction: the lock suite's kernel has only the bring-up itself; RCU adds its states and slab's teardown. */
+function cpuhpStateExpected(bringup: boolean): (f: CoverageFacts, part: string) => boolean {
+  return (f, part) =>
+    f.onoff && (part === 'bringup_cpu' || (f.suite === 'rcu' && (part === 'rcutree_prep' || part === 'ap_rcutree_dying' || (!bringup && part === 'slub_dead'))));
+}
 
 /** Every coverage point. Add a row here and one `cov(COV.id)` line where the path runs. */
 export const COVERAGE_POINT_ROWS = [
@@ -97,26 +111,25 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
   { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreempt },
   // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
-  { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, nodes: RCU_COV_NODES },
-  { name: 'rcu.blkd_dequeued', subsystem: 'rcu', description: 'rcu_read_unlock_special() removed a reader from its rcu_node', expect: rcuPreempt, nodes: RCU_COV_NODES },
-  { name: 'rcu.gp_blocked_by_reader', subsystem: 'rcu', description: 'a grace period began waiting on queued readers (gp_tasks set)', expect: rcuPreempt },
+  { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },
+  { name: 'rcu.blkd_dequeued', subsystem: 'rcu', description: 'rcu_read_unlock_special() removed a reader from its rcu_node', expect: rcuPreempt, parts: RCU_NODE_PARTS },
+  { name: 'rcu.reader_blocks_gp', subsystem: 'rcu', description: 'a reader preempted before its CPU reported the quiescent state blocks the current grace period', expect: rcuPreempt },
   { name: 'rcu.fqs_round', subsystem: 'rcu', description: 'rcu_gp_fqs(): one force-quiescent-state scan', expect: rcu },
-  { name: 'rcu.exp_gp', subsystem: 'rcu', description: 'an expedited grace period ran', expect: never },
+  { name: 'rcu.exp_gp', subsystem: 'rcu', description: 'synchronize_rcu_expedited() requested an expedited grace period', expect: rcu },
   { name: 'rcu.cb_migrate', subsystem: 'rcu', description: 'rcutree_migrate_callbacks(): an offline CPU handed its callbacks over', expect: rcuOnoff },
-  { name: 'rcu.barrier_entrain', subsystem: 'rcu', description: "rcu_barrier() entrained its callback for an offline CPU's callbacks", expect: never },
+  { name: 'rcu.barrier_entrain_offline', subsystem: 'rcu', description: "rcu_barrier_entrain() for an offline CPU's callbacks (by rcu_barrier() or at callback migration)", expect: rcuOnoff },
   { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
-  { name: 'rcu.stall_report', subsystem: 'rcu', description: 'a stall report was printed (other CPUs or self)', expect: never },
+  { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
+  { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
-  { name: 'cpuhp.down', subsystem: 'hotplug', description: 'a CPU went offline (cpu_down completed)', expect: onoff },
-  { name: 'cpuhp.up', subsystem: 'hotplug', description: 'a CPU came online (cpu_up completed)', expect: onoff },
-  { name: 'cpuhp.teardown_state', subsystem: 'hotplug', description: 'one cpuhp state torn down on a dying CPU', expect: onoff },
-  { name: 'cpuhp.startup_state', subsystem: 'hotplug', description: 'one cpuhp state brought up on a starting CPU', expect: onoff },
+  { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
+  { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },
   // --- slab (kernels/mm/slub.ts): rcutorture allocates its objects from a kmem_cache
   { name: 'slab.cpu_dead_flush', subsystem: 'slab', description: "slub_cpu_dead() flushed a dead CPU's slab", expect: rcuOnoff },
   { name: 'slab.remote_free', subsystem: 'slab', description: "kmem_cache_free() of an object outside this CPU's slab (__slab_free())", expect: rcu },
   { name: 'slab.partial_add', subsystem: 'slab', description: 'a slab moved onto the partial list', expect: rcu },
-  { name: 'slab.partial_take', subsystem: 'slab', description: 'get_partial() took a slab off the partial list', expect: rcu },
-  { name: 'slab.discard', subsystem: 'slab', description: 'an empty slab was discarded', expect: never },
+  { name: 'slab.partial_remove', subsystem: 'slab', description: 'a slab left the partial list (get_partial(), or emptied and discarded)', expect: rcu },
+  { name: 'slab.discard', subsystem: 'slab', description: 'an empty slab went back to the page pool (discard_slab())', expect: never },
 ] as const satisfies readonly CoveragePointRow[];
 
 export type CoveragePointName = (typeof COVERAGE_POINT_ROWS)[number]['name'];
@@ -128,8 +141,8 @@ export type CoveragePointId = IdOf<CoveragePointName>;
 export interface CoverageSlot {
   readonly name: string;
   readonly row: CoveragePointRow;
-  /** The rcu_node index of a per-node counter, null for a total. */
-  readonly node: number | null;
+  /** The part of a per-part counter, null for a total. */
+  readonly part: string | null;
 }
 
 function buildSlots(): { slots: CoverageSlot[]; ids: Record<string, number> } {
@@ -137,8 +150,8 @@ function buildSlots(): { slots: CoverageSlot[]; ids: Record<string, number> } {
   const ids: Record<string, number> = {};
   for (const row of COVERAGE_POINT_ROWS as readonly CoveragePointRow[]) {
     ids[row.name.replaceAll('.', '_')] = slots.length;
-    slots.push({ name: row.name, row, node: null });
-    for (let n = 0; n < (row.nodes ?? 0); n++) slots.push({ name: `${row.name}.n${n}`, row, node: n });
+    slots.push({ name: row.name, row, part: null });
+    for (const part of row.parts ?? []) slots.push({ name: `${row.name}.${part}`, row, part });
   }
   return { slots, ids };
 }
@@ -150,6 +163,8 @@ export const COVERAGE_SLOTS: readonly CoverageSlot[] = built.slots;
 export const COV = built.ids as Readonly<Record<CoveragePointId, number>>;
 /** Counters one executor needs. */
 export const COVERAGE_COUNTERS = COVERAGE_SLOTS.length;
+/** By counter index: the number of parts of a total's row (0 for a row without parts and for a part). */
+export const COVERAGE_PARTS: readonly number[] = COVERAGE_SLOTS.map((s) => (s.part === null ? (s.row.parts?.length ?? 0) : 0));
 
 /** The row of a point name (totals and per-node names alike), or undefined. */
 export function coverageSlotByName(name: string): CoverageSlot | undefined {
@@ -157,7 +172,8 @@ export function coverageSlotByName(name: string): CoverageSlot | undefined {
 }
 const slotByName = new Map(COVERAGE_SLOTS.map((s) => [s.name, s] as const));
 
-/** Is the slot judged (a total) and expected under `facts`? */
+/** Is the slot expected under `facts` (a total by its row's `expect`, a part by its `expectPart`)? */
 export function coverageExpected(slot: CoverageSlot, facts: CoverageFacts): boolean {
-  return slot.node === null && slot.row.expect(facts);
+  if (slot.part === null) return slot.row.expect(facts);
+  return slot.row.expectPart?.(facts, slot.part) ?? false;
 }
