@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BADNESS_KINDS, isBadnessLine } from './console_lines.js';
-import { coverageBlockLines, parseCoverageBlock } from './coverage_block.js';
+import { coverageBlockLines, isCoverageLine, parseCoverageBlock } from './coverage_block.js';
 import { COVERAGE_SLOTS, type CoverageFacts } from './coverage_points.js';
 
 const LOCK03: CoverageFacts = { suite: 'lock', tortureType: 'rwsem_lock', onoff: true, preempt: true };
@@ -29,6 +29,13 @@ describe('the coverage block', () => {
     expect(b?.expected).not.toContain('spin.pv_kick');
     expect(lines).toContain(stamp('coverage: rwsem.read_meets_writer 0 cold'));
     expect(lines[1]).toMatch(/coverage: begin points=\d+ expected=\d+ cold=7 suite=lock torture_type=rwsem_lock onoff=1 preempt=1$/);
+  });
+
+  it('tells its lines from the rest of a console (the JUnit tail leaves them out)', () => {
+    expect(everyKindOfLine().every(isCoverageLine)).toBe(true);
+    expect(isCoverageLine('coverage: end')).toBe(true);
+    expect(isCoverageLine('[   30.000001] reboot: Power down')).toBe(false);
+    expect(isCoverageLine('[    2.000000] rcu-torture: coverage: x')).toBe(false);
   });
 
   it('is absent from a console cut before its end line', () => {
