@@ -35,6 +35,7 @@ import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/tree
 import { rcu_dereference } from '../../kernels/rcu/rcupdate_lockdep.js';
 import type { ResolvedPair } from './lock_pair.js';
 import { loadUserOps } from './user_lock.js';
+import { spinlockCovPair } from './coverage_cost.js';
 
 
 export interface ResolveContext {
@@ -217,6 +218,7 @@ const KERNEL_PAIRS = {
   cpus_read_lock: () => asyncPair(() => cpus_read_lock(), () => cpus_read_unlock()),
   rcu: (op, cpu) => rcuPair(cpu, op),
   rcu_preempt: (_op, cpu) => rcuPair(cpu),
+  spinlock_cov: () => spinlockCovPair(),
 } satisfies Record<KernelBenchLock, (op: BenchOp, cpu: number) => ResolvedPair>;
 
 /**

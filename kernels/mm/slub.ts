@@ -53,7 +53,7 @@
  * does only with SLAB_CONSISTENCY_CHECKS (kernels/README.md, "SLUB debug").
  */
 
-import { kapi, type ShmRegion } from '../../harness/kapi.js';
+import { COV, cov, kapi, type ShmRegion } from '../../harness/kapi.js';
 import { WARN, WARN_ONCE, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore } from '../locking/spinlock.js';
@@ -366,6 +366,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
 
 /** __slab_free(): to a slab that is not this CPU's: a cmpxchg, the node lock when it must move. */
 function __slab_free(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
+  cov(COV.slab_remote_free);
   const i32 = kapi.shm;
   let locked = false;
   let flags = 0;
@@ -539,6 +540,7 @@ export async function slub_cpu_dead(cpu: number): Promise<void> {
     if (s === null) continue;
     const n = __flush_cpu_slab(s, cpu);
     if (n >= 0) {
+      cov(COV.slab_cpu_dead_flush);
       Atomics.add(kapi.shm, st.base + ST_DEAD_CPU_SLABS, 1);
       Atomics.add(kapi.shm, st.base + ST_DEAD_OBJECTS, n);
     }

@@ -17,7 +17,7 @@
  * is its slot's plus the left red zone (C_RED_LEFT, 0 but for SLAB_RED_ZONE caches).
  */
 
-import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
+import { COV, cov, LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
 import { DEFINE_SPINLOCK, type Spinlock } from '../locking/spinlock.js';
 import { ModuleParams } from '../moduleparam.js';
 import { setup_object_debug, SLAB_BYTES, SLAB_DEBUG_FLAGS, type DebugLayout } from './slub_debug.js';
@@ -217,6 +217,7 @@ export function add_partial(m: SlotMem, slab: number, toTail: boolean): void {
   i32[endWord] = me;
   i32[slw(m, slab, SL_ONLIST)] = 1;
   // Read without the lock by deactivate_slab() and __slab_free(), as the kernel's n->nr_partial.
+  cov(COV.slab_partial_add);
   Atomics.add(i32, n + N_NR_PARTIAL, 1);
 }
 
@@ -230,6 +231,7 @@ export function remove_partial(m: SlotMem, slab: number): void {
   if (next === 0) i32[n + N_PARTIAL_TAIL] = prev;
   else i32[slw(m, next - 1, SL_PREV)] = prev;
   i32[slw(m, slab, SL_ONLIST)] = 0;
+  cov(COV.slab_partial_remove);
   Atomics.sub(i32, n + N_NR_PARTIAL, 1);
 }
 
@@ -264,6 +266,7 @@ export function new_slab(s: KmemCache, m: SlotMem): number {
 
 /** discard_slab(): the page goes back to the pool. The slab is empty and on no list. */
 export function discard_slab(m: SlotMem, slab: number): void {
+  cov(COV.slab_discard);
   Atomics.store(kapi.shm, slw(m, slab, SL_STATE), 0);
   Atomics.store(kapi.shm, slw(m, slab, SL_PAGE), 0);
 }
