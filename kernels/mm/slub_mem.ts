@@ -325,7 +325,10 @@ export function debug_view(slot: number, m: SlotMem): DebugCacheView {
   const per = oo(slot);
   const n = nr_slabs() * per;
   return {
-    name: readName(slot),
+    // Decoded only when a report prints: every debug allocation and free builds a view.
+    get name(): string {
+      return readName(slot);
+    },
     l: debug_layout(slot),
     oo: per,
     slabAddr: (slab) => (m.arena.base + slab * SLAB_WORDS) * 4,
