@@ -204,6 +204,13 @@ export interface Kapi {
    * `cpu` is offline it is parked (smpboot's kthread_park()). Unbound tasks run on any online CPU.
    */
   kthreadBind(t: TaskRef, cpu: number): void;
+  /**
+   * kthread_stop(pid): wake the kthread and wait for it to exit, uninterruptibly and without a
+   * limit (wait_for_completion(&kthread->exited)): a kthread that never exits is a hung task of
+   * the caller, reported by khungtaskd. The stop request is the caller's (kthreads check
+   * mustStop()/torture_must_stop()). Task context.
+   */
+  kthreadStop(pid: number): Promise<void>;
   /** torture_shuffle_task_register(): `t` (created on this thread) follows setShuffleIdleCpu(). */
   tortureShuffleTaskRegister(t: TaskRef): void;
   /**

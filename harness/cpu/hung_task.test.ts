@@ -33,6 +33,31 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     expect(good.code).toBe(0);
   });
 
+  it('kthread_stop() of a kthread that never exits: the stopper is a hung task naming the kthread, its lock and the holder', async () => {
+    const modules = [distModuleUrl('harness/cpu/test_support/kthread_stop_stuck')];
+    const [bad, good] = await Promise.all([
+      runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { 'kthread_stop_stuck.hold': '1', hung_task_timeout_secs: '3' }, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { hung_task_timeout_secs: '3' }, modules }),
+    ]);
+    const m = BLOCKED.exec(bad.console);
+    expect(m?.[1], tail(bad.console)).toBe('kstop_stopper');
+    expect(Number(m?.[3])).toBeGreaterThanOrEqual(3);
+    expect(bad.console).toMatch(/task:kstop_stopper +state:D /);
+    // wait_for_completion(&kthread->exited) in kthread_stop(): the stopper's own frame.
+    expect(bad.console).toMatch(/Call Trace:\n.*<TASK>\n(.*\n)*?.* \(harness\/cpu\/test_support\/kthread_stop_stuck\.ts:\d+\)/);
+    // Whom it waits for, what that kthread waits for, and who holds it.
+    expect(bad.console).toMatch(/ waiting in kthread_stop\(\) for kstop_worker\/(\d+) to exit; it has not:\n.* task:kstop_worker +state:D /);
+    expect(bad.console).toMatch(/ {2}waiting \d+s for lock: [0-9a-f]+ \(kstop_mutex\)\n.* {2}held by: kstop_holder\/\d+ on CPU \d+ \(blocked\)/);
+    expect(bad.console).toContain('Showing all locks held in the system:');
+    expect(bad.console).toMatch(/1 lock held by kstop_holder\/\d+:/);
+    expect(bad.console).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+    expect(bad.result?.end).toBe('hang');
+    expect(bad.code).toBe(1);
+    expect(good.console, tail(good.console)).toContain('kthread_stop_stuck: worker stopped');
+    expect(good.console).not.toMatch(BLOCKED);
+    expect(good.code).toBe(0);
+  });
+
   it('a mutex unlock that sometimes skips its wake-up (mutex.test_lost_wakeup): hung writers in __mutex_lock_slowpath', async () => {
     const run = await runTestGuest({
       nrCpus: 4,
