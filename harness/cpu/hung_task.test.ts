@@ -75,6 +75,22 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     expect(run.code).toBe(1);
   });
 
+  it('a percpu_rwsem writer that wakes waiters before it releases (percpu_rwsem.test_early_wake): LOCK06 ends in a hung task on pcpu_rwsem held by no task', async () => {
+    const run = await runTestGuest({
+      nrCpus: 4,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y', CONFIG_PROVE_LOCKING: 'y' },
+      bootParams: { 'locktorture.torture_type': 'percpu_rwsem_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'percpu_rwsem.test_early_wake': '1', hung_task_timeout_secs: '3' },
+    });
+    const m = BLOCKED.exec(run.console);
+    // A stranded reader or writer, or cleanup's kthread_stop() of one (whichever khungtaskd meets first).
+    expect(m?.[1], tail(run.console)).toMatch(/^(lock_torture_wr|lock_torture_rd|torture_shutdow)$/);
+    expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(pcpu_rwsem\)\n.*held by: no task \(nobody holds it: a lost wake-up, or an owner that died\)/);
+    expect(run.console).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
+
   it('a spinlock unlock that sometimes skips its kick (spinlock.test_lost_kick): soft lockup of the halted CPU', async () => {
     const run = await runTestGuest({
       nrCpus: 4,
