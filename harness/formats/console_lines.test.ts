@@ -34,6 +34,12 @@ describe('console_lines', () => {
     expect(lockdepTitles(['', '======================================================', 'WARNING: possible circular locking dependency detected', '====================', 'not a title'])).toEqual([
       'WARNING: possible circular locking dependency detected',
     ]);
+    // print_lock_invalid_wait_context()'s title is the one in brackets.
+    expect(lockdepTitles(['=============================', '[ BUG: Invalid wait context ]', '=====================================', 'WARNING: bad unlock balance detected!'])).toEqual([
+      '[ BUG: Invalid wait context ]',
+      'WARNING: bad unlock balance detected!',
+    ]);
+    expect(isBadnessLine('[ 5.0] [ BUG: Invalid wait context ]')).toBe(true);
   });
 
   it('is the only product file with a regular expression for ver:, onoff: or Reader Pipe', () => {

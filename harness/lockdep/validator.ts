@@ -33,6 +33,7 @@ import {
   heldLocks,
   circularReport,
   heldAtExitReport,
+  invalidWaitContextReport,
   nestLockNotTakenReport,
   recursiveReport,
   suspiciousRcuReport,
@@ -45,6 +46,7 @@ import { siteOf } from './stack.js';
 import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
+import { check_wait_context, waitInnerOf } from './wait_context.js';
 import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
@@ -71,6 +73,9 @@ export function pickSites(env: LockdepEnv, g: Graph, lay: Layout, frames: FrameC
 
 export interface ValidatorOptions {
   readonly continueAfterReport: boolean;
+  /** check_wait_context() at every acquisition, and CONFIG_PROVE_RAW_LOCK_NESTING (wait_context.ts). */
+  readonly waitContext?: boolean;
+  readonly rawLockNesting?: boolean;
 }
 
 export class Validator implements Lockdep {
@@ -92,11 +97,15 @@ export class Validator implements Lockdep {
   readonly #attempt: ChainAttempt;
   #validations = 0;
   #maxDepth = 0;
+  /* check_wait_context() on (guests, self-test) or off (traces, user API). */
+  readonly #waitContext: boolean;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
 
   constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
     this.g = new Graph(i32, lay);
+    this.g.rawLockNesting = opts.rawLockNesting === true;
+    this.#waitContext = opts.waitContext === true;
     this.#env = env;
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
@@ -291,6 +300,10 @@ export class Validator implements Lockdep {
     h.maps[d] = hl.map;
     h.nest[d] = nest;
     this.#frames.reset();
+    if (this.#waitContext && this.#waitContextInvalid(task, h, d, hl)) {
+      this.#push(h, d);
+      return;
+    }
 
     if (hl.checkUsage) {
       // mark_usage(): fast when the class already has every bit this acquisition sets.
@@ -336,6 +349,22 @@ export class Validator implements Lockdep {
     c.ctx = ctx;
     this.#sites.lookupChain(c, this.#chainValidator);
     this.#push(h, d);
+  }
+
+  /** check_wait_context() on entry d (filled in, not pushed); reports and returns true when invalid. */
+  #waitContextInvalid(task: LockdepTask, h: HeldLocks, d: number, hl: HeldLock): boolean {
+    const nesting = this.g.rawLockNesting;
+    h.wait[d] = waitInnerOf(hl.map, nesting);
+    const currInner = check_wait_context(h, d, hl.map, hl.trylock, hl.hardirq, hl.softirq, nesting);
+    if (currInner < 0) return false;
+    const frames = this.#frames.capture();
+    const ctx = this.#reporter.ctx(task, h, d, frames);
+    const v = this.#reporter.view(h, d);
+    // With stack captures the entry has no site before its chain is validated: this acquisition's own.
+    const next = v.siteId === 0 ? { ...v, site: siteOf(frames) } : v;
+    const cls = hl.cls;
+    this.#reporter.report({ kind: 'invalid_wait_context', title: '[ BUG: Invalid wait context ]', problem: hashString(`wait:${cls}:${currInner}`), ctx, lines: () => invalidWaitContextReport(ctx, next, currInner), classes: [cls], views: [next] });
+    return true;
   }
 
   /** This acquisition's site, for a chain another task validated (stored under the graph lock). */

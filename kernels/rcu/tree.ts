@@ -331,7 +331,7 @@ export function rcu_init(cpu: number): void {
     const reg = kapi.shmAlloc(`rcu_data.cblist.${c}`, rcu_segcblist_words(RCU_CBLIST_CAPACITY));
     cblists.push(new RcuSegCbList(reg.i32, reg.base, RCU_CBLIST_CAPACITY));
   }
-  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.FREE);
+  const lockKey = kapi.lockClass('rcu_read_lock', 'rcu', LD_WAIT.CONFIG);
   const lockWord = kapi.shmAlloc('rcu_lock_map', 1);
   const preempt = kapi.config.preempt;
   const lostQsCpu = test_lost_qs_cpu.get();
