@@ -62,6 +62,8 @@ export interface HeldLock {
   trylock: boolean;
   nest: LockdepMap | null;
   hardirq: boolean;
+  /** In a threaded hardirq handler (LockdepIrqState.hardirqThreaded). */
+  hardirqThreaded: boolean;
   softirq: boolean;
   irqsOff: boolean;
   bhOff: boolean;

@@ -13,7 +13,7 @@ import type { Graph } from './graph.js';
 import { stateName, USAGE_STR, usageChars } from './usage.js';
 import { E_TRACE } from './layout.js';
 import { fnv1a } from '../lib/fnv1a.js';
-import { ldWait, waitOuterOf } from './wait_context.js';
+import { ldWait, waitOuterOf } from './wait_types.js';
 
 export interface ReportTask {
   readonly pid: number;

@@ -7,11 +7,13 @@
  * the recursive-read and mixed read/write families (including the chain-cache one), and the irq
  * families irqsafe1/2A/2B/3/4, irq lock-inversion and irq read-recursion in hardirq and softirq
  * flavours, and the `rlock W1R2/...` recursive-read cycle families. As in the kernel's selftest, read_lock() is treated as a recursive reader throughout
- * (force_read_lock_recursive). Not covered: `initialize held`, ww_mutex, rtmutex, local_lock,
- * and wait-context families.
+ * (force_read_lock_recursive). The wait-context family (`in hardirq context` .. `in MUTEX
+ * context`, selftest_wait_context.ts) runs with PROVE_RAW_LOCK_NESTING. Not covered: `initialize
+ * held`, ww_mutex, rtmutex, local_lock, queued read lock, fs_reclaim.
  */
 
-import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type LockType } from '../kapi.js';
+import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type LockType, type WaitType } from '../kapi.js';
+import { WAIT_CONTEXT_COLUMNS, WAIT_CONTEXT_ROWS } from './selftest_wait_context.js';
 import { lockdepInit, regionWords } from './index.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { Lockdep, LockdepLimits } from './types.js';
@@ -25,18 +27,29 @@ type Irq = 'hard' | 'soft';
 const KINDS6: readonly Kind[] = ['spin', 'wlock', 'rlock', 'mutex', 'wsem', 'rsem'];
 
 /** One testcase's machine: a fresh region, one task, one CPU's irq flags. */
-class Machine {
+export class Machine {
   readonly env = new SimEnv(new SimTask(1, 'swapper/0'));
   readonly ld: Lockdep;
   readonly #maps = new Map<string, LockdepMap>();
   readonly #keys = new Map<string, LockClassKey>();
   #bh = 0;
 
-  constructor() {
+  /** `waitContext`: check_wait_context() on, with CONFIG_PROVE_RAW_LOCK_NESTING (the wait-context family). */
+  constructor(waitContext = false) {
     const i32 = new Int32Array(new SharedArrayBuffer(regionWords(LIMITS) * 4));
     this.env.printer = () => {};
     this.env.captureStack = (): string[] => ['locking_selftest (harness/lockdep/selftest.ts:0)'];
-    this.ld = lockdepInit(i32, 0, this.env, { resetRegion: true, limits: LIMITS });
+    this.ld = lockdepInit(i32, 0, this.env, { resetRegion: true, limits: LIMITS, waitContext, rawLockNesting: waitContext });
+  }
+
+  /** A lock of its own class `name` (type and inner wait type as given), for families beyond the six kinds. */
+  map(name: string, type: LockType, waitType: WaitType): LockdepMap {
+    let m = this.#maps.get(name);
+    if (m === undefined) {
+      m = { key: { name, ordinal: 0, type, waitType }, addr: 0x100 + this.#maps.size * 0x40, name };
+      this.#maps.set(name, m);
+    }
+    return m;
   }
 
   /** X1 and X2 share class X (init_shared_classes); A..D are classes of their own. */
@@ -112,10 +125,12 @@ class Machine {
   }
 
   /* IRQ_ENTER/EXIT/DISABLE/ENABLE of locking-selftest-{hardirq,softirq}.h */
-  enter(irq: Irq): void {
+  enter(irq: Irq, threaded = true): void {
     if (irq === 'hard') {
       this.irqDisable();
       this.env.irq.hardirq = true;
+      // HARDIRQ_ENTER()'s lockdep_hardirq_threaded(); NOTTHREADED_HARDIRQ leaves it off.
+      this.env.irq.hardirqThreaded = threaded;
     } else {
       this.bhDisable();
       this.irqDisable();
@@ -126,6 +141,7 @@ class Machine {
   exit(irq: Irq): void {
     if (irq === 'hard') {
       this.env.irq.hardirq = false;
+      this.env.irq.hardirqThreaded = false;
       this.irqEnable();
     } else {
       this.env.irq.softirq = false;
@@ -145,7 +161,7 @@ class Machine {
   }
 }
 
-type Testcase = (m: Machine) => void;
+export type Testcase = (m: Machine) => void;
 
 /* ---- deadlock patterns (DO_TESTCASE_6R) ---- */
 const AA = (k: Kind): Testcase => (m) => {
@@ -346,8 +362,8 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
     row = '';
   };
   /** dotest(): run on a fresh validator; `expected` true means lockdep must stay quiet. */
-  const dotest = (tc: Testcase, expected: boolean): void => {
-    const m = new Machine();
+  const dotest = (tc: Testcase, expected: boolean, waitContext = false): void => {
+    const m = new Machine(waitContext);
     tc(m);
     if (m.ld.enabled !== expected) {
       failed++;
@@ -435,6 +451,18 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
       dotest(permute(irq_read_recursion('rlock', irq), o), SUCCESS);
       endRow();
     }
+  }
+  // wait_context_tests(): the kernel runs them with CONFIG_PROVE_RAW_LOCK_NESTING, which 6.12 sets
+  // on every architecture that supports PREEMPT_RT (x86 included); here always.
+  print('  --------------------------------------------------------------------------');
+  print('  | wait context tests |');
+  print('  --------------------------------------------------------------------------');
+  print(WAIT_CONTEXT_COLUMNS);
+  print('  --------------------------------------------------------------------------');
+  for (const r of WAIT_CONTEXT_ROWS) {
+    testname(r.desc);
+    for (const [tc, expected] of r.cases) dotest(tc, expected, true);
+    endRow();
   }
   const total = passed + failed;
   if (failed > 0) {

@@ -25,6 +25,12 @@ export interface LockdepIrqState {
   softirq: boolean;
   irqsDisabled: boolean;
   bhDisabled: boolean;
+  /**
+   * lockdep_hardirq_threaded(): this hardirq handler would run in a thread under PREEMPT_RT, so it
+   * may take a spinlock_t (the wait-context check). Guests have no threaded handlers; the
+   * self-test's HARDIRQ_ENTER() sets it, as the kernel's does.
+   */
+  hardirqThreaded?: boolean;
 }
 
 export const LOCKDEP_BUG_KINDS = [

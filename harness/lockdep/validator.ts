@@ -14,8 +14,9 @@
  * Where sites and saved stacks come from (stack tokens or stack captures) is a SiteStrategy chosen
  * once at construction (site_strategy.ts); reports go through the Reporter (reporter.ts), which
  * prints a report found under the graph lock only after the lock is released, as lockdep.c does.
- * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), wait-context
- * checks (`Invalid wait context`), held-lock-freed checks, cross-release.
+ * check_wait_context() runs at every acquisition when the init options ask for it (wait_context.ts).
+ * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), held-lock-freed
+ * checks, cross-release.
  */
 
 import type { LockdepMap, LockRead } from '../kapi.js';
@@ -33,7 +34,6 @@ import {
   heldLocks,
   circularReport,
   heldAtExitReport,
-  invalidWaitContextReport,
   nestLockNotTakenReport,
   recursiveReport,
   suspiciousRcuReport,
@@ -46,7 +46,7 @@ import { siteOf } from './stack.js';
 import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
-import { check_wait_context, waitInnerOf } from './wait_context.js';
+import { waitContextInvalid } from './wait_context.js';
 import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
@@ -92,7 +92,7 @@ export class Validator implements Lockdep {
   readonly #classes: ClassLookup;
   readonly #irq: IrqChecks;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
-  readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
+  readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, hardirqThreaded: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
   /* The record #acquireCls hands the site strategy's chain cache (reused likewise). */
   readonly #attempt: ChainAttempt;
   #validations = 0;
@@ -146,6 +146,7 @@ export class Validator implements Lockdep {
     next.trylock = trylock;
     next.nest = nestLock;
     next.hardirq = irq.hardirq;
+    next.hardirqThreaded = irq.hardirqThreaded === true;
     next.softirq = irq.softirq;
     next.irqsOff = irq.irqsDisabled || irq.hardirq;
     next.bhOff = irq.bhDisabled;
@@ -300,7 +301,7 @@ export class Validator implements Lockdep {
     h.maps[d] = hl.map;
     h.nest[d] = nest;
     this.#frames.reset();
-    if (this.#waitContext && this.#waitContextInvalid(task, h, d, hl)) {
+    if (this.#waitContext && waitContextInvalid(this.#reporter, this.#frames, this.g.rawLockNesting, task, h, d, hl)) {
       this.#push(h, d);
       return;
     }
@@ -349,22 +350,6 @@ export class Validator implements Lockdep {
     c.ctx = ctx;
     this.#sites.lookupChain(c, this.#chainValidator);
     this.#push(h, d);
-  }
-
-  /** check_wait_context() on entry d (filled in, not pushed); reports and returns true when invalid. */
-  #waitContextInvalid(task: LockdepTask, h: HeldLocks, d: number, hl: HeldLock): boolean {
-    const nesting = this.g.rawLockNesting;
-    h.wait[d] = waitInnerOf(hl.map, nesting);
-    const currInner = check_wait_context(h, d, hl.map, hl.trylock, hl.hardirq, hl.softirq, nesting);
-    if (currInner < 0) return false;
-    const frames = this.#frames.capture();
-    const ctx = this.#reporter.ctx(task, h, d, frames);
-    const v = this.#reporter.view(h, d);
-    // With stack captures the entry has no site before its chain is validated: this acquisition's own.
-    const next = v.siteId === 0 ? { ...v, site: siteOf(frames) } : v;
-    const cls = hl.cls;
-    this.#reporter.report({ kind: 'invalid_wait_context', title: '[ BUG: Invalid wait context ]', problem: hashString(`wait:${cls}:${currInner}`), ctx, lines: () => invalidWaitContextReport(ctx, next, currInner), classes: [cls], views: [next] });
-    return true;
   }
 
   /** This acquisition's site, for a chain another task validated (stored under the graph lock). */
@@ -575,6 +560,8 @@ export class Validator implements Lockdep {
           trylock: h.trylock[j] === 1,
           nest: null,
           hardirq: (ctx & 2) !== 0,
+          // A re-add reports no wait context its first acquisition did not.
+          hardirqThreaded: true,
           softirq: (ctx & 1) !== 0,
           irqsOff: h.irqsOff[j] === 1,
           bhOff: true,

@@ -13,44 +13,26 @@
  * CONFIG_PROVE_RAW_LOCK_NESTING. The harness numbers wait types as the kernel does with it
  * (kapi.ts LD_WAIT: SPIN 2, CONFIG 3, SLEEP 4). Without it the kernel's LD_WAIT_CONFIG is
  * LD_WAIT_SPIN, so a spinlock_t inside a raw_spinlock_t is allowed and SLEEP prints as 3:
- * ldWait() folds the values that way, for the check and for the `{outer:inner}` of every report.
+ * ldWait() (wait_types.ts) folds the values that way, for the check and for the `{outer:inner}`
+ * of every report.
  */
 
-import { LD_WAIT, LOCK_TYPE_PROPS, type LockdepMap } from '../kapi.js';
-import type { HeldLocks } from './held_locks.js';
-
-/** LD_WAIT_MAX with PROVE_RAW_LOCK_NESTING (one past SLEEP). */
-const LD_WAIT_MAX = LD_WAIT.SLEEP + 1;
-
-/** A wait type as lockdep numbers it in this configuration (CONFIG folded into SPIN without nesting). */
-export function ldWait(w: number, rawLockNesting: boolean): number {
-  return rawLockNesting || w < LD_WAIT.CONFIG ? w : w - 1;
-}
-
-/** The inner wait type of a map's class, as lockdep numbers it. */
-export function waitInnerOf(map: LockdepMap, rawLockNesting: boolean): number {
-  return ldWait(map.key.waitType, rawLockNesting);
-}
-
-/** `wait_type_outer ?: wait_type_inner` of a class given its type and (unfolded) inner type. */
-export function waitOuterOf(type: keyof typeof LOCK_TYPE_PROPS, inner: number, rawLockNesting: boolean): number {
-  const outer = LOCK_TYPE_PROPS[type].waitOuter;
-  return outer !== LD_WAIT.INV ? ldWait(outer, rawLockNesting) : ldWait(inner, rawLockNesting);
-}
-
-/** task_wait_context(): what the current irq context allows (no threaded irqs: hardirq is SPIN). */
-export function task_wait_context(hardirq: boolean, softirq: boolean, rawLockNesting: boolean): number {
-  if (hardirq) return LD_WAIT.SPIN;
-  if (softirq) return ldWait(LD_WAIT.CONFIG, rawLockNesting);
-  return ldWait(LD_WAIT_MAX, rawLockNesting);
-}
+import { LD_WAIT, type LockdepMap } from '../kapi.js';
+import type { FrameCache } from './frame_cache.js';
+import type { HeldLock, HeldLocks } from './held_locks.js';
+import { invalidWaitContextReport } from './report.js';
+import type { Reporter } from './reporter.js';
+import { siteOf } from './stack.js';
+import { hashString } from './stack_store.js';
+import type { LockdepTask } from './types.js';
+import { task_wait_context, waitInnerOf, waitOuterOf } from './wait_types.js';
 
 /**
  * check_wait_context() for entry `d` of `h` (filled in, not yet pushed), acquired in irq context
  * `ctx` (h.ctx's encoding): the strictest context (curr_inner) when the acquisition is invalid,
  * -1 when it is fine. h.wait holds each held entry's folded inner type.
  */
-export function check_wait_context(h: HeldLocks, d: number, map: LockdepMap, trylock: boolean, hardirq: boolean, softirq: boolean, rawLockNesting: boolean): number {
+export function check_wait_context(h: HeldLocks, d: number, map: LockdepMap, trylock: boolean, hl: HeldLock, rawLockNesting: boolean): number {
   const nextInner = map.key.waitType;
   if (nextInner === LD_WAIT.INV || trylock) return -1;
   const nextOuter = waitOuterOf(map.key.type, nextInner, rawLockNesting);
@@ -58,10 +40,29 @@ export function check_wait_context(h: HeldLocks, d: number, map: LockdepMap, try
   // The start of the current irq context's locks.
   let i = d - 1;
   while (i >= 0 && h.ctx[i] === ctx) i--;
-  let currInner = task_wait_context(hardirq, softirq, rawLockNesting);
+  let currInner = task_wait_context(hl.hardirq, hl.hardirqThreaded, hl.softirq, rawLockNesting);
   for (i++; i < d; i++) {
     const prevInner = h.wait[i] ?? 0;
     if (prevInner !== 0 && prevInner < currInner) currInner = prevInner;
   }
   return nextOuter > currInner ? currInner : -1;
+}
+
+/**
+ * The validator's step (in __lock_acquire(), before mark_usage()): record entry d's inner wait
+ * type, check it, and report `[ BUG: Invalid wait context ]` (print_lock_invalid_wait_context()).
+ * True when invalid: the caller pushes the entry and stops there, as the kernel returns.
+ */
+export function waitContextInvalid(reporter: Reporter, frames: FrameCache, rawLockNesting: boolean, task: LockdepTask, h: HeldLocks, d: number, hl: HeldLock): boolean {
+  h.wait[d] = waitInnerOf(hl.map, rawLockNesting);
+  const currInner = check_wait_context(h, d, hl.map, hl.trylock, hl, rawLockNesting);
+  if (currInner < 0) return false;
+  const stack = frames.capture();
+  const ctx = reporter.ctx(task, h, d, stack);
+  const v = reporter.view(h, d);
+  // With stack captures the entry has no site before its chain is validated: this acquisition's own.
+  const next = v.siteId === 0 ? { ...v, site: siteOf(stack) } : v;
+  const cls = hl.cls;
+  reporter.report({ kind: 'invalid_wait_context', title: '[ BUG: Invalid wait context ]', problem: hashString(`wait:${cls}:${currInner}`), ctx, lines: () => invalidWaitContextReport(ctx, next, currInner), classes: [cls], views: [next] });
+  return true;
 }
