@@ -25,6 +25,7 @@ import { ModuleParams } from '../../kernels/moduleparam.js';
 import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, cpus_read_lock, cpus_read_unlock, num_online_cpus, remove_cpu } from '../../kernels/cpu/hotplug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
+import { kthread_stop } from '../../kernels/kthread.js';
 
 /* kernel/torture.c's torture_param()s, and ours beside them (the random streams, a planted leak). */
 export const torture_params = new ModuleParams('torture');
@@ -499,7 +500,7 @@ export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>
  * holds it) once it has slept hung_task_timeout_secs; a kthread that stops late is no finding.
  */
 async function torture_stop_kthread(pid: number): Promise<void> {
-  await kapi.kthreadStop(pid);
+  await kthread_stop(pid);
 }
 
 /**

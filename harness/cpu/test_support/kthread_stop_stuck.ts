@@ -13,6 +13,7 @@
 import { kapi } from '../../kapi.js';
 import { module_param } from '../../../kernels/moduleparam.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from '../../../kernels/locking/mutex.js';
+import { kthread_stop } from '../../../kernels/kthread.js';
 
 const W_STOP = 0;
 const W_STOP_WQ = 1;
@@ -40,7 +41,7 @@ export function boot(cpu: number): void {
     // The stop flag before the wake-ups: pairs with the waitEventInterruptible conditions.
     Atomics.store(i32, r.base + W_STOP, 1);
     kapi.wakeUp(stopWq);
-    await kapi.kthreadStop(worker.pid);
+    await kthread_stop(worker.pid);
     kapi.printk('kthread_stop_stuck: worker stopped');
     kapi.powerOff();
   }, 'kstop_stopper');
