@@ -17,7 +17,7 @@
  */
 
 import { LD_WAIT, type LockRead, type LockType, type WaitType } from '../kapi.js';
-import type { Machine, Testcase } from './selftest.js';
+import type { Machine, Testcase } from './selftest_machine.js';
 
 /** A lock of the family: its map's class name, type and inner wait type, and how it is taken. */
 interface Lk {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LD_WAIT, type LockdepMap, type LockType, type WaitType } from '../kapi.js';
 import { lockdepInit, regionWords } from './index.js';
-import { Machine } from './selftest.js';
+import { Machine } from './selftest_machine.js';
 import { WAIT_CONTEXT_ROWS } from './selftest_wait_context.js';
 import { SimEnv, SimTask } from './sim_env.js';
 import type { LockdepLimits } from './types.js';
