@@ -60,10 +60,13 @@ export { fnv1a } from './lib/fnv1a.js';
 export { COV, COVERAGE_COUNTERS } from './formats/coverage_points.js';
 
 /**
- * lockdep's wait types (enum lockdep_wait_type), printed `{outer:inner}` in reports. CONFIG is
- * SPIN here: without PREEMPT_RT a spinlock_t never sleeps.
+ * lockdep's wait types (enum lockdep_wait_type), printed `{outer:inner}` in reports, numbered as
+ * with CONFIG_PROVE_RAW_LOCK_NESTING=y, where CONFIG (spinlock_t: preemptible under PREEMPT_RT)
+ * is a type of its own between SPIN (raw_spinlock_t) and SLEEP. Without it the kernel's CONFIG
+ * is SPIN and SLEEP is 3: lockdep folds the values so (harness/lockdep/wait_context.ts), for its
+ * wait-context check and for what reports print.
  */
-export const LD_WAIT = { INV: 0, FREE: 1, SPIN: 2, CONFIG: 2, SLEEP: 3 } as const;
+export const LD_WAIT = { INV: 0, FREE: 1, SPIN: 2, CONFIG: 3, SLEEP: 4 } as const;
 export type WaitType = (typeof LD_WAIT)[keyof typeof LD_WAIT];
 
 /** Static lock-class key: one per declared lock (DEFINE_MUTEX, lockdep_set_class), never per instance. */
@@ -85,6 +88,11 @@ export interface LockClassKey {
 export interface LockTypeProps {
   /** The wait type of the type's locks (lockdep_init_map_type()'s inner wait type). */
   readonly waitType: WaitType;
+  /**
+   * The outer wait type, the context the lock may be taken in; INV (0) means the inner one, as
+   * the kernel's `wait_type_outer ?: wait_type_inner`. Only rcu_read_lock()'s map differs.
+   */
+  readonly waitOuter: WaitType;
   /** Whether the type has readers (read_lock(), down_read(), percpu_down_read()). */
   readonly readable: boolean;
   /** Whether a read acquisition is recursive in interrupt context (read_lock_is_recursive()). */
@@ -95,16 +103,18 @@ export interface LockTypeProps {
  * The lock types, with their properties: ONE table, read by the lock implementations
  * (kernels/locking/), lockdep's user API and the trace checker (harness/lockdep/). Key order is
  * LOCK_TYPES' order. percpu_rwsem's wait type is INV as the kernel's (its rcu_sync part is not
- * checked); rcu is rcu_read_lock()'s map, always taken as a recursive read.
+ * checked); rcu is rcu_read_lock()'s map, always taken as a recursive read, outer FREE (any
+ * context may enter a reader) and inner CONFIG (nothing that sleeps inside it), as rcu_lock_map.
+ * A raw_spinlock_t is a `spinlock` whose class has wait type SPIN (DEFINE_RAW_SPINLOCK).
  */
 export const LOCK_TYPE_PROPS = {
-  spinlock: { waitType: LD_WAIT.CONFIG, readable: false, recursiveReadInIrq: false },
-  rwlock: { waitType: LD_WAIT.CONFIG, readable: true, recursiveReadInIrq: true },
-  mutex: { waitType: LD_WAIT.SLEEP, readable: false, recursiveReadInIrq: false },
-  rwsem: { waitType: LD_WAIT.SLEEP, readable: true, recursiveReadInIrq: false },
-  percpu_rwsem: { waitType: LD_WAIT.INV, readable: true, recursiveReadInIrq: false },
-  rcu: { waitType: LD_WAIT.FREE, readable: true, recursiveReadInIrq: true },
-  user: { waitType: LD_WAIT.SLEEP, readable: false, recursiveReadInIrq: false },
+  spinlock: { waitType: LD_WAIT.CONFIG, waitOuter: LD_WAIT.INV, readable: false, recursiveReadInIrq: false },
+  rwlock: { waitType: LD_WAIT.CONFIG, waitOuter: LD_WAIT.INV, readable: true, recursiveReadInIrq: true },
+  mutex: { waitType: LD_WAIT.SLEEP, waitOuter: LD_WAIT.INV, readable: false, recursiveReadInIrq: false },
+  rwsem: { waitType: LD_WAIT.SLEEP, waitOuter: LD_WAIT.INV, readable: true, recursiveReadInIrq: false },
+  percpu_rwsem: { waitType: LD_WAIT.INV, waitOuter: LD_WAIT.INV, readable: true, recursiveReadInIrq: false },
+  rcu: { waitType: LD_WAIT.CONFIG, waitOuter: LD_WAIT.FREE, readable: true, recursiveReadInIrq: true },
+  user: { waitType: LD_WAIT.SLEEP, waitOuter: LD_WAIT.INV, readable: false, recursiveReadInIrq: false },
 } as const satisfies Record<string, LockTypeProps>;
 export type LockType = keyof typeof LOCK_TYPE_PROPS;
 export const LOCK_TYPES = Object.keys(LOCK_TYPE_PROPS) as readonly LockType[];
@@ -220,6 +230,13 @@ export interface Kapi {
    * `cpu` is offline it is parked (smpboot's kthread_park()). Unbound tasks run on any online CPU.
    */
   kthreadBind(t: TaskRef, cpu: number): void;
+  /**
+   * kthread_stop(pid): wake the kthread and wait for it to exit, uninterruptibly and without a
+   * limit (wait_for_completion(&kthread->exited)): a kthread that never exits is a hung task of
+   * the caller, reported by khungtaskd. The stop request is the caller's (kthreads check
+   * mustStop()/torture_must_stop()). Task context.
+   */
+  kthreadStop(pid: number): Promise<void>;
   /** torture_shuffle_task_register(): `t` (created on this thread) follows setShuffleIdleCpu(). */
   tortureShuffleTaskRegister(t: TaskRef): void;
   /**

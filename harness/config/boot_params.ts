@@ -11,6 +11,7 @@ import type { ParamDecl } from '../../kernels/moduleparam.js';
 import { core_params, sched_params } from '../../kernels/core_params.js';
 import { cpuhp_params } from '../../kernels/cpu/hotplug.js';
 import { mutex_params } from '../../kernels/locking/mutex.js';
+import { percpu_rwsem_params } from '../../kernels/locking/percpu_rwsem.js';
 import { spinlock_params } from '../../kernels/locking/spinlock.js';
 import { slub_params } from '../../kernels/mm/slub.js';
 import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
@@ -29,6 +30,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   sched_params,
   cpuhp_params,
   mutex_params,
+  percpu_rwsem_params,
   spinlock_params,
   torture_params,
   rcutorture_params,

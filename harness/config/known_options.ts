@@ -97,6 +97,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   // --- Kconfig: lock debugging
   kc('DEBUG_LOCK_ALLOC', KBOOL),
   kc('PROVE_LOCKING', KBOOL),
+  kc('PROVE_RAW_LOCK_NESTING', KBOOL),
   kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
   kc('DEBUG_OBJECTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),

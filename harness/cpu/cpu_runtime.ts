@@ -30,6 +30,7 @@ import type { CpuEnv, Executor } from './executor.js';
 import { Hotplug } from './hotplug.js';
 import { Interrupts } from './interrupts.js';
 import { Khungtaskd } from './khungtaskd.js';
+import { kthreadExitNotify } from './kthread_stop.js';
 import { RunTokens } from './run_tokens.js';
 import { Sleepers } from './sleepers.js';
 import { Task } from './task.js';
@@ -131,9 +132,11 @@ export class CpuRuntime implements Executor {
     } catch (err) {
       this.env.oops(err, `${t.comm}/${t.pid}`, false);
     }
+    if (t.lockDepth > 0) this.env.taskExit(t);
     t.state = 'exited';
     t.setSharedState('exited');
-    if (t.lockDepth > 0) this.env.taskExit(t);
+    // After the exited store: pairs with kthread_exited()'s load in a kthread_stop() waiter.
+    kthreadExitNotify(this);
     this.#switchBack();
   }
 

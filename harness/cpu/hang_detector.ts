@@ -41,6 +41,7 @@ import {
   TASK_SLEEP_SINCE,
   TASK_ST,
   TASK_STATE,
+  TASK_STOP_WAIT,
   TASK_WAIT_ADDR,
   TASK_WAIT_SINCE,
   cpuWord,
@@ -77,6 +78,8 @@ export interface TaskView {
   held: number[];
   depth: number;
   executor: number;
+  /** pid of the kthread this task waits for in kthread_stop(), 0 when none. */
+  stopWait: number;
 }
 
 /** The live task slots, read without a lock (a value may be one update stale). */
@@ -104,6 +107,7 @@ export function readTasks(i32: Int32Array): TaskView[] {
       held,
       depth,
       executor: Atomics.load(i32, taskWord(s, TASK_EXECUTOR)),
+      stopWait: Atomics.load(i32, taskWord(s, TASK_STOP_WAIT)),
     });
   }
   return out;
@@ -151,6 +155,26 @@ export function lockWaitLines(i32: Int32Array, all: readonly TaskView[], t: Task
     summaries.push(`${t.comm}/${t.pid} waits for ${lockName(i32, t.waitAddr)} held by ${holders.map((h) => `${h.comm}/${h.pid}`).join(', ')}`);
   }
   if (waiters.length > 0) lines.push(` also waiting: ${waiters.map((w) => `${w.comm}/${w.pid}`).join(', ')}`);
+  return lines;
+}
+
+/**
+ * Whom a task waits for in kthread_stop() (our addition, as the lock-wait lines): the kthread that
+ * does not exit, its state, and what it waits for and who holds that. Its summary goes to `summaries`.
+ */
+export function kthreadStopLines(i32: Int32Array, all: readonly TaskView[], t: TaskView, nowJ: number, summaries: string[]): string[] {
+  if (t.stopWait === 0) return [];
+  const k = all.find((o) => o.pid === t.stopWait);
+  if (k === undefined) {
+    summaries.push(`${t.comm}/${t.pid} waits in kthread_stop() for pid ${t.stopWait}`);
+    return [` waiting in kthread_stop() for pid ${t.stopWait} to exit`];
+  }
+  const lines = [` waiting in kthread_stop() for ${k.comm}/${k.pid} to exit; it has not:`, ` ${schedShowTaskLine(k)}`];
+  const inner: string[] = [];
+  const waits = lockWaitLines(i32, all, k, nowJ, inner);
+  lines.push(...waits.map((l) => ` ${l}`));
+  const what = inner[0] ?? `${k.comm}/${k.pid} ${isUninterruptible(k) || k.state === TASK_ST.sleeping ? 'asleep' : 'running'} since it was told to stop`;
+  summaries.push(`${t.comm}/${t.pid} waits in kthread_stop() for ${k.comm}/${k.pid}: ${what}`);
   return lines;
 }
 
@@ -231,7 +255,7 @@ export function hungTaskReport(i32: Int32Array, hung: readonly HungTask[], nowJ:
     lines.push(`      Not tainted ${release}`);
     lines.push('"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
     lines.push(schedShowTaskLine(t));
-    const waitLines = lockWaitLines(i32, all, t, nowJ, summaries);
+    const waitLines = [...lockWaitLines(i32, all, t, nowJ, summaries), ...kthreadStopLines(i32, all, t, nowJ, summaries)];
     if (waitLines.length === 0) summaries.push(`${t.comm}/${t.pid} blocked for ${secs}s in ${h.frames[0] ?? 'an uninterruptible sleep'}`);
     lines.push('Call Trace:', ' <TASK>', ...h.frames.map((f) => ` ${f}`), ' </TASK>');
     lines.push(...waitLines);

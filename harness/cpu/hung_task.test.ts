@@ -33,6 +33,31 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     expect(good.code).toBe(0);
   });
 
+  it('kthread_stop() of a kthread that never exits: the stopper is a hung task naming the kthread, its lock and the holder', async () => {
+    const modules = [distModuleUrl('harness/cpu/test_support/kthread_stop_stuck')];
+    const [bad, good] = await Promise.all([
+      runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { 'kthread_stop_stuck.hold': '1', hung_task_timeout_secs: '3' }, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 30, bootParams: { hung_task_timeout_secs: '3' }, modules }),
+    ]);
+    const m = BLOCKED.exec(bad.console);
+    expect(m?.[1], tail(bad.console)).toBe('kstop_stopper');
+    expect(Number(m?.[3])).toBeGreaterThanOrEqual(3);
+    expect(bad.console).toMatch(/task:kstop_stopper +state:D /);
+    // wait_for_completion(&kthread->exited) in kthread_stop(): the stopper's own frame.
+    expect(bad.console).toMatch(/Call Trace:\n.*<TASK>\n.* kthread_stop \(kernels\/kthread\.ts:\d+\)\n.* \(harness\/cpu\/test_support\/kthread_stop_stuck\.ts:\d+\)/);
+    // Whom it waits for, what that kthread waits for, and who holds it.
+    expect(bad.console).toMatch(/ waiting in kthread_stop\(\) for kstop_worker\/(\d+) to exit; it has not:\n.* task:kstop_worker +state:D /);
+    expect(bad.console).toMatch(/ {2}waiting \d+s for lock: [0-9a-f]+ \(kstop_mutex\)\n.* {2}held by: kstop_holder\/\d+ on CPU \d+ \(blocked\)/);
+    expect(bad.console).toContain('Showing all locks held in the system:');
+    expect(bad.console).toMatch(/1 lock held by kstop_holder\/\d+:/);
+    expect(bad.console).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+    expect(bad.result?.end).toBe('hang');
+    expect(bad.code).toBe(1);
+    expect(good.console, tail(good.console)).toContain('kthread_stop_stuck: worker stopped');
+    expect(good.console).not.toMatch(BLOCKED);
+    expect(good.code).toBe(0);
+  });
+
   it('a mutex unlock that sometimes skips its wake-up (mutex.test_lost_wakeup): hung writers in __mutex_lock_slowpath', async () => {
     const run = await runTestGuest({
       nrCpus: 4,
@@ -46,6 +71,22 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     // The lost wake-up strands its waiter for good, while other writers may still take the mutex on
     // its fast path: at the moment of the report it is free or held by one of them.
     expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(torture_mutex\)\n.*held by: (no task|lock_torture_wr\/\d+ on CPU \d+)/);
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
+
+  it('a percpu_rwsem writer that wakes waiters before it releases (percpu_rwsem.test_early_wake): LOCK06 ends in a hung task on pcpu_rwsem held by no task', async () => {
+    const run = await runTestGuest({
+      nrCpus: 4,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y', CONFIG_PROVE_LOCKING: 'y' },
+      bootParams: { 'locktorture.torture_type': 'percpu_rwsem_lock', 'locktorture.shutdown_secs': '30', 'locktorture.stat_interval': '5', 'percpu_rwsem.test_early_wake': '1', hung_task_timeout_secs: '3' },
+    });
+    const m = BLOCKED.exec(run.console);
+    // A stranded reader or writer, or cleanup's kthread_stop() of one (whichever khungtaskd meets first).
+    expect(m?.[1], tail(run.console)).toMatch(/^(lock_torture_wr|lock_torture_rd|torture_shutdow)$/);
+    expect(run.console).toMatch(/waiting \d+s for lock: [0-9a-f]+ \(pcpu_rwsem\)\n.*held by: no task \(nobody holds it: a lost wake-up, or an owner that died\)/);
+    expect(run.console).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
     expect(run.result?.end).toBe('hang');
     expect(run.code).toBe(1);
   });

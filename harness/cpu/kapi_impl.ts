@@ -11,6 +11,7 @@ import { CPU_CURR_PID, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, read
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import { parkCpu, unparkCpu } from './hotplug.js';
+import { kthreadStop } from './kthread_stop.js';
 import { makeLockdepHooks, type LockdepValidator } from './lockdep_hooks.js';
 import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
@@ -72,6 +73,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     shmAlloc: (name: string, words: number, init?: (r: ShmRegion) => void) => shm.alloc(name, words, init),
     kthreadRun: (fn: () => Promise<void>, comm: string) => rt.kthreadRun(fn, comm),
     kthreadBind: (t: TaskRef, cpu: number) => rt.kthreadBind(rt.ownTask(t), cpu),
+    kthreadStop: (pid: number) => kthreadStop(rt, pid),
     tortureShuffleTaskRegister(t: TaskRef): void {
       rt.ownTask(t).shuffled = true;
     },

@@ -21,6 +21,41 @@ describe('lockdep in a guest', () => {
   });
 });
 
+describe('lockdep misuse reports in a guest (test module lockdep_misuse)', () => {
+  const modules = [distModuleUrl('harness/cpu/test_support/lockdep_misuse')];
+  const guest = (bug: string, kconfig: Record<string, string> = {}) =>
+    runTestGuest({ nrCpus: 2, durationSec: 20, kconfig: { CONFIG_PROVE_LOCKING: 'y', ...kconfig }, bootParams: bug === '' ? {} : { 'lockdep_misuse.bug': bug }, modules });
+
+  it('each planted misuse is its kernel report and fails the guest; unplanted, even with PROVE_RAW_LOCK_NESTING, the guest is clean', async () => {
+    const [clean, cleanNesting, rawOff, rawOn, unlock, exit] = await Promise.all([
+      guest(''),
+      guest('', { CONFIG_PROVE_RAW_LOCK_NESTING: 'y' }),
+      guest('raw_nesting'),
+      guest('raw_nesting', { CONFIG_PROVE_RAW_LOCK_NESTING: 'y' }),
+      guest('bad_unlock'),
+      guest('exit_held'),
+    ]);
+    for (const r of [clean, cleanNesting, rawOff]) {
+      expect(r.console).toContain('lockdep_misuse: done');
+      expect(r.console).not.toMatch(/={10,}/);
+      expect(r.code).toBe(0);
+    }
+    // check_wait_context(): spinlock_t (LD_WAIT_CONFIG, 3) inside raw_spinlock_t (LD_WAIT_SPIN, 2).
+    const w = rawOn.console;
+    expect(w).toMatch(/\] =============================\n.*\] \[ BUG: Invalid wait context \]\n.*\] 0\.1\.0-torture #1 Not tainted\n.*\] -----------------------------\n/);
+    expect(w).toMatch(/\] misuse_main\/\d+ is trying to lock:\n.*\] [0-9a-f]{16} \(misuse_spin_lock\)\{\.\.\.\.\}-\{3:3\}, at: misuse_raw_nesting \(harness\/cpu\/test_support\/lockdep_misuse\.ts:\d+\)\n.*\] other info that might help us debug this:\n.*\] context-\{2:2\}\n.*\] 1 lock held by misuse_main\/\d+:\n.*\]  #0: [0-9a-f]{16} \(misuse_raw_lock\)\{\+\.\+\.\}-\{2:2\}, at: /);
+    expect(w).toMatch(/\] stack backtrace:\n.*\] CPU: 0 PID: \d+ Comm: misuse_main Not tainted/);
+    expect(rawOn.result?.findings.join('\n')).toMatch(/lockdep: \[ BUG: Invalid wait context \]/);
+    // print_unlock_imbalance_bug().
+    expect(unlock.console).toMatch(/\] =====================================\n.*\] WARNING: bad unlock balance detected!\n.*\n.*\] -------------------------------------\n.*\] misuse_main\/\d+ is trying to release lock \(misuse_mutex\) at:\n.*\] \[<[0-9a-f]{16}>\] misuse_release_others \(harness\/cpu\/test_support\/lockdep_misuse\.ts:\d+\)\n.*\] but there are no more locks to release!\n.*\] \n.*\] other info that might help us debug this:\n.*\] no locks held by misuse_main\/\d+\.\n/);
+    expect(unlock.result?.findings.join('\n')).toMatch(/lockdep: WARNING: bad unlock balance detected!/);
+    // print_held_locks_bug() from the task's exit (do_exit()'s debug_check_no_locks_held()).
+    expect(exit.console).toMatch(/\] ====================================\n.*\] WARNING: misuse_exiter\/\d+ still has locks held!\n.*\n.*\] ------------------------------------\n.*\] 1 lock held by misuse_exiter\/\d+:\n.*\]  #0: [0-9a-f]{16} \(misuse_exit_mutex\)\{\+\.\+\.\}-\{3:3\}, at: /);
+    expect(exit.result?.findings.join('\n')).toMatch(/lockdep: WARNING: misuse_exiter\/\d+ still has locks held!/);
+    for (const r of [rawOn, unlock, exit]) expect(r.result?.findings.length).toBeGreaterThan(0);
+  });
+});
+
 describe('sleeping in an RCU reader', () => {
   it('is suspicious RCU usage under PROVE_LOCKING (PREEMPT_NONE)', async () => {
     const run = await runTestGuest({

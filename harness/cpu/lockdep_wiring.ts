@@ -34,6 +34,11 @@ export function makeValidator(w: ValidatorWiring): LockdepValidator {
     print: w.print,
     onReport: (_kind: unknown, title: string) => w.onReport(title),
     kernelRelease: w.kernelRelease,
+  }, {
+    // check_wait_context() as the kernel's lockdep always runs it; PROVE_RAW_LOCK_NESTING makes
+    // spinlock_t a wait type of its own (harness/lockdep/wait_context.ts).
+    waitContext: true,
+    rawLockNesting: rt.config.kconfig.get('CONFIG_PROVE_RAW_LOCK_NESTING') === 'y',
   });
   return v as unknown as LockdepValidator;
 }

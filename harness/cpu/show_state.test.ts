@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { CPU_IDLE, CPU_ST, CPU_STATE, CPU_TOKEN_HOLDER, HDR_BOOTED, HDR_GO, HDR_NR_CPUS, HDR_ONLINE_MASK, cpuWord, guestLayout } from '../shm/layout.js';
+import {
+  CPU_IDLE,
+  CPU_ST,
+  CPU_STATE,
+  CPU_TOKEN_HOLDER,
+  HDR_BOOTED,
+  HDR_GO,
+  HDR_NEXT_TASK_SLOT,
+  HDR_NR_CPUS,
+  HDR_ONLINE_MASK,
+  TASK_PID,
+  TASK_ST,
+  TASK_STATE,
+  TASK_STOP_WAIT,
+  cpuWord,
+  guestLayout,
+  taskWord,
+  writeComm,
+} from '../shm/layout.js';
 import { showState } from './show_state.js';
 
 // The dump over a guest's shared memory without threads: the boot and idle cases (the deadlock
@@ -35,5 +53,25 @@ describe('show_state() (sysrq-t) over shared memory', () => {
     expect(d.lines).toContain('Showing all locks held in the system:');
     expect(d.lines).toContain('sysrq: Show backtrace of all active CPUs');
     expect(d.lines.filter((l) => /^NMI backtrace for cpu [01] skipped: idling at /.test(l))).toHaveLength(2);
+  });
+
+  it('a task stuck in kthread_stop() names the kthread that does not exit', () => {
+    const i32 = guestMemory(2);
+    Atomics.store(i32, HDR_BOOTED, 2);
+    Atomics.store(i32, HDR_GO, 1);
+    Atomics.store(i32, HDR_ONLINE_MASK, 0b11);
+    const task = (slot: number, pid: number, comm: string, state: number): void => {
+      Atomics.store(i32, taskWord(slot, TASK_PID), pid);
+      Atomics.store(i32, taskWord(slot, TASK_STATE), state);
+      writeComm(i32, slot, comm);
+    };
+    task(0, 5, 'torture_shutdow', TASK_ST.blocked);
+    task(1, 9, 'stuck_kthread', TASK_ST.sleeping);
+    Atomics.store(i32, HDR_NEXT_TASK_SLOT, 2);
+    Atomics.store(i32, taskWord(0, TASK_STOP_WAIT), 9);
+    const d = showState(i32, 60_000, 'REL');
+    expect(d.lines).toContain(' waiting in kthread_stop() for stuck_kthread/9 to exit; it has not:');
+    expect(d.lines.some((l) => /^ task:stuck_kthread +state:S /.test(l))).toBe(true);
+    expect(d.stuck).toBe('torture_shutdow/5 waits in kthread_stop() for stuck_kthread/9: stuck_kthread/9 asleep since it was told to stop');
   });
 });

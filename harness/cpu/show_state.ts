@@ -15,7 +15,7 @@
  */
 
 import { CPU_CURR_PID, CPU_IDLE, CPU_TOKEN_HOLDER, HDR_BOOTED, HDR_GO, HDR_NR_CPUS, TASK_ST, cpuOnlineIn, cpuWord } from '../shm/layout.js';
-import { heldLocksLines, isUninterruptible, lockWaitLines, pvWaitLines, readTasks, runTokenLines, schedShowTaskLine, type TaskView } from './hang_detector.js';
+import { heldLocksLines, isUninterruptible, kthreadStopLines, lockWaitLines, pvWaitLines, readTasks, runTokenLines, schedShowTaskLine, type TaskView } from './hang_detector.js';
 import { SHOW_STATE_HEADER, SHOW_STATE_STUCK } from '../formats/console_lines.js';
 
 export interface StateDump {
@@ -44,11 +44,13 @@ function showStateFilter(i32: Int32Array, tasks: readonly TaskView[], nowJ: numb
     lines.push(schedShowTaskLine(t));
     const summaries: string[] = [];
     const w = lockWaitLines(i32, tasks, t, nowJ, summaries);
-    lines.push(...w);
+    // A task in kthread_stop(): whom it waits for, and what that kthread waits for.
+    const stopSummary: string[] = [];
+    lines.push(...w, ...kthreadStopLines(i32, tasks, t, nowJ, stopSummary));
     const seen = perLock.get(t.waitAddr);
     if (seen !== undefined) seen.others++;
     else if (summaries[0] !== undefined) perLock.set(t.waitAddr, { summary: summaries[0], others: 0 });
-    if (w.length === 0 && isUninterruptible(t) && nowJ - t.sleepSince >= STUCK_MIN_J) blocked.push(`${t.comm}/${t.pid} blocked for ${Math.floor((nowJ - t.sleepSince) / 1000)}s`);
+    if (w.length === 0 && isUninterruptible(t) && nowJ - t.sleepSince >= STUCK_MIN_J) blocked.push(stopSummary[0] ?? `${t.comm}/${t.pid} blocked for ${Math.floor((nowJ - t.sleepSince) / 1000)}s`);
   }
   for (const { summary, others } of perLock.values()) waits.push(others === 0 ? summary : `${summary} (and ${others} more waiter${others === 1 ? '' : 's'})`);
   lines.push(...heldLocksLines(i32, tasks));

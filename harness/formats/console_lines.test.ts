@@ -41,6 +41,12 @@ describe('console_lines', () => {
     expect(isSplatStart(`[ 2.0] ${slub[0] ?? ''}`)).toBe(true);
     expect(lockdepTitles(slub)).toEqual([]);
     expect(lockdepTitles(['='.repeat(25), 'WARNING: held lock freed!'])).toEqual(['WARNING: held lock freed!']);
+    // print_lock_invalid_wait_context()'s title is the one in brackets.
+    expect(lockdepTitles(['=============================', '[ BUG: Invalid wait context ]', '=====================================', 'WARNING: bad unlock balance detected!'])).toEqual([
+      '[ BUG: Invalid wait context ]',
+      'WARNING: bad unlock balance detected!',
+    ]);
+    expect(isBadnessLine('[ 5.0] [ BUG: Invalid wait context ]')).toBe(true);
   });
 
   it('is the only product file with a regular expression for ver:, onoff: or Reader Pipe', () => {

@@ -100,7 +100,8 @@ export function isSplatStart(line: string): boolean {
 // ---- lockdep report titles ----------------------------------------------------------------------
 
 const BANNER = /^={10,}$/;
-const REPORT_TITLE = /^(WARNING|BUG): /;
+// `[ BUG: Invalid wait context ]` is the one title lockdep prints in brackets.
+const REPORT_TITLE = /^(WARNING|BUG): |^\[ BUG: /;
 
 /** Whether a stamp-less message is lockdep's `=====...` banner line. */
 export function isReportBanner(msg: string): boolean {

@@ -93,6 +93,8 @@ export class Graph {
   readonly stacks: StackStore;
   /** The shared chain hash. */
   readonly chains: SharedChains;
+  /** CONFIG_PROVE_RAW_LOCK_NESTING: how wait types are numbered (wait_context.ts); set by the validator. */
+  rawLockNesting = false;
 
   constructor(i32: Int32Array, lay: Layout) {
     this.i32 = i32;

@@ -18,6 +18,8 @@ export class HeldLocks {
   /** irq context of the acquisition: 0 process, 1 softirq, 2 hardirq (3 both). */
   readonly ctx = new Uint8Array(MAX_LOCK_DEPTH + 1);
   readonly irqsOff = new Uint8Array(MAX_LOCK_DEPTH + 1);
+  /** The class's inner wait type as lockdep numbers it (wait_context.ts), 0 for LD_WAIT_INV. */
+  readonly wait = new Uint8Array(MAX_LOCK_DEPTH + 1);
   /** Stack id (one frame) of the acquisition site, 0 when unknown. */
   readonly site = new Int32Array(MAX_LOCK_DEPTH + 1);
   readonly maps: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
@@ -60,6 +62,8 @@ export interface HeldLock {
   trylock: boolean;
   nest: LockdepMap | null;
   hardirq: boolean;
+  /** In a threaded hardirq handler (LockdepIrqState.hardirqThreaded). */
+  hardirqThreaded: boolean;
   softirq: boolean;
   irqsOff: boolean;
   bhOff: boolean;

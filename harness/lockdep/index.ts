@@ -42,5 +42,5 @@ export function lockdepInit(i32: Int32Array, base: number, env: LockdepEnv, opts
     while (Atomics.load(i32, base + H_INIT) !== 2) Atomics.wait(i32, base + H_INIT, 1, 10);
   }
   const lay = layoutFromHeader(i32, base);
-  return new Validator(i32, lay, env, { continueAfterReport: opts.continueAfterReport === true });
+  return new Validator(i32, lay, env, { continueAfterReport: opts.continueAfterReport === true, waitContext: opts.waitContext === true, rawLockNesting: opts.rawLockNesting === true });
 }

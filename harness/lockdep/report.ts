@@ -13,6 +13,7 @@ import type { Graph } from './graph.js';
 import { stateName, USAGE_STR, usageChars } from './usage.js';
 import { E_TRACE } from './layout.js';
 import { fnv1a } from '../lib/fnv1a.js';
+import { ldWait, waitOuterOf } from './wait_types.js';
 
 export interface ReportTask {
   readonly pid: number;
@@ -93,7 +94,8 @@ export function lockName(g: Graph, cls: number): string {
 /** print_lock_name(): `(name){usage}-{outer:inner}`. */
 export function lockNameFull(g: Graph, cls: number): string {
   const w = g.waitType(cls);
-  return `(${g.className(cls)}){${usageChars(g.usage(cls))}}-{${w}:${w}}`;
+  const outer = waitOuterOf(g.classType(cls), w, g.rawLockNesting);
+  return `(${g.className(cls)}){${usageChars(g.usage(cls))}}-{${outer}:${ldWait(w, g.rawLockNesting)}}`;
 }
 
 /** print_lock(): `<addr> (name){usage}-{o:i}, at: site`. */
@@ -324,8 +326,19 @@ export function badIrqDependencyReport(
 
 /** print_held_locks_bug(): a task exits holding locks. */
 export function heldAtExitReport(ctx: ReportCtx): string[] {
-  const out = banner(ctx, `WARNING: ${ctx.task.comm}/${ctx.task.pid} still has locks held!`);
+  // print_held_locks_bug()'s rules are 36 characters whatever the comm and pid.
+  const title = `WARNING: ${ctx.task.comm}/${ctx.task.pid} still has locks held!`;
+  const out = ['='.repeat(36), title, `${ctx.release} Not tainted`, '-'.repeat(36)];
   out.push(...tail(ctx));
+  return out;
+}
+
+/** print_lock_invalid_wait_context(): `next` is the lock being taken, `currInner` the context allowed. */
+export function invalidWaitContextReport(ctx: ReportCtx, next: HeldView, currInner: number): string[] {
+  const out = banner(ctx, '[ BUG: Invalid wait context ]');
+  out.push(`${ctx.task.comm}/${ctx.task.pid} is trying to lock:`, printLock(ctx.g, next));
+  out.push('other info that might help us debug this:', `context-{${currInner}:${currInner}}`);
+  out.push(...heldLocks(ctx), 'stack backtrace:', ...dumpStack(ctx));
   return out;
 }
 

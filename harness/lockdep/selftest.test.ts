@@ -11,6 +11,11 @@ describe('locking_selftest()', () => {
     expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
     expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
     expect(lines.some((l) => l.includes('FAILED|'))).toBe(false);
+    // wait_context_tests(): 9 contexts x 4 inner kinds (236 + 1 before them).
+    expect(lines).toContain('  | wait context tests |');
+    expect(lines).toContain('                                 | rcu  | raw  | spin |mutex |');
+    expect(lines).toContain('in hardirq context (not threaded):  ok  |  ok  |  ok  |  ok  |');
+    expect(r.passed).toBe(273);
     expect(lines.at(-2)).toBe(`Good, all ${r.passed} testcases passed! |`);
     expect(lines.at(-1)).toBe('---------------------------------');
   });

@@ -7,145 +7,18 @@
  * the recursive-read and mixed read/write families (including the chain-cache one), and the irq
  * families irqsafe1/2A/2B/3/4, irq lock-inversion and irq read-recursion in hardirq and softirq
  * flavours, and the `rlock W1R2/...` recursive-read cycle families. As in the kernel's selftest, read_lock() is treated as a recursive reader throughout
- * (force_read_lock_recursive). Not covered: `initialize held`, ww_mutex, rtmutex, local_lock,
- * and wait-context families.
+ * (force_read_lock_recursive). The wait-context family (`in hardirq context` .. `in MUTEX
+ * context`, selftest_wait_context.ts) runs with PROVE_RAW_LOCK_NESTING. Not covered: `initialize
+ * held`, ww_mutex, rtmutex, local_lock, queued read lock, fs_reclaim.
  */
 
-import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockRead, type LockType } from '../kapi.js';
-import { lockdepInit, regionWords } from './index.js';
-import { SimEnv, SimTask } from './sim_env.js';
-import type { Lockdep, LockdepLimits } from './types.js';
+import { Machine, type Irq, type Kind, type Testcase } from './selftest_machine.js';
+import { WAIT_CONTEXT_COLUMNS, WAIT_CONTEXT_ROWS } from './selftest_wait_context.js';
 
-const LIMITS: LockdepLimits = { MAX_LOCKDEP_KEYS: 64, MAX_LOCKDEP_ENTRIES: 512, MAX_LOCKDEP_CHAINS: 512, MAX_STACK_TRACE_ENTRIES: 16384, ARENA_WORDS: 1 << 16 };
 const FAILURE = false;
 const SUCCESS = true;
 
-type Kind = 'spin' | 'wlock' | 'rlock' | 'mutex' | 'wsem' | 'rsem';
-type Irq = 'hard' | 'soft';
 const KINDS6: readonly Kind[] = ['spin', 'wlock', 'rlock', 'mutex', 'wsem', 'rsem'];
-
-/** One testcase's machine: a fresh region, one task, one CPU's irq flags. */
-class Machine {
-  readonly env = new SimEnv(new SimTask(1, 'swapper/0'));
-  readonly ld: Lockdep;
-  readonly #maps = new Map<string, LockdepMap>();
-  readonly #keys = new Map<string, LockClassKey>();
-  #bh = 0;
-
-  constructor() {
-    const i32 = new Int32Array(new SharedArrayBuffer(regionWords(LIMITS) * 4));
-    this.env.printer = () => {};
-    this.env.captureStack = (): string[] => ['locking_selftest (harness/lockdep/selftest.ts:0)'];
-    this.ld = lockdepInit(i32, 0, this.env, { resetRegion: true, limits: LIMITS });
-  }
-
-  /** X1 and X2 share class X (init_shared_classes); A..D are classes of their own. */
-  #map(prefix: string, inst: string, type: LockType): LockdepMap {
-    const id = `${prefix}_${inst}`;
-    let m = this.#maps.get(id);
-    if (m === undefined) {
-      const cname = /^[XYZ]\d$/.test(inst) ? `${prefix}_${inst[0] ?? ''}` : id;
-      let key = this.#keys.get(cname);
-      if (key === undefined) {
-        key = { name: cname, ordinal: 0, type, waitType: LOCK_TYPE_PROPS[type].waitType };
-        this.#keys.set(cname, key);
-      }
-      m = { key, addr: 0x100 + this.#maps.size * 0x40, name: cname };
-      this.#maps.set(id, m);
-    }
-    return m;
-  }
-
-  #lockOf(kind: Kind, x: string): { map: LockdepMap; read: LockRead } {
-    switch (kind) {
-      case 'spin':
-        return { map: this.#map('lock', x, 'spinlock'), read: 0 };
-      case 'wlock':
-        return { map: this.#map('rwlock', x, 'rwlock'), read: 0 };
-      case 'rlock':
-        return { map: this.#map('rwlock', x, 'rwlock'), read: 2 };
-      case 'mutex':
-        return { map: this.#map('mutex', x, 'mutex'), read: 0 };
-      case 'wsem':
-        return { map: this.#map('rwsem', x, 'rwsem'), read: 0 };
-      case 'rsem':
-        return { map: this.#map('rwsem', x, 'rwsem'), read: 1 };
-    }
-  }
-
-  lock(kind: Kind, x: string): void {
-    const l = this.#lockOf(kind, x);
-    this.ld.acquire(l.map, 0, false, l.read, null);
-  }
-
-  unlock(kind: Kind, x: string): void {
-    this.ld.release(this.#lockOf(kind, x).map);
-  }
-
-  lockUnlock2(kind: Kind, x: string, y: string): void {
-    this.lock(kind, x);
-    this.lock(kind, y);
-    this.unlock(kind, y);
-    this.unlock(kind, x);
-  }
-
-  irqDisable(): void {
-    this.env.irq.irqsDisabled = true;
-  }
-
-  irqEnable(): void {
-    this.env.irq.irqsDisabled = false;
-    this.ld.hardirqsOn();
-  }
-
-  bhDisable(): void {
-    this.#bh++;
-    this.env.irq.bhDisabled = true;
-  }
-
-  bhEnable(): void {
-    this.#bh--;
-    if (this.#bh === 0) {
-      this.env.irq.bhDisabled = false;
-      this.ld.softirqsOn();
-    }
-  }
-
-  /* IRQ_ENTER/EXIT/DISABLE/ENABLE of locking-selftest-{hardirq,softirq}.h */
-  enter(irq: Irq): void {
-    if (irq === 'hard') {
-      this.irqDisable();
-      this.env.irq.hardirq = true;
-    } else {
-      this.bhDisable();
-      this.irqDisable();
-      this.env.irq.softirq = true;
-    }
-  }
-
-  exit(irq: Irq): void {
-    if (irq === 'hard') {
-      this.env.irq.hardirq = false;
-      this.irqEnable();
-    } else {
-      this.env.irq.softirq = false;
-      this.irqEnable();
-      this.bhEnable();
-    }
-  }
-
-  disable(irq: Irq): void {
-    if (irq === 'hard') this.irqDisable();
-    else this.bhDisable();
-  }
-
-  enable(irq: Irq): void {
-    if (irq === 'hard') this.irqEnable();
-    else this.bhEnable();
-  }
-}
-
-type Testcase = (m: Machine) => void;
 
 /* ---- deadlock patterns (DO_TESTCASE_6R) ---- */
 const AA = (k: Kind): Testcase => (m) => {
@@ -346,8 +219,8 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
     row = '';
   };
   /** dotest(): run on a fresh validator; `expected` true means lockdep must stay quiet. */
-  const dotest = (tc: Testcase, expected: boolean): void => {
-    const m = new Machine();
+  const dotest = (tc: Testcase, expected: boolean, waitContext = false): void => {
+    const m = new Machine(waitContext);
     tc(m);
     if (m.ld.enabled !== expected) {
       failed++;
@@ -435,6 +308,18 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
       dotest(permute(irq_read_recursion('rlock', irq), o), SUCCESS);
       endRow();
     }
+  }
+  // wait_context_tests(): the kernel runs them with CONFIG_PROVE_RAW_LOCK_NESTING, which 6.12 sets
+  // on every architecture that supports PREEMPT_RT (x86 included); here always.
+  print('  --------------------------------------------------------------------------');
+  print('  | wait context tests |');
+  print('  --------------------------------------------------------------------------');
+  print(WAIT_CONTEXT_COLUMNS);
+  print('  --------------------------------------------------------------------------');
+  for (const r of WAIT_CONTEXT_ROWS) {
+    testname(r.desc);
+    for (const [tc, expected] of r.cases) dotest(tc, expected, true);
+    endRow();
   }
   const total = passed + failed;
   if (failed > 0) {

@@ -25,6 +25,12 @@ export interface LockdepIrqState {
   softirq: boolean;
   irqsDisabled: boolean;
   bhDisabled: boolean;
+  /**
+   * lockdep_hardirq_threaded(): this hardirq handler would run in a thread under PREEMPT_RT, so it
+   * may take a spinlock_t (the wait-context check). Guests have no threaded handlers; the
+   * self-test's HARDIRQ_ENTER() sets it, as the kernel's does.
+   */
+  hardirqThreaded?: boolean;
 }
 
 export const LOCKDEP_BUG_KINDS = [
@@ -36,6 +42,7 @@ export const LOCKDEP_BUG_KINDS = [
   'bad_irq_dependency',
   'locks_held_at_exit',
   'nest_lock_not_taken',
+  'invalid_wait_context',
   'assert_held',
   'suspicious_rcu',
   'held_lock_freed',
@@ -87,6 +94,17 @@ export interface LockdepInitOptions {
   continueAfterReport?: boolean;
   /** Zero and re-initialise the region (one thread, before the others attach). */
   resetRegion?: boolean;
+  /**
+   * check_wait_context() at every acquisition (`BUG: Invalid wait context`, wait_context.ts). On
+   * in guests with PROVE_LOCKING and in the self-test; off in the trace checker and the user API,
+   * whose lock types do not say which spinlocks are raw nor which contexts are threaded.
+   */
+  waitContext?: boolean;
+  /**
+   * CONFIG_PROVE_RAW_LOCK_NESTING: spinlock_t (LD_WAIT_CONFIG) is a wait type of its own and may
+   * not be taken inside a raw_spinlock_t (harness/lockdep/wait_context.ts). Off: CONFIG is SPIN.
+   */
+  rawLockNesting?: boolean;
   /** Capacities for a fresh region (ignored when attaching to an initialised one). */
   limits?: Partial<LockdepLimits>;
 }

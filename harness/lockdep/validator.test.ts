@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LockClassKey, LockdepMap, LockType } from '../kapi.js';
+import { LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap, type LockType } from '../kapi.js';
 import { lockdepInit, regionWords } from './index.js';
 import { H_GRAPH_LOCK } from './layout.js';
 import { SimEnv, SimTask } from './sim_env.js';
@@ -14,7 +14,7 @@ function setup(limits: LockdepLimits = SMALL, continueAfterReport = false, captu
   const ld = lockdepInit(i32, 16, env, { resetRegion: true, limits, continueAfterReport });
   let addr = 0;
   const lock = (name: string, type: LockType = 'mutex', ordinal = 0): LockdepMap => {
-    const key: LockClassKey = { name, ordinal, type, waitType: type === 'spinlock' || type === 'rwlock' ? 2 : 3 };
+    const key: LockClassKey = { name, ordinal, type, waitType: LOCK_TYPE_PROPS[type].waitType };
     addr += 64;
     return { key, addr, name };
   };
@@ -287,7 +287,7 @@ describe('lockdep validator (one thread)', () => {
   it('nest_lock: many instances of one class under their nest lock; without it, a report', () => {
     const { env, ld, lock } = setup();
     const outer = lock('outer');
-    const key = { name: 'inst', ordinal: 0, type: 'mutex' as const, waitType: 3 as const };
+    const key = { name: 'inst', ordinal: 0, type: 'mutex' as const, waitType: 4 as const };
     const i1: LockdepMap = { key, addr: 0x1000, name: 'inst' };
     const i2: LockdepMap = { key, addr: 0x1040, name: 'inst' };
     ld.acquire(outer, 0, false, 0, null);

@@ -14,8 +14,9 @@
  * Where sites and saved stacks come from (stack tokens or stack captures) is a SiteStrategy chosen
  * once at construction (site_strategy.ts); reports go through the Reporter (reporter.ts), which
  * prints a report found under the graph lock only after the lock is released, as lockdep.c does.
- * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), wait-context
- * checks (`Invalid wait context`), held-lock-freed checks, cross-release.
+ * check_wait_context() runs at every acquisition when the init options ask for it (wait_context.ts).
+ * Deliberately not done: lock_stat (contended/acquired are accepted and ignored), held-lock-freed
+ * checks, cross-release.
  */
 
 import type { LockdepMap, LockRead } from '../kapi.js';
@@ -46,6 +47,7 @@ import { siteOf } from './stack.js';
 import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
+import { waitContextInvalid } from './wait_context.js';
 import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
@@ -72,6 +74,9 @@ export function pickSites(env: LockdepEnv, g: Graph, lay: Layout, frames: FrameC
 
 export interface ValidatorOptions {
   readonly continueAfterReport: boolean;
+  /** check_wait_context() at every acquisition, and CONFIG_PROVE_RAW_LOCK_NESTING (wait_context.ts). */
+  readonly waitContext?: boolean;
+  readonly rawLockNesting?: boolean;
 }
 
 export class Validator implements Lockdep {
@@ -88,16 +93,20 @@ export class Validator implements Lockdep {
   readonly #classes: ClassLookup;
   readonly #irq: IrqChecks;
   /* The record acquire() hands to #acquireCls (reused: the hit path allocates nothing). */
-  readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
+  readonly #next: HeldLock = { map: { key: { name: '', ordinal: 0, type: 'user', waitType: 0 }, addr: 0, name: '' }, cls: 0, read: 0, trylock: false, nest: null, hardirq: false, hardirqThreaded: false, softirq: false, irqsOff: false, bhOff: false, checkUsage: true };
   /* The record #acquireCls hands the site strategy's chain cache (reused likewise). */
   readonly #attempt: ChainAttempt;
   #validations = 0;
   #maxDepth = 0;
+  /* check_wait_context() on (guests, self-test) or off (traces, user API). */
+  readonly #waitContext: boolean;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
 
   constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
     this.g = new Graph(i32, lay);
+    this.g.rawLockNesting = opts.rawLockNesting === true;
+    this.#waitContext = opts.waitContext === true;
     this.#env = env;
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
@@ -138,6 +147,7 @@ export class Validator implements Lockdep {
     next.trylock = trylock;
     next.nest = nestLock;
     next.hardirq = irq.hardirq;
+    next.hardirqThreaded = irq.hardirqThreaded === true;
     next.softirq = irq.softirq;
     next.irqsOff = irq.irqsDisabled || irq.hardirq;
     next.bhOff = irq.bhDisabled;
@@ -304,6 +314,10 @@ export class Validator implements Lockdep {
     h.maps[d] = hl.map;
     h.nest[d] = nest;
     this.#frames.reset();
+    if (this.#waitContext && waitContextInvalid(this.#reporter, this.#frames, this.g.rawLockNesting, task, h, d, hl)) {
+      this.#push(h, d);
+      return;
+    }
 
     if (hl.checkUsage) {
       // mark_usage(): fast when the class already has every bit this acquisition sets.
@@ -562,6 +576,8 @@ export class Validator implements Lockdep {
           trylock: h.trylock[j] === 1,
           nest: null,
           hardirq: (ctx & 2) !== 0,
+          // A re-add reports no wait context its first acquisition did not.
+          hardirqThreaded: true,
           softirq: (ctx & 1) !== 0,
           irqsOff: h.irqsOff[j] === 1,
           bhOff: true,

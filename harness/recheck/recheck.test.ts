@@ -195,6 +195,31 @@ describe('recheckResults()', () => {
     expect(r.summary.exitCode).toBe(1);
   });
 
+  it('counts and names the misuse reports: invalid wait context, bad unlock balance, locks held at exit', () => {
+    const misuse = [
+      T(5, '============================='),
+      T(5, '[ BUG: Invalid wait context ]'),
+      T(5, '0.1.0-torture #1 Not tainted'),
+      T(5, '-----------------------------'),
+      T(5, 'misuse_main/2 is trying to lock:'),
+      T(6, '====================================='),
+      T(6, 'WARNING: bad unlock balance detected!'),
+      T(6, '0.1.0-torture #1 Not tainted'),
+      T(7, '===================================='),
+      T(7, 'WARNING: misuse_exiter/5 still has locks held!'),
+      T(7, '0.1.0-torture #1 Not tainted'),
+    ];
+    const con = [...RCU_OK.slice(0, 7), ...misuse, ...RCU_OK.slice(7)];
+    const dir = resultsDir({ TREE05: { console: con, retval: 0, result: { seconds: 10 } } });
+    const r = recheckResults(dir);
+    expect(r.lines.some((l) => l.includes('lockdep: 3'))).toBe(true);
+    const s = summaryOf(dir, 'TREE05');
+    expect(s).toMatchObject({ verdict: 'failure', lockdepReports: 3 });
+    expect(s.lockdepTitles).toEqual(['[ BUG: Invalid wait context ]', 'WARNING: bad unlock balance detected!', 'WARNING: misuse_exiter/5 still has locks held!']);
+    expect(s.reasons).toContain('lockdep: [ BUG: Invalid wait context ]');
+    expect(r.summary.exitCode).toBe(1);
+  });
+
   it('fails a killed guest and says so', () => {
     const dir = resultsDir({ LOCK01: { suite: 'lock', console: [T(1, 'spin_lock-torture: Writes:  Total: 500  Max/Min: 100/50   Fail: 0')], retval: 137 } });
     const r = recheckResults(dir);

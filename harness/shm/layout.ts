@@ -102,6 +102,11 @@ export const HDR_SHUFFLE_IDLE = 19;
  * `torture_random(trp) & 0x1` (harness/cpu/task.ts, allowedOn()).
  */
 export const HDR_SHUFFLE_GEN = 20;
+/**
+ * A wait queue every task exit wakes (the model's `kthread->exited` completions, one head for all):
+ * kthread_stop() sleeps on it until its kthread's slot reads exited (harness/cpu/kthread_stop.ts).
+ */
+export const HDR_TASK_EXIT_WQ = 21;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
@@ -191,6 +196,8 @@ export const TASK_WAKE_SEQ = 17;
 export const TASK_EXECUTOR = 18;
 /** se.nr_migrations: how often the task started running on another CPU than the one before. */
 export const TASK_MIGRATIONS = 19;
+/** pid of the kthread whose exit this task waits for in kthread_stop(), 0 when none (hang reports). */
+export const TASK_STOP_WAIT = 20;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */

@@ -25,6 +25,7 @@ import { ModuleParams } from '../../kernels/moduleparam.js';
 import { firstValues, seededRandomState, torture_random, type TortureRandomState } from './torture_random.js';
 import { add_cpu, cpu_is_hotpluggable, cpu_online, cpus_read_lock, cpus_read_unlock, num_online_cpus, remove_cpu } from '../../kernels/cpu/hotplug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../../kernels/locking/mutex.js';
+import { kthread_stop } from '../../kernels/kthread.js';
 
 /* kernel/torture.c's torture_param()s, and ours beside them (the random streams, a planted leak). */
 export const torture_params = new ModuleParams('torture');
@@ -256,7 +257,7 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
       if (test_idle_kthreads.get()) await kapi.waitEventInterruptible(wq(W_STOP_WQ), torture_must_stop);
       else await fn();
     } finally {
-      // Pairs with the waitEvent condition in torture_cleanup_begin().
+      // Pairs with the count's waitEvent condition in torture_cleanup_begin().
       Atomics.sub(kapi.shm, word(W_NKTHREADS), 1);
       kapi.wakeUp(wq(W_KTHREAD_WQ));
     }
@@ -493,10 +494,20 @@ export function torture_shutdown_init(secs: number, cleanup: () => Promise<void>
 }
 
 /**
- * torture_cleanup_begin(): stop the test, bring offline CPUs back, wait (up to 10 s) for every
- * torture kthread to exit. Returns false if some did not stop in time.
+ * torture_stop_kthread(): kthread_stop() of one torture kthread. As the kernel's, it waits
+ * uninterruptibly and without a limit: a kthread that never stops leaves cleanup asleep, and
+ * khungtaskd reports the waiter (its wait names the kthread, what that kthread waits for and who
+ * holds it) once it has slept hung_task_timeout_secs; a kthread that stops late is no finding.
  */
-export async function torture_cleanup_begin(): Promise<boolean> {
+async function torture_stop_kthread(pid: number): Promise<void> {
+  await kthread_stop(pid);
+}
+
+/**
+ * torture_cleanup_begin(): stop the test, bring offline CPUs back, then kthread_stop() every
+ * torture kthread in creation order (the suites' cleanup stops each of theirs so in the kernel).
+ */
+export async function torture_cleanup_begin(): Promise<void> {
   await mutex_lock(fullstop_mutex());
   Atomics.store(kapi.shm, word(W_FULLSTOP), 1);
   mutex_unlock(fullstop_mutex());
@@ -510,12 +521,14 @@ export async function torture_cleanup_begin(): Promise<boolean> {
   for (let cpu = 1; cpu < kapi.nrCpuIds; cpu++) {
     if (!cpu_online(cpu)) await add_cpu(cpu);
   }
-  const stopped = await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_NKTHREADS) === 0, 10 * HZ);
+  const n = Math.min(load(W_NPIDS), MAX_TORTURE_KTHREADS);
+  for (let k = 0; k < n; k++) await torture_stop_kthread(load(W_PIDS + k));
+  // Kthreads past the table (more than MAX_TORTURE_KTHREADS): wait for the count, as uninterruptibly.
+  // Pairs with the decrement + wake-up at each torture kthread's end.
+  await kapi.waitEvent(wq(W_KTHREAD_WQ), () => load(W_NKTHREADS) === 0);
   for (let cpu = 1; cpu < kapi.nrCpuIds; cpu++) {
     if (!cpu_online(cpu)) await add_cpu(cpu);
   }
-  if (!stopped) TOROUT_STRING(`torture_cleanup_begin: ${load(W_NKTHREADS)} kthreads did not stop`);
-  return stopped;
 }
 
 /** torture_cleanup_end(): under fullstop_mutex, as the kernel's. */

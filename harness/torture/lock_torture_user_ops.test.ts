@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
@@ -107,6 +108,24 @@ export default {
     }
     expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* /);
   });
+
+  it('torture --ops lost_wakeup.mjs on LOCK01 for 10 s exits 1 with a hung-task report (cleanup cannot stop the writers)', async () => {
+    const results = makeTestTempDir('lost-wakeup-cli');
+    const repo = path.resolve(examplesDir(), '..', '..', '..');
+    const args = ['--torture', 'lock', '--configs', 'LOCK01', '--ops', example('lost_wakeup.mjs'), '--duration', '10s', '--results', results, '--datestamp', 'run'];
+    const driver = spawn(process.execPath, [path.join(repo, 'bin', 'torture.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    driver.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    // The driver's own monitor bounds the run (duration + shutdown grace); no cap of ours is shorter.
+    const code = await new Promise<number | null>((resolve) => driver.once('exit', (c) => resolve(c)));
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/Guest problem: hang: /);
+    const con = readFileSync(path.join(results, 'run', 'LOCK01', 'console.log'), 'utf8');
+    expect(con).toMatch(/INFO: task (lock_torture_wr|torture_shutdow):\d+ blocked for more than \d+ seconds\./);
+    expect(con).toContain('(user_lock_ops.lost_wakeup)');
+    expect(con).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+    expect(con).not.toContain('End of test: SUCCESS');
+  }, 180_000);
 
   it('a lock that loses wake-ups is reported as a hang naming the waiter and the lock', async () => {
     const run = await runTestGuest({

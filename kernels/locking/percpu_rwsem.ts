@@ -9,6 +9,8 @@
  *                Non-zero means "readers take the slow path"; writers serialise on it by CAS.
  *       word +1  waiters wait queue: readers (and writers) waiting for block == 0
  *       word +2  writer wait queue: the writer waiting for the reader counts to drain (rcuwait)
+ *       word +3  wake generation: percpu_up_write() adds 2 at each wake-up of `waiters`; bit 0 set
+ *                means that wake-up came while `block` was still held (test_early_wake)
  *   `<name>.read_count` NR_CPUS lines of 16 words: word 0 of line `cpu` is that CPU's reader count.
  *
  * The reader fast path is Dekker against the writer: the reader increments its CPU's count and
@@ -18,6 +20,15 @@
  * may decrement another CPU's count than the one it incremented, as the kernel's this_cpu_dec()
  * may: a single count can go negative, only the sum (readers_active_check()) means anything.
  *
+ * Waiting (percpu_rwsem_wait()). The kernel's waiter loops until its wait-queue entry was handed
+ * the lock by percpu_rwsem_wake_function(), which runs in the waker and tries the lock for it; a
+ * spurious wake-up (wake_up_process(), kthread_stop()) does not end the wait. Here a waiter sleeps
+ * until the wake generation moves on from the value it read before its failed try, and then tries
+ * again; a wake-up the waker sent while still holding `block` fails the wake function's try for
+ * every waiter (bit 0), which then sleeps on. The planted bug `percpu_rwsem.test_early_wake=1`
+ * (off by default) is a writer that wakes the waiters before it releases: whoever sleeps then
+ * sleeps for good, as in the kernel, and khungtaskd reports it (LOCK06 fails).
+ *
  * lockdep: readers are non-recursive (read=1), the class has wait type 0 ({0:0}, as
  * cpu_hotplug_lock prints). Not done: rcu_sync (the reader fast path is always the counter path),
  * percpu_rwsem_release/acquire hand-offs, killable variants.
@@ -25,10 +36,18 @@
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
+import { ModuleParams } from '../moduleparam.js';
+
+export const percpu_rwsem_params = new ModuleParams('percpu_rwsem');
+/** Planted bug (ours, as the kernel's test_* switches): percpu_up_write() wakes the waiters before it releases. */
+const test_early_wake = percpu_rwsem_params.param('bool', 'test_early_wake', false, 'Planted bug: wake waiters before releasing the writer lock');
+/** -1 until read from the boot line (at the first up_write: module load has no kapi). */
+let earlyWake = -1;
 
 const PCPU_BLOCK = 0;
 const PCPU_WAITERS_WQ = 1;
 const PCPU_WRITER_WQ = 2;
+const PCPU_WAKE_GEN = 3;
 const PCPU_CTRL_WORDS = 16;
 /** One cache line per CPU counter (kernels/README.md, "Shared memory": per-CPU slots are padded to 64 bytes). */
 const PCPU_SLOT_STRIDE = 16;
@@ -42,6 +61,8 @@ export interface PercpuRwsem {
   readonly nrCpus: number;
   readonly waiters: WaitQueueHead;
   readonly writer: WaitQueueHead;
+  /** Int32 index of the wake generation (percpu_rwsem_wait()). */
+  readonly wakeGen: number;
   readonly dep_map: LockdepMap;
 }
 
@@ -59,6 +80,7 @@ export function DEFINE_STATIC_PERCPU_RWSEM(name: string, key?: LockClassKey): Pe
     nrCpus: n,
     waiters: { i32, index: ctrl.base + PCPU_WAITERS_WQ },
     writer: { i32, index: ctrl.base + PCPU_WRITER_WQ },
+    wakeGen: ctrl.base + PCPU_WAKE_GEN,
     dep_map: { key: k, addr: (ctrl.base + PCPU_BLOCK) * 4, name: k.name },
   };
 }
@@ -83,16 +105,29 @@ function __percpu_down_read_trylock(sem: PercpuRwsem): boolean {
 
 /* ---------------- slow paths ---------------- */
 
+/**
+ * percpu_rwsem_wait(): until `trylock` succeeds, sleep (TASK_UNINTERRUPTIBLE) until a wake-up
+ * that found `block` free moves the generation on from the one read before the failed try.
+ * The generation is read before the try: pairs with percpu_up_write()'s store of block, then add
+ * to the generation, so a try that failed on the old block is followed by a generation we see move.
+ */
+async function percpu_rwsem_wait(sem: PercpuRwsem, trylock: () => boolean): Promise<void> {
+  const { i32, wakeGen } = sem;
+  for (;;) {
+    const gen = Atomics.load(i32, wakeGen);
+    if (trylock()) return;
+    await kapi.waitEvent(sem.waiters, () => {
+      const g = Atomics.load(i32, wakeGen);
+      return g !== gen && (g & 1) === 0;
+    });
+  }
+}
+
 /** __percpu_down_read(): wait for the writer to go, retry. */
 async function __percpu_down_read(sem: PercpuRwsem): Promise<void> {
   cov(COV.percpu_rwsem_read_slowpath);
   kapi.lockdep.contended(sem.dep_map);
-  const { i32, block } = sem;
-  const noWriter = (): boolean => Atomics.load(i32, block) === 0;
-  do {
-    // Pairs with the store of block + wakeUp(waiters) in percpu_up_write().
-    await kapi.waitEvent(sem.waiters, noWriter);
-  } while (!__percpu_down_read_trylock(sem));
+  await percpu_rwsem_wait(sem, () => __percpu_down_read_trylock(sem));
   kapi.lockdep.acquired(sem.dep_map);
 }
 
@@ -132,11 +167,12 @@ export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
   const owner = lock_owner_current();
   let contended = false;
   // Writers serialise on block (0 -> owner); new readers go slow from here on.
-  while (Atomics.compareExchange(i32, block, 0, owner) !== 0) {
-    if (!contended) kapi.lockdep.contended(sem.dep_map);
+  const tryBlock = (): boolean => Atomics.compareExchange(i32, block, 0, owner) === 0;
+  if (!tryBlock()) {
+    kapi.lockdep.contended(sem.dep_map);
     contended = true;
     cov(COV.percpu_rwsem_writer_waits_writer);
-    await kapi.waitEvent(sem.waiters, () => Atomics.load(i32, block) === 0);
+    await percpu_rwsem_wait(sem, tryBlock);
   }
   // The CAS above is ordered before these loads: pairs with the add-then-load of block in
   // __percpu_down_read_trylock().
@@ -149,10 +185,32 @@ export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
   if (contended) kapi.lockdep.acquired(sem.dep_map);
 }
 
+/**
+ * The next wake generation: even when the wake function's try could succeed, odd when `block`
+ * was still held (`failed`). A CAS loop: the next writer may wake while this one still bumps.
+ */
+function percpu_rwsem_wake_gen(sem: PercpuRwsem, failed: boolean): void {
+  for (;;) {
+    const g = Atomics.load(sem.i32, sem.wakeGen);
+    const next = (((g | 1) + 1) | 0) + (failed ? 1 : 0);
+    if (Atomics.compareExchange(sem.i32, sem.wakeGen, g, next) === g) return;
+  }
+}
+
 export function percpu_up_write(sem: PercpuRwsem): void {
   kapi.lockdep.release(sem.dep_map);
-  // Pairs with the noWriter() condition of waiting readers and writers.
+  if (earlyWake < 0) earlyWake = test_early_wake.get() ? 1 : 0;
+  if (earlyWake === 1) {
+    // The planted bug: the wake function's try fails for every waiter (block is still ours).
+    percpu_rwsem_wake_gen(sem, true);
+    kapi.wakeUp(sem.waiters);
+    Atomics.store(sem.i32, sem.block, 0);
+    return;
+  }
+  // Release, then move the generation, then wake: pairs with the generation load before a
+  // waiter's failed try in percpu_rwsem_wait().
   Atomics.store(sem.i32, sem.block, 0);
+  percpu_rwsem_wake_gen(sem, false);
   kapi.wakeUp(sem.waiters);
 }
 

@@ -26,7 +26,7 @@
  * Not done: fairness (no MCS queue), spin_lock_nested subclasses beyond the lockdep annotation.
  */
 
-import { COV, cov, kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, LD_WAIT, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -54,14 +54,22 @@ export type Spinlock = RawSpinlock;
  * lets arrays of instances share or split classes; by default the class is named after the lock.
  */
 export function DEFINE_RAW_SPINLOCK(name: string, key?: LockClassKey): RawSpinlock {
-  const r = kapi.shmAlloc(name, SPINLOCK_WORDS);
-  const k = key ?? kapi.lockClass(name, 'spinlock', LOCK_TYPE_PROPS.spinlock.waitType);
-  return { i32: kapi.shm, word: r.base, dep_map: { key: k, addr: r.base * 4, name: k.name } };
+  // raw_spinlock_t's map: wait type SPIN (lockdep's wait-context check, harness/lockdep/wait_context.ts).
+  return spinlock_instance(name, key ?? kapi.lockClass(name, 'spinlock', LD_WAIT.SPIN));
 }
 
-/** DEFINE_SPINLOCK(name): spinlock_t is raw_spinlock_t here (no PREEMPT_RT). */
+/**
+ * DEFINE_SPINLOCK(name): spinlock_t is raw_spinlock_t here (no PREEMPT_RT), but its lockdep map
+ * has wait type CONFIG, as the kernel's: with CONFIG_PROVE_RAW_LOCK_NESTING=y taking one inside a
+ * raw_spinlock_t is `BUG: Invalid wait context`.
+ */
 export function DEFINE_SPINLOCK(name: string, key?: LockClassKey): Spinlock {
-  return DEFINE_RAW_SPINLOCK(name, key);
+  return spinlock_instance(name, key ?? kapi.lockClass(name, 'spinlock', LOCK_TYPE_PROPS.spinlock.waitType));
+}
+
+function spinlock_instance(name: string, k: LockClassKey): RawSpinlock {
+  const r = kapi.shmAlloc(name, SPINLOCK_WORDS);
+  return { i32: kapi.shm, word: r.base, dep_map: { key: k, addr: r.base * 4, name: k.name } };
 }
 
 /**

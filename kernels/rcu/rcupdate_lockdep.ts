@@ -33,9 +33,10 @@ let rcu_sched_lock_map: LockdepMap | null = null;
 /** CONFIG_PREEMPT_RCU: rcu_read_lock() does not disable preemption and may sleep-switch. */
 let preempt_rcu = false;
 
-function map(name: string): LockdepMap {
-  // struct lockdep_map rcu_*_lock_map: one static class each, taken as a recursive read.
-  const key = kapi.lockClass(name, 'rcu', LD_WAIT.FREE);
+function map(name: string, inner: number): LockdepMap {
+  // struct lockdep_map rcu_*_lock_map: one static class each, taken as a recursive read; outer wait
+  // type FREE (LOCK_TYPE_PROPS.rcu), inner as update.c's maps: CONFIG for rcu and rcu_bh, SPIN for sched.
+  const key = kapi.lockClass(name, 'rcu', inner);
   return { key, addr: kapi.shmAlloc(`${name}_map`, 1).base * 4, name };
 }
 
@@ -321,9 +322,9 @@ export let lockdep_assert_in_rcu_reader: () => void = nop;
  * the checks and the scheduler's rcu_sleep_check(). Returns rcu_lock_map for rcu_read_lock().
  */
 export function rcu_lockdep_init(): LockdepMap {
-  rcu_lock_map = map('rcu_read_lock');
-  rcu_bh_lock_map = map('rcu_read_lock_bh');
-  rcu_sched_lock_map = map('rcu_read_lock_sched');
+  rcu_lock_map = map('rcu_read_lock', LD_WAIT.CONFIG);
+  rcu_bh_lock_map = map('rcu_read_lock_bh', LD_WAIT.CONFIG);
+  rcu_sched_lock_map = map('rcu_read_lock_sched', LD_WAIT.SPIN);
   preempt_rcu = kapi.config.preempt;
   if (kapi.lockdep.enabled) {
     rcu_dereference_check = rcu_dereference_check_prove;
