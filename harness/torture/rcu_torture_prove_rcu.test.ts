@@ -82,7 +82,7 @@ describe('rcutorture.test_prove_rcu', () => {
     const lines = consoleLines(run);
     const bug = lines.findIndex((l) => /^BUG: scheduling while atomic: rcu_prove_rcu\/\d+\/0x00000201$/.test(l));
     expect(bug).toBeGreaterThanOrEqual(0);
-    const heldBh = /^ #0: [0-9a-f]{16} \(rcu_read_lock_bh\)\{....\}-\{1:1\}, at: rcu_prove_rcu_sleep_in_bh_reader \(harness\/torture\/rcu_torture_prove_rcu\.ts:\d+\)$/;
+    const heldBh = /^ #0: [0-9a-f]{16} \(rcu_read_lock_bh\)\{....\}-\{1:2\}, at: rcu_prove_rcu_sleep_in_bh_reader \(harness\/torture\/rcu_torture_prove_rcu\.ts:\d+\)$/;
     expect(lines[bug + 1]).toMatch(/^1 lock held by rcu_prove_rcu\/\d+:$/);
     expect(lines[bug + 2]).toMatch(heldBh);
     const site = `kernels/rcu/rcupdate_lockdep.ts:${lineOf(LOCKDEP_SOURCE, "'Illegal context switch in RCU-bh read-side critical section'")}`;
@@ -98,7 +98,7 @@ describe('rcutorture.test_prove_rcu', () => {
     const lines = consoleLines(run);
     const site = `kernels/rcu/rcupdate_lockdep.ts:${lineOf(LOCKDEP_SOURCE, "'Illegal context switch in RCU read-side critical section'")}`;
     const at = expectSuspicious(lines, `${site} Illegal context switch in RCU read-side critical section!`, [
-      /^ #0: [0-9a-f]{16} \(rcu_read_lock\)\{....\}-\{1:1\}, at: rcu_prove_rcu_qs_in_reader \(harness\/torture\/rcu_torture_prove_rcu\.ts:\d+\)$/,
+      /^ #0: [0-9a-f]{16} \(rcu_read_lock\)\{....\}-\{1:2\}, at: rcu_prove_rcu_qs_in_reader \(harness\/torture\/rcu_torture_prove_rcu\.ts:\d+\)$/,
     ]);
     expect(lines.slice(at).some((l) => l.includes(`rcu_prove_rcu_qs_in_reader (${PLANT_FILE}:${lineOf(SOURCE, '// the planted bug: cond_resched() inside')})`))).toBe(true);
     expect(suspiciousCount(run)).toBe(1);

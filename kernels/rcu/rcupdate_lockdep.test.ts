@@ -66,7 +66,7 @@ describe('PROVE_RCU checks', () => {
     const syncLine = SOURCE_TREE.findIndex((l) => l.includes("RCU_LOCKDEP_WARN(rcu_lock_maps_held(), 'Illegal synchronize_rcu() in")) + 1;
     const sync = suspicious('synchronize_rcu', 'Illegal synchronize_rcu() in RCU read-side critical section', `kernels/rcu/tree.ts:${syncLine}`);
     expect(lines[sync + 6]).toMatch(/^1 lock held by rcu_ld_checks\/\d+:$/);
-    expect(lines[sync + 7]).toMatch(/^ #0: [0-9a-f]{16} \(rcu_read_lock\)\{....\}-\{1:1\}, at: (good|bad) \(kernels\/rcu\/test_support\/rcu_lockdep_checks\.ts:\d+\)$/);
+    expect(lines[sync + 7]).toMatch(/^ #0: [0-9a-f]{16} \(rcu_read_lock\)\{....\}-\{1:2\}, at: (good|bad) \(kernels\/rcu\/test_support\/rcu_lockdep_checks\.ts:\d+\)$/);
 
     // The lockdep_assert_in_rcu_*() family: WARN_ON_ONCE() at the assertion's line.
     for (const name of ['lockdep_assert_in_rcu_read_lock', 'lockdep_assert_in_rcu_read_lock_bh', 'lockdep_assert_in_rcu_read_lock_sched', 'lockdep_assert_in_rcu_reader']) {
@@ -78,9 +78,9 @@ describe('PROVE_RCU checks', () => {
     const sleepSite = (msg: string): string => `kernels/rcu/rcupdate_lockdep.ts:${SOURCE_LOCKDEP.findIndex((l) => l.includes(`'${msg}'`)) + 1}`;
     const plain = suspicious('sleep in rcu_read_lock', 'Illegal context switch in RCU read-side critical section', sleepSite('Illegal context switch in RCU read-side critical section'));
     expect(lines[plain + 6]).toMatch(/^1 lock held by rcu_ld_checks\/\d+:$/);
-    expect(lines[plain + 7]).toMatch(/ \(rcu_read_lock\)\{....\}-\{1:1\}, at: /);
+    expect(lines[plain + 7]).toMatch(/ \(rcu_read_lock\)\{....\}-\{1:2\}, at: /);
     const sched = suspicious('sleep in rcu_read_lock_sched', 'Illegal context switch in RCU-sched read-side critical section', sleepSite('Illegal context switch in RCU-sched read-side critical section'));
-    expect(lines[sched + 7]).toMatch(/ \(rcu_read_lock_sched\)\{....\}-\{1:1\}, at: /);
+    expect(lines[sched + 7]).toMatch(/ \(rcu_read_lock_sched\)\{....\}-\{1:2\}, at: /);
     const bug = lines.findIndex((l) => /^BUG: scheduling while atomic: rcu_ld_checks\/\d+\/0x00000002$/.test(l));
     expect(bug).toBeGreaterThan(plain);
     expect(bug).toBeLessThan(sched);

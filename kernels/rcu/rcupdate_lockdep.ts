@@ -22,7 +22,7 @@
  * Not modelled: rcu_is_watching() (no code runs in the model's idle), SRCU and Tasks RCU maps.
  */
 
-import { kapi, LD_WAIT, type LockdepMap } from '../../harness/kapi.js';
+import { kapi, LD_WAIT, type LockdepMap, type WaitType } from '../../harness/kapi.js';
 
 /** A lockdep condition of rcu_dereference_check() (`lockdep_is_held(&lock)`, `current == writer`). */
 export type RcuLockdepCond = () => boolean;
@@ -33,7 +33,7 @@ let rcu_sched_lock_map: LockdepMap | null = null;
 /** CONFIG_PREEMPT_RCU: rcu_read_lock() does not disable preemption and may sleep-switch. */
 let preempt_rcu = false;
 
-function map(name: string, inner: number): LockdepMap {
+function map(name: string, inner: WaitType): LockdepMap {
   // struct lockdep_map rcu_*_lock_map: one static class each, taken as a recursive read; outer wait
   // type FREE (LOCK_TYPE_PROPS.rcu), inner as update.c's maps: CONFIG for rcu and rcu_bh, SPIN for sched.
   const key = kapi.lockClass(name, 'rcu', inner);
