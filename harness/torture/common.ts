@@ -35,12 +35,6 @@ const dump_random_streams = torture_params.param('bool', 'dump_random_streams', 
 const test_leak_mb = torture_params.param('uint', 'test_leak_mb', 0, 'Planted bug: leak about N MB of heap on CPU 0');
 const test_boot_delay_ms = torture_params.param('uint', 'test_boot_delay_ms', 0, 'Test switch: slow the boot of CPU 0 by N ms');
 const test_idle_kthreads = torture_params.param('bool', 'test_idle_kthreads', false, 'Test switch: every torture kthread waits for the end of the test before it starts');
-/*
- * torture.time_scale=N (ours; configs/lock/README.md, "Time scale"): the torture modules' delays —
- * locktorture's hold delays (long_hold and the per-type write/read delays), rcutorture's reader
- * delays — last 1/N of the kernel's, their ratios kept. Read by torture_init_begin().
- */
-const time_scale = torture_params.param('uint', 'time_scale', 1, 'Divide the torture hold and busy-wait delays by N', { min: 1 });
 torture_params.refuse('bool', 'disable_onoff_at_boot', 'the boot-time CPU-hotplug switch (onoff always runs when configured)');
 torture_params.refuse('uint', 'verbose_sleep_frequency', 'verbose-print sleeps');
 torture_params.refuse('uint', 'verbose_sleep_duration', 'verbose-print sleeps');
@@ -81,8 +75,6 @@ const W_WORDS = W_PIDS + MAX_TORTURE_KTHREADS;
 let region: ShmRegion | null = null;
 let torture_type = 'torture';
 let verbose = 1;
-/** torture.time_scale, read once per CPU by torture_init_begin() (1 until then: the kernel's delays). */
-let timeScale = 1;
 
 function r(): ShmRegion {
   region ??= kapi.shmAlloc('torture_common', W_WORDS, (reg) => {
@@ -120,7 +112,6 @@ export function VERBOSE_TOROUT_STRING(s: string): void {
 export function torture_init_begin(ttype: string, v: number): void {
   torture_type = ttype;
   verbose = v;
-  timeScale = time_scale.get();
   r();
   const leakMb = test_leak_mb.get();
   if (kapi.smpProcessorId() === 0 && leakMb > 0) torture_test_leak(leakMb);
@@ -473,44 +464,6 @@ export async function stutter_wait(_title: string): Promise<boolean> {
   if (load(W_STUTTER_PAUSE) === 0) return false;
   await kapi.waitEventInterruptible(wq(W_STUTTER_WQ), () => load(W_STUTTER_PAUSE) === 0 || torture_must_stop());
   return true;
-}
-
-/* ---------------- delays (torture.time_scale) ---------------- */
-
-/** torture.time_scale: the divisor of every torture delay below (1: the kernel's durations). */
-export function torture_time_scale(): number {
-  return timeScale;
-}
-
-/**
- * udelay(us) of a torture module, shortened by torture.time_scale: a busy-wait inside the task
- * (kapi.udelay: interrupts taken; with PREEMPT=y, where preemptible, the promise to await).
- */
-export function torture_udelay(us: number): Promise<void> | null {
-  return kapi.udelay(us / timeScale);
-}
-
-/** mdelay(ms) of a torture module, shortened by torture.time_scale. */
-export function torture_mdelay(ms: number): Promise<void> | null {
-  return kapi.udelay((ms * 1000) / timeScale);
-}
-
-/**
- * A hold delay that the model sleeps where the kernel busy-waits (locktorture's sleeping locks:
- * lock_torture.ts's departures), shortened by torture.time_scale. A sleep lasts whole jiffies, so
- * a scaled delay under one jiffy busy-waits instead, as the kernel's mdelay() does: the ratios of
- * the delays stay the kernel's. Unscaled (N = 1) it is the sleep it always was.
- */
-export async function torture_hold_delay(ms: number): Promise<void> {
-  if (ms <= 0) return;
-  const us = (ms * 1000) / timeScale;
-  const jiffyUs = 1_000_000 / HZ;
-  if (us >= jiffyUs) {
-    await kapi.scheduleTimeout(Math.round(us / jiffyUs));
-    return;
-  }
-  const p = kapi.udelay(us);
-  if (p !== null) await p;
 }
 
 /* ---------------- shutdown and cleanup ---------------- */

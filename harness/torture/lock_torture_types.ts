@@ -6,7 +6,8 @@
  */
 
 import { kapi, LD_WAIT } from '../kapi.js';
-import { torture_hold_delay, torture_mdelay, torture_random, torture_udelay, type TortureRandomState } from './common.js';
+import { torture_random, type TortureRandomState } from './common.js';
+import { torture_hold_delay, torture_mdelay, torture_udelay } from './torture_delay.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
@@ -69,7 +70,7 @@ export function lock_torture_tune(t: LockTortureTuning): void {
 
 /**
  * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay), shortened by
- * torture.time_scale (common.ts). Its callers here hold a spinning lock (preemption off), so it
+ * torture.time_scale (torture_delay.ts). Its callers here hold a spinning lock (preemption off), so it
  * is never preempted and the result is always null.
  */
 function udelay(us: number): void {

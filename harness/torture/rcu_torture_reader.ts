@@ -8,15 +8,14 @@ import { HZ, kapi, type TimerList } from '../kapi.js';
 import {
   stutter_wait,
   torture_kthread_stopping,
-  torture_mdelay,
   torture_must_stop,
   torture_random,
   torture_random_state,
   torture_sleep_interruptible,
-  torture_udelay,
   VERBOSE_TOROUT_STRING,
   type TortureRandomState,
 } from './common.js';
+import { torture_mdelay, torture_udelay } from './torture_delay.js';
 import {
   E_MBTEST,
   E_PAYLOAD,
@@ -48,7 +47,7 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   const longdelay_ms = inIrq ? 5 : 300;
   // mdelay()/udelay() spin inside the reader, taking interrupts; with PREEMPT=y the tick may
   // preempt the reader there (a promise): it is then a blocked reader holding up the GP. Both
-  // last 1/torture.time_scale of the kernel's (common.ts).
+  // last 1/torture.time_scale of the kernel's (torture_delay.ts).
   // Departure: the kernel's odds are 1 in nrealreaders * 2000 * longdelay_ms reads, tuned for
   // readers doing millions of reads a second; ours do some ten thousand, which left a 20 s run
   // with no long reader at all, so a GP that ignores preempted readers (rcutree.test_broken_gp=2)
