@@ -17,6 +17,8 @@
  * What this file does not do: it holds no policy. Everything behind it is in harness/cpu/.
  */
 
+import { COVERAGE_COUNTERS, COVERAGE_PARTS } from './formats/coverage_points.js';
+
 /** Shared words of one guest: every kernel structure in shared memory is a view of this. */
 export interface ShmRegion {
   /** Int32 view over the whole guest SharedArrayBuffer. */
@@ -53,6 +55,9 @@ export const HZ = 1000;
 
 /** The project's one string hash, for kernel code that names things by hashing (rcu_callback). */
 export { fnv1a } from './lib/fnv1a.js';
+
+/** The coverage points' counter indexes (the one table: harness/formats/coverage_points.ts). */
+export { COV, COVERAGE_COUNTERS } from './formats/coverage_points.js';
 
 /**
  * lockdep's wait types (enum lockdep_wait_type), printed `{outer:inner}` in reports. CONFIG is
@@ -361,6 +366,10 @@ export interface Kapi {
   powerOff(): void;
   /** torture_must_stop(): true once shutdown started. */
   mustStop(): boolean;
+
+  /* --- coverage --- */
+  /** This executor's coverage counters (only this thread writes them): what cov() bumps. */
+  readonly coverage: Uint32Array;
 }
 
 /** The installed kapi of this thread. Kernels read it at call time (live ES binding). */
@@ -369,4 +378,27 @@ export let kapi: Kapi = undefined as unknown as Kapi;
 /** Install the implementation; called once per CPU worker before any kernel module runs. */
 export function installKapi(impl: Kapi): void {
   kapi = impl;
+  covCounts = impl.coverage;
+}
+
+/* Until a kapi is installed (unit tests of kernel code), points count into a private array. */
+let covCounts: Uint32Array = new Uint32Array(COVERAGE_COUNTERS);
+
+/**
+ * A coverage point: `cov(COV.mutex_slowpath)` on the path it names. A plain `++` of this
+ * executor's counter (a per-executor block of the guest's shared memory that no other thread
+ * writes): no Atomics, no allocation; the guest's main thread reads the blocks after the workers
+ * have ended (harness/guest/coverage_dump.ts).
+ */
+export function cov(id: number): void {
+  covCounts[id]!++;
+}
+
+/**
+ * A point with parts (a row with `parts`: per rcu_node, per cpuhp state): its total and the
+ * counter of part `part`, clamped to the last (`covPart(COV.rcu_blkd_queued, rnp.grpnum)`).
+ */
+export function covPart(id: number, part: number): void {
+  covCounts[id]!++;
+  covCounts[id + 1 + Math.min(part, COVERAGE_PARTS[id]! - 1)]!++;
 }

@@ -7,7 +7,7 @@
  */
 
 import type { Kapi, KernelConfig, LockClassKey, LockType, SchedHooks, ShmRegion, SoftirqNr, TaskRef, TimerList, WaitQueueHead, WaitType } from '../kapi.js';
-import { CPU_CURR_PID, cpuOnlineIn, cpuWord, numOnlineCpusIn, readComm, taskSlotOfPid } from '../shm/layout.js';
+import { CPU_CURR_PID, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, readComm, taskSlotOfPid } from '../shm/layout.js';
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import { parkCpu, unparkCpu } from './hotplug.js';
@@ -153,6 +153,7 @@ export function makeKapi(d: KapiDeps): Kapi {
       hotplug.registerApCallbacks(name, teardown, startup),
     powerOff: () => d.powerOff(),
     mustStop: () => rt.mustStop(),
+    coverage: coverageView(i32, rt.id),
   };
   return kapi;
 }

@@ -7,7 +7,7 @@
  * is mirrored into the task's slot in shared memory for the hang detector.
  */
 
-import type { TaskRef, WaitQueueHead } from '../kapi.js';
+import { COV, cov, type TaskRef, type WaitQueueHead } from '../kapi.js';
 import {
   HDR_SHUFFLE_GEN,
   TASK_CPU,
@@ -114,6 +114,8 @@ export class Task implements TaskRef {
     if (cpu === this.cpu) return;
     this.cpu = cpu;
     this.migrations++;
+    if (this.lockDepth > (this.waitingForLock ? 1 : 0) + (this.rcuDepth > 0 ? 1 : 0)) cov(COV.sched_migrate_lock_held); // not the lock waited for, nor rcu_read_lock()'s map
+    if (this.rcuDepth > 0) cov(COV.sched_migrate_rcu_reader);
     if (this.slot < 0) return;
     // Diagnostic mirrors (hang detector, tests): plain-value readers tolerate one stale scan.
     Atomics.store(this.#i32, taskWord(this.slot, TASK_CPU), cpu);

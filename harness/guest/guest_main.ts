@@ -47,6 +47,7 @@ import { answerShowState } from './show_state_request.js';
 import { printkStamp } from '../lib/printk_time.js';
 import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
+import { coverageDump } from './coverage_dump.js';
 import { SUITES } from '../suites/index.js';
 import { watchdog_thresh } from '../../kernels/core_params.js';
 
@@ -129,6 +130,7 @@ function end(how: GuestResult['end']): void {
 async function finish(how: GuestResult['end']): Promise<void> {
   await Promise.all(workers.map((w) => w.terminate().catch(() => 0)));
   const seconds = (performance.now() - bootMs) / 1000;
+  machineLines(coverageDump(i32, spec)); // after terminate(): every worker joined (coverage_dump.ts)
   if (how === 'poweroff') machineLines(['reboot: Power down']);
   if (lockdepMod !== null) {
     try {

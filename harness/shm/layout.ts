@@ -11,6 +11,8 @@
  *   | task slots          |  MAX_TASKS x 16 words: what the hang detector reads
  *   +--------------------+  SYM_BASE
  *   | symbol table        |  shmAlloc's name -> region table + name arena
+ *   +--------------------+  COV_BASE
+ *   | coverage counters   |  MAX_CPUS x COV_WORDS_PER_EXEC words: one block per executor
  *   +--------------------+  LOCKDEP_BASE (lockdepWords, may be 0 when PROVE_LOCKING=n)
  *   | lockdep region      |
  *   +--------------------+  heapBase
@@ -192,7 +194,32 @@ export const SYM_NAME_ARENA_BYTES = 128 * 1024;
 export const SYM_NAME_BASE = SYM_BASE + MAX_SYMS * SYM_ENTRY_WORDS;
 export const SYM_END = SYM_NAME_BASE + SYM_NAME_ARENA_BYTES / 4;
 
-export const LOCKDEP_BASE = alignLine(SYM_END);
+/*
+ * Coverage counters (harness/formats/coverage_points.ts): COV_WORDS_PER_EXEC plain Uint32 words
+ * per executor, executor k's at COV_BASE + k * COV_WORDS_PER_EXEC. Only executor k's thread writes
+ * its block (kapi's cov(): a non-atomic `++`, so no two threads ever write one word); the guest
+ * main thread reads every block once the workers are gone (coverageCounts()).
+ */
+export const COV_BASE = alignLine(SYM_END);
+export const COV_WORDS_PER_EXEC = 256;
+export const COV_END = COV_BASE + MAX_CPUS * COV_WORDS_PER_EXEC;
+
+/** Executor `executor`'s coverage counters: a Uint32 view of its block. */
+export function coverageView(i32: Int32Array, executor: number): Uint32Array {
+  return new Uint32Array(i32.buffer, (COV_BASE + executor * COV_WORDS_PER_EXEC) * 4, COV_WORDS_PER_EXEC);
+}
+
+/** The sum over executors 0 .. nrExecutors - 1 of the first `counters` coverage counters. */
+export function coverageCounts(i32: Int32Array, nrExecutors: number, counters: number): number[] {
+  const sum = new Array<number>(counters).fill(0);
+  for (let e = 0; e < nrExecutors; e++) {
+    const v = coverageView(i32, e);
+    for (let c = 0; c < counters; c++) sum[c] = (sum[c] ?? 0) + (v[c] ?? 0);
+  }
+  return sum;
+}
+
+export const LOCKDEP_BASE = alignLine(COV_END);
 
 export function alignLine(word: number): number {
   return Math.ceil(word / WORDS_PER_LINE) * WORDS_PER_LINE;

@@ -16,7 +16,7 @@
  * cpuhp_invoke_callback_range -> cpuhp_invoke_callback -> slub_cpu_dead.
  */
 
-import { LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi.js';
+import { COV, covPart, LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi.js';
 import { lockdep_assert_held } from '../bug.js';
 import { ModuleParams } from '../moduleparam.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
@@ -173,6 +173,7 @@ function isApState(s: CpuhpState): boolean {
 async function cpuhp_invoke_callback(cpu: number, step: CpuhpStep, bringup: boolean): Promise<void> {
   const cb = bringup ? step.startup : step.teardown;
   if (cb === null) return;
+  covPart(bringup ? COV.cpuhp_startup : COV.cpuhp_teardown, CPUHP_STATES.indexOf(step.state));
   if (cpuhp_debug) {
     // trace_cpuhp_enter() with ftrace's [CPU] column: where this callback (and whatever lock
     // dependencies it records first) runs; tasks migrate, so it is not always the same CPU.
@@ -196,6 +197,7 @@ function cpuhp_ap_teardown(): void {
   for (let k = cpuhp_steps.length - 1; k >= 0; k--) {
     const step = cpuhp_steps[k] as CpuhpStep;
     if (!isApState(step.state) || step.teardown === null) continue;
+    covPart(COV.cpuhp_teardown, CPUHP_STATES.indexOf(step.state));
     const r = step.teardown(cpu);
     if (r instanceof Promise) throw new Error(`cpuhp: AP teardown ${step.name} must be synchronous`);
   }
@@ -206,6 +208,7 @@ function cpuhp_ap_startup(): void {
   const cpu = kapi.smpProcessorId();
   for (const step of cpuhp_steps) {
     if (!isApState(step.state) || step.startup === null) continue;
+    covPart(COV.cpuhp_startup, CPUHP_STATES.indexOf(step.state));
     const r = step.startup(cpu);
     if (r instanceof Promise) throw new Error(`cpuhp: AP startup ${step.name} must be synchronous`);
   }
@@ -221,6 +224,7 @@ function cpu_maps_update_done(): void {
 
 /** takedown_cpu(): park the target; its AP callbacks run there. */
 async function takedown_cpu(cpu: number): Promise<void> {
+  covPart(COV.cpuhp_teardown, BRINGUP);
   await kapi.parkCpu(cpu);
 }
 
@@ -261,6 +265,7 @@ async function _cpu_up(cpu: number): Promise<number> {
   try {
     await cpuhp_invoke_callback_range(true, cpu);
     cpuhp_kick_ap_work_lockdep();
+    covPart(COV.cpuhp_startup, BRINGUP);
     await kapi.unparkCpu(cpu);
   } finally {
     cpus_write_unlock();

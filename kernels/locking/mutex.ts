@@ -27,7 +27,7 @@
  * non-owner works).
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -92,7 +92,8 @@ function mutex_optimistic_spin(lock: Mutex, owner: number): boolean {
 
 async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> {
   const { i32, word } = lock;
-  if (mutex_optimistic_spin(lock, owner)) return;
+  cov(COV.mutex_slowpath);
+  if (mutex_optimistic_spin(lock, owner)) return cov(COV.mutex_optimistic_spin);
   kapi.lockdep.contended(lock.dep_map);
   const mayRun = (): boolean => {
     const v = Atomics.load(i32, word);
@@ -108,6 +109,7 @@ async function __mutex_lock_slowpath(lock: Mutex, owner: number): Promise<void> 
     if ((v & MUTEX_FLAG_WAITERS) === 0 && Atomics.compareExchange(i32, word, v, v | MUTEX_FLAG_WAITERS) !== v) continue;
     // waitEvent publishes our CPU in the wait queue, then re-checks mayRun(): pairs with the
     // exchange + wakeUp() (mask load) in __mutex_unlock_slowpath().
+    cov(COV.mutex_wait_list);
     await kapi.waitEvent(lock.wq, mayRun);
   }
   kapi.lockdep.acquired(lock.dep_map);
@@ -126,6 +128,7 @@ function test_lost_wakeup(): boolean {
 }
 
 function __mutex_unlock_slowpath(lock: Mutex): void {
+  cov(COV.mutex_unlock_wake);
   const old = Atomics.exchange(lock.i32, lock.word, 0);
   if ((old & MUTEX_FLAG_WAITERS) !== 0 && !test_lost_wakeup()) kapi.wakeUp(lock.wq);
 }

@@ -23,7 +23,7 @@
  * percpu_rwsem_release/acquire hand-offs, killable variants.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 const PCPU_BLOCK = 0;
@@ -85,6 +85,7 @@ function __percpu_down_read_trylock(sem: PercpuRwsem): boolean {
 
 /** __percpu_down_read(): wait for the writer to go, retry. */
 async function __percpu_down_read(sem: PercpuRwsem): Promise<void> {
+  cov(COV.percpu_rwsem_read_slowpath);
   kapi.lockdep.contended(sem.dep_map);
   const { i32, block } = sem;
   const noWriter = (): boolean => Atomics.load(i32, block) === 0;
@@ -134,6 +135,7 @@ export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
   while (Atomics.compareExchange(i32, block, 0, owner) !== 0) {
     if (!contended) kapi.lockdep.contended(sem.dep_map);
     contended = true;
+    cov(COV.percpu_rwsem_writer_waits_writer);
     await kapi.waitEvent(sem.waiters, () => Atomics.load(i32, block) === 0);
   }
   // The CAS above is ordered before these loads: pairs with the add-then-load of block in
@@ -141,6 +143,7 @@ export async function percpu_down_write(sem: PercpuRwsem): Promise<void> {
   if (!readers_active_check(sem)) {
     if (!contended) kapi.lockdep.contended(sem.dep_map);
     contended = true;
+    cov(COV.percpu_rwsem_writer_waits_readers);
     await kapi.waitEvent(sem.writer, () => readers_active_check(sem));
   }
   if (contended) kapi.lockdep.acquired(sem.dep_map);

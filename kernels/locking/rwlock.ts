@@ -20,7 +20,7 @@
  * Preemption is disabled while held. Not done: the _QW_WAITING hand-off optimisations.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current } from './lock_owner.js';
 import { arch_spin_lock, arch_spin_lock_init, arch_spin_unlock, type ArchSpinlock } from './spinlock.js';
 
@@ -60,6 +60,7 @@ export function DEFINE_RWLOCK(name: string, key?: LockClassKey): Rwlock {
 
 /** Park this worker while cnts still reads `v`; pairs with qrw_kick() after every unlock. */
 function qrw_park(lock: Rwlock, v: number): void {
+  cov(COV.rwlock_park);
   Atomics.add(lock.i32, lock.sleepers, 1);
   // The sleepers add is ordered before Atomics.wait's value check: an unlocker either sees the
   // count (and kicks) or changed cnts before our check (and the wait returns at once).
@@ -69,7 +70,7 @@ function qrw_park(lock: Rwlock, v: number): void {
 
 /** Kick parked workers; called after cnts changed (the change is ordered before this load). */
 function qrw_kick(lock: Rwlock): void {
-  if (Atomics.load(lock.i32, lock.sleepers) !== 0) kapi.spinKick(lock.i32, lock.cnts);
+  if (Atomics.load(lock.i32, lock.sleepers) !== 0) { cov(COV.rwlock_kick); kapi.spinKick(lock.i32, lock.cnts); }
 }
 
 /** Spin (then park) while a writer holds the lock. */
@@ -77,6 +78,7 @@ function qrw_wait_writer_gone(lock: Rwlock): void {
   for (let spins = 0; ; spins++) {
     const v = Atomics.load(lock.i32, lock.cnts);
     if ((v & _QW_LOCKED) !== _QW_LOCKED) return;
+    if (spins === 0) cov(COV.rwlock_read_meets_writer);
     if (spins >= QRW_SPINS) qrw_park(lock, v);
   }
 }
@@ -101,6 +103,7 @@ function queued_write_trylock_fast(lock: Rwlock): boolean {
 
 /** queued_read_lock_slowpath(): our bias is already added. */
 function queued_read_lock_slowpath(lock: Rwlock): void {
+  cov(COV.rwlock_read_slowpath);
   kapi.lockdep.contended(lock.dep_map);
   if (kapi.inInterrupt()) {
     // Interrupt-context readers keep their bias and wait only for an active writer.
@@ -119,12 +122,14 @@ function queued_read_lock_slowpath(lock: Rwlock): void {
 /** queued_write_lock_slowpath(): queue on wait_lock, flag WAITING, wait for the readers to drain. */
 function queued_write_lock_slowpath(lock: Rwlock): void {
   const { i32, cnts } = lock;
+  cov(COV.rwlock_write_slowpath);
   kapi.lockdep.contended(lock.dep_map);
   arch_spin_lock(lock.wait_lock);
   if (!queued_write_trylock_fast(lock)) {
     // From here new task-context readers fail their fast path (pairs with the _QW_WMASK test in
     // queued_read_trylock_fast()) and queue on wait_lock behind us.
     Atomics.or(i32, cnts, _QW_WAITING);
+    cov(COV.rwlock_write_waits_readers);
     for (let spins = 0; ; spins++) {
       const v = Atomics.load(i32, cnts);
       if (v === _QW_WAITING && Atomics.compareExchange(i32, cnts, _QW_WAITING, _QW_LOCKED) === _QW_WAITING) break;

@@ -20,7 +20,7 @@
  * Not done: optimistic spinning, hand-off bit, killable/interruptible variants, downgrade_write.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 export const RWSEM_WRITER_LOCKED = 1 << 0;
@@ -78,6 +78,7 @@ function rwsem_mark_waiting(sem: RwSemaphore, v: number, flags: number): boolean
 
 async function rwsem_down_read_slowpath(sem: RwSemaphore): Promise<void> {
   const { i32, word } = sem;
+  cov(COV.rwsem_down_read_slowpath);
   kapi.lockdep.contended(sem.dep_map);
   const blocked = RWSEM_WRITER_LOCKED | RWSEM_FLAG_WRITER_WAIT;
   const mayRun = (): boolean => {
@@ -93,6 +94,8 @@ async function rwsem_down_read_slowpath(sem: RwSemaphore): Promise<void> {
     }
     if (!rwsem_mark_waiting(sem, v, RWSEM_FLAG_WAITERS)) continue;
     // Pairs with the flag-clearing CAS + wakeUp() in rwsem_wake().
+    if ((v & RWSEM_WRITER_LOCKED) !== 0) cov(COV.rwsem_read_meets_writer);
+    cov(COV.rwsem_wait_list);
     await kapi.waitEvent(sem.wq, mayRun);
   }
   kapi.lockdep.acquired(sem.dep_map);
@@ -100,6 +103,7 @@ async function rwsem_down_read_slowpath(sem: RwSemaphore): Promise<void> {
 
 async function rwsem_down_write_slowpath(sem: RwSemaphore, owner: number): Promise<void> {
   const { i32, word } = sem;
+  cov(COV.rwsem_down_write_slowpath);
   kapi.lockdep.contended(sem.dep_map);
   const busy = RWSEM_WRITER_LOCKED | RWSEM_READER_MASK;
   const both = RWSEM_FLAG_WAITERS | RWSEM_FLAG_WRITER_WAIT;
@@ -115,6 +119,8 @@ async function rwsem_down_write_slowpath(sem: RwSemaphore, owner: number): Promi
       continue;
     }
     if (!rwsem_mark_waiting(sem, v, both)) continue;
+    if ((v & RWSEM_READER_MASK) !== 0) cov(COV.rwsem_write_waits_readers);
+    cov(COV.rwsem_wait_list);
     await kapi.waitEvent(sem.wq, mayRun);
   }
   Atomics.store(i32, sem.owner, owner);
@@ -151,7 +157,7 @@ export function up_read(sem: RwSemaphore): void {
   const c = Atomics.sub(sem.i32, sem.word, RWSEM_READER_BIAS) - RWSEM_READER_BIAS;
   // Last reader out with sleepers: wake them (a waiting writer keeps WRITER_WAIT, so new readers
   // still queue behind it).
-  if ((c & RWSEM_READER_MASK) === 0 && (c & RWSEM_FLAG_WAITERS) !== 0) rwsem_wake(sem, RWSEM_FLAG_WAITERS);
+  if ((c & RWSEM_READER_MASK) === 0 && (c & RWSEM_FLAG_WAITERS) !== 0) { cov(COV.rwsem_up_read_wake); rwsem_wake(sem, RWSEM_FLAG_WAITERS); }
 }
 
 export async function down_write(sem: RwSemaphore): Promise<void> {
@@ -182,6 +188,7 @@ export function up_write(sem: RwSemaphore): void {
   kapi.lockdep.release(sem.dep_map);
   Atomics.store(sem.i32, sem.owner, 0);
   if (Atomics.compareExchange(sem.i32, sem.word, RWSEM_WRITER_LOCKED, 0) === RWSEM_WRITER_LOCKED) return;
+  cov(COV.rwsem_up_write_wake);
   rwsem_wake(sem, RWSEM_WRITER_LOCKED | RWSEM_FLAG_WAITERS | RWSEM_FLAG_WRITER_WAIT);
 }
 

@@ -26,7 +26,7 @@
  * Not done: fairness (no MCS queue), spin_lock_nested subclasses beyond the lockdep annotation.
  */
 
-import { kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockClassKey, type LockdepMap, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_LOCKED, lock_owner_current } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -104,6 +104,7 @@ function test_lost_kick(): boolean {
 function pv_kick_halted(lock: ArchSpinlock): void {
   const halted = Atomics.exchange(lock.i32, lock.word + 1, 0);
   if (halted === 0 || test_lost_kick()) return;
+  cov(COV.spin_pv_kick);
   const nr = kapi.config.nrCpus;
   for (let bit = 0, m = halted; m !== 0; bit++, m >>>= 1) {
     if ((m & 1) === 0) continue;
@@ -114,6 +115,7 @@ function pv_kick_halted(lock: ArchSpinlock): void {
 /** queued_spin_lock_slowpath(): spin, then flag SPIN_SLEEPER and pv_wait until kicked. */
 function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: LockdepMap | null): void {
   const { i32, word } = lock;
+  cov(COV.spin_slowpath);
   if (map !== null) kapi.lockdep.contended(map);
   for (;;) {
     for (let spins = 0; spins < SPIN_THRESHOLD; spins++) {
@@ -136,6 +138,7 @@ function queued_spin_lock_slowpath(lock: ArchSpinlock, owner: number, map: Lockd
     const seen = kapi.pvKickSeq();
     Atomics.or(i32, word + 1, 1 << (kapi.smpProcessorId() & 31));
     if ((v & SPIN_SLEEPER) === 0 && Atomics.compareExchange(i32, word, v, v | SPIN_SLEEPER) !== v) continue;
+    cov(COV.spin_pv_wait);
     pv_wait(lock, v | SPIN_SLEEPER, seen);
   }
 }

@@ -55,7 +55,7 @@
  * poisoning, red zones, free track, or objects bigger than MAX_OBJ_BYTES.
  */
 
-import { LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
+import { COV, cov, LD_WAIT, kapi, type LockClassKey, type ShmRegion } from '../../harness/kapi.js';
 import { WARN, WARN_ONCE, lockdep_assert_held } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore, type Spinlock } from '../locking/spinlock.js';
@@ -289,6 +289,7 @@ function add_partial(m: SlotMem, slab: number, toTail: boolean): void {
   else i32[slw(m, end - 1, away)] = me;
   i32[endWord] = me;
   i32[slw(m, slab, SL_ONLIST)] = 1;
+  cov(COV.slab_partial_add);
   // Read without the lock by deactivate_slab() and __slab_free(), as the kernel's n->nr_partial.
   Atomics.add(i32, n + N_NR_PARTIAL, 1);
 }
@@ -303,6 +304,7 @@ function remove_partial(m: SlotMem, slab: number): void {
   if (next === 0) i32[n + N_PARTIAL_TAIL] = prev;
   else i32[slw(m, next - 1, SL_PREV)] = prev;
   i32[slw(m, slab, SL_ONLIST)] = 0;
+  cov(COV.slab_partial_remove);
   Atomics.sub(i32, n + N_NR_PARTIAL, 1);
 }
 
@@ -334,6 +336,7 @@ function new_slab(s: KmemCache, m: SlotMem): number {
 
 /** discard_slab(): the page goes back to the pool. The slab is empty and on no list. */
 function discard_slab(m: SlotMem, slab: number): void {
+  cov(COV.slab_discard);
   Atomics.store(kapi.shm, slw(m, slab, SL_STATE), 0);
   Atomics.store(kapi.shm, slw(m, slab, SL_PAGE), 0);
 }
@@ -600,6 +603,7 @@ export function kmem_cache_alloc(s: KmemCache): number {
 /** __slab_free(): to a slab that is not this CPU's: a cmpxchg, the node lock when it must move. */
 function __slab_free(s: KmemCache, m: SlotMem, slab: number, obj: number): void {
   const i32 = kapi.shm;
+  cov(COV.slab_remote_free);
   let locked = false;
   let flags = 0;
   let old = 0;
@@ -767,6 +771,7 @@ export async function slub_cpu_dead(cpu: number): Promise<void> {
     if (s === null) continue;
     const n = __flush_cpu_slab(s, cpu);
     if (n >= 0) {
+      cov(COV.slab_cpu_dead_flush);
       Atomics.add(kapi.shm, st.base + ST_DEAD_CPU_SLABS, 1);
       Atomics.add(kapi.shm, st.base + ST_DEAD_OBJECTS, n);
     }

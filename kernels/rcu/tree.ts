@@ -53,7 +53,7 @@
  * machinery (IPIs, ->expmask), lazy callbacks.
  */
 
-import { fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { COV, cov, covPart, fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { ModuleParams } from '../moduleparam.js';
 import { WARN, WARN_ONCE, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
@@ -509,7 +509,9 @@ function rcu_preempt_ctxt_queue(r: RcuTree, t: TaskRef): void {
   const inGp = rcu_seq_state(gps) !== 0;
   const blocksCurrent = inGp && ((i32[nw(r, leaf, N_QSMASK)] ?? 0) & myMask(r)) !== 0;
   Atomics.add(i32, nw(r, leaf, N_BLKD), 1);
+  covPart(COV.rcu_blkd_queued, leaf - (r.geo.leafOfCpu[0] ?? 0)); // the leaf's ordinal
   if (blocksCurrent && r.brokenGp !== 2) Atomics.add(i32, nw(r, leaf, N_GP_TASKS), 1);
+  if (blocksCurrent) cov(COV.rcu_reader_blocks_gp);
   raw_spin_unlock_irqrestore_rcu_node(r, leaf, nflags);
   const ctr = rcu_seq_ctr(gps);
   r.blkd.set(t, { firstGp: blocksCurrent || !inGp ? ctr : ctr + 1, node: leaf });
@@ -523,6 +525,7 @@ function rcu_read_unlock_special(r: RcuTree, t: TaskRef, b: BlockedReader): void
   const leaf = b.node;
   const nflags = raw_spin_lock_irqsave_rcu_node(r, leaf);
   Atomics.sub(i32, nw(r, leaf, N_BLKD), 1);
+  covPart(COV.rcu_blkd_dequeued, leaf - (r.geo.leafOfCpu[0] ?? 0));
   const gps = i32[nw(r, leaf, N_GP_SEQ)] ?? 0;
   let report = false;
   if (r.brokenGp !== 2 && rcu_seq_state(gps) !== 0 && ULONG_CMP_GE(rcu_seq_ctr(gps), b.firstGp)) {
@@ -657,6 +660,7 @@ export function rcutree_migrate_callbacks(cpu: number): void {
     return; // No callbacks to migrate.
   }
   WARN_ON_ONCE(Atomics.load(i32, dw(r, cpu, D_RCU_ONLINE)) !== 0);
+  cov(COV.rcu_cb_migrate);
   const active = Atomics.load(i32, sw(r, S_BARRIER_ACTIVE));
   if (active !== 0 && Atomics.load(i32, dw(r, cpu, D_BARRIER_ACK)) !== active) rcu_barrier_entrain(r, cpu, active);
   // The kernel's order: barrier_lock, then this CPU's leaf (irqs already off), released in the
@@ -844,6 +848,7 @@ function rcu_gp_done(r: RcuTree): boolean {
 function rcu_gp_fqs(r: RcuTree, gp: number, first: boolean): void {
   const i32 = kapi.shm;
   Atomics.add(i32, sw(r, S_N_FORCE_QS), 1);
+  cov(COV.rcu_fqs_round);
   for (const n of r.geo.nodes) {
     if (!n.isLeaf) continue;
     const waiting = Atomics.load(i32, nw(r, n.idx, N_QSMASK));
@@ -1028,6 +1033,7 @@ export async function synchronize_rcu_expedited(): Promise<void> {
     return;
   }
   Atomics.add(i32, sw(r, S_EXP_REQ), 1);
+  cov(COV.rcu_exp_gp);
   rcu_start_this_gp(r, s);
   kapi.wakeUp(wq(sw(r, S_GP_WQ)));
   await mutex_lock(r.expWakeMutex);
@@ -1079,6 +1085,7 @@ function rcu_barrier_callback(): void {
 function rcu_barrier_entrain(r: RcuTree, cpu: number, seq: number): void {
   const i32 = kapi.shm;
   lockdep_assert_held(r.barrierLock.dep_map);
+  if (cpu !== kapi.smpProcessorId()) cov(COV.rcu_barrier_entrain_offline);
   const l = r.cblists[cpu] as RcuSegCbList;
   Atomics.add(i32, sw(r, S_BARRIER_COUNT), 1);
   if (rcu_barrier_cb === null || !l.enqueue(rcu_barrier_cb.id, seq)) {

@@ -43,7 +43,7 @@
  *     directly, because this model's rcu_pending() also runs at idle exit, which is not a tick.
  */
 
-import { HZ, kapi, type ShmRegion } from '../../harness/kapi.js';
+import { COV, cov, HZ, kapi, type ShmRegion } from '../../harness/kapi.js';
 import { lockdep_assert_irqs_disabled } from '../bug.js';
 import { ModuleParams } from '../moduleparam.js';
 import { hung_task_timeout_secs } from '../core_params.js';
@@ -242,6 +242,7 @@ export function check_cpu_stall(s: RcuStall): void {
   const gps = Atomics.load(i32, sw(s, ST_GP_START));
   const gs2 = v.gpSeq();
   if (gs1 !== gs2 || ULONG_CMP_LT(j, js) || ULONG_CMP_GE(gps, js)) return;
+  cov(COV.rcu_stall_check);
   const leaf = v.leafOfCpu[v.cpu] ?? 0;
   const self_detected = (v.qsmask(leaf) & (v.cpuGrpmask[v.cpu] ?? 0)) !== 0;
   const jn = (j + HALF_RANGE) | 0;
@@ -250,6 +251,7 @@ export function check_cpu_stall(s: RcuStall): void {
     (self_detected || ULONG_CMP_GE(j, (js + RCU_STALL_RAT_DELAY) | 0)) &&
     Atomics.compareExchange(i32, sw(s, ST_JIFFIES_STALL), js, jn) === js
   ) {
+    cov(self_detected ? COV.rcu_stall_self : COV.rcu_stall_other);
     if (self_detected) print_cpu_stall(s, gps);
     else print_other_cpu_stall(s, gs2, gps);
     if (Atomics.load(i32, sw(s, ST_JIFFIES_STALL)) === jn) {

@@ -14,6 +14,7 @@
  */
 
 import {
+  COVERAGE_COUNTERS,
   installKapi,
   type Kapi,
   type KernelConfig,
@@ -247,6 +248,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     registerApCallbacks: () => notHere('registerApCallbacks'),
     powerOff: () => notHere('powerOff'),
     mustStop: () => false,
+    coverage: new Uint32Array(COVERAGE_COUNTERS),
   };
   installKapi(k);
   return k;

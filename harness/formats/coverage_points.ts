@@ -1,0 +1,179 @@
+/*
+ * The coverage points: ONE table of every named rare path of the kernel (kernels/**) and of the
+ * machine (harness/cpu/**) that a run may or may not reach. A point is a per-executor counter
+ * increment (`cov(COV.x)` from harness/kapi.ts: a plain typed-array `++`, no Atomics, no
+ * allocation), always on. This file says what each point is, which subsystem it belongs to and in
+ * which scenarios it is *expected* (the code it counts is the code the scenario tortures); the
+ * counters live in the guest's shared memory (harness/shm/layout.ts, COV_BASE) and are printed at
+ * the end of every guest as the coverage block (coverage_block.ts).
+ *
+ * Points with parts: a row with `parts` owns 1 + parts.length counters: the total, then one per
+ * part (`name.PART`). `covPart(COV.x, k)` bumps the total and part k's counter (k clamped to the
+ * last part). The rcu_node points have one part per leaf rcu_node (`leaf0` .. `leaf15`, leaves in
+ * CPU order, the last also counting every leaf above it; readers queue on leaves only), never
+ * judged: they say where the events happened. The cpuhp
+ * points have one part per cpuhp state (CPUHP_STATES of kernels/cpu/hotplug.ts, lower case,
+ * without `CPUHP_`; an agreement test keeps the two lists equal), judged by `expectPart`: each
+ * state with a callback, in each direction it has one.
+ *
+ * Names must never contain a phrase the kernel's scripts take for badness (console-badness.sh,
+ * parse-console.sh): coverage_points.test.ts checks every name against those patterns.
+ */
+
+/** The subsystems a point belongs to (the report groups by it). */
+export const COVERAGE_SUBSYSTEMS = ['lock', 'rcu', 'hotplug', 'slab'] as const;
+export type CoverageSubsystem = (typeof COVERAGE_SUBSYSTEMS)[number];
+
+/**
+ * What decides whether a point is expected in a scenario: read from the guest's own configuration
+ * and printed in the coverage block's header, so that every reader of a results directory judges
+ * with what the guest knew.
+ */
+export interface CoverageFacts {
+  /** The suite (`rcu`, `lock`, ...). */
+  readonly suite: string;
+  /** The suite's torture_type (`spin_lock`, `rwsem_lock`, `rcu`, ...). */
+  readonly tortureType: string;
+  /** CPU hotplug torture on: CONFIG_HOTPLUG_CPU=y and the torture module's onoff_interval > 0. */
+  readonly onoff: boolean;
+  /** CONFIG_PREEMPT=y (preemptible RCU: readers are preempted and queued on their rcu_node). */
+  readonly preempt: boolean;
+}
+
+export type CoverageExpect = (f: CoverageFacts) => boolean;
+
+/** Expected where the lock suite tortures one of `types`. */
+function lockType(...types: readonly string[]): CoverageExpect {
+  return (f) => f.suite === 'lock' && types.includes(f.tortureType);
+}
+const SPIN_TYPES = ['spin_lock', 'spin_lock_irq', 'raw_spin_lock', 'raw_spin_lock_irq'] as const;
+const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
+/** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
+const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
+const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+const rcuOnoff: CoverageExpect = (f) => rcu(f) && f.onoff;
+const onoff: CoverageExpect = (f) => f.onoff;
+/** Never expected: a path only a planted bug or a stalled machine takes (the stall reports). */
+const never: CoverageExpect = () => false;
+
+export interface CoveragePointRow {
+  readonly name: string;
+  readonly subsystem: CoverageSubsystem;
+  readonly description: string;
+  readonly expect: CoverageExpect;
+  /** Per-part counters after the total (see the header). */
+  readonly parts?: readonly string[];
+  /** Whether part `part` is expected under the facts (default: parts are never judged). */
+  readonly expectPart?: (f: CoverageFacts, part: string) => boolean;
+}
+
+/** Per-leaf counters of the rcu_node points: leaf rcu_nodes 0 .. 15 in CPU order (the last also counts above). */
+const RCU_NODE_PARTS = Array.from({ length: 16 }, (_, k) => `leaf${k}`);
+/** kernels/cpu/hotplug.ts's CPUHP_STATES, lower case without `CPUHP_` (cpuhp_states.test.ts keeps them equal). */
+export const CPUHP_COV_STATES = ['offline', 'rcutree_prep', 'slub_dead', 'bringup_cpu', 'ap_offline', 'ap_rcutree_dying', 'ap_online', 'ap_online_dyn', 'online'] as const;
+/** The states with a callback in each direction: the lock suite's kernel has only the bring-up itself; RCU adds its states and slab's teardown. */
+function cpuhpStateExpected(bringup: boolean): (f: CoverageFacts, part: string) => boolean {
+  return (f, part) =>
+    f.onoff && (part === 'bringup_cpu' || (f.suite === 'rcu' && (part === 'rcutree_prep' || part === 'ap_rcutree_dying' || (!bringup && part === 'slub_dead'))));
+}
+
+/** Every coverage point. Add a row here and one `cov(COV.id)` line where the path runs. */
+export const COVERAGE_POINT_ROWS = [
+  // --- spinlock (kernels/locking/spinlock.ts; pv_wait/pv_kick: harness/cpu/pv_halt.ts)
+  { name: 'spin.slowpath', subsystem: 'lock', description: 'queued_spin_lock_slowpath(): the first CAS failed', expect: lockType(...SPIN_TYPES) },
+  { name: 'spin.pv_wait', subsystem: 'lock', description: 'a spinlock waiter halted its CPU in pv_wait()', expect: lockType(...SPIN_TYPES) },
+  { name: 'spin.pv_kick', subsystem: 'lock', description: 'an unlock kicked a CPU halted on the lock (pv_kick())', expect: lockType(...SPIN_TYPES) },
+  // --- rwlock (kernels/locking/rwlock.ts)
+  { name: 'rwlock.read_slowpath', subsystem: 'lock', description: 'queued_read_lock_slowpath(): a reader found a writer', expect: lockType(...RWLOCK_TYPES) },
+  { name: 'rwlock.read_meets_writer', subsystem: 'lock', description: 'a reader waited for a held or waiting writer to go', expect: lockType(...RWLOCK_TYPES) },
+  { name: 'rwlock.write_slowpath', subsystem: 'lock', description: 'queued_write_lock_slowpath(): the writer CAS failed', expect: lockType(...RWLOCK_TYPES) },
+  { name: 'rwlock.write_waits_readers', subsystem: 'lock', description: 'a writer set _QW_WAITING and waited for readers to drain', expect: lockType(...RWLOCK_TYPES) },
+  { name: 'rwlock.park', subsystem: 'lock', description: 'an rwlock waiter halted its CPU (paravirt wait)', expect: lockType(...RWLOCK_TYPES) },
+  { name: 'rwlock.kick', subsystem: 'lock', description: 'an rwlock unlock kicked halted waiters', expect: lockType(...RWLOCK_TYPES) },
+  // --- mutex (kernels/locking/mutex.ts)
+  { name: 'mutex.slowpath', subsystem: 'lock', description: '__mutex_lock_slowpath(): the fast CAS failed', expect: lockType('mutex_lock') },
+  { name: 'mutex.optimistic_spin', subsystem: 'lock', description: 'mutex_optimistic_spin() took the lock while spinning', expect: lockType('mutex_lock') },
+  { name: 'mutex.wait_list', subsystem: 'lock', description: 'a mutex waiter flagged WAITERS and slept', expect: lockType('mutex_lock') },
+  { name: 'mutex.unlock_wake', subsystem: 'lock', description: '__mutex_unlock_slowpath() woke the waiters', expect: lockType('mutex_lock') },
+  // --- rwsem (kernels/locking/rwsem.ts)
+  { name: 'rwsem.down_read_slowpath', subsystem: 'lock', description: 'rwsem_down_read_slowpath(): the reader trylock failed', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.read_meets_writer', subsystem: 'lock', description: 'a reader slept because a writer held the rwsem', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.down_write_slowpath', subsystem: 'lock', description: 'rwsem_down_write_slowpath(): the writer trylock failed', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.write_waits_readers', subsystem: 'lock', description: 'a writer slept while readers held the rwsem', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.wait_list', subsystem: 'lock', description: 'a waiter flagged WAITERS (joined the wait list) and slept', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.up_write_wake', subsystem: 'lock', description: 'up_write() found waiters and woke them', expect: lockType('rwsem_lock') },
+  { name: 'rwsem.up_read_wake', subsystem: 'lock', description: 'the last up_read() found waiters and woke them', expect: lockType('rwsem_lock') },
+  // --- percpu_rwsem (kernels/locking/percpu_rwsem.ts; also cpu_hotplug_lock)
+  { name: 'percpu_rwsem.read_slowpath', subsystem: 'lock', description: '__percpu_down_read(): a reader found a writer and slept', expect: lockType('percpu_rwsem_lock') },
+  { name: 'percpu_rwsem.writer_waits_writer', subsystem: 'lock', description: 'percpu_down_write() waited for another writer', expect: lockType('percpu_rwsem_lock') },
+  { name: 'percpu_rwsem.writer_waits_readers', subsystem: 'lock', description: 'percpu_down_write() waited for readers to drain', expect: lockType('percpu_rwsem_lock') },
+  // --- the machine (harness/cpu): tasks that migrate at awkward moments
+  { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
+  { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreempt },
+  // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
+  { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },
+  { name: 'rcu.blkd_dequeued', subsystem: 'rcu', description: 'rcu_read_unlock_special() removed a reader from its rcu_node', expect: rcuPreempt, parts: RCU_NODE_PARTS },
+  { name: 'rcu.reader_blocks_gp', subsystem: 'rcu', description: 'a reader preempted before its CPU reported the quiescent state blocks the current grace period', expect: rcuPreempt },
+  { name: 'rcu.fqs_round', subsystem: 'rcu', description: 'rcu_gp_fqs(): one force-quiescent-state scan', expect: rcu },
+  { name: 'rcu.exp_gp', subsystem: 'rcu', description: 'synchronize_rcu_expedited() requested an expedited grace period', expect: rcu },
+  { name: 'rcu.cb_migrate', subsystem: 'rcu', description: 'rcutree_migrate_callbacks(): an offline CPU handed its callbacks over', expect: rcuOnoff },
+  { name: 'rcu.barrier_entrain_offline', subsystem: 'rcu', description: "rcu_barrier_entrain() for an offline CPU's callbacks (by rcu_barrier() or at callback migration)", expect: rcuOnoff },
+  { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
+  { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
+  { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
+  // --- CPU hotplug (kernels/cpu/hotplug.ts)
+  { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
+  { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },
+  // --- slab (kernels/mm/slub.ts): rcutorture allocates its objects from a kmem_cache
+  { name: 'slab.cpu_dead_flush', subsystem: 'slab', description: "slub_cpu_dead() flushed a dead CPU's slab", expect: rcuOnoff },
+  { name: 'slab.remote_free', subsystem: 'slab', description: "kmem_cache_free() of an object outside this CPU's slab (__slab_free())", expect: rcu },
+  { name: 'slab.partial_add', subsystem: 'slab', description: 'a slab moved onto the partial list', expect: rcu },
+  { name: 'slab.partial_remove', subsystem: 'slab', description: 'a slab left the partial list (get_partial(), or emptied and discarded)', expect: rcu },
+  { name: 'slab.discard', subsystem: 'slab', description: 'an empty slab went back to the page pool (discard_slab())', expect: never },
+] as const satisfies readonly CoveragePointRow[];
+
+export type CoveragePointName = (typeof COVERAGE_POINT_ROWS)[number]['name'];
+/** A point's identifier in code: its name with `.` as `_` (`COV.spin_pv_wait`). */
+type IdOf<N extends string> = N extends `${infer A}.${infer B}` ? IdOf<`${A}_${B}`> : N;
+export type CoveragePointId = IdOf<CoveragePointName>;
+
+/** One counter slot: a row's total or one of its per-node counters. */
+export interface CoverageSlot {
+  readonly name: string;
+  readonly row: CoveragePointRow;
+  /** The part of a per-part counter, null for a total. */
+  readonly part: string | null;
+}
+
+function buildSlots(): { slots: CoverageSlot[]; ids: Record<string, number> } {
+  const slots: CoverageSlot[] = [];
+  const ids: Record<string, number> = {};
+  for (const row of COVERAGE_POINT_ROWS as readonly CoveragePointRow[]) {
+    ids[row.name.replaceAll('.', '_')] = slots.length;
+    slots.push({ name: row.name, row, part: null });
+    for (const part of row.parts ?? []) slots.push({ name: `${row.name}.${part}`, row, part });
+  }
+  return { slots, ids };
+}
+const built = buildSlots();
+
+/** Every counter, in counter order (the order of the coverage block and of summary.json). */
+export const COVERAGE_SLOTS: readonly CoverageSlot[] = built.slots;
+/** A point's counter index (for `cov()` / `covNode()`), by identifier. */
+export const COV = built.ids as Readonly<Record<CoveragePointId, number>>;
+/** Counters one executor needs. */
+export const COVERAGE_COUNTERS = COVERAGE_SLOTS.length;
+/** By counter index: the number of parts of a total's row (0 for a row without parts and for a part). */
+export const COVERAGE_PARTS: readonly number[] = COVERAGE_SLOTS.map((s) => (s.part === null ? (s.row.parts?.length ?? 0) : 0));
+
+/** The row of a point name (totals and per-node names alike), or undefined. */
+export function coverageSlotByName(name: string): CoverageSlot | undefined {
+  return slotByName.get(name);
+}
+const slotByName = new Map(COVERAGE_SLOTS.map((s) => [s.name, s] as const));
+
+/** Is the slot expected under `facts` (a total by its row's `expect`, a part by its `expectPart`)? */
+export function coverageExpected(slot: CoverageSlot, facts: CoverageFacts): boolean {
+  if (slot.part === null) return slot.row.expect(facts);
+  return slot.row.expectPart?.(facts, slot.part) ?? false;
+}
