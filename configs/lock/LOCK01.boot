@@ -1,0 +1,1 @@
+locktorture.long_hold=1 locktorture.nwriters_stress=4
