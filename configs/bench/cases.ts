@@ -30,7 +30,7 @@ export const BENCH_BASELINES = [
  * --ops), and two composites of those (cpus_read_lock, RCU under CONFIG_PREEMPT). A lock type added
  * to kapi is a bench lock at once; harness/bench/lock_ops.ts does not compile until it can drive it.
  */
-export const BENCH_LOCKS = [...BENCH_BASELINES, 'kapi_lockdep_hooks', ...LOCK_TYPES, 'cpus_read_lock', 'rcu_preempt'] as const;
+export const BENCH_LOCKS = [...BENCH_BASELINES, 'kapi_lockdep_hooks', ...LOCK_TYPES, 'cpus_read_lock', 'rcu_preempt', 'spinlock_cov'] as const;
 export type BenchLock = (typeof BENCH_LOCKS)[number];
 
 /**
@@ -121,6 +121,7 @@ const LOCK_ROWS: readonly LockRowSpec[] = [
     lockdep: true,
   },
   { lock: 'spinlock', op: 'lock_unlock', label: 'spin_lock.lock_unlock', what: 'spin_lock + spin_unlock (sync)', lockdep: true },
+  { lock: 'spinlock_cov', op: 'lock_unlock', label: 'spin_lock_cov.lock_unlock', what: 'spin_lock + one coverage point + spin_unlock (harness/bench/coverage_cost.ts)', lockdep: false },
   { lock: 'rwlock', op: 'read', label: 'rwlock.read_lock_unlock', what: 'read_lock + read_unlock (sync)', lockdep: true },
   { lock: 'rwlock', op: 'write', label: 'rwlock.write_lock_unlock', what: 'write_lock + write_unlock (sync)', lockdep: true },
   { lock: 'mutex', op: 'lock_unlock', label: 'mutex.await_lock_unlock', what: 'await mutex_lock + mutex_unlock, as kernel code calls it', lockdep: true },

@@ -86,7 +86,7 @@ describe('runBench()', () => {
     for (const name of ['user.write_lock_unlock.uncontended', 'user.write_lock_unlock.contended_2t']) {
       expect(rep.rows.find((r) => r.name === name)?.state).toBe('measured');
     }
-    expect(rep.goals).toHaveLength(7);
+    expect(rep.goals).toHaveLength(8);
     for (const g of rep.goals) expect(['MET', 'MISSED', 'UNMEASURED']).toContain(g.status);
   });
 

@@ -7,6 +7,7 @@
 
 import { CAS_FLOOR_CASE } from '../../configs/bench/cases.js';
 import type { BenchRow, GoalResult, LatencyRow, RcuUpdateRow, ThroughputRow } from './bench_types.js';
+import { coveragePointGoal } from './coverage_cost.js';
 
 export const GOALS = {
   mutexVsFloor: 1.3,
@@ -142,6 +143,7 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
       detail: `read+JSON.parse alone ${(lt.readParseMs / 1000).toFixed(2)} s (${lt.ratioToReadParse.toFixed(2)}x); peak ${lt.peakRssMb.toFixed(0)} MB`,
     });
   }
+  out.push(coveragePointGoal(rows));
   return out;
 }
 

@@ -34,6 +34,7 @@ import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from '../../kernels/locking/s
 import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/tree.js';
 import type { ResolvedPair } from './lock_pair.js';
 import { loadUserOps } from './user_lock.js';
+import { spinlockCovPair } from './coverage_cost.js';
 
 
 export interface ResolveContext {
@@ -216,6 +217,7 @@ const KERNEL_PAIRS = {
   cpus_read_lock: () => asyncPair(() => cpus_read_lock(), () => cpus_read_unlock()),
   rcu: (_op, cpu) => rcuPair(cpu),
   rcu_preempt: (_op, cpu) => rcuPair(cpu),
+  spinlock_cov: () => spinlockCovPair(),
 } satisfies Record<KernelBenchLock, (op: BenchOp, cpu: number) => ResolvedPair>;
 
 /**

@@ -6,6 +6,7 @@
 
 import { again } from './again.js';
 import { bench } from './bench.js';
+import { coverage } from './coverage.js';
 import type { Command } from './command.js';
 import { lockdep } from './lockdep.js';
 import { merge } from './merge.js';
@@ -15,4 +16,4 @@ import { report } from './report.js';
 import { run } from './run.js';
 import { selftest } from './selftest.js';
 
-export const COMMANDS: readonly Command[] = [run, recheck, lockdep, selftest, again, bench, nightly, report, merge];
+export const COMMANDS: readonly Command[] = [run, recheck, lockdep, selftest, again, bench, nightly, report, merge, coverage];

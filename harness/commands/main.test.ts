@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { coverageBlockLines } from '../formats/coverage_block.js';
+import { COVERAGE_SLOTS, type CoverageFacts } from '../formats/coverage_points.js';
 
 // These tests run the built launcher exactly as a user does (`npm test` builds first).
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,6 +81,9 @@ describe('torture (bad input)', () => {
     [['lockdep'], /^torture: Cannot check a lock trace as 'TRACE.jsonl' must be given/],
     [['recheck', '/nonexistent/dir'], /Cannot recheck as 'DIR' must be a results directory/],
     [['lockdep', '/nonexistent.jsonl'], /must be an existing file/],
+    [['coverage'], /^torture: Cannot sum coverage as 'DIR...' must name at least one results directory: current value is \(none\)$/],
+    [['coverage', '/nonexistent/dir'], /^torture: Cannot sum coverage as 'DIR...' must be results directories: current value is \/nonexistent\/dir \(ENOENT\)$/],
+    [['coverage', '--json'], /^torture: Cannot sum coverage as 'DIR...' must be results directories: current value is --json$/],
   ];
   for (const [args, re] of cases) {
     it(`${args.join(' ')} -> exit 2, one line, no stack`, () => {
@@ -103,7 +108,7 @@ describe('torture (help of every command, --version)', () => {
   });
 
   it('CMD --help, CMD -h and help CMD print the same command-specific help, exit 0, one per command', () => {
-    expect(names).toEqual(['recheck', 'lockdep', 'selftest', 'again', 'bench', 'nightly', 'report', 'merge']);
+    expect(names).toEqual(['recheck', 'lockdep', 'selftest', 'again', 'bench', 'nightly', 'report', 'merge', 'coverage']);
     const general = torture(['--help']).stdout;
     const seen = new Set<string>([general]);
     for (const name of names) {
@@ -138,7 +143,7 @@ describe('torture (help of every command, --version)', () => {
   it('help of an unknown command is bad input (one line, exit 2)', () => {
     const r = torture(['help', 'frobnicate']);
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot show help as 'CMD' must be one of run recheck .* merge: current value is frobnicate$/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^torture: Cannot show help as 'CMD' must be one of run recheck .* merge coverage: current value is frobnicate$/);
   });
 });
 
@@ -162,5 +167,48 @@ describe('torture (plans and help)', () => {
     expect(b.stdout).toBe('1 TREE07 16\n2 TREE05 8\n3 TREE05.2 8\n');
     expect(torture(['--configs', 'CFLIST', '--dryrun', 'scenarios']).stdout).toBe('1.  TREE07\n2.  TREE05\n');
     expect(spawnSync('ls', [results], { encoding: 'utf8' }).stdout).toBe('');
+  });
+});
+
+describe('torture coverage', () => {
+  /** A scenario directory whose console ends with a coverage block of `counts` (by point name). */
+  function scenario(dir: string, facts: CoverageFacts, counts: Readonly<Record<string, number>>): void {
+    mkdirSync(dir, { recursive: true });
+    const c = COVERAGE_SLOTS.map((s) => counts[s.name] ?? 0);
+    writeFileSync(path.join(dir, 'console.log'), ['[    0.100000] Linux version', ...coverageBlockLines(facts, c).map((l) => `[   30.000000] ${l}`), '[   30.000001] reboot: Power down', ''].join('\n'));
+  }
+  const LOCK = (tortureType: string): CoverageFacts => ({ suite: 'lock', tortureType, onoff: false, preempt: true });
+
+  it('sums two shard halves to the table of the whole battery, cold points first', () => {
+    const root = makeTestTempDir('coverage');
+    const jobs = {
+      'lock-a': [['LOCK01', LOCK('spin_lock'), { 'spin.slowpath': 5, 'spin.pv_wait': 2 }]],
+      'lock-b': [
+        ['LOCK03', LOCK('rwsem_lock'), { 'rwsem.down_read_slowpath': 7, 'spin.slowpath': 1 }],
+        ['LOCK01', LOCK('spin_lock'), { 'spin.slowpath': 3, 'spin.pv_kick': 4 }],
+      ],
+    } as const;
+    for (const [half, names] of [['shard1', ['lock-a']], ['shard2', ['lock-b']], ['whole', ['lock-a', 'lock-b']]] as const) {
+      mkdirSync(path.join(root, half));
+      writeFileSync(path.join(root, half, 'log'), `torture nightly\n`);
+      for (const job of names) for (const [scen, facts, counts] of jobs[job]) scenario(path.join(root, half, job, 'run', scen), facts, counts);
+    }
+    const halves = torture(['coverage', path.join(root, 'shard1'), path.join(root, 'shard2')]);
+    const whole = torture(['coverage', path.join(root, 'whole')]);
+    expect(halves.status, halves.stderr).toBe(0);
+    expect(halves.stdout).toBe(whole.stdout);
+    const lines = whole.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Coverage of 3 scenarios: \d+ points expected, \d+ never reached, 2 cold in some scenario$/);
+    const row = (name: string): string[] => (lines.find((l) => l.startsWith(`${name} `)) ?? '').trim().split(/\s+/);
+    expect(row('spin.slowpath')).toEqual(['spin.slowpath', '9', '2', '0', 'hot', 'lock']);
+    // pv_kick: expected in both LOCK01 runs, 0 in the first one.
+    expect(row('spin.pv_kick')).toEqual(['spin.pv_kick', '4', '2', '1', 'cold', 'lock']);
+    expect(row('rwsem.read_meets_writer')).toEqual(['rwsem.read_meets_writer', '0', '1', '1', 'never', 'lock']);
+    expect(row('rcu.fqs_round')).toEqual(['rcu.fqs_round', '0', '0', '0', '-', 'rcu']);
+    const marks = lines.slice(2).map((l) => l.trim().split(/\s+/)[4] ?? '');
+    expect(marks.indexOf('never')).toBe(0);
+    expect(marks.lastIndexOf('never')).toBeLessThan(marks.indexOf('cold'));
+    expect(marks.indexOf('cold')).toBeLessThan(marks.indexOf('hot'));
+    expect(marks.lastIndexOf('hot')).toBeLessThan(marks.indexOf('-'));
   });
 });

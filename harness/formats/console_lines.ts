@@ -22,7 +22,9 @@
  * `onoff:` is torture_onoff_stats(): onlines ok/tried : offlines ok/tried, min,max online latency :
  * min,max offline latency, summed online : offline latency, in jiffies.
  *
- * Pure: a line (or the lines) in, fields out. What a finding means is recheck's business.
+ * Pure: a line (or the lines) in, fields out. What a finding means is recheck's business. The
+ * coverage block a guest prints last (`coverage: ...`) has its grammar beside its writer, in
+ * coverage_block.ts.
  */
 
 import { awkNumber } from './awk_number.js';

@@ -43,6 +43,11 @@ const BEGIN = /^coverage: begin points=(\d+) expected=(\d+) cold=(\d+) suite=(\S
 const POINT = /^coverage: ([a-z0-9_.]+) (\d+) (hot|cold|-)$/;
 const END = 'coverage: end';
 
+/** Whether a console line (with or without its stamp) belongs to a coverage block. */
+export function isCoverageLine(line: string): boolean {
+  return stripStamp(line).startsWith(PREFIX);
+}
+
 /** The point's mark for a count. */
 export function coverageMark(expected: boolean, count: number): CoverageMark {
   return !expected ? '-' : count > 0 ? 'hot' : 'cold';

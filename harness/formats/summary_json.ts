@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { HotplugCounts } from './console_lines.js';
+import type { CoverageBlock } from './coverage_block.js';
 import { SCENARIO_FILE } from './results_files.js';
 
 /** A scenario's verdict: tested and clean, a finding, or not tested enough to say. */
@@ -47,6 +48,12 @@ export interface ScenarioSummary {
   readonly killed: boolean;
   /** The headline line (`TREE05 ------- 123 GPs (12.3/s) [rcu: g5 f0x0 ]`). */
   readonly headline: string;
+  /**
+   * The console's coverage block (coverage_block.ts): every point's count, the points expected in
+   * this scenario and the facts that decided it; null when the console has none (a guest killed
+   * before its end, results from before coverage existed).
+   */
+  readonly coverage?: CoverageBlock | null;
 }
 
 /** summary.json of a results directory. */

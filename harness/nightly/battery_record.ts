@@ -10,6 +10,7 @@ import { dateText } from '../lib/kvm_date.js';
 import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
 import type { BatteryRecord, JobRecord } from '../formats/battery_files.js';
+import { batteryCoverageLines } from './battery_coverage.js';
 
 /** torture.sh's get_starttime_duration: `N seconds`, `M:SS.0`, `H:MM:SS`, `Dd H:MM:SS`. */
 export function formatDuration(secs: number): string {
@@ -63,6 +64,7 @@ export function writeBatteryOutputs(dir: string, r: BatteryRecord, log: (line: s
     log(`BUG: report not written: ${e instanceof Error ? e.message : String(e)}`);
     reportOk = false;
   }
+  for (const l of batteryCoverageLines(dir, r)) log(l);
   const s = summaryLines(dir, r);
   for (const l of s.lines) log(l);
   return reportOk ? s.rc : 1;

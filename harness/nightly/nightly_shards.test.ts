@@ -81,6 +81,10 @@ describe('torture nightly, shards and merge', () => {
     const merged = torture(['merge', path.join(results, 'shard1'), path.join(results, 'shard2'), '--results', results, '--datestamp', 'merged']);
     expect(merged.status, merged.stdout + merged.stderr).toBe(0);
     expect(merged.stdout.trimEnd().split('\n').pop()).toBe('Summary: Successes: 3 Failures: 0.');
+    // The merge's coverage lines are the whole battery's (harness/nightly/README.md, "Coverage").
+    const coverageLines = (out: string): string[] => out.split('\n').filter((l) => l.startsWith(' --- Coverage'));
+    expect(coverageLines(whole.stdout)).toHaveLength(1);
+    expect(coverageLines(merged.stdout)).toEqual(coverageLines(whole.stdout));
     const mergedDir = path.join(results, 'merged');
     expect(verdicts(mergedDir)).toEqual(verdicts(wholeDir));
     expect(junitCases(mergedDir).map((c) => [c['@_name'], c.failure === undefined])).toEqual(junitCases(wholeDir).map((c) => [c['@_name'], c.failure === undefined]));

@@ -8,6 +8,8 @@ import { parseConsole } from './parse_console.js';
 import { recheckMain, recheckResults } from './recheck.js';
 import type { ScenarioSummary } from '../formats/summary_json.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { coverageBlockLines } from '../formats/coverage_block.js';
+import { COVERAGE_SLOTS } from '../formats/coverage_points.js';
 
 const T = (s: number, msg: string): string => `[${s.toFixed(6).padStart(12, ' ')}] ${msg}`;
 
@@ -120,6 +122,20 @@ describe('parseConsole()', () => {
 });
 
 describe('recheckResults()', () => {
+  it('carries the console\'s coverage block into summary.json and stays clean with it', () => {
+    const facts = { suite: 'rcu', tortureType: 'rcu', onoff: true, preempt: false };
+    const block = coverageBlockLines(facts, COVERAGE_SLOTS.map((s) => (s.name === 'rcu.fqs_round' ? 42 : 0))).map((l) => T(10.05, l));
+    const dir = resultsDir({ TREE05: { console: [...RCU_OK.slice(0, -1), ...block, ...RCU_OK.slice(-1)], retval: 0, result: { seconds: 10.1 } } });
+    const r = recheckResults(dir);
+    expect(r.summary.exitCode).toBe(0);
+    const s = summaryOf(dir, 'TREE05');
+    expect(s.verdict).toBe('success');
+    expect(s.coverage?.facts).toEqual(facts);
+    expect(s.coverage?.counts['rcu.fqs_round']).toBe(42);
+    expect(s.coverage?.expected).toContain('rcu.cb_migrate');
+    expect(existsSync(path.join(dir, 'TREE05', 'console.log.diags'))).toBe(false);
+  });
+
   it('passes a clean run and writes the summaries', () => {
     const dir = resultsDir({ TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });
     const r = recheckResults(dir);
@@ -144,6 +160,8 @@ describe('recheckResults()', () => {
       guestRetval: 0,
       killed: false,
       headline: 'TREE05 ------- 250 GPs (25/s) [rcu: g1200 f0x0 total-gps=300]',
+      // This console (a fixture) has no coverage block; a guest's always ends with one.
+      coverage: null,
     });
     const run = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { scenarios: unknown[]; exitCode: number };
     expect(run.scenarios).toHaveLength(1);

@@ -17,6 +17,7 @@ import type { Finding, RecheckInput } from '../formats/recheck_rule.js';
 import type { ScenarioFiles } from '../formats/scenario_files.js';
 import type { RunSummary, ScenarioSummary } from '../formats/summary_json.js';
 import { parseConsole } from './parse_console.js';
+import { parseCoverageBlock } from '../formats/coverage_block.js';
 import { RECHECK_RULES } from './rules.js';
 
 export interface ScenarioVerdict {
@@ -87,6 +88,7 @@ export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
     guestRetval: retval,
     killed: retval === KILLED_RETVAL,
     headline: headline.text,
+    coverage: files.console === null ? null : parseCoverageBlock(files.console.split('\n')),
   };
   return { dir: files.dir, summary, findings, diags: facts?.diags ?? [], configErrors: findings.some((f) => f.configError === true) };
 }

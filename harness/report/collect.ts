@@ -16,6 +16,7 @@ import type { BenchReport } from '../bench/bench_types.js';
 import { readBatteryRecord, type BatteryRecord, type JobRecord } from '../formats/battery_files.js';
 import { missingRuns } from '../formats/batches_file.js';
 import { isSplatStart } from '../formats/console_lines.js';
+import { isCoverageLine } from '../formats/coverage_block.js';
 import { RUN_FILE, SCENARIO_FILE, isLoneScenarioDir, isScenarioDir, readJson, readText, subdirs } from '../formats/results_files.js';
 import type { ScenarioSummary } from '../formats/summary_json.js';
 import { judgeScenarioDir } from '../recheck/recheck.js';
@@ -99,7 +100,8 @@ function scenarioView(root: string, dir: string, job: JobRecord | null, stepName
   const text = readText(consoleFile) ?? '';
   const rel = path.relative(root, dir) || '.';
   const step = job?.steps.find((s) => s.name === stepName) ?? null;
-  const tail = text.split('\n');
+  // The coverage block (the console's last ~100 lines) has its own table: the tail is the rest.
+  const tail = text.split('\n').filter((l) => !isCoverageLine(l));
   if (tail[tail.length - 1] === '') tail.pop();
   return {
     id: rel === '.' ? summary.scenario : rel,

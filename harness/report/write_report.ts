@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 import { pageData } from './page_data.js';
+import { COVERAGE_CSS, overallCoverageSection, scenarioCoverageTable } from './coverage_table.js';
 
 export const REPORT_FILE = 'index.html';
 
@@ -127,6 +128,7 @@ ${s.summary.reasons.length > 0 ? `<ul class="reasons">${s.summary.reasons.map((r
 <div>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'console.log.diags')}</div>
 ${graph}
 <div class="charts" id="charts-${i}"></div>
+${scenarioCoverageTable(s.summary.coverage)}
 ${s.splatHead !== '' ? `<details><summary>first splat</summary><pre>${esc(s.splatHead)}</pre></details>` : ''}
 </section>`;
 }
@@ -164,13 +166,14 @@ export function renderReport(m: ReportModel): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(m.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>${CSS}</style></head>
+<style>${CSS}${COVERAGE_CSS}</style></head>
 <body>
 <header><h1>${esc(m.title)}</h1><div><code>${esc(m.commandLine)}</code></div>${merged}${shard}<div class="counts">${counts}${inconclusiveNote}</div></header>
 <main>
 ${jobsTable(m)}
 <h2 class="top">Scenario runs</h2>
 <table id="verdicts"><tr><th>scenario</th><th>expected</th><th>verdict</th><th>headline</th><th>reasons</th><th>files</th></tr>${m.scenarios.map(scenarioRow).join('')}</table>
+${overallCoverageSection(m.scenarios.flatMap((s) => (s.summary.coverage == null ? [] : [{ dir: s.rel, block: s.summary.coverage }])))}
 ${benchSection(m)}
 ${m.scenarios.map(scenarioSection).join('\n')}
 </main>
