@@ -1,1 +1,1 @@
-locktorture.torture_type=mutex_lock
+locktorture.torture_type=mutex_lock locktorture.long_hold=1 locktorture.onoff_interval=50 locktorture.onoff_holdoff=1

@@ -1,1 +1,1 @@
-locktorture.torture_type=percpu_rwsem_lock
+locktorture.torture_type=percpu_rwsem_lock torture.time_scale=60 locktorture.onoff_interval=50 locktorture.onoff_holdoff=1

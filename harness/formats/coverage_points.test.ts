@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { COV_WORDS_PER_EXEC } from '../shm/layout.js';
 import { isBadnessLine } from './console_lines.js';
-import { COV, COVERAGE_COUNTERS, COVERAGE_POINT_ROWS, CPUHP_COV_STATES, COVERAGE_SLOTS, coverageExpected, coverageSlotByName, type CoverageFacts } from './coverage_points.js';
+import {
+  COV,
+  COVERAGE_COUNTERS,
+  COVERAGE_POINT_ROWS,
+  CPUHP_COV_STATES,
+  COVERAGE_SLOTS,
+  coverageExpected,
+  coverageReachTarget,
+  coverageSlotByName,
+  REACH_TARGET,
+  REACH_TARGET_LOCK_SLOWPATH,
+  type CoverageFacts,
+} from './coverage_points.js';
 
 /** parse-console.sh's other greps: a point name must not look like a verdict, a `ver:` line or a hotplug tag. */
 const PARSE_CONSOLE = /FAILURE|SUCCESS|torture:.*ver:|_HOTPLUG:/;
@@ -51,5 +63,43 @@ describe('cpuhp parts', () => {
   it('are the cpuhp states of kernels/cpu/hotplug.ts, in order', async () => {
     const { CPUHP_STATES } = await import('../../kernels/cpu/hotplug.js');
     expect(CPUHP_COV_STATES).toEqual(CPUHP_STATES.map((s) => s.replace(/^CPUHP_/, '').toLowerCase()));
+  });
+});
+
+describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
+  const slot = (n: string) => coverageSlotByName(n)!;
+  const lock = (tortureType: string): CoverageFacts => ({ suite: 'lock', tortureType, onoff: true, preempt: true });
+  const rcu = (onoff: boolean, preempt: boolean): CoverageFacts => ({ suite: 'rcu', tortureType: 'rcu', onoff, preempt });
+
+  it('a lock slow-path point needs 1,000, any other expected point 100, an unexpected one nothing', () => {
+    expect(coverageReachTarget(slot('rwsem.read_meets_writer'), lock('rwsem_lock'), 'LOCK03')).toBe(REACH_TARGET_LOCK_SLOWPATH);
+    expect(coverageReachTarget(slot('spin.pv_kick'), lock('spin_lock'), 'LOCK01')).toBe(1000);
+    expect(coverageReachTarget(slot('sched.migrate_lock_held'), lock('mutex_lock'), 'LOCK02')).toBe(REACH_TARGET);
+    expect(coverageReachTarget(slot('cpuhp.teardown.bringup_cpu'), lock('mutex_lock'), 'LOCK02')).toBe(100);
+    expect(coverageReachTarget(slot('rwsem.read_meets_writer'), lock('spin_lock'), 'LOCK01')).toBeNull();
+    expect(coverageReachTarget(slot('rcu.blkd_queued.leaf0'), rcu(true, true), 'TREE01')).toBeNull();
+  });
+
+  it('a declared point needs nothing where declared, and its target elsewhere (a repeat is its scenario)', () => {
+    expect(coverageReachTarget(slot('rcu.cb_migrate'), rcu(true, false), 'TREE05')).toBeNull();
+    expect(coverageReachTarget(slot('sched.migrate_rcu_reader'), rcu(false, true), 'TREE09')).toBeNull();
+    expect(coverageReachTarget(slot('sched.migrate_rcu_reader'), rcu(false, true), 'TREE09.2')).toBeNull();
+    expect(coverageReachTarget(slot('sched.migrate_rcu_reader'), rcu(false, true), 'TREE02')).toBe(100);
+    expect(coverageReachTarget(slot('slab.partial_add'), rcu(false, true), 'TREE09')).toBeNull();
+    expect(coverageReachTarget(slot('slab.partial_add'), rcu(true, false), 'TREE05')).toBe(100);
+  });
+
+  it('every declaration says why, and applies somewhere its point is expected (none is dead)', () => {
+    const facts: CoverageFacts[] = [];
+    for (const suite of ['rcu', 'lock'])
+      for (const tortureType of ['rcu', 'busted', 'spin_lock', 'rw_lock', 'mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock'])
+        for (const onoff of [false, true]) for (const preempt of [false, true]) facts.push({ suite, tortureType, onoff, preempt });
+    const declared = COVERAGE_SLOTS.filter((s) => s.part === null && s.row.unreachable !== undefined);
+    expect(declared.length).toBeGreaterThan(0);
+    for (const s of declared) {
+      expect(s.row.unreachable?.why.length, s.name).toBeGreaterThan(20);
+      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'LOCK01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
+      expect(live, s.name).toBe(true);
+    }
   });
 });

@@ -19,6 +19,8 @@
  *     (cond_resched) once per jiffy it ran.
  *   - Delays inside sleeping locks sleep (scheduleTimeout) instead of mdelay()'s busy-wait, so a
  *     long hold does not freeze the holder's CPU; spinning locks busy-wait as the kernel does.
+ *     torture.time_scale=N shortens every delay N-fold (torture_delay.ts); a sleeping delay
+ *     scaled under a jiffy busy-waits, as the kernel's mdelay().
  *   - locktorture.onoff_interval is in jiffies (as rcutorture's), onoff_holdoff in seconds.
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *

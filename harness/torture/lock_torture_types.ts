@@ -7,6 +7,7 @@
 
 import { kapi, LD_WAIT } from '../kapi.js';
 import { torture_random, type TortureRandomState } from './common.js';
+import { torture_hold_delay, torture_mdelay, torture_udelay } from './torture_delay.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
@@ -68,15 +69,16 @@ export function lock_torture_tune(t: LockTortureTuning): void {
 /* ---------------- delays ---------------- */
 
 /**
- * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay). Its callers here hold a
- * spinning lock (preemption off), so it is never preempted and the result is always null.
+ * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay), shortened by
+ * torture.time_scale (torture_delay.ts). Its callers here hold a spinning lock (preemption off), so it
+ * is never preempted and the result is always null.
  */
 function udelay(us: number): void {
-  void kapi.udelay(us);
+  void torture_udelay(us);
 }
 
 function mdelay(ms: number): void {
-  udelay(ms * 1000);
+  void torture_mdelay(ms);
 }
 
 /** torture_preempt_schedule(): a preemption point (a no-op under PREEMPT_NONE). */
@@ -99,7 +101,7 @@ function torture_spin_lock_write_delay(trsp: TortureRandomState): MaybeSleep {
 function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
   if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) {
     // lock_busted holds nothing: the delay is preemptible (PREEMPT=y), so await what it returns.
-    const q = kapi.mdelay(tuning.long_hold);
+    const q = torture_mdelay(tuning.long_hold);
     if (q !== null) return q;
   }
   if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
@@ -117,23 +119,23 @@ function torture_rwlock_read_delay(trsp: TortureRandomState): void {
 
 async function torture_mutex_delay(trsp: TortureRandomState): Promise<void> {
   if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) {
-    await kapi.scheduleTimeout(tuning.long_hold * 5);
+    await torture_hold_delay(tuning.long_hold * 5);
   }
   if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
 }
 
 async function torture_rwsem_write_delay(trsp: TortureRandomState): Promise<void> {
   if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) {
-    await kapi.scheduleTimeout(tuning.long_hold * 10);
+    await torture_hold_delay(tuning.long_hold * 10);
   }
   if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) await torture_preempt_schedule();
 }
 
 async function torture_rwsem_read_delay(trsp: TortureRandomState): Promise<void> {
   if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealreaders_stress * 2000 * tuning.long_hold) === 0) {
-    await kapi.scheduleTimeout(tuning.long_hold * 2);
+    await torture_hold_delay(tuning.long_hold * 2);
   } else {
-    await kapi.scheduleTimeout(Math.floor(tuning.long_hold / 2));
+    await torture_hold_delay(Math.floor(tuning.long_hold / 2));
   }
   if (torture_random(trsp) % (tuning.nrealreaders_stress * 20000) === 0) await torture_preempt_schedule();
 }

@@ -6,7 +6,17 @@
 
 import { HZ, kapi, type TimerList } from '../kapi.js';
 import { rcu_dereference_check } from '../../kernels/rcu/rcupdate_lockdep.js';
-import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, torture_sleep_interruptible, VERBOSE_TOROUT_STRING, type TortureRandomState } from './common.js';
+import {
+  stutter_wait,
+  torture_kthread_stopping,
+  torture_must_stop,
+  torture_random,
+  torture_random_state,
+  torture_sleep_interruptible,
+  VERBOSE_TOROUT_STRING,
+  type TortureRandomState,
+} from './common.js';
+import { torture_mdelay, torture_udelay } from './torture_delay.js';
 import {
   E_MBTEST,
   E_PAYLOAD,
@@ -37,17 +47,18 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   const shortdelay_us = 200;
   const longdelay_ms = inIrq ? 5 : 300;
   // mdelay()/udelay() spin inside the reader, taking interrupts; with PREEMPT=y the tick may
-  // preempt the reader there (a promise): it is then a blocked reader holding up the GP.
+  // preempt the reader there (a promise): it is then a blocked reader holding up the GP. Both
+  // last 1/torture.time_scale of the kernel's (torture_delay.ts).
   // Departure: the kernel's odds are 1 in nrealreaders * 2000 * longdelay_ms reads, tuned for
   // readers doing millions of reads a second; ours do some ten thousand, which left a 20 s run
   // with no long reader at all, so a GP that ignores preempted readers (rcutree.test_broken_gp=2)
   // went unseen. 1 in nrealreaders * 20000 gives a long reader every second or two.
   if (torture_random(rand) % (t.nrealreaders * 20000) === 0) {
-    const p = kapi.mdelay(longdelay_ms);
+    const p = torture_mdelay(longdelay_ms);
     if (p !== null) return p;
   }
   if (torture_random(rand) % (t.nrealreaders * 2 * shortdelay_us) === 0) {
-    const p = kapi.udelay(shortdelay_us);
+    const p = torture_udelay(shortdelay_us);
     if (p !== null) return p;
   }
   if (!inIrq && torture_random(rand) % (t.nrealreaders * 500) === 0) return kapi.preemptPoint();
