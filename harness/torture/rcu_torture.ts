@@ -253,7 +253,7 @@ export function boot(cpu: number): void {
   const others = Math.max(1, n - 1);
   for (let r = 0; r < nrealreaders; r++) {
     const on = n === 1 ? 0 : 1 + (r % others);
-    if (on === cpu) torture_create_kthread(rcu_torture_reader, 'rcu_torture_reader');
+    if (on === cpu) torture_create_kthread(() => rcu_torture_reader(r), 'rcu_torture_reader');
   }
   for (let f = 0; f < nrealfakewriters; f++) {
     const on = n === 1 ? 0 : 1 + (f % others);

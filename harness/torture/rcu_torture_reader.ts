@@ -138,7 +138,8 @@ function rcu_torture_one_read_irq(rand: TortureRandomState, rc: ReadCount): bool
   return true;
 }
 
-export async function rcu_torture_reader(): Promise<void> {
+/** rcu_torture_reader(): reader `myid` (0-based). */
+export async function rcu_torture_reader(myid: number): Promise<void> {
   const t = tt();
   const rand = torture_random_state();
   const irqRand = torture_random_state();
@@ -166,6 +167,9 @@ export async function rcu_torture_reader(): Promise<void> {
       await kapi.scheduleTimeout(1);
       lastsleep = kapi.jiffies() + 10;
     }
+    // As the kernel's readers: reader N rests while fewer than N CPUs are online, so that CPU
+    // hotplug does not pile every reader onto the CPUs left.
+    while (kapi.numOnlineCpus() < myid && !torture_must_stop()) await torture_sleep_interruptible(HZ / 5);
     await stutter_wait('rcu_torture_reader');
   } while (!torture_must_stop());
   if (timer !== null) kapi.delTimer(timer);
