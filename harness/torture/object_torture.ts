@@ -321,8 +321,8 @@ async function object_torture_load(cpu: number): Promise<UserObjectOps> {
 /** Guest module entry, on every CPU: load the object, create this CPU's stress tasks. */
 export async function boot(cpu: number): Promise<void> {
   ttype = object_torture_type.get();
-  torture_init_begin(ttype, verbose.get());
   if (ttype === 'user' && object_ops_module.get() === '') {
+    torture_init_begin(ttype, verbose.get());
     if (cpu === 0) {
       kapi.printk('object-torture: torture_type user needs objecttorture.ops_module (--ops FILE)');
       kapi.noteFailure('objecttorture: no ops module');
@@ -331,6 +331,9 @@ export async function boot(cpu: number): Promise<void> {
     return;
   }
   obj = await object_torture_load(cpu);
+  // The object's own name prefixes its lines (`racy_ring-torture:`), for a user module too.
+  ttype = obj.name;
+  torture_init_begin(ttype, verbose.get());
   const ncpus = kapi.nrCpuIds;
   // Two tasks per CPU by default, as locktorture's writers: a call that sleeps lets its CPU's other task call in the middle of it.
   realThreads = nthreads.get() > 0 ? nthreads.get() : 2 * ncpus;
