@@ -79,7 +79,16 @@ export interface LockdepTraceCase {
   readonly what: string;
 }
 
-export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase;
+export interface LinearizabilityCase {
+  readonly kind: 'linearizability';
+  readonly name: string;
+  /** The generated queue history (harness/linearizability/queue_history.ts): calls and threads. */
+  readonly ops: number;
+  readonly threads: number;
+  readonly what: string;
+}
+
+export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase | LinearizabilityCase;
 
 /** `torture bench lockdep-trace`: the same generated trace shape at three sizes (time must grow linearly). */
 const LOCKDEP_TRACE_SIZES: ReadonlyArray<{ label: string; events: number }> = [
@@ -169,5 +178,6 @@ export function benchCases(maxThreads: number = DEFAULT_MAX_THREADS): BenchCase[
   for (const t of LOCKDEP_TRACE_SIZES) {
     out.push({ kind: 'lockdep_trace', name: `lockdep-trace.${t.label}`, events: t.events, classes: 1000, tasks: 64, what: `torture lockdep on a generated ${t.label}-event, 1,000-class, 64-task clean trace` });
   }
+  out.push({ kind: 'linearizability', name: 'linearizability.queue.10k_8t', ops: 10_000, threads: 8, what: "objecttorture's check of a recorded 10,000-call, 8-task history of the correct queue" });
   return out;
 }

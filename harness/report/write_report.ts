@@ -139,7 +139,7 @@ function benchSection(m: ReportModel): string {
           ? `<tr><td>${esc(r.name)}</td><td colspan="3">skipped: ${esc(r.reason)}</td></tr>`
           : r.kind === 'latency'
             ? `<tr><td>${esc(r.name)}</td><td class="num">${r.p50Ns.toFixed(1)} ns</td><td class="num">${r.ratioToFloor === null ? '' : r.ratioToFloor.toFixed(2) + '×'}</td><td>${esc(r.what)}</td></tr>`
-            : `<tr><td>${esc(r.name)}</td><td class="num" colspan="2">${r.kind === 'throughput' ? Math.round(r.opsPerSec).toLocaleString('en-US') + ' ops/s' : r.kind === 'lockdep_trace' ? Math.round(r.eventsPerSec).toLocaleString('en-US') + ' events/s' : Math.round(r.gpsPerSec).toLocaleString('en-US') + ' GPs/s'}</td><td>${esc(r.what)}</td></tr>`,
+            : `<tr><td>${esc(r.name)}</td><td class="num" colspan="2">${r.kind === 'throughput' ? Math.round(r.opsPerSec).toLocaleString('en-US') + ' ops/s' : r.kind === 'lockdep_trace' ? Math.round(r.eventsPerSec).toLocaleString('en-US') + ' events/s' : r.kind === 'linearizability' ? r.checkMs.toFixed(0) + ' ms' : Math.round(r.gpsPerSec).toLocaleString('en-US') + ' GPs/s'}</td><td>${esc(r.what)}</td></tr>`,
       );
       return `<section class="scenario" id="bench"><h2>Benchmark (${esc(b.job)})</h2><div>${link(b.rel, 'bench.json')} — host: ${esc(b.report.host.cpuModel)}, ${b.report.host.cores} cores, load ${b.report.host.loadAvg1.toFixed(2)}</div>
 <div class="charts" id="bench-${i}"></div>

@@ -10,7 +10,7 @@
 
 import { formatG } from '../formats/awk_number.js';
 import { SCENARIO_FILE } from '../formats/results_files.js';
-import { readCheckRecord } from '../torture/object_history.js';
+import { readCheckRecord, readHistoryDump } from '../torture/object_history.js';
 import { belowFloor, floorOf, hotplugShortfall, type MeaningfulFloors } from './meaningful.js';
 import { statIntervalFor } from './stat_interval.js';
 import type { Suite } from './suite.js';
@@ -33,7 +33,10 @@ export const object: Suite = {
   bootModules: ['../../kernels/cpu/hotplug.js', '../torture/object_torture.js'].map((m) => new URL(m, import.meta.url).href),
   userOps: true,
   progress: { counter: 'acquisitions', unit: 'calls' },
-  guestFiles: (i32) => ({ [SCENARIO_FILE.objectHistory]: readCheckRecord(i32) }),
+  guestFiles: (i32) => {
+    const rec = readCheckRecord(i32);
+    return { [SCENARIO_FILE.objectHistory]: rec, [SCENARIO_FILE.objectCalls]: readHistoryDump(i32, rec) };
+  },
   headline(name, facts, durSec) {
     const stats: Record<string, number> = {};
     let text = `${name} -------`;

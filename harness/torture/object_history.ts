@@ -126,6 +126,19 @@ export interface ObjectCheckRecord {
   readonly folded?: number;
   /** The minimal history, and the folded calls that overlap it (context: true). Times in ns. */
   readonly ops?: readonly (HistoryOp & { readonly context: boolean })[];
+  /** With objecttorture.dump_history=1: the operations' names and the slots used, for readHistoryDump(). */
+  readonly dump?: { readonly opNames: readonly string[]; readonly slots: number };
+}
+
+/** The whole recorded history (objecttorture.dump_history=1), read by the guest's main thread; else null. */
+export function readHistoryDump(i32: Int32Array, rec: ObjectCheckRecord | null): HistoryOp[] | null {
+  if (rec?.dump === undefined) return null;
+  const f = findSymbol(i32, HISTORY_F64_SYMBOL);
+  const i = findSymbol(i32, HISTORY_I32_SYMBOL);
+  if (f === null || i === null) return null;
+  const slots = Math.floor(i.words / SLOT_I32);
+  const h = new ObjectHistory(new Float64Array(i32.buffer, f.base * 4, slots * SLOT_F64), new Int32Array(i32.buffer, i.base * 4, slots * SLOT_I32), slots);
+  return h.read(rec.dump.slots, rec.dump.opNames);
 }
 
 /** Write `rec` into the result region (UTF-8 JSON after a length word); too long: the ops are dropped. */

@@ -93,6 +93,7 @@ export const object_ops_module = op.param('charp', 'ops_module', '', 'The object
   expect: 'the path of an object-ops ES module (set by --ops)',
   quiet: true,
 });
+const dump_history = op.param('bool', 'dump_history', false, 'Write every recorded call to object_calls.json (the benchmark reads it)', { quiet: true });
 const check_steps = op.param('int', 'check_steps', 50_000_000, 'Most steps of the linearizability search (beyond: unknown)', { min: 1, quiet: true });
 
 /* ---------------- state ---------------- */
@@ -254,7 +255,7 @@ function object_torture_check(): boolean {
   const tasks = new Set(ops.map((x) => x.thread)).size;
   const t0 = performance.now();
   const r = checkLinearizable(ops, o.spec, { maxSteps: check_steps.get() });
-  const base = { object: o.name, operations: ops.length, tasks };
+  const base = { object: o.name, operations: ops.length, tasks, ...(dump_history.get() ? { dump: { opNames: o.operations.map((x) => x.name), slots: n } } : {}) };
   const resultBase = kapi.shmAlloc(RESULT_SYMBOL, RESULT_WORDS).base;
   if (r.kind !== 'violation') {
     const checkMs = Math.round(performance.now() - t0);
