@@ -8,6 +8,7 @@
  * downloaded as a CI artifact. Why these libraries: harness/report/README.md.
  */
 
+import { objectCheckSection } from './object_timeline.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -126,6 +127,7 @@ function scenarioSection(s: ScenarioView, i: number): string {
 ${s.summary.reasons.length > 0 ? `<ul class="reasons">${s.summary.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 <div>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'console.log.diags')}</div>
 ${graph}
+${objectCheckSection(s.objectCheck)}
 <div class="charts" id="charts-${i}"></div>
 ${s.splatHead !== '' ? `<details><summary>first splat</summary><pre>${esc(s.splatHead)}</pre></details>` : ''}
 </section>`;

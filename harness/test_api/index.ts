@@ -9,7 +9,7 @@ import { repoRoot } from '../lib/repo_root.js';
 export { tortureLock, tortureObject } from './torture_run.js';
 export { PREEMPTION_MODELS, type PreemptionModel, type TortureOptions } from './torture_case.js';
 export type { Finding, TortureVerdict, TortureVerdictKind } from './verdict.js';
-export type { ObjectCheckRecord } from '../torture/object_history.js';
+export type { ObjectCheckRecord, RecordedCall } from '../formats/object_check_json.js';
 export type { HistoryOp, ObjectValue, SequentialSpec } from '../linearizability/history.js';
 
 /** The path of a shipped example: `example('lock', 'futex_lock')`, `example('object', 'locked_queue')`. */

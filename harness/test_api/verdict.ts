@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isSplatStart, stripStamp, endOfTestTag } from '../formats/console_lines.js';
 import { SCENARIO_FILE } from '../formats/results_files.js';
 import type { RunSummary, ScenarioSummary, ScenarioVerdictKind } from '../formats/summary_json.js';
-import type { ObjectCheckRecord } from '../torture/object_history.js';
+import type { ObjectCheckRecord } from '../formats/object_check_json.js';
 
 export type TortureVerdictKind = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
 

@@ -11,6 +11,7 @@
  */
 
 import { findSymbol } from '../shm/shm_alloc.js';
+import type { ObjectCheckRecord } from '../formats/object_check_json.js';
 import type { HistoryOp, ObjectValue } from '../linearizability/history.js';
 
 export const HISTORY_F64_SYMBOL = 'object_torture.history_f64';
@@ -113,22 +114,7 @@ export class ObjectHistory {
   }
 }
 
-/** The check's outcome as written to object_history.json (the report's timeline reads it). */
-export interface ObjectCheckRecord {
-  readonly object: string;
-  readonly operations: number;
-  readonly tasks: number;
-  readonly verdict: 'linearizable' | 'violation' | 'unknown';
-  readonly checkMs: number;
-  /** For a violation: the state the minimal history starts from (JSON text). */
-  readonly state?: string;
-  /** How many operations were linearized before it (folded into `state`). */
-  readonly folded?: number;
-  /** The minimal history, and the folded calls that overlap it (context: true). Times in ns. */
-  readonly ops?: readonly (HistoryOp & { readonly context: boolean })[];
-  /** With objecttorture.dump_history=1: the operations' names and the slots used, for readHistoryDump(). */
-  readonly dump?: { readonly opNames: readonly string[]; readonly slots: number };
-}
+export type { ObjectCheckRecord } from '../formats/object_check_json.js';
 
 /** The whole recorded history (objecttorture.dump_history=1), read by the guest's main thread; else null. */
 export function readHistoryDump(i32: Int32Array, rec: ObjectCheckRecord | null): HistoryOp[] | null {
