@@ -27,6 +27,8 @@ export interface ObjectCheckRecord {
   readonly state?: string;
   /** How many operations were linearized before it (folded into `state`). */
   readonly folded?: number;
+  /** False when the shrink's step budget ran out: the history is not linearizable but maybe not minimal. */
+  readonly minimal?: boolean;
   /** The minimal history, and folded calls shown beside it for context (context: true). */
   readonly ops?: readonly (RecordedCall & { readonly context: boolean })[];
   /** With objecttorture.dump_history=1: the operations' names and the slots used (object_calls.json). */

@@ -94,6 +94,17 @@ describe('minimalViolation', () => {
     expect(m?.before.length).toBe(103);
   });
 
+  it('stops shrinking when its step budget is spent, and says the history may not be minimal', () => {
+    const h: HistoryOp[] = [];
+    for (let i = 0; i < 40; i++) h.push(op(i % 2, 'enqueue', i, true, i * 2, i * 2 + 1));
+    h.push(op(0, 'dequeue', undefined, 39, 100, 101));
+    const full = minimalViolation(h, queue);
+    expect(full?.minimal).toBe(true);
+    const starved = minimalViolation(h, queue, 50);
+    expect(starved?.minimal).toBe(false);
+    expect(checkLinearizable(starved?.ops ?? [], { ...queue, initial: starved?.state ?? [] }).kind).toBe('violation');
+  });
+
   it('folds an order inversion into the state it leaves: the queue held [1, 2] and a dequeue gave 2', () => {
     const h = [op(0, 'enqueue', 1, true, 0, 1), op(1, 'enqueue', 2, true, 2, 3), op(0, 'dequeue', undefined, 2, 4, 5), op(1, 'dequeue', undefined, 1, 6, 7)];
     const m = minimalViolation(h, queue);

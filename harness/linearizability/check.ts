@@ -103,7 +103,8 @@ function defaultStateKey(s: unknown): string {
   return s === undefined ? 'undefined' : JSON.stringify(s);
 }
 
-class Budget {
+/** Search steps spent and allowed, shared by the searches that draw on it. */
+export class Budget {
   steps = 0;
   readonly max: number;
   constructor(max: number) {
@@ -227,6 +228,6 @@ export function checkLinearizable<S>(ops: readonly HistoryOp[], spec: Sequential
  * One partition's search from `initial` (default: the spec's): linearizable, or not with the
  * longest partial linearization reached, or null when `maxSteps` ran out. The shrinker's tool.
  */
-export function searchLinearization<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, maxSteps: number = DEFAULT_MAX_STEPS, initial: S = spec.initial): SingleResult<S> {
-  return checkSingle(ops, spec, new Budget(maxSteps), initial);
+export function searchLinearization<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, maxSteps: number | Budget = DEFAULT_MAX_STEPS, initial: S = spec.initial): SingleResult<S> {
+  return checkSingle(ops, spec, typeof maxSteps === 'number' ? new Budget(maxSteps) : maxSteps, initial);
 }

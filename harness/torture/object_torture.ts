@@ -94,7 +94,7 @@ export const object_ops_module = op.param('charp', 'ops_module', '', 'The object
   quiet: true,
 });
 const dump_history = op.param('bool', 'dump_history', false, 'Write every recorded call to object_calls.json (the benchmark reads it)', { quiet: true });
-const check_steps = op.param('int', 'check_steps', 50_000_000, 'Most steps of the linearizability search (beyond: unknown)', { min: 1, quiet: true });
+const check_steps = op.param('int', 'check_steps', 5_000_000, 'Most steps of the linearizability search (beyond: unknown)', { min: 1, quiet: true });
 
 /* ---------------- state ---------------- */
 
@@ -274,13 +274,13 @@ function object_torture_check(): boolean {
   }
   const state = JSON.stringify(m.state) ?? 'undefined';
   TOROUT_STRING(
-    `!!! not linearizable: ${ops.length} operations by ${tasks} tasks${part}; minimal history: ${m.ops.length} operations after ${m.before.length} (state ${state}) (checked in ${checkMs} ms)`,
+    `!!! not linearizable: ${ops.length} operations by ${tasks} tasks${part}; ${m.minimal ? 'minimal' : 'shrunk (budget spent)'} history: ${m.ops.length} operations after ${m.before.length} (state ${state}) (checked in ${checkMs} ms)`,
   );
   const context = contextOps(m.before, m.ops);
   const contextIds = new Set(context.map((x) => x.id));
   for (const l of timelineText([...context, ...m.ops], { scale: 1000, digits: 3, unit: 'us', mark: (x) => (contextIds.has(x.id) ? '=' : '') })) TOROUT_STRING(`  ${l}`);
   TOROUT_STRING(`  (= linearized before; not linearizable from state ${state}: ${m.ops.map(opText).join(', ')})`);
-  const rec: ObjectCheckRecord = { ...base, verdict: 'violation', checkMs, state, folded: m.before.length, ops: [...context.map((x) => ({ ...x, context: true })), ...m.ops.map((x) => ({ ...x, context: false }))] };
+  const rec: ObjectCheckRecord = { ...base, verdict: 'violation', checkMs, state, folded: m.before.length, minimal: m.minimal, ops: [...context.map((x) => ({ ...x, context: true })), ...m.ops.map((x) => ({ ...x, context: false }))] };
   writeCheckRecord(kapi.shm, resultBase, rec);
   return false;
 }
