@@ -142,14 +142,21 @@ function object_torture_align(): void {
   if (a === round * realThreads) {
     // Last to arrive: the start, in microseconds of the machine's clock (local_clock()), as a
     // round-tagged pair; pairs with the Atomics.load of the waiters below.
-    Atomics.store(i32, cxtBase + CXT_GO_US, Math.floor(kapi.localClockNs() / 1000) + ALIGN_LEAD_US);
+    Atomics.store(i32, cxtBase + CXT_GO_US, (clockUs() + ALIGN_LEAD_US) | 0);
     Atomics.store(i32, cxtBase + CXT_GO_ROUND, round);
   } else {
     while (Atomics.load(i32, cxtBase + CXT_GO_ROUND) < round && performance.now() < until);
     if (Atomics.load(i32, cxtBase + CXT_GO_ROUND) < round) return;
   }
-  const go = Atomics.load(i32, cxtBase + CXT_GO_US) * 1000;
-  while (kapi.localClockNs() < go);
+  const go = Atomics.load(i32, cxtBase + CXT_GO_US);
+  // Modular: the word wraps after 2^31 us (35 min) of test; a start more than that ahead cannot be.
+  // Bounded by the rendezvous' own limit too: a stale word never holds a CPU longer than align_us.
+  while (((go - clockUs()) | 0) > 0 && performance.now() < until + ALIGN_LEAD_US / 1000);
+}
+
+/** The machine's clock in microseconds, as an int32 that wraps (compared modulo 2^32 above). */
+function clockUs(): number {
+  return Math.floor(kapi.localClockNs() / 1000) | 0;
 }
 
 /** One call: claim a history slot, invoke, respond. False when the budget is spent. */
