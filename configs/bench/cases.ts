@@ -93,8 +93,6 @@ export interface UserLocksCase {
   readonly what: string;
 }
 
-export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase | UserLocksCase;
-
 export const USER_LOCKS_ROWS: readonly UserLocksCase[] = [
   { kind: 'user_locks', group: 'mutex', name: 'locks.bare_mutex.lock_unlock', lock: 'bare_mutex', lockdep: false, what: "Drepper's three-state futex mutex written out bare" },
   { kind: 'user_locks', group: 'mutex', name: 'locks.mutex.lock_unlock', lock: 'mutex', lockdep: false, what: 'torture/locks Mutex lock() + unlock(), lockdep off' },
@@ -112,6 +110,17 @@ export const USER_LOCKS_ROWS: readonly UserLocksCase[] = [
     what: 'withLockdep(async-mutex), lockdep on (off, withLockdep returns the mutex itself)',
   },
 ];
+
+export interface LinearizabilityCase {
+  readonly kind: 'linearizability';
+  readonly name: string;
+  /** The generated queue history (harness/linearizability/queue_history.ts): calls and threads. */
+  readonly ops: number;
+  readonly threads: number;
+  readonly what: string;
+}
+
+export type BenchCase = UncontendedCase | ContendedCase | RcuUpdateCase | LockdepTraceCase | UserLocksCase | LinearizabilityCase;
 
 /** `torture bench lockdep-trace`: the same generated trace shape at three sizes (time must grow linearly). */
 const LOCKDEP_TRACE_SIZES: ReadonlyArray<{ label: string; events: number }> = [
@@ -210,5 +219,6 @@ export function benchCases(maxThreads: number = DEFAULT_MAX_THREADS): BenchCase[
     out.push({ kind: 'lockdep_trace', name: `lockdep-trace.${t.label}`, events: t.events, classes: 1000, tasks: 64, what: `torture lockdep on a generated ${t.label}-event, 1,000-class, 64-task clean trace` });
   }
   out.push(...USER_LOCKS_ROWS);
+  out.push({ kind: 'linearizability', name: 'linearizability.queue.10k_8t', ops: 10_000, threads: 8, what: "objecttorture's check of a recorded 10,000-call, 8-task history of the correct queue" });
   return out;
 }

@@ -32,7 +32,7 @@ describe('runBench()', () => {
       ].join('\n'),
     );
     const json = path.join(dir, 'bench.json');
-    const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu,lockdep-trace.10k';
+    const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu,lockdep-trace.10k,linearizability.queue';
     const code = await runBench({ filter, time: 20, json, ops, processes: 1 });
     expect(code).toBe(0);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
@@ -57,6 +57,7 @@ describe('runBench()', () => {
         'rcu.read_lock_unlock.uncontended',
         'rcu.synchronize_rcu.8cpus',
         'lockdep-trace.10k',
+        'linearizability.queue.10k_8t',
       ]),
     );
     expect(rep.rows.find((r) => r.name === 'lockdep-trace.10k')?.state).toBe('measured');
@@ -78,6 +79,9 @@ describe('runBench()', () => {
         expect(r.events).toBe(10_000);
         expect(r.dependencies).toBeGreaterThan(0);
         for (const v of [r.checkMs, r.readParseMs, r.eventsPerSec, r.peakRssMb]) expect(v).toBeGreaterThan(0);
+      } else if (r.kind === 'linearizability') {
+        expect([r.ops, r.threads]).toEqual([10_000, 8]);
+        for (const v of [r.checkMs, r.replayMs, r.opsPerSec]) expect(v).toBeGreaterThan(0);
       } else {
         expect(r.nrCpus).toBe(8);
         for (const v of [r.gpsPerSec, r.syncP50Us, r.syncP99Us, r.syncCalls]) expect(typeof v).toBe('number');

@@ -21,6 +21,7 @@ import { runContended } from './contended.js';
 import { evaluateGoals } from './goals.js';
 import { hostInfo } from './host.js';
 import { formatReport } from './report.js';
+import { runLinearizability } from './linearizability.js';
 import { runLockdepTrace } from './lockdep_trace.js';
 import { runRcuUpdate } from './rcu_update.js';
 import { runUncontended } from './uncontended.js';
@@ -86,6 +87,7 @@ function progress(i: number, n: number, r: BenchRow): void {
   else if (r.kind === 'latency') fig = `${r.p50Ns.toFixed(1)} ns/op`;
   else if (r.kind === 'throughput') fig = `${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s`;
   else if (r.kind === 'lockdep_trace') fig = `${Math.round(r.eventsPerSec).toLocaleString('en-US')} events/s`;
+  else if (r.kind === 'linearizability') fig = `${r.checkMs.toFixed(0)} ms`;
   else fig = `${Math.round(r.gpsPerSec).toLocaleString('en-US')} GP/s`;
   process.stderr.write(`[${i + 1}/${n}] ${r.name}: ${fig}\n`);
 }
@@ -102,6 +104,8 @@ async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: stri
       return runLockdepTrace(c, { runs: processes });
     case 'user_locks':
       return runUserLocksCase(c, { timeMs, processes });
+    case 'linearizability':
+      return await runLinearizability(c, { runs: processes });
   }
 }
 

@@ -93,15 +93,33 @@ export interface LockdepTraceRow {
   readonly notes: readonly string[];
 }
 
+export interface LinearizabilityRow {
+  readonly state: 'measured';
+  readonly kind: 'linearizability';
+  readonly name: string;
+  readonly what: string;
+  readonly ops: number;
+  readonly threads: number;
+  /** checkLinearizable() on the history, ms (median of the runs). */
+  readonly checkMs: number;
+  readonly opsPerSec: number;
+  /** The baseline: the spec stepped once per call in response order, ms (median). */
+  readonly replayMs: number;
+  /** checkMs / replayMs. */
+  readonly ratioToReplay: number;
+  readonly runsMs: readonly number[];
+  readonly notes: readonly string[];
+}
+
 export interface SkippedRow {
   readonly state: 'skipped';
-  readonly kind: 'latency' | 'throughput' | 'rcu_update' | 'lockdep_trace';
+  readonly kind: 'latency' | 'throughput' | 'rcu_update' | 'lockdep_trace' | 'linearizability';
   readonly name: string;
   readonly what: string;
   readonly reason: string;
 }
 
-export type BenchRow = LatencyRow | ThroughputRow | RcuUpdateRow | LockdepTraceRow | SkippedRow;
+export type BenchRow = LatencyRow | ThroughputRow | RcuUpdateRow | LockdepTraceRow | LinearizabilityRow | SkippedRow;
 
 export interface HostInfo {
   readonly cpuModel: string;

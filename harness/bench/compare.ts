@@ -34,6 +34,9 @@ function slowdown(oldR: BenchRow, newR: BenchRow): { ratio: number; bound: numbe
   if (oldR.kind === 'lockdep_trace' && newR.kind === 'lockdep_trace') {
     return { ratio: oldR.eventsPerSec / newR.eventsPerSec, bound: 1.2, unit: `${Math.round(oldR.eventsPerSec)} -> ${Math.round(newR.eventsPerSec)} events/s` };
   }
+  if (oldR.kind === 'linearizability' && newR.kind === 'linearizability') {
+    return { ratio: newR.checkMs / oldR.checkMs, bound: 1.2, unit: `${oldR.checkMs.toFixed(0)} -> ${newR.checkMs.toFixed(0)} ms` };
+  }
   if (oldR.kind === 'rcu_update' && newR.kind === 'rcu_update') {
     return { ratio: oldR.gpsPerSec / newR.gpsPerSec, bound: 1.1, unit: `${Math.round(oldR.gpsPerSec)} -> ${Math.round(newR.gpsPerSec)} GP/s` };
   }

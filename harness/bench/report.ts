@@ -99,6 +99,18 @@ export function formatReport(rep: BenchReport): string {
     );
     out.push(...table(['case', 'events', 'classes/tasks', 'deps', 'check ms', 'events/s', 'read+JSON.parse ms', 'x baseline', 'peak MB', 'runs ms'], body, 1));
   }
+  const lin = rep.rows.filter((r) => r.kind === 'linearizability');
+  if (lin.length > 0) {
+    out.push('', "objecttorture's linearizability check of a recorded history of the correct queue (vs stepping the spec once per call)");
+    const body = lin.map(
+      (r) =>
+        skippedCell(r) ??
+        (r.state === 'measured' && r.kind === 'linearizability'
+          ? [r.name, fmtRate(r.ops), String(r.threads), r.checkMs.toFixed(0), fmtRate(r.opsPerSec), r.replayMs.toFixed(2), `${r.ratioToReplay.toFixed(0)}x`, r.runsMs.map((m) => m.toFixed(0)).join('/')]
+          : [r.name, '?']),
+    );
+    out.push(...table(['case', 'calls', 'threads', 'check ms', 'calls/s', 'replay ms', 'x baseline', 'runs ms'], body, 1));
+  }
   const noted = rep.rows.filter((r) => r.state === 'measured' && r.notes.length > 0);
   if (noted.length > 0) {
     out.push('', 'Notes (console output while measuring)');

@@ -59,7 +59,7 @@ describe('torture (bad input)', () => {
     [['again'], /^torture: Cannot run again as 'DIR' must name a results directory/],
     [['again', '/nonexistent/dir'], /^torture: Cannot run again as 'DIR' must be a results directory of torture/],
     [['--cpus', '2', '--allcpus'], /must not be combined with --allcpus/],
-    [['--torture', 'scf'], /must be one of rcu lock: current value is scf$/],
+    [['--torture', 'scf'], /must be one of rcu lock object: current value is scf$/],
     [['--configs', 'tree05'], /NAME matching/],
     [['--configs', 'TREE99'], /'TREE99' must be a file in .* \(one of: BAD TREE05 TREE07\)/],
     [['--configs', 'BAD'], /rcu\/BAD:3 as 'CONFIG_WHATEVER' must be a Kconfig option the model knows/],

@@ -48,7 +48,7 @@ const RUN_OPTIONS = {
   results: option(RESULTS_ROOT, 'results root (default: ./results)'),
   dryrun: option(kind(DRYRUN_KINDS.join('|'), 'the plan', `one of ${DRYRUN_KINDS.join(' ')}`, (t) => DRYRUN_KINDS.find((k) => k === t) ?? null), 'print the plan and exit'),
   'shutdown-grace': SHUTDOWN_GRACE,
-  ops: option(existingFile('FILE', 'an existing lock-ops ES module file'), '(lock suite) torture your own lock-ops ES module'),
+  ops: option(existingFile('FILE', 'an existing lock-ops or object-ops ES module file'), '(lock, object suites) torture your own lock-ops or object-ops ES module'),
   seed: option(SEED, 'seed of every random stream (0..4294967295); default: chosen and\nprinted in the log, the console\'s command line and summary.json'),
   jitter: option(JITTER, 'N host-side load threads per batch alternating random sleeps (up to\nSLEEP us, default 1000000) and busy spins (up to SPIN us, default\n1000), seeded; -1 = one per CPU of --cpus (default: 0, none)', { value: '"N [SLEEP [SPIN]]"' }),
   memory: option(MEMORY, 'per-guest memory cap (512, 512M, 2G), enforced as V8 heap limits\nsplit over the guest\'s thread and its CPUs; over it = out of memory'),
@@ -75,6 +75,11 @@ function opsModuleOf(a: Argv, suite: TortureSuite): string | undefined {
   const abs = valueOf(a, 'ops', RUN_OPTIONS.ops);
   if (abs !== undefined && /\s/.test(abs)) throw usage(`Cannot use --ops as 'FILE' must be a path without whitespace (it goes on the boot line): current value is ${abs}`);
   return abs;
+}
+
+/** The boot words of --ops FILE: the suite's torture_type `user` and its module. */
+function userOpsBootargs(mod: string, file: string): string {
+  return `${mod}.torture_type=user ${mod}.ops_module=${file}`;
 }
 
 /** Check every run option and build RunOptions (throws TortureError('USAGE') on bad input). */
@@ -118,8 +123,8 @@ export function checkRunOptions(a: Argv, argv: readonly string[], now: Date = ne
     shutdownGraceSec,
     ncpus,
     configs: configs.length > 0 ? configs : ['CFLIST'],
-    // --ops is locktorture's torture_type `user`; put last so that it overrides any .boot type.
-    bootargs: [...list(a['bootargs']), ...(opsModule !== undefined ? [`locktorture.torture_type=user locktorture.ops_module=${opsModule}`] : [])],
+    // --ops is the suite's torture_type `user` (locktorture, objecttorture); put last so that it overrides any .boot type.
+    bootargs: [...list(a['bootargs']), ...(opsModule !== undefined ? [userOpsBootargs(SUITES[suite].tortureModule, opsModule)] : [])],
     kconfig: list(a['kconfig']),
     resultsRoot,
     datestamp: ds ?? datestamp(now),
@@ -144,7 +149,7 @@ export const run: Command = {
     const opts = checkRunOptions(a, argv);
     const { buildPlan } = await import('../run/plan.js');
     const plan = buildPlan(opts);
-    // A bad user lock-ops module (--ops, or torture_type=user from --bootargs or a .boot file) is
+    // A bad user lock-ops or object-ops module (--ops, or torture_type=user from --bootargs or a .boot file) is
     // bad input, found before anything starts, in a child process (torture/ops_check.ts).
     await (await import('../torture/ops_check.js')).checkUserOps(plan.scenarios.values());
     if (opts.dryrun !== undefined) {

@@ -20,6 +20,7 @@ import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
+import { objecttorture_params } from '../torture/object_torture.js';
 import { rcutorture_params } from '../torture/rcu_torture.js';
 import { rcutorture_prove_rcu_params } from '../torture/rcu_torture_prove_rcu.js';
 import { user_ops_params } from '../torture/user_ops.js';
@@ -43,4 +44,5 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   slub_debug_params,
   locktorture_params,
   user_ops_params,
+  objecttorture_params,
 ].flatMap((m) => m.all);

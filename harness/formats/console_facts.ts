@@ -4,7 +4,7 @@
  * and recheck runs the suites, so the vocabulary both speak sits below both.
  */
 
-import type { BadnessKind, HotplugCounts } from './console_lines.js';
+import type { BadnessKind, HotplugCounts, ObjectCheckVerdict } from './console_lines.js';
 
 /** console-badness.sh's counts, one per kind of console_lines.ts's BADNESS_KINDS. */
 export type BadnessCounts = Readonly<Record<BadnessKind, number>>;
@@ -39,6 +39,8 @@ export interface ConsoleFacts {
   readonly writerMin: number | null;
   /** `Max/Min:` least of the last `Reads :` line, or null. */
   readonly readerMin: number | null;
+  /** objecttorture's last linearizability verdict line (absent or null: none printed). */
+  readonly objectCheck?: { readonly verdict: ObjectCheckVerdict; readonly operations: number; readonly tasks: number } | null;
   /** Seconds of boot the guest reported (`torture: all N CPUs up after S s of boot`), or null. */
   readonly bootSec: number | null;
   /**

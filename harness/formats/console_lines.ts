@@ -221,6 +221,26 @@ export function lockStats(line: string): LockStatsLine | null {
   };
 }
 
+// ---- objecttorture's linearizability verdict (ours) ---------------------------------------------
+
+/*
+ *   locked_queue-torture: linearizable: 4000 operations by 4 tasks (checked in 12 ms)
+ *   racy_ring-torture: !!! not linearizable: 4000 operations by 4 tasks; minimal history: ...
+ *   locked_queue-torture: linearizability unknown: 4000 operations by 4 tasks: ...
+ */
+export const OBJECT_CHECK_VERDICTS = ['linearizable', 'not linearizable', 'unknown'] as const;
+export type ObjectCheckVerdict = (typeof OBJECT_CHECK_VERDICTS)[number];
+
+const OBJECT_CHECK = /-torture: (?:!!! )?(linearizable|not linearizable|linearizability unknown): (\d+) operations by (\d+) tasks/;
+
+/** objecttorture's verdict line: the verdict and the history's size, or null for any other line. */
+export function objectCheckLine(line: string): { verdict: ObjectCheckVerdict; operations: number; tasks: number } | null {
+  const m = OBJECT_CHECK.exec(line);
+  if (m === null) return null;
+  const verdict = m[1] === 'linearizability unknown' ? 'unknown' : m[1] === 'linearizable' ? 'linearizable' : 'not linearizable';
+  return { verdict, operations: Number(m[2]), tasks: Number(m[3]) };
+}
+
 // ---- rcutorture Reader Pipe / Reader Batch ------------------------------------------------------
 
 export interface ReaderHistogram {

@@ -22,6 +22,10 @@ export const SCENARIO_FILE = {
   summary: 'summary.json',
   lockdepGraph: 'lockdep_graph.json',
   lockTasks: 'locktorture_tasks.json',
+  /** objecttorture's linearizability verdict and a violation's minimal history (the report's timeline). */
+  objectHistory: 'object_history.json',
+  /** objecttorture.dump_history=1: every recorded call (the benchmark's input). */
+  objectCalls: 'object_calls.json',
   configFragmentInput: 'ConfigFragment.input',
   dotConfig: '.config',
   /** kvm.sh's own files (harness/run/kvm_files.ts writes them). */

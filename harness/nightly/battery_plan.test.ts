@@ -38,18 +38,21 @@ describe('nightly battery plan', () => {
     for (const j of p.jobs.filter((x) => x.group === 'locktorture')) expect(j.steps[0]?.argv.join(' ')).toMatch(/locktorture\.onoff_interval=\d+/);
   });
 
-  it("splits the duration 7:1:2 over rcutorture, locktorture and the checks, with floors", () => {
+  it("splits the duration 7:1:1:2 over rcutorture, locktorture, objecttorture and the checks, with floors", () => {
     const p = plan(['--duration', '1h']);
     const long = (g: string): number => p.perRunSec[g] ?? NaN;
     const count = (g: string): number => p.jobs.filter((j) => j.group === g).length;
-    // Group totals (runs x seconds) follow 7:1:2; the checks are both BUSTED and the seed's two runs.
+    // Group totals (runs x seconds) follow 7:1:1:2 (torture.sh's 7:1:2, and objecttorture as
+    // locktorture); the checks are the three BUSTED and the seed's two runs.
     const rcu = count('rcutorture') * long('rcutorture');
     const lock = count('locktorture') * long('locktorture');
-    const checks = 4 * long('checks');
+    const object = count('objecttorture') * long('objecttorture');
+    const checks = 5 * long('checks');
+    expect(rcu / object).toBeCloseTo(7, 0);
     expect(rcu / lock).toBeCloseTo(7, 0);
     expect(rcu / checks).toBeCloseTo(3.5, 0);
     const short = plan(['--duration', '1s']).perRunSec;
-    expect(short).toEqual({ rcutorture: MIN_RUN_SEC, locktorture: MIN_RUN_SEC, checks: MIN_CHECK_RUN_SEC, seed: MIN_CHECK_RUN_SEC });
+    expect(short).toEqual({ rcutorture: MIN_RUN_SEC, locktorture: MIN_RUN_SEC, objecttorture: MIN_RUN_SEC, checks: MIN_CHECK_RUN_SEC, seed: MIN_CHECK_RUN_SEC });
     // A bare number is minutes, as in kvm.sh and torture.sh.
     expect(parseNightlyArgs(['--duration', '3']).battery.durationSec).toBe(180);
   });

@@ -54,12 +54,13 @@ describe('torture nightly, shards and merge', () => {
     expect(whole.stderr).toBe('');
     expect(whole.status).toBe(0);
     const lines = whole.stdout.trimEnd().split('\n');
-    expect(lines[lines.length - 1]).toBe('Summary: Successes: 3 Failures: 0.');
+    expect(lines[lines.length - 1]).toBe('Summary: Successes: 4 Failures: 0.');
     expect(lines).toContainEqual(expect.stringMatching(/^rcu-busted\(1\) .*whole\/rcu-busted \(expected: exit 1 with a torture FAILURE\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/^lock-busted\(1\) /));
+    expect(lines).toContainEqual(expect.stringMatching(/^object-busted\(1\) /));
     expect(lines).toContainEqual(expect.stringMatching(/^Started at .*, ended at .*, duration .*\.$/));
     const wholeDir = path.join(results, 'whole');
-    for (const f of ['log', 'nightly.json', 'index.html', 'junit.xml', 'rcu-busted/run/BUSTED/console.log', 'lock-busted/run/BUSTED/console.log', 'lockdep-examples/seed.out', 'lockdep-examples/job.json']) {
+    for (const f of ['log', 'nightly.json', 'index.html', 'junit.xml', 'rcu-busted/run/BUSTED/console.log', 'lock-busted/run/BUSTED/console.log', 'object-busted/run/BUSTED/console.log', 'lockdep-examples/seed.out', 'lockdep-examples/job.json']) {
       expect(existsSync(path.join(wholeDir, f)), f).toBe(true);
     }
 
@@ -80,7 +81,7 @@ describe('torture nightly, shards and merge', () => {
 
     const merged = torture(['merge', path.join(results, 'shard1'), path.join(results, 'shard2'), '--results', results, '--datestamp', 'merged']);
     expect(merged.status, merged.stdout + merged.stderr).toBe(0);
-    expect(merged.stdout.trimEnd().split('\n').pop()).toBe('Summary: Successes: 3 Failures: 0.');
+    expect(merged.stdout.trimEnd().split('\n').pop()).toBe('Summary: Successes: 4 Failures: 0.');
     // The merge's coverage lines are the whole battery's (harness/nightly/README.md, "Coverage").
     const coverageLines = (out: string): string[] => out.split('\n').filter((l) => l.startsWith(' --- Coverage'));
     expect(coverageLines(whole.stdout)).toHaveLength(1);
@@ -96,7 +97,7 @@ describe('torture nightly, shards and merge', () => {
     expect(half.stdout).toMatch(/not run: shard 2\/2 not among the merged directories/);
 
     const cases = junitCases(wholeDir);
-    expect(cases.map((c) => c['@_name']).sort()).toEqual(['lock-busted', 'lockdep-examples', 'rcu-busted']);
+    expect(cases.map((c) => c['@_name']).sort()).toEqual(['lock-busted', 'lockdep-examples', 'object-busted', 'rcu-busted']);
     expect(cases.every((c) => c.failure === undefined)).toBe(true);
     // The console up to the failure (the battery stops a BUSTED step at its `!!!`).
     expect(cases.find((c) => c['@_name'] === 'rcu-busted')?.['system-out']).toMatch(/busted-torture: !!! Reader Pipe:/);
@@ -107,7 +108,8 @@ describe('torture nightly, shards and merge', () => {
     expect(page.errors).toEqual([]);
     expect(page.network).toEqual([]);
     expect(page.rendered).toBe('yes');
-    expect(page.verdictRows).toBe(2);
+    // rcu, lock and object BUSTED.
+    expect(page.verdictRows).toBe(3);
     expect(page.canvases).toBeGreaterThanOrEqual(4);
     expect(existsSync(page.screenshot)).toBe(true);
   });

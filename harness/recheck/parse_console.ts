@@ -37,6 +37,7 @@ import {
   liveVer,
   lockdepTitles as findLockdepTitles,
   lockStats,
+  objectCheckLine,
   onoffCounts,
   readerHistogram,
   stampSeconds,
@@ -179,6 +180,11 @@ export function parseConsole(text: string, file: string, title: string): Console
     // leaves its separator, giving the kernel's `[rcu: g2257741 f0x2 ]`.
     gpStopState = `[${f[0] ?? ''} ${f[4] ?? ''} ${f[5] ?? ''} ${f[6] ?? ''}]`;
   }
+  // objecttorture's verdict: the last one printed.
+  const objectCheckOf = (ls: readonly string[]): ConsoleFacts['objectCheck'] => {
+    const l = lastMatch(ls, (x) => objectCheckLine(x) !== null);
+    return l === undefined ? null : objectCheckLine(l);
+  };
   // kvm-recheck-lock.sh counts the writers only (`grep "Writes:  Total:" | tail -1`).
   const lastStats = (kind: 'Writes' | 'Reads'): ReturnType<typeof lockStats> => {
     const l = lastMatch(lines, (x) => lockStats(x)?.kind === kind);
@@ -209,6 +215,7 @@ export function parseConsole(text: string, file: string, title: string): Console
     hotplug: parseHotplug(lines),
     writerMin: writes?.min ?? null,
     readerMin: reads?.min ?? null,
+    objectCheck: objectCheckOf(lines),
     ...testTime(lines),
   };
 }

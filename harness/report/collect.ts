@@ -9,6 +9,7 @@
  * it: a failure, `missing`.
  */
 
+import type { ObjectCheckRecord } from '../formats/object_check_json.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LockdepGraphJson } from '../lockdep/graph_dump.js';
@@ -42,6 +43,8 @@ export interface ScenarioView {
   readonly graph: LockdepGraphJson | null;
   /** Per-task acquisition counts when the guest recorded them (locktorture_tasks.json). */
   readonly tasks: { readonly writers: readonly number[]; readonly readers: readonly number[] } | null;
+  /** objecttorture's verdict and a violation's minimal history (object_history.json), or null. */
+  readonly objectCheck: ObjectCheckRecord | null;
   /** The last lines of console.log (JUnit system-out). */
   readonly consoleTail: string;
   /** The first lines of the first splat (`====` banner or BUG:/WARNING: line) with what follows. */
@@ -117,6 +120,7 @@ function scenarioView(root: string, dir: string, job: JobRecord | null, stepName
     series: consoleSeries(text),
     graph: readJson<LockdepGraphJson>(path.join(dir, SCENARIO_FILE.lockdepGraph)),
     tasks: readJson<{ writers: number[]; readers: number[] }>(path.join(dir, SCENARIO_FILE.lockTasks)),
+    objectCheck: readJson<ObjectCheckRecord>(path.join(dir, SCENARIO_FILE.objectHistory)),
     consoleTail: tail.slice(-TAIL_LINES).join('\n'),
     splatHead: splatHead(text),
   };

@@ -8,6 +8,7 @@
  * downloaded as a CI artifact. Why these libraries: harness/report/README.md.
  */
 
+import { objectCheckSection } from './object_timeline.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -127,6 +128,7 @@ function scenarioSection(s: ScenarioView, i: number): string {
 ${s.summary.reasons.length > 0 ? `<ul class="reasons">${s.summary.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 <div>${link(s.consoleRel, 'console.log')} ${link(s.diagsRel, 'console.log.diags')}</div>
 ${graph}
+${objectCheckSection(s.objectCheck)}
 <div class="charts" id="charts-${i}"></div>
 ${scenarioCoverageTable(s.summary.coverage)}
 ${s.splatHead !== '' ? `<details><summary>first splat</summary><pre>${esc(s.splatHead)}</pre></details>` : ''}
@@ -141,7 +143,7 @@ function benchSection(m: ReportModel): string {
           ? `<tr><td>${esc(r.name)}</td><td colspan="3">skipped: ${esc(r.reason)}</td></tr>`
           : r.kind === 'latency'
             ? `<tr><td>${esc(r.name)}</td><td class="num">${r.p50Ns.toFixed(1)} ns</td><td class="num">${r.ratioToFloor === null ? '' : r.ratioToFloor.toFixed(2) + '×'}</td><td>${esc(r.what)}</td></tr>`
-            : `<tr><td>${esc(r.name)}</td><td class="num" colspan="2">${r.kind === 'throughput' ? Math.round(r.opsPerSec).toLocaleString('en-US') + ' ops/s' : r.kind === 'lockdep_trace' ? Math.round(r.eventsPerSec).toLocaleString('en-US') + ' events/s' : Math.round(r.gpsPerSec).toLocaleString('en-US') + ' GPs/s'}</td><td>${esc(r.what)}</td></tr>`,
+            : `<tr><td>${esc(r.name)}</td><td class="num" colspan="2">${r.kind === 'throughput' ? Math.round(r.opsPerSec).toLocaleString('en-US') + ' ops/s' : r.kind === 'lockdep_trace' ? Math.round(r.eventsPerSec).toLocaleString('en-US') + ' events/s' : r.kind === 'linearizability' ? r.checkMs.toFixed(0) + ' ms' : Math.round(r.gpsPerSec).toLocaleString('en-US') + ' GPs/s'}</td><td>${esc(r.what)}</td></tr>`,
       );
       return `<section class="scenario" id="bench"><h2>Benchmark (${esc(b.job)})</h2><div>${link(b.rel, 'bench.json')} — host: ${esc(b.report.host.cpuModel)}, ${b.report.host.cores} cores, load ${b.report.host.loadAvg1.toFixed(2)}</div>
 <div class="charts" id="bench-${i}"></div>

@@ -10,11 +10,12 @@
 import type { ParamDecl } from '../../kernels/moduleparam.js';
 import type { CoverageFacts } from '../formats/coverage_points.js';
 import { locktorture_params } from '../torture/lock_torture.js';
+import { objecttorture_params } from '../torture/object_torture.js';
 import { rcutorture_params } from '../torture/rcu_torture.js';
 import { SUITES, type TortureSuite } from './index.js';
 
 /** Each suite's torture module declarations (a suite added to SUITES does not compile until it is here). */
-const TORTURE_PARAMS: Record<TortureSuite, { readonly all: readonly ParamDecl[] }> = { rcu: rcutorture_params, lock: locktorture_params };
+const TORTURE_PARAMS: Record<TortureSuite, { readonly all: readonly ParamDecl[] }> = { rcu: rcutorture_params, lock: locktorture_params, object: objecttorture_params };
 
 /** A boot parameter as booted, else its declared default. */
 function paramOrDefault(suite: TortureSuite, bootParams: Readonly<Record<string, string>>, name: string): string {

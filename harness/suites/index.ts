@@ -4,10 +4,11 @@
  */
 
 import { lock } from './lock.js';
+import { object } from './object.js';
 import { rcu } from './rcu.js';
 import type { Suite } from './suite.js';
 
-export const SUITES = { rcu, lock } as const satisfies Record<string, Suite>;
+export const SUITES = { rcu, lock, object } as const satisfies Record<string, Suite>;
 export type TortureSuite = keyof typeof SUITES;
 export const TORTURE_SUITES = Object.keys(SUITES) as readonly TortureSuite[];
 

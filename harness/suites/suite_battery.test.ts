@@ -9,7 +9,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('a suite declares its battery role', () => {
   it('says what the nightly battery runs today: groups, torture.sh weights, lock hotplug boot args, BUSTED', () => {
-    expect(TORTURE_SUITES.map((s) => SUITES[s].battery.group)).toEqual(['rcutorture', 'locktorture']);
+    expect(TORTURE_SUITES.map((s) => SUITES[s].battery.group)).toEqual(['rcutorture', 'locktorture', 'objecttorture']);
+    // objecttorture (ours) weighs as locktorture; its scenarios carry their own hotplug.
+    expect(SUITES.object.battery.weight).toBe(1);
     // torture.sh's 7:1 (rcutorture:locktorture); every lock scenario with CPU hotplug.
     expect(SUITES.rcu.battery.weight).toBe(7);
     expect(SUITES.lock.battery.weight).toBe(1);

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { TortureError } from '../errors.js';
 import { builtEntry } from '../lib/dist_entry.js';
 import { torture_type } from './lock_torture.js';
+import { object_ops_module, object_torture_type } from './object_torture.js';
 import { VERDICT_FD, type OpsCheckVerdict } from './ops_check_protocol.js';
 import { ops_module } from './user_ops.js';
 
@@ -46,11 +47,14 @@ const KEPT_CHARS = 4096;
 /** How much of fd 3 is kept: the verdict is its last line, whole however long its message. */
 const KEPT_VERDICT_CHARS = 1 << 16;
 
-function runChild(file: string, timeoutSec: number): Promise<ChildEnd> {
+/** Which shape a module must have: a lock's (user_ops.ts) or a concurrent object's (object_ops.ts). */
+export type OpsKind = 'lock' | 'object';
+
+function runChild(file: string, timeoutSec: number, kind: OpsKind): Promise<ChildEnd> {
   const entry = builtEntry('opsCheckChild', 'check the lock ops module');
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
   for (let fd = stdio.length; fd <= VERDICT_FD; fd++) stdio.push('pipe');
-  const child = spawn(process.execPath, [entry, file], { stdio });
+  const child = spawn(process.execPath, [entry, file, kind], { stdio });
   let verdict = '';
   let stderr = '';
   // A module that prints without end must not fill the driver's memory.
@@ -89,8 +93,8 @@ function parseVerdict(text: string): OpsCheckVerdict | null {
   return null;
 }
 
-function opsError(file: string, rule: string, current: string): TortureError {
-  return new TortureError('OPS_MODULE', `Cannot load lock ops module as '${file}' must ${rule}: current value is ${current}`);
+function opsError(file: string, rule: string, current: string, kind: OpsKind): TortureError {
+  return new TortureError('OPS_MODULE', `Cannot load ${kind} ops module as '${file}' must ${rule}: current value is ${current}`);
 }
 
 /** The last line the child printed on stderr (an uncaught error's), shortened, or ''. */
@@ -104,13 +108,13 @@ function lastLine(stderr: string): string {
  * validateOpsModule(): load `file` in a child process and check it there, within `timeoutSec`.
  * Returns the module's name and shared size; throws TortureError('OPS_MODULE', one line).
  */
-export async function validateOpsModule(file: string, timeoutSec: number = OPS_CHECK_TIMEOUT_SEC): Promise<OpsModuleSummary> {
-  const end = await runChild(file, timeoutSec);
-  if (end.timedOut) throw opsError(file, `finish loading within ${timeoutSec} s`, `still loading after ${timeoutSec} s (a loop or a wait at its top level?)`);
+export async function validateOpsModule(file: string, timeoutSec: number = OPS_CHECK_TIMEOUT_SEC, kind: OpsKind = 'lock'): Promise<OpsModuleSummary> {
+  const end = await runChild(file, timeoutSec, kind);
+  if (end.timedOut) throw opsError(file, `finish loading within ${timeoutSec} s`, `still loading after ${timeoutSec} s (a loop or a wait at its top level?)`, kind);
   const v = parseVerdict(end.verdict);
   if (v === null) {
     const why = lastLine(end.stderr);
-    throw opsError(file, 'load without ending the process', `${end.how} while loading${why === '' ? '' : ` (${why})`}`);
+    throw opsError(file, 'load without ending the process', `${end.how} while loading${why === '' ? '' : ` (${why})`}`, kind);
   }
   switch (v.kind) {
     case 'ok':
@@ -118,7 +122,7 @@ export async function validateOpsModule(file: string, timeoutSec: number = OPS_C
     case 'bad':
       throw new TortureError('OPS_MODULE', v.message);
     case 'unsettled':
-      throw opsError(file, 'settle its top-level await', 'a top-level await that never settles');
+      throw opsError(file, 'settle its top-level await', 'a top-level await that never settles', kind);
   }
 }
 
@@ -133,25 +137,33 @@ export interface UserOpsScenario {
  * needs an absolute `ops_module` (the guest runs in its results directory, so a relative path
  * would name another file there), and `ops_module` means nothing without `torture_type=user`.
  */
-function selectedModules(scenarios: Iterable<UserOpsScenario>): string[] {
-  const files = new Set<string>();
+/** The torture modules with a `user` type: the parameters that select it and name its module, and its shape. */
+const USER_OPS_SELECTORS = [
+  { type: torture_type, module: ops_module, kind: 'lock' },
+  { type: object_torture_type, module: object_ops_module, kind: 'object' },
+] as const;
+
+function selectedModules(scenarios: Iterable<UserOpsScenario>): Map<string, OpsKind> {
+  const files = new Map<string, OpsKind>();
   for (const s of scenarios) {
-    const type = torture_type.from(s.bootParams);
-    const file = ops_module.from(s.bootParams);
-    if (type !== 'user') {
-      if (file !== '') throw new TortureError('OPS_MODULE', `Cannot use ${ops_module.name} in scenario ${s.name} as '${torture_type.name}' must be user (or use --ops FILE): current value is ${type}`);
-      continue;
+    for (const { type: typeParam, module, kind } of USER_OPS_SELECTORS) {
+      const type = typeParam.from(s.bootParams);
+      const file = module.from(s.bootParams);
+      if (type !== 'user') {
+        if (file !== '') throw new TortureError('OPS_MODULE', `Cannot use ${module.name} in scenario ${s.name} as '${typeParam.name}' must be user (or use --ops FILE): current value is ${type}`);
+        continue;
+      }
+      if (file === '') throw new TortureError('OPS_MODULE', `Cannot run scenario ${s.name} as '${module.name}' must name the ${kind}-ops module of ${typeParam.name}=user (or use --ops FILE): current value is unset`);
+      if (!file.startsWith('file:') && !path.isAbsolute(file)) {
+        throw new TortureError('OPS_MODULE', `Cannot run scenario ${s.name} as '${module.name}' must be an absolute path (--ops FILE makes it one): current value is ${file}`);
+      }
+      files.set(file, kind);
     }
-    if (file === '') throw new TortureError('OPS_MODULE', `Cannot run scenario ${s.name} as '${ops_module.name}' must name the lock-ops module of ${torture_type.name}=user (or use --ops FILE): current value is unset`);
-    if (!file.startsWith('file:') && !path.isAbsolute(file)) {
-      throw new TortureError('OPS_MODULE', `Cannot run scenario ${s.name} as '${ops_module.name}' must be an absolute path (--ops FILE makes it one): current value is ${file}`);
-    }
-    files.add(file);
   }
-  return [...files];
+  return files;
 }
 
-/** checkUserOps(): every user lock-ops module the scenarios select, loaded and checked in a child. */
+/** checkUserOps(): every user lock-ops or object-ops module the scenarios select, loaded and checked in a child. */
 export async function checkUserOps(scenarios: Iterable<UserOpsScenario>, timeoutSec: number = OPS_CHECK_TIMEOUT_SEC): Promise<void> {
-  for (const file of selectedModules(scenarios)) await validateOpsModule(file, timeoutSec);
+  for (const [file, kind] of selectedModules(scenarios)) await validateOpsModule(file, timeoutSec, kind);
 }

@@ -89,7 +89,8 @@ export function checkOpsModule(mod: unknown, file: string): UserLockOps {
   return ops as UserLockOps;
 }
 
-function moduleUrl(file: string): string {
+/** The import URL of a module path (a file: URL as is). */
+export function moduleUrl(file: string): string {
   if (/^file:/.test(file)) return file;
   return pathToFileURL(path.resolve(file)).href;
 }
@@ -100,16 +101,21 @@ function moduleUrl(file: string): string {
  * cannot be imported or has the wrong shape.
  */
 export async function importOpsModule(file: string): Promise<UserLockOps> {
+  return importChecked(file, 'lock', checkOpsModule);
+}
+
+/** Import `file` in this process and apply `check` (the lock or the object shape); bad: OPS_MODULE. */
+export async function importChecked<T>(file: string, what: 'lock' | 'object', check: (mod: unknown, file: string) => T): Promise<T> {
   let mod: unknown;
   try {
     mod = await import(moduleUrl(file));
   } catch (err: unknown) {
     const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-    throw new TortureError('OPS_MODULE', `Cannot load lock ops module as '${file}' must be an importable ES module: current value is ${msg}`, {
+    throw new TortureError('OPS_MODULE', `Cannot load ${what} ops module as '${file}' must be an importable ES module: current value is ${msg}`, {
       cause: err,
     });
   }
-  return checkOpsModule(mod, file);
+  return check(mod, file);
 }
 
 /* ---------------- the in-guest adapter ---------------- */

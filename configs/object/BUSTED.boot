@@ -1,0 +1,1 @@
+objecttorture.torture_type=racy_ring

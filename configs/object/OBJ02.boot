@@ -1,0 +1,1 @@
+objecttorture.torture_type=locked_queue objecttorture.nthreads=8
