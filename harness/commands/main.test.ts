@@ -177,7 +177,7 @@ describe('torture coverage', () => {
     const c = COVERAGE_SLOTS.map((s) => counts[s.name] ?? 0);
     writeFileSync(path.join(dir, 'console.log'), ['[    0.100000] Linux version', ...coverageBlockLines(facts, c).map((l) => `[   30.000000] ${l}`), '[   30.000001] reboot: Power down', ''].join('\n'));
   }
-  const LOCK = (tortureType: string): CoverageFacts => ({ suite: 'lock', tortureType, onoff: false, preempt: true });
+  const LOCK = (tortureType: string): CoverageFacts => ({ suite: 'lock', tortureType, onoff: false, preempt: true, smp: true });
 
   it('sums two shard halves to the table of the whole battery, cold points first', () => {
     const root = makeTestTempDir('coverage');

@@ -6,8 +6,8 @@ import { BADNESS_KINDS, isBadnessLine } from './console_lines.js';
 import { coverageBlockLines, isCoverageLine, parseCoverageBlock } from './coverage_block.js';
 import { COVERAGE_SLOTS, type CoverageFacts } from './coverage_points.js';
 
-const LOCK03: CoverageFacts = { suite: 'lock', tortureType: 'rwsem_lock', onoff: true, preempt: true };
-const TREE03: CoverageFacts = { suite: 'rcu', tortureType: 'rcu', onoff: true, preempt: true };
+const LOCK03: CoverageFacts = { suite: 'lock', tortureType: 'rwsem_lock', onoff: true, preempt: true, smp: true };
+const TREE03: CoverageFacts = { suite: 'rcu', tortureType: 'rcu', onoff: true, preempt: true, smp: true };
 const stamp = (l: string): string => `[   30.412345] ${l}`;
 
 /** Blocks with every point hot, cold and unexpected: each line kind the block can print. */
@@ -28,7 +28,9 @@ describe('the coverage block', () => {
     expect(b?.expected).toContain('rwsem.read_meets_writer');
     expect(b?.expected).not.toContain('spin.pv_kick');
     expect(lines).toContain(stamp('coverage: rwsem.read_meets_writer 0 cold'));
-    expect(lines[1]).toMatch(/coverage: begin points=\d+ expected=\d+ cold=7 suite=lock torture_type=rwsem_lock onoff=1 preempt=1$/);
+    expect(lines[1]).toMatch(/coverage: begin points=\d+ expected=\d+ cold=7 suite=lock torture_type=rwsem_lock onoff=1 preempt=1 smp=1$/);
+    // A block printed before `smp=` existed reads as SMP.
+    expect(parseCoverageBlock([lines[1]?.replace(/ smp=1$/, '') ?? '', 'coverage: end'])?.facts.smp).toBe(true);
   });
 
   it('tells its lines from the rest of a console (the JUnit tail leaves them out)', () => {

@@ -4,7 +4,7 @@
  * reached. Written by the guest's main thread once its CPU workers are gone; read back by recheck
  * (summary.json), the report and `torture coverage`.
  *
- *   [   30.412345] coverage: begin points=61 expected=14 cold=1 suite=lock torture_type=spin_lock onoff=1 preempt=1
+ *   [   30.412345] coverage: begin points=61 expected=14 cold=1 suite=lock torture_type=spin_lock onoff=1 preempt=1 smp=1
  *   [   30.412345] coverage: spin.slowpath 1234567 hot
  *   [   30.412345] coverage: spin.pv_kick 0 cold
  *   [   30.412345] coverage: rcu.fqs_round 17 -
@@ -39,7 +39,7 @@ export interface CoverageBlock {
 }
 
 const PREFIX = 'coverage: ';
-const BEGIN = /^coverage: begin points=(\d+) expected=(\d+) cold=(\d+) suite=(\S+) torture_type=(\S+) onoff=([01]) preempt=([01])$/;
+const BEGIN = /^coverage: begin points=(\d+) expected=(\d+) cold=(\d+) suite=(\S+) torture_type=(\S+) onoff=([01]) preempt=([01])(?: smp=([01]))?$/;
 const POINT = /^coverage: ([a-z0-9_.]+) (\d+) (hot|cold|-)$/;
 const END = 'coverage: end';
 
@@ -60,7 +60,7 @@ export function coverageBlockLines(facts: CoverageFacts, counts: readonly number
   const cold = expected.filter((p) => p.count === 0).length;
   const f = facts;
   return [
-    `${PREFIX}begin points=${points.length} expected=${expected.length} cold=${cold} suite=${f.suite} torture_type=${f.tortureType} onoff=${f.onoff ? 1 : 0} preempt=${f.preempt ? 1 : 0}`,
+    `${PREFIX}begin points=${points.length} expected=${expected.length} cold=${cold} suite=${f.suite} torture_type=${f.tortureType} onoff=${f.onoff ? 1 : 0} preempt=${f.preempt ? 1 : 0} smp=${f.smp ? 1 : 0}`,
     ...points.map((p) => `${PREFIX}${p.name} ${p.count} ${coverageMark(p.expected, p.count)}`),
     END,
   ];
@@ -79,7 +79,7 @@ export function parseCoverageBlock(lines: readonly string[]): CoverageBlock | nu
     if (!msg.startsWith(PREFIX)) continue;
     const b = BEGIN.exec(msg);
     if (b !== null) {
-      cur = { facts: { suite: b[4] ?? '', tortureType: b[5] ?? '', onoff: b[6] === '1', preempt: b[7] === '1' }, counts: {}, expected: [] };
+      cur = { facts: { suite: b[4] ?? '', tortureType: b[5] ?? '', onoff: b[6] === '1', preempt: b[7] === '1', smp: b[8] !== '0' }, counts: {}, expected: [] };
       continue;
     }
     if (cur === null) continue;

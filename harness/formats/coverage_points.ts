@@ -38,6 +38,8 @@ export interface CoverageFacts {
   readonly onoff: boolean;
   /** CONFIG_PREEMPT=y (preemptible RCU: readers are preempted and queued on their rcu_node). */
   readonly preempt: boolean;
+  /** More than one CPU (CONFIG_NR_CPUS > 1): migrations and remote frees need another CPU. */
+  readonly smp: boolean;
 }
 
 export type CoverageExpect = (f: CoverageFacts) => boolean;
@@ -51,6 +53,8 @@ const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
 /** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
 const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+const rcuPreemptSmp: CoverageExpect = (f) => rcuPreempt(f) && f.smp;
+const rcuSmp: CoverageExpect = (f) => rcu(f) && f.smp;
 const rcuOnoff: CoverageExpect = (f) => rcu(f) && f.onoff;
 const onoff: CoverageExpect = (f) => f.onoff;
 /** Never expected: a path only a planted bug or a stalled machine takes (the stall reports). */
@@ -79,10 +83,6 @@ export interface CoveragePointRow {
 export interface CoverageUnreachable {
   readonly where: (f: CoverageFacts, scenario: string) => boolean;
   readonly why: string;
-}
-/** The scenario's name without its repeat suffix (`TREE05.2` is TREE05). */
-function scenarioIs(...names: readonly string[]): (f: CoverageFacts, scenario: string) => boolean {
-  return (_f, scenario) => names.includes(scenario.replace(/\.\d+$/, ''));
 }
 /** A CPU goes offline once per two onoff_intervals: about 170 times in 30 s with onoff_interval=50. */
 const PER_OFFLINE = 'at most once per CPU offline, and only when the dying CPU had that work: some 170 offlines in 30 s at onoff_interval=50 (the fastest the CFLIST scenarios cycle), of which a third to a tenth qualify';
@@ -129,7 +129,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'percpu_rwsem.writer_waits_readers', subsystem: 'lock', description: 'percpu_down_write() waited for readers to drain', expect: lockType('percpu_rwsem_lock') },
   // --- the machine (harness/cpu): tasks that migrate at awkward moments
   { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
-  { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreempt, unreachable: { where: scenarioIs('TREE09'), why: 'one CPU: there is no other CPU to migrate to' } },
+  { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreemptSmp },
   // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
   { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },
   { name: 'rcu.blkd_dequeued', subsystem: 'rcu', description: 'rcu_read_unlock_special() removed a reader from its rcu_node', expect: rcuPreempt, parts: RCU_NODE_PARTS },
@@ -147,8 +147,8 @@ export const COVERAGE_POINT_ROWS = [
   // --- slab (kernels/mm/slub.ts): rcutorture allocates its objects from a kmem_cache
   { name: 'slab.cpu_dead_flush', subsystem: 'slab', description: "slub_cpu_dead() flushed a dead CPU's slab", expect: rcuOnoff, unreachable: { where: rcuOnoff, why: PER_OFFLINE } },
   { name: 'slab.remote_free', subsystem: 'slab', description: "kmem_cache_free() of an object outside this CPU's slab (__slab_free())", expect: rcu },
-  { name: 'slab.partial_add', subsystem: 'slab', description: 'a slab moved onto the partial list', expect: rcu, unreachable: { where: scenarioIs('TREE09'), why: 'one CPU: every free is to the only CPU\'s slabs, which rarely leaves a slab partial (about 25 in 30 s)' } },
-  { name: 'slab.partial_remove', subsystem: 'slab', description: 'a slab left the partial list (get_partial(), or emptied and discarded)', expect: rcu, unreachable: { where: scenarioIs('TREE09'), why: 'one CPU: a slab leaves the partial list as rarely as it joins it (slab.partial_add)' } },
+  { name: 'slab.partial_add', subsystem: 'slab', description: 'a slab moved onto the partial list', expect: rcuSmp },
+  { name: 'slab.partial_remove', subsystem: 'slab', description: 'a slab left the partial list (get_partial(), or emptied and discarded)', expect: rcuSmp },
   { name: 'slab.discard', subsystem: 'slab', description: 'an empty slab went back to the page pool (discard_slab())', expect: never },
 ] as const satisfies readonly CoveragePointRow[];
 

@@ -15,7 +15,7 @@ import { mergeShards } from './merge_shards.js';
 const root = makeTestTempDir('battery-coverage');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const SPIN: CoverageFacts = { suite: 'lock', tortureType: 'spin_lock', onoff: false, preempt: true };
+const SPIN: CoverageFacts = { suite: 'lock', tortureType: 'spin_lock', onoff: false, preempt: true, smp: true };
 /** Every spinlock point reached but pv_kick. */
 const SPIN_NO_KICK = { 'spin.slowpath': 10, 'spin.pv_wait': 3 };
 const SPIN_ALL = { 'spin.slowpath': 10, 'spin.pv_wait': 3, 'spin.pv_kick': 2 };

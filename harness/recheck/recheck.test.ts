@@ -123,7 +123,7 @@ describe('parseConsole()', () => {
 
 describe('recheckResults()', () => {
   it('carries the console\'s coverage block into summary.json and stays clean with it', () => {
-    const facts = { suite: 'rcu', tortureType: 'rcu', onoff: true, preempt: false };
+    const facts = { suite: 'rcu', tortureType: 'rcu', onoff: true, preempt: false, smp: true };
     const block = coverageBlockLines(facts, COVERAGE_SLOTS.map((s) => (s.name === 'rcu.fqs_round' ? 42 : 0))).map((l) => T(10.05, l));
     const dir = resultsDir({ TREE05: { console: [...RCU_OK.slice(0, -1), ...block, ...RCU_OK.slice(-1)], retval: 0, result: { seconds: 10.1 } } });
     const r = recheckResults(dir);

@@ -8,7 +8,7 @@ function block(facts: CoverageFacts, counts: Readonly<Record<string, number>>): 
   if (b === null) throw new Error('no block');
   return b;
 }
-const SPIN: CoverageFacts = { suite: 'lock', tortureType: 'spin_lock', onoff: false, preempt: true };
+const SPIN: CoverageFacts = { suite: 'lock', tortureType: 'spin_lock', onoff: false, preempt: true, smp: true };
 
 describe('the report coverage tables', () => {
   it('marks a scenario\'s cold points, first, and opens the table', () => {

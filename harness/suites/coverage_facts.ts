@@ -30,5 +30,6 @@ export function coverageFactsOf(spec: { readonly suite: TortureSuite; readonly k
     tortureType: paramOrDefault(spec.suite, spec.bootParams, `${mod}.torture_type`),
     onoff: spec.kconfig['CONFIG_HOTPLUG_CPU'] === 'y' && interval > 0,
     preempt: spec.kconfig['CONFIG_PREEMPT'] === 'y',
+    smp: Number(spec.kconfig['CONFIG_NR_CPUS'] ?? '2') > 1,
   };
 }
