@@ -53,6 +53,11 @@ const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
 /** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
 const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+/**
+ * Preemptible RCU on more than one CPU: a migration needs another CPU, and on one CPU a reader never
+ * blocks the current GP (the GP kthread starts it on that CPU, and the switch back to any reader
+ * reports the CPU's quiescent state first).
+ */
 const rcuPreemptSmp: CoverageExpect = (f) => rcuPreempt(f) && f.smp;
 const rcuSmp: CoverageExpect = (f) => rcu(f) && f.smp;
 const rcuOnoff: CoverageExpect = (f) => rcu(f) && f.onoff;
@@ -133,7 +138,7 @@ export const COVERAGE_POINT_ROWS = [
   // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
   { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },
   { name: 'rcu.blkd_dequeued', subsystem: 'rcu', description: 'rcu_read_unlock_special() removed a reader from its rcu_node', expect: rcuPreempt, parts: RCU_NODE_PARTS },
-  { name: 'rcu.reader_blocks_gp', subsystem: 'rcu', description: 'a reader preempted before its CPU reported the quiescent state blocks the current grace period', expect: rcuPreempt },
+  { name: 'rcu.reader_blocks_gp', subsystem: 'rcu', description: 'a reader preempted before its CPU reported the quiescent state blocks the current grace period', expect: rcuPreemptSmp },
   { name: 'rcu.fqs_round', subsystem: 'rcu', description: 'rcu_gp_fqs(): one force-quiescent-state scan', expect: rcu },
   { name: 'rcu.exp_gp', subsystem: 'rcu', description: 'synchronize_rcu_expedited() requested an expedited grace period', expect: rcu },
   { name: 'rcu.cb_migrate', subsystem: 'rcu', description: 'rcutree_migrate_callbacks(): an offline CPU handed its callbacks over', expect: rcuOnoff, unreachable: { where: rcuOnoff, why: PER_OFFLINE } },
