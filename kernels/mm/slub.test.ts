@@ -50,7 +50,10 @@ function plain(c: string): string {
 function slubReport(c: string, title: string): string {
   const lines = plain(c).split('\n');
   const at = lines.findIndex((l) => /^BUG slab_stress \((Not tainted|Tainted: G {4}B {12})\): /.test(l) && l.endsWith(title));
-  return at < 1 ? '' : lines.slice(at - 1, at + 40).join('\n');
+  if (at < 1) return '';
+  // Through the line after the report's FIX line: the stacks' depth varies, so no fixed length.
+  const fix = lines.findIndex((l, i) => i > at && l.startsWith('FIX '));
+  return lines.slice(at - 1, fix > at ? fix + 2 : at + 120).join('\n');
 }
 
 describe('SLUB debug under the stress module (slub_debug=FZPU, planted caller bugs)', { timeout: 180_000 }, () => {
