@@ -182,8 +182,13 @@ export class CpuRuntime implements Executor {
     return p;
   }
 
+  /** in_atomic() || irqs_disabled(): preemption, bottom halves or irqs off, or in an interrupt. */
+  inAtomic(): boolean {
+    return this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0;
+  }
+
   checkMaySleep(t: Task): void {
-    const atomic = this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0;
+    const atomic = this.inAtomic();
     if (atomic) {
       this.env.schedBug('atomic', t);
       // schedule_debug(): after the report the kernel resets the count (preempt_count_set()), and
@@ -201,7 +206,7 @@ export class CpuRuntime implements Executor {
   mightSleep(): void {
     // __might_resched(): rcu_sleep_check() first (PROVE_RCU; null without).
     if (this.sleepCheck !== null) this.sleepCheck();
-    if (this.irqsOff || this.preemptCount > 0 || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0) this.env.mightSleepBug(this.currentOrIrq());
+    if (this.inAtomic()) this.env.mightSleepBug(this.currentOrIrq());
   }
 
   taskOrThrow(): Task {
@@ -338,7 +343,8 @@ export class CpuRuntime implements Executor {
   condResched(): Promise<void> | null {
     if (!this.needResched) return null;
     const t = this.current;
-    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0 || t.rcuDepth > 0) return null;
+    // Not in atomic context (bottom halves off included: bhCount is the CPU's, the next task would inherit it).
+    if (t === null || this.inAtomic() || t.rcuDepth > 0) return null;
     t.state = 'runnable';
     t.preempted = false;
     this.runqueue.push(t);

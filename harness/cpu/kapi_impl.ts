@@ -125,7 +125,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     preemptDisable(): void {
       rt.preemptCount++;
     },
-    preemptible: () => rt.preemptCount === 0 && rt.softirqCount === 0 && rt.hardirqCount === 0 && rt.bhCount === 0 && !rt.irqsOff,
+    preemptible: () => !rt.inAtomic(),
     preemptEnable(): void {
       if (rt.preemptCount > 0) rt.preemptCount--;
       if (i32[pend] !== 0) rt.takePendingInterrupts();
