@@ -70,10 +70,11 @@ export class Mutex {
 
   /** lock() for an async function: waits with Atomics.waitAsync, the thread's event loop keeps running. */
   async lockAsync(timeoutMs?: number): Promise<boolean> {
+    // Bad input is refused before lockdep records the acquisition (a throw after it would leak it).
+    const deadline = deadlineOf(timeoutMs);
     const ld = this.#ld;
     ld?.acquire(this.#w.cls, { instance: this.#w.inst });
     if (Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0) return true;
-    const deadline = deadlineOf(timeoutMs);
     ld?.waitStart(this.#w.cls, this.#w.inst, false, true);
     let c = Atomics.exchange(this.#i32, this.#at, 2);
     let ok = true;

@@ -80,11 +80,12 @@ export class RwLock {
   }
 
   async #async(read: boolean, timeoutMs: number | undefined): Promise<boolean> {
+    // Bad input is refused before lockdep records the acquisition (a rejection after it would leak it).
+    const deadline = deadlineOf(timeoutMs);
     const ld = this.#w.ld;
     this.#annotate(read);
     let s = this.#try(read);
     if (s === null) return true;
-    const deadline = deadlineOf(timeoutMs);
     ld?.waitStart(this.#w.cls, this.#w.inst, false, true);
     let ok = true;
     while (s !== null) {
