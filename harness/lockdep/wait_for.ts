@@ -217,10 +217,15 @@ export class WaitForTable {
       if (waiting !== WAIT_NONE && Atomics.load(this.i32, this.word(s, S_TEXT_GEN)) === gen) {
         const at = this.word(s, S_TEXT) * 4;
         const len = Atomics.load(this.i32, this.word(s, S_TEXT_LEN));
-        try {
-          text = JSON.parse(dec.decode(this.u8.slice(at, at + len))) as WaitText;
-        } catch {
-          text = null; // rewritten while read: the next scan has it
+        const bytes = this.u8.slice(at, at + len);
+        // A seqlock read: the owner may have begun a new wait and rewritten the text meanwhile;
+        // the copy counts only if both generations are still the ones read before it.
+        if (Atomics.load(this.i32, this.word(s, S_TEXT_GEN)) === gen && Atomics.load(this.i32, this.word(s, S_WAIT_GEN)) === gen) {
+          try {
+            text = JSON.parse(dec.decode(bytes)) as WaitText;
+          } catch {
+            text = null; // rewritten while read: the next scan has it
+          }
         }
       }
       const nameAt = this.word(s, S_NAME) * 4;
