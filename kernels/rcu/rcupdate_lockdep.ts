@@ -194,18 +194,20 @@ export function RCU_LOCKDEP_WARN(c: boolean, s: string): void {
 const DEREF_MSG = 'suspicious rcu_dereference_check() usage';
 const PROTECTED_MSG = 'suspicious rcu_dereference_protected() usage';
 
+// The kernel writes `(c) || rcu_read_lock_held()`; both sides are side-effect free, so the cheap
+// reader-depth test goes first (a torture reader's condition walks the held locks).
 function rcu_dereference_check_prove<T>(p: T, c: RcuLockdepCond | null): T {
-  if (debug_lockdep_rcu_enabled() && !((c !== null && c()) || rcu_read_lock_held())) rcu_lockdep_warn_at(DEREF_MSG);
+  if (debug_lockdep_rcu_enabled() && !(rcu_read_lock_held() || (c !== null && c()))) rcu_lockdep_warn_at(DEREF_MSG);
   return p;
 }
 
 function rcu_dereference_bh_check_prove<T>(p: T, c: RcuLockdepCond | null): T {
-  if (debug_lockdep_rcu_enabled() && !((c !== null && c()) || rcu_read_lock_bh_held())) rcu_lockdep_warn_at(DEREF_MSG);
+  if (debug_lockdep_rcu_enabled() && !(rcu_read_lock_bh_held() || (c !== null && c()))) rcu_lockdep_warn_at(DEREF_MSG);
   return p;
 }
 
 function rcu_dereference_sched_check_prove<T>(p: T, c: RcuLockdepCond | null): T {
-  if (debug_lockdep_rcu_enabled() && !((c !== null && c()) || rcu_read_lock_sched_held())) rcu_lockdep_warn_at(DEREF_MSG);
+  if (debug_lockdep_rcu_enabled() && !(rcu_read_lock_sched_held() || (c !== null && c()))) rcu_lockdep_warn_at(DEREF_MSG);
   return p;
 }
 
