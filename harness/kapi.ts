@@ -437,8 +437,8 @@ export function cov(id: number): void {
  */
 export function covPart(id: number, part: number): void {
   covCounts[id]!++;
-  covCounts[id + 1 + Math.min(part, COVERAGE_PARTS[id]! - 1)]!++;
+  // Clamped at both ends (a -1 from indexOf() counts in part 0), and nothing for a row without
+  // parts: never another point's counter.
+  const n = COVERAGE_PARTS[id]!;
+  if (n > 0) covCounts[id + 1 + Math.max(0, Math.min(part, n - 1))]!++;
 }
-
-/** covPart() under the name step one of the coverage work gave it (per rcu_node): kept for code written against it. */
-export const covNode = covPart;

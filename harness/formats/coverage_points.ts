@@ -184,7 +184,7 @@ const built = buildSlots();
 
 /** Every counter, in counter order (the order of the coverage block and of summary.json). */
 export const COVERAGE_SLOTS: readonly CoverageSlot[] = built.slots;
-/** A point's counter index (for `cov()` / `covNode()`), by identifier. */
+/** A point's counter index (for `cov()` / `covPart()`), by identifier. */
 export const COV = built.ids as Readonly<Record<CoveragePointId, number>>;
 /** Counters one executor needs. */
 export const COVERAGE_COUNTERS = COVERAGE_SLOTS.length;
