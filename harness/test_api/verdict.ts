@@ -4,10 +4,9 @@
  * second opinion.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isSplatStart, stripStamp, endOfTestTag } from '../formats/console_lines.js';
-import { SCENARIO_FILE } from '../formats/results_files.js';
+import { readJson, readText, SCENARIO_FILE } from '../formats/results_files.js';
 import type { RunSummary, ScenarioSummary, ScenarioVerdictKind } from '../formats/summary_json.js';
 import type { ObjectCheckRecord } from '../formats/object_check_json.js';
 
@@ -72,21 +71,18 @@ function countersOf(s: ScenarioSummary): Record<string, number> {
   return c;
 }
 
-function readJson(file: string): unknown {
-  return JSON.parse(readFileSync(file, 'utf8'));
-}
-
 /** The verdict of the one scenario a case ran in `resultsDir`, or null when the run left no summary. */
 export function readVerdict(resultsDir: string, scenario: string, seed: number, rerun: string): TortureVerdict | null {
   const file = path.join(resultsDir, SCENARIO_FILE.summary);
-  if (!existsSync(file)) return null;
-  const run = readJson(file) as RunSummary & { coverage?: unknown };
+  const run = readJson<RunSummary & { coverage?: unknown }>(file);
+  if (run === null) return null;
   const s = run.scenarios.find((x) => x.scenario === scenario) ?? run.scenarios[0];
   if (s === undefined) return null;
   const scenarioDir = path.join(resultsDir, s.scenario);
   const consoleFile = path.join(scenarioDir, SCENARIO_FILE.console);
-  const findings = existsSync(consoleFile) ? findingsOf(readFileSync(consoleFile, 'utf8')) : [];
-  const historyFile = path.join(scenarioDir, SCENARIO_FILE.objectHistory);
+  const consoleText = readText(consoleFile);
+  const findings = consoleText !== null ? findingsOf(consoleText) : [];
+  const history = readJson<ObjectCheckRecord>(path.join(scenarioDir, SCENARIO_FILE.objectHistory));
   const coverage = (s as ScenarioSummary & { coverage?: unknown }).coverage ?? run.coverage;
   const verdict = VERDICT_OF[s.verdict];
   return {
@@ -96,7 +92,7 @@ export function readVerdict(resultsDir: string, scenario: string, seed: number, 
     findings,
     counters: countersOf(s),
     ...(coverage !== undefined ? { coverage } : {}),
-    ...(existsSync(historyFile) ? { history: readJson(historyFile) as ObjectCheckRecord } : {}),
+    ...(history !== null ? { history } : {}),
     resultsDir,
     scenarioDir,
     seed: run.seed ?? seed,
