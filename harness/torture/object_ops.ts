@@ -36,7 +36,7 @@
 
 import type { ObjectValue, SequentialSpec } from '../linearizability/history.js';
 import { TortureError } from '../errors.js';
-import { USER_OPS_MAX_SHARED_BYTES } from './user_ops.js';
+import { opsModuleError, USER_OPS_MAX_SHARED_BYTES } from './user_ops.js';
 
 export interface ObjectCallContext {
   /** The stress task's number (0..nthreads-1). */
@@ -62,18 +62,8 @@ export interface UserObjectOps {
 /** Most operations an object may declare (the op index is recorded in one word; a list for humans). */
 export const MAX_OBJECT_OPERATIONS = 64;
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'function') return 'a function';
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
 function bad(file: string, field: string, rule: string, v: unknown): TortureError {
-  return new TortureError('OPS_MODULE', `Cannot use object ops module '${file}' as '${field}' must be ${rule}: current value is ${show(v)}`);
+  return opsModuleError('object', file, field, rule, v);
 }
 
 /** Whether a value may be an argument or a result (it is recorded in shared memory). */

@@ -57,12 +57,18 @@ function show(v: unknown): string {
   if (typeof v === 'function') return 'a function';
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
 
+/** The one bad-input error of an --ops module (`kind`: 'lock' or 'object'), naming the field and its rule. */
+export function opsModuleError(kind: 'lock' | 'object', file: string, field: string, rule: string, v: unknown): TortureError {
+  return new TortureError('OPS_MODULE', `Cannot use ${kind} ops module '${file}' as '${field}' must be ${rule}: current value is ${show(v)}`);
+}
+
 function bad(file: string, field: string, rule: string, v: unknown): TortureError {
-  return new TortureError('OPS_MODULE', `Cannot use lock ops module '${file}' as '${field}' must be ${rule}: current value is ${show(v)}`);
+  return opsModuleError('lock', file, field, rule, v);
 }
 
 /** Check the shape of a module namespace; returns its lock-ops object. */
