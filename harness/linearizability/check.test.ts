@@ -105,6 +105,15 @@ describe('minimalViolation', () => {
     expect(checkLinearizable(starved?.ops ?? [], { ...queue, initial: starved?.state ?? [] }).kind).toBe('violation');
   });
 
+  it('stops shrinking when its time is spent (a guest shrinks before its shutdown grace ends), still a violation', () => {
+    const h: HistoryOp[] = [];
+    for (let i = 0; i < 40; i++) h.push(op(i % 2, 'enqueue', i, true, i * 2, i * 2 + 1));
+    h.push(op(0, 'dequeue', undefined, 39, 100, 101));
+    const late = minimalViolation(h, queue, undefined, -1);
+    expect(late?.minimal).toBe(false);
+    expect(checkLinearizable(late?.ops ?? [], { ...queue, initial: late?.state ?? [] }).kind).toBe('violation');
+  });
+
   it('folds an order inversion into the state it leaves: the queue held [1, 2] and a dequeue gave 2', () => {
     const h = [op(0, 'enqueue', 1, true, 0, 1), op(1, 'enqueue', 2, true, 2, 3), op(0, 'dequeue', undefined, 2, 4, 5), op(1, 'dequeue', undefined, 1, 6, 7)];
     const m = minimalViolation(h, queue);

@@ -27,7 +27,7 @@ export interface MinimalViolation<S = unknown> {
   readonly state: S;
   /** The minimal operations not linearizable from `state`, by invocation. */
   readonly ops: readonly HistoryOp[];
-  /** False when the shrink's step budget ran out before every drop was tried. */
+  /** False when the shrink's step or time budget ran out before every drop was tried. */
   readonly minimal: boolean;
 }
 
@@ -39,14 +39,32 @@ const SHRINK_STEPS = 2_000_000;
  * cleanup spends shrinking a history whose checks are all expensive.
  */
 export const SHRINK_TOTAL_STEPS = 20_000_000;
+/**
+ * Wall-clock bound of the whole shrink, beside its steps: a guest shrinks in its cleanup, before the
+ * driver's shutdown grace runs out, and on a loaded host 20 million steps can outlast that grace
+ * (the guest was then killed and its finding lost). Past it the history found so far is reported.
+ */
+export const SHRINK_TOTAL_MS = 3_000;
+
+/** The shrink's budget: its steps and its deadline (performance.now()). */
+class ShrinkBudget extends Budget {
+  readonly deadline: number;
+  constructor(max: number, deadline: number) {
+    super(max);
+    this.deadline = deadline;
+  }
+  get out(): boolean {
+    return this.steps >= this.max || performance.now() > this.deadline;
+  }
+}
 
 function byCall(a: HistoryOp, b: HistoryOp): number {
   return a.call - b.call || a.id - b.id;
 }
 
 /** Whether `ops` is proved not linearizable from `state` (out of budget: not proved). */
-function fails<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: Budget): boolean {
-  if (total.steps >= total.max) return false;
+function fails<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: ShrinkBudget): boolean {
+  if (total.out) return false;
   const one = new Budget(Math.min(SHRINK_STEPS, total.max - total.steps));
   const r = searchLinearization(ops, spec, one, state);
   total.steps += one.steps;
@@ -54,7 +72,7 @@ function fails<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, 
 }
 
 /** The shortest failing prefix by invocation order (`ops` itself fails). */
-function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: Budget): HistoryOp[] {
+function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: ShrinkBudget): HistoryOp[] {
   const sorted = [...ops].sort(byCall);
   let lo = 0;
   let hi = sorted.length;
@@ -67,7 +85,7 @@ function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: Budge
 }
 
 /** Delta debugging: drop chunks, then single operations, while the rest still fails from `state`. */
-function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: Budget): HistoryOp[] {
+function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: ShrinkBudget): HistoryOp[] {
   let cur = [...ops];
   let chunk = Math.max(1, cur.length >>> 1);
   for (;;) {
@@ -79,7 +97,7 @@ function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, t
         dropped = true;
       } else start += chunk;
     }
-    if ((chunk === 1 && !dropped) || total.steps >= total.max) return cur;
+    if ((chunk === 1 && !dropped) || total.out) return cur;
     if (!dropped) chunk = Math.max(1, chunk >>> 1);
   }
 }
@@ -88,8 +106,13 @@ function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, t
  * minimalViolation(): the minimal non-linearizable sub-history of `ops` (one partition, known not
  * to be linearizable from `spec.initial`); null if it turns out linearizable within the budget.
  */
-export function minimalViolation<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, totalSteps: number = SHRINK_TOTAL_STEPS): MinimalViolation<S> | null {
-  const total = new Budget(totalSteps);
+export function minimalViolation<S>(
+  ops: readonly HistoryOp[],
+  spec: SequentialSpec<S>,
+  totalSteps: number = SHRINK_TOTAL_STEPS,
+  totalMs: number = SHRINK_TOTAL_MS,
+): MinimalViolation<S> | null {
+  const total = new ShrinkBudget(totalSteps, performance.now() + totalMs);
   const prefix = cut(ops, spec, total);
   const r = searchLinearization(prefix, spec, SHRINK_STEPS);
   if (r === null || r.ok) return null;
@@ -97,5 +120,5 @@ export function minimalViolation<S>(ops: readonly HistoryOp[], spec: SequentialS
   const before = r.deepest.order.map((i) => prefix[i] as HistoryOp);
   const rest = prefix.filter((_, i) => !folded.has(i));
   const minimalOps = drop(rest, spec, r.deepest.state, total).sort(byCall);
-  return { before, state: r.deepest.state, ops: minimalOps, minimal: total.steps < total.max };
+  return { before, state: r.deepest.state, ops: minimalOps, minimal: !total.out };
 }
