@@ -154,6 +154,11 @@ export interface LockdepHooks {
   rcuSuspicious(file: string, line: number, msg: string): void;
   /** Whether lockdep is validating (debug_locks and PROVE_LOCKING). */
   readonly enabled: boolean;
+  /**
+   * debug_locks_off(): switch lockdep off; true for the one caller that did (DEBUG_LOCKS_WARN_ON()
+   * warns only then). Absent without lockdep, where debug_locks is already 0.
+   */
+  debugLocksOff?(): boolean;
 }
 
 /** A timer_list whose callback runs in softirq context on the CPU that armed it. */

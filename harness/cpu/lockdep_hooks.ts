@@ -88,5 +88,6 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
     rcuSuspicious(file: string, line: number, msg: string): void {
       v.rcuSuspicious(file, line, msg);
     },
+    debugLocksOff: () => v.debugLocksOff?.() ?? false,
   };
 }

@@ -120,6 +120,16 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'mutex.optimistic_spin', subsystem: 'lock', description: 'mutex_optimistic_spin() took the lock while spinning', expect: lockType('mutex_lock') },
   { name: 'mutex.wait_list', subsystem: 'lock', description: 'a mutex waiter flagged WAITERS and slept', expect: lockType('mutex_lock') },
   { name: 'mutex.unlock_wake', subsystem: 'lock', description: '__mutex_unlock_slowpath() woke the waiters', expect: lockType('mutex_lock') },
+  // --- ww_mutex (kernels/locking/ww_mutex.ts, ww_mutex_waiters.ts). LOCK07's writers all take their
+  // three locks in one order, so no back-off ever happens there (nor in the kernel's LOCK07):
+  // kernels/locking/test_support/ww_abba.ts reaches the back-off points.
+  { name: 'ww_mutex.slowpath', subsystem: 'lock', description: '__ww_mutex_lock(): the fast CAS failed, the wait_lock path ran', expect: lockType('ww_mutex_lock') },
+  { name: 'ww_mutex.sleep', subsystem: 'lock', description: 'a ww_mutex waiter slept on the wait queue', expect: lockType('ww_mutex_lock') },
+  { name: 'ww_mutex.unlock_wake', subsystem: 'lock', description: 'a ww_mutex unlock found WAITERS and woke the wait queue', expect: lockType('ww_mutex_lock') },
+  { name: 'ww_mutex.kill', subsystem: 'lock', description: '__ww_mutex_kill(): a context holding locks was told -EDEADLK (back-off)', expect: never },
+  { name: 'ww_mutex.lock_slow', subsystem: 'lock', description: 'ww_mutex_lock_slow(): the contended lock taken after a back-off', expect: never },
+  { name: 'ww_mutex.die', subsystem: 'lock', description: '__ww_mutex_die(): a younger waiter holding locks was woken to die (wait-die)', expect: never },
+  { name: 'ww_mutex.wound', subsystem: 'lock', description: '__ww_mutex_wound(): a younger holder was wounded (wound-wait; locktorture uses a wait-die class)', expect: never },
   // --- rwsem (kernels/locking/rwsem.ts)
   { name: 'rwsem.down_read_slowpath', subsystem: 'lock', description: 'rwsem_down_read_slowpath(): the reader trylock failed', expect: lockType('rwsem_lock') },
   { name: 'rwsem.read_meets_writer', subsystem: 'lock', description: 'a reader slept because a writer held the rwsem', expect: lockType('rwsem_lock') },

@@ -222,6 +222,11 @@ export class Validator implements Lockdep {
     this.#reporter.report({ kind: 'suspicious_rcu', title: 'WARNING: suspicious RCU usage', problem: hashString(`rcu:${where}:${msg}`), ctx, lines: () => suspiciousRcuReport(ctx, where, msg), classes: [] });
   }
 
+  /** debug_locks_off() for DEBUG_LOCKS_WARN_ON() (kernels/locking/debug_locks.ts): true for the caller that switched lockdep off. */
+  debugLocksOff(): boolean {
+    return this.g.debugLocksOff();
+  }
+
   /** debug_check_no_locks_freed(): freed_locks.ts. */
   checkNoLocksFreed(from: number, len: number): void {
     if (!this.g.debugLocks()) return;

@@ -10,6 +10,7 @@ import { torture_random, type TortureRandomState } from './common.js';
 import { torture_hold_delay, torture_mdelay, torture_udelay } from './torture_delay.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
+import { ww_mutex_lock_ops } from './lock_torture_ww.js';
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -328,6 +329,7 @@ export const LOCK_TORTURE_OPS = {
   rw_lock: rw_lock_ops,
   rw_lock_irq: rw_lock_irq_ops,
   mutex_lock: mutex_lock_ops,
+  ww_mutex_lock: () => ww_mutex_lock_ops(torture_mutex_delay),
   rwsem_lock: rwsem_lock_ops,
   percpu_rwsem_lock: percpu_rwsem_lock_ops,
   user: user_ops,

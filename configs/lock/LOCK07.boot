@@ -1,0 +1,1 @@
+locktorture.torture_type=ww_mutex_lock locktorture.onoff_interval=50 locktorture.onoff_holdoff=1
