@@ -11,11 +11,17 @@ describe('locking_selftest()', () => {
     expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
     expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
     expect(lines.some((l) => l.includes('FAILED|'))).toBe(false);
-    // wait_context_tests(): 9 contexts x 4 inner kinds (236 + 1 before them).
+    // wait_context_tests(): 9 contexts x 4 inner kinds (236 + 1 + 36 ww before them).
     expect(lines).toContain('  | wait context tests |');
     expect(lines).toContain('                                 | rcu  | raw  | spin |mutex |');
     expect(lines).toContain('in hardirq context (not threaded):  ok  |  ok  |  ok  |  ok  |');
-    expect(r.passed).toBe(273);
+    // ww_tests(): 36 testcases on the kernel's own ww_mutex (selftest_ww.ts).
+    expect(lines).toContain('  | Wound/wait tests |');
+    expect(lines).toContain('                  ww api failures:  ok  |  ok  |  ok  |');
+    expect(lines).toContain('                 EDEADLK handling:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    expect(lines).toContain('                                 |block | try  |context|');
+    expect(lines).toContain('                         spinlock:  ok  |  ok  |  ok  |');
+    expect(r.passed).toBe(309);
     expect(lines.at(-2)).toBe(`Good, all ${r.passed} testcases passed! |`);
     expect(lines.at(-1)).toBe('---------------------------------');
   });

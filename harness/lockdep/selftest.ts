@@ -8,12 +8,14 @@
  * families irqsafe1/2A/2B/3/4, irq lock-inversion and irq read-recursion in hardirq and softirq
  * flavours, and the `rlock W1R2/...` recursive-read cycle families. As in the kernel's selftest, read_lock() is treated as a recursive reader throughout
  * (force_read_lock_recursive). The wait-context family (`in hardirq context` .. `in MUTEX
- * context`, selftest_wait_context.ts) runs with PROVE_RAW_LOCK_NESTING. Not covered: `initialize
- * held`, ww_mutex, rtmutex, local_lock, queued read lock, fs_reclaim.
+ * context`, selftest_wait_context.ts) runs with PROVE_RAW_LOCK_NESTING; the wound/wait family
+ * (ww_tests(), selftest_ww.ts) runs the kernel's own ww_mutex. Not covered: `initialize held`,
+ * rtmutex, local_lock, queued read lock, fs_reclaim.
  */
 
 import { Machine, type Irq, type Kind, type Testcase } from './selftest_machine.js';
 import { WAIT_CONTEXT_COLUMNS, WAIT_CONTEXT_ROWS } from './selftest_wait_context.js';
+import { ww_tests } from './selftest_ww.js';
 
 const FAILURE = false;
 const SUCCESS = true;
@@ -309,6 +311,7 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
       endRow();
     }
   }
+  ww_tests({ print, testname, dotest: (tc, expected) => dotest(tc, expected), endRow });
   // wait_context_tests(): the kernel runs them with CONFIG_PROVE_RAW_LOCK_NESTING, which 6.12 sets
   // on every architecture that supports PREEMPT_RT (x86 included); here always.
   print('  --------------------------------------------------------------------------');

@@ -301,6 +301,25 @@ describe('lockdep validator (one thread)', () => {
     expect(env.bugs.map((b) => b.title)).toEqual(['WARNING: Nested lock was not taken']);
   });
 
+  it('nest_lock survives a re-add: X, Y1 under X, A, Y2 under X, then A released first (ww_test_spin_nest_lock)', () => {
+    const { env, ld, lock } = setup();
+    const X = lock('x');
+    const A = lock('a');
+    const key = { name: 'y', ordinal: 0, type: 'spinlock' as const, waitType: 2 as const };
+    const y1: LockdepMap = { key, addr: 0x1000, name: 'y' };
+    const y2: LockdepMap = { key, addr: 0x1040, name: 'y' };
+    ld.acquire(X, 0, false, 0, null);
+    ld.acquire(y1, 0, false, 0, X);
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(y2, 0, false, 0, X);
+    // y2 goes back on under X: no recursive locking; it merges into y1's entry, and both release.
+    ld.release(A);
+    ld.release(y2);
+    ld.release(y1);
+    ld.release(X);
+    expect(env.bugs).toEqual([]);
+  });
+
   it('releasing a lock that is not on top re-adds the locks above it', () => {
     const { env, ld, lock } = setup();
     const A = lock('a');

@@ -567,7 +567,8 @@ export class Validator implements Lockdep {
 
   /** Remove entry i and re-add the entries above it (reacquire_held_locks()), revalidating new chains. */
   #removeAt(task: LockdepTask, h: HeldLocks, i: number): void {
-    // The nest_lock goes back on after the re-add, so that the entry does not merge again.
+    // Re-added with its nest_lock, as reacquire_held_locks() does: an instance nested under it is
+    // not recursive locking then either, and may merge into an entry of its class (its count kept).
     const saved: { hl: HeldLock; nest: LockdepMap | null; refs: number; site: number }[] = [];
     for (let j = i + 1; j < h.depth; j++) {
       const map = h.maps[j];
@@ -579,7 +580,7 @@ export class Validator implements Lockdep {
           cls: h.cls[j] ?? 0,
           read: h.read[j] ?? 0,
           trylock: h.trylock[j] === 1,
-          nest: null,
+          nest: h.nest[j] ?? null,
           hardirq: (ctx & 2) !== 0,
           // A re-add reports no wait context its first acquisition did not.
           hardirqThreaded: true,
@@ -605,6 +606,8 @@ export class Validator implements Lockdep {
         h.refs[d] = s.refs;
         h.nest[d] = s.nest;
         if (s.site !== 0) h.site[d] = s.site;
+      } else if (d > 0 && s.refs > 1) {
+        h.refs[d - 1] = (h.refs[d - 1] ?? 0) + s.refs - 1;
       }
     }
   }

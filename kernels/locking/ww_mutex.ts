@@ -301,10 +301,11 @@ export function ww_mutex_lock_interruptible(lock: WwMutex, ctx: WwAcquireCtx | n
  * ww_mutex_lock_slow(): after -EDEADLK, with every other lock of `ctx` released, sleep for the
  * contended lock (a context that holds nothing is never killed).
  */
-export async function ww_mutex_lock_slow(lock: WwMutex, ctx: WwAcquireCtx): Promise<void> {
+export function ww_mutex_lock_slow(lock: WwMutex, ctx: WwAcquireCtx): void | Promise<void> {
   if (debug_ww_mutexes()) DEBUG_LOCKS_WARN_ON(Atomics.load(ctx.i32, ctx.base + CTX_CONTENDING) === 0, '!ctx->contending_lock');
   cov(COV.ww_mutex_lock_slow);
-  await ww_mutex_lock(lock, ctx);
+  const r = ww_mutex_lock(lock, ctx);
+  if (typeof r !== 'number') return r.then(() => undefined);
 }
 
 /** ww_mutex_lock_slow_interruptible(). */
