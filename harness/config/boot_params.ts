@@ -13,6 +13,7 @@ import { cpuhp_params } from '../../kernels/cpu/hotplug.js';
 import { mutex_params } from '../../kernels/locking/mutex.js';
 import { percpu_rwsem_params } from '../../kernels/locking/percpu_rwsem.js';
 import { spinlock_params } from '../../kernels/locking/spinlock.js';
+import { ww_mutex_params } from '../../kernels/locking/ww_mutex_waiters.js';
 import { slub_params } from '../../kernels/mm/slub.js';
 import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
@@ -33,6 +34,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   mutex_params,
   percpu_rwsem_params,
   spinlock_params,
+  ww_mutex_params,
   torture_params,
   rcutorture_params,
   rcutorture_prove_rcu_params,
