@@ -52,3 +52,26 @@ describe('ww_mutex: two contexts take the same two locks in opposite orders (ker
     expect(broken.code).toBe(1);
   }, 300_000);
 });
+
+describe('ww_mutex API misuse under DEBUG_WW_MUTEXES (kernels/locking/test_support/ww_misuse.ts)', () => {
+  it('a context of another class, a lock after ww_acquire_done(), ww_mutex_lock_slow() without a back-off: each one DEBUG_LOCKS_WARN_ON WARNING', async () => {
+    const modules = [distModuleUrl('kernels/locking/test_support/ww_misuse')];
+    const kconfig = { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' };
+    const cases = [
+      ['1', 'ww_ctx->ww_class != ww->ww_class', 'ww_mutex_lock_acquired'],
+      ['2', 'ww_ctx->done_acquire', 'ww_mutex_lock_acquired'],
+      ['3', '!ctx->contending_lock', 'ww_mutex_lock_slow'],
+    ] as const;
+    const runs = await Promise.all(cases.map(([c]) => runTestGuest({ nrCpus: 2, durationSec: 30, kconfig, bootParams: { 'ww_misuse.case': c }, modules })));
+    cases.forEach(([c, cond, fn], k) => {
+      const run = runs[k];
+      expect(run?.console, tail(run?.console ?? '')).toContain(`ww_misuse: case ${c} done`);
+      // __warn()'s block: cut here, the condition, WARNING naming the checking function.
+      expect(run?.console).toMatch(new RegExp(`-{12}\\[ cut here \\]-{12}\\n.*DEBUG_LOCKS_WARN_ON\\(${cond.replace(/[()!>-]/g, '\\$&')}\\)\\n.*WARNING: CPU: 0 PID: \\d+ at ${fn} \\(kernels/locking/ww_mutex\\.ts:\\d+\\)`));
+      // debug_locks went off: the one warning of the guest.
+      expect(run?.console.match(/DEBUG_LOCKS_WARN_ON\(/g)).toHaveLength(1);
+      // A finding of the guest (recheck's WARNING count fails the scenario).
+      expect(run?.result?.findings).toEqual([expect.stringMatching(new RegExp(`^CPU 0: WARNING: CPU: 0 PID: \\d+ at ${fn} `))]);
+    });
+  }, 300_000);
+});
