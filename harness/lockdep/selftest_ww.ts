@@ -9,7 +9,7 @@
  * `t.acquired = 0`, `t.ww_class = NULL`), these poke at the same words of shared memory.
  */
 
-import { LD_WAIT, type LockClassKey, type LockdepMap } from '../kapi.js';
+import { installKapi, kapi, LD_WAIT, type Kapi, type LockClassKey, type LockdepMap } from '../kapi.js';
 import { installSelftestKapi } from './selftest_kapi.js';
 import type { Machine, Testcase } from './selftest_machine.js';
 import { CTX_ACQUIRED, CTX_CLASS, CTX_STAMP, CTX_WORDS, DEFINE_WD_CLASS, DEFINE_WW_ACQUIRE_CTX, ww_acquire_done, ww_acquire_fini, ww_acquire_init, type WwAcquireCtx, type WwClass } from '../../kernels/locking/ww_acquire.js';
@@ -408,14 +408,20 @@ const ROWS: readonly { readonly desc: string; readonly cases: readonly [keyof ty
   { desc: 'spinlock', cases: [['spin_block', FAILURE], ['spin_try', SUCCESS], ['spin_context', FAILURE]] },
 ];
 
-/** A ww testcase as the self-test runs one: a would-block counts as a finding (debug_locks off). */
+/**
+ * A ww testcase as the self-test runs one: a would-block counts as a finding (debug_locks off).
+ * The thread's own kapi (a guest's CPU 0 runs the self-test at boot) is put back afterwards.
+ */
 function wwTestcase(c: WwCase): Testcase {
   return (m) => {
+    const saved: Kapi | undefined = kapi;
     try {
       c(world(m));
     } catch (e) {
       if (!(e instanceof WouldBlock)) throw e;
       m.ld.debugLocksOff?.();
+    } finally {
+      if (saved !== undefined) installKapi(saved);
     }
   };
 }

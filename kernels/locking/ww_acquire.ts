@@ -18,7 +18,7 @@
  * with it as nest_lock: many ww_mutexes of one class are then not recursive locking.
  */
 
-import { kapi, LOCK_TYPE_PROPS, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
+import { kapi, LOCK_TYPE_PROPS, type Kapi, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
 import { DEBUG_LOCKS_WARN_ON } from './debug_locks.js';
 
 /* ww_acquire_ctx words. */
@@ -94,10 +94,17 @@ export function ww_ctx_of(ref: number): number {
   return ref - 1;
 }
 
-/** DEBUG_WW_MUTEXES: CONFIG_DEBUG_MUTEXES, which CONFIG_PROVE_LOCKING selects; read once per CPU. */
-let debugWw: boolean | null = null;
+/**
+ * DEBUG_WW_MUTEXES: CONFIG_DEBUG_MUTEXES, which CONFIG_PROVE_LOCKING selects; read once per kapi
+ * (a guest's CPU 0 runs the locking self-test on a kapi of its own before its modules boot).
+ */
+let debugWwOf: Kapi | null = null;
+let debugWw = false;
 export function debug_ww_mutexes(): boolean {
-  debugWw ??= kapi.config.kconfig.get('CONFIG_PROVE_LOCKING') === 'y';
+  if (debugWwOf !== kapi) {
+    debugWwOf = kapi;
+    debugWw = kapi.config.kconfig.get('CONFIG_PROVE_LOCKING') === 'y';
+  }
   return debugWw;
 }
 

@@ -21,10 +21,13 @@ describe('ww_mutex: two contexts take the same two locks in opposite orders (ker
     // Lockdep on in the good runs: the two ww_mutexes share one class, taken under the context's
     // nest_lock, which must not be a recursive-locking report; nor may any DEBUG_LOCKS_WARN_ON fire.
     const kconfig = { CONFIG_PROVE_LOCKING: 'y', CONFIG_DEBUG_LOCK_ALLOC: 'y' };
+    // The boot-time locking self-test runs the ww family on CPU 0 on a kapi of its own first: the
+    // CPU's kapi, and what the ww code reads from it (Kconfig, the planted switch), must survive it.
+    const selftests = { CONFIG_DEBUG_LOCKING_API_SELFTESTS: 'y' };
     const [waitDie, woundWait, broken] = await Promise.all([
-      runTestGuest({ nrCpus: 2, durationSec: 60, kconfig, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 60, kconfig: { ...kconfig, ...selftests }, modules }),
       runTestGuest({ nrCpus: 2, durationSec: 60, kconfig, bootParams: { 'ww_abba.wound_wait': '1' }, modules }),
-      runTestGuest({ nrCpus: 2, durationSec: 60, bootParams: { 'ww_mutex.test_broken_wound': '1', hung_task_timeout_secs: '3' }, modules }),
+      runTestGuest({ nrCpus: 2, durationSec: 60, kconfig: selftests, bootParams: { 'ww_mutex.test_broken_wound': '1', hung_task_timeout_secs: '3' }, modules }),
     ]);
     for (const run of [waitDie, woundWait]) {
       const m = DONE.exec(run.console);
@@ -35,6 +38,10 @@ describe('ww_mutex: two contexts take the same two locks in opposite orders (ker
       expect(run.code).toBe(0);
       expect(covCount(run.console, 'ww_mutex.kill')).toBe(20);
       expect(covCount(run.console, 'ww_mutex.lock_slow')).toBe(20);
+    }
+    for (const run of [waitDie, broken]) {
+      expect(run.console).toContain('  | Wound/wait tests |');
+      expect(run.console).toMatch(/Good, all \d+ testcases passed! \|/);
     }
     // Wound-wait: the older context wounded the younger holder, which was woken out of its wait.
     expect(covCount(woundWait.console, 'ww_mutex.wound')).toBeGreaterThan(0);

@@ -31,7 +31,7 @@
  * (nothing sends any: it is ww_mutex_lock() under another name).
  */
 
-import { COV, cov, kapi, LD_WAIT, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
+import { COV, cov, kapi, LD_WAIT, type Kapi, type LockClassKey, type LockdepMap } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { raw_spin_lock, raw_spin_unlock, type RawSpinlock } from './spinlock.js';
 import { DEBUG_LOCKS_WARN_ON } from './debug_locks.js';
@@ -68,13 +68,17 @@ export interface WwMutex {
   readonly wait_lock: RawSpinlock;
 }
 
-/** `&lock->wait_lock`: one class for every ww_mutex's wait_lock (one init site), declared once per CPU. */
+/** `&lock->wait_lock`: one class for every ww_mutex's wait_lock (one init site), declared once per kapi. */
 let waitLockKey: LockClassKey | null = null;
+let waitLockKeyOf: Kapi | null = null;
 
 /** ww_mutex_init(lock, ww_class): a named ww_mutex (the same on every CPU) of class `<class>_mutex`. */
 export function ww_mutex_init(name: string, cls: WwClass): WwMutex {
   const r = kapi.shmAlloc(name, WW_WORDS, (r0) => Atomics.store(kapi.shm, r0.base + WW_CLASS, cls.id + 1));
-  waitLockKey ??= kapi.lockClass('&lock->wait_lock', 'spinlock', LD_WAIT.SPIN);
+  if (waitLockKey === null || waitLockKeyOf !== kapi) {
+    waitLockKeyOf = kapi;
+    waitLockKey = kapi.lockClass('&lock->wait_lock', 'spinlock', LD_WAIT.SPIN);
+  }
   const wl = r.base + WW_WAIT_LOCK;
   return {
     i32: kapi.shm,

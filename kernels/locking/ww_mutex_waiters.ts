@@ -15,7 +15,7 @@
  * deadlock for real, and khungtaskd reports both (kernels/locking/ww_mutex.test.ts).
  */
 
-import { COV, cov, kapi } from '../../harness/kapi.js';
+import { COV, cov, kapi, type Kapi } from '../../harness/kapi.js';
 import { ModuleParams } from '../moduleparam.js';
 import { CTX_ACQUIRED, CTX_BLOCKED_ON, CTX_CONTENDING, CTX_IS_WAIT_DIE, CTX_WAKE, CTX_WOUNDED, __ww_ctx_less, debug_ww_mutexes, ww_ctx_of } from './ww_acquire.js';
 import { DEBUG_LOCKS_WARN_ON } from './debug_locks.js';
@@ -41,11 +41,15 @@ export const EINTR = 4;
 
 export const ww_mutex_params = new ModuleParams('ww_mutex');
 const test_broken_wound_param = ww_mutex_params.param('bool', 'test_broken_wound', false, 'Skip every wound and die decision (planted bug: real ABBA deadlocks)');
-let brokenWound: boolean | null = null;
+let brokenWoundOf: Kapi | null = null;
+let brokenWound = false;
 
-/** The planted bug's switch, read once per CPU. */
+/** The planted bug's switch, read once per kapi (see debug_ww_mutexes()). */
 export function test_broken_wound(): boolean {
-  brokenWound ??= test_broken_wound_param.get();
+  if (brokenWoundOf !== kapi) {
+    brokenWoundOf = kapi;
+    brokenWound = test_broken_wound_param.get();
+  }
   return brokenWound;
 }
 
