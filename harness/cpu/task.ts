@@ -177,6 +177,9 @@ export class Task implements TaskRef {
 
   noteRelease(addr: number): void {
     if (this.lockDepth > 0) this.lockDepth--;
+    // A wait given up without the lock (ww_mutex's -EDEADLK: lock_contended(), then the release):
+    // the task no longer waits for anything. A plain load of a field, on the release path.
+    if (this.waitingForLock) this.noteWaitDone();
     if (this.slot < 0) return;
     const i32 = this.#i32;
     const base = TASK_BASE_OF(this.slot);
