@@ -177,9 +177,10 @@ export class Task implements TaskRef {
 
   noteRelease(addr: number): void {
     if (this.lockDepth > 0) this.lockDepth--;
-    // A wait given up without the lock (ww_mutex's -EDEADLK: lock_contended(), then the release):
-    // the task no longer waits for anything. A plain load of a field, on the release path.
-    if (this.waitingForLock) this.noteWaitDone();
+    // A wait given up without the lock (ww_mutex's -EDEADLK: lock_contended(), then the release
+    // of that lock): the task no longer waits. A field test on the release path; other releases
+    // while waiting (a wait_lock between passes of a wait loop) leave the wait as it is.
+    if (this.waitingForLock && this.slot >= 0 && this.#i32[taskWord(this.slot, TASK_WAIT_ADDR)] === addr + 1) this.noteWaitDone();
     if (this.slot < 0) return;
     const i32 = this.#i32;
     const base = TASK_BASE_OF(this.slot);

@@ -162,7 +162,6 @@ interface Waiter {
   readonly lock: WwMutex;
   readonly ctx: WwAcquireCtx | null;
   readonly pid: number;
-  readonly owner: number;
   /** CTX_WAKE as read under the wait_lock in the last pass. */
   seen: number;
 }
@@ -211,7 +210,8 @@ function __ww_lock_err(w: Waiter, ret: number, queued: boolean, q: WakeQ): numbe
 function __ww_wait_pass(w: Waiter, q: WakeQ): number | null {
   const { lock, ctx } = w;
   if (ctx !== null) w.seen = Atomics.load(lock.i32, ctx.base + CTX_WAKE);
-  if (__mutex_trylock(lock, w.owner)) return __ww_lock_acquired(w, true, q);
+  // The owner as of now: the task may have woken on another CPU than it slept on.
+  if (__mutex_trylock(lock, lock_owner_current())) return __ww_lock_acquired(w, true, q);
   if (ctx !== null) {
     const ret = __ww_mutex_check_kill(lock.i32, lock.base, w.pid, ctx.base);
     if (ret !== 0) return __ww_lock_err(w, ret, true, q);
@@ -244,7 +244,7 @@ async function __ww_mutex_wait(w: Waiter): Promise<number> {
 function __ww_mutex_lock_slowpath(lock: WwMutex, ctx: WwAcquireCtx | null, owner: number): number | Promise<number> {
   const { i32, base } = lock;
   cov(COV.ww_mutex_slowpath);
-  const w: Waiter = { lock, ctx, pid: kapi.current().pid, owner, seen: 0 };
+  const w: Waiter = { lock, ctx, pid: kapi.current().pid, seen: 0 };
   const q: WakeQ = [];
   raw_spin_lock(lock.wait_lock);
   if (__mutex_trylock(lock, owner)) return __ww_lock_acquired(w, false, q);
