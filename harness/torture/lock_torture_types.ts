@@ -10,6 +10,7 @@ import { torture_random, type TortureRandomState } from './common.js';
 import { torture_hold_delay, torture_mdelay, torture_udelay } from './torture_delay.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
+import { rtmutex_lock_ops } from './lock_torture_rtmutex.js';
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -58,12 +59,20 @@ export interface LockTortureTuning {
   readonly nested_locks: number;
   readonly nrealwriters_stress: number;
   readonly nrealreaders_stress: number;
+  /** rt_boost and rt_boost_factor (lock_torture_rtmutex.ts: torture_rt_boost()). */
+  readonly rt_boost: number;
+  readonly rt_boost_factor: number;
 }
 
-let tuning: LockTortureTuning = { long_hold: 100, nested_locks: 0, nrealwriters_stress: 0, nrealreaders_stress: 0 };
+let tuning: LockTortureTuning = { long_hold: 100, nested_locks: 0, nrealwriters_stress: 0, nrealreaders_stress: 0, rt_boost: 2, rt_boost_factor: 50 };
 
 export function lock_torture_tune(t: LockTortureTuning): void {
   tuning = t;
+}
+
+/** The settings, for the lock types in files of their own. */
+export function lock_torture_tuning(): LockTortureTuning {
+  return tuning;
 }
 
 /* ---------------- delays ---------------- */
@@ -328,6 +337,7 @@ export const LOCK_TORTURE_OPS = {
   rw_lock: rw_lock_ops,
   rw_lock_irq: rw_lock_irq_ops,
   mutex_lock: mutex_lock_ops,
+  rtmutex_lock: rtmutex_lock_ops,
   rwsem_lock: rwsem_lock_ops,
   percpu_rwsem_lock: percpu_rwsem_lock_ops,
   user: user_ops,
