@@ -8,14 +8,16 @@ describe('locking_selftest()', () => {
     expect(r.failed).toBe(0);
     expect(r.passed).toBeGreaterThan(200);
     expect(lines[1]).toBe('| Locking API testsuite:');
-    expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
-    expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |rtmutex');
+    expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    // The rtmutex family: one column of 8 rows (7 deadlock patterns and double unlock).
+    expect(lines).toContain('                    double unlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
     expect(lines.some((l) => l.includes('FAILED|'))).toBe(false);
     // wait_context_tests(): 9 contexts x 4 inner kinds (236 + 1 before them).
     expect(lines).toContain('  | wait context tests |');
     expect(lines).toContain('                                 | rcu  | raw  | spin |mutex |');
     expect(lines).toContain('in hardirq context (not threaded):  ok  |  ok  |  ok  |  ok  |');
-    expect(r.passed).toBe(273);
+    expect(r.passed).toBe(281);
     expect(lines.at(-2)).toBe(`Good, all ${r.passed} testcases passed! |`);
     expect(lines.at(-1)).toBe('---------------------------------');
   });
