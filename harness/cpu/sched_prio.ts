@@ -16,7 +16,6 @@
 
 import type { SchedPrio } from '../kapi.js';
 import { HDR_NR_RT_PRIO, TASK_NORMAL_PRIO, TASK_PI_PRIO, taskSlotOfPid, taskWord } from '../shm/layout.js';
-import type { Task } from './task.js';
 
 export const MAX_RT_PRIO = 100;
 export const MAX_PRIO = 140;
@@ -62,11 +61,11 @@ export function effectivePrio(i32: Int32Array, slot: number): number {
  * equals, as SCHED_FIFO's per-prio queue), else the first allowed task (the fair class is FIFO
  * here). Only called while rtPrioInUse(). -1 when no task may run.
  */
-export function pickPrioIndex(i32: Int32Array, runqueue: readonly Task[], allowed: (t: Task) => boolean): number {
+export function pickPrioIndex<T extends { readonly slot: number }>(i32: Int32Array, runqueue: readonly T[], allowed: (t: T) => boolean): number {
   let best = -1;
   let bestPrio = MAX_PRIO + 1;
   for (let k = 0; k < runqueue.length; k++) {
-    const t = runqueue[k] as Task;
+    const t = runqueue[k] as T;
     if (!allowed(t)) continue;
     const prio = effectivePrio(i32, t.slot);
     const key = prio < MAX_RT_PRIO ? prio : MAX_RT_PRIO; // every non-RT task ranks equal

@@ -120,6 +120,12 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'mutex.optimistic_spin', subsystem: 'lock', description: 'mutex_optimistic_spin() took the lock while spinning', expect: lockType('mutex_lock') },
   { name: 'mutex.wait_list', subsystem: 'lock', description: 'a mutex waiter flagged WAITERS and slept', expect: lockType('mutex_lock') },
   { name: 'mutex.unlock_wake', subsystem: 'lock', description: '__mutex_unlock_slowpath() woke the waiters', expect: lockType('mutex_lock') },
+  // --- rt_mutex (kernels/locking/rtmutex.ts)
+  { name: 'rtmutex.slowlock', subsystem: 'lock', description: 'rt_mutex_slowlock(): the fast CAS failed', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.pi_boost', subsystem: 'lock', description: 'a blocking waiter raised its owner\'s prio (rt_mutex_adjust_prio_chain())', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.chain_walk', subsystem: 'lock', description: 'a PI chain walk went on past a blocked owner to the next lock\'s owner', expect: never },
+  { name: 'rtmutex.steal', subsystem: 'lock', description: 'a better-prio task took a released rt_mutex before its woken top waiter', expect: never },
+  { name: 'rtmutex.unlock_wake', subsystem: 'lock', description: 'rt_mutex_slowunlock() woke the top waiter', expect: lockType('rtmutex_lock') },
   // --- rwsem (kernels/locking/rwsem.ts)
   { name: 'rwsem.down_read_slowpath', subsystem: 'lock', description: 'rwsem_down_read_slowpath(): the reader trylock failed', expect: lockType('rwsem_lock') },
   { name: 'rwsem.read_meets_writer', subsystem: 'lock', description: 'a reader slept because a writer held the rwsem', expect: lockType('rwsem_lock') },

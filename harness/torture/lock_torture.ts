@@ -57,7 +57,7 @@ import {
 } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { torture_rt_boost } from './lock_torture_rtmutex.js';
-import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
+import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, lock_torture_tuning, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
 
 
 /* ---------------- parameters (torture_param) ---------------- */
@@ -202,7 +202,7 @@ async function lock_torture_writer(tid: number): Promise<void> {
   const readHeld = cxtBase + CXT_READ_HELD;
   const slot = tid * STATS_LINE_F64;
   const rand = torture_random_state();
-  const task_boost = ops.task_boost ?? torture_rt_boost;
+  const task_boost = ops.task_boost ?? ((trsp: TortureRandomState | null) => torture_rt_boost(trsp, lock_torture_tuning()));
   let last = kapi.jiffies();
   VERBOSE_TOROUT_STRING('lock_torture_writer task started');
   do {

@@ -17,14 +17,21 @@ import { kapi } from '../kapi.js';
 import { torture_random, type TortureRandomState } from './common.js';
 import { torture_hold_delay, torture_udelay } from './torture_delay.js';
 import type { LockTortureOps } from './lock_torture_ops.js';
-import { lock_torture_tuning, MAX_NESTED_LOCKS } from './lock_torture_types.js';
 import { DEFINE_RT_MUTEX, rt_mutex_lock, rt_mutex_owner_boost_ok, rt_mutex_unlock, type RtMutex } from '../../kernels/locking/rtmutex.js';
 import { rt_task, sched_set_fifo, sched_set_normal } from '../../kernels/sched/core.js';
 import { LD_WAIT } from '../kapi.js';
 
+/** What this file reads of locktorture's settings (lock_torture_types.ts' LockTortureTuning has them). */
+export interface RtBoostTuning {
+  readonly long_hold: number;
+  readonly nested_locks: number;
+  readonly nrealwriters_stress: number;
+  readonly rt_boost: number;
+  readonly rt_boost_factor: number;
+}
+
 /** __torture_rt_boost(): boost once every nrealwriters * factor calls, unboost at twice that (null: reset). */
-export function __torture_rt_boost(trsp: TortureRandomState | null): void {
-  const t = lock_torture_tuning();
+function __torture_rt_boost(trsp: TortureRandomState | null, t: RtBoostTuning): void {
   const factor = t.rt_boost_factor;
   const cur = kapi.current();
   if (!rt_task(cur)) {
@@ -35,20 +42,19 @@ export function __torture_rt_boost(trsp: TortureRandomState | null): void {
 }
 
 /** torture_rt_boost(): every type's task_boost, active with rt_boost=2. */
-export function torture_rt_boost(trsp: TortureRandomState | null): void {
-  if (lock_torture_tuning().rt_boost !== 2) return;
-  __torture_rt_boost(trsp);
+export function torture_rt_boost(trsp: TortureRandomState | null, t: RtBoostTuning): void {
+  if (t.rt_boost !== 2) return;
+  __torture_rt_boost(trsp, t);
 }
 
 /** torture_rt_boost_rtmutex(): rtmutex_lock's, active with any rt_boost but 0. */
-function torture_rt_boost_rtmutex(trsp: TortureRandomState | null): void {
-  if (lock_torture_tuning().rt_boost === 0) return;
-  __torture_rt_boost(trsp);
+function torture_rt_boost_rtmutex(trsp: TortureRandomState | null, t: RtBoostTuning): void {
+  if (t.rt_boost === 0) return;
+  __torture_rt_boost(trsp, t);
 }
 
 /** torture_rtmutex_delay(): mostly short, now and then long (asleep here: lock_torture.ts says why). */
-async function torture_rtmutex_delay(trsp: TortureRandomState): Promise<void> {
-  const t = lock_torture_tuning();
+async function torture_rtmutex_delay(trsp: TortureRandomState, t: RtBoostTuning): Promise<void> {
   const shortdelay_us = 2;
   if (t.long_hold > 0 && torture_random(trsp) % (t.nrealwriters_stress * 2000 * t.long_hold) === 0) await torture_hold_delay(t.long_hold);
   if (torture_random(trsp) % (t.nrealwriters_stress * 200 * shortdelay_us) === 0) {
@@ -61,14 +67,15 @@ async function torture_rtmutex_delay(trsp: TortureRandomState): Promise<void> {
   }
 }
 
-export function rtmutex_lock_ops(): LockTortureOps {
+/** rtmutex_lock_ops; `tuning` reads the module's settings at call time, `max_nested` is MAX_NESTED_LOCKS. */
+export function rtmutex_lock_ops(tuning: () => RtBoostTuning, max_nested: number): LockTortureOps {
   let lock: RtMutex | null = null;
   const nested: RtMutex[] = [];
   return {
     name: 'rtmutex_lock',
     init: () => {
       lock = DEFINE_RT_MUTEX('torture_rtmutex');
-      for (let i = 0; i < MAX_NESTED_LOCKS; i++) {
+      for (let i = 0; i < max_nested; i++) {
         // __rt_mutex_init(&torture_nested_rtmutexes[i], __func__, &nested_rtmutex_keys[i]):
         // a class each, all named after the function (lockdep prints torture_rtmutex_init#2 ...).
         const key = kapi.lockClass('torture_rtmutex_init', 'mutex', LD_WAIT.SLEEP);
@@ -76,19 +83,19 @@ export function rtmutex_lock_ops(): LockTortureOps {
       }
     },
     nested_lock: async (_tid: number, lockset: number) => {
-      const n = lock_torture_tuning().nested_locks;
+      const n = tuning().nested_locks;
       for (let i = 0; i < n; i++) if ((lockset & (1 << i)) !== 0) await rt_mutex_lock(nested[i] as RtMutex);
     },
     writelock: () => rt_mutex_lock(lock as RtMutex),
-    write_delay: torture_rtmutex_delay,
-    task_boost: torture_rt_boost_rtmutex,
+    write_delay: (trsp) => torture_rtmutex_delay(trsp, tuning()),
+    task_boost: (trsp) => torture_rt_boost_rtmutex(trsp, tuning()),
     check_boost: () => {
       const r = rt_mutex_owner_boost_ok(lock as RtMutex);
       return r.ok ? null : `rt_mutex owner at prio ${r.owner} below its top waiter's prio ${r.waiter}: not boosted`;
     },
     writeunlock: () => rt_mutex_unlock(lock as RtMutex),
     nested_unlock: (_tid: number, lockset: number) => {
-      for (let i = lock_torture_tuning().nested_locks - 1; i >= 0; i--) if ((lockset & (1 << i)) !== 0) rt_mutex_unlock(nested[i] as RtMutex);
+      for (let i = tuning().nested_locks - 1; i >= 0; i--) if ((lockset & (1 << i)) !== 0) rt_mutex_unlock(nested[i] as RtMutex);
     },
   };
 }

@@ -337,7 +337,7 @@ export const LOCK_TORTURE_OPS = {
   rw_lock: rw_lock_ops,
   rw_lock_irq: rw_lock_irq_ops,
   mutex_lock: mutex_lock_ops,
-  rtmutex_lock: rtmutex_lock_ops,
+  rtmutex_lock: () => rtmutex_lock_ops(lock_torture_tuning, MAX_NESTED_LOCKS),
   rwsem_lock: rwsem_lock_ops,
   percpu_rwsem_lock: percpu_rwsem_lock_ops,
   user: user_ops,

@@ -28,7 +28,7 @@
  * that fails to boost (configs/lock BUSTED-BOOST; rtmutex_pi.test.ts).
  */
 
-import { kapi, LD_WAIT, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
+import { COV, cov, kapi, LD_WAIT, type LockClassKey, type LockdepMap, type WaitQueueHead } from '../../harness/kapi.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 import { DEFINE_RAW_SPINLOCK, raw_spin_lock_irqsave, raw_spin_unlock_irqrestore, type RawSpinlock } from './spinlock.js';
@@ -169,6 +169,7 @@ function try_to_take_rt_mutex(lock: RtMutex, pid: number, ownerVal: number, st: 
     if (Atomics.load(i32, word + W_WAKEE) === pid) rt_mutex_wake_top(lock);
     return false;
   }
+  if (Atomics.load(i32, word + W_WAKEE) > 0 && Atomics.load(i32, word + W_WAKEE) !== pid) cov(COV.rtmutex_steal);
   dequeue_waiter(lock, pid);
   const rest = Atomics.load(i32, word + W_NWAITERS) > 0;
   Atomics.store(i32, word + W_OWNER, ownerVal | (rest ? RT_MUTEX_HAS_WAITERS : 0));
@@ -197,6 +198,7 @@ async function rt_mutex_slowlock(lock: RtMutex, ownerVal: number): Promise<void>
   const st = registry();
   const { i32, word } = lock;
   const me = kapi.current().pid;
+  cov(COV.rtmutex_slowlock);
   kapi.lockdep.contended(lock.dep_map);
   let enqueued = false;
   for (;;) {
@@ -215,7 +217,10 @@ async function rt_mutex_slowlock(lock: RtMutex, ownerVal: number): Promise<void>
       enqueue_waiter(lock, me);
       enqueued = true;
       if (owner !== 0) {
+        const before = shmPiState.prio(owner);
         const walk = rt_mutex_adjust_prio_chain(shmPiState, owner, word, me, st.detect, max_lock_depth, st.broken);
+        if (shmPiState.prio(owner) < before) cov(COV.rtmutex_pi_boost);
+        if (walk.adjusted.length > 1) cov(COV.rtmutex_chain_walk);
         if (walk.ret !== 0) {
           // remove_waiter(): undo the block and the owner's boost.
           dequeue_waiter(lock, me);
@@ -242,6 +247,7 @@ function rt_mutex_slowunlock(lock: RtMutex): void {
     Atomics.store(i32, word + W_OWNER, 0);
   } else {
     Atomics.store(i32, word + W_OWNER, RT_MUTEX_HAS_WAITERS);
+    cov(COV.rtmutex_unlock_wake);
     rt_mutex_wake_top(lock);
   }
   // The released lock's waiters no longer boost us: back to the prio of what we still hold.
