@@ -124,7 +124,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rtmutex.slowlock', subsystem: 'lock', description: 'rt_mutex_slowlock(): the fast CAS failed', expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.pi_boost', subsystem: 'lock', description: 'a blocking waiter raised its owner\'s prio (rt_mutex_adjust_prio_chain())', expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.chain_walk', subsystem: 'lock', description: 'a PI chain walk went on past a blocked owner to the next lock\'s owner', expect: never },
-  { name: 'rtmutex.steal', subsystem: 'lock', description: 'a better-prio task took a released rt_mutex before its woken top waiter', expect: never },
+  { name: 'rtmutex.steal', subsystem: 'lock', description: 'a better-prio task took a released rt_mutex before its woken top waiter', expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.unlock_wake', subsystem: 'lock', description: 'rt_mutex_slowunlock() woke the top waiter', expect: lockType('rtmutex_lock') },
   // --- rwsem (kernels/locking/rwsem.ts)
   { name: 'rwsem.down_read_slowpath', subsystem: 'lock', description: 'rwsem_down_read_slowpath(): the reader trylock failed', expect: lockType('rwsem_lock') },

@@ -30,3 +30,20 @@ describe('rt_mutex priority inheritance across CPUs', () => {
     expect(broken.result?.findings.join('\n')).toMatch(/owner not boosted/);
   });
 });
+
+describe('rt_mutex deadlock detection in a guest (CONFIG_PROVE_LOCKING: the full chain walk)', () => {
+  const dl = (which: string, kconfig: Record<string, string>) =>
+    runTestGuest({ nrCpus: 2, durationSec: 30, kconfig, bootParams: { 'rtmutex_deadlock.case': which }, modules: [distModuleUrl('kernels/locking/test_support/rtmutex_deadlock')] });
+
+  it('an ABBA of two tasks is lockdep\'s circular dependency and the chain walk\'s -EDEADLK; without PROVE_LOCKING it is not seen; AA always is', async () => {
+    const [abba, quiet, aa] = await Promise.all([dl('abba', { CONFIG_PROVE_LOCKING: 'y' }), dl('abba', {}), dl('aa', {})]);
+    expect(abba.console).toContain('WARNING: possible circular locking dependency detected');
+    expect(abba.console).toMatch(/rtmutex deadlock detected\n.*WARNING: CPU: \d+ PID: \d+ at rt_mutex_handle_deadlock\n/);
+    expect(abba.console).toContain('rtmutex_deadlock: watcher done');
+    expect(abba.console).not.toContain('took both');
+    expect(quiet.console).toContain('rtmutex_deadlock: dl_ba takes its second lock');
+    expect(quiet.console).not.toContain('rtmutex deadlock detected');
+    expect(quiet.console).toContain('rtmutex_deadlock: watcher done');
+    expect(aa.console).toMatch(/rtmutex deadlock detected\n.*WARNING: CPU: 0 PID: \d+ at rt_mutex_handle_deadlock\n/);
+  });
+});
