@@ -32,7 +32,7 @@ import { COV, cov, kapi, LD_WAIT, type LockClassKey, type LockdepMap, type WaitQ
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 import { DEFINE_RAW_SPINLOCK, raw_spin_lock_irqsave, raw_spin_unlock_irqrestore, type RawSpinlock } from './spinlock.js';
-import { may_take_rt_mutex, rt_mutex_adjust_prio, rt_mutex_adjust_prio_chain, rt_mutex_top_waiter, type PiState } from './rtmutex_chain.js';
+import { may_take_rt_mutex, rt_mutex_adjust_pi as rt_mutex_adjust_pi_walk, rt_mutex_adjust_prio, rt_mutex_adjust_prio_chain, rt_mutex_top_waiter, type PiState } from './rtmutex_chain.js';
 
 export const RT_MUTEX_HAS_WAITERS = LOCK_FLAG;
 /** Waiters one rt_mutex can hold (locktorture: 2 writers per CPU). */
@@ -309,6 +309,19 @@ export function rt_mutex_owner_boost_ok(lock: RtMutex): { ok: boolean; owner: nu
   const wp = top === 0 ? 0 : shmPiState.prio(top);
   raw_spin_unlock_irqrestore(st.pi_lock, flags);
   return { ok: owner === 0 || top === 0 || op <= wp, owner: op, waiter: wp };
+}
+
+/**
+ * rt_mutex_adjust_pi(): after `pid`'s sched_setscheduler() (kernels/sched/core.ts), requeue it
+ * on the rt_mutex it waits for, if any, and carry the change down the chain. A no-op in a guest
+ * that has no rt_mutex.
+ */
+export function rt_mutex_adjust_pi(pid: number): void {
+  if (reg === null) return;
+  const st = reg;
+  const flags = raw_spin_lock_irqsave(st.pi_lock);
+  rt_mutex_adjust_pi_walk(shmPiState, pid, max_lock_depth, st.broken);
+  raw_spin_unlock_irqrestore(st.pi_lock, flags);
 }
 
 /** The waiters' pids in blocking order (tests and reports). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EDEADLK, MAX_PRIO, may_take_rt_mutex, rt_mutex_adjust_prio, rt_mutex_adjust_prio_chain, rt_mutex_top_waiter, type PiState } from './rtmutex_chain.js';
+import { EDEADLK, MAX_PRIO, may_take_rt_mutex, rt_mutex_adjust_pi, rt_mutex_adjust_prio, rt_mutex_adjust_prio_chain, rt_mutex_top_waiter, type PiState } from './rtmutex_chain.js';
 
 /** The PI state on plain maps: locks own by pid, waiters in blocking order, normal and inherited prios. */
 class MapPi implements PiState {
@@ -83,6 +83,20 @@ describe('rt_mutex priority inheritance (the algorithm, in-process)', () => {
     d.block(10, L2);
     d.block(20, L3);
     expect(d.block(40, L1, true, 2)).toMatchObject({ ret: -EDEADLK, why: 'max_lock_depth' });
+  });
+
+  it('rt_mutex_adjust_pi(): a waiter that changes its own policy re-boosts or deboosts the chain below it', () => {
+    const s = new MapPi().task(10, 120).task(20, 120).task(30, 49).own(L1, 10).own(L2, 20);
+    s.block(10, L2); // 10 holds L1 and waits for L2 (owned by 20)
+    s.block(30, L1); // 30 (prio 49) waits for L1: boosts 10, then 20
+    expect([s.prio(10), s.prio(20)]).toEqual([49, 49]);
+    s.task(30, 120); // sched_set_normal(30)
+    expect(rt_mutex_adjust_pi(s, 30, 1024, false)).toEqual({ ret: 0, why: 'done', adjusted: [10, 20] });
+    expect([s.prio(10), s.prio(20)]).toEqual([120, 120]);
+    s.task(30, 10); // sched_setscheduler(30, FIFO 89)
+    rt_mutex_adjust_pi(s, 30, 1024, false);
+    expect([s.prio(10), s.prio(20)]).toEqual([10, 10]);
+    expect(rt_mutex_adjust_pi(s, 20, 1024, false).adjusted).toEqual([]); // 20 waits for nothing
   });
 
   it('the planted bug (test_broken_pi) leaves the owner unboosted', () => {

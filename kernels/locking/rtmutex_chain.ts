@@ -112,6 +112,18 @@ export function rt_mutex_adjust_prio_chain(
 }
 
 /**
+ * rt_mutex_adjust_pi(): `pid` changed its own prio (sched_setscheduler()); if it waits on an
+ * rt_mutex, its lock's order changed, so walk on from that lock's owner (RT_MUTEX_MIN_CHAINWALK:
+ * no deadlock detection, as the kernel's; a deboost propagates as a boost does).
+ */
+export function rt_mutex_adjust_pi(s: PiState, pid: number, max_lock_depth: number, broken: boolean): ChainWalk {
+  const lock = s.blockedOn(pid);
+  const owner = lock < 0 ? 0 : s.owner(lock);
+  if (owner === 0) return { ret: 0, why: 'done', adjusted: [] };
+  return rt_mutex_adjust_prio_chain(s, owner, lock, pid, false, max_lock_depth, broken);
+}
+
+/**
  * try_to_take_rt_mutex(): may `pid` take the ownerless `lock`? Yes if nobody waits, if it is the
  * top waiter, or if it is not a waiter and of strictly better prio than the top waiter (a steal,
  * rt_mutex_steal(): equal prios do not steal from a waiter, so SCHED_FIFO order holds).
