@@ -139,7 +139,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'percpu_rwsem.writer_waits_writer', subsystem: 'lock', description: 'percpu_down_write() waited for another writer', expect: lockType('percpu_rwsem_lock') },
   { name: 'percpu_rwsem.writer_waits_readers', subsystem: 'lock', description: 'percpu_down_write() waited for readers to drain', expect: lockType('percpu_rwsem_lock') },
   // --- the machine (harness/cpu): tasks that migrate at awkward moments
-  { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
+  { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rtmutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
   { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreemptSmp },
   // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
   { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },
