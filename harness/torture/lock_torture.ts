@@ -25,6 +25,8 @@
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
+ * Besides the kernel's two exclusion checks, a type may check its holder's priority inheritance
+ * (ops.check_boost: rtmutex_lock, lock_torture_rtmutex.ts); ours, counted the same way.
  *
  * This file is the module: its parameters, the stress kthreads, the statistics, boot and cleanup.
  * The lock types (their ops, locks and delays: torture_ops[]) are lock_torture_types.ts.
