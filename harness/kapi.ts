@@ -196,6 +196,25 @@ export interface SchedHooks {
   sleepCheck?(): void;
 }
 
+/** The scheduling policies of the model (uapi's SCHED_NORMAL, SCHED_FIFO). */
+export type SchedPolicy = 'SCHED_NORMAL' | 'SCHED_FIFO';
+
+/**
+ * Task priorities (kernel/sched/core.c; harness/cpu/README.md, "Priorities"), of any task by
+ * pid, any CPU: prios are the kernel's numbers (0..99 real-time, 100..139 SCHED_NORMAL, 120 +
+ * nice), all in shared memory.
+ */
+export interface SchedPrio {
+  /** __sched_setscheduler(): the policy of task `pid` (rt_priority 1..99 for FIFO, nice for NORMAL). */
+  setscheduler(pid: number, policy: SchedPolicy, rtPriority: number, nice: number): void;
+  /** p->prio: the effective prio, the better of normal_prio and the inherited one. */
+  prio(pid: number): number;
+  /** p->normal_prio: the prio of its policy alone. */
+  normalPrio(pid: number): number;
+  /** rt_mutex_setprio()'s store: the prio `pid` inherits through rt_mutexes (MAX_PRIO 140: none). */
+  setPiPrio(pid: number, prio: number): void;
+}
+
 /** One CPU's kernel services. `kapi` below is the installed instance on this thread. */
 export interface Kapi {
   readonly config: KernelConfig;
@@ -408,6 +427,8 @@ export interface Kapi {
   powerOff(): void;
   /** torture_must_stop(): true once shutdown started. */
   mustStop(): boolean;
+  /** Task priorities (SchedPrio). */
+  readonly sched: SchedPrio;
 
   /* --- coverage --- */
   /** This executor's coverage counters (only this thread writes them): what cov() bumps. */

@@ -27,10 +27,11 @@ export const BENCH_BASELINES = [
 /**
  * Locks the runner knows how to drive: the baselines, the lockdep hooks alone, every lock type of
  * the kernel API (kapi's LOCK_TYPES: the primitives under kernels/locking/, RCU, and `user` for
- * --ops), and two composites of those (cpus_read_lock, RCU under CONFIG_PREEMPT). A lock type added
+ * --ops), two composites of those (cpus_read_lock, RCU under CONFIG_PREEMPT), and rt_mutex (a
+ * mutex to lockdep, so no lock type of its own). A lock type added
  * to kapi is a bench lock at once; harness/bench/lock_ops.ts does not compile until it can drive it.
  */
-export const BENCH_LOCKS = [...BENCH_BASELINES, 'kapi_lockdep_hooks', ...LOCK_TYPES, 'cpus_read_lock', 'rcu_preempt', 'spinlock_cov'] as const;
+export const BENCH_LOCKS = [...BENCH_BASELINES, 'kapi_lockdep_hooks', ...LOCK_TYPES, 'cpus_read_lock', 'rcu_preempt', 'spinlock_cov', 'rtmutex'] as const;
 export type BenchLock = (typeof BENCH_LOCKS)[number];
 
 /**
@@ -167,6 +168,7 @@ const LOCK_ROWS: readonly LockRowSpec[] = [
   { lock: 'rwlock', op: 'write', label: 'rwlock.write_lock_unlock', what: 'write_lock + write_unlock (sync)', lockdep: true },
   { lock: 'mutex', op: 'lock_unlock', label: 'mutex.await_lock_unlock', what: 'await mutex_lock + mutex_unlock, as kernel code calls it', lockdep: true },
   { lock: 'mutex', op: 'trylock', label: 'mutex.trylock_unlock', what: 'mutex_trylock + mutex_unlock: the sync fast path, no await', lockdep: true },
+  { lock: 'rtmutex', op: 'lock_unlock', label: 'rt_mutex.await_lock_unlock', what: 'await rt_mutex_lock + rt_mutex_unlock (kernels/locking/rtmutex.ts)', lockdep: true },
   { lock: 'rwsem', op: 'read', label: 'rwsem.await_down_up_read', what: 'await down_read + up_read', lockdep: true },
   { lock: 'rwsem', op: 'read_trylock', label: 'rwsem.down_read_trylock_up_read', what: 'down_read_trylock + up_read: sync fast path', lockdep: true },
   { lock: 'rwsem', op: 'write', label: 'rwsem.await_down_up_write', what: 'await down_write + up_write', lockdep: true },
@@ -193,6 +195,7 @@ const CONTENDED_ROWS: ReadonlyArray<{ lock: BenchLock; op: BenchOp; label: strin
   { lock: 'rwlock', op: 'write', label: 'rwlock.write_lock_unlock', shared: false, what: 'write_lock/write_unlock' },
   { lock: 'rwlock', op: 'read', label: 'rwlock.read_lock_unlock', shared: true, what: 'read_lock/read_unlock (readers only)' },
   { lock: 'mutex', op: 'lock_unlock', label: 'mutex.await_lock_unlock', shared: false, what: 'await mutex_lock/mutex_unlock' },
+  { lock: 'rtmutex', op: 'lock_unlock', label: 'rt_mutex.await_lock_unlock', shared: false, what: 'await rt_mutex_lock/rt_mutex_unlock (waiters through the PI lock)' },
   { lock: 'rwsem', op: 'write', label: 'rwsem.await_down_up_write', shared: false, what: 'await down_write/up_write' },
   { lock: 'rwsem', op: 'read', label: 'rwsem.await_down_up_read', shared: true, what: 'await down_read/up_read (readers only)' },
   { lock: 'percpu_rwsem', op: 'read', label: 'percpu_rwsem.await_down_up_read', shared: true, what: 'await percpu_down_read/percpu_up_read (readers only)' },

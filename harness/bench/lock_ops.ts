@@ -20,6 +20,7 @@ import type { BENCH_BASELINES, BenchLock, BenchOp } from '../../configs/bench/ca
 import { kapi, type LockdepMap, LD_WAIT } from '../kapi.js';
 import { cpus_read_lock, cpus_read_unlock } from '../../kernels/cpu/hotplug.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_trylock, mutex_unlock } from '../../kernels/locking/mutex.js';
+import { DEFINE_RT_MUTEX, rt_mutex_lock, rt_mutex_unlock } from '../../kernels/locking/rtmutex.js';
 import {
   DEFINE_STATIC_PERCPU_RWSEM,
   percpu_down_read,
@@ -216,6 +217,10 @@ const KERNEL_PAIRS = {
     }
   },
   cpus_read_lock: () => asyncPair(() => cpus_read_lock(), () => cpus_read_unlock()),
+  rtmutex: () => {
+    const l = DEFINE_RT_MUTEX('bench_rtmutex');
+    return asyncPair(() => rt_mutex_lock(l), () => rt_mutex_unlock(l));
+  },
   rcu: (op, cpu) => rcuPair(cpu, op),
   rcu_preempt: (_op, cpu) => rcuPair(cpu),
   spinlock_cov: () => spinlockCovPair(),

@@ -12,6 +12,7 @@ import { core_params, sched_params } from '../../kernels/core_params.js';
 import { cpuhp_params } from '../../kernels/cpu/hotplug.js';
 import { mutex_params } from '../../kernels/locking/mutex.js';
 import { percpu_rwsem_params } from '../../kernels/locking/percpu_rwsem.js';
+import { rtmutex_params } from '../../kernels/locking/rtmutex.js';
 import { spinlock_params } from '../../kernels/locking/spinlock.js';
 import { ww_mutex_params } from '../../kernels/locking/ww_mutex_waiters.js';
 import { slub_params } from '../../kernels/mm/slub.js';
@@ -33,6 +34,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   cpuhp_params,
   mutex_params,
   percpu_rwsem_params,
+  rtmutex_params,
   spinlock_params,
   ww_mutex_params,
   torture_params,

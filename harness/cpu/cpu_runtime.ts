@@ -33,6 +33,7 @@ import { Khungtaskd } from './khungtaskd.js';
 import { kthreadExitNotify } from './kthread_stop.js';
 import { RunTokens } from './run_tokens.js';
 import { Sleepers } from './sleepers.js';
+import { exitTaskPrio, pickPrioIndex, rtPrioInUse } from './sched_prio.js';
 import { Task } from './task.js';
 
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
@@ -133,6 +134,7 @@ export class CpuRuntime implements Executor {
       this.env.oops(err, `${t.comm}/${t.pid}`, false);
     }
     if (t.lockDepth > 0) this.env.taskExit(t);
+    exitTaskPrio(this.i32, t.slot);
     t.state = 'exited';
     t.setSharedState('exited');
     // After the exited store: pairs with kthread_exited()'s load in a kthread_stop() waiter.
@@ -360,10 +362,17 @@ export class CpuRuntime implements Executor {
     return false;
   }
 
-  /** The first runnable task that may run on the CPU we hold. */
+  /**
+   * The first runnable task that may run on the CPU we hold; while any task is real-time or
+   * boosted, the best-prio one first (sched_prio.ts; one load otherwise).
+   */
   #pickNext(): Task | null {
     if (this.cpu < 0) return null;
     const idle = this.tokens.shuffleIdle();
+    if (rtPrioInUse(this.i32)) {
+      const k = pickPrioIndex(this.i32, this.runqueue, (t) => t.allowedOn(this.cpu, idle));
+      return k < 0 ? null : (this.runqueue.splice(k, 1)[0] as Task);
+    }
     for (let k = 0; k < this.runqueue.length; k++) {
       const t = this.runqueue[k] as Task;
       if (!t.allowedOn(this.cpu, idle)) continue;

@@ -15,6 +15,7 @@ import { kthreadStop } from './kthread_stop.js';
 import { makeLockdepHooks, type LockdepValidator } from './lockdep_hooks.js';
 import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
+import { makeSchedPrio } from './sched_prio.js';
 import { captureKernelStack } from './stack.js';
 
 export const KERNEL_RELEASE = '0.1.0-torture';
@@ -157,6 +158,7 @@ export function makeKapi(d: KapiDeps): Kapi {
       hotplug.registerApCallbacks(name, teardown, startup),
     powerOff: () => d.powerOff(),
     mustStop: () => rt.mustStop(),
+    sched: makeSchedPrio(i32),
     coverage: coverageView(i32, rt.id),
   };
   return kapi;

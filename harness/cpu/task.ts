@@ -26,6 +26,7 @@ import {
   taskWord,
   writeComm,
 } from '../shm/layout.js';
+import { initTaskPrio } from './sched_prio.js';
 
 export const TASK_COMM_LEN = 16;
 
@@ -105,6 +106,7 @@ export class Task implements TaskRef {
       Atomics.store(i32, taskWord(slot, TASK_CPU), cpu);
       Atomics.store(i32, taskWord(slot, TASK_EXECUTOR), executor);
       writeComm(i32, slot, this.comm);
+      initTaskPrio(i32, slot);
       this.setSharedState('runnable');
     }
   }

@@ -130,6 +130,12 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'ww_mutex.lock_slow', subsystem: 'lock', description: 'ww_mutex_lock_slow(): the contended lock taken after a back-off', expect: never },
   { name: 'ww_mutex.die', subsystem: 'lock', description: '__ww_mutex_die(): a younger waiter holding locks was woken to die (wait-die)', expect: never },
   { name: 'ww_mutex.wound', subsystem: 'lock', description: '__ww_mutex_wound(): a younger holder was wounded (wound-wait; locktorture uses a wait-die class)', expect: never },
+  // --- rt_mutex (kernels/locking/rtmutex.ts)
+  { name: 'rtmutex.slowlock', subsystem: 'lock', description: 'rt_mutex_slowlock(): the fast CAS failed', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.pi_boost', subsystem: 'lock', description: 'a blocking waiter raised its owner\'s prio (rt_mutex_adjust_prio_chain())', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.chain_walk', subsystem: 'lock', description: 'a PI chain walk went on past a blocked owner to the next lock\'s owner', expect: never },
+  { name: 'rtmutex.steal', subsystem: 'lock', description: 'a better-prio task took a released rt_mutex before its woken top waiter', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.unlock_wake', subsystem: 'lock', description: 'rt_mutex_slowunlock() woke the top waiter', expect: lockType('rtmutex_lock') },
   // --- rwsem (kernels/locking/rwsem.ts)
   { name: 'rwsem.down_read_slowpath', subsystem: 'lock', description: 'rwsem_down_read_slowpath(): the reader trylock failed', expect: lockType('rwsem_lock') },
   { name: 'rwsem.read_meets_writer', subsystem: 'lock', description: 'a reader slept because a writer held the rwsem', expect: lockType('rwsem_lock') },
@@ -143,7 +149,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'percpu_rwsem.writer_waits_writer', subsystem: 'lock', description: 'percpu_down_write() waited for another writer', expect: lockType('percpu_rwsem_lock') },
   { name: 'percpu_rwsem.writer_waits_readers', subsystem: 'lock', description: 'percpu_down_write() waited for readers to drain', expect: lockType('percpu_rwsem_lock') },
   // --- the machine (harness/cpu): tasks that migrate at awkward moments
-  { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
+  { name: 'sched.migrate_lock_held', subsystem: 'lock', description: 'a task started running on another CPU while holding a lock', expect: lockType('mutex_lock', 'rtmutex_lock', 'rwsem_lock', 'percpu_rwsem_lock') },
   { name: 'sched.migrate_rcu_reader', subsystem: 'rcu', description: 'a task started running on another CPU inside an RCU reader', expect: rcuPreemptSmp },
   // --- RCU (kernels/rcu/tree.ts, tree_stall.ts)
   { name: 'rcu.blkd_queued', subsystem: 'rcu', description: 'a preempted reader queued on its rcu_node blkd_tasks list', expect: rcuPreempt, parts: RCU_NODE_PARTS },

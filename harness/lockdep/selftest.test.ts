@@ -8,8 +8,10 @@ describe('locking_selftest()', () => {
     expect(r.failed).toBe(0);
     expect(r.passed).toBeGreaterThan(200);
     expect(lines[1]).toBe('| Locking API testsuite:');
-    expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
-    expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    expect(lines[3]).toBe('                                 | spin |wlock |rlock |mutex | wsem | rsem |rtmutex');
+    expect(lines).toContain('                     A-A deadlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
+    // The rtmutex family: one column of 8 rows (7 deadlock patterns and double unlock).
+    expect(lines).toContain('                    double unlock:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
     expect(lines.some((l) => l.includes('FAILED|'))).toBe(false);
     // wait_context_tests(): 9 contexts x 4 inner kinds (236 + 1 + 36 ww before them).
     expect(lines).toContain('  | wait context tests |');
@@ -21,7 +23,8 @@ describe('locking_selftest()', () => {
     expect(lines).toContain('                 EDEADLK handling:  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |  ok  |');
     expect(lines).toContain('                                 |block | try  |context|');
     expect(lines).toContain('                         spinlock:  ok  |  ok  |  ok  |');
-    expect(r.passed).toBe(309);
+    // 273 + 8 rtmutex + 36 ww.
+    expect(r.passed).toBe(317);
     expect(lines.at(-2)).toBe(`Good, all ${r.passed} testcases passed! |`);
     expect(lines.at(-1)).toBe('---------------------------------');
   });

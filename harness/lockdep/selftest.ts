@@ -3,19 +3,21 @@
  * silent reports, and passes when lockdep's verdict (debug_locks still on or switched off) is the
  * kernel's expectation. Prints the kernel's table and closing line.
  *
- * Families: the deadlock patterns AA .. ABCDBCDA x spin/wlock/rlock/mutex/wsem/rsem, double unlock,
+ * Families: the deadlock patterns AA .. ABCDBCDA x spin/wlock/rlock/mutex/wsem/rsem/rtmutex
+ * (the rtmutex column: selftest_rtmutex.ts), double unlock,
  * the recursive-read and mixed read/write families (including the chain-cache one), and the irq
  * families irqsafe1/2A/2B/3/4, irq lock-inversion and irq read-recursion in hardirq and softirq
  * flavours, and the `rlock W1R2/...` recursive-read cycle families. As in the kernel's selftest, read_lock() is treated as a recursive reader throughout
  * (force_read_lock_recursive). The wait-context family (`in hardirq context` .. `in MUTEX
  * context`, selftest_wait_context.ts) runs with PROVE_RAW_LOCK_NESTING; the wound/wait family
- * (ww_tests(), selftest_ww.ts) runs the kernel's own ww_mutex. Not covered: `initialize held`,
- * rtmutex, local_lock, queued read lock, fs_reclaim.
+ * (ww_tests(), selftest_ww.ts) runs the kernel's own ww_mutex; the rtmutex column is
+ * selftest_rtmutex.ts. Not covered: `initialize held`, local_lock, queued read lock, fs_reclaim.
  */
 
 import { Machine, type Irq, type Kind, type Testcase } from './selftest_machine.js';
 import { WAIT_CONTEXT_COLUMNS, WAIT_CONTEXT_ROWS } from './selftest_wait_context.js';
 import { ww_tests } from './selftest_ww.js';
+import { RTMUTEX_COLUMNS, RTMUTEX_HEADER } from './selftest_rtmutex.js';
 
 const FAILURE = false;
 const SUCCESS = true;
@@ -234,7 +236,7 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
   };
   const six = (desc: string, gen: (k: Kind) => Testcase, rlockOk: boolean): void => {
     testname(desc);
-    for (const k of KINDS6) dotest(gen(k), k === 'rlock' ? rlockOk : FAILURE);
+    for (const k of [...KINDS6, ...RTMUTEX_COLUMNS]) dotest(gen(k), k === 'rlock' ? rlockOk : FAILURE);
     endRow();
   };
   const rw = (desc: string, rl: Testcase, rlExp: boolean, rs: Testcase, rsExp: boolean): void => {
@@ -263,7 +265,7 @@ export function locking_selftest(print: (l: string) => void): { passed: number; 
   print('------------------------');
   print('| Locking API testsuite:');
   print('----------------------------------------------------------------------------');
-  print('                                 | spin |wlock |rlock |mutex | wsem | rsem |');
+  print(`                                 | spin |wlock |rlock |mutex | wsem | rsem |${RTMUTEX_HEADER}`);
   print('  --------------------------------------------------------------------------');
   six('A-A deadlock', AA, SUCCESS);
   six('A-B-B-A deadlock', ABBA, SUCCESS);

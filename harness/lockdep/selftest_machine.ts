@@ -11,7 +11,7 @@ import type { Lockdep, LockdepLimits } from './types.js';
 
 const LIMITS: LockdepLimits = { MAX_LOCKDEP_KEYS: 64, MAX_LOCKDEP_ENTRIES: 512, MAX_LOCKDEP_CHAINS: 512, MAX_STACK_TRACE_ENTRIES: 16384, ARENA_WORDS: 1 << 16 };
 
-export type Kind = 'spin' | 'wlock' | 'rlock' | 'mutex' | 'wsem' | 'rsem';
+export type Kind = 'spin' | 'wlock' | 'rlock' | 'mutex' | 'wsem' | 'rsem' | 'rtmutex';
 export type Irq = 'hard' | 'soft';
 
 /** One testcase's machine: a fresh region, one task, one CPU's irq flags. */
@@ -71,6 +71,8 @@ export class Machine {
         return { map: this.#map('rwsem', x, 'rwsem'), read: 0 };
       case 'rsem':
         return { map: this.#map('rwsem', x, 'rwsem'), read: 1 };
+      case 'rtmutex': // lockdep sees an rt_mutex as a mutex (selftest_rtmutex.ts)
+        return { map: this.#map('rtmutex', x, 'mutex'), read: 0 };
     }
   }
 

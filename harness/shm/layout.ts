@@ -107,6 +107,12 @@ export const HDR_SHUFFLE_GEN = 20;
  * kthread_stop() sleeps on it until its kthread's slot reads exited (harness/cpu/kthread_stop.ts).
  */
 export const HDR_TASK_EXIT_WQ = 21;
+/**
+ * Number of task-slot priority words (TASK_NORMAL_PRIO, TASK_PI_PRIO) holding a real-time prio
+ * (< MAX_RT_PRIO), guest-wide: 0 means every task is SCHED_NORMAL and unboosted, and the
+ * runqueue pick stays FIFO at the cost of this one load (harness/cpu/sched_prio.ts).
+ */
+export const HDR_NR_RT_PRIO = 50;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
@@ -198,6 +204,10 @@ export const TASK_EXECUTOR = 18;
 export const TASK_MIGRATIONS = 19;
 /** pid of the kthread whose exit this task waits for in kthread_stop(), 0 when none (hang reports). */
 export const TASK_STOP_WAIT = 20;
+/** normal_prio: the prio of the task's policy (sched_setscheduler(); harness/cpu/sched_prio.ts). */
+export const TASK_NORMAL_PRIO = 27;
+/** The prio inherited through rt_mutexes (rt_mutex_setprio()), MAX_PRIO when not boosted. */
+export const TASK_PI_PRIO = 28;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */

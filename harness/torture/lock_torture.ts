@@ -25,6 +25,8 @@
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
+ * Besides the kernel's two exclusion checks, a type may check its holder's priority inheritance
+ * (ops.check_boost: rtmutex_lock, lock_torture_rtmutex.ts); ours, counted the same way.
  *
  * This file is the module: its parameters, the stress kthreads, the statistics, boot and cleanup.
  * The lock types (their ops, locks and delays: torture_ops[]) are lock_torture_types.ts.
@@ -56,7 +58,8 @@ import {
   type TortureRandomState,
 } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
-import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
+import { torture_rt_boost } from './lock_torture_rtmutex.js';
+import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, lock_torture_tuning, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
 
 
 /* ---------------- parameters (torture_param) ---------------- */
@@ -87,6 +90,8 @@ const nested_locks = lp.param('int', 'nested_locks', 0, 'Number of nested locks 
   expect: `an integer from 0 to ${MAX_NESTED_LOCKS} (MAX_NESTED_LOCKS)`,
   quiet: true,
 });
+const rt_boost = lp.param('int', 'rt_boost', 2, 'Do periodic rt-boost. 0=Disable, 1=Only for rt_mutex, 2=For all lock types.', { min: 0, max: 2, quiet: true });
+const rt_boost_factor = lp.param('int', 'rt_boost_factor', 50, 'A factor determining how often rt-boost happens.', { min: 1, quiet: true });
 
 /** The parameters: the defaults until boot() reads the boot line (module load must not touch kapi: the driver imports this file). */
 let p: LockTortureParams = {
@@ -102,6 +107,8 @@ let p: LockTortureParams = {
   onoff_holdoff: onoff_holdoff.dflt,
   long_hold: long_hold.dflt,
   nested_locks: nested_locks.dflt,
+  rt_boost: rt_boost.dflt,
+  rt_boost_factor: rt_boost_factor.dflt,
 };
 
 export interface LockTortureParams {
@@ -117,6 +124,8 @@ export interface LockTortureParams {
   readonly onoff_holdoff: number;
   readonly long_hold: number;
   readonly nested_locks: number;
+  readonly rt_boost: number;
+  readonly rt_boost_factor: number;
 }
 
 /** The honoured parameters, read at boot. */
@@ -134,6 +143,8 @@ function readParams(): LockTortureParams {
     onoff_holdoff: onoff_holdoff.get(),
     long_hold: long_hold.get(),
     nested_locks: nested_locks.get(),
+    rt_boost: rt_boost.get(),
+    rt_boost_factor: rt_boost_factor.get(),
   };
 }
 
@@ -150,6 +161,7 @@ const CXT_ERRORS = 2;
 /** WARN_ON_ONCE state, guest-wide: one splat per call site as in the kernel, not one per CPU. */
 const CXT_WARNED_WRITER = 3;
 const CXT_WARNED_READER = 4;
+const CXT_WARNED_BOOST = 5;
 const CXT_WORDS = 16;
 
 let cxtBase = 0;
@@ -192,12 +204,14 @@ async function lock_torture_writer(tid: number): Promise<void> {
   const readHeld = cxtBase + CXT_READ_HELD;
   const slot = tid * STATS_LINE_F64;
   const rand = torture_random_state();
+  const task_boost = ops.task_boost ?? ((trsp: TortureRandomState | null) => torture_rt_boost(trsp, lock_torture_tuning()));
   let last = kapi.jiffies();
   VERBOSE_TOROUT_STRING('lock_torture_writer task started');
   do {
     if ((torture_random(rand) & 0xfffff) === 0) await kapi.scheduleTimeout(1);
     const lockset = torture_random(rand);
     const skip_main_lock = p.nested_locks > 0 && torture_random(rand) % 100 === 0;
+    task_boost(rand);
     if (ops.nested_lock !== undefined) await ops.nested_lock(tid, lockset);
     if (!skip_main_lock) {
       const l = ops.writelock(tid);
@@ -214,6 +228,11 @@ async function lock_torture_writer(tid: number): Promise<void> {
       lwsa[slot] = (lwsa[slot] ?? 0) + 1;
       const d = ops.write_delay(rand);
       if (d instanceof Promise) await d;
+      const unboosted = ops.check_boost?.() ?? null;
+      if (unboosted !== null) {
+        WARN_ON_ONCE(CXT_WARNED_BOOST, 'lock_torture_writer', unboosted);
+        lwsa[slot + 1] = (lwsa[slot + 1] ?? 0) + 1;
+      }
       Atomics.store(i32, held, 0);
       const u = ops.writeunlock(tid);
       if (u instanceof Promise) await u;
@@ -222,6 +241,7 @@ async function lock_torture_writer(tid: number): Promise<void> {
     await stutter_wait('lock_torture_writer');
     last = await cond_resched(last);
   } while (!torture_must_stop());
+  task_boost(null); // reset prio
   torture_kthread_stopping('lock_torture_writer');
 }
 
@@ -301,12 +321,13 @@ async function lock_torture_stats(): Promise<void> {
 /**
  * cxt.debug_lock: the kernel tags the parameter line ` [debug]` when the lock's debug variant is
  * built in: CONFIG_DEBUG_MUTEXES for mutex_*, CONFIG_DEBUG_SPINLOCK for spin_* and rw_lock*.
- * CONFIG_PROVE_LOCKING selects both (lib/Kconfig.debug), and is the only one the model knows.
+ * CONFIG_DEBUG_RT_MUTEXES for rtmutex_*. CONFIG_PROVE_LOCKING selects all three (lib/Kconfig.debug),
+ * and is the only one the model knows.
  */
 function debug_lock(): boolean {
   if (kapi.config.kconfig.get('CONFIG_PROVE_LOCKING') !== 'y') return false;
   const t = p.torture_type;
-  return t.startsWith('mutex') || t.startsWith('spin') || t.startsWith('rw_lock');
+  return t.startsWith('mutex') || t.startsWith('rtmutex') || t.startsWith('spin') || t.startsWith('rw_lock');
 }
 
 /** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter. */
@@ -366,7 +387,7 @@ export async function boot(cpu: number): Promise<void> {
       nrealreaders_stress = nrealwriters_stress;
     }
   }
-  lock_torture_tune({ long_hold: p.long_hold, nested_locks: p.nested_locks, nrealwriters_stress, nrealreaders_stress });
+  lock_torture_tune({ long_hold: p.long_hold, nested_locks: p.nested_locks, nrealwriters_stress, nrealreaders_stress, rt_boost: p.rt_boost, rt_boost_factor: p.rt_boost_factor });
   cxtBase = kapi.shmAlloc('lock_torture_cxt', CXT_WORDS).base;
   lwsa = statsArray(LWSA_SYMBOL, nrealwriters_stress);
   lrsa = statsArray(LRSA_SYMBOL, nrealreaders_stress);

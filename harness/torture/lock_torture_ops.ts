@@ -17,6 +17,16 @@ export interface LockTortureOps {
   writelock(tid: number): MaybeSleep;
   write_delay(trsp: TortureRandomState): MaybeSleep;
   writeunlock(tid: number): MaybeSleep;
+  /**
+   * task_boost(): the writer's periodic rt-boost before each acquisition, null to reset its prio
+   * at the end; absent: torture_rt_boost() (lock_torture_rtmutex.ts), as every kernel type has.
+   */
+  task_boost?(trsp: TortureRandomState | null): void;
+  /**
+   * The holder's check that priority inheritance worked (rtmutex_lock): null when it did, else
+   * what went wrong. A failure counts in the writer's Fail column.
+   */
+  check_boost?(): string | null;
   nested_lock?(tid: number, lockset: number): Promise<void>;
   nested_unlock?(tid: number, lockset: number): void;
   readlock?(tid: number): MaybeSleep;

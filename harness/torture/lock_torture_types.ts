@@ -11,6 +11,7 @@ import { torture_hold_delay, torture_mdelay, torture_udelay } from './torture_de
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { lock_torture_user_ops } from './user_ops.js';
 import { ww_mutex_lock_ops } from './lock_torture_ww.js';
+import { rtmutex_lock_ops } from './lock_torture_rtmutex.js';
 import { DEFINE_BUSTED_LOCK, torture_lock_busted_write_lock, torture_lock_busted_write_unlock } from '../../kernels/locking/lock_busted.js';
 import {
   DEFINE_RAW_SPINLOCK,
@@ -59,12 +60,20 @@ export interface LockTortureTuning {
   readonly nested_locks: number;
   readonly nrealwriters_stress: number;
   readonly nrealreaders_stress: number;
+  /** rt_boost and rt_boost_factor (lock_torture_rtmutex.ts: torture_rt_boost()). */
+  readonly rt_boost: number;
+  readonly rt_boost_factor: number;
 }
 
-let tuning: LockTortureTuning = { long_hold: 100, nested_locks: 0, nrealwriters_stress: 0, nrealreaders_stress: 0 };
+let tuning: LockTortureTuning = { long_hold: 100, nested_locks: 0, nrealwriters_stress: 0, nrealreaders_stress: 0, rt_boost: 2, rt_boost_factor: 50 };
 
 export function lock_torture_tune(t: LockTortureTuning): void {
   tuning = t;
+}
+
+/** The settings, for the lock types in files of their own. */
+export function lock_torture_tuning(): LockTortureTuning {
+  return tuning;
 }
 
 /* ---------------- delays ---------------- */
@@ -330,6 +339,7 @@ export const LOCK_TORTURE_OPS = {
   rw_lock_irq: rw_lock_irq_ops,
   mutex_lock: mutex_lock_ops,
   ww_mutex_lock: () => ww_mutex_lock_ops(torture_mutex_delay),
+  rtmutex_lock: () => rtmutex_lock_ops(lock_torture_tuning, MAX_NESTED_LOCKS),
   rwsem_lock: rwsem_lock_ops,
   percpu_rwsem_lock: percpu_rwsem_lock_ops,
   user: user_ops,

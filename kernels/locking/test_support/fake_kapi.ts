@@ -252,6 +252,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     registerApCallbacks: () => notHere('registerApCallbacks'),
     powerOff: () => notHere('powerOff'),
     mustStop: () => false,
+    sched: { setscheduler: () => notHere('sched.setscheduler'), prio: () => 120, normalPrio: () => 120, setPiPrio: () => notHere('sched.setPiPrio') },
     coverage: new Uint32Array(COVERAGE_COUNTERS),
   };
   installKapi(k);
