@@ -7,6 +7,7 @@
  * is mirrored into the task's slot in shared memory for the hang detector.
  */
 
+import type { LockStatHeld } from './lock_stat.js';
 import { COV, cov, type TaskRef, type WaitQueueHead } from '../kapi.js';
 import {
   HDR_SHUFFLE_GEN,
@@ -90,6 +91,9 @@ export class Task implements TaskRef {
   waitingForLock = false;
   /** The lockdep validator keeps its held-lock stack here. */
   lockdep?: unknown;
+  /** lock_stat's held-lock stamps (lock_stat.ts, CONFIG_LOCK_STAT=y only) and their depth. */
+  lockStatHeld?: LockStatHeld[];
+  lockStatDepth?: number;
   readonly #i32: Int32Array;
 
   constructor(i32: Int32Array, pid: number, comm: string, cpu: number, executor: number, slot: number, fn: () => Promise<void>) {
