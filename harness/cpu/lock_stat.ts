@@ -14,10 +14,11 @@
  *    and `lock->ip` := this CPU and site;
  *  - lock_release(): the hold time (lock_release_holdtime()).
  * The model calls lock_acquired() only after a contention (its primitives' fast paths call no
- * hook there, where the kernel's LOCK_CONTENDED() calls lock_acquired() for every acquisition): an
- * acquisition that did not contend is completed (bounce, `lock->cpu`) at the task's next lock
- * hook (its next acquire, a contention of another lock, or the release), before anything else
- * can be observed of it.
+ * hook there, where the kernel's LOCK_CONTENDED() calls lock_acquired() for every acquisition), so
+ * lock_acquire() of a lock that is not a trylock does lock_acquired()'s part at once (the
+ * acquisition bounce, `lock->cpu` and `lock->ip`), keeping the values it replaced; a contention
+ * that follows puts them back (the owner's, which the contention is judged against), takes the
+ * bounce back, and its lock_acquired() does the part again when the wait ends.
  *
  * Call sites cost a stack capture (microseconds), so they are taken only where the kernel's
  * statistics need them and only on the slow path: at a contention (the contention point) and at
@@ -87,8 +88,11 @@ export interface LockStatHeld {
   waitStamp: number;
   /** The contention's site index + 1 (the acquisition's `ip` once the wait ends), 0 when none. */
   site: number;
-  /** Acquired without lock_acquired() yet: completed at the task's next hook. */
-  pending: boolean;
+  /** The lock's `cpu` + 1 and `ip` that lock_acquire() replaced (a contention restores them). */
+  prevCpu: number;
+  prevIp: number;
+  /** lock_acquire() counted an acquisition bounce (a contention takes it back). */
+  bounced: boolean;
 }
 
 /** What lock_stat needs of a task: its held-lock statistics stack. */
@@ -259,22 +263,15 @@ export class LockStat {
 
   /** __lock_acquired()'s bounce and lock->cpu/ip for the acquisition `h`; `site` is its ip (0: none known). */
   #complete(h: LockStatHeld, site: number): void {
-    h.pending = false;
-    if (h.cls < 0) return;
     const e = this.#lockEntry(h.addr);
     const cpu = this.#cpu() + 1;
     const i32 = this.#i32;
-    if (i32[e + LSL_CPU] !== cpu) this.#inc(h.cls * LOCKSTAT_STAT_F64 + LSF_BOUNCES + (h.read !== 0 ? 1 : 0));
+    h.prevCpu = i32[e + LSL_CPU] ?? 0;
+    h.prevIp = i32[e + LSL_IP] ?? 0;
+    h.bounced = h.prevCpu !== cpu;
+    if (h.bounced) this.#inc(h.cls * LOCKSTAT_STAT_F64 + LSF_BOUNCES + (h.read !== 0 ? 1 : 0));
     i32[e + LSL_CPU] = cpu;
     i32[e + LSL_IP] = site;
-  }
-
-  #completePending(t: LockStatTask): void {
-    const held = t.lockStatHeld;
-    const d = t.lockStatDepth ?? 0;
-    if (held === undefined || d === 0) return;
-    const top = held[d - 1];
-    if (top !== undefined && top.pending) this.#complete(top, 0);
   }
 
   #find(t: LockStatTask, addr: number): LockStatHeld | undefined {
@@ -285,13 +282,12 @@ export class LockStat {
   }
 
   acquire(t: LockStatTask, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead): void {
-    this.#completePending(t);
     const cls = this.classSlot(map.key, subclass);
     const held = (t.lockStatHeld ??= []);
     const d = t.lockStatDepth ?? 0;
     let h = held[d];
     if (h === undefined) {
-      h = { addr: 0, cls: -1, read: 0, holdStamp: 0, waitStamp: 0, site: 0, pending: false };
+      h = { addr: 0, cls: -1, read: 0, holdStamp: 0, waitStamp: 0, site: 0, prevCpu: 0, prevIp: 0, bounced: false };
       held[d] = h;
     }
     h.addr = map.addr;
@@ -300,8 +296,10 @@ export class LockStat {
     h.holdStamp = this.#clock();
     h.waitStamp = 0;
     h.site = 0;
-    h.pending = !trylock;
+    h.bounced = false;
     t.lockStatDepth = d + 1;
+    // lock_acquired()'s part now: the fast paths call no hook once they own the lock.
+    if (!trylock && cls >= 0) this.#complete(h, 0);
   }
 
   contended(t: LockStatTask, map: LockdepMap): void {
@@ -310,15 +308,23 @@ export class LockStat {
     const site = this.siteIndex(siteOf(captureKernelStack()));
     h.waitStamp = this.#clock();
     const base = h.cls * LOCKSTAT_STAT_F64;
+    const cpu = this.#cpu() + 1;
+    // Not ours yet: the owner's cpu and ip back (unless another acquirer replaced ours since).
+    const e = this.#lockEntry(map.addr);
+    const i32 = this.#i32;
+    if (i32[e + LSL_CPU] === cpu && i32[e + LSL_IP] === 0) {
+      i32[e + LSL_CPU] = h.prevCpu;
+      i32[e + LSL_IP] = h.prevIp;
+    }
+    if (h.bounced) this.#f64[base + LSF_BOUNCES + (h.read !== 0 ? 1 : 0)] = (this.#f64[base + LSF_BOUNCES + (h.read !== 0 ? 1 : 0)] ?? 1) - 1;
+    h.bounced = false;
     const cp = this.#lockPoint(h.cls, LSC_CONTENTION_POINT, site);
     if (cp < LOCKSTAT_POINTS) this.#inc(base + LSF_CONTENTION_POINT + cp);
-    const e = this.#lockEntry(map.addr);
-    const ip = this.#i32[e + LSL_IP] ?? 0;
-    if (ip !== 0) {
-      const dp = this.#lockPoint(h.cls, LSC_CONTENDING_POINT, ip);
+    if (h.prevIp !== 0) {
+      const dp = this.#lockPoint(h.cls, LSC_CONTENDING_POINT, h.prevIp);
       if (dp < LOCKSTAT_POINTS) this.#inc(base + LSF_CONTENDING_POINT + dp);
     }
-    if (this.#i32[e + LSL_CPU] !== this.#cpu() + 1) this.#inc(base + LSF_BOUNCES + 2 + (h.read !== 0 ? 1 : 0));
+    if (h.prevCpu !== cpu) this.#inc(base + LSF_BOUNCES + 2 + (h.read !== 0 ? 1 : 0));
     // The site of the acquisition that ends this wait: the contention's own.
     h.site = site;
   }
@@ -334,7 +340,7 @@ export class LockStat {
       h.holdStamp = now;
     }
     h.waitStamp = 0;
-    this.#complete(h, site);
+    if (h.cls >= 0) this.#complete(h, site);
   }
 
   release(t: LockStatTask, map: LockdepMap): void {
@@ -345,7 +351,6 @@ export class LockStat {
     while (i >= 0 && held[i]?.addr !== map.addr) i--;
     if (i < 0) return;
     const h = held[i] as LockStatHeld;
-    if (h.pending) this.#complete(h, 0);
     if (h.cls >= 0) this.#timeInc(h.cls * LOCKSTAT_STAT_F64 + (h.read !== 0 ? LSF_READ_HOLD : LSF_WRITE_HOLD), this.#clock() - h.holdStamp);
     // Remove entry i, keeping the objects for reuse.
     for (let k = i; k < d - 1; k++) held[k] = held[k + 1] as LockStatHeld;
