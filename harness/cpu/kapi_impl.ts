@@ -83,6 +83,9 @@ export function makeKapi(d: KapiDeps): Kapi {
     shmAlloc: (name: string, words: number, init?: (r: ShmRegion) => void) => shm.alloc(name, words, init),
     kthreadRun: (fn: () => Promise<void>, comm: string) => rt.kthreadRun(fn, comm),
     kthreadBind: (t: TaskRef, cpu: number) => rt.kthreadBind(rt.ownTask(t), cpu),
+    setCpusAllowed: (t: TaskRef, cpus: readonly number[]) => {
+      rt.ownTask(t).allowed = cpus.length === 0 ? null : [...cpus];
+    },
     kthreadStop: (pid: number) => kthreadStop(rt, pid),
     tortureShuffleTaskRegister(t: TaskRef): void {
       rt.ownTask(t).shuffled = true;
