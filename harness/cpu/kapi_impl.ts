@@ -56,7 +56,11 @@ function lockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): LockdepHooks 
   const hooks = makeLockdepHooks(rt, v);
   const base = Atomics.load(rt.i32, HDR_LOCKSTAT_BASE);
   if (base === 0) return hooks;
-  const ls = new LockStat(rt.i32, base, rt.config.nrCpus, rt.id, () => rt.localClockNs(), () => rt.cpu);
+  // lockstat_clock(): a stamp is compared only with stamps of the same task, which never leaves
+  // its executor's thread, so the thread's own monotonic clock serves (local_clock() is per CPU in
+  // the kernel too); `performance` read once: the global is a getter in a worker.
+  const perf = performance;
+  const ls = new LockStat(rt.i32, base, rt.config.nrCpus, rt.id, () => perf.now() * 1e6, () => rt.cpu);
   return withLockStat(hooks, ls, () => rt.currentOrIrq());
 }
 

@@ -27,6 +27,9 @@
  * contention against it is not counted: contending points count the contentions against owners
  * that themselves waited (a departure; the kernel records every acquisition's ip for free).
  *
+ * The clock (lockstat_clock()) is the executor thread's own: a stamp is only ever compared with
+ * another of the same task, and a task never leaves its executor's thread.
+ *
  * Why plain stores on the statistics: only executor k's thread writes block k (as the coverage
  * counters); the guest's main thread reads them after Worker.terminate() joined every worker.
  * The class, site and point tables are claimed by CAS (Atomics.compareExchange of the state or
@@ -121,6 +124,10 @@ export class LockStat {
   readonly #classes = new Map<LockClassKey, number[]>();
   readonly #sites = new Map<string, number>();
   readonly #enc = new TextEncoder();
+  /* A one-entry cache in front of #classes: a loop takes the same lock again and again. */
+  #lastKey: LockClassKey | null = null;
+  #lastSub = -1;
+  #lastSlot = -1;
 
   constructor(i32: Int32Array, base: number, nrCpus: number, executor: number, clock: () => number, cpu: () => number) {
     this.#i32 = i32;
@@ -134,6 +141,15 @@ export class LockStat {
 
   /** The class slot of (key, subclass), registered on first use (register_lock_class()); -1 when full. */
   classSlot(key: LockClassKey, subclass: number): number {
+    if (key === this.#lastKey && subclass === this.#lastSub) return this.#lastSlot;
+    const slot = this.#classSlot(key, subclass);
+    this.#lastKey = key;
+    this.#lastSub = subclass;
+    this.#lastSlot = slot;
+    return slot;
+  }
+
+  #classSlot(key: LockClassKey, subclass: number): number {
     let per = this.#classes.get(key);
     if (per === undefined) {
       per = [];
