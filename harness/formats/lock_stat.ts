@@ -195,8 +195,6 @@ interface Building {
   bounces: [number, number, number, number];
   contentionPoints: LockStatPoint[];
   contendingPoints: LockStatPoint[];
-  /** Point lines seen after the separators: 0 the first list, 1 the second. */
-  list: number;
 }
 
 const ROW = /^\s*(.+?)(-W|-R)?:\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$/;
@@ -219,7 +217,7 @@ export function parseLockStat(text: string): LockStatClass[] | null {
     if (r !== null) {
       const n = splitName(r[1] ?? '');
       if (cur === null || r[2] !== '-R' || cur.name !== n.name || cur.version !== n.version || cur.subclass !== n.subclass) {
-        cur = { ...n, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], contentionPoints: [], contendingPoints: [], list: 0 };
+        cur = { ...n, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], contentionPoints: [], contendingPoints: [] };
         out.push(cur);
         dashes = 0;
       }
@@ -249,7 +247,7 @@ export function parseLockStat(text: string): LockStatClass[] | null {
       (dashes <= 1 ? cur.contentionPoints : cur.contendingPoints).push(pt);
     }
   }
-  return out.map(({ list: _list, ...c }) => c);
+  return out;
 }
 
 /* ---------------- summing ---------------- */
