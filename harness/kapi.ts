@@ -255,6 +255,11 @@ export interface Kapi {
    */
   kthreadBind(t: TaskRef, cpu: number): void;
   /**
+   * torture_sched_setaffinity() (set_cpus_allowed_ptr()): `t` (created on this thread) runs only
+   * on the CPUs of `cpus` (when none of them is online, on any online CPU: select_fallback_rq()).
+   */
+  setCpusAllowed(t: TaskRef, cpus: readonly number[]): void;
+  /**
    * kthread_stop(pid): wake the kthread and wait for it to exit, uninterruptibly and without a
    * limit (wait_for_completion(&kthread->exited)): a kthread that never exits is a hung task of
    * the caller, reported by khungtaskd. The stop request is the caller's (kthreads check

@@ -165,9 +165,9 @@ export class ModuleParams {
   /**
    * `name=value ...` for the print line: the declared, non-quiet parameters in declaration order
    * (bool as the kernel's %d: 0/1); `shown` gives the values the module computed (nreaders=-1
-   * prints the real reader count). Refused parameters are not in effect, so not printed.
+   * prints the real reader count; a cpumask prints as `%*pbl`). Refused parameters are not in effect, so not printed.
    */
-  print_words(shown: Readonly<Record<string, number>> = {}): string {
+  print_words(shown: Readonly<Record<string, number | string>> = {}): string {
     return this.#printed
       .map(([name, get]) => {
         const v = shown[name] ?? get();

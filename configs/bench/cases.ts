@@ -47,6 +47,8 @@ export interface UncontendedCase {
   readonly lock: BenchLock;
   readonly op: BenchOp;
   readonly lockdep: boolean;
+  /** CONFIG_LOCK_STAT=y: the machine keeps lock_stat (harness/cpu/lock_stat.ts). */
+  readonly lockStat?: boolean;
   /** One line for the report: what the row is. */
   readonly what: string;
 }
@@ -143,6 +145,8 @@ interface LockRowSpec {
   readonly what: string;
   /** Also measure with lockdep on. */
   readonly lockdep: boolean;
+  /** Also measure with lock_stat on (CONFIG_LOCK_STAT=y, lockdep off): its cost, against the row without. */
+  readonly lockStat?: boolean;
 }
 
 const UNCONTENDED_BASELINES: readonly UncontendedCase[] = [
@@ -162,11 +166,11 @@ const LOCK_ROWS: readonly LockRowSpec[] = [
     what: 'kapi.lockdep.acquire + release alone: the held-lock tracking (and, on, the validator) every kernel lock pays',
     lockdep: true,
   },
-  { lock: 'spinlock', op: 'lock_unlock', label: 'spin_lock.lock_unlock', what: 'spin_lock + spin_unlock (sync)', lockdep: true },
+  { lock: 'spinlock', op: 'lock_unlock', label: 'spin_lock.lock_unlock', what: 'spin_lock + spin_unlock (sync)', lockdep: true, lockStat: true },
   { lock: 'spinlock_cov', op: 'lock_unlock', label: 'spin_lock_cov.lock_unlock', what: 'spin_lock + one coverage point + spin_unlock (harness/bench/coverage_cost.ts)', lockdep: false },
   { lock: 'rwlock', op: 'read', label: 'rwlock.read_lock_unlock', what: 'read_lock + read_unlock (sync)', lockdep: true },
   { lock: 'rwlock', op: 'write', label: 'rwlock.write_lock_unlock', what: 'write_lock + write_unlock (sync)', lockdep: true },
-  { lock: 'mutex', op: 'lock_unlock', label: 'mutex.await_lock_unlock', what: 'await mutex_lock + mutex_unlock, as kernel code calls it', lockdep: true },
+  { lock: 'mutex', op: 'lock_unlock', label: 'mutex.await_lock_unlock', what: 'await mutex_lock + mutex_unlock, as kernel code calls it', lockdep: true, lockStat: true },
   { lock: 'mutex', op: 'trylock', label: 'mutex.trylock_unlock', what: 'mutex_trylock + mutex_unlock: the sync fast path, no await', lockdep: true },
   { lock: 'rtmutex', op: 'lock_unlock', label: 'rt_mutex.await_lock_unlock', what: 'await rt_mutex_lock + rt_mutex_unlock (kernels/locking/rtmutex.ts)', lockdep: true },
   { lock: 'rwsem', op: 'read', label: 'rwsem.await_down_up_read', what: 'await down_read + up_read', lockdep: true },
@@ -210,6 +214,9 @@ export function benchCases(maxThreads: number = DEFAULT_MAX_THREADS): BenchCase[
     out.push({ kind: 'uncontended', name: `${r.label}.uncontended`, lock: r.lock, op: r.op, lockdep: false, what: r.what });
     if (r.lockdep) {
       out.push({ kind: 'uncontended', name: `${r.label}.uncontended.lockdep`, lock: r.lock, op: r.op, lockdep: true, what: `${r.what}, lockdep on (chain-cache hit)` });
+    }
+    if (r.lockStat === true) {
+      out.push({ kind: 'uncontended', name: `${r.label}.uncontended.lock_stat`, lock: r.lock, op: r.op, lockdep: false, lockStat: true, what: `${r.what}, lock_stat on (CONFIG_LOCK_STAT=y)` });
     }
   }
   for (const r of CONTENDED_ROWS) {

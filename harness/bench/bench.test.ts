@@ -90,7 +90,7 @@ describe('runBench()', () => {
     for (const name of ['user.write_lock_unlock.uncontended', 'user.write_lock_unlock.contended_2t']) {
       expect(rep.rows.find((r) => r.name === name)?.state).toBe('measured');
     }
-    expect(rep.goals).toHaveLength(10);
+    expect(rep.goals).toHaveLength(11);
     for (const g of rep.goals) expect(['MET', 'MISSED', 'UNMEASURED']).toContain(g.status);
   });
 

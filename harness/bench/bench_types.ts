@@ -160,6 +160,8 @@ export interface UncontendedJob {
   readonly lock: BenchLock;
   readonly op: BenchOp;
   readonly lockdep: boolean;
+  /** CONFIG_LOCK_STAT=y on the row's machine. */
+  readonly lockStat?: boolean;
   readonly timeMs: number;
   readonly warmupMs: number;
   readonly opsModule: string | undefined;

@@ -8,6 +8,7 @@
 import { CAS_FLOOR_CASE } from '../../configs/bench/cases.js';
 import type { BenchRow, GoalResult, LatencyRow, RcuUpdateRow, ThroughputRow } from './bench_types.js';
 import { coveragePointGoal } from './coverage_cost.js';
+import { lockStatGoal } from './lock_stat_cost.js';
 
 export const GOALS = {
   mutexVsFloor: 1.3,
@@ -167,6 +168,7 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
     });
   }
   out.push(coveragePointGoal(rows));
+  out.push(lockStatGoal(rows));
   // objecttorture checks a 10,000-call, 8-thread queue history in at most 1 s.
   const li = rows.find((r) => r.name === 'linearizability.queue.10k_8t');
   const lgoal = 'linearizability check <= 1 s (10,000 calls, 8 threads)';

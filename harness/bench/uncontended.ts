@@ -36,6 +36,7 @@ export async function runUncontended(c: UncontendedCase, s: UncontendedSettings)
     lock: c.lock,
     op: c.op,
     lockdep: c.lockdep,
+    ...(c.lockStat === true ? { lockStat: true } : {}),
     timeMs: s.timeMs,
     warmupMs: s.warmupMs,
     opsModule: s.opsModule,

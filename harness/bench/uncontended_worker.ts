@@ -157,8 +157,10 @@ async function main2(): Promise<WorkerReply> {
       validator: ld.ld.validator(i32, print),
     });
   } else {
-    const sab = createMachine({ nrCpus: 1 });
-    cpu = attachCpu(sab, 0, { nrCpus: 1, kconfig: { CONFIG_SMP: 'y', ...preempt }, print });
+    // lock_stat rows: a machine with the lock_stat region, as a guest with CONFIG_LOCK_STAT=y.
+    const lockStat = job.lockStat === true;
+    const sab = createMachine({ nrCpus: 1, lockStat });
+    cpu = attachCpu(sab, 0, { nrCpus: 1, kconfig: { CONFIG_SMP: 'y', ...(lockStat ? { CONFIG_LOCK_STAT: 'y' } : {}), ...preempt }, print });
   }
   const reply = await cpu.run(() => measure(shared), 'bench');
   // A validator that reported something switches itself off (debug_locks=0): the row would then

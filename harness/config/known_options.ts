@@ -98,6 +98,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('DEBUG_LOCK_ALLOC', KBOOL),
   kc('PROVE_LOCKING', KBOOL),
   kc('PROVE_RAW_LOCK_NESTING', KBOOL),
+  kc('LOCK_STAT', KBOOL),
   kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
   kc('DEBUG_OBJECTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
@@ -119,7 +120,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
   derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
   derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
-  derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') ? 'y' : 'n')),
+  derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') || yes(k, 'CONFIG_LOCK_STAT') ? 'y' : 'n')),
 
   // --- Boot parameters: derived from their declarations (boot_params.ts).
   ...DECLARED_PARAMS.map(bootOption),

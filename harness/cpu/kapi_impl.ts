@@ -2,17 +2,18 @@
  * The real kapi of one CPU worker: one table from kapi's names to what implements them. The
  * task context and the scheduler are CpuRuntime's; waits and wake-ups its Sleepers', timers and
  * softirqs its Interrupts', hotplug its Hotplug's (hotplug.ts), the spinlock halt pv_halt.ts's,
- * kapi.lockdep lockdep_hooks.ts's; ShmAllocator serves static shared memory. Members bind to the
+ * kapi.lockdep lockdep_hooks.ts's (with lock_stat.ts's in front under CONFIG_LOCK_STAT=y); ShmAllocator serves static shared memory. Members bind to the
  * part that owns them directly, so a kapi call costs one closure call as before the split.
  */
 
-import type { Kapi, KernelConfig, LockClassKey, LockType, SchedHooks, ShmRegion, SoftirqNr, TaskRef, TimerList, WaitQueueHead, WaitType } from '../kapi.js';
-import { CPU_CURR_PID, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, readComm, taskSlotOfPid } from '../shm/layout.js';
+import type { Kapi, KernelConfig, LockClassKey, LockdepHooks, LockType, SchedHooks, ShmRegion, SoftirqNr, TaskRef, TimerList, WaitQueueHead, WaitType } from '../kapi.js';
+import { CPU_CURR_PID, HDR_LOCKSTAT_BASE, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, readComm, taskSlotOfPid } from '../shm/layout.js';
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import { parkCpu, unparkCpu } from './hotplug.js';
 import { kthreadStop } from './kthread_stop.js';
 import { makeLockdepHooks, type LockdepValidator } from './lockdep_hooks.js';
+import { LockStat, withLockStat } from './lock_stat.js';
 import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
 import { makeSchedPrio } from './sched_prio.js';
@@ -51,6 +52,19 @@ function lockClassKeys(): (name: string, type: LockType, waitType: WaitType) => 
   };
 }
 
+/** The lockdep hooks, with lock_stat in front when the guest has a lock_stat region (CONFIG_LOCK_STAT=y). */
+function lockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): LockdepHooks {
+  const hooks = makeLockdepHooks(rt, v);
+  const base = Atomics.load(rt.i32, HDR_LOCKSTAT_BASE);
+  if (base === 0) return hooks;
+  // lockstat_clock(): a stamp is compared only with stamps of the same task, which never leaves
+  // its executor's thread, so the thread's own monotonic clock serves (local_clock() is per CPU in
+  // the kernel too); `performance` read once: the global is a getter in a worker.
+  const perf = performance;
+  const ls = new LockStat(rt.i32, base, rt.config.nrCpus, rt.id, () => perf.now() * 1e6, () => rt.cpu);
+  return withLockStat(hooks, ls, () => rt.currentOrIrq());
+}
+
 export function makeKapi(d: KapiDeps): Kapi {
   const { rt, shm, config } = d;
   const { sleepers, irqs, hotplug } = rt;
@@ -60,7 +74,7 @@ export function makeKapi(d: KapiDeps): Kapi {
     config,
     nrCpuIds: config.nrCpus,
     shm: i32,
-    lockdep: makeLockdepHooks(rt, d.validator),
+    lockdep: lockdepHooks(rt, d.validator),
     // The held token's CPU (harness/cpu/README.md): it changes only between tasks.
     smpProcessorId: () => rt.cpu,
     current(): TaskRef {
@@ -74,6 +88,9 @@ export function makeKapi(d: KapiDeps): Kapi {
     shmAlloc: (name: string, words: number, init?: (r: ShmRegion) => void) => shm.alloc(name, words, init),
     kthreadRun: (fn: () => Promise<void>, comm: string) => rt.kthreadRun(fn, comm),
     kthreadBind: (t: TaskRef, cpu: number) => rt.kthreadBind(rt.ownTask(t), cpu),
+    setCpusAllowed: (t: TaskRef, cpus: readonly number[]) => {
+      rt.ownTask(t).allowed = cpus.length === 0 ? null : [...cpus];
+    },
     kthreadStop: (pid: number) => kthreadStop(rt, pid),
     tortureShuffleTaskRegister(t: TaskRef): void {
       rt.ownTask(t).shuffled = true;

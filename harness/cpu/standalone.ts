@@ -19,6 +19,7 @@ import {
   HDR_NEXT_PID,
   HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
+  HDR_LOCKSTAT_BASE,
   LOCKDEP_BASE,
   bootTimeView,
   setCpuOnline,
@@ -35,15 +36,18 @@ export interface MachineOptions {
   readonly nrCpus: number;
   /** Words reserved for lockdep (LOCKDEP_SHM_WORDS when lockdep will be used). */
   readonly lockdepWords?: number;
+  /** CONFIG_LOCK_STAT=y: a lock_stat region, which every attached CPU's lockdep hooks feed. */
+  readonly lockStat?: boolean;
 }
 
 export function createMachine(o: MachineOptions): SharedArrayBuffer {
-  const layout = guestLayout(o.lockdepWords ?? 0, o.nrCpus);
+  const layout = guestLayout(o.lockdepWords ?? 0, o.nrCpus, o.lockStat === true);
   const sab = new SharedArrayBuffer(layout.totalWords * 4);
   const i32 = new Int32Array(sab);
   bootTimeView(sab)[0] = performance.now();
   Atomics.store(i32, HDR_NR_CPUS, o.nrCpus);
   Atomics.store(i32, HDR_WAKE_SEQ_BASE, layout.wakeSeqBase);
+  Atomics.store(i32, HDR_LOCKSTAT_BASE, layout.lockStatBase);
   Atomics.store(i32, HDR_NEXT_PID, 2);
   for (let c = 0; c < o.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
   for (let c = 0; c < o.nrCpus; c++) setCpuOnline(i32, c, true);
@@ -71,7 +75,8 @@ export interface StandaloneCpu {
 
 export function attachCpu(sab: SharedArrayBuffer, cpu: number, o: AttachOptions): StandaloneCpu {
   const i32 = new Int32Array(sab);
-  const layout = guestLayout(o.lockdepWords ?? 0);
+  // The machine's layout: with a lock_stat region (createMachine's lockStat) the heap starts after it.
+  const layout = guestLayout(o.lockdepWords ?? 0, o.nrCpus, Atomics.load(i32, HDR_LOCKSTAT_BASE) !== 0);
   const kconfig = new Map(Object.entries(o.kconfig ?? {}));
   const config: KernelConfig = {
     kconfig,

@@ -7,9 +7,11 @@
  * is mirrored into the task's slot in shared memory for the hang detector.
  */
 
+import type { LockStatHeld } from './lock_stat.js';
 import { COV, cov, type TaskRef, type WaitQueueHead } from '../kapi.js';
 import {
   HDR_SHUFFLE_GEN,
+  cpuOnlineIn,
   TASK_CPU,
   TASK_DEPTH,
   TASK_EXECUTOR,
@@ -46,6 +48,11 @@ export class Task implements TaskRef {
   readonly executor: number;
   /** kthread_bind(): the only CPU it may run on, -1 for any online CPU. */
   bound = -1;
+  /**
+   * set_cpus_allowed_ptr() (torture_sched_setaffinity()): the CPUs it may run on, null for all.
+   * When none of them is online it runs on any online CPU, as select_fallback_rq() breaks affinity.
+   */
+  allowed: readonly number[] | null = null;
   /** torture_shuffle_task_register(): its affinity excludes the shuffle-idle CPU. */
   shuffled = false;
   /* torture.random_shuffle: the last shuffle this task flipped for, and the CPU it avoids since. */
@@ -91,6 +98,9 @@ export class Task implements TaskRef {
   waitingForLock = false;
   /** The lockdep validator keeps its held-lock stack here. */
   lockdep?: unknown;
+  /** lock_stat's held-lock stamps (lock_stat.ts, CONFIG_LOCK_STAT=y only) and their depth. */
+  lockStatHeld?: LockStatHeld[];
+  lockStatDepth?: number;
   readonly #i32: Int32Array;
 
   constructor(i32: Int32Array, pid: number, comm: string, cpu: number, executor: number, slot: number, fn: () => Promise<void>) {
@@ -134,6 +144,7 @@ export class Task implements TaskRef {
    */
   allowedOn(cpu: number, shuffleIdle: number): boolean {
     if (this.bound >= 0) return cpu === this.bound;
+    if (this.allowed !== null && !this.allowed.includes(cpu) && this.allowed.some((c) => cpuOnlineIn(this.#i32, c))) return false;
     if (!this.shuffled || shuffleIdle === -2) return true;
     const gen = Atomics.load(this.#i32, HDR_SHUFFLE_GEN); // pairs with the Atomics.add in setShuffleIdleCpu()
     if (gen === 0) return cpu !== shuffleIdle;

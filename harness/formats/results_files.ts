@@ -22,6 +22,8 @@ export const SCENARIO_FILE = {
   summary: 'summary.json',
   lockdepGraph: 'lockdep_graph.json',
   lockTasks: 'locktorture_tasks.json',
+  /** CONFIG_LOCK_STAT=y: /proc/lock_stat at the end of the run (lock_stat.ts). */
+  lockStat: 'lock_stat',
   /** objecttorture's linearizability verdict and a violation's minimal history (the report's timeline). */
   objectHistory: 'object_history.json',
   /** objecttorture.dump_history=1: every recorded call (the benchmark's input). */

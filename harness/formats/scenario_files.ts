@@ -43,6 +43,8 @@ export interface ScenarioFiles {
   readonly guestOutput: string | null;
   readonly configFragmentInput: string | null;
   readonly dotConfig: string | null;
+  /** `lock_stat` (CONFIG_LOCK_STAT=y), or null. */
+  readonly lockStat?: string | null;
 }
 
 /** Read scenario directory `dir` (absolute). */
@@ -58,5 +60,6 @@ export function readScenarioFiles(dir: string): ScenarioFiles {
     guestOutput: readText(path.join(dir, SCENARIO_FILE.guestOutput)),
     configFragmentInput: readText(path.join(dir, SCENARIO_FILE.configFragmentInput)),
     dotConfig: readText(path.join(dir, SCENARIO_FILE.dotConfig)),
+    lockStat: readText(path.join(dir, SCENARIO_FILE.lockStat)),
   };
 }

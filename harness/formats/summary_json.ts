@@ -8,6 +8,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../lib/write_file_atomic.js';
 import type { HotplugCounts } from './console_lines.js';
 import type { CoverageBlock } from './coverage_block.js';
+import type { LockStatClass } from './lock_stat.js';
 import { SCENARIO_FILE } from './results_files.js';
 
 /** A scenario's verdict: tested and clean, a finding, or not tested enough to say. */
@@ -54,6 +55,8 @@ export interface ScenarioSummary {
    * before its end, results from before coverage existed).
    */
   readonly coverage?: CoverageBlock | null;
+  /** The `lock_stat` file's classes (lock_stat.ts; CONFIG_LOCK_STAT=y), absent without one. */
+  readonly lockStat?: readonly LockStatClass[];
 }
 
 /** summary.json of a results directory. */

@@ -2,7 +2,8 @@
  * One guest: the analogue of one qemu process of kvm.sh. It creates the guest's shared memory,
  * starts NR_CPUS CPU workers, writes their console to `console.log` as it arrives (so whatever a
  * guest printed is on disk even if it is killed), watches for hangs and soft lockups, and ends
- * when the kernel powers off, panics, or hangs. It writes `guest-result.json` and, with lockdep,
+ * when the kernel powers off, panics, or hangs. It writes `guest-result.json`, with LOCK_STAT
+ * `lock_stat` (/proc/lock_stat), and, with lockdep,
  * `lockdep_stats` and `lockdep_graph.json` (locktorture: `locktorture_tasks.json`) before exiting with one of GUEST_EXIT.
  *
  * Usage: node [--max-old-space-size=MB] dist/harness/guest/guest_main.js <resdir>/guest-spec.json
@@ -35,6 +36,7 @@ import {
   HDR_NEXT_PID,
   HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
+  HDR_LOCKSTAT_BASE,
   IRQ_LINE_SLEEPING,
   LOCKDEP_BASE,
   bootTimeView,
@@ -50,6 +52,9 @@ import { printkStamp, printkTime } from '../lib/printk_time.js';
 import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
 import { coverageDump } from './coverage_dump.js';
+import { lockStats } from '../cpu/lock_stat.js';
+import { lockStatText } from '../formats/lock_stat.js';
+import { SCENARIO_FILE } from '../formats/results_files.js';
 import { SUITES } from '../suites/index.js';
 import { watchdog_thresh } from '../../kernels/core_params.js';
 
@@ -76,13 +81,15 @@ const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');
 const proveLocking = spec.kconfig['CONFIG_PROVE_LOCKING'] === 'y';
 
 const lockdepMod = proveLocking ? await import('../lockdep/index.js') : null;
-const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0, spec.nrCpus);
+const lockStatOn = spec.kconfig['CONFIG_LOCK_STAT'] === 'y';
+const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0, spec.nrCpus, lockStatOn);
 const sab = new SharedArrayBuffer(layout.totalWords * 4);
 const i32 = new Int32Array(sab);
 const bootMs = performance.now();
 bootTimeView(sab)[0] = bootMs;
 Atomics.store(i32, HDR_NR_CPUS, spec.nrCpus);
 Atomics.store(i32, HDR_WAKE_SEQ_BASE, layout.wakeSeqBase);
+Atomics.store(i32, HDR_LOCKSTAT_BASE, layout.lockStatBase);
 Atomics.store(i32, HDR_NEXT_PID, 2);
 for (let c = 0; c < spec.nrCpus; c++) Atomics.store(i32, cpuWord(c, CPU_STATE), CPU_ST.online);
 Atomics.store(i32, HDR_MAGIC, GUEST_MAGIC);
@@ -134,6 +141,8 @@ async function finish(how: GuestResult['end']): Promise<void> {
   const seconds = (performance.now() - bootMs) / 1000;
   machineLines(coverageDump(i32, spec)); // after terminate(): every worker joined (coverage_dump.ts)
   if (how === 'poweroff') machineLines(['reboot: Power down']);
+  // /proc/lock_stat at the end of the run, after terminate(): every worker joined (cpu/lock_stat.ts).
+  if (lockStatOn) writeFileSync(path.join(resdir, SCENARIO_FILE.lockStat), lockStatText(lockStats(i32, layout.lockStatBase, spec.nrCpus)));
   if (lockdepMod !== null) {
     try {
       const v = lockdepMod.lockdepInit(i32, LOCKDEP_BASE, {

@@ -1,6 +1,6 @@
 /*
  * How a battery is summed up: torture.sh's closing lines, then the HTML report and the JUnit
- * file (the records themselves: harness/formats/battery_files.ts). Shared by `torture nightly`
+ * file, the coverage lines and, for CONFIG_LOCK_STAT jobs, their summed `lock_stat` (the records themselves: harness/formats/battery_files.ts). Shared by `torture nightly`
  * (at the end of a battery) and `torture merge` (over the shards' records), so that a merged
  * battery ends exactly as an unsharded one does.
  */
@@ -11,6 +11,10 @@ import { writeJunit } from '../report/junit.js';
 import { writeReport } from '../report/write_report.js';
 import type { BatteryRecord, JobRecord } from '../formats/battery_files.js';
 import { batteryCoverageLines } from './battery_coverage.js';
+import { lockStatText } from '../formats/lock_stat.js';
+import { collectLockStat } from '../formats/lock_stat_sum.js';
+import { SCENARIO_FILE } from '../formats/results_files.js';
+import { writeFileAtomic } from '../lib/write_file_atomic.js';
 
 /** torture.sh's get_starttime_duration: `N seconds`, `M:SS.0`, `H:MM:SS`, `Dd H:MM:SS`. */
 export function formatDuration(secs: number): string {
@@ -65,6 +69,12 @@ export function writeBatteryOutputs(dir: string, r: BatteryRecord, log: (line: s
     reportOk = false;
   }
   for (const l of batteryCoverageLines(dir, r)) log(l);
+  // CONFIG_LOCK_STAT jobs: their lock_stat summed per class at the battery's top (a merge's too).
+  const ls = collectLockStat([dir]);
+  if (ls.scenarios > 0) {
+    writeFileAtomic(path.join(dir, SCENARIO_FILE.lockStat), lockStatText(ls.classes));
+    log(` --- lock_stat: ${path.join(dir, SCENARIO_FILE.lockStat)} (${ls.scenarios} scenarios)`);
+  }
   const s = summaryLines(dir, r);
   for (const l of s.lines) log(l);
   return reportOk ? s.rc : 1;

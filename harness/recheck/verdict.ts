@@ -18,6 +18,7 @@ import type { ScenarioFiles } from '../formats/scenario_files.js';
 import type { RunSummary, ScenarioSummary } from '../formats/summary_json.js';
 import { parseConsole } from './parse_console.js';
 import { parseCoverageBlock } from '../formats/coverage_block.js';
+import { parseLockStat, type LockStatClass } from '../formats/lock_stat.js';
 import { RECHECK_RULES } from './rules.js';
 
 export interface ScenarioVerdict {
@@ -89,8 +90,15 @@ export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
     killed: retval === KILLED_RETVAL,
     headline: headline.text,
     coverage: files.console === null ? null : parseCoverageBlock(files.console.split('\n')),
+    ...lockStatOf(files.lockStat),
   };
   return { dir: files.dir, summary, findings, diags: facts?.diags ?? [], configErrors: findings.some((f) => f.configError === true) };
+}
+
+/** summary.json's `lockStat`: the classes of a readable `lock_stat` file, nothing without one. */
+function lockStatOf(text: string | null | undefined): { lockStat?: LockStatClass[] } {
+  const classes = text === null || text === undefined ? null : parseLockStat(text);
+  return classes === null ? {} : { lockStat: classes };
 }
 
 /** Judge a results directory from its scenarios' verdicts (in name order). */

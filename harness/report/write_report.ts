@@ -19,6 +19,8 @@ import type { RunVerdict } from '../recheck/verdict.js';
 import { collectReport, type ReportModel, type ScenarioView } from './collect.js';
 import { pageData } from './page_data.js';
 import { COVERAGE_CSS, overallCoverageSection, scenarioCoverageTable } from './coverage_table.js';
+import { lockStatSection } from './lock_stat_table.js';
+import { SCENARIO_FILE } from '../formats/results_files.js';
 
 export const REPORT_FILE = 'index.html';
 
@@ -131,6 +133,7 @@ ${graph}
 ${objectCheckSection(s.objectCheck)}
 <div class="charts" id="charts-${i}"></div>
 ${scenarioCoverageTable(s.summary.coverage)}
+${lockStatSection(s.summary.lockStat, link(s.consoleRel === null ? null : path.join(path.dirname(s.consoleRel), SCENARIO_FILE.lockStat), 'lock_stat'))}
 ${s.splatHead !== '' ? `<details><summary>first splat</summary><pre>${esc(s.splatHead)}</pre></details>` : ''}
 </section>`;
 }

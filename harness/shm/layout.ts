@@ -15,6 +15,8 @@
  *   | coverage counters   |  MAX_CPUS x COV_WORDS_PER_EXEC words: one block per executor
  *   +--------------------+  LOCKDEP_BASE (lockdepWords, may be 0 when PROVE_LOCKING=n)
  *   | lockdep region      |
+ *   +--------------------+  lockStatBase (lockStatWords, 0 when LOCK_STAT=n)
+ *   | lock_stat region    |  classes, call sites, lock instances, per-executor statistics
  *   +--------------------+  heapBase
  *   | heap (shmAlloc)     |  kernel structures: lock words, rcu_node tree, slab caches ...
  *   +--------------------+  WAKE_SEQ plane (HDR_WAKE_SEQ_BASE)
@@ -113,6 +115,10 @@ export const HDR_TASK_EXIT_WQ = 21;
  * runqueue pick stays FIFO at the cost of this one load (harness/cpu/sched_prio.ts).
  */
 export const HDR_NR_RT_PRIO = 50;
+ * Word index of the lock_stat region (LOCKSTAT_* below), 0 when CONFIG_LOCK_STAT=n. Written by the
+ * guest's main thread before any CPU starts; every CPU reads it once at start (kapi_impl.ts).
+ */
+export const HDR_LOCKSTAT_BASE = 22;
 export const HDR_WORDS = 64;
 export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
@@ -260,6 +266,78 @@ export function coverageCounts(i32: Int32Array, nrExecutors: number, counters: n
 
 export const LOCKDEP_BASE = alignLine(COV_END);
 
+/*
+ * The lock_stat region (CONFIG_LOCK_STAT, harness/cpu/lock_stat.ts), four parts, each line-aligned:
+ *  - classes: LOCKSTAT_CLASSES entries of LOCKSTAT_CLASS_WORDS: the class's state (0 free, 1 being
+ *    filled, 2 ready; CAS 0 -> 1 claims it), its hash, name_version, subclass, its contention and
+ *    contending points (site index + 1, claimed by CAS as the kernel's lock_point()) and its name;
+ *  - sites: LOCKSTAT_SITES entries of LOCKSTAT_SITE_WORDS: a call site's state, hash, length, text;
+ *  - locks: LOCKSTAT_LOCKS direct-mapped entries of LOCKSTAT_LOCK_WORDS, a lock instance's
+ *    lockdep_map fields `cpu` and `ip` (tag = address + 1, CPU + 1, site + 1): plain loads and
+ *    stores, racy as the kernel's `lock->cpu = cpu` (a bounce count is a statistic);
+ *  - statistics: one block per executor of LOCKSTAT_CLASSES x LOCKSTAT_STAT_F64 Float64 values
+ *    (struct lock_class_stats): only executor k's thread writes block k, with plain stores, as the
+ *    coverage counters (the kernel's per-CPU cpu_lock_stats); the guest's main thread sums them
+ *    once the workers are gone (lock_stats()).
+ */
+export const LOCKSTAT_CLASSES = 256;
+export const LOCKSTAT_CLASS_WORDS = 32;
+export const LSC_STATE = 0;
+export const LSC_HASH = 1;
+export const LSC_VERSION = 2;
+export const LSC_SUBCLASS = 3;
+export const LSC_CONTENTION_POINT = 4;
+export const LSC_CONTENDING_POINT = 8;
+export const LSC_NAME_LEN = 12;
+export const LSC_NAME = 13;
+export const LSC_NAME_BYTES = (LOCKSTAT_CLASS_WORDS - LSC_NAME) * 4;
+export const LOCKSTAT_SITES = 256;
+export const LOCKSTAT_SITE_WORDS = 48;
+export const LSS_STATE = 0;
+export const LSS_HASH = 1;
+export const LSS_LEN = 2;
+export const LSS_TEXT = 3;
+export const LSS_TEXT_BYTES = (LOCKSTAT_SITE_WORDS - LSS_TEXT) * 4;
+export const LOCKSTAT_LOCKS = 4096;
+export const LOCKSTAT_LOCK_WORDS = 4;
+export const LSL_TAG = 0;
+export const LSL_CPU = 1;
+export const LSL_IP = 2;
+/** Float64 values per class per executor: four lock_time (min, max, total, nr), bounces[4], contention_point[4], contending_point[4]. */
+export const LOCKSTAT_STAT_F64 = 32;
+export const LSF_WRITE_WAIT = 0;
+export const LSF_READ_WAIT = 4;
+export const LSF_WRITE_HOLD = 8;
+export const LSF_READ_HOLD = 12;
+export const LSF_BOUNCES = 16;
+export const LSF_CONTENTION_POINT = 20;
+export const LSF_CONTENDING_POINT = 24;
+
+/** The parts of a lock_stat region at `base` (word indexes). */
+export interface LockStatRegion {
+  readonly classes: number;
+  readonly sites: number;
+  readonly locks: number;
+  /** Executor k's statistics start at word stats + k * statWordsPerExec (8-byte aligned). */
+  readonly stats: number;
+  readonly statWordsPerExec: number;
+  readonly end: number;
+}
+
+export function lockStatRegion(base: number, nrCpus: number): LockStatRegion {
+  const classes = alignLine(base);
+  const sites = alignLine(classes + LOCKSTAT_CLASSES * LOCKSTAT_CLASS_WORDS);
+  const locks = alignLine(sites + LOCKSTAT_SITES * LOCKSTAT_SITE_WORDS);
+  const stats = alignLine(locks + LOCKSTAT_LOCKS * LOCKSTAT_LOCK_WORDS);
+  const statWordsPerExec = LOCKSTAT_CLASSES * LOCKSTAT_STAT_F64 * 2;
+  return { classes, sites, locks, stats, statWordsPerExec, end: stats + Math.max(1, nrCpus) * statWordsPerExec };
+}
+
+/** Words of the lock_stat region of a guest of `nrCpus` CPUs. */
+export function lockStatWords(nrCpus: number): number {
+  return lockStatRegion(0, nrCpus).end;
+}
+
 export function alignLine(word: number): number {
   return Math.ceil(word / WORDS_PER_LINE) * WORDS_PER_LINE;
 }
@@ -269,6 +347,8 @@ export const HEAP_WORDS = 4 * 1024 * 1024;
 
 export interface GuestLayout {
   readonly lockdepWords: number;
+  /** Word index of the lock_stat region, 0 when there is none (HDR_LOCKSTAT_BASE). */
+  readonly lockStatBase: number;
   readonly heapBase: number;
   /** End of the heap: words below this may be wait-queue heads. */
   readonly heapEnd: number;
@@ -277,11 +357,12 @@ export interface GuestLayout {
   readonly totalWords: number;
 }
 
-export function guestLayout(lockdepWords: number, nrCpus = 1): GuestLayout {
-  const heapBase = alignLine(LOCKDEP_BASE + lockdepWords);
+export function guestLayout(lockdepWords: number, nrCpus = 1, lockStat = false): GuestLayout {
+  const lockStatBase = lockStat ? alignLine(LOCKDEP_BASE + lockdepWords) : 0;
+  const heapBase = alignLine(lockStat ? lockStatBase + lockStatWords(nrCpus) : LOCKDEP_BASE + lockdepWords);
   const heapEnd = heapBase + HEAP_WORDS;
   const maskPlanes = Math.ceil(Math.max(1, nrCpus) / 32) - 1;
-  return { lockdepWords, heapBase, heapEnd, wakeSeqBase: heapEnd, totalWords: heapEnd * (2 + maskPlanes) };
+  return { lockdepWords, lockStatBase, heapBase, heapEnd, wakeSeqBase: heapEnd, totalWords: heapEnd * (2 + maskPlanes) };
 }
 
 /**

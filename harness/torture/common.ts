@@ -245,9 +245,13 @@ export function torture_spread_here(): boolean {
 
 /**
  * torture_create_kthread(): a counted kthread on this CPU, registered for shuffling; cleanup
- * stops and waits for all of them.
+ * stops and waits for all of them. With `cpus` (locktorture's bind_readers/bind_writers:
+ * torture_sched_setaffinity() after creation) it runs on those CPUs only and is not shuffled: in
+ * the kernel the first torture_shuffle_tasks() replaces the binding (set_cpus_allowed_ptr() of
+ * every registered task), so a binding lasts shuffle_interval jiffies; here it lasts the test
+ * (a departure: configs/lock/README.md).
  */
-export function torture_create_kthread(fn: () => Promise<void>, comm: string): void {
+export function torture_create_kthread(fn: () => Promise<void>, comm: string, cpus: readonly number[] = []): void {
   Atomics.add(kapi.shm, word(W_NKTHREADS), 1);
   const t = kapi.kthreadRun(async () => {
     try {
@@ -262,7 +266,8 @@ export function torture_create_kthread(fn: () => Promise<void>, comm: string): v
       kapi.wakeUp(wq(W_KTHREAD_WQ));
     }
   }, comm);
-  kapi.tortureShuffleTaskRegister(t);
+  if (cpus.length > 0) kapi.setCpusAllowed(t, cpus);
+  else kapi.tortureShuffleTaskRegister(t);
   const k = Atomics.add(kapi.shm, word(W_NPIDS), 1);
   if (k < MAX_TORTURE_KTHREADS) Atomics.store(kapi.shm, word(W_PIDS + k), t.pid);
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { GuestRun, RunGuestOptions } from '../guest/run_guest.js';
 import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 
-const START = /^\[[ \d.]+\] (\w+)-torture:--- Start of test: nwriters_stress=\d+ nreaders_stress=\d+ stat_interval=\d+ verbose=\d+ shuffle_interval=\d+ stutter=\d+ shutdown_secs=\d+ onoff_interval=\d+ onoff_holdoff=\d+$/m;
+/** 6.12's lock_torture_print_module_parms() without what is refused here (call_rcu_chains, writer_fifo) or declared with rtmutex_lock (rt_boost, rt_boost_factor). */
+const START =
+  /^\[[ \d.]+\] (\w+)-torture:--- Start of test: acq_writer_lim=-?\d+ bind_readers=[\d,-]+ bind_writers=[\d,-]+ long_hold=\d+ nested_locks=\d+ nreaders_stress=\d+ nwriters_stress=\d+ onoff_holdoff=\d+ onoff_interval=\d+ (.* )?shuffle_interval=\d+ shutdown_secs=\d+ stat_interval=\d+ stutter=\d+ verbose=\d+$/m;
 const WRITES = /-torture: Writes: {2}Total: (\d+) {2}Max\/Min: (\d+)\/(\d+) (\?\?\?)? {2}Fail: (\d+) (!!!)?/g;
 
 function lastWrites(console: string): { total: number; fail: number; line: string } {
@@ -61,7 +63,7 @@ describe('locktorture in a real guest', { timeout: 180_000 }, () => {
     const onoff = lastOnoff(run.console);
     expect(Number(onoff?.[1])).toBeGreaterThan(0);
     expect(Number(onoff?.[3])).toBeGreaterThan(0);
-    expect(run.console).toMatch(/spin_lock-torture:--- End of test: SUCCESS: nwriters_stress=8 nreaders_stress=0 /);
+    expect(run.console).toMatch(/spin_lock-torture:--- End of test: SUCCESS: acq_writer_lim=0 bind_readers=0-3 bind_writers=0-3 long_hold=100 nested_locks=0 nreaders_stress=0 nwriters_stress=8 /);
     expect(run.code).toBe(0);
   });
 
@@ -96,8 +98,8 @@ describe('locktorture in a real guest', { timeout: 180_000 }, () => {
     }
     expect(rw.console, tail(rw.console)).toMatch(/rw_lock-torture: Reads : {2}Total: [1-9]\d* {2}Max\/Min: \d+\/\d+ (\?\?\?)? {2}Fail: 0 /);
     // PROVE_LOCKING selects DEBUG_SPINLOCK and DEBUG_MUTEXES: the kernel tags the line ` [debug]`.
-    expect(rw.console).toMatch(/rw_lock-torture:--- Start of test \[debug\]: nwriters_stress=/);
-    expect(mutex.console).toMatch(/mutex_lock-torture:--- End of test: SUCCESS \[debug\]: nwriters_stress=/);
+    expect(rw.console).toMatch(/rw_lock-torture:--- Start of test \[debug\]: acq_writer_lim=/);
+    expect(mutex.console).toMatch(/mutex_lock-torture:--- End of test: SUCCESS \[debug\]: acq_writer_lim=0 .* nested_locks=8 /);
   });
 
   it('rwsem_lock and percpu_rwsem_lock with hotplug: SUCCESS', async () => {
@@ -114,6 +116,38 @@ describe('locktorture in a real guest', { timeout: 180_000 }, () => {
       expect(run.console, why).toMatch(/Reads : {2}Total: [1-9]/);
       expect(run.console, why).toMatch(/End of test: SUCCESS: /);
     }
+  });
+
+  it('bind_writers keeps the writers on their CPUs; acq_writer_lim warns of a slow acquisition; LOCK_STAT writes lock_stat', async () => {
+    const [bound, slow] = await Promise.all([
+      // Two spin_lock writers bound to CPU 0 of 2: a holder keeps preemption off, so the other
+      // never runs while it holds and the slow path is never taken; unbound they contend.
+      lockGuestUntil((secs) => ({ nrCpus: 2, bootParams: boot('spin_lock', secs, { 'locktorture.nwriters_stress': '2', 'locktorture.bind_writers': '0' }) }), (r) => worked(r)),
+      // A mutex whose holder sleeps long_hold * 5 ms now and then: a waiter's acquisition takes longer than 1 jiffy.
+      lockGuestUntil(
+        (secs) => ({
+          nrCpus: 4,
+          kconfig: { CONFIG_LOCK_STAT: 'y' },
+          bootParams: boot('mutex_lock', secs, { 'locktorture.long_hold': '1', 'locktorture.acq_writer_lim': '1' }),
+        }),
+        (r) => /Lock acquisition took/.test(r.console),
+      ),
+    ]);
+    expect(bound.console, tail(bound.console)).toMatch(/bind_readers=0-1 bind_writers=0 /);
+    expect(bound.console, tail(bound.console)).toMatch(/coverage: spin\.slowpath 0 /);
+    expect(bound.console).toMatch(/End of test: SUCCESS/);
+    // WARN_ONCE(): one splat, the kernel's message.
+    expect(slow.console.match(/lock_torture_writer: Lock acquisition took \d+ jiffies\./g)?.length, tail(slow.console)).toBe(1);
+    expect(slow.console).toMatch(/WARNING: CPU: \d+ PID: \d+ at lock_torture_writer/);
+    const { parseLockStat } = await import('../formats/lock_stat.js');
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const classes = parseLockStat(readFileSync(path.join(slow.resdir, 'lock_stat'), 'utf8'));
+    const m = classes?.find((c) => c.name === 'torture_mutex');
+    expect(m?.writeHold.nr).toBeGreaterThan(0);
+    // The acquisition that took over a jiffy waited: a contention with a wait of over 1 ms.
+    expect(m?.writeWait.max).toBeGreaterThan(1_000_000);
+    expect(m?.contentionPoints.length).toBeGreaterThan(0);
   });
 
   it('an unknown torture_type is refused with the kernel message and the guest ends', async () => {

@@ -5,7 +5,7 @@
  * kthread (torture common) runs lock_torture_cleanup(), which prints `End of test:`.
  *
  * Output formats follow kernel/locking/locktorture.c to the character:
- *   <type>-torture:--- Start of test: nwriters_stress=N nreaders_stress=N stat_interval=N ...
+ *   <type>-torture:--- Start of test: acq_writer_lim=N bind_readers=0-3 bind_writers=0-3 long_hold=N ...
  *   <type>-torture: Writes:  Total: T  Max/Min: a/b ???  Fail: f !!!   (and `Reads :` for rw types)
  *   <type>-torture:--- End of test: SUCCESS|FAILURE|LOCK_HOTPLUG: <the same parameters>
  * With CPU hotplug on, a third line `<type>-torture: onoff: a/b:c/d e,f:g,h i:j (HZ=1000) `
@@ -23,6 +23,9 @@
  *     scaled under a jiffy busy-waits, as the kernel's mdelay().
  *   - locktorture.onoff_interval is in jiffies (as rcutorture's), onoff_holdoff in seconds.
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
+ *   - bind_readers/bind_writers keep their binding for the test: bound stress kthreads are not
+ *     shuffled (the kernel's first shuffle replaces the binding).
+ *   - call_rcu_chains and writer_fifo are refused (no RCU in the lock guest, no SCHED_FIFO).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
  * Besides the kernel's two exclusion checks, a type may check its holder's priority inheritance
@@ -65,29 +68,38 @@ import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, lock_torture_t
 /* ---------------- parameters (torture_param) ---------------- */
 
 /*
- * locktorture's torture_param()s, in the order of lock_torture_print_module_parms(), which the
- * `Start of test` line follows (print_words()); the unprinted ones after them.
+ * locktorture's torture_param()s and module_param()s, every one of 6.12's: honoured, or refused
+ * (setting it is bad input naming it). Declared in the order of 6.12's
+ * lock_torture_print_module_parms(), which the `Start of test` line follows (print_words()):
+ * only what is in effect is printed, so a refused parameter is not.
  */
 export const locktorture_params = new ModuleParams('locktorture', ['lock']);
 const lp = locktorture_params;
-const nwriters_stress = lp.param('int', 'nwriters_stress', -1, 'Number of write-locking stress-test threads');
-const nreaders_stress = lp.param('int', 'nreaders_stress', -1, 'Number of read-locking stress-test threads');
-const stat_interval = lp.param('int', 'stat_interval', 60, 'Number of seconds between stats printk()s', { min: 0 });
-const verbose = lp.param('int', 'verbose', 1, 'Enable verbose debugging printk()s', { min: 0 });
-const shuffle_interval = lp.param('int', 'shuffle_interval', 3, 'Number of jiffies between shuffles, 0=disable', { min: 0 });
-const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt test, 0=disable', { min: 0 });
-const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
-const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
-const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
-export const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
-  values: LOCK_TORTURE_TYPES,
-  quiet: true,
-});
-const long_hold = lp.param('int', 'long_hold', 100, 'Do occasional long hold of lock (ms), 0=disable', { min: 0, quiet: true });
+/** cpulist_parse()'s syntax: `0-3,5`. */
+const CPULIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+const acq_writer_lim = lp.param('int', 'acq_writer_lim', 0, 'Write_acquisition time limit (jiffies).');
+const bind_readers = lp.param('charp', 'bind_readers', '', 'Bind the readers to the specified set of CPUs.', { pattern: CPULIST, expect: 'a CPU list such as 0-3,5' });
+const bind_writers = lp.param('charp', 'bind_writers', '', 'Bind the writers to the specified set of CPUs.', { pattern: CPULIST, expect: 'a CPU list such as 0-3,5' });
+lp.refuse('int', 'call_rcu_chains', 'call_rcu() chains: the lock suite boots no RCU (its guest runs CPU hotplug and locktorture only)');
+const long_hold = lp.param('int', 'long_hold', 100, 'Do occasional long hold of lock (ms), 0=disable', { min: 0 });
 const nested_locks = lp.param('int', 'nested_locks', 0, 'Number of nested locks (max = 8)', {
   min: 0,
   max: MAX_NESTED_LOCKS,
   expect: `an integer from 0 to ${MAX_NESTED_LOCKS} (MAX_NESTED_LOCKS)`,
+});
+const nreaders_stress = lp.param('int', 'nreaders_stress', -1, 'Number of read-locking stress-test threads');
+const nwriters_stress = lp.param('int', 'nwriters_stress', -1, 'Number of write-locking stress-test threads');
+const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
+const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
+// rt_boost, rt_boost_factor (the rtmutex_lock type's) are declared here, in the kernel's order.
+const shuffle_interval = lp.param('int', 'shuffle_interval', 3, 'Number of jiffies between shuffles, 0=disable', { min: 0 });
+const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
+const stat_interval = lp.param('int', 'stat_interval', 60, 'Number of seconds between stats printk()s', { min: 0 });
+const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt test, 0=disable', { min: 0 });
+const verbose = lp.param('int', 'verbose', 1, 'Enable verbose debugging printk()s', { min: 0 });
+lp.refuse('int', 'writer_fifo', 'SCHED_FIFO writers (sched_set_fifo()): the scheduler model has no real-time priorities for stress kthreads');
+export const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
+  values: LOCK_TORTURE_TYPES,
   quiet: true,
 });
 const rt_boost = lp.param('int', 'rt_boost', 2, 'Do periodic rt-boost. 0=Disable, 1=Only for rt_mutex, 2=For all lock types.', { min: 0, max: 2, quiet: true });
@@ -96,6 +108,9 @@ const rt_boost_factor = lp.param('int', 'rt_boost_factor', 50, 'A factor determi
 /** The parameters: the defaults until boot() reads the boot line (module load must not touch kapi: the driver imports this file). */
 let p: LockTortureParams = {
   torture_type: torture_type.dflt,
+  acq_writer_lim: acq_writer_lim.dflt,
+  bind_readers: [],
+  bind_writers: [],
   nwriters_stress: nwriters_stress.dflt,
   nreaders_stress: nreaders_stress.dflt,
   stat_interval: stat_interval.dflt,
@@ -113,6 +128,10 @@ let p: LockTortureParams = {
 
 export interface LockTortureParams {
   readonly torture_type: string;
+  readonly acq_writer_lim: number;
+  /** bind_readers/bind_writers as CPUs (empty: all, as an empty cpumask in the kernel). */
+  readonly bind_readers: readonly number[];
+  readonly bind_writers: readonly number[];
   readonly nwriters_stress: number;
   readonly nreaders_stress: number;
   readonly stat_interval: number;
@@ -132,6 +151,9 @@ export interface LockTortureParams {
 function readParams(): LockTortureParams {
   return {
     torture_type: torture_type.get(),
+    acq_writer_lim: acq_writer_lim.get(),
+    bind_readers: cpulist_parse(bind_readers.get(), kapi.nrCpuIds),
+    bind_writers: cpulist_parse(bind_writers.get(), kapi.nrCpuIds),
     nwriters_stress: nwriters_stress.get(),
     nreaders_stress: nreaders_stress.get(),
     stat_interval: stat_interval.get(),
@@ -148,6 +170,29 @@ function readParams(): LockTortureParams {
   };
 }
 
+/** cpulist_parse(): the CPUs of `list` below `nr` (a CPU the guest lacks is left out), ascending. */
+export function cpulist_parse(list: string, nr: number): number[] {
+  const cpus = new Set<number>();
+  if (list === '') return [];
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a ?? 0; c <= (b ?? a ?? 0); c++) if (c < nr) cpus.add(c);
+  }
+  return [...cpus].sort((x, y) => x - y);
+}
+
+/** `%*pbl`: a CPU list in ranges (`0-2,5`). */
+export function cpumask_pr(cpus: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] ?? 0) + 1) j++;
+    out.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return out.join(',');
+}
+
 /** The parameters, read from kapi.config in boot() (module load must not touch kapi: the driver may import this file). */
 let cur_ops: LockTortureOps | null = null;
 let nrealwriters_stress = 0;
@@ -162,6 +207,7 @@ const CXT_ERRORS = 2;
 const CXT_WARNED_WRITER = 3;
 const CXT_WARNED_READER = 4;
 const CXT_WARNED_BOOST = 5;
+const CXT_WARNED_ACQ_LIM = 6;
 const CXT_WORDS = 16;
 
 let cxtBase = 0;
@@ -214,6 +260,7 @@ async function lock_torture_writer(tid: number): Promise<void> {
     task_boost(rand);
     if (ops.nested_lock !== undefined) await ops.nested_lock(tid, lockset);
     if (!skip_main_lock) {
+      const j = p.acq_writer_lim > 0 ? kapi.jiffies() : 0;
       const l = ops.writelock(tid);
       if (l instanceof Promise) await l;
       // Exchange, not load-then-store: two writers inside at once must be seen by one of them.
@@ -224,6 +271,12 @@ async function lock_torture_writer(tid: number): Promise<void> {
       if (Atomics.load(i32, readHeld) !== 0) {
         WARN_ON_ONCE(CXT_WARNED_WRITER, 'lock_torture_writer', 'lock_is_read_held');
         lwsa[slot + 1] = (lwsa[slot + 1] ?? 0) + 1;
+      }
+      if (p.acq_writer_lim > 0) {
+        const j1 = kapi.jiffies();
+        if (j1 - j > p.acq_writer_lim && Atomics.exchange(i32, cxtBase + CXT_WARNED_ACQ_LIM, 1) === 0) {
+          kapi.warn('lock_torture_writer', `lock_torture_writer: Lock acquisition took ${j1 - j} jiffies.`);
+        }
       }
       lwsa[slot] = (lwsa[slot] ?? 0) + 1;
       const d = ops.write_delay(rand);
@@ -332,7 +385,13 @@ function debug_lock(): boolean {
 
 /** lock_torture_print_module_parms(): the `--- <tag>[ [debug]]:` line with every parameter. */
 function lock_torture_print_module_parms(tag: string): void {
-  const shown = { nwriters_stress: nrealwriters_stress, nreaders_stress: nrealreaders_stress };
+  const all = Array.from({ length: kapi.nrCpuIds }, (_, c) => c);
+  const shown = {
+    nwriters_stress: nrealwriters_stress,
+    nreaders_stress: nrealreaders_stress,
+    bind_readers: cpumask_pr(p.bind_readers.length > 0 ? p.bind_readers : all),
+    bind_writers: cpumask_pr(p.bind_writers.length > 0 ? p.bind_writers : all),
+  };
   kapi.printk(`${p.torture_type}-torture:--- ${tag}${debug_lock() ? ' [debug]' : ''}: ${locktorture_params.print_words(shown)}`);
 }
 
@@ -403,11 +462,11 @@ export async function boot(cpu: number): Promise<void> {
   for (let i = 0; i < Math.max(nrealwriters_stress, nrealreaders_stress); i++) {
     if (i < nrealwriters_stress && i % ncpus === cpu) {
       const tid = i;
-      torture_create_kthread(() => lock_torture_writer(tid), 'lock_torture_wr');
+      torture_create_kthread(() => lock_torture_writer(tid), 'lock_torture_wr', p.bind_writers);
     }
     if (ops.readlock !== undefined && i < nrealreaders_stress && i % ncpus === cpu) {
       const tid = i;
-      torture_create_kthread(() => lock_torture_reader(tid), 'lock_torture_rd');
+      torture_create_kthread(() => lock_torture_reader(tid), 'lock_torture_rd', p.bind_readers);
     }
   }
   if (torture_spread_here() && p.stat_interval > 0) torture_create_kthread(lock_torture_stats, 'lock_torture_sta');

@@ -10,6 +10,8 @@
  * distinct problem once (continueAfterReport), ending with a summary line; with several traces
  * every trace ends with its summary line. `--json` prints one JSON document instead of the text:
  * per trace its counts and findings (kind, title, classes, tasks, trace lines, report text).
+ * `--lock-stat` prints each trace's lock_stat (from the optional "ts" keys: trace_lock_stat.ts)
+ * after the checks (with --json: each trace's `lockStat`); files only.
  *
  * Exit codes: 0 every trace clean, 1 a report in some trace, 2 bad input (a missing file, a
  * malformed trace: `FILE:LINE: what is wrong`, a line past a limit of trace_limits.ts included). A malformed trace does not stop the others: their
@@ -26,11 +28,15 @@ import type { ParsedTrace, TraceResult } from './trace_check.js';
 import { feedStream } from './trace_chunks.js';
 import { TraceReader } from './trace_parse.js';
 import { runTraceTask, type TraceTask, type TraceTaskResult } from './trace_worker.js';
+import { traceLockStat } from './trace_lock_stat.js';
+import { lockStatText } from '../../formats/lock_stat.js';
 
 export interface LockdepCommandArgs {
   readonly traces: readonly string[];
   readonly all: boolean;
   readonly json: boolean;
+  /** --lock-stat: each trace's lock_stat from its "ts" keys (trace_lock_stat.ts), after its check. */
+  readonly lockStat?: boolean;
 }
 
 export interface LockdepCommandIo {
@@ -84,6 +90,10 @@ export function checkLockdepArgs(a: LockdepCommandArgs): void {
     if (streams.has(id)) throw usage(`Cannot check ${t} twice as a pipe must be given at most once: current value is ${a.traces.join(' ')}`);
     streams.add(id);
   }
+  if (a.lockStat === true) {
+    const streamed = a.traces.find((t) => t === STDIN_NAME || traceInput(t) !== 'file');
+    if (streamed !== undefined) throw usage(`Cannot print lock_stat of ${streamed} as '--lock-stat' must be given files (a stream is read once, by the check): current value is ${streamed}`);
+  }
 }
 
 /**
@@ -121,6 +131,8 @@ function workerFile(): string {
 
 export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo): Promise<number> {
   checkLockdepArgs(a);
+  // lock_stat first: a malformed "ts" is bad input before anything is printed.
+  const lockStats = a.lockStat === true ? await Promise.all(a.traces.map((t) => traceLockStat(path.resolve(t)))) : null;
   const opts = { all: a.all, summary: a.all || a.traces.length > 1 };
   const tasks: TraceTask[] = [];
   const outcomes: (TaskOutcome | undefined)[] = new Array<TaskOutcome | undefined>(a.traces.length);
@@ -175,8 +187,15 @@ export async function lockdepCommand(a: LockdepCommandArgs, io: LockdepCommandIo
     }
   }
   if (a.json) {
-    const doc = { traces: tasks.map((t, i) => jsonOf(t.file, outcomes[i] ?? { ok: false, lines: [], message: 'not checked' })) };
+    const doc = {
+      traces: tasks.map((t, i) => ({ ...(jsonOf(t.file, outcomes[i] ?? { ok: false, lines: [], message: 'not checked' }) as object), ...(lockStats !== null ? { lockStat: lockStats[i] } : {}) })),
+    };
     io.out(JSON.stringify(doc, null, 2));
+  } else if (lockStats !== null) {
+    a.traces.forEach((t, i) => {
+      io.out(`lock_stat of ${t}:`);
+      for (const l of lockStatText(lockStats[i] ?? []).trimEnd().split('\n')) io.out(l);
+    });
   }
   if (errors.length > 0) {
     for (const m of errors.slice(0, -1)) io.err(`torture: ${m}`);

@@ -95,6 +95,7 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     },
     kthreadRun: () => notHere('kthreadRun'),
     kthreadBind: () => notHere('kthreadBind'),
+    setCpusAllowed: () => notHere('setCpusAllowed'),
     kthreadStop: () => notHere('kthreadStop'),
     tortureShuffleTaskRegister: () => notHere('tortureShuffleTaskRegister'),
     setShuffleIdleCpu: () => notHere('setShuffleIdleCpu'),
