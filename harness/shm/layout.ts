@@ -115,6 +115,7 @@ export const HDR_TASK_EXIT_WQ = 21;
  * runqueue pick stays FIFO at the cost of this one load (harness/cpu/sched_prio.ts).
  */
 export const HDR_NR_RT_PRIO = 50;
+/**
  * Word index of the lock_stat region (LOCKSTAT_* below), 0 when CONFIG_LOCK_STAT=n. Written by the
  * guest's main thread before any CPU starts; every CPU reads it once at start (kapi_impl.ts).
  */
