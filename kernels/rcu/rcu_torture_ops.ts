@@ -14,6 +14,7 @@
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { srcu_ops, srcud_ops } from './srcu_torture_ops.js';
 import { rcu_early_boot_tests } from './update.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
 import {
@@ -66,6 +67,8 @@ export interface RcuTortureOps {
   readonly gp_kthread_dbg?: () => string;
   /** Callbacks adopted from dead CPUs and the CPUs they came from (the hotplug stats line). */
   cb_migrate_stats(): { adopted: number; cpus: number };
+  /** The flavour's own stats line (cur_ops->stats(): srcu_torture_stats_print()); none when absent. */
+  readonly stats?: () => string;
 }
 
 /** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
@@ -157,6 +160,8 @@ export const rcu_busted_ops: RcuTortureOps = {
 export const RCU_TORTURE_OPS = {
   rcu: rcu_ops,
   busted: rcu_busted_ops,
+  srcu: srcu_ops,
+  srcud: srcud_ops,
 } as const satisfies Record<string, RcuTortureOps>;
 export type RcuTortureType = keyof typeof RCU_TORTURE_OPS;
 export const RCU_TORTURE_TYPES = Object.keys(RCU_TORTURE_OPS) as readonly RcuTortureType[];
