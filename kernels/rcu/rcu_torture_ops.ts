@@ -67,6 +67,8 @@ export interface RcuTortureOps {
   readonly gp_kthread_dbg?: () => string;
   /** Callbacks adopted from dead CPUs and the CPUs they came from (the hotplug stats line). */
   cb_migrate_stats(): { adopted: number; cpus: number };
+  /** srcu_read_delay(): readers may sleep inside their critical sections (SRCU); absent: never. */
+  readonly reader_sleeps?: boolean;
   /** The flavour's own stats line (cur_ops->stats(): srcu_torture_stats_print()); none when absent. */
   readonly stats?: () => string;
 }

@@ -70,6 +70,7 @@ function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean)
     cb_barrier: () => (impl === tree ? tree.srcu_barrier(d) : tiny.synchronize_srcu(d)),
     get_gp_data: () => (impl === tree ? tree.srcutorture_get_gp_data(d) : { flags: 0, gp_seq: tiny.srcu_batches_completed(d) }),
     stats: () => impl.srcu_torture_stats_print(d, name, '-torture:'),
+    reader_sleeps: true,
     irq_capable: true,
     can_boost: 0,
     ...KERNEL_RCU,

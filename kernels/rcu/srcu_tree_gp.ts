@@ -144,9 +144,11 @@ function srcu_get_delay(s: SrcuStruct): number {
   return jbase > SRCU_MAX_INTERVAL ? SRCU_MAX_INTERVAL : jbase;
 }
 
-/** try_check_zero(): scan `idx` up to `trycount` times (more while expedited), a short udelay apart. */
+/** try_check_zero(): scan `idx` up to `trycount` times (once more while expedited), a short udelay apart. */
 async function try_check_zero(s: SrcuStruct, idx: number, trycount: number): Promise<boolean> {
-  const curdelay = srcu_get_delay(s);
+  const f = raw_spin_lock_irqsave(s.supLock);
+  const curdelay = srcu_get_delay(s) === 0 ? 1 : 0;
+  raw_spin_unlock_irqrestore(s.supLock, f);
   for (;;) {
     if (srcu_readers_active_idx_check(s, idx)) return true;
     cov(COV.srcu_scan_retry);
@@ -431,7 +433,11 @@ function nextDue(now: number): number {
  */
 export async function srcu_work_kthread(attach: () => void): Promise<void> {
   const wq = srcu_wq_head();
+  const ring = wq.index + 2;
   for (;;) {
+    // The doorbell count before looking (pairs with srcu_ring()'s add): work queued after this
+    // load ends the sleep below even when it is due later than the sleep's timeout.
+    const rang = Atomics.load(wq.i32, ring);
     attach();
     const now = kapi.jiffies();
     for (const d of srcu_decls()) {
@@ -444,6 +450,6 @@ export async function srcu_work_kthread(attach: () => void): Promise<void> {
       if (Atomics.exchange(s.i32, uw(s, U_CBS_PENDING), 0) !== 0) srcu_invoke_callbacks(s);
     }
     const later = kapi.jiffies();
-    if (!anyWork(later)) await kapi.waitEventInterruptible(wq, () => anyWork(kapi.jiffies()), nextDue(later));
+    if (!anyWork(later)) await kapi.waitEventInterruptible(wq, () => Atomics.load(wq.i32, ring) !== rang || anyWork(kapi.jiffies()), nextDue(later));
   }
 }

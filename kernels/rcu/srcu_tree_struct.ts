@@ -248,6 +248,7 @@ export function srcu_struct_view(d: SrcuDecl, big: boolean, geo: RcuGeometry): S
   views[d.slot] = view;
   // Tell the work kthread's thread that this struct exists (pairs with srcu_structs_in_use()).
   Atomics.or(kapi.shm, srcu_wq_head().index + 1, 1 << d.slot);
+  srcu_ring();
   return view;
 }
 
@@ -308,11 +309,18 @@ export function srcu_queue_work(s: SrcuStruct, delay: number): void {
     if (cur !== 0 && ((cur - due) | 0) <= 0) return;
     if (Atomics.compareExchange(s.i32, w, cur, due) === cur) break;
   }
-  kapi.wakeUp(srcu_wq_head());
+  srcu_ring();
+}
+
+/** Ring the work kthread: count the ring (its sleep re-plans on any new ring), then wake it. */
+function srcu_ring(): void {
+  const wq = srcu_wq_head();
+  Atomics.add(wq.i32, wq.index + 2, 1);
+  kapi.wakeUp(wq);
 }
 
 /** srcu_schedule_cbs_sdp(): the work must look for ready callbacks (set, then ring: pairs with the work's exchange). */
 export function srcu_schedule_cbs(s: SrcuStruct): void {
   Atomics.store(s.i32, uw(s, U_CBS_PENDING), 1);
-  kapi.wakeUp(srcu_wq_head());
+  srcu_ring();
 }
