@@ -24,6 +24,7 @@ import { locktorture_params } from '../torture/lock_torture.js';
 import { objecttorture_params } from '../torture/object_torture.js';
 import { rcutorture_params } from '../torture/rcu_torture.js';
 import { rcutorture_prove_rcu_params } from '../torture/rcu_torture_prove_rcu.js';
+import { rcutorture_srcu_lockdep_params } from '../torture/rcu_torture_srcu_lockdep.js';
 import { user_ops_params } from '../torture/user_ops.js';
 
 /** Every declaring module's parameters, in the order the registry lists them. */
@@ -37,6 +38,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   torture_params,
   rcutorture_params,
   rcutorture_prove_rcu_params,
+  rcutorture_srcu_lockdep_params,
   rcutree_params,
   rcu_nocb_params,
   rcupdate_params,

@@ -79,8 +79,11 @@ const wq = (s: TinySrcu, w: number): WaitQueueHead => ({ i32: kapi.shm, index: s
 
 /** srcu_init() of Tiny SRCU: start the work kthread on the boot CPU. */
 export function srcu_tiny_init(cpu: number): void {
+  if (tiny_inited) return; // once per CPU thread
+  tiny_inited = true;
   if (cpu === 0) kapi.kthreadRun(srcu_tiny_work, 'kworker/srcu');
 }
+let tiny_inited = false;
 
 /** __srcu_read_lock(): the nesting count of the index the next grace period will not wait for. */
 export function srcu_read_lock(d: SrcuDecl): number {

@@ -69,6 +69,7 @@ let work_pid = 0;
  * Tree RCU's geometry).
  */
 export function srcu_init(cpu: number): void {
+  if (srcu_barrier_cb !== null) return; // once per CPU thread (rcutorture's srcu ops and test_srcu_lockdep both ask)
   const c = convert_to_big.get();
   sizesBig = c === 1 || (c === 3 && kapi.nrCpuIds >= big_cpu_lim.get());
   srcu_barrier_cb = rcu_callback('srcu_barrier_cb', srcu_barrier_cb_fn);
@@ -174,10 +175,19 @@ export function srcu_read_lock_held(d: SrcuDecl): boolean {
 /**
  * srcu_gp_start_if_needed(): queue `cb` (if any) on this CPU's srcu_data (CPU 0's while SMALL),
  * give it a grace period, and funnel the request up the tree. Returns the grace period's cookie.
- * The kernel brackets this with an NMI-safe reader so that the srcu_struct cannot be cleaned up
- * under it; the model's srcu_structs are never freed.
+ * The whole of it is an SRCU reader (__srcu_read_lock_nmisafe(), no lockdep), as the kernel's:
+ * the grace period it asks for cannot end before the funnel has recorded it at the top.
  */
 function srcu_gp_start_if_needed(s: SrcuStruct, cb: { fn: number; arg: number } | null, do_norm: boolean): number {
+  const ridx = __srcu_read_lock(s);
+  try {
+    return __srcu_gp_start_if_needed(s, cb, do_norm);
+  } finally {
+    __srcu_read_unlock(s, ridx);
+  }
+}
+
+function __srcu_gp_start_if_needed(s: SrcuStruct, cb: { fn: number; arg: number } | null, do_norm: boolean): number {
   const cpu = s.geo === null ? 0 : kapi.smpProcessorId();
   const l = s.cblists[cpu]!;
   const lock = s.sdpLocks[cpu]!;
@@ -277,6 +287,7 @@ export async function srcu_barrier(d: SrcuDecl): Promise<void> {
     st(s, uw(s, U_BARRIER_CPU_CNT), 1);
     const cb = srcu_barrier_cb!;
     const ncpus = s.geo === null ? 1 : kapi.nrCpuIds;
+    const ridx = __srcu_read_lock(s); // as srcu_gp_start_if_needed(): the funnel's GPs wait for it
     for (let cpu = 0; cpu < ncpus; cpu++) {
       // srcu_barrier_one_cpu(): only CPUs with callbacks get one.
       if (s.cblists[cpu]!.length() === 0) continue;
@@ -291,6 +302,7 @@ export async function srcu_barrier(d: SrcuDecl): Promise<void> {
       if (!ok) Atomics.sub(s.i32, uw(s, U_BARRIER_CPU_CNT), 1);
       else srcu_funnel_gp_start(s, cpu, gs, true);
     }
+    __srcu_read_unlock(s, ridx);
     if (Atomics.sub(s.i32, uw(s, U_BARRIER_CPU_CNT), 1) !== 1) {
       await kapi.waitEvent(uwq(s, U_DONE_WQ), () => Atomics.load(s.i32, uw(s, U_BARRIER_CPU_CNT)) === 0);
     }
