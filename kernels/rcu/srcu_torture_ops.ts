@@ -10,7 +10,6 @@
 
 import { kapi } from '../../harness/kapi.js';
 import type { RcuCallback } from './rcu_callback.js';
-import type { RcuTortureOps } from './rcu_torture_ops.js';
 import { rcu_sleep_check } from './rcupdate_lockdep.js';
 import { rcu_all_qs, rcu_init, rcutree_migrate_stats } from './tree.js';
 import { rcu_early_boot_tests } from './update.js';
@@ -49,22 +48,26 @@ function srcu_boot(cpu: number): void {
   else tiny.srcu_tiny_init(cpu);
 }
 
-/** The ops of one srcu_struct; `nmisafe` picks srcu_read_lock_nmisafe() (srcud). */
-function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean): RcuTortureOps {
+/**
+ * The ops of one srcu_struct; `nmisafe` picks srcu_read_lock_nmisafe() (srcud). An RcuTortureOps:
+ * RCU_TORTURE_OPS checks it (`satisfies`), since importing the type from rcu_torture_ops.ts, which
+ * imports this file, would be an import cycle.
+ */
+function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean) {
   return {
     name,
     readlock: () => (nmisafe && impl === tree ? tree.srcu_read_lock_nmisafe(d) : impl.srcu_read_lock(d)),
-    readunlock: (idx) => (nmisafe && impl === tree ? tree.srcu_read_unlock_nmisafe(d, idx) : impl.srcu_read_unlock(d, idx)),
+    readunlock: (idx: number) => (nmisafe && impl === tree ? tree.srcu_read_unlock_nmisafe(d, idx) : impl.srcu_read_unlock(d, idx)),
     readlock_held: () => impl.srcu_read_lock_held(d),
     get_gp_seq: () => impl.srcu_batches_completed(d),
-    gp_diff: (cur, old) => (cur - old) | 0,
+    gp_diff: (cur: number, old: number) => (cur - old) | 0,
     call: (arg: number, cb: RcuCallback) => impl.call_srcu(d, arg, cb),
     sync: () => impl.synchronize_srcu(d),
     exp_sync: () => (impl === tree ? tree.synchronize_srcu_expedited(d) : tiny.synchronize_srcu(d)),
     get_gp_state: () => impl.get_state_synchronize_srcu(d),
     start_gp_poll: () => impl.start_poll_synchronize_srcu(d),
-    poll_gp_state: (cookie) => impl.poll_state_synchronize_srcu(d, cookie),
-    cond_sync: async (cookie) => {
+    poll_gp_state: (cookie: number) => impl.poll_state_synchronize_srcu(d, cookie),
+    cond_sync: async (cookie: number): Promise<void> => {
       if (!impl.poll_state_synchronize_srcu(d, cookie)) await impl.synchronize_srcu(d);
     },
     cb_barrier: () => (impl === tree ? tree.srcu_barrier(d) : tiny.synchronize_srcu(d)),
@@ -82,5 +85,5 @@ function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean)
   };
 }
 
-export const srcu_ops: RcuTortureOps = srcu_torture_ops('srcu', srcu_ctl, false);
-export const srcud_ops: RcuTortureOps = srcu_torture_ops('srcud', srcu_ctld, true);
+export const srcu_ops = srcu_torture_ops('srcu', srcu_ctl, false);
+export const srcud_ops = srcu_torture_ops('srcud', srcu_ctld, true);
