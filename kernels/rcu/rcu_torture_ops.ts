@@ -9,7 +9,8 @@
  * RCU_TORTURE_OPS. The kernel under every flavour runs Tree RCU, as a real kernel does while
  * rcutorture tests another flavour, so `busted` boots and reports Tree RCU's side too.
  *
- * What this does not do: SRCU, Tasks RCU and the other kernel flavours.
+ * `srcu` and `srcud` (Tree or Tiny SRCU) are srcu_torture_ops.ts. What this does not do: Tasks RCU
+ * and the other kernel flavours.
  */
 
 import type { RcuCallback } from './rcu_callback.js';
