@@ -98,7 +98,7 @@ describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
     expect(declared.length).toBeGreaterThan(0);
     for (const s of declared) {
       expect(s.row.unreachable?.why.length, s.name).toBeGreaterThan(20);
-      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'SRCU-N', 'LOCK01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
+      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'SRCU-N', 'SRCU-T', 'LOCK01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
       expect(live, s.name).toBe(true);
     }
   });
