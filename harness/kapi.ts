@@ -135,6 +135,12 @@ export type LockRead = 0 | 1 | 2;
 export interface LockdepHooks {
   /** lock_acquire(): called before the lock is taken (so a deadlock is reported before it bites). */
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void;
+  /**
+   * lock_sync(): an empty write-side section of `map` (synchronize_srcu()'s srcu_lock_sync()):
+   * validated as an exclusive acquisition (recursion and dependencies), marks no irq-enabled
+   * usage and is never held. Absent where lockdep is not validating.
+   */
+  sync?(map: LockdepMap): void;
   /** lock_release(). */
   release(map: LockdepMap): void;
   /** lock_contended(): the task is about to wait for `map` (the hang detector reads this). */

@@ -20,11 +20,13 @@ import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
 import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
+import { srcutree_params } from '../../kernels/rcu/srcu_params.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
 import { objecttorture_params } from '../torture/object_torture.js';
 import { rcutorture_params } from '../torture/rcu_torture.js';
 import { rcutorture_prove_rcu_params } from '../torture/rcu_torture_prove_rcu.js';
+import { rcutorture_srcu_lockdep_params } from '../torture/rcu_torture_srcu_lockdep.js';
 import { user_ops_params } from '../torture/user_ops.js';
 
 /** Every declaring module's parameters, in the order the registry lists them. */
@@ -40,10 +42,12 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   torture_params,
   rcutorture_params,
   rcutorture_prove_rcu_params,
+  rcutorture_srcu_lockdep_params,
   rcutree_params,
   rcu_nocb_params,
   rcupdate_params,
   rcupdate_stall_params,
+  srcutree_params,
   slub_params,
   slub_debug_params,
   locktorture_params,

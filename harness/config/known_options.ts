@@ -36,6 +36,11 @@ export interface KnownOption {
   readonly derive?: (kconfig: Readonly<Record<string, string>>) => string;
   /** A boot parameter the model lacks: what it would control (setting it is bad input). */
   readonly refused?: string | undefined;
+  /**
+   * A derived symbol without a prompt that fragments set anyway (SRCU-U: `CONFIG_PREEMPT_COUNT=n`):
+   * the setting is accepted and, as Kconfig does for a symbol only `select` decides, ignored.
+   */
+  readonly ignoresSet?: boolean;
 }
 
 type Value = { readonly accepts: (value: string) => boolean; readonly expect: string };
@@ -65,6 +70,13 @@ function bootOption(d: ParamDecl): KnownOption {
   for (const s of suites) if (!isTortureSuite(s)) throw new Error(`boot parameter ${d.name}: unknown suite ${s}`);
   return { key: d.name, kind: 'boot', suites: suites as readonly TortureSuite[], accepts: d.accepts, expect: d.expect, refused: d.refused };
 }
+
+/** A derived symbol whose setting Kconfig ignores (no prompt: only `select` decides it). */
+function selected(key: string, derive: (k: Readonly<Record<string, string>>) => string): KnownOption {
+  return { ...derived(key, derive), ignoresSet: true };
+}
+
+const NO = re(/^(n|N)$/, 'n (the model has none)');
 
 const yes = (k: Readonly<Record<string, string>>, key: string): boolean => k[key] === 'y';
 
@@ -116,10 +128,18 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('PROVE_RCU_LIST', KBOOL),
   kc('RCU_KTHREAD_PRIO', KNUM),
   kc('CMDLINE', KSTR),
+  // --- Kconfig: what SRCU-N/T/U switch off or on (the model has no kprobes or ftrace; its
+  // atomic-sleep checks are always on)
+  kc('KPROBES', NO),
+  kc('FTRACE', NO),
+  kc('DEBUG_ATOMIC_SLEEP', re(/^y$/, 'y (the model always checks sleeping in atomic context)')),
   // --- Kconfig symbols the model derives (def_bool in the kernel): only #CHECK#-able.
   derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
   derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
   derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
+  derived('TINY_SRCU', (k) => (k['CONFIG_SMP'] === 'n' && !yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
+  derived('TREE_SRCU', (k) => (k['CONFIG_SMP'] === 'n' && !yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
+  selected('PREEMPT_COUNT', (k) => (yes(k, 'CONFIG_PREEMPT') || yes(k, 'CONFIG_DEBUG_ATOMIC_SLEEP') ? 'y' : 'n')),
   derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') || yes(k, 'CONFIG_LOCK_STAT') ? 'y' : 'n')),
 
   // --- Boot parameters: derived from their declarations (boot_params.ts).

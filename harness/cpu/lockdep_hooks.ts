@@ -12,6 +12,7 @@ import type { Task } from './task.js';
 
 /** The validator as the runtime uses it (harness/lockdep provides it). */
 export interface LockdepValidator extends LockdepHooks {
+  sync(map: LockdepMap): void;
   taskExit(task: Task): void;
   /** lockdep_hardirqs_on(): irqs were re-enabled; held locks become hardirq-unsafe. */
   hardirqsOn(): void;
@@ -63,6 +64,10 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
     acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
       v.acquire(map, subclass, trylock, read, nestLock);
       rt.currentOrIrq().noteAcquire(map.addr);
+      if (i32[pend] !== 0) rt.takePendingInterrupts();
+    },
+    sync(map: LockdepMap): void {
+      v.sync(map);
       if (i32[pend] !== 0) rt.takePendingInterrupts();
     },
     release(map: LockdepMap): void {

@@ -64,6 +64,10 @@ const rcuOnoff: CoverageExpect = (f) => rcu(f) && f.onoff;
 const onoff: CoverageExpect = (f) => f.onoff;
 /** Never expected: a path only a planted bug or a stalled machine takes (the stall reports). */
 const never: CoverageExpect = () => false;
+/** rcutorture's SRCU flavours: Tree SRCU with more than one CPU, Tiny SRCU on one (CONFIG_SMP=n). */
+const srcuAny: CoverageExpect = (f) => f.suite === 'rcu' && (f.tortureType === 'srcu' || f.tortureType === 'srcud');
+const srcuTree: CoverageExpect = (f) => srcuAny(f) && f.smp;
+const srcuTiny: CoverageExpect = (f) => srcuAny(f) && !f.smp;
 
 export interface CoveragePointRow {
   readonly name: string;
@@ -162,6 +166,13 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
   { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
   { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
+  // --- SRCU (kernels/rcu/srcu_tree_gp.ts, srcu_tree.ts, srcu_tiny.ts)
+  { name: 'srcu.flip', subsystem: 'rcu', description: 'srcu_flip(): new readers sent to the other index', expect: srcuTree },
+  { name: 'srcu.scan_retry', subsystem: 'rcu', description: 'try_check_zero(): readers still counted on the index, scanned again', expect: srcuTree },
+  { name: 'srcu.funnel_level', subsystem: 'rcu', description: 'srcu_funnel_gp_start() recorded a grace period at an srcu_node (part: tree level)', expect: never, parts: ['level0', 'level1', 'level2', 'level3'] },
+  { name: 'srcu.funnel_stop', subsystem: 'rcu', description: 'srcu_funnel_gp_start() stopped at an srcu_node that already asked for the grace period', expect: never },
+  { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree, unreachable: { where: srcuTree, why: "at most one per CPU per srcu_barrier() (rcutorture's barrier test and the writer's: some 30 in 30 s), and one CPU's list while SRCU_SIZE_SMALL" } },
+  { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in one read of 20000 per reader, 10-30 times in 30 s (SRCU-T, SRCU-U)" } },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },

@@ -30,6 +30,8 @@ export interface HeldView {
   readonly site: string;
   /** The stack id the site was read from (0 none, > 0 arena, < 0 an environment's stack token). */
   readonly siteId: number;
+  /** A lock_sync() acquisition (print_circular_lock_scenario()'s `sync(`). */
+  readonly sync?: boolean;
 }
 
 /** One irq on/off event of print_irqtrace_events(): its stamp and site ('' = never happened). */
@@ -156,7 +158,7 @@ export function circularReport(ctx: ReportCtx, next: HeldView, prev: HeldView, p
   out.push(`  ${prev.read !== 0 ? 'rlock' : 'lock'}(${lockName(g, prev.cls)});`);
   out.push(`                               lock(${lockName(g, parent)});`);
   out.push(`                               lock(${lockName(g, prev.cls)});`);
-  out.push(`  ${next.read !== 0 ? 'rlock' : 'lock'}(${lockName(g, next.cls)});`);
+  out.push(`  ${next.read !== 0 ? 'rlock' : next.sync === true ? 'sync' : 'lock'}(${lockName(g, next.cls)});`);
   out.push('', ' *** DEADLOCK ***', '');
   out.push(...tail(ctx));
   return out;

@@ -7,7 +7,7 @@
  * env.current() returns, never in shared memory).
  */
 
-import type { LockdepHooks } from '../kapi.js';
+import type { LockdepHooks, LockdepMap } from '../kapi.js';
 import type { LockdepGraphView } from './graph_view.js';
 import type { LockdepLimits } from './layout.js';
 
@@ -113,6 +113,8 @@ export interface LockdepInitOptions {
 export type { LockdepLimits };
 
 export interface Lockdep extends LockdepHooks {
+  /** lock_sync() (validator.ts). */
+  sync(map: LockdepMap): void;
   /** `WARNING: <comm>/<pid> still has locks held!` if the task holds locks. */
   taskExit(task: LockdepTask): void;
   /** /proc/lockdep_stats text. */

@@ -102,6 +102,8 @@ export class Validator implements Lockdep {
   readonly #waitContext: boolean;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
+  /* lock_sync() in progress: the acquisition is hlock->sync (scenario line `sync(`). */
+  #sync = false;
 
   constructor(i32: Int32Array, lay: Layout, env: LockdepEnv, opts: ValidatorOptions) {
     this.g = new Graph(i32, lay);
@@ -151,8 +153,29 @@ export class Validator implements Lockdep {
     next.softirq = irq.softirq;
     next.irqsOff = irq.irqsDisabled || irq.hardirq;
     next.bhOff = irq.bhDisabled;
-    next.checkUsage = true;
+    next.checkUsage = !this.#sync;
     this.#acquireCls(task, h, next);
+  }
+
+  /**
+   * lock_sync(): __lock_acquire() with hlock->sync: validated (check_deadlock, the dependencies
+   * from the held locks), no ENABLED usage marked (no critical section exists), never pushed.
+   */
+  sync(map: LockdepMap): void {
+    if (this.#i32[this.#dbg] === 0) return;
+    const h = heldLocksOf(this.#env.current());
+    const d = h.depth;
+    this.#sync = true;
+    try {
+      this.acquire(map, 0, false, 0, null);
+    } finally {
+      this.#sync = false;
+    }
+    if (h.depth > d) {
+      h.depth = d;
+      h.maps[d] = null;
+      h.nest[d] = null;
+    }
   }
 
   release(map: LockdepMap): void {
@@ -482,7 +505,7 @@ export class Validator implements Lockdep {
     if (qi >= 0) {
       const path = g.pathTo(qi);
       const ctx = this.#reporter.ctx(task, h, d, this.#frames.frames());
-      const nv = this.#reporter.view(h, d);
+      const nv = { ...this.#reporter.view(h, d), sync: this.#sync };
       const pv = this.#reporter.view(h, i);
       const current = this.#frames.frames();
       this.#reporter.report({

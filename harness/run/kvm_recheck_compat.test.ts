@@ -90,4 +90,10 @@ describe("the kernel's kvm-recheck.sh on torture's results", () => {
     expect(lock.code, lock.out).toBe(1);
     compare(lock, ['BUSTED']);
   }, 480_000);
+
+  it('SRCU-N and SRCU-T clean: same headlines and verdicts (Tree and Tiny SRCU, #CHECK#CONFIG_TINY_SRCU=y)', async () => {
+    const run = await runTorture(['--duration', '10s', '--configs', 'SRCU-N SRCU-T']);
+    expect(run.code, run.out).toBe(0);
+    compare(run, []);
+  }, 240_000);
 });

@@ -30,6 +30,7 @@ export function coverageFactsOf(spec: { readonly suite: TortureSuite; readonly k
     tortureType: paramOrDefault(spec.suite, spec.bootParams, `${mod}.torture_type`),
     onoff: spec.kconfig['CONFIG_HOTPLUG_CPU'] === 'y' && interval > 0,
     preempt: spec.kconfig['CONFIG_PREEMPT'] === 'y',
-    smp: Number(spec.kconfig['CONFIG_NR_CPUS'] ?? '2') > 1,
+    // CONFIG_SMP=n is a one-CPU guest whatever CONFIG_NR_CPUS says (SRCU-T/U set no NR_CPUS).
+    smp: spec.kconfig['CONFIG_SMP'] !== 'n' && Number(spec.kconfig['CONFIG_NR_CPUS'] ?? '2') > 1,
   };
 }

@@ -57,6 +57,7 @@ import { slub_init } from '../../kernels/mm/slub.js';
 import { rcu_torture_barrier, rcu_torture_barrier_cbf, rcu_torture_barrier_cbs } from './rcu_torture_barrier.js';
 import { rcu_torture_reader } from './rcu_torture_reader.js';
 import { rcu_torture_stall_init } from './rcu_torture_stall.js';
+import { rcu_torture_init_srcu_lockdep } from './rcu_torture_srcu_lockdep.js';
 import {
   load,
   rcu_torture_cb,
@@ -121,7 +122,6 @@ rp.refuse('int', 'extendables', 'extended readers');
 rp.refuse('bool', 'leakpointer', 'the leaked-pointer test');
 rp.refuse('int', 'reader_flavor', 'SRCU reader flavours');
 rp.refuse('int', 'test_nmis', 'NMI readers');
-rp.refuse('int', 'test_srcu_lockdep', 'the SRCU lockdep test');
 for (const name of ['preempt_duration', 'preempt_interval']) rp.refuse('int', name, 'the preemption kthread');
 
 /** The honoured parameters, read at boot (module load must not touch kapi: the driver imports this file). */
@@ -202,6 +202,7 @@ export function boot(cpu: number): void {
     }
     return;
   }
+  rcu_torture_init_srcu_lockdep(cpu);
   const n = kapi.nrCpuIds;
   const nrealreaders = p.nreaders >= 0 ? p.nreaders : Math.max(1, n - 2 - p.nreaders);
   const nrealfakewriters = p.nfakewriters >= 0 ? p.nfakewriters : Math.max(0, n - 2 - p.nfakewriters);

@@ -52,6 +52,8 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   // The kernel's odds: 1 in nrealreaders * 2000 * longdelay_ms reads. (They were once 30 times
   // higher here, for readers that did ten thousand reads a second; at today's hundreds of
   // thousands a long reader held up most grace periods: harness/cpu/README.md, "Where the time goes".)
+  // srcu_read_delay(): a sleepable reader sometimes sleeps 10 jiffies inside its critical section.
+  if (!inIrq && t.ops.reader_sleeps === true && torture_random(rand) % (t.nrealreaders * 2 * 10 * 1000) === 0) return kapi.scheduleTimeout(10);
   if (torture_random(rand) % (t.nrealreaders * 2000 * longdelay_ms) === 0) {
     const p = torture_mdelay(longdelay_ms);
     if (p !== null) return p;

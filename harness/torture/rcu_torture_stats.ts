@@ -97,6 +97,7 @@ export function rcu_torture_stats_print(): void {
   const wc: string[] = [];
   for (let k = 0; k <= RCU_TORTURE_PIPE_LEN; k++) wc.push(` ${load(sw(T_WCOUNT + k))}`);
   kapi.printk(`${tag}Free-Block Circulation: ${wc.join('')}`);
+  if (t.ops.stats !== undefined) kapi.printk(t.ops.stats());
   if (t.hotplug) {
     // The offline path's work (not a kernel line): what slub_cpu_dead() gave back to the node
     // lists and how many callbacks rcutree_migrate_callbacks() adopted from dead CPUs.

@@ -9,11 +9,13 @@
  * RCU_TORTURE_OPS. The kernel under every flavour runs Tree RCU, as a real kernel does while
  * rcutorture tests another flavour, so `busted` boots and reports Tree RCU's side too.
  *
- * What this does not do: SRCU, Tasks RCU and the other kernel flavours.
+ * `srcu` and `srcud` (Tree or Tiny SRCU) are srcu_torture_ops.ts. What this does not do: Tasks RCU
+ * and the other kernel flavours.
  */
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { srcu_ops, srcud_ops } from './srcu_torture_ops.js';
 import { rcu_early_boot_tests } from './update.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
 import {
@@ -66,6 +68,10 @@ export interface RcuTortureOps {
   readonly gp_kthread_dbg?: () => string;
   /** Callbacks adopted from dead CPUs and the CPUs they came from (the hotplug stats line). */
   cb_migrate_stats(): { adopted: number; cpus: number };
+  /** srcu_read_delay(): readers may sleep inside their critical sections (SRCU); absent: never. */
+  readonly reader_sleeps?: boolean;
+  /** The flavour's own stats line (cur_ops->stats(): srcu_torture_stats_print()); none when absent. */
+  readonly stats?: () => string;
 }
 
 /** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
@@ -157,6 +163,8 @@ export const rcu_busted_ops: RcuTortureOps = {
 export const RCU_TORTURE_OPS = {
   rcu: rcu_ops,
   busted: rcu_busted_ops,
+  srcu: srcu_ops,
+  srcud: srcud_ops,
 } as const satisfies Record<string, RcuTortureOps>;
 export type RcuTortureType = keyof typeof RCU_TORTURE_OPS;
 export const RCU_TORTURE_TYPES = Object.keys(RCU_TORTURE_OPS) as readonly RcuTortureType[];

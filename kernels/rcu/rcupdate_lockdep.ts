@@ -19,7 +19,8 @@
  * kernel's per-site `__warned`; the site is found from a stack capture, taken only when a check
  * fails.
  *
- * Not modelled: rcu_is_watching() (no code runs in the model's idle), SRCU and Tasks RCU maps.
+ * Not modelled: rcu_is_watching() (no code runs in the model's idle), Tasks RCU maps. SRCU's maps
+ * are each srcu_struct's own (srcu_tree_struct.ts, srcu_tiny.ts).
  */
 
 import { kapi, LD_WAIT, type LockdepMap, type WaitType } from '../../harness/kapi.js';

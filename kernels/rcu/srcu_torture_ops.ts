@@ -1,0 +1,89 @@
+/*
+ * rcutorture's SRCU flavours (srcu_ops and srcud_ops of kernel/rcu/rcutorture.c): `srcu`
+ * tortures the static srcu_ctl (DEFINE_STATIC_SRCU) with srcu_read_lock(); `srcud` the
+ * dynamically initialised srcu_ctld (init_srcu_struct() at rcutorture's start) with
+ * srcu_read_lock_nmisafe(), as 6.12's rcutorture does (it has no reader_flavor parameter; that
+ * came later). With CONFIG_SMP=y the implementation is Tree SRCU (srcu_tree.ts), else Tiny SRCU
+ * (srcu_tiny.ts), as Kconfig's TINY_SRCU/TREE_SRCU choice. The kernel's own RCU (Tree RCU)
+ * runs underneath, as for every flavour.
+ */
+
+import { kapi } from '../../harness/kapi.js';
+import type { RcuCallback } from './rcu_callback.js';
+import { rcu_sleep_check } from './rcupdate_lockdep.js';
+import { rcu_all_qs, rcu_init, rcutree_migrate_stats } from './tree.js';
+import { rcu_early_boot_tests } from './update.js';
+import * as tree from './srcu_tree.js';
+import * as tiny from './srcu_tiny.js';
+import { DEFINE_SRCU_DYNAMIC, DEFINE_STATIC_SRCU, type SrcuDecl } from './srcu_tree_struct.js';
+
+/** DEFINE_STATIC_SRCU(srcu_ctl) and `static struct srcu_struct srcu_ctld;` of rcutorture.c. */
+const srcu_ctl = DEFINE_STATIC_SRCU('srcu_ctl');
+const srcu_ctld = DEFINE_SRCU_DYNAMIC('srcu_ctld');
+
+/**
+ * What the flavour takes from the kernel's own RCU underneath (rcu_torture_ops.ts's KERNEL_RCU;
+ * not imported from there, which imports this file).
+ */
+const KERNEL_RCU = {
+  init: (cpu: number): void => {
+    rcu_init(cpu);
+    rcu_early_boot_tests(cpu);
+  },
+  cond_resched_qs: (): void => {
+    rcu_sleep_check();
+    rcu_all_qs();
+  },
+  cb_migrate_stats: rcutree_migrate_stats,
+} as const;
+
+/** The implementation Kconfig chose: Tiny SRCU without SMP (decided at boot, on the CPU thread). */
+let impl: typeof tree | typeof tiny = tree;
+
+/** srcu_init() of the chosen implementation, after the kernel's RCU. */
+function srcu_boot(cpu: number): void {
+  KERNEL_RCU.init(cpu);
+  impl = kapi.config.kconfig.get('CONFIG_SMP') === 'n' ? tiny : tree;
+  if (impl === tree) tree.srcu_init(cpu);
+  else tiny.srcu_tiny_init(cpu);
+}
+
+/**
+ * The ops of one srcu_struct; `nmisafe` picks srcu_read_lock_nmisafe() (srcud). An RcuTortureOps:
+ * RCU_TORTURE_OPS checks it (`satisfies`), since importing the type from rcu_torture_ops.ts, which
+ * imports this file, would be an import cycle.
+ */
+function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean) {
+  return {
+    name,
+    readlock: () => (nmisafe && impl === tree ? tree.srcu_read_lock_nmisafe(d) : impl.srcu_read_lock(d)),
+    readunlock: (idx: number) => (nmisafe && impl === tree ? tree.srcu_read_unlock_nmisafe(d, idx) : impl.srcu_read_unlock(d, idx)),
+    readlock_held: () => impl.srcu_read_lock_held(d),
+    get_gp_seq: () => impl.srcu_batches_completed(d),
+    gp_diff: (cur: number, old: number) => (cur - old) | 0,
+    call: (arg: number, cb: RcuCallback) => impl.call_srcu(d, arg, cb),
+    sync: () => impl.synchronize_srcu(d),
+    exp_sync: () => (impl === tree ? tree.synchronize_srcu_expedited(d) : tiny.synchronize_srcu(d)),
+    get_gp_state: () => impl.get_state_synchronize_srcu(d),
+    start_gp_poll: () => impl.start_poll_synchronize_srcu(d),
+    poll_gp_state: (cookie: number) => impl.poll_state_synchronize_srcu(d, cookie),
+    cond_sync: async (cookie: number): Promise<void> => {
+      if (!impl.poll_state_synchronize_srcu(d, cookie)) await impl.synchronize_srcu(d);
+    },
+    cb_barrier: () => (impl === tree ? tree.srcu_barrier(d) : tiny.synchronize_srcu(d)),
+    get_gp_data: () => (impl === tree ? tree.srcutorture_get_gp_data(d) : { flags: 0, gp_seq: tiny.srcu_batches_completed(d) }),
+    stats: () => impl.srcu_torture_stats_print(d, name, '-torture:'),
+    reader_sleeps: true,
+    irq_capable: true,
+    can_boost: 0,
+    ...KERNEL_RCU,
+    init: (cpu: number) => {
+      srcu_boot(cpu);
+      // srcu_torture_init(): init_srcu_struct(&srcu_ctld) for srcud.
+      if (d.dynamic && impl === tree) tree.init_srcu_struct(d);
+    },
+  };
+}
+
+export const srcu_ops = srcu_torture_ops('srcu', srcu_ctl, false);
+export const srcud_ops = srcu_torture_ops('srcud', srcu_ctld, true);
