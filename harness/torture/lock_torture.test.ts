@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { GuestRun, RunGuestOptions } from '../guest/run_guest.js';
 import { runGuestUntil, runTestGuest } from '../test_support/run_until.js';
 
-/** 6.12's lock_torture_print_module_parms() without what is refused here (call_rcu_chains, writer_fifo) or declared with rtmutex_lock (rt_boost, rt_boost_factor). */
+/** 6.12's lock_torture_print_module_parms() without what is refused here (call_rcu_chains). */
 const START =
-  /^\[[ \d.]+\] (\w+)-torture:--- Start of test: acq_writer_lim=-?\d+ bind_readers=[\d,-]+ bind_writers=[\d,-]+ long_hold=\d+ nested_locks=\d+ nreaders_stress=\d+ nwriters_stress=\d+ onoff_holdoff=\d+ onoff_interval=\d+ (.* )?shuffle_interval=\d+ shutdown_secs=\d+ stat_interval=\d+ stutter=\d+ verbose=\d+$/m;
+  /^\[[ \d.]+\] (\w+)-torture:--- Start of test: acq_writer_lim=-?\d+ bind_readers=[\d,-]+ bind_writers=[\d,-]+ long_hold=\d+ nested_locks=\d+ nreaders_stress=\d+ nwriters_stress=\d+ onoff_holdoff=\d+ onoff_interval=\d+ rt_boost=\d rt_boost_factor=\d+ shuffle_interval=\d+ shutdown_secs=\d+ stat_interval=\d+ stutter=\d+ verbose=\d+ writer_fifo=\d$/m;
 const WRITES = /-torture: Writes: {2}Total: (\d+) {2}Max\/Min: (\d+)\/(\d+) (\?\?\?)? {2}Fail: (\d+) (!!!)?/g;
 
 function lastWrites(console: string): { total: number; fail: number; line: string } {

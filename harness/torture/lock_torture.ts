@@ -25,7 +25,7 @@
  *   - torture_type `user` runs the lock-ops module named by locktorture.ops_module (user_ops.ts).
  *   - bind_readers/bind_writers keep their binding for the test: bound stress kthreads are not
  *     shuffled (the kernel's first shuffle replaces the binding).
- *   - call_rcu_chains and writer_fifo are refused (no RCU in the lock guest, no SCHED_FIFO).
+ *   - call_rcu_chains is refused (no RCU in the lock guest).
  *
  * Failed checks are counted (n_lock_fail) and warned once; they never throw through the loop.
  * Besides the kernel's two exclusion checks, a type may check its holder's priority inheritance
@@ -62,6 +62,7 @@ import {
 } from './common.js';
 import type { LockTortureOps, MaybeSleep } from './lock_torture_ops.js';
 import { torture_rt_boost } from './lock_torture_rtmutex.js';
+import { sched_set_fifo } from '../../kernels/sched/core.js';
 import { LOCK_TORTURE_OPS, LOCK_TORTURE_TYPES, lock_torture_tune, lock_torture_tuning, MAX_NESTED_LOCKS, type LockTortureType } from './lock_torture_types.js';
 
 
@@ -91,19 +92,19 @@ const nreaders_stress = lp.param('int', 'nreaders_stress', -1, 'Number of read-l
 const nwriters_stress = lp.param('int', 'nwriters_stress', -1, 'Number of write-locking stress-test threads');
 const onoff_holdoff = lp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
 const onoff_interval = lp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
+const rt_boost = lp.param('int', 'rt_boost', 2, 'Do periodic rt-boost. 0=Disable, 1=Only for rt_mutex, 2=For all lock types.', { min: 0, max: 2 });
+const rt_boost_factor = lp.param('int', 'rt_boost_factor', 50, 'A factor determining how often rt-boost happens.', { min: 1 });
 // rt_boost, rt_boost_factor (the rtmutex_lock type's) are declared here, in the kernel's order.
 const shuffle_interval = lp.param('int', 'shuffle_interval', 3, 'Number of jiffies between shuffles, 0=disable', { min: 0 });
 const shutdown_secs = lp.param('int', 'shutdown_secs', 0, 'Shutdown time (j), <= zero to disable.', { min: 0 });
 const stat_interval = lp.param('int', 'stat_interval', 60, 'Number of seconds between stats printk()s', { min: 0 });
 const stutter = lp.param('int', 'stutter', 5, 'Number of jiffies to run/halt test, 0=disable', { min: 0 });
 const verbose = lp.param('int', 'verbose', 1, 'Enable verbose debugging printk()s', { min: 0 });
-lp.refuse('int', 'writer_fifo', 'SCHED_FIFO writers (sched_set_fifo()): the scheduler model has no real-time priorities for stress kthreads');
+const writer_fifo = lp.param('int', 'writer_fifo', 0, 'Run writers at sched_set_fifo() priority');
 export const torture_type = lp.param('charp', 'torture_type', 'spin_lock', 'Type of lock to torture (spin_lock, spin_lock_irq, mutex_lock, ...)', {
   values: LOCK_TORTURE_TYPES,
   quiet: true,
 });
-const rt_boost = lp.param('int', 'rt_boost', 2, 'Do periodic rt-boost. 0=Disable, 1=Only for rt_mutex, 2=For all lock types.', { min: 0, max: 2, quiet: true });
-const rt_boost_factor = lp.param('int', 'rt_boost_factor', 50, 'A factor determining how often rt-boost happens.', { min: 1, quiet: true });
 
 /** The parameters: the defaults until boot() reads the boot line (module load must not touch kapi: the driver imports this file). */
 let p: LockTortureParams = {
@@ -124,6 +125,7 @@ let p: LockTortureParams = {
   nested_locks: nested_locks.dflt,
   rt_boost: rt_boost.dflt,
   rt_boost_factor: rt_boost_factor.dflt,
+  writer_fifo: writer_fifo.dflt,
 };
 
 export interface LockTortureParams {
@@ -145,6 +147,8 @@ export interface LockTortureParams {
   readonly nested_locks: number;
   readonly rt_boost: number;
   readonly rt_boost_factor: number;
+  /** Writers start at sched_set_fifo() priority (torture_create_kthread_cb()'s callback in the kernel). */
+  readonly writer_fifo: number;
 }
 
 /** The honoured parameters, read at boot. */
@@ -167,6 +171,7 @@ function readParams(): LockTortureParams {
     nested_locks: nested_locks.get(),
     rt_boost: rt_boost.get(),
     rt_boost_factor: rt_boost_factor.get(),
+    writer_fifo: writer_fifo.get(),
   };
 }
 
@@ -253,6 +258,9 @@ async function lock_torture_writer(tid: number): Promise<void> {
   const task_boost = ops.task_boost ?? ((trsp: TortureRandomState | null) => torture_rt_boost(trsp, lock_torture_tuning()));
   let last = kapi.jiffies();
   VERBOSE_TOROUT_STRING('lock_torture_writer task started');
+  // The kernel sets the policy in torture_create_kthread_cb()'s callback before the first run; the
+  // writer's first act here is the same moment for every lock it takes.
+  if (p.writer_fifo !== 0) sched_set_fifo(kapi.current());
   do {
     if ((torture_random(rand) & 0xfffff) === 0) await kapi.scheduleTimeout(1);
     const lockset = torture_random(rand);

@@ -34,13 +34,13 @@ const KERNEL_6_12 = [
 ] as const;
 
 /** Refused, with the reason the model lacks what they control (configs/lock/README.md). */
-const REFUSED = ['call_rcu_chains', 'writer_fifo'];
+const REFUSED = ['call_rcu_chains'];
 
 /**
  * Declared with the rtmutex_lock torture type (its rt_boost stress), by the branch that adds it;
  * the merge of that branch empties this list, and the test then holds them like the others.
  */
-const WITH_RTMUTEX = ['rt_boost', 'rt_boost_factor'];
+const WITH_RTMUTEX: readonly string[] = [];
 
 /** Ours, not the kernel's: the `--ops` module of torture_type `user` (harness/torture/user_ops.ts). */
 const OURS = ['ops_module'];
