@@ -20,6 +20,11 @@
  * flood (rcu_fwd_emergency_stop) and frees their callbacks. A flavour's ->cbflood_max caps each
  * flood below that (Tree RCU's callback lists are rings, kernels/rcu/rcu_torture_ops.ts).
  *
+ * The planted bug of its checks (test-only, as the kernel's test_* switches):
+ * `rcutorture.test_fwd_gp_stall=S` has the first flood stall the grace-period kthread S seconds
+ * (rcu_gp_set_torture_wait()), so that grace periods stop keeping up with it: the flood's
+ * `WARN_ON(n_max_gps < MIN_FWD_CBS_LAUNDERED)` and the GP kthread's state are the report.
+ *
  * Interrupts: the kernel's loops run with irqs on and take the tick anywhere; here pending
  * interrupts (the tick, RCU's softirq that invokes this CPU's callbacks) are taken once per
  * iteration, by a zero-length udelay(). Not modelled: nohz_full's rcu_momentary_eqs() and tick
@@ -46,6 +51,7 @@ import {
   VERBOSE_TOROUT_STRING,
 } from './common.js';
 import { load, sw, T_FWD_NODELAY, T_VERSION } from './rcu_torture_state.js';
+import { hexFlags } from './rcu_torture_stats.js';
 
 export const MAX_FWD_CB_JIFFIES = 8 * HZ;
 const MIN_FWD_CB_LAUNDERS = 3;
@@ -84,6 +90,8 @@ interface Fwd {
   readonly holdoff: number;
   readonly div: number;
   readonly needResched: boolean;
+  /** Test-only rcutorture.test_fwd_gp_stall=S: the first flood stalls the GP kthread S seconds. */
+  testGpStall: number;
   readonly g: number;
   readonly rfps: number;
   readonly pool: number;
@@ -341,6 +349,11 @@ async function rcu_torture_fwd_prog_cr(f: Fwd, id: number): Promise<void> {
   let cver = load(sw(T_VERSION));
   let gps = f.ops.get_gp_seq();
   Atomics.store(a, rw(f, id, R_GP_SEQ_START), gps);
+  if (f.testGpStall > 0 && id === 0) {
+    // Planted (rcutorture.test_fwd_gp_stall): grace periods stop while the flood runs.
+    f.ops.gp_set_torture_wait?.(f.testGpStall * HZ);
+    f.testGpStall = 0;
+  }
   await rcu_torture_fwd_prog_cr_flood(f, id, stopat, c);
   const stoppedat = kapi.jiffies();
   const n_launders_cb_snap = Atomics.load(a, rw(f, id, R_N_LAUNDERS_CB));
@@ -350,7 +363,11 @@ async function rcu_torture_fwd_prog_cr(f: Fwd, id: number): Promise<void> {
   await f.ops.cb_barrier(); // Wait for callbacks to be invoked.
   await rcu_torture_fwd_prog_cbfree(f, id);
   if (!torture_must_stop() && !emergency(f)) {
-    if (WARN_ON(c.n_max_gps < MIN_FWD_CBS_LAUNDERED) && f.ops.gp_kthread_dbg !== undefined) kapi.printk(f.ops.gp_kthread_dbg());
+    if (WARN_ON(c.n_max_gps < MIN_FWD_CBS_LAUNDERED) && f.ops.gp_kthread_dbg !== undefined) {
+      // show_rcu_gp_kthreads()'s line, as rcu_torture_stats prints it for a writer stall.
+      const { flags, gp_seq } = f.ops.get_gp_data();
+      kapi.printk(`rcu: ${f.ops.gp_kthread_dbg()} g${gp_seq} f${hexFlags(flags)}`);
+    }
     kapi.printk(
       `rcu_torture_fwd_prog_cr Duration ${stoppedat - startat} barrier: ${kapi.jiffies() - stoppedat} ` +
         `pending ${c.n_launders + c.n_max_cbs - n_launders_cb_snap} n_launders: ${c.n_launders} ` +
@@ -429,6 +446,7 @@ export interface FwdParams {
   readonly fwd_progress_div: number;
   readonly fwd_progress_need_resched: boolean;
   readonly stall_cpu: number;
+  readonly test_fwd_gp_stall: number;
 }
 
 /**
@@ -474,6 +492,7 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
     holdoff: p.fwd_progress_holdoff <= 0 ? 1 : p.fwd_progress_holdoff,
     div: p.fwd_progress_div <= 0 ? 4 : p.fwd_progress_div,
     needResched: p.fwd_progress_need_resched,
+    testGpStall: p.test_fwd_gp_stall,
     g: g.base,
     rfps: rfps.base,
     pool: pool.base,
