@@ -131,8 +131,9 @@ const gp_sync = rp.param('bool', 'gp_sync', false, 'Use synchronous GP wait prim
 for (const name of ['gp_cond_full', 'gp_cond_exp', 'gp_cond_exp_full', 'gp_poll_full', 'gp_poll_exp', 'gp_poll_exp_full']) {
   rp.refuse('bool', name, 'the full-state and expedited polled GP primitives: Tree RCU here has one gp_seq, no expedited sequence');
 }
-// Planted bug of the forward-progress checks (ours, test-only: rcu_torture_fwd_prog.ts).
+// Planted conditions of the forward-progress checks (ours, test-only: rcu_torture_fwd_prog.ts).
 const test_fwd_gp_stall = rp.param('int', 'test_fwd_gp_stall', 0, 'The first callback flood stalls the GP kthread this many seconds', { min: 0, quiet: true });
+const test_fwd_oom = rp.param('int', 'test_fwd_oom', 0, 'Memory for this many flood callbacks, and no flood cap (0: the model default)', { min: 0, quiet: true });
 const stall_gp_kthread = rp.param('int', 'stall_gp_kthread', 0, 'Grace-period kthread stall duration (s).', { min: 0, quiet: true });
 rp.refuse('bool', 'stall_no_softlockup', 'the soft-lockup watchdog of a CPU stall: the stall spins without one');
 // Not 6.12's: a later kernel's parameter, refused by name all the same.
@@ -177,6 +178,7 @@ function readParams(): RcuTortureParams {
     fwd_progress_holdoff: fwd_progress_holdoff.get(),
     fwd_progress_need_resched: fwd_progress_need_resched.get(),
     test_fwd_gp_stall: test_fwd_gp_stall.get(),
+    test_fwd_oom: test_fwd_oom.get(),
     gp_cond: gp_cond.get(),
     gp_exp: gp_exp.get(),
     gp_normal: gp_normal.get(),

@@ -5,6 +5,8 @@
  *    read-exit children are counted;
  *  - the planted `rcutorture.test_fwd_gp_stall=S` (the GP kthread stops during the flood) is
  *    caught by the flood's own check: the WARN, the GP kthread's state, `n_max_gps: 0`;
+ *  - `rcutorture.test_fwd_oom=N` (memory for N flood callbacks) runs the OOM notifier, which
+ *    warns, stops the flood and frees its callbacks;
  *  - `rcutorture.stall_gp_kthread=S` is reported: RCU's stall warning with the kthread starved
  *    (it slept in a GP's FQS wait) or rcutorture's writer stall (it slept between GPs).
  */
@@ -58,6 +60,33 @@ describe('rcutorture forward progress', () => {
     expect(c).toMatch(/\] rcu: rcu_sched: wait state: RCU_GP_\w+ g-?\d+ f\S+\n.*\] rcu_torture_fwd_prog_cr Duration/);
     expect(Number(CR_LINE.exec(c)?.[1])).toBeLessThan(100);
     expect(c).not.toContain('detected stall');
+  });
+
+  it('a flood that runs out of memory (rcutorture.test_fwd_oom) backs off through the OOM notifier', { timeout: 300_000 }, async () => {
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'rcu',
+        nrCpus: 4,
+        kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'n' },
+        bootParams: { 'rcutorture.fwd_progress_holdoff': '1', 'rcutorture.test_fwd_oom': '300', 'rcutorture.stat_interval': '2', 'rcutorture.shutdown_secs': String(secs) },
+        durationSec: secs,
+      }),
+      (x) => x.console.includes('rcutorture_oom_notify returning after OOM processing.'),
+      { fromSec: 8, capSec: 32 },
+    );
+    const c = run.console;
+    expect(c).toMatch(/\] rcutorture_oom_notify invoked upon OOM during forward-progress testing\.\n.*\] WARNING: CPU: \d+ PID: \d+ at rcutorture_oom_notify /);
+    expect(c).toMatch(/\] rcu_torture_fwd_cb_hist: Callback-invocation histogram 0 /);
+    const first = c.slice(c.indexOf('invoked upon OOM'));
+    const freed = [...first.matchAll(/\] rcutorture_oom_notify: Freed (\d+) RCU callbacks\.\n/g)].slice(0, 3).map((m) => Number(m[1]));
+    expect(freed).toHaveLength(3);
+    expect(freed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(c).toContain('] rcutorture_oom_notify returning after OOM processing.\n');
+    // The back-off kept the flood inside the model's memory: no callback list overflowed.
+    expect(c).not.toContain('overflowed');
+    // rcutorture's own count has no error (End of test: SUCCESS, as the kernel's); the warning fails the run.
+    expect(c).toContain('rcu-torture:--- End of test: SUCCESS:');
+    expect(parseConsole(c, 'console.log', 'OOM').badness.warnings).toBeGreaterThanOrEqual(1);
   });
 
   it('rcutorture.stall_gp_kthread is reported', { timeout: 300_000 }, async () => {

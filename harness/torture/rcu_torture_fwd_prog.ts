@@ -24,6 +24,8 @@
  * `rcutorture.test_fwd_gp_stall=S` has the first flood stall the grace-period kthread S seconds
  * (rcu_gp_set_torture_wait()), so that grace periods stop keeping up with it: the flood's
  * `WARN_ON(n_max_gps < MIN_FWD_CBS_LAUNDERED)` and the GP kthread's state are the report.
+ * `rcutorture.test_fwd_oom=N` gives the floods memory for N callbacks and lifts ->cbflood_max, so
+ * that a flood runs out of memory: the OOM notifier's back-off is the report.
  *
  * Interrupts: the kernel's loops run with irqs on and take the tick anywhere; here pending
  * interrupts (the tick, RCU's softirq that invokes this CPU's callbacks) are taken once per
@@ -92,6 +94,8 @@ interface Fwd {
   readonly needResched: boolean;
   /** Test-only rcutorture.test_fwd_gp_stall=S: the first flood stalls the GP kthread S seconds. */
   testGpStall: number;
+  /** Test-only rcutorture.test_fwd_oom=N: memory for N flood callbacks, and no ->cbflood_max cap. */
+  readonly noCap: boolean;
   readonly g: number;
   readonly rfps: number;
   readonly pool: number;
@@ -316,7 +320,7 @@ async function rcu_torture_fwd_prog_cr_flood(f: Fwd, id: number, stopat: number,
       obj = head - 1;
       c.n_launders++;
       c.n_launders_sa++;
-    } else if (f.ops.cbflood_max === undefined || f.ops.cbflood_max > c.n_max_cbs) {
+    } else if (f.noCap || f.ops.cbflood_max === undefined || f.ops.cbflood_max > c.n_max_cbs) {
       obj = await kmalloc_fwd_cb(f);
       if (WARN_ON_ONCE(obj < 0)) {
         await torture_sleep_interruptible(1);
@@ -447,6 +451,7 @@ export interface FwdParams {
   readonly fwd_progress_need_resched: boolean;
   readonly stall_cpu: number;
   readonly test_fwd_gp_stall: number;
+  readonly test_fwd_oom: number;
 }
 
 /**
@@ -475,7 +480,7 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
     }
     return;
   }
-  const poolSize = FWD_CB_MEM_PER_CPU * kapi.nrCpuIds;
+  const poolSize = p.test_fwd_oom > 0 ? p.test_fwd_oom : FWD_CB_MEM_PER_CPU * kapi.nrCpuIds;
   const g = kapi.shmAlloc('rcu_fwd', G_WORDS, (reg) => {
     // The pool's free list: object k links to k + 1 (as object + 1), the last to 0.
     Atomics.store(reg.i32, reg.base + G_FREE, 1);
@@ -493,6 +498,7 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
     div: p.fwd_progress_div <= 0 ? 4 : p.fwd_progress_div,
     needResched: p.fwd_progress_need_resched,
     testGpStall: p.test_fwd_gp_stall,
+    noCap: p.test_fwd_oom > 0,
     g: g.base,
     rfps: rfps.base,
     pool: pool.base,

@@ -49,6 +49,7 @@ export interface RcuTortureParams {
   readonly fwd_progress_holdoff: number;
   readonly fwd_progress_need_resched: boolean;
   readonly test_fwd_gp_stall: number;
+  readonly test_fwd_oom: number;
   readonly gp_cond: boolean;
   readonly gp_exp: boolean;
   readonly gp_normal: boolean;
