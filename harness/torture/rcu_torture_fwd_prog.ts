@@ -310,13 +310,19 @@ interface CrCounts {
 async function rcu_torture_fwd_prog_cr_flood(f: Fwd, id: number, stopat: number, c: CrCounts): Promise<void> {
   const a = i32();
   while (kapi.jiffies() < stopat && !torture_must_stop() && !emergency(f)) {
+    // The kernel pops lock-free (only this kthread moves the head, never onto the tail); here
+    // under the list's lock, since another kthread's OOM notifier may be freeing this list, and
+    // a pool object freed twice would corrupt the model's memory.
+    const lock = f.locks[id] as Spinlock;
+    const flags = spin_lock_irqsave(lock);
     const head = Atomics.load(a, rw(f, id, R_HEAD));
     const next = head !== 0 ? Atomics.load(a, cw(f, head - 1, C_NEXT)) : 0;
+    const laundered = next !== 0 && Atomics.load(a, cw(f, head - 1, C_GPS)) >= MIN_FWD_CB_LAUNDERS;
+    if (next !== 0 && !(laundered && c.n_max_gps + 1 >= MIN_FWD_CBS_LAUNDERED)) Atomics.store(a, rw(f, id, R_HEAD), next);
+    spin_unlock_irqrestore(lock, flags);
     let obj = -1;
     if (next !== 0) {
-      if (Atomics.load(a, cw(f, head - 1, C_GPS)) >= MIN_FWD_CB_LAUNDERS && ++c.n_max_gps >= MIN_FWD_CBS_LAUNDERED) break;
-      // Only this kthread moves the head, and never onto the tail: no lock, as the kernel's.
-      Atomics.store(a, rw(f, id, R_HEAD), next);
+      if (laundered && ++c.n_max_gps >= MIN_FWD_CBS_LAUNDERED) break;
       obj = head - 1;
       c.n_launders++;
       c.n_launders_sa++;
@@ -464,7 +470,7 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
   const cpu0 = kapi.smpProcessorId() === 0;
   let n = p.fwd_progress;
   if (n >= kapi.nrCpuIds) {
-    if (cpu0) VERBOSE_TOROUT_STRING('rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.\n');
+    if (cpu0) VERBOSE_TOROUT_STRING('rcu_torture_fwd_prog_init: Limiting fwd_progress to # CPUs.');
     n = kapi.nrCpuIds;
   } else if (n < 0) {
     n = kapi.nrCpuIds;
