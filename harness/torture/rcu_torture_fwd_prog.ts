@@ -14,8 +14,8 @@
  *    self-propagating callback posted meanwhile: grace periods must still end (`WARN_ON(!cver &&
  *    gps < 2)`), the `rcu_torture_fwd_prog_nr: N Duration ...` line.
  *
- * Memory: the flood's rcu_fwd_cb objects come from a fixed pool in shm (FWD_CB_MEM_PER_CPU per
- * CPU), the model's memory. An allocation that finds it empty runs the OOM notifier,
+ * Memory: the flood's rcu_fwd_cb objects come from a fixed pool in shm (FWD_CB_MEM_PER_KTHREAD
+ * per kthread), the model's memory. An allocation that finds it empty runs the OOM notifier,
  * rcutorture_oom_notify(), as the kernel's allocator does before it fails: it warns, stops every
  * flood (rcu_fwd_emergency_stop) and frees their callbacks. A flavour's ->cbflood_max caps each
  * flood below that (Tree RCU's callback lists are rings, kernels/rcu/rcu_torture_ops.ts).
@@ -60,8 +60,8 @@ const MIN_FWD_CB_LAUNDERS = 3;
 const MIN_FWD_CBS_LAUNDERED = 100;
 const FWD_CBS_HIST_DIV = 10;
 const N_LAUNDERS_HIST = (2 * MAX_FWD_CB_JIFFIES) / (HZ / FWD_CBS_HIST_DIV);
-/** The model's memory for flood callbacks, per CPU of the guest. */
-export const FWD_CB_MEM_PER_CPU = 2048;
+/** The model's memory for flood callbacks, per forward-progress kthread. */
+export const FWD_CB_MEM_PER_KTHREAD = 2048;
 
 /* struct rcu_fwd, one per kthread, in shm (callbacks run on any CPU). */
 const R_HEAD = 0; // rcu_fwd_cb_head: object + 1, 0 for NULL
@@ -486,7 +486,7 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
     }
     return;
   }
-  const poolSize = p.test_fwd_oom > 0 ? p.test_fwd_oom : FWD_CB_MEM_PER_CPU * kapi.nrCpuIds;
+  const poolSize = p.test_fwd_oom > 0 ? p.test_fwd_oom : FWD_CB_MEM_PER_KTHREAD * n;
   const g = kapi.shmAlloc('rcu_fwd', G_WORDS, (reg) => {
     // The pool's free list: object k links to k + 1 (as object + 1), the last to 0.
     Atomics.store(reg.i32, reg.base + G_FREE, 1);
