@@ -39,6 +39,10 @@
  *
  *  - RCU CPU stall warnings are tree_stall.ts, fed from the tick, rcu_gp_init() and the GP
  *    kthread's state changes.
+ *  - For rcutorture: rcu_force_quiescent_state() (RCU_GP_FLAG_FQS: the FQS wait ends at once for
+ *    a scan), rcu_gp_set_torture_wait() (the GP kthread sleeps at its next wait: the
+ *    stall_gp_kthread test), rcu_gp_slow_register() (the forward-progress tests switch the
+ *    gp_*_delay sleeps off while they run) and rcu_stall_dur() (their ->stall_dur()).
  *
  * Test-only parameters (switch a planted bug, as the kernel's rcutree.test_broken_gp):
  * rcutree.test_broken_gp=1 ends GPs without waiting; rcutree.test_lost_qs_cpu=N makes CPU N
