@@ -7,6 +7,7 @@
  *    caught by the flood's own check: the WARN, the GP kthread's state, `n_max_gps: 0`;
  *  - `rcutorture.test_fwd_oom=N` (memory for N flood callbacks) runs the OOM notifier, which
  *    warns, stops the flood and frees its callbacks;
+ *  - FQS bursts and read-exit children run in a clean test; a flavour without ->fqs says why not;
  *  - `rcutorture.stall_gp_kthread=S` is reported: RCU's stall warning with the kthread starved
  *    (it slept in a GP's FQS wait) or rcutorture's writer stall (it slept between GPs).
  */
@@ -87,6 +88,56 @@ describe('rcutorture forward progress', () => {
     // rcutorture's own count has no error (End of test: SUCCESS, as the kernel's); the warning fails the run.
     expect(c).toContain('rcu-torture:--- End of test: SUCCESS:');
     expect(parseConsole(c, 'console.log', 'OOM').badness.warnings).toBeGreaterThanOrEqual(1);
+  });
+
+  it('FQS bursts and read-exit run beside the test and it stays clean', { timeout: 300_000 }, async () => {
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'rcu',
+        nrCpus: 4,
+        kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '4', CONFIG_PREEMPT: 'y', CONFIG_HOTPLUG_CPU: 'n' },
+        bootParams: {
+          'rcutorture.fqs_duration': '1000',
+          'rcutorture.fqs_holdoff': '10',
+          'rcutorture.fqs_stutter': '1',
+          'rcutorture.read_exit_delay': '1',
+          'rcutorture.read_exit_burst': '4',
+          'rcutorture.stat_interval': '2',
+          'rcutorture.shutdown_secs': String(secs),
+        },
+        durationSec: secs,
+      }),
+      (x) => /read-exits: (?:[89]|\d\d+) /.test(x.console),
+      { fromSec: 6, capSec: 24 },
+    );
+    const c = run.console;
+    expect(c).toMatch(/Start of test: .* irqreader=1 fqs_duration=1000 fqs_holdoff=10 fqs_stutter=1 shutdown_secs=\d+ .* read_exit_delay=1 read_exit_burst=4\n/);
+    expect(c).toContain('rcu-torture: rcu_torture_fqs task started');
+    expect(c).toContain('rcu-torture: rcu_torture_fqs is stopping');
+    expect(c).toContain('rcu-torture: rcu_torture_read_exit: End of episode');
+    expect(c).not.toContain('WARNING:');
+    expect(c).toContain('rcu-torture:--- End of test: SUCCESS:');
+  });
+
+  it('a flavour without ->fqs prints why and runs none; busted runs no forward-progress test', { timeout: 300_000 }, async () => {
+    const run = await runGuestUntil(
+      (secs) => ({
+        suite: 'rcu',
+        nrCpus: 2,
+        kconfig: { CONFIG_SMP: 'y', CONFIG_NR_CPUS: '2', CONFIG_PREEMPT: 'n', CONFIG_HOTPLUG_CPU: 'n' },
+        bootParams: { 'rcutorture.torture_type': 'busted', 'rcutorture.fqs_duration': '1000', 'rcutorture.fqs_holdoff': '10', 'rcutorture.fwd_progress_holdoff': '1', 'rcutorture.shutdown_secs': String(secs) },
+        durationSec: secs,
+      }),
+      (x) => x.console.includes('End of test:'),
+      { fromSec: 2, capSec: 16 },
+    );
+    const c = run.console;
+    expect(c).toContain('] rcu-torture: ->fqs NULL and non-zero fqs_duration, fqs disabled.\n');
+    expect(c).toMatch(/busted-torture:--- Start of test: .* fqs_duration=0 fqs_holdoff=10 /);
+    expect(c).not.toContain('rcu_torture_fqs task started');
+    // fwd_progress (default 1) is off for busted, as the kernel's.
+    expect(c).toContain('] busted-torture: rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test\n');
+    expect(c).not.toContain('rcu_torture_fwd_progress task started');
   });
 
   it('rcutorture.stall_gp_kthread is reported', { timeout: 300_000 }, async () => {
