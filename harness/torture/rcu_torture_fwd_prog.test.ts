@@ -29,7 +29,7 @@ describe('rcutorture forward progress', () => {
       { fromSec: 20, capSec: 80 },
     );
     const c = scenarioConsole(r, 'TREE05');
-    expect(r.code).toBe(0);
+    expect(r.code, r.out).toBe(0);
     expect(c).toContain('] rcu-torture: rcu_torture_fwd_progress task started\n');
     expect(c).toContain('] rcu_torture_fwd_prog: Starting forward-progress test 0\n');
     expect(c).toContain('] rcu_torture_fwd_prog_cr: Starting forward-progress test 0\n');

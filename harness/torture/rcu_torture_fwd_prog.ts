@@ -272,8 +272,9 @@ async function rcu_torture_fwd_prog_nr(f: Fwd, id: number, trs: ReturnType<typeo
     const d = kapi.udelay(10);
     if (d !== null) await d;
     f.ops.readunlock(idx);
-    // fwd_progress_need_resched: cond_resched() only when the tick asked for a switch.
-    if (!f.needResched) await fwd_cond_resched(f);
+    // fwd_progress_need_resched: cond_resched() only when need_resched(), which the kernel's
+    // tick also sets for a CPU that holds up a GP (->urgent_qs: the model's tick does not).
+    if (!f.needResched || f.ops.urgent_qs?.() === true) await fwd_cond_resched(f);
     else {
       const cr = kapi.condResched();
       if (cr !== null) await cr;

@@ -34,6 +34,7 @@ import {
   rcu_gp_set_torture_wait,
   rcu_gp_slow_register,
   rcu_stall_dur,
+  rcu_urgent_qs,
   rcutorture_get_gp_data,
   rcutree_migrate_stats,
   start_poll_synchronize_rcu,
@@ -81,6 +82,8 @@ export interface RcuTortureOps {
   readonly fqs?: () => void;
   /** rcu_gp_set_torture_wait(): the flavour's GP kthread sleeps this many jiffies (stall_gp_kthread); absent: none. */
   readonly gp_set_torture_wait?: (duration: number) => void;
+  /** need_resched() as RCU's tick would set it for a CPU holding up a GP (rcu_urgent_qs); absent: never. */
+  readonly urgent_qs?: () => boolean;
 }
 
 /** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
@@ -99,6 +102,7 @@ const KERNEL_RCU = {
   cb_migrate_stats: rcutree_migrate_stats,
   // rcutorture calls Tree RCU's rcu_gp_set_torture_wait() whatever flavour it tests.
   gp_set_torture_wait: rcu_gp_set_torture_wait,
+  urgent_qs: rcu_urgent_qs,
 } as const;
 
 /** torture_readlock_not_held(): the reader's dereference is also fine under rcu_read_lock_bh()/_sched(). */

@@ -57,7 +57,7 @@
  * machinery (IPIs, ->expmask), lazy callbacks.
  */
 
-import { COV, cov, covPart, fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { COV, cov, covPart, fnv1a, HZ, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { ModuleParams } from '../moduleparam.js';
 import { WARN, WARN_ONCE, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
@@ -748,6 +748,19 @@ export function rcutorture_get_gp_data(): { flags: number; gp_seq: number } {
   const gs = Atomics.load(kapi.shm, sw(r, S_GP_SEQ));
   const need = Atomics.load(kapi.shm, sw(r, S_GP_SEQ_NEEDED));
   return { flags: ULONG_CMP_LT(gs, need) ? 1 : 0, gp_seq: gs };
+}
+
+/**
+ * The kernel's rcu_data.rcu_urgent_qs, as this CPU's tick would see it: the current GP still waits
+ * for this CPU and is older than jiffies_to_sched_qs (HZ/10 here), so the kernel's tick would set
+ * need_resched on the running task (rcu_sched_clock_irq()). The model's tick does not, so code
+ * that hides cond_resched() behind need_resched() asks this too (rcutorture's fwd_prog_nr).
+ */
+export function rcu_urgent_qs(): boolean {
+  const r = R();
+  const i32 = kapi.shm;
+  if (!rcu_gp_in_progress(r) || (Atomics.load(i32, nw(r, myLeaf(r), N_QSMASK)) & myMask(r)) === 0) return false;
+  return kapi.jiffies() - Atomics.load(i32, sw(r, S_GP_START_J)) > HZ / 10;
 }
 
 /** rcu_jiffies_till_stall_check() of this guest: the stall timeout in jiffies (rcutorture's ->stall_dur()). */
