@@ -1,1 +1,2 @@
 rcutorture.torture_type=srcu
+rcutorture.fwd_progress=3

@@ -92,10 +92,10 @@ describe('boot parameters: declared where read, registry derived', () => {
   });
 
   it('a refused parameter is bad input naming it and saying the model lacks it', () => {
-    const e = errorOf(() => parseBootWords('rcutorture.fwd_progress=2', '--bootargs', 'rcu', false));
+    const e = errorOf(() => parseBootWords('rcutorture.test_boost=2', '--bootargs', 'rcu', false));
     expect(e.code).toBe('CONFIG_BAD_VALUE');
     expect(e.message).toBe(
-      "Cannot load --bootargs as 'rcutorture.fwd_progress' must be left unset: not modelled by this kernel (the forward-progress tests; refused, see configs/rcu/README.md): current value is 2",
+      "Cannot load --bootargs as 'rcutorture.test_boost' must be left unset: not modelled by this kernel (needs real-time priority boosting, which the model lacks; refused, see configs/rcu/README.md): current value is 2",
     );
     expect(errorOf(() => parseBootWords('rcu_nocbs=0-1', 'TREE01.boot', 'rcu')).message).toMatch(/'rcu_nocbs' must be left unset: not modelled/);
   });

@@ -45,10 +45,10 @@ describe('rcutorture', () => {
       { fromSec: 2, capSec: 16 },
     );
     const c = run.console;
-    expect(c).toMatch(/rcu-torture:--- Start of test: nreaders=1 nfakewriters=4 stat_interval=1 .* n_barrier_cbs=2 onoff_interval=100 onoff_holdoff=0\n/);
+    expect(c).toMatch(/rcu-torture:--- Start of test: nreaders=1 nfakewriters=4 stat_interval=1 .* n_barrier_cbs=2 onoff_interval=100 onoff_holdoff=0 read_exit_delay=13 read_exit_burst=16\n/);
     expect(c).toMatch(/rcu:  Start-test grace-period state: g-1200 f0/);
     expect(c).toMatch(
-      /rcu-torture: rtc: [0-9a-f]{16} ver: \d+ tfle: [01] rta: \d+ rtaf: \d+ rtf: \d+ rtmbe: 0 rtmbkf: 0\/0 rtbe: 0 rtbke: 0 rtbf: 0 rtb: 0 nt: \d+ onoff: \d+\/\d+:\d+\/\d+ -?\d+,\d+:-?\d+,\d+ \d+:\d+ \(HZ=1000\) barrier: \d+\/\d+:0 read-exits: 0 nocb-toggles: 0:0/,
+      /rcu-torture: rtc: [0-9a-f]{16} ver: \d+ tfle: [01] rta: \d+ rtaf: \d+ rtf: \d+ rtmbe: 0 rtmbkf: 0\/0 rtbe: 0 rtbke: 0 rtbf: 0 rtb: 0 nt: \d+ onoff: \d+\/\d+:\d+\/\d+ -?\d+,\d+:-?\d+,\d+ \d+:\d+ \(HZ=1000\) barrier: \d+\/\d+:0 read-exits: \d+ nocb-toggles: 0:0/,
     );
     expect(c).toMatch(/rcu-torture: Reader Pipe: ( \d+){11}\n/);
     expect(c).toMatch(/rcu-torture: Reader Batch: ( \d+){11}\n/);

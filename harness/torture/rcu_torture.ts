@@ -29,10 +29,13 @@
  * that a short run takes the seed's create path while hotplug is active (configs/rcu/README.md);
  * with hotplug it waits for the first completed offline, which keeps the kernel's order.
  *
- * Not modelled: priority boosting, read_exit, NOCB toggling, forward-progress tests,
- * stall_gp_kthread (the CPU-stall test is rcu_torture_stall.ts), reader "extendables", rtmbkf
- * reader-check mailboxes, and the udelay()s of the writer (they only burn CPU). Their parameters
- * are declared refused below, so a run cannot appear to test them.
+ * More of rcutorture.c's tests, each in its own file: the forward-progress tests
+ * (rcu_torture_fwd_prog.ts), read_exit (rcu_torture_read_exit.ts), force-quiescent-state bursts
+ * (rcu_torture_fqs.ts), the CPU and GP-kthread stalls (rcu_torture_stall.ts).
+ *
+ * Not modelled: priority boosting, NOCB toggling, NMI readers, reader "extendables", rtmbkf
+ * reader-check mailboxes, the full-state polled primitives, and the udelay()s of the writer (they
+ * only burn CPU). Their parameters are declared refused below, so a run cannot appear to test them.
  */
 
 import { ModuleParams } from '../../kernels/moduleparam.js';
@@ -55,6 +58,9 @@ import { rcu_callback } from '../../kernels/rcu/rcu_callback.js';
 import { RCU_TORTURE_TYPES, rcu_ops, rcu_torture_ops_of } from '../../kernels/rcu/rcu_torture_ops.js';
 import { slub_init } from '../../kernels/mm/slub.js';
 import { rcu_torture_barrier, rcu_torture_barrier_cbf, rcu_torture_barrier_cbs } from './rcu_torture_barrier.js';
+import { rcu_torture_fqs_duration, rcu_torture_fqs_init } from './rcu_torture_fqs.js';
+import { rcu_torture_fwd_prog_init } from './rcu_torture_fwd_prog.js';
+import { rcu_torture_read_exit_init } from './rcu_torture_read_exit.js';
 import { rcu_torture_reader } from './rcu_torture_reader.js';
 import { rcu_torture_stall_init } from './rcu_torture_stall.js';
 import { rcu_torture_init_srcu_lockdep } from './rcu_torture_srcu_lockdep.js';
@@ -79,9 +85,12 @@ import { rcu_torture_fakewriter, rcu_torture_writer } from './rcu_torture_writer
 /* ---------------- parameters (torture_param) ---------------- */
 
 /*
- * Declared in the order of the kernel's rcu_torture_print_module_parms(), which the `Start of
- * test` line follows (print_words()); the kernel's other torture_param()s after them. A parameter
- * this model lacks is refused: setting it is bad input naming it (configs/rcu/README.md lists them).
+ * Every torture_param() of the 6.12 kernel's rcutorture.c, honoured or refused
+ * (rcu_torture_params.test.ts holds the kernel's list). The printed ones are declared in the
+ * order of the kernel's rcu_torture_print_module_parms(), which the `Start of test` line follows
+ * (print_words(): only what is in effect, so a refused one is not printed); the kernel's other
+ * parameters are `quiet`, as its print line leaves them out. A parameter this model lacks is
+ * refused: setting it is bad input naming it (configs/rcu/README.md lists them).
  */
 export const rcutorture_params = new ModuleParams('rcutorture', ['rcu']);
 const rp = rcutorture_params;
@@ -93,6 +102,10 @@ const test_no_idle_hz = rp.param('bool', 'test_no_idle_hz', true, 'Test support 
 const shuffle_interval = rp.param('int', 'shuffle_interval', 3, 'Number of seconds between shuffles', { min: 0 });
 const stutter = rp.param('int', 'stutter', 5, 'Number of seconds to run/halt test', { min: 0 });
 const irqreader = rp.param('int', 'irqreader', 1, 'Allow RCU readers from irq handlers', { min: 0 });
+const fqs_duration = rp.param('int', 'fqs_duration', 0, 'Duration of fqs bursts (us), 0 to disable');
+const fqs_holdoff = rp.param('int', 'fqs_holdoff', 0, 'Holdoff time within fqs bursts (us)', { min: 0 });
+const fqs_stutter = rp.param('int', 'fqs_stutter', 3, 'Wait time between fqs bursts (s)', { min: 0 });
+for (const name of ['test_boost', 'test_boost_interval', 'test_boost_duration']) rp.refuse('int', name, 'needs real-time priority boosting, which the model lacks');
 const shutdown_secs = rp.param('int', 'shutdown_secs', 0, 'Shutdown time (s), <= zero to disable.', { min: 0 });
 const stall_cpu = rp.param('int', 'stall_cpu', 0, 'Stall duration (s), zero to disable.', { min: 0 });
 const stall_cpu_holdoff = rp.param('int', 'stall_cpu_holdoff', 10, 'Time to wait before starting stall (s).', { min: 0 });
@@ -102,21 +115,30 @@ const stall_cpu_repeat = rp.param('int', 'stall_cpu_repeat', 0, 'Number of addit
 const n_barrier_cbs = rp.param('int', 'n_barrier_cbs', 0, '# of callbacks/kthreads for barrier testing', { min: 0 });
 const onoff_interval = rp.param('int', 'onoff_interval', 0, 'Time between CPU hotplugs (jiffies), 0=disable', { min: 0 });
 const onoff_holdoff = rp.param('int', 'onoff_holdoff', 0, 'Time after boot before CPU hotplugs (s)', { min: 0 });
+const read_exit_delay = rp.param('int', 'read_exit_delay', 13, 'Delay between read-then-exit episodes (s)', { min: 0 });
+const read_exit_burst = rp.param('int', 'read_exit_burst', 16, '# of read-then-exit bursts per episode, zero to disable');
+for (const name of ['nocbs_nthreads', 'nocbs_toggle']) rp.refuse('int', name, 'callback-offload toggling: the model lacks callback offloading (rcu_nocbs)');
+// Not printed by the kernel's rcu_torture_print_module_parms().
 const torture_type = rp.param('charp', 'torture_type', 'rcu', 'Type of RCU to torture (rcu, busted, ...)', { values: RCU_TORTURE_TYPES, quiet: true });
+const fwd_progress = rp.param('int', 'fwd_progress', 1, 'Number of grace-period forward progress tasks (0 to disable)', { quiet: true });
+const fwd_progress_div = rp.param('int', 'fwd_progress_div', 4, 'Fraction of CPU stall to wait', { quiet: true });
+const fwd_progress_holdoff = rp.param('int', 'fwd_progress_holdoff', 60, 'Time between forward-progress tests (s)', { quiet: true });
+const fwd_progress_need_resched = rp.param('bool', 'fwd_progress_need_resched', true, 'Hide cond_resched() behind need_resched()', { quiet: true });
 const gp_cond = rp.param('bool', 'gp_cond', false, 'Use conditional/async GP wait primitives', { quiet: true });
 const gp_exp = rp.param('bool', 'gp_exp', false, 'Use expedited GP wait primitives', { quiet: true });
 const gp_normal = rp.param('bool', 'gp_normal', false, 'Use normal (non-expedited) GP wait primitives', { quiet: true });
 const gp_poll = rp.param('bool', 'gp_poll', false, 'Use polling GP wait primitives', { quiet: true });
 const gp_sync = rp.param('bool', 'gp_sync', false, 'Use synchronous GP wait primitives', { quiet: true });
-for (const name of ['fqs_duration', 'fqs_holdoff', 'fqs_stutter']) rp.refuse('int', name, 'force-quiescent-state bursts');
-for (const name of ['test_boost', 'test_boost_interval', 'test_boost_duration', 'test_boost_holdoff']) rp.refuse('int', name, 'priority boosting');
-for (const name of ['fwd_progress', 'fwd_progress_holdoff', 'fwd_progress_div']) rp.refuse('int', name, 'the forward-progress tests');
 for (const name of ['gp_cond_full', 'gp_cond_exp', 'gp_cond_exp_full', 'gp_poll_full', 'gp_poll_exp', 'gp_poll_exp_full']) {
-  rp.refuse('bool', name, 'the full-state and expedited polled GP primitives');
+  rp.refuse('bool', name, 'the full-state and expedited polled GP primitives: Tree RCU here has one gp_seq, no expedited sequence');
 }
-rp.refuse('int', 'stall_gp_kthread', 'the grace-period kthread stall (the CPU stall is rcu_torture_stall.ts)');
-for (const name of ['read_exit_delay', 'read_exit_burst']) rp.refuse('int', name, 'the read-exit test');
-for (const name of ['nocbs_nthreads', 'nocbs_toggle']) rp.refuse('int', name, 'callback-offload toggling');
+// Planted conditions of the forward-progress checks (ours, test-only: rcu_torture_fwd_prog.ts).
+const test_fwd_gp_stall = rp.param('int', 'test_fwd_gp_stall', 0, 'The first callback flood stalls the GP kthread this many seconds', { min: 0, quiet: true });
+const test_fwd_oom = rp.param('int', 'test_fwd_oom', 0, 'Memory for this many flood callbacks, and no flood cap (0: the model default)', { min: 0, quiet: true });
+const stall_gp_kthread = rp.param('int', 'stall_gp_kthread', 0, 'Grace-period kthread stall duration (s).', { min: 0, quiet: true });
+rp.refuse('bool', 'stall_no_softlockup', 'the soft-lockup watchdog of a CPU stall: the stall spins without one');
+// Not 6.12's: a later kernel's parameter, refused by name all the same.
+rp.refuse('int', 'test_boost_holdoff', 'needs real-time priority boosting, which the model lacks');
 rp.refuse('bool', 'object_debug', 'the debug-objects test');
 rp.refuse('int', 'extendables', 'extended readers');
 rp.refuse('bool', 'leakpointer', 'the leaked-pointer test');
@@ -136,15 +158,27 @@ function readParams(): RcuTortureParams {
     shuffle_interval: shuffle_interval.get(),
     stutter: stutter.get(),
     irqreader: irqreader.get(),
+    fqs_duration: Math.max(0, fqs_duration.get()),
+    fqs_holdoff: fqs_holdoff.get(),
+    fqs_stutter: fqs_stutter.get(),
     shutdown_secs: shutdown_secs.get(),
     stall_cpu: stall_cpu.get(),
     stall_cpu_holdoff: stall_cpu_holdoff.get(),
     stall_cpu_irqsoff: stall_cpu_irqsoff.get(),
     stall_cpu_block: stall_cpu_block.get(),
     stall_cpu_repeat: stall_cpu_repeat.get(),
+    stall_gp_kthread: stall_gp_kthread.get(),
     n_barrier_cbs: n_barrier_cbs.get(),
     onoff_interval: onoff_interval.get(),
     onoff_holdoff: onoff_holdoff.get(),
+    read_exit_delay: read_exit_delay.get(),
+    read_exit_burst: read_exit_burst.get(),
+    fwd_progress: fwd_progress.get(),
+    fwd_progress_div: fwd_progress_div.get(),
+    fwd_progress_holdoff: fwd_progress_holdoff.get(),
+    fwd_progress_need_resched: fwd_progress_need_resched.get(),
+    test_fwd_gp_stall: test_fwd_gp_stall.get(),
+    test_fwd_oom: test_fwd_oom.get(),
     gp_cond: gp_cond.get(),
     gp_exp: gp_exp.get(),
     gp_normal: gp_normal.get(),
@@ -156,7 +190,8 @@ function readParams(): RcuTortureParams {
 
 function rcu_torture_print_module_parms(tag: string): void {
   const t = tt();
-  kapi.printk(`${t.ops.name}-torture:--- ${tag}: ${rcutorture_params.print_words({ nreaders: t.nrealreaders, nfakewriters: t.nrealfakewriters })}`);
+  const shown = { nreaders: t.nrealreaders, nfakewriters: t.nrealfakewriters, fqs_duration: rcu_torture_fqs_duration(t.p, t.ops, false) };
+  kapi.printk(`${t.ops.name}-torture:--- ${tag}: ${rcutorture_params.print_words(shown)}`);
 }
 
 /** rcu_torture_cleanup(): run by torture_shutdown on CPU 0 at shutdown_secs. */
@@ -228,6 +263,7 @@ export function boot(cpu: number): void {
   };
   setTorture(t);
   if (cpu === 0) {
+    rcu_torture_fqs_duration(p, ops, true);
     rcu_torture_print_module_parms('Start of test');
     const { flags, gp_seq } = ops.get_gp_data();
     Atomics.store(kapi.shm, st.base + T_START_GP, gp_seq);
@@ -264,5 +300,8 @@ export function boot(cpu: number): void {
     if (torture_spread_here()) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
   }
   rcu_torture_stall_init(cpu, p, ops);
+  rcu_torture_fqs_init({ ...p, fqs_duration: rcu_torture_fqs_duration(p, ops, false) }, ops);
+  rcu_torture_read_exit_init(p);
+  rcu_torture_fwd_prog_init(p, ops);
   torture_init_end();
 }

@@ -31,6 +31,7 @@ import {
   rcu_torture_rdr_alloc,
   sw,
   T_CURRENT,
+  T_FWD_NODELAY,
   T_MBERROR,
   tt,
 } from './rcu_torture_state.js';
@@ -54,7 +55,8 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   // thousands a long reader held up most grace periods: harness/cpu/README.md, "Where the time goes".)
   // srcu_read_delay(): a sleepable reader sometimes sleeps 10 jiffies inside its critical section.
   if (!inIrq && t.ops.reader_sleeps === true && torture_random(rand) % (t.nrealreaders * 2 * 10 * 1000) === 0) return kapi.scheduleTimeout(10);
-  if (torture_random(rand) % (t.nrealreaders * 2000 * longdelay_ms) === 0) {
+  // Not while a forward-progress test runs (rcu_fwd_cb_nodelay, rcu_torture_fwd_prog.ts).
+  if (Atomics.load(kapi.shm, sw(T_FWD_NODELAY)) === 0 && torture_random(rand) % (t.nrealreaders * 2000 * longdelay_ms) === 0) {
     const p = torture_mdelay(longdelay_ms);
     if (p !== null) return p;
   }
@@ -112,12 +114,12 @@ function rcu_torture_read_begin(): { idx: number; started: number; p: number } |
 }
 
 /** A reader's read count, for its every-RDR_ALLOC_EVERY-reads allocation. */
-interface ReadCount {
+export interface ReadCount {
   n: number;
 }
 
 /** rcu_torture_one_read() for a task: may be preempted inside the reader (PREEMPT=y). */
-async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
+export async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
   const r = rcu_torture_read_begin();
   if (r === null) return false;
   const pre = rcu_read_delay(rand, false);

@@ -3,7 +3,9 @@
  * after stall_cpu_holdoff seconds, one kthread enters an RCU reader and keeps its CPU for
  * stall_cpu seconds with preemption disabled (irqs disabled too with stall_cpu_irqsoff=1 on the
  * first episode; with stall_cpu_block=1 it sleeps inside the reader instead), stall_cpu_repeat
- * more times. RCU's stall warning (kernels/rcu/tree_stall.ts) is the expected result.
+ * more times. RCU's stall warning (kernels/rcu/tree_stall.ts) is the expected result. With
+ * stall_gp_kthread=S each episode first makes the grace-period kthread sleep S seconds
+ * (rcu_gp_set_torture_wait()): a GP then stalls with its kthread starved.
  *
  * The CPU stays busy the way this machine keeps a CPU busy without yielding to another task: the
  * worker thread waits in short paravirt slices (kapi.spinWait) on a private word, so neither its
@@ -25,6 +27,7 @@ export interface StallParams {
   readonly stall_cpu_irqsoff: number;
   readonly stall_cpu_block: number;
   readonly stall_cpu_repeat: number;
+  readonly stall_gp_kthread: number;
 }
 
 /** rcu_torture_stall_one(): one stall episode. */
@@ -33,6 +36,16 @@ async function rcu_torture_stall_one(p: StallParams, ops: RcuTortureOps, rep: nu
     VERBOSE_TOROUT_STRING('rcu_torture_stall begin holdoff');
     await torture_sleep_interruptible(p.stall_cpu_holdoff * HZ);
     VERBOSE_TOROUT_STRING('rcu_torture_stall end holdoff');
+  }
+  if (!torture_must_stop() && p.stall_gp_kthread > 0) {
+    // The GP kthread sleeps stall_gp_kthread seconds at its next wait: RCU's stall warning then
+    // reports it starved (kernels/rcu/tree_stall.ts), not a CPU.
+    VERBOSE_TOROUT_STRING('rcu_torture_stall begin GP stall');
+    ops.gp_set_torture_wait?.(p.stall_gp_kthread * HZ);
+    for (let i = 0; i < p.stall_gp_kthread + 2; i++) {
+      if (torture_must_stop()) break;
+      await kapi.scheduleTimeout(HZ);
+    }
   }
   if (torture_must_stop() || p.stall_cpu <= 0) return;
   VERBOSE_TOROUT_STRING('rcu_torture_stall begin CPU stall');
@@ -70,8 +83,8 @@ async function rcu_torture_stall(p: StallParams, ops: RcuTortureOps): Promise<vo
   while (!torture_must_stop()) await torture_sleep_interruptible(10 * HZ);
 }
 
-/** rcu_torture_stall_init(): spawn the kthread on its CPU, if stall_cpu is set. */
+/** rcu_torture_stall_init(): spawn the kthread on its CPU, if stall_cpu or stall_gp_kthread is set. */
 export function rcu_torture_stall_init(cpu: number, p: StallParams, ops: RcuTortureOps): void {
-  if (p.stall_cpu <= 0 || cpu !== kapi.nrCpuIds - 1) return;
+  if ((p.stall_cpu <= 0 && p.stall_gp_kthread <= 0) || cpu !== kapi.nrCpuIds - 1) return;
   torture_create_kthread(() => rcu_torture_stall(p, ops), 'rcu_torture_stall');
 }

@@ -29,15 +29,27 @@ export interface RcuTortureParams {
   readonly shuffle_interval: number;
   readonly stutter: number;
   readonly irqreader: number;
+  readonly fqs_duration: number;
+  readonly fqs_holdoff: number;
+  readonly fqs_stutter: number;
   readonly shutdown_secs: number;
   readonly stall_cpu: number;
   readonly stall_cpu_holdoff: number;
   readonly stall_cpu_irqsoff: number;
   readonly stall_cpu_block: number;
   readonly stall_cpu_repeat: number;
+  readonly stall_gp_kthread: number;
   readonly n_barrier_cbs: number;
   readonly onoff_interval: number;
   readonly onoff_holdoff: number;
+  readonly read_exit_delay: number;
+  readonly read_exit_burst: number;
+  readonly fwd_progress: number;
+  readonly fwd_progress_div: number;
+  readonly fwd_progress_holdoff: number;
+  readonly fwd_progress_need_resched: boolean;
+  readonly test_fwd_gp_stall: number;
+  readonly test_fwd_oom: number;
   readonly gp_cond: boolean;
   readonly gp_exp: boolean;
   readonly gp_normal: boolean;
@@ -74,6 +86,12 @@ export const T_RDR_SLOT = 36;
 /** Reader objects allocated and not yet freed by their RCU callback (bounded by RDR_MAX_OUTSTANDING). */
 export const T_RDR_OUTSTANDING = 37;
 export const T_RDR_ALLOCS = 38;
+/** rcu_fwd_cb_nodelay: nonzero while a forward-progress test runs (no long reader delays, no GP debug delays). */
+export const T_FWD_NODELAY = 39;
+/** n_read_exits: read-exit children reaped (rcu_torture_read_exit.ts). */
+export const T_READ_EXITS = 40;
+/** The read-exit child's kthread_should_stop() (one child at a time): 1 once its parent stops it. */
+export const T_READ_EXIT_CHILD_STOP = 41;
 export const T_WORDS = 48;
 
 export const E_PIPE = 0;

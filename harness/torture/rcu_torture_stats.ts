@@ -31,6 +31,7 @@ import {
   T_FREELIST,
   T_MBERROR,
   T_RDR_ALLOCS,
+  T_READ_EXITS,
   T_VERSION,
   T_WARNED,
   T_WCOUNT,
@@ -81,7 +82,7 @@ export function rcu_torture_stats_print(): void {
     `rtbf: 0 rtb: 0 nt: ${timers} `;
   if (t.hotplug) line += torture_onoff_stats();
   line += `barrier: ${load(sw(T_BARRIER_SUCCESSES))}/${load(sw(T_BARRIER_ATTEMPTS))}:${load(sw(T_BARRIER_ERROR))} `;
-  line += 'read-exits: 0 nocb-toggles: 0:0';
+  line += `read-exits: ${load(sw(T_READ_EXITS))} nocb-toggles: 0:0`;
   kapi.printk(line);
   const bad = load(sw(T_MBERROR)) !== 0 || load(sw(T_BARRIER_ERROR)) !== 0 || i > 1;
   if (bad) {

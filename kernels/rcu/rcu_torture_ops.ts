@@ -31,6 +31,12 @@ import {
   rcu_init,
   rcu_read_lock,
   rcu_read_unlock,
+  RCU_CBLIST_CAPACITY,
+  rcu_force_quiescent_state,
+  rcu_gp_set_torture_wait,
+  rcu_gp_slow_register,
+  rcu_stall_dur,
+  rcu_urgent_qs,
   rcutorture_get_gp_data,
   rcutree_migrate_stats,
   start_poll_synchronize_rcu,
@@ -72,6 +78,18 @@ export interface RcuTortureOps {
   readonly reader_sleeps?: boolean;
   /** The flavour's own stats line (cur_ops->stats(): srcu_torture_stats_print()); none when absent. */
   readonly stats?: () => string;
+  /** ->stall_dur(): the CPU-stall timeout in jiffies; absent: no need_resched() forward-progress test. */
+  readonly stall_dur?: () => number;
+  /** ->cbflood_max: the call_rcu() flood's callback cap; absent: flood until memory runs out. */
+  readonly cbflood_max?: number;
+  /** ->gp_slow_register(): suppress the GP debug delays while the shm word at `index` is nonzero. */
+  readonly gp_slow_register?: (index: number) => void;
+  /** ->fqs(): force a quiescent-state scan now (rcutorture's fqs_* bursts); absent: none. */
+  readonly fqs?: () => void;
+  /** rcu_gp_set_torture_wait(): the flavour's GP kthread sleeps this many jiffies (stall_gp_kthread); absent: none. */
+  readonly gp_set_torture_wait?: (duration: number) => void;
+  /** need_resched() as RCU's tick would set it for a CPU holding up a GP (rcu_urgent_qs); absent: never. */
+  readonly urgent_qs?: () => boolean;
 }
 
 /** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
@@ -88,6 +106,9 @@ const KERNEL_RCU = {
   },
   cond_resched_qs: cond_resched_rcu,
   cb_migrate_stats: rcutree_migrate_stats,
+  // rcutorture calls Tree RCU's rcu_gp_set_torture_wait() whatever flavour it tests.
+  gp_set_torture_wait: rcu_gp_set_torture_wait,
+  urgent_qs: rcu_urgent_qs,
 } as const;
 
 /** torture_readlock_not_held(): the reader's dereference is also fine under rcu_read_lock_bh()/_sched(). */
@@ -124,6 +145,12 @@ export const rcu_ops: RcuTortureOps = {
   can_boost: 0,
   ...KERNEL_RCU,
   gp_kthread_dbg: () => `${rcu_flavor_name()}: wait state: ${rcu_gp_state_name()}`,
+  stall_dur: rcu_stall_dur,
+  // Not the kernel's (its rcu_ops floods until the OOM notifier): each CPU's callback list here
+  // is a ring of RCU_CBLIST_CAPACITY, so the flood is capped as the kernel caps Tasks RCU's.
+  cbflood_max: RCU_CBLIST_CAPACITY / 4,
+  gp_slow_register: rcu_gp_slow_register,
+  fqs: rcu_force_quiescent_state,
 };
 
 /** synchronize_rcu_busted(): "This is a deliberate bug for testing purposes only!" */

@@ -15,7 +15,7 @@ import { rcu_all_qs, rcu_init, rcutree_migrate_stats } from './tree.js';
 import { rcu_early_boot_tests } from './update.js';
 import * as tree from './srcu_tree.js';
 import * as tiny from './srcu_tiny.js';
-import { DEFINE_SRCU_DYNAMIC, DEFINE_STATIC_SRCU, type SrcuDecl } from './srcu_tree_struct.js';
+import { DEFINE_SRCU_DYNAMIC, DEFINE_STATIC_SRCU, SRCU_CBLIST_CAPACITY, type SrcuDecl } from './srcu_tree_struct.js';
 
 /** DEFINE_STATIC_SRCU(srcu_ctl) and `static struct srcu_struct srcu_ctld;` of rcutorture.c. */
 const srcu_ctl = DEFINE_STATIC_SRCU('srcu_ctl');
@@ -74,6 +74,10 @@ function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean)
     get_gp_data: () => (impl === tree ? tree.srcutorture_get_gp_data(d) : { flags: 0, gp_seq: tiny.srcu_batches_completed(d) }),
     stats: () => impl.srcu_torture_stats_print(d, name, '-torture:'),
     reader_sleeps: true,
+    // The kernel's srcu_ops caps the forward-progress flood at 50,000 callbacks; here a CPU's SRCU
+    // callback ring holds SRCU_CBLIST_CAPACITY (Tiny's the same), shared with rcutorture's own
+    // frees, so the flood gets an eighth of it (harness/torture/rcu_torture_fwd_prog.ts).
+    cbflood_max: SRCU_CBLIST_CAPACITY / 8,
     irq_capable: true,
     can_boost: 0,
     ...KERNEL_RCU,

@@ -39,6 +39,10 @@
  *
  *  - RCU CPU stall warnings are tree_stall.ts, fed from the tick, rcu_gp_init() and the GP
  *    kthread's state changes.
+ *  - For rcutorture: rcu_force_quiescent_state() (RCU_GP_FLAG_FQS: the FQS wait ends at once for
+ *    a scan), rcu_gp_set_torture_wait() (the GP kthread sleeps at its next wait: the
+ *    stall_gp_kthread test), rcu_gp_slow_register() (the forward-progress tests switch the
+ *    gp_*_delay sleeps off while they run) and rcu_stall_dur() (their ->stall_dur()).
  *
  * Test-only parameters (switch a planted bug, as the kernel's rcutree.test_broken_gp):
  * rcutree.test_broken_gp=1 ends GPs without waiting; rcutree.test_lost_qs_cpu=N makes CPU N
@@ -53,7 +57,7 @@
  * machinery (IPIs, ->expmask), lazy callbacks.
  */
 
-import { COV, cov, covPart, fnv1a, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
+import { COV, cov, covPart, fnv1a, HZ, kapi, type LockdepMap, type ShmRegion, type TaskRef, type WaitQueueHead, LD_WAIT } from '../../harness/kapi.js';
 import { ModuleParams } from '../moduleparam.js';
 import { WARN, WARN_ONCE, WARN_ON_ONCE, lockdep_assert_held, lockdep_assert_irqs_disabled, lockdep_assert_irqs_enabled } from '../bug.js';
 import { cpuhp_setup_state_nocalls } from '../cpu/hotplug.js';
@@ -139,7 +143,11 @@ const S_GP_KTHREAD_PID = 13;
 /** rcutree_migrate_callbacks(): callbacks adopted from dead CPUs, and how many CPUs had some. */
 const S_N_CBS_ADOPTED = 14;
 const S_N_CPUS_ADOPTED = 15;
-const S_WORDS = 16;
+/** RCU_GP_FLAG_FQS: rcu_force_quiescent_state() asks the GP kthread for a scan now. */
+const S_GP_FLAG_FQS = 16;
+/** sleep_duration: rcu_gp_set_torture_wait()'s jiffies for the GP kthread to sleep (rcutorture's stall_gp_kthread). */
+const S_TORTURE_WAIT = 17;
+const S_WORDS = 20;
 
 /** rcu_node words. */
 const N_QSMASK = 0;
@@ -742,6 +750,24 @@ export function rcutorture_get_gp_data(): { flags: number; gp_seq: number } {
   return { flags: ULONG_CMP_LT(gs, need) ? 1 : 0, gp_seq: gs };
 }
 
+/**
+ * The kernel's rcu_data.rcu_urgent_qs, as this CPU's tick would see it: the current GP still waits
+ * for this CPU and is older than jiffies_to_sched_qs (HZ/10 here), so the kernel's tick would set
+ * need_resched on the running task (rcu_sched_clock_irq()). The model's tick does not, so code
+ * that hides cond_resched() behind need_resched() asks this too (rcutorture's fwd_prog_nr).
+ */
+export function rcu_urgent_qs(): boolean {
+  const r = R();
+  const i32 = kapi.shm;
+  if (!rcu_gp_in_progress(r) || (Atomics.load(i32, nw(r, myLeaf(r), N_QSMASK)) & myMask(r)) === 0) return false;
+  return kapi.jiffies() - Atomics.load(i32, sw(r, S_GP_START_J)) > HZ / 10;
+}
+
+/** rcu_jiffies_till_stall_check() of this guest: the stall timeout in jiffies (rcutorture's ->stall_dur()). */
+export function rcu_stall_dur(): number {
+  return R().stall.tillStallJ;
+}
+
 /** The GP kthread's state, for writer-stall messages. */
 export function rcu_gp_state_name(): RcuGpState {
   return RCU_GP_STATES[Atomics.load(kapi.shm, sw(R(), S_GP_STATE))] ?? 'RCU_GP_IDLE';
@@ -758,9 +784,26 @@ function expedited(r: RcuTree): boolean {
   return Atomics.load(kapi.shm, sw(r, S_EXP_REQ)) > 0;
 }
 
+/**
+ * rcu_gp_slow_register(): rcutorture's forward-progress tests suppress the debug delays while they
+ * run (the kernel registers its rcu_fwd_cb_nodelay atomic); here the shm word at `index`, nonzero
+ * while a test runs. Registered on every CPU (the GP kthread's CPU reads its own module's copy).
+ */
+let gpSlowSuppress = -1;
+export function rcu_gp_slow_register(index: number): void {
+  gpSlowSuppress = index;
+}
+
+/** rcu_gp_slow_unregister(). */
+export function rcu_gp_slow_unregister(): void {
+  gpSlowSuppress = -1;
+}
+
 /** rcu_gp_slow(): the debug delay, in one GP out of (nodes * 3 * delay). */
 async function rcu_gp_slow(r: RcuTree, delay: number): Promise<void> {
   if (delay <= 0 || expedited(r)) return;
+  // Pairs with rcutorture's Atomics.add/sub of its nodelay word around a forward-progress test.
+  if (gpSlowSuppress >= 0 && Atomics.load(kapi.shm, gpSlowSuppress) !== 0) return;
   const ctr = rcu_seq_ctr(Atomics.load(kapi.shm, sw(r, S_GP_SEQ)));
   const period = r.geo.nodes.length * PER_RCU_NODE_PERIOD * delay;
   if (((ctr % period) + period) % period === 0) await kapi.scheduleTimeout(delay);
@@ -884,13 +927,43 @@ async function rcu_gp_fqs_loop(r: RcuTree, gp: number): Promise<void> {
     setGpState(r, 'RCU_GP_WAIT_FQS');
     const j = expedited(r) ? 1 : r.jiffiesTillNextFqs;
     rcu_stall_fqs_wait(r.stall, j);
-    // swait_event_idle_timeout_exclusive(): TASK_IDLE, not a hung-task candidate.
-    const done = await kapi.waitEventInterruptible(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r), j);
-    if (!done) {
+    // swait_event_idle_timeout_exclusive(): TASK_IDLE, not a hung-task candidate. A forced
+    // scan (rcu_gp_fqs_check_wake()'s RCU_GP_FLAG_FQS) ends the wait early.
+    await kapi.waitEventInterruptible(wq(sw(r, S_GP_WQ)), () => rcu_gp_done(r) || Atomics.load(kapi.shm, sw(r, S_GP_FLAG_FQS)) !== 0, j);
+    await rcu_gp_torture_wait(r);
+    // Pairs with the store in rcu_force_quiescent_state(): this scan serves that request.
+    Atomics.store(kapi.shm, sw(r, S_GP_FLAG_FQS), 0);
+    if (!rcu_gp_done(r)) {
       setGpState(r, 'RCU_GP_DOING_FQS');
       rcu_gp_fqs(r, gp, false);
     }
   }
+}
+
+/** rcu_gp_set_torture_wait(): the GP kthread sleeps `duration` jiffies at its next wait (rcutorture's stall_gp_kthread). */
+export function rcu_gp_set_torture_wait(duration: number): void {
+  if (duration > 0) Atomics.store(kapi.shm, sw(R(), S_TORTURE_WAIT), duration);
+}
+
+/** rcu_gp_torture_wait(): take the requested sleep, if any (TASK_IDLE: no hung-task candidate). */
+async function rcu_gp_torture_wait(r: RcuTree): Promise<void> {
+  const duration = Atomics.exchange(kapi.shm, sw(r, S_TORTURE_WAIT), 0);
+  if (duration <= 0) return;
+  kapi.printk(`rcu_gp_torture_wait: Waiting ${duration} jiffies`);
+  // Nobody wakes this queue: a timed idle sleep (the state and gp_activity stay as they were).
+  await kapi.waitEventInterruptible(wq(sw(r, S_TORTURE_WAIT)), () => false, duration);
+  kapi.printk('rcu_gp_torture_wait: Wait complete');
+}
+
+/**
+ * rcu_force_quiescent_state(): ask the GP kthread for a force-quiescent-state scan now
+ * (rcutorture's ->fqs). No effect without a GP in progress, as the kernel's.
+ */
+export function rcu_force_quiescent_state(): void {
+  const r = R();
+  if (!rcu_gp_in_progress(r)) return;
+  if (Atomics.exchange(kapi.shm, sw(r, S_GP_FLAG_FQS), 1) !== 0) return; // Someone beat us to it.
+  kapi.wakeUp(wq(sw(r, S_GP_WQ))); // pairs with the waitEvent in rcu_gp_fqs_loop()
 }
 
 /** rcu_gp_cleanup(): end the GP: every node's gp_seq, then rcu_state's; wake the waiters. */
@@ -924,6 +997,7 @@ async function rcu_gp_kthread(): Promise<void> {
   for (;;) {
     setGpState(r, 'RCU_GP_WAIT_GPS');
     await kapi.waitEventInterruptible(wq(sw(r, S_GP_WQ)), () => rcu_gp_needed(r)); // swait_event_idle_exclusive()
+    await rcu_gp_torture_wait(r);
     setGpState(r, 'RCU_GP_DONE_GPS');
     const gp = await rcu_gp_init(r);
     if (r.brokenGp !== 1) await rcu_gp_fqs_loop(r, gp);
