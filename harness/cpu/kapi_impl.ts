@@ -17,8 +17,7 @@ import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
 import { captureKernelStack } from './stack.js';
 
-export const KERNEL_RELEASE = '0.1.0-torture';
-export const KERNEL_BUILD = '#1';
+export { KERNEL_BUILD, KERNEL_RELEASE } from './kernel_release.js';
 
 export interface KapiDeps {
   readonly rt: CpuRuntime;
