@@ -21,8 +21,10 @@ import { captureKernelStack, kernelFrames } from './stack.js';
 import { hungTaskReport } from './hang_detector.js';
 import type { Task } from './task.js';
 import { might_resched_report, schedule_bug_report, type AtomicContext } from './sched_bug.js';
+import { installLazySourceMaps } from './lazy_source_maps.js';
 
-process.setSourceMapsEnabled(true);
+// Stack traces in .ts positions, each source map read at its first use (lazy_source_maps.ts).
+installLazySourceMaps();
 
 const start = workerData as CpuStart;
 const port = parentPort;
