@@ -83,7 +83,7 @@ export class CompactSourceMap {
     let oLine = 0;
     let oCol = 0;
     let i = 0;
-    const fields = [0, 0, 0, 0, 0];
+    const fields = new Int32Array(5);
     while (i < m.length) {
       const c = m.charCodeAt(i);
       if (c === SEMICOLON) {
@@ -103,14 +103,15 @@ export class CompactSourceMap {
         if (d === COMMA || d === SEMICOLON) break;
         let value = 0;
         let shift = 0;
-        for (;;) {
-          const digit = DIGIT[m.charCodeAt(i++)] ?? -1;
-          if (digit < 0) throw new Error('bad source map');
-          value += (digit & 31) * 2 ** shift;
+        let digit = 0;
+        do {
+          const code = m.charCodeAt(i++);
+          digit = code < 128 ? (DIGIT[code] ?? -1) : -1;
+          if (digit < 0 || shift > 25) throw new Error('bad source map');
+          value |= (digit & 31) << shift;
           shift += 5;
-          if ((digit & 32) === 0) break;
-        }
-        if (nf < 5) fields[nf] = value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2);
+        } while ((digit & 32) !== 0);
+        if (nf < 5) fields[nf] = (value & 1) !== 0 ? -(value >>> 1) : value >>> 1;
         nf++;
       }
       col += fields[0] ?? 0;
