@@ -1,5 +1,5 @@
 /*
- * The one worker-thread entry: an executor of a guest (CPU `cpu`'s home, harness/cpu/README.md). It installs kapi, imports the suite's kernel
+ * The CPU worker (entered through cpu_entry.ts): an executor of a guest (CPU `cpu`'s home, harness/cpu/README.md). It installs kapi, imports the suite's kernel
  * modules, calls their boot(cpu), meets the other CPUs at the boot barrier and runs the
  * scheduler until power-off. Console lines go to the guest's main thread by postMessage;
  * everything else is shared memory.

@@ -81,7 +81,8 @@ describe('lazy source maps (a CPU worker maps its stacks itself)', () => {
         w.once('error', reject);
       });
     const nodeMapped = await run(false, ['--enable-source-maps']);
-    const lazyMapped = await run(true, []);
+    // As a CPU worker does: started with the guest's --enable-source-maps, then turned to lazy maps.
+    const lazyMapped = await run(true, ['--enable-source-maps']);
     expect(nodeMapped).toContain(`inner (${path.join(dir, 'mod.ts')}:6:`);
     expect(nodeMapped).toContain('TypeError: Invalid URL');
     expect(nodeMapped).toContain('RangeError [ERR_ENCODING_NOT_SUPPORTED]: The "no such encoding" encoding is not supported');

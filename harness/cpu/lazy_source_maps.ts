@@ -6,8 +6,8 @@
  * 20 reads and parses the map of every module as it loads it (a file read, a JSON parse and a
  * line-length table per module): about a quarter of the CPU time a worker spends loading the
  * kernel's ~85 modules, paid by every CPU of every guest (harness/cpu/README.md, "Where the time
- * goes"), though most of those maps are never used. The guest starts its CPU workers without
- * Node's source maps and each worker installs installLazySourceMaps(), an Error.prepareStackTrace
+ * goes"), though most of those maps are never used. A CPU worker turns Node's source maps off
+ * before its modules load (cpu_entry.ts) and installs installLazySourceMaps(), an Error.prepareStackTrace
  * that writes what Node's source-mapped stack trace writes (the same `Type.fn (path.ts:line:col)`
  * frames, unmapped frames as V8 prints them), so every stack the kernel prints (Oops, WARN,
  * lockdep, hung tasks: harness/lockdep/stack.ts) reads as before. One departure: frames of the

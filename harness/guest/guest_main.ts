@@ -201,7 +201,6 @@ function onMessage(m: FromCpu): void {
 }
 
 // Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
-const workerExecArgv = process.execArgv.filter((a) => a !== '--enable-source-maps');
 const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const start: CpuStart = {
@@ -214,12 +213,11 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     spec,
     modules,
   };
-  const w = new Worker(new URL('../cpu/cpu_main.js', import.meta.url), {
+  // cpu_entry.js: Node's eager source maps off, then cpu_main.js (harness/cpu/lazy_source_maps.ts).
+  const w = new Worker(new URL('../cpu/cpu_entry.js', import.meta.url), {
     workerData: start,
     name: `CPU${cpu}`,
     resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
-    // Without Node's eager source maps: the worker maps its stacks lazily (harness/cpu/lazy_source_maps.ts).
-    execArgv: workerExecArgv,
   });
   w.on('message', (m: FromCpu) => onMessage(m));
   w.on('error', (err: Error) => {
