@@ -298,8 +298,17 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+// sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
+// Registered now: a guest still booting is asked too (the dump waits for its module).
+answerShowState(async () => {
+  const { showState } = await lateModules;
+  const d = showState(i32, Math.floor(performance.now() - bootMs), release);
+  machineLines(d.lines);
+  return d.stuck;
+});
+
 // The rest of this thread's modules, while the CPUs start (the header above says why).
-const { HangDetector, showState, watchdog_thresh } = await lateModules;
+const { HangDetector, watchdog_thresh } = await lateModules;
 const watchdogThresh = watchdog_thresh.from(spec.bootParams);
 const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 if (!ended) {
@@ -312,10 +321,3 @@ if (!ended) {
     end(f.kind === 'hang' ? 'hang' : 'oops');
   }, 500);
 }
-
-// sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
-answerShowState(() => {
-  const d = showState(i32, Math.floor(performance.now() - bootMs), release);
-  machineLines(d.lines);
-  return d.stuck;
-});
