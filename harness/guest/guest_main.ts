@@ -49,6 +49,7 @@ import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
 import { SUITES } from '../suites/index.js';
 import { answerShowState } from './show_state_request.js';
+import { watchdog_thresh } from '../../kernels/core_params.js';
 
 /*
  * Only what the CPUs' start needs is imported above: the CPU workers start before the rest of
@@ -243,14 +244,13 @@ machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 
 /** This thread's other modules, loaded while the CPUs start; finish() needs them too. */
 const lateModules = (async () => {
-  const [hang, show, params, cov, lockdep] = await Promise.all([
+  const [hang, show, cov, lockdep] = await Promise.all([
     import('../cpu/hang_detector.js'),
     import('../cpu/show_state.js'),
-    import('../../kernels/core_params.js'),
     import('./coverage_dump.js'),
     proveLocking ? import('../lockdep/index.js') : null,
   ]);
-  return { HangDetector: hang.HangDetector, showState: show.showState, watchdog_thresh: params.watchdog_thresh, coverageDump: cov.coverageDump, lockdepMod: lockdep };
+  return { HangDetector: hang.HangDetector, showState: show.showState, coverageDump: cov.coverageDump, lockdepMod: lockdep };
 })();
 
 /*
@@ -308,7 +308,7 @@ answerShowState(async () => {
 });
 
 // The rest of this thread's modules, while the CPUs start (the header above says why).
-const { HangDetector, watchdog_thresh } = await lateModules;
+const { HangDetector } = await lateModules;
 const watchdogThresh = watchdog_thresh.from(spec.bootParams);
 const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 if (!ended) {
