@@ -1,5 +1,5 @@
 /*
- * The one worker-thread entry: an executor of a guest (CPU `cpu`'s home, harness/cpu/README.md). It installs kapi, imports the suite's kernel
+ * The CPU worker (entered through cpu_entry.ts): an executor of a guest (CPU `cpu`'s home, harness/cpu/README.md). It installs kapi, imports the suite's kernel
  * modules, calls their boot(cpu), meets the other CPUs at the boot barrier and runs the
  * scheduler until power-off. Console lines go to the guest's main thread by postMessage;
  * everything else is shared memory.
@@ -21,8 +21,10 @@ import { captureKernelStack, kernelFrames } from './stack.js';
 import { hungTaskReport } from './hang_detector.js';
 import type { Task } from './task.js';
 import { might_resched_report, schedule_bug_report, type AtomicContext } from './sched_bug.js';
+import { installLazySourceMaps } from './lazy_source_maps.js';
 
-process.setSourceMapsEnabled(true);
+// Stack traces in .ts positions, each source map read at its first use (lazy_source_maps.ts).
+installLazySourceMaps();
 
 const start = workerData as CpuStart;
 const port = parentPort;

@@ -19,8 +19,7 @@ import { setShuffleIdleCpu } from './run_tokens.js';
 import { makeSchedPrio } from './sched_prio.js';
 import { captureKernelStack } from './stack.js';
 
-export const KERNEL_RELEASE = '0.1.0-torture';
-export const KERNEL_BUILD = '#1';
+export { KERNEL_BUILD, KERNEL_RELEASE } from './kernel_release.js';
 
 export interface KapiDeps {
   readonly rt: CpuRuntime;

@@ -24,6 +24,12 @@ export interface RecheckInput {
   readonly facts: ConsoleFacts | null;
   /** The exit code in guest-retval, or null. */
   readonly retval: number | null;
+  /**
+   * What stopped the run while this guest ran (guest-stopped, e.g. `STOP file`) when the driver
+   * killed it for that; null otherwise. Such a run is cut short, not failed: the rules leave out
+   * what only the cut says (the kill, the missing end-of-test line) and the verdict is INCONCLUSIVE.
+   */
+  readonly stoppedBy: string | null;
   /** The run's length for rates: the torture module's shutdown_secs, else the duration; 0 unknown. */
   readonly durSec: number;
 }

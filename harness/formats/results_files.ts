@@ -17,6 +17,8 @@ export const SCENARIO_FILE = {
   scenario: 'scenario.json',
   result: 'guest-result.json',
   retval: 'guest-retval',
+  /** Why the driver killed a running guest when the run was stopped (STOP file, SIGINT): recheck's INCONCLUSIVE. */
+  stopped: 'guest-stopped',
   console: 'console.log',
   diags: 'console.log.diags',
   summary: 'summary.json',

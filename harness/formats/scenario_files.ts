@@ -34,6 +34,8 @@ export interface ScenarioFiles {
   readonly result: ResultFile | null;
   /** guest-retval as written, or null. */
   readonly retvalText: string | null;
+  /** guest-stopped (what stopped the run while the guest ran, e.g. `STOP file`), trimmed, or null. */
+  readonly stoppedText: string | null;
   /** `torture_suite` of the enclosing results directory, trimmed, or null. */
   readonly suiteFile: string | null;
   readonly console: string | null;
@@ -54,6 +56,7 @@ export function readScenarioFiles(dir: string): ScenarioFiles {
     spec: readJson<SpecFile>(path.join(dir, SCENARIO_FILE.spec)),
     result: readJson<ResultFile>(path.join(dir, SCENARIO_FILE.result)),
     retvalText: readText(path.join(dir, SCENARIO_FILE.retval)),
+    stoppedText: readText(path.join(dir, SCENARIO_FILE.stopped))?.trim() ?? null,
     suiteFile: readText(path.join(path.dirname(dir), RUN_FILE.suite))?.trim() ?? null,
     console: readText(path.join(dir, SCENARIO_FILE.console)),
     qemuOutput: readText(path.join(dir, SCENARIO_FILE.qemuOutput)),

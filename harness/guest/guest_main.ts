@@ -24,7 +24,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
-import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kapi_impl.js';
+import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
 import {
   CPU_IRQ_PENDING,
   CPU_ST,
@@ -44,19 +44,24 @@ import {
   goMicros,
   guestLayout,
 } from '../shm/layout.js';
+import { LOCKDEP_SHM_WORDS } from '../lockdep/layout.js';
 import { GUEST_EXIT, guestQemuArgs, heapShareMb, type GuestResult, type GuestSpec } from './guest_spec.js';
-import { HangDetector } from '../cpu/hang_detector.js';
-import { showState } from '../cpu/show_state.js';
-import { answerShowState } from './show_state_request.js';
 import { printkStamp, printkTime } from '../lib/printk_time.js';
 import { bootDoneLine } from '../formats/console_lines.js';
 import { ProgressCounters } from './progress_counters.js';
-import { coverageDump } from './coverage_dump.js';
 import { lockStats } from '../cpu/lock_stat.js';
 import { lockStatText } from '../formats/lock_stat.js';
 import { SCENARIO_FILE } from '../formats/results_files.js';
 import { SUITES } from '../suites/index.js';
+import { answerShowState } from './show_state_request.js';
 import { watchdog_thresh } from '../../kernels/core_params.js';
+
+/*
+ * Only what the CPUs' start needs is imported above: the CPU workers start before the rest of
+ * this thread's modules load (the hang detector, the state dump, the coverage block, lockdep's
+ * validator: dynamic imports below), so that their own start-up runs meanwhile on the host's
+ * other cores (harness/cpu/README.md, "Where the time goes").
+ */
 
 const specPath = process.argv[2];
 if (specPath === undefined) {
@@ -80,9 +85,8 @@ const resdir = spec.resdir;
 const consoleFd = openSync(path.join(resdir, 'console.log'), 'w');
 const proveLocking = spec.kconfig['CONFIG_PROVE_LOCKING'] === 'y';
 
-const lockdepMod = proveLocking ? await import('../lockdep/index.js') : null;
 const lockStatOn = spec.kconfig['CONFIG_LOCK_STAT'] === 'y';
-const layout = guestLayout(lockdepMod?.LOCKDEP_SHM_WORDS ?? 0, spec.nrCpus, lockStatOn);
+const layout = guestLayout(proveLocking ? LOCKDEP_SHM_WORDS : 0, spec.nrCpus, lockStatOn);
 const sab = new SharedArrayBuffer(layout.totalWords * 4);
 const i32 = new Int32Array(sab);
 const bootMs = performance.now();
@@ -122,8 +126,10 @@ const findings: string[] = [];
 let ended = false;
 const workers: Worker[] = [];
 const modules = spec.modules ?? SUITES[spec.suite].bootModules;
-const watchdogThresh = watchdog_thresh.from(spec.bootParams);
-const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
+// Set once this thread's own modules have loaded (after the CPUs started): end() may come first.
+let watchdog: NodeJS.Timeout | undefined;
+let progressTimer: NodeJS.Timeout | undefined;
+let apicTimer: NodeJS.Timeout | undefined;
 
 function end(how: GuestResult['end']): void {
   if (ended) return;
@@ -139,6 +145,7 @@ function end(how: GuestResult['end']): void {
 async function finish(how: GuestResult['end']): Promise<void> {
   await Promise.all(workers.map((w) => w.terminate().catch(() => 0)));
   const seconds = (performance.now() - bootMs) / 1000;
+  const { coverageDump, lockdepMod } = await lateModules;
   machineLines(coverageDump(i32, spec)); // after terminate(): every worker joined (coverage_dump.ts)
   if (how === 'poweroff') machineLines(['reboot: Power down']);
   // /proc/lock_stat at the end of the run, after terminate(): every worker joined (cpu/lock_stat.ts).
@@ -216,7 +223,8 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     spec,
     modules,
   };
-  const w = new Worker(new URL('../cpu/cpu_main.js', import.meta.url), {
+  // cpu_entry.js: Node's eager source maps off, then cpu_main.js (harness/cpu/lazy_source_maps.ts).
+  const w = new Worker(new URL('../cpu/cpu_entry.js', import.meta.url), {
     workerData: start,
     name: `CPU${cpu}`,
     resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
@@ -243,6 +251,17 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
 }
 machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 
+/** This thread's other modules, loaded while the CPUs start; finish() needs them too. */
+const lateModules = (async () => {
+  const [hang, show, cov, lockdep] = await Promise.all([
+    import('../cpu/hang_detector.js'),
+    import('../cpu/show_state.js'),
+    import('./coverage_dump.js'),
+    proveLocking ? import('../lockdep/index.js') : null,
+  ]);
+  return { HangDetector: hang.HangDetector, showState: show.showState, coverageDump: cov.coverageDump, lockdepMod: lockdep };
+})();
+
 /*
  * The end of boot: every CPU has run its modules' init and met the boot barrier, and CPU 0 lets
  * the tasks run (HDR_GO). From here the torture clock counts (torture_shutdown_init()); the boot
@@ -267,13 +286,13 @@ const go = Atomics.waitAsync(i32, HDR_GO, 0);
 if (go.async) void go.value.then(bootDone);
 else bootDone();
 
-const progressTimer = setInterval(sendProgress, 1000);
+progressTimer = setInterval(sendProgress, 1000);
 
 // The local APIC timer of every CPU, at HZ: raise its interrupt line; the CPU takes the interrupt
 // at its next interrupt-enabled kapi call, busy-wait or scheduling pass (harness/cpu/cpu_runtime.ts).
 // A busy-wait (CpuRuntime's delay()) may sleep on the line, saying so with IRQ_LINE_SLEEPING:
 // only then is the line notified (a notify costs microseconds, a store nanoseconds).
-const apicTimer = setInterval(() => {
+apicTimer = setInterval(() => {
   for (let c = 0; c < spec.nrCpus; c++) {
     const w = cpuWord(c, CPU_IRQ_PENDING);
     // Pairs with the compareExchange + Atomics.wait in CpuRuntime's #spinUntil().
@@ -281,25 +300,33 @@ const apicTimer = setInterval(() => {
   }
 }, 1);
 
-const watchdog = setInterval(() => {
-  const nowJ = Math.floor(performance.now() - bootMs);
-  const f = detector.scan(nowJ);
-  if (f === null) return;
-  machineLines(f.lines);
-  problems.push(`${f.kind}: ${f.summary}`);
-  end(f.kind === 'hang' ? 'hang' : 'oops');
-}, 500);
-
-// sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
-answerShowState(() => {
-  const d = showState(i32, Math.floor(performance.now() - bootMs), release);
-  machineLines(d.lines);
-  return d.stuck;
-});
-
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     problems.push(`guest stopped by ${sig}`);
     end('oops');
   });
+}
+
+// sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
+// Registered now: a guest still booting is asked too (the dump waits for its module).
+answerShowState(async () => {
+  const { showState } = await lateModules;
+  const d = showState(i32, Math.floor(performance.now() - bootMs), release);
+  machineLines(d.lines);
+  return d.stuck;
+});
+
+// The rest of this thread's modules, while the CPUs start (the header above says why).
+const { HangDetector } = await lateModules;
+const watchdogThresh = watchdog_thresh.from(spec.bootParams);
+const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
+if (!ended) {
+  watchdog = setInterval(() => {
+    const nowJ = Math.floor(performance.now() - bootMs);
+    const f = detector.scan(nowJ);
+    if (f === null) return;
+    machineLines(f.lines);
+    problems.push(`${f.kind}: ${f.summary}`);
+    end(f.kind === 'hang' ? 'hang' : 'oops');
+  }, 500);
 }

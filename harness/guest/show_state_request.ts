@@ -27,11 +27,17 @@ export function isStateDumped(m: unknown): m is StateDumped {
   return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'state-dumped' && typeof (m as { stuck?: unknown }).stuck === 'string';
 }
 
-/** In the guest: answer each request with `dump()` (which prints the dump and returns its summary). */
-export function answerShowState(dump: () => string): void {
+/**
+ * In the guest: answer each request with `dump()` (which prints the dump and returns its summary).
+ * The dump may wait for what it needs (the guest registers this before its state-dump module has
+ * loaded, so that a request during the boot is answered too).
+ */
+export function answerShowState(dump: () => string | Promise<string>): void {
   process.on('message', (m: unknown) => {
     if (!isShowStateRequest(m)) return;
-    const answer: StateDumped = { kind: 'state-dumped', stuck: dump() };
-    if (process.connected && process.send !== undefined) process.send(answer);
+    void Promise.resolve(dump()).then((stuck) => {
+      const answer: StateDumped = { kind: 'state-dumped', stuck };
+      if (process.connected && process.send !== undefined) process.send(answer);
+    });
   });
 }

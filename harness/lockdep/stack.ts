@@ -49,6 +49,15 @@ function relative(file: string): string {
   return f.split(path.sep).join('/');
 }
 
+/**
+ * Whether framesFromStack() leaves out the frames of this file (a path or file URL, .js or .ts):
+ * a stack formatter need not map their positions (harness/cpu/lazy_source_maps.ts).
+ */
+export function hiddenFrameFile(file: string): boolean {
+  const f = relative(file);
+  return HIDDEN.some((re) => re.test(f));
+}
+
 /** Parse V8 stack text into kept frames `fn (file:line)`, innermost first. */
 export function framesFromStack(stack: string): string[] {
   const out: string[] = [];

@@ -99,6 +99,10 @@ function testTime(lines: readonly string[]): { bootSec: number | null; testSec: 
   };
 }
 
+/** The reasons that say only that the end-of-test line is missing (a stopped run has none). */
+export const NO_SUCCESS_MESSAGE = 'no success message';
+export const HOTPLUG_FAILURES = 'hotplug failures';
+
 /** Analyse one console. `file` is how the console is named in output, `title` the scenario. */
 export function parseConsole(text: string, file: string, title: string): ConsoleFacts {
   const lines = text.split('\n');
@@ -136,11 +140,11 @@ export function parseConsole(text: string, file: string, title: string): Console
     } else if (text.includes('_HOTPLUG:')) {
       flag(`WARNING: HOTPLUG FAILURES ${title} ${seq}`.trimEnd());
       flag(`    ${file}`);
-      reasons.push('hotplug failures');
+      reasons.push(HOTPLUG_FAILURES);
     } else {
       const nver = lines.filter(hasVer).length;
       flag(`${title} no success message, ${nver} successful version messages`);
-      reasons.push('no success message');
+      reasons.push(NO_SUCCESS_MESSAGE);
       if (seq !== '') {
         flag(`WARNING: ${title} ${seq}`);
         reasons.push(seq);

@@ -274,6 +274,26 @@ describe('recheckResults()', () => {
     expect(summaryOf(dir, 'TREE05').reasons).toEqual(expect.arrayContaining(['guest exit code 1', 'Oops on CPU 2: TypeError', 'no success message']));
   });
 
+  it('a guest killed because the run was stopped (guest-stopped) is INCONCLUSIVE, unless it found something; killed without it, a failure', () => {
+    const cut = RCU_OK.slice(0, 5);
+    const dir = resultsDir({
+      STOPPED: { console: cut, retval: 137, files: { 'guest-stopped': 'STOP file\n' } },
+      SPLAT: { console: [...cut, ...LOCKDEP_SPLAT], retval: 137, files: { 'guest-stopped': 'STOP file\n' } },
+      KILLED: { console: cut, retval: 137 },
+      // The guest ended on its own before the stop reached it: judged as it ended.
+      ENDED: { console: RCU_OK, retval: 0, result: { seconds: 10 }, files: { 'guest-stopped': 'SIGINT\n' } },
+    });
+    const r = recheckResults(dir);
+    expect(r.lines).toContain('Guest stopped by STOP file');
+    expect(r.lines).toContain('INCONCLUSIVE: STOPPED: stopped by STOP file');
+    expect(summaryOf(dir, 'STOPPED')).toMatchObject({ verdict: 'inconclusive', reasons: ['stopped by STOP file'], killed: true });
+    expect(summaryOf(dir, 'SPLAT').verdict).toBe('failure');
+    expect(summaryOf(dir, 'SPLAT').reasons).not.toContain('no success message');
+    expect(summaryOf(dir, 'KILLED')).toMatchObject({ verdict: 'failure', reasons: expect.arrayContaining(['guest killed (SIGKILL)', 'no success message']) as unknown });
+    expect(summaryOf(dir, 'ENDED').verdict).toBe('success');
+    expect(r.summary).toMatchObject({ exitCode: 1, failures: 2, inconclusive: 1 });
+  });
+
   it("with the report's writers, writes junit.xml (one test case per scenario, the failure with its reasons) and index.html into the results directory", () => {
     const busted = [...RCU_OK.slice(0, 4), T(2, 'rcu-torture: !!! Reader Pipe:  1000 10 5 4 3 2 1 0 0 0 0'), T(10, 'rcu-torture:--- End of test: FAILURE: nreaders=7')];
     const dir = resultsDir({ BUSTED: { console: busted, retval: 0, result: { seconds: 10 } }, TREE05: { console: RCU_OK, retval: 0, result: { seconds: 10.1 } } });

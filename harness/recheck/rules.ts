@@ -12,6 +12,7 @@
 import { KILLED_RETVAL } from '../guest/guest_spec.js';
 import type { Finding, RecheckRule } from '../formats/recheck_rule.js';
 import { stateDumpStuck } from '../formats/console_lines.js';
+import { HOTPLUG_FAILURES, NO_SUCCESS_MESSAGE } from './parse_console.js';
 
 function tail(text: string, n: number): string[] {
   const lines = text.split('\n');
@@ -20,7 +21,8 @@ function tail(text: string, n: number): string[] {
 }
 
 /** Guest exit status (kvm-recheck's qemu-retval handling). */
-const guestExitStatus: RecheckRule = ({ retval, files }) => {
+const guestExitStatus: RecheckRule = ({ retval, files, stoppedBy }) => {
+  if (stoppedBy !== null) return [{ lines: [`Guest stopped by ${stoppedBy}`], reasons: [] }];
   if (retval === null) return [{ lines: ['WARNING: no guest-retval: guest did not finish (run interrupted?)'], reasons: ['no guest-retval'] }];
   if (retval === KILLED_RETVAL) {
     // The state dump the monitor asked for before the kill (harness/cpu/show_state.ts) says what was stuck.
@@ -67,9 +69,11 @@ const configCheck: RecheckRule = ({ files }) => {
 };
 
 /** parse-console.sh and console-badness.sh over console.log (parse_console.ts). */
-const consoleFindings: RecheckRule = ({ facts, files }) => {
-  if (facts === null) return [{ lines: ['BUG: guest failed: no console output', `    ${files.dir}`], reasons: ['no console.log'] }];
-  return [{ lines: facts.lines, reasons: facts.reasons }];
+const consoleFindings: RecheckRule = ({ facts, files, stoppedBy }) => {
+  if (facts === null) return [{ lines: ['BUG: guest failed: no console output', `    ${files.dir}`], reasons: stoppedBy === null ? ['no console.log'] : [] }];
+  // A stopped guest never reached its end-of-test line: its absence is the stop, not a failure.
+  const reasons = stoppedBy === null ? facts.reasons : facts.reasons.filter((r) => r !== NO_SUCCESS_MESSAGE && r !== HOTPLUG_FAILURES);
+  return [{ lines: facts.lines, reasons }];
 };
 
 /** The suite's own rules (harness/suites/); a scenario of no known suite is judged as rcu. */

@@ -7,7 +7,9 @@
  * A run FAILS when any finding has a reason: a lockdep splat fails it even if rcutorture said
  * SUCCESS, as kvm-recheck counts it as a run with runtime errors. A run with no finding that fell
  * short of what its suite says a meaningful run reaches (harness/suites/meaningful.ts: grace
- * periods, acquisitions per writer, CPU hotplug) is INCONCLUSIVE, and fails the run too.
+ * periods, acquisitions per writer, CPU hotplug) is INCONCLUSIVE, and fails the run too; so is
+ * a clean run the driver killed because the run was stopped (a STOP file, SIGINT: `stopped by
+ * STOP file`), as its end was never meant to come.
  */
 
 import path from 'node:path';
@@ -54,22 +56,29 @@ export function scenarioVerdict(files: ScenarioFiles): ScenarioVerdict {
   const shutdownText = spec?.bootParams?.[`${judgedAs.tortureModule}.shutdown_secs`];
   const durSec = shutdownText !== undefined && Number(shutdownText) > 0 ? Number(shutdownText) : (durationSec ?? 0);
 
-  const input: RecheckInput = { name, files, suite, suiteRules: judgedAs.rules, consoleFile, facts, retval, durSec };
+  // Only a guest the driver killed for the stop counts as stopped (one that ended first is judged as it ended).
+  const stoppedBy = retval === KILLED_RETVAL && files.stoppedText !== null && files.stoppedText !== '' ? files.stoppedText : null;
+  const input: RecheckInput = { name, files, suite, suiteRules: judgedAs.rules, consoleFile, facts, retval, durSec, stoppedBy };
   const headline = judgedAs.headline(name, facts, durSec);
   const findings = RECHECK_RULES.flatMap((rule) => rule(input));
   const failed = findings.flatMap((f) => f.reasons);
   const testSec = facts?.testSec ?? durSec;
   // A finding wins: only a clean run can be short of its floor (and a clean run has a console).
+  // A clean run the stop cut short is INCONCLUSIVE for that reason, whatever it reached.
   const shortfall =
-    failed.length > 0 || facts === null
+    failed.length > 0
       ? null
-      : judgedAs.meaningful.shortfall(name, {
-          facts,
-          testSec,
-          param: (p) => spec?.bootParams?.[`${judgedAs.tortureModule}.${p}`],
-          kconfig: (k) => spec?.kconfig?.[k],
-          nrCpus: spec?.nrCpus ?? null,
-        });
+      : stoppedBy !== null
+        ? `stopped by ${stoppedBy}`
+        : facts === null
+          ? null
+          : judgedAs.meaningful.shortfall(name, {
+              facts,
+              testSec,
+              param: (p) => spec?.bootParams?.[`${judgedAs.tortureModule}.${p}`],
+              kconfig: (k) => spec?.kconfig?.[k],
+              nrCpus: spec?.nrCpus ?? null,
+            });
   const reasons = shortfall === null ? failed : [shortfall];
 
   const summary: ScenarioSummary = {

@@ -38,6 +38,12 @@ export interface GuestHandle {
   /** Kill now with SIGKILL (idempotent); `why` goes to the log. */
   kill(why: string): void;
   /**
+   * Kill now because the run was stopped (`by`: `STOP file`, `SIGINT`, `SIGTERM`): as kill(), and
+   * the scenario's guest-stopped records `by` first, so recheck judges the cut-short run
+   * INCONCLUSIVE (`stopped by STOP file`) rather than failed. A guest already ended is left as it is.
+   */
+  stop(by: string): void;
+  /**
    * What the kill timer does: ask the guest for its state dump (sysrq-t), then kill it at its
    * answer or SHOW_STATE_DEADLINE_SEC later; the kill line says `why` and what was stuck.
    */
@@ -104,6 +110,17 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     child.kill('SIGKILL');
   };
 
+  const stop = (by: string): void => {
+    if (finished || killed) return;
+    try {
+      writeFileAtomic(path.join(o.scenarioDir, SCENARIO_FILE.stopped), `${by}\n`);
+    } catch (e) {
+      // The run is ending anyway (a full disk stops it too): the guest is then judged as killed.
+      o.log(`---- ${o.tag}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    kill(`run stopped (${by})`);
+  };
+
   let dumpDeadline: NodeJS.Timeout | undefined;
   const showStateAndKill = (why: string): void => {
     if (finished || killed || onStateDumped !== null) return;
@@ -160,7 +177,7 @@ export function launchGuest(o: LaunchOptions): GuestHandle {
     });
   });
   if (child.pid !== undefined) o.log(`---- ${o.tag}: Monitoring guest at pid ${child.pid} ${o.date()}`);
-  return { name: o.name, pid: child.pid, done, kill, showStateAndKill };
+  return { name: o.name, pid: child.pid, done, kill, stop, showStateAndKill };
 }
 
 /** V8's last words when the guest's main heap (--max-old-space-size) ran out. */

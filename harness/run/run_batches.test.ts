@@ -121,9 +121,20 @@ describe('runBatches()', () => {
     expect(rc).toBe(1);
     expect(out.some((l) => l.startsWith('---- STOP file found: ending the run early.'))).toBe(true);
     expect(out).toContain('---- LOCK02 2: Not run (STOP file found).');
-    // LOCK02 never ran: planned in `batches` without a directory, it is a failure (`missing`), not absent.
-    const summary = JSON.parse(readFileSync(path.join(plan.resdir, 'summary.json'), 'utf8')) as { runs: number; failures: number; scenarios: { scenario: string; reasons: string[] }[] };
-    expect(summary).toMatchObject({ runs: 2, failures: 2 });
+    expect(out.some((l) => /^---- LOCK01 2: Killing guest at pid \d+: run stopped \(STOP file\)\./.test(l))).toBe(true);
+    expect(readFileSync(path.join(plan.resdir, 'LOCK01', 'guest-stopped'), 'utf8')).toBe('STOP file\n');
+    // The killed LOCK01 was cut short, not failed: INCONCLUSIVE (no `guest killed`, no `no success
+    // message`). LOCK02 never ran: planned in `batches` without a directory, it is a failure (`missing`).
+    expect(out).toContain('INCONCLUSIVE: LOCK01: stopped by STOP file');
+    expect(out).toContain('Guest stopped by STOP file');
+    const summary = JSON.parse(readFileSync(path.join(plan.resdir, 'summary.json'), 'utf8')) as {
+      runs: number;
+      failures: number;
+      inconclusive: number;
+      scenarios: { scenario: string; verdict: string; reasons: string[] }[];
+    };
+    expect(summary).toMatchObject({ runs: 2, failures: 1, inconclusive: 1 });
+    expect(summary.scenarios.find((x) => x.scenario === 'LOCK01')).toMatchObject({ verdict: 'inconclusive', reasons: ['stopped by STOP file'] });
     expect(summary.scenarios.find((x) => x.scenario === 'LOCK02')?.reasons).toEqual(['missing']);
   });
 });

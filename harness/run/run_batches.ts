@@ -32,7 +32,7 @@ import { startJitter, type JitterHandle } from './jitter.js';
 import { guestArgv, qemuCmdText, writeKvmBuildFiles } from './kvm_files.js';
 import type { RunPlan } from './plan.js';
 import { createRunDisplay, type RunDisplay } from './progress_display.js';
-import { RunSession } from './run_session.js';
+import { RunSession, STOP_FILE_FOUND } from './run_session.js';
 
 export interface RunIo {
   readonly out: (line: string) => void;
@@ -124,6 +124,11 @@ function prepareGuest(
   };
 }
 
+/** What stopped the run, as a stopped guest's verdict names it (`stopped by STOP file`). */
+function stoppedBy(why: string): string {
+  return why === STOP_FILE_FOUND ? 'STOP file' : why;
+}
+
 /** One batch: prepare its scenarios, start its jitter and guests together, wait for them all. */
 async function runBatch(plan: RunPlan, batch: Batch, guestMain: string, display: RunDisplay, session: RunSession, running: Set<GuestHandle>): Promise<void> {
   const log = session.log;
@@ -149,7 +154,7 @@ async function runBatch(plan: RunPlan, batch: Batch, guestMain: string, display:
     throw e;
   } finally {
     const stopped = session.stopReason;
-    if (stopped !== null) for (const h of handles) h.kill(stopped);
+    if (stopped !== null) for (const h of handles) h.stop(stoppedBy(stopped));
     await Promise.all(handles.map((h) => h.done.then(() => running.delete(h))));
     if (jitter !== null) await jitter.stop();
   }
@@ -173,7 +178,7 @@ export async function runBatches(planned: RunPlan, guestMain: string, io: RunIo)
   const plan = session.resdir === planned.resdir ? planned : { ...planned, resdir: session.resdir, datestamp: path.relative(planned.resultsRoot, session.resdir) };
   const running = new Set<GuestHandle>();
   session.onStop((why) => {
-    for (const g of running) g.kill(why);
+    for (const g of running) g.stop(stoppedBy(why));
   });
   // A file the run could not write (a full disk) ends it as a STOP would: what ran is judged.
   try {

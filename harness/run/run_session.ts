@@ -28,6 +28,8 @@ import { TortureError } from '../errors.js';
 import { WriteFailure, asWriteFailure } from '../lib/write_file_atomic.js';
 
 const STOP_POLL_MS = 250;
+/** The stop reason of a STOP file. */
+export const STOP_FILE_FOUND = 'STOP file found';
 
 /** Exit code after each signal, as kvm.sh's users expect them (130 = 128 + SIGINT). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 1 } as const;
@@ -179,7 +181,7 @@ export class RunSession {
     if (o.stopFile === true) {
       const stopFile = path.join(this.resdir, 'STOP');
       this.#poll = setInterval(() => {
-        if (existsSync(stopFile)) this.stop('STOP file found', null);
+        if (existsSync(stopFile)) this.stop(STOP_FILE_FOUND, null);
       }, STOP_POLL_MS);
     }
   }
