@@ -17,6 +17,7 @@ import { slub_params } from '../../kernels/mm/slub.js';
 import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
 import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
+import { rcutiny_params } from '../../kernels/rcu/tiny.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
@@ -38,6 +39,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   rcutorture_prove_rcu_params,
   rcutree_params,
   rcu_nocb_params,
+  rcutiny_params,
   rcupdate_params,
   rcupdate_stall_params,
   slub_params,

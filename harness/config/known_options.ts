@@ -18,6 +18,7 @@
 import { isTortureSuite, TORTURE_SUITES, type TortureSuite } from '../suites/index.js';
 import type { ParamDecl } from '../../kernels/moduleparam.js';
 import { DECLARED_PARAMS } from './boot_params.js';
+import { rcu_select } from '../../kernels/rcu/rcu.js';
 
 export interface KnownOption {
   /** `CONFIG_NR_CPUS`, `rcutorture.stat_interval`, `maxcpus`. */
@@ -90,6 +91,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('PREEMPT', KBOOL),
   kc('PREEMPT_AUTO', KBOOL),
   kc('PREEMPT_DYNAMIC', KBOOL),
+  kc('PREEMPT_COUNT', KBOOL),
   kc('HZ_PERIODIC', KBOOL),
   kc('NO_HZ_IDLE', KBOOL),
   kc('NO_HZ_FULL', KBOOL),
@@ -101,6 +103,7 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('DEBUG_LOCKING_API_SELFTESTS', KBOOL),
   kc('DEBUG_OBJECTS', KBOOL),
   kc('DEBUG_OBJECTS_RCU_HEAD', KBOOL),
+  kc('DEBUG_ATOMIC_SLEEP', KBOOL),
   // --- Kconfig: RCU
   kc('RCU_EXPERT', KBOOL),
   kc('RCU_FAST_NO_HZ', KBOOL),
@@ -117,7 +120,9 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('CMDLINE', KSTR),
   // --- Kconfig symbols the model derives (def_bool in the kernel): only #CHECK#-able.
   derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
-  derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
+  derived('TREE_RCU', (k) => (rcu_select((key) => k[key]) === 'tree' ? 'y' : 'n')),
+  derived('TINY_RCU', (k) => (rcu_select((key) => k[key]) === 'tiny' ? 'y' : 'n')),
+  derived('RCU_STALL_COMMON', (k) => (rcu_select((key) => k[key]) === 'tree' ? 'y' : 'n')),
   derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
   derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') ? 'y' : 'n')),
 

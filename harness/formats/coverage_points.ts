@@ -50,8 +50,14 @@ function lockType(...types: readonly string[]): CoverageExpect {
 }
 const SPIN_TYPES = ['spin_lock', 'spin_lock_irq', 'raw_spin_lock', 'raw_spin_lock_irq'] as const;
 const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
-/** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
-const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
+/**
+ * Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). One CPU without
+ * preemption is Tiny RCU (TINY_RCU = !PREEMPT_RCU && !SMP, kernels/rcu/rcu.ts), which has none of
+ * Tree's paths: no GP kthread, FQS scans, expedited GPs, blocked readers or stall warnings.
+ * (The facts say "one CPU", not CONFIG_SMP: an SMP kernel with NR_CPUS=1 and no preemption,
+ * which no scenario sets, would be judged as Tiny.)
+ */
+const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && (f.preempt || f.smp);
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
 /**
  * Preemptible RCU on more than one CPU: a migration needs another CPU, and on one CPU a reader never
