@@ -60,9 +60,9 @@ export interface RcuTortureOps {
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
   readonly can_boost: number;
-  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on Tree RCU). */
+  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on the kernel's RCU, rcu.ts). */
   init(cpu: number): void;
-  /** cond_resched()'s report from a task outside any reader (rcu_all_qs() with PREEMPT_NONE). */
+  /** cond_resched()'s report from a task outside any reader (PREEMPT_NONE: Tree's rcu_all_qs(), Tiny's schedule() on need_resched). */
   cond_resched_qs(): void;
   /** show_rcu_gp_kthreads()'s line for a writer stall, `<flavour>: wait state: <state>`; none when absent. */
   readonly gp_kthread_dbg?: () => string;
