@@ -59,6 +59,8 @@ const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
  */
 const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && (f.preempt || f.smp);
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+/** Tiny RCU under rcutorture's real flavour: one CPU, no preemption. */
+const rcuTiny: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && !f.preempt && !f.smp;
 /**
  * Preemptible RCU on more than one CPU: a migration needs another CPU, and on one CPU a reader never
  * blocks the current GP (the GP kthread starts it on that CPU, and the switch back to any reader
@@ -152,6 +154,8 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
   { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
   { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
+  // --- Tiny RCU (kernels/rcu/tiny.ts)
+  { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },

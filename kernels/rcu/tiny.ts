@@ -42,7 +42,7 @@
  * check (CONFIG_DEBUG_OBJECTS_RCU_HEAD), the Tasks RCU hooks of rcu_note_context_switch().
  */
 
-import { kapi, type LockdepMap, type ShmRegion, type WaitQueueHead } from '../../harness/kapi.js';
+import { COV, cov, kapi, type LockdepMap, type ShmRegion, type WaitQueueHead } from '../../harness/kapi.js';
 import { WARN } from '../bug.js';
 import { ModuleParams } from '../moduleparam.js';
 import { rcu_callback, rcu_callback_lookup, type RcuCallback } from './rcu_callback.js';
@@ -198,7 +198,9 @@ function rcu_sched_clock_irq(): void {
 export function rcu_tiny_cond_resched(): void {
   const r = rcu;
   if (r === null || kapi.rcuReadDepth() > 0) return;
-  if (Atomics.load(kapi.shm, cw(r, C_NEED_RESCHED)) !== 0) rcu_qs();
+  if (Atomics.load(kapi.shm, cw(r, C_NEED_RESCHED)) === 0) return;
+  cov(COV.rcu_tiny_resched_qs);
+  rcu_qs();
 }
 
 /* ---------------- callbacks ---------------- */
