@@ -32,7 +32,7 @@ import {
 import { DEFINE_RWLOCK, read_lock, read_unlock, write_lock, write_unlock } from '../../kernels/locking/rwlock.js';
 import { DECLARE_RWSEM, down_read, down_read_trylock, down_write, down_write_trylock, up_read, up_write } from '../../kernels/locking/rwsem.js';
 import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from '../../kernels/locking/spinlock.js';
-import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/tree.js';
+import { rcu_init, rcu_read_lock, rcu_read_unlock } from '../../kernels/rcu/rcu.js';
 import { rcu_dereference } from '../../kernels/rcu/rcupdate_lockdep.js';
 import type { ResolvedPair } from './lock_pair.js';
 import { loadUserOps } from './user_lock.js';
@@ -227,7 +227,8 @@ const KERNEL_PAIRS = {
 } satisfies Record<KernelBenchLock, (op: BenchOp, cpu: number) => ResolvedPair>;
 
 /**
- * Tree RCU must be initialised on this CPU first (rcu_init from boot() in a guest); with one CPU it
+ * The kernel's RCU (kernels/rcu/rcu.ts: Tree RCU here, as these CPUs are SMP) must be initialised on
+ * this CPU first (rcu_init from boot() in a guest); with one CPU it
  * also starts the GP kthread, which never runs during a sync measurement.
  */
 function rcuPair(cpu: number, op: BenchOp = 'read_lock_unlock'): ResolvedPair {

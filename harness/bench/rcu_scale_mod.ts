@@ -18,7 +18,7 @@
 
 import { kapi, type ShmRegion } from '../kapi.js';
 import { module_param } from '../../kernels/moduleparam.js';
-import { rcu_flavor_name, rcu_gp_count, rcu_init, synchronize_rcu } from '../../kernels/rcu/tree.js';
+import { rcu_flavor_name, rcu_gp_count, rcu_init, synchronize_rcu } from '../../kernels/rcu/rcu.js';
 
 /** Latencies kept per writer; beyond this a writer still counts calls but stops storing. */
 const RCU_SCALE_MAX_SAMPLES = 16_384;

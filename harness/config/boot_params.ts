@@ -19,6 +19,7 @@ import { slub_params } from '../../kernels/mm/slub.js';
 import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
 import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
+import { rcutiny_params } from '../../kernels/rcu/tiny.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
 import { srcutree_params } from '../../kernels/rcu/srcu_params.js';
 import { torture_params } from '../torture/common.js';
@@ -45,6 +46,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   rcutorture_srcu_lockdep_params,
   rcutree_params,
   rcu_nocb_params,
+  rcutiny_params,
   rcupdate_params,
   rcupdate_stall_params,
   srcutree_params,

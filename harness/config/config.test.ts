@@ -134,6 +134,17 @@ describe('loadScenario()', () => {
     expect(Object.isFrozen(s) && Object.isFrozen(s.bootParams)).toBe(true);
   });
 
+  it('derives the kernel\'s RCU as Kconfig does: TINY_RCU = !PREEMPT && !SMP (TINY01), else TREE_RCU (TREE09: SMP=n, PREEMPT=y)', () => {
+    const TINY01 = 'CONFIG_SMP=n\nCONFIG_PREEMPT_NONE=y\nCONFIG_PREEMPT=n\n#CHECK#CONFIG_TINY_RCU=y\n#CHECK#CONFIG_RCU_STALL_COMMON=n\nCONFIG_PREEMPT_COUNT=n\n';
+    const TREE09 = 'CONFIG_SMP=n\nCONFIG_NR_CPUS=1\nCONFIG_PREEMPT=y\n#CHECK#CONFIG_PREEMPT_RCU=y\n';
+    const dir = suiteDir('rcu', { TINY01, TREE09 });
+    const tiny = loadScenario(opts(dir, { name: 'TINY01' }));
+    expect([tiny.dotConfig['CONFIG_TINY_RCU'], tiny.dotConfig['CONFIG_TREE_RCU'], tiny.dotConfig['CONFIG_RCU_STALL_COMMON']]).toEqual(['y', 'n', 'n']);
+    expect(tiny.nrCpus).toBe(1);
+    const tree = loadScenario(opts(dir, { name: 'TREE09' }));
+    expect([tree.dotConfig['CONFIG_TINY_RCU'], tree.dotConfig['CONFIG_TREE_RCU'], tree.dotConfig['CONFIG_RCU_STALL_COMMON']]).toEqual(['n', 'y', 'y']);
+  });
+
   it('keeps user values and skips onoff when the boot args mention it', () => {
     const dir = suiteDir('rcu', { TREE05 });
     const s = loadScenario(opts(dir, { durationSec: 10, bootargs: ['rcutorture.onoff_interval=50 rcutorture.n_barrier_cbs=0'] }));

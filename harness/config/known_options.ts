@@ -18,6 +18,7 @@
 import { isTortureSuite, TORTURE_SUITES, type TortureSuite } from '../suites/index.js';
 import type { ParamDecl } from '../../kernels/moduleparam.js';
 import { DECLARED_PARAMS } from './boot_params.js';
+import { rcu_select } from '../../kernels/rcu/rcu.js';
 
 export interface KnownOption {
   /** `CONFIG_NR_CPUS`, `rcutorture.stat_interval`, `maxcpus`. */
@@ -135,7 +136,9 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('DEBUG_ATOMIC_SLEEP', re(/^y$/, 'y (the model always checks sleeping in atomic context)')),
   // --- Kconfig symbols the model derives (def_bool in the kernel): only #CHECK#-able.
   derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
-  derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
+  derived('TREE_RCU', (k) => (rcu_select((key) => k[key]) === 'tree' ? 'y' : 'n')),
+  derived('TINY_RCU', (k) => (rcu_select((key) => k[key]) === 'tiny' ? 'y' : 'n')),
+  derived('RCU_STALL_COMMON', (k) => (rcu_select((key) => k[key]) === 'tree' ? 'y' : 'n')),
   derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
   derived('TINY_SRCU', (k) => (k['CONFIG_SMP'] === 'n' && !yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
   derived('TREE_SRCU', (k) => (k['CONFIG_SMP'] === 'n' && !yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),

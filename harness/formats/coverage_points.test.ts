@@ -56,6 +56,10 @@ describe('coverage points', () => {
     expect(coverageExpected(slot('cpuhp.startup.slub_dead'), { ...rcu, onoff: true })).toBe(false);
     expect(coverageExpected(slot('rcu.fqs_round'), { ...rcu, tortureType: 'busted' })).toBe(false);
     expect(coverageExpected(slot('rcu.blkd_queued'), { ...rcu, preempt: false })).toBe(false);
+    // One CPU without preemption is Tiny RCU: none of Tree's paths; one CPU with it is Tree (TREE09).
+    expect(coverageExpected(slot('rcu.fqs_round'), { ...rcu, preempt: false, smp: false })).toBe(false);
+    expect(coverageExpected(slot('rcu.fqs_round'), { ...rcu, preempt: true, smp: false })).toBe(true);
+    expect(coverageExpected(slot('rcu.fqs_round'), { ...rcu, preempt: false, smp: true })).toBe(true);
   });
 });
 

@@ -50,9 +50,17 @@ function lockType(...types: readonly string[]): CoverageExpect {
 }
 const SPIN_TYPES = ['spin_lock', 'spin_lock_irq', 'raw_spin_lock', 'raw_spin_lock_irq'] as const;
 const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
-/** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
-const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
+/**
+ * Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). One CPU without
+ * preemption is Tiny RCU (TINY_RCU = !PREEMPT_RCU && !SMP, kernels/rcu/rcu.ts), which has none of
+ * Tree's paths: no GP kthread, FQS scans, expedited GPs, blocked readers or stall warnings.
+ * (The facts say "one CPU", not CONFIG_SMP: an SMP kernel with NR_CPUS=1 and no preemption,
+ * which no scenario sets, would be judged as Tiny.)
+ */
+const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && (f.preempt || f.smp);
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
+/** Tiny RCU under rcutorture's real flavour: one CPU, no preemption. */
+const rcuTiny: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && !f.preempt && !f.smp;
 /**
  * Preemptible RCU on more than one CPU: a migration needs another CPU, and on one CPU a reader never
  * blocks the current GP (the GP kthread starts it on that CPU, and the switch back to any reader
@@ -173,6 +181,8 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'srcu.funnel_stop', subsystem: 'rcu', description: 'srcu_funnel_gp_start() stopped at an srcu_node that already asked for the grace period', expect: never },
   { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree, unreachable: { where: srcuTree, why: "at most one per CPU per srcu_barrier() (rcutorture's barrier test and the writer's: some 30 in 30 s), and one CPU's list while SRCU_SIZE_SMALL" } },
   { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in one read of 20000 per reader, 10-30 times in 30 s (SRCU-T, SRCU-U)" } },
+  // --- Tiny RCU (kernels/rcu/tiny.ts)
+  { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },

@@ -15,5 +15,7 @@ describe('coverageFactsOf', () => {
     // One CPU (TREE09): no migration, no other CPU's slab.
     expect(coverageFactsOf({ suite: 'rcu', kconfig: { ...hot, CONFIG_NR_CPUS: '1' }, bootParams: {} }).smp).toBe(false);
     expect(coverageFactsOf({ suite: 'rcu', kconfig: hot, bootParams: {} })).toEqual({ suite: 'rcu', tortureType: 'rcu', onoff: false, preempt: true, smp: true });
+    // CONFIG_SMP=n (TINY01, which sets no CONFIG_NR_CPUS) is one CPU.
+    expect(coverageFactsOf({ suite: 'rcu', kconfig: { CONFIG_SMP: 'n' }, bootParams: {} }).smp).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
  * The facts a guest's coverage points are judged by (harness/formats/coverage_points.ts,
  * CoverageFacts), from the guest's own configuration: its suite, the suite's torture_type as
  * booted (else the torture module's declared default), whether CPU-hotplug torture is on
- * (CONFIG_HOTPLUG_CPU=y and onoff_interval > 0) and CONFIG_PREEMPT. Here because the suites know
+ * (CONFIG_HOTPLUG_CPU=y and onoff_interval > 0), CONFIG_PREEMPT and whether there is more than one
+ * CPU (CONFIG_SMP=n has one, whatever CONFIG_NR_CPUS says). Here because the suites know
  * their torture module's declarations; the guest (harness/guest/coverage_dump.ts) prints them in
  * the coverage block's header.
  */

@@ -1,13 +1,15 @@
 /*
  * The RCU flavours rcutorture can torture (struct rcu_torture_ops in kernel/rcu/rcutorture.c):
- * `rcu` (Tree RCU, tree.ts) and `busted` (a deliberately broken RCU whose grace periods end at
+ * `rcu` (the kernel's RCU: Tree or Tiny, rcu.ts) and `busted` (a deliberately broken RCU whose grace periods end at
  * once and whose callbacks run immediately, so rcutorture must report FAILURE).
  *
  * The ops carry everything rcutorture needs from an RCU implementation (its boot, cond_resched()'s
  * quiescent state, the GP kthread's state for a writer stall, the callback-migration counts), so
  * harness/torture/ imports no implementation: a new flavour is one file plus one line in
- * RCU_TORTURE_OPS. The kernel under every flavour runs Tree RCU, as a real kernel does while
- * rcutorture tests another flavour, so `busted` boots and reports Tree RCU's side too.
+ * RCU_TORTURE_OPS. The kernel under every flavour runs the kernel's RCU (rcu.ts: Tree RCU, or
+ * Tiny RCU where Kconfig chooses TINY_RCU), as a real kernel does while rcutorture tests another
+ * flavour, so `busted` boots and reports that RCU's side too; `rcu` IS that RCU, with Tiny's
+ * rcutorture view on Tiny (gp_seq 0, no GP kthread line: kernel/rcu/rcu.h).
  *
  * `srcu` and `srcud` (Tree or Tiny SRCU) are srcu_torture_ops.ts. What this does not do: Tasks RCU
  * and the other kernel flavours.
@@ -15,34 +17,34 @@
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { RCU_CBLIST_CAPACITY } from './tree.js';
 import { srcu_ops, srcud_ops } from './srcu_torture_ops.js';
 import { rcu_early_boot_tests } from './update.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
 import {
   call_rcu,
+  cond_resched_rcu_qs,
   cond_synchronize_rcu,
   get_state_synchronize_rcu,
   poll_state_synchronize_rcu,
-  rcu_all_qs,
   rcu_barrier,
-  rcu_flavor_name,
   rcu_get_gp_seq,
-  rcu_gp_state_name,
+  rcu_impl,
   rcu_init,
+  rcu_migrate_stats,
   rcu_read_lock,
   rcu_read_unlock,
-  RCU_CBLIST_CAPACITY,
   rcu_force_quiescent_state,
   rcu_gp_set_torture_wait,
   rcu_gp_slow_register,
   rcu_stall_dur,
   rcu_urgent_qs,
   rcutorture_get_gp_data,
-  rcutree_migrate_stats,
+  show_rcu_gp_kthreads,
   start_poll_synchronize_rcu,
   synchronize_rcu,
   synchronize_rcu_expedited,
-} from './tree.js';
+} from './rcu.js';
 
 export interface RcuTortureOps {
   /** torture_type as printed: `rcu`, `busted`. */
@@ -66,9 +68,9 @@ export interface RcuTortureOps {
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
   readonly can_boost: number;
-  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on Tree RCU). */
+  /** Boot this CPU's RCU (rcu_init() and rcu_early_boot_tests(); every flavour runs on the kernel's RCU, rcu.ts). */
   init(cpu: number): void;
-  /** cond_resched()'s report from a task outside any reader (rcu_all_qs() with PREEMPT_NONE). */
+  /** cond_resched()'s report from a task outside any reader (PREEMPT_NONE: Tree's rcu_all_qs(), Tiny's schedule() on need_resched). */
   cond_resched_qs(): void;
   /** show_rcu_gp_kthreads()'s line for a writer stall, `<flavour>: wait state: <state>`; none when absent. */
   readonly gp_kthread_dbg?: () => string;
@@ -92,28 +94,40 @@ export interface RcuTortureOps {
   readonly urgent_qs?: () => boolean;
 }
 
-/** cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then rcu_all_qs(). */
+/**
+ * cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then the kernel's
+ * RCU's quiescent state (Tree: rcu_all_qs(); Tiny: schedule() when the tick asked for it).
+ */
 function cond_resched_rcu(): void {
   rcu_sleep_check();
-  rcu_all_qs();
+  cond_resched_rcu_qs();
 }
 
-/** What every flavour takes from the kernel's own RCU (Tree RCU) underneath it. */
+/**
+ * What every flavour takes from the kernel's own RCU underneath it (rcu.ts: Tree RCU, or Tiny RCU
+ * when Kconfig says TINY_RCU). The members are calls through rcu.ts's bindings, made when used:
+ * the implementation is bound at init(), after this object was built.
+ */
 const KERNEL_RCU = {
   init: (cpu: number): void => {
     rcu_init(cpu);
     rcu_early_boot_tests(cpu);
   },
   cond_resched_qs: cond_resched_rcu,
-  cb_migrate_stats: rcutree_migrate_stats,
-  // rcutorture calls Tree RCU's rcu_gp_set_torture_wait() whatever flavour it tests.
-  gp_set_torture_wait: rcu_gp_set_torture_wait,
-  urgent_qs: rcu_urgent_qs,
+  cb_migrate_stats: (): { adopted: number; cpus: number } => rcu_migrate_stats(),
+  // rcutorture calls the kernel RCU's rcu_gp_set_torture_wait() whatever flavour it tests. Calls
+  // through rcu.ts's bindings, made when used (bound at init(), after this object was built).
+  gp_set_torture_wait: (duration: number): void => rcu_gp_set_torture_wait(duration),
+  urgent_qs: (): boolean => rcu_urgent_qs(),
 } as const;
 
 /** torture_readlock_not_held(): the reader's dereference is also fine under rcu_read_lock_bh()/_sched(). */
 function torture_readlock_not_held(): boolean {
   return rcu_read_lock_bh_held() || rcu_read_lock_sched_held();
+}
+
+function gp_kthread_line(): string {
+  return show_rcu_gp_kthreads() ?? '';
 }
 
 function rcu_torture_read_lock(): number {
@@ -130,27 +144,31 @@ export const rcu_ops: RcuTortureOps = {
   readlock: rcu_torture_read_lock,
   readunlock: rcu_torture_read_unlock,
   readlock_held: torture_readlock_not_held,
-  get_gp_seq: rcu_get_gp_seq,
+  get_gp_seq: () => rcu_get_gp_seq(),
   gp_diff: rcu_seq_diff,
-  call: call_rcu,
-  sync: synchronize_rcu,
-  exp_sync: synchronize_rcu_expedited,
-  get_gp_state: get_state_synchronize_rcu,
-  start_gp_poll: start_poll_synchronize_rcu,
-  poll_gp_state: poll_state_synchronize_rcu,
-  cond_sync: cond_synchronize_rcu,
-  cb_barrier: rcu_barrier,
-  get_gp_data: rcutorture_get_gp_data,
+  call: (arg, cb) => call_rcu(arg, cb),
+  sync: () => synchronize_rcu(),
+  exp_sync: () => synchronize_rcu_expedited(),
+  get_gp_state: () => get_state_synchronize_rcu(),
+  start_gp_poll: () => start_poll_synchronize_rcu(),
+  poll_gp_state: (cookie) => poll_state_synchronize_rcu(cookie),
+  cond_sync: (cookie) => cond_synchronize_rcu(cookie),
+  cb_barrier: () => rcu_barrier(),
+  get_gp_data: () => rcutorture_get_gp_data(),
   irq_capable: true,
   can_boost: 0,
   ...KERNEL_RCU,
-  gp_kthread_dbg: () => `${rcu_flavor_name()}: wait state: ${rcu_gp_state_name()}`,
-  stall_dur: rcu_stall_dur,
+  // show_rcu_gp_kthreads(): Tiny has no GP kthread (an empty function in kernel/rcu/rcu.h).
+  get gp_kthread_dbg(): (() => string) | undefined {
+    return rcu_impl === 'tiny' ? undefined : gp_kthread_line;
+  },
+  stall_dur: () => rcu_stall_dur(),
   // Not the kernel's (its rcu_ops floods until the OOM notifier): each CPU's callback list here
-  // is a ring of RCU_CBLIST_CAPACITY, so the flood is capped as the kernel caps Tasks RCU's.
+  // is a ring of RCU_CBLIST_CAPACITY (Tiny's the same), so the flood is capped as the kernel caps
+  // Tasks RCU's.
   cbflood_max: RCU_CBLIST_CAPACITY / 4,
-  gp_slow_register: rcu_gp_slow_register,
-  fqs: rcu_force_quiescent_state,
+  gp_slow_register: (index: number) => rcu_gp_slow_register(index),
+  fqs: () => rcu_force_quiescent_state(),
 };
 
 /** synchronize_rcu_busted(): "This is a deliberate bug for testing purposes only!" */

@@ -10,7 +10,7 @@ import { kapi } from '../../harness/kapi.js';
 import { WARN } from '../bug.js';
 import { ModuleParams } from '../moduleparam.js';
 import { rcu_callback } from './rcu_callback.js';
-import { call_rcu, rcu_barrier } from './tree.js';
+import { call_rcu, rcu_barrier } from './rcu.js';
 
 export const rcupdate_params = new ModuleParams('rcupdate', ['rcu']);
 const rcu_self_test = rcupdate_params.param('bool', 'rcu_self_test', false, 'Run the early-boot RCU self tests');

@@ -1,0 +1,1 @@
+rcupdate.rcu_self_test=1
