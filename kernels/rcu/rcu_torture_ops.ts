@@ -17,28 +17,23 @@
 
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
+import { KERNEL_RCU } from './kernel_rcu.js';
 import { RCU_CBLIST_CAPACITY } from './tree.js';
 import { srcu_ops, srcud_ops } from './srcu_torture_ops.js';
-import { rcu_early_boot_tests } from './update.js';
-import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
+import { rcu_read_lock_bh_held, rcu_read_lock_sched_held } from './rcupdate_lockdep.js';
 import {
   call_rcu,
-  cond_resched_rcu_qs,
   cond_synchronize_rcu,
   get_state_synchronize_rcu,
   poll_state_synchronize_rcu,
   rcu_barrier,
   rcu_get_gp_seq,
   rcu_impl,
-  rcu_init,
-  rcu_migrate_stats,
   rcu_read_lock,
   rcu_read_unlock,
   rcu_force_quiescent_state,
-  rcu_gp_set_torture_wait,
   rcu_gp_slow_register,
   rcu_stall_dur,
-  rcu_urgent_qs,
   rcutorture_get_gp_data,
   show_rcu_gp_kthreads,
   start_poll_synchronize_rcu,
@@ -94,32 +89,6 @@ export interface RcuTortureOps {
   readonly urgent_qs?: () => boolean;
 }
 
-/**
- * cond_resched()'s RCU side: __might_resched()'s rcu_sleep_check() (PROVE_RCU), then the kernel's
- * RCU's quiescent state (Tree: rcu_all_qs(); Tiny: schedule() when the tick asked for it).
- */
-function cond_resched_rcu(): void {
-  rcu_sleep_check();
-  cond_resched_rcu_qs();
-}
-
-/**
- * What every flavour takes from the kernel's own RCU underneath it (rcu.ts: Tree RCU, or Tiny RCU
- * when Kconfig says TINY_RCU). The members are calls through rcu.ts's bindings, made when used:
- * the implementation is bound at init(), after this object was built.
- */
-const KERNEL_RCU = {
-  init: (cpu: number): void => {
-    rcu_init(cpu);
-    rcu_early_boot_tests(cpu);
-  },
-  cond_resched_qs: cond_resched_rcu,
-  cb_migrate_stats: (): { adopted: number; cpus: number } => rcu_migrate_stats(),
-  // rcutorture calls the kernel RCU's rcu_gp_set_torture_wait() whatever flavour it tests. Calls
-  // through rcu.ts's bindings, made when used (bound at init(), after this object was built).
-  gp_set_torture_wait: (duration: number): void => rcu_gp_set_torture_wait(duration),
-  urgent_qs: (): boolean => rcu_urgent_qs(),
-} as const;
 
 /** torture_readlock_not_held(): the reader's dereference is also fine under rcu_read_lock_bh()/_sched(). */
 function torture_readlock_not_held(): boolean {

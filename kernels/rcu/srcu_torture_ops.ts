@@ -10,9 +10,7 @@
 
 import { kapi } from '../../harness/kapi.js';
 import type { RcuCallback } from './rcu_callback.js';
-import { rcu_sleep_check } from './rcupdate_lockdep.js';
-import { rcu_all_qs, rcu_init, rcutree_migrate_stats } from './tree.js';
-import { rcu_early_boot_tests } from './update.js';
+import { KERNEL_RCU } from './kernel_rcu.js';
 import * as tree from './srcu_tree.js';
 import * as tiny from './srcu_tiny.js';
 import { DEFINE_SRCU_DYNAMIC, DEFINE_STATIC_SRCU, SRCU_CBLIST_CAPACITY, type SrcuDecl } from './srcu_tree_struct.js';
@@ -21,21 +19,6 @@ import { DEFINE_SRCU_DYNAMIC, DEFINE_STATIC_SRCU, SRCU_CBLIST_CAPACITY, type Src
 const srcu_ctl = DEFINE_STATIC_SRCU('srcu_ctl');
 const srcu_ctld = DEFINE_SRCU_DYNAMIC('srcu_ctld');
 
-/**
- * What the flavour takes from the kernel's own RCU underneath (rcu_torture_ops.ts's KERNEL_RCU;
- * not imported from there, which imports this file).
- */
-const KERNEL_RCU = {
-  init: (cpu: number): void => {
-    rcu_init(cpu);
-    rcu_early_boot_tests(cpu);
-  },
-  cond_resched_qs: (): void => {
-    rcu_sleep_check();
-    rcu_all_qs();
-  },
-  cb_migrate_stats: rcutree_migrate_stats,
-} as const;
 
 /** The implementation Kconfig chose: Tiny SRCU without SMP (decided at boot, on the CPU thread). */
 let impl: typeof tree | typeof tiny = tree;
