@@ -16,6 +16,7 @@ import { makeLockdepHooks, type LockdepValidator } from './lockdep_hooks.js';
 import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
 import { captureKernelStack } from './stack.js';
+import { forEachTask, taskAt } from './task_scan.js';
 
 export const KERNEL_RELEASE = '0.1.0-torture';
 export const KERNEL_BUILD = '#1';
@@ -140,6 +141,8 @@ export function makeKapi(d: KapiDeps): Kapi {
     noteFailure: (reason: string) => d.noteFailure(reason),
     stackTraceSave: () => captureKernelStack(),
     cpuCurr: (cpu: number) => cpuCurr(i32, cpu),
+    forEachTask: () => forEachTask(i32),
+    taskAt: (slot: number) => taskAt(i32, slot),
     lockClass: lockClassKeys(),
     registerSchedHooks: (h: SchedHooks) => rt.registerSchedHooks(h),
     openSoftirq: (nr: SoftirqNr, handler: () => void) => irqs.openSoftirq(nr, handler),

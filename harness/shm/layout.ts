@@ -198,6 +198,8 @@ export const TASK_EXECUTOR = 18;
 export const TASK_MIGRATIONS = 19;
 /** pid of the kthread whose exit this task waits for in kthread_stop(), 0 when none (hang reports). */
 export const TASK_STOP_WAIT = 20;
+/** t->nvcsw: switches away from the task that were not preemptions (Tasks RCU's quiescent states: kernels/rcu/tasks_classic.ts). */
+export const TASK_NVCSW = 28;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */
