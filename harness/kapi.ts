@@ -60,6 +60,8 @@ export interface TaskSchedSnapshot extends TaskRef {
   readonly running: boolean;
   /** t->nvcsw: its switches that were not preemptions (a sleep, schedule(), cond_resched()). */
   readonly nvcsw: number;
+  /** t->nivcsw: its preemptions. */
+  readonly nivcsw: number;
 }
 
 /** HZ: jiffies per second of the guest's clock (kapi.jiffies()). */

@@ -18,6 +18,7 @@ import { slub_debug_params } from '../../kernels/mm/slub_debug.js';
 import { rcu_nocb_params, rcutree_params } from '../../kernels/rcu/tree.js';
 import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
+import { rcupdate_tasks_params } from '../../kernels/rcu/tasks.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
 import { objecttorture_params } from '../torture/object_torture.js';
@@ -40,6 +41,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   rcu_nocb_params,
   rcupdate_params,
   rcupdate_stall_params,
+  rcupdate_tasks_params,
   slub_params,
   slub_debug_params,
   locktorture_params,

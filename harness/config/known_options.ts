@@ -34,6 +34,8 @@ export interface KnownOption {
    * merged Kconfig. Such symbols cannot be set, only checked with `#CHECK#`.
    */
   readonly derive?: (kconfig: Readonly<Record<string, string>>) => string;
+  /** A derived symbol a fragment may also set (a select-only Kconfig symbol: the setting is one input of `derive`). */
+  readonly settable?: boolean;
   /** A boot parameter the model lacks: what it would control (setting it is bad input). */
   readonly refused?: string | undefined;
 }
@@ -55,8 +57,8 @@ function kc(key: string, v: Value, suites: readonly TortureSuite[] = BOTH): Know
   return { key: `CONFIG_${key}`, kind: 'kconfig', suites, accepts: v.accepts, expect: v.expect };
 }
 
-function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string): KnownOption {
-  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, accepts: KBOOL.accepts, expect: KBOOL.expect, derive };
+function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string, settable = false): KnownOption {
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, accepts: KBOOL.accepts, expect: KBOOL.expect, derive, settable };
 }
 
 /** A declared boot parameter as a registry row (its suites checked against the suite table). */
@@ -114,11 +116,19 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('RCU_STRICT_GRACE_PERIOD', KBOOL),
   kc('PROVE_RCU_LIST', KBOOL),
   kc('RCU_KTHREAD_PRIO', KNUM),
+  kc('FORCE_TASKS_RCU', KBOOL, ['rcu']),
+  kc('FORCE_TASKS_RUDE_RCU', KBOOL, ['rcu']),
+  kc('FORCE_TASKS_TRACE_RCU', KBOOL, ['rcu']),
+  kc('TASKS_TRACE_RCU_READ_MB', KBOOL, ['rcu']),
   kc('CMDLINE', KSTR),
   // --- Kconfig symbols the model derives (def_bool in the kernel): only #CHECK#-able.
   derived('PREEMPT_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'y' : 'n')),
   derived('TREE_RCU', (k) => (yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
   derived('PROVE_RCU', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') ? 'y' : 'n')),
+  // The Tasks RCU family (kernels/rcu/tasks_*.ts): set by a fragment or selected by FORCE_*.
+  derived('TASKS_RCU', (k) => (yes(k, 'CONFIG_TASKS_RCU') || yes(k, 'CONFIG_FORCE_TASKS_RCU') ? 'y' : 'n'), true),
+  derived('TASKS_RUDE_RCU', (k) => (yes(k, 'CONFIG_TASKS_RUDE_RCU') || yes(k, 'CONFIG_FORCE_TASKS_RUDE_RCU') ? 'y' : 'n'), true),
+  derived('TASKS_TRACE_RCU', (k) => (yes(k, 'CONFIG_TASKS_TRACE_RCU') || yes(k, 'CONFIG_FORCE_TASKS_TRACE_RCU') ? 'y' : 'n'), true),
   derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') ? 'y' : 'n')),
 
   // --- Boot parameters: derived from their declarations (boot_params.ts).

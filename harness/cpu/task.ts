@@ -15,6 +15,7 @@ import {
   TASK_EXECUTOR,
   TASK_HELD,
   TASK_MIGRATIONS,
+  TASK_NIVCSW,
   TASK_NVCSW,
   TASK_HELD_MAX,
   TASK_PID,
@@ -205,12 +206,12 @@ export class Task implements TaskRef {
   }
 
   /**
-   * The task switched away at a point of its own (a sleep, schedule(), cond_resched()), not by a
-   * preemption: t->nvcsw++. Tasks RCU's holdout scan on another CPU compares it with the count
-   * it saw at the grace period's start (harness/cpu/task_scan.ts; pairs with its Atomics.load).
+   * The task switched away: at a point of its own (a sleep, schedule(), cond_resched()): t->nvcsw++;
+   * by a preemption: t->nivcsw++. Tasks RCU's holdout scan on another CPU compares nvcsw with the
+   * count it saw at the grace period's start (harness/cpu/task_scan.ts; pairs with its Atomics.load).
    */
-  noteVoluntarySwitch(): void {
-    if (this.slot >= 0) Atomics.add(this.#i32, taskWord(this.slot, TASK_NVCSW), 1);
+  noteSwitch(preempted: boolean): void {
+    if (this.slot >= 0) Atomics.add(this.#i32, taskWord(this.slot, preempted ? TASK_NIVCSW : TASK_NVCSW), 1);
   }
 
   noteWaitDone(): void {

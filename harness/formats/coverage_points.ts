@@ -52,6 +52,10 @@ const SPIN_TYPES = ['spin_lock', 'spin_lock_irq', 'raw_spin_lock', 'raw_spin_loc
 const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
 /** Tree RCU under rcutorture's real flavour (`busted` fakes its grace periods). */
 const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu';
+/** Expected where rcutorture tortures the flavour `type` (kernels/rcu/rcu_torture_ops.ts). */
+function rcuType(type: string): CoverageExpect {
+  return (f) => f.suite === 'rcu' && f.tortureType === type;
+}
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
 /**
  * Preemptible RCU on more than one CPU: a migration needs another CPU, and on one CPU a reader never
@@ -146,6 +150,11 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
   { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
   { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
+  // --- Tasks RCU family (kernels/rcu/tasks_*.ts), expected where rcutorture tortures that flavour
+  { name: 'rcu.tasks_holdout', subsystem: 'rcu', description: "a task running or preempted at a Tasks RCU grace period's start was held out (rcu_tasks_pertask())", expect: rcuType('tasks') },
+  { name: 'rcu.tasks_rude_work', subsystem: 'rcu', description: "Tasks Rude RCU's work item ran on a CPU (rcu_tasks_be_rude())", expect: rcuType('tasks-rude') },
+  { name: 'rcu.tasks_trace_ipi', subsystem: 'rcu', description: 'Tasks Trace RCU sent an IPI to a CPU running a task it had to check (trc_wait_for_one_reader())', expect: rcuType('tasks-tracing') },
+  { name: 'rcu.tasks_trace_need_qs', subsystem: 'rcu', description: "a Tasks Trace reader was found inside its read-side section and must report at its unlock (trc_reader_special's need_qs)", expect: rcuType('tasks-tracing') },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },

@@ -200,6 +200,8 @@ export const TASK_MIGRATIONS = 19;
 export const TASK_STOP_WAIT = 20;
 /** t->nvcsw: switches away from the task that were not preemptions (Tasks RCU's quiescent states: kernels/rcu/tasks_classic.ts). */
 export const TASK_NVCSW = 28;
+/** t->nivcsw: switches away from the task that were preemptions. */
+export const TASK_NIVCSW = 29;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */

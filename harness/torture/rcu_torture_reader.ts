@@ -64,6 +64,18 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   return null;
 }
 
+/**
+ * srcu_read_delay(): the read delay of sleepable readers (ops.read_delay, `tasks-tracing`): one read
+ * in nrealreaders * 2 * longdelay * (us per tick) sleeps longdelay (10) jiffies inside the reader,
+ * the others take rcu_read_delay(). Task context only (the kernel's in_task()).
+ */
+function srcu_read_delay(rand: TortureRandomState): Promise<unknown> | null {
+  const longdelay = 10;
+  const uspertick = 1000000 / HZ;
+  if (torture_random(rand) % (tt().nrealreaders * 2 * longdelay * uspertick) === 0) return torture_sleep_interruptible(longdelay);
+  return rcu_read_delay(rand, false);
+}
+
 function countRead(pipe: number, batch: number): void {
   const pc = tt().perCpu;
   const base = kapi.smpProcessorId() * PC_DOUBLES;
@@ -118,7 +130,7 @@ interface ReadCount {
 async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
   const r = rcu_torture_read_begin();
   if (r === null) return false;
-  const pre = rcu_read_delay(rand, false);
+  const pre = tt().ops.read_delay === 'srcu_read_delay' ? srcu_read_delay(rand) : rcu_read_delay(rand, false);
   if (pre !== null) await pre;
   const pipe = rcu_torture_read_finish(r.p, r.started);
   tt().ops.readunlock(r.idx);

@@ -15,6 +15,7 @@
 import type { RcuCallback } from './rcu_callback.js';
 import { rcu_seq_diff } from './rcu_seq.js';
 import { rcu_early_boot_tests } from './update.js';
+import { tasks_ops, tasks_rude_ops, tasks_tracing_ops } from './tasks_torture_ops.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held, rcu_sleep_check } from './rcupdate_lockdep.js';
 import {
   call_rcu,
@@ -46,14 +47,19 @@ export interface RcuTortureOps {
   get_gp_seq(): number;
   /** Grace periods between two get_gp_seq() values (Reader Batch). */
   gp_diff(cur: number, old: number): number;
-  call(arg: number, cb: RcuCallback): void;
+  /** The flavour's call_rcu(); absent (the kernel's NULL) for a flavour without one (`tasks-rude`). */
+  readonly call?: (arg: number, cb: RcuCallback) => void;
   sync(): Promise<void>;
   exp_sync(): Promise<void>;
-  get_gp_state(): number;
-  start_gp_poll(): number;
-  poll_gp_state(cookie: number): boolean;
-  cond_sync(cookie: number): Promise<void>;
-  cb_barrier(): Promise<void>;
+  /* The polled and conditional primitives; absent for a flavour without them (the Tasks RCU family). */
+  readonly get_gp_state?: () => number;
+  readonly start_gp_poll?: () => number;
+  readonly poll_gp_state?: (cookie: number) => boolean;
+  readonly cond_sync?: (cookie: number) => Promise<void>;
+  /** The flavour's rcu_barrier(); absent with `call`. */
+  readonly cb_barrier?: () => Promise<void>;
+  /** Which of rcutorture's reader delays the flavour's readers use (srcu_read_delay() may sleep inside the reader); absent: rcu_read_delay(). */
+  readonly read_delay?: 'rcu_read_delay' | 'srcu_read_delay';
   get_gp_data(): { flags: number; gp_seq: number };
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
@@ -75,7 +81,7 @@ function cond_resched_rcu(): void {
 }
 
 /** What every flavour takes from the kernel's own RCU (Tree RCU) underneath it. */
-const KERNEL_RCU = {
+export const KERNEL_RCU = {
   init: (cpu: number): void => {
     rcu_init(cpu);
     rcu_early_boot_tests(cpu);
@@ -149,6 +155,19 @@ export const rcu_busted_ops: RcuTortureOps = {
   ...KERNEL_RCU,
 };
 
+/** A flavour whose ops are its own (`init` boots the flavour) on the kernel's RCU: KERNEL_RCU's boot first. */
+export type FlavourOps = Omit<RcuTortureOps, keyof typeof KERNEL_RCU> & { init(cpu: number): void };
+function onKernelRcu(ops: FlavourOps): RcuTortureOps {
+  return {
+    ...KERNEL_RCU,
+    ...ops,
+    init: (cpu: number): void => {
+      KERNEL_RCU.init(cpu);
+      ops.init(cpu);
+    },
+  };
+}
+
 /**
  * torture_ops[] of rcutorture.c: the one list of RCU flavours (`rcutorture.torture_type`), in the
  * kernel's order. The driver's option registry and rcutorture's "types:" line read it; a new
@@ -157,6 +176,9 @@ export const rcu_busted_ops: RcuTortureOps = {
 export const RCU_TORTURE_OPS = {
   rcu: rcu_ops,
   busted: rcu_busted_ops,
+  tasks: onKernelRcu(tasks_ops),
+  'tasks-rude': onKernelRcu(tasks_rude_ops),
+  'tasks-tracing': onKernelRcu(tasks_tracing_ops),
 } as const satisfies Record<string, RcuTortureOps>;
 export type RcuTortureType = keyof typeof RCU_TORTURE_OPS;
 export const RCU_TORTURE_TYPES = Object.keys(RCU_TORTURE_OPS) as readonly RcuTortureType[];
