@@ -1,7 +1,10 @@
 /*
  * The RCU flavours rcutorture can torture (struct rcu_torture_ops in kernel/rcu/rcutorture.c):
- * `rcu` (Tree RCU, tree.ts) and `busted` (a deliberately broken RCU whose grace periods end at
- * once and whose callbacks run immediately, so rcutorture must report FAILURE).
+ * `rcu` (Tree RCU, tree.ts), `busted` (a deliberately broken RCU whose grace periods end at
+ * once and whose callbacks run immediately, so rcutorture must report FAILURE), and the Tasks RCU
+ * family `tasks`, `tasks-rude`, `tasks-tracing` (tasks_torture_ops.ts). A member the kernel's
+ * struct may leave NULL is optional here (`call`, `cb_barrier`, the polled and conditional
+ * primitives): rcutorture skips what a flavour lacks.
  *
  * The ops carry everything rcutorture needs from an RCU implementation (its boot, cond_resched()'s
  * quiescent state, the GP kthread's state for a writer stall, the callback-migration counts), so
@@ -9,7 +12,7 @@
  * RCU_TORTURE_OPS. The kernel under every flavour runs Tree RCU, as a real kernel does while
  * rcutorture tests another flavour, so `busted` boots and reports Tree RCU's side too.
  *
- * What this does not do: SRCU, Tasks RCU and the other kernel flavours.
+ * What this does not do: SRCU and the other kernel flavours.
  */
 
 import type { RcuCallback } from './rcu_callback.js';

@@ -6,11 +6,11 @@
  * synchronize_rcu_mult(call_rcu_tasks, call_rcu) and its readers are plain code that must not
  * switch voluntarily, `tasks-rude` has no call_rcu_tasks_rude() nor barrier in 6.12 and its readers
  * are preempt_disable() regions, `tasks-tracing` readers are rcu_read_lock_trace() sections that
- * use srcu_read_delay() (they may sleep). rcu_torture_ops.ts puts them on the kernel's RCU.
+ * use srcu_read_delay() (they may sleep). rcu_torture_ops.ts puts them on the kernel's RCU (its
+ * onKernelRcu() checks their type: this file cannot import it back, boundary rule 4).
  */
 
 import { kapi } from '../../harness/kapi.js';
-import type { FlavourOps } from './rcu_torture_ops.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held } from './rcupdate_lockdep.js';
 import { rcu_tasks_get_gp_data } from './tasks.js';
 import { call_rcu_tasks, rcu_barrier_tasks, rcu_tasks_classic_gp, rcu_tasks_classic_init, show_rcu_tasks_classic_gp_kthread, synchronize_rcu_tasks } from './tasks_classic.js';
@@ -38,7 +38,7 @@ async function synchronize_rcu_mult_test(): Promise<void> {
   await synchronize_rcu();
 }
 
-export const tasks_ops: FlavourOps = {
+export const tasks_ops = {
   name: 'tasks',
   readlock: () => 0, // tasks_torture_read_lock(): nothing; no voluntary switch until the unlock
   readunlock: () => {},
@@ -55,7 +55,7 @@ export const tasks_ops: FlavourOps = {
   init: rcu_tasks_classic_init,
 };
 
-export const tasks_rude_ops: FlavourOps = {
+export const tasks_rude_ops = {
   name: 'tasks-rude',
   // rcu_torture_read_lock_trivial(): preempt_disable(), which a rude grace period waits out.
   readlock: () => {
@@ -75,7 +75,7 @@ export const tasks_rude_ops: FlavourOps = {
   init: rcu_tasks_rude_init,
 };
 
-export const tasks_tracing_ops: FlavourOps = {
+export const tasks_tracing_ops = {
   name: 'tasks-tracing',
   readlock: () => {
     rcu_read_lock_trace();
@@ -83,7 +83,7 @@ export const tasks_tracing_ops: FlavourOps = {
   },
   readunlock: () => rcu_read_unlock_trace(),
   readlock_held: rcu_read_lock_trace_held,
-  read_delay: 'srcu_read_delay',
+  read_delay: 'srcu_read_delay' as const,
   get_gp_seq: rcu_no_completed,
   gp_diff,
   call: call_rcu_tasks_trace,
