@@ -183,7 +183,9 @@ export function call_rcu_tasks_generic(rtp: RcuTasks, arg: number, cb: RcuCallba
   // The entry before the tail that covers it: pairs with the kthread's Atomics.load of Q_TAIL.
   Atomics.store(i32, qw(rtp, q, Q_TAIL), tail + 1);
   raw_spin_unlock_irqrestore(lock, flags);
-  if (tail === head) kapi.wakeUp(wq(rtp, S_KTHREAD_WQ)); // the queue was empty: the kthread may sleep
+  // Always: the kthread advances the head without the lock, so "the queue was empty" read here
+  // may be stale (pairs with the Q_TAIL load in its waitEvent condition).
+  kapi.wakeUp(wq(rtp, S_KTHREAD_WQ));
 }
 
 function rcu_tasks_have_cbs(rtp: RcuTasks): boolean {

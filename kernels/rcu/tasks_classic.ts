@@ -13,7 +13,8 @@
  * holdout that switched voluntarily, is off its runqueue or exited (check_holdout_task()). A
  * holdout older than rcupdate.rcu_task_stall_timeout is reported as the kernel does
  * (`INFO: rcu_tasks detected stalls on tasks:`), and the grace period's age is printed after
- * rcu_task_stall_info.
+ * rcu_task_stall_info. rcu_tasks_postgp() is a synchronize_rcu() again, for readers in
+ * interrupt handlers (rcutorture's irqreader), which no task holds.
  *
  * The planted bug `rcupdate.test_broken_tasks=1` takes a preempted task for quiescent: the holdout
  * loop compares every context switch (nvcsw + nivcsw) instead of the voluntary ones, so a reader
@@ -123,6 +124,10 @@ async function rcu_tasks_wait_gp(rtp: RcuTasks): Promise<void> {
     }
   }
   set_tasks_gp_state(rtp, 'RTGS_POST_GP');
+  // rcu_tasks_postgp(): readers in interrupt handlers run on no task the scan saw (an idle CPU's
+  // timer); they are RCU readers too (no quiescent state inside a handler), so an RCU grace
+  // period waits them out.
+  await synchronize_rcu();
 }
 
 /** rcu_spawn_tasks_kthread() and its flavour state: every CPU's boot (the kthread on CPU 0's). */

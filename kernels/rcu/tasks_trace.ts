@@ -56,10 +56,15 @@ const R_SPECIAL = 1;
 const R_WORDS = 2;
 /** trc_reader_special.b.need_qs. */
 const TRC_NEED_QS = 1;
-/* Per-CPU IPI words: the pid + 1 asked about (0: none), and the handler's answer. */
+/*
+ * Per-CPU IPI words: the pid + 1 asked about (0: none), the handler's answer, and the pid + 1 of
+ * the holdout that owns the CPU's IPI until it has collected the answer (the kernel's per-CPU
+ * trc_ipi_to_cpu: one IPI in flight per CPU, so an answer is never read by another holdout).
+ */
 const I_REQ = 0;
 const I_RES = 1;
-const I_WORDS = 2;
+const I_OWNER = 2;
+const I_WORDS = 3;
 const IPI_PENDING = 0;
 const IPI_QS = 1;
 const IPI_NEED_QS = 2;
@@ -175,6 +180,7 @@ function trc_wait_for_one_reader(rtp: RcuTasks, h: TrcHoldout): boolean {
   if (h.ipiCpu >= 0) {
     const res = Atomics.load(i32, iw(h.ipiCpu, I_RES));
     if (res === IPI_PENDING && Atomics.compareExchange(i32, iw(h.ipiCpu, I_REQ), h.pid + 1, 0) !== h.pid + 1) return false; // being handled
+    Atomics.store(i32, iw(h.ipiCpu, I_OWNER), 0); // answer collected (or the request withdrawn)
     h.ipiCpu = -1;
     if (res === IPI_QS) return true;
     if (res === IPI_NEED_QS) {
@@ -198,7 +204,8 @@ function trc_wait_for_one_reader(rtp: RcuTasks, h: TrcHoldout): boolean {
     return false;
   }
   if (kapi.jiffies() + 1 <= rcu_tasks_gp_start(rtp) + s.ipiDelay) return false; // READ_MB: no IPI yet
-  if (Atomics.load(i32, iw(t.cpu, I_REQ)) !== 0) return false; // an IPI is outstanding there
+  if (Atomics.load(i32, iw(t.cpu, I_OWNER)) !== 0) return false; // another holdout's IPI is in flight there
+  Atomics.store(i32, iw(t.cpu, I_OWNER), h.pid + 1);
   Atomics.store(i32, iw(t.cpu, I_RES), IPI_PENDING);
   Atomics.store(i32, iw(t.cpu, I_REQ), h.pid + 1);
   h.ipiCpu = t.cpu;
