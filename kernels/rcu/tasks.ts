@@ -76,7 +76,7 @@ const S_SLEEP_WQ = 10;
 const S_WORDS = 16;
 
 /* A queue's words. */
-const Q_HEAD = 0; // callbacks invoked
+const Q_HEAD = 0; // callbacks invoked (each counted once it has returned)
 const Q_TAIL = 1; // callbacks enqueued
 const Q_ENTRIES = 4;
 const Q_WORDS = Q_ENTRIES + 2 * TASKS_QUEUE_CAP;
@@ -204,12 +204,13 @@ function rcu_tasks_invoke_cbs(rtp: RcuTasks, q: number, upto: number): void {
     const e = qw(rtp, q, Q_ENTRIES + 2 * (h % TASKS_QUEUE_CAP));
     const f = rcu_callback_lookup(i32[e] ?? 0);
     const arg = i32[e + 1] ?? 0;
-    // The slot is free for enqueuers once the head passed it: read it first.
-    Atomics.store(i32, qw(rtp, q, Q_HEAD), h + 1);
     kapi.localBhDisable();
     if (f === undefined) WARN(true, `${rtp.name}: unknown callback id ${i32[e] ?? 0}`);
     else f.fn(arg);
     kapi.localBhEnable();
+    // After the callback: the head is also rcu_barrier_tasks_generic()'s "invoked" count (pairs
+    // with its Atomics.load); the slot is free for enqueuers from here on.
+    Atomics.store(i32, qw(rtp, q, Q_HEAD), h + 1);
   }
 }
 
