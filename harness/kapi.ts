@@ -50,6 +50,20 @@ export interface WaitQueueHead {
   readonly index: number;
 }
 
+/** A task as Tasks RCU's scan of all tasks sees it (for_each_process_thread(), from any CPU). */
+export interface TaskSchedSnapshot extends TaskRef {
+  /** Where the task lives in the task table: taskAt(slot) looks at it again. */
+  readonly slot: number;
+  /** t->on_rq: running, runnable, preempted or parked, not blocked at a sleep of its own. */
+  readonly onRq: boolean;
+  /** task_curr(): running on a CPU now. */
+  readonly running: boolean;
+  /** t->nvcsw: its switches that were not preemptions (a sleep, schedule(), cond_resched()). */
+  readonly nvcsw: number;
+  /** t->nivcsw: its preemptions. */
+  readonly nivcsw: number;
+}
+
 /** HZ: jiffies per second of the guest's clock (kapi.jiffies()). */
 export const HZ = 1000;
 
@@ -394,6 +408,10 @@ export interface Kapi {
    * mirror; a diagnostic read for reports such as dump_cpu_task(), possibly stale by one switch).
    */
   cpuCurr(cpu: number): TaskRef | null;
+  /** for_each_process_thread(): every live task of the guest (Tasks RCU's holdout scan). Any context. */
+  forEachTask(): TaskSchedSnapshot[];
+  /** The task in `slot` now (TaskSchedSnapshot.slot), null once it exited. Any context. */
+  taskAt(slot: number): TaskSchedSnapshot | null;
 
   /* --- lockdep --- */
   readonly lockdep: LockdepHooks;

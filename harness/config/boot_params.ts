@@ -22,6 +22,7 @@ import { rcupdate_stall_params } from '../../kernels/rcu/tree_stall.js';
 import { rcutiny_params } from '../../kernels/rcu/tiny.js';
 import { rcupdate_params } from '../../kernels/rcu/update.js';
 import { srcutree_params } from '../../kernels/rcu/srcu_params.js';
+import { rcupdate_tasks_params } from '../../kernels/rcu/tasks.js';
 import { torture_params } from '../torture/common.js';
 import { locktorture_params } from '../torture/lock_torture.js';
 import { objecttorture_params } from '../torture/object_torture.js';
@@ -50,6 +51,7 @@ export const DECLARED_PARAMS: readonly ParamDecl[] = [
   rcupdate_params,
   rcupdate_stall_params,
   srcutree_params,
+  rcupdate_tasks_params,
   slub_params,
   slub_debug_params,
   locktorture_params,

@@ -119,7 +119,7 @@ export function parseKconfigFragment(text: string, name: string, suite: TortureS
 }
 
 function _refuseDerived(opt: KnownOption, isCheck: boolean, where: string, shown: string): void {
-  if (opt.derive !== undefined && !isCheck && opt.ignoresSet !== true) {
+  if (opt.derive !== undefined && opt.settable !== true && opt.ignoresSet !== true && !isCheck) {
     throw new TortureError(
       'CONFIG_BAD_VALUE',
       `Cannot load ${where} as '${opt.key}' must only be checked (#CHECK#${opt.key}=...) because the model derives it: current value is ${shown}`,

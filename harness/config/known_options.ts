@@ -35,6 +35,8 @@ export interface KnownOption {
    * merged Kconfig. Such symbols cannot be set, only checked with `#CHECK#`.
    */
   readonly derive?: (kconfig: Readonly<Record<string, string>>) => string;
+  /** A derived symbol a fragment may also set (a select-only Kconfig symbol: the setting is one input of `derive`). */
+  readonly settable?: boolean;
   /** A boot parameter the model lacks: what it would control (setting it is bad input). */
   readonly refused?: string | undefined;
   /**
@@ -61,8 +63,8 @@ function kc(key: string, v: Value, suites: readonly TortureSuite[] = BOTH): Know
   return { key: `CONFIG_${key}`, kind: 'kconfig', suites, accepts: v.accepts, expect: v.expect };
 }
 
-function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string): KnownOption {
-  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, accepts: KBOOL.accepts, expect: KBOOL.expect, derive };
+function derived(key: string, derive: (k: Readonly<Record<string, string>>) => string, settable = false): KnownOption {
+  return { key: `CONFIG_${key}`, kind: 'kconfig', suites: BOTH, accepts: KBOOL.accepts, expect: KBOOL.expect, derive, settable };
 }
 
 /** A declared boot parameter as a registry row (its suites checked against the suite table). */
@@ -128,6 +130,10 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   kc('RCU_STRICT_GRACE_PERIOD', KBOOL),
   kc('PROVE_RCU_LIST', KBOOL),
   kc('RCU_KTHREAD_PRIO', KNUM),
+  kc('FORCE_TASKS_RCU', KBOOL, ['rcu']),
+  kc('FORCE_TASKS_RUDE_RCU', KBOOL, ['rcu']),
+  kc('FORCE_TASKS_TRACE_RCU', KBOOL, ['rcu']),
+  kc('TASKS_TRACE_RCU_READ_MB', KBOOL, ['rcu']),
   kc('CMDLINE', KSTR),
   // --- Kconfig: what SRCU-N/T/U switch off or on (the model has no kprobes or ftrace; its
   // atomic-sleep checks are always on)
@@ -144,6 +150,10 @@ export const KNOWN_OPTIONS: readonly KnownOption[] = [
   derived('TREE_SRCU', (k) => (k['CONFIG_SMP'] === 'n' && !yes(k, 'CONFIG_PREEMPT') ? 'n' : 'y')),
   selected('PREEMPT_COUNT', (k) => (yes(k, 'CONFIG_PREEMPT') || yes(k, 'CONFIG_DEBUG_ATOMIC_SLEEP') ? 'y' : 'n')),
   derived('LOCKDEP', (k) => (yes(k, 'CONFIG_PROVE_LOCKING') || yes(k, 'CONFIG_DEBUG_LOCK_ALLOC') || yes(k, 'CONFIG_LOCK_STAT') ? 'y' : 'n')),
+  // The Tasks RCU family (kernels/rcu/tasks_*.ts): set by a fragment or selected by FORCE_*.
+  derived('TASKS_RCU', (k) => (yes(k, 'CONFIG_TASKS_RCU') || yes(k, 'CONFIG_FORCE_TASKS_RCU') ? 'y' : 'n'), true),
+  derived('TASKS_RUDE_RCU', (k) => (yes(k, 'CONFIG_TASKS_RUDE_RCU') || yes(k, 'CONFIG_FORCE_TASKS_RUDE_RCU') ? 'y' : 'n'), true),
+  derived('TASKS_TRACE_RCU', (k) => (yes(k, 'CONFIG_TASKS_TRACE_RCU') || yes(k, 'CONFIG_FORCE_TASKS_TRACE_RCU') ? 'y' : 'n'), true),
 
   // --- Boot parameters: derived from their declarations (boot_params.ts).
   ...DECLARED_PARAMS.map(bootOption),

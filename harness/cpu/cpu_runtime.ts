@@ -399,6 +399,7 @@ export class CpuRuntime implements Executor {
     await back;
     Atomics.store(this.i32, cpuWord(cpu, CPU_CURR_PID), 0);
     if ((t.state as string) !== 'exited') {
+      t.noteSwitch(t.preempted);
       for (const h of this.hooks) h.contextSwitch?.(t, t.rcuDepth, t.preempted);
     } else {
       for (const h of this.hooks) h.contextSwitch?.(t, 0, false);

@@ -18,6 +18,7 @@ import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
 import { makeSchedPrio } from './sched_prio.js';
 import { captureKernelStack } from './stack.js';
+import { forEachTask, taskAt } from './task_scan.js';
 
 export { KERNEL_BUILD, KERNEL_RELEASE } from './kernel_release.js';
 
@@ -157,6 +158,8 @@ export function makeKapi(d: KapiDeps): Kapi {
     noteFailure: (reason: string) => d.noteFailure(reason),
     stackTraceSave: () => captureKernelStack(),
     cpuCurr: (cpu: number) => cpuCurr(i32, cpu),
+    forEachTask: () => forEachTask(i32),
+    taskAt: (slot: number) => taskAt(i32, slot),
     lockClass: lockClassKeys(),
     registerSchedHooks: (h: SchedHooks) => rt.registerSchedHooks(h),
     openSoftirq: (nr: SoftirqNr, handler: () => void) => irqs.openSoftirq(nr, handler),

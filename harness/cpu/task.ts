@@ -17,6 +17,8 @@ import {
   TASK_EXECUTOR,
   TASK_HELD,
   TASK_MIGRATIONS,
+  TASK_NIVCSW,
+  TASK_NVCSW,
   TASK_HELD_MAX,
   TASK_PID,
   TASK_SLEEP_SINCE,
@@ -218,6 +220,15 @@ export class Task implements TaskRef {
     if (this.slot < 0) return;
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_SINCE), jiffies);
     Atomics.store(this.#i32, taskWord(this.slot, TASK_WAIT_ADDR), addr + 1);
+  }
+
+  /**
+   * The task switched away: at a point of its own (a sleep, schedule(), cond_resched()): t->nvcsw++;
+   * by a preemption: t->nivcsw++. Tasks RCU's holdout scan on another CPU compares nvcsw with the
+   * count it saw at the grace period's start (harness/cpu/task_scan.ts; pairs with its Atomics.load).
+   */
+  noteSwitch(preempted: boolean): void {
+    if (this.slot >= 0) Atomics.add(this.#i32, taskWord(this.slot, preempted ? TASK_NIVCSW : TASK_NVCSW), 1);
   }
 
   noteWaitDone(): void {

@@ -58,6 +58,10 @@ const RWLOCK_TYPES = ['rw_lock', 'rw_lock_irq'] as const;
  * which no scenario sets, would be judged as Tiny.)
  */
 const rcu: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && (f.preempt || f.smp);
+/** Expected where rcutorture tortures the flavour `type` (kernels/rcu/rcu_torture_ops.ts). */
+function rcuType(type: string): CoverageExpect {
+  return (f) => f.suite === 'rcu' && f.tortureType === type;
+}
 const rcuPreempt: CoverageExpect = (f) => rcu(f) && f.preempt;
 /** Tiny RCU under rcutorture's real flavour: one CPU, no preemption. */
 const rcuTiny: CoverageExpect = (f) => f.suite === 'rcu' && f.tortureType === 'rcu' && !f.preempt && !f.smp;
@@ -103,6 +107,11 @@ export interface CoverageUnreachable {
 }
 /** A CPU goes offline once per two onoff_intervals: about 170 times in 30 s with onoff_interval=50. */
 const PER_OFFLINE = 'at most once per CPU offline, and only when the dying CPU had that work: some 170 offlines in 30 s at onoff_interval=50 (the fastest the CFLIST scenarios cycle), of which a third to a tenth qualify';
+
+/** TRACE01 (CONFIG_TASKS_TRACE_RCU_READ_MB=y): the slow grace periods of that Kconfig. */
+const traceReadMb = (f: CoverageFacts, scenario: string): boolean => f.tortureType === 'tasks-tracing' && scenario.startsWith('TRACE01');
+const TRACE_READ_MB =
+  'CONFIG_TASKS_TRACE_RCU_READ_MB=y holds IPIs back until a grace period is HZ/2 old and sleeps HZ/10 between grace periods and scans: some 40 grace periods in 30 s, 10-20 of them with a reader to IPI or to wait for';
 
 /** Per-leaf counters of the rcu_node points: leaf rcu_nodes 0 .. 15 in CPU order (the last also counts above). */
 const RCU_NODE_PARTS = Array.from({ length: 16 }, (_, k) => `leaf${k}`);
@@ -183,6 +192,11 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in one read of 20000 per reader, 10-30 times in 30 s (SRCU-T, SRCU-U)" } },
   // --- Tiny RCU (kernels/rcu/tiny.ts)
   { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
+  // --- Tasks RCU family (kernels/rcu/tasks_*.ts), expected where rcutorture tortures that flavour
+  { name: 'rcu.tasks_holdout', subsystem: 'rcu', description: "a task running or preempted at a Tasks RCU grace period's start was held out (rcu_tasks_pertask())", expect: rcuType('tasks') },
+  { name: 'rcu.tasks_rude_work', subsystem: 'rcu', description: "Tasks Rude RCU's work item ran on a CPU (rcu_tasks_be_rude())", expect: rcuType('tasks-rude') },
+  { name: 'rcu.tasks_trace_ipi', subsystem: 'rcu', description: 'Tasks Trace RCU sent an IPI to a CPU running a task it had to check (trc_wait_for_one_reader())', expect: rcuType('tasks-tracing'), unreachable: { where: traceReadMb, why: TRACE_READ_MB } },
+  { name: 'rcu.tasks_trace_need_qs', subsystem: 'rcu', description: "a Tasks Trace reader was found inside its read-side section and must report at its unlock (trc_reader_special's need_qs)", expect: rcuType('tasks-tracing'), unreachable: { where: traceReadMb, why: TRACE_READ_MB } },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },

@@ -96,4 +96,17 @@ describe("the kernel's kvm-recheck.sh on torture's results", () => {
     expect(run.code, run.out).toBe(0);
     compare(run, []);
   }, 240_000);
+  it('TASKS01 clean and with rcupdate.test_broken_tasks=1: same headlines and verdicts', async () => {
+    // 15 s clean; the planted bug with one never-stuttering reader until it is caught.
+    const bug = 'rcupdate.test_broken_tasks=1 rcutorture.nreaders=1 rcutorture.stutter=0';
+    const [clean, broken] = await Promise.all([
+      runTorture(['--duration', '15s', '--configs', 'TASKS01']),
+      runTortureUntil(['--configs', 'TASKS01', '--bootargs', bug], (r) => r.code === 1, { fromSec: 15, capSec: 40 }),
+    ]);
+    expect(clean.code, clean.out).toBe(0);
+    compare(clean, []);
+    expect(broken.code, broken.out).toBe(1);
+    expect(readFileSync(path.join(broken.dir, 'TASKS01', 'console.log'), 'utf8')).toContain('tasks-torture: !!! Reader Pipe:');
+    compare(broken, ['TASKS01']);
+  }, 300_000);
 });

@@ -215,6 +215,10 @@ export const TASK_STOP_WAIT = 20;
 export const TASK_NORMAL_PRIO = 27;
 /** The prio inherited through rt_mutexes (rt_mutex_setprio()), MAX_PRIO when not boosted. */
 export const TASK_PI_PRIO = 28;
+/** t->nvcsw: switches away from the task that were not preemptions (Tasks RCU's quiescent states: kernels/rcu/tasks_classic.ts). */
+export const TASK_NVCSW = 29;
+/** t->nivcsw: switches away from the task that were preemptions. */
+export const TASK_NIVCSW = 30;
 /** Words per task slot. */
 export const TASK_WORDS = 32;
 /** blocked = TASK_UNINTERRUPTIBLE ('D', checked by khungtaskd); sleeping = TASK_INTERRUPTIBLE/TASK_IDLE. */

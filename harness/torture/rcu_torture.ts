@@ -55,7 +55,7 @@ import {
 } from './common.js';
 import { DEFINE_SPINLOCK } from '../../kernels/locking/spinlock.js';
 import { rcu_callback } from '../../kernels/rcu/rcu_callback.js';
-import { RCU_TORTURE_TYPES, rcu_ops, rcu_torture_ops_of } from '../../kernels/rcu/rcu_torture_ops.js';
+import { RCU_TORTURE_TYPES, rcu_ops, rcu_torture_ops_of, type RcuTortureOps } from '../../kernels/rcu/rcu_torture_ops.js';
 import { slub_init } from '../../kernels/mm/slub.js';
 import { rcu_torture_barrier, rcu_torture_barrier_cbf, rcu_torture_barrier_cbs } from './rcu_torture_barrier.js';
 import { rcu_torture_fqs_duration, rcu_torture_fqs_init } from './rcu_torture_fqs.js';
@@ -199,7 +199,7 @@ async function rcu_torture_cleanup(): Promise<void> {
   const t = tt();
   await torture_cleanup_begin();
   // Wait for all RCU callbacks to fire.
-  await t.ops.cb_barrier();
+  if (t.ops.cb_barrier !== undefined) await t.ops.cb_barrier();
   rcu_torture_stats_print(); // -After- the stats thread is stopped!
   const { flags, gp_seq } = t.ops.get_gp_data();
   const total = t.ops.gp_diff(gp_seq, load(sw(T_START_GP)));
@@ -210,14 +210,24 @@ async function rcu_torture_cleanup(): Promise<void> {
   await torture_cleanup_end();
 }
 
-function computeSynctypes(p: RcuTortureParams): SyncType[] {
+/**
+ * rcu_torture_write_types(): the update-side primitives the writer picks from, those asked for
+ * (all when none is) that the flavour has. A primitive asked for by name that the flavour lacks
+ * (the Tasks RCU family has no polled or conditional ones, tasks-rude no call_rcu()) is
+ * `rcu_torture_write_types: gp_X without primitives.` (printed by CPU 0).
+ */
+function computeSynctypes(p: RcuTortureParams, ops: RcuTortureOps, say: boolean): SyncType[] {
   const all = !p.gp_cond && !p.gp_exp && !p.gp_normal && !p.gp_poll && !p.gp_sync;
   const s: SyncType[] = [];
-  if (all || p.gp_normal) s.push('RTWS_DEF_FREE');
-  if (all || p.gp_exp) s.push('RTWS_EXP_SYNC');
-  if (all || p.gp_cond) s.push('RTWS_COND_GET');
-  if (all || p.gp_poll) s.push('RTWS_POLL_GET');
-  if (all || p.gp_sync) s.push('RTWS_SYNC');
+  const pick = (asked: boolean, has: boolean, type: SyncType, name: string): void => {
+    if ((all || asked) && has) s.push(type);
+    else if (asked && !has && say) kapi.printk(`rcu_torture_write_types: ${name} without primitives.`);
+  };
+  pick(p.gp_normal, ops.call !== undefined, 'RTWS_DEF_FREE', 'gp_normal');
+  pick(p.gp_exp, true, 'RTWS_EXP_SYNC', 'gp_exp');
+  pick(p.gp_cond, ops.get_gp_state !== undefined && ops.cond_sync !== undefined, 'RTWS_COND_GET', 'gp_cond');
+  pick(p.gp_poll, ops.start_gp_poll !== undefined && ops.poll_gp_state !== undefined, 'RTWS_POLL_GET', 'gp_poll');
+  pick(p.gp_sync, true, 'RTWS_SYNC', 'gp_sync');
   return s;
 }
 
@@ -253,7 +263,7 @@ export function boot(cpu: number): void {
     lock: DEFINE_SPINLOCK('rcu_torture_lock'),
     nrealreaders,
     nrealfakewriters,
-    synctypes: computeSynctypes(p),
+    synctypes: computeSynctypes(p, ops, cpu === 0),
     cb,
     barrierCb,
     rdrCb: rcu_callback('rcu_torture_rdr_free', rcu_torture_rdr_free),
@@ -276,7 +286,13 @@ export function boot(cpu: number): void {
   if (torture_spread_here() && p.stat_interval > 0) torture_create_kthread(rcu_torture_stats, 'rcu_torture_stats');
   if (torture_spread_here() && t.hotplug) torture_onoff_init(p.onoff_holdoff * HZ, p.onoff_interval);
   if (torture_spread_here()) torture_shutdown_init(p.shutdown_secs, rcu_torture_cleanup);
-  if (torture_spread_here() && p.n_barrier_cbs > 0) torture_create_kthread(rcu_torture_barrier, 'rcu_torture_barrier');
+  // rcu_torture_barrier_init(): a flavour without call_rcu() or rcu_barrier() (tasks-rude) skips the test.
+  const barrier = p.n_barrier_cbs > 0 && ops.call !== undefined && ops.cb_barrier !== undefined;
+  if (cpu === 0 && p.n_barrier_cbs > 0 && !barrier) {
+    kapi.printk(`${p.torture_type}-torture: Call or barrier ops missing for ${ops.name},`);
+    kapi.printk(`${p.torture_type}-torture: RCU barrier testing omitted from run.`);
+  }
+  if (torture_spread_here() && barrier) torture_create_kthread(rcu_torture_barrier, 'rcu_torture_barrier');
   // Departure: the stutter period is capped at half the stats interval, so that every
   // interval sees the writer run (parse-console flags equal `ver:` in consecutive stats as a
   // GP hang). The kernel gets this from stat_interval=15 > stutter=5; short runs here use a
@@ -296,7 +312,7 @@ export function boot(cpu: number): void {
     const on = n === 1 ? 0 : 1 + (f % others);
     if (on === cpu) torture_create_kthread(rcu_torture_fakewriter, 'rcu_torture_fakewriter');
   }
-  for (let b = 0; b < p.n_barrier_cbs; b++) {
+  for (let b = 0; barrier && b < p.n_barrier_cbs; b++) {
     if (torture_spread_here()) torture_create_kthread(() => rcu_torture_barrier_cbs(b), 'rcu_torture_barrier_cbs');
   }
   rcu_torture_stall_init(cpu, p, ops);

@@ -8,6 +8,7 @@ import { HZ, kapi } from '../kapi.js';
 import { WARN_ON } from '../../kernels/bug.js';
 import { torture_kthread_stopping, torture_must_stop, torture_sleep_interruptible, VERBOSE_TOROUT_STRING } from './common.js';
 import {
+  op,
   sw,
   T_BARRIER_ATTEMPTS,
   T_BARRIER_CBS_WQ,
@@ -36,7 +37,7 @@ export async function rcu_torture_barrier_cbs(myid: number): Promise<void> {
     await kapi.waitEvent(wq(sw(T_BARRIER_CBS_WQ)), () => Atomics.load(i32, sw(T_BARRIER_PHASE)) !== lastphase || torture_must_stop());
     lastphase = Atomics.load(i32, sw(T_BARRIER_PHASE));
     if (torture_must_stop()) break;
-    t.ops.call(myid, t.barrierCb);
+    op('call')(myid, t.barrierCb);
     if (Atomics.sub(i32, sw(T_BARRIER_COUNT), 1) === 1) kapi.wakeUp(wq(sw(T_BARRIER_WQ)));
   } while (!torture_must_stop());
   torture_kthread_stopping('rcu_torture_barrier_cbs');
@@ -56,7 +57,7 @@ export async function rcu_torture_barrier(): Promise<void> {
     await kapi.waitEvent(wq(sw(T_BARRIER_WQ)), () => Atomics.load(i32, sw(T_BARRIER_COUNT)) === 0 || torture_must_stop());
     if (torture_must_stop()) break;
     Atomics.add(i32, sw(T_BARRIER_ATTEMPTS), 1);
-    await t.ops.cb_barrier();
+    await op('cb_barrier')();
     const invoked = Atomics.load(i32, sw(T_BARRIER_INVOKED));
     if (invoked !== n) {
       Atomics.add(i32, sw(T_BARRIER_ERROR), 1);

@@ -86,8 +86,11 @@ const C_RFP = 1; // rfc_rfp
 const C_GPS = 2; // rfc_gps
 const C_WORDS = 4;
 
+/** A flavour the tests can flood: one with call() and cb_barrier() (`tasks-rude` has neither). */
+type FwdOps = RcuTortureOps & Required<Pick<RcuTortureOps, 'call' | 'cb_barrier'>>;
+
 interface Fwd {
-  readonly ops: RcuTortureOps;
+  readonly ops: FwdOps;
   readonly n: number;
   readonly holdoff: number;
   readonly div: number;
@@ -466,6 +469,10 @@ export interface FwdParams {
  * The kernel's conditions: none without ->sync and ->call, none for a flavour with neither a
  * flood cap nor a stall timeout, none for `busted`, none (and a warning) with the CPU-stall test.
  */
+function hasCallbacks(ops: RcuTortureOps): ops is FwdOps {
+  return ops.call !== undefined && ops.cb_barrier !== undefined;
+}
+
 export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): void {
   if (p.fwd_progress === 0) return; // Not requested, so don't do it.
   const cpu0 = kapi.smpProcessorId() === 0;
@@ -476,7 +483,9 @@ export function rcu_torture_fwd_prog_init(p: FwdParams, ops: RcuTortureOps): voi
   } else if (n < 0) {
     n = kapi.nrCpuIds;
   }
-  if ((ops.cbflood_max === undefined && (ops.stall_dur?.() ?? 0) <= 0) || ops.name === 'busted') {
+  // The kernel also leaves a flavour without call() to the cond_resched() loop alone, which
+  // needs ->stall_dur(); the one such flavour here (tasks-rude) has neither, so nothing runs.
+  if ((ops.cbflood_max === undefined && (ops.stall_dur?.() ?? 0) <= 0) || ops.name === 'busted' || !hasCallbacks(ops)) {
     if (cpu0) VERBOSE_TOROUT_STRING('rcu_torture_fwd_prog_init: Disabled, unsupported by RCU flavor under test');
     return;
   }

@@ -58,7 +58,7 @@ async function rcu_torture_read_exit(p: ReadExitParams): Promise<void> {
       Atomics.add(kapi.shm, sw(T_READ_EXITS), 1);
     }
     VERBOSE_TOROUT_STRING('rcu_torture_read_exit: End of episode');
-    await tt().ops.cb_barrier(); // Wait for task_struct free, avoid OOM.
+    await tt().ops.cb_barrier?.(); // Wait for task_struct free, avoid OOM.
     for (let i = 0; !torture_must_stop() && i < p.read_exit_delay; i++) await kapi.scheduleTimeout(HZ);
   } while (!torture_must_stop());
   torture_kthread_stopping('rcu_torture_read_exit');

@@ -53,8 +53,6 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   // The kernel's odds: 1 in nrealreaders * 2000 * longdelay_ms reads. (They were once 30 times
   // higher here, for readers that did ten thousand reads a second; at today's hundreds of
   // thousands a long reader held up most grace periods: harness/cpu/README.md, "Where the time goes".)
-  // srcu_read_delay(): a sleepable reader sometimes sleeps 10 jiffies inside its critical section.
-  if (!inIrq && t.ops.reader_sleeps === true && torture_random(rand) % (t.nrealreaders * 2 * 10 * 1000) === 0) return kapi.scheduleTimeout(10);
   // Not while a forward-progress test runs (rcu_fwd_cb_nodelay, rcu_torture_fwd_prog.ts).
   if (Atomics.load(kapi.shm, sw(T_FWD_NODELAY)) === 0 && torture_random(rand) % (t.nrealreaders * 2000 * longdelay_ms) === 0) {
     const p = torture_mdelay(longdelay_ms);
@@ -66,6 +64,18 @@ function rcu_read_delay(rand: TortureRandomState, inIrq: boolean): Promise<void>
   }
   if (!inIrq && torture_random(rand) % (t.nrealreaders * 500) === 0) return kapi.preemptPoint();
   return null;
+}
+
+/**
+ * srcu_read_delay(): the read delay of sleepable readers (ops.read_delay: `srcu`, `srcud`, `tasks-tracing`): one read
+ * in nrealreaders * 2 * longdelay * (us per tick) sleeps longdelay (10) jiffies inside the reader,
+ * the others take rcu_read_delay(). Task context only (the kernel's in_task()).
+ */
+function srcu_read_delay(rand: TortureRandomState): Promise<unknown> | null {
+  const longdelay = 10;
+  const uspertick = 1000000 / HZ;
+  if (torture_random(rand) % (tt().nrealreaders * 2 * longdelay * uspertick) === 0) return torture_sleep_interruptible(longdelay);
+  return rcu_read_delay(rand, false);
 }
 
 function countRead(pipe: number, batch: number): void {
@@ -122,7 +132,7 @@ export interface ReadCount {
 export async function rcu_torture_one_read(rand: TortureRandomState, rc: ReadCount): Promise<boolean> {
   const r = rcu_torture_read_begin();
   if (r === null) return false;
-  const pre = rcu_read_delay(rand, false);
+  const pre = tt().ops.read_delay === 'srcu_read_delay' ? srcu_read_delay(rand) : rcu_read_delay(rand, false);
   if (pre !== null) await pre;
   const pipe = rcu_torture_read_finish(r.p, r.started);
   tt().ops.readunlock(r.idx);

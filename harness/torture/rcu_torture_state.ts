@@ -193,6 +193,16 @@ export function tt(): Torture {
   return T;
 }
 
+/**
+ * The optional ops member `name` of the flavour under test, where the caller knows it is there
+ * (the writer's synctypes hold only primitives the flavour has: computeSynctypes() in rcu_torture.ts).
+ */
+export function op<K extends keyof RcuTortureOps>(name: K): NonNullable<RcuTortureOps[K]> {
+  const f = tt().ops[name];
+  if (f === undefined) throw new Error(`rcutorture: torture_type ${tt().ops.name} has no ${name}`);
+  return f as NonNullable<RcuTortureOps[K]>;
+}
+
 export function sw(w: number): number {
   return tt().st.base + w;
 }
@@ -282,7 +292,7 @@ export function rcu_torture_pipe_update(old: number): void {
 export function rcu_torture_cb(e: number): void {
   if (torture_must_stop()) return; // Test is ending, just drop callbacks on the floor.
   if (rcu_torture_pipe_update_one(e)) rcu_torture_free(e);
-  else tt().ops.call(e, tt().cb);
+  else op('call')(e, tt().cb);
 }
 
 /* ---------------- slab caches ---------------- */
@@ -320,7 +330,8 @@ export function rcu_torture_rdr_free(obj: number): void {
 export function rcu_torture_rdr_alloc(pipe: number): void {
   const t = tt();
   const c = rdrCache();
-  if (c === null) return;
+  // A flavour without call_rcu() (tasks-rude) has no way to free the object after its readers.
+  if (c === null || t.ops.call === undefined) return;
   const i32 = kapi.shm;
   if (Atomics.add(i32, sw(T_RDR_OUTSTANDING), 1) >= RDR_MAX_OUTSTANDING) {
     Atomics.sub(i32, sw(T_RDR_OUTSTANDING), 1);

@@ -14,6 +14,7 @@ import {
   E_PAYLOAD,
   E_PIPE,
   ew,
+  op,
   payloadCache,
   RCU_TORTURE_PIPE_LEN,
   rcu_torture_alloc,
@@ -75,7 +76,7 @@ export async function rcu_torture_writer(): Promise<void> {
       switch (st) {
         case 'RTWS_DEF_FREE':
           setWriterState('RTWS_DEF_FREE');
-          t.ops.call(old, t.cb);
+          op('call')(old, t.cb);
           break;
         case 'RTWS_EXP_SYNC':
           setWriterState('RTWS_EXP_SYNC');
@@ -84,21 +85,21 @@ export async function rcu_torture_writer(): Promise<void> {
           break;
         case 'RTWS_COND_GET': {
           setWriterState('RTWS_COND_GET');
-          const snap = t.ops.get_gp_state();
+          const snap = op('get_gp_state')();
           const j = torture_random(rand) % 16;
           if (j !== 0) await kapi.scheduleTimeout(j);
           setWriterState('RTWS_COND_SYNC');
-          await t.ops.cond_sync(snap);
+          await op('cond_sync')(snap);
           rcu_torture_pipe_update(old);
           break;
         }
         case 'RTWS_POLL_GET': {
           setWriterState('RTWS_POLL_GET');
-          const snap = t.ops.start_gp_poll();
+          const snap = op('start_gp_poll')();
           setWriterState('RTWS_POLL_WAIT');
           // No torture_must_stop() escape here: aging `old` without a full GP would be the very
           // bug the pipe check looks for. GPs keep running during shutdown.
-          while (!t.ops.poll_gp_state(snap)) await kapi.scheduleTimeout(1);
+          while (!op('poll_gp_state')(snap)) await kapi.scheduleTimeout(1);
           rcu_torture_pipe_update(old);
           break;
         }
@@ -124,7 +125,7 @@ export async function rcu_torture_fakewriter(): Promise<void> {
   VERBOSE_TOROUT_STRING('rcu_torture_fakewriter task started');
   do {
     await kapi.scheduleTimeout(1 + (torture_random(rand) % 10));
-    if (torture_random(rand) % (t.nrealfakewriters * 8) === 0) {
+    if (t.ops.cb_barrier !== undefined && torture_random(rand) % (t.nrealfakewriters * 8) === 0) {
       await t.ops.cb_barrier();
     } else if (t.synctypes.length > 0) {
       const st = t.synctypes[torture_random(rand) % t.synctypes.length] as SyncType;
@@ -135,15 +136,15 @@ export async function rcu_torture_fakewriter(): Promise<void> {
           await t.ops.exp_sync();
           break;
         case 'RTWS_COND_GET': {
-          const snap = t.ops.get_gp_state();
+          const snap = op('get_gp_state')();
           const j = torture_random(rand) % 16;
           if (j !== 0) await kapi.scheduleTimeout(j);
-          await t.ops.cond_sync(snap);
+          await op('cond_sync')(snap);
           break;
         }
         case 'RTWS_POLL_GET': {
-          const snap = t.ops.start_gp_poll();
-          while (!t.ops.poll_gp_state(snap) && !torture_must_stop()) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
+          const snap = op('start_gp_poll')();
+          while (!op('poll_gp_state')(snap) && !torture_must_stop()) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
           break;
         }
         case 'RTWS_SYNC':

@@ -1,7 +1,11 @@
 /*
  * The RCU flavours rcutorture can torture (struct rcu_torture_ops in kernel/rcu/rcutorture.c):
- * `rcu` (the kernel's RCU: Tree or Tiny, rcu.ts) and `busted` (a deliberately broken RCU whose grace periods end at
- * once and whose callbacks run immediately, so rcutorture must report FAILURE).
+ * `rcu` (the kernel's RCU: Tree or Tiny, rcu.ts), `busted` (a deliberately broken RCU whose grace
+ * periods end at once and whose callbacks run immediately, so rcutorture must report FAILURE),
+ * `srcu` and `srcud` (Tree or Tiny SRCU, srcu_torture_ops.ts), and the Tasks RCU family `tasks`,
+ * `tasks-rude`, `tasks-tracing` (tasks_torture_ops.ts). A member the kernel's struct may leave
+ * NULL is optional here (`call`, `cb_barrier`, the polled and conditional primitives):
+ * rcutorture skips what a flavour lacks.
  *
  * The ops carry everything rcutorture needs from an RCU implementation (its boot, cond_resched()'s
  * quiescent state, the GP kthread's state for a writer stall, the callback-migration counts), so
@@ -11,8 +15,8 @@
  * flavour, so `busted` boots and reports that RCU's side too; `rcu` IS that RCU, with Tiny's
  * rcutorture view on Tiny (gp_seq 0, no GP kthread line: kernel/rcu/rcu.h).
  *
- * `srcu` and `srcud` (Tree or Tiny SRCU) are srcu_torture_ops.ts. What this does not do: Tasks RCU
- * and the other kernel flavours.
+ * What this does not do: the kernel's other flavours (`trivial`, `trivial-preempt`, `srcu` with
+ * reader_flavor, `rcu_busted`'s cousins).
  */
 
 import type { RcuCallback } from './rcu_callback.js';
@@ -20,6 +24,7 @@ import { rcu_seq_diff } from './rcu_seq.js';
 import { KERNEL_RCU } from './kernel_rcu.js';
 import { RCU_CBLIST_CAPACITY } from './tree.js';
 import { srcu_ops, srcud_ops } from './srcu_torture_ops.js';
+import { tasks_ops, tasks_rude_ops, tasks_tracing_ops } from './tasks_torture_ops.js';
 import { rcu_read_lock_bh_held, rcu_read_lock_sched_held } from './rcupdate_lockdep.js';
 import {
   call_rcu,
@@ -51,14 +56,19 @@ export interface RcuTortureOps {
   get_gp_seq(): number;
   /** Grace periods between two get_gp_seq() values (Reader Batch). */
   gp_diff(cur: number, old: number): number;
-  call(arg: number, cb: RcuCallback): void;
+  /** The flavour's call_rcu(); absent (the kernel's NULL) for a flavour without one (`tasks-rude`). */
+  readonly call?: (arg: number, cb: RcuCallback) => void;
   sync(): Promise<void>;
   exp_sync(): Promise<void>;
-  get_gp_state(): number;
-  start_gp_poll(): number;
-  poll_gp_state(cookie: number): boolean;
-  cond_sync(cookie: number): Promise<void>;
-  cb_barrier(): Promise<void>;
+  /* The polled and conditional primitives; absent for a flavour without them (the Tasks RCU family). */
+  readonly get_gp_state?: () => number;
+  readonly start_gp_poll?: () => number;
+  readonly poll_gp_state?: (cookie: number) => boolean;
+  readonly cond_sync?: (cookie: number) => Promise<void>;
+  /** The flavour's rcu_barrier(); absent with `call`. */
+  readonly cb_barrier?: () => Promise<void>;
+  /** Which of rcutorture's reader delays the flavour's readers use (srcu_read_delay() may sleep inside the reader); absent: rcu_read_delay(). */
+  readonly read_delay?: 'rcu_read_delay' | 'srcu_read_delay';
   get_gp_data(): { flags: number; gp_seq: number };
   /** Readers may run in timer handlers. */
   readonly irq_capable: boolean;
@@ -71,8 +81,6 @@ export interface RcuTortureOps {
   readonly gp_kthread_dbg?: () => string;
   /** Callbacks adopted from dead CPUs and the CPUs they came from (the hotplug stats line). */
   cb_migrate_stats(): { adopted: number; cpus: number };
-  /** srcu_read_delay(): readers may sleep inside their critical sections (SRCU); absent: never. */
-  readonly reader_sleeps?: boolean;
   /** The flavour's own stats line (cur_ops->stats(): srcu_torture_stats_print()); none when absent. */
   readonly stats?: () => string;
   /** ->stall_dur(): the CPU-stall timeout in jiffies; absent: no need_resched() forward-progress test. */
@@ -169,6 +177,19 @@ export const rcu_busted_ops: RcuTortureOps = {
   ...KERNEL_RCU,
 };
 
+/** A flavour whose ops are its own (`init` boots the flavour) on the kernel's RCU: KERNEL_RCU's boot first. */
+export type FlavourOps = Omit<RcuTortureOps, keyof typeof KERNEL_RCU> & { init(cpu: number): void };
+function onKernelRcu(ops: FlavourOps): RcuTortureOps {
+  return {
+    ...KERNEL_RCU,
+    ...ops,
+    init: (cpu: number): void => {
+      KERNEL_RCU.init(cpu);
+      ops.init(cpu);
+    },
+  };
+}
+
 /**
  * torture_ops[] of rcutorture.c: the one list of RCU flavours (`rcutorture.torture_type`), in the
  * kernel's order. The driver's option registry and rcutorture's "types:" line read it; a new
@@ -179,6 +200,9 @@ export const RCU_TORTURE_OPS = {
   busted: rcu_busted_ops,
   srcu: srcu_ops,
   srcud: srcud_ops,
+  tasks: onKernelRcu(tasks_ops),
+  'tasks-rude': onKernelRcu(tasks_rude_ops),
+  'tasks-tracing': onKernelRcu(tasks_tracing_ops),
 } as const satisfies Record<string, RcuTortureOps>;
 export type RcuTortureType = keyof typeof RCU_TORTURE_OPS;
 export const RCU_TORTURE_TYPES = Object.keys(RCU_TORTURE_OPS) as readonly RcuTortureType[];

@@ -56,7 +56,7 @@ function srcu_torture_ops(name: 'srcu' | 'srcud', d: SrcuDecl, nmisafe: boolean)
     cb_barrier: () => (impl === tree ? tree.srcu_barrier(d) : tiny.synchronize_srcu(d)),
     get_gp_data: () => (impl === tree ? tree.srcutorture_get_gp_data(d) : { flags: 0, gp_seq: tiny.srcu_batches_completed(d) }),
     stats: () => impl.srcu_torture_stats_print(d, name, '-torture:'),
-    reader_sleeps: true,
+    read_delay: 'srcu_read_delay' as const,
     // The kernel's srcu_ops caps the forward-progress flood at 50,000 callbacks; here a CPU's SRCU
     // callback ring holds SRCU_CBLIST_CAPACITY (Tiny's the same), shared with rcutorture's own
     // frees, so the flood gets an eighth of it (harness/torture/rcu_torture_fwd_prog.ts).

@@ -213,6 +213,8 @@ export function installFakeKapi(i32: Int32Array, cpu: number, nrCpus: number, bo
     noteFailure: (reason: string) => notHere(`noteFailure(${reason})`),
     stackTraceSave: () => [],
     cpuCurr: (c: number) => (c === cpu ? task : null),
+    forEachTask: () => notHere('forEachTask'),
+    taskAt: () => notHere('taskAt'),
     mightSleep: () => {},
     lockdep: {
       enabled: false,
