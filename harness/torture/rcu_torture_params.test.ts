@@ -1,15 +1,17 @@
 /*
  * Every rcutorture parameter of the 6.12 kernel is honoured or refused: the kernel's list is data
  * here (the torture_param() lines of kernel/rcu/rcutorture.c, plus module_param(torture_type)),
- * and each must be declared by harness/torture/rcu_torture.ts. The `Start of test` line follows
+ * and each must be declared (harness/torture/rcu_torture.ts, or a file beside it for a test of its own). The `Start of test` line follows
  * the kernel's rcu_torture_print_module_parms() format, leaving out what is refused (its order
  * is checked on a real run in rcu_torture_fwd_prog.test.ts, against KERNEL_PRINT_ORDER).
  */
 import { describe, expect, it } from 'vitest';
-import { rcutorture_params } from './rcu_torture.js';
+import { DECLARED_PARAMS } from '../config/boot_params.js';
 import { expectedPrintNames, KERNEL_6_12_PARAMS } from './test_support/rcu_torture_kernel_params.js';
 
-const decl = (name: string) => rcutorture_params.all.find((d) => d.name === `rcutorture.${name}`);
+// Every `rcutorture.` declaration, wherever it sits (test_srcu_lockdep is beside its reader,
+// rcu_torture_srcu_lockdep.ts; test_prove_rcu beside its own).
+const decl = (name: string) => DECLARED_PARAMS.find((d) => d.name === `rcutorture.${name}`);
 
 
 describe('rcutorture parameters (6.12)', () => {
