@@ -80,15 +80,28 @@ export function lock_torture_tuning(): LockTortureTuning {
 
 /**
  * udelay(): busy-wait inside the task, taking interrupts (kapi.udelay), shortened by
- * torture.time_scale (torture_delay.ts). Its callers here hold a spinning lock (preemption off), so it
- * is never preempted and the result is always null.
+ * torture.time_scale (torture_delay.ts). Under a kernel spinning lock (preemption off) it is never
+ * preempted and returns nothing; but a `user` lock acquired by sleeping (its lock() returned a
+ * Promise, user_ops.ts) is held preemptible, as a mutex is, and with PREEMPT=y the busy-wait is
+ * then preempted at a tick: the task is already switched out (on the runqueue, the executor's
+ * current task cleared) when udelay() returns the promise. That promise MUST be returned up to the
+ * stress kthread's `await`: a caller that dropped it kept running the task's code outside any task
+ * context, racing with its own resumption from the runqueue (the `sleeping call outside task
+ * context` Oops in cond_resched() of LOCK01 --ops futex_lock.mjs). So every delay here returns it.
  */
-function udelay(us: number): void {
-  void torture_udelay(us);
+function udelay(us: number): MaybeSleep {
+  const q = torture_udelay(us);
+  if (q !== null) return q;
 }
 
-function mdelay(ms: number): void {
-  void torture_mdelay(ms);
+function mdelay(ms: number): MaybeSleep {
+  const q = torture_mdelay(ms);
+  if (q !== null) return q;
+}
+
+/** Run `rest` after `q` (a preempted busy-wait) or at once; the random draws keep their order. */
+function then_delay(q: MaybeSleep, rest: () => MaybeSleep): MaybeSleep {
+  return q instanceof Promise ? q.then(rest) : rest();
 }
 
 /** torture_preempt_schedule(): a preemption point (a no-op under PREEMPT_NONE). */
@@ -98,14 +111,23 @@ function torture_preempt_schedule(): MaybeSleep {
 }
 
 function torture_spin_lock_write_delay(trsp: TortureRandomState): MaybeSleep {
-  const shortdelay_us = 2;
   if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) {
     const j = kapi.jiffies();
-    mdelay(tuning.long_hold);
-    kapi.printk(`torture_spin_lock_write_delay: delay = ${kapi.jiffies() - j} jiffies.`);
+    return then_delay(mdelay(tuning.long_hold), () => {
+      kapi.printk(`torture_spin_lock_write_delay: delay = ${kapi.jiffies() - j} jiffies.`);
+      return torture_spin_lock_short_delay(trsp);
+    });
   }
-  if (torture_random(trsp) % (tuning.nrealwriters_stress * 200 * shortdelay_us) === 0) udelay(shortdelay_us);
-  if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
+  return torture_spin_lock_short_delay(trsp);
+}
+
+/** The rest of torture_spin_lock_write_delay(), after its long hold. */
+function torture_spin_lock_short_delay(trsp: TortureRandomState): MaybeSleep {
+  const shortdelay_us = 2;
+  const q = torture_random(trsp) % (tuning.nrealwriters_stress * 200 * shortdelay_us) === 0 ? udelay(shortdelay_us) : undefined;
+  return then_delay(q, () => {
+    if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
+  });
 }
 
 function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
@@ -117,14 +139,14 @@ function torture_lock_busted_write_delay(trsp: TortureRandomState): MaybeSleep {
   if (torture_random(trsp) % (tuning.nrealwriters_stress * 20000) === 0) return torture_preempt_schedule();
 }
 
-function torture_rwlock_write_delay(trsp: TortureRandomState): void {
-  if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) mdelay(tuning.long_hold);
-  else udelay(2);
+function torture_rwlock_write_delay(trsp: TortureRandomState): MaybeSleep {
+  if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealwriters_stress * 2000 * tuning.long_hold) === 0) return mdelay(tuning.long_hold);
+  return udelay(2);
 }
 
-function torture_rwlock_read_delay(trsp: TortureRandomState): void {
-  if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealreaders_stress * 2000 * tuning.long_hold) === 0) mdelay(tuning.long_hold);
-  else udelay(10);
+function torture_rwlock_read_delay(trsp: TortureRandomState): MaybeSleep {
+  if (tuning.long_hold > 0 && torture_random(trsp) % (tuning.nrealreaders_stress * 2000 * tuning.long_hold) === 0) return mdelay(tuning.long_hold);
+  return udelay(10);
 }
 
 async function torture_mutex_delay(trsp: TortureRandomState): Promise<void> {

@@ -109,6 +109,44 @@ export default {
     expect(rw.console).toMatch(/user-torture: Reads : {2}Total: [1-9]\d* /);
   });
 
+  it('a user lock held after a sleeping acquisition survives a preempted long_hold busy-wait (CONFIG_PREEMPT=y)', { timeout: 180_000 }, async () => {
+    // Every lock() returns a Promise, so every hold is preemptible (a mutex, not a spinlock), and
+    // locktorture's long_hold mdelay() inside it is preempted at a tick. The stress kthread must
+    // await that preemption: a delay that dropped it ran the writer on with no current task
+    // (`Oops: Error: sleeping call outside task context` in cond_resched()).
+    const dir = makeTestTempDir('ops');
+    const sleepy = path.join(dir, 'sleepy_lock.mjs');
+    writeFileSync(
+      sleepy,
+      `let word = new Int32Array(1);
+export default {
+  name: 'sleepy_lock',
+  sharedBytes: 4,
+  init(shared) { word = shared; },
+  async writeLock() {
+    while (Atomics.compareExchange(word, 0, 0, 1) !== 0) {
+      const w = Atomics.waitAsync(word, 0, 1);
+      if (w.async) await w.value;
+    }
+  },
+  writeUnlock() { Atomics.store(word, 0, 0); Atomics.notify(word, 0, 1); },
+};
+`,
+    );
+    const kconfig = { CONFIG_PREEMPT: 'y' };
+    // One writer: a long hold at 1 in 2000 acquisitions. Until three long holds ended, or the Oops.
+    const holds = (c: string): number => c.split('torture_spin_lock_write_delay: delay = ').length - 1;
+    const run = await runGuestUntil(
+      (secs) => ({ nrCpus: 2, durationSec: secs + 1, kconfig, bootParams: userBoot(sleepy, secs, { 'locktorture.nwriters_stress': '1', 'locktorture.long_hold': '1' }) }),
+      (r) => holds(r.console) >= 3 || r.console.includes('Oops'),
+      { fromSec: 4, capSec: 32 },
+    );
+    expect(run.console).not.toContain('Oops');
+    expect(holds(run.console)).toBeGreaterThanOrEqual(3);
+    expect(run.console).toMatch(/user-torture:--- End of test: SUCCESS: /);
+    expect(run.code).toBe(0);
+  });
+
   it('torture --ops lost_wakeup.mjs on LOCK01 for 10 s exits 1 with a hung-task report (cleanup cannot stop the writers)', async () => {
     const results = makeTestTempDir('lost-wakeup-cli');
     const repo = path.resolve(examplesDir(), '..', '..', '..');
