@@ -93,6 +93,12 @@ export class Interrupts {
           break;
         }
       }
+      // The kernel's timer interrupt wakes the sleepers whose timeout expired (hrtimer_wakeup(),
+      // process_timeout(): try_to_wake_up() from irq), so the tick sees them runnable. Without
+      // this a task that never sleeps (rcutorture's fwd_prog_nr loop, cond_resched() only on
+      // need_resched) kept them asleep on a CPU with no other executor: only the loop woke them,
+      // so need_resched never came, and on one CPU (Tiny) the writer never ran for the whole loop.
+      rt.sleepers.wakeSleepers(false);
       if (rt.runqueue.length > 0 || rt.tokens.waiters(rt.cpu)) rt.needResched = true;
     }
     // irq_exit(): softirqs run unless bottom halves are disabled (in_interrupt()).
