@@ -93,7 +93,13 @@ export class Interrupts {
           break;
         }
       }
-      if (rt.runqueue.length > 0 || rt.tokens.waiters(rt.cpu)) rt.needResched = true;
+      // A task woken on this CPU is runnable at once in the kernel (try_to_wake_up() enqueues it
+      // and check_preempt_curr() sets need_resched), but the model moves it to the runqueue only
+      // when the scheduler loop next runs wakeSleepers(): a same-CPU wake_up() (selfPoll) or a
+      // sleeper's expired timeout must set need_resched too. Without it a PREEMPT_NONE loop that
+      // only cond_resched()s never lets the task it woke run on a uniprocessor (rcutorture's
+      // call_srcu() flood starved Tiny SRCU's grace-period work: no grace period for 8 s).
+      if (rt.runqueue.length > 0 || rt.selfPoll || rt.sleepers.nextDeadline <= j || rt.tokens.waiters(rt.cpu)) rt.needResched = true;
     }
     // irq_exit(): softirqs run unless bottom halves are disabled (in_interrupt()).
     if (this.#softirqPending !== 0 && rt.bhCount === 0 && rt.softirqCount === 0) this.#doSoftirq();
