@@ -54,4 +54,15 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
     // rcutree.test_broken_gp=2: the GP ignores the blocked reader and ends inside it.
     expect(broken.console, tail(broken.console)).toMatch(/mdelay-reader: FAIL: the grace period ended inside the reader preempted=1 /);
   });
+
+  it('PREEMPT_NONE, 1 CPU: a task the running one wakes, or whose timeout expires, runs at its next cond_resched() after a tick', async () => {
+    const run = await runTestGuest({
+      nrCpus: 1,
+      kconfig: { CONFIG_SMP: 'n', CONFIG_PREEMPT_NONE: 'y' },
+      durationSec: 30,
+      modules: [distModuleUrl('harness/cpu/test_support/wake_cond_resched')],
+    });
+    expect(run.console, tail(run.console)).toMatch(/wake_cond_resched: OK woken task ran after \d+ jiffies, timed-out sleeper after \d+/);
+    expect(run.code).toBe(0);
+  });
 });

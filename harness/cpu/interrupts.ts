@@ -94,12 +94,14 @@ export class Interrupts {
         }
       }
       // The kernel's timer interrupt wakes the sleepers whose timeout expired (hrtimer_wakeup(),
-      // process_timeout(): try_to_wake_up() from irq), so the tick sees them runnable. Without
-      // this a task that never sleeps (rcutorture's fwd_prog_nr loop, cond_resched() only on
-      // need_resched) kept them asleep on a CPU with no other executor: only the loop woke them,
-      // so need_resched never came, and on one CPU (Tiny) the writer never ran for the whole loop.
+      // process_timeout(): try_to_wake_up() from irq), so the tick sees them runnable; and a task
+      // woken on this CPU is runnable at once (try_to_wake_up() enqueues it, check_preempt_curr()
+      // sets need_resched), while the model moves it to the runqueue only at the loop's next
+      // wakeSleepers() (selfPoll). Without both, a PREEMPT_NONE task that never sleeps and only
+      // cond_resched()s kept them off the CPU on a uniprocessor: rcutorture's fwd_prog_nr loop
+      // starved the writer on Tiny RCU, and the call_srcu() flood starved Tiny SRCU's GP work.
       rt.sleepers.wakeSleepers(false);
-      if (rt.runqueue.length > 0 || rt.tokens.waiters(rt.cpu)) rt.needResched = true;
+      if (rt.runqueue.length > 0 || rt.selfPoll || rt.tokens.waiters(rt.cpu)) rt.needResched = true;
     }
     // irq_exit(): softirqs run unless bottom halves are disabled (in_interrupt()).
     if (this.#softirqPending !== 0 && rt.bhCount === 0 && rt.softirqCount === 0) this.#doSoftirq();

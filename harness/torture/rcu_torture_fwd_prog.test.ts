@@ -10,7 +10,8 @@
  *    warns, stops the flood and frees its callbacks;
  *  - FQS bursts and read-exit children run in a clean test; a flavour without ->fqs says why not;
  *  - `rcutorture.stall_gp_kthread=S` is reported: RCU's stall warning with the kthread starved
- *    (it slept in a GP's FQS wait) or rcutorture's writer stall (it slept between GPs).
+ *    (it slept in a GP's FQS wait) or rcutorture's writer stall (it slept between GPs);
+ *  - SRCU-U (Tiny SRCU on one PREEMPT_NONE CPU): the flood's grace periods keep up, no WARN.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConsole } from '../recheck/parse_console.js';
@@ -183,5 +184,21 @@ describe('rcutorture forward progress', () => {
     expect(starved || writer, 'a starved-kthread stall warning or a writer stall').toBe(true);
     if (starved) expect(c).toMatch(/\] rcu: rcu_preempt kthread timer wakeup didn't happen for \d+ jiffies! g-?\d+ f\S+ RCU_GP_WAIT_FQS\(5\) ->state=0x402\n/);
     expect(parseConsole(c, 'console.log', 'GPSTALL').badness.stalls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('SRCU-U (Tiny SRCU, 1 CPU, PREEMPT_NONE): the flood launders its callbacks, no WARN', { timeout: 300_000 }, async () => {
+    // The flood only cond_resched()s; Tiny SRCU's grace periods run in the work kthread that its
+    // call_srcu() wakes on the same CPU, so they keep up only if that wake-up sets need_resched.
+    const floods = (x: string): number => x.split('] rcu_torture_fwd_prog_cr Duration ').length - 1;
+    const r = await runTortureUntil(
+      ['--configs', 'SRCU-U', '--bootargs', 'rcutorture.fwd_progress_holdoff=1'],
+      (x) => floods(scenarioConsole(x, 'SRCU-U')) >= 2,
+      { fromSec: 25, capSec: 80 },
+    );
+    const c = scenarioConsole(r, 'SRCU-U');
+    expect(floods(c), c.slice(-3000)).toBeGreaterThanOrEqual(2);
+    expect(c).not.toContain('WARNING:');
+    expect(Number(CR_LINE.exec(c)?.[1])).toBe(100);
+    expect(r.code, r.out).toBe(0);
   });
 });
