@@ -7,6 +7,7 @@
 
 import { kapi } from '../kapi.js';
 import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, VERBOSE_TOROUT_STRING } from './common.js';
+import { torture_udelay } from './torture_delay.js';
 import { kmem_cache_alloc } from '../../kernels/mm/slab_common.js';
 import { rcu_dereference_check } from '../../kernels/rcu/rcupdate_lockdep.js';
 import {
@@ -61,6 +62,10 @@ export async function rcu_torture_writer(): Promise<void> {
     if (pl !== 0) Atomics.store(i32, pl / 4, rp);
     Atomics.store(i32, ew(rp, E_PAYLOAD), pl);
     setWriterState('RTWS_DELAY');
+    // 6.12's udelay(torture_random(&rand) & 0x3ff): up to a millisecond's busy-wait before the
+    // element is published (shortened by torture.time_scale as the readers' delays are).
+    const d = torture_udelay(torture_random(rand) & 0x3ff);
+    if (d !== null) await d;
     setWriterState('RTWS_REPLACE');
     const old = rcu_dereference_check(Atomics.load(i32, sw(T_CURRENT)), current_is_writer_task);
     Atomics.store(i32, ew(rp, E_MBTEST), 1);
@@ -99,7 +104,9 @@ export async function rcu_torture_writer(): Promise<void> {
           setWriterState('RTWS_POLL_WAIT');
           // No torture_must_stop() escape here: aging `old` without a full GP would be the very
           // bug the pipe check looks for. GPs keep running during shutdown.
-          while (!op('poll_gp_state')(snap)) await kapi.scheduleTimeout(1);
+          // 6.12 sleeps torture_random() % 16 jiffies between polls; no sleep here is shorter
+          // than a jiffy, so 1 + that, as the fake writers' polls.
+          while (!op('poll_gp_state')(snap)) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
           rcu_torture_pipe_update(old);
           break;
         }

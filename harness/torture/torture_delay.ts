@@ -1,9 +1,9 @@
 /*
  * The torture modules' delays and `torture.time_scale=N` (ours; configs/lock/README.md, "Time
  * scale"): locktorture's hold delays (long_hold and each type's write/read delay) and
- * rcutorture's reader delays last 1/N of the kernel's, their ratios and their odds kept. What is
- * not scaled (the tick and every timeout on it, the test's schedule, the kernel model's own
- * timings) and why is in that README.
+ * rcutorture's reader and writer delays last 1/N of the kernel's, their ratios and their odds
+ * kept. What is not scaled (the tick and every timeout on it, the test's schedule, the kernel
+ * model's own timings) and why is in that README.
  */
 
 import { HZ, kapi } from '../kapi.js';
