@@ -21,7 +21,8 @@
 
 import type { LockdepMap, LockRead } from '../kapi.js';
 import { CapturedSites } from './captured_sites.js';
-import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
+import { acquireHit, memoBits, rememberHit, repeatHit } from './acquire_hit.js';
+import { chainKey, chainKeyId, initialChainKey, mixChainKey, type LocalChains } from './chain_cache.js';
 import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
 import { freedLockReport, heldLockIn } from './freed_locks.js';
@@ -48,7 +49,7 @@ import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
 import { waitContextInvalid } from './wait_context.js';
-import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
+import { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, IRQ_THREADED, irqBitsOf, LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
  * check_deadlock()'s verdict: `deadlock` (reported), `no_deadlock`, or `nested` (the same class is
@@ -85,6 +86,10 @@ export class Validator implements Lockdep {
   readonly #frames: FrameCache;
   /* Where sites and saved stacks come from, chosen once (site_strategy.ts). */
   readonly #sites: SiteStrategy;
+  /* The thread-local (chain, task) table the fast path probes (stack-capture sites only), else null. */
+  readonly #local: LocalChains | null;
+  /* The irq state of an acquisition as IRQ_* bits (LockdepEnv.irqBits, else from irqState()). */
+  readonly #irqBits: () => number;
   readonly #reporter: Reporter;
   /* What the site strategy calls back on a chain-cache miss. */
   readonly #chainValidator: ChainValidator = { validate: (c) => this.#validate(c), ownSite: () => this.#ownSite() };
@@ -102,6 +107,8 @@ export class Validator implements Lockdep {
   readonly #waitContext: boolean;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
+  /* The last #acquireCls() reached the chain cache with usage marked (acquire() reads it). */
+  #chained = false;
   /* lock_sync() in progress: the acquisition is hlock->sync (scenario line `sync(`). */
   #sync = false;
 
@@ -112,6 +119,9 @@ export class Validator implements Lockdep {
     this.#env = env;
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
+    this.#local = this.#sites instanceof CapturedSites ? this.#sites.local : null;
+    const bits = env.irqBits;
+    this.#irqBits = bits !== undefined ? () => bits.call(env) : () => irqBitsOf(env.irqState());
     this.#reporter = new Reporter(this.g, env, this.#sites, this.#frames, opts.continueAfterReport);
     this.#classes = new ClassLookup(this.g, this.#reporter);
     this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
@@ -137,22 +147,46 @@ export class Validator implements Lockdep {
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
-    const cls = this.#classes.classOf(map, subclass);
-    if (cls < 0) return;
     const task = this.#env.current();
     const h = heldLocksOf(task);
-    const irq = this.#env.irqState();
+    const irq = this.#irqBits();
+    const d = h.depth;
+    // The repeat acquisition (acquire_hit.ts), kept small so that V8 inlines it into the lock's
+    // hook: first the slot's memo, then the chain cache probe; everything else is #acquireSlow().
+    const local = this.#local;
+    const fast = local !== null && nestLock === null && !this.#sync;
+    const memo = memoBits(subclass, read, trylock, irq);
+    if (fast && repeatHit(h, d, map, memo)) {
+      h.depth = d + 1;
+      if (d >= this.#maxDepth) this.#push(h, d);
+      return;
+    }
+    const cls = this.#classes.classOf(map, subclass);
+    if (cls < 0) return;
+    if (fast && acquireHit(this.g, local, h, task.pid, map, cls, read, trylock, irq, this.g.rawLockNesting)) {
+      rememberHit(h, d, map, memo);
+      h.depth = d + 1;
+      if (d >= this.#maxDepth) this.#push(h, d);
+      return;
+    }
+    this.#chained = false;
+    this.#acquireSlow(task, h, map, cls, read, trylock, irq, nestLock);
+    if (fast && this.#chained) rememberHit(h, d, map, memo);
+  }
+
+  /** lock_acquire() past the fast path: fill the reused record and run __lock_acquire(). */
+  #acquireSlow(task: LockdepTask, h: HeldLocks, map: LockdepMap, cls: number, read: number, trylock: boolean, irq: number, nestLock: LockdepMap | null): void {
     const next = this.#next;
     next.map = map;
     next.cls = cls;
     next.read = read;
     next.trylock = trylock;
     next.nest = nestLock;
-    next.hardirq = irq.hardirq;
-    next.hardirqThreaded = irq.hardirqThreaded === true;
-    next.softirq = irq.softirq;
-    next.irqsOff = irq.irqsDisabled || irq.hardirq;
-    next.bhOff = irq.bhDisabled;
+    next.hardirq = (irq & IRQ_HARDIRQ) !== 0;
+    next.hardirqThreaded = (irq & IRQ_THREADED) !== 0;
+    next.softirq = (irq & IRQ_SOFTIRQ) !== 0;
+    next.irqsOff = (irq & (IRQ_IRQS_OFF | IRQ_HARDIRQ)) !== 0;
+    next.bhOff = (irq & IRQ_BH_OFF) !== 0;
     next.checkUsage = !this.#sync;
     this.#acquireCls(task, h, next);
   }
@@ -341,6 +375,7 @@ export class Validator implements Lockdep {
     h.site[d] = this.#sites.acquisitionSite();
     h.maps[d] = hl.map;
     h.nest[d] = nest;
+    h.last[d] = null;
     this.#frames.reset();
     if (this.#waitContext && waitContextInvalid(this.#reporter, this.#frames, this.g.rawLockNesting, task, h, d, hl)) {
       this.#push(h, d);
@@ -390,6 +425,8 @@ export class Validator implements Lockdep {
     c.lo = lo;
     c.ctx = ctx;
     this.#sites.lookupChain(c, this.#chainValidator);
+    // Reached the chain cache with its usage marked: acquire() may remember it (repeatHit()).
+    this.#chained = hl.checkUsage;
     this.#push(h, d);
   }
 
