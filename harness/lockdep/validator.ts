@@ -121,7 +121,7 @@ export class Validator implements Lockdep {
     this.#sites = pickSites(env, this.g, lay, this.#frames);
     this.#local = this.#sites instanceof CapturedSites ? this.#sites.local : null;
     const bits = env.irqBits;
-    this.#irqBits = bits !== undefined ? () => bits.call(env) : () => irqBitsOf(env.irqState());
+    this.#irqBits = bits !== undefined ? bits.bind(env) : () => irqBitsOf(env.irqState());
     this.#reporter = new Reporter(this.g, env, this.#sites, this.#frames, opts.continueAfterReport);
     this.#classes = new ClassLookup(this.g, this.#reporter);
     this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
@@ -145,28 +145,38 @@ export class Validator implements Lockdep {
   /* ---------------- hooks ---------------- */
 
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    this.acquireFor(this.#env.current(), map, subclass, trylock, read, nestLock);
+  }
+
+  /** acquire() by a caller that already has env.current() (the CPU's hook: one look-up for both). */
+  acquireFor(task: LockdepTask, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
-    const task = this.#env.current();
     const h = heldLocksOf(task);
     const irq = this.#irqBits();
     const d = h.depth;
-    // The repeat acquisition (acquire_hit.ts), kept small so that V8 inlines it into the lock's
-    // hook: first the slot's memo, then the chain cache probe; everything else is #acquireSlow().
-    const local = this.#local;
-    const fast = local !== null && nestLock === null && !this.#sync;
+    // The repeat acquisition (acquire_hit.ts repeatHit()). This method stays small (V8 inlines
+    // at most 460 bytecodes into the lock's hook, and a call costs more than the hit itself):
+    // everything else is #acquireMiss().
     const memo = memoBits(subclass, read, trylock, irq);
-    if (fast && repeatHit(h, d, map, memo)) {
+    if (this.#local !== null && nestLock === null && !this.#sync && repeatHit(h, d, map, memo)) {
       h.depth = d + 1;
       if (d >= this.#maxDepth) this.#push(h, d);
       return;
     }
+    this.#acquireMiss(task, h, map, subclass, read, trylock, irq, nestLock, memo);
+  }
+
+  /** lock_acquire() past the repeat memo: the chain-cache probe (acquireHit()), else __lock_acquire(). */
+  #acquireMiss(task: LockdepTask, h: HeldLocks, map: LockdepMap, subclass: number, read: number, trylock: boolean, irq: number, nestLock: LockdepMap | null, memo: number): void {
     const cls = this.#classes.classOf(map, subclass);
     if (cls < 0) return;
+    const d = h.depth;
+    const local = this.#local;
+    const fast = local !== null && nestLock === null && !this.#sync;
     if (fast && acquireHit(this.g, local, h, task.pid, map, cls, read, trylock, irq, this.g.rawLockNesting)) {
       rememberHit(h, d, map, memo);
-      h.depth = d + 1;
-      if (d >= this.#maxDepth) this.#push(h, d);
+      this.#push(h, d);
       return;
     }
     this.#chained = false;
@@ -213,8 +223,12 @@ export class Validator implements Lockdep {
   }
 
   release(map: LockdepMap): void {
+    this.releaseFor(this.#env.current(), map);
+  }
+
+  /** release() by a caller that already has env.current(). */
+  releaseFor(task: LockdepTask, map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
-    const task = this.#env.current();
     const h = heldLocksOf(task);
     let i = h.depth - 1;
     // Fast path: releasing the most recent lock.
