@@ -36,21 +36,21 @@ export function memoBits(subclass: number, read: number, trylock: boolean, irq: 
   return (subclass << 8) | (irq << 3) | (trylock ? 4 : 0) | read;
 }
 
-/**
- * The repeat memo's hit (HeldLocks.last): slot d was last filled by this very acquisition (same
- * map, subclass, read, trylock, irq state) and passed the chain cache, and the held locks below
- * it form the same chain as then. Its fields are still in place: only the map is pushed again.
- * Usage bits only ever grow, so the mark_usage() test it passed then still passes.
- */
-export function repeatHit(h: HeldLocks, d: number, map: LockdepMap, memo: number): boolean {
-  if (h.last[d] !== map || h.lastBits[d] !== memo || h.preHi[d] !== h.keyHi[d] || h.preLo[d] !== h.keyLo[d]) return false;
-  h.maps[d] = map;
-  h.nest[d] = null;
-  h.refs[d] = 0;
-  return true;
+/** The IRQ_* bits of a memoBits() word. */
+export function memoIrq(memo: number): number {
+  return (memo >> 3) & 31;
 }
 
-/** Slot d was just filled by `map`'s acquisition and passed the chain cache: remember it for repeatHit(). */
+/**
+ * Slot d was just filled by `map`'s acquisition and passed the chain cache: remember it. The
+ * memo's hit (written out in Validator.acquireFor()): slot d was last filled by this very
+ * acquisition (same map, subclass, read, trylock, irq state, hence the same class and usage
+ * need) and the held locks below it form the same chain as then (keyHi/keyLo[d], which the fill
+ * of slot d - 1 writes), so the slot's fields are still right: only the map is pushed again.
+ * Nothing else needs checking: usage bits only ever grow (the mark_usage() test passed then
+ * still passes), the chain is in the shared hash for good, and the wait-context verdict is the
+ * same as the chain-cache hit's (above). Every other fill of a slot clears its memo.
+ */
 export function rememberHit(h: HeldLocks, d: number, map: LockdepMap, memo: number): void {
   h.last[d] = map;
   h.lastBits[d] = memo;

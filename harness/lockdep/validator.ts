@@ -21,7 +21,7 @@
 
 import type { LockdepMap, LockRead } from '../kapi.js';
 import { CapturedSites } from './captured_sites.js';
-import { acquireHit, memoBits, rememberHit, repeatHit } from './acquire_hit.js';
+import { acquireHit, memoBits, memoIrq, rememberHit } from './acquire_hit.js';
 import { chainKey, chainKeyId, initialChainKey, mixChainKey, type LocalChains } from './chain_cache.js';
 import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
@@ -131,7 +131,9 @@ export class Validator implements Lockdep {
   }
 
   get enabled(): boolean {
-    return this.g.debugLocks();
+    // A plain load, as acquire()'s: every rcu_dereference() asks twice (debug_lockdep_rcu_enabled()),
+    // V8 does not inline Atomics.load, and debug_locks only goes 1 -> 0 (a stale 1 is one more check).
+    return this.#i32[this.#dbg] !== 0;
   }
 
   get reports(): number {
@@ -153,22 +155,25 @@ export class Validator implements Lockdep {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
     const h = heldLocksOf(task);
-    const irq = this.#irqBits();
     const d = h.depth;
-    // The repeat acquisition (acquire_hit.ts repeatHit()). This method stays small (V8 inlines
-    // at most 460 bytecodes into the lock's hook, and a call costs more than the hit itself):
-    // everything else is #acquireMiss().
-    const memo = memoBits(subclass, read, trylock, irq);
-    if (this.#local !== null && nestLock === null && !this.#sync && repeatHit(h, d, map, memo)) {
+    const memo = memoBits(subclass, read, trylock, this.#irqBits());
+    // The repeat memo's hit (acquire_hit.ts rememberHit()), written out here: this method stays
+    // small so that V8 inlines it into the lock's hook (a call costs about what the hit does).
+    // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead.
+    if (h.last[d] === map && h.lastBits[d] === memo && h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d] && nestLock === null) {
+      h.maps[d] = map;
+      h.refs[d] = 0;
+      h.nest[d] = null;
       h.depth = d + 1;
       if (d >= this.#maxDepth) this.#push(h, d);
       return;
     }
-    this.#acquireMiss(task, h, map, subclass, read, trylock, irq, nestLock, memo);
+    this.#acquireMiss(task, h, map, subclass, read, trylock, nestLock, memo);
   }
 
   /** lock_acquire() past the repeat memo: the chain-cache probe (acquireHit()), else __lock_acquire(). */
-  #acquireMiss(task: LockdepTask, h: HeldLocks, map: LockdepMap, subclass: number, read: number, trylock: boolean, irq: number, nestLock: LockdepMap | null, memo: number): void {
+  #acquireMiss(task: LockdepTask, h: HeldLocks, map: LockdepMap, subclass: number, read: number, trylock: boolean, nestLock: LockdepMap | null, memo: number): void {
+    const irq = memoIrq(memo);
     const cls = this.#classes.classOf(map, subclass);
     if (cls < 0) return;
     const d = h.depth;
