@@ -86,7 +86,7 @@ describe('lockdep fast path (repeat memo and chain-cache probe)', () => {
   });
 
   it('keeps each task its own: a repeat by one task is validated for another', () => {
-    const { env, ld, lock, nested } = setup();
+    const { env, lock, nested } = setup();
     const A = lock('lock_a');
     const B = lock('lock_b');
     for (let i = 0; i < REPEATS; i++) nested(A, B);

@@ -235,14 +235,20 @@ export class Validator implements Lockdep {
   releaseFor(task: LockdepTask, map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
     const h = heldLocksOf(task);
-    let i = h.depth - 1;
-    // Fast path: releasing the most recent lock.
-    if (i >= 0 && h.maps[i] === map && h.refs[i] === 0) {
-      h.depth = i;
-      h.maps[i] = null;
-      h.nest[i] = null;
+    const top = h.depth - 1;
+    // Fast path: releasing the most recent lock (small, to be inlined into the lock's hook).
+    if (top >= 0 && h.maps[top] === map && h.refs[top] === 0) {
+      h.depth = top;
+      h.maps[top] = null;
+      h.nest[top] = null;
       return;
     }
+    this.#releaseSlow(task, h, map);
+  }
+
+  /** lock_release() of a lock that is not the most recent one, or merged, or not held. */
+  #releaseSlow(task: LockdepTask, h: HeldLocks, map: LockdepMap): void {
+    let i = h.depth - 1;
     while (i >= 0 && !this.#matches(h, i, map)) i--;
     if (i < 0) {
       this.#unlockImbalance(task, h, map);
