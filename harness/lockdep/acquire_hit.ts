@@ -1,9 +1,12 @@
 /*
  * __lock_acquire()'s fast path on a repeat acquisition (stack-capture sites only: guests, bench
  * CPUs, user programs): what the kernel does when lookup_chain_cache() finds the chain and
- * mark_usage() finds every bit already set. Integer work on typed arrays only: the usage test
- * (one load of the class's usage word), the chain key (iterate_chain_key), one probe of the
- * thread-local (chain, task) table, the held-lock push. No object, no closure, no stack capture.
+ * mark_usage() finds every bit already set. Two steps, both integer work on typed arrays: the
+ * slot's repeat memo (rememberHit(): the same acquisition again on the same chain, so only the
+ * map is pushed), then acquireHit(): the usage test (one load of the class's usage word), the
+ * chain key (iterate_chain_key), one probe of the thread-local (chain, task) table, the
+ * held-lock push. No object, no closure, no stack capture. Like lockdep_map::class_cache
+ * (class_lookup.ts), the memo takes a map's key as fixed (a re-keyed lock is a new map object).
  *
  * Why a hit may skip check_wait_context(): a (chain, task) pair enters the thread-local table
  * only after an acquisition of it passed the wait-context check (validator.ts returns before the
@@ -26,11 +29,6 @@ import { MAX_LOCK_DEPTH } from './layout.js';
 import { IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, IRQ_THREADED, usageNeed } from './usage.js';
 import { ldWait } from './wait_types.js';
 
-/**
- * Push `map` (class cls, read, trylock) on `h` when its chain is in `local` for task `pid` and
- * its class already has every usage bit this acquisition sets; false (nothing pushed) otherwise.
- * `irq` is the IRQ_* bits of usage.ts. The caller sets h.depth (and its high-water mark).
- */
 /** What the repeat memo compares besides the map: subclass, IRQ_* bits, trylock, read. */
 export function memoBits(subclass: number, read: number, trylock: boolean, irq: number): number {
   return (subclass << 8) | (irq << 3) | (trylock ? 4 : 0) | read;
@@ -58,6 +56,11 @@ export function rememberHit(h: HeldLocks, d: number, map: LockdepMap, memo: numb
   h.preLo[d] = h.keyLo[d]!;
 }
 
+/**
+ * Push `map` (class cls, read, trylock) on `h` when its chain is in `local` for task `pid` and
+ * its class already has every usage bit this acquisition sets; false (nothing pushed) otherwise.
+ * `irq` is the IRQ_* bits of usage.ts. The caller sets h.depth (and its high-water mark).
+ */
 export function acquireHit(g: Graph, local: LocalChains, h: HeldLocks, pid: number, map: LockdepMap, cls: number, read: number, trylock: boolean, irq: number, rawLockNesting: boolean): boolean {
   // Small on purpose (no `?? 0`, no scratch object): V8 inlines a function of at most 460
   // bytecodes into the lock's hook, and this one is on every acquisition.

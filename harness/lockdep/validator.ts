@@ -4,8 +4,11 @@
  * under the graph lock (check_deadlock, check_prevs_add with the strong-path BFS, irq usage checks).
  *
  * Guarantees:
- *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of the
- *    site strategy's chain cache; no allocation, no closure, no stack capture, no lock.
+ *  - Hit paths (acquire_hit.ts, stack-capture sites): a repeat of a slot's last acquisition on
+ *    the same chain is four compares and four stores; else one class lookup (the map's
+ *    class_cache), one usage test, one chain-key mix, one probe of the (chain, task) table. No
+ *    allocation, no closure per lock, no stack capture, no lock. Small methods apart from the slow
+ *    ones, so that V8 inlines them into the lock's hook.
  *  - A held-lock sequence is validated once per guest (the chain is inserted into the shared hash
  *    before validation, as lookup_chain_cache_add() does).
  *  - Stacks are captured only for new chains, new dependencies, new usage bits and reports.
