@@ -20,6 +20,9 @@ export interface LockdepValidator extends LockdepHooks {
   softirqsOn(): void;
   /** debug_show_held_locks(current). */
   showHeldLocks(): string[];
+  /** acquire() / release() for `task`, the env's current() the hook already looked up. */
+  acquireFor(task: Task, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void;
+  releaseFor(task: Task, map: LockdepMap): void;
 }
 
 /** The hooks installed as kapi.lockdep: runtime bookkeeping, then the validator if any. */
@@ -57,42 +60,80 @@ export function makeLockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): Lo
       rcuSuspicious(): void {},
     };
   }
-  return {
-    get enabled(): boolean {
-      return v.enabled;
-    },
-    acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
-      v.acquire(map, subclass, trylock, read, nestLock);
-      rt.currentOrIrq().noteAcquire(map.addr);
-      if (i32[pend] !== 0) rt.takePendingInterrupts();
-    },
-    sync(map: LockdepMap): void {
-      v.sync(map);
-      if (i32[pend] !== 0) rt.takePendingInterrupts();
-    },
-    release(map: LockdepMap): void {
-      v.release(map);
-      rt.currentOrIrq().noteRelease(map.addr);
-      if (i32[pend] !== 0) rt.takePendingInterrupts();
-    },
-    contended(map: LockdepMap): void {
-      rt.currentOrIrq().noteWait(map.addr, rt.jiffies());
-      v.contended(map);
-    },
-    acquired(map: LockdepMap): void {
-      rt.currentOrIrq().noteWaitDone();
-      v.acquired(map);
-    },
-    assertHeld(map: LockdepMap): void {
-      v.assertHeld(map);
-    },
-    isHeld: (map: LockdepMap) => v.isHeld(map),
-    checkNoLocksFreed(from: number, len: number): void {
-      v.checkNoLocksFreed(from, len);
-    },
-    rcuSuspicious(file: string, line: number, msg: string): void {
-      v.rcuSuspicious(file, line, msg);
-    },
-    debugLocksOff: () => v.debugLocksOff?.() ?? false,
-  };
+  return new ValidatorHooks(rt, v);
+}
+
+/**
+ * The hooks with a validator, as a class: `enabled` must be a live getter (debug_locks goes off
+ * at the first report), and a getter in an object literal makes V8 keep the literal in a slow
+ * mode where every `kapi.lockdep.acquire` load cost about 10 ns per lock+unlock pair (measured);
+ * on a class the getter lives on the prototype and the instance stays a fast object.
+ */
+class ValidatorHooks implements LockdepHooks {
+  private readonly rt: CpuRuntime;
+  private readonly v: LockdepValidator;
+  private readonly i32: Int32Array;
+  private readonly pend: number;
+
+  constructor(rt: CpuRuntime, v: LockdepValidator) {
+    this.rt = rt;
+    this.v = v;
+    this.i32 = rt.i32;
+    this.pend = rt.irqPendingWord;
+  }
+
+  get enabled(): boolean {
+    return this.v.enabled;
+  }
+
+  acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    // One current-task look-up serves the validator and the runtime's held-lock mirror.
+    const t = this.rt.currentOrIrq();
+    this.v.acquireFor(t, map, subclass, trylock, read, nestLock);
+    t.noteAcquire(map.addr);
+    // The pending-interrupt test of makeLockdepHooks() (a plain load: see there).
+    if (this.i32[this.pend] !== 0) this.rt.takePendingInterrupts();
+  }
+
+  sync(map: LockdepMap): void {
+    this.v.sync(map);
+    if (this.i32[this.pend] !== 0) this.rt.takePendingInterrupts();
+  }
+
+  release(map: LockdepMap): void {
+    const t = this.rt.currentOrIrq();
+    this.v.releaseFor(t, map);
+    t.noteRelease(map.addr);
+    if (this.i32[this.pend] !== 0) this.rt.takePendingInterrupts();
+  }
+
+  contended(map: LockdepMap): void {
+    this.rt.currentOrIrq().noteWait(map.addr, this.rt.jiffies());
+    this.v.contended(map);
+  }
+
+  acquired(map: LockdepMap): void {
+    this.rt.currentOrIrq().noteWaitDone();
+    this.v.acquired(map);
+  }
+
+  assertHeld(map: LockdepMap): void {
+    this.v.assertHeld(map);
+  }
+
+  isHeld(map: LockdepMap): boolean {
+    return this.v.isHeld(map);
+  }
+
+  checkNoLocksFreed(from: number, len: number): void {
+    this.v.checkNoLocksFreed(from, len);
+  }
+
+  rcuSuspicious(file: string, line: number, msg: string): void {
+    this.v.rcuSuspicious(file, line, msg);
+  }
+
+  debugLocksOff(): boolean {
+    return this.v.debugLocksOff?.() ?? false;
+  }
 }

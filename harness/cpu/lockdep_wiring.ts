@@ -4,7 +4,7 @@
  * sets CONFIG_PROVE_LOCKING=y: with lockdep off this module is never imported.
  */
 
-import { lockdepInit } from '../lockdep/index.js';
+import { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, lockdepInit } from '../lockdep/index.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import type { LockdepValidator } from './lockdep_hooks.js';
 
@@ -31,6 +31,8 @@ export function makeValidator(w: ValidatorWiring): LockdepValidator {
       irq.bhDisabled = rt.bhCount > 0;
       return irq;
     },
+    // lock_acquire()'s fast path reads the same state as one integer (usage.ts IRQ_* bits).
+    irqBits: () => (rt.softirqCount > 0 ? IRQ_SOFTIRQ : 0) | (rt.hardirqCount > 0 ? IRQ_HARDIRQ : 0) | (rt.irqsOff ? IRQ_IRQS_OFF : 0) | (rt.bhCount > 0 ? IRQ_BH_OFF : 0),
     print: w.print,
     onReport: (_kind: unknown, title: string) => w.onReport(title),
     kernelRelease: w.kernelRelease,

@@ -16,8 +16,8 @@ import { siteOf } from './stack.js';
 export class CapturedSites implements SiteStrategy {
   readonly #g: Graph;
   readonly #frames: FrameCache;
-  /* The thread-local table of (chain, task) pairs -> site + 1. */
-  readonly #local = new LocalChains();
+  /* The thread-local table of (chain, task) pairs -> site + 1 (the validator's fast path probes it too). */
+  readonly local = new LocalChains();
 
   constructor(g: Graph, frames: FrameCache) {
     this.#g = g;
@@ -49,8 +49,8 @@ export class CapturedSites implements SiteStrategy {
     // chain, captured when the task first took it.
     const h = c.h;
     const d = c.d;
-    const thi = taskChainHi(c.hi, c.task.pid);
-    const site1 = this.#local.lookup(thi, c.lo);
+    const thi = taskChainHi(c.hi, c.task.pid, c.hl.hardirq && c.hl.hardirqThreaded);
+    const site1 = this.local.lookup(thi, c.lo);
     if (site1 !== 0) {
       if (h.site[d] === 0) h.site[d] = site1 - 1;
       return;
@@ -58,7 +58,7 @@ export class CapturedSites implements SiteStrategy {
     c.miss = this.#g.chains.find(c.hi, c.lo);
     const site = c.miss >= 0 ? v.ownSite() : v.validate(c);
     if (h.site[d] === 0) h.site[d] = site;
-    this.#local.put(thi, c.lo, site);
+    this.local.put(thi, c.lo, site);
   }
 
   irqsOn(_t: IrqTrace, _hardirq: boolean): void {

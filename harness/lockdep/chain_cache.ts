@@ -26,8 +26,17 @@ export const chainKey = { hi: 0, lo: 0 };
 
 /** The chain key of the first lock of an irq context (the kernel's INITIAL_CHAIN_KEY per context). */
 export function initialChainKey(ctx: IrqContext): void {
-  chainKey.hi = 0x5bd1e995 ^ ctx;
-  chainKey.lo = ctx + 1;
+  chainKey.hi = initialChainHi(ctx);
+  chainKey.lo = initialChainLo(ctx);
+}
+
+/** initialChainKey()'s two words, for a caller that keeps them in locals. */
+export function initialChainHi(ctx: IrqContext): number {
+  return 0x5bd1e995 ^ ctx;
+}
+
+export function initialChainLo(ctx: IrqContext): number {
+  return ctx + 1;
 }
 
 /** The id a held lock contributes to its chain key. */
@@ -37,12 +46,17 @@ export function chainKeyId(cls: number, read: number, trylock: boolean): number 
 
 /** iterate_chain_key(): mix one lock id into (hi, lo); the result lands in chainKey. */
 export function mixChainKey(hi: number, lo: number, id: number): void {
+  chainKey.hi = mixChainHi(hi, lo, id);
+}
+
+/** mixChainKey() returning the new hi word (chainKey.lo holds the new lo word). */
+export function mixChainHi(hi: number, lo: number, id: number): number {
   let a = lo ^ Math.imul(id, 0xcc9e2d51);
   a = Math.imul((a << 15) | (a >>> 17), 0x1b873593);
   let b = hi ^ Math.imul(id + 0x9e3779b9, 0x85ebca6b);
   b = (Math.imul((b << 13) | (b >>> 19), 5) + 0xe6546b64) | 0;
   chainKey.lo = a ^ (b >>> 7);
-  chainKey.hi = b ^ (a << 3) ^ lo;
+  return b ^ (a << 3) ^ lo;
 }
 
 /** The home slot of a chain key in a table of `mask + 1` slots (a power of two). */
@@ -168,7 +182,11 @@ export class LocalChains {
   }
 }
 
-/** The local table's key word of a (chain hi word, task) pair. */
-export function taskChainHi(hi: number, pid: number): number {
-  return hi ^ Math.imul(pid + 1, 0x9e3779b1);
+/**
+ * The local table's key word of a (chain hi word, task) pair; `threaded` (a threaded hardirq
+ * handler's acquisition, in hardirq context) keys its own entry, since the wait-context check a hit
+ * skips depends on it there (acquire_hit.ts).
+ */
+export function taskChainHi(hi: number, pid: number, threadedHardirq: boolean): number {
+  return hi ^ Math.imul(pid + 1, 0x9e3779b1) ^ (threadedHardirq ? 0x2545f491 : 0);
 }

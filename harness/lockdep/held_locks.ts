@@ -26,6 +26,16 @@ export class HeldLocks {
   readonly nest: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
   readonly keyHi = new Int32Array(MAX_LOCK_DEPTH + 2);
   readonly keyLo = new Int32Array(MAX_LOCK_DEPTH + 2);
+  /*
+   * The repeat memo of acquire_hit.ts: the map whose acquisition last filled slot i and passed
+   * the chain cache (null once the slot is filled any other way), its memoBits(), and the chain
+   * key below it then (keyHi/keyLo[i]). The slot's other fields outlive a release, so a repeat
+   * of the same acquisition on the same chain only pushes the map again.
+   */
+  readonly last: (LockdepMap | null)[] = new Array<LockdepMap | null>(MAX_LOCK_DEPTH + 1).fill(null);
+  readonly lastBits = new Int32Array(MAX_LOCK_DEPTH + 1);
+  readonly preHi = new Int32Array(MAX_LOCK_DEPTH + 1);
+  readonly preLo = new Int32Array(MAX_LOCK_DEPTH + 1);
   /** The task's irqtrace_events (kept only where stack tokens make the sites free). */
   readonly irq = new IrqTrace();
 }
@@ -81,10 +91,14 @@ export function sameLock(a: LockdepMap | null, b: LockdepMap): boolean {
   return a.addr === b.addr && a.key.name === b.key.name && a.key.ordinal === b.key.ordinal;
 }
 
-/** The task's held-lock stack, created on its first acquisition. */
+/**
+ * The task's held-lock stack, created on its first acquisition. LockdepTask.lockdep is reserved
+ * for it (types.ts) and only this function writes it, so a defined field is one: no instanceof
+ * walk on every lock operation.
+ */
 export function heldLocksOf(task: LockdepTask): HeldLocks {
   const h = task.lockdep;
-  if (h instanceof HeldLocks) return h;
+  if (h !== undefined) return h as HeldLocks;
   const n = new HeldLocks();
   task.lockdep = n;
   return n;

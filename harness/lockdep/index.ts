@@ -15,6 +15,7 @@ export { LOCKDEP_BUG_KINDS } from './types.js';
 export type { LockdepFinding } from './types.js';
 export type { LockdepClassView, LockdepDepKind, LockdepEdgeView, LockdepGraphView } from './graph_view.js';
 export { captureStack, framesFromStack, siteOf } from './stack.js';
+export { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, IRQ_THREADED } from './usage.js';
 
 /** Attach this thread to the validator in i32[base ..]; initialise the region if nobody has. */
 export function lockdepInit(i32: Int32Array, base: number, env: LockdepEnv, opts: LockdepInitOptions = {}): Lockdep {

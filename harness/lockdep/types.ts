@@ -58,6 +58,11 @@ export interface LockdepEnv {
    * so the chain-cache hit path allocates nothing.
    */
   irqState(): LockdepIrqState;
+  /**
+   * The same state as one integer of usage.ts's IRQ_* bits, for lock_acquire()'s fast path (no
+   * object to refresh and read back). Optional: without it the validator derives it from irqState().
+   */
+  irqBits?(): number;
   /** Console lines; the runtime adds timestamps. */
   print(lines: readonly string[]): void;
   /** Override of the stack capture (frames `fn (file:line)`, innermost first); default stack.ts. */

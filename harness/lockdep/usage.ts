@@ -93,6 +93,19 @@ export interface UsageContext {
   readonly bhOff: boolean;
 }
 
+/** The irq state of an acquisition as one small integer (acquire_hit.ts; LockdepEnv.irqBits). */
+export const IRQ_SOFTIRQ = 1;
+export const IRQ_HARDIRQ = 2;
+export const IRQ_IRQS_OFF = 4;
+export const IRQ_BH_OFF = 8;
+/** In a threaded hardirq handler (LockdepIrqState.hardirqThreaded): not used by mark_usage(). */
+export const IRQ_THREADED = 16;
+
+/** LockdepIrqState as IRQ_* bits. */
+export function irqBitsOf(s: { readonly hardirq: boolean; readonly softirq: boolean; readonly irqsDisabled: boolean; readonly bhDisabled: boolean; readonly hardirqThreaded?: boolean }): number {
+  return (s.softirq ? IRQ_SOFTIRQ : 0) | (s.hardirq ? IRQ_HARDIRQ : 0) | (s.irqsDisabled ? IRQ_IRQS_OFF : 0) | (s.bhDisabled ? IRQ_BH_OFF : 0) | (s.hardirqThreaded === true ? IRQ_THREADED : 0);
+}
+
 /** The usage bits mark_usage() sets for one acquisition, from its context when it was taken. */
 export function usageBitsOf(hl: UsageContext): number {
   const read = hl.read;
@@ -107,4 +120,16 @@ export function usageBitsOf(hl: UsageContext): number {
     if (softOn) need |= 1 << (read !== 0 ? LOCK_ENABLED_SOFTIRQ_READ : LOCK_ENABLED_SOFTIRQ);
   }
   return need;
+}
+
+/* usageBitsOf() of every (read != 0, trylock, irq & 15): the fast path's mark_usage() test is one load. */
+const NEED = new Int32Array(64);
+for (let i = 0; i < 64; i++) {
+  const hardirq = (i & IRQ_HARDIRQ) !== 0;
+  NEED[i] = usageBitsOf({ read: (i & 32) !== 0 ? 1 : 0, trylock: (i & 16) !== 0, hardirq, softirq: (i & IRQ_SOFTIRQ) !== 0, irqsOff: (i & IRQ_IRQS_OFF) !== 0 || hardirq, bhOff: (i & IRQ_BH_OFF) !== 0 });
+}
+
+/** usageBitsOf() of an acquisition given as (read, trylock, IRQ_* bits). */
+export function usageNeed(read: number, trylock: boolean, irq: number): number {
+  return NEED[(read !== 0 ? 32 : 0) | (trylock ? 16 : 0) | (irq & 15)] ?? 0;
 }

@@ -4,8 +4,11 @@
  * under the graph lock (check_deadlock, check_prevs_add with the strong-path BFS, irq usage checks).
  *
  * Guarantees:
- *  - Chain-cache hit path: one class lookup (thread-local Map), one chain-key mix, one probe of the
- *    site strategy's chain cache; no allocation, no closure, no stack capture, no lock.
+ *  - Hit paths (acquire_hit.ts, stack-capture sites): a repeat of a slot's last acquisition on
+ *    the same chain is four compares and four stores; else one class lookup (the map's
+ *    class_cache), one usage test, one chain-key mix, one probe of the (chain, task) table. No
+ *    allocation, no closure per lock, no stack capture, no lock. Small methods apart from the slow
+ *    ones, so that V8 inlines them into the lock's hook.
  *  - A held-lock sequence is validated once per guest (the chain is inserted into the shared hash
  *    before validation, as lookup_chain_cache_add() does).
  *  - Stacks are captured only for new chains, new dependencies, new usage bits and reports.
@@ -21,7 +24,8 @@
 
 import type { LockdepMap, LockRead } from '../kapi.js';
 import { CapturedSites } from './captured_sites.js';
-import { chainKey, chainKeyId, initialChainKey, mixChainKey } from './chain_cache.js';
+import { acquireHit, memoBits, memoIrq, rememberHit } from './acquire_hit.js';
+import { chainKey, chainKeyId, initialChainKey, mixChainKey, type LocalChains } from './chain_cache.js';
 import { ClassLookup } from './class_lookup.js';
 import { FrameCache } from './frame_cache.js';
 import { freedLockReport, heldLockIn } from './freed_locks.js';
@@ -48,7 +52,7 @@ import { hashString } from './stack_store.js';
 import { procStatsText } from './stats.js';
 import type { Lockdep, LockdepEnv, LockdepTask } from './types.js';
 import { waitContextInvalid } from './wait_context.js';
-import { LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
+import { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, IRQ_THREADED, irqBitsOf, LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ, LOCK_USED, usageBitsOf } from './usage.js';
 
 /**
  * check_deadlock()'s verdict: `deadlock` (reported), `no_deadlock`, or `nested` (the same class is
@@ -85,6 +89,10 @@ export class Validator implements Lockdep {
   readonly #frames: FrameCache;
   /* Where sites and saved stacks come from, chosen once (site_strategy.ts). */
   readonly #sites: SiteStrategy;
+  /* The thread-local (chain, task) table the fast path probes (stack-capture sites only), else null. */
+  readonly #local: LocalChains | null;
+  /* The irq state of an acquisition as IRQ_* bits (LockdepEnv.irqBits, else from irqState()). */
+  readonly #irqBits: () => number;
   readonly #reporter: Reporter;
   /* What the site strategy calls back on a chain-cache miss. */
   readonly #chainValidator: ChainValidator = { validate: (c) => this.#validate(c), ownSite: () => this.#ownSite() };
@@ -102,6 +110,8 @@ export class Validator implements Lockdep {
   readonly #waitContext: boolean;
   /* The irq flags of the current slow path, updated in place (a report takes a copy). */
   readonly #flags = { hardirq: false, softirq: false, hardirqsEnabled: true, softirqsEnabled: true };
+  /* The last #acquireCls() reached the chain cache with usage marked (acquire() reads it). */
+  #chained = false;
   /* lock_sync() in progress: the acquisition is hlock->sync (scenario line `sync(`). */
   #sync = false;
 
@@ -112,6 +122,9 @@ export class Validator implements Lockdep {
     this.#env = env;
     this.#frames = new FrameCache(env);
     this.#sites = pickSites(env, this.g, lay, this.#frames);
+    this.#local = this.#sites instanceof CapturedSites ? this.#sites.local : null;
+    const bits = env.irqBits;
+    this.#irqBits = bits !== undefined ? bits.bind(env) : () => irqBitsOf(env.irqState());
     this.#reporter = new Reporter(this.g, env, this.#sites, this.#frames, opts.continueAfterReport);
     this.#classes = new ClassLookup(this.g, this.#reporter);
     this.#irq = new IrqChecks(this.g, this.#reporter, this.#frames, this.#flags);
@@ -121,7 +134,9 @@ export class Validator implements Lockdep {
   }
 
   get enabled(): boolean {
-    return this.g.debugLocks();
+    // A plain load, as acquire()'s: every rcu_dereference() asks twice (debug_lockdep_rcu_enabled()),
+    // V8 does not inline Atomics.load, and debug_locks only goes 1 -> 0 (a stale 1 is one more check).
+    return this.#i32[this.#dbg] !== 0;
   }
 
   get reports(): number {
@@ -135,24 +150,61 @@ export class Validator implements Lockdep {
   /* ---------------- hooks ---------------- */
 
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    this.acquireFor(this.#env.current(), map, subclass, trylock, read, nestLock);
+  }
+
+  /** acquire() by a caller that already has env.current() (the CPU's hook: one look-up for both). */
+  acquireFor(task: LockdepTask, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
+    const h = heldLocksOf(task);
+    const d = h.depth;
+    const memo = memoBits(subclass, read, trylock, this.#irqBits());
+    // The repeat memo's hit (acquire_hit.ts rememberHit()), written out here: this method stays
+    // small so that V8 inlines it into the lock's hook (a call costs about what the hit does).
+    // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead.
+    if (h.last[d] === map && h.lastBits[d] === memo && h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d] && nestLock === null) {
+      h.maps[d] = map;
+      h.refs[d] = 0;
+      h.nest[d] = null;
+      h.depth = d + 1;
+      if (d >= this.#maxDepth) this.#push(h, d);
+      return;
+    }
+    this.#acquireMiss(task, h, map, subclass, read, trylock, nestLock, memo);
+  }
+
+  /** lock_acquire() past the repeat memo: the chain-cache probe (acquireHit()), else __lock_acquire(). */
+  #acquireMiss(task: LockdepTask, h: HeldLocks, map: LockdepMap, subclass: number, read: number, trylock: boolean, nestLock: LockdepMap | null, memo: number): void {
+    const irq = memoIrq(memo);
     const cls = this.#classes.classOf(map, subclass);
     if (cls < 0) return;
-    const task = this.#env.current();
-    const h = heldLocksOf(task);
-    const irq = this.#env.irqState();
+    const d = h.depth;
+    const local = this.#local;
+    const fast = local !== null && nestLock === null && !this.#sync;
+    if (fast && acquireHit(this.g, local, h, task.pid, map, cls, read, trylock, irq, this.g.rawLockNesting)) {
+      rememberHit(h, d, map, memo);
+      this.#push(h, d);
+      return;
+    }
+    this.#chained = false;
+    this.#acquireSlow(task, h, map, cls, read, trylock, irq, nestLock);
+    if (fast && this.#chained) rememberHit(h, d, map, memo);
+  }
+
+  /** lock_acquire() past the fast path: fill the reused record and run __lock_acquire(). */
+  #acquireSlow(task: LockdepTask, h: HeldLocks, map: LockdepMap, cls: number, read: number, trylock: boolean, irq: number, nestLock: LockdepMap | null): void {
     const next = this.#next;
     next.map = map;
     next.cls = cls;
     next.read = read;
     next.trylock = trylock;
     next.nest = nestLock;
-    next.hardirq = irq.hardirq;
-    next.hardirqThreaded = irq.hardirqThreaded === true;
-    next.softirq = irq.softirq;
-    next.irqsOff = irq.irqsDisabled || irq.hardirq;
-    next.bhOff = irq.bhDisabled;
+    next.hardirq = (irq & IRQ_HARDIRQ) !== 0;
+    next.hardirqThreaded = (irq & IRQ_THREADED) !== 0;
+    next.softirq = (irq & IRQ_SOFTIRQ) !== 0;
+    next.irqsOff = (irq & (IRQ_IRQS_OFF | IRQ_HARDIRQ)) !== 0;
+    next.bhOff = (irq & IRQ_BH_OFF) !== 0;
     next.checkUsage = !this.#sync;
     this.#acquireCls(task, h, next);
   }
@@ -179,17 +231,27 @@ export class Validator implements Lockdep {
   }
 
   release(map: LockdepMap): void {
+    this.releaseFor(this.#env.current(), map);
+  }
+
+  /** release() by a caller that already has env.current(). */
+  releaseFor(task: LockdepTask, map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
-    const task = this.#env.current();
     const h = heldLocksOf(task);
-    let i = h.depth - 1;
-    // Fast path: releasing the most recent lock.
-    if (i >= 0 && h.maps[i] === map && h.refs[i] === 0) {
-      h.depth = i;
-      h.maps[i] = null;
-      h.nest[i] = null;
+    const top = h.depth - 1;
+    // Fast path: releasing the most recent lock (small, to be inlined into the lock's hook).
+    if (top >= 0 && h.maps[top] === map && h.refs[top] === 0) {
+      h.depth = top;
+      h.maps[top] = null;
+      h.nest[top] = null;
       return;
     }
+    this.#releaseSlow(task, h, map);
+  }
+
+  /** lock_release() of a lock that is not the most recent one, or merged, or not held. */
+  #releaseSlow(task: LockdepTask, h: HeldLocks, map: LockdepMap): void {
+    let i = h.depth - 1;
     while (i >= 0 && !this.#matches(h, i, map)) i--;
     if (i < 0) {
       this.#unlockImbalance(task, h, map);
@@ -212,7 +274,9 @@ export class Validator implements Lockdep {
 
   /** lockdep_is_held(): true when the current context holds `map`, or lockdep is off. */
   isHeld(map: LockdepMap): boolean {
-    if (!this.g.debugLocks()) return true;
+    // A plain load, as acquire()'s: might_sleep()'s rcu_sleep_check() asks this of three RCU maps
+    // at every sleeping lock with PROVE_RCU, and V8 does not inline Atomics.load.
+    if (this.#i32[this.#dbg] === 0) return true;
     const h = heldLocksOf(this.#env.current());
     for (let i = 0; i < h.depth; i++) if (this.#matches(h, i, map)) return true;
     return false;
@@ -341,6 +405,7 @@ export class Validator implements Lockdep {
     h.site[d] = this.#sites.acquisitionSite();
     h.maps[d] = hl.map;
     h.nest[d] = nest;
+    h.last[d] = null;
     this.#frames.reset();
     if (this.#waitContext && waitContextInvalid(this.#reporter, this.#frames, this.g.rawLockNesting, task, h, d, hl)) {
       this.#push(h, d);
@@ -390,6 +455,8 @@ export class Validator implements Lockdep {
     c.lo = lo;
     c.ctx = ctx;
     this.#sites.lookupChain(c, this.#chainValidator);
+    // Reached the chain cache with its usage marked: acquire() may remember it (repeatHit()).
+    this.#chained = hl.checkUsage;
     this.#push(h, d);
   }
 
