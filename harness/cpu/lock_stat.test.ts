@@ -5,10 +5,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import type { LockClassKey, LockdepMap } from '../kapi.js';
+import type { LockClassKey, LockdepHooks, LockdepMap } from '../kapi.js';
 import { LD_WAIT } from '../kapi.js';
 import { lockStatRegion, lockStatWords } from '../shm/layout.js';
-import { LockStat, type LockStatTask } from './lock_stat.js';
+import { LockStat, type LockStatTask, withLockStat } from './lock_stat.js';
 
 const key: LockClassKey = { name: 'torture_rwlock', ordinal: 0, waitType: LD_WAIT.CONFIG, type: 'rwlock' };
 const map: LockdepMap = { key, addr: 4096, name: key.name };
@@ -72,5 +72,48 @@ describe('lock_stat recorder', () => {
     const { lockStats } = await import('./lock_stat.js');
     const names = lockStats(i32, 16, 2).map((c) => `${c.name}#${c.version}/${c.subclass}:${c.writeHold.nr}`).sort();
     expect(names).toEqual(['torture_rwlock#1/1:1', 'torture_rwlock#2/0:1']);
+  });
+
+  it('forwards every hook of the lockdep it wraps, the optional ones included', () => {
+    const { cpus } = machine();
+    const calls: string[] = [];
+    let enabled = true;
+    const base: LockdepHooks = {
+      get enabled() {
+        return enabled;
+      },
+      acquire: () => void calls.push('acquire'),
+      release: () => void calls.push('release'),
+      contended: () => void calls.push('contended'),
+      acquired: () => void calls.push('acquired'),
+      assertHeld: () => void calls.push('assertHeld'),
+      isHeld: () => (calls.push('isHeld'), false),
+      checkNoLocksFreed: () => void calls.push('checkNoLocksFreed'),
+      rcuSuspicious: () => void calls.push('rcuSuspicious'),
+      sync: () => void calls.push('sync'),
+      debugLocksOff: () => (calls.push('debugLocksOff'), true),
+    };
+    const t: LockStatTask = {};
+    const h = withLockStat(base, cpus[0] as LockStat, () => t);
+    h.acquire(map, 0, false, 0, null);
+    h.contended(map);
+    h.acquired(map);
+    h.release(map);
+    h.assertHeld(map);
+    expect(h.isHeld(map)).toBe(false);
+    h.checkNoLocksFreed(0, 8);
+    h.rcuSuspicious('f.ts', 1, 'm');
+    // lock_sync() (synchronize_srcu()'s) and debug_locks_off() must reach lockdep under lock_stat.
+    h.sync?.(map);
+    expect(h.debugLocksOff?.()).toBe(true);
+    expect(calls).toEqual(['acquire', 'contended', 'acquired', 'release', 'assertHeld', 'isHeld', 'checkNoLocksFreed', 'rcuSuspicious', 'sync', 'debugLocksOff']);
+    expect(h.enabled).toBe(true);
+    enabled = false;
+    expect(h.enabled).toBe(false);
+    // Without lockdep's optional hooks lock_stat adds none.
+    const { sync: _s, debugLocksOff: _d, ...bareBase } = base;
+    const bare = withLockStat({ ...bareBase, enabled: false }, cpus[0] as LockStat, () => t);
+    expect(bare.sync).toBeUndefined();
+    expect(bare.debugLocksOff).toBeUndefined();
   });
 });

@@ -375,33 +375,65 @@ export class LockStat {
   }
 }
 
+/**
+ * The hooks with lock_stat's bookkeeping in front of `base` (installed only with CONFIG_LOCK_STAT=y).
+ * A class, not an object literal, for the reason ValidatorHooks is one (lockdep_hooks.ts: a getter
+ * in a literal keeps it in V8's slow mode). Every optional hook of `base` is forwarded too: an
+ * omitted `sync` or `debugLocksOff` would silently turn off lock_sync()'s validation and
+ * DEBUG_LOCKS_WARN_ON()'s switch-off under lock_stat (lock_stat.test.ts holds them).
+ */
+class LockStatHooks implements LockdepHooks {
+  readonly #base: LockdepHooks;
+  readonly #ls: LockStat;
+  readonly #current: () => LockStatTask;
+  readonly sync?: (map: LockdepMap) => void;
+  readonly debugLocksOff?: () => boolean;
+
+  constructor(base: LockdepHooks, ls: LockStat, current: () => LockStatTask) {
+    this.#base = base;
+    this.#ls = ls;
+    this.#current = current;
+    // lock_sync() is never held, so lock_stat has nothing to count: forwarded as is.
+    if (base.sync !== undefined) this.sync = (map) => base.sync?.(map);
+    if (base.debugLocksOff !== undefined) this.debugLocksOff = () => base.debugLocksOff?.() ?? false;
+  }
+
+  get enabled(): boolean {
+    return this.#base.enabled;
+  }
+  acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    this.#ls.acquire(this.#current(), map, subclass, trylock, read);
+    this.#base.acquire(map, subclass, trylock, read, nestLock);
+  }
+  release(map: LockdepMap): void {
+    this.#base.release(map);
+    this.#ls.release(this.#current(), map);
+  }
+  contended(map: LockdepMap): void {
+    this.#base.contended(map);
+    this.#ls.contended(this.#current(), map);
+  }
+  acquired(map: LockdepMap): void {
+    this.#ls.acquired(this.#current(), map);
+    this.#base.acquired(map);
+  }
+  assertHeld(map: LockdepMap): void {
+    this.#base.assertHeld(map);
+  }
+  isHeld(map: LockdepMap): boolean {
+    return this.#base.isHeld(map);
+  }
+  checkNoLocksFreed(from: number, len: number): void {
+    this.#base.checkNoLocksFreed(from, len);
+  }
+  rcuSuspicious(file: string, line: number, msg: string): void {
+    this.#base.rcuSuspicious(file, line, msg);
+  }
+}
+
 /** The hooks with lock_stat's bookkeeping in front of `base` (installed only with CONFIG_LOCK_STAT=y). */
 export function withLockStat(base: LockdepHooks, ls: LockStat, current: () => LockStatTask): LockdepHooks {
-  return {
-    get enabled(): boolean {
-      return base.enabled;
-    },
-    acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
-      ls.acquire(current(), map, subclass, trylock, read);
-      base.acquire(map, subclass, trylock, read, nestLock);
-    },
-    release(map: LockdepMap): void {
-      base.release(map);
-      ls.release(current(), map);
-    },
-    contended(map: LockdepMap): void {
-      base.contended(map);
-      ls.contended(current(), map);
-    },
-    acquired(map: LockdepMap): void {
-      ls.acquired(current(), map);
-      base.acquired(map);
-    },
-    assertHeld: (map) => base.assertHeld(map),
-    isHeld: (map) => base.isHeld(map),
-    checkNoLocksFreed: (from, len) => base.checkNoLocksFreed(from, len),
-    rcuSuspicious: (file, line, msg) => base.rcuSuspicious(file, line, msg),
-  };
+  return new LockStatHooks(base, ls, current);
 }
 
 /* ---------------- reading (the guest's main thread, after the workers ended) ---------------- */
