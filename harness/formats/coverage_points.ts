@@ -154,6 +154,7 @@ export const COVERAGE_POINT_ROWS = [
   // --- rt_mutex (kernels/locking/rtmutex.ts)
   { name: 'rtmutex.slowlock', subsystem: 'lock', description: 'rt_mutex_slowlock(): the fast CAS failed', expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.pi_boost', subsystem: 'lock', description: 'a blocking waiter raised its owner\'s prio (rt_mutex_adjust_prio_chain())', expect: lockType('rtmutex_lock') },
+  { name: 'rtmutex.pi_deboost', subsystem: 'lock', description: "rt_mutex_slowunlock(): the boosted owner's prio fell back as it released the lock (rt_mutex_adjust_prio())", expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.chain_walk', subsystem: 'lock', description: 'a PI chain walk went on past a blocked owner to the next lock\'s owner', expect: never },
   { name: 'rtmutex.steal', subsystem: 'lock', description: 'a better-prio task took a released rt_mutex before its woken top waiter', expect: lockType('rtmutex_lock') },
   { name: 'rtmutex.unlock_wake', subsystem: 'lock', description: 'rt_mutex_slowunlock() woke the top waiter', expect: lockType('rtmutex_lock') },
@@ -186,6 +187,7 @@ export const COVERAGE_POINT_ROWS = [
   // --- SRCU (kernels/rcu/srcu_tree_gp.ts, srcu_tree.ts, srcu_tiny.ts)
   { name: 'srcu.flip', subsystem: 'rcu', description: 'srcu_flip(): new readers sent to the other index', expect: srcuTree },
   { name: 'srcu.scan_retry', subsystem: 'rcu', description: 'try_check_zero(): readers still counted on the index, scanned again', expect: srcuTree },
+  { name: 'srcu.exp_gp', subsystem: 'rcu', description: 'srcu_gp_start_if_needed(): a CPU asked for an expedited SRCU grace period (synchronize_srcu_expedited(), or synchronize_srcu() on an idle srcu_struct)', expect: srcuTree },
   { name: 'srcu.funnel_level', subsystem: 'rcu', description: 'srcu_funnel_gp_start() recorded a grace period at an srcu_node (part: tree level)', expect: never, parts: ['level0', 'level1', 'level2', 'level3'] },
   { name: 'srcu.funnel_stop', subsystem: 'rcu', description: 'srcu_funnel_gp_start() stopped at an srcu_node that already asked for the grace period', expect: never },
   { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree, unreachable: { where: srcuTree, why: "at most one per CPU per srcu_barrier() (rcutorture's barrier test and the writer's: some 30 in 30 s), and one CPU's list while SRCU_SIZE_SMALL" } },
@@ -194,9 +196,11 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
   // --- Tasks RCU family (kernels/rcu/tasks_*.ts), expected where rcutorture tortures that flavour
   { name: 'rcu.tasks_holdout', subsystem: 'rcu', description: "a task running or preempted at a Tasks RCU grace period's start was held out (rcu_tasks_pertask())", expect: rcuType('tasks') },
+  { name: 'rcu.tasks_holdout_scan', subsystem: 'rcu', description: 'check_all_holdout_tasks(): a Tasks RCU grace period scanned its holdouts again after a sleep', expect: rcuType('tasks') },
   { name: 'rcu.tasks_rude_work', subsystem: 'rcu', description: "Tasks Rude RCU's work item ran on a CPU (rcu_tasks_be_rude())", expect: rcuType('tasks-rude') },
   { name: 'rcu.tasks_trace_ipi', subsystem: 'rcu', description: 'Tasks Trace RCU sent an IPI to a CPU running a task it had to check (trc_wait_for_one_reader())', expect: rcuType('tasks-tracing'), unreachable: { where: traceReadMb, why: TRACE_READ_MB } },
   { name: 'rcu.tasks_trace_need_qs', subsystem: 'rcu', description: "a Tasks Trace reader was found inside its read-side section and must report at its unlock (trc_reader_special's need_qs)", expect: rcuType('tasks-tracing'), unreachable: { where: traceReadMb, why: TRACE_READ_MB } },
+  { name: 'rcu.tasks_trace_holdout_scan', subsystem: 'rcu', description: "a Tasks Trace RCU grace period scanned its holdouts again (the holdout loop's pass after a sleep)", expect: rcuType('tasks-tracing') },
   // --- CPU hotplug (kernels/cpu/hotplug.ts)
   { name: 'cpuhp.teardown', subsystem: 'hotplug', description: 'a cpuhp state torn down (its callback run) as a CPU went offline', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(false) },
   { name: 'cpuhp.startup', subsystem: 'hotplug', description: 'a cpuhp state brought up (its callback run) as a CPU came online', expect: onoff, parts: CPUHP_COV_STATES, expectPart: cpuhpStateExpected(true) },
