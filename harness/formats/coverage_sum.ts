@@ -154,17 +154,16 @@ export function reachShortfall(block: CoverageBlock, scenario: string): ReachSho
 }
 
 /**
- * The reach lines `torture coverage` prints after its table: per scenario, in the order given,
- * the expected points short of a 30 s run's target (configs/<suite>/README.md, "Reach"), or that
- * none is. Per scenario, so the lines of two shards are the lines of their merge.
+ * The reach lines `torture coverage` prints after its table: per scenario, the expected points
+ * short of a 30 s run's target (configs/<suite>/README.md, "Reach"), or that none is; sorted, so
+ * the lines of two shards, given in any order, are the lines of their merge.
  */
 export function coverageReachLines(list: readonly ScenarioCoverage[]): string[] {
-  const lines = [`Reach (targets of a 30 s run: ${REACH_TARGET} per expected point, ${REACH_TARGET_LOCK_SLOWPATH} per lock slow-path point; points declared out of reach left out):`];
-  for (const { dir, block } of list) {
+  const head = `Reach (targets of a 30 s run: ${REACH_TARGET} per expected point, ${REACH_TARGET_LOCK_SLOWPATH} per lock slow-path point; points declared out of reach left out):`;
+  const lines = list.map(({ dir, block }) => {
     const scenario = path.basename(dir);
     const short = reachShortfall(block, scenario);
-    const what = short.length === 0 ? 'every expected point at its target' : `short: ${short.map((p) => `${p.name} ${p.count}/${p.target}`).join(', ')}`;
-    lines.push(`${scenario}: ${what}`);
-  }
-  return lines;
+    return `${scenario}: ${short.length === 0 ? 'every expected point at its target' : `short: ${short.map((p) => `${p.name} ${p.count}/${p.target}`).join(', ')}`}`;
+  });
+  return [head, ...lines.sort()];
 }
