@@ -218,7 +218,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'srcu.exp_gp', subsystem: 'rcu', description: 'srcu_gp_start_if_needed(): a CPU asked for an expedited SRCU grace period (synchronize_srcu_expedited(), or synchronize_srcu() on an idle srcu_struct)', expect: srcuTree },
   { name: 'srcu.funnel_level', subsystem: 'rcu', description: 'srcu_funnel_gp_start() recorded a grace period at an srcu_node (part: tree level)', expect: never, parts: ['level0', 'level1', 'level2', 'level3'] },
   { name: 'srcu.funnel_stop', subsystem: 'rcu', description: 'srcu_funnel_gp_start() stopped at an srcu_node that already asked for the grace period', expect: never },
-  { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree, unreachable: { where: srcuTree, why: "at most one per CPU per srcu_barrier() (rcutorture's barrier test and the writer's: some 30 in 30 s), and one CPU's list while SRCU_SIZE_SMALL" } },
+  { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree },
   { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in one read of 20000 per reader, 10-30 times in 30 s (SRCU-T, SRCU-U)" } },
   // --- Tiny RCU (kernels/rcu/tiny.ts)
   { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
