@@ -1,1 +1,1 @@
-locktorture.torture_type=rtmutex_lock
+locktorture.torture_type=rtmutex_lock locktorture.onoff_interval=50 locktorture.onoff_holdoff=1

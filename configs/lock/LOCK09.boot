@@ -1,1 +1,1 @@
-locktorture.torture_type=rtmutex_lock locktorture.nested_locks=8
+locktorture.torture_type=rtmutex_lock locktorture.nested_locks=8 locktorture.onoff_interval=50 locktorture.onoff_holdoff=1

@@ -8,7 +8,7 @@
  */
 
 import { notResultsDir } from '../formats/results_files.js';
-import { collectCoverage, coverageTableLines, sumCoverage } from '../formats/coverage_sum.js';
+import { collectCoverage, coverageReachLines, coverageTableLines, sumCoverage } from '../formats/coverage_sum.js';
 import { lockStatText } from '../formats/lock_stat.js';
 import { collectLockStat } from '../formats/lock_stat_sum.js';
 import { usage, type Command } from './command.js';
@@ -22,7 +22,9 @@ export const coverage: Command = {
 shards of a battery, a battery, a merge, or scenario directories) and print one table, cold
 points first: 'never' (expected in some scenario, reached in none), 'cold' (0 in some scenario
 that expects it), 'hot', and '-' (expected nowhere). The count of a point is its sum over all
-the scenarios, so the table of two shards is the table of their merge. Scenarios run with
+the scenarios, so the table of two shards is the table of their merge. Then, per scenario, the
+expected points short of the reach target of a 30 s run (100; 1,000 for a lock slow path), those
+declared out of reach left out (configs/<suite>/README.md, "Reach"). Scenarios run with
 CONFIG_LOCK_STAT=y add their lock_stat files, summed per lock class, after the table.`,
   options: {},
   notes: 'Exit status: 0 printed, 2 bad input (no DIR, not a results directory, no coverage block anywhere).',
@@ -39,6 +41,8 @@ CONFIG_LOCK_STAT=y add their lock_stat files, summed per lock class, after the t
       throw usage(`Cannot sum coverage as 'DIR...' must hold a scenario with a coverage block: current value has ${without.length} scenario directories, none with one`);
     }
     for (const l of coverageTableLines(sumCoverage(found, without))) io.out(l);
+    io.out('');
+    for (const l of coverageReachLines(found)) io.out(l);
     // CONFIG_LOCK_STAT scenarios: their lock_stat summed (lock_stats() per class over the runs).
     const ls = collectLockStat(argv);
     if (ls.scenarios > 0) {

@@ -93,16 +93,25 @@ describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
     expect(coverageReachTarget(slot('slab.partial_add'), rcu(true, false), 'TREE05')).toBe(100);
   });
 
+  it("a declaration with a lower target holds the point to it there: LOCK05's PI boosts and LOCK03's reader wake-ups need 100, LOCK09's boosts 1,000", () => {
+    expect(coverageReachTarget(slot('rtmutex.pi_boost'), lock('rtmutex_lock'), 'LOCK05')).toBe(REACH_TARGET);
+    expect(coverageReachTarget(slot('rtmutex.pi_deboost'), lock('rtmutex_lock'), 'LOCK05.2')).toBe(REACH_TARGET);
+    expect(coverageReachTarget(slot('rtmutex.pi_boost'), lock('rtmutex_lock'), 'LOCK09')).toBe(REACH_TARGET_LOCK_SLOWPATH);
+    expect(coverageReachTarget(slot('rtmutex.slowlock'), lock('rtmutex_lock'), 'LOCK05')).toBe(REACH_TARGET_LOCK_SLOWPATH);
+    expect(coverageReachTarget(slot('rwsem.up_read_wake'), lock('rwsem_lock'), 'LOCK03')).toBe(REACH_TARGET);
+    expect(coverageReachTarget(slot('rwsem.read_meets_writer'), lock('rwsem_lock'), 'LOCK03')).toBe(REACH_TARGET_LOCK_SLOWPATH);
+  });
+
   it('every declaration says why, and applies somewhere its point is expected (none is dead)', () => {
     const facts: CoverageFacts[] = [];
     for (const suite of ['rcu', 'lock'])
-      for (const tortureType of ['rcu', 'busted', 'srcu', 'srcud', 'spin_lock', 'rw_lock', 'mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock', 'tasks-tracing'])
+      for (const tortureType of ['rcu', 'busted', 'srcu', 'srcud', 'spin_lock', 'rw_lock', 'mutex_lock', 'rwsem_lock', 'percpu_rwsem_lock', 'rtmutex_lock', 'tasks', 'tasks-tracing'])
         for (const onoff of [false, true]) for (const preempt of [false, true]) for (const smp of [false, true]) facts.push({ suite, tortureType, onoff, preempt, smp });
     const declared = COVERAGE_SLOTS.filter((s) => s.part === null && s.row.unreachable !== undefined);
     expect(declared.length).toBeGreaterThan(0);
     for (const s of declared) {
       expect(s.row.unreachable?.why.length, s.name).toBeGreaterThan(20);
-      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'SRCU-N', 'SRCU-T', 'LOCK01', 'TRACE01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
+      const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'SRCU-N', 'SRCU-T', 'LOCK01', 'LOCK03', 'LOCK05', 'TASKS01', 'TRACE01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
       expect(live, s.name).toBe(true);
     }
   });

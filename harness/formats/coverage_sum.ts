@@ -14,7 +14,7 @@
 
 import path from 'node:path';
 import { parseCoverageBlock, type CoverageBlock } from './coverage_block.js';
-import { COVERAGE_SLOTS, coverageSlotByName } from './coverage_points.js';
+import { COVERAGE_SLOTS, coverageReachTarget, coverageSlotByName, REACH_TARGET, REACH_TARGET_LOCK_SLOWPATH } from './coverage_points.js';
 import { SCENARIO_FILE, isScenarioDir, readText, subdirs } from './results_files.js';
 
 /** One scenario directory's coverage block. */
@@ -129,4 +129,41 @@ export function coverageTableLines(sum: CoverageSum): string[] {
   }
   for (const d of sum.without) lines.push(`no coverage block: ${d}`);
   return lines;
+}
+
+/** An expected point of one scenario short of its reach target. */
+export interface ReachShort {
+  readonly name: string;
+  readonly count: number;
+  readonly target: number;
+}
+
+/**
+ * The points of one scenario's block below the reach target of a 30 s run (coverageReachTarget():
+ * expected, not declared out of reach), in table order. `scenario` is the scenario directory's
+ * name (`LOCK03`, `TREE05.2`): the declarations that name a scenario match its start.
+ */
+export function reachShortfall(block: CoverageBlock, scenario: string): ReachShort[] {
+  const short: ReachShort[] = [];
+  for (const slot of COVERAGE_SLOTS) {
+    const target = coverageReachTarget(slot, block.facts, scenario);
+    const count = block.counts[slot.name] ?? 0;
+    if (target !== null && count < target) short.push({ name: slot.name, count, target });
+  }
+  return short;
+}
+
+/**
+ * The reach lines `torture coverage` prints after its table: per scenario, the expected points
+ * short of a 30 s run's target (configs/<suite>/README.md, "Reach"), or that none is; sorted, so
+ * the lines of two shards, given in any order, are the lines of their merge.
+ */
+export function coverageReachLines(list: readonly ScenarioCoverage[]): string[] {
+  const head = `Reach (targets of a 30 s run: ${REACH_TARGET} per expected point, ${REACH_TARGET_LOCK_SLOWPATH} per lock slow-path point; points declared out of reach left out):`;
+  const lines = list.map(({ dir, block }) => {
+    const scenario = path.basename(dir);
+    const short = reachShortfall(block, scenario);
+    return `${scenario}: ${short.length === 0 ? 'every expected point at its target' : `short: ${short.map((p) => `${p.name} ${p.count}/${p.target}`).join(', ')}`}`;
+  });
+  return [head, ...lines.sort()];
 }

@@ -251,7 +251,9 @@ function rt_mutex_slowunlock(lock: RtMutex): void {
     rt_mutex_wake_top(lock);
   }
   // The released lock's waiters no longer boost us: back to the prio of what we still hold.
+  const boosted = shmPiState.prio(me);
   rt_mutex_adjust_prio(shmPiState, me, st.broken);
+  if (shmPiState.prio(me) > boosted) cov(COV.rtmutex_pi_deboost);
   raw_spin_unlock_irqrestore(st.pi_lock, flags);
 }
 

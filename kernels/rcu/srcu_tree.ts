@@ -205,6 +205,7 @@ function __srcu_gp_start_if_needed(s: SrcuStruct, cb: { fn: number; arg: number 
   if (!do_norm && ULONG_CMP_LT(ld(s, dw(s, cpu, D_GP_SEQ_NEEDED_EXP)), gs)) {
     st(s, dw(s, cpu, D_GP_SEQ_NEEDED_EXP), gs);
     needexp = true;
+    cov(COV.srcu_exp_gp);
   }
   raw_spin_unlock_irqrestore(lock, f);
   if (needgp || needexp) srcu_funnel_gp_start(s, cpu, gs, do_norm);

@@ -114,6 +114,7 @@ async function rcu_tasks_wait_gp(rtp: RcuTasks): Promise<void> {
       reported = true;
     }
     set_tasks_gp_state(rtp, 'RTGS_SCAN_HOLDOUTS');
+    cov(COV.rcu_tasks_holdout_scan);
     const firstreport = { v: true };
     list = list.filter((h) => check_holdout_task(h, needreport, firstreport));
     const j = kapi.jiffies();

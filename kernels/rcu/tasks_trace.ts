@@ -244,6 +244,7 @@ async function rcu_tasks_trace_wait_gp(rtp: RcuTasks): Promise<void> {
     await kapi.waitEventInterruptible(rcu_tasks_done_wq(rtp), () => holdouts.some(trc_holdout_changed), fract);
     if (fract < HZ) fract++;
     set_tasks_gp_state(rtp, 'RTGS_SCAN_HOLDOUTS');
+    cov(COV.rcu_tasks_trace_holdout_scan);
     holdouts = holdouts.filter((h) => !trc_wait_for_one_reader(rtp, h));
   }
   set_tasks_gp_state(rtp, 'RTGS_POST_GP');
