@@ -16,9 +16,11 @@
  */
 
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { SourceMapPayload } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hiddenFrameFile } from '../lockdep/stack.js';
+import { CPU_BUNDLE_FILE } from './cpu_bundle_file.js';
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Base64 digit of each char code (-1: not a digit). */
@@ -167,12 +169,15 @@ function sourceMapOf(fileName: string): CompactSourceMap | null {
   let map: CompactSourceMap | null = null;
   try {
     const file = fileName.startsWith('file://') ? fileURLToPath(fileName) : fileName;
-    if (file.endsWith('.js') && !file.startsWith('node:') && !hiddenFrameFile(file)) {
+    // The CPU bundle holds the machinery and the kernel alike: mapped, its frames are kept or
+    // left out by their .ts paths (cpu_bundle.ts).
+    const bundle = file.endsWith(`${path.sep}harness${path.sep}cpu${path.sep}${CPU_BUNDLE_FILE}`);
+    if (file.endsWith('.js') && !file.startsWith('node:') && (bundle || !hiddenFrameFile(file))) {
       const mapFile = `${file}.map`;
       const payload = JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload;
       // As Node does (source_map_cache's sourcesToAbsolute()): sources as absolute URLs.
       const base = pathToFileURL(mapFile);
-      const sources = payload.sources.map((s) => new URL(`${payload.sourceRoot}${s}`, base).href);
+      const sources = payload.sources.map((s) => new URL(`${payload.sourceRoot ?? ''}${s}`, base).href);
       map = new CompactSourceMap(payload.mappings, sources);
     }
   } catch {

@@ -27,6 +27,8 @@ export interface CpuStart {
   readonly spec: CpuMachineSpec;
   /** Module URLs to import and boot(), in order. */
   readonly modules: readonly string[];
+  /** V8's code cache of the CPU bundle from an earlier guest, if any (cpu_bundle.ts). */
+  readonly codeCache?: Uint8Array;
 }
 
 export type FromCpu =

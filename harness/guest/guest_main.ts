@@ -171,7 +171,7 @@ async function finish(how: GuestResult['end']): Promise<void> {
     if (value !== null) writeFileSync(path.join(resdir, name), JSON.stringify(value) + '\n');
   }
   sendProgress();
-  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, problems, findings };
+  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, bootCpuSec, problems, findings };
   writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
   try {
     fsyncSync(consoleFd);
@@ -270,8 +270,11 @@ const lateModules = (async () => {
  * counts from it (harness/run/guest_launch.ts).
  */
 let bootSec: number | null = null;
+let bootCpuSec: number | null = null;
 function bootDone(): void {
   if (ended) return;
+  const cpuUsage = process.cpuUsage();
+  bootCpuSec = Math.round((cpuUsage.user + cpuUsage.system) / 1000) / 1000;
   // The moment CPU 0 let the tasks run, not when this thread noticed: tasks (the torture clock
   // among them) may run before this callback, and none runs before that moment. bootSec counts
   // from this process's start (performance.now()'s origin), so it adds bootMs.
