@@ -2,7 +2,7 @@
 // Links dist/harness/cpu/vmlinux.js, the CPU worker's modules as one script (npm run build runs
 // it after tsc; harness/cpu/cpu_bundle.ts loads it; harness/cpu/README.md, "Boot", says why).
 // Its input is tsc's output (dist/), whose source maps esbuild chains back to the .ts sources.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -54,6 +54,9 @@ const importMetaUrl = {
 };
 
 const outfile = path.join(cpuDir, CPU_BUNDLE_FILE);
+// The old bundle's V8 code caches (harness/cpu/code_cache.ts): a new build makes them stale.
+const stem = CPU_BUNDLE_FILE.replace(/\.js$/, '');
+for (const f of readdirSync(cpuDir)) if (f.startsWith(`${stem}.`) && f.endsWith('.cache')) rmSync(path.join(cpuDir, f), { force: true });
 const result = await build({
   stdin: { contents: entry, resolveDir: cpuDir, sourcefile: 'vmlinux_entry.js', loader: 'js' },
   outfile,

@@ -20,8 +20,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
+import { parentPort } from 'node:worker_threads';
 import * as kapiModule from '../kapi.js';
 import type { LoadModule } from './cpu_main.js';
+import type { FromCpu } from './protocol.js';
 import { CPU_BUNDLE_FILE } from './cpu_bundle_file.js';
 
 export { CPU_BUNDLE_FILE };
@@ -30,7 +32,7 @@ export const KAPI_EXTERNAL = 'torture:kapi';
 
 /** What the bundle exports (bin/build_cpu_bundle.js writes its entry); its modules run only when loaded. */
 interface CpuBundle {
-  readonly cpuMain: () => Promise<{ cpu_main: (load: LoadModule) => Promise<void> }>;
+  readonly cpuMain: () => Promise<{ cpu_main: (load: LoadModule, afterBoot?: () => void) => Promise<void> }>;
   /** Each bundled boot module by its path under dist/ (`kernels/cpu/hotplug.js`). */
   readonly BOOT_MODULES: Readonly<Record<string, (() => Promise<unknown>) | undefined>>;
 }
@@ -57,7 +59,7 @@ export interface LoadedCpuBundle {
  * with a loader that serves `modules` from it, or null when the bundle is absent (a tree built
  * by tsc alone) or does not hold every one of `modules`.
  */
-export function loadCpuBundle(modules: readonly string[], cachedData: Uint8Array | undefined): LoadedCpuBundle | null {
+export function loadCpuBundle(cpu: number, modules: readonly string[], cachedData: Uint8Array | undefined): LoadedCpuBundle | null {
   const file = new URL(CPU_BUNDLE_FILE, import.meta.url);
   let source: string;
   try {
@@ -86,9 +88,15 @@ export function loadCpuBundle(modules: readonly string[], cachedData: Uint8Array
     cacheRejected: cachedData !== undefined && script.cachedDataRejected === true,
     async main(): Promise<void> {
       const { cpu_main } = await b.cpuMain();
-      await cpu_main(async (url: string) => {
-        const load = b.BOOT_MODULES[distPath(url) ?? ''];
-        return load !== undefined ? load() : import(url);
+      const load = async (url: string): Promise<unknown> => {
+        const l = b.BOOT_MODULES[distPath(url) ?? ''];
+        return l !== undefined ? l() : import(url);
+      };
+      await cpu_main(load, () => {
+        // CPU 0 of a guest without a good cache makes one once its boot ran (code_cache.ts).
+        if (cpu !== 0 || (cachedData !== undefined && !script.cachedDataRejected)) return;
+        const m: FromCpu = { kind: 'code-cache', cpu, data: script.createCachedData() };
+        parentPort?.postMessage(m);
       });
     },
   };

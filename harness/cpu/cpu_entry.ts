@@ -15,7 +15,7 @@ import type { CpuStart } from './protocol.js';
 process.setSourceMapsEnabled(false);
 const start = workerData as CpuStart;
 const { loadCpuBundle } = await import('./cpu_bundle.js');
-const bundle = loadCpuBundle(start.modules, start.codeCache);
+const bundle = loadCpuBundle(start.cpu, start.modules, start.codeCache);
 if (bundle !== null) {
   await bundle.main();
 } else {

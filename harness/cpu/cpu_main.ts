@@ -173,7 +173,7 @@ export type LoadModule = (url: string) => Promise<unknown>;
  * only builds the runtime, so that the same module serves as an ES module and inside the CPU
  * bundle, whose CommonJS form has no top-level await.
  */
-export async function cpu_main(loadModule: LoadModule): Promise<void> {
+export async function cpu_main(loadModule: LoadModule, afterBoot?: () => void): Promise<void> {
   if (proveLocking) {
     const { loadValidator } = await import('./lockdep_wiring.js');
     validator = await loadValidator({
@@ -226,6 +226,7 @@ export async function cpu_main(loadModule: LoadModule): Promise<void> {
     rt.oops(e, `boot of CPU ${cpu}`, true);
   }
 
+  afterBoot?.();
   setCpuOnline(i32, cpu, true);
   // Boot barrier: every CPU has declared its classes, hooks and tasks before any task runs.
   Atomics.add(i32, HDR_BOOTED, 1);

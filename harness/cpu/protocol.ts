@@ -38,7 +38,9 @@ export type FromCpu =
   | { readonly kind: 'poweroff'; readonly cpu: number }
   /** khungtaskd on this CPU printed a hung-task report: the guest ends (hung_task_panic). */
   | { readonly kind: 'hung'; readonly cpu: number; readonly summary: string }
-  | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string };
+  | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string }
+  /** CPU 0 of a guest started without a valid code cache of the CPU bundle made one (code_cache.ts). */
+  | { readonly kind: 'code-cache'; readonly cpu: number; readonly data: Uint8Array };
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`);

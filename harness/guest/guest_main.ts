@@ -24,6 +24,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
+import { codeCachePath, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
 import {
   CPU_IRQ_PENDING,
@@ -201,6 +202,9 @@ function onMessage(m: FromCpu): void {
       problems.push(`hang: ${m.summary}`);
       end('hang');
       return;
+    case 'code-cache':
+      if (codeCacheFile !== null) writeCodeCache(codeCacheFile, m.data);
+      return;
     case 'boot-error':
       problems.push(`boot error on CPU ${m.cpu}: ${m.reason}`);
       end('boot-error');
@@ -211,6 +215,9 @@ function onMessage(m: FromCpu): void {
 }
 
 // Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
+// The CPU bundle's V8 code cache from an earlier guest, shared by every CPU (cpu/code_cache.ts).
+const codeCacheFile = codeCachePath();
+const codeCache = readCodeCache(codeCacheFile);
 const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const start: CpuStart = {
@@ -222,6 +229,7 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     lockdepBase: LOCKDEP_BASE,
     spec,
     modules,
+    ...(codeCache !== undefined ? { codeCache } : {}),
   };
   // cpu_entry.js: Node's eager source maps off, then cpu_main.js (harness/cpu/lazy_source_maps.ts).
   const w = new Worker(new URL('../cpu/cpu_entry.js', import.meta.url), {
