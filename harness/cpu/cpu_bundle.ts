@@ -93,9 +93,10 @@ export function loadCpuBundle(cpu: number, modules: readonly string[], cachedDat
         return l !== undefined ? l() : import(url);
       };
       await cpu_main(load, () => {
+        if (cpu !== 0) return;
         // CPU 0 of a guest without a good cache makes one once its boot ran (code_cache.ts).
-        if (cpu !== 0 || (cachedData !== undefined && !script.cachedDataRejected)) return;
-        const m: FromCpu = { kind: 'code-cache', cpu, data: script.createCachedData() };
+        const used = cachedData !== undefined && script.cachedDataRejected !== true;
+        const m: FromCpu = used ? { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'used' } } : { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'made' }, data: script.createCachedData() };
         parentPort?.postMessage(m);
       });
     },

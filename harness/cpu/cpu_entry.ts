@@ -9,8 +9,8 @@
  * such as --max-old-space-size.)
  */
 
-import { workerData } from 'node:worker_threads';
-import type { CpuStart } from './protocol.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CpuStart, FromCpu } from './protocol.js';
 
 process.setSourceMapsEnabled(false);
 const start = workerData as CpuStart;
@@ -20,7 +20,13 @@ if (bundle !== null) {
   await bundle.main();
 } else {
   const { cpu_main } = await import('./cpu_main.js');
-  await cpu_main(async (url: string) => import(url));
+  const image: FromCpu = { kind: 'cpu-image', cpu: start.cpu, image: { image: 'modules', cache: 'none' } };
+  await cpu_main(
+    async (url: string) => import(url),
+    () => {
+      if (start.cpu === 0) parentPort?.postMessage(image);
+    },
+  );
 }
 
 export {};

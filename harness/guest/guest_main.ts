@@ -22,7 +22,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CpuStart, FromCpu } from '../cpu/protocol.js';
+import type { CpuImage, CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
 import { codeCachePath, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
@@ -172,7 +172,7 @@ async function finish(how: GuestResult['end']): Promise<void> {
     if (value !== null) writeFileSync(path.join(resdir, name), JSON.stringify(value) + '\n');
   }
   sendProgress();
-  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, bootCpuSec, problems, findings };
+  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, bootCpuSec, cpuImage, problems, findings };
   writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
   try {
     fsyncSync(consoleFd);
@@ -202,8 +202,9 @@ function onMessage(m: FromCpu): void {
       problems.push(`hang: ${m.summary}`);
       end('hang');
       return;
-    case 'code-cache':
-      if (codeCacheFile !== null) writeCodeCache(codeCacheFile, m.data);
+    case 'cpu-image':
+      cpuImage = m.image;
+      if (m.data !== undefined && codeCacheFile !== null) writeCodeCache(codeCacheFile, m.data);
       return;
     case 'boot-error':
       problems.push(`boot error on CPU ${m.cpu}: ${m.reason}`);
@@ -279,6 +280,7 @@ const lateModules = (async () => {
  */
 let bootSec: number | null = null;
 let bootCpuSec: number | null = null;
+let cpuImage: CpuImage | null = null;
 function bootDone(): void {
   if (ended) return;
   const cpuUsage = process.cpuUsage();
