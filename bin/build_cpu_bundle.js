@@ -2,7 +2,7 @@
 // Links dist/harness/cpu/vmlinux.js, the CPU worker's modules as one script (npm run build runs
 // it after tsc; harness/cpu/cpu_bundle.ts loads it; harness/cpu/README.md, "Boot", says why).
 // Its input is tsc's output (dist/), whose source maps esbuild chains back to the .ts sources.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -84,4 +84,22 @@ if (renamed.length > 0) {
   process.stderr.write(`build_cpu_bundle: classes renamed in the bundle (their stack frames would read wrong): ${renamed.join(', ')}\n`);
   process.exit(1);
 }
-process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes\n`);
+
+/*
+ * The map keeps the positions of the files whose frames kernel stacks show, and maps the
+ * machinery's code (harness/lockdep/stack.ts hiddenFrameFile(): the CPU runtime, lockdep, kapi)
+ * nowhere: those frames are left out of every kernel stack anyway (unmapped, they read
+ * `vmlinux.js`, a file of harness/cpu/, and are left out as before). And it is an index map, in
+ * sections of SECTION_LINES lines that each decode on their own: a CPU decodes the sections its
+ * stacks show (harness/cpu/lazy_source_maps.ts), not the whole bundle's map.
+ */
+const SECTION_LINES = 500;
+const { hiddenFrameFile } = await import(pathToFileURL(path.join(dist, 'harness', 'lockdep', 'stack.js')).href);
+const mapFile = `${outfile}.map`;
+const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+const hidden = map.sources.map((s) => hiddenFrameFile(path.resolve(cpuDir, s)));
+const { sectionedMap } = await import(pathToFileURL(path.join(cpuDir, 'bundle_map.js')).href);
+const sections = sectionedMap(map, hidden, SECTION_LINES);
+writeFileSync(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
+process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections\n`);
+

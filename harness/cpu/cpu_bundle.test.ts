@@ -9,9 +9,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { GuestResult } from '../guest/guest_spec.js';
 import { distModuleUrl } from '../guest/run_guest.js';
+import { sectionedMap } from './bundle_map.js';
+import { CompactSourceMap, SectionedSourceMap } from './lazy_source_maps.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { runTestGuest, runTortureUntil, scenarioConsole } from '../test_support/run_until.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
@@ -20,6 +23,7 @@ import { makeTestTempDir } from '../test_support/temp_dir.js';
 // module URLs are dist/ URLs there.
 const { loadCpuBundle } = (await import(distModuleUrl('harness/cpu/cpu_bundle'))) as typeof import('./cpu_bundle.js');
 const { SUITES } = (await import(distModuleUrl('harness/suites/index'))) as typeof import('../suites/index.js');
+const distFile = (rel: string): string => fileURLToPath(new URL(rel, distModuleUrl('x').replace(/x\.js$/, '')));
 
 describe('the CPU bundle', () => {
   it("holds every suite's boot modules; a guest with a test-only module loads ES modules", () => {
@@ -53,6 +57,28 @@ process.stdout.write(String(b.cacheRejected));`,
     expect(child('', own)).toBe('false');
     expect(child(own, '')).toBe('false');
     expect(child(foreign, '')).toBe('true');
+  });
+
+  it('has a sectioned map that answers as the flat map at every position, hidden sources mapped nowhere', () => {
+    // A real flat map (tsc's, of a large kernel file, two sources seen as one hidden and one not)
+    // cut into sections of 37 lines (the bundle's are 500: bin/build_cpu_bundle.js).
+    const mapFile = distFile('kernels/rcu/tree.js.map');
+    const flat = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; mappings: string };
+    const base = pathToFileURL(mapFile);
+    const whole = new CompactSourceMap(flat.mappings, flat.sources.map((x) => new URL(x, base).href));
+    const lines = readFileSync(distFile('kernels/rcu/tree.js'), 'utf8').split('\n');
+    for (const hide of [false, true]) {
+      const cut = new SectionedSourceMap(sectionedMap(flat, flat.sources.map(() => hide), 37), base);
+      let checked = 0;
+      for (let l = 0; l < lines.length; l++) {
+        for (let c = 0; c <= (lines[l]?.length ?? 0); c++) {
+          const want = hide ? {} : whole.findEntry(l, c);
+          expect(cut.findEntry(l, c), `${l}:${c}`).toEqual(want);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(10_000);
+    }
   });
 
   it('runs a scenario guest whose lockdep report reads as with ES modules: .ts positions, kernel names', { timeout: 300_000 }, async () => {
