@@ -41,8 +41,11 @@ const importMetaUrl = {
   name: 'import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      // A dynamic import() of a computed URL (an --ops module) goes to the ES module that loaded
+      // the bundle: code compiled from V8's code cache has no import() callback of its own.
+      const text = source.replace(/\bimport\((?!['"`])/g, '__timp(');
+      if (!text.includes('import.meta.url')) return text === source ? undefined : { contents: text, loader: 'js', resolveDir: path.dirname(args.path) };
       const rel = path.relative(dist, args.path).split(path.sep).join('/');
       const fn = `function __tmu() { return __torture_url(${JSON.stringify(rel)}); }`;
       const body = text.replaceAll('import.meta.url', '__tmu()        ');
@@ -69,7 +72,7 @@ const result = await build({
   // V8 names stack frames after the function: esbuild renames clashing top-level functions
   // (boot -> boot2), keepNames gives them their own names back.
   keepNames: true,
-  banner: { js: '(function (exports, require, module, __torture_dist) { function __torture_url(p) { return new URL(p, __torture_dist).href; }' },
+  banner: { js: '(function (exports, require, module, __torture_dist, __timp) { function __torture_url(p) { return new URL(p, __torture_dist).href; }' },
   footer: { js: '})' },
   plugins: [kapiExternal, importMetaUrl],
   logLevel: 'warning',
@@ -82,6 +85,10 @@ const classes = new Set([...code.matchAll(/\bclass (\w+)/g)].map((m) => m[1]));
 const renamed = [...classes].filter((c) => /\d$/.test(c) && classes.has(c.replace(/\d+$/, '')));
 if (renamed.length > 0) {
   process.stderr.write(`build_cpu_bundle: classes renamed in the bundle (their stack frames would read wrong): ${renamed.join(', ')}\n`);
+  process.exit(1);
+}
+if (/\bimport\(/.test(code)) {
+  process.stderr.write('build_cpu_bundle: a dynamic import() is left in the bundle (it must go through __timp)\n');
   process.exit(1);
 }
 

@@ -37,7 +37,8 @@ interface CpuBundle {
   readonly BOOT_MODULES: Readonly<Record<string, (() => Promise<unknown>) | undefined>>;
 }
 
-type BundleWrapper = (exports: unknown, require: (id: string) => unknown, module: { exports: unknown }, distRoot: string) => void;
+/** The bundle's wrapper; `importModule` serves its import() of a computed URL (an --ops module) from here, Node's ES loader. */
+type BundleWrapper = (exports: unknown, require: (id: string) => unknown, module: { exports: unknown }, distRoot: string, importModule: (url: string) => Promise<unknown>) => void;
 
 const DIST_ROOT = new URL('../../', import.meta.url).href;
 
@@ -70,13 +71,11 @@ export function loadCpuBundle(cpu: number, modules: readonly string[], cachedDat
   const script = new vm.Script(source, {
     filename: file.href,
     ...(cachedData !== undefined ? { cachedData } : {}),
-    // A dynamic import() the bundle keeps (an --ops module's file) goes to Node's ESM loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const nodeRequire = createRequire(import.meta.url);
   const require = (id: string): unknown => (id === KAPI_EXTERNAL ? kapiModule : nodeRequire(id));
   const module = { exports: {} as unknown };
-  (script.runInThisContext() as BundleWrapper)(module.exports, require, module, DIST_ROOT);
+  (script.runInThisContext() as BundleWrapper)(module.exports, require, module, DIST_ROOT, async (url: string) => import(url));
   const b = module.exports as CpuBundle;
   const loaders = modules.map((url) => {
     const p = distPath(url);
