@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const cpuDir = path.join(dist, 'harness', 'cpu');
-const { CPU_BUNDLE_FILE, KAPI_EXTERNAL } = await import(pathToFileURL(path.join(cpuDir, 'cpu_bundle.js')).href);
+const { CPU_BUNDLE_FILE, CPU_BUNDLE_MODULES_FILE, KAPI_EXTERNAL } = await import(pathToFileURL(path.join(cpuDir, 'cpu_bundle.js')).href);
 const { SUITES } = await import(pathToFileURL(path.join(dist, 'harness', 'suites', 'index.js')).href);
 
 // Every suite's boot modules, by their path under dist/ (the one list: each suite's bootModules).
@@ -23,6 +23,9 @@ const entry = [
     '};',
     '',
 ].join('\n');
+
+// The bundle's boot modules by name, read by a CPU before it compiles the bundle (cpu_bundle.ts).
+writeFileSync(path.join(cpuDir, CPU_BUNDLE_MODULES_FILE), `${JSON.stringify(bootModules)}\n`);
 
 const kapiFile = path.join(dist, 'harness', 'kapi.js');
 /** harness/kapi.js stays outside: one kapi for the bundle and every module imported beside it. */

@@ -24,9 +24,9 @@ import { parentPort } from 'node:worker_threads';
 import * as kapiModule from '../kapi.js';
 import type { LoadModule } from './cpu_main.js';
 import type { FromCpu } from './protocol.js';
-import { CPU_BUNDLE_FILE } from './cpu_bundle_file.js';
+import { CPU_BUNDLE_FILE, CPU_BUNDLE_MODULES_FILE } from './cpu_bundle_file.js';
 
-export { CPU_BUNDLE_FILE };
+export { CPU_BUNDLE_FILE, CPU_BUNDLE_MODULES_FILE };
 /** The specifier under which the bundle asks for harness/kapi.js (bin/build_cpu_bundle.js). */
 export const KAPI_EXTERNAL = 'torture:kapi';
 
@@ -64,6 +64,9 @@ export function loadCpuBundle(cpu: number, modules: readonly string[], cachedDat
   const file = new URL(CPU_BUNDLE_FILE, import.meta.url);
   let source: string;
   try {
+    // A module the bundle lacks: no need to compile it (a test's guest).
+    const bundled = new Set(JSON.parse(readFileSync(new URL(CPU_BUNDLE_MODULES_FILE, import.meta.url), 'utf8')) as string[]);
+    if (!modules.every((url) => bundled.has(distPath(url) ?? ''))) return null;
     source = readFileSync(file, 'utf8');
   } catch {
     return null;
