@@ -17,7 +17,7 @@
  * stacks and reports read as with the ES modules.
  */
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
@@ -58,12 +58,16 @@ export interface LoadedCpuBundle {
 /**
  * Compile and run the bundle (its top level only defines its modules) and return the CPU's main
  * with a loader that serves `modules` from it, or null when the bundle is absent (a tree built
- * by tsc alone) or does not hold every one of `modules`.
+ * by tsc alone, or rebuilt by it since the bundle was linked) or does not hold every one of
+ * `modules`.
  */
 export function loadCpuBundle(cpu: number, modules: readonly string[], cachedData: Uint8Array | undefined): LoadedCpuBundle | null {
   const file = new URL(CPU_BUNDLE_FILE, import.meta.url);
   let source: string;
   try {
+    // A tree rebuilt by tsc alone (`npx tsc`) has a bundle older than this module, which tsc
+    // writes at every build: the bundle is stale, its modules are loaded instead.
+    if (statSync(file).mtimeMs < statSync(new URL(import.meta.url)).mtimeMs) return null;
     // A module the bundle lacks: no need to compile it (a test's guest).
     const bundled = new Set(JSON.parse(readFileSync(new URL(CPU_BUNDLE_MODULES_FILE, import.meta.url), 'utf8')) as string[]);
     if (!modules.every((url) => bundled.has(distPath(url) ?? ''))) return null;
