@@ -9,7 +9,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { installKapi, type KernelConfig } from '../kapi.js';
+import { installKapi, type Kapi, type KernelConfig } from '../kapi.js';
 import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, bootTimeView, goStamp, setCpuOnline } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
 import { printkStamp } from '../lib/printk_time.js';
@@ -162,73 +162,86 @@ function warn(where: string, msg: string | undefined): void {
 const shm = new ShmAllocator(i32, start.heapBase, start.heapEnd);
 const proveLocking = kconfig.get('CONFIG_PROVE_LOCKING') === 'y';
 let validator: LockdepValidator | null = null;
-if (proveLocking) {
-  const { loadValidator } = await import('./lockdep_wiring.js');
-  validator = await loadValidator({
-    i32,
-    base: start.lockdepBase,
-    rt,
-    print: printLines,
-    onReport: (title: string) => noteFailure(`lockdep: ${title}`),
-    kernelRelease: `${KERNEL_RELEASE} ${KERNEL_BUILD}`,
-  });
-  Atomics.store(i32, HDR_LOCKDEP_ON, 1);
-}
-
 let poweredOff = false;
-const kapiImpl = makeKapi({
-  rt,
-  shm,
-  config,
-  validator,
-  printLines,
-  warn,
-  noteFailure,
-  powerOff(): void {
-    poweredOff = true;
-    rt.powerOff();
-    post({ kind: 'poweroff', cpu });
-  },
-});
-installKapi(kapiImpl);
+let kapiImpl: Kapi;
 
-// A pending Atomics.waitAsync does not keep a worker alive: hold the loop open ourselves.
-const keepAlive = setInterval(() => {}, 1 << 30);
+/** How cpu_main() loads a boot module by URL: import(), or the CPU bundle's own copy (cpu_entry.ts). */
+export type LoadModule = (url: string) => Promise<unknown>;
 
-try {
-  if (cpu === 0 && kconfig.get('CONFIG_DEBUG_LOCKING_API_SELFTESTS') === 'y') {
-    // lib/locking-selftest.c at boot: the real validator on private regions, before any task.
-    const { locking_selftest } = await import('../lockdep/selftest.js');
-    const lines: string[] = [];
-    const r = locking_selftest((l: string) => lines.push(l));
-    printLines(lines);
-    if (r.failed > 0) noteFailure(`locking API selftest: ${r.failed} unexpected failures`);
+/**
+ * The CPU from installing kapi to power-off (cpu_entry.ts calls it once): the module's top level
+ * only builds the runtime, so that the same module serves as an ES module and inside the CPU
+ * bundle, whose CommonJS form has no top-level await.
+ */
+export async function cpu_main(loadModule: LoadModule, afterBoot?: () => void): Promise<void> {
+  if (proveLocking) {
+    const { loadValidator } = await import('./lockdep_wiring.js');
+    validator = await loadValidator({
+      i32,
+      base: start.lockdepBase,
+      rt,
+      print: printLines,
+      onReport: (title: string) => noteFailure(`lockdep: ${title}`),
+      kernelRelease: `${KERNEL_RELEASE} ${KERNEL_BUILD}`,
+    });
+    Atomics.store(i32, HDR_LOCKDEP_ON, 1);
   }
-  for (const url of start.modules) {
-    const mod: unknown = await import(url);
-    const boot = (mod as { boot?: unknown }).boot;
-    if (typeof boot === 'function') await (boot as (cpu: number) => unknown)(cpu);
+
+  kapiImpl = makeKapi({
+    rt,
+    shm,
+    config,
+    validator,
+    printLines,
+    warn,
+    noteFailure,
+    powerOff(): void {
+      poweredOff = true;
+      rt.powerOff();
+      post({ kind: 'poweroff', cpu });
+    },
+  });
+  installKapi(kapiImpl);
+
+  // A pending Atomics.waitAsync does not keep a worker alive: hold the loop open ourselves.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+
+  try {
+    if (cpu === 0 && kconfig.get('CONFIG_DEBUG_LOCKING_API_SELFTESTS') === 'y') {
+      // lib/locking-selftest.c at boot: the real validator on private regions, before any task.
+      const { locking_selftest } = await import('../lockdep/selftest.js');
+      const lines: string[] = [];
+      const r = locking_selftest((l: string) => lines.push(l));
+      printLines(lines);
+      if (r.failed > 0) noteFailure(`locking API selftest: ${r.failed} unexpected failures`);
+    }
+    for (const url of start.modules) {
+      const mod: unknown = await loadModule(url);
+      const boot = (mod as { boot?: unknown }).boot;
+      if (typeof boot === 'function') await (boot as (cpu: number) => unknown)(cpu);
+    }
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ kind: 'boot-error', cpu, reason: e.message });
+    rt.oops(e, `boot of CPU ${cpu}`, true);
   }
-} catch (err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  post({ kind: 'boot-error', cpu, reason: e.message });
-  rt.oops(e, `boot of CPU ${cpu}`, true);
-}
 
-setCpuOnline(i32, cpu, true);
-// Boot barrier: every CPU has declared its classes, hooks and tasks before any task runs.
-Atomics.add(i32, HDR_BOOTED, 1);
-Atomics.notify(i32, HDR_BOOTED);
-for (;;) {
-  const booted = Atomics.load(i32, HDR_BOOTED);
-  if (booted >= spec.nrCpus) break;
-  Atomics.wait(i32, HDR_BOOTED, booted, 100); // pairs with the add + notify above on other CPUs
-}
-if (cpu === 0) {
-  Atomics.store(i32, HDR_GO, goStamp(bootMs));
-  Atomics.notify(i32, HDR_GO);
-}
-while (Atomics.load(i32, HDR_GO) === 0) Atomics.wait(i32, HDR_GO, 0, 100);
+  afterBoot?.();
+  setCpuOnline(i32, cpu, true);
+  // Boot barrier: every CPU has declared its classes, hooks and tasks before any task runs.
+  Atomics.add(i32, HDR_BOOTED, 1);
+  Atomics.notify(i32, HDR_BOOTED);
+  for (;;) {
+    const booted = Atomics.load(i32, HDR_BOOTED);
+    if (booted >= spec.nrCpus) break;
+    Atomics.wait(i32, HDR_BOOTED, booted, 100); // pairs with the add + notify above on other CPUs
+  }
+  if (cpu === 0) {
+    Atomics.store(i32, HDR_GO, goStamp(bootMs));
+    Atomics.notify(i32, HDR_GO);
+  }
+  while (Atomics.load(i32, HDR_GO) === 0) Atomics.wait(i32, HDR_GO, 0, 100);
 
-await rt.run(() => poweredOff);
-clearInterval(keepAlive);
+  await rt.run(() => poweredOff);
+  clearInterval(keepAlive);
+}

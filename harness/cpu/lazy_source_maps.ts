@@ -16,9 +16,11 @@
  */
 
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { SourceMapPayload } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hiddenFrameFile } from '../lockdep/stack.js';
+import { CPU_BUNDLE_FILE } from './cpu_bundle_file.js';
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Base64 digit of each char code (-1: not a digit). */
@@ -152,8 +154,69 @@ export class CompactSourceMap {
   }
 }
 
+/** What a frame needs of a map: Node's SourceMap.findEntry(). */
+interface FrameMap {
+  findEntry(line: number, col: number): { originalSource?: string; originalLine?: number; originalColumn?: number };
+}
+
+/** One section of an index map (Source Map V3 `sections`). */
+interface MapSection {
+  readonly offset: { readonly line: number; readonly column: number };
+  readonly map: MapSources;
+}
+
+/** What a lookup reads of a (section's) map. */
+type MapSources = Pick<SourceMapPayload, 'sources' | 'mappings'> & { readonly sourceRoot?: string };
+
+/**
+ * An index map (the CPU bundle's, in sections of a few hundred lines: bin/build_cpu_bundle.js),
+ * answering findEntry() as Node's SourceMap does for one, with each section decoded at its first
+ * lookup: a CPU decodes the parts of the bundle its stacks show, not the whole bundle's map.
+ */
+export class SectionedSourceMap {
+  readonly #sections: readonly MapSection[];
+  readonly #decoded: (CompactSourceMap | undefined)[];
+  readonly #base: URL;
+
+  /** `base`: the map file's URL, against which each section's sources resolve. */
+  constructor(sections: readonly MapSection[], base: URL) {
+    this.#sections = sections;
+    this.#decoded = sections.map(() => undefined);
+    this.#base = base;
+  }
+
+  findEntry(line: number, col: number): { originalSource?: string; originalLine?: number; originalColumn?: number } {
+    // The last section starting at or before (line, col).
+    let lo = 0;
+    let hi = this.#sections.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const o = this.#sections[mid]?.offset ?? { line: 0, column: 0 };
+      if (o.line < line || (o.line === line && o.column <= col)) {
+        k = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const section = this.#sections[k];
+    if (section === undefined) return {};
+    let map = this.#decoded[k];
+    if (map === undefined) {
+      const m = section.map;
+      map = new CompactSourceMap(m.mappings, absoluteSources(m, this.#base));
+      this.#decoded[k] = map;
+    }
+    return map.findEntry(line - section.offset.line, line === section.offset.line ? col - section.offset.column : col);
+  }
+}
+
+/** As Node does (source_map_cache's sourcesToAbsolute()): a map's sources as absolute URLs. */
+function absoluteSources(payload: MapSources, base: URL): string[] {
+  return payload.sources.map((s) => new URL(`${payload.sourceRoot ?? ''}${s}`, base).href);
+}
+
 /** Per file name as a stack shows it: its map, or null when it has none (cached either way). */
-const maps = new Map<string, CompactSourceMap | null>();
+const maps = new Map<string, FrameMap | null>();
 
 /**
  * The map of a generated `.js` file (tsc's `file.js.map` beside it), read at its first use. The
@@ -161,19 +224,20 @@ const maps = new Map<string, CompactSourceMap | null>();
  * kernel stack leaves their frames out, and a map costs its parse (Node's SourceMap decodes all of
  * it, a few ms for a large file, per worker; lockdep captures stacks through them from the boot on).
  */
-function sourceMapOf(fileName: string): CompactSourceMap | null {
+function sourceMapOf(fileName: string): FrameMap | null {
   const known = maps.get(fileName);
   if (known !== undefined) return known;
-  let map: CompactSourceMap | null = null;
+  let map: FrameMap | null = null;
   try {
     const file = fileName.startsWith('file://') ? fileURLToPath(fileName) : fileName;
-    if (file.endsWith('.js') && !file.startsWith('node:') && !hiddenFrameFile(file)) {
+    // The CPU bundle holds the machinery and the kernel alike: mapped, its frames are kept or
+    // left out by their .ts paths (cpu_bundle.ts).
+    const bundle = file.endsWith(`${path.sep}harness${path.sep}cpu${path.sep}${CPU_BUNDLE_FILE}`);
+    if (file.endsWith('.js') && !file.startsWith('node:') && (bundle || !hiddenFrameFile(file))) {
       const mapFile = `${file}.map`;
-      const payload = JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload;
-      // As Node does (source_map_cache's sourcesToAbsolute()): sources as absolute URLs.
+      const payload = JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload | { readonly sections: readonly MapSection[] };
       const base = pathToFileURL(mapFile);
-      const sources = payload.sources.map((s) => new URL(`${payload.sourceRoot}${s}`, base).href);
-      map = new CompactSourceMap(payload.mappings, sources);
+      map = 'sections' in payload ? new SectionedSourceMap(payload.sections, base) : new CompactSourceMap(payload.mappings, absoluteSources(payload, base));
     }
   } catch {
     map = null; // no map (node_modules, a user's module) or an unreadable one: the frame stays as V8 prints it

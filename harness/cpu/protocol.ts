@@ -27,6 +27,8 @@ export interface CpuStart {
   readonly spec: CpuMachineSpec;
   /** Module URLs to import and boot(), in order. */
   readonly modules: readonly string[];
+  /** V8's code cache of the CPU bundle from an earlier guest, if any (cpu_bundle.ts). */
+  readonly codeCache?: Uint8Array;
 }
 
 export type FromCpu =
@@ -36,7 +38,19 @@ export type FromCpu =
   | { readonly kind: 'poweroff'; readonly cpu: number }
   /** khungtaskd on this CPU printed a hung-task report: the guest ends (hung_task_panic). */
   | { readonly kind: 'hung'; readonly cpu: number; readonly summary: string }
-  | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string };
+  | { readonly kind: 'boot-error'; readonly cpu: number; readonly reason: string }
+  /** CPU 0 after its boot: how the CPU's code loaded, and a code cache it made for later guests (code_cache.ts). */
+  | { readonly kind: 'cpu-image'; readonly cpu: number; readonly image: CpuImage; readonly data?: Uint8Array };
+
+/**
+ * How a guest's CPUs loaded their code (guest-result.json `cpuImage`): `bundle` (cpu_bundle.ts)
+ * or `modules` (ES modules: a guest with test-only modules, or a tree built without the bundle),
+ * and the bundle's code cache: `used`, `made` (none or a stale one was given), or `none`.
+ */
+export interface CpuImage {
+  readonly image: 'bundle' | 'modules';
+  readonly cache: 'used' | 'made' | 'none';
+}
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`);

@@ -22,8 +22,9 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CpuStart, FromCpu } from '../cpu/protocol.js';
+import type { CpuImage, CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
+import { codeCachePath, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
 import {
   CPU_IRQ_PENDING,
@@ -171,7 +172,7 @@ async function finish(how: GuestResult['end']): Promise<void> {
     if (value !== null) writeFileSync(path.join(resdir, name), JSON.stringify(value) + '\n');
   }
   sendProgress();
-  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, problems, findings };
+  const result: GuestResult = { scenario: spec.scenario, end: how, seconds: Math.round(seconds * 1000) / 1000, bootSec, bootCpuSec, cpuImage, problems, findings };
   writeFileSync(path.join(resdir, 'guest-result.json'), JSON.stringify(result, null, 2) + '\n');
   try {
     fsyncSync(consoleFd);
@@ -201,6 +202,10 @@ function onMessage(m: FromCpu): void {
       problems.push(`hang: ${m.summary}`);
       end('hang');
       return;
+    case 'cpu-image':
+      cpuImage = m.image;
+      if (m.data !== undefined && codeCacheFile !== null) writeCodeCache(codeCacheFile, m.data);
+      return;
     case 'boot-error':
       problems.push(`boot error on CPU ${m.cpu}: ${m.reason}`);
       end('boot-error');
@@ -211,6 +216,9 @@ function onMessage(m: FromCpu): void {
 }
 
 // Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
+// The CPU bundle's V8 code cache from an earlier guest, shared by every CPU (cpu/code_cache.ts).
+const codeCacheFile = codeCachePath();
+const codeCache = readCodeCache(codeCacheFile);
 const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const start: CpuStart = {
@@ -222,6 +230,7 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     lockdepBase: LOCKDEP_BASE,
     spec,
     modules,
+    ...(codeCache !== undefined ? { codeCache } : {}),
   };
   // cpu_entry.js: Node's eager source maps off, then cpu_main.js (harness/cpu/lazy_source_maps.ts).
   const w = new Worker(new URL('../cpu/cpu_entry.js', import.meta.url), {
@@ -270,8 +279,12 @@ const lateModules = (async () => {
  * counts from it (harness/run/guest_launch.ts).
  */
 let bootSec: number | null = null;
+let bootCpuSec: number | null = null;
+let cpuImage: CpuImage | null = null;
 function bootDone(): void {
   if (ended) return;
+  const cpuUsage = process.cpuUsage();
+  bootCpuSec = Math.round((cpuUsage.user + cpuUsage.system) / 1000) / 1000;
   // The moment CPU 0 let the tasks run, not when this thread noticed: tasks (the torture clock
   // among them) may run before this callback, and none runs before that moment. bootSec counts
   // from this process's start (performance.now()'s origin), so it adds bootMs.

@@ -11,6 +11,7 @@
  */
 
 import type { TortureSuite } from '../suites/index.js';
+import type { CpuImage } from '../cpu/protocol.js';
 
 export type { TortureSuite } from '../suites/index.js';
 
@@ -61,6 +62,13 @@ export interface GuestResult {
   readonly seconds: number;
   /** Seconds from the process's start to all CPUs up (the test's start), null if it never got there. */
   readonly bootSec?: number | null;
+  /**
+   * CPU seconds the guest process (every thread) used up to the test's start, null if it never
+   * got there: the boot's cost, which a loaded host's wall clock hides (harness/cpu/README.md, "Boot").
+   */
+  readonly bootCpuSec?: number | null;
+  /** How the CPUs loaded their code (the CPU bundle or ES modules, and its code cache), null before CPU 0 booted. */
+  readonly cpuImage?: CpuImage | null;
   /** One line per problem the guest itself saw (oops, hang) in the order seen. */
   readonly problems: readonly string[];
   /** Findings the kernel reported about itself (lockdep, torture checks), also in console.log. */
