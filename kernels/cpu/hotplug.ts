@@ -122,8 +122,9 @@ function addRemoveLock(): Mutex {
   return cpu_add_remove_lock;
 }
 
-export async function cpus_read_lock(): Promise<void> {
-  await percpu_down_read(hotplugLock());
+/** cpus_read_lock(): percpu_down_read()'s own promise (one await for the caller, none of our own). */
+export function cpus_read_lock(): Promise<void> {
+  return percpu_down_read(hotplugLock());
 }
 
 export function cpus_read_unlock(): void {

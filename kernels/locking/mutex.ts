@@ -28,6 +28,7 @@
  */
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { LOCK_TAKEN } from './fast_path.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -135,20 +136,23 @@ function __mutex_unlock_slowpath(lock: Mutex): void {
 
 /* ---------------- API ---------------- */
 
-/** mutex_lock(): sleep until the mutex is ours. Task context only. */
-export async function mutex_lock(lock: Mutex): Promise<void> {
+/**
+ * mutex_lock(): sleep until the mutex is ours. Task context only; callers `await` it. Uncontended
+ * it allocates nothing and returns LOCK_TAKEN (fast_path.ts); only the slow path is async.
+ */
+export function mutex_lock(lock: Mutex): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : __mutex_lock_slowpath(lock, owner);
 }
 
 /** mutex_lock_nested(): as mutex_lock(), as lockdep subclass `subclass` (< 8). */
-export async function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
+export function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : __mutex_lock_slowpath(lock, owner);
 }
 
 /** mutex_trylock(): true if taken; never sleeps. */

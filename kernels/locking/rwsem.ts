@@ -21,6 +21,7 @@
  */
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { LOCK_TAKEN } from './fast_path.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 export const RWSEM_WRITER_LOCKED = 1 << 0;
@@ -140,10 +141,11 @@ function rwsem_wake(sem: RwSemaphore, flags: number): void {
 
 /* ---------------- API ---------------- */
 
-export async function down_read(sem: RwSemaphore): Promise<void> {
+/** down_read(): callers `await` it; uncontended it returns LOCK_TAKEN (fast_path.ts), allocating nothing. */
+export function down_read(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
-  if (!rwsem_read_trylock(sem)) await rwsem_down_read_slowpath(sem);
+  return rwsem_read_trylock(sem) ? LOCK_TAKEN : rwsem_down_read_slowpath(sem);
 }
 
 export function down_read_trylock(sem: RwSemaphore): boolean {
@@ -160,21 +162,24 @@ export function up_read(sem: RwSemaphore): void {
   if ((c & RWSEM_READER_MASK) === 0 && (c & RWSEM_FLAG_WAITERS) !== 0) { cov(COV.rwsem_up_read_wake); rwsem_wake(sem, RWSEM_FLAG_WAITERS); }
 }
 
-export async function down_write(sem: RwSemaphore): Promise<void> {
+/** down_write(): as down_read(), LOCK_TAKEN when uncontended. */
+export function down_write(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);
-  else await rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return rwsem_down_write_slowpath(sem, owner);
+  Atomics.store(sem.i32, sem.owner, owner);
+  return LOCK_TAKEN;
 }
 
 /** down_write_nested(sem, subclass). */
-export async function down_write_nested(sem: RwSemaphore, subclass: number): Promise<void> {
+export function down_write_nested(sem: RwSemaphore, subclass: number): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);
-  else await rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return rwsem_down_write_slowpath(sem, owner);
+  Atomics.store(sem.i32, sem.owner, owner);
+  return LOCK_TAKEN;
 }
 
 export function down_write_trylock(sem: RwSemaphore): boolean {
