@@ -66,9 +66,17 @@ function __mutex_trylock_fast(lock: Mutex, owner: number): boolean {
   return Atomics.compareExchange(lock.i32, lock.word, 0, owner) === 0;
 }
 
-/** __mutex_unlock_fast(): owner -> 0 when WAITERS is not set. */
-function __mutex_unlock_fast(lock: Mutex, owner: number): boolean {
-  return Atomics.compareExchange(lock.i32, lock.word, owner, 0) === owner;
+/**
+ * __mutex_unlock_fast(): owner -> 0 when WAITERS is not set. The kernel compares with `current`;
+ * here the word as this thread last saw it serves (a plain read: the owner is our own CAS's
+ * value, and unlike Atomics.load it is not a builtin call), which spares computing the owner on
+ * every unlock. The CAS decides: a WAITERS that another thread set is seen by it (it fails, the
+ * slow path clears the word and wakes). The model has no owner check on unlock ("Not done").
+ */
+function __mutex_unlock_fast(lock: Mutex): boolean {
+  const { i32, word } = lock;
+  const v = i32[word]!;
+  return (v & MUTEX_FLAG_WAITERS) === 0 && Atomics.compareExchange(i32, word, v, 0) === v;
 }
 
 /* ---------------- slow paths ---------------- */
@@ -164,7 +172,7 @@ export function mutex_trylock(lock: Mutex): boolean {
 
 export function mutex_unlock(lock: Mutex): void {
   kapi.lockdep.release(lock.dep_map);
-  if (!__mutex_unlock_fast(lock, lock_owner_current())) __mutex_unlock_slowpath(lock);
+  if (!__mutex_unlock_fast(lock)) __mutex_unlock_slowpath(lock);
 }
 
 export function mutex_is_locked(lock: Mutex): boolean {
