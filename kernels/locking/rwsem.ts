@@ -60,8 +60,11 @@ export const init_rwsem = DECLARE_RWSEM;
  * WRITER_LOCKED only while the reader count is zero.
  */
 function rwsem_read_trylock(sem: RwSemaphore): boolean {
-  const v = Atomics.load(sem.i32, sem.word);
-  return (v & RWSEM_READ_FAILED_MASK) === 0 && Atomics.compareExchange(sem.i32, sem.word, v, v + RWSEM_READER_BIAS) === v;
+  const { i32, word } = sem;
+  // The guess is a plain read (Atomics.load is a builtin call, not inlined): the CAS decides, and
+  // a stale guess only fails it, as a count changed under a reader does anyway.
+  const v = i32[word]!;
+  return (v & RWSEM_READ_FAILED_MASK) === 0 && Atomics.compareExchange(i32, word, v, v + RWSEM_READER_BIAS) === v;
 }
 
 /** rwsem_write_trylock(): 0 -> WRITER_LOCKED. */
