@@ -5,7 +5,8 @@
  *
  * Kernel locks run on a CPU attached to a private one-CPU machine (harness/cpu/standalone.ts),
  * inside a task (cpu.run), as kernel code calls them: a sync pair is called, an async pair is
- * awaited directly. lockdep is installed only for `.lockdep` rows. Each tinybench sample times
+ * awaited directly. The awaited-CAS baseline runs there too (lock_ops.ts runsInTask), so the
+ * mutex goal compares two awaits made in the same context and the same loop. lockdep is installed only for `.lockdep` rows. Each tinybench sample times
  * INNER lock+unlock pairs and reports the per-op time as overriddenDuration; set-up (lock
  * definition, the first lockdep chain) happens before timing, in warmup.
  *
@@ -17,7 +18,7 @@ import { Bench, type FnReturnedObject, type Task } from 'tinybench';
 import { attachCpu, createMachine, type StandaloneCpu } from '../cpu/standalone.js';
 import { HDR_LOCKDEP_ON } from '../shm/layout.js';
 import { INNER, type UncontendedJob, type WorkerReply } from './bench_types.js';
-import { needsKapi, resolveLockPair } from './lock_ops.js';
+import { resolveLockPair, runsInTask } from './lock_ops.js';
 import type { LockPair } from './lock_pair.js';
 import { loadLockdep } from './lockdep_env.js';
 
@@ -139,7 +140,7 @@ async function main(): Promise<WorkerReply> {
 
 async function main2(): Promise<WorkerReply> {
   const shared = new Int32Array(new SharedArrayBuffer(64));
-  if (!needsKapi(job.lock)) return measure(shared);
+  if (!runsInTask(job.lock)) return measure(shared);
   // rcu_preempt is the same RCU code with CONFIG_PREEMPT=y (the flavour is chosen at rcu_init).
   const preempt: Record<string, string> = job.lock === 'rcu_preempt' ? { CONFIG_PREEMPT: 'y' } : {};
   let cpu: StandaloneCpu;
