@@ -6,9 +6,10 @@
  * Kernel locks run on a CPU attached to a private one-CPU machine (harness/cpu/standalone.ts),
  * inside a task (cpu.run), as kernel code calls them: a sync pair is called, an async pair is
  * awaited directly. The awaited-CAS baseline runs there too (lock_ops.ts runsInTask), so the
- * mutex goal compares two awaits made in the same context and the same loop. lockdep is installed only for `.lockdep` rows. Each tinybench sample times
- * INNER lock+unlock pairs and reports the per-op time as overriddenDuration; set-up (lock
- * definition, the first lockdep chain) happens before timing, in warmup.
+ * mutex goal compares two awaits made in the same context and the same loop. lockdep is
+ * installed only for `.lockdep` rows. Each tinybench sample times INNER lock+unlock pairs in CPU
+ * time (cpuNowMs()) and reports the per-op time as overriddenDuration; set-up (lock definition,
+ * the first lockdep chain) happens before timing, in warmup.
  *
  * Replies once with the latency statistics or a skip reason; never a number it did not measure.
  */
@@ -32,8 +33,21 @@ function reply(r: WorkerReply): void {
   parentPort?.postMessage(r);
 }
 
+/**
+ * A sample's clock: this process's CPU time in ms (process.cpuUsage(): user + system), not wall
+ * time. On the shared 2-core host (load average 6-50) most 1 ms samples of wall time include
+ * time spent descheduled, so rows timed minutes apart compared the load of two moments, not two
+ * locks. While this worker measures, the bench's main thread only waits for its reply (one row at
+ * a time), so the process's CPU time is this worker's own, plus V8's GC helpers working for it
+ * (the price of what the row allocates). Resolution 1 us: a sample of INNER ops is >= 100 us.
+ */
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function addTask(bench: Bench, pair: LockPair): void {
-  const now = (): number => bench.now();
+  const now = cpuNowMs;
   const done = (t0: number): FnReturnedObject => {
     const ms = now() - t0;
     return { overriddenDuration: ms / INNER, overriddenIterationCost: ms };
