@@ -144,6 +144,20 @@ function __mutex_unlock_slowpath(lock: Mutex): void {
 
 /* ---------------- API ---------------- */
 
+/*
+ * The contended calls' own async frames, named as the API functions: a task hung in the slow
+ * path shows `__mutex_lock_slowpath` then `mutex_lock` in its trace, as the kernel's does (the
+ * uncontended entries below are plain functions, which no async trace would show).
+ */
+const contended = {
+  async mutex_lock(lock: Mutex, owner: number): Promise<void> {
+    await __mutex_lock_slowpath(lock, owner);
+  },
+  async mutex_lock_nested(lock: Mutex, owner: number): Promise<void> {
+    await __mutex_lock_slowpath(lock, owner);
+  },
+};
+
 /**
  * mutex_lock(): sleep until the mutex is ours. Task context only; callers `await` it. Uncontended
  * it allocates nothing and returns LOCK_TAKEN (fast_path.ts); only the slow path is async.
@@ -152,7 +166,7 @@ export function mutex_lock(lock: Mutex): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : contended.mutex_lock(lock, owner);
 }
 
 /** mutex_lock_nested(): as mutex_lock(), as lockdep subclass `subclass` (< 8). */
@@ -160,7 +174,7 @@ export function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> 
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : contended.mutex_lock_nested(lock, owner);
 }
 
 /** mutex_trylock(): true if taken; never sleeps. */

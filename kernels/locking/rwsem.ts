@@ -144,11 +144,24 @@ function rwsem_wake(sem: RwSemaphore, flags: number): void {
 
 /* ---------------- API ---------------- */
 
+/* The contended calls' async frames, named as the API functions (a hung task's trace; mutex.ts). */
+const contended = {
+  async down_read(sem: RwSemaphore): Promise<void> {
+    await rwsem_down_read_slowpath(sem);
+  },
+  async down_write(sem: RwSemaphore, owner: number): Promise<void> {
+    await rwsem_down_write_slowpath(sem, owner);
+  },
+  async down_write_nested(sem: RwSemaphore, owner: number): Promise<void> {
+    await rwsem_down_write_slowpath(sem, owner);
+  },
+};
+
 /** down_read(): callers `await` it; uncontended it returns LOCK_TAKEN (fast_path.ts), allocating nothing. */
 export function down_read(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
-  return rwsem_read_trylock(sem) ? LOCK_TAKEN : rwsem_down_read_slowpath(sem);
+  return rwsem_read_trylock(sem) ? LOCK_TAKEN : contended.down_read(sem);
 }
 
 export function down_read_trylock(sem: RwSemaphore): boolean {
@@ -170,7 +183,7 @@ export function down_write(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  if (!rwsem_write_trylock(sem)) return rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return contended.down_write(sem, owner);
   Atomics.store(sem.i32, sem.owner, owner);
   return LOCK_TAKEN;
 }
@@ -180,7 +193,7 @@ export function down_write_nested(sem: RwSemaphore, subclass: number): Promise<v
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  if (!rwsem_write_trylock(sem)) return rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return contended.down_write_nested(sem, owner);
   Atomics.store(sem.i32, sem.owner, owner);
   return LOCK_TAKEN;
 }
