@@ -11,12 +11,15 @@ import { coveragePointGoal } from './coverage_cost.js';
 import { lockStatGoal } from './lock_stat_cost.js';
 
 export const GOALS = {
-  mutexVsFloor: 1.3,
+  /** issue 20: mutex lock+unlock at most 1.35x the awaited CAS of the same run. */
+  mutexVsAwaitedCas: 1.35,
   percpuReadVsFloor: 1.3,
-  lockdepOnVsOff: 4,
+  /** issue 20: lockdep on at most 1.5x lockdep off, for every pair. */
+  lockdepOnVsOff: 1.5,
   mutexVsSpinWait2t: 1,
   rcuReaderNs: 20,
-  gpsPerSec: 10_000,
+  /** issue 20: synchronize_rcu() grace periods per second on 8 CPUs. */
+  gpsPerSec: 50_000,
   lockdepTraceEventsPerSec: 1_000_000,
   userLocksOffVsBare: 1.1,
 } as const;
@@ -51,7 +54,7 @@ function vsFloor(rows: readonly BenchRow[], goal: string, name: string, also: st
   const a = latency(rows, also);
   const alsoText = a !== null ? `; ${also}: ${a.p50Ns.toFixed(1)} ns = ${x(a.p50Ns / floor.p50Ns)}` : '';
   // An awaited lock pays for the await itself; say how far it is from an awaited bare CAS.
-  const awaited = latency(rows, 'baseline.async_cas.uncontended');
+  const awaited = latency(rows, AWAITED_CAS_CASE);
   const awaitText = awaited !== null ? `; vs awaited-CAS floor ${awaited.p50Ns.toFixed(1)} ns: ${x(r.p50Ns / awaited.p50Ns)}` : '';
   return {
     goal,
@@ -80,15 +83,54 @@ function userLocksOff(rows: readonly BenchRow[]): GoalResult {
   };
 }
 
+/** The awaited-CAS baseline: the CAS floor taken as kernel code takes a sleeping lock, `await lock()`. */
+export const AWAITED_CAS_CASE = 'baseline.async_cas.uncontended';
+const MUTEX_CASE = 'mutex.await_lock_unlock.uncontended';
+
+/** A row's fastest worker run (its p50): the code V8 settled on when it did best. */
+function fastestRun(r: LatencyRow): number {
+  return r.processP50Ns.length > 0 ? Math.min(...r.processP50Ns) : r.p50Ns;
+}
+
+/**
+ * issue 20's mutex goal: `await mutex_lock()` + `mutex_unlock()` against the awaited CAS, both
+ * awaited once per op in the same loop of the same worker code (uncontended_worker.ts), inside a
+ * task on a bench CPU: the ratio is what the mutex itself and its kapi calls add. Judged on each
+ * row's fastest worker run: V8 settles a thread's loop on faster or slower code for its whole life
+ * (on the loaded host one row's runs spread up to 1.6x), and the two rows' medians can land in
+ * different modes; their fastest runs compare the code at its best on both sides. The medians'
+ * ratio is in the detail.
+ */
+function mutexVsAwaitedCas(rows: readonly BenchRow[]): GoalResult {
+  const goal = `mutex lock+unlock <= ${GOALS.mutexVsAwaitedCas}x the awaited CAS`;
+  const base = latency(rows, AWAITED_CAS_CASE);
+  const r = latency(rows, MUTEX_CASE);
+  if (base === null || r === null) return { goal, status: 'UNMEASURED', figure: '-', detail: why(rows, [AWAITED_CAS_CASE, MUTEX_CASE]) };
+  const ratio = fastestRun(r) / fastestRun(base);
+  const floor = latency(rows, CAS_FLOOR_CASE);
+  const floorText = floor !== null ? `; bare CAS floor ${floor.p50Ns.toFixed(1)} ns` : '';
+  const t = latency(rows, 'mutex.trylock_unlock.uncontended');
+  const tryText = t !== null ? `; mutex.trylock_unlock.uncontended ${t.p50Ns.toFixed(1)} ns` : '';
+  return {
+    goal,
+    status: ratio <= GOALS.mutexVsAwaitedCas ? 'MET' : 'MISSED',
+    figure: `${x(ratio)} (<= ${GOALS.mutexVsAwaitedCas}x)`,
+    detail:
+      `fastest runs: ${MUTEX_CASE} ${fastestRun(r).toFixed(1)} ns vs awaited CAS ${fastestRun(base).toFixed(1)} ns; ` +
+      `medians ${r.p50Ns.toFixed(1)} vs ${base.p50Ns.toFixed(1)} ns (${x(r.p50Ns / base.p50Ns)})${floorText}${tryText}`,
+  };
+}
+
 export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
   const out: GoalResult[] = [];
-  out.push(vsFloor(rows, 'mutex uncontended <= 1.3x CAS floor', 'mutex.await_lock_unlock.uncontended', 'mutex.trylock_unlock.uncontended', GOALS.mutexVsFloor));
+  out.push(mutexVsAwaitedCas(rows));
   out.push(
     vsFloor(rows, 'percpu_rwsem read <= 1.3x CAS floor', 'percpu_rwsem.await_down_up_read.uncontended', 'cpus_read_lock.await_lock_unlock.uncontended', GOALS.percpuReadVsFloor),
   );
 
   // lockdep on vs off: every lock's pair; the goal holds when the worst pair holds. The
   // hooks-only row (kapi.*) is a diagnostic, not a lock: its "off" side does almost nothing.
+  const LOCKDEP_GOAL = `lockdep on <= ${GOALS.lockdepOnVsOff}x lockdep off (every pair)`;
   const pairs: Array<{ name: string; ratio: number }> = [];
   for (const r of rows) {
     // locks.* rows are user-program lockdep (torture/lockdep), a goal of their own below.
@@ -98,12 +140,12 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
   }
   if (pairs.length === 0) {
     const sk = rows.find((r) => r.state === 'skipped' && r.name.endsWith('.lockdep'));
-    out.push({ goal: 'lockdep on <= 4x lockdep off', status: 'UNMEASURED', figure: '-', detail: sk !== undefined && sk.state === 'skipped' ? `${sk.name} skipped: ${sk.reason}` : 'no lockdep rows run' });
+    out.push({ goal: LOCKDEP_GOAL, status: 'UNMEASURED', figure: '-', detail: sk !== undefined && sk.state === 'skipped' ? `${sk.name} skipped: ${sk.reason}` : 'no lockdep rows run' });
   } else {
     pairs.sort((a, b) => b.ratio - a.ratio);
     const worst = pairs[0] as { name: string; ratio: number };
     out.push({
-      goal: 'lockdep on <= 4x lockdep off',
+      goal: LOCKDEP_GOAL,
       status: worst.ratio <= GOALS.lockdepOnVsOff ? 'MET' : 'MISSED',
       figure: `worst ${x(worst.ratio)} (<= ${GOALS.lockdepOnVsOff}x)`,
       detail: `${pairs.length} pairs; ${pairs
@@ -142,15 +184,16 @@ export function evaluateGoals(rows: readonly BenchRow[]): GoalResult[] {
       })()}`,
     });
 
+  const GP_GOAL = `synchronize_rcu >= ${fmtRate(GOALS.gpsPerSec)} grace periods/s (8 CPUs)`;
   const gp = rows.find((r) => r.kind === 'rcu_update');
   if (gp === undefined || gp.state !== 'measured') {
-    out.push({ goal: '>= 10,000 grace periods/s (8 CPUs)', status: 'UNMEASURED', figure: '-', detail: gp === undefined ? 'not run (filtered out)' : gp.state === 'skipped' ? `${gp.name} skipped: ${gp.reason}` : '' });
+    out.push({ goal: GP_GOAL, status: 'UNMEASURED', figure: '-', detail: gp === undefined ? 'not run (filtered out)' : gp.state === 'skipped' ? `${gp.name} skipped: ${gp.reason}` : '' });
   } else {
     const g = gp as RcuUpdateRow;
     out.push({
-      goal: '>= 10,000 grace periods/s (8 CPUs)',
+      goal: GP_GOAL,
       status: g.gpsPerSec >= GOALS.gpsPerSec ? 'MET' : 'MISSED',
-      figure: `${fmtRate(g.gpsPerSec)} GP/s (>= 10,000; ${x(g.gpsPerSec / GOALS.gpsPerSec)})`,
+      figure: `${fmtRate(g.gpsPerSec)} GP/s (>= ${fmtRate(GOALS.gpsPerSec)}; ${x(g.gpsPerSec / GOALS.gpsPerSec)})`,
       detail: `synchronize_rcu p50 ${g.syncP50Us.toFixed(0)} us, p99 ${g.syncP99Us.toFixed(0)} us over ${g.syncCalls} calls; ${g.gpSource}`,
     });
   }

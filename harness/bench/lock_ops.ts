@@ -62,6 +62,15 @@ export function needsKapi(lock: BenchLock): boolean {
   return !lock.startsWith('baseline_') && lock !== 'user';
 }
 
+/**
+ * Whether an uncontended row is timed inside a task on a bench CPU: every kernel lock, and the
+ * awaited CAS, so that the mutex goal's two rows (goals.ts) run their `await` in the same
+ * context (a task of a CpuRuntime), not one of them on a bare thread.
+ */
+export function runsInTask(lock: BenchLock): boolean {
+  return needsKapi(lock) || lock === 'baseline_async_cas';
+}
+
 /** The lockdep hooks alone, as a kernel lock calls them (a lock that does nothing else). */
 function hooksPair(): ResolvedPair {
   const key = kapi.lockClass('bench_lockdep_hooks', 'mutex', LD_WAIT.SLEEP);

@@ -5,9 +5,11 @@
  *
  * Kernel locks run on a CPU attached to a private one-CPU machine (harness/cpu/standalone.ts),
  * inside a task (cpu.run), as kernel code calls them: a sync pair is called, an async pair is
- * awaited directly. lockdep is installed only for `.lockdep` rows. Each tinybench sample times
- * INNER lock+unlock pairs and reports the per-op time as overriddenDuration; set-up (lock
- * definition, the first lockdep chain) happens before timing, in warmup.
+ * awaited directly. The awaited-CAS baseline runs there too (lock_ops.ts runsInTask), so the
+ * mutex goal compares two awaits made in the same context and the same loop. lockdep is
+ * installed only for `.lockdep` rows. Each tinybench sample times INNER lock+unlock pairs in CPU
+ * time (cpuNowMs()) and reports the per-op time as overriddenDuration; set-up (lock definition,
+ * the first lockdep chain) happens before timing, in warmup.
  *
  * Replies once with the latency statistics or a skip reason; never a number it did not measure.
  */
@@ -17,7 +19,7 @@ import { Bench, type FnReturnedObject, type Task } from 'tinybench';
 import { attachCpu, createMachine, type StandaloneCpu } from '../cpu/standalone.js';
 import { HDR_LOCKDEP_ON } from '../shm/layout.js';
 import { INNER, type UncontendedJob, type WorkerReply } from './bench_types.js';
-import { needsKapi, resolveLockPair } from './lock_ops.js';
+import { resolveLockPair, runsInTask } from './lock_ops.js';
 import type { LockPair } from './lock_pair.js';
 import { loadLockdep } from './lockdep_env.js';
 
@@ -31,8 +33,21 @@ function reply(r: WorkerReply): void {
   parentPort?.postMessage(r);
 }
 
+/**
+ * A sample's clock: this process's CPU time in ms (process.cpuUsage(): user + system), not wall
+ * time. On the shared 2-core host (load average 6-50) most 1 ms samples of wall time include
+ * time spent descheduled, so rows timed minutes apart compared the load of two moments, not two
+ * locks. While this worker measures, the bench's main thread only waits for its reply (one row at
+ * a time), so the process's CPU time is this worker's own, plus V8's GC helpers working for it
+ * (the price of what the row allocates). Resolution 1 us: a sample of INNER ops is >= 100 us.
+ */
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function addTask(bench: Bench, pair: LockPair): void {
-  const now = (): number => bench.now();
+  const now = cpuNowMs;
   const done = (t0: number): FnReturnedObject => {
     const ms = now() - t0;
     return { overriddenDuration: ms / INNER, overriddenIterationCost: ms };
@@ -139,7 +154,7 @@ async function main(): Promise<WorkerReply> {
 
 async function main2(): Promise<WorkerReply> {
   const shared = new Int32Array(new SharedArrayBuffer(64));
-  if (!needsKapi(job.lock)) return measure(shared);
+  if (!runsInTask(job.lock)) return measure(shared);
   // rcu_preempt is the same RCU code with CONFIG_PREEMPT=y (the flavour is chosen at rcu_init).
   const preempt: Record<string, string> = job.lock === 'rcu_preempt' ? { CONFIG_PREEMPT: 'y' } : {};
   let cpu: StandaloneCpu;

@@ -20,6 +20,7 @@ import { COV, covPart, LD_WAIT, kapi, type LockdepMap } from '../../harness/kapi
 import { lockdep_assert_held } from '../bug.js';
 import { ModuleParams } from '../moduleparam.js';
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock, type Mutex } from '../locking/mutex.js';
+import { LOCK_TAKEN } from '../locking/fast_path.js';
 import {
   DEFINE_STATIC_PERCPU_RWSEM,
   percpu_down_read,
@@ -122,8 +123,20 @@ function addRemoveLock(): Mutex {
   return cpu_add_remove_lock;
 }
 
-export async function cpus_read_lock(): Promise<void> {
-  await percpu_down_read(hotplugLock());
+/* A contended cpus_read_lock()'s async frame, named as the API function (a hung task's trace). */
+const contended = {
+  async cpus_read_lock(p: Promise<void>): Promise<void> {
+    await p;
+  },
+};
+
+/**
+ * cpus_read_lock(): uncontended, percpu_down_read()'s LOCK_TAKEN itself (one await for the caller,
+ * no async frame of our own); contended, its promise awaited in a frame named cpus_read_lock.
+ */
+export function cpus_read_lock(): Promise<void> {
+  const p = percpu_down_read(hotplugLock());
+  return p === LOCK_TAKEN ? p : contended.cpus_read_lock(p);
 }
 
 export function cpus_read_unlock(): void {

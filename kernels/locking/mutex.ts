@@ -28,6 +28,7 @@
  */
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { LOCK_TAKEN } from './fast_path.js';
 import { LOCK_FLAG, LOCK_OWNER_MASK, lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -65,9 +66,17 @@ function __mutex_trylock_fast(lock: Mutex, owner: number): boolean {
   return Atomics.compareExchange(lock.i32, lock.word, 0, owner) === 0;
 }
 
-/** __mutex_unlock_fast(): owner -> 0 when WAITERS is not set. */
-function __mutex_unlock_fast(lock: Mutex, owner: number): boolean {
-  return Atomics.compareExchange(lock.i32, lock.word, owner, 0) === owner;
+/**
+ * __mutex_unlock_fast(): owner -> 0 when WAITERS is not set. The kernel compares with `current`;
+ * here the word as this thread last saw it serves (a plain read: the owner is our own CAS's
+ * value, and unlike Atomics.load it is not a builtin call), which spares computing the owner on
+ * every unlock. The CAS decides: a WAITERS that another thread set is seen by it (it fails, the
+ * slow path clears the word and wakes). The model has no owner check on unlock ("Not done").
+ */
+function __mutex_unlock_fast(lock: Mutex): boolean {
+  const { i32, word } = lock;
+  const v = i32[word]!;
+  return (v & MUTEX_FLAG_WAITERS) === 0 && Atomics.compareExchange(i32, word, v, 0) === v;
 }
 
 /* ---------------- slow paths ---------------- */
@@ -135,20 +144,37 @@ function __mutex_unlock_slowpath(lock: Mutex): void {
 
 /* ---------------- API ---------------- */
 
-/** mutex_lock(): sleep until the mutex is ours. Task context only. */
-export async function mutex_lock(lock: Mutex): Promise<void> {
+/*
+ * The contended calls' own async frames, named as the API functions: a task hung in the slow
+ * path shows `__mutex_lock_slowpath` then `mutex_lock` in its trace, as the kernel's does (the
+ * uncontended entries below are plain functions, which no async trace would show).
+ */
+const contended = {
+  async mutex_lock(lock: Mutex, owner: number): Promise<void> {
+    await __mutex_lock_slowpath(lock, owner);
+  },
+  async mutex_lock_nested(lock: Mutex, owner: number): Promise<void> {
+    await __mutex_lock_slowpath(lock, owner);
+  },
+};
+
+/**
+ * mutex_lock(): sleep until the mutex is ours. Task context only; callers `await` it. Uncontended
+ * it allocates nothing and returns LOCK_TAKEN (fast_path.ts); only the slow path is async.
+ */
+export function mutex_lock(lock: Mutex): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : contended.mutex_lock(lock, owner);
 }
 
 /** mutex_lock_nested(): as mutex_lock(), as lockdep subclass `subclass` (< 8). */
-export async function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
+export function mutex_lock_nested(lock: Mutex, subclass: number): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(lock.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  if (!__mutex_trylock_fast(lock, owner)) await __mutex_lock_slowpath(lock, owner);
+  return __mutex_trylock_fast(lock, owner) ? LOCK_TAKEN : contended.mutex_lock_nested(lock, owner);
 }
 
 /** mutex_trylock(): true if taken; never sleeps. */
@@ -160,7 +186,7 @@ export function mutex_trylock(lock: Mutex): boolean {
 
 export function mutex_unlock(lock: Mutex): void {
   kapi.lockdep.release(lock.dep_map);
-  if (!__mutex_unlock_fast(lock, lock_owner_current())) __mutex_unlock_slowpath(lock);
+  if (!__mutex_unlock_fast(lock)) __mutex_unlock_slowpath(lock);
 }
 
 export function mutex_is_locked(lock: Mutex): boolean {

@@ -35,6 +35,7 @@
  */
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { LOCK_TAKEN } from './fast_path.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 import { ModuleParams } from '../moduleparam.js';
 
@@ -140,10 +141,18 @@ function readers_active_check(sem: PercpuRwsem): boolean {
 
 /* ---------------- API ---------------- */
 
-export async function percpu_down_read(sem: PercpuRwsem): Promise<void> {
+/* The contended reader's async frame, named as the API function (a hung task's trace; mutex.ts). */
+const contended = {
+  async percpu_down_read(sem: PercpuRwsem): Promise<void> {
+    await __percpu_down_read(sem);
+  },
+};
+
+/** percpu_down_read(): callers `await` it; uncontended it returns LOCK_TAKEN (fast_path.ts), allocating nothing. */
+export function percpu_down_read(sem: PercpuRwsem): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
-  if (!__percpu_down_read_trylock(sem)) await __percpu_down_read(sem);
+  return __percpu_down_read_trylock(sem) ? LOCK_TAKEN : contended.percpu_down_read(sem);
 }
 
 export function percpu_down_read_trylock(sem: PercpuRwsem): boolean {

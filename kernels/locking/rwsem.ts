@@ -21,6 +21,7 @@
  */
 
 import { COV, cov, kapi, type LockClassKey, type LockdepMap, type WaitQueueHead, LOCK_TYPE_PROPS } from '../../harness/kapi.js';
+import { LOCK_TAKEN } from './fast_path.js';
 import { lock_owner_current, lock_owner_decode } from './lock_owner.js';
 
 export const RWSEM_WRITER_LOCKED = 1 << 0;
@@ -59,8 +60,11 @@ export const init_rwsem = DECLARE_RWSEM;
  * WRITER_LOCKED only while the reader count is zero.
  */
 function rwsem_read_trylock(sem: RwSemaphore): boolean {
-  const v = Atomics.load(sem.i32, sem.word);
-  return (v & RWSEM_READ_FAILED_MASK) === 0 && Atomics.compareExchange(sem.i32, sem.word, v, v + RWSEM_READER_BIAS) === v;
+  const { i32, word } = sem;
+  // The guess is a plain read (Atomics.load is a builtin call, not inlined): the CAS decides, and
+  // a stale guess only fails it, as a count changed under a reader does anyway.
+  const v = i32[word]!;
+  return (v & RWSEM_READ_FAILED_MASK) === 0 && Atomics.compareExchange(i32, word, v, v + RWSEM_READER_BIAS) === v;
 }
 
 /** rwsem_write_trylock(): 0 -> WRITER_LOCKED. */
@@ -140,10 +144,24 @@ function rwsem_wake(sem: RwSemaphore, flags: number): void {
 
 /* ---------------- API ---------------- */
 
-export async function down_read(sem: RwSemaphore): Promise<void> {
+/* The contended calls' async frames, named as the API functions (a hung task's trace; mutex.ts). */
+const contended = {
+  async down_read(sem: RwSemaphore): Promise<void> {
+    await rwsem_down_read_slowpath(sem);
+  },
+  async down_write(sem: RwSemaphore, owner: number): Promise<void> {
+    await rwsem_down_write_slowpath(sem, owner);
+  },
+  async down_write_nested(sem: RwSemaphore, owner: number): Promise<void> {
+    await rwsem_down_write_slowpath(sem, owner);
+  },
+};
+
+/** down_read(): callers `await` it; uncontended it returns LOCK_TAKEN (fast_path.ts), allocating nothing. */
+export function down_read(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 1, null);
-  if (!rwsem_read_trylock(sem)) await rwsem_down_read_slowpath(sem);
+  return rwsem_read_trylock(sem) ? LOCK_TAKEN : contended.down_read(sem);
 }
 
 export function down_read_trylock(sem: RwSemaphore): boolean {
@@ -160,21 +178,24 @@ export function up_read(sem: RwSemaphore): void {
   if ((c & RWSEM_READER_MASK) === 0 && (c & RWSEM_FLAG_WAITERS) !== 0) { cov(COV.rwsem_up_read_wake); rwsem_wake(sem, RWSEM_FLAG_WAITERS); }
 }
 
-export async function down_write(sem: RwSemaphore): Promise<void> {
+/** down_write(): as down_read(), LOCK_TAKEN when uncontended. */
+export function down_write(sem: RwSemaphore): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, 0, false, 0, null);
   const owner = lock_owner_current();
-  if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);
-  else await rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return contended.down_write(sem, owner);
+  Atomics.store(sem.i32, sem.owner, owner);
+  return LOCK_TAKEN;
 }
 
 /** down_write_nested(sem, subclass). */
-export async function down_write_nested(sem: RwSemaphore, subclass: number): Promise<void> {
+export function down_write_nested(sem: RwSemaphore, subclass: number): Promise<void> {
   kapi.mightSleep();
   kapi.lockdep.acquire(sem.dep_map, subclass, false, 0, null);
   const owner = lock_owner_current();
-  if (rwsem_write_trylock(sem)) Atomics.store(sem.i32, sem.owner, owner);
-  else await rwsem_down_write_slowpath(sem, owner);
+  if (!rwsem_write_trylock(sem)) return contended.down_write_nested(sem, owner);
+  Atomics.store(sem.i32, sem.owner, owner);
+  return LOCK_TAKEN;
 }
 
 export function down_write_trylock(sem: RwSemaphore): boolean {
