@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBootWords } from '../config/fragment_parse.js';
+import { distModuleUrl } from '../guest/run_guest.js';
+import { runTestGuest } from '../test_support/run_until.js';
 import { errorOf } from '../test_support/error_of.js';
 import { HaltPoll, haltPollParams, type HaltPollParams } from './cpuidle_haltpoll.js';
 
@@ -97,5 +99,20 @@ describe('haltpoll boot parameters', () => {
     expect(parseBootWords('cpuidle_haltpoll.force=1 haltpoll.guest_halt_poll_ns=100000', 'B', 'rcu').map((w) => w.value)).toEqual(['1', '100000']);
     expect(errorOf(() => parseBootWords('haltpoll.guest_halt_poll_ns=-1', 'B', 'rcu')).message).toMatch(/haltpoll\.guest_halt_poll_ns.*-1/);
     expect(errorOf(() => parseBootWords('haltpoll.max_polling_cpus=-2', 'B', 'lock')).message).toMatch(/haltpoll\.max_polling_cpus/);
+  });
+});
+
+describe('haltpoll in a real guest', () => {
+  it('with every executor free to poll (cpuidle_haltpoll.force=1, a cap of all CPUs), the token ring loses no wake-up and the guest ends clean', async () => {
+    // The ring's sleeps have no timeout: a ring lost to a poller would strand it (a hung task).
+    const run = await runTestGuest({
+      nrCpus: 4,
+      durationSec: 20,
+      bootParams: { 'cpuidle_haltpoll.force': '1', 'haltpoll.max_polling_cpus': '4', 'haltpoll.guest_halt_poll_grow_start': '200000' },
+      modules: [distModuleUrl('harness/cpu/test_support/token_ring')],
+    });
+    expect(run.console).toContain('token_ring: 200 rounds over 4 CPUs, token 800');
+    expect(run.code).toBe(0);
+    expect(run.result?.end).toBe('poweroff');
   });
 });
