@@ -23,14 +23,27 @@ export const ringStats = { notified: 0, silent: 0 };
 
 /** Ring executor `cpu`'s doorbell: it re-checks its sleepers and commands. Any thread. */
 export function ringCpu(i32: Int32Array, cpu: number): void {
-  const w = cpuWord(cpu, CPU_DOORBELL);
+  if (ringNoNotify(i32, cpu)) notifyCpu(i32, cpu);
+}
+
+/**
+ * The ring without its notify: true when the owner sleeps on the word and must be notified
+ * (notifyCpu()). For a waker ringing several executors at once (wakeUp()): every ring first, so
+ * that running and polling owners see theirs before the first futex wake-up can preempt the waker.
+ */
+export function ringNoNotify(i32: Int32Array, cpu: number): boolean {
   // The add, then the flag it returns: pairs with the compareExchange in doorbellHalt(). Either
   // the sleeper's flag is in the value we add to (we notify), or its compareExchange comes after
   // our add and fails (it does not sleep), or its Atomics.wait sees a value it does not expect.
-  if ((Atomics.add(i32, w, DOORBELL_RING) & DOORBELL_SLEEPING) !== 0) {
-    ringStats.notified++;
-    Atomics.notify(i32, w, 1);
-  } else ringStats.silent++;
+  if ((Atomics.add(i32, cpuWord(cpu, CPU_DOORBELL), DOORBELL_RING) & DOORBELL_SLEEPING) !== 0) return true;
+  ringStats.silent++;
+  return false;
+}
+
+/** The notify a ring found owed (ringNoNotify() returned true): wakes the owner's Atomics.wait. */
+export function notifyCpu(i32: Int32Array, cpu: number): void {
+  ringStats.notified++;
+  Atomics.notify(i32, cpuWord(cpu, CPU_DOORBELL), 1);
 }
 
 /**
