@@ -115,4 +115,24 @@ describe('haltpoll in a real guest', () => {
     expect(run.code).toBe(0);
     expect(run.result?.end).toBe('poweroff');
   });
+
+  it('polling hides no lost wake-up: with every CPU polling, mutex.test_lost_wakeup still strands a writer and khungtaskd reports it', async () => {
+    const run = await runTestGuest({
+      nrCpus: 4,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      bootParams: {
+        'cpuidle_haltpoll.force': '1',
+        'haltpoll.max_polling_cpus': '4',
+        'locktorture.torture_type': 'mutex_lock',
+        'locktorture.shutdown_secs': '30',
+        'locktorture.long_hold': '1',
+        'mutex.test_lost_wakeup': '2',
+      },
+    });
+    expect(run.console).toContain('INFO: task lock_torture_wr:');
+    expect(run.console).toContain('__mutex_lock_slowpath');
+    expect(run.result?.end).toBe('hang');
+    expect(run.code).toBe(1);
+  });
 });
