@@ -9,6 +9,7 @@
 
 import type { ParamDecl } from '../../kernels/moduleparam.js';
 import { core_params, sched_params } from '../../kernels/core_params.js';
+import { cpuidle_haltpoll_params, haltpoll_params } from '../cpu/cpuidle_haltpoll.js';
 import { cpuhp_params } from '../../kernels/cpu/hotplug.js';
 import { mutex_params } from '../../kernels/locking/mutex.js';
 import { percpu_rwsem_params } from '../../kernels/locking/percpu_rwsem.js';
@@ -35,6 +36,8 @@ import { user_ops_params } from '../torture/user_ops.js';
 export const DECLARED_PARAMS: readonly ParamDecl[] = [
   core_params,
   sched_params,
+  cpuidle_haltpoll_params,
+  haltpoll_params,
   cpuhp_params,
   mutex_params,
   percpu_rwsem_params,

@@ -26,6 +26,8 @@ import {
   cpuOnlineIn,
   cpuWord,
 } from '../shm/layout.js';
+import { HaltPoll, haltPollParams } from './cpuidle_haltpoll.js';
+import { doorbellHalt, doorbellHaltAsync } from './doorbell.js';
 import type { CpuEnv, Executor } from './executor.js';
 import { Hotplug } from './hotplug.js';
 import { Interrupts } from './interrupts.js';
@@ -85,6 +87,8 @@ export class CpuRuntime implements Executor {
   readonly irqs: Interrupts;
   readonly hotplug: Hotplug;
   readonly #khungtaskd: Khungtaskd;
+  /** The idle states' governor (poll, then halt): cpuidle_haltpoll.ts. */
+  readonly haltpoll: HaltPoll;
 
   constructor(env: CpuEnv) {
     this.env = env;
@@ -100,6 +104,7 @@ export class CpuRuntime implements Executor {
     this.irqs = new Interrupts(this);
     this.hotplug = new Hotplug(this);
     this.#khungtaskd = new Khungtaskd(this);
+    this.haltpoll = new HaltPoll(haltPollParams(env.config.bootParams, env.config.nrCpus));
     // Boot: the home CPU's ticket 0 (zeroed memory is a free token), so boot() runs on it.
     this.tokens.take(env.cpu, true);
   }
@@ -519,12 +524,11 @@ export class CpuRuntime implements Executor {
       for (const h of this.hooks) h.idleEnter?.();
     }
     if (sleepers.externalSleepers > 0) {
-      // A foreign promise (user lock) settles only on the event loop: wait asynchronously.
-      const r = Atomics.waitAsync(this.i32, this.#doorbell, seen, timeout);
-      if (r.async) await r.value;
+      // A foreign promise (user lock) settles only on the event loop: wait asynchronously (no
+      // poll: the event loop must turn meanwhile).
+      await doorbellHaltAsync(this.i32, this.#doorbell, seen, timeout);
     } else if (timeout > 0) {
-      // Pairs with ringCpu()'s Atomics.add + notify on our doorbell.
-      Atomics.wait(this.i32, this.#doorbell, seen, timeout);
+      this.#cpuidle(seen, timeout);
     }
     if (cpu >= 0) {
       if (tokens.waiters(cpu)) {
@@ -537,5 +541,25 @@ export class CpuRuntime implements Executor {
     }
     // Let the event loop breathe now and then (message flushing, waitAsync settlements).
     if (sleepers.externalSleepers > 0) await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /**
+   * cpuidle_idle_call() on the doorbell: the governor's state, poll (the doorbell moves under our
+   * eyes: no host wake-up) then halt (Atomics.wait; a ring notifies). Only a CPU polls: an
+   * executor without a token (its home CPU offline or taken) halts at once.
+   */
+  #cpuidle(seen: number, timeoutMs: number): void {
+    const hp = this.haltpoll;
+    let left = timeoutMs;
+    if (this.cpu >= 0 && hp.select() === 0) {
+      const t0 = performance.now();
+      if (hp.pollIdle(this.i32, this.#doorbell, seen, timeoutMs) === true) return;
+      left -= performance.now() - t0;
+      if (left <= 0) return;
+    }
+    const t1 = performance.now();
+    // Pairs with ringCpu()'s Atomics.add + (flagged) notify on our doorbell.
+    doorbellHalt(this.i32, this.#doorbell, seen, left);
+    hp.halted((performance.now() - t1) * 1e6);
   }
 }

@@ -9,7 +9,6 @@
 
 import type { WaitQueueHead } from '../kapi.js';
 import {
-  CPU_DOORBELL,
   CPU_TOKEN_HOLDER,
   HDR_NR_CPUS,
   HDR_WAKE_SEQ_BASE,
@@ -22,7 +21,7 @@ import {
   wqMaskWord,
 } from '../shm/layout.js';
 import type { Executor } from './executor.js';
-import { ringCpu } from './doorbell.js';
+import { notifyCpu, ringCpu, ringNoNotify } from './doorbell.js';
 import type { Task } from './task.js';
 
 /** Frames kept of a sleeper's stack (the kernel chain under the harness frames). */
@@ -33,8 +32,6 @@ export class Sleepers {
   readonly #i32: Int32Array;
   /** The executor's index (rt.id), kept here for the wake-up loop. */
   readonly #id: number;
-  /** CPU_DOORBELL of the home slot. */
-  readonly #doorbell: number;
   /** Word 0 of the wake-sequence plane: a wait queue's sequence is at #seqBase + wq.index. */
   readonly #seqBase: number;
   /** This executor's bit in its word of a wait queue's mask (wqMaskWord()). */
@@ -51,7 +48,6 @@ export class Sleepers {
     this.#rt = rt;
     this.#i32 = rt.i32;
     this.#id = rt.id;
-    this.#doorbell = cpuWord(rt.id, CPU_DOORBELL);
     this.#seqBase = Atomics.load(rt.i32, HDR_WAKE_SEQ_BASE);
     this.#wqBit = 1 << (rt.id & 31);
     this.#maskWords = Math.ceil(Math.max(1, Atomics.load(rt.i32, HDR_NR_CPUS)) / 32);
@@ -210,9 +206,8 @@ export class Sleepers {
     // The promise's settlement is the wake-up of exactly this task.
     t.externalSettled = true;
     this.#rt.selfPoll = true;
-    // Wake our own idle waitAsync; pairs with the waitAsync in CpuRuntime's #idle().
-    Atomics.add(this.#i32, this.#doorbell, 1);
-    Atomics.notify(this.#i32, this.#doorbell, 1);
+    // Wake our own idle waitAsync; pairs with doorbellHaltAsync() in CpuRuntime's #idle().
+    ringCpu(this.#i32, this.#id);
   }
 
   wakeUp(wq: WaitQueueHead): void {
@@ -222,11 +217,15 @@ export class Sleepers {
     // One word per 32 CPUs (wqMaskWord()); a guest of up to 32 CPUs loads only the head.
     for (let k = 0; k < this.#maskWords; k++) {
       const mask = Atomics.load(wq.i32, k === 0 ? wq.index : this.#seqBase * (k + 1) + wq.index);
-      for (let cpu = k * 32, m = mask; m !== 0; cpu++, m >>>= 1) {
+      // Every ring of the word first, then the notifies they found owed (doorbell.ts).
+      let owed = 0;
+      for (let bit = 0, m = mask; m !== 0; bit++, m >>>= 1) {
         if ((m & 1) === 0) continue;
+        const cpu = k * 32 + bit;
         if (cpu === this.#id) this.#rt.selfPoll = true;
-        else ringCpu(this.#i32, cpu);
+        else if (ringNoNotify(this.#i32, cpu)) owed |= 1 << bit;
       }
+      for (let bit = 0; owed !== 0; bit++, owed >>>= 1) if ((owed & 1) !== 0) notifyCpu(this.#i32, k * 32 + bit);
     }
   }
 

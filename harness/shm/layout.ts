@@ -116,6 +116,12 @@ export const HDR_TASK_EXIT_WQ = 21;
  */
 export const HDR_NR_RT_PRIO = 50;
 /**
+ * Executors polling their doorbell in the idle loop now (harness/cpu/cpuidle_haltpoll.ts): one
+ * more polls only while this is under `haltpoll.max_polling_cpus`, so polling never takes every
+ * host core from the executors that have work.
+ */
+export const HDR_HALTPOLL_POLLING = 45;
+/**
  * Word index of the lock_stat region (LOCKSTAT_* below), 0 when CONFIG_LOCK_STAT=n. Written by the
  * guest's main thread before any CPU starts; every CPU reads it once at start (kapi_impl.ts).
  */
@@ -125,7 +131,11 @@ export const GUEST_MAGIC = 0x70727431; // 'prt1'
 
 /* Per-CPU slot words (one 64-byte line per CPU). */
 export const CPU_BASE = HDR_WORDS;
-/** Doorbell: Atomics.add + notify to make the CPU re-check its sleepers/commands. */
+/**
+ * Doorbell: a ring count (harness/cpu/doorbell.ts, DOORBELL_RING) that makes the executor re-check
+ * its sleepers/commands, with DOORBELL_SLEEPING set while its owner sleeps on it (a ring notifies
+ * only then).
+ */
 export const CPU_DOORBELL = 0;
 /** Hotplug state of the CPU, one of CPU_STATE. */
 export const CPU_STATE = 1;
