@@ -27,6 +27,7 @@ import { rcu_geometry } from './tree.js';
 import { big_cpu_lim, convert_to_big, exp_holdoff } from './srcu_params.js';
 import { srcu_funnel_gp_start, srcu_work_kthread } from './srcu_tree_gp.js';
 import {
+  D_CBLIST_INVOKING,
   D_GP_SEQ_NEEDED,
   D_GP_SEQ_NEEDED_EXP,
   D_LOCK_COUNT,
@@ -290,12 +291,19 @@ export async function srcu_barrier(d: SrcuDecl): Promise<void> {
     const ncpus = s.geo === null ? 1 : kapi.nrCpuIds;
     const ridx = __srcu_read_lock(s); // as srcu_gp_start_if_needed(): the funnel's GPs wait for it
     for (let cpu = 0; cpu < ncpus; cpu++) {
-      // srcu_barrier_one_cpu(): only CPUs with callbacks get one.
-      if (s.cblists[cpu]!.length() === 0) continue;
-      cov(COV.srcu_barrier_cpu);
-      Atomics.add(s.i32, uw(s, U_BARRIER_CPU_CNT), 1);
+      // srcu_barrier_one_cpu(): only CPUs with callbacks get one, decided under the srcu_data's
+      // lock. Callbacks that srcu_invoke_callbacks() has taken off the list but not yet invoked
+      // still count: the kernel's ->len drops only after their invocation
+      // (rcu_segcblist_add_len(-len)); ours drops at extraction, so D_CBLIST_INVOKING (set under
+      // this lock before the extraction, cleared under it after the invocation) stands for them.
       const f = raw_spin_lock_irqsave(s.sdpLocks[cpu]!);
       const l = s.cblists[cpu]!;
+      if (l.length() === 0 && ld(s, dw(s, cpu, D_CBLIST_INVOKING)) === 0) {
+        raw_spin_unlock_irqrestore(s.sdpLocks[cpu]!, f);
+        continue;
+      }
+      cov(COV.srcu_barrier_cpu);
+      Atomics.add(s.i32, uw(s, U_BARRIER_CPU_CNT), 1);
       const gs = rcu_seq_snap(ld(s, uw(s, U_GP_SEQ)));
       const ok = l.enqueue(cb.id, d.slot);
       if (ok) l.accelerate(gs);
