@@ -5,6 +5,9 @@
  *      (`srcu-check: sync waited for the reader`);
  *   2. call_srcu() from every CPU, then srcu_barrier(): every callback ran exactly once
  *      (`srcu-check: barrier N/N`);
+ *   2b. (Tree SRCU) srcu_barrier() called on another CPU while a callback is being invoked (taken
+ *      off its list, spinning in the callback) waits for it:
+ *      `srcu-check: barrier waited for an invoking callback`;
  *   3. start_poll_synchronize_srcu() / poll_state_synchronize_srcu(): the cookie is not done at
  *      once while a reader holds the struct, and is done after the reader leaves;
  *   4. one second of back-to-back synchronize_srcu() with no readers: `srcu-check: N GPs/s`
@@ -33,9 +36,47 @@ export function boot(cpu: number): void {
   const W_LEFT = st.base + 1;
   const W_CBS = st.base + 2;
   const W_CALLS_DONE = st.base + 3;
+  const W_SLOW_IN = st.base + 4;
+  const W_SLOW_DONE = st.base + 5;
+  const W_BARRIER_CALLED = st.base + 6;
+  const W_BARRIER_RET = st.base + 7;
+  const W_BAR_READY = st.base + 8;
+  const W_BAR_GO = st.base + 9;
   const cb = rcu_callback('srcu_check_cb', () => {
     Atomics.add(kapi.shm, W_CBS, 1);
   });
+  // 2b's callback: it says on which CPU it is being invoked, then spins (a plain host spin: bottom
+  // halves are off, so nothing else runs on its CPU) until srcu_barrier() has been called and 50 ms
+  // more (at most 2 s in all), then counts itself done.
+  const slow = rcu_callback('srcu_check_slow_cb', () => {
+    Atomics.store(kapi.shm, W_SLOW_IN, kapi.smpProcessorId() + 1);
+    const cap = performance.now() + 2000;
+    while (Atomics.load(kapi.shm, W_BARRIER_CALLED) === 0 && performance.now() < cap);
+    const end = performance.now() + 50;
+    while (performance.now() < end);
+    Atomics.store(kapi.shm, W_SLOW_DONE, 1);
+  });
+  // 2b's barrier callers: a kthread of each CPU's executor but CPU 0's (a task runs on the host
+  // thread that created it, and CPU 0's, which runs the SRCU work kthread, is busy in the
+  // callback). Told to start, each busy-polls (the timed sleepers' wake-ups come from a tick that
+  // a spinning CPU 0 does not take); the first that sees the slow callback spinning on another
+  // CPU claims the call (W_BARRIER_CALLED) and calls srcu_barrier().
+  const slowBarrier = async (): Promise<void> => {
+    while (Atomics.load(kapi.shm, W_BAR_GO) === 0) await kapi.scheduleTimeout(1);
+    Atomics.add(kapi.shm, W_BAR_READY, 1);
+    for (;;) {
+      const me = kapi.smpProcessorId() + 1;
+      const on = Atomics.load(kapi.shm, W_SLOW_IN);
+      if (on !== 0 && on !== me && Atomics.compareExchange(kapi.shm, W_BARRIER_CALLED, 0, me) === 0) break;
+      if (Atomics.load(kapi.shm, W_BARRIER_CALLED) !== 0 || Atomics.load(kapi.shm, W_BARRIER_RET) !== 0) return;
+      const p = kapi.udelay(20);
+      if (p !== null) await p;
+      await kapi.condResched();
+    }
+    await tree.srcu_barrier(srcu_check);
+    Atomics.store(kapi.shm, W_BARRIER_RET, Atomics.load(kapi.shm, W_SLOW_DONE) === 1 ? 1 : 2);
+  };
+  if (!isTiny && cpu !== 0) kapi.kthreadRun(slowBarrier, `srcu_check_bar/${cpu}`);
   const barrier = isTiny ? tiny.synchronize_srcu : tree.srcu_barrier;
   const reader = async (sleepJ: number): Promise<void> => {
     const idx = impl.srcu_read_lock(srcu_check);
@@ -71,6 +112,15 @@ export function boot(cpu: number): void {
     const want = N_CBS_PER_CPU * kapi.nrCpuIds;
     const got = Atomics.load(kapi.shm, W_CBS);
     say(got === want ? `barrier ${got}/${want}` : `FAIL barrier ${got}/${want}`);
+    // 2b. srcu_barrier() from a CPU other than the one invoking the slow callback.
+    if (!isTiny) {
+      Atomics.store(kapi.shm, W_BAR_GO, 1);
+      // Every caller polling before the callback can be invoked.
+      while (Atomics.load(kapi.shm, W_BAR_READY) < kapi.nrCpuIds - 1) await kapi.scheduleTimeout(1);
+      impl.call_srcu(srcu_check, 0, slow);
+      while (Atomics.load(kapi.shm, W_BARRIER_RET) === 0) await kapi.scheduleTimeout(1);
+      say(Atomics.load(kapi.shm, W_BARRIER_RET) === 1 ? 'barrier waited for an invoking callback' : 'FAIL barrier returned while a callback was being invoked');
+    }
     // 4. Grace-period rate.
     const end = kapi.jiffies() + 1000;
     let n = 0;
