@@ -235,9 +235,21 @@ export class CpuRuntime implements Executor {
 
   /* ---------------- preemption ---------------- */
 
-  /** preemptible(): PREEMPT=y, a task, preempt count 0, irqs on, not in interrupt. */
+  /**
+   * preemptible(): PREEMPT=y, a task, preempt count 0, irqs on, not in interrupt, bottom halves on
+   * (local_bh_disable() adds SOFTIRQ_DISABLE_OFFSET to the kernel's preempt count; bhCount is the
+   * CPU's, so a task preempted with it raised would hand it to the next).
+   */
   #preemptible(): boolean {
-    return this.config.preempt && this.current !== null && this.preemptCount === 0 && !this.irqsOff && this.hardirqCount === 0 && this.softirqCount === 0;
+    return (
+      this.config.preempt &&
+      this.current !== null &&
+      this.preemptCount === 0 &&
+      !this.irqsOff &&
+      this.hardirqCount === 0 &&
+      this.softirqCount === 0 &&
+      this.bhCount === 0
+    );
   }
 
   /** preempt_schedule(): the running task goes to the back of the runqueue. */
@@ -331,7 +343,7 @@ export class CpuRuntime implements Executor {
   preemptPoint(): Promise<void> | null {
     if (!this.config.preempt) return null;
     const t = this.current;
-    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0) return null;
+    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0) return null;
     if (this.runqueue.length === 0 && this.jiffies() === this.irqs.lastTickJ && Atomics.load(this.i32, this.#doorbell) === this.#doorbellSeen) {
       return null;
     }

@@ -65,4 +65,14 @@ describe('interrupts inside critical sections, preemption inside busy-waits', ()
     expect(run.console, tail(run.console)).toMatch(/wake_cond_resched: OK woken task ran after \d+ jiffies, timed-out sleeper after \d+/);
     expect(run.code).toBe(0);
   });
+
+  it('a busy-wait with bottom halves off is not preempted (PREEMPT=y), with them on it is', async () => {
+    const run = await runTestGuest({
+      nrCpus: 1,
+      durationSec: 30,
+      kconfig: { CONFIG_PREEMPT: 'y' },
+      modules: [distModuleUrl('harness/cpu/test_support/bh_preempt')],
+    });
+    expect(run.console, tail(run.console)).toContain('bh_preempt: OK not preempted with bottom halves off, preempted with them on');
+  });
 });
