@@ -177,9 +177,12 @@ export async function rcu_torture_reader(myid: number): Promise<void> {
     const cr = kapi.condResched();
     if (cr !== null) await cr;
     if (kapi.jiffies() > lastsleep && !torture_must_stop()) {
-      // 6.12's torture_hrtimeout_us(500, 1000): 0.5-1.5 ms, a millisecond on average. No sleep
-      // here is shorter than a jiffy's remainder, so one or two jiffies ((0, 2] ms, the same mean).
-      await kapi.scheduleTimeout(1 + (torture_random(rand) % 2));
+      // 6.12's torture_hrtimeout_us(500, 1000, &rand): 500 µs plus a fuzz under 1 µs (the second
+      // argument is nanoseconds, kernel/torture.c). The rest of the current jiffy ((0, 1] ms at
+      // HZ=1000) has the same 0.5 ms mean; the fuzz's draw is kept so the reader's random stream
+      // advances as the kernel's.
+      torture_random(rand);
+      await kapi.scheduleTimeout(1);
       lastsleep = kapi.jiffies() + 10;
     }
     // As the kernel's readers: reader N rests while fewer than N CPUs are online, so that CPU
