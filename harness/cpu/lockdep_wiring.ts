@@ -31,7 +31,9 @@ export function makeValidator(w: ValidatorWiring): LockdepValidator {
       irq.bhDisabled = rt.bhCount > 0;
       return irq;
     },
-    // lock_acquire()'s fast path reads the same state as one integer (usage.ts IRQ_* bits).
+    // lock_acquire()'s fast path reads the same state as one integer (usage.ts IRQ_* bits). The
+    // model has no threaded hardirq handlers: neither form reports one (hardirqThreaded,
+    // IRQ_THREADED); modelling them means setting both, or a repeat would skip check_wait_context().
     irqBits: () => (rt.softirqCount > 0 ? IRQ_SOFTIRQ : 0) | (rt.hardirqCount > 0 ? IRQ_HARDIRQ : 0) | (rt.irqsOff ? IRQ_IRQS_OFF : 0) | (rt.bhCount > 0 ? IRQ_BH_OFF : 0),
     print: w.print,
     onReport: (_kind: unknown, title: string) => w.onReport(title),

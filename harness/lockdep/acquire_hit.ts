@@ -27,7 +27,7 @@ import type { Graph } from './graph.js';
 import type { HeldLocks } from './held_locks.js';
 import { MAX_LOCK_DEPTH } from './layout.js';
 import { IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, IRQ_THREADED, usageNeed } from './usage.js';
-import { ldWait } from './wait_types.js';
+import { waitInnerOf } from './wait_types.js';
 
 /** What the repeat memo compares besides the map: subclass, IRQ_* bits, trylock, read. */
 export function memoBits(subclass: number, read: number, trylock: boolean, irq: number): number {
@@ -81,7 +81,7 @@ export function acquireHit(g: Graph, local: LocalChains, h: HeldLocks, pid: numb
   h.refs[d] = 0;
   h.ctx[d] = ctx;
   h.irqsOff[d] = (irq & (IRQ_IRQS_OFF | IRQ_HARDIRQ)) !== 0 ? 1 : 0;
-  h.wait[d] = ldWait(map.key.waitType, rawLockNesting);
+  h.wait[d] = waitInnerOf(map, rawLockNesting);
   h.site[d] = site1 - 1;
   h.maps[d] = map;
   h.nest[d] = null;

@@ -162,8 +162,9 @@ export class Validator implements Lockdep {
     const memo = memoBits(subclass, read, trylock, this.#irqBits());
     // The repeat memo's hit (acquire_hit.ts rememberHit()), written out here: this method stays
     // small so that V8 inlines it into the lock's hook (a call costs about what the hit does).
-    // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead.
-    if (h.last[d] === map && h.lastBits[d] === memo && h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d] && nestLock === null) {
+    // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead, and
+    // lock_sync() takes the full path (acquire_hit.ts's header).
+    if (h.last[d] === map && h.lastBits[d] === memo && h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d] && nestLock === null && !this.#sync) {
       h.maps[d] = map;
       h.refs[d] = 0;
       h.nest[d] = null;
