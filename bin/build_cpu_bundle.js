@@ -81,18 +81,23 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-if (result.errors.length > 0 || result.warnings.length > 0) process.exit(1);
+/** A rejected bundle must not stay behind: newer than tsc's output, guests would take it as current. */
+function fail(msg) {
+  if (msg) process.stderr.write(`build_cpu_bundle: ${msg}\n`);
+  rmSync(outfile, { force: true });
+  rmSync(`${outfile}.map`, { force: true });
+  process.exit(1);
+}
+if (result.errors.length > 0 || result.warnings.length > 0) fail('');
 // A renamed class would name its frames wrongly (V8 takes a method's type from the class's own name).
 const code = readFileSync(outfile, 'utf8');
 const classes = new Set([...code.matchAll(/\bclass (\w+)/g)].map((m) => m[1]));
 const renamed = [...classes].filter((c) => /\d$/.test(c) && classes.has(c.replace(/\d+$/, '')));
 if (renamed.length > 0) {
-  process.stderr.write(`build_cpu_bundle: classes renamed in the bundle (their stack frames would read wrong): ${renamed.join(', ')}\n`);
-  process.exit(1);
+  fail(`classes renamed in the bundle (their stack frames would read wrong): ${renamed.join(', ')}`);
 }
 if (/\bimport\(/.test(code)) {
-  process.stderr.write('build_cpu_bundle: a dynamic import() is left in the bundle (it must go through __timp)\n');
-  process.exit(1);
+  fail('a dynamic import() is left in the bundle (it must go through __timp)');
 }
 
 /*

@@ -241,15 +241,7 @@ export class CpuRuntime implements Executor {
    * CPU's, so a task preempted with it raised would hand it to the next).
    */
   #preemptible(): boolean {
-    return (
-      this.config.preempt &&
-      this.current !== null &&
-      this.preemptCount === 0 &&
-      !this.irqsOff &&
-      this.hardirqCount === 0 &&
-      this.softirqCount === 0 &&
-      this.bhCount === 0
-    );
+    return this.config.preempt && this.current !== null && !this.inAtomic();
   }
 
   /** preempt_schedule(): the running task goes to the back of the runqueue. */
@@ -343,7 +335,7 @@ export class CpuRuntime implements Executor {
   preemptPoint(): Promise<void> | null {
     if (!this.config.preempt) return null;
     const t = this.current;
-    if (t === null || this.preemptCount > 0 || this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0 || this.bhCount > 0) return null;
+    if (t === null || this.inAtomic()) return null;
     if (this.runqueue.length === 0 && this.jiffies() === this.irqs.lastTickJ && Atomics.load(this.i32, this.#doorbell) === this.#doorbellSeen) {
       return null;
     }
@@ -562,6 +554,12 @@ export class CpuRuntime implements Executor {
    */
   #cpuidle(seen: number, timeoutMs: number): void {
     const hp = this.haltpoll;
+    if (!hp.enabled) {
+      // No polling (the default on a host with fewer cores than CPUs): no governor to feed.
+      // Pairs with ringCpu()'s Atomics.add + (flagged) notify on our doorbell.
+      doorbellHalt(this.i32, this.#doorbell, seen, timeoutMs);
+      return;
+    }
     let left = timeoutMs;
     if (this.cpu >= 0 && hp.select() === 0) {
       const t0 = performance.now();

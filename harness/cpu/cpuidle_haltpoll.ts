@@ -90,6 +90,11 @@ export class HaltPoll {
     this.#p = p;
   }
 
+  /** Polling allowed at all (guest_halt_poll_ns > 0): else an idle CPU just halts, untimed. */
+  get enabled(): boolean {
+    return this.#p.pollNs > 0;
+  }
+
   /** haltpoll_select(): halt with no window or after a poll that ran out; else poll. */
   select(): IdleState {
     if (this.#p.pollNs === 0 || this.pollLimitNs === 0) return 1;
