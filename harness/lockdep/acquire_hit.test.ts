@@ -98,4 +98,43 @@ describe('lockdep fast path (repeat memo and chain-cache probe)', () => {
     expect(env.bugs.map((b) => b.kind)).toEqual(['circular']);
     expect(env.lines.join('\n')).toContain('task-b/101 is trying to acquire lock:');
   });
+
+  it('a lock taken again while held, after many clean repeats, is recursive locking', () => {
+    const { env, ld, lock, nested } = setup();
+    const A = lock('lock_a');
+    const B = lock('lock_b');
+    for (let i = 0; i < REPEATS; i++) nested(A, B);
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(A, 0, false, 0, null);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['recursive']);
+    expect(env.lines.join('\n')).toContain('WARNING: possible recursive locking detected');
+  });
+
+  it('a repeated acquisition is held as any other: freeing its memory is the held-lock-freed report', () => {
+    const { env, ld, lock, nested } = setup();
+    const A = lock('lock_a');
+    const B = lock('lock_b');
+    for (let i = 0; i < REPEATS; i++) nested(A, B);
+    const before = ld.validations;
+    ld.acquire(A, 0, false, 0, null);
+    ld.acquire(B, 0, false, 0, null);
+    expect(ld.validations).toBe(before); // both were hits
+    ld.checkNoLocksFreed(B.addr, 64);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['held_lock_freed']);
+  });
+
+  it('lock_sync() of a map taken and released many times: clean alone, recursive inside its own read', () => {
+    const { env, ld, lock } = setup();
+    const S = lock('srcu_s', 'rwsem');
+    for (let i = 0; i < REPEATS; i++) {
+      ld.acquire(S, 0, false, 0, null);
+      ld.release(S);
+    }
+    // The same map at the same depth on the same (empty) chain: the memo would match an acquire.
+    ld.sync(S);
+    expect(env.bugs).toEqual([]);
+    ld.acquire(S, 0, false, 2, null);
+    ld.sync(S);
+    expect(env.bugs.map((b) => b.kind)).toEqual(['recursive']);
+  });
 });
