@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLinearizable } from './check.js';
+import { checkLinearizable, memoKey } from './check.js';
 import type { HistoryOp, ObjectValue, SequentialSpec } from './history.js';
 import { minimalViolation } from './shrink.js';
 import { timelineText } from './timeline.js';
@@ -72,7 +72,133 @@ describe('checkLinearizable (hand-made histories)', () => {
     const h = Array.from({ length: 12 }, (_, i) => op(i, 'enqueue', i, true, 0, 100));
     expect(checkLinearizable([...h, op(0, 'dequeue', undefined, 99, 200, 201)], queue, { maxSteps: 50 }).kind).toBe('unknown');
   });
+
+  it('says unknown when the memo outgrows its bytes or the search its deadline, where an unbounded search finds the violation', () => {
+    // Eight overlapping enqueues and a dequeue of a value never enqueued: every order of every
+    // subset is a state of its own (about 110,000 configurations) before the search gives up.
+    const h = [...Array.from({ length: 8 }, (_, i) => op(i, 'enqueue', i, true, 0, 100)), op(0, 'dequeue', undefined, 99, 200, 201)];
+    const memo = checkLinearizable(h, queue, { maxMemoBytes: 64 * 1024 });
+    expect(memo).toEqual({ kind: 'unknown', reason: "the search's memo outgrew 64 KB" });
+    const late = checkLinearizable(h, queue, { deadline: performance.now() - 1 });
+    expect(late).toEqual({ kind: 'unknown', reason: 'the search ran past its deadline' });
+    expect(checkLinearizable(h, queue).kind).toBe('violation');
+  });
+
+  it('agrees with a search without memo on random histories that cross the bitset words of the memo key', () => {
+    // The memo key encodes the linearized set exactly (runs of members and non-members); a key
+    // that took one set for another would skip a configuration and could report a violation
+    // that is not there, or miss none. A plain exhaustive search is the referee.
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let disagreements = 0;
+    let violations = 0;
+    for (let c = 0; c < 120; c++) {
+      const h: HistoryOp[] = [];
+      let t = 0;
+      const model: number[] = [];
+      // A sequential run of a real queue, so that the random part sits at any word offset.
+      for (let i = 0, n = rand(70); i < n; i++, t += 2) {
+        if (rand(2) === 0 || model.length === 0) {
+          model.push(i);
+          h.push(op(0, 'enqueue', i, true, t, t + 1));
+        } else h.push(op(0, 'dequeue', undefined, model.shift() ?? null, t, t + 1));
+      }
+      // Then up to 6 overlapping calls with random intervals and results from a small domain.
+      for (let i = 0, n = 2 + rand(5); i < n; i++) {
+        const call = t + rand(10);
+        const ret = rand(8) === 0 ? null : call + 1 + rand(10);
+        if (rand(2) === 0) h.push(op(1 + rand(3), 'enqueue', 1000 + rand(3), ret === null ? undefined : true, call, ret));
+        else h.push(op(1 + rand(3), 'dequeue', undefined, ret === null ? undefined : [null, model[0] ?? null, 1000, 1001, 1002][rand(5)] ?? null, call, ret));
+      }
+      const want = bruteForce(h, queue);
+      const got = checkLinearizable(h, queue).kind;
+      if ((got === 'ok') !== want) disagreements++;
+      if (!want) violations++;
+    }
+    expect(disagreements).toBe(0);
+    // The referee saw both verdicts plenty of times (the test is not vacuous).
+    expect(violations).toBeGreaterThan(20);
+    expect(violations).toBeLessThan(115);
+  });
 });
+
+describe('memoKey', () => {
+  it('names exactly one (set, state): the key decodes back to the set it was made from', () => {
+    let seed = 777;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let c = 0; c < 3000; c++) {
+      const n = 1 + rand(300);
+      const bits = new Uint32Array(Math.ceil(n / 32));
+      // Runs of random lengths (1 to 70: inside a word, to its edge, across one or two).
+      for (let i = 0, member = rand(2) === 0; i < n; member = !member) {
+        const len = 1 + rand(70);
+        for (let j = i; j < Math.min(n, i + len); j++) if (member) bits[j >>> 5] = (bits[j >>> 5] as number) | (1 << (j & 31));
+        i += len;
+      }
+      if (bits.every((w) => w === 0)) continue; // the search never keys an empty set
+      const stateId = rand(100_000);
+      const key = memoKey(bits, stateId);
+      // Decode: varints; the first is the state, then run lengths from member.
+      const nums: number[] = [];
+      for (let i = 0, v = 0, shift = 0; i < key.length; i++) {
+        const code = key.charCodeAt(i);
+        expect(code).toBeLessThan(256); // one-byte characters: a flat one-byte string
+        v += (code & 0x7f) * 2 ** shift;
+        if (code < 0x80) {
+          nums.push(v);
+          v = 0;
+          shift = 0;
+        } else shift += 7;
+      }
+      expect(nums[0]).toBe(stateId);
+      const back = new Uint32Array(bits.length);
+      let pos = 0;
+      nums.slice(1).forEach((run, k) => {
+        if (k % 2 === 0) for (let j = pos; j < pos + run; j++) back[j >>> 5] = (back[j >>> 5] as number) | (1 << (j & 31));
+        pos += run;
+      });
+      expect([...back]).toEqual([...bits]);
+    }
+  });
+});
+
+/** Is `ops` linearizable? Every order that respects real time, tried without memo (small histories only). */
+function bruteForce<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>): boolean {
+  const done = new Array<boolean>(ops.length).fill(false);
+  const go = (state: S, left: number): boolean => {
+    if (left === 0) return true;
+    // A call may go next if no unlinearized call returned before it was invoked.
+    let firstRet = Infinity;
+    ops.forEach((o, i) => {
+      if (!done[i] && o.ret !== null) firstRet = Math.min(firstRet, o.ret);
+    });
+    for (let i = 0; i < ops.length; i++) {
+      const o = ops[i] as HistoryOp;
+      if (done[i] || o.call > firstRet) continue;
+      const [result, next] = spec.step(state, o.op, o.arg);
+      if (o.ret !== null && JSON.stringify(result) !== JSON.stringify(o.result)) continue;
+      done[i] = true;
+      if (go(next, left - 1)) return true;
+      done[i] = false;
+    }
+    // A pending call may also never take effect.
+    for (let i = 0; i < ops.length; i++) {
+      if (done[i] || (ops[i] as HistoryOp).ret !== null) continue;
+      done[i] = true;
+      const ok = go(state, left - 1);
+      done[i] = false;
+      if (ok) return true;
+    }
+    return false;
+  };
+  return go(spec.initial, ops.length);
+}
 
 describe('minimalViolation', () => {
   it('shrinks a long history with a lost element to the dequeue that found the queue empty, from the state the rest left', () => {

@@ -26,15 +26,21 @@ export type CheckResult =
   | { readonly kind: 'ok' }
   /** `ops`: the partition's sub-history that is not linearizable; `partition`: its key (null: not partitioned). */
   | { readonly kind: 'violation'; readonly ops: readonly HistoryOp[]; readonly partition: string | null }
-  /** The search ran past its step budget: neither verdict is proved. */
+  /** The search ran past its budget (steps, memo bytes or deadline): neither verdict is proved. */
   | { readonly kind: 'unknown'; readonly reason: string };
 
 export interface CheckOptions {
   /** Most search steps (linearization attempts) over the whole history; default 50 million. */
   readonly maxSteps?: number;
+  /** Most bytes the search's memo may hold (each partition's in turn); default 256 MB. Past it: unknown. */
+  readonly maxMemoBytes?: number;
+  /** performance.now() past which the search gives up; default never. Past it: unknown. */
+  readonly deadline?: number;
 }
 
 export const DEFAULT_MAX_STEPS = 50_000_000;
+/** Most bytes a search's memo may hold unless the caller says otherwise. */
+export const DEFAULT_MAX_MEMO_BYTES = 256 * 2 ** 20;
 
 interface Entry {
   /** Index into the partition's op array. */
@@ -83,33 +89,85 @@ function unlift(call: Entry): void {
   if (call.next !== null) call.next.prev = call;
 }
 
-/** Per-operation random words whose XOR is the linearized set's hash (fixed: results repeat). */
-function hashWords(n: number, seed: number): Uint32Array {
-  const w = new Uint32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    // xorshift32
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    w[i] = x;
-  }
-  return w;
-}
-
 function defaultStateKey(s: unknown): string {
   return s === undefined ? 'undefined' : JSON.stringify(s);
 }
 
-/** Search steps spent and allowed, shared by the searches that draw on it. */
+/**
+ * Bytes one memo entry is charged beyond its key's characters: the key string's header and its
+ * slot in the Set (Node 20, 64-bit: about 50-60 bytes an entry for keys of a dozen characters).
+ */
+const MEMO_ENTRY_BYTES = 48;
+
+/** Search steps spent and allowed, shared by the searches that draw on it; each search's memo and time are bounded too. */
 export class Budget {
   steps = 0;
   readonly max: number;
-  constructor(max: number) {
+  /** Most bytes one search's memo may hold (estimated: key characters + MEMO_ENTRY_BYTES an entry). */
+  readonly maxMemoBytes: number;
+  /** performance.now() past which a search gives up (Infinity: never). */
+  readonly deadline: number;
+  /** What the last search that ran out stopped on; null while none has. */
+  exhausted: 'steps' | 'memo' | 'time' | null = null;
+  constructor(max: number, maxMemoBytes: number = DEFAULT_MAX_MEMO_BYTES, deadline: number = Infinity) {
     this.max = max;
+    this.maxMemoBytes = maxMemoBytes;
+    this.deadline = deadline;
   }
+  /** Why no verdict was reached, for the console. */
+  reason(): string {
+    if (this.exhausted === 'memo') {
+      const mb = this.maxMemoBytes / 2 ** 20;
+      return `the search's memo outgrew ${mb >= 1 ? `${Math.round(mb)} MB` : `${Math.round(this.maxMemoBytes / 1024)} KB`}`;
+    }
+    if (this.exhausted === 'time') return 'the search ran past its deadline';
+    return `the search took more than ${this.max} steps`;
+  }
+}
+
+/**
+ * The memo's key for (linearized set, state): the state's number, then the lengths of the set's
+ * alternating runs of members and non-members from operation 0 (the first run counts members and
+ * may be 0) up to its last member, each a base-128 varint in one-byte characters. Exact: two
+ * configurations with one key are the same configuration, so no collision can hide one (which
+ * could turn a linearizable history into a false violation). Short: the search's sets are a long
+ * run of finished operations, a window of overlapping ones, then nothing. The key it replaces (a
+ * 64-bit hash beside a copy of the whole bitset) cost about 600 bytes a configuration at 4,000
+ * operations, and ran a CPU's 512 MB heap out before the step budget on a loaded host.
+ */
+export function memoKey(bits: Uint32Array, stateId: number, codes: number[] = []): string {
+  codes.length = 0;
+  pushVarint(codes, stateId);
+  let last = bits.length - 1;
+  while (last >= 0 && bits[last] === 0) last--;
+  let member = true;
+  let run = 0;
+  for (let w = 0; w <= last; w++) {
+    const x = bits[w] as number;
+    if (x === (member ? 0xffffffff : 0)) {
+      run += 32;
+      continue;
+    }
+    for (let b = 0; b < 32; b++) {
+      if ((((x >>> b) & 1) === 1) === member) run++;
+      else {
+        pushVarint(codes, run);
+        member = !member;
+        run = 1;
+      }
+    }
+  }
+  // The last run is of members (trailing non-members are implied), unless the set is empty.
+  if (member) pushVarint(codes, run);
+  return String.fromCharCode.apply(null, codes);
+}
+
+function pushVarint(codes: number[], v: number): void {
+  while (v >= 0x80) {
+    codes.push(0x80 | (v & 0x7f));
+    v >>>= 7;
+  }
+  codes.push(v);
 }
 
 /** The longest partial linearization the search reached: which ops, in order, and the state after them. */
@@ -120,20 +178,21 @@ export interface Deepest<S> {
 
 type SingleResult<S> = { readonly ok: true } | { readonly ok: false; readonly deepest: Deepest<S> } | null;
 
-/** Whether one partition's history is linearizable from `initial`; null when the budget ran out. */
+/** How many steps pass between two looks at the clock. */
+const CLOCK_STEPS = 4096;
+
+/** Whether one partition's history is linearizable from `initial`; null when the budget ran out (`budget.exhausted` says which). */
 function checkSingle<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, budget: Budget, initial: S): SingleResult<S> {
   const n = ops.length;
   const head = makeEntries(ops);
-  const words = Math.ceil(n / 32);
-  const bits = new Uint32Array(words);
-  const h1w = hashWords(n, 0x9e3779b9);
-  const h2w = hashWords(n, 0x85ebca6b);
-  let h1 = 0;
-  let h2 = 0;
+  const bits = new Uint32Array(Math.ceil(n / 32));
   const key = spec.stateKey ?? defaultStateKey;
-  // (hash of the set, state key) -> the sets with that hash: compared whole, so a hash collision
-  // never hides a configuration (which could turn a linearizable history into a false violation).
-  const cache = new Map<string, Uint32Array[]>();
+  // A number per distinct state (its key), so that a memo key names the state in a character or two.
+  const stateIds = new Map<string, number>();
+  // Every (linearized set, state) reached, by memoKey(): exact, so a configuration is never taken for another.
+  const memo = new Set<string>();
+  let memoBytes = 0;
+  const codes: number[] = [];
   const stack: { entry: Entry; state: S }[] = [];
   let state = initial;
   let deepest: Deepest<S> = { order: [], state: initial };
@@ -143,7 +202,14 @@ function checkSingle<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, budg
   while (head.next !== null) {
     if (entry === null) return null; // cannot happen: the list always ends in a return entry
     if (entry.isCall) {
-      if (++budget.steps > budget.max) return null;
+      if (++budget.steps > budget.max) {
+        budget.exhausted = 'steps';
+        return null;
+      }
+      if (budget.steps % CLOCK_STEPS === 0 && performance.now() > budget.deadline) {
+        budget.exhausted = 'time';
+        return null;
+      }
       const o = ops[entry.i] as HistoryOp;
       const [result, next] = spec.step(state, o.op, o.arg);
       if (o.ret === null || sameValue(result, o.result)) {
@@ -151,13 +217,21 @@ function checkSingle<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, budg
         const w = i >>> 5;
         const b = 1 << (i & 31);
         bits[w] = (bits[w] as number) | b;
-        const nh1 = (h1 ^ (h1w[i] as number)) >>> 0;
-        const nh2 = (h2 ^ (h2w[i] as number)) >>> 0;
-        const k = `${nh1}:${nh2}|${key(next)}`;
-        const seen = cache.get(k);
-        if (seen === undefined || !seen.some((s) => sameBits(s, bits))) {
-          if (seen === undefined) cache.set(k, [bits.slice()]);
-          else seen.push(bits.slice());
+        const sk = key(next);
+        let sid = stateIds.get(sk);
+        if (sid === undefined) {
+          sid = stateIds.size;
+          stateIds.set(sk, sid);
+          memoBytes += sk.length + MEMO_ENTRY_BYTES;
+        }
+        const k = memoKey(bits, sid, codes);
+        if (!memo.has(k)) {
+          memo.add(k);
+          memoBytes += k.length + MEMO_ENTRY_BYTES;
+          if (memoBytes > budget.maxMemoBytes) {
+            budget.exhausted = 'memo';
+            return null;
+          }
           stack.push({ entry, state });
           state = next;
           // A new deepest configuration is copied only when the search backs out of it (below):
@@ -166,8 +240,6 @@ function checkSingle<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, budg
             deepestDepth = stack.length;
             deepestDirty = true;
           }
-          h1 = nh1;
-          h2 = nh2;
           lift(entry);
           entry = head.next;
           continue;
@@ -184,19 +256,12 @@ function checkSingle<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, budg
       if (top === undefined) return { ok: false, deepest };
       const i = top.entry.i;
       bits[i >>> 5] = (bits[i >>> 5] as number) & ~(1 << (i & 31));
-      h1 = (h1 ^ (h1w[i] as number)) >>> 0;
-      h2 = (h2 ^ (h2w[i] as number)) >>> 0;
       state = top.state;
       unlift(top.entry);
       entry = top.entry.next;
     }
   }
   return { ok: true };
-}
-
-function sameBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The history split by the spec's partition key, in order of first appearance (one part without one). */
@@ -215,10 +280,10 @@ export function partitions<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>
 
 /** checkLinearizable(): is `ops` linearizable with respect to `spec`? */
 export function checkLinearizable<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, options: CheckOptions = {}): CheckResult {
-  const budget = new Budget(options.maxSteps ?? DEFAULT_MAX_STEPS);
+  const budget = new Budget(options.maxSteps ?? DEFAULT_MAX_STEPS, options.maxMemoBytes, options.deadline);
   for (const p of partitions(ops, spec)) {
     const r = checkSingle(p.ops, spec, budget, spec.initial);
-    if (r === null) return { kind: 'unknown', reason: `the search took more than ${budget.max} steps` };
+    if (r === null) return { kind: 'unknown', reason: budget.reason() };
     if (!r.ok) return { kind: 'violation', ops: p.ops, partition: p.key };
   }
   return { kind: 'ok' };
@@ -226,7 +291,7 @@ export function checkLinearizable<S>(ops: readonly HistoryOp[], spec: Sequential
 
 /**
  * One partition's search from `initial` (default: the spec's): linearizable, or not with the
- * longest partial linearization reached, or null when `maxSteps` ran out. The shrinker's tool.
+ * longest partial linearization reached, or null when the budget ran out. The shrinker's tool.
  */
 export function searchLinearization<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, maxSteps: number | Budget = DEFAULT_MAX_STEPS, initial: S = spec.initial): SingleResult<S> {
   return checkSingle(ops, spec, typeof maxSteps === 'number' ? new Budget(maxSteps) : maxSteps, initial);

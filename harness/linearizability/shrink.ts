@@ -17,7 +17,7 @@
  * starting state. The folded operations are kept for context (the report draws the last ones).
  */
 
-import { Budget, searchLinearization } from './check.js';
+import { Budget, DEFAULT_MAX_MEMO_BYTES, searchLinearization } from './check.js';
 import type { HistoryOp, SequentialSpec } from './history.js';
 
 export interface MinimalViolation<S = unknown> {
@@ -46,16 +46,9 @@ export const SHRINK_TOTAL_STEPS = 20_000_000;
  */
 export const SHRINK_TOTAL_MS = 3_000;
 
-/** The shrink's budget: its steps and its deadline (performance.now()). */
-class ShrinkBudget extends Budget {
-  readonly deadline: number;
-  constructor(max: number, deadline: number) {
-    super(max);
-    this.deadline = deadline;
-  }
-  get out(): boolean {
-    return this.steps >= this.max || performance.now() > this.deadline;
-  }
+/** The shrink's budget is spent: its steps or its deadline. */
+function out(total: Budget): boolean {
+  return total.steps >= total.max || performance.now() > total.deadline;
 }
 
 function byCall(a: HistoryOp, b: HistoryOp): number {
@@ -63,16 +56,16 @@ function byCall(a: HistoryOp, b: HistoryOp): number {
 }
 
 /** Whether `ops` is proved not linearizable from `state` (out of budget: not proved). */
-function fails<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: ShrinkBudget): boolean {
-  if (total.out) return false;
-  const one = new Budget(Math.min(SHRINK_STEPS, total.max - total.steps));
+function fails<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: Budget): boolean {
+  if (out(total)) return false;
+  const one = new Budget(Math.min(SHRINK_STEPS, total.max - total.steps), total.maxMemoBytes, total.deadline);
   const r = searchLinearization(ops, spec, one, state);
   total.steps += one.steps;
   return r !== null && !r.ok;
 }
 
 /** The shortest failing prefix by invocation order (`ops` itself fails). */
-function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: ShrinkBudget): HistoryOp[] {
+function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: Budget): HistoryOp[] {
   const sorted = [...ops].sort(byCall);
   let lo = 0;
   let hi = sorted.length;
@@ -85,7 +78,7 @@ function cut<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, total: Shrin
 }
 
 /** Delta debugging: drop chunks, then single operations, while the rest still fails from `state`. */
-function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: ShrinkBudget): HistoryOp[] {
+function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, total: Budget): HistoryOp[] {
   let cur = [...ops];
   let chunk = Math.max(1, cur.length >>> 1);
   for (;;) {
@@ -97,7 +90,7 @@ function drop<S>(ops: readonly HistoryOp[], spec: SequentialSpec<S>, state: S, t
         dropped = true;
       } else start += chunk;
     }
-    if ((chunk === 1 && !dropped) || total.out) return cur;
+    if ((chunk === 1 && !dropped) || out(total)) return cur;
     if (!dropped) chunk = Math.max(1, chunk >>> 1);
   }
 }
@@ -111,14 +104,16 @@ export function minimalViolation<S>(
   spec: SequentialSpec<S>,
   totalSteps: number = SHRINK_TOTAL_STEPS,
   totalMs: number = SHRINK_TOTAL_MS,
+  maxMemoBytes: number = DEFAULT_MAX_MEMO_BYTES,
 ): MinimalViolation<S> | null {
-  const total = new ShrinkBudget(totalSteps, performance.now() + totalMs);
+  const total = new Budget(totalSteps, maxMemoBytes, performance.now() + totalMs);
   const prefix = cut(ops, spec, total);
-  const r = searchLinearization(prefix, spec, SHRINK_STEPS);
+  // The fold's search gets a deadline of its own: the cut may have spent the shrink's.
+  const r = searchLinearization(prefix, spec, new Budget(SHRINK_STEPS, maxMemoBytes, performance.now() + totalMs));
   if (r === null || r.ok) return null;
   const folded = new Set(r.deepest.order);
   const before = r.deepest.order.map((i) => prefix[i] as HistoryOp);
   const rest = prefix.filter((_, i) => !folded.has(i));
   const minimalOps = drop(rest, spec, r.deepest.state, total).sort(byCall);
-  return { before, state: r.deepest.state, ops: minimalOps, minimal: !total.out };
+  return { before, state: r.deepest.state, ops: minimalOps, minimal: !out(total) };
 }

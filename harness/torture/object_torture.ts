@@ -32,6 +32,7 @@
  */
 
 import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { HZ, kapi } from '../kapi.js';
 import { ModuleParams } from '../../kernels/moduleparam.js';
 import { repoRoot } from '../lib/repo_root.js';
@@ -95,6 +96,8 @@ export const object_ops_module = op.param('charp', 'ops_module', '', 'The object
 });
 const dump_history = op.param('bool', 'dump_history', false, 'Write every recorded call to object_calls.json (the benchmark reads it)', { quiet: true });
 const check_steps = op.param('int', 'check_steps', 5_000_000, 'Most steps of the linearizability search (beyond: unknown)', { min: 1, quiet: true });
+const check_mb = op.param('int', 'check_mb', 0, "Most MB the linearizability search's memo may hold, 0=a quarter of this CPU's heap (beyond: unknown)", { min: 0, quiet: true });
+const check_secs = op.param('int', 'check_secs', 6, 'Most seconds of the linearizability search, before the shrink (beyond: unknown)', { min: 1, quiet: true });
 
 /* ---------------- state ---------------- */
 
@@ -261,7 +264,11 @@ function object_torture_check(): boolean {
   const ops = (history as ObjectHistory).read(n, o.operations.map((x) => x.name));
   const tasks = new Set(ops.map((x) => x.thread)).size;
   const t0 = performance.now();
-  const r = checkLinearizable(ops, o.spec, { maxSteps: check_steps.get() });
+  // The search is NP-complete: bounded in steps, in memo bytes (a CPU's heap share is a hard
+  // limit, and running out of it kills the guest and its verdict) and in time (the guest must
+  // finish its cleanup inside the driver's shutdown grace). Past any of them: unknown, INCONCLUSIVE.
+  const maxMemoBytes = check_mb.get() > 0 ? check_mb.get() * 2 ** 20 : Math.floor(getHeapStatistics().heap_size_limit / 4);
+  const r = checkLinearizable(ops, o.spec, { maxSteps: check_steps.get(), maxMemoBytes, deadline: t0 + check_secs.get() * 1000 });
   const base = { object: o.name, operations: ops.length, tasks, ...(dump_history.get() ? { dump: { opNames: o.operations.map((x) => x.name), slots: n } } : {}) };
   const resultBase = kapi.shmAlloc(RESULT_SYMBOL, RESULT_WORDS).base;
   if (r.kind !== 'violation') {
@@ -271,7 +278,7 @@ function object_torture_check(): boolean {
     writeCheckRecord(kapi.shm, resultBase, { ...base, verdict: r.kind === 'ok' ? 'linearizable' : 'unknown', checkMs });
     return true;
   }
-  const m = minimalViolation(r.ops, o.spec);
+  const m = minimalViolation(r.ops, o.spec, undefined, undefined, maxMemoBytes);
   const checkMs = Math.round(performance.now() - t0);
   const part = r.partition === null ? '' : ` (partition ${r.partition})`;
   if (m === null) {
