@@ -24,6 +24,29 @@ describe('RcuSegCbList', () => {
     l.advance(12);
     expect(l.readyCbs()).toBe(true);
     expect(args(l.extractDone())).toEqual([1, 2]);
+    l.addLen(-2);
+    expect(l.length()).toBe(0);
+  });
+
+  it('counts extracted callbacks until the caller has invoked them (->len, add_len)', () => {
+    const l = list();
+    for (const a of [1, 2, 3]) l.enqueue(7, a);
+    l.accelerate(4);
+    l.enqueue(7, 4); // waits in NEXT
+    l.advance(4);
+    const done = l.extractDone();
+    expect(args(done)).toEqual([1, 2, 3]);
+    // Taken off the segments, not yet invoked: rcu_barrier() must still see them.
+    expect(l.readyCbs()).toBe(false);
+    expect(l.length()).toBe(4);
+    l.enqueue(7, 5); // an enqueue (a barrier's entrain) during the invocation counts on top
+    expect(l.length()).toBe(5);
+    l.addLen(-done.length); // rcu_segcblist_add_len(-count) after the invocation loop
+    expect(l.length()).toBe(2);
+    // The source side of a merge keeps its count until the merge zeroes it.
+    expect(args(l.extractAll())).toEqual([4, 5]);
+    expect(l.length()).toBe(2);
+    l.setLen(0);
     expect(l.length()).toBe(0);
   });
 
@@ -55,6 +78,7 @@ describe('RcuSegCbList', () => {
       l.accelerate(4 * (round + 1));
       l.advance(4 * (round + 1));
       expect(args(l.extractDone())).toEqual([0, 1, 2, 3].map((k) => round * 10 + k));
+      l.addLen(-4);
     }
   });
 
@@ -66,6 +90,7 @@ describe('RcuSegCbList', () => {
     l.accelerate(16);
     l.enqueue(1, 3);
     expect(args(l.extractAll())).toEqual([1, 2, 3]);
+    l.setLen(0);
     expect(l.length()).toBe(0);
     expect(l.pendCbs()).toBe(false);
   });

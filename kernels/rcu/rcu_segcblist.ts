@@ -12,8 +12,13 @@
  * monotonic counters; an entry lives at index % capacity in a ring.
  *
  * Only the owning CPU touches a list, except that the control CPU drains a dead CPU's list (the
- * CPU is parked: the park/unpark handshake orders those accesses). `len` is published with
- * Atomics.store for rcu_barrier(), which reads other CPUs' lengths (pairs with its Atomics.load).
+ * CPU is parked: the park/unpark handshake orders those accesses).
+ *
+ * `len` is the kernel's ->len, not the number of entries in the segments: enqueue() raises it, the
+ * extract helpers leave it alone, and the caller drops it with addLen(-n) only after it has invoked
+ * the n callbacks it extracted (rcu_do_batch(), srcu_invoke_callbacks()). So a list whose
+ * callbacks are being invoked is not empty to rcu_barrier()/srcu_barrier(), which read other CPUs'
+ * lengths: a zero length means every callback queued before it was invoked.
  *
  * Not modelled: callback offloading (NOCB), lazy callbacks, per-segment callback counts.
  */
@@ -74,14 +79,26 @@ export class RcuSegCbList {
     return this.#w(W_GP_SEQ + seg);
   }
 
-  /** rcu_segcblist_n_cbs(): number of callbacks (readable from any CPU). */
+  /**
+   * rcu_segcblist_n_cbs(): callbacks queued and not yet invoked, including those extracted and
+   * being invoked now (readable from any CPU).
+   */
   length(): number {
+    // Pairs with the Atomics.add in addLen(): a zero read is ordered after the invocations.
     return Atomics.load(this.#i32, this.#base + W_LEN);
   }
 
-  #publishLen(): void {
-    // Pairs with the Atomics.load in length() on the CPU running rcu_barrier().
-    Atomics.store(this.#i32, this.#base + W_LEN, this.tail(RCU_NEXT_TAIL) - this.head());
+  /**
+   * rcu_segcblist_add_len(): fully ordered (the kernel's smp_mb() on both sides), so that a barrier
+   * reading zero after addLen(-n) is ordered after the n callbacks' invocation.
+   */
+  addLen(v: number): void {
+    Atomics.add(this.#i32, this.#base + W_LEN, v);
+  }
+
+  /** rcu_segcblist_set_len(): only for a list nobody else reads now (merge's source, init). */
+  setLen(v: number): void {
+    Atomics.store(this.#i32, this.#base + W_LEN, v);
   }
 
   /** Byte address of the oldest callback's entry (rcu_segcblist_first_cb(), for %p in reports). */
@@ -117,7 +134,7 @@ export class RcuSegCbList {
     this.#i32[slot] = fn;
     this.#i32[slot + 1] = arg;
     this.#set(W_TAILS + RCU_NEXT_TAIL, t + 1);
-    this.#publishLen();
+    this.addLen(1); // rcu_segcblist_inc_len()
     return true;
   }
 
@@ -161,7 +178,10 @@ export class RcuSegCbList {
     return true;
   }
 
-  /** rcu_segcblist_extract_done_cbs(): remove and return the DONE callbacks, oldest first. */
+  /**
+   * rcu_segcblist_extract_done_cbs(): remove and return the DONE callbacks, oldest first. The
+   * length is unchanged: the caller drops it with addLen(-n) once it has invoked them.
+   */
   extractDone(): RcuCbEntry[] {
     const out: RcuCbEntry[] = [];
     const h = this.head();
@@ -171,11 +191,14 @@ export class RcuSegCbList {
       out.push({ fn: this.#i32[slot] ?? 0, arg: this.#i32[slot + 1] ?? 0 });
     }
     this.#set(W_HEAD, d);
-    this.#publishLen();
     return out;
   }
 
-  /** Remove and return every callback, oldest first (the source side of rcu_segcblist_merge()). */
+  /**
+   * rcu_segcblist_extract_done_cbs() then rcu_segcblist_extract_pend_cbs(): remove and return
+   * every callback, oldest first (the source side of rcu_segcblist_merge()). The length is
+   * unchanged, as in the kernel: merge sets the source's to zero (setLen(0)).
+   */
   extractAll(): RcuCbEntry[] {
     const out: RcuCbEntry[] = [];
     const h = this.head();
@@ -186,7 +209,6 @@ export class RcuSegCbList {
     }
     this.#set(W_HEAD, t);
     for (let s = 0; s < RCU_CBLIST_NSEGS; s++) this.#set(W_TAILS + s, t);
-    this.#publishLen();
     return out;
   }
 }

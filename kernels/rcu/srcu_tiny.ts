@@ -179,6 +179,8 @@ async function srcu_drive_gp(s: TinySrcu): Promise<void> {
     rcu_callback_lookup(cb.fn)?.fn(cb.arg);
     kapi.localBhEnable();
   }
+  // Tiny SRCU's list has no count in the kernel; ours follows the tree's rule (drop after invoking).
+  s.cbs.addLen(-lh.length);
   st(s, T_GP_RUNNING, 0);
   kapi.wakeUp(wq(s, T_DONE_WQ));
   if (ULONG_CMP_LT(ld(s, T_IDX), ld(s, T_IDX_MAX))) st(s, T_WORK, 1);

@@ -27,7 +27,6 @@ import { rcu_geometry } from './tree.js';
 import { big_cpu_lim, convert_to_big, exp_holdoff } from './srcu_params.js';
 import { srcu_funnel_gp_start, srcu_work_kthread } from './srcu_tree_gp.js';
 import {
-  D_CBLIST_INVOKING,
   D_GP_SEQ_NEEDED,
   D_GP_SEQ_NEEDED_EXP,
   D_LOCK_COUNT,
@@ -293,12 +292,10 @@ export async function srcu_barrier(d: SrcuDecl): Promise<void> {
     for (let cpu = 0; cpu < ncpus; cpu++) {
       // srcu_barrier_one_cpu(): only CPUs with callbacks get one, decided under the srcu_data's
       // lock. Callbacks that srcu_invoke_callbacks() has taken off the list but not yet invoked
-      // still count: the kernel's ->len drops only after their invocation
-      // (rcu_segcblist_add_len(-len)); ours drops at extraction, so D_CBLIST_INVOKING (set under
-      // this lock before the extraction, cleared under it after the invocation) stands for them.
+      // still count: the length drops only after their invocation, under this lock.
       const f = raw_spin_lock_irqsave(s.sdpLocks[cpu]!);
       const l = s.cblists[cpu]!;
-      if (l.length() === 0 && ld(s, dw(s, cpu, D_CBLIST_INVOKING)) === 0) {
+      if (l.length() === 0) {
         raw_spin_unlock_irqrestore(s.sdpLocks[cpu]!, f);
         continue;
       }

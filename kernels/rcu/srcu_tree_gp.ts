@@ -392,6 +392,7 @@ function srcu_invoke_callbacks(s: SrcuStruct): void {
       kapi.localBhEnable();
     }
     f = raw_spin_lock_irqsave(lock);
+    l.addLen(-done.length); // rcu_segcblist_add_len(-len): srcu_barrier() reads it under this lock
     st(s, dw(s, cpu, D_CBLIST_INVOKING), 0);
     raw_spin_unlock_irqrestore(lock, f);
   }

@@ -169,8 +169,7 @@ const D_DYNTICKS_SNAP = 1;
 /* Word 2 is free (rcu_barrier()'s IPI is kapi.sendIpi()). */
 const D_BARRIER_REQ = 3;
 const D_BARRIER_ACK = 4;
-/** Number of callbacks taken off the list and being invoked now (rcu_barrier() reads it). */
-const D_CB_INVOKING = 5;
+/* Word 5 is free. */
 const D_N_CBS_INVOKED = 6;
 /** 1 while the CPU is online as far as RCU is concerned (rcu_rdp_cpu_online()). */
 const D_RCU_ONLINE = 7;
@@ -640,9 +639,8 @@ function rcu_core(): void {
 function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
   const i32 = kapi.shm;
   WARN_ON_ONCE(!kapi.cpuOnline(kapi.smpProcessorId()));
-  const inv = dw(r, kapi.smpProcessorId(), D_CB_INVOKING);
-  // Publish "invoking" before the list shrinks: rcu_barrier() reads the length, then this.
-  Atomics.store(i32, inv, l.tail(0) - l.head());
+  // The extracted callbacks still count in the length until they are invoked (add_len below):
+  // rcu_barrier() reading zero means they ran.
   const done = l.extractDone();
   for (const cb of done) {
     const f = rcu_callback_lookup(cb.fn);
@@ -650,7 +648,7 @@ function rcu_do_batch(r: RcuTree, l: RcuSegCbList): void {
     else f.fn(cb.arg);
   }
   Atomics.add(i32, dw(r, kapi.smpProcessorId(), D_N_CBS_INVOKED), done.length);
-  Atomics.store(i32, inv, 0);
+  l.addLen(-done.length); // rcu_segcblist_add_len(-count); pairs with the length() in rcu_barrier()
   if (l.length() === 0) kapi.waitQueueIpi(wq(sw(r, S_CB_WAKE_WQ)), false);
 }
 
@@ -680,7 +678,9 @@ export function rcutree_migrate_callbacks(cpu: number): void {
   // rcu_segcblist_merge(); skipped by the planted rcutree.test_skip_migrate=1.
   let moved = 0;
   if (!r.testSkipMigrate) {
-    for (const cb of src.extractAll()) {
+    const cbs = src.extractAll();
+    src.setLen(0); // rcu_segcblist_merge(): barrier_lock excludes rcu_barrier() here
+    for (const cb of cbs) {
       if (!l.enqueue(cb.fn, cb.arg)) {
         WARN(true, `rcu: callback list of CPU ${kapi.smpProcessorId()} overflowed while adopting CPU ${cpu}'s`);
         break;
@@ -1204,8 +1204,8 @@ export async function rcu_barrier(): Promise<void> {
           raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
         }
-        // Length first, then the invoking count: pairs with the stores in rcu_do_batch().
-        if ((r.cblists[cpu] as RcuSegCbList).length() === 0 && Atomics.load(i32, dw(r, cpu, D_CB_INVOKING)) === 0) {
+        // rcu_segcblist_n_cbs(): callbacks being invoked still count (rcu_do_batch()'s add_len).
+        if ((r.cblists[cpu] as RcuSegCbList).length() === 0) {
           Atomics.store(i32, ack, seq);
           raw_spin_unlock_irqrestore(r.barrierLock, bflags);
           break;
@@ -1239,7 +1239,6 @@ function rcutree_prepare_cpu(cpu: number): void {
   const r = R();
   const i32 = kapi.shm;
   Atomics.store(i32, dw(r, cpu, D_BARRIER_ACK), Atomics.load(i32, dw(r, cpu, D_BARRIER_REQ)));
-  Atomics.store(i32, dw(r, cpu, D_CB_INVOKING), 0);
 }
 
 /** rcutree_dead_cpu(): CPUHP_RCUTREE_PREP teardown, control CPU, after the CPU died. */
