@@ -7,6 +7,7 @@
 
 import { kapi } from '../kapi.js';
 import { stutter_wait, torture_kthread_stopping, torture_must_stop, torture_random, torture_random_state, VERBOSE_TOROUT_STRING } from './common.js';
+import type { TortureRandomState } from './torture_random.js';
 import { torture_udelay } from './torture_delay.js';
 import { kmem_cache_alloc } from '../../kernels/mm/slab_common.js';
 import { rcu_dereference_check } from '../../kernels/rcu/rcupdate_lockdep.js';
@@ -31,6 +32,16 @@ import {
 } from './rcu_torture_state.js';
 
 /* ---------------- writer ---------------- */
+
+/**
+ * Ticks for 6.12's torture_hrtimeout_jiffies(torture_random(&rand) % 16, &rand), the sleep of the
+ * cond_synchronize and poll paths: j jiffies plus a fuzz under one, so j <= sleep < j + 1. Our
+ * sleeps are tick timers: n ticks end at the n-th tick from now, after (n - 1, n] jiffies. So
+ * j + 1 ticks, (j, j + 1], is the kernel's span; j ticks would be a jiffy short.
+ */
+export function rcu_torture_gp_wait_ticks(rand: TortureRandomState): number {
+  return 1 + (torture_random(rand) % 16);
+}
 
 /** writer_task, by pid: the writer runs on this thread (a task stays with its executor). */
 let writer_task = -1;
@@ -91,8 +102,7 @@ export async function rcu_torture_writer(): Promise<void> {
         case 'RTWS_COND_GET': {
           setWriterState('RTWS_COND_GET');
           const snap = op('get_gp_state')();
-          const j = torture_random(rand) % 16;
-          if (j !== 0) await kapi.scheduleTimeout(j);
+          await kapi.scheduleTimeout(rcu_torture_gp_wait_ticks(rand));
           setWriterState('RTWS_COND_SYNC');
           await op('cond_sync')(snap);
           rcu_torture_pipe_update(old);
@@ -104,9 +114,7 @@ export async function rcu_torture_writer(): Promise<void> {
           setWriterState('RTWS_POLL_WAIT');
           // No torture_must_stop() escape here: aging `old` without a full GP would be the very
           // bug the pipe check looks for. GPs keep running during shutdown.
-          // 6.12 sleeps torture_random() % 16 jiffies between polls; no sleep here is shorter
-          // than a jiffy, so 1 + that, as the fake writers' polls.
-          while (!op('poll_gp_state')(snap)) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
+          while (!op('poll_gp_state')(snap)) await kapi.scheduleTimeout(rcu_torture_gp_wait_ticks(rand));
           rcu_torture_pipe_update(old);
           break;
         }
@@ -144,14 +152,13 @@ export async function rcu_torture_fakewriter(): Promise<void> {
           break;
         case 'RTWS_COND_GET': {
           const snap = op('get_gp_state')();
-          const j = torture_random(rand) % 16;
-          if (j !== 0) await kapi.scheduleTimeout(j);
+          await kapi.scheduleTimeout(rcu_torture_gp_wait_ticks(rand));
           await op('cond_sync')(snap);
           break;
         }
         case 'RTWS_POLL_GET': {
           const snap = op('start_gp_poll')();
-          while (!op('poll_gp_state')(snap) && !torture_must_stop()) await kapi.scheduleTimeout(1 + (torture_random(rand) % 16));
+          while (!op('poll_gp_state')(snap) && !torture_must_stop()) await kapi.scheduleTimeout(rcu_torture_gp_wait_ticks(rand));
           break;
         }
         case 'RTWS_SYNC':
