@@ -22,9 +22,10 @@ export const coverage: Command = {
 shards of a battery, a battery, a merge, or scenario directories) and print one table, cold
 points first: 'never' (expected in some scenario, reached in none), 'cold' (0 in some scenario
 that expects it), 'hot', and '-' (expected nowhere). The count of a point is its sum over all
-the scenarios, so the table of two shards is the table of their merge. Then, per scenario, the
-expected points short of the reach target of a 30 s run (100; 1,000 for a lock slow path), those
-declared out of reach left out (configs/<suite>/README.md, "Reach"). Scenarios run with
+the scenarios, so the table of two shards is the table of their merge. Then, per scenario
+directory (named by its path as given, sorted by scenario name, then path), the expected points
+short of the reach target of a 30 s run (100; 1,000 for a lock slow path), those declared out of
+reach left out (configs/<suite>/README.md, "Reach"). Scenarios run with
 CONFIG_LOCK_STAT=y add their lock_stat files, summed per lock class, after the table.`,
   options: {},
   notes: 'Exit status: 0 printed, 2 bad input (no DIR, not a results directory, no coverage block anywhere).',

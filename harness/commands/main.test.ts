@@ -196,15 +196,30 @@ describe('torture coverage', () => {
     const halves = torture(['coverage', path.join(root, 'shard2'), path.join(root, 'shard1')]);
     const whole = torture(['coverage', path.join(root, 'whole')]);
     expect(halves.status, halves.stderr).toBe(0);
-    expect(halves.stdout).toBe(whole.stdout);
-    const out = whole.stdout.trimEnd().split('\n');
-    const lines = out.slice(0, out.indexOf(''));
-    // Then the reach lines, per scenario, sorted (the halves were given in the other order): LOCK03's pv points are not expected for rwsem_lock.
-    expect(out.slice(out.indexOf('') + 2)).toEqual([
-      'LOCK01: short: spin.slowpath 3/1000, spin.pv_wait 0/1000, spin.pv_kick 4/1000',
-      'LOCK01: short: spin.slowpath 5/1000, spin.pv_wait 2/1000, spin.pv_kick 0/1000',
-      expect.stringMatching(/^LOCK03: short: rwsem\.down_read_slowpath 7\/1000, rwsem\.read_meets_writer 0\/1000, /),
+    const split = (stdout: string): { table: string[]; reach: string[] } => {
+      const o = stdout.trimEnd().split('\n');
+      return { table: o.slice(0, o.indexOf('')), reach: o.slice(o.indexOf('') + 1) };
+    };
+    expect(split(halves.stdout).table).toEqual(split(whole.stdout).table);
+    const lines = split(whole.stdout).table;
+    // Then the reach lines, per scenario directory named as given, sorted by scenario, then path:
+    // the halves were given in the other order. LOCK03's pv points are not expected for rwsem_lock.
+    const at = (...p: string[]): string => path.join(root, ...p, 'run');
+    const re = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const lock03 = /: short: rwsem\.down_read_slowpath 7\/1000, rwsem\.read_meets_writer 0\/1000, /;
+    expect(split(halves.stdout).reach.slice(1)).toEqual([
+      `${at('shard1', 'lock-a')}/LOCK01: short: spin.slowpath 5/1000, spin.pv_wait 2/1000, spin.pv_kick 0/1000`,
+      `${at('shard2', 'lock-b')}/LOCK01: short: spin.slowpath 3/1000, spin.pv_wait 0/1000, spin.pv_kick 4/1000`,
+      expect.stringMatching(new RegExp(`^${re(at('shard2', 'lock-b'))}/LOCK03${lock03.source}`)),
     ]);
+    expect(split(whole.stdout).reach.slice(1)).toEqual([
+      `${at('whole', 'lock-a')}/LOCK01: short: spin.slowpath 5/1000, spin.pv_wait 2/1000, spin.pv_kick 0/1000`,
+      `${at('whole', 'lock-b')}/LOCK01: short: spin.slowpath 3/1000, spin.pv_wait 0/1000, spin.pv_kick 4/1000`,
+      expect.stringMatching(new RegExp(`^${re(at('whole', 'lock-b'))}/LOCK03${lock03.source}`)),
+    ]);
+    // A relative DIR stays relative; its trailing slash is not carried into the names.
+    const rel = torture(['coverage', `${path.relative(ROOT, path.join(root, 'whole'))}/`]);
+    expect(split(rel.stdout).reach[1]).toBe(`${path.relative(ROOT, at('whole', 'lock-a'))}/LOCK01: short: spin.slowpath 5/1000, spin.pv_wait 2/1000, spin.pv_kick 0/1000`);
     expect(lines[0]).toMatch(/^Coverage of 3 scenarios: \d+ points expected, \d+ never reached, 2 cold in some scenario$/);
     const row = (name: string): string[] => (lines.find((l) => l.startsWith(`${name} `)) ?? '').trim().split(/\s+/);
     expect(row('spin.slowpath')).toEqual(['spin.slowpath', '9', '2', '0', 'hot', 'lock']);

@@ -19,7 +19,7 @@ import { SCENARIO_FILE, isScenarioDir, readText, subdirs } from './results_files
 
 /** One scenario directory's coverage block. */
 export interface ScenarioCoverage {
-  /** The scenario directory. */
+  /** The scenario directory, as given (a DIR argument, or joined below one: not resolved). */
   readonly dir: string;
   readonly block: CoverageBlock;
 }
@@ -65,11 +65,21 @@ export function scenarioCoverage(dir: string): CoverageBlock | null {
   return text === null ? null : parseCoverageBlock(text.split('\n'));
 }
 
-/** The coverage of every scenario under `dirs`, and the scenario directories without a block. */
+/** `dir` normalized but not resolved, without a trailing separator (`results/x/` names `results/x`). */
+function asGiven(dir: string): string {
+  const n = path.normalize(dir);
+  return n.length > 1 && n.endsWith(path.sep) ? n.slice(0, -1) : n;
+}
+
+/**
+ * The coverage of every scenario under `dirs`, and the scenario directories without a block. The
+ * directories keep the form given (relative stays relative), so that the lines naming them say
+ * what the user typed and tell two shards' scenarios of the same name apart.
+ */
 export function collectCoverage(dirs: readonly string[]): { found: ScenarioCoverage[]; without: string[] } {
   const found: ScenarioCoverage[] = [];
   const without: string[] = [];
-  for (const d of dirs.flatMap((x) => scenarioDirsUnder(path.resolve(x)))) {
+  for (const d of dirs.flatMap((x) => scenarioDirsUnder(asGiven(x)))) {
     const block = scenarioCoverage(d);
     if (block === null) without.push(d);
     else found.push({ dir: d, block });
@@ -157,17 +167,25 @@ export function reachShortfall(block: CoverageBlock, scenario: string): ReachSho
   return short;
 }
 
+/** Code-unit order (not the locale's): the same on every machine. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
- * The reach lines `torture coverage` prints after its table: per scenario, the expected points
- * short of a 30 s run's target (configs/<suite>/README.md, "Reach"), or that none is; sorted, so
- * the lines of two shards, given in any order, are the lines of their merge.
+ * The reach lines `torture coverage` prints after its table: per scenario directory, named by its
+ * path as given (a battery's steps and two shards each hold an `LOCK01`), the expected points
+ * short of a 30 s run's target (configs/<suite>/README.md, "Reach"), or that none is. Sorted by
+ * scenario name, then path, so the order of the DIR arguments does not matter.
  */
 export function coverageReachLines(list: readonly ScenarioCoverage[]): string[] {
   const head = `Reach (targets of a 30 s run: ${REACH_TARGET} per expected point, ${REACH_TARGET_LOCK_SLOWPATH} per lock slow-path point; points declared out of reach left out):`;
-  const lines = list.map(({ dir, block }) => {
+  const rows = list.map(({ dir, block }) => {
     const scenario = path.basename(dir);
     const short = reachShortfall(block, scenario);
-    return `${scenario}: ${short.length === 0 ? 'every expected point at its target' : `short: ${short.map((p) => `${p.name} ${p.count}/${p.target}`).join(', ')}`}`;
+    const verdict = short.length === 0 ? 'every expected point at its target' : `short: ${short.map((p) => `${p.name} ${p.count}/${p.target}`).join(', ')}`;
+    return { scenario, dir, line: `${dir}: ${verdict}` };
   });
-  return [head, ...lines.sort()];
+  rows.sort((a, b) => byCodeUnits(a.scenario, b.scenario) || byCodeUnits(a.dir, b.dir) || byCodeUnits(a.line, b.line));
+  return [head, ...rows.map((r) => r.line)];
 }
