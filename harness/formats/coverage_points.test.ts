@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COV_WORDS_PER_EXEC } from '../shm/layout.js';
 import { isBadnessLine } from './console_lines.js';
@@ -14,6 +17,8 @@ import {
   REACH_TARGET_LOCK_SLOWPATH,
   type CoverageFacts,
 } from './coverage_points.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** parse-console.sh's other greps: a point name must not look like a verdict, a `ver:` line or a hotplug tag. */
 const PARSE_CONSOLE = /FAILURE|SUCCESS|torture:.*ver:|_HOTPLUG:/;
@@ -113,6 +118,26 @@ describe('reach targets (configs/<suite>/README.md, "Reach")', () => {
       expect(s.row.unreachable?.why.length, s.name).toBeGreaterThan(20);
       const live = facts.some((f) => ['TREE01', 'TREE05', 'TREE09', 'SRCU-N', 'SRCU-T', 'LOCK01', 'LOCK03', 'LOCK05', 'TASKS01', 'TRACE01'].some((scenario) => s.row.unreachable?.where(f, scenario) === true && coverageExpected(s, f)));
       expect(live, s.name).toBe(true);
+    }
+  });
+
+  it("a declaration's why gives the reason and no figure; the suite README's Reach section names the point and keeps the numbers", () => {
+    // One source of truth: counts, rates and measurements live in configs/<suite>/README.md, "Reach".
+    // A digit attached to a name (LOCK03, long_hold=1, HZ/10) is a name, not a figure.
+    const figure = /(?<![\w=/])\d/;
+    const reach = (suite: string): string => {
+      const text = readFileSync(path.join(ROOT, 'configs', suite, 'README.md'), 'utf8');
+      const at = text.indexOf('\n## Reach\n');
+      expect(at, suite).toBeGreaterThan(0);
+      const end = text.indexOf('\n## ', at + 1);
+      return text.slice(at, end < 0 ? undefined : end);
+    };
+    const sections = { lock: reach('lock'), rcu: reach('rcu') };
+    const declared = COVERAGE_SLOTS.filter((s) => s.part === null && s.row.unreachable !== undefined);
+    expect(declared.length).toBeGreaterThan(0);
+    for (const { row } of declared) {
+      expect(row.unreachable?.why, row.name).not.toMatch(figure);
+      expect(sections[row.subsystem === 'lock' ? 'lock' : 'rcu'], row.name).toContain(row.name);
     }
   });
 });

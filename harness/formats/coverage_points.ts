@@ -99,7 +99,9 @@ export interface CoveragePointRow {
 
 /**
  * A point declared out of reach in the scenarios where `where` holds (the guest's facts and the
- * scenario's name), for the reason `why` (configs/<suite>/README.md, "Reach").
+ * scenario's name), for the reason `why`: the mechanism in words, no figure. The counts (rates,
+ * estimates, measurements) live in configs/<suite>/README.md, "Reach", which names the point: one
+ * source for the numbers (coverage_points.test.ts checks both).
  */
 export interface CoverageUnreachable {
   readonly where: (f: CoverageFacts, scenario: string) => boolean;
@@ -109,16 +111,16 @@ export interface CoverageUnreachable {
 }
 /** A 30 s run's reach target of an expected point (coverageReachTarget(), below). */
 export const REACH_TARGET = 100;
-/** A CPU goes offline once per two onoff_intervals: about 170 times in 30 s with onoff_interval=50. */
-const PER_OFFLINE = 'at most once per CPU offline, and only when the dying CPU had that work: some 170 offlines in 30 s at onoff_interval=50 (the fastest the CFLIST scenarios cycle), of which a third to a tenth qualify';
+/** A CPU goes offline once per two onoff_intervals (configs/rcu/README.md, "Reach", has the counts). */
+const PER_OFFLINE = 'at most once per CPU offline, and only when the dying CPU had that work: a CPU goes offline once per two onoff_intervals, even at the fastest rate the CFLIST scenarios cycle, and only some of those offlines qualify';
 
 /**
  * LOCK05 (rtmutex_lock, no nested locks): a boost needs a SCHED_NORMAL holder that a SCHED_FIFO
- * writer blocks on, and the FIFO two thirds of the writers take the lock ahead of the others.
+ * writer blocks on, and the FIFO writers take the lock ahead of the others.
  */
 const PI_BOOSTS: CoverageUnreachable = {
   where: (f, scenario) => f.tortureType === 'rtmutex_lock' && scenario.startsWith('LOCK05'),
-  why: "a boost (and its deboost) needs a SCHED_NORMAL holder that a SCHED_FIFO writer blocks on; rt-boost keeps two thirds of the writers FIFO and they take the lock ahead of the others (rtmutex.steal), so a normal task holds it with a FIFO waiter some hundreds of times in 30 s: 136-246 measured at load 17-22 with rt_boost_factor 5 or 50, long_hold=1 or nwriters_stress=16 (LOCK09's nested locks reach 1,400); held to 100",
+  why: "a boost (and its deboost) needs a SCHED_NORMAL holder that a SCHED_FIFO writer blocks on; rt-boost keeps most of the writers FIFO and they take the lock ahead of the others (rtmutex.steal), so a normal task seldom holds it with a FIFO waiter, whatever rt_boost_factor, long_hold or nwriters_stress (LOCK09's nested locks reach the slow-path target); held to the common target",
   instead: REACH_TARGET,
 };
 
@@ -128,18 +130,18 @@ const PI_BOOSTS: CoverageUnreachable = {
  */
 const UP_READ_WAKES: CoverageUnreachable = {
   where: (f, scenario) => f.tortureType === 'rwsem_lock' && scenario.startsWith('LOCK03'),
-  why: "the last reader out wakes a writer that queued behind readers, and a reader holds the rwsem long_hold / 2 ms: 0 with long_hold=1, the setting readers meeting a held writer need (1,000); a writer then finds readers inside only in a reader's 2 ms long hold (once per 16,000 reads) or while one is preempted: 631-671 measured at load 15-36, 249-655 with nreaders_stress 4-16; long_hold=2 (with or without torture.time_scale) gives some 5,000 but readers meet a held writer only 70-510 times; held to 100",
+  why: "the last reader out wakes a writer that queued behind readers, and a reader holds the rwsem half of long_hold: no time with long_hold=1, the setting readers meeting a held writer need; a writer then finds readers inside only in a reader's rare long hold or while one is preempted, whatever nreaders_stress; a longer long_hold (with or without torture.time_scale) gives the wakes but takes readers meeting a held writer below their target; held to the common target",
   instead: REACH_TARGET,
 };
 
 /** TRACE01 (CONFIG_TASKS_TRACE_RCU_READ_MB=y): the slow grace periods of that Kconfig. */
 const traceReadMb = (f: CoverageFacts, scenario: string): boolean => f.tortureType === 'tasks-tracing' && scenario.startsWith('TRACE01');
 const TRACE_READ_MB =
-  'CONFIG_TASKS_TRACE_RCU_READ_MB=y holds IPIs back until a grace period is HZ/2 old and sleeps HZ/10 between grace periods and scans: some 40 grace periods in 30 s, 10-20 of them with a reader to IPI or to wait for';
+  'CONFIG_TASKS_TRACE_RCU_READ_MB=y holds IPIs back until a grace period is old and sleeps between grace periods and scans: few grace periods, and fewer with a reader to IPI or to wait for';
 
-/** Tasks RCU's grace-period kthread: a pass per HZ/10 sleep, after HZ/10 of gp_sleep between grace periods. */
+/** Tasks RCU's grace-period kthread: a pass per sleep, after its gp_sleep between grace periods. */
 const TASKS_SCANS =
-  "one pass per grace period that had a holdout, and each grace period sleeps HZ/10 before that pass and the kthread HZ/10 after it (gp_sleep), two synchronize_rcu() besides: at most 150 in 30 s, 82-83 measured at load 17 (TASKS01, TASKS03)";
+  "one pass per grace period that had a holdout, and each grace period sleeps before that pass and the kthread after it (gp_sleep), and waits for RCU grace periods besides: the sleeps alone cap the passes below the target (TASKS01, TASKS03)";
 
 /** Per-leaf counters of the rcu_node points: leaf rcu_nodes 0 .. 15 in CPU order (the last also counts above). */
 const RCU_NODE_PARTS = Array.from({ length: 16 }, (_, k) => `leaf${k}`);
@@ -208,7 +210,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'rcu.fqs_round', subsystem: 'rcu', description: 'rcu_gp_fqs(): one force-quiescent-state scan', expect: rcu },
   { name: 'rcu.exp_gp', subsystem: 'rcu', description: 'synchronize_rcu_expedited() requested an expedited grace period', expect: rcu },
   { name: 'rcu.cb_migrate', subsystem: 'rcu', description: 'rcutree_migrate_callbacks(): an offline CPU handed its callbacks over', expect: rcuOnoff, unreachable: { where: rcuOnoff, why: PER_OFFLINE } },
-  { name: 'rcu.barrier_entrain_offline', subsystem: 'rcu', description: "rcu_barrier_entrain() for an offline CPU's callbacks (by rcu_barrier() or at callback migration)", expect: rcuOnoff, unreachable: { where: rcuOnoff, why: `${PER_OFFLINE}; it also needs rcutorture's rcu_barrier() test (one barrier per HZ/10) in flight at that moment: 5-20 in 30 s` } },
+  { name: 'rcu.barrier_entrain_offline', subsystem: 'rcu', description: "rcu_barrier_entrain() for an offline CPU's callbacks (by rcu_barrier() or at callback migration)", expect: rcuOnoff, unreachable: { where: rcuOnoff, why: `${PER_OFFLINE}; it also needs rcutorture's rcu_barrier() test, which sleeps between barriers, in flight at that moment` } },
   { name: 'rcu.stall_check', subsystem: 'rcu', description: 'check_cpu_stall() found a grace period past its stall timeout', expect: never },
   { name: 'rcu.stall_self', subsystem: 'rcu', description: 'a CPU reported that it holds the grace period up itself', expect: never },
   { name: 'rcu.stall_other', subsystem: 'rcu', description: 'a CPU reported other CPUs or tasks holding the grace period up', expect: never },
@@ -219,7 +221,7 @@ export const COVERAGE_POINT_ROWS = [
   { name: 'srcu.funnel_level', subsystem: 'rcu', description: 'srcu_funnel_gp_start() recorded a grace period at an srcu_node (part: tree level)', expect: never, parts: ['level0', 'level1', 'level2', 'level3'] },
   { name: 'srcu.funnel_stop', subsystem: 'rcu', description: 'srcu_funnel_gp_start() stopped at an srcu_node that already asked for the grace period', expect: never },
   { name: 'srcu.barrier_cpu', subsystem: 'rcu', description: "srcu_barrier() queued its callback behind a CPU's callbacks", expect: srcuTree },
-  { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in one read of 20000 per reader, 10-30 times in 30 s (SRCU-T, SRCU-U)" } },
+  { name: 'srcu.tiny_gp_wait', subsystem: 'rcu', description: 'srcu_drive_gp() slept until the old index had no readers', expect: srcuTiny, unreachable: { where: srcuTiny, why: "needs a reader asleep in its critical section as a grace period starts: rcutorture's srcu_read_delay() sleeps in a rare read per reader (SRCU-T, SRCU-U)" } },
   // --- Tiny RCU (kernels/rcu/tiny.ts)
   { name: 'rcu.tiny_resched_qs', subsystem: 'rcu', description: "Tiny RCU: cond_resched()'s schedule(), asked for by rcu_sched_clock_irq() while callbacks waited, was the quiescent state", expect: rcuTiny },
   // --- Tasks RCU family (kernels/rcu/tasks_*.ts), expected where rcutorture tortures that flavour
