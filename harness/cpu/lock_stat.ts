@@ -38,7 +38,7 @@
 
 import type { LockClassKey, LockdepHooks, LockdepMap, LockRead } from '../kapi.js';
 import { fnv1a } from '../lib/fnv1a.js';
-import { LOCKSTAT_POINTS, ZERO_TIME, addLockTime, type LockStatClass, type LockStatPoint, type LockTime } from '../formats/lock_stat.js';
+import { LOCKSTAT_POINTS, ZERO_TIME, addLockTime, newLockStatClass, type LockStatClass, type LockStatPoint, type LockTime } from '../formats/lock_stat.js';
 import {
   LOCKSTAT_CLASSES,
   LOCKSTAT_CLASS_WORDS,
@@ -454,22 +454,18 @@ export function lockStats(i32: Int32Array, base: number, nrCpus: number): LockSt
   for (let slot = 0; slot < LOCKSTAT_CLASSES; slot++) {
     const e = r.classes + slot * LOCKSTAT_CLASS_WORDS;
     if (Atomics.load(i32, e + LSC_STATE) !== READY) continue;
-    let ww = ZERO_TIME;
-    let rw = ZERO_TIME;
-    let wh = ZERO_TIME;
-    let rh = ZERO_TIME;
-    const bounces: [number, number, number, number] = [0, 0, 0, 0];
+    const c = newLockStatClass(readText(i32, e + LSC_NAME, Atomics.load(i32, e + LSC_NAME_LEN)), Atomics.load(i32, e + LSC_VERSION), Atomics.load(i32, e + LSC_SUBCLASS));
     const cpt = [0, 0, 0, 0];
     const dpt = [0, 0, 0, 0];
     for (let x = 0; x < Math.max(1, nrCpus); x++) {
       const a = new Float64Array(i32.buffer, i32.byteOffset + (r.stats + x * r.statWordsPerExec) * 4, LOCKSTAT_CLASSES * LOCKSTAT_STAT_F64);
       const o = slot * LOCKSTAT_STAT_F64;
-      ww = addLockTime(ww, readTime(a, o + LSF_WRITE_WAIT));
-      rw = addLockTime(rw, readTime(a, o + LSF_READ_WAIT));
-      wh = addLockTime(wh, readTime(a, o + LSF_WRITE_HOLD));
-      rh = addLockTime(rh, readTime(a, o + LSF_READ_HOLD));
+      c.writeWait = addLockTime(c.writeWait, readTime(a, o + LSF_WRITE_WAIT));
+      c.readWait = addLockTime(c.readWait, readTime(a, o + LSF_READ_WAIT));
+      c.writeHold = addLockTime(c.writeHold, readTime(a, o + LSF_WRITE_HOLD));
+      c.readHold = addLockTime(c.readHold, readTime(a, o + LSF_READ_HOLD));
       for (let b = 0; b < 4; b++) {
-        bounces[b] = (bounces[b] ?? 0) + (a[o + LSF_BOUNCES + b] ?? 0);
+        c.bounces[b] = (c.bounces[b] ?? 0) + (a[o + LSF_BOUNCES + b] ?? 0);
         cpt[b] = (cpt[b] ?? 0) + (a[o + LSF_CONTENTION_POINT + b] ?? 0);
         dpt[b] = (dpt[b] ?? 0) + (a[o + LSF_CONTENDING_POINT + b] ?? 0);
       }
@@ -483,18 +479,9 @@ export function lockStats(i32: Int32Array, base: number, nrCpus: number): LockSt
       }
       return pts;
     };
-    out.push({
-      name: readText(i32, e + LSC_NAME, Atomics.load(i32, e + LSC_NAME_LEN)),
-      version: Atomics.load(i32, e + LSC_VERSION),
-      subclass: Atomics.load(i32, e + LSC_SUBCLASS),
-      writeWait: ww,
-      readWait: rw,
-      writeHold: wh,
-      readHold: rh,
-      bounces,
-      contentionPoints: points(LSC_CONTENTION_POINT, cpt),
-      contendingPoints: points(LSC_CONTENDING_POINT, dpt),
-    });
+    c.contentionPoints = points(LSC_CONTENTION_POINT, cpt);
+    c.contendingPoints = points(LSC_CONTENDING_POINT, dpt);
+    out.push(c);
   }
   return out;
 }

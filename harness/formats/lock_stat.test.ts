@@ -6,8 +6,11 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  LOCKSTAT_POINTS,
   ZERO_TIME,
   addLockStat,
+  countLockStatPoint,
+  newLockStatClass,
   lockStatName,
   lockStatText,
   parseLockStat,
@@ -114,6 +117,28 @@ describe('lock_stat format (lockdep_proc.c)', () => {
     expect(r?.contendingPoints).toEqual(rw.contendingPoints);
     expect(r?.writeWait).toEqual({ min: 170, max: 29921740, total: 30001230, nr: 3 });
     expect(parseLockStat('not a lock_stat file')).toBeNull();
+  });
+});
+
+describe('the one class shape while it is filled in (LockStatClassDraft)', () => {
+  it('a new class counts nothing; the file reader and the trace timer fill the same draft', () => {
+    const c = newLockStatClass('torture_mutex', 2, 1);
+    expect(c).toEqual({ name: 'torture_mutex', version: 2, subclass: 1, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], contentionPoints: [], contendingPoints: [] });
+    // Every field of a printed class, read back, is a field of the draft: nothing missing, nothing extra.
+    const back = parseLockStat(KERNEL_TEXT)?.find((x) => x.name === 'torture_rwlock');
+    expect(Object.keys(back ?? {}).sort()).toEqual(Object.keys(c).sort());
+  });
+
+  it('countLockStatPoint: a known site counts up, a new one takes a free slot, none past LOCKSTAT_POINTS', () => {
+    const c = newLockStatClass('l', 1, 0);
+    for (const site of ['a', 'b', 'a', 'c', 'd', 'e', 'a']) countLockStatPoint(c.contentionPoints, site);
+    expect(LOCKSTAT_POINTS).toBe(4);
+    expect(c.contentionPoints).toEqual([
+      { site: 'a', count: 3 },
+      { site: 'b', count: 1 },
+      { site: 'c', count: 1 },
+      { site: 'd', count: 1 },
+    ]);
   });
 });
 

@@ -64,6 +64,31 @@ export interface LockStatClass {
   readonly contendingPoints: readonly LockStatPoint[];
 }
 
+/**
+ * A LockStatClass while it is filled in (a `lock_stat` file being parsed, a lock trace being
+ * timed): the same fields, writable. The one shape of both; a draft is a LockStatClass as it is.
+ */
+export type LockStatClassDraft = { -readonly [K in Exclude<keyof LockStatClass, 'bounces' | 'contentionPoints' | 'contendingPoints'>]: LockStatClass[K] } & {
+  bounces: [number, number, number, number];
+  contentionPoints: LockStatPoint[];
+  contendingPoints: LockStatPoint[];
+};
+
+/** A class with nothing counted yet. */
+export function newLockStatClass(name: string, version: number, subclass: number): LockStatClassDraft {
+  return { name, version, subclass, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], contentionPoints: [], contendingPoints: [] };
+}
+
+/**
+ * One more contention at `site` (lock_contended()'s lookup of the class's points): counted if the
+ * site is already a point or a slot is free (LOCKSTAT_POINTS, as the kernel keeps), else dropped.
+ */
+export function countLockStatPoint(points: LockStatPoint[], site: string): void {
+  const i = points.findIndex((p) => p.site === site);
+  if (i >= 0) points[i] = { site, count: (points[i]?.count ?? 0) + 1 };
+  else if (points.length < LOCKSTAT_POINTS) points.push({ site, count: 1 });
+}
+
 export const LOCK_STAT_HEADER = 'lock_stat version 0.4';
 const WIDTH = 40 + 1 + 12 * (14 + 1);
 const COLUMNS = [
@@ -184,19 +209,6 @@ function splitName(printed: string): { name: string; version: number; subclass: 
   return { name: m?.[1] ?? printed, version: m?.[2] !== undefined ? Number(m[2]) : 1, subclass: m?.[3] !== undefined ? Number(m[3]) : 0 };
 }
 
-interface Building {
-  name: string;
-  version: number;
-  subclass: number;
-  writeWait: LockTime;
-  readWait: LockTime;
-  writeHold: LockTime;
-  readHold: LockTime;
-  bounces: [number, number, number, number];
-  contentionPoints: LockStatPoint[];
-  contendingPoints: LockStatPoint[];
-}
-
 const ROW = /^\s*(.+?)(-W|-R)?:\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$/;
 const POINT = /^\s*(\S.*?)\s+(\d+)\s+\[<([0-9a-f]+)>\] (.*)$/;
 const DASHES = /^\s+-+$/;
@@ -209,15 +221,15 @@ const DASHES = /^\s+-+$/;
 export function parseLockStat(text: string): LockStatClass[] | null {
   const lines = text.split('\n');
   if (lines[0] !== LOCK_STAT_HEADER) return null;
-  const out: Building[] = [];
-  let cur: Building | null = null;
+  const out: LockStatClassDraft[] = [];
+  let cur: LockStatClassDraft | null = null;
   let dashes = 0;
   for (const line of lines.slice(5)) {
     const r = ROW.exec(line);
     if (r !== null) {
       const n = splitName(r[1] ?? '');
       if (cur === null || r[2] !== '-R' || cur.name !== n.name || cur.version !== n.version || cur.subclass !== n.subclass) {
-        cur = { ...n, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], contentionPoints: [], contendingPoints: [] };
+        cur = newLockStatClass(n.name, n.version, n.subclass);
         out.push(cur);
         dashes = 0;
       }

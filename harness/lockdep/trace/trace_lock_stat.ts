@@ -21,17 +21,11 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TortureError } from '../../errors.js';
-import { LOCKSTAT_POINTS, ZERO_TIME, lockTimeInc, type LockStatClass, type LockStatPoint, type LockTime } from '../../formats/lock_stat.js';
+import { countLockStatPoint, lockTimeInc, newLockStatClass, type LockStatClass, type LockStatClassDraft } from '../../formats/lock_stat.js';
 
+/** A class being timed: its statistics (the one draft shape) and the CPU of its last acquisition (the bounces' reference). */
 interface ClassAcc {
-  name: string;
-  subclass: number;
-  writeWait: LockTime;
-  readWait: LockTime;
-  writeHold: LockTime;
-  readHold: LockTime;
-  bounces: [number, number, number, number];
-  points: Map<string, number>;
+  readonly stat: LockStatClassDraft;
   lastCpu: number;
 }
 
@@ -70,7 +64,7 @@ export class TraceLockStat {
     const k = `${lock}\u0000${subclass}`;
     let c = this.#classes.get(k);
     if (c === undefined) {
-      c = { name: lock, subclass, writeWait: ZERO_TIME, readWait: ZERO_TIME, writeHold: ZERO_TIME, readHold: ZERO_TIME, bounces: [0, 0, 0, 0], points: new Map(), lastCpu: -1 };
+      c = { stat: newLockStatClass(lock, 1, subclass), lastCpu: -1 };
       this.#classes.set(k, c);
     }
     return c;
@@ -92,7 +86,7 @@ export class TraceLockStat {
       while (i >= 0 && (held[i]?.lock !== lock || (sb !== undefined && held[i]?.subclass !== sb))) i--;
       if (i < 0) return;
       const h = held.splice(i, 1)[0] as Held;
-      const c = this.#cls(h.lock, h.subclass);
+      const c = this.#cls(h.lock, h.subclass).stat;
       const hold = Math.max(0, ts - h.start);
       if (h.read) c.readHold = lockTimeInc(c.readHold, hold);
       else c.writeHold = lockTimeInc(c.writeHold, hold);
@@ -103,38 +97,28 @@ export class TraceLockStat {
     const cpu = num(f, no, r, 'cpu', 'a CPU number (an integer >= 0)');
     const read = r['mode'] === 'read';
     const trylock = r['try'] === true;
-    const c = this.#cls(lock, sb ?? 0);
+    const acc = this.#cls(lock, sb ?? 0);
+    const c = acc.stat;
     const ri = read ? 1 : 0;
     if (!trylock && acquired !== undefined && acquired > ts) {
       // lock_contended() at ts, lock_acquired() at acquired_ts.
       if (read) c.readWait = lockTimeInc(c.readWait, acquired - ts);
       else c.writeWait = lockTimeInc(c.writeWait, acquired - ts);
-      if (cpu !== undefined && c.lastCpu >= 0 && c.lastCpu !== cpu) c.bounces[2 + ri] = (c.bounces[2 + ri] ?? 0) + 1;
+      if (cpu !== undefined && acc.lastCpu >= 0 && acc.lastCpu !== cpu) c.bounces[2 + ri] = (c.bounces[2 + ri] ?? 0) + 1;
       const st = r['stack'];
       const site = Array.isArray(st) && typeof st[0] === 'string' ? st[0] : '';
-      if (site !== '' && (c.points.has(site) || c.points.size < LOCKSTAT_POINTS)) c.points.set(site, (c.points.get(site) ?? 0) + 1);
+      if (site !== '') countLockStatPoint(c.contentionPoints, site);
     }
     if (!trylock && cpu !== undefined) {
-      if (c.lastCpu >= 0 && c.lastCpu !== cpu) c.bounces[ri] = (c.bounces[ri] ?? 0) + 1;
-      c.lastCpu = cpu;
+      if (acc.lastCpu >= 0 && acc.lastCpu !== cpu) c.bounces[ri] = (c.bounces[ri] ?? 0) + 1;
+      acc.lastCpu = cpu;
     }
     held.push({ lock, subclass: sb ?? 0, read, start: trylock ? ts : (acquired ?? ts) });
   }
 
   /** The classes, in order of first use. */
   classes(): LockStatClass[] {
-    return [...this.#classes.values()].map((c) => ({
-      name: c.name,
-      version: 1,
-      subclass: c.subclass,
-      writeWait: c.writeWait,
-      readWait: c.readWait,
-      writeHold: c.writeHold,
-      readHold: c.readHold,
-      bounces: c.bounces,
-      contentionPoints: [...c.points].map(([site, count]): LockStatPoint => ({ site, count })),
-      contendingPoints: [],
-    }));
+    return [...this.#classes.values()].map((c) => c.stat);
   }
 }
 
