@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runBench } from './bench_main.js';
@@ -33,8 +34,21 @@ describe('runBench()', () => {
     );
     const json = path.join(dir, 'bench.json');
     const filter = 'baseline.counter,baseline.spin_wait,mutex.trylock_unlock.uncontended,mutex.await_lock_unlock.contended_2t,user.write_lock_unlock.uncontended,user.write_lock_unlock.contended_2t,rcu.read_lock_unlock.uncontended,rcu.synchronize_rcu,lockdep-trace.10k,linearizability.queue';
-    const code = await runBench({ filter, time: 20, json, ops, processes: 1 });
+    // The cases' scratch (guests' directories, the generated trace) goes under the run's results
+    // directory, not the OS temporary one: with TMPDIR missing, every row still runs.
+    const tmp = process.env['TMPDIR'];
+    process.env['TMPDIR'] = path.join(dir, 'no-such-tmp');
+    let code: number;
+    try {
+      expect(os.tmpdir()).toBe(path.join(dir, 'no-such-tmp'));
+      code = await runBench({ filter, time: 20, json, ops, processes: 1 });
+    } finally {
+      if (tmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = tmp;
+    }
     expect(code).toBe(0);
+    // ... and is removed: the directory holds what the test and the bench wrote, nothing else.
+    expect(readdirSync(dir).sort()).toEqual(['bench.json', 'user_ops.mjs']);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     expect(rep.version).toBe(1);
     expect(typeof rep.host.cpuModel).toBe('string');
@@ -61,6 +75,8 @@ describe('runBench()', () => {
       ]),
     );
     expect(rep.rows.find((r) => r.name === 'lockdep-trace.10k')?.state).toBe('measured');
+    // A guest row may be skipped on a loaded host, but not for want of a directory.
+    for (const r of rep.rows) if (r.state === 'skipped') expect(r.reason, r.name).not.toMatch(/ENOENT|EACCES|no-such-tmp/);
     for (const r of rep.rows) {
       expect(['measured', 'skipped']).toContain(r.state);
       if (r.state === 'skipped') {

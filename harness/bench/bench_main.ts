@@ -10,7 +10,7 @@
  * Does not: assert any speed, or retry a noisy row.
  */
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchCases, CAS_FLOOR_CASE, DEFAULT_MAX_THREADS, type BenchCase } from '../../configs/bench/cases.js';
 import { TortureError } from '../errors.js';
@@ -92,20 +92,20 @@ function progress(i: number, n: number, r: BenchRow): void {
   process.stderr.write(`[${i + 1}/${n}] ${r.name}: ${fig}\n`);
 }
 
-async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: string | undefined, userSharedBytes: number, timerResolutionNs: number, processes: number): Promise<BenchRow> {
+async function runCase(c: BenchCase, timeMs: number, warmupMs: number, ops: string | undefined, userSharedBytes: number, timerResolutionNs: number, processes: number, scratchDir: string): Promise<BenchRow> {
   switch (c.kind) {
     case 'uncontended':
       return runUncontended(c, { timeMs, warmupMs, opsModule: ops, timerResolutionNs, processes });
     case 'contended':
       return runContended(c, { windowMs: timeMs, rounds: CONTENDED_ROUNDS, opsModule: ops, userSharedBytes });
     case 'rcu_update':
-      return runRcuUpdate(c, { timeMs });
+      return runRcuUpdate(c, { timeMs, scratchDir });
     case 'lockdep_trace':
-      return runLockdepTrace(c, { runs: processes });
+      return runLockdepTrace(c, { runs: processes, scratchDir });
     case 'user_locks':
       return runUserLocksCase(c, { timeMs, processes });
     case 'linearizability':
-      return await runLinearizability(c, { runs: processes });
+      return await runLinearizability(c, { runs: processes, scratchDir });
   }
 }
 
@@ -131,11 +131,20 @@ export async function runBench(argv: BenchArgv): Promise<number> {
   const floor = benchCases(maxThreads).find((c) => c.name === CAS_FLOOR_CASE);
   if (floor !== undefined && !cases.includes(floor) && cases.some((c) => c.kind === 'uncontended')) cases = [floor, ...cases];
   const host = hostInfo();
+  const jsonPath = argv.json ?? path.join(argv.results ?? 'results', 'bench', datestamp(started), 'bench.json');
+  // The files some cases need (a guest's directory, a generated trace) go under the directory this
+  // run writes to, one per case, removed after it, and the whole scratch directory at the end
+  // (README.md, "Scratch"): never in the OS temporary directory.
+  const scratch = path.join(path.dirname(jsonPath), `scratch-${process.pid}`);
   const rows: BenchRow[] = [];
-  for (const [i, c] of cases.entries()) {
-    const r = await runCase(c, timeMs, warmupMs, argv.ops, userSharedBytes, host.timerResolutionNs, processes);
-    rows.push(r);
-    progress(i, cases.length, r);
+  try {
+    for (const [i, c] of cases.entries()) {
+      const r = await runCase(c, timeMs, warmupMs, argv.ops, userSharedBytes, host.timerResolutionNs, processes, path.join(scratch, c.name));
+      rows.push(r);
+      progress(i, cases.length, r);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   const finalRows = withFloorRatios(rows);
   const report: BenchReport = {
@@ -148,7 +157,6 @@ export async function runBench(argv: BenchArgv): Promise<number> {
   };
   const text = formatReport(report);
   console.log(text);
-  const jsonPath = argv.json ?? path.join(argv.results ?? 'results', 'bench', datestamp(started), 'bench.json');
   mkdirSync(path.dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   if (argv.json === undefined) writeFileSync(path.join(path.dirname(jsonPath), 'bench.txt'), text + '\n');

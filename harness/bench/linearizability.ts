@@ -9,8 +9,7 @@
  * "10,000 operations in at most 1 s").
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LinearizabilityCase } from '../../configs/bench/cases.js';
 import { SCENARIO_FILE } from '../formats/results_files.js';
@@ -21,6 +20,11 @@ import { boundedQueueSpec } from '../linearizability/queue_spec.js';
 import type { BenchRow } from './bench_types.js';
 
 export interface LinearizabilitySettings {
+  /**
+   * This case's scratch directory, under the bench's own results directory (bench_main.ts): made
+   * here, removed when the case is done.
+   */
+  readonly scratchDir: string;
   /** Check and replay runs each. */
   readonly runs: number;
 }
@@ -31,9 +35,10 @@ function median(xs: readonly number[]): number {
 }
 
 /** Record the history in a guest; null with the reason when it could not. */
-async function recordHistory(c: LinearizabilityCase): Promise<HistoryOp[] | string> {
-  const resdir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-guest-'));
+async function recordHistory(c: LinearizabilityCase, scratchDir: string): Promise<HistoryOp[] | string> {
+  const resdir = path.join(scratchDir, 'guest');
   try {
+    mkdirSync(resdir, { recursive: true });
     const run = await runGuest({
       resdir,
       suite: 'object',
@@ -56,13 +61,13 @@ async function recordHistory(c: LinearizabilityCase): Promise<HistoryOp[] | stri
   } catch (e) {
     return `guest did not start: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
-    rmSync(resdir, { recursive: true, force: true });
+    rmSync(scratchDir, { recursive: true, force: true });
   }
 }
 
 export async function runLinearizability(c: LinearizabilityCase, s: LinearizabilitySettings): Promise<BenchRow> {
   const skip = (reason: string): BenchRow => ({ state: 'skipped', kind: 'linearizability', name: c.name, what: c.what, reason });
-  const recorded = await recordHistory(c);
+  const recorded = await recordHistory(c, s.scratchDir);
   if (typeof recorded === 'string') return skip(recorded);
   // JSON has no undefined: an enqueue's missing result, a dequeue's missing argument.
   const history = recorded.map((o) => ({ ...o, arg: o.arg ?? undefined, result: o.result ?? (o.op === 'dequeue' ? null : undefined) }));

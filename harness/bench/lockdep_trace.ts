@@ -1,6 +1,6 @@
 /*
  * The lockdep-trace rows of `torture bench`: generate a clean trace of N events over 1,000 classes
- * and 64 tasks (harness/lockdep/trace/trace_gen.ts) into a temporary file, then, in fresh child
+ * and 64 tasks (harness/lockdep/trace/trace_gen.ts) into a scratch file (bench_main.ts), then, in fresh child
  * processes, time `torture lockdep`'s work on it (read + parse + validate: checkTraceFileFast, what
  * the command does for one trace after Node has started, pipelined on two threads from 16 MiB up)
  * and the baseline on the same file (readFileSync + one JSON.parse per line, nothing else). Node's
@@ -12,8 +12,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LockdepTraceCase } from '../../configs/bench/cases.js';
 import { generateTrace } from '../lockdep/trace/trace_gen.js';
@@ -23,6 +22,11 @@ import type { BenchRow } from './bench_types.js';
 export interface LockdepTraceSettings {
   /** Check and baseline runs each (fresh processes). */
   readonly runs: number;
+  /**
+   * This case's scratch directory, under the bench's own results directory (bench_main.ts): made
+   * here, removed when the case is done.
+   */
+  readonly scratchDir: string;
 }
 
 interface ChildResult {
@@ -49,8 +53,9 @@ function median(xs: readonly number[]): number {
 
 export async function runLockdepTrace(c: LockdepTraceCase, s: LockdepTraceSettings): Promise<BenchRow> {
   const skip = (reason: string): BenchRow => ({ state: 'skipped', kind: 'lockdep_trace', name: c.name, what: c.what, reason });
-  const dir = mkdtempSync(path.join(tmpdir(), 'torture-ldtrace-'));
+  const dir = s.scratchDir;
   try {
+    mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${c.name}.jsonl`);
     writeFileSync(file, generateTrace({ events: c.events, classes: c.classes, tasks: c.tasks }));
     const check: ChildResult[] = [];

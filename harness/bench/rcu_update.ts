@@ -11,8 +11,7 @@
  * makes the row skipped with the reason, never a number.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { RcuUpdateCase } from '../../configs/bench/cases.js';
 import { distModuleUrl, runGuest } from '../guest/run_guest.js';
@@ -20,6 +19,11 @@ import type { BenchRow } from './bench_types.js';
 
 export interface RcuUpdateSettings {
   readonly timeMs: number;
+  /**
+   * This case's scratch directory, under the bench's own results directory (bench_main.ts): made
+   * here, removed when the case is done.
+   */
+  readonly scratchDir: string;
 }
 
 interface ScaleResult {
@@ -51,8 +55,9 @@ export async function runRcuUpdate(c: RcuUpdateCase, s: RcuUpdateSettings): Prom
   const skip = (reason: string): BenchRow => ({ state: 'skipped', kind: 'rcu_update', name: c.name, what: c.what, reason });
   let run;
   // The guest's directory is scratch (only its console is read): removed once read.
-  const resdir = mkdtempSync(path.join(os.tmpdir(), 'torture-bench-guest-'));
+  const resdir = path.join(s.scratchDir, 'guest');
   try {
+    mkdirSync(resdir, { recursive: true });
     run = await runGuest({
       resdir,
       suite: 'rcu',
@@ -67,7 +72,7 @@ export async function runRcuUpdate(c: RcuUpdateCase, s: RcuUpdateSettings): Prom
   } catch (e) {
     return skip(`guest did not start: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    rmSync(resdir, { recursive: true, force: true });
+    rmSync(s.scratchDir, { recursive: true, force: true });
   }
   const r = parseResult(run.console);
   if (r === null) {
