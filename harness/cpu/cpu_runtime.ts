@@ -27,7 +27,7 @@ import {
   cpuWord,
 } from '../shm/layout.js';
 import { HaltPoll, haltPollParams } from './cpuidle_haltpoll.js';
-import { doorbellHalt, doorbellHaltAsync } from './doorbell.js';
+import { doorbellHalt, doorbellHaltAsync, takeForwarded } from './doorbell.js';
 import type { CpuEnv, Executor } from './executor.js';
 import { Hotplug } from './hotplug.js';
 import { Interrupts } from './interrupts.js';
@@ -314,6 +314,7 @@ export class CpuRuntime implements Executor {
       // then, so a tick that finds nobody asleep costs no notify. Taking -1 back (if the tick did
       // not come) leaves 0; a tick that came meanwhile left 1, which the CAS keeps.
       if (Atomics.compareExchange(i32, pend, 0, IRQ_LINE_SLEEPING) === 0) {
+        takeForwarded(i32, this.id); // before we sleep (doorbell.ts, notifyBurst())
         Atomics.wait(i32, pend, IRQ_LINE_SLEEPING, left - DELAY_SPIN_MS);
         Atomics.compareExchange(i32, pend, IRQ_LINE_SLEEPING, 0);
       }
@@ -327,6 +328,9 @@ export class CpuRuntime implements Executor {
    * With irqs disabled (or in hardirq context) it stays pending.
    */
   takePendingInterrupts(): void {
+    // The tick also bounds how long a notify left to us (notifyBurst()) waits while a task runs
+    // on without a preemption point: one jiffy. Host work, so whatever the guest's irq state.
+    takeForwarded(this.i32, this.id);
     if (this.irqsOff || this.hardirqCount > 0 || this.softirqCount > 0) return;
     Atomics.store(this.i32, this.irqPendingWord, 0);
     this.irqs.take();
@@ -477,6 +481,10 @@ export class CpuRuntime implements Executor {
   async run(stopped: () => boolean): Promise<void> {
     const { i32, tokens, sleepers } = this;
     for (;;) {
+      // The notifies a waker left us (notifyBurst()) go out at every pass, not only at our next
+      // halt: a woken executor that finds work runs on, and its second ring preempts the task
+      // (preemptPoint()) back to here. And on the way out: a stopping executor leaves none.
+      takeForwarded(i32, this.id);
       if (this.#poweredOff || stopped()) return;
       this.hotplug.handleCommand();
       const bell = Atomics.load(i32, this.#doorbell);
@@ -530,7 +538,7 @@ export class CpuRuntime implements Executor {
     if (sleepers.externalSleepers > 0) {
       // A foreign promise (user lock) settles only on the event loop: wait asynchronously (no
       // poll: the event loop must turn meanwhile).
-      await doorbellHaltAsync(this.i32, this.#doorbell, seen, timeout);
+      await doorbellHaltAsync(this.i32, this.id, seen, timeout);
     } else if (timeout > 0) {
       this.#cpuidle(seen, timeout);
     }
@@ -557,7 +565,7 @@ export class CpuRuntime implements Executor {
     if (!hp.enabled) {
       // No polling (the default on a host with fewer cores than CPUs): no governor to feed.
       // Pairs with ringCpu()'s Atomics.add + (flagged) notify on our doorbell.
-      doorbellHalt(this.i32, this.#doorbell, seen, timeoutMs);
+      doorbellHalt(this.i32, this.id, seen, timeoutMs);
       return;
     }
     let left = timeoutMs;
@@ -569,7 +577,7 @@ export class CpuRuntime implements Executor {
     }
     const t1 = performance.now();
     // Pairs with ringCpu()'s Atomics.add + (flagged) notify on our doorbell.
-    doorbellHalt(this.i32, this.#doorbell, seen, left);
+    doorbellHalt(this.i32, this.id, seen, left);
     hp.halted((performance.now() - t1) * 1e6);
   }
 }

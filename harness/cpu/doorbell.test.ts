@@ -1,19 +1,25 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { EXEC_WAKE_FWD_BASE, MAX_CPUS } from '../shm/layout.js';
 
 const worker = new URL('../../dist/harness/cpu/test_support/doorbell_worker.js', import.meta.url);
+const burstWorker = new URL('../../dist/harness/cpu/test_support/doorbell_burst_worker.js', import.meta.url);
 
 interface OwnerResult {
   results: { rung: number; ok: number; 'not-equal': number; 'timed-out': number; polled: number };
   stats: { pollHits: number; pollMisses: number; halts: number; capped: number };
 }
 interface RingerResult {
-  stats: { notified: number; silent: number };
+  stats: { notified: number; silent: number; forwarded: number };
+}
+interface BurstOwnerResult {
+  results: { rung: number; ok: number; 'not-equal': number; 'timed-out': number };
+  stats: { notified: number };
 }
 
-function start<T>(data: Record<string, unknown>): Promise<T> {
+function start<T>(data: Record<string, unknown>, file: URL = worker): Promise<T> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(worker, { workerData: data });
+    const w = new Worker(file, { workerData: data });
     let result: T | null = null;
     w.on('message', (m: T) => (result = m));
     w.on('error', reject);
@@ -22,7 +28,8 @@ function start<T>(data: Record<string, unknown>): Promise<T> {
 }
 
 async function meet(rounds: number, pollNs: number): Promise<{ owner: OwnerResult; ringer: RingerResult }> {
-  const sab = new SharedArrayBuffer(128 * 4);
+  // Up to the wake forward plane (doorbellHalt() reads the owner's word there).
+  const sab = new SharedArrayBuffer((EXEC_WAKE_FWD_BASE + MAX_CPUS) * 4);
   const common = { sab, rounds, pollNs, roundWord: 8 };
   const [owner, ringer] = await Promise.all([start<OwnerResult>({ ...common, role: 'owner' }), start<RingerResult>({ ...common, role: 'ringer' })]);
   return { owner, ringer };
@@ -53,5 +60,23 @@ describe('the doorbell: a ringer notifies only an owner asleep on it, and no rin
     // A poll-caught ring cost no notify.
     expect(ringer.stats.silent).toBeGreaterThanOrEqual(r.polled);
     expect(ringer.stats.notified).toBeGreaterThanOrEqual(r.ok);
+  });
+
+  it('a burst (wakeUp()): one notify from the waker, the others made by the first owner it woke; none lost', async () => {
+    const owners = 3;
+    const rounds = 200;
+    const sab = new SharedArrayBuffer((EXEC_WAKE_FWD_BASE + MAX_CPUS) * 4);
+    const common = { sab, owners, rounds, roundBase: 8 };
+    const [waker, ...os] = await Promise.all([
+      start<RingerResult>({ ...common, role: 'waker', self: -1 }, burstWorker),
+      ...Array.from({ length: owners }, (_, self) => start<BurstOwnerResult>({ ...common, role: 'owner', self }, burstWorker)),
+    ]);
+    for (const o of os) expect(o.results['timed-out']).toBe(0);
+    // At most one notify per burst, plus the last round's own rings.
+    expect(waker.stats.notified).toBeLessThanOrEqual(rounds + owners);
+    // The waker's 2 ms sleeps leave every owner asleep: those bursts leave notifies to the first.
+    expect(waker.stats.forwarded).toBeGreaterThan(0);
+    // Every notify left to an owner was made by it, none twice.
+    expect(os.reduce((n, o) => n + o.stats.notified, 0)).toBe(waker.stats.forwarded);
   });
 });

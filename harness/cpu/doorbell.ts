@@ -11,15 +11,18 @@
  * need_resched gets no IPI) seen from the other side: the flag here says "not looking, notify me".
  */
 
-import { CPU_DOORBELL, cpuWord } from '../shm/layout.js';
+import { CPU_DOORBELL, cpuWord, execWakeFwdWord } from '../shm/layout.js';
 
 /** Set in the doorbell word while its owner sleeps on it: a ring must notify. */
 export const DOORBELL_SLEEPING = 1;
 /** One ring: the count moves by this, leaving DOORBELL_SLEEPING as it is. */
 export const DOORBELL_RING = 2;
 
-/** Host wake-ups (Atomics.notify) this thread's rings made, and the rings that needed none. */
-export const ringStats = { notified: 0, silent: 0 };
+/**
+ * Host wake-ups (Atomics.notify) this thread made, the rings that needed none, and the notifies
+ * this thread left to the first executor it woke of a burst (notifyBurst()).
+ */
+export const ringStats = { notified: 0, silent: 0, forwarded: 0 };
 
 /** Ring executor `cpu`'s doorbell: it re-checks its sleepers and commands. Any thread. */
 export function ringCpu(i32: Int32Array, cpu: number): void {
@@ -27,15 +30,26 @@ export function ringCpu(i32: Int32Array, cpu: number): void {
 }
 
 /**
- * The ring without its notify: true when the owner sleeps on the word and must be notified
- * (notifyCpu()). For a waker ringing several executors at once (wakeUp()): every ring first, so
- * that running and polling owners see theirs before the first futex wake-up can preempt the waker.
+ * The ring without its notify: true when the owner sleeps on the word and this ring must notify
+ * it (notifyCpu(), or notifyBurst()). For a waker ringing several executors at once (wakeUp()):
+ * every ring first, so that running and polling owners see theirs before the first futex wake-up
+ * can preempt the waker.
+ *
+ * The ring that finds the flag also takes it (clears it): of several rings of one sleeping owner
+ * only the first owes the notify, the others are silent (the owner is woken, or about to be).
  */
 export function ringNoNotify(i32: Int32Array, cpu: number): boolean {
+  const w = cpuWord(cpu, CPU_DOORBELL);
   // The add, then the flag it returns: pairs with the compareExchange in doorbellHalt(). Either
   // the sleeper's flag is in the value we add to (we notify), or its compareExchange comes after
   // our add and fails (it does not sleep), or its Atomics.wait sees a value it does not expect.
-  if ((Atomics.add(i32, cpuWord(cpu, CPU_DOORBELL), DOORBELL_RING) & DOORBELL_SLEEPING) !== 0) return true;
+  if ((Atomics.add(i32, w, DOORBELL_RING) & DOORBELL_SLEEPING) !== 0) {
+    // Take the flag: whoever clears it owes the notify (pairs with the owner's Atomics.and after
+    // its wait, and with other ringers' and). The owner's wait is on a value with the flag, which
+    // our add already moved, so the one notify is all it needs; an owner that cleared the flag
+    // itself is awake.
+    if ((Atomics.and(i32, w, ~DOORBELL_SLEEPING) & DOORBELL_SLEEPING) !== 0) return true;
+  }
   ringStats.silent++;
   return false;
 }
@@ -47,22 +61,72 @@ export function notifyCpu(i32: Int32Array, cpu: number): void {
 }
 
 /**
- * The owner sleeps on its doorbell word `w` until a ring moves it from `seen` (read by the owner
+ * The notifies a burst of rings found owed, `owed` a mask of executors `group * 32 + bit`: the
+ * waker notifies one of them, the first, and leaves it the others (its wake forward word,
+ * execWakeFwdWord()); that executor notifies them as its halt ends (takeForwarded()). So a waker
+ * that wakes k sleeping executors pays one futex wake-up, not k, and is preempted by at most one
+ * woken thread: the kernel's ttwu_queue_wakelist() (the woken CPU does the enqueue work) for host
+ * wake-ups. What the guest sees is unchanged: every ring was made by the waker (running and polling
+ * owners see theirs at once), only the host notify of the others waits for the first to wake.
+ */
+export function notifyBurst(i32: Int32Array, group: number, owed: number): void {
+  const first = 31 - Math.clz32(owed & -owed);
+  const d = group * 32 + first;
+  const rest = owed & ~(1 << first);
+  if (rest !== 0) {
+    // The mask, then a second ring after it: pairs with takeForwarded() at both ends of the
+    // owner's doorbellHalt(). A halt that began before this ring fails its compareExchange or its
+    // wait, and looks at the mask on its way out; one that began after it saw the mask on entry.
+    Atomics.or(i32, execWakeFwdWord(d), rest);
+    Atomics.add(i32, cpuWord(d, CPU_DOORBELL), DOORBELL_RING);
+    for (let m = rest; m !== 0; m &= m - 1) ringStats.forwarded++;
+  }
+  notifyCpu(i32, d);
+}
+
+/**
+ * The notifies a waker left to executor `self` (notifyBurst()), made by `self`: at both ends of
+ * each halt on its doorbell, at every pass of its run loop (the second ring preempts a running
+ * task back to it) and on its way out, at every tick a task takes, and before every other host
+ * sleep (run-token wait, pv_wait(), a busy-wait's sleep on the timer line). So a left notify waits
+ * at most until `self` next reaches any of these, a jiffy at most while it runs a task.
+ */
+export function takeForwarded(i32: Int32Array, self: number): void {
+  const w = execWakeFwdWord(self);
+  // A plain-speed check first: nothing forwarded is the common case. Pairs with notifyBurst()'s or.
+  if (Atomics.load(i32, w) === 0) return;
+  const base = self & ~31;
+  for (let m = Atomics.exchange(i32, w, 0); m !== 0; m &= m - 1) notifyCpu(i32, base + 31 - Math.clz32(m & -m));
+}
+
+/**
+ * The owner sleeps on its doorbell word until a ring moves it from `seen` (read by the owner
  * while awake, so its flag is clear) or `timeoutMs` passes. Returns at once ('rung') if a ring
  * came since `seen` was read; else Atomics.wait's result. The flag is cleared before it returns.
+ * `self` is the owner (its wake forward word: takeForwarded()).
  */
-export function doorbellHalt(i32: Int32Array, w: number, seen: number, timeoutMs: number): 'rung' | 'ok' | 'not-equal' | 'timed-out' {
-  // Pairs with ringCpu()'s Atomics.add: a ring since `seen` makes this fail.
-  if (Atomics.compareExchange(i32, w, seen, seen | DOORBELL_SLEEPING) !== seen) return 'rung';
+export function doorbellHalt(i32: Int32Array, self: number, seen: number, timeoutMs: number): 'rung' | 'ok' | 'not-equal' | 'timed-out' {
+  const w = cpuWord(self, CPU_DOORBELL);
+  takeForwarded(i32, self);
+  // Pairs with ringNoNotify()'s Atomics.add: a ring since `seen` makes this fail.
+  if (Atomics.compareExchange(i32, w, seen, seen | DOORBELL_SLEEPING) !== seen) {
+    takeForwarded(i32, self);
+    return 'rung';
+  }
   const r = Atomics.wait(i32, w, seen | DOORBELL_SLEEPING, timeoutMs);
   Atomics.and(i32, w, ~DOORBELL_SLEEPING);
+  takeForwarded(i32, self);
   return r;
 }
 
 /** doorbellHalt() for an executor whose event loop must turn meanwhile (Atomics.waitAsync). */
-export async function doorbellHaltAsync(i32: Int32Array, w: number, seen: number, timeoutMs: number): Promise<void> {
-  if (Atomics.compareExchange(i32, w, seen, seen | DOORBELL_SLEEPING) !== seen) return;
-  const r = Atomics.waitAsync(i32, w, seen | DOORBELL_SLEEPING, timeoutMs);
-  if (r.async) await r.value;
-  Atomics.and(i32, w, ~DOORBELL_SLEEPING);
+export async function doorbellHaltAsync(i32: Int32Array, self: number, seen: number, timeoutMs: number): Promise<void> {
+  const w = cpuWord(self, CPU_DOORBELL);
+  takeForwarded(i32, self);
+  if (Atomics.compareExchange(i32, w, seen, seen | DOORBELL_SLEEPING) === seen) {
+    const r = Atomics.waitAsync(i32, w, seen | DOORBELL_SLEEPING, timeoutMs);
+    if (r.async) await r.value;
+    Atomics.and(i32, w, ~DOORBELL_SLEEPING);
+  }
+  takeForwarded(i32, self);
 }

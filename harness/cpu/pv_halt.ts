@@ -6,6 +6,7 @@
  */
 
 import { CPU_PV_KICK, CPU_PV_WAIT_ADDR, CPU_PV_WAIT_SINCE, HDR_MUST_STOP, cpuWord } from '../shm/layout.js';
+import { takeForwarded } from './doorbell.js';
 import type { Executor } from './executor.js';
 
 /** A halted CPU looks up every this often, only to notice power-off (it never re-checks the lock). */
@@ -28,6 +29,8 @@ export function pvWait(rt: Executor, a: Int32Array, index: number, value: number
   if (Atomics.load(a, index) !== value) return;
   Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_SINCE), rt.jiffies());
   Atomics.store(i32, cpuWord(cpu, CPU_PV_WAIT_ADDR), index * 4 + 1);
+  // Notifies a waker left us go out before we halt (doorbell.ts, notifyBurst()).
+  takeForwarded(i32, rt.id);
   while (Atomics.load(i32, kick) === seen && Atomics.load(i32, HDR_MUST_STOP) === 0) {
     Atomics.wait(i32, kick, seen, PV_WAIT_SLICE_MS); // pairs with Atomics.add + notify in pvKick()
   }

@@ -23,7 +23,7 @@ import {
   numOnlineCpusIn,
 } from '../shm/layout.js';
 import type { Executor } from './executor.js';
-import { ringCpu } from './doorbell.js';
+import { ringCpu, takeForwarded } from './doorbell.js';
 import type { Task } from './task.js';
 
 /** A waiter for a run token re-rings the holder this often (it may have gone idle meanwhile). */
@@ -95,6 +95,8 @@ export class RunTokens {
       // two sees the other.
       const h = Atomics.load(i32, cpuWord(cpu, CPU_TOKEN_HOLDER));
       if (h > 0) ringCpu(i32, h - 1);
+      // Notifies a waker left us go out before we block (doorbell.ts, notifyBurst()).
+      takeForwarded(i32, id);
       Atomics.wait(i32, serving, s, TOKEN_WAIT_SLICE_MS); // pairs with Atomics.add + notify in release()
     }
     Atomics.store(i32, cpuWord(id, EXEC_WAITS_FOR), 0);

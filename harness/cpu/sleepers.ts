@@ -21,7 +21,7 @@ import {
   wqMaskWord,
 } from '../shm/layout.js';
 import type { Executor } from './executor.js';
-import { notifyCpu, ringCpu, ringNoNotify } from './doorbell.js';
+import { notifyBurst, ringCpu, ringNoNotify } from './doorbell.js';
 import type { Task } from './task.js';
 
 /** Frames kept of a sleeper's stack (the kernel chain under the harness frames). */
@@ -217,7 +217,8 @@ export class Sleepers {
     // One word per 32 CPUs (wqMaskWord()); a guest of up to 32 CPUs loads only the head.
     for (let k = 0; k < this.#maskWords; k++) {
       const mask = Atomics.load(wq.i32, k === 0 ? wq.index : this.#seqBase * (k + 1) + wq.index);
-      // Every ring of the word first, then the notifies they found owed (doorbell.ts).
+      // Every ring of the word first, then the notifies they found owed: one, the others left to
+      // the executor it wakes (doorbell.ts, notifyBurst()).
       let owed = 0;
       for (let bit = 0, m = mask; m !== 0; bit++, m >>>= 1) {
         if ((m & 1) === 0) continue;
@@ -225,7 +226,7 @@ export class Sleepers {
         if (cpu === this.#id) this.#rt.selfPoll = true;
         else if (ringNoNotify(this.#i32, cpu)) owed |= 1 << bit;
       }
-      for (let bit = 0; owed !== 0; bit++, owed >>>= 1) if ((owed & 1) !== 0) notifyCpu(this.#i32, k * 32 + bit);
+      if (owed !== 0) notifyBurst(this.#i32, k, owed);
     }
   }
 

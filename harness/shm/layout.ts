@@ -279,7 +279,18 @@ export function coverageCounts(i32: Int32Array, nrExecutors: number, counters: n
   return sum;
 }
 
-export const LOCKDEP_BASE = alignLine(COV_END);
+/*
+ * An executor's wake forward mask (harness/cpu/doorbell.ts, notifyBurst()): word `e` of this plane
+ * holds the executors (bits relative to e's group of 32, (e & ~31) + bit) whose notify a waker
+ * left to executor `e`, the first it woke of a burst; `e` notifies them as its halt ends.
+ */
+export const EXEC_WAKE_FWD_BASE = alignLine(COV_END);
+export const LOCKDEP_BASE = alignLine(EXEC_WAKE_FWD_BASE + MAX_CPUS);
+
+/** Executor `e`'s wake forward mask word. */
+export function execWakeFwdWord(e: number): number {
+  return EXEC_WAKE_FWD_BASE + e;
+}
 
 /*
  * The lock_stat region (CONFIG_LOCK_STAT, harness/cpu/lock_stat.ts), four parts, each line-aligned:
