@@ -167,13 +167,15 @@ export class Validator implements Lockdep {
     if (this.#i32[this.#dbg] === 0) return;
     const h = heldLocksOf(task);
     const d = h.depth;
-    const memo = memoBits(subclass, read, trylock, irq);
+    // memoBits(subclass, read, trylock, irq), written out: every bytecode here counts against
+    // V8's budget for inlining this method and the hook into the lock (see the fast path, README).
+    const memo = (subclass << 8) | (irq << 3) | (trylock ? 4 : 0) | read;
     // The repeat memo's hit (acquire_hit.ts rememberHit()), written out here: this method stays
     // small so that V8 inlines it into the lock's hook (a call costs about what the hit does).
     // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead, and
-    // lock_sync() takes the full path (acquire_hit.ts's header). At depth 0 the chain below is
-    // empty (keyHi/keyLo[0] are never written), so the chain-key compare is skipped there.
-    if (h.last[d] === map && h.lastBits[d] === memo && (d === 0 || (h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d])) && nestLock === null && !this.#sync) {
+    // lock_sync() never comes here (sync() enters at #acquireMiss()). At depth 0 the chain below
+    // is empty (keyHi/keyLo[0] are never written), so the chain-key compare is skipped there.
+    if (h.last[d] === map && h.lastBits[d] === memo && nestLock === null && (d === 0 || (h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d]))) {
       // nest[d] is already null: the memo's fill had no nest_lock, and every other write of
       // nest[d] is a fill (which clears the memo) or #removeAt()'s clearing.
       h.maps[d] = map;
@@ -226,11 +228,13 @@ export class Validator implements Lockdep {
    */
   sync(map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
-    const h = heldLocksOf(this.#env.current());
+    const task = this.#env.current();
+    const h = heldLocksOf(task);
     const d = h.depth;
     this.#sync = true;
     try {
-      this.acquire(map, 0, false, 0, null);
+      // Past the repeat memo, whose hit has no #sync test (a sync is never pushed or remembered).
+      this.#acquireMiss(task, h, map, 0, 0, false, null, memoBits(0, 0, false, this.#irqBits()));
     } finally {
       this.#sync = false;
     }
