@@ -7,6 +7,7 @@
  */
 
 import type { LockdepHooks, LockdepMap, LockRead } from '../kapi.js';
+import { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ } from '../lockdep/usage.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import type { Task } from './task.js';
 
@@ -20,9 +21,23 @@ export interface LockdepValidator extends LockdepHooks {
   softirqsOn(): void;
   /** debug_show_held_locks(current). */
   showHeldLocks(): string[];
-  /** acquire() / release() for `task`, the env's current() the hook already looked up. */
-  acquireFor(task: Task, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void;
+  /**
+   * acquire() for `task` and the irq state `irq` (IRQ_* bits of harness/lockdep/usage.ts), the
+   * env's current() and irqBits() the hook already read (lockdepIrqBits()).
+   */
+  acquireIrq(task: Task, irq: number, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void;
+  /** release() for `task`, the env's current() the hook already looked up. */
   releaseFor(task: Task, map: LockdepMap): void;
+}
+
+/**
+ * The irq state of a lock acquisition as lockdep's IRQ_* bits (usage.ts): the validator env's
+ * irqBits (lockdep_wiring.ts) and the hook below, one definition. The model has no threaded
+ * hardirq handlers, so IRQ_THREADED is never set (modelling them means setting it here, or a
+ * repeat acquisition would skip check_wait_context(): harness/lockdep/acquire_hit.ts).
+ */
+export function lockdepIrqBits(rt: CpuRuntime): number {
+  return (rt.softirqCount > 0 ? IRQ_SOFTIRQ : 0) | (rt.hardirqCount > 0 ? IRQ_HARDIRQ : 0) | (rt.irqsOff ? IRQ_IRQS_OFF : 0) | (rt.bhCount > 0 ? IRQ_BH_OFF : 0);
 }
 
 /** The hooks installed as kapi.lockdep: runtime bookkeeping, then the validator if any. */
@@ -87,9 +102,11 @@ class ValidatorHooks implements LockdepHooks {
   }
 
   acquire(map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
-    // One current-task look-up serves the validator and the runtime's held-lock mirror.
-    const t = this.rt.currentOrIrq();
-    this.v.acquireFor(t, map, subclass, trylock, read, nestLock);
+    // One current-task look-up serves the validator and the runtime's held-lock mirror, and the
+    // irq bits are read in the same function, so V8 loads the runtime's irq counters once.
+    const rt = this.rt;
+    const t = rt.currentOrIrq();
+    this.v.acquireIrq(t, lockdepIrqBits(rt), map, subclass, trylock, read, nestLock);
     t.noteAcquire(map.addr);
     // The pending-interrupt test of makeLockdepHooks() (a plain load: see there).
     if (this.i32[this.pend] !== 0) this.rt.takePendingInterrupts();

@@ -4,9 +4,9 @@
  * sets CONFIG_PROVE_LOCKING=y: with lockdep off this module is never imported.
  */
 
-import { IRQ_BH_OFF, IRQ_HARDIRQ, IRQ_IRQS_OFF, IRQ_SOFTIRQ, lockdepInit } from '../lockdep/index.js';
+import { lockdepInit } from '../lockdep/index.js';
 import type { CpuRuntime } from './cpu_runtime.js';
-import type { LockdepValidator } from './lockdep_hooks.js';
+import { lockdepIrqBits, type LockdepValidator } from './lockdep_hooks.js';
 
 export interface ValidatorWiring {
   readonly i32: Int32Array;
@@ -31,10 +31,11 @@ export function makeValidator(w: ValidatorWiring): LockdepValidator {
       irq.bhDisabled = rt.bhCount > 0;
       return irq;
     },
-    // lock_acquire()'s fast path reads the same state as one integer (usage.ts IRQ_* bits). The
-    // model has no threaded hardirq handlers: neither form reports one (hardirqThreaded,
-    // IRQ_THREADED); modelling them means setting both, or a repeat would skip check_wait_context().
-    irqBits: () => (rt.softirqCount > 0 ? IRQ_SOFTIRQ : 0) | (rt.hardirqCount > 0 ? IRQ_HARDIRQ : 0) | (rt.irqsOff ? IRQ_IRQS_OFF : 0) | (rt.bhCount > 0 ? IRQ_BH_OFF : 0),
+    // lock_acquire()'s fast path reads the same state as one integer (usage.ts IRQ_* bits), as
+    // the CPU's hook does (lockdepIrqBits()). The model has no threaded hardirq handlers: neither
+    // form reports one (hardirqThreaded, IRQ_THREADED); modelling them means setting both, or a
+    // repeat would skip check_wait_context().
+    irqBits: () => lockdepIrqBits(rt),
     print: w.print,
     onReport: (_kind: unknown, title: string) => w.onReport(title),
     kernelRelease: w.kernelRelease,

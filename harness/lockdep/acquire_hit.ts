@@ -41,7 +41,7 @@ export function memoIrq(memo: number): number {
 
 /**
  * Slot d was just filled by `map`'s acquisition and passed the chain cache: remember it. The
- * memo's hit (written out in Validator.acquireFor()): slot d was last filled by this very
+ * memo's hit (written out in Validator.acquireIrq()): slot d was last filled by this very
  * acquisition (same map, subclass, read, trylock, irq state, hence the same class and usage
  * need) and the held locks below it form the same chain as then (keyHi/keyLo[d], which the fill
  * of slot d - 1 writes), so the slot's fields are still right: only the map is pushed again.

@@ -155,19 +155,31 @@ export class Validator implements Lockdep {
 
   /** acquire() by a caller that already has env.current() (the CPU's hook: one look-up for both). */
   acquireFor(task: LockdepTask, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
+    this.acquireIrq(task, this.#irqBits(), map, subclass, trylock, read, nestLock);
+  }
+
+  /**
+   * acquire() by a caller that also has the irq state as IRQ_* bits (usage.ts), the env's
+   * irqBits() read from the same fields as current(): the CPU's hook reads them once for both.
+   */
+  acquireIrq(task: LockdepTask, irq: number, map: LockdepMap, subclass: number, trylock: boolean, read: LockRead, nestLock: LockdepMap | null): void {
     // Plain read: debug_locks only goes 1 -> 0, and a stale 1 costs at most one more validation.
     if (this.#i32[this.#dbg] === 0) return;
     const h = heldLocksOf(task);
     const d = h.depth;
-    const memo = memoBits(subclass, read, trylock, this.#irqBits());
+    // memoBits(subclass, read, trylock, irq), written out: every bytecode here counts against
+    // V8's budget for inlining this method and the hook into the lock (see the fast path, README).
+    const memo = (subclass << 8) | (irq << 3) | (trylock ? 4 : 0) | read;
     // The repeat memo's hit (acquire_hit.ts rememberHit()), written out here: this method stays
     // small so that V8 inlines it into the lock's hook (a call costs about what the hit does).
     // Only stack-capture validators ever remember; a nest_lock acquisition may merge instead, and
-    // lock_sync() takes the full path (acquire_hit.ts's header).
-    if (h.last[d] === map && h.lastBits[d] === memo && h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d] && nestLock === null && !this.#sync) {
+    // lock_sync() never comes here (sync() enters at #acquireMiss()). At depth 0 the chain below
+    // is empty (keyHi/keyLo[0] are never written), so the chain-key compare is skipped there.
+    if (h.last[d] === map && h.lastBits[d] === memo && nestLock === null && (d === 0 || (h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d]))) {
+      // nest[d] is already null: the memo's fill had no nest_lock, and every other write of
+      // nest[d] is a fill (which clears the memo) or #removeAt()'s clearing.
       h.maps[d] = map;
       h.refs[d] = 0;
-      h.nest[d] = null;
       h.depth = d + 1;
       if (d >= this.#maxDepth) this.#push(h, d);
       return;
@@ -216,11 +228,13 @@ export class Validator implements Lockdep {
    */
   sync(map: LockdepMap): void {
     if (this.#i32[this.#dbg] === 0) return;
-    const h = heldLocksOf(this.#env.current());
+    const task = this.#env.current();
+    const h = heldLocksOf(task);
     const d = h.depth;
     this.#sync = true;
     try {
-      this.acquire(map, 0, false, 0, null);
+      // Past the repeat memo, whose hit has no #sync test (a sync is never pushed or remembered).
+      this.#acquireMiss(task, h, map, 0, 0, false, null, memoBits(0, 0, false, this.#irqBits()));
     } finally {
       this.#sync = false;
     }
@@ -240,11 +254,11 @@ export class Validator implements Lockdep {
     if (this.#i32[this.#dbg] === 0) return;
     const h = heldLocksOf(task);
     const top = h.depth - 1;
-    // Fast path: releasing the most recent lock (small, to be inlined into the lock's hook).
+    // Fast path: releasing the most recent lock (small, to be inlined into the lock's hook). The
+    // slot's map and nest_lock stay (every reader stops at depth; the next fill of the slot
+    // writes both): two pointer stores with their write barriers less per release.
     if (top >= 0 && h.maps[top] === map && h.refs[top] === 0) {
       h.depth = top;
-      h.maps[top] = null;
-      h.nest[top] = null;
       return;
     }
     this.#releaseSlow(task, h, map);
