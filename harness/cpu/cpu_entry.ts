@@ -29,7 +29,7 @@ function die(err: unknown): void {
 /** Run this worker's CPU (the worker's script calls it once). */
 export function cpu_entry(): void {
   const start = workerData as CpuStart;
-  const bundle = loadCpuBundle(start.cpu, start.modules, start.codeCache);
+  const bundle = start.bundle ? loadCpuBundle(start.cpu, start.modules, start.codeCache, start.makeCodeCache) : null;
   if (bundle !== null) {
     bundle.main().catch(die);
     return;

@@ -24,7 +24,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CpuImage, CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
-import { codeCachePath, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
+import { codeCachePath, codeCacheWritable, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
+import { cpuBundleVerdict } from '../cpu/cpu_bundle_check.js';
 import { cpuWorkerEntry } from '../cpu/cpu_entry_script.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
 import {
@@ -218,8 +219,11 @@ function onMessage(m: FromCpu): void {
 
 // Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
 // The CPU bundle's V8 code cache from an earlier guest, shared by every CPU (cpu/code_cache.ts).
-const codeCacheFile = codeCachePath();
+// Whether the CPUs load the bundle: decided here once, not by each CPU (cpu/cpu_bundle_check.ts).
+const bundle = cpuBundleVerdict(modules) === 'bundle';
+const codeCacheFile = bundle ? codeCachePath() : null;
 const codeCache = readCodeCache(codeCacheFile);
+const makeCodeCache = codeCache === undefined ? codeCacheWritable(codeCacheFile) : codeCacheFile !== null;
 const cpuEntry = cpuWorkerEntry();
 const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
@@ -232,7 +236,9 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     lockdepBase: LOCKDEP_BASE,
     spec,
     modules,
+    bundle,
     ...(codeCache !== undefined ? { codeCache } : {}),
+    makeCodeCache,
   };
   // Node's eager source maps off, then cpu_entry.js (harness/cpu/cpu_entry_script.ts).
   const w = new Worker(cpuEntry.filename, {
