@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -100,6 +100,22 @@ if (renamed.length > 0) {
 if (/\bimport\(/.test(code)) {
   fail('a dynamic import() is left in the bundle (it must go through __timp)');
 }
+/** Whether a text is one JavaScript expression (esbuild's parser). */
+// In a method (super, new.target), private names made public (this.#x outside its class is an error).
+function parses(text, wrap = (t) => `({ m() { return (${t.replaceAll('#', '_')}\n); } });`) {
+  try {
+    transformSync(wrap(text), { loader: 'js', logLevel: 'silent' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+// keepNames' __name() calls that set the name a function has anyway cost a call per closure
+// made on hot paths: blanked out, positions kept (harness/cpu/bundle_names.ts).
+const { dropRedundantNames } = await import(pathToFileURL(path.join(cpuDir, 'bundle_names.js')).href);
+const named = dropRedundantNames(code, parses);
+if (!parses(named.code, (t) => t)) fail('the bundle does not parse once its redundant __name() calls are dropped');
+writeFileSync(outfile, named.code);
 
 /*
  * The map keeps the positions of the files whose frames kernel stacks show, and maps the
@@ -129,5 +145,5 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((p) => path.relative(dist, p).split(path.sep).join('/'));
 if (inputs.length === 0) fail('the bundle has no inputs under dist/');
 writeFileSync(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
-process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections\n`);
+process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections, ${named.dropped} __name() calls dropped\n`);
 
