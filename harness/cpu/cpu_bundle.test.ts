@@ -24,6 +24,7 @@ import { makeTestTempDir } from '../test_support/temp_dir.js';
 // module URLs are dist/ URLs there.
 const { loadCpuBundle } = (await import(distModuleUrl('harness/cpu/cpu_bundle'))) as typeof import('./cpu_bundle.js');
 const { cpuBundleVerdict } = (await import(distModuleUrl('harness/cpu/cpu_bundle_check'))) as typeof import('./cpu_bundle_check.js');
+const { codeCacheWritable } = (await import(distModuleUrl('harness/cpu/code_cache'))) as typeof import('./code_cache.js');
 const { SUITES } = (await import(distModuleUrl('harness/suites/index'))) as typeof import('../suites/index.js');
 const distFile = (rel: string): string => fileURLToPath(new URL(rel, distModuleUrl('x').replace(/x\.js$/, '')));
 
@@ -64,6 +65,13 @@ describe('the CPU bundle', () => {
     expect(cpuBundleVerdict(mods, cpuDir)).toBe('stale');
     rmSync(path.join(dist, 'harness', 'cpu', 'vmlinux.js'));
     expect(cpuBundleVerdict(mods, cpuDir)).toBe('absent');
+  });
+
+  it('makes no code cache where none can be written', () => {
+    const dir = makeTestTempDir('bundle-cache-dir');
+    expect(codeCacheWritable(path.join(dir, 'vmlinux.x.cache'))).toBe(true);
+    expect(codeCacheWritable(path.join(dir, 'gone', 'vmlinux.x.cache'))).toBe(false);
+    expect(codeCacheWritable(null)).toBe(false);
   });
 
   it('takes back its own code cache and refuses a foreign one (each in a fresh process: V8 reuses a script compiled in the same isolate)', () => {
