@@ -2,10 +2,10 @@
 // Links dist/harness/cpu/vmlinux.js, the CPU worker's modules as one script (npm run build runs
 // it after tsc; harness/cpu/cpu_bundle.ts loads it; harness/cpu/README.md, "Boot", says why).
 // Its input is tsc's output (dist/), whose source maps esbuild chains back to the .ts sources.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -23,9 +23,6 @@ const entry = [
     '};',
     '',
 ].join('\n');
-
-// The bundle's boot modules by name, read by a CPU before it compiles the bundle (cpu_bundle.ts).
-writeFileSync(path.join(cpuDir, CPU_BUNDLE_MODULES_FILE), `${JSON.stringify(bootModules)}\n`);
 
 const kapiFile = path.join(dist, 'harness', 'kapi.js');
 /** harness/kapi.js stays outside: one kapi for the bundle and every module imported beside it. */
@@ -60,6 +57,9 @@ const importMetaUrl = {
 };
 
 const outfile = path.join(cpuDir, CPU_BUNDLE_FILE);
+const manifestFile = path.join(cpuDir, CPU_BUNDLE_MODULES_FILE);
+// No manifest until this build's bundle is in place: a guest meanwhile loads ES modules.
+rmSync(manifestFile, { force: true });
 // The old bundle's V8 code caches (harness/cpu/code_cache.ts): a new build makes them stale.
 const stem = CPU_BUNDLE_FILE.replace(/\.js$/, '');
 for (const f of readdirSync(cpuDir)) if (f.startsWith(`${stem}.`) && f.endsWith('.cache')) rmSync(path.join(cpuDir, f), { force: true });
@@ -86,6 +86,7 @@ function fail(msg) {
   if (msg) process.stderr.write(`build_cpu_bundle: ${msg}\n`);
   rmSync(outfile, { force: true });
   rmSync(`${outfile}.map`, { force: true });
+  rmSync(manifestFile, { force: true });
   process.exit(1);
 }
 if (result.errors.length > 0 || result.warnings.length > 0) fail('');
@@ -99,6 +100,22 @@ if (renamed.length > 0) {
 if (/\bimport\(/.test(code)) {
   fail('a dynamic import() is left in the bundle (it must go through __timp)');
 }
+/** Whether a text is one JavaScript expression (esbuild's parser). */
+// In a method (super, new.target), private names made public (this.#x outside its class is an error).
+function parses(text, wrap = (t) => `({ m() { return (${t.replaceAll('#', '_')}\n); } });`) {
+  try {
+    transformSync(wrap(text), { loader: 'js', logLevel: 'silent' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+// keepNames' __name() calls that set the name a function has anyway cost a call per closure
+// made on hot paths: blanked out, positions kept (harness/cpu/bundle_names.ts).
+const { dropRedundantNames } = await import(pathToFileURL(path.join(cpuDir, 'bundle_names.js')).href);
+const named = dropRedundantNames(code, parses);
+if (!parses(named.code, (t) => t)) fail('the bundle does not parse once its redundant __name() calls are dropped');
+writeFileSync(outfile, named.code);
 
 /*
  * The map keeps the positions of the files whose frames kernel stacks show, and maps the
@@ -116,5 +133,17 @@ const hidden = map.sources.map((s) => hiddenFrameFile(path.resolve(cpuDir, s)));
 const { sectionedMap } = await import(pathToFileURL(path.join(cpuDir, 'bundle_map.js')).href);
 const sections = sectionedMap(map, hidden, SECTION_LINES);
 writeFileSync(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
-process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections\n`);
+/*
+ * The manifest beside the bundle (harness/cpu/cpu_bundle_check.ts): the boot modules by name, so a
+ * guest with another module loads ES modules without compiling the bundle, and the files it was
+ * linked from, so a guest takes a bundle older than any of them for stale (a tree rebuilt by tsc
+ * alone). Written last: the bundle is older than none of its inputs.
+ */
+const inputs = Object.keys(result.metafile.inputs)
+  .map((p) => path.resolve(p))
+  .filter((p) => p.startsWith(dist + path.sep) && existsSync(p)) // not the generated entry
+  .map((p) => path.relative(dist, p).split(path.sep).join('/'));
+if (inputs.length === 0) fail('the bundle has no inputs under dist/');
+writeFileSync(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
+process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections, ${named.dropped} __name() calls dropped\n`);
 

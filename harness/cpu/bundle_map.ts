@@ -7,7 +7,7 @@
  * (cpu_bundle.test.ts checks every position of the real bundle).
  */
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+import { decodeMappings, vlq } from './source_map_vlq.js';
 
 /** One segment, absolute: [genCol] (mapped nowhere) or [genCol, source, line, column]. */
 type Segment = readonly [number] | readonly [number, number, number, number];
@@ -24,7 +24,7 @@ export interface MapSectionOut {
 
 /** `map` in sections of `sectionLines` lines, the segments of sources with hidden[i] set mapped nowhere. */
 export function sectionedMap(map: FlatMap, hidden: readonly boolean[], sectionLines: number): MapSectionOut[] {
-  const lines = decodeMappings(map.mappings, hidden);
+  const lines = segmentsByLine(map.mappings, hidden);
   const sections: MapSectionOut[] = [];
   let carried: Segment | undefined;
   for (let first = 0; first < lines.length; first += sectionLines) {
@@ -38,38 +38,16 @@ export function sectionedMap(map: FlatMap, hidden: readonly boolean[], sectionLi
   return sections;
 }
 
-function decodeMappings(mappings: string, hidden: readonly boolean[]): Segment[][] {
-  let src = 0;
-  let line = 0;
-  let col = 0;
-  return mappings.split(';').map((text) => {
-    let genCol = 0;
-    const out: Segment[] = [];
-    for (const seg of text === '' ? [] : text.split(',')) {
-      const f: number[] = [];
-      for (let i = 0, v = 0, sh = 0; i < seg.length; i++) {
-        const d = B64.indexOf(seg[i] ?? '');
-        if (d < 0) throw new Error('bad source map');
-        v += (d & 31) << sh;
-        if ((d & 32) !== 0) sh += 5;
-        else {
-          f.push((v & 1) !== 0 ? -(v >>> 1) : v >>> 1);
-          v = 0;
-          sh = 0;
-        }
-      }
-      genCol += f[0] ?? 0;
-      if (f.length === 1) {
-        out.push([genCol]);
-        continue;
-      }
-      src += f[1] ?? 0;
-      line += f[2] ?? 0;
-      col += f[3] ?? 0;
-      out.push(hidden[src] === true ? [genCol] : [genCol, src, line, col]);
-    }
-    return out;
+/** The flat map's segments by generated line, absolute; a hidden source's segments mapped nowhere. */
+function segmentsByLine(mappings: string, hidden: readonly boolean[]): Segment[][] {
+  const lines: Segment[][] = [[]];
+  decodeMappings(mappings, (genLine, genCol, src, line, col) => {
+    while (lines.length <= genLine) lines.push([]);
+    lines[genLine]?.push(src < 0 || hidden[src] === true ? [genCol] : [genCol, src, line, col]);
   });
+  // As many lines as the mappings have (a trailing ';' is an empty last line).
+  for (let n = mappings.split(';').length; lines.length < n; ) lines.push([]);
+  return lines;
 }
 
 /** One section: its own sources, VLQ state from zero, a run of mapped-nowhere segments as one. */
@@ -105,16 +83,4 @@ function sectionMap(lines: readonly (readonly Segment[])[], allSources: readonly
     return out.join(',');
   });
   return { version: 3, sources, names: [], mappings: mappings.join(';') };
-}
-
-function vlq(v: number): string {
-  let x = v < 0 ? (-v << 1) | 1 : v << 1;
-  let out = '';
-  do {
-    let d = x & 31;
-    x >>>= 5;
-    if (x > 0) d |= 32;
-    out += B64[d] ?? '';
-  } while (x > 0);
-  return out;
 }

@@ -5,10 +5,10 @@
  * nothing. It is valid for one bundle build, one Node build and one set of V8 flags, so its name
  * carries all three; V8 checks it again and refuses a stale one (the CPU then compiles the source).
  * It lies beside the bundle (the build removes old ones) rather than in the temporary directory:
- * it outlives runs and test sandboxes alike; where dist/ is read-only, every guest compiles.
+ * it outlives runs and test sandboxes alike; where dist/ is read-only, every guest compiles (and makes no cache).
  */
 
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fnv1a } from '../lib/fnv1a.js';
@@ -39,6 +39,17 @@ export function readCodeCache(file: string | null): Uint8Array | undefined {
     return shared;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a cache could be written there (a read-only dist/: no CPU makes one for nothing). */
+export function codeCacheWritable(file: string | null): boolean {
+  if (file === null) return false;
+  try {
+    accessSync(path.dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

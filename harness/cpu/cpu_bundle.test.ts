@@ -1,13 +1,14 @@
 /*
  * The CPU bundle (cpu_bundle.ts, built by bin/build_cpu_bundle.js in `npm run build`):
  *  - it holds every suite's boot modules, and a guest with a module it lacks loads ES modules;
+ *  - a bundle older than any file it was linked from is stale;
  *  - V8 takes back a code cache made from it and refuses a foreign one (the CPU then compiles);
  *  - a scenario guest runs from it, and its lockdep report's stacks are .ts positions with the
  *    kernel's function names, as with ES modules;
  *  - a guest's CPU 0 leaves a code cache that the next guest's CPUs use.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -22,15 +23,55 @@ import { makeTestTempDir } from '../test_support/temp_dir.js';
 // The built modules: the bundle lies beside dist/harness/cpu/cpu_bundle.js, and the suites'
 // module URLs are dist/ URLs there.
 const { loadCpuBundle } = (await import(distModuleUrl('harness/cpu/cpu_bundle'))) as typeof import('./cpu_bundle.js');
+const { cpuBundleVerdict } = (await import(distModuleUrl('harness/cpu/cpu_bundle_check'))) as typeof import('./cpu_bundle_check.js');
+const { codeCacheWritable } = (await import(distModuleUrl('harness/cpu/code_cache'))) as typeof import('./code_cache.js');
 const { SUITES } = (await import(distModuleUrl('harness/suites/index'))) as typeof import('../suites/index.js');
 const distFile = (rel: string): string => fileURLToPath(new URL(rel, distModuleUrl('x').replace(/x\.js$/, '')));
 
 describe('the CPU bundle', () => {
   it("holds every suite's boot modules; a guest with a test-only module loads ES modules", () => {
     for (const suite of Object.keys(SUITES) as TortureSuite[]) {
+      expect(cpuBundleVerdict(SUITES[suite].bootModules), suite).toBe('bundle');
       expect(loadCpuBundle(0, SUITES[suite].bootModules, undefined), suite).not.toBeNull();
     }
-    expect(loadCpuBundle(0, [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/cpu/test_support/hotplug_migrate')], undefined)).toBeNull();
+    const testOnly = [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/cpu/test_support/hotplug_migrate')];
+    expect(cpuBundleVerdict(testOnly)).toBe('lacks-module');
+    expect(loadCpuBundle(0, testOnly, undefined)).toBeNull();
+  });
+
+  it('is stale once any file it was linked from is newer than it (a tree rebuilt by tsc alone)', () => {
+    const dist = makeTestTempDir('bundle-check');
+    const file = (rel: string, text: string, sec: number): string => {
+      const p = path.join(dist, rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, text);
+      utimesSync(p, sec, sec);
+      return p;
+    };
+    const a = file('kernels/a.js', 'export {};\n', 1_000_000);
+    const b = file('harness/b.js', 'export {};\n', 1_000_000);
+    const manifest = { bootModules: ['kernels/a.js'], inputs: ['kernels/a.js', 'harness/b.js'] };
+    file('harness/cpu/vmlinux.js', '(function () {})', 1_000_010);
+    file('harness/cpu/vmlinux.modules.json', JSON.stringify(manifest), 1_000_010);
+    const cpuDir = pathToFileURL(path.join(dist, 'harness', 'cpu') + path.sep);
+    const mods = [pathToFileURL(a).href];
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('bundle');
+    expect(cpuBundleVerdict([...mods, pathToFileURL(b).href], cpuDir)).toBe('lacks-module');
+    // One input rewritten, the one the old check looked at (cpu_bundle.js) untouched.
+    utimesSync(b, 1_000_020, 1_000_020);
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('stale');
+    utimesSync(b, 1_000_000, 1_000_000);
+    rmSync(a);
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('stale');
+    rmSync(path.join(dist, 'harness', 'cpu', 'vmlinux.js'));
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('absent');
+  });
+
+  it('makes no code cache where none can be written', () => {
+    const dir = makeTestTempDir('bundle-cache-dir');
+    expect(codeCacheWritable(path.join(dir, 'vmlinux.x.cache'))).toBe(true);
+    expect(codeCacheWritable(path.join(dir, 'gone', 'vmlinux.x.cache'))).toBe(false);
+    expect(codeCacheWritable(null)).toBe(false);
   });
 
   it('takes back its own code cache and refuses a foreign one (each in a fresh process: V8 reuses a script compiled in the same isolate)', () => {
@@ -42,7 +83,7 @@ describe('the CPU bundle', () => {
         [
           '--input-type=module',
           '-e',
-          `import { readFileSync, writeFileSync } from 'node:fs';
+          `import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 const { loadCpuBundle } = await import(${JSON.stringify(distModuleUrl('harness/cpu/cpu_bundle'))});
 const given = ${JSON.stringify(cache)} === '' ? undefined : new Uint8Array(readFileSync(${JSON.stringify(cache)}));
 const b = loadCpuBundle(0, ${mods}, given);

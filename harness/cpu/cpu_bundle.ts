@@ -17,7 +17,7 @@
  * stacks and reports read as with the ES modules.
  */
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
@@ -57,20 +57,15 @@ export interface LoadedCpuBundle {
 
 /**
  * Compile and run the bundle (its top level only defines its modules) and return the CPU's main
- * with a loader that serves `modules` from it, or null when the bundle is absent (a tree built
- * by tsc alone, or rebuilt by it since the bundle was linked) or does not hold every one of
- * `modules`.
+ * with a loader that serves `modules` from it, or null when the bundle is absent or does not hold
+ * every one of `modules`. Whether it is current the guest decided (cpu_bundle_check.ts). CPU 0
+ * makes a code cache when it had no good one, unless `makeCodeCache` is false (a read-only dist/:
+ * the cache could not be written, so V8's serialisation would be work for nothing).
  */
-export function loadCpuBundle(cpu: number, modules: readonly string[], cachedData: Uint8Array | undefined): LoadedCpuBundle | null {
+export function loadCpuBundle(cpu: number, modules: readonly string[], cachedData: Uint8Array | undefined, makeCodeCache = true): LoadedCpuBundle | null {
   const file = new URL(CPU_BUNDLE_FILE, import.meta.url);
   let source: string;
   try {
-    // A tree rebuilt by tsc alone (`npx tsc`) has a bundle older than this module, which tsc
-    // writes at every build: the bundle is stale, its modules are loaded instead.
-    if (statSync(file).mtimeMs < statSync(new URL(import.meta.url)).mtimeMs) return null;
-    // A module the bundle lacks: no need to compile it (a test's guest).
-    const bundled = new Set(JSON.parse(readFileSync(new URL(CPU_BUNDLE_MODULES_FILE, import.meta.url), 'utf8')) as string[]);
-    if (!modules.every((url) => bundled.has(distPath(url) ?? ''))) return null;
     source = readFileSync(file, 'utf8');
   } catch {
     return null;
@@ -102,7 +97,11 @@ export function loadCpuBundle(cpu: number, modules: readonly string[], cachedDat
         if (cpu !== 0) return;
         // CPU 0 of a guest without a good cache makes one once its boot ran (code_cache.ts).
         const used = cachedData !== undefined && script.cachedDataRejected !== true;
-        const m: FromCpu = used ? { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'used' } } : { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'made' }, data: script.createCachedData() };
+        const m: FromCpu = used
+          ? { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'used' } }
+          : makeCodeCache
+            ? { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'made' }, data: script.createCachedData() }
+            : { kind: 'cpu-image', cpu, image: { image: 'bundle', cache: 'none' } };
         parentPort?.postMessage(m);
       });
     },

@@ -21,13 +21,8 @@ import type { SourceMapPayload } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hiddenFrameFile } from '../lockdep/stack.js';
 import { CPU_BUNDLE_FILE } from './cpu_bundle_file.js';
+import { decodeMappings } from './source_map_vlq.js';
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** Base64 digit of each char code (-1: not a digit). */
-const DIGIT = new Int8Array(128).fill(-1);
-for (let i = 0; i < BASE64.length; i++) DIGIT[BASE64.charCodeAt(i)] = i;
-const COMMA = 44;
-const SEMICOLON = 59;
 
 /**
  * A source map's mappings decoded into flat arrays, one entry per segment in generated order,
@@ -79,53 +74,7 @@ export class CompactSourceMap {
   }
 
   #decode(m: string): void {
-    let line = 0;
-    let col = 0;
-    let src = 0;
-    let oLine = 0;
-    let oCol = 0;
-    let i = 0;
-    const fields = new Int32Array(5);
-    while (i < m.length) {
-      const c = m.charCodeAt(i);
-      if (c === SEMICOLON) {
-        line++;
-        col = 0;
-        i++;
-        continue;
-      }
-      if (c === COMMA) {
-        i++;
-        continue;
-      }
-      // One segment: up to five Base64 VLQ fields, up to the next separator.
-      let nf = 0;
-      while (i < m.length) {
-        const d = m.charCodeAt(i);
-        if (d === COMMA || d === SEMICOLON) break;
-        let value = 0;
-        let shift = 0;
-        let digit = 0;
-        do {
-          const code = m.charCodeAt(i++);
-          digit = code < 128 ? (DIGIT[code] ?? -1) : -1;
-          if (digit < 0 || shift > 25) throw new Error('bad source map');
-          value |= (digit & 31) << shift;
-          shift += 5;
-        } while ((digit & 32) !== 0);
-        if (nf < 5) fields[nf] = (value & 1) !== 0 ? -(value >>> 1) : value >>> 1;
-        nf++;
-      }
-      col += fields[0] ?? 0;
-      if (nf === 1) {
-        this.#push(line, col, -1, 0, 0);
-        continue;
-      }
-      src += fields[1] ?? 0;
-      oLine += fields[2] ?? 0;
-      oCol += fields[3] ?? 0;
-      this.#push(line, col, src, oLine, oCol);
-    }
+    decodeMappings(m, (line, col, src, oLine, oCol) => this.#push(line, col, src, oLine, oCol));
     for (let k = 1; k < this.#n; k++) {
       const l0 = this.#genLine[k - 1] ?? 0;
       const l1 = this.#genLine[k] ?? 0;

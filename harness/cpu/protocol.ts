@@ -27,8 +27,12 @@ export interface CpuStart {
   readonly spec: CpuMachineSpec;
   /** Module URLs to import and boot(), in order. */
   readonly modules: readonly string[];
+  /** Whether to load the CPU bundle (the guest's cpu_bundle_check.ts verdict), else ES modules. */
+  readonly bundle: boolean;
   /** V8's code cache of the CPU bundle from an earlier guest, if any (cpu_bundle.ts). */
   readonly codeCache?: Uint8Array;
+  /** Whether CPU 0 makes a code cache when it had no good one (false: the guest cannot write it). */
+  readonly makeCodeCache: boolean;
 }
 
 export type FromCpu =

@@ -24,7 +24,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CpuImage, CpuStart, FromCpu } from '../cpu/protocol.js';
 import { assertNever } from '../cpu/protocol.js';
-import { codeCachePath, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
+import { codeCachePath, codeCacheWritable, readCodeCache, writeCodeCache } from '../cpu/code_cache.js';
+import { cpuBundleVerdict } from '../cpu/cpu_bundle_check.js';
+import { cpuWorkerEntry } from '../cpu/cpu_entry_script.js';
 import { KERNEL_BUILD, KERNEL_RELEASE } from '../cpu/kernel_release.js';
 import {
   CPU_IRQ_PENDING,
@@ -58,10 +60,10 @@ import { answerShowState } from './show_state_request.js';
 import { watchdog_thresh } from '../../kernels/core_params.js';
 
 /*
- * Only what the CPUs' start needs is imported above: the CPU workers start before the rest of
- * this thread's modules load (the hang detector, the state dump, the coverage block, lockdep's
- * validator: dynamic imports below), so that their own start-up runs meanwhile on the host's
- * other cores (harness/cpu/README.md, "Where the time goes").
+ * Only what the CPUs' start needs is imported above: the rest of this thread's modules (the hang
+ * detector, the state dump, the coverage block, lockdep's validator: dynamic imports below) load
+ * once the boot is over, so that they do not take a host core from the booting CPUs (the hang
+ * detector has nothing to check before the tasks run; harness/cpu/README.md, "Boot").
  */
 
 const specPath = process.argv[2];
@@ -146,7 +148,7 @@ function end(how: GuestResult['end']): void {
 async function finish(how: GuestResult['end']): Promise<void> {
   await Promise.all(workers.map((w) => w.terminate().catch(() => 0)));
   const seconds = (performance.now() - bootMs) / 1000;
-  const { coverageDump, lockdepMod } = await lateModules;
+  const { coverageDump, lockdepMod } = await lateModules();
   machineLines(coverageDump(i32, spec)); // after terminate(): every worker joined (coverage_dump.ts)
   if (how === 'poweroff') machineLines(['reboot: Power down']);
   // /proc/lock_stat at the end of the run, after terminate(): every worker joined (cpu/lock_stat.ts).
@@ -217,8 +219,12 @@ function onMessage(m: FromCpu): void {
 
 // Without a cap, each CPU keeps the 512 MB old space it always had (kvm.sh's default -m is 512M).
 // The CPU bundle's V8 code cache from an earlier guest, shared by every CPU (cpu/code_cache.ts).
-const codeCacheFile = codeCachePath();
+// Whether the CPUs load the bundle: decided here once, not by each CPU (cpu/cpu_bundle_check.ts).
+const bundle = cpuBundleVerdict(modules) === 'bundle';
+const codeCacheFile = bundle ? codeCachePath() : null;
 const codeCache = readCodeCache(codeCacheFile);
+const makeCodeCache = codeCache === undefined ? codeCacheWritable(codeCacheFile) : codeCacheFile !== null;
+const cpuEntry = cpuWorkerEntry();
 const workerHeapMb = spec.memoryMb !== undefined ? heapShareMb(spec.memoryMb, spec.nrCpus) : 512;
 for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
   const start: CpuStart = {
@@ -230,10 +236,13 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
     lockdepBase: LOCKDEP_BASE,
     spec,
     modules,
+    bundle,
     ...(codeCache !== undefined ? { codeCache } : {}),
+    makeCodeCache,
   };
-  // cpu_entry.js: Node's eager source maps off, then cpu_main.js (harness/cpu/lazy_source_maps.ts).
-  const w = new Worker(new URL('../cpu/cpu_entry.js', import.meta.url), {
+  // Node's eager source maps off, then cpu_entry.js (harness/cpu/cpu_entry_script.ts).
+  const w = new Worker(cpuEntry.filename, {
+    eval: cpuEntry.eval,
     workerData: start,
     name: `CPU${cpu}`,
     resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
@@ -260,8 +269,8 @@ for (let cpu = 0; cpu < spec.nrCpus; cpu++) {
 }
 machineLines([`smp: Brought up 1 node, ${spec.nrCpus} CPUs`]);
 
-/** This thread's other modules, loaded while the CPUs start; finish() needs them too. */
-const lateModules = (async () => {
+/** This thread's other modules, loaded at the end of boot (or sooner, when a state dump or the end asks first). */
+async function importLateModules() {
   const [hang, show, cov, lockdep] = await Promise.all([
     import('../cpu/hang_detector.js'),
     import('../cpu/show_state.js'),
@@ -269,7 +278,12 @@ const lateModules = (async () => {
     proveLocking ? import('../lockdep/index.js') : null,
   ]);
   return { HangDetector: hang.HangDetector, showState: show.showState, coverageDump: cov.coverageDump, lockdepMod: lockdep };
-})();
+}
+let lateModulesLoad: ReturnType<typeof importLateModules> | undefined;
+function lateModules(): ReturnType<typeof importLateModules> {
+  lateModulesLoad ??= importLateModules();
+  return lateModulesLoad;
+}
 
 /*
  * The end of boot: every CPU has run its modules' init and met the boot barrier, and CPU 0 lets
@@ -323,14 +337,16 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 // sysrq-t from the monitor before it kills this guest: the dump goes to the console first.
 // Registered now: a guest still booting is asked too (the dump waits for its module).
 answerShowState(async () => {
-  const { showState } = await lateModules;
+  const { showState } = await lateModules();
   const d = showState(i32, Math.floor(performance.now() - bootMs), release);
   machineLines(d.lines);
   return d.stuck;
 });
 
-// The rest of this thread's modules, while the CPUs start (the header above says why).
-const { HangDetector } = await lateModules;
+// The rest of this thread's modules, once the tasks run (the header above says why): the hang
+// detector's scan has nothing to look at before HDR_GO.
+await (go.async ? go.value : undefined);
+const { HangDetector } = await lateModules();
 const watchdogThresh = watchdog_thresh.from(spec.bootParams);
 const detector = new HangDetector(i32, spec.nrCpus, watchdogThresh > 0 ? watchdogThresh : 10, release);
 if (!ended) {
