@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { RcuUpdateCase } from '../../configs/bench/cases.js';
 import { distModuleUrl, runGuest } from '../guest/run_guest.js';
 import type { BenchRow } from './bench_types.js';
+import { RCU_SCALE_MODULES } from './rcu_scale_modules.js';
 
 export interface RcuUpdateSettings {
   readonly timeMs: number;
@@ -67,7 +68,7 @@ export async function runRcuUpdate(c: RcuUpdateCase, s: RcuUpdateSettings): Prom
       bootParams: { 'rcu_scale.warmup_ms': String(warmupMs), 'rcu_scale.measure_ms': String(measureMs) },
       durationSec: Math.ceil((warmupMs + measureMs) / 1000) + 5,
       shutdownGraceSec: 5,
-      modules: [distModuleUrl('kernels/cpu/hotplug'), distModuleUrl('harness/bench/rcu_scale_mod')],
+      modules: RCU_SCALE_MODULES.map((m) => distModuleUrl(m)),
     });
   } catch (e) {
     return skip(`guest did not start: ${e instanceof Error ? e.message : String(e)}`);
