@@ -2,7 +2,7 @@
 // Links dist/harness/cpu/vmlinux.js, the CPU worker's modules as one script (npm run build runs
 // it after tsc; harness/cpu/cpu_bundle.ts loads it; harness/cpu/README.md, "Boot", says why).
 // Its input is tsc's output (dist/), whose source maps esbuild chains back to the .ts sources.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, transformSync } from 'esbuild';
@@ -88,7 +88,23 @@ const result = await build({
   plugins: [kapiExternal, importMetaUrl],
   logLevel: 'warning',
   metafile: true,
+  // In memory, then each file written whole under a temporary name and renamed into place
+  // (writeWhole()): a guest that took the old bundle a moment ago reads a whole file, old or new,
+  // never one half written (a build beside a running test, two builds at once).
+  write: false,
 });
+/** `text` to `file` by a rename of a whole temporary file beside it (atomic on one filesystem). */
+function writeWhole(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+/** esbuild's output file `file`, as text. */
+function output(file) {
+  const f = result.outputFiles.find((o) => o.path === file);
+  if (f === undefined) fail(`esbuild wrote no ${path.relative(root, file)}`);
+  return f.text;
+}
 /** A rejected bundle must not stay behind: newer than tsc's output, guests would take it as current. */
 function fail(msg) {
   if (msg) process.stderr.write(`build_cpu_bundle: ${msg}\n`);
@@ -99,7 +115,7 @@ function fail(msg) {
 }
 if (result.errors.length > 0 || result.warnings.length > 0) fail('');
 // A renamed class would name its frames wrongly (V8 takes a method's type from the class's own name).
-const code = readFileSync(outfile, 'utf8');
+const code = output(outfile);
 const classes = new Set([...code.matchAll(/\bclass (\w+)/g)].map((m) => m[1]));
 const renamed = [...classes].filter((c) => /\d$/.test(c) && classes.has(c.replace(/\d+$/, '')));
 if (renamed.length > 0) {
@@ -123,7 +139,6 @@ function parses(text, wrap = (t) => `({ m() { return (${t.replaceAll('#', '_')}\
 const { dropRedundantNames } = await import(pathToFileURL(path.join(cpuDir, 'bundle_names.js')).href);
 const named = dropRedundantNames(code, parses);
 if (!parses(named.code, (t) => t)) fail('the bundle does not parse once its redundant __name() calls are dropped');
-writeFileSync(outfile, named.code);
 
 /*
  * The map keeps the positions of the files whose frames kernel stacks show, and maps the
@@ -136,11 +151,12 @@ writeFileSync(outfile, named.code);
 const SECTION_LINES = 500;
 const { hiddenFrameFile } = await import(pathToFileURL(path.join(dist, 'harness', 'lockdep', 'stack.js')).href);
 const mapFile = `${outfile}.map`;
-const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+const map = JSON.parse(output(mapFile));
 const hidden = map.sources.map((s) => hiddenFrameFile(path.resolve(cpuDir, s)));
 const { sectionedMap } = await import(pathToFileURL(path.join(cpuDir, 'bundle_map.js')).href);
 const sections = sectionedMap(map, hidden, SECTION_LINES);
-writeFileSync(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
+writeWhole(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
+writeWhole(outfile, named.code);
 /*
  * The manifest beside the bundle (harness/cpu/cpu_bundle_check.ts): the boot modules by name, so a
  * guest with another module loads ES modules without compiling the bundle, and the files it was
@@ -152,6 +168,6 @@ const inputs = Object.keys(result.metafile.inputs)
   .filter((p) => p.startsWith(dist + path.sep) && existsSync(p)) // not the generated entry
   .map((p) => path.relative(dist, p).split(path.sep).join('/'));
 if (inputs.length === 0) fail('the bundle has no inputs under dist/');
-writeFileSync(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
+writeWhole(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
 process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections, ${named.dropped} __name() calls dropped\n`);
 

@@ -70,10 +70,17 @@ export function loadCpuBundle(cpu: number, modules: readonly string[], cachedDat
   } catch {
     return null;
   }
-  const script = new vm.Script(source, {
-    filename: file.href,
-    ...(cachedData !== undefined ? { cachedData } : {}),
-  });
+  let script: vm.Script;
+  try {
+    script = new vm.Script(source, {
+      filename: file.href,
+      ...(cachedData !== undefined ? { cachedData } : {}),
+    });
+  } catch {
+    // Not one whole script (a build's writes are whole files renamed into place, so only a
+    // bundle changed by hand): this CPU loads ES modules, as for a bundle that is absent.
+    return null;
+  }
   const nodeRequire = createRequire(import.meta.url);
   const require = (id: string): unknown => (id === KAPI_EXTERNAL ? kapiModule : nodeRequire(id));
   const module = { exports: {} as unknown };

@@ -6,7 +6,7 @@
  * build`, has a bundle older than some of its inputs: its CPUs load ES modules until the next
  * `npm run build` (guest-result.json `cpuImage` says `modules`). The build lists the inputs
  * beside the bundle (bin/build_cpu_bundle.js, CPU_BUNDLE_MODULES_FILE); a stat of each (some 150
- * files) costs the main thread well under a millisecond, once per guest, not once per CPU.
+ * files) costs the main thread 1-2 ms, once per guest, not once per CPU.
  */
 
 import { readFileSync, statSync } from 'node:fs';

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { EXEC_WAKE_FWD_BASE, MAX_CPUS } from '../shm/layout.js';
+import { CPU_DOORBELL, EXEC_WAKE_FWD_BASE, MAX_CPUS, cpuWord, execWakeFwdWord } from '../shm/layout.js';
+import { notifyBurst, ringNoNotify, ringStats } from './doorbell.js';
 
 const worker = new URL('../../dist/harness/cpu/test_support/doorbell_worker.js', import.meta.url);
 const burstWorker = new URL('../../dist/harness/cpu/test_support/doorbell_burst_worker.js', import.meta.url);
@@ -78,5 +79,28 @@ describe('the doorbell: a ringer notifies only an owner asleep on it, and no rin
     expect(waker.stats.forwarded).toBeGreaterThan(0);
     // Every notify left to an owner was made by it, none twice.
     expect(os.reduce((n, o) => n + o.stats.notified, 0)).toBe(waker.stats.forwarded);
+  });
+});
+
+describe('a burst whose first owner is already awake', () => {
+  it('its halt ended between the ring that took its flag and the mask: the waker makes the left notifies itself', () => {
+    // One thread plays both sides in the order of the race, so the interleaving is exact.
+    const i32 = new Int32Array(new SharedArrayBuffer((EXEC_WAKE_FWD_BASE + MAX_CPUS) * 4));
+    const d = 1;
+    const e = 2;
+    // Both owners went to sleep: their flag set by their compareExchange (doorbellHalt()).
+    for (const o of [d, e]) Atomics.or(i32, cpuWord(o, CPU_DOORBELL), 1);
+    // The waker's rings take both flags: both owe a notify.
+    expect(ringNoNotify(i32, d)).toBe(true);
+    expect(ringNoNotify(i32, e)).toBe(true);
+    // d's wait times out now, before the waker's or: its exit flush finds nothing left to it.
+    Atomics.and(i32, cpuWord(d, CPU_DOORBELL), ~1);
+    expect(Atomics.load(i32, execWakeFwdWord(d))).toBe(0);
+    const before = ringStats.notified;
+    notifyBurst(i32, 0, (1 << d) | (1 << e));
+    // d woke nobody, so the waker took e's notify back from d's word and made it: two notifies,
+    // nothing left for a d that may next block where it does not flush.
+    expect(ringStats.notified - before).toBe(2);
+    expect(Atomics.load(i32, execWakeFwdWord(d))).toBe(0);
   });
 });

@@ -55,9 +55,9 @@ export function ringNoNotify(i32: Int32Array, cpu: number): boolean {
 }
 
 /** The notify a ring found owed (ringNoNotify() returned true): wakes the owner's Atomics.wait. */
-export function notifyCpu(i32: Int32Array, cpu: number): void {
+export function notifyCpu(i32: Int32Array, cpu: number): boolean {
   ringStats.notified++;
-  Atomics.notify(i32, cpuWord(cpu, CPU_DOORBELL), 1);
+  return Atomics.notify(i32, cpuWord(cpu, CPU_DOORBELL), 1) !== 0;
 }
 
 /**
@@ -81,15 +81,22 @@ export function notifyBurst(i32: Int32Array, group: number, owed: number): void 
     Atomics.add(i32, cpuWord(d, CPU_DOORBELL), DOORBELL_RING);
     for (let m = rest; m !== 0; m &= m - 1) ringStats.forwarded++;
   }
-  notifyCpu(i32, d);
+  // A notify that woke nobody: `d`'s halt ended on its own (a timeout, another ring) after our
+  // ring took its flag and before our or, and it may next block where it does not flush (a spin,
+  // a user lock's futex). Make the left notifies here, then; if `d` takes them first the exchange
+  // leaves us none (pairs with takeForwarded()'s exchange; a notify made twice is harmless). A `d`
+  // between its compareExchange and its wait is not waiting yet either: its wait then fails on
+  // our ring and it finds the word empty.
+  if (!notifyCpu(i32, d) && rest !== 0) takeForwarded(i32, d);
 }
 
 /**
  * The notifies a waker left to executor `self` (notifyBurst()), made by `self`: at both ends of
  * each halt on its doorbell, at every pass of its run loop (the second ring preempts a running
- * task back to it) and on its way out, at every tick a task takes, and before every other host
- * sleep (run-token wait, pv_wait(), a busy-wait's sleep on the timer line). So a left notify waits
- * at most until `self` next reaches any of these, a jiffy at most while it runs a task.
+ * task back to it) and on its way out, at every tick a task takes, and before the run-token wait,
+ * pv_wait() and a busy-wait's sleep on the timer line. A notify is left only to an executor the
+ * waker's own notify found asleep (else notifyBurst() makes them itself), so `self` is on its way
+ * out of a halt, whose exit flushes: the left notifies wait for one host wake-up of `self`.
  */
 export function takeForwarded(i32: Int32Array, self: number): void {
   const w = execWakeFwdWord(self);

@@ -24,6 +24,8 @@ const HIDDEN: readonly RegExp[] = [
   /node_modules/,
   /^internal\//,
   /^<anonymous>$/,
+  // A CPU worker's entry script (harness/cpu/cpu_entry_script.ts): machinery, as its old file in harness/cpu/ was.
+  /^\[worker eval\]/,
 ];
 
 /** Frames of the lock primitives themselves: the `at:` site is their caller (the kernel prints the caller's ip). */

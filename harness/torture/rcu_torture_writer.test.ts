@@ -10,6 +10,7 @@ describe('rcu_torture_gp_wait_ticks', () => {
     const seen = new Set<number>();
     for (let k = 0; k < 2000; k++) {
       const j = torture_random(b) % 16; // the kernel's base, from the same stream
+      torture_random(b); // and its fuzz: the stream stays in step only if the helper draws it too
       const ticks = rcu_torture_gp_wait_ticks(a);
       // A tick timer of n ticks lasts (n - 1, n] jiffies; the kernel's sleep is [j, j + 1).
       expect([ticks - 1, ticks]).toEqual([j, j + 1]);

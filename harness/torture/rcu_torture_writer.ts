@@ -37,10 +37,15 @@ import {
  * Ticks for 6.12's torture_hrtimeout_jiffies(torture_random(&rand) % 16, &rand), the sleep of the
  * cond_synchronize and poll paths: j jiffies plus a fuzz under one, so j <= sleep < j + 1. Our
  * sleeps are tick timers: n ticks end at the n-th tick from now, after (n - 1, n] jiffies. So
- * j + 1 ticks, (j, j + 1], is the kernel's span; j ticks would be a jiffy short.
+ * j + 1 ticks, (j, j + 1], is the kernel's span; j ticks would be a jiffy short. Two draws, as
+ * the kernel's: the base, then the fuzz.
  */
 export function rcu_torture_gp_wait_ticks(rand: TortureRandomState): number {
-  return 1 + (torture_random(rand) % 16);
+  const j = torture_random(rand) % 16;
+  // torture_hrtimeout_ns()'s fuzz draw: the tick timer has no sub-jiffy part to spend it on, but
+  // the draw is kept so the writer's random stream advances as the kernel's (as the reader's does).
+  torture_random(rand);
+  return 1 + j;
 }
 
 /** writer_task, by pid: the writer runs on this thread (a task stays with its executor). */

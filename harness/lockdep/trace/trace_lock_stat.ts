@@ -116,7 +116,10 @@ export class TraceLockStat {
     held.push({ lock, subclass: sb ?? 0, read, start: trylock ? ts : (acquired ?? ts) });
   }
 
-  /** The classes, in order of first use. */
+  /**
+   * The classes, in order of first use: the timer's own records, not copies (callers read them
+   * once the trace is over; one that keeps them while lines still come sees them change).
+   */
   classes(): LockStatClass[] {
     return [...this.#classes.values()].map((c) => c.stat);
   }
