@@ -19,10 +19,11 @@ export const DOORBELL_SLEEPING = 1;
 export const DOORBELL_RING = 2;
 
 /**
- * Host wake-ups (Atomics.notify) this thread made, the rings that needed none, and the notifies
- * this thread left to the first executor it woke of a burst (notifyBurst()).
+ * Host wake-ups (Atomics.notify) this thread made, the rings that needed none, the notifies this
+ * thread left to the first executor it woke of a burst (notifyBurst()), and those of them it took
+ * back and made itself (that executor was not asleep after all).
  */
-export const ringStats = { notified: 0, silent: 0, forwarded: 0 };
+export const ringStats = { notified: 0, silent: 0, forwarded: 0, reclaimed: 0 };
 
 /** Ring executor `cpu`'s doorbell: it re-checks its sleepers and commands. Any thread. */
 export function ringCpu(i32: Int32Array, cpu: number): void {
@@ -87,7 +88,7 @@ export function notifyBurst(i32: Int32Array, group: number, owed: number): void 
   // leaves us none (pairs with takeForwarded()'s exchange; a notify made twice is harmless). A `d`
   // between its compareExchange and its wait is not waiting yet either: its wait then fails on
   // our ring and it finds the word empty.
-  if (!notifyCpu(i32, d) && rest !== 0) takeForwarded(i32, d);
+  if (!notifyCpu(i32, d) && rest !== 0) ringStats.reclaimed += takeForwarded(i32, d);
 }
 
 /**
@@ -98,12 +99,14 @@ export function notifyBurst(i32: Int32Array, group: number, owed: number): void 
  * waker's own notify found asleep (else notifyBurst() makes them itself), so `self` is on its way
  * out of a halt, whose exit flushes: the left notifies wait for one host wake-up of `self`.
  */
-export function takeForwarded(i32: Int32Array, self: number): void {
+export function takeForwarded(i32: Int32Array, self: number): number {
   const w = execWakeFwdWord(self);
   // A plain-speed check first: nothing forwarded is the common case. Pairs with notifyBurst()'s or.
-  if (Atomics.load(i32, w) === 0) return;
+  if (Atomics.load(i32, w) === 0) return 0;
   const base = self & ~31;
-  for (let m = Atomics.exchange(i32, w, 0); m !== 0; m &= m - 1) notifyCpu(i32, base + 31 - Math.clz32(m & -m));
+  let n = 0;
+  for (let m = Atomics.exchange(i32, w, 0); m !== 0; m &= m - 1, n++) notifyCpu(i32, base + 31 - Math.clz32(m & -m));
+  return n;
 }
 
 /**
