@@ -52,9 +52,8 @@ function expectAbbaHang(c: string): void {
   const hung = c.indexOf('INFO: task ');
   const tail = c.slice(hung);
   expect(stripStamp(tail.split('\n')[0] ?? '')).toMatch(/^INFO: task \S+:\d+ blocked for more than \d+ seconds\.$/);
-  // The wait-for chain of the report: the hung tasks of a deadlock (pair or consequence) wait for
-  // a lock whose holder is itself blocked.
-  expect(tail).toMatch(/^ waiting \d+s for lock: [0-9a-f]+ \(.+\)\n held by: \S+\/\d+ on CPU \d+ \(blocked/m);
+  // Not the first block's wait-for chain: the first executor's hung tasks may wait for an event
+  // (an rcu_barrier()'s completion), not a lock; the chain's format is hung_task.test.ts's.
   const dump = heldLocksDump(tail);
   const holdsWaits = (held: string, waits: string): string[] => dump.filter((t) => t.held.includes(held) && t.waiting === waits).map((t) => t.task);
   expect(holdsWaits('slab_mutex', 'cpu_hotplug_lock'), tail).toEqual([expect.stringMatching(/^rcu_torture_sta\/\d+$/)]);
