@@ -435,6 +435,24 @@ export interface Kapi {
   /** Current task's RCU read-side nesting (rcu_read_lock depth). */
   rcuReadDepth(): number;
   rcuReadDepthAdd(delta: number): void;
+  /**
+   * rcu_read_lock()'s bookkeeping (__rcu_read_lock() and rcu_lock_acquire()) in one call: at the
+   * outermost level `map` is acquired (lock_acquire() as a recursive read), then the current
+   * task's nesting goes up by one. One current-task look-up serves the nesting, the runtime's
+   * held-lock mirror and the validator; the interrupt points are those of the two calls it replaces
+   * (after the acquire, after the nesting).
+   */
+  rcuReadLockAcquire(map: LockdepMap): void;
+  /**
+   * rcu_read_unlock()'s: at the outermost level `map` is released, then the nesting goes down by
+   * one (the same interrupt points). Returns the nesting left.
+   */
+  rcuReadUnlockRelease(map: LockdepMap): number;
+  /**
+   * cpu_online(smp_processor_id()) for RCU-lockdep's rcu_lockdep_current_cpu_online(): the
+   * running CPU's own online bit, read with a plain load (harness/shm/layout.ts thisCpuOnlineIn()).
+   */
+  thisCpuOnline(): boolean;
 
   /* --- CPU hotplug plumbing (used by kernels/cpu/hotplug.ts only) --- */
   cpuOnline(cpu: number): boolean;

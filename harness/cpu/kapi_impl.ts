@@ -7,12 +7,12 @@
  */
 
 import type { Kapi, KernelConfig, LockClassKey, LockdepHooks, LockType, SchedHooks, ShmRegion, SoftirqNr, TaskRef, TimerList, WaitQueueHead, WaitType } from '../kapi.js';
-import { CPU_CURR_PID, HDR_LOCKSTAT_BASE, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, readComm, taskSlotOfPid } from '../shm/layout.js';
+import { CPU_CURR_PID, HDR_LOCKSTAT_BASE, cpuOnlineIn, cpuWord, coverageView, numOnlineCpusIn, readComm, taskSlotOfPid, thisCpuOnlineIn } from '../shm/layout.js';
 import type { ShmAllocator } from '../shm/shm_alloc.js';
 import type { CpuRuntime } from './cpu_runtime.js';
 import { parkCpu, unparkCpu } from './hotplug.js';
 import { kthreadStop } from './kthread_stop.js';
-import { makeLockdepHooks, type LockdepValidator } from './lockdep_hooks.js';
+import { makeLockdepHooks, makeRcuReaderOps, type LockdepValidator, type RcuReaderOps } from './lockdep_hooks.js';
 import { LockStat, withLockStat } from './lock_stat.js';
 import { pvKick, pvKickSeq, pvWait } from './pv_halt.js';
 import { setShuffleIdleCpu } from './run_tokens.js';
@@ -52,17 +52,22 @@ function lockClassKeys(): (name: string, type: LockType, waitType: WaitType) => 
   };
 }
 
-/** The lockdep hooks, with lock_stat in front when the guest has a lock_stat region (CONFIG_LOCK_STAT=y). */
-function lockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): LockdepHooks {
-  const hooks = makeLockdepHooks(rt, v);
+/**
+ * The lockdep hooks, with lock_stat in front when the guest has a lock_stat region
+ * (CONFIG_LOCK_STAT=y), and RCU's reader bookkeeping beside them (through the lock_stat hooks
+ * when they are in front).
+ */
+function lockdepHooks(rt: CpuRuntime, v: LockdepValidator | null): { hooks: LockdepHooks; rcu: RcuReaderOps } {
+  const direct = makeLockdepHooks(rt, v);
   const base = Atomics.load(rt.i32, HDR_LOCKSTAT_BASE);
-  if (base === 0) return hooks;
+  if (base === 0) return { hooks: direct, rcu: makeRcuReaderOps(rt, direct, v, true) };
   // lockstat_clock(): a stamp is compared only with stamps of the same task, which never leaves
   // its executor's thread, so the thread's own monotonic clock serves (local_clock() is per CPU in
   // the kernel too); `performance` read once: the global is a getter in a worker.
   const perf = performance;
   const ls = new LockStat(rt.i32, base, rt.config.nrCpus, rt.id, () => perf.now() * 1e6, () => rt.cpu);
-  return withLockStat(hooks, ls, () => rt.currentOrIrq());
+  const hooks = withLockStat(direct, ls, () => rt.currentOrIrq());
+  return { hooks, rcu: makeRcuReaderOps(rt, hooks, v, false) };
 }
 
 export function makeKapi(d: KapiDeps): Kapi {
@@ -70,11 +75,12 @@ export function makeKapi(d: KapiDeps): Kapi {
   const { sleepers, irqs, hotplug } = rt;
   const i32 = rt.i32;
   const pend = rt.irqPendingWord;
+  const ld = lockdepHooks(rt, d.validator);
   const kapi: Kapi = {
     config,
     nrCpuIds: config.nrCpus,
     shm: i32,
-    lockdep: lockdepHooks(rt, d.validator),
+    lockdep: ld.hooks,
     // The held token's CPU (harness/cpu/README.md): it changes only between tasks.
     smpProcessorId: () => rt.cpu,
     current(): TaskRef {
@@ -169,7 +175,10 @@ export function makeKapi(d: KapiDeps): Kapi {
       rt.currentOrIrq().rcuDepth += delta;
       if (i32[pend] !== 0) rt.takePendingInterrupts();
     },
+    rcuReadLockAcquire: ld.rcu.lock,
+    rcuReadUnlockRelease: ld.rcu.unlock,
     cpuOnline: (cpu: number) => cpuOnlineIn(i32, cpu),
+    thisCpuOnline: () => thisCpuOnlineIn(i32, rt.cpu),
     numOnlineCpus: () => numOnlineCpusIn(i32),
     parkCpu: (cpu: number) => parkCpu(rt, cpu),
     unparkCpu: (cpu: number) => unparkCpu(rt, cpu),

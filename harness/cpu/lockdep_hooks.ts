@@ -154,3 +154,88 @@ class ValidatorHooks implements LockdepHooks {
     return this.v.debugLocksOff?.() ?? false;
   }
 }
+
+/** kapi.rcuReadLockAcquire() and kapi.rcuReadUnlockRelease() of one CPU (harness/kapi.ts). */
+export interface RcuReaderOps {
+  readonly lock: (map: LockdepMap) => void;
+  readonly unlock: (map: LockdepMap) => number;
+}
+
+/**
+ * rcu_read_lock()/rcu_read_unlock()'s nesting and lock_acquire()/lock_release() of rcu_lock_map in
+ * one call each, with one current-task look-up for the nesting, the held-lock mirror and the
+ * validator (three before: the nesting's read, the hook, the nesting's update). `hooks` are
+ * makeLockdepHooks(rt, v)'s when `direct`; else something stands in front of them (lock_stat),
+ * which the calls then go through. The interrupt points stay those of the hook and of
+ * rcuReadDepthAdd(): after the acquire and after the nesting's update (and after the release and
+ * after it). An interrupt runs synchronously on the irq pseudo task and returns to the same
+ * current task, so the task looked up once is still current after it.
+ */
+export function makeRcuReaderOps(rt: CpuRuntime, hooks: LockdepHooks, v: LockdepValidator | null, direct: boolean): RcuReaderOps {
+  const i32 = rt.i32;
+  const pend = rt.irqPendingWord;
+  if (!direct) {
+    return {
+      lock(map: LockdepMap): void {
+        const t = rt.currentOrIrq();
+        if (t.rcuDepth === 0) hooks.acquire(map, 0, false, 2, null);
+        t.rcuDepth++;
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      },
+      unlock(map: LockdepMap): number {
+        const t = rt.currentOrIrq();
+        if (t.rcuDepth === 1) hooks.release(map);
+        const n = --t.rcuDepth;
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+        return n;
+      },
+    };
+  }
+  if (v === null) {
+    return {
+      lock(map: LockdepMap): void {
+        const t = rt.currentOrIrq();
+        if (t.rcuDepth === 0) {
+          t.noteAcquire(map.addr);
+          if (i32[pend] !== 0) rt.takePendingInterrupts();
+        }
+        t.rcuDepth++;
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      },
+      unlock(map: LockdepMap): number {
+        const t = rt.currentOrIrq();
+        if (t.rcuDepth === 1) {
+          t.noteRelease(map.addr);
+          if (i32[pend] !== 0) rt.takePendingInterrupts();
+        }
+        const n = --t.rcuDepth;
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+        return n;
+      },
+    };
+  }
+  return {
+    lock(map: LockdepMap): void {
+      const t = rt.currentOrIrq();
+      if (t.rcuDepth === 0) {
+        // ValidatorHooks.acquire(map, 0, false, 2, null) with the task already looked up.
+        v.acquireIrq(t, lockdepIrqBits(rt), map, 0, false, 2, null);
+        t.noteAcquire(map.addr);
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      }
+      t.rcuDepth++;
+      if (i32[pend] !== 0) rt.takePendingInterrupts();
+    },
+    unlock(map: LockdepMap): number {
+      const t = rt.currentOrIrq();
+      if (t.rcuDepth === 1) {
+        v.releaseFor(t, map);
+        t.noteRelease(map.addr);
+        if (i32[pend] !== 0) rt.takePendingInterrupts();
+      }
+      const n = --t.rcuDepth;
+      if (i32[pend] !== 0) rt.takePendingInterrupts();
+      return n;
+    },
+  };
+}

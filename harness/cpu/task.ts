@@ -104,9 +104,17 @@ export class Task implements TaskRef {
   lockStatHeld?: LockStatHeld[];
   lockStatDepth?: number;
   readonly #i32: Int32Array;
+  /*
+   * The mirror's words, computed once (-1 without a slot): noteAcquire() is inlined into every
+   * lock's path, where each bytecode counts against V8's inlining budget for the caller.
+   */
+  readonly #heldWord: number;
+  readonly #depthWord: number;
 
   constructor(i32: Int32Array, pid: number, comm: string, cpu: number, executor: number, slot: number, fn: () => Promise<void>) {
     this.#i32 = i32;
+    this.#heldWord = slot >= 0 ? TASK_BASE_OF(slot) + TASK_HELD : -1;
+    this.#depthWord = slot >= 0 ? TASK_BASE_OF(slot) + TASK_DEPTH : -1;
     this.pid = pid;
     this.comm = comm.slice(0, TASK_COMM_LEN - 1);
     this.cpu = cpu;
@@ -184,10 +192,11 @@ export class Task implements TaskRef {
    */
   noteAcquire(addr: number): void {
     const d = this.lockDepth++;
-    if (this.slot < 0) return;
-    const base = TASK_BASE_OF(this.slot);
-    if (d < TASK_HELD_MAX) this.#i32[base + TASK_HELD + d] = addr + 1;
-    this.#i32[base + TASK_DEPTH] = d + 1;
+    const held = this.#heldWord;
+    if (held < 0) return;
+    const i32 = this.#i32;
+    if (d < TASK_HELD_MAX) i32[held + d] = addr + 1;
+    i32[this.#depthWord] = d + 1;
   }
 
   noteRelease(addr: number): void {
@@ -196,23 +205,27 @@ export class Task implements TaskRef {
     // of that lock): the task no longer waits. A field test on the release path; other releases
     // while waiting (a wait_lock between passes of a wait loop) leave the wait as it is.
     if (this.waitingForLock && this.slot >= 0 && this.#i32[taskWord(this.slot, TASK_WAIT_ADDR)] === addr + 1) this.noteWaitDone();
-    if (this.slot < 0) return;
+    const held = this.#heldWord;
+    if (held < 0) return;
     const i32 = this.#i32;
-    const base = TASK_BASE_OF(this.slot);
     const top = this.lockDepth;
-    // Fast case: releasing the most recent lock (LIFO).
-    if (top < TASK_HELD_MAX && i32[base + TASK_HELD + top] === addr + 1) {
-      i32[base + TASK_HELD + top] = 0;
-    } else {
-      const n = Math.min(top + 1, TASK_HELD_MAX);
-      for (let k = 0; k < n; k++) {
-        if (i32[base + TASK_HELD + k] !== addr + 1) continue;
-        for (let m = k; m < n - 1; m++) i32[base + TASK_HELD + m] = i32[base + TASK_HELD + m + 1] ?? 0;
-        i32[base + TASK_HELD + n - 1] = 0;
-        break;
-      }
+    // Fast case: releasing the most recent lock (LIFO); the rest apart, so this inlines small.
+    if (top < TASK_HELD_MAX && i32[held + top] === addr + 1) i32[held + top] = 0;
+    else this.#noteReleaseInside(addr, top);
+    i32[this.#depthWord] = top;
+  }
+
+  /** noteRelease() of a lock that is not the most recent one: the entries above it move down. */
+  #noteReleaseInside(addr: number, top: number): void {
+    const i32 = this.#i32;
+    const held = this.#heldWord;
+    const n = Math.min(top + 1, TASK_HELD_MAX);
+    for (let k = 0; k < n; k++) {
+      if (i32[held + k] !== addr + 1) continue;
+      for (let m = k; m < n - 1; m++) i32[held + m] = i32[held + m + 1] ?? 0;
+      i32[held + n - 1] = 0;
+      break;
     }
-    i32[base + TASK_DEPTH] = top;
   }
 
   noteWait(addr: number, jiffies: number): void {

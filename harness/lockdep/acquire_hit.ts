@@ -3,7 +3,7 @@
  * CPUs, user programs): what the kernel does when lookup_chain_cache() finds the chain and
  * mark_usage() finds every bit already set. Two steps, both integer work on typed arrays: the
  * slot's repeat memo (rememberHit(): the same acquisition again on the same chain, so only the
- * map is pushed), then acquireHit(): the usage test (one load of the class's usage word), the
+ * depth moves), then acquireHit(): the usage test (one load of the class's usage word), the
  * chain key (iterate_chain_key), one probe of the thread-local (chain, task) table, the
  * held-lock push. No object, no closure, no stack capture. Like lockdep_map::class_cache
  * (class_lookup.ts), the memo takes a map's key as fixed (a re-keyed lock is a new map object).
@@ -44,10 +44,11 @@ export function memoIrq(memo: number): number {
  * memo's hit (written out in Validator.acquireIrq()): slot d was last filled by this very
  * acquisition (same map, subclass, read, trylock, irq state, hence the same class and usage
  * need) and the held locks below it form the same chain as then (keyHi/keyLo[d], which the fill
- * of slot d - 1 writes), so the slot's fields are still right: only the map is pushed again.
- * Nothing else needs checking: usage bits only ever grow (the mark_usage() test passed then
+ * of slot d - 1 writes), so the slot's fields, its map included, are still right: only the depth
+ * moves. Nothing else needs checking: usage bits only ever grow (the mark_usage() test passed then
  * still passes), the chain is in the shared hash for good, and the wait-context verdict is the
- * same as the chain-cache hit's (above). Every other fill of a slot clears its memo.
+ * same as the chain-cache hit's (above). Every other fill of a slot clears its memo, and so does
+ * emptying it (Validator #removeAt()).
  */
 export function rememberHit(h: HeldLocks, d: number, map: LockdepMap, memo: number): void {
   h.last[d] = map;

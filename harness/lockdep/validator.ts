@@ -176,9 +176,10 @@ export class Validator implements Lockdep {
     // lock_sync() never comes here (sync() enters at #acquireMiss()). At depth 0 the chain below
     // is empty (keyHi/keyLo[0] are never written), so the chain-key compare is skipped there.
     if (h.last[d] === map && h.lastBits[d] === memo && nestLock === null && (d === 0 || (h.preHi[d] === h.keyHi[d] && h.preLo[d] === h.keyLo[d]))) {
-      // nest[d] is already null: the memo's fill had no nest_lock, and every other write of
-      // nest[d] is a fill (which clears the memo) or #removeAt()'s clearing.
-      h.maps[d] = map;
+      // maps[d] is already `map` and nest[d] already null: the memo's fill wrote both, and every
+      // other write of either is a fill (which clears the memo) or #removeAt()'s clearing (which
+      // clears it too); a release only lowers the depth. So no pointer store (and no write
+      // barrier) here: the push is the depth and the count.
       h.refs[d] = 0;
       h.depth = d + 1;
       if (d >= this.#maxDepth) this.#push(h, d);
@@ -703,6 +704,8 @@ export class Validator implements Lockdep {
     for (let j = i; j < h.maps.length; j++) {
       h.maps[j] = null;
       h.nest[j] = null;
+      // The repeat memo's hit takes maps[j] as still filled (acquireIrq()).
+      h.last[j] = null;
     }
     for (const s of saved) {
       const d = h.depth;

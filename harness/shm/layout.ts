@@ -406,6 +406,20 @@ export function cpuOnlineIn(i32: Int32Array, cpu: number): boolean {
   return (Atomics.load(i32, HDR_ONLINE_MASK + (cpu >>> 5)) & (1 << (cpu & 31))) !== 0;
 }
 
+/**
+ * cpu_online(cpu) asked by the executor that holds `cpu`'s run token (smp_processor_id()): a plain
+ * load, where cpuOnlineIn() is an Atomics.load V8 does not inline (every rcu_dereference() with
+ * PROVE_RCU asks). The bit's only writer is setCpuOnline() on `cpu`'s home executor while it holds
+ * `cpu`'s token (boot, harness/cpu/cpu_main.ts, before the boot barrier; hotplug.ts #park() and
+ * #unpark()), or a standalone machine's creator before any CPU attaches (standalone.ts), so
+ * while the token is ours nobody changes it, and the token's hand-off (Atomics on
+ * CPU_TOKEN_SERVING, run_tokens.ts) orders that Atomics.or/and before our load. The other CPUs'
+ * bits in the word may change meanwhile; an int32 load never tears, so ours reads right.
+ */
+export function thisCpuOnlineIn(i32: Int32Array, cpu: number): boolean {
+  return ((i32[HDR_ONLINE_MASK + (cpu >>> 5)] ?? 0) & (1 << (cpu & 31))) !== 0;
+}
+
 /** num_online_cpus(): the population count of the online mask. */
 export function numOnlineCpusIn(i32: Int32Array): number {
   let n = 0;

@@ -314,14 +314,12 @@ export async function rcu_barrier(): Promise<void> {
 
 /** rcu_read_lock(): preempt_disable() on a !PREEMPT_RCU kernel (a no-op without PREEMPT_COUNT); lockdep at the outermost level. */
 export function rcu_read_lock(): void {
-  if (kapi.rcuReadDepth() === 0) kapi.lockdep.acquire(R().lockMap, 0, false, 2, null);
-  kapi.rcuReadDepthAdd(1);
+  kapi.rcuReadLockAcquire(R().lockMap);
 }
 
 /** rcu_read_unlock(): nothing to report on Tiny: the reader never blocked anyone. */
 export function rcu_read_unlock(): void {
-  if (kapi.rcuReadDepth() === 1) kapi.lockdep.release(R().lockMap);
-  kapi.rcuReadDepthAdd(-1);
+  kapi.rcuReadUnlockRelease(R().lockMap);
 }
 
 /* ---------------- statistics ---------------- */

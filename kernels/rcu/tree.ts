@@ -1015,24 +1015,18 @@ function rcu_spawn_gp_kthread(): void {
 
 /** rcu_read_lock(): enter a read-side critical section (lockdep: outermost level only). */
 export function rcu_read_lock(): void {
-  if (kapi.rcuReadDepth() === 0) kapi.lockdep.acquire(R().lockMap, 0, false, 2, null);
-  kapi.rcuReadDepthAdd(1);
+  // One kapi call for the nesting and rcu_lock_map's acquisition: one current-task look-up.
+  kapi.rcuReadLockAcquire(R().lockMap);
 }
 
 /** rcu_read_unlock(): leave it; a reader that was preempted inside it stops blocking GPs. */
 export function rcu_read_unlock(): void {
   const r = R();
-  if (kapi.rcuReadDepth() === 1) {
-    kapi.lockdep.release(r.lockMap);
-    kapi.rcuReadDepthAdd(-1);
-    if (r.preempt && kapi.inTask()) {
-      const t = kapi.current();
-      const b = r.blkd.get(t);
-      if (b !== undefined) rcu_read_unlock_special(r, t, b);
-    }
-    return;
+  if (kapi.rcuReadUnlockRelease(r.lockMap) === 0 && r.preempt && kapi.inTask()) {
+    const t = kapi.current();
+    const b = r.blkd.get(t);
+    if (b !== undefined) rcu_read_unlock_special(r, t, b);
   }
-  kapi.rcuReadDepthAdd(-1);
 }
 
 /** rcu_preempt_has_tasks() of this CPU's leaf rcu_node: readers preempted inside their critical sections are queued there. */
