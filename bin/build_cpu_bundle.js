@@ -2,7 +2,7 @@
 // Links dist/harness/cpu/vmlinux.js, the CPU worker's modules as one script (npm run build runs
 // it after tsc; harness/cpu/cpu_bundle.ts loads it; harness/cpu/README.md, "Boot", says why).
 // Its input is tsc's output (dist/), whose source maps esbuild chains back to the .ts sources.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, transformSync } from 'esbuild';
@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const cpuDir = path.join(dist, 'harness', 'cpu');
 const { CPU_BUNDLE_FILE, CPU_BUNDLE_MODULES_FILE, KAPI_EXTERNAL } = await import(pathToFileURL(path.join(cpuDir, 'cpu_bundle.js')).href);
+const { writeFileAtomic } = await import(pathToFileURL(path.join(dist, 'harness', 'lib', 'write_file_atomic.js')).href);
 const { SUITES } = await import(pathToFileURL(path.join(dist, 'harness', 'suites', 'index.js')).href);
 
 const { RCU_SCALE_MODULES } = await import(pathToFileURL(path.join(dist, 'harness', 'bench', 'rcu_scale_modules.js')).href);
@@ -89,16 +90,10 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
   // In memory, then each file written whole under a temporary name and renamed into place
-  // (writeWhole()): a guest that took the old bundle a moment ago reads a whole file, old or new,
+  // (harness/lib/write_file_atomic.ts): a guest that took the old bundle a moment ago reads a whole file, old or new,
   // never one half written (a build beside a running test, two builds at once).
   write: false,
 });
-/** `text` to `file` by a rename of a whole temporary file beside it (atomic on one filesystem). */
-function writeWhole(file, text) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 /** esbuild's output file `file`, as text. */
 function output(file) {
   const f = result.outputFiles.find((o) => o.path === file);
@@ -155,8 +150,8 @@ const map = JSON.parse(output(mapFile));
 const hidden = map.sources.map((s) => hiddenFrameFile(path.resolve(cpuDir, s)));
 const { sectionedMap } = await import(pathToFileURL(path.join(cpuDir, 'bundle_map.js')).href);
 const sections = sectionedMap(map, hidden, SECTION_LINES);
-writeWhole(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
-writeWhole(outfile, named.code);
+writeFileAtomic(mapFile, JSON.stringify({ version: 3, file: CPU_BUNDLE_FILE, sections }));
+writeFileAtomic(outfile, named.code);
 /*
  * The manifest beside the bundle (harness/cpu/cpu_bundle_check.ts): the boot modules by name, so a
  * guest with another module loads ES modules without compiling the bundle, and the files it was
@@ -168,6 +163,6 @@ const inputs = Object.keys(result.metafile.inputs)
   .filter((p) => p.startsWith(dist + path.sep) && existsSync(p)) // not the generated entry
   .map((p) => path.relative(dist, p).split(path.sep).join('/'));
 if (inputs.length === 0) fail('the bundle has no inputs under dist/');
-writeWhole(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
+writeFileAtomic(manifestFile, `${JSON.stringify({ bootModules, inputs })}\n`);
 process.stdout.write(`${path.relative(root, outfile)}: ${Object.keys(result.metafile.inputs).length} modules, ${code.length} bytes, ${sections.length} map sections, ${named.dropped} __name() calls dropped\n`);
 

@@ -170,6 +170,12 @@ export interface RcuReaderOps {
  * rcuReadDepthAdd(): after the acquire and after the nesting's update (and after the release and
  * after it). An interrupt runs synchronously on the irq pseudo task and returns to the same
  * current task, so the task looked up once is still current after it.
+ *
+ * Three variants chosen once per CPU, each the hook bodies it stands for written out (lock_stat in
+ * front, lockdep off, the validator), rather than one with a test of `v` per call: the lockdep-off
+ * reader is the bench's base for the on/off pair and pays nothing for the validator it lacks, and
+ * each body stays small enough for V8 to inline into rcu_read_lock() (harness/cpu/README.md,
+ * "Lockdep on vs off, third pass").
  */
 export function makeRcuReaderOps(rt: CpuRuntime, hooks: LockdepHooks, v: LockdepValidator | null, direct: boolean): RcuReaderOps {
   const i32 = rt.i32;
