@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type RunOptions } from './plan.js';
-import { runBatches } from './run_batches.js';
+import { cpuBundleNote, runBatches } from './run_batches.js';
 import { makeTestTempDir } from '../test_support/temp_dir.js';
 
 // Fake guests stand in for dist/harness/guest/guest_main.js: the driver's contract with a guest
@@ -136,5 +136,44 @@ describe('runBatches()', () => {
     expect(summary).toMatchObject({ runs: 2, failures: 1, inconclusive: 1 });
     expect(summary.scenarios.find((x) => x.scenario === 'LOCK01')).toMatchObject({ verdict: 'inconclusive', reasons: ['stopped by STOP file'] });
     expect(summary.scenarios.find((x) => x.scenario === 'LOCK02')?.reasons).toEqual(['missing']);
+  });
+});
+
+describe('cpuBundleNote(): the log says when the guests will not boot from the CPU bundle', () => {
+  it('says nothing for a fresh bundle or a stand-in guest; names a stale or a missing one', async () => {
+    const { opts, root } = setup(1, ['LOCK01']);
+    // A dist/ tree as the build leaves it: the guest, the CPU runtime, the bundle and its manifest.
+    const dist = path.join(root, 'dist');
+    const file = (rel: string, text: string, sec: number): string => {
+      const p = path.join(dist, rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, text);
+      utimesSync(p, sec, sec);
+      return p;
+    };
+    const guest = file('harness/guest/guest_main.js', GOOD_GUEST, 1_000_000);
+    const input = file('harness/cpu/cpu_main.js', 'export {};\n', 1_000_000);
+    file('harness/cpu/vmlinux.js', '(function () {})', 1_000_010);
+    file('harness/cpu/vmlinux.modules.json', JSON.stringify({ bootModules: [], inputs: ['harness/cpu/cpu_main.js'] }), 1_000_010);
+    expect(cpuBundleNote(guest)).toBeNull();
+    expect(cpuBundleNote(path.join(root, 'good.mjs'))).toBeNull();
+    // `npx tsc` after `npm run build`: an input newer than the bundle.
+    utimesSync(input, 1_000_020, 1_000_020);
+    const stale = cpuBundleNote(guest);
+    expect(stale).toMatch(/^CPU bundle .*dist\/harness\/cpu\/vmlinux\.js is older than files it was linked from: CPUs load ES modules and boot slower \(`npm run build` relinks it\)\.$/);
+    // The line is in the run's log, after the seed.
+    const rc = await runBatches(buildPlan(opts), guest, { out: () => undefined });
+    expect(rc).toBe(0);
+    const log = readFileSync(path.join(buildPlan(opts).resdir, 'log'), 'utf8').split('\n');
+    const seedAt = log.findIndex((l) => l.startsWith('Random seed: '));
+    expect(seedAt).toBeGreaterThanOrEqual(0);
+    expect(log[seedAt + 1]).toBe(stale);
+    rmSync(path.join(dist, 'harness/cpu/vmlinux.js'));
+    expect(cpuBundleNote(guest)).toMatch(/^CPU bundle .*vmlinux\.js is missing: /);
+  });
+
+  it("says nothing for this tree's own built guest (npm run build ran before the tests)", async () => {
+    const { builtEntry } = await import('../lib/dist_entry.js');
+    expect(cpuBundleNote(builtEntry('guestMain', 'start guests'))).toBeNull();
   });
 });

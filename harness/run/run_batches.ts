@@ -18,9 +18,12 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildGuestSpec, configFragmentText, dotConfigText } from '../config/scenario.js';
+import { cpuBundleVerdict } from '../cpu/cpu_bundle_check.js';
+import { CPU_BUNDLE_FILE } from '../cpu/cpu_bundle_file.js';
 import { heapShareMb } from '../guest/guest_spec.js';
 import { dateText } from '../lib/kvm_date.js';
 import { endRunFooter, endRunHeader, recheckResults } from '../recheck/recheck.js';
@@ -57,11 +60,32 @@ function testidText(): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Ours, not kvm.sh's: one line when the guests will not boot from the CPU bundle beside
+ * `guestMain` (harness/cpu/README.md, "The CPU bundle"). A tree rebuilt by `npx tsc` alone, or a
+ * file edited since `npm run build`, has a stale bundle: its CPUs load ES modules and boot 2-3
+ * times slower (more at 100 CPUs), which a rate or boot figure read off such a run would silently
+ * carry; before this line only guest-result.json's `cpuImage` said so. A stand-in guest (the
+ * driver's own tests) has no CPU runtime beside it and gets no line.
+ */
+export function cpuBundleNote(guestMain: string): string | null {
+  const cpuDir = pathToFileURL(path.join(path.dirname(guestMain), '..', 'cpu') + path.sep);
+  if (!existsSync(new URL('cpu_main.js', cpuDir))) return null;
+  const bundle = path.relative(process.cwd(), fileURLToPath(new URL(CPU_BUNDLE_FILE, cpuDir)));
+  // No modules named: whether the bundle is there and fresh, whatever the suite boots.
+  const verdict = cpuBundleVerdict([], cpuDir);
+  if (verdict === 'stale') return `CPU bundle ${bundle} is older than files it was linked from: CPUs load ES modules and boot slower (\`npm run build\` relinks it).`;
+  if (verdict === 'absent') return `CPU bundle ${bundle} is missing: CPUs load ES modules and boot slower (\`npm run build\` links it).`;
+  return null;
+}
+
 /** The run-level files kvm.sh's script writes before its first batch. */
-function writeRunFiles(plan: RunPlan, log: (line: string) => void): void {
+function writeRunFiles(plan: RunPlan, guestMain: string, log: (line: string) => void): void {
   const resdir = plan.resdir;
   log(`Results directory: ${resdir}`);
   log(`Random seed: ${plan.seed} (--seed ${plan.seed} repeats every random stream; repeat k of a scenario uses seed + k - 1)`);
+  const bundle = cpuBundleNote(guestMain);
+  if (bundle !== null) log(bundle);
   if (plan.againOf !== undefined) {
     log(`Re-running ${plan.againOf} with its merged configs, boot parameters and seed.`);
     writeFileAtomic(path.join(resdir, 're-run'), `${plan.againOf}\n`);
@@ -182,7 +206,7 @@ export async function runBatches(planned: RunPlan, guestMain: string, io: RunIo)
   });
   // A file the run could not write (a full disk) ends it as a STOP would: what ran is judged.
   try {
-    writeRunFiles(plan, session.log);
+    writeRunFiles(plan, guestMain, session.log);
     for (const batch of plan.batches) {
       display.batchStart(batch.index, plan.batches.length);
       if (session.stopReason !== null) {
