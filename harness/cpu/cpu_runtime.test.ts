@@ -71,3 +71,17 @@ describe('CpuRuntime in a real guest', () => {
     },
   );
 });
+
+describe('idleHaltMs(): an idle CPU wakes when its timer is due', () => {
+  it('halts to the jiffy boundary itself, not a whole jiffy past floor(now)', async () => {
+    const { idleHaltMs } = await import('./cpu_runtime.js');
+    // 100.9 ms after boot (jiffy 100), a timer due at jiffy 101 is due in 0.1 ms (the slack aside).
+    expect(idleHaltMs(100.9, 101)).toBeGreaterThanOrEqual(0.1);
+    expect(idleHaltMs(100.9, 101)).toBeLessThan(0.2);
+    expect(idleHaltMs(100.0, 101)).toBeCloseTo(1.02, 5);
+    // Due already: no halt. Far or none: the idle slice, so power-off and heartbeats are seen.
+    expect(idleHaltMs(101.5, 101)).toBe(0);
+    expect(idleHaltMs(0, 10_000)).toBe(100);
+    expect(idleHaltMs(0, Infinity)).toBe(100);
+  });
+});

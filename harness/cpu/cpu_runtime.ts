@@ -41,6 +41,24 @@ import { Task } from './task.js';
 /** Upper bound on one idle sleep, so that power-off and heartbeats are noticed. */
 const IDLE_SLICE_MS = 100;
 /**
+ * How far past a jiffy boundary an idle CPU sleeps for a timer due at that jiffy: a futex sleep
+ * can end a few microseconds early (the clock's rounding), and a CPU woken before the boundary
+ * only halts again for the rest.
+ */
+const TIMER_WAKE_SLACK_MS = 0.02;
+
+/**
+ * How long an idle CPU halts, `nowMs` after boot, when its next timer or timeout is due at jiffy
+ * `next` (Infinity: none). Jiffy J begins J ms after boot (jiffies() is the floor), so a timer due
+ * at J is due at that instant: the halt ends then, not a whole jiffy after floor(now), which woke
+ * an idle CPU 0-1 ms (0.5 on average) after its timer was due, at every timed sleep
+ * (harness/cpu/README.md, "TREE05's writer, state by state").
+ */
+export function idleHaltMs(nowMs: number, next: number): number {
+  if (next === Infinity) return IDLE_SLICE_MS;
+  return Math.max(0, Math.min(IDLE_SLICE_MS, next - nowMs + TIMER_WAKE_SLACK_MS));
+}
+/**
  * The last part of a busy-wait that really spins: a futex sleep ends tens of microseconds late,
  * so a delay sleeps until this close to its end and spins the rest (#spinUntil()).
  */
@@ -525,9 +543,7 @@ export class CpuRuntime implements Executor {
 
   async #idle(seen: number): Promise<void> {
     const { tokens, sleepers } = this;
-    const now = this.jiffies();
-    const next = Math.min(sleepers.nextDeadline, this.irqs.nextTimer());
-    const timeout = Math.max(0, Math.min(IDLE_SLICE_MS, next === Infinity ? IDLE_SLICE_MS : next - now));
+    const timeout = idleHaltMs(performance.now() - this.#bootMs, Math.min(sleepers.nextDeadline, this.irqs.nextTimer()));
     if (this.selfPoll || this.irqs.softirqPending) return;
     const cpu = this.cpu;
     if (cpu >= 0) {
