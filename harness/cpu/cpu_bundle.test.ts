@@ -63,6 +63,11 @@ describe('the CPU bundle', () => {
     utimesSync(b, 1_000_000, 1_000_000);
     rmSync(a);
     expect(cpuBundleVerdict(mods, cpuDir)).toBe('stale');
+    // A manifest that is not the build's (null, bootModules not a list): as if absent, no throw.
+    file('harness/cpu/vmlinux.modules.json', 'null', 1_000_010);
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('absent');
+    file('harness/cpu/vmlinux.modules.json', JSON.stringify({ bootModules: 'kernels/a.js', inputs: [] }), 1_000_010);
+    expect(cpuBundleVerdict(mods, cpuDir)).toBe('absent');
     rmSync(path.join(dist, 'harness', 'cpu', 'vmlinux.js'));
     expect(cpuBundleVerdict(mods, cpuDir)).toBe('absent');
   });

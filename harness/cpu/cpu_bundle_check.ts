@@ -33,6 +33,8 @@ export function cpuBundleVerdict(modules: readonly string[], cpuDir: URL = new U
   } catch {
     return 'absent';
   }
+  // A manifest that is not the build's (cut short, edited): as if there were none.
+  if (typeof manifest !== 'object' || manifest === null || (manifest.bootModules !== undefined && !Array.isArray(manifest.bootModules))) return 'absent';
   const bundled = new Set(manifest.bootModules ?? []);
   if (!modules.every((url) => url.startsWith(distRoot) && bundled.has(url.slice(distRoot.length)))) return 'lacks-module';
   // A manifest without its inputs is an older build's: stale.

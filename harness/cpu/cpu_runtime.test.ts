@@ -83,5 +83,7 @@ describe('idleHaltMs(): an idle CPU wakes when its timer is due', () => {
     expect(idleHaltMs(101.5, 101)).toBe(0);
     expect(idleHaltMs(0, 10_000)).toBe(100);
     expect(idleHaltMs(0, Infinity)).toBe(100);
+    // A fractional expiry is due at the jiffy after it (jiffies() is a floor): no zero halt before.
+    expect(idleHaltMs(100.5, 100.7)).toBeGreaterThan(0.5);
   });
 });

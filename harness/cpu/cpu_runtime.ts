@@ -56,7 +56,9 @@ const TIMER_WAKE_SLACK_MS = 0.02;
  */
 export function idleHaltMs(nowMs: number, next: number): number {
   if (next === Infinity) return IDLE_SLICE_MS;
-  return Math.max(0, Math.min(IDLE_SLICE_MS, next - nowMs + TIMER_WAKE_SLACK_MS));
+  // A timer's expiry is a jiffy: one set to a fraction (kapi.modTimer() takes any number) is due
+  // at the jiffy after it, when jiffies() reaches it; halting only to the fraction would spin.
+  return Math.max(0, Math.min(IDLE_SLICE_MS, Math.ceil(next) - nowMs + TIMER_WAKE_SLACK_MS));
 }
 /**
  * The last part of a busy-wait that really spins: a futex sleep ends tens of microseconds late,
@@ -554,7 +556,9 @@ export class CpuRuntime implements Executor {
     if (sleepers.externalSleepers > 0) {
       // A foreign promise (user lock) settles only on the event loop: wait asynchronously (no
       // poll: the event loop must turn meanwhile).
-      await doorbellHaltAsync(this.i32, this.id, seen, timeout);
+      // Atomics.waitAsync() rounds its timeout to whole milliseconds (0.3 ms ends at once), so
+      // this halt keeps whole jiffies: a fraction would spin the last half jiffy before a timer.
+      await doorbellHaltAsync(this.i32, this.id, seen, Math.ceil(timeout));
     } else if (timeout > 0) {
       this.#cpuidle(seen, timeout);
     }

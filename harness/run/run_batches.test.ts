@@ -169,7 +169,11 @@ describe('cpuBundleNote(): the log says when the guests will not boot from the C
     expect(seedAt).toBeGreaterThanOrEqual(0);
     expect(log[seedAt + 1]).toBe(stale);
     rmSync(path.join(dist, 'harness/cpu/vmlinux.js'));
-    expect(cpuBundleNote(guest)).toMatch(/^CPU bundle .*vmlinux\.js is missing: /);
+    expect(cpuBundleNote(guest)).toMatch(/^CPU bundle .*vmlinux\.js or its manifest is missing: /);
+    // A manifest that is not the build's (JSON null) is as good as none, and throws nothing.
+    writeFileSync(path.join(dist, 'harness/cpu/vmlinux.js'), '(function () {})');
+    writeFileSync(path.join(dist, 'harness/cpu/vmlinux.modules.json'), 'null');
+    expect(cpuBundleNote(guest)).toMatch(/ or its manifest is missing: /);
   });
 
   it("says nothing for this tree's own built guest (npm run build ran before the tests)", async () => {
