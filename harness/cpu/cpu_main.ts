@@ -9,7 +9,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { installKapi, type Kapi, type KernelConfig } from '../kapi.js';
+import { installKapi, type Kapi, type KernelConfig, type ShmRegion } from '../kapi.js';
 import { HDR_BOOTED, HDR_FAILED, HDR_GO, HDR_LOCKDEP_ON, bootTimeView, goStamp, setCpuOnline } from '../shm/layout.js';
 import { ShmAllocator } from '../shm/shm_alloc.js';
 import { printkStamp } from '../lib/printk_time.js';
@@ -18,7 +18,8 @@ import { CpuRuntime } from './cpu_runtime.js';
 import { KERNEL_BUILD, KERNEL_RELEASE, makeKapi } from './kapi_impl.js';
 import type { LockdepValidator } from './lockdep_hooks.js';
 import { captureKernelStack, kernelFrames } from './stack.js';
-import { hungTaskReport } from './hang_detector.js';
+import { hungElsewhere, hungTaskReport, readTasks } from './hang_detector.js';
+import { findHungStack, HUNG_STACKS_NAME, HUNG_STACKS_WORDS, publishHungStack } from './hung_stacks.js';
 import type { Task } from './task.js';
 import { might_resched_report, schedule_bug_report, type AtomicContext } from './sched_bug.js';
 import { installLazySourceMaps } from './lazy_source_maps.js';
@@ -119,14 +120,45 @@ const rt: CpuRuntime = new CpuRuntime({
   taskExit(task: Task): void {
     validator?.taskExit(task);
   },
-  hungTasks(tasks: readonly Task[], nowJ: number): void {
-    const hung = tasks.map((t) => ({ slot: t.slot, frames: t.sleepSite === null ? [] : kernelFrames(t.sleepSite.stack ?? '') }));
-    const report = hungTaskReport(i32, hung, nowJ, `${KERNEL_RELEASE} ${KERNEL_BUILD}`);
+  hungTasks(tasks: readonly Task[], nowJ: number, hungJ: number): void {
+    const own = tasks.map((t) => ({ slot: t.slot, frames: sleepFrames(t) }));
+    const r = hungStacks();
+    const others = hungElsewhere(readTasks(i32), cpu, nowJ, hungJ).map((v) => ({ slot: v.slot, frames: (r === null ? null : findHungStack(r, v.slot, v.sleepSince)) ?? [] }));
+    const report = hungTaskReport(i32, [...own, ...others], nowJ, `${KERNEL_RELEASE} ${KERNEL_BUILD}`);
     printLines(report.lines);
     Atomics.store(i32, HDR_FAILED, 1);
     post({ kind: 'hung', cpu, summary: report.summary });
   },
+  publishHungTasks(tasks: readonly Task[]): void {
+    const r = hungStacks();
+    if (r !== null) for (const t of tasks) publishHungStack(r, t.slot, t.sleepSinceJ, sleepFrames(t));
+  },
+  hungElsewhereUnpublished(nowJ: number, hungJ: number): number {
+    const r = hungStacks();
+    if (r === null) return 0;
+    return hungElsewhere(readTasks(i32), cpu, nowJ, hungJ).filter((v) => findHungStack(r, v.slot, v.sleepSince) === null).length;
+  },
 });
+
+/** The kernel frames where a hung task sleeps (recorded by khungtaskd's probe). */
+function sleepFrames(t: Task): string[] {
+  return t.sleepSite === null ? [] : kernelFrames(t.sleepSite.stack ?? '');
+}
+
+let hungStacks_: ShmRegion | null | undefined;
+
+/** The guest's table of hung tasks' stacks (hung_stacks.ts), allocated at the first hang; null if it cannot be. */
+function hungStacks(): ShmRegion | null {
+  if (hungStacks_ === undefined) {
+    try {
+      hungStacks_ = shm.alloc(HUNG_STACKS_NAME, HUNG_STACKS_WORDS);
+    } catch {
+      // A full guest heap: the report then has the other executors' hung tasks without stacks.
+      hungStacks_ = null;
+    }
+  }
+  return hungStacks_;
+}
 
 let mightSleepPrevJ = -1;
 

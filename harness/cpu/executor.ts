@@ -28,8 +28,15 @@ export interface CpuEnv {
   mightSleepBug(task: Task): void;
   /** A task ended: lockdep checks for locks still held. */
   taskExit(task: Task): void;
-  /** khungtaskd found `tasks` asleep (uninterruptible) for longer than the timeout: report, end the guest. */
-  hungTasks(tasks: readonly Task[], nowJ: number): void;
+  /**
+   * khungtaskd found `tasks` asleep (uninterruptible) for longer than `hungJ`: report them and the
+   * guest's other hung tasks (their stacks as published), end the guest.
+   */
+  hungTasks(tasks: readonly Task[], nowJ: number, hungJ: number): void;
+  /** Publish the stacks of this executor's hung `tasks` for the reporter (hung_stacks.ts). */
+  publishHungTasks(tasks: readonly Task[]): void;
+  /** Tasks of other executors asleep (uninterruptible) for `hungJ` or longer whose stacks are not published. */
+  hungElsewhereUnpublished(nowJ: number, hungJ: number): number;
 }
 
 export interface Executor {

@@ -128,6 +128,11 @@ export function schedShowTaskLine(t: TaskView): string {
   return `task:${t.comm.padEnd(15)} state:${stateChar(t.state)} stack:0     pid:${String(t.pid).padEnd(5)} tgid:${String(t.pid).padEnd(5)} ppid:2      flags:0x00004000`;
 }
 
+/** Tasks of executors other than `executor` asleep uninterruptibly (`D`) for `hungJ` jiffies or more at `nowJ`. */
+export function hungElsewhere(all: readonly TaskView[], executor: number, nowJ: number, hungJ: number): TaskView[] {
+  return all.filter((t) => t.executor !== executor && t.state === TASK_ST.blocked && nowJ - t.sleepSince >= hungJ);
+}
+
 /** Whether a task is in an uninterruptible sleep (`D`): the state hung tasks are found in. */
 export function isUninterruptible(t: TaskView): boolean {
   return stateChar(t.state) === 'D';
@@ -240,16 +245,21 @@ export function runTokenLines(i32: Int32Array): string[] {
 }
 
 /**
- * check_hung_task() for each of `hung` + debug_show_all_locks() + the hung_task_panic line:
- * the report khungtaskd prints. Runs on the CPU that found them (it has their stacks).
+ * check_hung_task() for each of `hung`, in pid order (the kernel walks the task list) +
+ * debug_show_all_locks() + the hung_task_panic line: the report khungtaskd prints. Runs on the
+ * CPU that found hung tasks of its own; the stacks of the others are as their CPUs published them
+ * (hung_stacks.ts).
  */
 export function hungTaskReport(i32: Int32Array, hung: readonly HungTask[], nowJ: number, release: string): HangFinding {
   const all = readTasks(i32);
   const lines: string[] = [];
   const summaries: string[] = [];
-  for (const h of hung) {
+  const found = hung.flatMap((h) => {
     const t = all.find((o) => o.slot === h.slot);
-    if (t === undefined) continue;
+    return t === undefined ? [] : [{ h, t }];
+  });
+  found.sort((a, b) => a.t.pid - b.t.pid);
+  for (const { h, t } of found) {
     const secs = Math.floor((nowJ - t.sleepSince) / 1000);
     lines.push(`INFO: task ${t.comm}:${t.pid} blocked for more than ${secs} seconds.`);
     lines.push(`      Not tainted ${release}`);

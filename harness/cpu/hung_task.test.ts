@@ -33,6 +33,33 @@ describe('hung tasks and lockups (kernel/hung_task.c, kernel/watchdog.c)', () =>
     expect(good.code).toBe(0);
   });
 
+  it('one report lists the hung tasks of every executor, each with its stack, then the locks, then the panic', async () => {
+    // Two waiters of the lost wake-up on CPUs 0 and 2: each executor's khungtaskd finds only its
+    // own, publishes its stack, and the one that reports waits for the other's (khungtaskd.ts).
+    const run = await runTestGuest({
+      nrCpus: 3,
+      durationSec: 40,
+      bootParams: { 'lost_wakeup_test.missing': '1', 'lost_wakeup_test.second_waiter': '2' },
+      modules: [distModuleUrl('harness/cpu/test_support/lost_wakeup')],
+    });
+    const c = run.console;
+    expect(run.result?.end, tail(c)).toBe('hang');
+    const blocks = [...c.matchAll(/INFO: task (\S+):(\d+) blocked for more than (\d+) seconds\./g)];
+    expect(blocks.map((m) => m[1]).sort(), tail(c)).toEqual(['lost_wakeup_wa2', 'lost_wakeup_wai']);
+    // In pid order, as the kernel walks its task list.
+    const pids = blocks.map((m) => Number(m[2]));
+    expect(pids).toEqual([...pids].sort((a, b) => a - b));
+    // Each with its own stack, published across executors (lost_wakeup_wa2's is an anonymous kthread body in boot()).
+    expect(c).toMatch(/INFO: task lost_wakeup_wai:\d+ [^\n]*\n(.*\n){3}.*Call Trace:\n.*<TASK>\n.* lost_wakeup_waiter \(harness\/cpu\/test_support\/lost_wakeup\.ts:\d+\)/);
+    expect(c).toMatch(/INFO: task lost_wakeup_wa2:\d+ [^\n]*\n(.*\n){3}.*Call Trace:\n.*<TASK>\n.* \(harness\/cpu\/test_support\/lost_wakeup\.ts:\d+\)/);
+    // One report: both blocks before the one held-locks dump and the one panic line.
+    const locksAt = c.indexOf('Showing all locks held in the system:');
+    expect(locksAt).toBeGreaterThan(c.lastIndexOf('INFO: task '));
+    expect(c.split('Showing all locks held in the system:')).toHaveLength(2);
+    expect(c.split('Kernel panic - not syncing: hung_task: blocked tasks')).toHaveLength(2);
+    expect(c.indexOf('Kernel panic - not syncing: hung_task: blocked tasks')).toBeGreaterThan(locksAt);
+  });
+
   it('kthread_stop() of a kthread that never exits: the stopper is a hung task naming the kthread, its lock and the holder', async () => {
     const modules = [distModuleUrl('harness/cpu/test_support/kthread_stop_stuck')];
     const [bad, good] = await Promise.all([

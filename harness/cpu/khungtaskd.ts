@@ -5,6 +5,13 @@
  * guest ends (hung_task_panic). Interruptible and idle sleeps are not checked, as in the kernel.
  * Its own class because it owns the period and the timeout; the report itself is the CPU's
  * (CpuEnv.hungTasks, hang_detector.ts).
+ *
+ * One report lists every hung task of the guest, as the kernel's single scan does: each executor
+ * publishes the stacks of its own hung tasks (hung_stacks.ts), and the first executor to find hung
+ * tasks of its own waits, up to HUNG_GATHER_J, until every task hung on another executor has its
+ * stack published (each executor scans once a second and probes at one scan, publishes at the
+ * next), then reports them all; a task whose executor never publishes (one spinning for good) is
+ * reported without its stack.
  */
 
 import { HZ } from '../kapi.js';
@@ -15,12 +22,18 @@ import type { Task } from './task.js';
 
 /** khungtaskd's scan period (jiffies). */
 const HUNG_CHECK_J = 1000;
+/** How long the reporter waits for the stacks of tasks hung on other executors (jiffies). */
+const HUNG_GATHER_J = 3000;
+/** Its re-check period meanwhile (jiffies). */
+const HUNG_GATHER_STEP_J = 100;
 
 export class Khungtaskd {
   readonly #rt: Executor;
   /** jiffies * 1000 after which a D sleeper is hung; 0 disables (hung_task_timeout_secs=0). */
   readonly #hungJ: number;
   #lastCheckJ = 0;
+  /** When this executor first had published hung tasks of its own to report (0: not yet). */
+  #gatherSinceJ = 0;
 
   constructor(rt: Executor) {
     this.#rt = rt;
@@ -44,15 +57,27 @@ export class Khungtaskd {
     for (const t of sleepers.blocked) {
       if (t.uninterruptible && now - t.sleepSinceJ >= this.#hungJ) (hung ??= []).push(t);
     }
-    if (hung === null) return;
+    if (hung === null) {
+      this.#gatherSinceJ = 0;
+      return;
+    }
     const unprobed = hung.filter((t) => t.sleepSite === null || t.sleepSiteJ !== t.sleepSinceJ);
     if (unprobed.length > 0) {
       sleepers.probe(unprobed);
       this.#lastCheckJ = now - HUNG_CHECK_J; // report at the next pass with a new jiffy
       return;
     }
-    // One report per guest (hung_task_panic): the first CPU to find hung tasks prints it.
+    const env = this.#rt.env;
+    env.publishHungTasks(hung);
+    // One report per guest (hung_task_panic): once made, nothing more to gather.
+    if (Atomics.load(this.#rt.i32, HDR_HUNG_REPORTED) !== 0) return;
+    if (this.#gatherSinceJ === 0) this.#gatherSinceJ = now;
+    if (now - this.#gatherSinceJ < HUNG_GATHER_J && env.hungElsewhereUnpublished(now, this.#hungJ) > 0) {
+      this.#lastCheckJ = now - HUNG_CHECK_J + HUNG_GATHER_STEP_J;
+      return;
+    }
+    // The first executor past its gathering prints the report (the others' stacks published).
     if (Atomics.compareExchange(this.#rt.i32, HDR_HUNG_REPORTED, 0, 1) !== 0) return;
-    this.#rt.env.hungTasks(hung, now);
+    env.hungTasks(hung, now, this.#hungJ);
   }
 }

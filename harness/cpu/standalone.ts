@@ -103,6 +103,11 @@ export function attachCpu(sab: SharedArrayBuffer, cpu: number, o: AttachOptions)
     hungTasks(tasks): void {
       print(tasks.map((t) => `INFO: task ${t.comm}:${t.pid} blocked for more than ${Math.floor((rt.jiffies() - t.sleepSinceJ) / 1000)} seconds.`));
     },
+    // A standalone CPU (the bench) is alone: nothing to publish or gather.
+    publishHungTasks(): void {},
+    hungElsewhereUnpublished(): number {
+      return 0;
+    },
   });
   const validator = o.validator?.(rt) ?? null;
   const kapi = makeKapi({

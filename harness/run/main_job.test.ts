@@ -41,12 +41,11 @@ function heldLocksDump(report: string): { task: string; held: string[]; waiting:
 }
 
 /**
- * The hung-task report of the seed order's deadlock: it panics, and the ABBA pair is in it. The
- * pair is read from the held-locks dump, which lists every task, and not from the first
- * `INFO: task` block: khungtaskd here reports the hung tasks of the first CPU to find any (one
- * report per guest), and those may be the deadlock's consequences, not the pair (an
- * rcu_torture_fakewriter waiting for the barrier_mutex of an rcu_barrier() whose callback sits on
- * the CPU whose offline is stuck: HUNG_BY_CONSEQUENCE below, a real run's report).
+ * The hung-task report of the seed order's deadlock: it panics, and the ABBA pair is in its
+ * held-locks dump, which names what each task holds and waits for. The first `INFO: task` block
+ * may be one of the deadlock's consequences, not the pair (an rcu_torture_fakewriter waiting for
+ * the barrier_mutex of an rcu_barrier() whose callback sits on the CPU whose offline is stuck:
+ * HUNG_BY_CONSEQUENCE below, a real run's report from before reports listed every hung task).
  */
 function expectAbbaHang(c: string): void {
   const hung = c.indexOf('INFO: task ');
@@ -59,6 +58,18 @@ function expectAbbaHang(c: string): void {
   expect(holdsWaits('slab_mutex', 'cpu_hotplug_lock'), tail).toEqual([expect.stringMatching(/^rcu_torture_sta\/\d+$/)]);
   expect(holdsWaits('cpu_hotplug_lock', 'slab_mutex'), tail).toEqual([expect.stringMatching(/^torture_onoff\/\d+$/)]);
   expect(tail).toContain('Kernel panic - not syncing: hung_task: blocked tasks');
+}
+
+/**
+ * Each of the pair has its own `INFO: task` block before the dump: the report lists every hung
+ * task of the guest, in pid order, as the kernel's khungtaskd does, whichever executors they ran
+ * on (harness/cpu/khungtaskd.ts).
+ */
+function expectAbbaBlocks(c: string): void {
+  const tail = c.slice(c.indexOf('INFO: task '));
+  const blocks = tail.slice(0, tail.indexOf('Showing all locks held in the system:'));
+  expect(blocks, tail).toMatch(/INFO: task rcu_torture_sta:\d+ blocked for more than \d+ seconds\./);
+  expect(blocks, tail).toMatch(/INFO: task torture_onoff:\d+ blocked for more than \d+ seconds\./);
 }
 
 /** The report of a run whose first hung task was a consequence of the deadlock (timestamps cut). */
@@ -148,6 +159,9 @@ describe('torture --allcpus --duration 10s --configs TREE05', { timeout: 240_000
     // (wake-ups are not polled, so a deadlock stays one). If it bites, the hung-task report must
     // hold the ABBA pair and the run still ends; otherwise rcutorture itself saw nothing.
     if (!c.includes('INFO: task ')) expect(c).toContain('End of test: SUCCESS');
-    else expectAbbaHang(c);
+    else {
+      expectAbbaHang(c);
+      expectAbbaBlocks(c);
+    }
   });
 });

@@ -5,6 +5,8 @@
  * wakes another wait queue that `lost_wakeup_ticker` on CPU 0 sleeps on, hundreds of times a
  * second: CPU 0 is rung again and again, but none of that wakes the first sleeper, so the missing
  * wake-up is a hung task (harness/cpu/hung_task.test.ts). With the wake-up, CPU 0 powers off.
+ * `lost_wakeup_test.second_waiter=N` adds `lost_wakeup_wa2`, the same wait on CPU N: two hung
+ * tasks on two executors, which one report must list both of.
  */
 
 import { kapi } from '../../kapi.js';
@@ -29,6 +31,12 @@ export function boot(cpu: number): void {
   const i32 = kapi.shm;
   const b = r.base;
   const missing = module_param('lost_wakeup_test.missing', 'bool', false);
+  const second = module_param('lost_wakeup_test.second_waiter', 'int', -1);
+  if (cpu === second && cpu !== 0) {
+    kapi.kthreadRun(async () => {
+      await kapi.waitEvent({ i32, index: b + W_DONE_WQ }, () => Atomics.load(i32, b + W_DONE) !== 0);
+    }, 'lost_wakeup_wa2');
+  }
   if (cpu === 0) {
     kapi.kthreadRun(() => lost_wakeup_waiter(b), 'lost_wakeup_wai');
     kapi.kthreadRun(async () => {
