@@ -8,7 +8,7 @@
  *  - a guest's CPU 0 leaves a code cache that the next guest's CPUs use.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { sectionedMap } from './bundle_map.js';
 import { CompactSourceMap, SectionedSourceMap } from './lazy_source_maps.js';
 import type { TortureSuite } from '../guest/guest_spec.js';
 import { runTestGuest, runTortureUntil, scenarioConsole } from '../test_support/run_until.js';
-import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { makeTestTempDir, writeFileDated } from '../test_support/temp_dir.js';
 
 // The built modules: the bundle lies beside dist/harness/cpu/cpu_bundle.js, and the suites'
 // module URLs are dist/ URLs there.
@@ -41,13 +41,7 @@ describe('the CPU bundle', () => {
 
   it('is stale once any file it was linked from is newer than it (a tree rebuilt by tsc alone)', () => {
     const dist = makeTestTempDir('bundle-check');
-    const file = (rel: string, text: string, sec: number): string => {
-      const p = path.join(dist, rel);
-      mkdirSync(path.dirname(p), { recursive: true });
-      writeFileSync(p, text);
-      utimesSync(p, sec, sec);
-      return p;
-    };
+    const file = (rel: string, text: string, sec: number): string => writeFileDated(dist, rel, text, sec);
     const a = file('kernels/a.js', 'export {};\n', 1_000_000);
     const b = file('harness/b.js', 'export {};\n', 1_000_000);
     const manifest = { bootModules: ['kernels/a.js'], inputs: ['kernels/a.js', 'harness/b.js'] };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type RunOptions } from './plan.js';
 import { cpuBundleNote, runBatches } from './run_batches.js';
-import { makeTestTempDir } from '../test_support/temp_dir.js';
+import { makeTestTempDir, writeFileDated } from '../test_support/temp_dir.js';
 
 // Fake guests stand in for dist/harness/guest/guest_main.js: the driver's contract with a guest
 // is only "argv[2] is the spec; write console.log etc. into spec.resdir; exit code".
@@ -144,13 +144,7 @@ describe('cpuBundleNote(): the log says when the guests will not boot from the C
     const { opts, root } = setup(1, ['LOCK01']);
     // A dist/ tree as the build leaves it: the guest, the CPU runtime, the bundle and its manifest.
     const dist = path.join(root, 'dist');
-    const file = (rel: string, text: string, sec: number): string => {
-      const p = path.join(dist, rel);
-      mkdirSync(path.dirname(p), { recursive: true });
-      writeFileSync(p, text);
-      utimesSync(p, sec, sec);
-      return p;
-    };
+    const file = (rel: string, text: string, sec: number): string => writeFileDated(dist, rel, text, sec);
     const guest = file('harness/guest/guest_main.js', GOOD_GUEST, 1_000_000);
     const input = file('harness/cpu/cpu_main.js', 'export {};\n', 1_000_000);
     file('harness/cpu/vmlinux.js', '(function () {})', 1_000_010);

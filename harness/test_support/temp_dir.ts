@@ -6,7 +6,7 @@
  * setup (temp_dir_global.ts) fails the run naming any `torture-` entry still there at the end.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -25,4 +25,16 @@ export function makeTestTempDir(tag: string): string {
 /** Remove every directory makeTestTempDir() made in this test file (the per-file afterAll). */
 export function removeTestTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * Write `text` at `rel` under `root` (directories made) with its times set to `sec` seconds since
+ * the epoch, and return its path: the staleness tests' files, whose order in time is the point.
+ */
+export function writeFileDated(root: string, rel: string, text: string, sec: number): string {
+  const p = path.join(root, rel);
+  mkdirSync(path.dirname(p), { recursive: true });
+  writeFileSync(p, text);
+  utimesSync(p, sec, sec);
+  return p;
 }
