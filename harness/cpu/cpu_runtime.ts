@@ -421,7 +421,9 @@ export class CpuRuntime implements Executor {
     this.current = t;
     t.setCpu(cpu);
     t.state = 'running';
-    t.setSharedState('running');
+    // A khungtaskd probe (Sleepers.probe()) runs the task only to take its stack and put it back
+    // to sleep: other executors gathering the hung tasks (khungtaskd.ts) must still see it asleep.
+    if (!t.stackProbe) t.setSharedState('running');
     Atomics.store(this.i32, cpuWord(cpu, CPU_CURR_PID), t.pid);
     const back = new Promise<void>((r) => {
       this.#back = r;

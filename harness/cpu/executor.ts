@@ -35,8 +35,11 @@ export interface CpuEnv {
   hungTasks(tasks: readonly Task[], nowJ: number, hungJ: number): void;
   /** Publish the stacks of this executor's hung `tasks` for the reporter (hung_stacks.ts). */
   publishHungTasks(tasks: readonly Task[]): void;
-  /** Tasks of other executors asleep (uninterruptible) for `hungJ` or longer whose stacks are not published. */
-  hungElsewhereUnpublished(nowJ: number, hungJ: number): number;
+  /**
+   * Tasks of other executors asleep (uninterruptible) for `hungJ - soonJ` or longer (hung, or hung
+   * within `soonJ`) whose stacks are not published; 0 once the table is full.
+   */
+  hungElsewhereUnpublished(nowJ: number, hungJ: number, soonJ: number): number;
 }
 
 export interface Executor {

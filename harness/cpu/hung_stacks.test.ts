@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ShmRegion } from '../kapi.js';
-import { findHungStack, HUNG_STACK_ENTRIES, HUNG_STACKS_WORDS, publishHungStack } from './hung_stacks.js';
+import { findHungStack, HUNG_STACK_ENTRIES, HUNG_STACKS_WORDS, hungStacksFull, publishHungStack } from './hung_stacks.js';
 
 function region(): ShmRegion {
   // Not at word 0, as a region of the guest's heap is not.
@@ -33,8 +33,15 @@ describe('the hung tasks\' stack table', () => {
     expect(got.length).toBeGreaterThan(10);
     expect(got.length).toBeLessThan(200);
     expect(got).toEqual(long.slice(0, got.length));
-    for (let k = 2; k <= HUNG_STACK_ENTRIES; k++) expect(publishHungStack(r, k, 1, ['f'])).toBe(true);
+    for (let k = 2; k <= HUNG_STACK_ENTRIES; k++) {
+      expect(hungStacksFull(r)).toBe(false);
+      expect(publishHungStack(r, k, 1, ['f'])).toBe(true);
+    }
+    expect(hungStacksFull(r)).toBe(true);
     expect(publishHungStack(r, 999, 1, ['f'])).toBe(false);
+    // No claims past the table (the count stays at its size), and no slot is no entry.
+    expect(r.i32[r.base]).toBe(HUNG_STACK_ENTRIES);
+    expect(publishHungStack(region(), -1, 1, ['f'])).toBe(false);
     expect(findHungStack(r, 999, 1)).toBeNull();
     expect(findHungStack(r, HUNG_STACK_ENTRIES, 1)).toEqual(['f']);
   });

@@ -18,7 +18,7 @@ import type { ShmRegion } from '../kapi.js';
 /** The region's name in the guest's shared memory (harness/shm/shm_alloc.ts). */
 export const HUNG_STACKS_NAME = 'khungtaskd_stacks';
 /** Hung tasks whose stacks can be published; more are reported without a stack. */
-export const HUNG_STACK_ENTRIES = 32;
+export const HUNG_STACK_ENTRIES = 64;
 /** Room for one task's frames: SLEEP_STACK_LIMIT lines of some 60-90 characters. */
 const TEXT_BYTES = 4096;
 const HEAD_WORDS = 4;
@@ -35,6 +35,11 @@ const decoder = new TextDecoder();
 
 function entryAt(r: ShmRegion, e: number): number {
   return r.base + 1 + e * ENTRY_WORDS;
+}
+
+/** Whether every entry is taken: later hung tasks are reported without their stacks. */
+export function hungStacksFull(r: ShmRegion): boolean {
+  return Atomics.load(r.i32, r.base) >= HUNG_STACK_ENTRIES;
 }
 
 /** The published frames of the task in `slot` for its sleep that began at `sinceJ`, or null. */
@@ -59,7 +64,10 @@ export function findHungStack(r: ShmRegion, slot: number, sinceJ: number): strin
  * only: a stack longer than an entry loses its outermost frames. False when the table is full.
  */
 export function publishHungStack(r: ShmRegion, slot: number, sinceJ: number, frames: readonly string[]): boolean {
+  // A task without a slot (past MAX_TASKS) has no mirror another executor could list it by.
+  if (slot < 0) return false;
   if (findHungStack(r, slot, sinceJ) !== null) return true;
+  if (hungStacksFull(r)) return false;
   const i32 = r.i32;
   const e = Atomics.add(i32, r.base, 1);
   if (e >= HUNG_STACK_ENTRIES) return false;

@@ -22,8 +22,12 @@ import type { Task } from './task.js';
 
 /** khungtaskd's scan period (jiffies). */
 const HUNG_CHECK_J = 1000;
-/** How long the reporter waits for the stacks of tasks hung on other executors (jiffies). */
-const HUNG_GATHER_J = 3000;
+/**
+ * How long the reporter waits for the stacks of tasks hung on other executors (jiffies): each
+ * executor scans once a second and publishes at the pass after its probe, so a second and a half
+ * covers one scan; short, as a guest that outlives its duration and grace is killed by the driver.
+ */
+const HUNG_GATHER_J = 1500;
 /** Its re-check period meanwhile (jiffies). */
 const HUNG_GATHER_STEP_J = 100;
 
@@ -34,6 +38,8 @@ export class Khungtaskd {
   #lastCheckJ = 0;
   /** When this executor first had published hung tasks of its own to report (0: not yet). */
   #gatherSinceJ = 0;
+  /** The tasks of the last probe: no report while one of them has not yet taken its stack. */
+  #probed: readonly Task[] = [];
 
   constructor(rt: Executor) {
     this.#rt = rt;
@@ -64,7 +70,13 @@ export class Khungtaskd {
     const unprobed = hung.filter((t) => t.sleepSite === null || t.sleepSiteJ !== t.sleepSinceJ);
     if (unprobed.length > 0) {
       sleepers.probe(unprobed);
+      this.#probed = unprobed;
       this.#lastCheckJ = now - HUNG_CHECK_J; // report at the next pass with a new jiffy
+      return;
+    }
+    // A probed task still on the runqueue is out of `blocked`, so not in `hung`: wait for it.
+    if (this.#probed.some((t) => t.stackProbe)) {
+      this.#lastCheckJ = now - HUNG_CHECK_J + HUNG_GATHER_STEP_J;
       return;
     }
     const env = this.#rt.env;
@@ -72,7 +84,8 @@ export class Khungtaskd {
     // One report per guest (hung_task_panic): once made, nothing more to gather.
     if (Atomics.load(this.#rt.i32, HDR_HUNG_REPORTED) !== 0) return;
     if (this.#gatherSinceJ === 0) this.#gatherSinceJ = now;
-    if (now - this.#gatherSinceJ < HUNG_GATHER_J && env.hungElsewhereUnpublished(now, this.#hungJ) > 0) {
+    const left = HUNG_GATHER_J - (now - this.#gatherSinceJ);
+    if (left > 0 && env.hungElsewhereUnpublished(now, this.#hungJ, left) > 0) {
       this.#lastCheckJ = now - HUNG_CHECK_J + HUNG_GATHER_STEP_J;
       return;
     }

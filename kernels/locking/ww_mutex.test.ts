@@ -47,8 +47,10 @@ describe('ww_mutex: two contexts take the same two locks in opposite orders (ker
     expect(covCount(woundWait.console, 'ww_mutex.wound')).toBeGreaterThan(0);
     expect(covCount(waitDie.console, 'ww_mutex.wound')).toBe(0);
 
+    // One of the pair's blocks (the report lists every hung task, in pid order).
     const m = BLOCKED.exec(broken.console);
     expect(m?.[1], tail(broken.console)).toMatch(/^ww_abba_[01]$/);
+    expect([...broken.console.matchAll(new RegExp(BLOCKED, 'g'))].map((x) => x[1]).sort()).toEqual(['ww_abba_0', 'ww_abba_1']);
     expect(Number(m?.[3])).toBeGreaterThanOrEqual(3);
     expect(broken.console).toMatch(/Call Trace:\n.*<TASK>\n.* __ww_mutex_wait \(kernels\/locking\/ww_mutex\.ts:\d+\)/);
     // Each waits for the lock the other holds.
