@@ -31,9 +31,14 @@ export function batteryCoverageLines(dir: string, r: BatteryRecord): string[] {
     const cold = jobColdPoints(dir, j);
     if (cold.length > 0) lines.push(` --- Coverage warning: ${j.name}: ${cold.length} expected point${cold.length === 1 ? '' : 's'} never reached: ${cold.map(coldText).join(', ')}`);
   }
-  const all = sumCoverage(collectCoverage([dir]).found);
+  lines.push(coverageSummaryLine([dir]));
+  return lines;
+}
+
+/** The battery-wide line: every scenario under `dirs` summed (a battery, a merge, or its shards). */
+export function coverageSummaryLine(dirs: readonly string[]): string {
+  const all = sumCoverage(collectCoverage(dirs).found);
   const expected = all.totals.filter((t) => t.expectedIn > 0).length;
   const never = neverReached(all);
-  lines.push(` --- Coverage: ${all.scenarios} scenario${all.scenarios === 1 ? '' : 's'}, ${expected - never.length} of ${expected} expected points reached; never reached anywhere: ${never.length === 0 ? 'none' : never.join(' ')}`);
-  return lines;
+  return ` --- Coverage: ${all.scenarios} scenario${all.scenarios === 1 ? '' : 's'}, ${expected - never.length} of ${expected} expected points reached; never reached anywhere: ${never.length === 0 ? 'none' : never.join(' ')}`;
 }

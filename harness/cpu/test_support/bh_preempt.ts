@@ -1,23 +1,29 @@
 /*
  * Test kernel (1 CPU, PREEMPT=y): a busy-wait with bottom halves off is not preemptible, as in the
  * kernel, where local_bh_disable() adds SOFTIRQ_DISABLE_OFFSET to the preempt count. `bh_preempt`
- * disables bottom halves, spins mdelay(30) (three ticks at HZ=100), then does the same with them
- * on, where PREEMPT=y's tick preempts the delay (it returns a promise). It prints
- * `bh_preempt: OK ...` or `bh_preempt: FAIL: ...` and powers off. (An RCU or SRCU callback runs
- * with bottom halves off: a preempted callback let another task run on its CPU in softirq-off
- * context, and its delay's promise was lost: `sleeping call outside task context`.)
+ * disables bottom halves and spins mdelay(10)s for 30 jiffies (the guest's APIC tick comes every
+ * jiffy: tens of ticks come in and none may preempt), then spins mdelay(10)s with them on until
+ * PREEMPT=y's tick preempts one (it returns a promise), for up to 10 s: it waits for the event, not
+ * a fixed time, as on a loaded host the APIC tick can come tens of milliseconds late (a single
+ * 30 ms spin once saw none). It prints `bh_preempt: OK ...` or `bh_preempt: FAIL: ...`
+ * and powers off. (An RCU or SRCU callback runs with bottom halves off: a preempted callback let
+ * another task run on its CPU in softirq-off context, and its delay's promise was lost: `sleeping
+ * call outside task context`.)
  */
 
-import { kapi } from '../../kapi.js';
+import { HZ, kapi } from '../../kapi.js';
 
 export function boot(cpu: number): void {
   if (cpu !== 0) return;
   kapi.kthreadRun(async () => {
+    const CAP_J = 10 * HZ;
     kapi.localBhDisable();
-    const off = kapi.mdelay(30);
+    let off: Promise<void> | null = null;
+    for (const j0 = kapi.jiffies(); off === null && kapi.jiffies() - j0 < 30; ) off = kapi.mdelay(10);
     if (off !== null) await off;
     kapi.localBhEnable();
-    const on = kapi.mdelay(30);
+    let on: Promise<void> | null = null;
+    for (const j0 = kapi.jiffies(); on === null && kapi.jiffies() - j0 < CAP_J; ) on = kapi.mdelay(10);
     if (on !== null) await on;
     kapi.printk(
       off === null && on !== null
