@@ -33,7 +33,10 @@ export function boot(cpu: number): void {
     if (bh) spin_lock_bh(lock);
     else spin_lock(lock);
     kapi.modTimer(timer, kapi.jiffies() + 1);
-    void kapi.mdelay(50); // preemption is off under the lock: never preempted (null)
+    // Preemption is off under the lock: never preempted (null). A second, not the few jiffies the
+    // timer needs: the tick comes from the guest's main thread, which a loaded host can leave
+    // without a core for tens of milliseconds (a 50 ms spin once took no tick at all).
+    void kapi.mdelay(1000);
     const before = ran;
     if (bh) spin_unlock_bh(lock);
     else spin_unlock(lock);
