@@ -138,7 +138,9 @@ const rt: CpuRuntime = new CpuRuntime({
   },
   publishHungTasks(tasks: readonly Task[]): void {
     const r = hungStacks();
-    if (r !== null) for (const t of tasks) publishHungStack(r, t.slot, t.sleepSinceJ, sleepFrames(t));
+    if (r === null) return;
+    // Called at every pass of the gathering: the frames are parsed once per sleep, not per pass.
+    for (const t of tasks) if (findHungStack(r, t.slot, t.sleepSinceJ) === null) publishHungStack(r, t.slot, t.sleepSinceJ, sleepFrames(t));
   },
   hungElsewhereUnpublished(nowJ: number, hungJ: number, soonJ: number): number {
     const r = hungStacks();

@@ -8,10 +8,10 @@
  *
  * One report lists every hung task of the guest, as the kernel's single scan does: each executor
  * publishes the stacks of its own hung tasks (hung_stacks.ts), and the first executor to find hung
- * tasks of its own waits, up to HUNG_GATHER_J, until every task hung on another executor has its
- * stack published (each executor scans once a second and probes at one scan, publishes at the
- * next), then reports them all; a task whose executor never publishes (one spinning for good) is
- * reported without its stack.
+ * tasks of its own waits, up to HUNG_GATHER_J, until every task hung on another executor, or about
+ * to be within that time (a deadlock's tasks block milliseconds apart), has its stack published
+ * (each executor scans once a second, probes at one scan and publishes at the next), then reports
+ * them all; a task whose executor never publishes (one spinning for good) comes without a stack.
  */
 
 import { HZ } from '../kapi.js';
