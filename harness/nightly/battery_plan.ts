@@ -277,7 +277,8 @@ export function planBattery(o: BatteryOptions): BatteryPlan {
   if (on('busted')) {
     for (const g of SCENARIO_GROUPS) {
       const what = `${g.group} ${g.busted} must fail (proves the checks can fail)`;
-      jobs.push(job(`${g.suite}-busted`, 'busted', what, [eventStep(o, 'run', { suite: g.suite, base: g.busted }, checksSec, { kind: 'torture-failure' })]));
+      const step = g.bustedShows === 'stats' ? eventStep : runStep;
+      jobs.push(job(`${g.suite}-busted`, 'busted', what, [step(o, 'run', { suite: g.suite, base: g.busted }, checksSec, { kind: 'torture-failure' })]));
     }
   }
   if (on('seed')) {

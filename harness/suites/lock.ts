@@ -75,5 +75,6 @@ export const lock: Suite = {
     bootargs: '',
     scenarioNote: '',
     busted: 'BUSTED',
+    bustedShows: 'stats',
   },
 };

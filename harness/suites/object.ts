@@ -69,5 +69,6 @@ export const object: Suite = {
     bootargs: '',
     scenarioNote: '',
     busted: 'BUSTED',
+    bustedShows: 'end',
   },
 };

@@ -74,5 +74,5 @@ export const rcu: Suite = {
       return belowFloor(gps, 'grace periods', floorOf(RCU_FLOORS, scenario).perSec, input.testSec) ?? hotplugShortfall(input);
     },
   },
-  battery: { group: 'rcutorture', weight: 7, bootargs: '', scenarioNote: '', busted: 'BUSTED' },
+  battery: { group: 'rcutorture', weight: 7, bootargs: '', scenarioNote: '', busted: 'BUSTED', bustedShows: 'stats' },
 };

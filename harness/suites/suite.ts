@@ -31,6 +31,13 @@ export interface SuiteBattery {
   readonly scenarioNote: string;
   /** The scenario that must end in a torture FAILURE (proves the checks can fail). */
   readonly busted: string;
+  /**
+   * When that FAILURE shows: `stats`, at a stats print while the test runs (BUSTED's `!!!`: the
+   * battery stops the step there, its --duration only a cap); `end`, only when the test ends (a
+   * check of the whole run, as objecttorture's linearizability check of its history), so the step
+   * runs its planned time: stopping at the event would wait for the cap every time.
+   */
+  readonly bustedShows: 'stats' | 'end';
 }
 
 export interface Suite {
